@@ -1,0 +1,124 @@
+/** The two executable results: a backend request to forward, and a native operation. */
+import type { AwsChunkedEncoding } from "./aws-chunked.js";
+import { isS3Error, toS3Error } from "./errors.js";
+import { filterResponseHeaders } from "./headers.js";
+import { backendError, readErrorDocument } from "./operations/backend-errors.js";
+import { errorResponse, stampHeaders } from "./responses.js";
+import type { ForwardDispatch, NativeDispatch, PlainResponse } from "./types.js";
+
+/** Largest backend error document the runtime reads to translate it. */
+export const MAX_BACKEND_ERROR_BYTES = 64 * 1024;
+
+/** What the runtime sends after the backend answered. */
+export interface ForwardedResponse {
+  /** Status for the client. */
+  status: number;
+  /** Headers for the client (filtered, stamped). */
+  headers: Headers;
+  /**
+   * Set when the backend's body must not reach the client (an error): read at most `MAX_BACKEND_ERROR_BYTES` of it,
+   * pass the text here and send the returned response instead.
+   */
+  replaceBody?: (backendBody: string) => PlainResponse<never>;
+}
+
+/** A backend request the runtime executes with its own HTTP client, streaming both ways. */
+export interface ForwardResult {
+  /** Discriminant. */
+  type: "forward";
+  /** The backend request. */
+  request: { method: string; url: string; headers: Headers };
+  /** Set when the client's body is aws-chunked: decode it while streaming it to the backend. */
+  bodyEncoding?: AwsChunkedEncoding;
+  /** Turns the backend's status and headers into the client's response. `backendMs`: time to backend headers. */
+  respond(status: number, headers: Headers, backendMs?: number): ForwardedResponse;
+}
+
+/** An operation the backend performs in process with the client's body. */
+export interface NativeResult<B> {
+  /** Discriminant. */
+  type: "native";
+  /** Set when the client's body is aws-chunked: pass `execute` the decoded stream. */
+  bodyEncoding?: AwsChunkedEncoding;
+  /** Runs it. Never throws: failures become error responses. */
+  execute(body: B | null, signal: AbortSignal): Promise<PlainResponse<B>>;
+}
+
+/** Timing for Server-Timing, when enabled. */
+export interface DispatchTiming {
+  /** `performance.now()` when the gateway started on the request. */
+  started: number;
+  /** Time spent before dispatch. */
+  dispatchMs: number;
+}
+
+function timingFor(timing: DispatchTiming | undefined, backendMs: number | undefined) {
+  if (!timing) return undefined;
+  return { total: performance.now() - timing.started, dispatch: timing.dispatchMs, ...(backendMs !== undefined && { backend: backendMs }) };
+}
+
+/** Wraps a forward dispatch with response translation. */
+export function finishForward(
+  dispatch: ForwardDispatch & { bodyEncoding?: AwsChunkedEncoding },
+  requestId: string,
+  method: string,
+  resource: string,
+  timing: DispatchTiming | undefined,
+): ForwardResult {
+  return {
+    type: "forward",
+    request: { method: dispatch.method, url: dispatch.url, headers: dispatch.headers },
+    ...(dispatch.bodyEncoding && { bodyEncoding: dispatch.bodyEncoding }),
+    respond(status, backendHeaders, backendMs) {
+      const mapped = dispatch.mapResponse ? dispatch.mapResponse(status, backendHeaders) : { status, headers: backendHeaders };
+      const renderError = (error: unknown): PlainResponse<never> => {
+        const response = errorResponse(error, method, resource, requestId);
+        stampHeaders(response.headers, requestId, timingFor(timing, backendMs));
+        return response;
+      };
+      if (isS3Error(mapped)) {
+        const response = renderError(mapped);
+        return { status: response.status, headers: response.headers, replaceBody: () => response };
+      }
+      const headers = filterResponseHeaders(mapped.headers);
+      stampHeaders(headers, requestId, timingFor(timing, backendMs));
+      if (mapped.status < 400 && mapped.status !== 304) return { status: mapped.status, headers };
+      const fromHeaders = headers.get("x-amz-error-code") ?? undefined;
+      return {
+        status: mapped.status,
+        headers,
+        replaceBody: (text) => {
+          const document = readErrorDocument(text);
+          return renderError(backendError(mapped.status, document.code ?? fromHeaders, document.message));
+        },
+      };
+    },
+  };
+}
+
+/** Wraps a native dispatch: errors become S3 error responses; headers are filtered and stamped. */
+export function finishNative<B>(
+  dispatch: NativeDispatch<B> & { bodyEncoding?: AwsChunkedEncoding },
+  requestId: string,
+  method: string,
+  resource: string,
+  timing: DispatchTiming | undefined,
+): NativeResult<B> {
+  return {
+    type: "native",
+    ...(dispatch.bodyEncoding && { bodyEncoding: dispatch.bodyEncoding }),
+    async execute(body, signal) {
+      const started = performance.now();
+      try {
+        const response = await dispatch.execute(body, signal);
+        const headers = filterResponseHeaders(response.headers);
+        stampHeaders(headers, requestId, timingFor(timing, performance.now() - started));
+        return { ...response, headers };
+      } catch (error) {
+        const response = errorResponse(toS3Error(error), method, resource, requestId);
+        stampHeaders(response.headers, requestId, timingFor(timing, performance.now() - started));
+        return response;
+      }
+    },
+  };
+}

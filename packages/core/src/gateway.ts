@@ -1,0 +1,249 @@
+/**
+ * The gateway: a function of a request. It routes, parses, authenticates, authorizes and resolves the request into
+ * a result the runtime executes: a complete response, a backend request to forward with streaming, or a native
+ * operation. Object bodies are never read here.
+ */
+import { authenticate, type Authentication } from "./authenticate.js";
+import { authorize, canUseBucket } from "./authorize.js";
+import { S3Error, toS3Error } from "./errors.js";
+import { runAfter, runBefore, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
+import { errorResponse, newRequestId, stampHeaders } from "./responses.js";
+import { runRoutes, type Route } from "./router.js";
+import { parseS3Request, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
+import { copyObject } from "./operations/copy.js";
+import { deleteObjects } from "./operations/delete-objects.js";
+import { listBuckets, listObjects, type Owner } from "./operations/list.js";
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
+import { prepareObject } from "./operations/object.js";
+import { finishForward, finishNative, type ForwardResult, type NativeResult } from "./dispatch.js";
+import type { AwsChunkedEncoding } from "./aws-chunked.js";
+import type {
+  Action,
+  Backend,
+  BackendFactory,
+  BucketConfig,
+  BucketRegistry,
+  CredentialRegistry,
+  ObjectDispatch,
+  ObjectOperation,
+  PlainResponse,
+  TemporaryCredentialResolver,
+} from "./types.js";
+
+/** Options of `createGateway`. */
+export interface GatewayOptions<B = unknown> {
+  /** Where buckets come from. */
+  buckets: BucketRegistry;
+  /** Where long-lived access keys come from. */
+  credentials: CredentialRegistry;
+  /** Backend factories by `backend_type`. */
+  backends: Record<string, BackendFactory<B>>;
+  /** Resolves session tokens (STS); without it, requests with a token are refused. */
+  temporaryCredentials?: TemporaryCredentialResolver;
+  /** Routes checked before S3 parsing. */
+  routes?: Route[];
+  /** Middleware around dispatch. */
+  middleware?: Middleware[];
+  /** Domain for virtual-hosted style (`bucket.domain`). */
+  domain?: string;
+  /** Owner shown in listings. */
+  owner?: Partial<Owner>;
+  /** Add `Server-Timing` to responses (default true). */
+  serverTiming?: boolean;
+  /** Cap for the XML bodies of CompleteMultipartUpload and DeleteObjects (default 2 MiB). */
+  maxXmlBodyBytes?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+  /** Called with errors worth logging that never reach a response (after-middleware failures). */
+  onError?: (error: unknown, context: RequestContext) => void;
+}
+
+/** Common to every result: what the request was and how to report its end. */
+export interface ResultBase {
+  /** What the gateway learned about the request. */
+  context: RequestContext;
+  /** Report the outcome once the response is complete (runs after-middleware). */
+  finish(outcome: Omit<RequestOutcome, "durationMs">): Promise<void>;
+  /** Renders an error raised while executing (client abort, backend unreachable, bad chunk signature). */
+  errorResponse(error: unknown): PlainResponse<never>;
+}
+
+/** A complete response. */
+export interface ResponseResult<B> extends ResultBase {
+  /** Discriminant. */
+  type: "response";
+  /** The response. */
+  response: PlainResponse<B>;
+}
+
+/** What `handle` resolves to. */
+export type GatewayResult<B = unknown> = ResponseResult<B> | (ResultBase & ForwardResult) | (ResultBase & NativeResult<B>);
+
+/** The gateway. */
+export interface Gateway<B = unknown> {
+  /** Resolves a request. Never throws: failures become error responses. */
+  handle(request: GatewayRequest<B>): Promise<GatewayResult<B>>;
+}
+
+const DEFAULT_OWNER: Owner = { id: "multistore-proxy", displayName: "multistore-proxy" };
+const DEFAULT_MAX_XML_BODY = 2 * 1024 * 1024;
+
+const OBJECT_ACTIONS: Record<ObjectOperation, Action> = {
+  GetObject: "get_object",
+  HeadObject: "head_object",
+  PutObject: "put_object",
+  DeleteObject: "delete_object",
+  UploadPart: "upload_part",
+};
+
+/** Creates a gateway. */
+export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<B> {
+  const owner: Owner = { ...DEFAULT_OWNER, ...options.owner };
+  const routes = options.routes ?? [];
+  const middleware = options.middleware ?? [];
+  const serverTiming = options.serverTiming ?? true;
+  const maxXmlBody = options.maxXmlBodyBytes ?? DEFAULT_MAX_XML_BODY;
+  const now = options.now ?? Date.now;
+  const createdAt = new Date(now());
+  const backends = new WeakMap<BucketConfig, Backend<B>>();
+
+  function backendFor(bucket: BucketConfig): Backend<B> {
+    let backend = backends.get(bucket);
+    if (!backend) {
+      const factory = options.backends[bucket.backend_type];
+      if (!factory) {
+        throw new S3Error("InternalError", { cause: new Error(`no backend registered for backend_type "${bucket.backend_type}"`) });
+      }
+      backend = factory(bucket);
+      backends.set(bucket, backend);
+    }
+    return backend;
+  }
+
+  async function resolveBucket(name: string) {
+    const bucket = await options.buckets.getBucket(name);
+    if (!bucket) throw new S3Error("NoSuchBucket", { details: { BucketName: name } });
+    return { bucket, backend: backendFor(bucket) as Backend<unknown> };
+  }
+
+  function base(request: GatewayRequest<B>, context: RequestContext, resource: () => string, started: number): ResultBase {
+    return {
+      context,
+      async finish(outcome) {
+        const full: RequestOutcome = { ...outcome, durationMs: now() - context.startedAt };
+        const errors = await runAfter(middleware, context, full);
+        for (const error of errors) options.onError?.(error, context);
+      },
+      errorResponse(error) {
+        const response = errorResponse(error, request.method, resource(), context.requestId);
+        stampHeaders(response.headers, context.requestId, serverTiming ? { total: performance.now() - started, dispatch: 0 } : undefined);
+        return response;
+      },
+    };
+  }
+
+  async function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
+    const started = performance.now();
+    const context: RequestContext = { requestId: newRequestId(), method: request.method, startedAt: now() };
+    let parsed: ParsedS3Request | undefined;
+    const resource = () => parsed?.resource ?? request.target.split("?")[0] ?? "/";
+    const common = base(request, context, resource, started);
+    const timing = (backend?: number) =>
+      serverTiming ? { total: performance.now() - started, dispatch: performance.now() - started, ...(backend !== undefined && { backend }) } : undefined;
+    const respond = (response: PlainResponse<B>): GatewayResult<B> => {
+      stampHeaders(response.headers, context.requestId, timing());
+      return { ...common, type: "response", response };
+    };
+    try {
+      const path = request.target.split("?")[0] ?? "/";
+      const host = request.headers.get("host") ?? "localhost";
+      let url: URL;
+      try {
+        url = new URL(request.target, `http://${host}`);
+      } catch {
+        throw new S3Error("InvalidRequest", { message: "The request URL is malformed." });
+      }
+      const routed = await runRoutes(routes, request, { requestId: context.requestId, path, url });
+      if (routed) return respond(routed);
+
+      parsed = parseS3Request(request.method, request.target, request.headers, options.domain);
+      context.operation = parsed.operation;
+      if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
+      if (parsed.key !== undefined) context.key = parsed.key;
+      const auth = await authenticate(
+        { method: request.method, rawPath: parsed.rawPath, query: parsed.query, headers: request.headers },
+        { credentials: options.credentials, ...(options.temporaryCredentials && { temporaryCredentials: options.temporaryCredentials }), now },
+      );
+      context.identity = auth.identity;
+      const result = await dispatch(request, parsed, auth, context);
+      if (!("type" in result)) return respond(result);
+      const dispatchTiming = serverTiming ? { started, dispatchMs: performance.now() - started } : undefined;
+      if (result.type === "forward") {
+        return { ...common, ...finishForward(result, context.requestId, request.method, parsed.resource, dispatchTiming) };
+      }
+      return { ...common, ...finishNative(result, context.requestId, request.method, parsed.resource, dispatchTiming) };
+    } catch (error) {
+      const s3Error = toS3Error(error);
+      if (s3Error.code === "InternalError") options.onError?.(error, context);
+      return respond(errorResponse(s3Error, request.method, resource(), context.requestId) as PlainResponse<B>);
+    }
+  }
+
+  async function dispatch(
+    request: GatewayRequest<B>,
+    parsed: ParsedS3Request,
+    auth: Authentication,
+    context: RequestContext,
+  ): Promise<PlainResponse<never> | (ObjectDispatch<B> & { bodyEncoding?: AwsChunkedEncoding })> {
+    const identity = auth.identity;
+    if (parsed.operation === "ListBuckets") {
+      await runBefore(middleware, context);
+      return listBuckets(options.buckets, identity, owner, createdAt);
+    }
+    const { bucket, backend } = await resolveBucket(parsed.bucket!);
+    const key = parsed.key === undefined ? undefined : (bucket.backend_prefix ?? "") + parsed.key;
+    const { operation, query } = parsed;
+    switch (operation) {
+      case "HeadBucket":
+        if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
+        await runBefore(middleware, context);
+        return { status: 200, headers: new Headers(), body: null };
+      case "ListObjects":
+      case "ListObjectsV2":
+        await runBefore(middleware, context);
+        return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner);
+      case "DeleteObjects": {
+        if (identity.type === "anonymous") throw new S3Error("AccessDenied");
+        await runBefore(middleware, context);
+        return deleteObjects(backend, bucket, identity, await request.readBody(maxXmlBody));
+      }
+      case "CopyObject":
+        await runBefore(middleware, context);
+        return copyObject({ bucket, backend }, parsed.key!, request.headers, identity, resolveBucket);
+      case "CreateMultipartUpload":
+        authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });
+        await runBefore(middleware, context);
+        return createMultipartUpload(backend, bucket.name, parsed.key!, key!, request.headers);
+      case "CompleteMultipartUpload": {
+        authorize(identity, "complete_multipart_upload", bucket, { key: parsed.key! });
+        await runBefore(middleware, context);
+        const body = await request.readBody(maxXmlBody);
+        return completeMultipartUpload(backend, bucket.name, parsed.key!, key!, query.get("uploadId")!, body, request.headers);
+      }
+      case "AbortMultipartUpload":
+        authorize(identity, "abort_multipart_upload", bucket, { key: parsed.key! });
+        await runBefore(middleware, context);
+        return abortMultipartUpload(backend, key!, query.get("uploadId")!);
+      default: {
+        const objectOperation = operation as ObjectOperation;
+        const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject");
+        authorize(identity, versioned ? "get_object_version" : OBJECT_ACTIONS[objectOperation], bucket, { key: parsed.key! });
+        await runBefore(middleware, context);
+        const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth);
+        return { ...prepared.dispatch, ...(prepared.bodyEncoding && { bodyEncoding: prepared.bodyEncoding }) };
+      }
+    }
+  }
+
+  return { handle };
+}

@@ -1,0 +1,85 @@
+/** Which headers cross the gateway, in each direction. */
+
+/** Request headers forwarded to backends for object operations. */
+const FORWARDED_REQUEST_HEADERS = new Set([
+  "range",
+  "if-match",
+  "if-none-match",
+  "if-modified-since",
+  "if-unmodified-since",
+  "content-type",
+  "content-length",
+  "content-md5",
+  "content-encoding",
+  "content-disposition",
+  "content-language",
+  "cache-control",
+  "expires",
+  "x-amz-content-sha256",
+  "x-amz-storage-class",
+  "x-amz-tagging",
+]);
+
+/** Headers that also matter for CopyObject. */
+const COPY_REQUEST_HEADERS = new Set([
+  "x-amz-metadata-directive",
+  "x-amz-tagging-directive",
+  "x-amz-copy-source-if-match",
+  "x-amz-copy-source-if-none-match",
+  "x-amz-copy-source-if-modified-since",
+  "x-amz-copy-source-if-unmodified-since",
+]);
+
+/** Whether a client request header may be forwarded to the backend. */
+export function isForwardedRequestHeader(name: string): boolean {
+  return (
+    FORWARDED_REQUEST_HEADERS.has(name) || name.startsWith("x-amz-meta-") || name.startsWith("x-amz-checksum-")
+  );
+}
+
+/** The forwardable subset of client headers (names lowercase). `copy` adds the copy-specific ones. */
+export function forwardedRequestHeaders(headers: Headers, options: { copy?: boolean } = {}): Headers {
+  const out = new Headers();
+  for (const [name, value] of headers) {
+    if (isForwardedRequestHeader(name) || (options.copy && COPY_REQUEST_HEADERS.has(name))) out.set(name, value);
+  }
+  return out;
+}
+
+/** Response headers never passed back to clients: hop-by-hop, cookies, proxies, SSE key material. */
+const STRIPPED_RESPONSE_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "set-cookie",
+  "set-cookie2",
+  "www-authenticate",
+  "forwarded",
+  "via",
+  "x-amz-server-side-encryption-customer-key-md5",
+  "x-amz-server-side-encryption-aws-kms-key-id",
+  "x-amz-id-2",
+  "x-amz-request-id",
+  "server",
+  "date",
+  "alt-svc",
+  "strict-transport-security",
+]);
+
+/** Whether a backend response header must be dropped. */
+export function isStrippedResponseHeader(name: string): boolean {
+  return STRIPPED_RESPONSE_HEADERS.has(name) || name.startsWith("proxy-") || name.startsWith("x-forwarded-");
+}
+
+/** The backend's response headers without the ones clients must not see. */
+export function filterResponseHeaders(headers: Headers): Headers {
+  const out = new Headers();
+  for (const [name, value] of headers) if (!isStrippedResponseHeader(name)) out.set(name, value);
+  return out;
+}

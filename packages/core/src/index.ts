@@ -1,0 +1,26 @@
+/**
+ * @multistore/core: the runtime-agnostic S3 gateway. Web-standard APIs only (fetch types, Headers, crypto.subtle).
+ */
+export * from "./types.js";
+export * from "./errors.js";
+export * from "./xml.js";
+export * from "./encoding.js";
+export * from "./keys.js";
+export * from "./headers.js";
+export * from "./authorize.js";
+export * from "./authenticate.js";
+export * from "./aws-chunked.js";
+export * from "./router.js";
+export * from "./middleware.js";
+export * from "./responses.js";
+export * from "./dispatch.js";
+export * from "./gateway.js";
+export { parseS3Request, parseCopySource, Query, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
+export { backendError, readErrorDocument } from "./operations/backend-errors.js";
+export { compareUtf8, MAX_KEYS, type Owner } from "./operations/list.js";
+export { parseCompleteMultipartUpload } from "./operations/multipart.js";
+export { parseDeleteRequest, MAX_DELETE_KEYS } from "./operations/delete-objects.js";
+export * from "./sigv4/authorization.js";
+export * from "./sigv4/canonical-request.js";
+export * from "./sigv4/signing-key.js";
+export * from "./sigv4/verify.js";

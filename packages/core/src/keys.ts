@@ -1,0 +1,43 @@
+/** Object keys: decoded once from the raw path, checked, and re-encoded for backend URLs. */
+import { S3Error } from "./errors.js";
+import { percentDecode, uriEncode, utf8 } from "./encoding.js";
+
+/** S3's key length limit in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/** Decodes a raw (percent-encoded) path component exactly once; malformed escapes are a 400. */
+export function decodeKey(raw: string): string {
+  try {
+    return percentDecode(raw);
+  } catch {
+    throw new S3Error("InvalidArgument", { message: "The object key contains a malformed percent-encoding." });
+  }
+}
+
+/**
+ * Refuses keys no backend can store safely: a `.` or `..` path segment (they would mean something else on a
+ * filesystem or after URL normalization), NUL, and keys over 1024 bytes.
+ */
+export function validateKey(key: string): void {
+  if (key === "") throw new S3Error("InvalidArgument", { message: "The object key must not be empty." });
+  if (utf8(key).length > MAX_KEY_BYTES) throw new S3Error("KeyTooLongError");
+  if (key.includes("\u0000")) throw new S3Error("InvalidArgument", { message: "The object key must not contain NUL." });
+  for (const segment of key.split("/")) {
+    if (segment === "." || segment === "..") {
+      throw new S3Error("InvalidArgument", {
+        message: 'Object keys with a "." or ".." path segment are not allowed.',
+        details: { ArgumentName: "key" },
+      });
+    }
+  }
+}
+
+/** Encodes a key for a URL path: every byte but unreserved characters and `/` escaped. */
+export function encodeKeyPath(key: string): string {
+  return uriEncode(key, true);
+}
+
+/** Joins a bucket's backend prefix and a client key. */
+export function applyBackendPrefix(prefix: string | undefined, key: string): string {
+  return prefix ? prefix + key : key;
+}

@@ -1,0 +1,41 @@
+/** CopyObject: the source is authorized as a read, the destination as a write; the backend copies server-side. */
+import { authorize } from "../authorize.js";
+import { S3Error } from "../errors.js";
+import { forwardedRequestHeaders } from "../headers.js";
+import { xmlResponse, xmlDate } from "../responses.js";
+import { parseCopySource } from "../s3-request.js";
+import { xmlElement } from "../xml.js";
+import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js";
+
+/** Resolves a bucket name to its config and backend (or throws NoSuchBucket). */
+export type BucketResolver = (name: string) => Promise<{ bucket: BucketConfig; backend: Backend<unknown> }>;
+
+/** Runs CopyObject into `destination`/`key`. */
+export async function copyObject(
+  destination: { bucket: BucketConfig; backend: Backend<unknown> },
+  key: string,
+  headers: Headers,
+  identity: Identity,
+  resolve: BucketResolver,
+): Promise<PlainResponse<never>> {
+  const source = parseCopySource(headers.get("x-amz-copy-source") ?? "");
+  const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
+  authorize(identity, source.versionId === undefined ? "get_object" : "get_object_version", sourceBucket, { key: source.key });
+  authorize(identity, "put_object", destination.bucket, { key });
+  if (sourceBackend.copyDomain !== destination.backend.copyDomain) {
+    throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported." });
+  }
+  const result = await destination.backend.copyObject({
+    sourceBackend,
+    sourceKey: (sourceBucket.backend_prefix ?? "") + source.key,
+    ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
+    key: (destination.bucket.backend_prefix ?? "") + key,
+    headers: forwardedRequestHeaders(headers, { copy: true }),
+  });
+  const response = xmlResponse(
+    "CopyObjectResult",
+    xmlElement("LastModified", xmlDate(result.lastModified ?? new Date())) + xmlElement("ETag", result.etag),
+  );
+  result.headers?.forEach((value, name) => response.headers.set(name, value));
+  return response;
+}

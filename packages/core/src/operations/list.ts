@@ -1,0 +1,121 @@
+/** ListBuckets, ListObjects (V1) and ListObjectsV2, rendered from a backend page. */
+import { canUseBucket, authorize } from "../authorize.js";
+import { S3Error } from "../errors.js";
+import { uriEncode } from "../encoding.js";
+import { xmlResponse, xmlDate } from "../responses.js";
+import { xmlElement } from "../xml.js";
+import type { Query } from "../s3-request.js";
+import type { Backend, BucketConfig, BucketRegistry, Identity, ListResult, PlainResponse } from "../types.js";
+
+/** The owner shown in listings. */
+export interface Owner {
+  /** `owner_id`. */
+  id: string;
+  /** `owner_display_name`. */
+  displayName: string;
+}
+
+/** Largest page S3 returns (and the default). */
+export const MAX_KEYS = 1000;
+
+function ownerXml(owner: Owner): string {
+  return `<Owner>${xmlElement("ID", owner.id)}${xmlElement("DisplayName", owner.displayName)}</Owner>`;
+}
+
+/** ListBuckets: only the buckets the caller can use. */
+export async function listBuckets(registry: BucketRegistry, identity: Identity, owner: Owner, createdAt: Date): Promise<PlainResponse<never>> {
+  const buckets = (await registry.listBuckets()).filter((bucket) => canUseBucket(identity, bucket));
+  const items = buckets
+    .map((bucket) => `<Bucket>${xmlElement("Name", bucket.name)}${xmlElement("CreationDate", xmlDate(createdAt))}</Bucket>`)
+    .join("");
+  return xmlResponse("ListAllMyBucketsResult", `${ownerXml(owner)}<Buckets>${items}</Buckets>`);
+}
+
+function parseMaxKeys(value: string | undefined): number {
+  if (value === undefined) return MAX_KEYS;
+  if (!/^\d+$/.test(value)) throw new S3Error("InvalidArgument", { message: "max-keys must be a non-negative integer.", details: { ArgumentName: "max-keys", ArgumentValue: value } });
+  return Math.min(Number(value), MAX_KEYS);
+}
+
+/**
+ * Moves a start key that names a common prefix past everything under it, so the next page does not repeat the
+ * prefix (S3 behaves this way for NextMarker values that are common prefixes).
+ */
+function skipCommonPrefix(startAfter: string, prefix: string, delimiter: string | undefined): string {
+  if (!delimiter || !startAfter.startsWith(prefix) || !startAfter.endsWith(delimiter)) return startAfter;
+  if (startAfter.indexOf(delimiter, prefix.length) !== startAfter.length - delimiter.length) return startAfter;
+  return `${startAfter}\u{10FFFF}`;
+}
+
+/** ListObjects V1 or V2 for one bucket: authorizes the prefix, asks the backend for one page, renders it. */
+export async function listObjects(
+  version: 1 | 2,
+  bucket: BucketConfig,
+  backend: Backend<unknown>,
+  query: Query,
+  identity: Identity,
+  owner: Owner,
+): Promise<PlainResponse<never>> {
+  const prefix = query.get("prefix") ?? "";
+  const delimiter = query.get("delimiter") || undefined;
+  const encodingType = query.get("encoding-type");
+  if (encodingType !== undefined && encodingType !== "url") {
+    throw new S3Error("InvalidArgument", { message: "Invalid Encoding Method specified in Request", details: { ArgumentName: "encoding-type" } });
+  }
+  const encode = (value: string) => (encodingType === "url" ? uriEncode(value, true) : value);
+  authorize(identity, "list_bucket", bucket, { listPrefix: prefix });
+  const maxKeys = parseMaxKeys(query.get("max-keys"));
+  const backendPrefix = bucket.backend_prefix ?? "";
+  const startKey = version === 1 ? query.get("marker") : query.get("start-after");
+  const continuationToken = version === 2 ? query.get("continuation-token") : undefined;
+  if (continuationToken === "") throw new S3Error("InvalidArgument", { message: "The continuation token provided is incorrect" });
+
+  let page: ListResult = { objects: [], commonPrefixes: [], isTruncated: false };
+  if (maxKeys > 0) {
+    page = await backend.listObjects({
+      prefix: backendPrefix + prefix,
+      maxKeys,
+      ...(delimiter !== undefined && { delimiter }),
+      ...(startKey && { startAfter: backendPrefix + skipCommonPrefix(startKey, prefix, delimiter) }),
+      ...(continuationToken !== undefined && { continuationToken }),
+    });
+  }
+  const strip = (key: string) => (key.startsWith(backendPrefix) ? key.slice(backendPrefix.length) : key);
+  const fetchOwner = version === 1 || query.get("fetch-owner") === "true";
+  const contents = page.objects
+    .map(
+      (object) =>
+        `<Contents>${xmlElement("Key", encode(strip(object.key)))}${xmlElement("LastModified", xmlDate(object.lastModified))}` +
+        `${xmlElement("ETag", object.etag)}${xmlElement("Size", object.size)}${fetchOwner ? ownerXml(owner) : ""}` +
+        `${xmlElement("StorageClass", object.storageClass ?? "STANDARD")}</Contents>`,
+    )
+    .join("");
+  const prefixes = page.commonPrefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", encode(strip(common)))}</CommonPrefixes>`).join("");
+  let head = xmlElement("Name", bucket.name) + xmlElement("Prefix", encode(prefix));
+  if (version === 1) {
+    head += xmlElement("Marker", encode(startKey ?? ""));
+    const last = [...page.objects.map((object) => object.key), ...page.commonPrefixes].sort(compareUtf8).pop();
+    if (page.isTruncated && delimiter !== undefined && last !== undefined) head += xmlElement("NextMarker", encode(strip(last)));
+  } else {
+    head += xmlElement("KeyCount", page.objects.length + page.commonPrefixes.length);
+    if (continuationToken !== undefined) head += xmlElement("ContinuationToken", continuationToken);
+    if (page.isTruncated && page.nextContinuationToken) head += xmlElement("NextContinuationToken", page.nextContinuationToken);
+    if (startKey !== undefined) head += xmlElement("StartAfter", encode(startKey));
+  }
+  head += xmlElement("MaxKeys", maxKeys);
+  if (delimiter !== undefined) head += xmlElement("Delimiter", encode(delimiter));
+  if (encodingType) head += xmlElement("EncodingType", encodingType);
+  head += xmlElement("IsTruncated", page.isTruncated);
+  return xmlResponse("ListBucketResult", head + contents + prefixes);
+}
+
+const encoder = new TextEncoder();
+
+/** Orders strings by their UTF-8 bytes, as S3 orders keys. */
+export function compareUtf8(a: string, b: string): number {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  const length = Math.min(left.length, right.length);
+  for (let index = 0; index < length; index++) if (left[index] !== right[index]) return left[index]! - right[index]!;
+  return left.length - right.length;
+}

@@ -1,0 +1,88 @@
+/** The body-carrying object operations: the backend prepares them, the runtime executes them with streaming. */
+import { awsChunkedEncodingOf, contentEncodingWithoutAwsChunked, type AwsChunkedEncoding } from "../aws-chunked.js";
+import { S3Error } from "../errors.js";
+import { forwardedRequestHeaders } from "../headers.js";
+import type { Query } from "../s3-request.js";
+import type { VerifiedSignature } from "../sigv4/verify.js";
+import type { Backend, ObjectDispatch, ObjectOperation } from "../types.js";
+
+/** GetObject query parameters that override response headers. */
+const RESPONSE_OVERRIDES = [
+  "response-content-type",
+  "response-content-language",
+  "response-expires",
+  "response-cache-control",
+  "response-content-disposition",
+  "response-content-encoding",
+];
+
+/** Headers describing the client's framing, never forwarded once the body is decoded. */
+const FRAMING_HEADERS = ["x-amz-decoded-content-length", "x-amz-trailer", "x-amz-content-sha256"];
+
+/** A prepared object operation and how the runtime must decode the client's body. */
+export interface PreparedObject<B> {
+  /** What to execute. */
+  dispatch: ObjectDispatch<B>;
+  /** Set when the client's body is aws-chunked: the runtime decodes it while streaming. */
+  bodyEncoding?: AwsChunkedEncoding;
+}
+
+function uploadParameters(operation: ObjectOperation, query: Query): { uploadId?: string; partNumber?: number } {
+  if (operation !== "UploadPart") return {};
+  const partNumber = Number(query.get("partNumber"));
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
+    throw new S3Error("InvalidArgument", { message: "Part number must be an integer between 1 and 10000, inclusive", details: { ArgumentName: "partNumber" } });
+  }
+  return { uploadId: query.get("uploadId")!, partNumber };
+}
+
+/** Asks the backend to prepare the operation; handles aws-chunked framing and header filtering. */
+export async function prepareObject<B>(
+  backend: Backend<B>,
+  operation: ObjectOperation,
+  key: string,
+  clientHeaders: Headers,
+  query: Query,
+  auth: { payloadHash?: string; signature?: VerifiedSignature },
+): Promise<PreparedObject<B>> {
+  const headers = forwardedRequestHeaders(clientHeaders);
+  let bodyEncoding: AwsChunkedEncoding | undefined;
+  if (operation === "PutObject" || operation === "UploadPart") {
+    bodyEncoding = awsChunkedEncodingOf(clientHeaders, auth.payloadHash, auth.signature);
+    if (bodyEncoding) {
+      if (bodyEncoding.decodedLength === undefined) {
+        throw new S3Error("MissingContentLength", { message: "aws-chunked uploads need x-amz-decoded-content-length." });
+      }
+      for (const name of FRAMING_HEADERS) headers.delete(name);
+      const contentEncoding = contentEncodingWithoutAwsChunked(clientHeaders.get("content-encoding"));
+      if (contentEncoding) headers.set("content-encoding", contentEncoding);
+      else headers.delete("content-encoding");
+      headers.set("content-length", String(bodyEncoding.decodedLength));
+    } else if (!clientHeaders.has("content-length")) {
+      throw new S3Error("MissingContentLength");
+    }
+  } else {
+    headers.delete("content-length");
+  }
+  // Only a real digest is worth passing on (the backend may verify it); markers describe the client's signing.
+  const payloadHash = headers.get("x-amz-content-sha256");
+  if (payloadHash !== null && !/^[0-9a-f]{64}$/.test(payloadHash)) headers.delete("x-amz-content-sha256");
+
+  const responseOverrides: Record<string, string> = {};
+  if (operation === "GetObject") {
+    for (const name of RESPONSE_OVERRIDES) {
+      const value = query.get(name);
+      if (value !== undefined) responseOverrides[name] = value;
+    }
+  }
+  const versionId = query.get("versionId");
+  const dispatch = await backend.prepareObject({
+    operation,
+    key,
+    headers,
+    ...(versionId !== undefined && { versionId }),
+    ...uploadParameters(operation, query),
+    ...(Object.keys(responseOverrides).length > 0 && { responseOverrides }),
+  });
+  return { dispatch, ...(bodyEncoding && { bodyEncoding }) };
+}

@@ -1,0 +1,48 @@
+/** Building responses: S3 XML documents, error documents and the headers every response carries. */
+import { isS3Error, S3Error, toS3Error } from "./errors.js";
+import { XML_DECLARATION } from "./xml.js";
+import type { PlainResponse } from "./types.js";
+
+/** S3's XML namespace. */
+export const S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/** A 200 response with an XML document (`root` is the root element's name, `inner` its escaped content). */
+export function xmlResponse(root: string, inner: string, status = 200): PlainResponse<never> {
+  return {
+    status,
+    headers: new Headers({ "content-type": "application/xml" }),
+    body: `${XML_DECLARATION}<${root} xmlns="${S3_NAMESPACE}">${inner}</${root}>`,
+  };
+}
+
+/** Renders any error as an S3 error response. 304 and HEAD responses carry no body, as S3 does. */
+export function errorResponse(error: unknown, method: string, resource: string, requestId: string): PlainResponse<never> {
+  const s3Error: S3Error = isS3Error(error) ? error : toS3Error(error);
+  const headers = new Headers(s3Error.headers);
+  if (s3Error.status === 304 || method === "HEAD") {
+    return { status: s3Error.status, headers, body: null };
+  }
+  headers.set("content-type", "application/xml");
+  return { status: s3Error.status, headers, body: s3Error.toXml(resource, requestId) };
+}
+
+/** Adds `x-amz-request-id` and (when enabled) `server-timing` to a response's headers. */
+export function stampHeaders(headers: Headers, requestId: string, timing?: { total: number; dispatch: number; backend?: number }): void {
+  headers.set("x-amz-request-id", requestId);
+  if (timing) {
+    const parts = [`total;dur=${timing.total.toFixed(1)}`, `dispatch;dur=${timing.dispatch.toFixed(1)}`];
+    if (timing.backend !== undefined) parts.push(`backend;dur=${timing.backend.toFixed(1)}`);
+    headers.set("server-timing", parts.join(", "));
+  }
+}
+
+/** A random request id: 16 uppercase hex characters, like S3's. */
+export function newRequestId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("").toUpperCase();
+}
+
+/** S3's timestamp format in XML (`2009-10-12T17:50:30.000Z`). */
+export function xmlDate(date: Date): string {
+  return date.toISOString();
+}

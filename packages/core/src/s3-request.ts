@@ -1,0 +1,169 @@
+/** Turns a raw HTTP request into an S3 operation with its bucket and key. */
+import { S3Error } from "./errors.js";
+import { decodeKey, validateKey } from "./keys.js";
+import { parseQuery } from "./sigv4/canonical-request.js";
+import type { S3Operation } from "./types.js";
+
+/** A request as the core sees it. `B` is the runtime's body stream type. */
+export interface GatewayRequest<B = unknown> {
+  /** HTTP method, uppercase. */
+  method: string;
+  /** Path and query exactly as sent on the request line (`/bucket/key?x=y`), never normalized. */
+  target: string;
+  /** Request headers. */
+  headers: Headers;
+  /** The body stream (never read by the core), or null. */
+  body: B | null;
+  /** Reads the body up to `limit` bytes; throws `S3Error` (EntityTooLarge) beyond it. Used for small XML bodies only. */
+  readBody(limit: number): Promise<Uint8Array>;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+/** Decoded query parameters (first value wins) plus the raw string for signing. */
+export class Query {
+  /** Decoded name/value pairs in order. */
+  readonly pairs: [string, string][];
+  private readonly values = new Map<string, string>();
+  constructor(readonly raw: string) {
+    try {
+      this.pairs = parseQuery(raw);
+    } catch {
+      throw new S3Error("InvalidArgument", { message: "The query string contains a malformed percent-encoding." });
+    }
+    for (const [name, value] of this.pairs) if (!this.values.has(name)) this.values.set(name, value);
+  }
+  /** The decoded value of a parameter. */
+  get(name: string): string | undefined {
+    return this.values.get(name);
+  }
+  /** Whether a parameter is present (with or without a value). */
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+}
+
+/** A request resolved to an S3 operation. */
+export interface ParsedS3Request {
+  /** The operation. */
+  operation: S3Operation;
+  /** Bucket name, absent for ListBuckets. */
+  bucket?: string;
+  /** Decoded, validated object key, for object operations. */
+  key?: string;
+  /** Raw path (for signing). */
+  rawPath: string;
+  /** Query parameters. */
+  query: Query;
+  /** Resource for error documents (`/bucket/key`). */
+  resource: string;
+}
+
+/** Sub-resources we know but do not serve; they get a clear 501 instead of being mistaken for object reads. */
+const UNSUPPORTED_SUBRESOURCES = [
+  "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering", "inventory",
+  "legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
+  "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select", "tagging",
+  "torrent", "versioning", "versions", "website", "uploads", "uploadId", "partNumber", "location",
+];
+
+function notImplemented(what: string): S3Error {
+  return new S3Error("NotImplemented", { message: `${what} is not implemented by Multistore.` });
+}
+
+function firstUnsupported(query: Query, allowed: readonly string[]): string | undefined {
+  return UNSUPPORTED_SUBRESOURCES.find((name) => query.has(name) && !allowed.includes(name));
+}
+
+/** Splits `target` into path and query, and finds bucket and key (virtual-hosted when `domain` matches the host). */
+export function parseS3Request(method: string, target: string, headers: Headers, domain?: string): ParsedS3Request {
+  const questionMark = target.indexOf("?");
+  const rawPath = questionMark === -1 ? target : target.slice(0, questionMark);
+  const query = new Query(questionMark === -1 ? "" : target.slice(questionMark + 1));
+  if (!rawPath.startsWith("/")) throw new S3Error("InvalidRequest", { message: "The request path must start with /." });
+
+  let bucket: string | undefined;
+  let rawKey: string;
+  const host = (headers.get("host") ?? "").replace(/:\d+$/, "").toLowerCase();
+  if (domain && host.endsWith(`.${domain.toLowerCase()}`)) {
+    bucket = host.slice(0, -(domain.length + 1));
+    rawKey = rawPath.slice(1);
+  } else {
+    const slash = rawPath.indexOf("/", 1);
+    bucket = decodeKey(slash === -1 ? rawPath.slice(1) : rawPath.slice(1, slash)) || undefined;
+    rawKey = slash === -1 ? "" : rawPath.slice(slash + 1);
+  }
+  const key = rawKey === "" ? undefined : decodeKey(rawKey);
+  const resource = bucket === undefined ? "/" : key === undefined ? `/${bucket}` : `/${bucket}/${key}`;
+  const base = { rawPath, query, resource, ...(bucket !== undefined && { bucket }) };
+
+  if (bucket === undefined) {
+    if (method === "GET") return { ...base, operation: "ListBuckets" };
+    throw new S3Error("MethodNotAllowed");
+  }
+  if (key === undefined) return { ...base, operation: bucketOperation(method, query) };
+  validateKey(key);
+  return { ...base, key, operation: objectOperation(method, query, headers) };
+}
+
+function bucketOperation(method: string, query: Query): S3Operation {
+  if (method === "POST" && query.has("delete")) return "DeleteObjects";
+  const unsupported = firstUnsupported(query, []);
+  if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
+  if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
+  if (method === "HEAD") return "HeadBucket";
+  if (method === "PUT") throw notImplemented("CreateBucket");
+  if (method === "DELETE") throw notImplemented("DeleteBucket");
+  throw new S3Error("MethodNotAllowed");
+}
+
+function objectOperation(method: string, query: Query, headers: Headers): S3Operation {
+  switch (method) {
+    case "GET":
+    case "HEAD": {
+      const unsupported = firstUnsupported(query, []);
+      if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
+      return method === "GET" ? "GetObject" : "HeadObject";
+    }
+    case "PUT": {
+      if (query.has("uploadId") || query.has("partNumber")) {
+        if (headers.has("x-amz-copy-source")) throw notImplemented("UploadPartCopy");
+        if (!query.get("uploadId") || !query.get("partNumber")) {
+          throw new S3Error("InvalidRequest", { message: "UploadPart needs both uploadId and partNumber." });
+        }
+        return "UploadPart";
+      }
+      const unsupported = firstUnsupported(query, []);
+      if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
+      return headers.has("x-amz-copy-source") ? "CopyObject" : "PutObject";
+    }
+    case "DELETE": {
+      if (query.has("uploadId")) return "AbortMultipartUpload";
+      const unsupported = firstUnsupported(query, []);
+      if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
+      return "DeleteObject";
+    }
+    case "POST": {
+      if (query.has("uploads")) return "CreateMultipartUpload";
+      if (query.has("uploadId")) return "CompleteMultipartUpload";
+      throw notImplemented("This POST operation");
+    }
+    default:
+      throw new S3Error("MethodNotAllowed");
+  }
+}
+
+/** Parses `x-amz-copy-source` (`bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`). */
+export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+  const questionMark = value.indexOf("?");
+  const path = (questionMark === -1 ? value : value.slice(0, questionMark)).replace(/^\//, "");
+  const versionId = questionMark === -1 ? undefined : new Query(value.slice(questionMark + 1)).get("versionId");
+  const slash = path.indexOf("/");
+  if (slash <= 0 || slash === path.length - 1) {
+    throw new S3Error("InvalidArgument", { message: "x-amz-copy-source must be of the form bucket/key." });
+  }
+  const bucket = decodeKey(path.slice(0, slash));
+  const key = decodeKey(path.slice(slash + 1));
+  validateKey(key);
+  return { bucket, key, ...(versionId !== undefined && { versionId }) };
+}

@@ -1,0 +1,147 @@
+/** Parses SigV4 credentials out of an `Authorization` header or a presigned URL's query. */
+import { S3Error } from "../errors.js";
+
+/** What a SigV4-signed request claims. */
+export interface SigV4Claim {
+  /** Header or query (presigned) authentication. */
+  kind: "header" | "query";
+  /** Access key id. */
+  accessKeyId: string;
+  /** Scope date, `YYYYMMDD`. */
+  date: string;
+  /** Scope region. */
+  region: string;
+  /** Scope service. */
+  service: string;
+  /** Request timestamp, `YYYYMMDDTHHMMSSZ`. */
+  amzDate: string;
+  /** Lowercase signed header names in the order given. */
+  signedHeaders: string[];
+  /** Hex signature. */
+  signature: string;
+  /** Presigned URLs only: lifetime in seconds. */
+  expires?: number;
+  /** Session token (`x-amz-security-token` header or `X-Amz-Security-Token` parameter), if any. */
+  sessionToken?: string;
+}
+
+const AMZ_DATE = /^\d{8}T\d{6}Z$/;
+/** Longest presigned URL lifetime S3 accepts: seven days. */
+export const MAX_PRESIGNED_EXPIRES = 604800;
+
+function parseCredential(credential: string, error: (message: string) => S3Error) {
+  const parts = credential.split("/");
+  if (parts.length !== 5 || parts[4] !== "aws4_request" || !/^\d{8}$/.test(parts[1]!)) {
+    throw error(`Credential must be <access key>/<YYYYMMDD>/<region>/<service>/aws4_request, got "${credential}".`);
+  }
+  const [accessKeyId, date, region, service] = parts as [string, string, string, string];
+  if (accessKeyId === "") throw error("The access key id is empty.");
+  return { accessKeyId, date, region, service };
+}
+
+function parseSignedHeaders(value: string, error: (message: string) => S3Error): string[] {
+  const names = value.split(";").map((name) => name.trim().toLowerCase());
+  if (names.some((name) => name === "")) throw error("SignedHeaders is malformed.");
+  if (!names.includes("host")) throw error("SignedHeaders must include host.");
+  return names;
+}
+
+/** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
+export function parseAuthorizationHeader(value: string, headers: Headers): SigV4Claim {
+  const error = (message: string) => new S3Error("AuthorizationHeaderMalformed", { message });
+  const match = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(value.trim());
+  if (!match) throw error("Only AWS4-HMAC-SHA256 (and AWS SigV2) authorization is supported.");
+  const fields = new Map<string, string>();
+  for (const part of match[1]!.split(",")) {
+    const equals = part.indexOf("=");
+    if (equals === -1) throw error("The authorization header is malformed.");
+    fields.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
+  }
+  const credential = fields.get("Credential");
+  const signedHeaders = fields.get("SignedHeaders");
+  const signature = fields.get("Signature");
+  if (!credential || !signedHeaders || !signature) {
+    throw error("The authorization header needs Credential, SignedHeaders and Signature.");
+  }
+  if (!/^[0-9a-f]{64}$/.test(signature)) throw error("Signature must be 64 lowercase hex characters.");
+  const amzDate = headers.get("x-amz-date") ?? dateHeaderToAmzDate(headers.get("date"));
+  if (!amzDate || !AMZ_DATE.test(amzDate)) {
+    throw new S3Error("AccessDenied", { message: "AWS authentication requires a valid Date or x-amz-date header" });
+  }
+  const sessionToken = headers.get("x-amz-security-token") ?? undefined;
+  return {
+    kind: "header",
+    ...parseCredential(credential, error),
+    amzDate,
+    signedHeaders: parseSignedHeaders(signedHeaders, error),
+    signature,
+    ...(sessionToken !== undefined && { sessionToken }),
+  };
+}
+
+function dateHeaderToAmzDate(value: string | null): string | undefined {
+  if (!value) return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) return undefined;
+  return new Date(time).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+
+/** Read access to decoded query parameters (URLSearchParams and core's Query both fit). */
+export interface QueryLookup {
+  /** Decoded value of a parameter. */
+  get(name: string): string | null | undefined;
+  /** Whether the parameter is present. */
+  has(name: string): boolean;
+}
+
+/** Whether a query carries SigV4 presigned parameters. */
+export function isPresignedV4(query: QueryLookup): boolean {
+  return query.has("X-Amz-Algorithm") || query.has("X-Amz-Signature") || query.has("X-Amz-Credential");
+}
+
+/** Parses the `X-Amz-*` parameters of a presigned URL. */
+export function parsePresignedQuery(query: QueryLookup): SigV4Claim {
+  const error = (message: string) => new S3Error("AuthorizationQueryParametersError", { message });
+  if (query.get("X-Amz-Algorithm") !== "AWS4-HMAC-SHA256") {
+    throw error("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".");
+  }
+  const credential = query.get("X-Amz-Credential");
+  const amzDate = query.get("X-Amz-Date");
+  const expiresText = query.get("X-Amz-Expires");
+  const signedHeaders = query.get("X-Amz-SignedHeaders");
+  const signature = query.get("X-Amz-Signature");
+  if (!credential || !amzDate || !expiresText || !signedHeaders || !signature) {
+    throw error(
+      "Query-string authentication requires X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires, " +
+        "X-Amz-SignedHeaders and X-Amz-Signature.",
+    );
+  }
+  if (!AMZ_DATE.test(amzDate)) throw error("X-Amz-Date must be in the ISO8601 basic format YYYYMMDDTHHMMSSZ.");
+  if (!/^\d{1,6}$/.test(expiresText)) throw error("X-Amz-Expires must be a whole number of seconds.");
+  const expires = Number(expiresText);
+  if (expires < 1) throw error("X-Amz-Expires must be at least 1 second.");
+  if (expires > MAX_PRESIGNED_EXPIRES) throw error("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds.");
+  if (!/^[0-9a-f]{64}$/.test(signature)) throw error("X-Amz-Signature must be 64 lowercase hex characters.");
+  const sessionToken = query.get("X-Amz-Security-Token") ?? undefined;
+  return {
+    kind: "query",
+    ...parseCredential(credential, error),
+    amzDate,
+    signedHeaders: parseSignedHeaders(signedHeaders, error),
+    signature,
+    expires,
+    ...(sessionToken !== undefined && { sessionToken }),
+  };
+}
+
+/** Milliseconds since the epoch of an `YYYYMMDDTHHMMSSZ` timestamp. */
+export function amzDateToTime(amzDate: string): number {
+  return Date.UTC(
+    Number(amzDate.slice(0, 4)),
+    Number(amzDate.slice(4, 6)) - 1,
+    Number(amzDate.slice(6, 8)),
+    Number(amzDate.slice(9, 11)),
+    Number(amzDate.slice(11, 13)),
+    Number(amzDate.slice(13, 15)),
+  );
+}

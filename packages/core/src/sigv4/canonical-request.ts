@@ -1,0 +1,106 @@
+/**
+ * SigV4 canonicalization with S3's rules: the path is not normalized and is URI-encoded exactly once, query
+ * parameters are sorted by encoded name then value, value-less parameters become `name=`.
+ */
+import { percentDecode, toHex, uriEncode, utf8 } from "../encoding.js";
+
+/** The hash of an empty payload. */
+export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/**
+ * Canonical URI of a raw request path (as sent, before any decoding): each segment is decoded once and re-encoded,
+ * so a client that escaped more or fewer characters than AWS's set still canonicalizes the same way AWS does.
+ */
+export function canonicalUri(rawPath: string): string {
+  if (rawPath === "") return "/";
+  return rawPath
+    .split("/")
+    .map((segment) => uriEncode(percentDecode(segment)))
+    .join("/");
+}
+
+/** Splits a raw query string into decoded name/value pairs (value-less names get ""). `+` stays a plus. */
+export function parseQuery(rawQuery: string): [string, string][] {
+  const query = rawQuery.startsWith("?") ? rawQuery.slice(1) : rawQuery;
+  if (query === "") return [];
+  const pairs: [string, string][] = [];
+  for (const part of query.split("&")) {
+    if (part === "") continue;
+    const equals = part.indexOf("=");
+    const name = equals === -1 ? part : part.slice(0, equals);
+    const value = equals === -1 ? "" : part.slice(equals + 1);
+    pairs.push([percentDecode(name), percentDecode(value)]);
+  }
+  return pairs;
+}
+
+/** Canonical query string from decoded pairs, leaving out the names in `exclude`. */
+export function canonicalQuery(pairs: Iterable<[string, string]>, exclude: readonly string[] = []): string {
+  const encoded: [string, string][] = [];
+  for (const [name, value] of pairs) {
+    if (exclude.includes(name)) continue;
+    encoded.push([uriEncode(name), uriEncode(value)]);
+  }
+  encoded.sort(([nameA, valueA], [nameB, valueB]) =>
+    nameA < nameB ? -1 : nameA > nameB ? 1 : valueA < valueB ? -1 : valueA > valueB ? 1 : 0,
+  );
+  return encoded.map(([name, value]) => `${name}=${value}`).join("&");
+}
+
+function canonicalHeaderValue(value: string): string {
+  return value.trim().replace(/\s+/g, " ");
+}
+
+/**
+ * Canonical header block for the signed headers. `headers` are raw name/value pairs; repeated names are joined with
+ * commas in the order received. Returns undefined when a signed header is missing from the request.
+ */
+export function canonicalHeaders(headers: Iterable<[string, string]>, signedHeaders: readonly string[]): string | undefined {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (!signedHeaders.includes(lower)) continue;
+    const list = values.get(lower);
+    if (list) list.push(canonicalHeaderValue(value));
+    else values.set(lower, [canonicalHeaderValue(value)]);
+  }
+  let block = "";
+  for (const name of signedHeaders) {
+    const list = values.get(name);
+    if (!list) return undefined;
+    block += `${name}:${list.join(",")}\n`;
+  }
+  return block;
+}
+
+/** The parts of a canonical request. */
+export interface CanonicalRequestParts {
+  /** HTTP method, uppercase. */
+  method: string;
+  /** Canonical URI (see `canonicalUri`). */
+  uri: string;
+  /** Canonical query (see `canonicalQuery`). */
+  query: string;
+  /** Canonical header block (see `canonicalHeaders`), each line ending in a newline. */
+  headers: string;
+  /** Sorted, lowercase signed header names. */
+  signedHeaders: readonly string[];
+  /** Hex payload hash, or `UNSIGNED-PAYLOAD` / a `STREAMING-*` marker. */
+  payloadHash: string;
+}
+
+/** Joins the parts into the canonical request text. */
+export function canonicalRequest(parts: CanonicalRequestParts): string {
+  return [parts.method, parts.uri, parts.query, parts.headers, parts.signedHeaders.join(";"), parts.payloadHash].join("\n");
+}
+
+/** SHA-256 hex of a string. */
+export async function sha256Hex(text: string | Uint8Array): Promise<string> {
+  const bytes = typeof text === "string" ? utf8(text) : text;
+  return toHex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+}
+
+/** The SigV4 string to sign. */
+export async function stringToSign(amzDate: string, scope: string, canonical: string): Promise<string> {
+  return `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${await sha256Hex(canonical)}`;
+}
