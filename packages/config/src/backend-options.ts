@@ -1,0 +1,191 @@
+/**
+ * The one table of backend options: which options each `backend_type` accepts, which are required, and how their
+ * values are checked. Validation, redaction and the editor JSON Schema all read it, so a new option is added here
+ * and nowhere else.
+ */
+
+/** How an option's value is checked (values are always strings once parsed). */
+export type BackendOptionKind =
+  /** Any string. */
+  | "string"
+  /** `"true"` or `"false"` (TOML booleans are accepted and converted). */
+  | "boolean"
+  /** An absolute `http://` or `https://` URL. */
+  | "url"
+  /** A JSON document (e.g. a service account key file's contents). */
+  | "json"
+  /** A POSIX path; a relative one is resolved against the config file's directory. */
+  | "path"
+  /** One of `values`. */
+  | "enum"
+  /** A JavaScript identifier (Workers binding names must be one). */
+  | "identifier";
+
+/** How one backend option is validated and documented. */
+export interface BackendOptionRule {
+  /** What the option does; shown by editors through the JSON Schema. */
+  description: string;
+  /** Whether the option must be set. */
+  required?: boolean;
+  /** How the value is checked; `"string"` when absent. */
+  kind?: BackendOptionKind;
+  /** Allowed values, for `kind: "enum"`. */
+  values?: readonly string[];
+  /** Whether the value is a secret: never shown in errors, replaced by `redactConfig`. */
+  secret?: boolean;
+  /** Options that must also be set when this one is (write the rule both ways for "both or neither"). */
+  requires?: readonly string[];
+  /** This option becomes required when another option has a given value (e.g. `auth_type = "oidc"`). */
+  requiredWhen?: { readonly option: string; readonly value: string };
+}
+
+/** The options of one backend type, by option name. */
+export type BackendOptionRules = Readonly<Record<string, BackendOptionRule>>;
+
+const AUTH_TYPE: BackendOptionRule = {
+  description: 'How the proxy authenticates to the backend: "static" (configured keys, the default) or "oidc".',
+  kind: "enum",
+  values: ["static", "oidc"],
+};
+
+const SKIP_SIGNATURE: BackendOptionRule = {
+  description: 'Send unsigned requests ("true" for public buckets).',
+  kind: "boolean",
+};
+
+const S3_RULES: BackendOptionRules = {
+  bucket_name: { description: "Name of the bucket on the backend.", required: true },
+  region: { description: "Region of the bucket, e.g. us-east-1.", required: true },
+  endpoint: {
+    description: "Endpoint URL of an S3-compatible service; derived from the region when absent.",
+    kind: "url",
+  },
+  access_key_id: { description: "Access key id for the backend.", requires: ["secret_access_key"] },
+  secret_access_key: { description: "Secret key for the backend.", secret: true, requires: ["access_key_id"] },
+  skip_signature: SKIP_SIGNATURE,
+  force_path_style: { description: 'Use path-style URLs ("true" for most non-AWS services).', kind: "boolean" },
+  auth_type: AUTH_TYPE,
+  oidc_role_arn: {
+    description: 'ARN of the role assumed with the proxy\'s OIDC token (auth_type = "oidc").',
+    requiredWhen: { option: "auth_type", value: "oidc" },
+  },
+  oidc_subject: { description: "Subject of the OIDC tokens the proxy mints for itself." },
+  sts_endpoint: { description: "STS endpoint URL used for AssumeRoleWithWebIdentity.", kind: "url" },
+};
+
+const FS_RULES: BackendOptionRules = {
+  root: {
+    description: "Directory holding the bucket's objects; a relative path is relative to the config file.",
+    required: true,
+    kind: "path",
+  },
+};
+
+const AZ_RULES: BackendOptionRules = {
+  account_name: { description: "Storage account name.", required: true },
+  container_name: { description: "Blob container name.", required: true },
+  access_key: { description: "Storage account access key.", secret: true },
+  skip_signature: SKIP_SIGNATURE,
+  endpoint: {
+    description: "Blob service endpoint URL (e.g. Azurite); derived from the account when absent.",
+    kind: "url",
+  },
+  auth_type: AUTH_TYPE,
+  client_id: {
+    description: 'Client id of the app registration trusted for federated credentials (auth_type = "oidc").',
+    requiredWhen: { option: "auth_type", value: "oidc" },
+  },
+  tenant_id: {
+    description: 'Directory (tenant) id of that app registration (auth_type = "oidc").',
+    requiredWhen: { option: "auth_type", value: "oidc" },
+  },
+};
+
+const GCS_RULES: BackendOptionRules = {
+  bucket_name: { description: "Name of the bucket on Google Cloud Storage.", required: true },
+  service_account_key: {
+    description: "Contents of a service account key file (JSON).",
+    kind: "json",
+    secret: true,
+  },
+  skip_signature: SKIP_SIGNATURE,
+  endpoint: { description: "Endpoint URL (e.g. an emulator); the public endpoint when absent.", kind: "url" },
+  auth_type: AUTH_TYPE,
+  workload_identity_provider: {
+    description: 'Full resource name of the workload identity provider (auth_type = "oidc").',
+    requiredWhen: { option: "auth_type", value: "oidc" },
+  },
+  service_account_email: {
+    description: 'Service account impersonated through workload identity federation (auth_type = "oidc").',
+    requiredWhen: { option: "auth_type", value: "oidc" },
+  },
+};
+
+const R2_RULES: BackendOptionRules = {
+  binding: { description: "Name of the Workers R2 bucket binding.", required: true, kind: "identifier" },
+};
+
+/**
+ * Backend options by `backend_type`. A `backend_type` missing from this map is rejected; add one with
+ * `registerBackendOptionRules`. Entries are looked up as own properties only.
+ */
+export const BACKEND_OPTION_RULES: Record<string, BackendOptionRules> = {
+  s3: S3_RULES,
+  az: AZ_RULES,
+  gcs: GCS_RULES,
+  fs: FS_RULES,
+  r2: R2_RULES,
+};
+
+/** The backend types Multistore knows without registration. */
+export const BUILT_IN_BACKEND_TYPES: readonly string[] = Object.freeze(Object.keys(BACKEND_OPTION_RULES));
+
+// Lowercase and punctuation-light so a backend type reads well in TOML and cannot be `__proto__`.
+const BACKEND_TYPE_PATTERN = /^[a-z][a-z0-9_-]*$/;
+
+/** Options of `registerBackendOptionRules`. */
+export interface RegisterBackendOptionRulesOptions {
+  /** Replace the rules of an already-known type (built-ins included); otherwise that is an error. */
+  replace?: boolean;
+}
+
+/**
+ * Teaches the config parser a new `backend_type` (e.g. from a third-party backend package). Call it before parsing.
+ *
+ * @param backendType the `backend_type` value, lowercase (`[a-z][a-z0-9_-]*`)
+ * @param rules the options it accepts
+ * @throws Error when the type is malformed, already registered (without `replace`), or a rule is inconsistent
+ */
+export function registerBackendOptionRules(
+  backendType: string,
+  rules: BackendOptionRules,
+  options: RegisterBackendOptionRulesOptions = {}
+): void {
+  if (!BACKEND_TYPE_PATTERN.test(backendType)) {
+    throw new Error(`backend type "${backendType}" must match ${BACKEND_TYPE_PATTERN.source}`);
+  }
+  if (hasBackendType(backendType) && options.replace !== true) {
+    throw new Error(`backend type "${backendType}" is already registered (pass { replace: true } to replace it)`);
+  }
+  for (const [name, rule] of Object.entries(rules)) {
+    if (rule.kind === "enum" && (rule.values === undefined || rule.values.length === 0)) {
+      throw new Error(`option "${name}" of backend type "${backendType}" is an enum without values`);
+    }
+    for (const other of [...(rule.requires ?? []), ...(rule.requiredWhen ? [rule.requiredWhen.option] : [])]) {
+      if (!Object.hasOwn(rules, other)) {
+        throw new Error(`option "${name}" of backend type "${backendType}" refers to unknown option "${other}"`);
+      }
+    }
+  }
+  BACKEND_OPTION_RULES[backendType] = Object.freeze({ ...rules });
+}
+
+/** Whether rules are registered for `backendType`. */
+export function hasBackendType(backendType: string): boolean {
+  return Object.hasOwn(BACKEND_OPTION_RULES, backendType);
+}
+
+/** The rules of `backendType`, or undefined when it is not registered. */
+export function backendOptionRules(backendType: string): BackendOptionRules | undefined {
+  return hasBackendType(backendType) ? BACKEND_OPTION_RULES[backendType] : undefined;
+}

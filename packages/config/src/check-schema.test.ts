@@ -1,0 +1,214 @@
+import { describe, expect, it } from "vitest";
+import { ACTIONS } from "@multistore/core";
+import { parseConfig, parseTomlConfig } from "./index.js";
+import { issuesOf, minimalConfig } from "./test-fixtures.js";
+
+function issuesAfter(change: (config: Record<string, any>) => void): string[] {
+  const config = minimalConfig();
+  change(config);
+  return issuesOf(() => parseConfig(config));
+}
+
+describe("structural errors", () => {
+  it("accepts the minimal config", () => {
+    expect(parseConfig(minimalConfig()).buckets).toHaveLength(2);
+  });
+
+  it("requires anonymous_access and says how to set it", () => {
+    expect(issuesAfter((c) => delete c.buckets[0].anonymous_access)).toEqual([
+      "buckets[0].anonymous_access is required: set it to true or false",
+    ]);
+  });
+
+  it("rejects unknown fields everywhere", () => {
+    expect(
+      issuesAfter((c) => {
+        c.buckets.push({
+          name: "gamma",
+          backend_type: "fs",
+          anonymous_access: false,
+          frobnicate: 1,
+          backend_options: { root: "/g" },
+        });
+        c.frobnicate = true;
+        c.roles[0].allowed_scopes[0].colour = "red";
+        c.credentials[0].Enabled = true;
+      })
+    ).toEqual([
+      "buckets[2].frobnicate is not a known field",
+      "roles[0].allowed_scopes[0].colour is not a known field",
+      "credentials[0].Enabled is not a known field",
+      "frobnicate is not a known field",
+    ]);
+  });
+
+  it("names invalid actions and lists the valid ones", () => {
+    expect(issuesAfter((c) => (c.credentials[0].allowed_scopes[0].actions = ["get_object", "get"]))).toEqual([
+      `credentials[0].allowed_scopes[0].actions[1]: "get" is not an action (expected one of: ${ACTIONS.join(", ")})`,
+    ]);
+  });
+
+  it("requires at least one action", () => {
+    expect(issuesAfter((c) => (c.roles[0].allowed_scopes[0].actions = []))).toEqual([
+      `roles[0].allowed_scopes[0].actions must not be empty (list at least one of: ${ACTIONS.join(", ")})`,
+    ]);
+  });
+
+  it.each([["ab"], ["a".repeat(64)], ["Upper"], ["under_score"], ["-leading"], ["trailing."]])(
+    "rejects the bucket name %j",
+    (name) => {
+      expect(issuesAfter((c) => (c.buckets[0].name = name))).toEqual([
+        `buckets[0].name: ${JSON.stringify(name)} is not a valid bucket name (3-63 characters: lowercase letters, ` +
+          'digits, "." and "-", starting and ending with a letter or digit)',
+        // The scope naming the old name "alpha" no longer finds it.
+        'roles[0].allowed_scopes[0].bucket: "alpha" is not a configured bucket (configured: ' +
+          `${name}, beta; use "*" for every bucket)`,
+      ]);
+    }
+  );
+
+  it("accepts bucket names at the length limits", () => {
+    const config = minimalConfig();
+    config.buckets[0].name = "a.b";
+    config.buckets[1].name = "9".repeat(63);
+    config.roles[0].allowed_scopes[0].bucket = "*";
+    config.credentials[0].allowed_scopes[0].bucket = "*";
+    expect(parseConfig(config).buckets.map((bucket) => bucket.name)).toEqual(["a.b", "9".repeat(63)]);
+  });
+
+  it("reports wrong types with what was expected", () => {
+    expect(
+      issuesAfter((c) => {
+        c.owner_id = 7;
+        c.buckets[0].name = 42;
+        c.buckets[0].allowed_roles = "ci";
+        c.buckets[1].backend_options = ["x"];
+        c.credentials[0].enabled = "yes";
+        c.roles[0].required_audiences = [1];
+      })
+    ).toEqual([
+      // Document order: owner_id was added last. Scopes naming "alpha" are not reported: a name is unreadable.
+      "buckets[0].name must be a string (got an integer)",
+      "buckets[0].allowed_roles must be a list of strings (got a string)",
+      "buckets[1].backend_options must be a table (object) (got a list)",
+      "roles[0].required_audiences[0] must be a string (got an integer)",
+      "credentials[0].enabled must be true or false (got a string)",
+      "owner_id must be a string (got an integer)",
+    ]);
+  });
+
+  it("rejects non-scalar backend option values", () => {
+    expect(issuesAfter((c) => (c.buckets[0].backend_options.root = { path: "/x" }))).toEqual([
+      "buckets[0].backend_options.root must be a string, a number or a boolean (got a table)",
+    ]);
+  });
+
+  it("cannot be tricked by __proto__ keys", () => {
+    const config = JSON.parse(
+      '{"__proto__": {"polluted": 1}, "buckets": [{"name": "abc", "backend_type": "fs", "anonymous_access": true,' +
+        ' "backend_options": {"root": "/x", "__proto__": "y"}}]}'
+    ) as unknown;
+    expect(issuesOf(() => parseConfig(config))).toEqual([
+      "__proto__ is not a known field",
+      'buckets[0].backend_options.__proto__ is not a known option for backend_type "fs" (expected one of: root)',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("reports missing required fields", () => {
+    expect(
+      issuesAfter((c) => {
+        delete c.buckets[1].name;
+        delete c.credentials[0].secret_access_key;
+        delete c.credentials[0].enabled;
+        delete c.roles[0].trusted_oidc_issuers;
+      })
+    ).toEqual([
+      "buckets[1].name is required",
+      "roles[0].trusted_oidc_issuers is required",
+      "credentials[0].secret_access_key is required",
+      "credentials[0].enabled is required: set it to true or false",
+    ]);
+  });
+
+  it("rejects empty strings without echoing secrets", () => {
+    expect(
+      issuesAfter((c) => {
+        c.credentials[0].secret_access_key = "";
+        c.credentials[0].principal_name = "";
+      })
+    ).toEqual([
+      "credentials[0].secret_access_key must not be empty",
+      "credentials[0].principal_name must not be empty",
+    ]);
+  });
+
+  it("validates access key ids", () => {
+    expect(issuesAfter((c) => (c.credentials[0].access_key_id = "AK/TEST"))).toEqual([
+      'credentials[0].access_key_id: "AK/TEST" is not a valid access key id (no whitespace or "/")',
+    ]);
+  });
+
+  it("validates ISO 8601 dates", () => {
+    expect(
+      issuesAfter((c) => {
+        c.credentials[0].created_at = "yesterday";
+        c.credentials[0].expires_at = "2024-02-30T00:00:00Z";
+      })
+    ).toEqual([
+      'credentials[0].created_at: "yesterday" is not an ISO 8601 date-time (e.g. 2024-01-15T00:00:00Z)',
+      'credentials[0].expires_at: "2024-02-30T00:00:00Z" is not an ISO 8601 date-time (e.g. 2024-01-15T00:00:00Z)',
+    ]);
+  });
+
+  it("accepts offsets, fractions and TOML date-times", () => {
+    const config = parseTomlConfig(`
+[[credentials]]
+access_key_id = "AK1"
+secret_access_key = "s"
+principal_name = "p"
+created_at = 2024-01-15T10:00:00+02:00
+expires_at = "2030-06-01T12:30:00.5-05:00"
+enabled = false
+allowed_scopes = []
+`);
+    expect(config.credentials[0]).toMatchObject({
+      created_at: "2024-01-15T08:00:00.000Z",
+      expires_at: "2030-06-01T12:30:00.5-05:00",
+      enabled: false,
+    });
+  });
+
+  it("checks max_session_duration_secs", () => {
+    expect(issuesAfter((c) => (c.roles[0].max_session_duration_secs = 60))).toEqual([
+      "roles[0].max_session_duration_secs must be between 900 and 43200 (got 60)",
+    ]);
+    expect(issuesAfter((c) => (c.roles[0].max_session_duration_secs = 43201))).toEqual([
+      "roles[0].max_session_duration_secs must be between 900 and 43200 (got 43201)",
+    ]);
+    expect(issuesAfter((c) => (c.roles[0].max_session_duration_secs = 3600.5))).toEqual([
+      "roles[0].max_session_duration_secs must be an integer (got a decimal number)",
+    ]);
+  });
+
+  it("requires trusted issuers as URLs, at least one", () => {
+    expect(issuesAfter((c) => (c.roles[0].trusted_oidc_issuers = []))).toEqual([
+      "roles[0].trusted_oidc_issuers must not be empty",
+    ]);
+    expect(issuesAfter((c) => (c.roles[0].trusted_oidc_issuers = ["token.actions.githubusercontent.com"]))).toEqual([
+      'roles[0].trusted_oidc_issuers[0]: "token.actions.githubusercontent.com" is not an OIDC issuer URL (https://...)',
+    ]);
+  });
+
+  it("reports every issue of a list, with positions kept", () => {
+    expect(
+      issuesAfter((c) => {
+        c.buckets[0] = "alpha";
+        c.buckets[1].anonymous_access = "no";
+      })
+    ).toEqual([
+      "buckets[0] must be a table (object) (got a string)",
+      "buckets[1].anonymous_access must be true or false (got a string)",
+    ]);
+  });
+});

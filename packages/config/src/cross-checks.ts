@@ -1,0 +1,169 @@
+/**
+ * Checks that span fields or entries: backend options per backend type, uniqueness of names and ids, and
+ * references from scopes and buckets to configured buckets and roles. They run on the partially valid result of
+ * the schema check, so every value is re-checked for its type before use.
+ */
+import { checkBackendOptions } from "./backend-options-check.js";
+import type { ConfigIssue } from "./config-error.js";
+import { joinPath } from "./paths.js";
+
+type Entry = Record<string, unknown>;
+
+/**
+ * Runs the cross-field checks on `checked` (the schema check's output) and normalizes it in place: bucket options
+ * become strings, role audiences become lists.
+ *
+ * @param raw the document as given, used to see what the user wrote (e.g. both audience spellings)
+ * @param checked the schema check's output
+ * @param baseDirectory directory relative `fs` roots are resolved against
+ * @param issues where problems go
+ */
+export function crossCheck(
+  raw: unknown,
+  checked: unknown,
+  baseDirectory: string | undefined,
+  issues: ConfigIssue[]
+): void {
+  if (!isEntry(checked)) return;
+  // Names come from the raw document so that a bucket whose name failed its own check does not also make every
+  // scope that mentions it fail.
+  const rawBuckets = entriesOf(isEntry(raw) ? raw.buckets : undefined);
+  const bucketNames = stringsOf(rawBuckets, "name");
+  const roleIds = stringsOf(entriesOf(isEntry(raw) ? raw.roles : undefined), "role_id");
+
+  entriesOf(checked.buckets).forEach((bucket, index) => {
+    if (bucket === undefined) return;
+    const path = joinPath("buckets", index);
+    if (typeof bucket.backend_type === "string" && isEntry(bucket.backend_options)) {
+      const options = bucket.backend_options as Record<string, string | number | boolean>;
+      // Options that failed their type check are gone from `options` but were written: not "missing".
+      const rawOptions = rawBuckets[index]?.backend_options;
+      const writtenRaw = isEntry(rawOptions)
+        ? Object.keys(rawOptions).filter((key) => rawOptions[key] !== undefined)
+        : [];
+      const written = new Set([...Object.keys(options), ...writtenRaw]);
+      bucket.backend_options = checkBackendOptions(bucket.backend_type, options, written, path, baseDirectory, issues);
+    }
+    checkRoleReferences(bucket.allowed_roles, joinPath(path, "allowed_roles"), roleIds, issues);
+  });
+  checkUnique(checked.buckets, "buckets", "name", "bucket names", issues);
+
+  entriesOf(checked.credentials).forEach((credential, index) => {
+    if (credential === undefined) return;
+    checkScopes(
+      credential.allowed_scopes,
+      joinPath(joinPath("credentials", index), "allowed_scopes"),
+      bucketNames,
+      issues
+    );
+  });
+  checkUnique(checked.credentials, "credentials", "access_key_id", "access key ids", issues);
+
+  const rawRoles = entriesOf(isEntry(raw) ? raw.roles : undefined);
+  entriesOf(checked.roles).forEach((role, index) => {
+    if (role === undefined) return;
+    const path = joinPath("roles", index);
+    const written = rawRoles[index];
+    // `!= null`: a JSON `null` means "unset", as in the schema check.
+    if (written?.required_audience != null && written.required_audiences != null) {
+      const legacyPath = joinPath(path, "required_audience");
+      issues.push({
+        path: legacyPath,
+        message: `${legacyPath}: set either required_audiences or the legacy required_audience, not both`,
+      });
+    }
+    role.required_audiences = audiences(role.required_audiences ?? role.required_audience);
+    delete role.required_audience;
+    checkScopes(role.allowed_scopes, joinPath(path, "allowed_scopes"), bucketNames, issues);
+  });
+  checkUnique(checked.roles, "roles", "role_id", "role ids", issues);
+}
+
+function audiences(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
+
+function checkScopes(
+  scopes: unknown,
+  path: string,
+  bucketNames: ReadonlySet<string> | undefined,
+  issues: ConfigIssue[]
+): void {
+  if (bucketNames === undefined) return;
+  entriesOf(scopes).forEach((scope, index) => {
+    const bucket = scope?.bucket;
+    if (typeof bucket !== "string" || bucket === "*" || bucketNames.has(bucket)) return;
+    const bucketPath = joinPath(joinPath(path, index), "bucket");
+    const known = bucketNames.size === 0 ? "no buckets are configured" : `configured: ${[...bucketNames].join(", ")}`;
+    issues.push({
+      path: bucketPath,
+      message: `${bucketPath}: ${JSON.stringify(
+        bucket
+      )} is not a configured bucket (${known}; use "*" for every bucket)`,
+    });
+  });
+}
+
+function checkRoleReferences(
+  roles: unknown,
+  path: string,
+  roleIds: ReadonlySet<string> | undefined,
+  issues: ConfigIssue[]
+): void {
+  if (!Array.isArray(roles) || roleIds === undefined) return;
+  roles.forEach((roleId: unknown, index) => {
+    if (typeof roleId !== "string" || roleIds.has(roleId)) return;
+    const rolePath = joinPath(path, index);
+    const known = roleIds.size === 0 ? "no roles are configured" : `configured: ${[...roleIds].join(", ")}`;
+    issues.push({
+      path: rolePath,
+      message: `${rolePath}: ${JSON.stringify(roleId)} is not a configured role_id (${known})`,
+    });
+  });
+}
+
+/** Reports every entry whose `key` repeats an earlier entry's. The values are identifiers, never secrets. */
+function checkUnique(list: unknown, listPath: string, key: string, what: string, issues: ConfigIssue[]): void {
+  const seen = new Map<string, number>();
+  entriesOf(list).forEach((entry, index) => {
+    const value = entry?.[key];
+    if (typeof value !== "string") return;
+    const first = seen.get(value);
+    if (first === undefined) {
+      seen.set(value, index);
+      return;
+    }
+    const path = joinPath(joinPath(listPath, index), key);
+    issues.push({
+      path,
+      message: `${path}: ${JSON.stringify(value)} is already used by ${joinPath(
+        listPath,
+        first
+      )} (${what} must be unique)`,
+    });
+  });
+}
+
+function isEntry(value: unknown): value is Entry {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The entries of a list, positions kept (`undefined` where an entry is not a table). */
+function entriesOf(value: unknown): (Entry | undefined)[] {
+  return Array.isArray(value) ? value.map((item: unknown) => (isEntry(item) ? item : undefined)) : [];
+}
+
+/**
+ * The `key` of every entry, or undefined when some entry has none: references cannot be judged then, and
+ * reporting them would only repeat the entry's own error.
+ */
+function stringsOf(entries: (Entry | undefined)[], key: string): Set<string> | undefined {
+  const values = new Set<string>();
+  for (const entry of entries) {
+    const value = entry?.[key];
+    if (typeof value !== "string") return undefined;
+    values.add(value);
+  }
+  return values;
+}

@@ -1,0 +1,45 @@
+/**
+ * `@multistore/config`: the configuration format of Multistore (one TypeBox schema), its TOML and JSON loaders, and
+ * static registries serving a parsed configuration. Runtime-free: works on Node, Workers and browsers.
+ */
+export { ConfigError, isConfigError, type ConfigIssue } from "./config-error.js";
+export {
+  ActionSchema,
+  BucketSchema,
+  BUCKET_NAME_PATTERN,
+  ConfigSchema,
+  CredentialSchema,
+  DEFAULT_MAX_SESSION_DURATION_SECS,
+  DEFAULT_OWNER,
+  RoleSchema,
+  ScopeSchema,
+} from "./schema.js";
+export type {
+  BucketDefinition,
+  BucketInput,
+  ConfigInput,
+  CredentialDefinition,
+  CredentialInput,
+  MultistoreConfig,
+  RoleDefinition,
+  RoleInput,
+  ScopeDefinition,
+  ScopeInput,
+} from "./types.js";
+export {
+  BACKEND_OPTION_RULES,
+  BUILT_IN_BACKEND_TYPES,
+  backendOptionRules,
+  hasBackendType,
+  registerBackendOptionRules,
+  type BackendOptionKind,
+  type BackendOptionRule,
+  type BackendOptionRules,
+  type RegisterBackendOptionRulesOptions,
+} from "./backend-options.js";
+export { parseConfig, type ParseConfigOptions } from "./parse-config.js";
+export { parseJsonConfig, parseTomlConfig } from "./loaders.js";
+export { createStaticRegistries, type StaticRegistries } from "./registries.js";
+export { redactConfig, REDACTED } from "./redact.js";
+export { createConfigJsonSchema, JSON_SCHEMA_DIALECT } from "./json-schema.js";
+export { resolvePosixPath } from "./paths.js";

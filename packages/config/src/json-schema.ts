@@ -1,0 +1,76 @@
+import { BACKEND_OPTION_RULES, type BackendOptionRule, type BackendOptionRules } from "./backend-options.js";
+import { ConfigSchema } from "./schema.js";
+
+/** The JSON Schema dialect of the emitted schema. */
+export const JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema";
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * The configuration's JSON Schema for editors (VS Code, Taplo, ...): `ConfigSchema` as plain JSON, refined with
+ * one `if`/`then` per backend type from the option rules, so editors complete and check `backend_options` too.
+ *
+ * @param rules the option rules to describe (default: the current `BACKEND_OPTION_RULES`, registrations included)
+ */
+export function createConfigJsonSchema(
+  rules: Readonly<Record<string, BackendOptionRules>> = BACKEND_OPTION_RULES
+): JsonSchema {
+  // A JSON round trip drops TypeBox's non-enumerable bookkeeping and leaves nothing shared with ConfigSchema.
+  const schema = JSON.parse(JSON.stringify(ConfigSchema)) as JsonSchema & {
+    properties: { buckets: { items: JsonSchema & { properties: { backend_type: JsonSchema } } } };
+  };
+  const bucket = schema.properties.buckets.items;
+  bucket.properties.backend_type.examples = Object.keys(rules);
+  bucket.allOf = Object.entries(rules).map(([backendType, options]) => ({
+    if: { properties: { backend_type: { const: backendType } }, required: ["backend_type"] },
+    then: backendOptionsClause(options),
+  }));
+  return { $schema: JSON_SCHEMA_DIALECT, ...schema };
+}
+
+function backendOptionsClause(rules: BackendOptionRules): JsonSchema {
+  const entries = Object.entries(rules);
+  const required = entries.filter(([, rule]) => rule.required === true).map(([name]) => name);
+  const options: JsonSchema = {
+    type: "object",
+    properties: Object.fromEntries(entries.map(([name, rule]) => [name, optionSchema(rule)])),
+    additionalProperties: false,
+  };
+  if (required.length > 0) options.required = required;
+  const dependent = entries.filter(([, rule]) => (rule.requires ?? []).length > 0);
+  if (dependent.length > 0) {
+    options.dependentRequired = Object.fromEntries(dependent.map(([name, rule]) => [name, [...(rule.requires ?? [])]]));
+  }
+  const conditional = entries.filter(([, rule]) => rule.requiredWhen !== undefined);
+  if (conditional.length > 0) {
+    options.allOf = conditional.map(([name, rule]) => {
+      const when = rule.requiredWhen as { option: string; value: string };
+      return {
+        if: { properties: { [when.option]: { const: when.value } }, required: [when.option] },
+        then: { required: [name] },
+      };
+    });
+  }
+  const clause: JsonSchema = { properties: { backend_options: options } };
+  // backend_options defaults to {}, so it only has to be written when something in it is required.
+  if (required.length > 0) clause.required = ["backend_options"];
+  return clause;
+}
+
+function optionSchema(rule: BackendOptionRule): JsonSchema {
+  const description = { description: rule.description };
+  switch (rule.kind ?? "string") {
+    case "boolean":
+      // TOML users write `skip_signature = true`; the parser turns it into "true".
+      return { enum: [true, false, "true", "false"], ...description };
+    case "enum":
+      return { enum: [...(rule.values ?? [])], ...description };
+    case "url":
+      return { type: "string", pattern: "^https?://", ...description };
+    case "identifier":
+      return { type: "string", pattern: "^[A-Za-z_$][\\w$]*$", ...description };
+    default:
+      // Numbers are accepted (and turned into strings) by the parser.
+      return { type: ["string", "number"], minLength: 1, ...description };
+  }
+}

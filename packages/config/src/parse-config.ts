@@ -1,0 +1,43 @@
+import { checkSchema } from "./check-schema.js";
+import { ConfigError, type ConfigIssue } from "./config-error.js";
+import { crossCheck } from "./cross-checks.js";
+import { ConfigSchema } from "./schema.js";
+import type { MultistoreConfig } from "./types.js";
+
+/** Options of `parseConfig`, `parseJsonConfig` and `parseTomlConfig`. */
+export interface ParseConfigOptions {
+  /**
+   * Directory that relative paths in the config (the `fs` backend's `root`) are resolved against: normally the
+   * directory of the config file. Without it relative paths are kept as written.
+   */
+  baseDirectory?: string;
+  /** Where the configuration came from (a file name, `MULTISTORE_CONFIG`, ...), named in error messages. */
+  source?: string;
+}
+
+/**
+ * Validates and normalizes a configuration given as a plain object (e.g. parsed JSON, or a Worker's binding).
+ * Defaults are applied, backend options become strings, audiences become lists, relative `fs` roots are resolved.
+ *
+ * @param value the configuration document
+ * @param options where it came from and what relative paths are relative to
+ * @returns a new object; `value` is not modified
+ * @throws ConfigError listing every problem found
+ */
+export function parseConfig(value: unknown, options: ParseConfigOptions = {}): MultistoreConfig {
+  const issues: ConfigIssue[] = [];
+  if (typeof value === "string") {
+    issues.push({
+      path: "",
+      message:
+        "the configuration must be a table (object) (got a string: parse text with parseJsonConfig or parseTomlConfig)",
+    });
+    throw new ConfigError(issues, options.source);
+  }
+  const checked = checkSchema(ConfigSchema, value, "", issues);
+  crossCheck(value, checked, options.baseDirectory, issues);
+  if (issues.length > 0) throw new ConfigError(issues, options.source);
+  // Without issues the checked value matches the schema and carries every default.
+  const { $schema: _ignored, ...config } = checked as MultistoreConfig & { $schema?: string };
+  return config;
+}

@@ -1,0 +1,165 @@
+/**
+ * The configuration schema: the single source of truth for the file format. The types in `types.ts` are derived
+ * from it with `Static<>`, `parseConfig` walks it to validate, and `emit-json-schema.ts` writes it out for editors.
+ * Keys are snake_case to stay compatible with existing multistore TOML files.
+ */
+import Type, { type TSchema } from "typebox";
+import { ACTIONS } from "@multistore/core";
+
+// Hints turn a failed constraint into "X is not <hint>"; kept out of the schema objects so the emitted JSON Schema
+// stays plain. Only hinted values are echoed in messages, which keeps secrets out of them.
+const hints = new WeakMap<object, string>();
+
+function hinted<T extends object>(schema: T, hint: string): T {
+  hints.set(schema, hint);
+  return schema;
+}
+
+// Type.Optional copies its argument, so the hint has to follow the copy.
+function optional<T extends TSchema>(schema: T): ReturnType<typeof Type.Optional<T>> {
+  const wrapped = Type.Optional(schema);
+  const hint = hints.get(schema);
+  if (hint !== undefined) hints.set(wrapped, hint);
+  return wrapped;
+}
+
+/** The noun phrase describing valid values of `schema` (e.g. `"a valid bucket name (...)"`), if it has one. */
+export function schemaHint(schema: object): string | undefined {
+  return hints.get(schema);
+}
+
+/** Default of `owner_id` and `owner_display_name` (what ListBuckets reports as the owner). */
+export const DEFAULT_OWNER = "multistore-proxy";
+
+/** Default of a role's `max_session_duration_secs` (one hour, as STS). */
+export const DEFAULT_MAX_SESSION_DURATION_SECS = 3600;
+
+/** S3's bucket naming rules (length is checked separately so the pattern stays readable). */
+export const BUCKET_NAME_PATTERN = "^[a-z0-9][a-z0-9.-]*[a-z0-9]$";
+
+const DATE_TIME_HINT = "an ISO 8601 date-time (e.g. 2024-01-15T00:00:00Z)";
+
+function dateTime(description: string) {
+  return hinted(Type.String({ format: "date-time", description }), DATE_TIME_HINT);
+}
+
+/** One action a scope grants. */
+export const ActionSchema = hinted(Type.Enum(ACTIONS, { description: "An action a scope grants." }), "an action");
+
+/** A grant: actions on one bucket (or every bucket), optionally limited to key prefixes. */
+export const ScopeSchema = Type.Object(
+  {
+    bucket: Type.String({ minLength: 1, description: 'Name of a configured bucket, or "*" for every bucket.' }),
+    prefixes: optional(
+      Type.Array(Type.String(), { default: [], description: "Key prefixes the scope is limited to; empty means all." })
+    ),
+    actions: Type.Array(ActionSchema, { minItems: 1, description: "Actions granted (at least one)." }),
+  },
+  { additionalProperties: false, description: "A grant of actions on a bucket." }
+);
+
+/** A virtual bucket and the backend that stores its objects. */
+export const BucketSchema = Type.Object(
+  {
+    name: hinted(
+      Type.String({ minLength: 3, maxLength: 63, pattern: BUCKET_NAME_PATTERN, description: "Name clients use." }),
+      'a valid bucket name (3-63 characters: lowercase letters, digits, "." and "-", ' +
+        "starting and ending with a letter or digit)"
+    ),
+    backend_type: Type.String({
+      minLength: 1,
+      description: 'Backend serving the bucket: "s3", "az", "gcs", "fs", "r2" or a registered type.',
+    }),
+    backend_prefix: optional(
+      Type.String({ description: "Prepended to every key on the backend and stripped from listings." })
+    ),
+    anonymous_access: Type.Boolean({ description: "Whether anonymous callers may read and list the bucket." }),
+    allowed_roles: optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        default: [],
+        description: "role_id of the roles whose temporary credentials may use the bucket.",
+      })
+    ),
+    backend_options: optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+        default: {},
+        description: "Options of the backend (see BACKEND_OPTION_RULES); numbers and booleans become strings.",
+      })
+    ),
+  },
+  { additionalProperties: false, description: "A virtual bucket." }
+);
+
+/** A long-lived access key and what it may do. */
+export const CredentialSchema = Type.Object(
+  {
+    access_key_id: hinted(
+      Type.String({ minLength: 1, pattern: "^[^\\s/]+$", description: "Access key id clients sign with." }),
+      'a valid access key id (no whitespace or "/")'
+    ),
+    secret_access_key: Type.String({ minLength: 1, description: "Secret key clients sign with." }),
+    principal_name: Type.String({ minLength: 1, description: "Who the key belongs to (shown in logs)." }),
+    created_at: dateTime("When the key was created (ISO 8601)."),
+    expires_at: optional(dateTime("When the key stops working (ISO 8601); never when absent.")),
+    enabled: Type.Boolean({ description: "A disabled key is refused." }),
+    allowed_scopes: Type.Array(ScopeSchema, { description: "What the key may do." }),
+  },
+  { additionalProperties: false, description: "A long-lived access key." }
+);
+
+/** A role that OIDC identities (e.g. CI jobs) assume through STS AssumeRoleWithWebIdentity. */
+export const RoleSchema = Type.Object(
+  {
+    role_id: Type.String({ minLength: 1, description: "Identifier used in RoleArn and in buckets' allowed_roles." }),
+    name: Type.String({ minLength: 1, description: "Human-readable name." }),
+    trusted_oidc_issuers: Type.Array(
+      hinted(Type.String({ minLength: 1, pattern: "^https?://" }), "an OIDC issuer URL (https://...)"),
+      { minItems: 1, description: "Issuer URLs whose tokens may assume the role (at least one)." }
+    ),
+    required_audiences: optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], {
+        description: "Audiences a token must carry (one of them); any audience when absent.",
+      })
+    ),
+    required_audience: optional(
+      Type.String({ deprecated: true, description: "Legacy single-audience form of required_audiences." })
+    ),
+    subject_conditions: optional(
+      Type.Array(Type.String(), {
+        default: [],
+        description: "Patterns (with * wildcards) the token's sub must match; any subject when empty.",
+      })
+    ),
+    max_session_duration_secs: optional(
+      Type.Integer({
+        minimum: 900,
+        maximum: 43200,
+        default: DEFAULT_MAX_SESSION_DURATION_SECS,
+        description: "Longest session a token may request, in seconds (900..43200).",
+      })
+    ),
+    allowed_scopes: Type.Array(ScopeSchema, { description: "What temporary credentials of the role may do." }),
+  },
+  { additionalProperties: false, description: "A role assumable with an OIDC token." }
+);
+
+/** The whole configuration document (TOML or JSON). */
+export const ConfigSchema = Type.Object(
+  {
+    $schema: optional(Type.String({ description: "JSON Schema reference for editors; ignored." })),
+    owner_id: optional(
+      Type.String({ minLength: 1, default: DEFAULT_OWNER, description: "Owner id ListBuckets reports." })
+    ),
+    owner_display_name: optional(
+      Type.String({ minLength: 1, default: DEFAULT_OWNER, description: "Owner display name ListBuckets reports." })
+    ),
+    buckets: optional(Type.Array(BucketSchema, { default: [], description: "Virtual buckets." })),
+    roles: optional(Type.Array(RoleSchema, { default: [], description: "Roles assumable with OIDC tokens." })),
+    credentials: optional(Type.Array(CredentialSchema, { default: [], description: "Long-lived access keys." })),
+  },
+  {
+    additionalProperties: false,
+    title: "Multistore configuration",
+    description: "Configuration of a Multistore proxy.",
+  }
+);
