@@ -1,0 +1,74 @@
+/**
+ * CopyObject between fs backends (any roots: the source is streamed into the destination's temp directory, so the
+ * two roots may be on different filesystems).
+ */
+import type { Readable } from "node:stream";
+import { S3Error, type Backend, type CopyRequest, type WriteResult } from "@multistore/core";
+import { checkCopySourceConditions, checkWriteConditions } from "./conditional.js";
+import { pickStoredHeaders } from "./metadata.js";
+import { openObject, statObject } from "./object-read.js";
+import { bodySource } from "./object-ops.js";
+import { resolveKey, type FsLayout } from "./paths.js";
+import { commitFile, commitFolder, EMPTY_ETAG, stageBody } from "./write-atomic.js";
+
+/** Layouts of the fs backends made in this process, so a copy can read the source backend's files directly. */
+export const fsLayouts = new WeakMap<Backend<Readable>, FsLayout>();
+
+/** The `kind` and `copyDomain` of fs backends. */
+export const FS_COPY_DOMAIN = "fs";
+
+/** Rejects version ids: the fs backend keeps one version, addressable only as `null` (unversioned, as in S3). */
+export function checkVersionId(versionId: string | undefined): void {
+  if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", { details: { VersionId: versionId } });
+}
+
+/** Server-side copy (see `Backend.copyObject`). */
+export async function copyObject(layout: FsLayout, request: CopyRequest<Readable>): Promise<WriteResult> {
+  const sourceLayout = fsLayouts.get(request.sourceBackend);
+  if (request.sourceBackend.copyDomain !== FS_COPY_DOMAIN || sourceLayout === undefined) {
+    throw new S3Error("NotImplemented", { message: "Copying between these buckets is not supported." });
+  }
+  const destination = resolveKey(layout, request.key);
+  const source = resolveKey(sourceLayout, request.sourceKey);
+  checkVersionId(request.sourceVersionId);
+  const directive = (request.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
+  if (directive !== "COPY" && directive !== "REPLACE") {
+    throw new S3Error("InvalidArgument", {
+      message: "Unknown metadata directive.",
+      details: { ArgumentName: "x-amz-metadata-directive", ArgumentValue: directive },
+    });
+  }
+  if (source.path === destination.path && source.key === destination.key && directive === "COPY") {
+    throw new S3Error("InvalidRequest", {
+      message:
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    });
+  }
+  // Fail fast on destination preconditions; they are checked again under the destination key's lock.
+  if (request.headers.has("if-none-match") || request.headers.has("if-match")) {
+    checkWriteConditions(request.headers, destination.key, (await statObject(layout, destination))?.etag);
+  }
+  const opened = await openObject(sourceLayout, source);
+  if (opened === undefined) throw new S3Error("NoSuchKey", { details: { Key: request.sourceKey } });
+  let handleOwned = true;
+  try {
+    checkCopySourceConditions(request.headers, opened.etag, opened.lastModified);
+    const headers = directive === "COPY" ? opened.headers : pickStoredHeaders(request.headers);
+    if (destination.isFolder) {
+      if (opened.size > 0) {
+        throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });
+      }
+      const lastModified = await commitFolder(layout, destination, headers, request.headers);
+      return { etag: EMPTY_ETAG, lastModified };
+    }
+    // The stream closes the handle when it ends or fails.
+    const stream = opened.handle === undefined ? bodySource(null) : opened.handle.createReadStream({ autoClose: true });
+    handleOwned = opened.handle === undefined;
+    const staged = await stageBody(layout, stream);
+    const etag = `"${staged.md5?.toString("hex")}"`;
+    const lastModified = await commitFile(layout, destination, staged, { etag, headers, conditions: request.headers });
+    return { etag, lastModified };
+  } finally {
+    if (handleOwned) await opened.handle?.close();
+  }
+}

@@ -1,0 +1,146 @@
+/** GetObject, HeadObject, PutObject and DeleteObject on the filesystem. */
+import { rm, rmdir } from "node:fs/promises";
+import { join } from "node:path";
+import { addAbortSignal, Readable } from "node:stream";
+import { S3Error, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { checkReadConditions, checkWriteConditions } from "./conditional.js";
+import { locks } from "./locks-names.js";
+import { withLock } from "./locks.js";
+import { metaFor, pickStoredHeaders, removeSidecar } from "./metadata.js";
+import { applyOverrides, objectHeaders, openObject, statObject } from "./object-read.js";
+import { isRealDirectory, lstatOrUndefined, type FsLayout, type KeyPath } from "./paths.js";
+import { parseRange } from "./range.js";
+import { commitFile, commitFolder, EMPTY_ETAG, stageBody } from "./write-atomic.js";
+
+/** Turns the runtime's body (a Node Readable, or bytes when called directly) into something `pipeline` reads. */
+export function bodySource(body: unknown): AsyncIterable<unknown> {
+  if (body === null || body === undefined) return chunksOf([]);
+  if (typeof body === "string" || body instanceof Uint8Array) return chunksOf([body]);
+  if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") return body as AsyncIterable<unknown>;
+  throw new TypeError("unsupported body type for the fs backend");
+}
+
+async function* chunksOf(chunks: unknown[]): AsyncGenerator<unknown> {
+  yield* chunks;
+}
+
+/** The length the client announced: the decoded length of an aws-chunked body, else Content-Length. */
+export function expectedLength(headers: Headers): number | undefined {
+  const value = headers.get("x-amz-decoded-content-length") ?? headers.get("content-length");
+  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value);
+}
+
+/** Decodes Content-MD5: InvalidDigest unless it is the base64 of 16 bytes. */
+export function contentMd5(headers: Headers): Buffer | undefined {
+  const value = headers.get("content-md5");
+  if (value === null) return undefined;
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(value.trim())) throw new S3Error("InvalidDigest");
+  return Buffer.from(value.trim(), "base64");
+}
+
+function noSuchKey(key: string): S3Error {
+  return new S3Error("NoSuchKey", { details: { Key: key } });
+}
+
+/** GetObject / HeadObject: conditions first, then the range, as S3 evaluates them. */
+export async function readObject(layout: FsLayout, kp: KeyPath, request: ObjectRequest, signal: AbortSignal): Promise<PlainResponse<Readable>> {
+  const head = request.operation === "HeadObject";
+  const opened = await openObject(layout, kp);
+  if (opened === undefined) throw noSuchKey(kp.key);
+  let keepOpen = false;
+  try {
+    checkReadConditions(request.headers, opened.etag, opened.lastModified);
+    const headers = objectHeaders(opened);
+    const range = parseRange(request.headers.get("range"), opened.size);
+    const start = range?.start ?? 0;
+    const end = range?.end ?? opened.size - 1;
+    if (range !== undefined) headers.set("content-range", `bytes ${start}-${end}/${opened.size}`);
+    headers.set("content-length", String(end - start + 1));
+    applyOverrides(headers, request.responseOverrides);
+    const status = range === undefined ? 200 : 206;
+    if (head) return { status, headers, body: null };
+    if (opened.handle === undefined || end < start) return { status, headers, body: Readable.from([]) };
+    // The stream reads the inode opened above, so a concurrent overwrite cannot change what this response sends.
+    const stream = opened.handle.createReadStream({ start, end, autoClose: true });
+    keepOpen = true;
+    return { status, headers, body: addAbortSignal(signal, stream) };
+  } finally {
+    if (!keepOpen) await opened.handle?.close();
+  }
+}
+
+/** PutObject: stream, verify, then commit atomically (with the preconditions re-checked under the key's lock). */
+export async function putObject(layout: FsLayout, kp: KeyPath, headers: Headers, body: unknown, signal: AbortSignal): Promise<PlainResponse<Readable>> {
+  const md5 = contentMd5(headers);
+  // Fail fast before receiving a large body that a precondition would refuse anyway.
+  if (headers.has("if-none-match") || headers.has("if-match")) {
+    checkWriteConditions(headers, kp.key, (await statObject(layout, kp))?.etag);
+  }
+  const stored = pickStoredHeaders(headers);
+  if (kp.isFolder) {
+    for await (const chunk of bodySource(body)) {
+      if ((chunk as Uint8Array).length > 0) {
+        throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });
+      }
+    }
+    await commitFolder(layout, kp, stored, headers);
+    return { status: 200, headers: new Headers({ etag: EMPTY_ETAG }), body: null };
+  }
+  const length = expectedLength(headers);
+  const staged = await stageBody(layout, bodySource(body), {
+    signal,
+    ...(length === undefined ? {} : { expectedLength: length }),
+    ...(md5 === undefined ? {} : { contentMd5: md5 }),
+  });
+  const etag = `"${staged.md5?.toString("hex")}"`;
+  await commitFile(layout, kp, staged, { etag, headers: stored, conditions: headers });
+  return { status: 200, headers: new Headers({ etag }), body: null };
+}
+
+/**
+ * Deletes the key if it is an object (never a symlink, a special file or a plain directory), its sidecar, and the
+ * directories left empty above it. Returns whether an object was removed.
+ */
+export async function deleteKey(layout: FsLayout, kp: KeyPath): Promise<boolean> {
+  const removed = await withLock(locks.key(kp), async () => {
+    if (!(await isRealDirectory(layout, kp.parent))) return false;
+    const stats = await lstatOrUndefined(kp.path);
+    if (kp.isFolder) {
+      const isMarker = stats?.isDirectory() === true && (await metaFor(layout, kp.key, stats)) !== undefined;
+      await removeSidecar(layout, kp.key);
+      if (stats?.isDirectory()) await rmdir(kp.path).catch(() => undefined); // Not empty: the children stay.
+      return isMarker;
+    }
+    if (stats?.isFile()) {
+      await rm(kp.path, { force: true });
+      await removeSidecar(layout, kp.key);
+      return true;
+    }
+    return false;
+  });
+  if (removed) await pruneEmptyParents(layout, kp.segments);
+  return removed;
+}
+
+/** Removes now-empty directories above a deleted key, up to (not including) the root, stopping at folder markers. */
+async function pruneEmptyParents(layout: FsLayout, segments: string[]): Promise<void> {
+  for (let depth = segments.length - 1; depth >= 1; depth--) {
+    const dirSegments = segments.slice(0, depth);
+    const dir = join(layout.root, ...dirSegments);
+    const stats = await lstatOrUndefined(dir);
+    if (stats === undefined || !stats.isDirectory()) return;
+    if ((await metaFor(layout, `${dirSegments.join("/")}/`, stats)) !== undefined) return;
+    try {
+      await rmdir(dir);
+    } catch {
+      return; // Not empty (or gone): nothing more to prune.
+    }
+  }
+}
+
+/** DeleteObject: 204 whether or not the key existed. */
+export async function deleteObject(layout: FsLayout, kp: KeyPath): Promise<PlainResponse<Readable>> {
+  await deleteKey(layout, kp);
+  return { status: 204, headers: new Headers(), body: null };
+}
