@@ -1,0 +1,18 @@
+/** The backends the Node server knows, by `backend_type`. */
+import type { Readable } from "node:stream";
+import { createFsBackend } from "@multistore/backend-fs";
+import { createS3Backend } from "@multistore/backend-s3";
+import type { BackendFactory } from "@multistore/core";
+import type { Dispatcher } from "undici";
+
+/** Backend factories for the server. `dispatcher` is the connection pool for signed backend requests. */
+export function nodeBackends(options: { dispatcher?: Dispatcher; userAgent?: string } = {}): Record<string, BackendFactory<Readable>> {
+  return {
+    s3: (bucket) =>
+      createS3Backend(
+        { ...(options.userAgent && { user_agent: options.userAgent }), ...bucket.backend_options } as never,
+        options.dispatcher ? { dispatcher: options.dispatcher } : {},
+      ) as never,
+    fs: (bucket) => createFsBackend({ root: bucket.backend_options.root ?? "" }),
+  };
+}

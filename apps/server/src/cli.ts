@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/** `multistore`: starts the server. Exit codes: 0 clean stop, 2 bad flags or config, 1 anything else. */
+import { readFileSync } from "node:fs";
+import { HELP, parseCli, type CliOptions } from "./cli-options.js";
+import { loadConfigFile } from "./load-config.js";
+import { createLogger } from "./logger.js";
+import { createMultistoreServer } from "./server.js";
+import { VERSION } from "./version.js";
+
+async function main(): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCli(process.argv.slice(2), process.env);
+  } catch (error) {
+    process.stderr.write(`multistore: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`multistore ${VERSION}\n`);
+    return 0;
+  }
+  const logger = createLogger(options.logLevel);
+  let config;
+  try {
+    config = await loadConfigFile(options.config);
+  } catch (error) {
+    process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
+    return 2;
+  }
+  const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
+  const server = createMultistoreServer({
+    config,
+    logger,
+    serverTiming: options.serverTiming,
+    ...(options.domain && { domain: options.domain }),
+    ...(tls && { tls }),
+  });
+  const address = await server.listen(options.port, options.host);
+  logger.info(
+    { address: `${tls ? "https" : "http"}://${address.host}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config },
+    "multistore listening",
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, "shutting down: draining in-flight requests");
+      server.close().then(resolve, resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  logger.info("stopped");
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`multistore: ${(error as Error).message ?? error}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,36 @@
+/** Reading small request bodies (XML documents) with a hard cap. */
+import type { IncomingMessage } from "node:http";
+import { S3Error } from "@multistore/core";
+
+/**
+ * Reads the whole body, refusing more than `limit` bytes (by Content-Length up front, or while reading). Past the
+ * limit the rest is discarded rather than the socket destroyed, so the client still receives the error document.
+ */
+export function readLimited(request: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
+  const declared = Number(request.headers["content-length"] ?? NaN);
+  if (declared > limit) {
+    request.resume();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.resume();
+      reject(tooLarge());
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    request.on("data", onData);
+    request.once("end", onEnd);
+    request.once("error", reject);
+  });
+}

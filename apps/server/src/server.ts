@@ -1,0 +1,103 @@
+/** Builds the Multistore Node server from a parsed config: gateway, backends, HTTP(S) listener, graceful close. */
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Readable } from "node:stream";
+import { createStaticRegistries, type MultistoreConfig } from "@multistore/config";
+import { createGateway, healthRoute, type Middleware, type Route } from "@multistore/core";
+import { Agent } from "undici";
+import { nodeBackends } from "./backends.js";
+import { createRequestHandler, describeError } from "./handler.js";
+import type { Logger } from "./logger.js";
+
+/** Options of `createMultistoreServer`. */
+export interface ServerOptions {
+  /** Parsed configuration. */
+  config: MultistoreConfig;
+  /** Logger. */
+  logger: Logger;
+  /** Domain for virtual-hosted style requests. */
+  domain?: string;
+  /** TLS certificate and key (PEM) for HTTPS. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** `Server-Timing` on responses (default true). */
+  serverTiming?: boolean;
+  /** Extra routes (checked before S3). */
+  routes?: Route[];
+  /** Middleware around dispatch. */
+  middleware?: Middleware[];
+  /** How long a graceful shutdown waits for in-flight requests (default 10 s). */
+  shutdownTimeoutMs?: number;
+}
+
+/** A server, ready to listen. */
+export interface MultistoreServer {
+  /** The node:http(s) server. */
+  server: Server;
+  /** Starts listening; resolves with the bound address. */
+  listen(port: number, host: string): Promise<{ port: number; host: string }>;
+  /** Stops accepting, drains in-flight requests (bounded), closes backend connections. */
+  close(): Promise<void>;
+}
+
+/** Creates the server. */
+export function createMultistoreServer(options: ServerOptions): MultistoreServer {
+  const { logger } = options;
+  const registries = createStaticRegistries(options.config);
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+  const gateway = createGateway<Readable>({
+    buckets: registries.buckets,
+    credentials: registries.credentials,
+    backends: nodeBackends({ dispatcher }),
+    routes: [healthRoute(), ...(options.routes ?? [])],
+    middleware: options.middleware ?? [],
+    ...(options.domain && { domain: options.domain }),
+    owner: { id: options.config.owner_id, displayName: options.config.owner_display_name },
+    serverTiming: options.serverTiming ?? true,
+    onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
+  });
+  const handler = createRequestHandler(gateway, { dispatcher, logger });
+  const listener = (request: Parameters<typeof handler>[0], response: Parameters<typeof handler>[1]) => {
+    handler(request, response).catch((error: unknown) => {
+      logger.error({ err: describeError(error) }, "unhandled error in request handler");
+      if (!response.headersSent) {
+        response.writeHead(500, { "content-type": "application/xml" });
+        response.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
+      } else response.destroy();
+    });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
+  // Slow or stuck clients must not pin memory forever; large uploads still stream for as long as they move.
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 5_000;
+
+  return {
+    server,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address();
+          if (address && typeof address === "object") resolve({ port: address.port, host: address.address });
+          else resolve({ port, host });
+        });
+      });
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections that finish their last request while we drain must not hold the process open.
+      server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      void closed.then(() => clearInterval(sweeper));
+      const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), options.shutdownTimeoutMs ?? 10_000).unref());
+      if ((await Promise.race([closed, timeout])) === "timeout") {
+        logger.warn("shutdown timeout: closing remaining connections");
+        server.closeAllConnections();
+        await closed;
+      }
+      clearInterval(sweeper);
+      await dispatcher.close();
+    },
+  };
+}

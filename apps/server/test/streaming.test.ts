@@ -1,0 +1,154 @@
+/**
+ * Streaming failure modes of the Node runtime: aborted uploads leave nothing behind, a backend that fails mid-body
+ * breaks the client's connection instead of ending a short 200, an unreachable backend is a 503, and a client that
+ * goes away aborts the backend request.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutObjectCommand, S3Client, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { parseConfig } from "@multistore/config";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
+
+const KEY = { accessKeyId: "AKIASTREAMING000001", secretAccessKey: "streaming-secret-000000000000000000001" };
+const ALL = ["get_object", "head_object", "put_object", "delete_object", "list_bucket"];
+
+/** A stand-in backend for failure modes no real store produces on demand: it records requests and misbehaves. */
+function misbehavingBackend() {
+  const seen: { method: string; url: string; userAgent: string | undefined; closedEarly: boolean; bodyBytes: number; bodyComplete: boolean }[] = [];
+  const server: Server = createServer((request: IncomingMessage, response) => {
+    const entry = { method: request.method!, url: request.url!, userAgent: request.headers["user-agent"], closedEarly: false, bodyBytes: 0, bodyComplete: false };
+    seen.push(entry);
+    request.on("data", (chunk: Buffer) => (entry.bodyBytes += chunk.length));
+    request.on("end", () => (entry.bodyComplete = true));
+    response.on("close", () => {
+      if (!response.writableFinished) entry.closedEarly = true;
+    });
+    if (request.method === "PUT") {
+      request.on("end", () => response.writeHead(200, { etag: '"x"' }).end());
+      request.on("error", () => undefined);
+    } else if (request.url!.startsWith("/b/truncated")) {
+      response.writeHead(200, { "content-length": "1000000", etag: '"x"' });
+      response.write(Buffer.alloc(1000, 97));
+      setTimeout(() => response.destroy(), 50);
+    } else if (request.url!.startsWith("/b/endless")) {
+      response.writeHead(200, { "content-length": String(1 << 30) });
+      const timer = setInterval(() => response.write(Buffer.alloc(65536, 98)), 5);
+      response.on("close", () => clearInterval(timer));
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  return { server, seen };
+}
+
+describe("streaming through the Node server", () => {
+  let gateway: MultistoreServer;
+  let endpoint: string;
+  let root: string;
+  const fake = misbehavingBackend();
+  let deadPort: number;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "multistore-streaming-"));
+    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+    const fakePort = (fake.server.address() as { port: number }).port;
+    const dead = createServer();
+    await new Promise<void>((resolve) => dead.listen(0, "127.0.0.1", resolve));
+    deadPort = (dead.address() as { port: number }).port;
+    await new Promise((resolve) => dead.close(resolve));
+    const config = parseConfig({
+      buckets: [
+        { name: "fs-bucket", backend_type: "fs", anonymous_access: false, backend_options: { root } },
+        { name: "flaky", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: `http://127.0.0.1:${fakePort}`, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } },
+        { name: "unreachable", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: `http://127.0.0.1:${deadPort}`, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } },
+      ],
+      roles: [],
+      credentials: [{ ...{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey }, principal_name: "streamer", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ALL }] }],
+    });
+    gateway = createMultistoreServer({ config, logger: createLogger("silent") });
+    endpoint = `http://127.0.0.1:${(await gateway.listen(0, "127.0.0.1")).port}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    await new Promise((resolve) => fake.server.close(resolve));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const client = () => new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: KEY });
+
+  /** Starts a presigned PUT of `size` bytes, sends a part of it, then drops the connection. */
+  async function abandonUpload(bucket: string, key: string) {
+    const url = new URL(await getSignedUrl(client(), new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 60 }));
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(url, { method: "PUT", headers: { "content-length": String(10 * 1024 * 1024) } });
+      request.on("error", () => resolve());
+      request.write(Buffer.alloc(1024 * 1024, 1));
+      setTimeout(() => {
+        request.destroy();
+        setTimeout(resolve, 300);
+      }, 200);
+    });
+  }
+
+  it("leaves no object behind when the client abandons an upload (fs backend)", async () => {
+    await abandonUpload("fs-bucket", "abandoned.bin");
+    await expect(client().send(new HeadObjectCommand({ Bucket: "fs-bucket", Key: "abandoned.bin" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    expect(await readdir(join(root, ".multistore/tmp")).catch(() => [])).toEqual([]);
+  });
+
+  it("aborts the backend upload (never completes its body) when the client abandons it", async () => {
+    // s3rver keeps whatever part of an aborted upload it received (real S3 discards it), so what we prove here is
+    // our side of the contract: the backend request is torn down before its declared length was sent.
+    await abandonUpload("flaky", "abandoned.bin");
+    const entry = fake.seen.find((seen) => seen.method === "PUT" && seen.url.startsWith("/b/abandoned.bin"));
+    expect(entry).toBeDefined();
+    expect(entry!.bodyComplete).toBe(false);
+    expect(entry!.bodyBytes).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it("breaks the connection when the backend fails after the headers were sent", async () => {
+    const outcome = await new Promise<{ status: number; received: number; error?: string }>((resolve) => {
+      httpRequest(`${endpoint}/flaky/truncated.bin`, (response) => {
+        let received = 0;
+        response.on("data", (chunk: Buffer) => (received += chunk.length));
+        response.on("end", () => resolve({ status: response.statusCode!, received }));
+        response.on("error", (error) => resolve({ status: response.statusCode!, received, error: error.message }));
+        response.on("aborted", () => resolve({ status: response.statusCode!, received, error: "aborted" }));
+      })
+        .on("error", (error) => resolve({ status: 0, received: 0, error: error.message }))
+        .end();
+    });
+    expect(outcome.status).toBe(200);
+    expect(outcome.received).toBeLessThan(1000000);
+    expect(outcome.error).toBeDefined();
+  });
+
+  it("sends User-Agent multistore/<version> to backends and aborts the backend request when the client goes away", async () => {
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(`${endpoint}/flaky/endless.bin`, (response) => {
+        response.once("data", () => {
+          request.destroy();
+          setTimeout(resolve, 300);
+        });
+      });
+      request.end();
+    });
+    const entry = fake.seen.find((seen) => seen.url.startsWith("/b/endless"));
+    expect(entry?.userAgent).toMatch(/^multistore\/\d+\.\d+\.\d+/);
+    expect(entry?.closedEarly).toBe(true);
+  });
+
+  it("answers 503 ServiceUnavailable with a generic message when the backend is unreachable", async () => {
+    const response = await fetch(`${endpoint}/unreachable/x.txt`);
+    expect(response.status).toBe(503);
+    const text = await response.text();
+    expect(text).toContain("<Code>ServiceUnavailable</Code>");
+    expect(text).not.toContain(String(deadPort));
+    expect(text).not.toContain("ECONNREFUSED");
+  });
+});

@@ -1,0 +1,98 @@
+/** Authentication and authorization as clients see them: anonymous rules, bad signatures, presigned URLs. */
+import { GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { describe, expect, it } from "vitest";
+import { errorCode, rawRequest, sdkClient, signedRawRequest } from "./clients.js";
+import { BUCKETS, type World } from "./setup.js";
+
+/** Registers authentication and authorization tests. */
+export function authBehaviour(world: () => World): void {
+  describe("anonymous access", () => {
+    it("may read and list anonymous buckets, never write", async () => {
+      const admin = sdkClient(world().endpoint, world().admin);
+      const anonymous = sdkClient(world().endpoint);
+      for (const bucket of [BUCKETS.publicS3, BUCKETS.publicFs]) {
+        await admin.send(new PutObjectCommand({ Bucket: bucket, Key: "readme.txt", Body: "public" }));
+        const got = await anonymous.send(new GetObjectCommand({ Bucket: bucket, Key: "readme.txt" }));
+        expect(await got.Body!.transformToString()).toBe("public");
+        expect((await anonymous.send(new HeadObjectCommand({ Bucket: bucket, Key: "readme.txt" }))).ContentLength).toBe(6);
+        const listing = await anonymous.send(new ListObjectsV2Command({ Bucket: bucket }));
+        expect(listing.Contents!.map((object) => object.Key)).toContain("readme.txt");
+        await expect(anonymous.send(new PutObjectCommand({ Bucket: bucket, Key: "graffiti.txt", Body: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+        const deleted = await rawRequest(world().endpoint, { method: "DELETE", path: `/${bucket}/readme.txt` });
+        expect(deleted.status).toBe(403);
+        expect(errorCode(deleted.text)).toBe("AccessDenied");
+      }
+    });
+
+    it("may not touch private buckets", async () => {
+      const response = await rawRequest(world().endpoint, { method: "GET", path: `/${BUCKETS.s3}/anything.txt` });
+      expect(response.status).toBe(403);
+      expect(errorCode(response.text)).toBe("AccessDenied");
+      expect(response.headers["content-type"]).toBe("application/xml");
+    });
+  });
+
+  describe("signatures", () => {
+    const path = `/${BUCKETS.fs}/auth/target.txt`;
+    const get = (credentials: { accessKeyId: string; secretAccessKey: string }, signingDate?: Date) =>
+      signedRawRequest(world().endpoint, credentials, { method: "GET", path, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, ...(signingDate && { signingDate }) });
+
+    it("rejects a wrong secret, an unknown key, a disabled key and an expired key", async () => {
+      const wrongSecret = await get({ accessKeyId: world().admin.accessKeyId, secretAccessKey: "not-the-secret" });
+      expect([wrongSecret.status, errorCode(wrongSecret.text)]).toEqual([403, "SignatureDoesNotMatch"]);
+      expect(wrongSecret.text).not.toContain(world().admin.secretAccessKey);
+      const unknown = await get({ accessKeyId: "AKIANOBODY000000000", secretAccessKey: "x" });
+      expect([unknown.status, errorCode(unknown.text)]).toEqual([403, "InvalidAccessKeyId"]);
+      const disabled = await get(world().disabled);
+      expect([disabled.status, errorCode(disabled.text)]).toEqual([403, "AccessDenied"]);
+      const expired = await get(world().expired);
+      expect([expired.status, errorCode(expired.text)]).toEqual([403, "AccessDenied"]);
+    });
+
+    it("rejects requests signed too far from now", async () => {
+      const skewed = await get(world().admin, new Date(Date.now() - 20 * 60 * 1000));
+      expect([skewed.status, errorCode(skewed.text)]).toEqual([403, "RequestTimeTooSkewed"]);
+    });
+
+    it("rejects a malformed Authorization header and tampered requests", async () => {
+      const malformed = await rawRequest(world().endpoint, { method: "GET", path, headers: { authorization: "AWS4-HMAC-SHA256 Credential=nonsense", "x-amz-date": "20240101T000000Z" } });
+      expect(malformed.status).toBe(400);
+      expect(errorCode(malformed.text)).toBe("AuthorizationHeaderMalformed");
+    });
+
+    it("keeps a scoped key inside its prefixes", async () => {
+      const limited = sdkClient(world().endpoint, world().limited);
+      await limited.send(new PutObjectCommand({ Bucket: BUCKETS.fs, Key: "allowed/mine.txt", Body: "x" }));
+      await expect(limited.send(new PutObjectCommand({ Bucket: BUCKETS.fs, Key: "allowed-not/x.txt", Body: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await expect(limited.send(new GetObjectCommand({ Bucket: BUCKETS.s3Other, Key: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    });
+
+    it("answers NoSuchBucket for unknown buckets", async () => {
+      const admin = sdkClient(world().endpoint, world().admin);
+      await expect(admin.send(new GetObjectCommand({ Bucket: "no-such-bucket", Key: "x" }))).rejects.toMatchObject({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } });
+    });
+  });
+
+  describe.each([["s3", BUCKETS.s3], ["fs", BUCKETS.fs]] as const)("presigned URLs on the %s backend", (_kind, bucket) => {
+    it("accepts GET and PUT URLs made by the AWS SDK presigner, and refuses them once expired or tampered", async () => {
+      const admin = sdkClient(world().endpoint, world().admin);
+      const putUrl = await getSignedUrl(admin, new PutObjectCommand({ Bucket: bucket, Key: "presigned/file.txt" }), { expiresIn: 60 });
+      const put = await fetch(putUrl, { method: "PUT", body: "presigned body" });
+      expect(put.status).toBe(200);
+      const getUrl = await getSignedUrl(admin, new GetObjectCommand({ Bucket: bucket, Key: "presigned/file.txt" }), { expiresIn: 60 });
+      const got = await fetch(getUrl);
+      expect(got.status).toBe(200);
+      expect(await got.text()).toBe("presigned body");
+      const tampered = await fetch(getUrl.replace("presigned/file.txt", "presigned/other.txt"));
+      expect(tampered.status).toBe(403);
+      expect(errorCode(await tampered.text())).toBe("SignatureDoesNotMatch");
+      const old = await getSignedUrl(admin, new GetObjectCommand({ Bucket: bucket, Key: "presigned/file.txt" }), { expiresIn: 1, signingDate: new Date(Date.now() - 60_000) });
+      const expired = await fetch(old);
+      expect(expired.status).toBe(403);
+      expect(await expired.text()).toContain("Request has expired");
+      const tooLong = await fetch(getUrl.replace(/X-Amz-Expires=\d+/, "X-Amz-Expires=604801"));
+      expect(tooLong.status).toBe(400);
+    });
+  });
+}

@@ -1,0 +1,100 @@
+/** Clients the behaviour suite talks through: the AWS SDK for JavaScript v3, and raw HTTP for what SDKs won't send. */
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+
+/** An access key pair. */
+export interface KeyPair {
+  /** Access key id. */
+  accessKeyId: string;
+  /** Secret. */
+  secretAccessKey: string;
+}
+
+/** An SDK client for the gateway, path-style, with default (checksum-sending) settings unless overridden. */
+export function sdkClient(endpoint: string, credentials?: KeyPair, extra: Partial<S3ClientConfig> = {}): S3Client {
+  const client = new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: credentials ?? { accessKeyId: "anonymous", secretAccessKey: "anonymous" },
+    ...extra,
+  });
+  if (!credentials) {
+    // Anonymous: strip what the signer added, so the request reaches the gateway unsigned.
+    client.middlewareStack.addRelativeTo(
+      ((next: (args: unknown) => Promise<unknown>) => async (args: { request: unknown }) => {
+        const headers = (args.request as { headers: Record<string, string> }).headers;
+        for (const name of Object.keys(headers)) {
+          if (/^(authorization|x-amz-date|x-amz-security-token)$/i.test(name)) delete headers[name];
+        }
+        return next(args);
+      }) as never,
+      { relation: "after", toMiddleware: "httpSigningMiddleware", name: "anonymousMiddleware" },
+    );
+  }
+  return client;
+}
+
+/** A raw HTTP response. */
+export interface RawResponse {
+  /** Status. */
+  status: number;
+  /** Headers (lowercase names). */
+  headers: Record<string, string | string[] | undefined>;
+  /** Body bytes. */
+  body: Buffer;
+  /** Body as text. */
+  text: string;
+}
+
+/** Sends a request with the path exactly as given (no URL normalization, unlike fetch). */
+export function rawRequest(endpoint: string, options: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<RawResponse> {
+  const url = new URL(endpoint);
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      { host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers ?? {}, rejectUnauthorized: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body, text: body.toString("utf8") });
+        });
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(options.body);
+  });
+}
+
+/** Signs a raw request with SigV4 (header auth) exactly over the given path, then sends it. */
+export async function signedRawRequest(
+  endpoint: string,
+  credentials: KeyPair,
+  options: { method: string; path: string; query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer | string; signingDate?: Date },
+): Promise<RawResponse> {
+  const url = new URL(endpoint);
+  const signer = new SignatureV4({ credentials, region: "us-east-1", service: "s3", sha256: Sha256, uriEscapePath: false });
+  const body = options.body === undefined ? undefined : Buffer.from(options.body);
+  const headers: Record<string, string> = { host: url.host, ...options.headers };
+  if (body) headers["content-length"] = String(body.length);
+  const signed = await signer.sign(
+    { method: options.method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: options.path, query: options.query ?? {}, headers, ...(body && { body }) },
+    options.signingDate ? { signingDate: options.signingDate } : {},
+  );
+  const query = Object.entries(options.query ?? {})
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join("&");
+  return rawRequest(endpoint, { method: options.method, path: options.path + (query ? `?${query}` : ""), headers: signed.headers as Record<string, string>, ...(body && { body }) });
+}
+
+/** The `<Code>` of an S3 error document. */
+export function errorCode(text: string): string | undefined {
+  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+}

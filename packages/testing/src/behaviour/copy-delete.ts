@@ -1,0 +1,64 @@
+/** CopyObject within and across buckets of one endpoint, and DeleteObjects with per-key authorization. */
+import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
+import { BUCKETS, type World } from "./setup.js";
+
+/** Registers copy and batch-delete tests. */
+export function copyDeleteBehaviour(world: () => World): void {
+  describe.each([["s3", BUCKETS.s3, BUCKETS.s3Other], ["fs", BUCKETS.fs, BUCKETS.fsOther]] as const)("copy and batch delete on the %s backend", (_kind, bucket, other) => {
+    const client = () => sdkClient(world().endpoint, world().admin);
+
+    it("copies within a bucket and across buckets, keeping metadata", async () => {
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "copy/source.txt", Body: "copy me", ContentType: "text/plain", Metadata: { tag: "one" } }));
+      const within = await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/target.txt", CopySource: `${bucket}/copy/source.txt` }));
+      expect(within.CopyObjectResult?.ETag).toBeTruthy();
+      const across = await client().send(new CopyObjectCommand({ Bucket: other, Key: "copied/target.txt", CopySource: `${bucket}/copy/source.txt` }));
+      expect(across.CopyObjectResult?.ETag).toBe(within.CopyObjectResult?.ETag);
+      for (const [targetBucket, key] of [[bucket, "copy/target.txt"], [other, "copied/target.txt"]] as const) {
+        const got = await client().send(new GetObjectCommand({ Bucket: targetBucket, Key: key }));
+        expect(await got.Body!.transformToString()).toBe("copy me");
+        expect(got.Metadata).toEqual({ tag: "one" });
+      }
+      const replaced = await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/replaced.txt", CopySource: `${bucket}/copy/source.txt`, MetadataDirective: "REPLACE", Metadata: { tag: "two" }, ContentType: "text/x-new" }));
+      expect(replaced.$metadata.httpStatusCode).toBe(200);
+      const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "copy/replaced.txt" }));
+      expect(head.Metadata).toEqual({ tag: "two" });
+      expect(head.ContentType).toBe("text/x-new");
+    });
+
+    it("authorizes the copy source as a read and the destination as a write", async () => {
+      const limited = sdkClient(world().endpoint, world().limited);
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "secret/source.txt", Body: "secret" }));
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "allowed/source.txt", Body: "fine" }));
+      await expect(limited.send(new CopyObjectCommand({ Bucket: bucket, Key: "allowed/stolen.txt", CopySource: `${bucket}/secret/source.txt` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await expect(limited.send(new CopyObjectCommand({ Bucket: bucket, Key: "secret/planted.txt", CopySource: `${bucket}/allowed/source.txt` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await limited.send(new CopyObjectCommand({ Bucket: bucket, Key: "allowed/copy.txt", CopySource: `${bucket}/allowed/source.txt` }));
+    });
+
+    it("deletes a batch, reporting AccessDenied per key where the caller may not delete", async () => {
+      for (const key of ["allowed/d1.txt", "allowed/d2.txt", "secret/d3.txt"]) await client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
+      const limited = sdkClient(world().endpoint, world().limited);
+      const result = await limited.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "allowed/d1.txt" }, { Key: "secret/d3.txt" }, { Key: "allowed/d2.txt" }] } }));
+      expect((result.Deleted ?? []).map((entry) => entry.Key).sort()).toEqual(["allowed/d1.txt", "allowed/d2.txt"]);
+      expect(result.Errors).toEqual([expect.objectContaining({ Key: "secret/d3.txt", Code: "AccessDenied" })]);
+      await expect(client().send(new HeadObjectCommand({ Bucket: bucket, Key: "allowed/d1.txt" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      expect((await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "secret/d3.txt" }))).$metadata.httpStatusCode).toBe(200);
+    });
+
+    it("refuses batch deletes over 1000 keys and anonymous batch deletes", async () => {
+      const objects = Array.from({ length: 1001 }, (_, index) => `<Object><Key>k${index}</Key></Object>`).join("");
+      const body = `<Delete>${objects}</Delete>`;
+      const tooMany = await signedRawRequest(world().endpoint, world().admin, { method: "POST", path: `/${bucket}`, query: { delete: "" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body });
+      expect(tooMany.status).toBe(400);
+      expect(errorCode(tooMany.text)).toBe("MalformedXML");
+    });
+  });
+
+  describe("anonymous batch delete", () => {
+    it("is refused on an anonymous-read bucket", async () => {
+      const anonymous = sdkClient(world().endpoint);
+      await expect(anonymous.send(new DeleteObjectsCommand({ Bucket: BUCKETS.publicFs, Delete: { Objects: [{ Key: "x" }] } }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    });
+  });
+}

@@ -1,0 +1,95 @@
+/** Multipart uploads: create, upload parts (streamed), complete, abort; special-character keys. */
+import { createHash, randomBytes } from "node:crypto";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
+import { BUCKETS, type World } from "./setup.js";
+
+const MiB = 1024 * 1024;
+const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
+
+/** Registers multipart tests. */
+export function multipartBehaviour(world: () => World): void {
+  describe.each([["s3", BUCKETS.s3], ["fs", BUCKETS.fs]] as const)("multipart on the %s backend", (kind, bucket) => {
+    const client = () => sdkClient(world().endpoint, world().admin);
+
+    it.each(["multipart/plain.bin", "multipart/spécial ключ (1)+plus=eq&amp.bin"])("uploads %s in parts and reassembles it", async (key) => {
+      const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1234)];
+      const created = await client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: "application/x-test", Metadata: { origin: "multipart" } }));
+      expect(created.UploadId).toBeTruthy();
+      expect(created.Key).toBe(key);
+      const etags = [];
+      for (const [index, part] of parts.entries()) {
+        const uploaded = await client().send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, PartNumber: index + 1, Body: part }));
+        expect(uploaded.ETag).toBe(`"${md5(part)}"`);
+        etags.push(uploaded.ETag!);
+      }
+      const completed = await client().send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: created.UploadId,
+          MultipartUpload: { Parts: etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+        }),
+      );
+      expect(completed.Key).toBe(key);
+      expect(completed.ETag).toBeTruthy();
+      if (kind === "fs") expect(completed.ETag).toMatch(/-3"$/);
+      const got = await client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const bytes = Buffer.from(await got.Body!.transformToByteArray());
+      expect(md5(bytes)).toBe(md5(Buffer.concat(parts)));
+      expect(got.ContentType).toBe("application/x-test");
+      expect(got.Metadata).toEqual({ origin: "multipart" });
+    });
+
+    it("refuses parts out of order and malformed completion documents", async () => {
+      const key = "multipart/order.bin";
+      const created = await client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      const document = (body: string) =>
+        signedRawRequest(world().endpoint, world().admin, { method: "POST", path: `/${bucket}/${key}`, query: { uploadId: created.UploadId! }, headers: { "x-amz-content-sha256": createHash("sha256").update(body).digest("hex") }, body });
+      const outOfOrder = await document("<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>\"a\"</ETag></Part><Part><PartNumber>1</PartNumber><ETag>\"b\"</ETag></Part></CompleteMultipartUpload>");
+      expect(outOfOrder.status).toBe(400);
+      expect(errorCode(outOfOrder.text)).toBe("InvalidPartOrder");
+      const malformed = await document("<CompleteMultipartUpload><Part>");
+      expect(malformed.status).toBe(400);
+      expect(errorCode(malformed.text)).toBe("MalformedXML");
+      const entity = await document('<!DOCTYPE x [<!ENTITY a "aaaa">]><CompleteMultipartUpload/>');
+      expect(errorCode(entity.text)).toBe("MalformedXML");
+    });
+
+    it("refuses a completion document over the size cap", async () => {
+      const body = `<CompleteMultipartUpload>${"<Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>".repeat(60_000)}</CompleteMultipartUpload>`;
+      const response = await signedRawRequest(world().endpoint, world().admin, { method: "POST", path: `/${bucket}/multipart/huge.bin`, query: { uploadId: "whatever" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body });
+      expect(response.status).toBe(400);
+      expect(errorCode(response.text)).toBe("EntityTooLarge");
+    });
+  });
+
+  describe("multipart abort and part checks (fs backend; s3rver answers Abort with 405 and ignores part ETags)", () => {
+    const client = () => sdkClient(world().endpoint, world().admin);
+    it("aborts an upload and forgets it", async () => {
+      const key = "multipart/aborted.bin";
+      const created = await client().send(new CreateMultipartUploadCommand({ Bucket: BUCKETS.fs, Key: key }));
+      await client().send(new UploadPartCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: "part" }));
+      const aborted = await client().send(new AbortMultipartUploadCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId }));
+      expect(aborted.$metadata.httpStatusCode).toBe(204);
+      await expect(client().send(new UploadPartCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId, PartNumber: 2, Body: "x" }))).rejects.toMatchObject({ name: "NoSuchUpload" });
+      await expect(client().send(new GetObjectCommand({ Bucket: BUCKETS.fs, Key: key }))).rejects.toMatchObject({ name: "NoSuchKey" });
+    });
+
+    it("refuses a completion naming a wrong part ETag", async () => {
+      const key = "multipart/wrong-etag.bin";
+      const created = await client().send(new CreateMultipartUploadCommand({ Bucket: BUCKETS.fs, Key: key }));
+      await client().send(new UploadPartCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: "part" }));
+      await expect(
+        client().send(new CompleteMultipartUploadCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] } })),
+      ).rejects.toMatchObject({ name: "InvalidPart" });
+    });
+  });
+}

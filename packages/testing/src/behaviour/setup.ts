@@ -1,0 +1,119 @@
+/** The suite's world: an s3rver backend, a temp directory, the gateway config, and the runtime under test. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startS3rver, type S3rverHandle } from "../s3rver.js";
+import type { KeyPair } from "./clients.js";
+
+/** The runtime under test, started with a config object (the same shape as the TOML file). */
+export interface GatewayTarget {
+  /** Base URL of the gateway (`http://127.0.0.1:port`). */
+  endpoint: string;
+  /** Stops it. */
+  close(): Promise<void>;
+}
+
+/** Starts a runtime with a config; `domain` enables virtual-hosted style. */
+export type StartGateway = (config: Record<string, unknown>, options: { domain?: string }) => Promise<GatewayTarget>;
+
+/** Everything a behaviour test needs. */
+export interface World {
+  /** The gateway. */
+  endpoint: string;
+  /** Full access to every bucket. */
+  admin: KeyPair;
+  /** get/head/list/put/delete only under `allowed/` of both private buckets. */
+  limited: KeyPair;
+  /** A key whose `enabled` is false. */
+  disabled: KeyPair;
+  /** A key whose `expires_at` is in the past. */
+  expired: KeyPair;
+  /** The backend s3rver, for direct checks. */
+  s3: S3rverHandle;
+}
+
+/** Bucket names, by backend kind. */
+export const BUCKETS = {
+  /** Private s3-backed bucket (backend bucket `data`, backend_prefix `tenant/`). */
+  s3: "s3-private",
+  /** Private fs-backed bucket. */
+  fs: "fs-private",
+  /** A second s3-backed bucket on the same endpoint (copies across buckets). */
+  s3Other: "s3-other",
+  /** A second fs bucket (copies across buckets). */
+  fsOther: "fs-other",
+  /** Anonymous-read s3-backed bucket. */
+  publicS3: "s3-public",
+  /** Anonymous-read fs bucket. */
+  publicFs: "fs-public",
+} as const;
+
+const ALL_ACTIONS = [
+  "get_object", "get_object_version", "head_object", "put_object", "delete_object", "list_bucket",
+  "create_multipart_upload", "upload_part", "complete_multipart_upload", "abort_multipart_upload",
+];
+
+function credential(accessKeyId: string, secretAccessKey: string, scopes: unknown[], extra: Record<string, unknown> = {}) {
+  return { access_key_id: accessKeyId, secret_access_key: secretAccessKey, principal_name: accessKeyId.toLowerCase(), created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: scopes, ...extra };
+}
+
+/** Builds the suite's configuration. */
+export function behaviourConfig(s3: S3rverHandle, root: string) {
+  const s3Options = (bucket: string) => ({
+    endpoint: s3.endpoint,
+    bucket_name: bucket,
+    region: s3.region,
+    access_key_id: s3.accessKeyId,
+    secret_access_key: s3.secretAccessKey,
+    force_path_style: "true",
+  });
+  const bucket = (name: string, backendType: string, options: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    name,
+    backend_type: backendType,
+    anonymous_access: false,
+    backend_options: options,
+    ...extra,
+  });
+  const limitedScopes = [BUCKETS.s3, BUCKETS.fs].map((name) => ({
+    bucket: name,
+    prefixes: ["allowed/"],
+    actions: ["get_object", "head_object", "list_bucket", "put_object", "delete_object"],
+  }));
+  return {
+    buckets: [
+      bucket(BUCKETS.s3, "s3", s3Options("data"), { backend_prefix: "tenant/" }),
+      bucket(BUCKETS.s3Other, "s3", s3Options("other")),
+      bucket(BUCKETS.publicS3, "s3", s3Options("public"), { anonymous_access: true }),
+      bucket(BUCKETS.fs, "fs", { root: join(root, "private") }),
+      bucket(BUCKETS.fsOther, "fs", { root: join(root, "other") }),
+      bucket(BUCKETS.publicFs, "fs", { root: join(root, "public") }, { anonymous_access: true }),
+    ],
+    roles: [],
+    credentials: [
+      credential("AKIAADMIN0000000001", "admin-secret-0000000000000000000000001", [{ bucket: "*", prefixes: [], actions: ALL_ACTIONS }]),
+      credential("AKIALIMITED00000001", "limited-secret-00000000000000000000001", limitedScopes),
+      credential("AKIADISABLED0000001", "disabled-secret-0000000000000000000001", [{ bucket: "*", prefixes: [], actions: ALL_ACTIONS }], { enabled: false }),
+      credential("AKIAEXPIRED00000001", "expired-secret-00000000000000000000001", [{ bucket: "*", prefixes: [], actions: ALL_ACTIONS }], { expires_at: "2024-06-01T00:00:00Z" }),
+    ],
+  };
+}
+
+/** Starts the world: s3rver, a temp dir, then the gateway runtime. */
+export async function startWorld(start: StartGateway, options: { domain?: string } = {}): Promise<World & { close(): Promise<void> }> {
+  const s3 = await startS3rver({ buckets: ["data", "other", "public"] });
+  const root = await mkdtemp(join(tmpdir(), "multistore-behaviour-"));
+  const target = await start(behaviourConfig(s3, root), options);
+  return {
+    endpoint: target.endpoint,
+    admin: { accessKeyId: "AKIAADMIN0000000001", secretAccessKey: "admin-secret-0000000000000000000000001" },
+    limited: { accessKeyId: "AKIALIMITED00000001", secretAccessKey: "limited-secret-00000000000000000000001" },
+    disabled: { accessKeyId: "AKIADISABLED0000001", secretAccessKey: "disabled-secret-0000000000000000000001" },
+    expired: { accessKeyId: "AKIAEXPIRED00000001", secretAccessKey: "expired-secret-00000000000000000000001" },
+    s3,
+    async close() {
+      await target.close();
+      await s3.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/** The S3 behaviour suite: one function, run against every runtime (an endpoint to test). */
+import { afterAll, beforeAll, describe } from "vitest";
+import { authBehaviour } from "./auth.js";
+import { copyDeleteBehaviour } from "./copy-delete.js";
+import { keyBehaviour } from "./keys.js";
+import { listingBehaviour } from "./listing.js";
+import { multipartBehaviour } from "./multipart.js";
+import { objectBehaviour } from "./objects.js";
+import { startWorld, type StartGateway, type World } from "./setup.js";
+
+/** Runs the whole behaviour suite against a runtime. */
+export function runS3BehaviourSuite(name: string, start: StartGateway): void {
+  describe(`S3 behaviour: ${name}`, () => {
+    let world: (World & { close(): Promise<void> }) | undefined;
+    beforeAll(async () => {
+      world = await startWorld(start);
+    }, 120_000);
+    afterAll(async () => {
+      await world?.close();
+    }, 60_000);
+    const current = () => {
+      if (!world) throw new Error("the behaviour world did not start");
+      return world;
+    };
+    objectBehaviour(current);
+    listingBehaviour(current);
+    multipartBehaviour(current);
+    copyDeleteBehaviour(current);
+    authBehaviour(current);
+    keyBehaviour(current);
+  });
+}

@@ -1,0 +1,6 @@
+/** @multistore/testing: the shared backend contract, the S3 behaviour suite and test servers. */
+export * from "./backend-contract.js";
+export * from "./s3rver.js";
+export { runS3BehaviourSuite } from "./behaviour/suite.js";
+export { behaviourConfig, BUCKETS, startWorld, type GatewayTarget, type StartGateway, type World } from "./behaviour/setup.js";
+export { errorCode, rawRequest, sdkClient, signedRawRequest, type KeyPair, type RawResponse } from "./behaviour/clients.js";
