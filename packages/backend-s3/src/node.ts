@@ -1,0 +1,95 @@
+/** Node build of the S3 backend: @smithy/signature-v4 signs, undici sends. */
+import { createHash } from "node:crypto";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { request as undiciRequest, type Dispatcher } from "undici";
+import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
+import type { S3BackendOptions } from "./options.js";
+import { encodeQuery, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
+
+/** Options only the Node build understands. */
+export interface NodeS3Extras {
+  /** undici dispatcher (connection pool) for the backend's small signed requests. */
+  dispatcher?: Dispatcher;
+}
+
+interface SmithyRequest {
+  method: string;
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+function toSmithy(request: SignableRequest): SmithyRequest {
+  const query: Record<string, string> = {};
+  request.url.searchParams.forEach((value, name) => {
+    query[name] = value;
+  });
+  return {
+    method: request.method,
+    protocol: request.url.protocol,
+    hostname: request.url.hostname,
+    ...(request.url.port !== "" && { port: Number(request.url.port) }),
+    path: request.url.pathname,
+    query,
+    headers: { ...request.headers, host: request.url.host },
+  };
+}
+
+function smithyUrl(request: SmithyRequest): string {
+  const query = encodeQuery(Object.entries(request.query));
+  const port = request.port === undefined ? "" : `:${request.port}`;
+  return `${request.protocol}//${request.hostname}${port}${request.path}${query ? `?${query}` : ""}`;
+}
+
+function createSigner(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region: string): S3Signer {
+  // S3 paths are encoded once by us; the signer must not encode them again or normalize them.
+  const signer = new SignatureV4({ credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  return {
+    async presign(request, expiresIn) {
+      const smithyRequest = toSmithy(request);
+      // Keep forwarded headers as signed headers (not hoisted into the query): the runtime sends them verbatim.
+      const unhoistable = new Set(Object.keys(smithyRequest.headers).filter((name) => request.headers[name] !== "UNSIGNED-PAYLOAD"));
+      const signed = (await signer.presign(smithyRequest as never, { expiresIn, unhoistableHeaders: unhoistable })) as unknown as SmithyRequest;
+      return smithyUrl(signed);
+    },
+    async sign(request, payloadHash) {
+      const smithyRequest = toSmithy(request);
+      smithyRequest.headers["x-amz-content-sha256"] = payloadHash;
+      const signed = (await signer.sign(smithyRequest as never)) as unknown as SmithyRequest;
+      return signed.headers;
+    },
+  };
+}
+
+function nodeRuntime(extras: NodeS3Extras): S3Runtime {
+  return {
+    createSigner,
+    async send(method, url, headers, body) {
+      const response = await undiciRequest(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        ...(body && { body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) }),
+        ...(extras.dispatcher && { dispatcher: extras.dispatcher }),
+      });
+      const responseHeaders = new Headers();
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
+      }
+      return { status: response.statusCode, headers: responseHeaders, text: await response.body.text() };
+    },
+    md5Base64: (bytes) => createHash("md5").update(bytes).digest("base64"),
+  };
+}
+
+/** Creates an S3 backend (Node build). Throws when options are invalid, naming the option. */
+export function createS3Backend(options: S3BackendOptions, extras: NodeS3Extras = {}): S3Backend {
+  return createS3BackendWith(options, nodeRuntime(extras));
+}
+
+export type { S3Backend } from "./s3-backend-base.js";
+export type { S3BackendOptions } from "./options.js";
+export { resolveS3Options } from "./options.js";

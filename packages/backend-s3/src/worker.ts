@@ -1,0 +1,60 @@
+/** Worker build of the S3 backend: aws4fetch signs with WebCrypto, fetch sends. No Node built-ins. */
+import { AwsClient } from "aws4fetch";
+import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
+import type { S3BackendOptions } from "./options.js";
+import { encodeQuery, type S3Runtime, type S3Signer } from "./transport.js";
+
+/** Options only the worker build understands. */
+export interface WorkerS3Extras {
+  /** The fetch to use (defaults to the global one). */
+  fetch?: typeof fetch;
+}
+
+function createSigner(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region: string): S3Signer {
+  const client = new AwsClient({ ...credentials, service: "s3", region });
+  return {
+    async presign(request, expiresIn) {
+      const url = new URL(request.url);
+      url.searchParams.set("X-Amz-Expires", String(expiresIn));
+      const headers = { ...request.headers };
+      // aws4fetch signs query requests with UNSIGNED-PAYLOAD already; a marker header would only be one more to send.
+      if (headers["x-amz-content-sha256"] === "UNSIGNED-PAYLOAD") delete headers["x-amz-content-sha256"];
+      const signed = new URL((await client.sign(url.toString(), { method: request.method, headers, aws: { signQuery: true, allHeaders: true } })).url);
+      // aws4fetch re-serializes the query with URLSearchParams (space as `+`); send it encoded the way it was signed.
+      signed.search = encodeQuery(signed.searchParams);
+      return signed.toString();
+    },
+    async sign(request, payloadHash) {
+      const signed = await client.sign(request.url.toString(), {
+        method: request.method,
+        headers: { ...request.headers, "x-amz-content-sha256": payloadHash },
+        aws: { allHeaders: true },
+      });
+      const out: Record<string, string> = {};
+      signed.headers.forEach((value, name) => {
+        out[name] = value;
+      });
+      return out;
+    },
+  };
+}
+
+function workerRuntime(extras: WorkerS3Extras): S3Runtime {
+  const send = extras.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  return {
+    createSigner,
+    async send(method, url, headers, body) {
+      const response = await send(url, { method, headers, ...(body && { body: body as Uint8Array<ArrayBuffer> }) });
+      return { status: response.status, headers: response.headers, text: await response.text() };
+    },
+  };
+}
+
+/** Creates an S3 backend (worker build). Throws when options are invalid, naming the option. */
+export function createS3Backend(options: S3BackendOptions, extras: WorkerS3Extras = {}): S3Backend {
+  return createS3BackendWith(options, workerRuntime(extras));
+}
+
+export type { S3Backend } from "./s3-backend-base.js";
+export type { S3BackendOptions } from "./options.js";
+export { resolveS3Options } from "./options.js";
