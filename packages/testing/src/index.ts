@@ -2,5 +2,5 @@
 export * from "./backend-contract.js";
 export * from "./s3rver.js";
 export { runS3BehaviourSuite } from "./behaviour/suite.js";
-export { behaviourConfig, BUCKETS, startWorld, type GatewayTarget, type StartGateway, type World } from "./behaviour/setup.js";
+export { behaviourConfig, BUCKETS, fsNativeBuckets, startWorld, type GatewayTarget, type NativeBucket, type StartGateway, type World } from "./behaviour/setup.js";
 export { errorCode, rawRequest, sdkClient, signedRawRequest, type KeyPair, type RawResponse } from "./behaviour/clients.js";

@@ -11,7 +11,7 @@ export function authBehaviour(world: () => World): void {
     it("may read and list anonymous buckets, never write", async () => {
       const admin = sdkClient(world().endpoint, world().admin);
       const anonymous = sdkClient(world().endpoint);
-      for (const bucket of [BUCKETS.publicS3, BUCKETS.publicFs]) {
+      for (const bucket of [BUCKETS.publicS3, BUCKETS.publicNative]) {
         await admin.send(new PutObjectCommand({ Bucket: bucket, Key: "readme.txt", Body: "public" }));
         const got = await anonymous.send(new GetObjectCommand({ Bucket: bucket, Key: "readme.txt" }));
         expect(await got.Body!.transformToString()).toBe("public");
@@ -34,7 +34,7 @@ export function authBehaviour(world: () => World): void {
   });
 
   describe("signatures", () => {
-    const path = `/${BUCKETS.fs}/auth/target.txt`;
+    const path = `/${BUCKETS.native}/auth/target.txt`;
     const get = (credentials: { accessKeyId: string; secretAccessKey: string }, signingDate?: Date) =>
       signedRawRequest(world().endpoint, credentials, { method: "GET", path, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, ...(signingDate && { signingDate }) });
 
@@ -63,8 +63,8 @@ export function authBehaviour(world: () => World): void {
 
     it("keeps a scoped key inside its prefixes", async () => {
       const limited = sdkClient(world().endpoint, world().limited);
-      await limited.send(new PutObjectCommand({ Bucket: BUCKETS.fs, Key: "allowed/mine.txt", Body: "x" }));
-      await expect(limited.send(new PutObjectCommand({ Bucket: BUCKETS.fs, Key: "allowed-not/x.txt", Body: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await limited.send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: "allowed/mine.txt", Body: "x" }));
+      await expect(limited.send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: "allowed-not/x.txt", Body: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
       await expect(limited.send(new GetObjectCommand({ Bucket: BUCKETS.s3Other, Key: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
     });
 
@@ -74,7 +74,7 @@ export function authBehaviour(world: () => World): void {
     });
   });
 
-  describe.each([["s3", BUCKETS.s3], ["fs", BUCKETS.fs]] as const)("presigned URLs on the %s backend", (_kind, bucket) => {
+  describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("presigned URLs on the %s backend", (_kind, bucket) => {
     it("accepts GET and PUT URLs made by the AWS SDK presigner, and refuses them once expired or tampered", async () => {
       const admin = sdkClient(world().endpoint, world().admin);
       const putUrl = await getSignedUrl(admin, new PutObjectCommand({ Bucket: bucket, Key: "presigned/file.txt" }), { expiresIn: 60 });

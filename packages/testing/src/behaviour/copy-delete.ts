@@ -6,7 +6,7 @@ import { BUCKETS, type World } from "./setup.js";
 
 /** Registers copy and batch-delete tests. */
 export function copyDeleteBehaviour(world: () => World): void {
-  describe.each([["s3", BUCKETS.s3, BUCKETS.s3Other], ["fs", BUCKETS.fs, BUCKETS.fsOther]] as const)("copy and batch delete on the %s backend", (_kind, bucket, other) => {
+  describe.each([["s3", BUCKETS.s3, BUCKETS.s3Other], ["native", BUCKETS.native, BUCKETS.nativeOther]] as const)("copy and batch delete on the %s backend", (_kind, bucket, other) => {
     const client = () => sdkClient(world().endpoint, world().admin);
 
     it("copies within a bucket and across buckets, keeping metadata", async () => {
@@ -58,7 +58,7 @@ export function copyDeleteBehaviour(world: () => World): void {
   describe("anonymous batch delete", () => {
     it("is refused on an anonymous-read bucket", async () => {
       const anonymous = sdkClient(world().endpoint);
-      await expect(anonymous.send(new DeleteObjectsCommand({ Bucket: BUCKETS.publicFs, Delete: { Objects: [{ Key: "x" }] } }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await expect(anonymous.send(new DeleteObjectsCommand({ Bucket: BUCKETS.publicNative, Delete: { Objects: [{ Key: "x" }] } }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
     });
   });
 }

@@ -9,7 +9,7 @@ const SPECIAL_KEYS = ["keys/with space.txt", "keys/plus+sign.txt", "keys/star*.t
 
 /** Registers key-handling tests. */
 export function keyBehaviour(world: () => World): void {
-  describe.each([["s3", BUCKETS.s3], ["fs", BUCKETS.fs]] as const)("keys on the %s backend", (kind, bucket) => {
+  describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("keys on the %s backend", (kind, bucket) => {
     const client = () => sdkClient(world().endpoint, world().admin);
 
     it("round-trips keys with special characters, keeping a%25b and a%b distinct", async () => {
@@ -18,8 +18,8 @@ export function keyBehaviour(world: () => World): void {
         const got = await client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         expect(await got.Body!.transformToString()).toBe(`body of ${key}`);
       }
-      if (kind === "fs") {
-        // s3rver lists in file-name order and escapes some characters twice; the fs backend proves listing order.
+      if (kind === "native") {
+        // s3rver lists in file-name order and escapes some characters twice; the native backend (fs or R2) proves listing order.
         const listing = await client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "keys/" }));
         const sorted = [...SPECIAL_KEYS].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
         expect(listing.Contents!.map((object) => object.Key)).toEqual(sorted);

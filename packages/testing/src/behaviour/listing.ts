@@ -17,7 +17,7 @@ async function putAll(world: World, bucket: string, keys: string[]) {
 
 /** Registers listing tests. */
 export function listingBehaviour(world: () => World): void {
-  describe.each([["s3", BUCKETS.s3], ["fs", BUCKETS.fs]] as const)("listing on the %s backend", (kind, bucket) => {
+  describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("listing on the %s backend", (kind, bucket) => {
     beforeAll(async () => {
       await putAll(world(), bucket, [...manyKeys, "tree/a/one.txt", "tree/a/two.txt", "tree/b/three.txt", "tree/top.txt"]);
     }, 120_000);
@@ -103,8 +103,8 @@ export function listingBehaviour(world: () => World): void {
     it("shows each caller only the buckets it can use", async () => {
       const names = async (client: ReturnType<typeof sdkClient>) => ((await client.send(new ListBucketsCommand({}))).Buckets ?? []).map((bucket) => bucket.Name).sort();
       expect(await names(sdkClient(world().endpoint, world().admin))).toEqual(Object.values(BUCKETS).sort());
-      expect(await names(sdkClient(world().endpoint, world().limited))).toEqual([BUCKETS.fs, BUCKETS.publicFs, BUCKETS.publicS3, BUCKETS.s3].sort());
-      expect(await names(sdkClient(world().endpoint))).toEqual([BUCKETS.publicFs, BUCKETS.publicS3].sort());
+      expect(await names(sdkClient(world().endpoint, world().limited))).toEqual([BUCKETS.native, BUCKETS.publicNative, BUCKETS.publicS3, BUCKETS.s3].sort());
+      expect(await names(sdkClient(world().endpoint))).toEqual([BUCKETS.publicNative, BUCKETS.publicS3].sort());
     });
   });
 }

@@ -16,7 +16,7 @@ const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex")
 
 /** Registers multipart tests. */
 export function multipartBehaviour(world: () => World): void {
-  describe.each([["s3", BUCKETS.s3], ["fs", BUCKETS.fs]] as const)("multipart on the %s backend", (kind, bucket) => {
+  describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("multipart on the %s backend", (kind, bucket) => {
     const client = () => sdkClient(world().endpoint, world().admin);
 
     it.each(["multipart/plain.bin", "multipart/spécial ключ (1)+plus=eq&amp.bin"])("uploads %s in parts and reassembles it", async (key) => {
@@ -40,7 +40,7 @@ export function multipartBehaviour(world: () => World): void {
       );
       expect(completed.Key).toBe(key);
       expect(completed.ETag).toBeTruthy();
-      if (kind === "fs") expect(completed.ETag).toMatch(/-3"$/);
+      if (kind === "native") expect(completed.ETag).toMatch(/-3"$/);
       const got = await client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const bytes = Buffer.from(await got.Body!.transformToByteArray());
       expect(md5(bytes)).toBe(md5(Buffer.concat(parts)));
@@ -71,24 +71,24 @@ export function multipartBehaviour(world: () => World): void {
     });
   });
 
-  describe("multipart abort and part checks (fs backend; s3rver answers Abort with 405 and ignores part ETags)", () => {
+  describe("multipart abort and part checks (native backend; s3rver answers Abort with 405 and ignores part ETags)", () => {
     const client = () => sdkClient(world().endpoint, world().admin);
     it("aborts an upload and forgets it", async () => {
       const key = "multipart/aborted.bin";
-      const created = await client().send(new CreateMultipartUploadCommand({ Bucket: BUCKETS.fs, Key: key }));
-      await client().send(new UploadPartCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: "part" }));
-      const aborted = await client().send(new AbortMultipartUploadCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId }));
+      const created = await client().send(new CreateMultipartUploadCommand({ Bucket: BUCKETS.native, Key: key }));
+      await client().send(new UploadPartCommand({ Bucket: BUCKETS.native, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: "part" }));
+      const aborted = await client().send(new AbortMultipartUploadCommand({ Bucket: BUCKETS.native, Key: key, UploadId: created.UploadId }));
       expect(aborted.$metadata.httpStatusCode).toBe(204);
-      await expect(client().send(new UploadPartCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId, PartNumber: 2, Body: "x" }))).rejects.toMatchObject({ name: "NoSuchUpload" });
-      await expect(client().send(new GetObjectCommand({ Bucket: BUCKETS.fs, Key: key }))).rejects.toMatchObject({ name: "NoSuchKey" });
+      await expect(client().send(new UploadPartCommand({ Bucket: BUCKETS.native, Key: key, UploadId: created.UploadId, PartNumber: 2, Body: "x" }))).rejects.toMatchObject({ name: "NoSuchUpload" });
+      await expect(client().send(new GetObjectCommand({ Bucket: BUCKETS.native, Key: key }))).rejects.toMatchObject({ name: "NoSuchKey" });
     });
 
     it("refuses a completion naming a wrong part ETag", async () => {
       const key = "multipart/wrong-etag.bin";
-      const created = await client().send(new CreateMultipartUploadCommand({ Bucket: BUCKETS.fs, Key: key }));
-      await client().send(new UploadPartCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: "part" }));
+      const created = await client().send(new CreateMultipartUploadCommand({ Bucket: BUCKETS.native, Key: key }));
+      await client().send(new UploadPartCommand({ Bucket: BUCKETS.native, Key: key, UploadId: created.UploadId, PartNumber: 1, Body: "part" }));
       await expect(
-        client().send(new CompleteMultipartUploadCommand({ Bucket: BUCKETS.fs, Key: key, UploadId: created.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] } })),
+        client().send(new CompleteMultipartUploadCommand({ Bucket: BUCKETS.native, Key: key, UploadId: created.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] } })),
       ).rejects.toMatchObject({ name: "InvalidPart" });
     });
   });

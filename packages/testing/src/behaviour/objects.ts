@@ -11,7 +11,7 @@ const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex")
 
 /** Registers object tests; `world()` gives the started world. */
 export function objectBehaviour(world: () => World): void {
-  describe.each([["s3", BUCKETS.s3], ["fs", BUCKETS.fs]] as const)("objects on the %s backend", (kind, bucket) => {
+  describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("objects on the %s backend", (kind, bucket) => {
     const client = () => sdkClient(world().endpoint, world().admin);
     const whenWhenRequired = () => sdkClient(world().endpoint, world().admin, { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
 
@@ -49,8 +49,8 @@ export function objectBehaviour(world: () => World): void {
       };
       expect(await range("bytes=2-5")).toEqual({ text: "2345", contentRange: "bytes 2-5/10", status: 206 });
       expect(await range("bytes=7-")).toEqual({ text: "789", contentRange: "bytes 7-9/10", status: 206 });
-      // s3rver answers suffix ranges from the start of the object (its bug); the fs backend is the proof here.
-      if (kind === "fs") expect(await range("bytes=-3")).toEqual({ text: "789", contentRange: "bytes 7-9/10", status: 206 });
+      // s3rver answers suffix ranges from the start of the object (its bug); the native backend (fs or R2) is the proof here.
+      if (kind === "native") expect(await range("bytes=-3")).toEqual({ text: "789", contentRange: "bytes 7-9/10", status: 206 });
       const unsatisfiable = await signedRawRequest(world().endpoint, world().admin, { method: "GET", path: `/${bucket}/${key}`, headers: { range: "bytes=50-60", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
       expect(unsatisfiable.status).toBe(416);
       expect(errorCode(unsatisfiable.text)).toBe("InvalidRange");
@@ -65,8 +65,8 @@ export function objectBehaviour(world: () => World): void {
       expect(notModified.status).toBe(304);
       expect(notModified.body.length).toBe(0);
       expect((await request({ "if-none-match": '"0000"' })).status).toBe(200);
-      // s3rver ignores If-Match; the fs backend proves the 412 path.
-      if (kind === "fs") {
+      // s3rver ignores If-Match; the native backend (fs or R2) proves the 412 path.
+      if (kind === "native") {
         const failed = await request({ "if-match": '"0000"' });
         expect(failed.status).toBe(412);
         expect(errorCode(failed.text)).toBe("PreconditionFailed");
@@ -116,16 +116,16 @@ export function objectBehaviour(world: () => World): void {
     });
   });
 
-  describe("conditional writes (fs backend; s3rver does not enforce them)", () => {
+  describe("conditional writes (native backend; s3rver does not enforce them)", () => {
     const client = () => sdkClient(world().endpoint, world().admin);
     it("refuses If-None-Match: * over an existing object and If-Match with a stale ETag", async () => {
       const key = "conditional/put.txt";
-      await client().send(new PutObjectCommand({ Bucket: BUCKETS.fs, Key: key, Body: "first", IfNoneMatch: "*" }));
-      await expect(client().send(new PutObjectCommand({ Bucket: BUCKETS.fs, Key: key, Body: "second", IfNoneMatch: "*" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
-      await expect(client().send(new PutObjectCommand({ Bucket: BUCKETS.fs, Key: key, Body: "third", IfMatch: '"00000000000000000000000000000000"' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
-      const head = await client().send(new HeadObjectCommand({ Bucket: BUCKETS.fs, Key: key }));
-      await client().send(new PutObjectCommand({ Bucket: BUCKETS.fs, Key: key, Body: "fourth", IfMatch: head.ETag! }));
-      const got = await client().send(new GetObjectCommand({ Bucket: BUCKETS.fs, Key: key }));
+      await client().send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: key, Body: "first", IfNoneMatch: "*" }));
+      await expect(client().send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: key, Body: "second", IfNoneMatch: "*" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+      await expect(client().send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: key, Body: "third", IfMatch: '"00000000000000000000000000000000"' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+      const head = await client().send(new HeadObjectCommand({ Bucket: BUCKETS.native, Key: key }));
+      await client().send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: key, Body: "fourth", IfMatch: head.ETag! }));
+      const got = await client().send(new GetObjectCommand({ Bucket: BUCKETS.native, Key: key }));
       expect(await got.Body!.transformToString()).toBe("fourth");
     });
   });

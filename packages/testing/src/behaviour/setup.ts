@@ -36,16 +36,16 @@ export interface World {
 export const BUCKETS = {
   /** Private s3-backed bucket (backend bucket `data`, backend_prefix `tenant/`). */
   s3: "s3-private",
-  /** Private fs-backed bucket. */
-  fs: "fs-private",
+  /** Private bucket on the runtime's native backend (fs on Node, R2 on Workers). */
+  native: "native-private",
   /** A second s3-backed bucket on the same endpoint (copies across buckets). */
   s3Other: "s3-other",
-  /** A second fs bucket (copies across buckets). */
-  fsOther: "fs-other",
+  /** A second native bucket (copies across buckets). */
+  nativeOther: "native-other",
   /** Anonymous-read s3-backed bucket. */
   publicS3: "s3-public",
-  /** Anonymous-read fs bucket. */
-  publicFs: "fs-public",
+  /** Anonymous-read native bucket. */
+  publicNative: "native-public",
 } as const;
 
 const ALL_ACTIONS = [
@@ -57,8 +57,19 @@ function credential(accessKeyId: string, secretAccessKey: string, scopes: unknow
   return { access_key_id: accessKeyId, secret_access_key: secretAccessKey, principal_name: accessKeyId.toLowerCase(), created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: scopes, ...extra };
 }
 
+/**
+ * Makes the definition of a bucket on the runtime's native backend: `{ backend_type: "fs", backend_options: { root } }`
+ * on Node, `{ backend_type: "r2", backend_options: { binding } }` on Workers.
+ */
+export type NativeBucket = (name: string) => { backend_type: string; backend_options: Record<string, string> };
+
+/** Native buckets as directories under `root` (the Node server). */
+export function fsNativeBuckets(root: string): NativeBucket {
+  return (name) => ({ backend_type: "fs", backend_options: { root: join(root, name) } });
+}
+
 /** Builds the suite's configuration. */
-export function behaviourConfig(s3: S3rverHandle, root: string) {
+export function behaviourConfig(s3: S3rverHandle, native: NativeBucket) {
   const s3Options = (bucket: string) => ({
     endpoint: s3.endpoint,
     bucket_name: bucket,
@@ -74,7 +85,7 @@ export function behaviourConfig(s3: S3rverHandle, root: string) {
     backend_options: options,
     ...extra,
   });
-  const limitedScopes = [BUCKETS.s3, BUCKETS.fs].map((name) => ({
+  const limitedScopes = [BUCKETS.s3, BUCKETS.native].map((name) => ({
     bucket: name,
     prefixes: ["allowed/"],
     actions: ["get_object", "head_object", "list_bucket", "put_object", "delete_object"],
@@ -84,9 +95,9 @@ export function behaviourConfig(s3: S3rverHandle, root: string) {
       bucket(BUCKETS.s3, "s3", s3Options("data"), { backend_prefix: "tenant/" }),
       bucket(BUCKETS.s3Other, "s3", s3Options("other")),
       bucket(BUCKETS.publicS3, "s3", s3Options("public"), { anonymous_access: true }),
-      bucket(BUCKETS.fs, "fs", { root: join(root, "private") }),
-      bucket(BUCKETS.fsOther, "fs", { root: join(root, "other") }),
-      bucket(BUCKETS.publicFs, "fs", { root: join(root, "public") }, { anonymous_access: true }),
+      { name: BUCKETS.native, anonymous_access: false, ...native(BUCKETS.native) },
+      { name: BUCKETS.nativeOther, anonymous_access: false, ...native(BUCKETS.nativeOther) },
+      { name: BUCKETS.publicNative, anonymous_access: true, ...native(BUCKETS.publicNative) },
     ],
     roles: [],
     credentials: [
@@ -98,11 +109,11 @@ export function behaviourConfig(s3: S3rverHandle, root: string) {
   };
 }
 
-/** Starts the world: s3rver, a temp dir, then the gateway runtime. */
-export async function startWorld(start: StartGateway, options: { domain?: string } = {}): Promise<World & { close(): Promise<void> }> {
+/** Starts the world: s3rver, a temp dir, then the gateway runtime (native buckets on fs unless `native` says else). */
+export async function startWorld(start: StartGateway, options: { domain?: string; native?: NativeBucket } = {}): Promise<World & { close(): Promise<void> }> {
   const s3 = await startS3rver({ buckets: ["data", "other", "public"] });
   const root = await mkdtemp(join(tmpdir(), "multistore-behaviour-"));
-  const target = await start(behaviourConfig(s3, root), options);
+  const target = await start(behaviourConfig(s3, options.native ?? fsNativeBuckets(root)), { ...(options.domain && { domain: options.domain }) });
   return {
     endpoint: target.endpoint,
     admin: { accessKeyId: "AKIAADMIN0000000001", secretAccessKey: "admin-secret-0000000000000000000000001" },

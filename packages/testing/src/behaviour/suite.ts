@@ -6,14 +6,17 @@ import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
 import { objectBehaviour } from "./objects.js";
-import { startWorld, type StartGateway, type World } from "./setup.js";
+import { startWorld, type NativeBucket, type StartGateway, type World } from "./setup.js";
 
-/** Runs the whole behaviour suite against a runtime. */
-export function runS3BehaviourSuite(name: string, start: StartGateway): void {
+/**
+ * Runs the whole behaviour suite against a runtime. `native` says how the runtime's own backend is configured
+ * (fs directories by default; R2 bindings on Workers).
+ */
+export function runS3BehaviourSuite(name: string, start: StartGateway, options: { native?: NativeBucket } = {}): void {
   describe(`S3 behaviour: ${name}`, () => {
     let world: (World & { close(): Promise<void> }) | undefined;
     beforeAll(async () => {
-      world = await startWorld(start);
+      world = await startWorld(start, options);
     }, 120_000);
     afterAll(async () => {
       await world?.close();
