@@ -5,7 +5,6 @@
  * unverified byte ever reaches a backend; unsigned chunks pass straight through.
  */
 import { S3Error } from "./errors.js";
-import { toHex, utf8 } from "./encoding.js";
 import { EMPTY_SHA256, sha256Hex } from "./sigv4/canonical-request.js";
 import { signHex } from "./sigv4/signing-key.js";
 import type { VerifiedSignature } from "./sigv4/verify.js";
@@ -69,7 +68,10 @@ export class AwsChunkedDecoder {
         offset += take;
         this.remaining -= take;
         if (this.encoding.signed) this.held.push(slice.slice());
-        else out.push(slice);
+        else {
+          out.push(slice);
+          this.decodedBytes += slice.length;
+        }
         if (this.remaining === 0) this.state = "data-end";
         continue;
       }
@@ -138,8 +140,6 @@ export class AwsChunkedDecoder {
       this.previousSignature = expected;
       if (data.length > 0) out.push(data);
       this.decodedBytes += data.length;
-    } else {
-      this.decodedBytes = this.decodedBytes + 0;
     }
   }
 
@@ -176,11 +176,6 @@ export class AwsChunkedDecoder {
     if (this.state !== "done") throw new S3Error("IncompleteBody");
     const declared = this.encoding.decodedLength;
     if (declared !== undefined && declared !== this.decodedBytes) throw new S3Error("IncompleteBody");
-  }
-
-  /** Counts unsigned bytes passed through (signed ones are counted when verified). */
-  countPassedThrough(chunks: Uint8Array[]): void {
-    if (!this.encoding.signed) for (const chunk of chunks) this.decodedBytes += chunk.length;
   }
 }
 
@@ -220,6 +215,3 @@ export function contentEncodingWithoutAwsChunked(value: string | null): string |
     .filter((part) => part !== "" && part.toLowerCase() !== "aws-chunked");
   return rest.length > 0 ? rest.join(", ") : undefined;
 }
-
-/** Hex digest helper kept here for symmetry with signing (unused bytes never leave this module). */
-export const _internal = { toHex, utf8 };

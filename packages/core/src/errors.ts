@@ -58,6 +58,11 @@ export interface S3ErrorOptions {
   details?: Record<string, string>;
   /** Extra response headers (e.g. `retry-after`). */
   headers?: Record<string, string>;
+  /**
+   * Show `message` even on a 5xx. Only for messages written for operators that name no secret (a broken
+   * configuration names the field to fix).
+   */
+  expose?: boolean;
 }
 
 /** The one error type of Multistore: it knows its S3 code and status and renders S3's XML error document. */
@@ -70,6 +75,8 @@ export class S3Error extends Error {
   readonly details: Record<string, string>;
   /** Extra response headers. */
   readonly headers: Record<string, string>;
+  /** Whether a 5xx message may be shown. */
+  readonly expose: boolean;
 
   constructor(code: S3ErrorCode | (string & {}), options: S3ErrorOptions = {}) {
     const known = (ERROR_CODES as Record<string, readonly [number, string]>)[code];
@@ -79,11 +86,13 @@ export class S3Error extends Error {
     this.status = options.status ?? known?.[0] ?? 500;
     this.details = options.details ?? {};
     this.headers = options.headers ?? {};
+    this.expose = options.expose ?? false;
   }
 
   /** Renders the S3 XML error document. 5xx messages are generic: details belong in the log. */
   toXml(resource: string, requestId: string): string {
-    const message = this.status >= 500 ? genericMessage(this.code) : this.message;
+    // NotImplemented messages are ours and say what is missing; other 5xx details belong in the log only.
+    const message = this.status >= 500 && !this.expose && this.code !== "NotImplemented" ? genericMessage(this.code) : this.message;
     const details = Object.entries(this.details)
       .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
       .join("");

@@ -15,6 +15,7 @@ import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject } from "./operations/object.js";
+import { sha256Hex } from "./sigv4/canonical-request.js";
 import { finishForward, finishNative, type ForwardResult, type NativeResult } from "./dispatch.js";
 import type { AwsChunkedEncoding } from "./aws-chunked.js";
 import type {
@@ -52,6 +53,8 @@ export interface GatewayOptions<B = unknown> {
   serverTiming?: boolean;
   /** Cap for the XML bodies of CompleteMultipartUpload and DeleteObjects (default 2 MiB). */
   maxXmlBodyBytes?: number;
+  /** Largest PutObject / UploadPart body accepted (by declared length); larger ones get 400 EntityTooLarge. */
+  maxUploadBytes?: number;
   /** Clock, for tests. */
   now?: () => number;
   /** Called with errors worth logging that never reach a response (after-middleware failures). */
@@ -189,6 +192,15 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     }
   }
 
+  /** Reads a small XML body; when the request signed a digest of it, the body must match that digest. */
+  async function readSignedBody(request: GatewayRequest<B>, auth: Authentication): Promise<Uint8Array> {
+    const body = await request.readBody(maxXmlBody);
+    if (auth.payloadHash !== undefined && /^[0-9a-f]{64}$/.test(auth.payloadHash) && (await sha256Hex(body)) !== auth.payloadHash) {
+      throw new S3Error("XAmzContentSHA256Mismatch");
+    }
+    return body;
+  }
+
   async function dispatch(
     request: GatewayRequest<B>,
     parsed: ParsedS3Request,
@@ -210,16 +222,17 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         return { status: 200, headers: new Headers(), body: null };
       case "ListObjects":
       case "ListObjectsV2":
+        // Middleware runs after authorization (listObjects authorizes the same prefix again).
+        authorize(identity, "list_bucket", bucket, { listPrefix: query.get("prefix") ?? "" });
         await runBefore(middleware, context);
         return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner);
       case "DeleteObjects": {
         if (identity.type === "anonymous") throw new S3Error("AccessDenied");
         await runBefore(middleware, context);
-        return deleteObjects(backend, bucket, identity, await request.readBody(maxXmlBody));
+        return deleteObjects(backend, bucket, identity, await readSignedBody(request, auth));
       }
       case "CopyObject":
-        await runBefore(middleware, context);
-        return copyObject({ bucket, backend }, parsed.key!, request.headers, identity, resolveBucket);
+        return copyObject({ bucket, backend }, parsed.key!, request.headers, identity, resolveBucket, () => runBefore(middleware, context));
       case "CreateMultipartUpload":
         authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });
         await runBefore(middleware, context);
@@ -227,7 +240,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       case "CompleteMultipartUpload": {
         authorize(identity, "complete_multipart_upload", bucket, { key: parsed.key! });
         await runBefore(middleware, context);
-        const body = await request.readBody(maxXmlBody);
+        const body = await readSignedBody(request, auth);
         return completeMultipartUpload(backend, bucket.name, parsed.key!, key!, query.get("uploadId")!, body, request.headers);
       }
       case "AbortMultipartUpload":
@@ -239,7 +252,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject");
         authorize(identity, versioned ? "get_object_version" : OBJECT_ACTIONS[objectOperation], bucket, { key: parsed.key! });
         await runBefore(middleware, context);
-        const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth);
+        const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth, options.maxUploadBytes);
         return { ...prepared.dispatch, ...(prepared.bodyEncoding && { bodyEncoding: prepared.bodyEncoding }) };
       }
     }

@@ -10,6 +10,7 @@ export * from "./headers.js";
 export * from "./authorize.js";
 export * from "./authenticate.js";
 export * from "./aws-chunked.js";
+export * from "./aws-chunked-stream.js";
 export * from "./router.js";
 export * from "./middleware.js";
 export * from "./responses.js";

@@ -17,6 +17,8 @@ export async function copyObject(
   headers: Headers,
   identity: Identity,
   resolve: BucketResolver,
+  /** Runs once both sides are authorized, before the backend is asked (the gateway's before-middleware). */
+  beforeCopy?: () => Promise<void>,
 ): Promise<PlainResponse<never>> {
   const source = parseCopySource(headers.get("x-amz-copy-source") ?? "");
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
@@ -25,6 +27,7 @@ export async function copyObject(
   if (sourceBackend.copyDomain !== destination.backend.copyDomain) {
     throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported." });
   }
+  await beforeCopy?.();
   const result = await destination.backend.copyObject({
     sourceBackend,
     sourceKey: (sourceBucket.backend_prefix ?? "") + source.key,

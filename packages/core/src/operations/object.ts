@@ -44,6 +44,7 @@ export async function prepareObject<B>(
   clientHeaders: Headers,
   query: Query,
   auth: { payloadHash?: string; signature?: VerifiedSignature },
+  maxUploadBytes?: number,
 ): Promise<PreparedObject<B>> {
   const headers = forwardedRequestHeaders(clientHeaders);
   let bodyEncoding: AwsChunkedEncoding | undefined;
@@ -60,6 +61,13 @@ export async function prepareObject<B>(
       headers.set("content-length", String(bodyEncoding.decodedLength));
     } else if (!clientHeaders.has("content-length")) {
       throw new S3Error("MissingContentLength");
+    }
+    const length = Number(headers.get("content-length"));
+    if (maxUploadBytes !== undefined && length > maxUploadBytes) {
+      throw new S3Error("EntityTooLarge", {
+        message: `Your proposed upload exceeds the maximum allowed size of ${maxUploadBytes} bytes.`,
+        details: { ProposedSize: String(length), MaxSizeAllowed: String(maxUploadBytes) },
+      });
     }
   } else {
     headers.delete("content-length");

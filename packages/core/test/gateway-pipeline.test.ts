@@ -1,0 +1,296 @@
+/** The gateway pipeline: routes, middleware, request ids, Server-Timing and how errors are rendered. */
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  childText,
+  createGateway,
+  healthRoute,
+  parseXml,
+  S3Error,
+  type GatewayOptions,
+  type GatewayResult,
+  type Middleware,
+  type RequestContext,
+  type RequestOutcome,
+  type Route,
+} from "../src/index.js";
+import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { NOW, signWithHeader, type UnsignedRequest } from "./helpers/sign.js";
+
+const BUCKETS = [bucket("public", { anonymous_access: true }), bucket("data")];
+const CREDENTIALS = [
+  credential("AKIDREADER", [{ bucket: "data", prefixes: ["ok/"], actions: ["get_object", "head_object", "list_bucket"] }]),
+  credential("AKIDCOPIER", [{ bucket: "data", prefixes: [], actions: ["get_object", "put_object"] }]),
+];
+const reader = { accessKeyId: "AKIDREADER", secretAccessKey: "AKIDREADER-secret" };
+
+let backend: MemoryBackend;
+let errors: unknown[];
+
+beforeEach(() => {
+  backend = new MemoryBackend();
+  backend.put("ok/file", "content");
+  backend.put("page.html", "<p>");
+  errors = [];
+});
+
+function make(options: Partial<GatewayOptions<Uint8Array>> = {}) {
+  return createGateway<Uint8Array>({
+    buckets: { getBucket: (name) => BUCKETS.find((b) => b.name === name), listBuckets: () => BUCKETS },
+    credentials: { getCredential: (id) => CREDENTIALS.find((c) => c.access_key_id === id) },
+    backends: { memory: () => backend },
+    now: () => NOW,
+    onError: (error) => errors.push(error),
+    ...options,
+  });
+}
+
+async function signed(request: UnsignedRequest) {
+  const { target, headers } = await signWithHeader(reader, request);
+  return gatewayRequest(request.method, target, headers);
+}
+
+function plain(result: GatewayResult<Uint8Array>) {
+  if (result.type !== "response") throw new Error(`expected a response, got ${result.type}`);
+  return result.response;
+}
+
+describe("routes", () => {
+  it("answers before S3 parsing (healthRoute) and stamps the response", async () => {
+    const response = plain(await make({ routes: [healthRoute()] }).handle(gatewayRequest("GET", "/healthz")));
+    expect(response.status).toBe(200);
+    expect(response.body).toBe("ok\n");
+    expect(response.headers.get("x-amz-request-id")).toMatch(/^[0-9A-F]{16}$/);
+    expect(response.headers.get("server-timing")).toMatch(/^total;dur=[\d.]+, dispatch;dur=[\d.]+$/);
+  });
+
+  it("matches method and path exactly, else S3 handles the request", async () => {
+    const gateway = make({ routes: [healthRoute("/healthz")] });
+    const post = plain(await gateway.handle(gatewayRequest("POST", "/healthz")));
+    expect(post.status).toBe(405);
+    const other = plain(await gateway.handle(gatewayRequest("GET", "/healthz/x")));
+    expect(childText(parseXml(text(other.body)), "Code")).toBe("NoSuchBucket");
+  });
+
+  it("falls through a declining route to the next route, then to S3", async () => {
+    const seen: { path: string; requestId: string; host: string }[] = [];
+    const declining: Route = {
+      method: "*",
+      path: /^\/(sts)?$/,
+      handler: (_request, context) => {
+        seen.push({ path: context.path, requestId: context.requestId, host: context.url.host });
+        return undefined;
+      },
+    };
+    const sts: Route = { method: "POST", path: "/", handler: () => ({ status: 200, headers: new Headers(), body: "sts" }) };
+    const gateway = make({ routes: [declining, sts] });
+    expect(plain(await gateway.handle(gatewayRequest("POST", "/?Action=AssumeRole"))).body).toBe("sts");
+    const listing = plain(await gateway.handle(gatewayRequest("GET", "/")));
+    expect(listing.status).toBe(200);
+    expect(text(listing.body)).toContain("<ListAllMyBucketsResult");
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toMatchObject({ path: "/", host: "localhost:8080" });
+    expect(seen[1]!.requestId).toBe(listing.headers.get("x-amz-request-id"));
+  });
+});
+
+describe("middleware", () => {
+  it("rejects in before with an S3Error (429 TooManyRequests) before the backend is asked", async () => {
+    const limiter: Middleware = {
+      name: "limiter",
+      before: () => {
+        throw new S3Error("TooManyRequests", { headers: { "retry-after": "3" } });
+      },
+    };
+    const response = plain(await make({ middleware: [limiter] }).handle(gatewayRequest("GET", "/public/page.html")));
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("3");
+    const root = parseXml(text(response.body));
+    expect(childText(root, "Code")).toBe("TooManyRequests");
+    expect(childText(root, "Resource")).toBe("/public/page.html");
+    expect(backend.calls).toEqual([]);
+  });
+
+  it("rejects with 503 SlowDown on listings", async () => {
+    const slow: Middleware = { name: "slow", before: () => Promise.reject(new S3Error("SlowDown")) };
+    const response = plain(await make({ middleware: [slow] }).handle(gatewayRequest("GET", "/public")));
+    expect(response.status).toBe(503);
+    expect(childText(parseXml(text(response.body)), "Code")).toBe("SlowDown");
+    expect(backend.callsTo("listObjects")).toEqual([]);
+  });
+
+  it("sees the operation, bucket, key and identity in before", async () => {
+    const contexts: RequestContext[] = [];
+    const gateway = make({ middleware: [{ name: "spy", before: (context) => void contexts.push({ ...context }) }] });
+    const result = await gateway.handle(await signed({ method: "GET", path: "/data/ok/file" }));
+    expect(result.type).toBe("native");
+    expect(contexts).toHaveLength(1);
+    expect(contexts[0]).toMatchObject({ method: "GET", operation: "GetObject", bucket: "data", key: "ok/file", startedAt: NOW });
+    expect(contexts[0]!.identity).toMatchObject({ type: "credential", accessKeyId: "AKIDREADER" });
+    expect(contexts[0]!.requestId).toBe(result.context.requestId);
+  });
+
+  it("does not run before for requests that fail authentication or authorization", async () => {
+    const before = vi.fn();
+    const gateway = make({ middleware: [{ name: "spy", before }] });
+    expect(plain(await gateway.handle(gatewayRequest("GET", "/data/ok/file"))).status).toBe(403);
+    expect(plain(await gateway.handle(await signed({ method: "GET", path: "/data/secret" }))).status).toBe(403);
+    expect(plain(await gateway.handle(await signed({ method: "GET", path: "/data", query: { prefix: "secret/" } }))).status).toBe(403);
+    const forged = await signWithHeader({ ...reader, secretAccessKey: "wrong" }, { method: "GET", path: "/data/ok/file" });
+    expect(plain(await gateway.handle(gatewayRequest("GET", forged.target, forged.headers))).status).toBe(403);
+    const copy = { method: "PUT", path: "/data/ok/copy", headers: { "x-amz-copy-source": "/data/ok/file" } };
+    expect(plain(await gateway.handle(await signed(copy))).status).toBe(403);
+    expect(before).not.toHaveBeenCalled();
+  });
+
+  it("runs before once for an authorized copy, and can stop it before the backend copies", async () => {
+    const before = vi.fn((_context: RequestContext) => Promise.reject(new S3Error("TooManyRequests")));
+    const copier = { accessKeyId: "AKIDCOPIER", secretAccessKey: "AKIDCOPIER-secret" };
+    const copy = await signWithHeader(copier, { method: "PUT", path: "/data/ok/copy", headers: { "x-amz-copy-source": "/data/ok/file" } });
+    const response = plain(await make({ middleware: [{ name: "limit", before }] }).handle(gatewayRequest("PUT", copy.target, copy.headers)));
+    expect(response.status).toBe(429);
+    expect(before).toHaveBeenCalledOnce();
+    expect(before.mock.calls[0]![0]).toMatchObject({ operation: "CopyObject", key: "ok/copy" });
+    expect(backend.callsTo("copyObject")).toEqual([]);
+    const allowed = plain(await make().handle(gatewayRequest("PUT", copy.target, copy.headers)));
+    expect(allowed.status).toBe(200);
+    expect(backend.callsTo("copyObject")).toHaveLength(1);
+  });
+
+  it("observes status, bytes, identity and duration in after via result.finish", async () => {
+    const observed: [RequestContext, RequestOutcome][] = [];
+    let clock = NOW;
+    const gateway = make({ now: () => clock, middleware: [{ name: "log", after: (context, outcome) => void observed.push([context, outcome]) }] });
+    const result = await gateway.handle(await signed({ method: "GET", path: "/data/ok/file" }));
+    clock += 250;
+    await result.finish({ status: 200, bytesSent: 7, bytesReceived: 0 });
+    expect(observed).toHaveLength(1);
+    const [context, outcome] = observed[0]!;
+    expect(context).toMatchObject({ operation: "GetObject", bucket: "data", key: "ok/file", identity: { principalName: "AKIDREADER-owner" } });
+    expect(outcome).toEqual({ status: 200, bytesSent: 7, bytesReceived: 0, durationMs: 250 });
+  });
+
+  it("reports after-middleware failures to onError without throwing, and still runs later middleware", async () => {
+    const later = vi.fn();
+    const failure = new Error("after failed");
+    const gateway = make({ middleware: [{ name: "bad", after: () => Promise.reject(failure) }, { name: "later", after: later }] });
+    const result = await gateway.handle(gatewayRequest("GET", "/public/page.html"));
+    await expect(result.finish({ status: 200, bytesSent: 3 })).resolves.toBeUndefined();
+    expect(errors).toEqual([failure]);
+    expect(later).toHaveBeenCalledOnce();
+  });
+});
+
+describe("request ids and Server-Timing", () => {
+  it("puts the same x-amz-request-id in the header and the error document, distinct per request", async () => {
+    const gateway = make();
+    const first = plain(await gateway.handle(gatewayRequest("GET", "/data/ok/file")));
+    const second = plain(await gateway.handle(gatewayRequest("GET", "/data/ok/file")));
+    const id = first.headers.get("x-amz-request-id")!;
+    expect(id).toMatch(/^[0-9A-F]{16}$/);
+    expect(childText(parseXml(text(first.body)), "RequestId")).toBe(id);
+    expect(second.headers.get("x-amz-request-id")).not.toBe(id);
+  });
+
+  it("stamps native results and their errors", async () => {
+    const gateway = make();
+    const result = await gateway.handle(gatewayRequest("GET", "/public/page.html"));
+    if (result.type !== "native") throw new Error("expected native");
+    const ok = await result.execute(null, new AbortController().signal);
+    expect(ok.headers.get("x-amz-request-id")).toBe(result.context.requestId);
+    expect(ok.headers.get("server-timing")).toMatch(/total;dur=.*dispatch;dur=.*backend;dur=/);
+    const missing = await gateway.handle(gatewayRequest("GET", "/public/missing"));
+    if (missing.type !== "native") throw new Error("expected native");
+    const failed = await missing.execute(null, new AbortController().signal);
+    expect(failed.status).toBe(404);
+    const root = parseXml(text(failed.body));
+    expect(childText(root, "Code")).toBe("NoSuchKey");
+    expect(childText(root, "Resource")).toBe("/public/missing");
+    expect(childText(root, "RequestId")).toBe(missing.context.requestId);
+  });
+
+  it("renders execution errors with result.errorResponse", async () => {
+    const result = await make().handle(gatewayRequest("GET", "/public/page.html"));
+    const response = result.errorResponse(new S3Error("IncompleteBody"));
+    expect(response.status).toBe(400);
+    expect(response.headers.get("x-amz-request-id")).toBe(result.context.requestId);
+    expect(childText(parseXml(text(response.body)), "Resource")).toBe("/public/page.html");
+  });
+
+  it("leaves Server-Timing out with serverTiming: false", async () => {
+    const gateway = make({ serverTiming: false, routes: [healthRoute()] });
+    const responses = [
+      plain(await gateway.handle(gatewayRequest("GET", "/healthz"))),
+      plain(await gateway.handle(gatewayRequest("GET", "/"))),
+      plain(await gateway.handle(gatewayRequest("GET", "/nope"))),
+    ];
+    const native = await gateway.handle(gatewayRequest("GET", "/public/page.html"));
+    if (native.type !== "native") throw new Error("expected native");
+    responses.push(await native.execute(null, new AbortController().signal), native.errorResponse(new Error("x")));
+    for (const response of responses) {
+      expect(response.headers.has("server-timing")).toBe(false);
+      expect(response.headers.get("x-amz-request-id")).toMatch(/^[0-9A-F]{16}$/);
+    }
+  });
+});
+
+describe("error rendering", () => {
+  it("keeps 5xx messages generic and reports the cause to onError", async () => {
+    backend.listObjects = () => Promise.reject(new Error("db password hunter2 at /var/secret"));
+    const response = plain(await make().handle(gatewayRequest("GET", "/public")));
+    expect(response.status).toBe(500);
+    const body = text(response.body);
+    expect(childText(parseXml(body), "Code")).toBe("InternalError");
+    expect(childText(parseXml(body), "Message")).toBe("We encountered an internal error. Please try again.");
+    expect(body).not.toContain("hunter2");
+    expect(errors).toHaveLength(1);
+  });
+
+  it("hides the message of a 5xx S3Error and of a native failure", async () => {
+    backend.listObjects = () => Promise.reject(new S3Error("ServiceUnavailable", { message: "endpoint 10.0.0.7 refused" }));
+    const unavailable = text(plain(await make().handle(gatewayRequest("GET", "/public"))).body);
+    expect(unavailable).not.toContain("10.0.0.7");
+    expect(childText(parseXml(unavailable), "Message")).toBe("Service is unable to handle request.");
+    backend.prepareOverride = async () => ({ type: "native", execute: () => Promise.reject(new Error("disk /dev/sda1 failed")) });
+    const result = await make().handle(gatewayRequest("GET", "/public/page.html"));
+    if (result.type !== "native") throw new Error("expected native");
+    const failed = await result.execute(null, new AbortController().signal);
+    expect(failed.status).toBe(500);
+    expect(text(failed.body)).not.toContain("sda1");
+  });
+
+  it("keeps 4xx messages", async () => {
+    const body = text(plain(await make().handle(gatewayRequest("GET", "/public/a/../b"))).body);
+    expect(childText(parseXml(body), "Message")).toBe('Object keys with a "." or ".." path segment are not allowed.');
+  });
+
+  it("sends HEAD errors without a body", async () => {
+    const gateway = make();
+    for (const target of ["/nope", "/data", "/data/ok/file", "/nope/key"]) {
+      const response = plain(await gateway.handle(gatewayRequest("HEAD", target)));
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.body).toBeNull();
+      expect(response.headers.has("content-type")).toBe(false);
+      expect(response.headers.get("x-amz-request-id")).toMatch(/^[0-9A-F]{16}$/);
+    }
+    const head = await gateway.handle(gatewayRequest("HEAD", "/public/missing"));
+    if (head.type !== "native") throw new Error("expected native");
+    const missing = await head.execute(null, new AbortController().signal);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toBeNull();
+  });
+
+  it("sends 304 without a body", async () => {
+    const result = await make().handle(gatewayRequest("GET", "/public/page.html", { "if-none-match": '"etag-3"' }));
+    if (result.type !== "native") throw new Error("expected native");
+    const response = await result.execute(null, new AbortController().signal);
+    expect(response.status).toBe(304);
+    expect(response.body).toBeNull();
+  });
+
+  it("answers HeadBucket 200 for usable buckets and 403 otherwise", async () => {
+    const gateway = make();
+    expect(plain(await gateway.handle(gatewayRequest("HEAD", "/public"))).status).toBe(200);
+    expect(plain(await gateway.handle(await signed({ method: "HEAD", path: "/data" }))).status).toBe(200);
+    expect(plain(await gateway.handle(gatewayRequest("HEAD", "/data"))).status).toBe(403);
+  });
+});
