@@ -16,7 +16,6 @@ export class AwsChunkedTransform extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.decoder.push(chunk).then(
       (parts) => {
-        this.decoder.countPassedThrough(parts);
         for (const part of parts) this.push(part);
         callback();
       },
