@@ -56,18 +56,37 @@ function toBytes(body: Uint8Array | string): Uint8Array {
   return typeof body === "string" ? new TextEncoder().encode(body) : body;
 }
 
+/** Options of `executeDispatch`. */
+export interface ExecuteDispatchOptions {
+  /**
+   * The stream type native dispatches get bodies as: `node` (default) a Node Readable, as the Node server passes;
+   * `web` a web ReadableStream, as the Workers runtime passes (for Workers-only backends such as r2).
+   */
+  nativeBody?: "node" | "web";
+}
+
+/** A web ReadableStream of `bytes`. */
+function webStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (bytes.length > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
 /**
- * Executes `dispatch` with an optional request body. Native dispatches get a Node Readable of the body (GET-like
- * requests without one get null); forward dispatches are sent with fetch. Failures are returned, not thrown: thrown
- * S3Errors and `mapResponse` errors carry their code in `x-multistore-error-code`, and a forwarded error's code is
- * read from the `<Code>` of its XML body.
+ * Executes `dispatch` with an optional request body. Native dispatches get a Node Readable of the body (a web
+ * ReadableStream with `nativeBody: "web"`; GET-like requests without one get null); forward dispatches are sent
+ * with fetch. Failures are returned, not thrown: thrown S3Errors and `mapResponse` errors carry their code in
+ * `x-multistore-error-code`, and a forwarded error's code is read from the `<Code>` of its XML body.
  */
-export async function executeDispatch(dispatch: ObjectDispatch<unknown>, body?: Uint8Array | string): Promise<ExecutedResponse> {
+export async function executeDispatch(dispatch: ObjectDispatch<unknown>, body?: Uint8Array | string, options: ExecuteDispatchOptions = {}): Promise<ExecutedResponse> {
   const bytes = body === undefined ? undefined : toBytes(body);
   if (dispatch.type === "native") {
     const controller = new AbortController();
     try {
-      const stream = bytes === undefined ? null : Readable.from([Buffer.from(bytes)]);
+      const stream = bytes === undefined ? null : options.nativeBody === "web" ? webStream(bytes) : Readable.from([Buffer.from(bytes)]);
       const response = await dispatch.execute(stream, controller.signal);
       return { status: response.status, headers: new Headers(response.headers), body: await readBody(response.body) };
     } catch (error) {

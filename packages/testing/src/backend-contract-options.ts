@@ -47,6 +47,11 @@ export interface EmulatorGaps {
    * PreconditionFailed. Such requests are not sent.
    */
   copyIgnoresSourceConditions?: boolean;
+  /**
+   * UploadPart answers an opaque id as the part's ETag instead of the part's MD5 (miniflare's local R2; real R2 has
+   * returned the MD5 for uploads created since June 2023).
+   */
+  partEtagNotMd5?: boolean;
 }
 
 /** Options of `runBackendContract`. */
@@ -59,4 +64,9 @@ export interface BackendContractOptions {
   capabilities?: { conditionalWrites?: boolean; abortMultipart?: boolean };
   /** Defects of the emulator standing in for the real store (default: none). Only for emulator-backed suites. */
   emulatorGaps?: EmulatorGaps;
+  /**
+   * The stream type native dispatches get request bodies as (default `node`, as on the Node server); Workers-only
+   * backends ask for `web` ReadableStreams.
+   */
+  nativeBody?: "node" | "web";
 }

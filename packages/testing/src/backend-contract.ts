@@ -9,7 +9,7 @@ import type { Backend, ObjectRequest } from "@multistore/core";
 import type { BackendContractOptions } from "./backend-contract-options.js";
 import { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, type ExecutedResponse } from "./backend-contract-execute.js";
 
-export { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, readBody, type ExecutedResponse } from "./backend-contract-execute.js";
+export { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, readBody, type ExecuteDispatchOptions, type ExecutedResponse } from "./backend-contract-execute.js";
 
 export type { BackendContractOptions, EmulatorGaps } from "./backend-contract-options.js";
 
@@ -46,7 +46,7 @@ export function runBackendContract(options: BackendContractOptions): void {
     async function run(request: Omit<ObjectRequest, "headers"> & { headers?: HeadersInit }, body?: Uint8Array | string): Promise<ExecutedResponse> {
       try {
         const dispatch = await backend.prepareObject({ ...request, headers: new Headers(request.headers) });
-        return await executeDispatch(dispatch, body);
+        return await executeDispatch(dispatch, body, { nativeBody: options.nativeBody ?? "node" });
       } catch (error) {
         if (isS3ErrorLike(error)) return errorResponse(error);
         throw error;
@@ -303,7 +303,7 @@ export function runBackendContract(options: BackendContractOptions): void {
         expect(second.status).toBe(200);
         const etag1 = first.headers.get("etag")!;
         const etag2 = second.headers.get("etag")!;
-        expect(etag1).toBe(`"${md5(one)}"`);
+        if (!gaps.partEtagNotMd5) expect(etag1).toBe(`"${md5(one)}"`);
         const result = await backend.completeMultipartUpload(key, uploadId, [{ partNumber: 1, etag: etag1 }, { partNumber: 2, etag: etag2.replaceAll('"', "") }], new Headers());
         expect(result.etag).toMatch(gaps.multipartEtagWithoutPartCount ? /^"[0-9a-f]{32}"$/ : /^"[0-9a-f]{32}-2"$/);
         const got = await get(key);

@@ -1,0 +1,68 @@
+/** PutObject and DeleteObject through the binding, and the conditional-write plumbing CopyObject shares. */
+import { S3Error, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { contentMd5Hex, knownLengthBody } from "./body.js";
+import { checkWriteConditions, singleEtag } from "./conditional.js";
+import { noSuchKey } from "./keys.js";
+import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
+import { r2Call } from "./r2-errors.js";
+import type { R2Bucket, R2Conditional, R2PutOptions } from "./r2-types.js";
+
+/**
+ * The R2Conditional enforcing S3's write conditions atomically (R2 checks it when it commits the write):
+ * `If-None-Match: *` becomes `etagDoesNotMatch: "*"` and an `If-Match` of one ETag (or `*`) `etagMatches`. An
+ * If-Match list, which R2 cannot express, is checked against the current object first and the write then pinned to
+ * that object's ETag, so it still fails if the object changes in between.
+ */
+export async function writeConditional(bucket: R2Bucket, key: string, headers: Headers): Promise<R2Conditional | undefined> {
+  const ifNoneMatch = headers.get("if-none-match");
+  const ifMatch = headers.get("if-match");
+  if (ifNoneMatch === null && ifMatch === null) return undefined;
+  if (ifNoneMatch !== null && ifNoneMatch.trim() !== "*") {
+    throw new S3Error("NotImplemented", { message: "If-None-Match on writes only supports `*`." });
+  }
+  const conditional: R2Conditional = {};
+  if (ifNoneMatch !== null) conditional.etagDoesNotMatch = "*";
+  if (ifMatch !== null) {
+    const single = singleEtag(ifMatch);
+    if (single !== undefined) {
+      conditional.etagMatches = single;
+    } else {
+      const current = await r2Call(() => bucket.head(key), { key });
+      checkWriteConditions(headers, key, current);
+      conditional.etagMatches = current!.etag; // checkWriteConditions throws when there is no object.
+    }
+  }
+  return conditional;
+}
+
+/** The S3 error of a write R2 refused for its conditions: S3 answers NoSuchKey to If-Match on a missing key. */
+export async function writeRefused(bucket: R2Bucket, key: string, headers: Headers): Promise<S3Error> {
+  if (headers.has("if-match") && (await r2Call(() => bucket.head(key), { key })) === null) return noSuchKey(key);
+  return new S3Error("PreconditionFailed", { details: { Condition: headers.has("if-match") ? "If-Match" : "If-None-Match" } });
+}
+
+/**
+ * PutObject: content headers and `x-amz-meta-*` become R2 metadata, Content-MD5 is verified by R2 (`md5`, error
+ * 10037 -> BadDigest) and write conditions are enforced by R2 (`onlyIf`, null -> 412).
+ */
+export async function putObject(bucket: R2Bucket, request: ObjectRequest, body: unknown, signal: AbortSignal): Promise<PlainResponse<ReadableStream>> {
+  const { key, headers } = request;
+  const md5 = contentMd5Hex(headers);
+  const onlyIf = await writeConditional(bucket, key, headers);
+  const value = knownLengthBody(body, headers, signal);
+  const options: R2PutOptions = {
+    httpMetadata: httpMetadataFrom(headers),
+    customMetadata: customMetadataFrom(headers),
+    ...(md5 !== undefined && { md5 }),
+    ...(onlyIf !== undefined && { onlyIf }),
+  };
+  const object = await r2Call(() => bucket.put(key, value, options), { key });
+  if (object === null) throw await writeRefused(bucket, key, headers);
+  return { status: 200, headers: new Headers({ etag: object.httpEtag }), body: null };
+}
+
+/** DeleteObject: 204 whether or not the key existed. */
+export async function deleteObject(bucket: R2Bucket, key: string): Promise<PlainResponse<ReadableStream>> {
+  await r2Call(() => bucket.delete(key), { key });
+  return { status: 204, headers: new Headers(), body: null };
+}
