@@ -3,15 +3,8 @@
  * side of a `FixedLengthStream`), so a stream of unknown length is piped through a `FixedLengthStream` sized by the
  * request's declared length.
  */
-import { S3Error } from "@multistore/core";
+import { S3Error, withKnownLength } from "@multistore/core";
 import type { R2PutValue } from "./r2-types.js";
-
-/** The Workers-only `FixedLengthStream`, looked up at call time so the module loads anywhere. */
-type FixedLengthStreamClass = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
-
-function fixedLengthStream(): FixedLengthStreamClass | undefined {
-  return (globalThis as { FixedLengthStream?: FixedLengthStreamClass }).FixedLengthStream;
-}
 
 /** The length the client announced: the decoded length of an aws-chunked body, else Content-Length. */
 export function expectedLength(headers: Headers): number | undefined {
@@ -51,13 +44,10 @@ export function knownLengthBody(body: unknown, headers: Headers, signal?: AbortS
     void body.cancel().catch(() => undefined);
     throw new S3Error("MissingContentLength");
   }
-  const FixedLength = fixedLengthStream();
-  if (FixedLength === undefined) return body;
-  return body.pipeThrough(new FixedLength(length), signal === undefined ? {} : { signal });
+  return withKnownLength(body, length, signal);
 }
 
 /** The stream of a stored object sized for a write, as `knownLengthBody` does for client bodies. */
 export function sizedStream(stream: ReadableStream<Uint8Array>, size: number): ReadableStream<Uint8Array> {
-  const FixedLength = fixedLengthStream();
-  return FixedLength === undefined ? stream : stream.pipeThrough(new FixedLength(size));
+  return withKnownLength(stream, size);
 }

@@ -1,6 +1,7 @@
 /**
- * CopyObject within one R2 binding. The binding has no server-side copy, so the source is streamed into a put of
- * the destination (sized with a FixedLengthStream, as R2 requires); the bytes pass through the Worker once.
+ * CopyObject between R2 bindings of one Worker (the same binding or another). The binding has no server-side copy,
+ * so the source is streamed into a put of the destination (sized, as R2 requires); the bytes pass through the
+ * Worker once.
  */
 import { S3Error, type Backend, type CopyRequest, type WriteResult } from "@multistore/core";
 import { sizedStream } from "./body.js";
@@ -14,17 +15,9 @@ import type { R2Bucket, R2Object, R2ObjectBody, R2PutOptions } from "./r2-types.
 /** The binding behind each R2 backend made in this isolate, so a copy can read the source backend's bucket. */
 export const r2Buckets = new WeakMap<Backend<ReadableStream>, R2Bucket>();
 
-const domainIds = new WeakMap<object, number>();
-let nextDomainId = 1;
-
-/** The copy domain of a binding: one id per R2Bucket object, so only backends sharing a binding copy directly. */
-export function copyDomainOf(bucket: R2Bucket): string {
-  let id = domainIds.get(bucket);
-  if (id === undefined) {
-    id = nextDomainId++;
-    domainIds.set(bucket, id);
-  }
-  return `r2:${id}`;
+/** Every R2 binding a Worker holds can stream into every other one, so they share one copy domain. */
+export function copyDomainOf(_bucket: R2Bucket): string {
+  return "r2";
 }
 
 function bodyOf(object: R2Object | R2ObjectBody): ReadableStream | undefined {
@@ -45,14 +38,14 @@ function metadataDirective(headers: Headers): "COPY" | "REPLACE" {
 /** Server-side copy (see `Backend.copyObject`). */
 export async function copyObject(bucket: R2Bucket, request: CopyRequest<ReadableStream>): Promise<WriteResult> {
   const source = r2Buckets.get(request.sourceBackend);
-  if (source === undefined || source !== bucket) {
+  if (source === undefined) {
     throw new S3Error("NotImplemented", { message: "Copying between these buckets is not supported." });
   }
   const { headers, key, sourceKey } = request;
   checkKey(key);
   checkVersionId(request.sourceVersionId);
   const directive = metadataDirective(headers);
-  if (sourceKey === key && directive === "COPY") {
+  if (source === bucket && sourceKey === key && directive === "COPY") {
     throw new S3Error("InvalidRequest", {
       message:
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",

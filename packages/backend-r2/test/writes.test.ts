@@ -136,9 +136,14 @@ describe("copy", () => {
     expect(text((await get(backend, `${prefix}dst`)).body)).toBe("source");
   });
 
-  it("refuses copies from another binding", async () => {
+  it("copies from another binding, and refuses a source that is not an R2 backend", async () => {
     const other = createR2Backend({ bucket: { ...bucket } });
-    await expect(other.copyObject({ sourceBackend: backend, sourceKey: "a", key: "b", headers: new Headers() })).rejects.toMatchObject({ code: "NotImplemented" });
+    const key = `${fresh()}cross-binding`;
+    await put(backend, key, "across");
+    await other.copyObject({ sourceBackend: backend, sourceKey: key, key: `${key}-copy`, headers: new Headers() });
+    expect((await get(other, `${key}-copy`)).status).toBe(200);
+    const foreign = { ...backend, kind: "s3" } as typeof backend;
+    await expect(other.copyObject({ sourceBackend: foreign, sourceKey: key, key: "b", headers: new Headers() })).rejects.toMatchObject({ code: "NotImplemented" });
   });
 });
 

@@ -103,6 +103,7 @@ export function finishNative<B>(
   method: string,
   resource: string,
   timing: DispatchTiming | undefined,
+  report?: (error: unknown) => void,
 ): NativeResult<B> {
   return {
     type: "native",
@@ -115,7 +116,9 @@ export function finishNative<B>(
         stampHeaders(headers, requestId, timingFor(timing, performance.now() - started));
         return { ...response, headers };
       } catch (error) {
-        const response = errorResponse(toS3Error(error), method, resource, requestId);
+        const s3Error = toS3Error(error);
+        if (s3Error.status >= 500) report?.(error);
+        const response = errorResponse(s3Error, method, resource, requestId);
         stampHeaders(response.headers, requestId, timingFor(timing, performance.now() - started));
         return response;
       }

@@ -9,7 +9,7 @@ import { S3Error, toS3Error } from "./errors.js";
 import { runAfter, runBefore, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId, stampHeaders } from "./responses.js";
 import { runRoutes, type Route } from "./router.js";
-import { parseS3Request, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
+import { parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
 import { copyObject } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
@@ -169,22 +169,26 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       const routed = await runRoutes(routes, request, { requestId: context.requestId, path, url });
       if (routed) return respond(routed);
 
+      // Authenticate before interpreting the request: an unsigned or mis-signed caller learns nothing about which
+      // operations or keys we would accept.
+      const { rawPath, query } = splitTarget(request.target);
+      const auth = await authenticate(
+        { method: request.method, rawPath, query, headers: request.headers },
+        { credentials: options.credentials, ...(options.temporaryCredentials && { temporaryCredentials: options.temporaryCredentials }), now },
+      );
+      context.identity = auth.identity;
       parsed = parseS3Request(request.method, request.target, request.headers, options.domain);
       context.operation = parsed.operation;
       if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
       if (parsed.key !== undefined) context.key = parsed.key;
-      const auth = await authenticate(
-        { method: request.method, rawPath: parsed.rawPath, query: parsed.query, headers: request.headers },
-        { credentials: options.credentials, ...(options.temporaryCredentials && { temporaryCredentials: options.temporaryCredentials }), now },
-      );
-      context.identity = auth.identity;
       const result = await dispatch(request, parsed, auth, context);
       if (!("type" in result)) return respond(result);
       const dispatchTiming = serverTiming ? { started, dispatchMs: performance.now() - started } : undefined;
       if (result.type === "forward") {
         return { ...common, ...finishForward(result, context.requestId, request.method, parsed.resource, dispatchTiming) };
       }
-      return { ...common, ...finishNative(result, context.requestId, request.method, parsed.resource, dispatchTiming) };
+      const report = (error: unknown) => options.onError?.(error, context);
+      return { ...common, ...finishNative(result, context.requestId, request.method, parsed.resource, dispatchTiming, report) };
     } catch (error) {
       const s3Error = toS3Error(error);
       if (s3Error.code === "InternalError") options.onError?.(error, context);

@@ -75,12 +75,18 @@ function firstUnsupported(query: Query, allowed: readonly string[]): string | un
   return UNSUPPORTED_SUBRESOURCES.find((name) => query.has(name) && !allowed.includes(name));
 }
 
-/** Splits `target` into path and query, and finds bucket and key (virtual-hosted when `domain` matches the host). */
-export function parseS3Request(method: string, target: string, headers: Headers, domain?: string): ParsedS3Request {
+/** Splits a request target into its raw path and its query (what a signature covers). */
+export function splitTarget(target: string): { rawPath: string; query: Query } {
   const questionMark = target.indexOf("?");
   const rawPath = questionMark === -1 ? target : target.slice(0, questionMark);
   const query = new Query(questionMark === -1 ? "" : target.slice(questionMark + 1));
   if (!rawPath.startsWith("/")) throw new S3Error("InvalidRequest", { message: "The request path must start with /." });
+  return { rawPath, query };
+}
+
+/** Splits `target` into path and query, and finds bucket and key (virtual-hosted when `domain` matches the host). */
+export function parseS3Request(method: string, target: string, headers: Headers, domain?: string): ParsedS3Request {
+  const { rawPath, query } = splitTarget(target);
 
   let bucket: string | undefined;
   let rawKey: string;

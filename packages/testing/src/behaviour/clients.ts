@@ -77,7 +77,16 @@ export function rawRequest(endpoint: string, options: { method: string; path: st
 export async function signedRawRequest(
   endpoint: string,
   credentials: KeyPair,
-  options: { method: string; path: string; query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer | string; signingDate?: Date },
+  options: {
+    method: string;
+    path: string;
+    /** Send this path instead of `path` (which is what gets signed): an encoding the signer would canonicalize. */
+    wirePath?: string;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    signingDate?: Date;
+  },
 ): Promise<RawResponse> {
   const url = new URL(endpoint);
   const signer = new SignatureV4({ credentials, region: "us-east-1", service: "s3", sha256: Sha256, uriEscapePath: false });
@@ -91,7 +100,7 @@ export async function signedRawRequest(
   const query = Object.entries(options.query ?? {})
     .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
     .join("&");
-  return rawRequest(endpoint, { method: options.method, path: options.path + (query ? `?${query}` : ""), headers: signed.headers as Record<string, string>, ...(body && { body }) });
+  return rawRequest(endpoint, { method: options.method, path: (options.wirePath ?? options.path) + (query ? `?${query}` : ""), headers: signed.headers as Record<string, string>, ...(body && { body }) });
 }
 
 /** The `<Code>` of an S3 error document. */

@@ -27,7 +27,8 @@ export function multipartBehaviour(world: () => World): void {
       const etags = [];
       for (const [index, part] of parts.entries()) {
         const uploaded = await client().send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId, PartNumber: index + 1, Body: part }));
-        expect(uploaded.ETag).toBe(`"${md5(part)}"`);
+        if (kind === "native" && world().exceptions.nativePartEtagNotMd5) expect(uploaded.ETag).toMatch(/^".+"$/);
+        else expect(uploaded.ETag).toBe(`"${md5(part)}"`);
         etags.push(uploaded.ETag!);
       }
       const completed = await client().send(

@@ -6,13 +6,17 @@ import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
 import { objectBehaviour } from "./objects.js";
-import { startWorld, type NativeBucket, type StartGateway, type World } from "./setup.js";
+import { startWorld, type NativeBucket, type RuntimeExceptions, type StartGateway, type World } from "./setup.js";
 
 /**
  * Runs the whole behaviour suite against a runtime. `native` says how the runtime's own backend is configured
  * (fs directories by default; R2 bindings on Workers).
  */
-export function runS3BehaviourSuite(name: string, start: StartGateway, options: { native?: NativeBucket } = {}): void {
+export function runS3BehaviourSuite(
+  name: string,
+  start: StartGateway,
+  options: { native?: NativeBucket; exceptions?: RuntimeExceptions } = {},
+): void {
   describe(`S3 behaviour: ${name}`, () => {
     let world: (World & { close(): Promise<void> }) | undefined;
     beforeAll(async () => {

@@ -1,0 +1,155 @@
+/**
+ * The Workers runtime adapter: a fetch Request in, a Response out. Forward results are executed with fetch, the
+ * client's body stream going to the backend and the backend's body stream coming back untouched.
+ */
+import { createAwsChunkedStream, MAX_BACKEND_ERROR_BYTES, withKnownLength, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+
+type Result = GatewayResult<ReadableStream>;
+type ForwardResult = Extract<Result, { type: "forward" }>;
+type NativeResult = Extract<Result, { type: "native" }>;
+
+/** Path and query exactly as the URL carries them (never re-serialized through URL, which would normalize). */
+export function requestTarget(url: string): string {
+  const afterScheme = url.indexOf("//") + 2;
+  const pathStart = url.indexOf("/", afterScheme);
+  return pathStart === -1 ? "/" : url.slice(pathStart);
+}
+
+/** Reads at most `limit` bytes of a small body; more is an EntityTooLarge error. */
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const tooLarge = () => new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
+  if (Number(request.headers.get("content-length") ?? 0) > limit) throw tooLarge();
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+async function readCapped(body: ReadableStream | null): Promise<string> {
+  if (!body) return "";
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size < MAX_BACKEND_ERROR_BYTES) text += decoder.decode(value, { stream: true });
+    size += value.length;
+  }
+  return text.slice(0, MAX_BACKEND_ERROR_BYTES);
+}
+
+/** The client's body, de-framed when it is aws-chunked (with its declared length kept, as backends need it). */
+function clientBody(request: Request, result: { bodyEncoding?: ForwardResult["bodyEncoding"] }, sized: boolean) {
+  if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined };
+  if (!result.bodyEncoding) return { body: request.body, failure: () => undefined };
+  const decoding = createAwsChunkedStream(result.bodyEncoding);
+  const decoded = request.body.pipeThrough(decoding.stream);
+  const length = result.bodyEncoding.decodedLength;
+  // fetch needs the length to send Content-Length; native backends size streams themselves.
+  return { body: sized && length !== undefined ? withKnownLength(decoded, length) : decoded, failure: decoding.failure };
+}
+
+
+function toResponse(plain: PlainResponse<ReadableStream>): Response {
+  const empty = plain.status === 204 || plain.status === 304;
+  return new Response(empty ? null : (plain.body as BodyInit | null), { status: plain.status, headers: plain.headers });
+}
+
+function errorResponse(result: ResultBase, error: unknown): Response {
+  return toResponse(result.errorResponse(error));
+}
+
+async function executeForward(result: ForwardResult, request: Request): Promise<Response> {
+  const { body, failure } = clientBody(request, result, true);
+  const headers = new Headers(result.request.headers);
+  // The runtime owns the framing of the body it sends.
+  headers.delete("content-length");
+  const started = performance.now();
+  let upstream: Response;
+  try {
+    upstream = await fetch(result.request.url, {
+      method: result.request.method,
+      headers,
+      body,
+      // HEAD and GET answers must come from the backend every time, never from the platform cache.
+      cache: "no-store",
+      redirect: "manual",
+    } as RequestInit);
+  } catch (error) {
+    return errorResponse(result, failure() ?? new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error }));
+  }
+  const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
+  if (answer.replaceBody) return toResponse(answer.replaceBody(await readCapped(upstream.body)));
+  const empty = answer.status === 204 || answer.status === 304 || request.method === "HEAD";
+  return new Response(empty ? null : upstream.body, { status: answer.status, headers: answer.headers });
+}
+
+async function executeNative(result: NativeResult, request: Request): Promise<Response> {
+  const { body, failure } = clientBody(request, result, false);
+  const plain = await result.execute(body, request.signal);
+  const decodingError = failure();
+  return decodingError ? errorResponse(result, decodingError) : toResponse(plain);
+}
+
+/** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
+export async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUntil: (promise: Promise<unknown>) => void): Promise<Response> {
+  const result = await gateway.handle({
+    method: request.method,
+    target: requestTarget(request.url),
+    headers: request.headers,
+    body: request.body,
+    readBody: (limit) => readLimited(request, limit),
+    signal: request.signal,
+  });
+  let response: Response;
+  try {
+    if (result.type === "response") response = toResponse(result.response);
+    else if (result.type === "forward") response = await executeForward(result, request);
+    else response = await executeNative(result, request);
+  } catch (error) {
+    response = errorResponse(result, error);
+  }
+  // A request refused before its body was read (403, 400, ...) must still have its body consumed, or workerd resets
+  // the connection and the client sees a broken socket instead of the error document.
+  if (request.body && !request.bodyUsed) waitUntil(request.body.pipeTo(new WritableStream()).catch(() => undefined));
+  const context = result.context;
+  const bytes = Number(response.headers.get("content-length") ?? 0);
+  waitUntil(
+    result.finish({ status: response.status, bytesSent: bytes }).then(() => {
+      const identity = context.identity;
+      console.log(
+        JSON.stringify({
+          level: response.status >= 500 ? "error" : "info",
+          requestId: context.requestId,
+          method: context.method,
+          bucket: context.bucket,
+          operation: context.operation,
+          principal: identity?.type === "credential" ? identity.principalName : identity ? "anonymous" : undefined,
+          status: response.status,
+          bytes,
+          durationMs: Date.now() - context.startedAt,
+        }),
+      );
+    }),
+  );
+  return response;
+}

@@ -1,0 +1,71 @@
+/**
+ * Builds the gateway from the environment, once per isolate: the config is parsed and validated on first use and
+ * kept; a broken config is kept too, so every request answers the same clear error without re-parsing.
+ */
+import { ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, type MultistoreConfig } from "@multistore/config";
+import { createR2Backend } from "@multistore/backend-r2";
+import { createS3Backend } from "@multistore/backend-s3";
+import { createGateway, healthRoute, S3Error, type Gateway } from "@multistore/core";
+import type { Env } from "./env.js";
+
+/** The ready gateway, or the configuration error every request must report. */
+export type Setup = { gateway: Gateway<ReadableStream>; config: MultistoreConfig } | { error: S3Error };
+
+let cached: { key: unknown; env: Env; setup: Setup } | undefined;
+
+function readConfig(env: Env): MultistoreConfig {
+  const raw = env.PROXY_CONFIG;
+  if (raw === undefined || raw === "") {
+    throw new ConfigError([{ path: "PROXY_CONFIG", message: "PROXY_CONFIG is not set: add it as a secret (JSON) or a [vars] table in wrangler.toml" }]);
+  }
+  const config = typeof raw === "string" ? parseJsonConfig(raw, { source: "PROXY_CONFIG" }) : parseConfig(raw, { source: "PROXY_CONFIG" });
+  const issues = config.buckets.flatMap((bucket, index) => {
+    if (bucket.backend_type !== "r2") return [];
+    const binding = bucket.backend_options.binding ?? "";
+    return env[binding] === undefined
+      ? [{ path: `buckets[${index}].backend_options.binding`, message: `buckets[${index}].backend_options.binding: no R2 binding named "${binding}" in this Worker (add it under r2_buckets in wrangler.toml)` }]
+      : [];
+  });
+  if (issues.length > 0) throw new ConfigError(issues, "PROXY_CONFIG");
+  return config;
+}
+
+function positiveInteger(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d+$/.test(value)) throw new ConfigError([{ path: name, message: `${name} must be a whole number of bytes, got "${value}"` }]);
+  return Number(value);
+}
+
+function build(env: Env): Setup {
+  try {
+    const config = readConfig(env);
+    const registries = createStaticRegistries(config);
+    const maxUploadBytes = positiveInteger(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES");
+    const gateway = createGateway<ReadableStream>({
+      buckets: registries.buckets,
+      credentials: registries.credentials,
+      backends: {
+        s3: (bucket) => createS3Backend(bucket.backend_options as never) as never,
+        r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
+      },
+      routes: [healthRoute()],
+      owner: { id: config.owner_id, displayName: config.owner_display_name },
+      serverTiming: env.SERVER_TIMING !== "false",
+      ...(env.VIRTUAL_HOST_DOMAIN && { domain: env.VIRTUAL_HOST_DOMAIN }),
+      ...(maxUploadBytes !== undefined && { maxUploadBytes }),
+      onError: (error, context) => console.error(JSON.stringify({ level: "error", requestId: context.requestId, msg: "internal error", err: String(error), stack: error instanceof Error ? error.stack : undefined })),
+    });
+    return { gateway, config };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(JSON.stringify({ level: "error", msg: "invalid configuration", error: message }));
+    return { error: new S3Error("InternalError", { message: `Multistore is misconfigured: ${message}`, expose: true, cause: error }) };
+  }
+}
+
+/** The setup for this environment, built on first use. */
+export function setupFor(env: Env): Setup {
+  const key = env.PROXY_CONFIG;
+  if (!cached || cached.env !== env || cached.key !== key) cached = { key, env, setup: build(env) };
+  return cached.setup;
+}

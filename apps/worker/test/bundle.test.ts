@@ -1,0 +1,41 @@
+/**
+ * The deployable bundle (what `wrangler deploy` uploads) must carry the worker build of every backend: no Node
+ * built-in and no Node-only dependency may end up in it.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bundleWorker } from "./helpers/worker-harness.js";
+
+/** Packages that only work on Node; their presence means a Node build was bundled. */
+const NODE_ONLY = ["undici", "@smithy/signature-v4", "@smithy/node-http-handler", "@azure/storage-blob", "@google-cloud/storage", "pino", "@multistore/backend-fs"];
+
+function bundleText(): string {
+  const outdir = bundleWorker();
+  return readdirSync(outdir)
+    .filter((name) => name.endsWith(".js") || name.endsWith(".mjs"))
+    .map((name) => readFileSync(join(outdir, name), "utf8"))
+    .join("\n");
+}
+
+describe("worker bundle", () => {
+  const text = bundleText();
+
+  it("imports no Node built-in", () => {
+    const builtins = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["'](node:[^"']+|fs|path|crypto|stream|http|https|net|os|zlib|buffer|util|events|child_process)["']/g)].map((match) => match[1]);
+    expect(builtins).toEqual([]);
+  });
+
+  it("contains no Node-only dependency", () => {
+    // esbuild leaves the path of every bundled module in a comment (`// ../../node_modules/.pnpm/<pkg>@...`).
+    const modules = [...text.matchAll(/^\/\/ (.+\.(?:m?js|ts))$/gm)].map((match) => match[1]!);
+    expect(modules.length).toBeGreaterThan(10);
+    const offenders = modules.filter((path) => NODE_ONLY.some((name) => path.includes(`/node_modules/${name}/`) || path.includes(`${name.replace("/", "+")}@`)));
+    expect(offenders).toEqual([]);
+  });
+
+  it("bundles the worker builds of the backends", () => {
+    expect(text).toContain("aws4fetch");
+    expect(text).not.toMatch(/backend-s3\/dist\/node\.js/);
+  });
+});

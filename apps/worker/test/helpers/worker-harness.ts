@@ -1,0 +1,68 @@
+/**
+ * Runs the Worker the way it ships: bundled by wrangler (`deploy --dry-run --outdir`, the exact bundle a deploy
+ * uploads), then executed by workerd through miniflare 4 on 127.0.0.1.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+
+const appDir = join(import.meta.dirname, "../..");
+let bundled: string | undefined;
+
+/** Bundles the Worker with wrangler once per process; returns the output directory. */
+export function bundleWorker(): string {
+  if (bundled) return bundled;
+  const outdir = mkdtempSync(join(tmpdir(), "multistore-worker-bundle-"));
+  // wrangler's exports do not include its bin; its package directory does.
+const wrangler = join(realpathSync(join(appDir, "node_modules/wrangler")), "bin/wrangler.js");
+  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], {
+    cwd: appDir,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_LOG: "error", CI: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  bundled = outdir;
+  return outdir;
+}
+
+/** The bundle's main module file. */
+export function bundleEntry(outdir: string): string {
+  const entry = readdirSync(outdir).find((name) => name.endsWith(".js"));
+  if (!entry) throw new Error(`wrangler produced no .js file in ${outdir}`);
+  return join(outdir, entry);
+}
+
+/** A running Worker. */
+export interface WorkerHandle {
+  /** `http://127.0.0.1:port`. */
+  endpoint: string;
+  /** The miniflare instance (for R2 access from tests). */
+  miniflare: Miniflare;
+  /** Stops workerd. */
+  close(): Promise<void>;
+}
+
+/** Starts the bundled Worker with bindings: `PROXY_CONFIG` (object or JSON string), other vars, R2 buckets. */
+export async function startWorker(options: { bindings: Record<string, unknown>; r2Buckets?: string[] }): Promise<WorkerHandle> {
+  const outdir = bundleWorker();
+  const miniflare = new Miniflare({
+    modules: true,
+    scriptPath: bundleEntry(outdir),
+    // Module names are relative to this root; the default (the working directory) would give them "../" paths.
+    modulesRoot: outdir,
+    compatibilityDate: "2025-09-01",
+    bindings: options.bindings as Record<string, never>,
+    r2Buckets: options.r2Buckets ?? [],
+    host: "127.0.0.1",
+    port: 0,
+    // Without this miniflare downloads request.cf data from the internet; tests stay on loopback.
+    cf: false,
+  });
+  const url = await miniflare.ready;
+  return {
+    endpoint: url.origin,
+    miniflare,
+    close: () => miniflare.dispose(),
+  };
+}
