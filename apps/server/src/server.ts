@@ -52,6 +52,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     middleware: options.middleware ?? [],
     ...(options.domain && { domain: options.domain }),
     owner: { id: options.config.owner_id, displayName: options.config.owner_display_name },
+    ...(options.config.cors_rules && { cors: options.config.cors_rules }),
     serverTiming: options.serverTiming ?? true,
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });

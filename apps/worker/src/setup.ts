@@ -50,6 +50,7 @@ function build(env: Env): Setup {
       },
       routes: [healthRoute()],
       owner: { id: config.owner_id, displayName: config.owner_display_name },
+      ...(config.cors_rules && { cors: config.cors_rules }),
       serverTiming: env.SERVER_TIMING !== "false",
       ...(env.VIRTUAL_HOST_DOMAIN && { domain: env.VIRTUAL_HOST_DOMAIN }),
       ...(maxUploadBytes !== undefined && { maxUploadBytes }),

@@ -13,6 +13,7 @@ export {
   DEFAULT_OWNER,
   RoleSchema,
   ScopeSchema,
+  CorsRuleSchema,
 } from "./schema.js";
 export type {
   BucketDefinition,

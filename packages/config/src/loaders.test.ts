@@ -219,3 +219,33 @@ describe("parseConfig", () => {
     );
   });
 });
+
+describe("CORS rules", () => {
+  it("accepts global and per-bucket rules", () => {
+    const config = parseTomlConfig(`
+[[cors_rules]]
+allowed_origins = ["https://app.example.com"]
+allowed_methods = ["GET", "PUT"]
+allowed_headers = ["*"]
+expose_headers = ["ETag"]
+max_age_secs = 600
+
+[[buckets]]
+name = "with-cors"
+backend_type = "fs"
+anonymous_access = false
+backend_options = { root = "/tmp/x" }
+[[buckets.cors_rules]]
+allowed_origins = ["*"]
+allowed_methods = ["GET"]
+`);
+    expect(config.cors_rules).toEqual([{ allowed_origins: ["https://app.example.com"], allowed_methods: ["GET", "PUT"], allowed_headers: ["*"], expose_headers: ["ETag"], max_age_secs: 600 }]);
+    expect(config.buckets[0]!.cors_rules).toEqual([{ allowed_origins: ["*"], allowed_methods: ["GET"] }]);
+  });
+
+  it("names a bad method and an unknown field", () => {
+    expect(() => parseConfig({ cors_rules: [{ allowed_origins: ["*"], allowed_methods: ["FETCH"], origin: "x" }] })).toThrow(
+      /cors_rules\[0\]\.allowed_methods\[0\][\s\S]*cors_rules\[0\]\.origin is not a known field|cors_rules\[0\]\.origin is not a known field[\s\S]*cors_rules\[0\]\.allowed_methods\[0\]/,
+    );
+  });
+});

@@ -58,6 +58,28 @@ export const ScopeSchema = Type.Object(
   { additionalProperties: false, description: "A grant of actions on a bucket." }
 );
 
+/** A CORS rule (S3's CORSRule, in snake_case). */
+export const CorsRuleSchema = Type.Object(
+  {
+    allowed_origins: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description: 'Origins allowed: exact, with one "*" wildcard (https://*.example.com), or "*".',
+    }),
+    allowed_methods: Type.Array(
+      hinted(Type.Enum(["GET", "PUT", "POST", "DELETE", "HEAD"]), "an HTTP method (GET, PUT, POST, DELETE or HEAD)"),
+      { minItems: 1, description: "Methods allowed." }
+    ),
+    allowed_headers: optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Request headers a preflight may ask for ("*" wildcards).' })
+    ),
+    expose_headers: optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: "Response headers browsers may read (ETag, ...)." })
+    ),
+    max_age_secs: optional(Type.Integer({ minimum: 0, description: "How long browsers may cache a preflight answer." })),
+  },
+  { additionalProperties: false, description: "A CORS rule." }
+);
+
 /** A virtual bucket and the backend that stores its objects. */
 export const BucketSchema = Type.Object(
   {
@@ -85,6 +107,9 @@ export const BucketSchema = Type.Object(
         default: {},
         description: "Options of the backend (see BACKEND_OPTION_RULES); numbers and booleans become strings.",
       })
+    ),
+    cors_rules: optional(
+      Type.Array(CorsRuleSchema, { description: "CORS rules of this bucket (replace the global cors_rules)." })
     ),
   },
   { additionalProperties: false, description: "A virtual bucket." }
@@ -156,6 +181,9 @@ export const ConfigSchema = Type.Object(
     buckets: optional(Type.Array(BucketSchema, { default: [], description: "Virtual buckets." })),
     roles: optional(Type.Array(RoleSchema, { default: [], description: "Roles assumable with OIDC tokens." })),
     credentials: optional(Type.Array(CredentialSchema, { default: [], description: "Long-lived access keys." })),
+    cors_rules: optional(
+      Type.Array(CorsRuleSchema, { description: "CORS rules for buckets without their own; CORS is off without any." })
+    ),
   },
   {
     additionalProperties: false,

@@ -52,19 +52,30 @@ export interface DispatchTiming {
   dispatchMs: number;
 }
 
+/** What finishing a dispatch needs to know about its request. */
+export interface DispatchContext {
+  /** Request id for headers and error documents. */
+  requestId: string;
+  /** Client's method (HEAD errors are bodiless). */
+  method: string;
+  /** Resource for error documents. */
+  resource: string;
+  /** Server-Timing, when enabled. */
+  timing?: DispatchTiming;
+  /** Headers every response of this request carries (CORS). */
+  extraHeaders?: Headers;
+  /** Called with internal failures worth logging. */
+  report?: (error: unknown) => void;
+}
+
 function timingFor(timing: DispatchTiming | undefined, backendMs: number | undefined) {
   if (!timing) return undefined;
   return { total: performance.now() - timing.started, dispatch: timing.dispatchMs, ...(backendMs !== undefined && { backend: backendMs }) };
 }
 
 /** Wraps a forward dispatch with response translation. */
-export function finishForward(
-  dispatch: ForwardDispatch & { bodyEncoding?: AwsChunkedEncoding },
-  requestId: string,
-  method: string,
-  resource: string,
-  timing: DispatchTiming | undefined,
-): ForwardResult {
+export function finishForward(dispatch: ForwardDispatch & { bodyEncoding?: AwsChunkedEncoding }, context: DispatchContext): ForwardResult {
+  const { requestId, method, resource, timing, extraHeaders } = context;
   return {
     type: "forward",
     request: { method: dispatch.method, url: dispatch.url, headers: dispatch.headers },
@@ -73,7 +84,7 @@ export function finishForward(
       const mapped = dispatch.mapResponse ? dispatch.mapResponse(status, backendHeaders) : { status, headers: backendHeaders };
       const renderError = (error: unknown): PlainResponse<never> => {
         const response = errorResponse(error, method, resource, requestId);
-        stampHeaders(response.headers, requestId, timingFor(timing, backendMs));
+        stampHeaders(response.headers, requestId, timingFor(timing, backendMs), extraHeaders);
         return response;
       };
       if (isS3Error(mapped)) {
@@ -81,7 +92,7 @@ export function finishForward(
         return { status: response.status, headers: response.headers, replaceBody: () => response };
       }
       const headers = filterResponseHeaders(mapped.headers);
-      stampHeaders(headers, requestId, timingFor(timing, backendMs));
+      stampHeaders(headers, requestId, timingFor(timing, backendMs), extraHeaders);
       if (mapped.status < 400 && mapped.status !== 304) return { status: mapped.status, headers };
       const fromHeaders = headers.get("x-amz-error-code") ?? undefined;
       return {
@@ -97,14 +108,8 @@ export function finishForward(
 }
 
 /** Wraps a native dispatch: errors become S3 error responses; headers are filtered and stamped. */
-export function finishNative<B>(
-  dispatch: NativeDispatch<B> & { bodyEncoding?: AwsChunkedEncoding },
-  requestId: string,
-  method: string,
-  resource: string,
-  timing: DispatchTiming | undefined,
-  report?: (error: unknown) => void,
-): NativeResult<B> {
+export function finishNative<B>(dispatch: NativeDispatch<B> & { bodyEncoding?: AwsChunkedEncoding }, context: DispatchContext): NativeResult<B> {
+  const { requestId, method, resource, timing, extraHeaders, report } = context;
   return {
     type: "native",
     ...(dispatch.bodyEncoding && { bodyEncoding: dispatch.bodyEncoding }),
@@ -113,13 +118,13 @@ export function finishNative<B>(
       try {
         const response = await dispatch.execute(body, signal);
         const headers = filterResponseHeaders(response.headers);
-        stampHeaders(headers, requestId, timingFor(timing, performance.now() - started));
+        stampHeaders(headers, requestId, timingFor(timing, performance.now() - started), extraHeaders);
         return { ...response, headers };
       } catch (error) {
         const s3Error = toS3Error(error);
         if (s3Error.status >= 500) report?.(error);
         const response = errorResponse(s3Error, method, resource, requestId);
-        stampHeaders(response.headers, requestId, timingFor(timing, performance.now() - started));
+        stampHeaders(response.headers, requestId, timingFor(timing, performance.now() - started), extraHeaders);
         return response;
       }
     },

@@ -16,7 +16,8 @@ import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject } from "./operations/object.js";
 import { sha256Hex } from "./sigv4/canonical-request.js";
-import { finishForward, finishNative, type ForwardResult, type NativeResult } from "./dispatch.js";
+import { finishForward, finishNative, type DispatchContext, type ForwardResult, type NativeResult } from "./dispatch.js";
+import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
 import type { AwsChunkedEncoding } from "./aws-chunked.js";
 import type {
   Action,
@@ -57,6 +58,8 @@ export interface GatewayOptions<B = unknown> {
   maxUploadBytes?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** CORS rules for every bucket without rules of its own (CORS is off when neither has any). */
+  cors?: CorsRule[];
   /** Called with errors worth logging that never reach a response (after-middleware failures). */
   onError?: (error: unknown, context: RequestContext) => void;
 }
@@ -129,7 +132,14 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     return { bucket, backend: backendFor(bucket) as Backend<unknown> };
   }
 
-  function base(request: GatewayRequest<B>, context: RequestContext, resource: () => string, started: number): ResultBase {
+  /** CORS rules that apply to a request: its bucket's own, else the global ones. */
+  async function corsRulesFor(request: GatewayRequest<B>): Promise<CorsRule[]> {
+    const name = bucketNameOf(request.target, request.headers, options.domain);
+    const bucket = name === undefined ? undefined : await options.buckets.getBucket(name);
+    return bucket?.cors_rules ?? options.cors ?? [];
+  }
+
+  function base(request: GatewayRequest<B>, context: RequestContext, resource: () => string, started: number, cors: () => Headers | undefined): ResultBase {
     return {
       context,
       async finish(outcome) {
@@ -139,7 +149,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       },
       errorResponse(error) {
         const response = errorResponse(error, request.method, resource(), context.requestId);
-        stampHeaders(response.headers, context.requestId, serverTiming ? { total: performance.now() - started, dispatch: 0 } : undefined);
+        stampHeaders(response.headers, context.requestId, serverTiming ? { total: performance.now() - started, dispatch: 0 } : undefined, cors());
         return response;
       },
     };
@@ -150,11 +160,12 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     const context: RequestContext = { requestId: newRequestId(), method: request.method, startedAt: now() };
     let parsed: ParsedS3Request | undefined;
     const resource = () => parsed?.resource ?? request.target.split("?")[0] ?? "/";
-    const common = base(request, context, resource, started);
+    let cors: Headers | undefined;
+    const common = base(request, context, resource, started, () => cors);
     const timing = (backend?: number) =>
       serverTiming ? { total: performance.now() - started, dispatch: performance.now() - started, ...(backend !== undefined && { backend }) } : undefined;
     const respond = (response: PlainResponse<B>): GatewayResult<B> => {
-      stampHeaders(response.headers, context.requestId, timing());
+      stampHeaders(response.headers, context.requestId, timing(), cors);
       return { ...common, type: "response", response };
     };
     try {
@@ -168,6 +179,13 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       }
       const routed = await runRoutes(routes, request, { requestId: context.requestId, path, url });
       if (routed) return respond(routed);
+
+      const origin = request.headers.get("origin");
+      if (request.method === "OPTIONS") {
+        const preflight = preflightResponse(await corsRulesFor(request), request.headers);
+        return respond({ ...preflight, body: null });
+      }
+      if (origin !== null) cors = corsResponseHeaders(await corsRulesFor(request), origin, request.method);
 
       // Authenticate before interpreting the request: an unsigned or mis-signed caller learns nothing about which
       // operations or keys we would accept.
@@ -183,12 +201,16 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       if (parsed.key !== undefined) context.key = parsed.key;
       const result = await dispatch(request, parsed, auth, context);
       if (!("type" in result)) return respond(result);
-      const dispatchTiming = serverTiming ? { started, dispatchMs: performance.now() - started } : undefined;
-      if (result.type === "forward") {
-        return { ...common, ...finishForward(result, context.requestId, request.method, parsed.resource, dispatchTiming) };
-      }
-      const report = (error: unknown) => options.onError?.(error, context);
-      return { ...common, ...finishNative(result, context.requestId, request.method, parsed.resource, dispatchTiming, report) };
+      const dispatchContext: DispatchContext = {
+        requestId: context.requestId,
+        method: request.method,
+        resource: parsed.resource,
+        ...(serverTiming && { timing: { started, dispatchMs: performance.now() - started } }),
+        ...(cors && { extraHeaders: cors }),
+        report: (error: unknown) => options.onError?.(error, context),
+      };
+      if (result.type === "forward") return { ...common, ...finishForward(result, dispatchContext) };
+      return { ...common, ...finishNative(result, dispatchContext) };
     } catch (error) {
       const s3Error = toS3Error(error);
       if (s3Error.code === "InternalError") options.onError?.(error, context);

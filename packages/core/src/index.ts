@@ -12,6 +12,7 @@ export * from "./authenticate.js";
 export * from "./aws-chunked.js";
 export * from "./aws-chunked-stream.js";
 export * from "./router.js";
+export * from "./cors.js";
 export * from "./middleware.js";
 export * from "./responses.js";
 export * from "./dispatch.js";

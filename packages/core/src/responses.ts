@@ -26,9 +26,15 @@ export function errorResponse(error: unknown, method: string, resource: string, 
   return { status: s3Error.status, headers, body: s3Error.toXml(resource, requestId) };
 }
 
-/** Adds `x-amz-request-id` and (when enabled) `server-timing` to a response's headers. */
-export function stampHeaders(headers: Headers, requestId: string, timing?: { total: number; dispatch: number; backend?: number }): void {
+/** Adds `x-amz-request-id`, `extra` (CORS) and (when enabled) `server-timing` to a response's headers. */
+export function stampHeaders(
+  headers: Headers,
+  requestId: string,
+  timing?: { total: number; dispatch: number; backend?: number },
+  extra?: Headers,
+): void {
   headers.set("x-amz-request-id", requestId);
+  extra?.forEach((value, name) => headers.set(name, value));
   if (timing) {
     const parts = [`total;dur=${timing.total.toFixed(1)}`, `dispatch;dur=${timing.dispatch.toFixed(1)}`];
     if (timing.backend !== undefined) parts.push(`backend;dur=${timing.backend.toFixed(1)}`);

@@ -55,6 +55,8 @@ export interface BucketConfig {
   allowed_roles?: string[];
   /** Backend-specific options (all strings, as in the TOML format). */
   backend_options: Record<string, string>;
+  /** CORS rules of this bucket; they replace the global rules. */
+  cors_rules?: import("./cors.js").CorsRule[];
 }
 
 /** A long-lived access key. */

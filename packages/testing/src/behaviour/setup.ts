@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startS3rver, type S3rverHandle } from "../s3rver.js";
 import type { KeyPair } from "./clients.js";
+import { CORS_RULES, PUBLIC_BUCKET_CORS_RULES } from "./cors.js";
 
 /** The runtime under test, started with a config object (the same shape as the TOML file). */
 export interface GatewayTarget {
@@ -110,12 +111,13 @@ export function behaviourConfig(s3: S3rverHandle, native: NativeBucket) {
     buckets: [
       bucket(BUCKETS.s3, "s3", s3Options("data"), { backend_prefix: "tenant/" }),
       bucket(BUCKETS.s3Other, "s3", s3Options("other")),
-      bucket(BUCKETS.publicS3, "s3", s3Options("public"), { anonymous_access: true }),
+      bucket(BUCKETS.publicS3, "s3", s3Options("public"), { anonymous_access: true, cors_rules: PUBLIC_BUCKET_CORS_RULES }),
       { name: BUCKETS.native, anonymous_access: false, ...native(BUCKETS.native) },
       { name: BUCKETS.nativeOther, anonymous_access: false, ...native(BUCKETS.nativeOther) },
       { name: BUCKETS.publicNative, anonymous_access: true, ...native(BUCKETS.publicNative) },
     ],
     roles: [],
+    cors_rules: CORS_RULES,
     credentials: [
       credential("AKIAADMIN0000000001", "admin-secret-0000000000000000000000001", [{ bucket: "*", prefixes: [], actions: ALL_ACTIONS }]),
       credential("AKIALIMITED00000001", "limited-secret-00000000000000000000001", limitedScopes),

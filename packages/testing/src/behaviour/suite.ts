@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { authBehaviour } from "./auth.js";
 import { copyDeleteBehaviour } from "./copy-delete.js";
+import { corsBehaviour } from "./cors.js";
 import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
@@ -35,5 +36,6 @@ export function runS3BehaviourSuite(
     copyDeleteBehaviour(current);
     authBehaviour(current);
     keyBehaviour(current);
+    corsBehaviour(current);
   });
 }
