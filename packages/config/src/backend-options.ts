@@ -71,6 +71,9 @@ const S3_RULES: BackendOptionRules = {
   },
   oidc_subject: { description: "Subject of the OIDC tokens the proxy mints for itself." },
   sts_endpoint: { description: "STS endpoint URL used for AssumeRoleWithWebIdentity.", kind: "url" },
+  session_token: { description: "Session token of temporary backend credentials.", secret: true, requires: ["access_key_id"] },
+  presign_ttl_secs: { description: "Lifetime of presigned backend URLs in seconds (default 300)." },
+  user_agent: { description: "User-Agent of backend requests (default multistore/<version>)." },
 };
 
 const FS_RULES: BackendOptionRules = {

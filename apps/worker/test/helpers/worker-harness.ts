@@ -44,7 +44,12 @@ export interface WorkerHandle {
 }
 
 /** Starts the bundled Worker with bindings: `PROXY_CONFIG` (object or JSON string), other vars, R2 buckets. */
-export async function startWorker(options: { bindings: Record<string, unknown>; r2Buckets?: string[] }): Promise<WorkerHandle> {
+export async function startWorker(options: {
+  bindings: Record<string, unknown>;
+  r2Buckets?: string[];
+  /** Receives the Worker's stdout and stderr (its logs). */
+  onLog?: (line: string) => void;
+}): Promise<WorkerHandle> {
   const outdir = bundleWorker();
   const miniflare = new Miniflare({
     modules: true,
@@ -58,6 +63,11 @@ export async function startWorker(options: { bindings: Record<string, unknown>; 
     port: 0,
     // Without this miniflare downloads request.cf data from the internet; tests stay on loopback.
     cf: false,
+    ...(options.onLog && {
+      handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+        for (const stream of [stdout, stderr]) stream.on("data", (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).forEach(options.onLog!));
+      },
+    }),
   });
   const url = await miniflare.ready;
   return {

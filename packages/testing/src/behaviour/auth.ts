@@ -9,8 +9,8 @@ import { BUCKETS, type World } from "./setup.js";
 export function authBehaviour(world: () => World): void {
   describe("anonymous access", () => {
     it("may read and list anonymous buckets, never write", async () => {
-      const admin = sdkClient(world().endpoint, world().admin);
-      const anonymous = sdkClient(world().endpoint);
+      const admin = sdkClient(world(), world().admin);
+      const anonymous = sdkClient(world());
       for (const bucket of [BUCKETS.publicS3, BUCKETS.publicNative]) {
         await admin.send(new PutObjectCommand({ Bucket: bucket, Key: "readme.txt", Body: "public" }));
         const got = await anonymous.send(new GetObjectCommand({ Bucket: bucket, Key: "readme.txt" }));
@@ -62,21 +62,21 @@ export function authBehaviour(world: () => World): void {
     });
 
     it("keeps a scoped key inside its prefixes", async () => {
-      const limited = sdkClient(world().endpoint, world().limited);
+      const limited = sdkClient(world(), world().limited);
       await limited.send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: "allowed/mine.txt", Body: "x" }));
       await expect(limited.send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: "allowed-not/x.txt", Body: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
       await expect(limited.send(new GetObjectCommand({ Bucket: BUCKETS.s3Other, Key: "x" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
     });
 
     it("answers NoSuchBucket for unknown buckets", async () => {
-      const admin = sdkClient(world().endpoint, world().admin);
+      const admin = sdkClient(world(), world().admin);
       await expect(admin.send(new GetObjectCommand({ Bucket: "no-such-bucket", Key: "x" }))).rejects.toMatchObject({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } });
     });
   });
 
   describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("presigned URLs on the %s backend", (_kind, bucket) => {
     it("accepts GET and PUT URLs made by the AWS SDK presigner, and refuses them once expired or tampered", async () => {
-      const admin = sdkClient(world().endpoint, world().admin);
+      const admin = sdkClient(world(), world().admin);
       const putUrl = await getSignedUrl(admin, new PutObjectCommand({ Bucket: bucket, Key: "presigned/file.txt" }), { expiresIn: 60 });
       const put = await fetch(putUrl, { method: "PUT", body: "presigned body" });
       expect(put.status).toBe(200);

@@ -13,9 +13,19 @@ export interface KeyPair {
   secretAccessKey: string;
 }
 
-/** An SDK client for the gateway, path-style, with default (checksum-sending) settings unless overridden. */
-export function sdkClient(endpoint: string, credentials?: KeyPair, extra: Partial<S3ClientConfig> = {}): S3Client {
+/**
+ * An SDK client for the gateway, path-style, with default (checksum-sending) settings unless overridden. `target` is
+ * an endpoint, or a world whose runtime needs client defaults (see `RuntimeExceptions.noExpectContinue`).
+ */
+export function sdkClient(
+  target: string | { endpoint: string; sdkDefaults?: Partial<S3ClientConfig> },
+  credentials?: KeyPair,
+  extra: Partial<S3ClientConfig> = {},
+): S3Client {
+  const endpoint = typeof target === "string" ? target : target.endpoint;
+  const defaults = typeof target === "string" ? {} : (target.sdkDefaults ?? {});
   const client = new S3Client({
+    ...defaults,
     endpoint,
     region: "us-east-1",
     forcePathStyle: true,

@@ -7,7 +7,7 @@ import { BUCKETS, type World } from "./setup.js";
 /** Registers copy and batch-delete tests. */
 export function copyDeleteBehaviour(world: () => World): void {
   describe.each([["s3", BUCKETS.s3, BUCKETS.s3Other], ["native", BUCKETS.native, BUCKETS.nativeOther]] as const)("copy and batch delete on the %s backend", (_kind, bucket, other) => {
-    const client = () => sdkClient(world().endpoint, world().admin);
+    const client = () => sdkClient(world(), world().admin);
 
     it("copies within a bucket and across buckets, keeping metadata", async () => {
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "copy/source.txt", Body: "copy me", ContentType: "text/plain", Metadata: { tag: "one" } }));
@@ -28,7 +28,7 @@ export function copyDeleteBehaviour(world: () => World): void {
     });
 
     it("authorizes the copy source as a read and the destination as a write", async () => {
-      const limited = sdkClient(world().endpoint, world().limited);
+      const limited = sdkClient(world(), world().limited);
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "secret/source.txt", Body: "secret" }));
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "allowed/source.txt", Body: "fine" }));
       await expect(limited.send(new CopyObjectCommand({ Bucket: bucket, Key: "allowed/stolen.txt", CopySource: `${bucket}/secret/source.txt` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
@@ -38,7 +38,7 @@ export function copyDeleteBehaviour(world: () => World): void {
 
     it("deletes a batch, reporting AccessDenied per key where the caller may not delete", async () => {
       for (const key of ["allowed/d1.txt", "allowed/d2.txt", "secret/d3.txt"]) await client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
-      const limited = sdkClient(world().endpoint, world().limited);
+      const limited = sdkClient(world(), world().limited);
       const result = await limited.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "allowed/d1.txt" }, { Key: "secret/d3.txt" }, { Key: "allowed/d2.txt" }] } }));
       expect((result.Deleted ?? []).map((entry) => entry.Key).sort()).toEqual(["allowed/d1.txt", "allowed/d2.txt"]);
       expect(result.Errors).toEqual([expect.objectContaining({ Key: "secret/d3.txt", Code: "AccessDenied" })]);
@@ -57,7 +57,7 @@ export function copyDeleteBehaviour(world: () => World): void {
 
   describe("anonymous batch delete", () => {
     it("is refused on an anonymous-read bucket", async () => {
-      const anonymous = sdkClient(world().endpoint);
+      const anonymous = sdkClient(world());
       await expect(anonymous.send(new DeleteObjectsCommand({ Bucket: BUCKETS.publicNative, Delete: { Objects: [{ Key: "x" }] } }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
     });
   });

@@ -29,7 +29,7 @@ export function corsBehaviour(world: () => World): void {
 
   describe("CORS", () => {
     it("answers the preflight of a presigned PUT without authentication", async () => {
-      const url = new URL(await getSignedUrl(sdkClient(world().endpoint, world().admin), new PutObjectCommand({ Bucket: BUCKETS.native, Key: "cors/upload.txt" }), { expiresIn: 60 }));
+      const url = new URL(await getSignedUrl(sdkClient(world(), world().admin), new PutObjectCommand({ Bucket: BUCKETS.native, Key: "cors/upload.txt" }), { expiresIn: 60 }));
       const response = await preflight(url.pathname + url.search, "https://app.example.com", "PUT");
       expect(response.status).toBe(200);
       expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
@@ -54,7 +54,7 @@ export function corsBehaviour(world: () => World): void {
     });
 
     it("puts CORS headers on reads and on errors for allowed origins only", async () => {
-      await sdkClient(world().endpoint, world().admin).send(new PutObjectCommand({ Bucket: BUCKETS.publicNative, Key: "cors/read.txt", Body: "x" }));
+      await sdkClient(world(), world().admin).send(new PutObjectCommand({ Bucket: BUCKETS.publicNative, Key: "cors/read.txt", Body: "x" }));
       const allowed = await fetch(`${world().endpoint}/${BUCKETS.publicNative}/cors/read.txt`, { headers: { origin: "https://app.example.com" } });
       expect(allowed.status).toBe(200);
       expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");

@@ -10,7 +10,7 @@ const SPECIAL_KEYS = ["keys/with space.txt", "keys/plus+sign.txt", "keys/star*.t
 /** Registers key-handling tests. */
 export function keyBehaviour(world: () => World): void {
   describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("keys on the %s backend", (kind, bucket) => {
-    const client = () => sdkClient(world().endpoint, world().admin);
+    const client = () => sdkClient(world(), world().admin);
 
     /** A degenerate path is refused: 400 InvalidArgument, or 403 where the platform rewrites it first. */
     function expectRefused(response: RawResponse) {

@@ -9,7 +9,7 @@ const MANY = 1105;
 const manyKeys = Array.from({ length: MANY }, (_, index) => `many/item-${String(index).padStart(5, "0")}`);
 
 async function putAll(world: World, bucket: string, keys: string[]) {
-  const client = sdkClient(world.endpoint, world.admin, { requestChecksumCalculation: "WHEN_REQUIRED" });
+  const client = sdkClient(world, world.admin, { requestChecksumCalculation: "WHEN_REQUIRED" });
   for (let index = 0; index < keys.length; index += 50) {
     await Promise.all(keys.slice(index, index + 50).map((key) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }))));
   }
@@ -21,7 +21,7 @@ export function listingBehaviour(world: () => World): void {
     beforeAll(async () => {
       await putAll(world(), bucket, [...manyKeys, "tree/a/one.txt", "tree/a/two.txt", "tree/b/three.txt", "tree/top.txt"]);
     }, 120_000);
-    const client = () => sdkClient(world().endpoint, world().admin);
+    const client = () => sdkClient(world(), world().admin);
 
     it("pages through more than 1000 keys with ListObjectsV2", async () => {
       const first = await client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "many/" }));
@@ -71,7 +71,7 @@ export function listingBehaviour(world: () => World): void {
     });
 
     it("lists for a prefix-scoped key only inside its prefix", async () => {
-      const limited = sdkClient(world().endpoint, world().limited);
+      const limited = sdkClient(world(), world().limited);
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "allowed/list-me.txt", Body: "x" }));
       const listing = await limited.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "allowed/" }));
       expect(listing.Contents!.map((object) => object.Key)).toContain("allowed/list-me.txt");
@@ -82,7 +82,7 @@ export function listingBehaviour(world: () => World): void {
 
   describe("backend_prefix", () => {
     it("stores keys under the prefix on the backend and strips it from listings", async () => {
-      const client = sdkClient(world().endpoint, world().admin);
+      const client = sdkClient(world(), world().admin);
       await client.send(new PutObjectCommand({ Bucket: BUCKETS.s3, Key: "prefixed/file.txt", Body: "x" }));
       const direct = sdkClient(world().s3.endpoint, { accessKeyId: world().s3.accessKeyId, secretAccessKey: world().s3.secretAccessKey }, { requestChecksumCalculation: "WHEN_REQUIRED" });
       direct.middlewareStack.add((next) => async (args) => {
@@ -102,9 +102,9 @@ export function listingBehaviour(world: () => World): void {
   describe("ListBuckets", () => {
     it("shows each caller only the buckets it can use", async () => {
       const names = async (client: ReturnType<typeof sdkClient>) => ((await client.send(new ListBucketsCommand({}))).Buckets ?? []).map((bucket) => bucket.Name).sort();
-      expect(await names(sdkClient(world().endpoint, world().admin))).toEqual(Object.values(BUCKETS).sort());
-      expect(await names(sdkClient(world().endpoint, world().limited))).toEqual([BUCKETS.native, BUCKETS.publicNative, BUCKETS.publicS3, BUCKETS.s3].sort());
-      expect(await names(sdkClient(world().endpoint))).toEqual([BUCKETS.publicNative, BUCKETS.publicS3].sort());
+      expect(await names(sdkClient(world(), world().admin))).toEqual(Object.values(BUCKETS).sort());
+      expect(await names(sdkClient(world(), world().limited))).toEqual([BUCKETS.native, BUCKETS.publicNative, BUCKETS.publicS3, BUCKETS.s3].sort());
+      expect(await names(sdkClient(world()))).toEqual([BUCKETS.publicNative, BUCKETS.publicS3].sort());
     });
   });
 }

@@ -17,7 +17,7 @@ const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex")
 /** Registers multipart tests. */
 export function multipartBehaviour(world: () => World): void {
   describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("multipart on the %s backend", (kind, bucket) => {
-    const client = () => sdkClient(world().endpoint, world().admin);
+    const client = () => sdkClient(world(), world().admin);
 
     it.each(["multipart/plain.bin", "multipart/spécial ключ (1)+plus=eq&amp.bin"])("uploads %s in parts and reassembles it", async (key) => {
       const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1234)];
@@ -73,7 +73,7 @@ export function multipartBehaviour(world: () => World): void {
   });
 
   describe("multipart abort and part checks (native backend; s3rver answers Abort with 405 and ignores part ETags)", () => {
-    const client = () => sdkClient(world().endpoint, world().admin);
+    const client = () => sdkClient(world(), world().admin);
     it("aborts an upload and forgets it", async () => {
       const key = "multipart/aborted.bin";
       const created = await client().send(new CreateMultipartUploadCommand({ Bucket: BUCKETS.native, Key: key }));

@@ -12,8 +12,8 @@ const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex")
 /** Registers object tests; `world()` gives the started world. */
 export function objectBehaviour(world: () => World): void {
   describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("objects on the %s backend", (kind, bucket) => {
-    const client = () => sdkClient(world().endpoint, world().admin);
-    const whenWhenRequired = () => sdkClient(world().endpoint, world().admin, { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+    const client = () => sdkClient(world(), world().admin);
+    const whenWhenRequired = () => sdkClient(world(), world().admin, { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
 
     it.each([
       ["small", 1234],
@@ -117,7 +117,7 @@ export function objectBehaviour(world: () => World): void {
   });
 
   describe("conditional writes (native backend; s3rver does not enforce them)", () => {
-    const client = () => sdkClient(world().endpoint, world().admin);
+    const client = () => sdkClient(world(), world().admin);
     it("refuses If-None-Match: * over an existing object and If-Match with a stale ETag", async () => {
       const key = "conditional/put.txt";
       await client().send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: key, Body: "first", IfNoneMatch: "*" }));

@@ -1,0 +1,72 @@
+/** The Worker's environment: PROXY_CONFIG as JSON or as a structured var, config errors, limits, virtual hosts. */
+import { afterEach, describe, expect, it } from "vitest";
+import { errorCode, signedRawRequest } from "@multistore/testing";
+import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
+
+const KEY = { accessKeyId: "AKIAWORKERENV000001", secretAccessKey: "worker-env-secret-0000000000000000001" };
+const ALL = ["get_object", "head_object", "put_object", "delete_object", "list_bucket"];
+const config = {
+  buckets: [
+    { name: "files", backend_type: "r2", anonymous_access: true, backend_options: { binding: "FILES" } },
+  ],
+  roles: [],
+  credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "env-test", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ALL }] }],
+};
+
+let worker: WorkerHandle | undefined;
+afterEach(async () => {
+  await worker?.close();
+  worker = undefined;
+});
+
+const put = (body: string, extra: Record<string, string> = {}) =>
+  signedRawRequest(worker!.endpoint, KEY, { method: "PUT", path: "/files/hello.txt", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...extra }, body });
+
+describe("worker environment", () => {
+  it("takes PROXY_CONFIG as a structured var (an object, as a [vars] table arrives)", async () => {
+    worker = await startWorker({ bindings: { PROXY_CONFIG: config }, r2Buckets: ["FILES"] });
+    expect((await put("structured")).status).toBe(200);
+    const response = await fetch(`${worker.endpoint}/files/hello.txt`);
+    expect(await response.text()).toBe("structured");
+  });
+
+  it("answers every request with a 500 naming the broken field, parsing the config once per isolate", async () => {
+    const logs: string[] = [];
+    const broken = { ...config, buckets: [{ name: "files", backend_type: "r2", backend_options: { binding: "FILES" } }] };
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(broken) }, r2Buckets: ["FILES"], onLog: (line) => logs.push(line) });
+    for (let index = 0; index < 3; index++) {
+      const response = await fetch(`${worker.endpoint}/files/hello.txt`);
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(text).toContain("buckets[0].anonymous_access is required");
+      expect(text).not.toContain(KEY.secretAccessKey);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(logs.filter((line) => line.includes("invalid configuration"))).toHaveLength(1);
+  });
+
+  it("names a missing PROXY_CONFIG and a missing R2 binding", async () => {
+    worker = await startWorker({ bindings: {} });
+    expect(await (await fetch(`${worker.endpoint}/`)).text()).toContain("PROXY_CONFIG is not set");
+    await worker.close();
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config) } });
+    expect(await (await fetch(`${worker.endpoint}/`)).text()).toContain("buckets[0].backend_options.binding: no R2 binding named &quot;FILES&quot;");
+  });
+
+  it("refuses uploads over MAX_UPLOAD_BYTES with an S3 EntityTooLarge", async () => {
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), MAX_UPLOAD_BYTES: "10" }, r2Buckets: ["FILES"] });
+    expect((await put("0123456789")).status).toBe(200);
+    const refused = await put("0123456789A");
+    expect(refused.status).toBe(400);
+    expect(errorCode(refused.text)).toBe("EntityTooLarge");
+  });
+
+  it("serves virtual-hosted style requests under VIRTUAL_HOST_DOMAIN", async () => {
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), VIRTUAL_HOST_DOMAIN: "s3.example.test" }, r2Buckets: ["FILES"] });
+    expect((await put("virtual")).status).toBe(200);
+    const port = new URL(worker.endpoint).port;
+    const virtual = await signedRawRequest(worker.endpoint, KEY, { method: "GET", path: "/hello.txt", headers: { host: `files.s3.example.test:${port}`, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    expect(virtual.status).toBe(200);
+    expect(virtual.text).toBe("virtual");
+  });
+});
