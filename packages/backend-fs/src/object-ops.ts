@@ -2,14 +2,13 @@
 import { rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { addAbortSignal, Readable } from "node:stream";
-import { S3Error, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error, type ObjectRequest, type PlainResponse } from "@multistore/core";
 import { checkReadConditions, checkWriteConditions } from "./conditional.js";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { metaFor, pickStoredHeaders, removeSidecar } from "./metadata.js";
-import { applyOverrides, objectHeaders, openObject, statObject } from "./object-read.js";
+import { objectHeaders, openObject, statObject } from "./object-read.js";
 import { isRealDirectory, lstatOrUndefined, type FsLayout, type KeyPath } from "./paths.js";
-import { parseRange } from "./range.js";
 import { commitFile, commitFolder, EMPTY_ETAG, stageBody } from "./write-atomic.js";
 
 /** Turns the runtime's body (a Node Readable, or bytes when called directly) into something `pipeline` reads. */
@@ -52,12 +51,12 @@ export async function readObject(layout: FsLayout, kp: KeyPath, request: ObjectR
   try {
     checkReadConditions(request.headers, opened.etag, opened.lastModified);
     const headers = objectHeaders(opened);
-    const range = parseRange(request.headers.get("range"), opened.size);
+    const range = resolveRange(parseRangeHeader(request.headers.get("range")), opened.size);
     const start = range?.start ?? 0;
     const end = range?.end ?? opened.size - 1;
     if (range !== undefined) headers.set("content-range", `bytes ${start}-${end}/${opened.size}`);
     headers.set("content-length", String(end - start + 1));
-    applyOverrides(headers, request.responseOverrides);
+    applyResponseOverrides(headers, request.responseOverrides);
     const status = range === undefined ? 200 : 206;
     if (head) return { status, headers, body: null };
     if (opened.handle === undefined || end < start) return { status, headers, body: Readable.from([]) };

@@ -69,15 +69,3 @@ export function objectHeaders(object: R2Object): Headers {
   headers.set("accept-ranges", "bytes");
   return headers;
 }
-
-/** Headers GetObject's `response-*` query parameters may override. */
-const OVERRIDABLE = ["content-type", "content-disposition", "cache-control", "content-encoding", "content-language", "expires"];
-
-/** Applies `response-content-type` & co. to `headers`. */
-export function applyOverrides(headers: Headers, overrides: Record<string, string> | undefined): void {
-  if (overrides === undefined) return;
-  for (const name of OVERRIDABLE) {
-    const value = overrides[`response-${name}`];
-    if (value !== undefined) headers.set(name, value);
-  }
-}

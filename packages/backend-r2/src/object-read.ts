@@ -3,13 +3,13 @@
  * normally takes one binding call (conditions and range handed to R2), and a second one only when R2 refused the
  * range or judged a condition differently from S3's rules.
  */
-import { S3Error, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error, type ByteRange, type ObjectRequest, type PlainResponse, type RequestedRange } from "@multistore/core";
 import { evaluateConditions, READ_CONDITIONS, throwReadFailure, toR2Conditional } from "./conditional.js";
 import { noSuchKey } from "./keys.js";
-import { applyOverrides, objectHeaders } from "./metadata.js";
+import { objectHeaders } from "./metadata.js";
 import { mapR2Error, R2_CODES, r2Call, r2ErrorCode } from "./r2-errors.js";
 import type { R2Bucket, R2Object, R2ObjectBody } from "./r2-types.js";
-import { parseRange, resolveRange, toR2Range, type ByteRange, type RequestedRange } from "./range.js";
+import { toR2Range } from "./range.js";
 
 type Response = PlainResponse<ReadableStream>;
 
@@ -29,7 +29,7 @@ function respond(object: R2Object, request: ObjectRequest, range: ByteRange | un
   const end = range?.end ?? object.size - 1;
   if (range !== undefined) headers.set("content-range", `bytes ${start}-${end}/${object.size}`);
   headers.set("content-length", String(end - start + 1));
-  applyOverrides(headers, request.responseOverrides);
+  applyResponseOverrides(headers, request.responseOverrides);
   return { status: range === undefined ? 200 : 206, headers, body };
 }
 
@@ -38,13 +38,13 @@ export async function headObject(bucket: R2Bucket, request: ObjectRequest): Prom
   const object = await r2Call(() => bucket.head(request.key), { key: request.key });
   if (object === null) throw noSuchKey(request.key);
   throwReadFailure(evaluateConditions(request.headers, READ_CONDITIONS, object), object);
-  return respond(object, request, resolveRange(parseRange(request.headers.get("range")), object.size), null);
+  return respond(object, request, resolveRange(parseRangeHeader(request.headers.get("range")), object.size), null);
 }
 
 /** GetObject. */
 export async function getObject(bucket: R2Bucket, request: ObjectRequest): Promise<Response> {
   const { key } = request;
-  const requested = parseRange(request.headers.get("range"));
+  const requested = parseRangeHeader(request.headers.get("range"));
   if (requested === "unsatisfiable") return readPinned(bucket, request, requested);
   const onlyIf = toR2Conditional(request.headers, READ_CONDITIONS);
   let object: R2Object | R2ObjectBody | null;

@@ -1,63 +1,8 @@
-/** Single byte-range requests (RFC 9110 section 14), as S3 serves them, translated to R2 ranges. */
-import { S3Error } from "@multistore/core";
+/** S3 byte ranges (parsed by core) as R2 ranges. */
+import type { ByteRange } from "@multistore/core";
 import type { R2Range } from "./r2-types.js";
-
-/** A range as the client asked for it, before the object's size is known. */
-export type RequestedRange = { offset: number; length?: number } | { suffix: number };
-
-/** An inclusive byte range within an object. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
-
-/**
- * Parses a Range header. Returns undefined to serve the whole object: no header, a syntactically invalid one, or
- * several ranges (S3 ignores multi-range requests and answers 200). `bytes=-0` is `"unsatisfiable"` whatever the
- * size.
- */
-export function parseRange(header: string | null): RequestedRange | "unsatisfiable" | undefined {
-  if (header === null) return undefined;
-  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-  if (match === null) return undefined;
-  const [, first = "", last = ""] = match;
-  if (first === "") {
-    if (last === "") return undefined;
-    const suffix = Number(last);
-    return suffix === 0 ? "unsatisfiable" : { suffix };
-  }
-  const offset = Number(first);
-  if (last === "") return { offset };
-  if (Number(last) < offset) return undefined; // Invalid syntax per RFC 9110: ignore the header.
-  return { offset, length: Number(last) - offset + 1 };
-}
-
-/**
- * The bytes a range selects in an object of `size` bytes; undefined to serve the whole object (a suffix range of
- * an empty object selects nothing, and the empty whole object is the useful answer). Throws InvalidRange (416,
- * with a Content-Range header giving the size) when the range starts beyond the end.
- */
-export function resolveRange(range: RequestedRange | "unsatisfiable" | undefined, size: number): ByteRange | undefined {
-  if (range === undefined) return undefined;
-  if (range === "unsatisfiable") throw unsatisfiable(size);
-  if ("suffix" in range) {
-    if (size === 0) return undefined;
-    return { start: Math.max(0, size - range.suffix), end: size - 1 };
-  }
-  if (range.offset >= size) throw unsatisfiable(size);
-  const end = range.length === undefined ? size - 1 : Math.min(range.offset + range.length, size) - 1;
-  return { start: range.offset, end };
-}
 
 /** The R2 range reading exactly `range`. */
 export function toR2Range(range: ByteRange): R2Range {
   return { offset: range.start, length: range.end - range.start + 1 };
-}
-
-/** InvalidRange for an object of `size` bytes. */
-export function unsatisfiable(size: number): S3Error {
-  return new S3Error("InvalidRange", {
-    headers: { "content-range": `bytes */${size}` },
-    details: { ActualObjectSize: String(size) },
-  });
 }

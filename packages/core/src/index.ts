@@ -27,3 +27,4 @@ export * from "./sigv4/canonical-request.js";
 export * from "./sigv4/signing-key.js";
 export * from "./sigv4/verify.js";
 export * from "./fixed-length.js";
+export * from "./object-headers.js";

@@ -3,6 +3,7 @@
  * (CompleteMultipartUpload, Delete, and backend responses). No DTDs (so no entity expansion attacks), no namespaces
  * beyond ignoring prefixes and `xmlns` attributes.
  */
+import { S3Error } from "./errors.js";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 
@@ -123,6 +124,18 @@ export function parseXml(source: string): XmlElement {
   }
   if (stack.length > 0) throw new XmlParseError(`unclosed element <${stack[stack.length - 1]!.name}>`);
   if (!root) throw new XmlParseError("no root element");
+  return root;
+}
+
+/** Parses a document a client sent, whose root must be `rootName`; anything else is S3's MalformedXML. */
+export function parseClientXml(source: string, rootName: string): XmlElement {
+  let root: XmlElement;
+  try {
+    root = parseXml(source);
+  } catch (error) {
+    throw new S3Error("MalformedXML", { cause: error });
+  }
+  if (root.name !== rootName) throw new S3Error("MalformedXML");
   return root;
 }
 

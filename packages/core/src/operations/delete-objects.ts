@@ -3,7 +3,7 @@ import { isAllowed } from "../authorize.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { validateKey } from "../keys.js";
 import { xmlResponse } from "../responses.js";
-import { childElement, childElements, childText, parseXml, xmlElement, type XmlElement } from "../xml.js";
+import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
 import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js";
 
 /** S3's limit on keys per DeleteObjects request. */
@@ -19,13 +19,7 @@ export interface DeleteRequest {
 
 /** Parses `<Delete><Quiet/><Object><Key/></Object>...</Delete>`. */
 export function parseDeleteRequest(text: string): DeleteRequest {
-  let root: XmlElement;
-  try {
-    root = parseXml(text);
-  } catch (error) {
-    throw new S3Error("MalformedXML", { cause: error });
-  }
-  if (root.name !== "Delete") throw new S3Error("MalformedXML");
+  const root = parseClientXml(text, "Delete");
   const objects = childElements(root, "Object");
   if (objects.length === 0) throw new S3Error("MalformedXML");
   if (objects.length > MAX_DELETE_KEYS) {

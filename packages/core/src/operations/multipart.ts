@@ -2,7 +2,7 @@
 import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import { xmlResponse } from "../responses.js";
-import { childElements, childText, parseXml, xmlElement, type XmlElement } from "../xml.js";
+import { childElements, childText, parseClientXml, xmlElement } from "../xml.js";
 import type { Backend, CompletedPart, PlainResponse } from "../types.js";
 
 /** Parts a CompleteMultipartUpload may name. */
@@ -19,13 +19,7 @@ export async function createMultipartUpload(backend: Backend<unknown>, bucket: s
 
 /** Parses a CompleteMultipartUpload document; parts must be ascending. */
 export function parseCompleteMultipartUpload(text: string): CompletedPart[] {
-  let root: XmlElement;
-  try {
-    root = parseXml(text);
-  } catch (error) {
-    throw new S3Error("MalformedXML", { cause: error });
-  }
-  if (root.name !== "CompleteMultipartUpload") throw new S3Error("MalformedXML");
+  const root = parseClientXml(text, "CompleteMultipartUpload");
   const parts = childElements(root, "Part").map((part) => {
     const numberText = childText(part, "PartNumber")?.trim() ?? "";
     const etag = childText(part, "ETag")?.trim();
