@@ -3,16 +3,22 @@ import type { Readable } from "node:stream";
 import { createFsBackend } from "@multistore/backend-fs";
 import { createS3Backend } from "@multistore/backend-s3";
 import type { BackendFactory } from "@multistore/core";
+import type { FederatedCredentials } from "@multistore/oidc-provider";
 import type { Dispatcher } from "undici";
 
-/** Backend factories for the server. `dispatcher` is the connection pool for signed backend requests. */
-export function nodeBackends(options: { dispatcher?: Dispatcher; userAgent?: string } = {}): Record<string, BackendFactory<Readable>> {
+/**
+ * Backend factories for the server. `dispatcher` is the connection pool for signed backend requests; `federation`
+ * signs s3 buckets with `auth_type = "oidc"` with federated credentials.
+ */
+export function nodeBackends(
+  options: { dispatcher?: Dispatcher; userAgent?: string; federation?: FederatedCredentials } = {},
+): Record<string, BackendFactory<Readable>> {
   return {
     s3: (bucket) =>
-      createS3Backend(
-        { ...(options.userAgent && { user_agent: options.userAgent }), ...bucket.backend_options } as never,
-        options.dispatcher ? { dispatcher: options.dispatcher } : {},
-      ) as never,
+      createS3Backend({ ...(options.userAgent && { user_agent: options.userAgent }), ...bucket.backend_options } as never, {
+        ...(options.dispatcher && { dispatcher: options.dispatcher }),
+        ...(options.federation && bucket.backend_options.auth_type === "oidc" && { credentials: options.federation.awsCredentials(bucket) }),
+      }) as never,
     fs: (bucket) => createFsBackend({ root: bucket.backend_options.root ?? "" }),
   };
 }

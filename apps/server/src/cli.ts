@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** `multistore`: starts the server. Exit codes: 0 clean stop, 2 bad flags or config, 1 anything else. */
 import { readFileSync } from "node:fs";
+import { createSessionTokenSealer, parseSessionTokenKeys } from "@multistore/sts";
+import { oidcProviderFromEnv, requireOidcProviderFor, type OidcProvider } from "@multistore/oidc-provider";
 import { HELP, parseCli, type CliOptions } from "./cli-options.js";
 import { loadConfigFile } from "./load-config.js";
 import { createLogger } from "./logger.js";
@@ -31,11 +33,31 @@ async function main(): Promise<number> {
     process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
     return 2;
   }
+  // SESSION_TOKEN_KEY: base64 of 32 bytes, or a comma-separated list while rotating (the first seals, all unseal).
+  const sessionTokenKeys = parseSessionTokenKeys(process.env.SESSION_TOKEN_KEY);
+  try {
+    if (sessionTokenKeys.length > 0) createSessionTokenSealer({ keys: sessionTokenKeys });
+  } catch (error) {
+    process.stderr.write(`multistore: ${(error as Error).message}\n`);
+    return 2;
+  }
+  // OIDC_PROVIDER_KEY (PKCS#8 PEM(s) or [{"kid","pem"}]) and OIDC_PROVIDER_ISSUER: the proxy as an OIDC provider.
+  let oidcProvider: OidcProvider | undefined;
+  try {
+    oidcProvider = oidcProviderFromEnv(process.env);
+    await oidcProvider?.jwks();
+    requireOidcProviderFor(config.buckets, oidcProvider);
+  } catch (error) {
+    process.stderr.write(`multistore: ${(error as Error).message}\n`);
+    return 2;
+  }
   const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
   const server = createMultistoreServer({
     config,
     logger,
     serverTiming: options.serverTiming,
+    sessionTokenKeys,
+    ...(oidcProvider && { oidcProvider }),
     ...(options.domain && { domain: options.domain }),
     ...(tls && { tls }),
   });

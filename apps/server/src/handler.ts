@@ -4,9 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { MAX_BACKEND_ERROR_BYTES, S3Error, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
+import { MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, S3Error, type BodyPlan, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
 import { request as undiciRequest, type Dispatcher } from "undici";
-import { AwsChunkedTransform } from "./aws-chunked-transform.js";
+import { RequestBodyTransform } from "./request-body-transform.js";
 import { fromNodeHeaders, pipeBody, requestHeaders, toNodeHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
 import type { Logger } from "./logger.js";
@@ -27,11 +27,11 @@ function hasBody(request: IncomingMessage): boolean {
   return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
 }
 
-/** The client's body, decoded when it is aws-chunked. */
-function clientBody(request: IncomingMessage, result: { bodyEncoding?: ForwardResultOf["bodyEncoding"] }) {
+/** The client's body, decoded when it is aws-chunked and verified when it must match a hash or checksum. */
+function clientBody(request: IncomingMessage, result: BodyPlan) {
   if (!hasBody(request)) return { body: null, decoder: undefined };
-  if (!result.bodyEncoding) return { body: request as Readable, decoder: undefined };
-  const decoder = new AwsChunkedTransform(result.bodyEncoding);
+  if (!needsBodyDecoding(result)) return { body: request as Readable, decoder: undefined };
+  const decoder = new RequestBodyTransform(result);
   request.on("error", (error) => decoder.destroy(error));
   return { body: request.pipe(decoder) as Readable, decoder };
 }
@@ -47,7 +47,20 @@ async function readCapped(body: Readable): Promise<string> {
 }
 
 async function executeForward(result: ForwardResultOf, request: IncomingMessage, response: ServerResponse, options: HandlerOptions, signal: AbortSignal) {
-  const { body, decoder } = clientBody(request, result);
+  const client = clientBody(request, result);
+  const { decoder } = client;
+  let body = client.body;
+  // An empty object has no last chunk to hold back: the backend could complete the write before the body's checks
+  // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
+  if (body && decoder && result.request.headers.get("content-length") === "0") {
+    try {
+      for await (const _ of body) void _;
+    } catch (error) {
+      const failure = decoder.failure ?? error;
+      return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
+    }
+    body = null;
+  }
   const started = performance.now();
   let upstream: Dispatcher.ResponseData;
   try {

@@ -4,6 +4,8 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Readable } from "node:stream";
 import { createStaticRegistries, type MultistoreConfig } from "@multistore/config";
 import { createGateway, healthRoute, type Middleware, type Route } from "@multistore/core";
+import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
+import { createFederatedCredentials, type OidcProvider } from "@multistore/oidc-provider";
 import { Agent } from "undici";
 import { nodeBackends } from "./backends.js";
 import { createRequestHandler, describeError } from "./handler.js";
@@ -27,6 +29,21 @@ export interface ServerOptions {
   middleware?: Middleware[];
   /** How long a graceful shutdown waits for in-flight requests (default 10 s). */
   shutdownTimeoutMs?: number;
+  /**
+   * Keys sealing STS session tokens (base64 of 32 bytes each; the first seals, all unseal), from `SESSION_TOKEN_KEY`.
+   * Without any, STS is off and requests carrying a session token are refused.
+   */
+  sessionTokenKeys?: string[];
+  /**
+   * STS endpoint options: `path` (default `/.sts`; `POST /` with an STS form is answered too), and the TEST-ONLY
+   * `allowInsecureIssuers` (accept `http://` OIDC issuers on loopback hosts).
+   */
+  sts?: { path?: string; allowInsecureIssuers?: boolean };
+  /**
+   * The proxy as an OIDC provider (from `OIDC_PROVIDER_KEY` / `OIDC_PROVIDER_ISSUER`): serves its discovery and JWKS
+   * documents, and signs s3 buckets with `auth_type = "oidc"` with federated credentials.
+   */
+  oidcProvider?: OidcProvider;
 }
 
 /** A server, ready to listen. */
@@ -44,11 +61,36 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
   const { logger } = options;
   const registries = createStaticRegistries(options.config);
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+  const stsRoutes: Route[] = [];
+  let temporaryCredentials;
+  if (options.sessionTokenKeys && options.sessionTokenKeys.length > 0) {
+    const sealer = createSessionTokenSealer({ keys: options.sessionTokenKeys });
+    temporaryCredentials = createSessionTokenResolver(sealer);
+    stsRoutes.push(
+      ...createStsRoute({
+        roles: options.config.roles,
+        sealer,
+        ...(options.sts?.path !== undefined && { path: options.sts.path }),
+        allowInsecureIssuers: options.sts?.allowInsecureIssuers === true,
+        onError: (error) => logger.error({ err: describeError(error) }, "STS internal error"),
+      }),
+    );
+  } else {
+    const log = options.config.roles.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger);
+    log({ roles: options.config.roles.length }, "STS disabled: SESSION_TOKEN_KEY is not set (requests with session tokens are refused)");
+  }
+  const federation =
+    options.oidcProvider &&
+    createFederatedCredentials({
+      provider: options.oidcProvider,
+      onError: (error, context) => logger.error({ ...context, err: describeError(error) }, "federated backend credentials failed"),
+    });
   const gateway = createGateway<Readable>({
     buckets: registries.buckets,
     credentials: registries.credentials,
-    backends: nodeBackends({ dispatcher }),
-    routes: [healthRoute(), ...(options.routes ?? [])],
+    backends: nodeBackends({ dispatcher, ...(federation && { federation }) }),
+    routes: [healthRoute(), ...stsRoutes, ...(options.oidcProvider?.routes ?? []), ...(options.routes ?? [])],
+    ...(temporaryCredentials && { temporaryCredentials }),
     middleware: options.middleware ?? [],
     ...(options.domain && { domain: options.domain }),
     owner: { id: options.config.owner_id, displayName: options.config.owner_display_name },

@@ -2,7 +2,8 @@
  * The Workers runtime adapter: a fetch Request in, a Response out. Forward results are executed with fetch, the
  * client's body stream going to the backend and the backend's body stream coming back untouched.
  */
-import { createAwsChunkedStream, MAX_BACKEND_ERROR_BYTES, withKnownLength, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { createRequestBodyStream, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, withKnownLength, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { nativeChecksumFactories } from "./digest.js";
 
 type Result = GatewayResult<ReadableStream>;
 type ForwardResult = Extract<Result, { type: "forward" }>;
@@ -57,13 +58,17 @@ async function readCapped(body: ReadableStream | null): Promise<string> {
   return text.slice(0, MAX_BACKEND_ERROR_BYTES);
 }
 
-/** The client's body, de-framed when it is aws-chunked (with its declared length kept, as backends need it). */
-function clientBody(request: Request, result: { bodyEncoding?: ForwardResult["bodyEncoding"] }, sized: boolean) {
+/**
+ * The client's body, de-framed when it is aws-chunked and verified when it must match a hash or checksum (the last
+ * chunk held back until it does), with its declared length kept, as backends need it.
+ */
+function clientBody(request: Request, result: BodyPlan, sized: boolean) {
   if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined };
-  if (!result.bodyEncoding) return { body: request.body, failure: () => undefined };
-  const decoding = createAwsChunkedStream(result.bodyEncoding);
+  if (!needsBodyDecoding(result)) return { body: request.body, failure: () => undefined };
+  const decoding = createRequestBodyStream(result, nativeChecksumFactories());
   const decoded = request.body.pipeThrough(decoding.stream);
-  const length = result.bodyEncoding.decodedLength;
+  const declared = request.headers.get("content-length");
+  const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
   // fetch needs the length to send Content-Length; native backends size streams themselves.
   return { body: sized && length !== undefined ? withKnownLength(decoded, length) : decoded, failure: decoding.failure };
 }
@@ -78,8 +83,26 @@ function errorResponse(result: ResultBase, error: unknown): Response {
   return toResponse(result.errorResponse(error));
 }
 
+/** Reads a stream to its end, discarding the bytes; rejects with the stream's error. */
+async function drain(stream: ReadableStream): Promise<void> {
+  const reader = stream.getReader();
+  for (;;) if ((await reader.read()).done) return;
+}
+
 async function executeForward(result: ForwardResult, request: Request): Promise<Response> {
-  const { body, failure } = clientBody(request, result, true);
+  const client = clientBody(request, result, true);
+  const { failure } = client;
+  let body = client.body;
+  // An empty object has no last chunk to hold back: the backend would complete the write before the body's checks
+  // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
+  if (body && needsBodyDecoding(result) && result.request.headers.get("content-length") === "0") {
+    try {
+      await drain(body);
+    } catch (error) {
+      return errorResponse(result, failure() ?? error);
+    }
+    body = null;
+  }
   const headers = new Headers(result.request.headers);
   // The runtime owns the framing of the body it sends.
   headers.delete("content-length");

@@ -10,6 +10,22 @@ export interface Env {
   MAX_UPLOAD_BYTES?: string;
   /** `"false"` leaves out the Server-Timing header. */
   SERVER_TIMING?: string;
+  /**
+   * Keys sealing STS session tokens (a secret): base64 of 32 bytes, or a comma-separated list while rotating (the
+   * first seals, all unseal). Without it STS is off and requests carrying a session token are refused.
+   */
+  SESSION_TOKEN_KEY?: string;
+  /** Path of the STS endpoint (default `/.sts`; `POST /` with an STS form is answered too). */
+  STS_PATH?: string;
+  /** TEST ONLY: `"true"` accepts `http://` OIDC issuers on loopback hosts (a local test issuer). */
+  STS_ALLOW_INSECURE_ISSUERS?: string;
+  /**
+   * The proxy's OIDC signing keys (a secret): RSA private keys, PKCS#8 PEM, one or more blocks (kid = JWK
+   * thumbprint), or a JSON array `[{"kid":"k1","pem":"-----BEGIN PRIVATE KEY-----\n..."}]`. The first key signs.
+   */
+  OIDC_PROVIDER_KEY?: string;
+  /** The proxy's public URL as an OIDC issuer (`https://...`); with OIDC_PROVIDER_KEY it serves discovery and JWKS. */
+  OIDC_PROVIDER_ISSUER?: string;
   /** Any other binding (R2 buckets by binding name). */
   [binding: string]: unknown;
 }

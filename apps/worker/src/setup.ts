@@ -5,7 +5,9 @@
 import { ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, type MultistoreConfig } from "@multistore/config";
 import { createR2Backend } from "@multistore/backend-r2";
 import { createS3Backend } from "@multistore/backend-s3";
-import { createGateway, healthRoute, S3Error, type Gateway } from "@multistore/core";
+import { createGateway, healthRoute, S3Error, type Gateway, type Route, type TemporaryCredentialResolver } from "@multistore/core";
+import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute, parseSessionTokenKeys } from "@multistore/sts";
+import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type FederatedCredentials } from "@multistore/oidc-provider";
 import type { Env } from "./env.js";
 
 /** The ready gateway, or the configuration error every request must report. */
@@ -36,19 +38,68 @@ function positiveInteger(value: string | undefined, name: string): number | unde
   return Number(value);
 }
 
+/** STS routes and the session-token resolver when SESSION_TOKEN_KEY is set; otherwise STS is off (logged once). */
+function sts(env: Env, config: MultistoreConfig): { routes: Route[]; temporaryCredentials?: TemporaryCredentialResolver } {
+  const keys = parseSessionTokenKeys(env.SESSION_TOKEN_KEY);
+  if (keys.length === 0) {
+    console.log(JSON.stringify({ level: config.roles.length > 0 ? "warn" : "info", msg: "STS disabled: SESSION_TOKEN_KEY is not set (requests with session tokens are refused)" }));
+    return { routes: [] };
+  }
+  let sealer;
+  try {
+    sealer = createSessionTokenSealer({ keys });
+  } catch (error) {
+    throw new ConfigError([{ path: "SESSION_TOKEN_KEY", message: (error as Error).message }]);
+  }
+  const routes = createStsRoute({
+    roles: config.roles,
+    sealer,
+    ...(env.STS_PATH && { path: env.STS_PATH }),
+    allowInsecureIssuers: env.STS_ALLOW_INSECURE_ISSUERS === "true",
+    onError: (error) => console.error(JSON.stringify({ level: "error", msg: "STS internal error", err: String(error) })),
+  });
+  return { routes, temporaryCredentials: createSessionTokenResolver(sealer) };
+}
+
+/**
+ * The proxy as an OIDC provider when OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER are set: its discovery and JWKS
+ * routes, and federated credentials for s3 buckets with `auth_type = "oidc"`.
+ */
+function oidc(env: Env, config: MultistoreConfig): { routes: Route[]; federation?: FederatedCredentials } {
+  let provider;
+  try {
+    provider = oidcProviderFromEnv(env);
+    requireOidcProviderFor(config.buckets, provider);
+  } catch (error) {
+    throw new ConfigError([{ path: "OIDC_PROVIDER_KEY", message: (error as Error).message }]);
+  }
+  if (!provider) return { routes: [] };
+  const federation = createFederatedCredentials({
+    provider,
+    onError: (error, context) => console.error(JSON.stringify({ level: "error", msg: "federated backend credentials failed", ...context, err: String(error) })),
+  });
+  return { routes: provider.routes, federation };
+}
+
 function build(env: Env): Setup {
   try {
     const config = readConfig(env);
     const registries = createStaticRegistries(config);
     const maxUploadBytes = positiveInteger(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES");
+    const stsSetup = sts(env, config);
+    const oidcSetup = oidc(env, config);
     const gateway = createGateway<ReadableStream>({
       buckets: registries.buckets,
       credentials: registries.credentials,
       backends: {
-        s3: (bucket) => createS3Backend(bucket.backend_options as never) as never,
+        s3: (bucket) =>
+          createS3Backend(bucket.backend_options as never, {
+            ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { credentials: oidcSetup.federation.awsCredentials(bucket) }),
+          }) as never,
         r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
       },
-      routes: [healthRoute()],
+      routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes],
+      ...(stsSetup.temporaryCredentials && { temporaryCredentials: stsSetup.temporaryCredentials }),
       owner: { id: config.owner_id, displayName: config.owner_display_name },
       ...(config.cors_rules && { cors: config.cors_rules }),
       serverTiming: env.SERVER_TIMING !== "false",

@@ -72,11 +72,11 @@ function execute(layout: FsLayout, kp: KeyPath, request: ObjectRequest, body: Re
     case "HeadObject":
       return readObject(layout, kp, request, signal);
     case "PutObject":
-      return putObject(layout, kp, request.headers, body, signal);
+      return putObject(layout, kp, request.headers, body, signal, request.verifiedChecksums);
     case "DeleteObject":
       return deleteObject(layout, kp);
     case "UploadPart":
-      return uploadPart(layout, kp, request.uploadId ?? "", request.partNumber, request.headers, body, signal);
+      return uploadPart(layout, kp, request.uploadId ?? "", request.partNumber, request.headers, body, signal, request.verifiedChecksums);
   }
 }
 

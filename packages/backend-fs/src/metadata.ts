@@ -24,6 +24,11 @@ export interface SidecarEntry extends ObjectMeta {
   fp: string;
   /** Last-Modified (ISO 8601) of folder markers, whose directory mtime changes with every child. */
   time?: string;
+  /**
+   * Checksums verified when the object was written, by header name (`x-amz-checksum-crc32` -> base64). Kept apart
+   * from `headers` because S3 returns them only when asked (`x-amz-checksum-mode: ENABLED`).
+   */
+  checksums?: Record<string, string>;
 }
 
 /** The sidecar document. It keeps at most two entries: the new version and the one it replaces. */

@@ -76,6 +76,7 @@ export async function uploadPart(
   headers: Headers,
   body: unknown,
   signal: AbortSignal,
+  checksums?: () => Record<string, string>,
 ): Promise<PlainResponse<Readable>> {
   if (partNumber === undefined || !Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
     throw new S3Error("InvalidArgument", {
@@ -106,7 +107,8 @@ export async function uploadPart(
   } finally {
     await discardStaged(staged);
   }
-  return { status: 200, headers: new Headers({ etag: `"${hex}"` }), body: null };
+  // S3 echoes the part's verified checksums; SDKs copy them into CompleteMultipartUpload.
+  return { status: 200, headers: new Headers({ etag: `"${hex}"`, ...checksums?.() }), body: null };
 }
 
 /** Reads the given files one after the other, a chunk at a time. */

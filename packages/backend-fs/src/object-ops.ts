@@ -2,7 +2,7 @@
 import { rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { addAbortSignal, Readable } from "node:stream";
-import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error, setChecksumHeaders, type ObjectRequest, type PlainResponse } from "@multistore/core";
 import { checkReadConditions, checkWriteConditions } from "./conditional.js";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
@@ -57,6 +57,7 @@ export async function readObject(layout: FsLayout, kp: KeyPath, request: ObjectR
     if (range !== undefined) headers.set("content-range", `bytes ${start}-${end}/${opened.size}`);
     headers.set("content-length", String(end - start + 1));
     applyResponseOverrides(headers, request.responseOverrides);
+    setChecksumHeaders(headers, request.headers, opened.entry?.checksums, { ranged: range !== undefined });
     const status = range === undefined ? 200 : 206;
     if (head) return { status, headers, body: null };
     if (opened.handle === undefined || end < start) return { status, headers, body: Readable.from([]) };
@@ -69,8 +70,18 @@ export async function readObject(layout: FsLayout, kp: KeyPath, request: ObjectR
   }
 }
 
-/** PutObject: stream, verify, then commit atomically (with the preconditions re-checked under the key's lock). */
-export async function putObject(layout: FsLayout, kp: KeyPath, headers: Headers, body: unknown, signal: AbortSignal): Promise<PlainResponse<Readable>> {
+/**
+ * PutObject: stream, verify, then commit atomically (with the preconditions re-checked under the key's lock).
+ * `checksums` yields what the runtime verified while the body streamed; it is read once the body has ended.
+ */
+export async function putObject(
+  layout: FsLayout,
+  kp: KeyPath,
+  headers: Headers,
+  body: unknown,
+  signal: AbortSignal,
+  checksums?: () => Record<string, string>,
+): Promise<PlainResponse<Readable>> {
   const md5 = contentMd5(headers);
   // Fail fast before receiving a large body that a precondition would refuse anyway.
   if (headers.has("if-none-match") || headers.has("if-match")) {
@@ -93,8 +104,10 @@ export async function putObject(layout: FsLayout, kp: KeyPath, headers: Headers,
     ...(md5 === undefined ? {} : { contentMd5: md5 }),
   });
   const etag = `"${staged.md5?.toString("hex")}"`;
-  await commitFile(layout, kp, staged, { etag, headers: stored, conditions: headers });
-  return { status: 200, headers: new Headers({ etag }), body: null };
+  const verified = checksums?.() ?? {};
+  await commitFile(layout, kp, staged, { etag, headers: stored, conditions: headers, checksums: verified });
+  // S3 echoes the checksums it verified.
+  return { status: 200, headers: new Headers({ etag, ...verified }), body: null };
 }
 
 /**

@@ -124,6 +124,8 @@ export interface CommitMeta {
   headers: Record<string, string>;
   /** Request headers holding `if-match` / `if-none-match` for a conditional write. */
   conditions?: Headers;
+  /** Verified checksums to return on reads that ask for them. */
+  checksums?: Record<string, string>;
 }
 
 /**
@@ -136,7 +138,12 @@ export async function commitFile(layout: FsLayout, kp: KeyPath, staged: StagedFi
     return await withLock(locks.key(kp), async () => {
       const current = await statObject(layout, kp);
       if (meta.conditions !== undefined) checkWriteConditions(meta.conditions, kp.key, current?.etag);
-      const entry: SidecarEntry = { fp: fingerprint(staged.stats), etag: meta.etag, headers: meta.headers };
+      const entry: SidecarEntry = {
+        fp: fingerprint(staged.stats),
+        etag: meta.etag,
+        headers: meta.headers,
+        ...(meta.checksums !== undefined && Object.keys(meta.checksums).length > 0 && { checksums: meta.checksums }),
+      };
       for (let attempt = 0; ; attempt++) {
         await ensureDirectories(layout, kp.key, kp.segments.slice(0, -1));
         const target = await lstatOrUndefined(kp.path);

@@ -46,7 +46,8 @@ export async function uploadPart(bucket: R2Bucket, request: ObjectRequest, body:
   if (md5 !== undefined && /^[0-9a-f]{32}$/i.test(etag) && etag.toLowerCase() !== md5) {
     throw new S3Error("BadDigest", { message: "The Content-MD5 you specified did not match what we received." });
   }
-  return { status: 200, headers: new Headers({ etag: `"${etag}"` }), body: null };
+  // S3 echoes the part's verified checksums; SDKs copy them into CompleteMultipartUpload (R2 ignores them there).
+  return { status: 200, headers: new Headers({ etag: `"${etag}"`, ...request.verifiedChecksums?.() }), body: null };
 }
 
 /** Validates the part list as S3 does before anything is assembled. */

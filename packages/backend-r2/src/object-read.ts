@@ -3,7 +3,7 @@
  * normally takes one binding call (conditions and range handed to R2), and a second one only when R2 refused the
  * range or judged a condition differently from S3's rules.
  */
-import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error, type ByteRange, type ObjectRequest, type PlainResponse, type RequestedRange } from "@multistore/core";
+import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error, setChecksumHeaders, toBase64, type ByteRange, type ObjectRequest, type PlainResponse, type RequestedRange } from "@multistore/core";
 import { evaluateConditions, READ_CONDITIONS, throwReadFailure, toR2Conditional } from "./conditional.js";
 import { noSuchKey } from "./keys.js";
 import { objectHeaders } from "./metadata.js";
@@ -30,7 +30,18 @@ function respond(object: R2Object, request: ObjectRequest, range: ByteRange | un
   if (range !== undefined) headers.set("content-range", `bytes ${start}-${end}/${object.size}`);
   headers.set("content-length", String(end - start + 1));
   applyResponseOverrides(headers, request.responseOverrides);
+  setChecksumHeaders(headers, request.headers, storedChecksums(object), { ranged: range !== undefined });
   return { status: range === undefined ? 200 : 206, headers, body };
+}
+
+/** The S3 checksums R2 keeps for an object (SHA digests given at upload; its MD5 is the ETag, not a checksum). */
+function storedChecksums(object: R2Object): Record<string, string> {
+  const checksums: Record<string, string> = {};
+  for (const algorithm of ["sha1", "sha256"] as const) {
+    const digest = object.checksums?.[algorithm];
+    if (digest !== undefined && digest.byteLength > 0) checksums[`x-amz-checksum-${algorithm}`] = toBase64(new Uint8Array(digest));
+  }
+  return checksums;
 }
 
 /** HeadObject: the binding's head has no preconditions, so they are evaluated on its answer. */

@@ -1,5 +1,5 @@
 /** PutObject and DeleteObject through the binding, and the conditional-write plumbing CopyObject shares. */
-import { S3Error, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { fromBase64, S3Error, toHex, type ObjectRequest, type PlainResponse } from "@multistore/core";
 import { contentMd5Hex, knownLengthBody } from "./body.js";
 import { checkWriteConditions, singleEtag } from "./conditional.js";
 import { noSuchKey } from "./keys.js";
@@ -42,6 +42,19 @@ export async function writeRefused(bucket: R2Bucket, key: string, headers: Heade
 }
 
 /**
+ * The SHA digest R2 can store, from an `x-amz-checksum-sha256` / `-sha1` header (already validated by core and
+ * verified by the runtime while streaming). R2 keeps SHA-1 and SHA-256 only, and takes one digest per put, so
+ * none is passed next to Content-MD5. CRC checksums cannot be stored in R2.
+ */
+function shaOption(headers: Headers): Pick<R2PutOptions, "sha1" | "sha256"> {
+  for (const algorithm of ["sha256", "sha1"] as const) {
+    const digest = fromBase64(headers.get(`x-amz-checksum-${algorithm}`) ?? "");
+    if (digest !== undefined && digest.length > 0) return { [algorithm]: toHex(digest) };
+  }
+  return {};
+}
+
+/**
  * PutObject: content headers and `x-amz-meta-*` become R2 metadata, Content-MD5 is verified by R2 (`md5`, error
  * 10037 -> BadDigest) and write conditions are enforced by R2 (`onlyIf`, null -> 412).
  */
@@ -53,12 +66,13 @@ export async function putObject(bucket: R2Bucket, request: ObjectRequest, body: 
   const options: R2PutOptions = {
     httpMetadata: httpMetadataFrom(headers),
     customMetadata: customMetadataFrom(headers),
-    ...(md5 !== undefined && { md5 }),
+    ...(md5 !== undefined ? { md5 } : shaOption(headers)),
     ...(onlyIf !== undefined && { onlyIf }),
   };
   const object = await r2Call(() => bucket.put(key, value, options), { key });
   if (object === null) throw await writeRefused(bucket, key, headers);
-  return { status: 200, headers: new Headers({ etag: object.httpEtag }), body: null };
+  // S3 echoes the checksums it verified (the runtime verified them while the body streamed).
+  return { status: 200, headers: new Headers({ etag: object.httpEtag, ...request.verifiedChecksums?.() }), body: null };
 }
 
 /** DeleteObject: 204 whether or not the key existed. */

@@ -42,6 +42,15 @@ export interface R2Object {
   readonly httpMetadata?: R2HTTPMetadata;
   readonly customMetadata?: Record<string, string>;
   readonly storageClass: string;
+  /** Digests R2 keeps: MD5 of single-part objects, and the SHA digests given at upload. */
+  readonly checksums?: R2Checksums;
+}
+
+/** Digests of a stored object. */
+export interface R2Checksums {
+  readonly md5?: ArrayBuffer;
+  readonly sha1?: ArrayBuffer;
+  readonly sha256?: ArrayBuffer;
 }
 
 /** An object with its body (a get whose preconditions held). */
@@ -62,6 +71,10 @@ export interface R2PutOptions {
   customMetadata?: Record<string, string>;
   /** Expected MD5 (hex): R2 refuses the body with error 10037 when it differs. */
   md5?: string;
+  /** Expected SHA-1 (hex), stored with the object; R2 takes one digest per put. */
+  sha1?: string;
+  /** Expected SHA-256 (hex), stored with the object. */
+  sha256?: string;
 }
 
 /** Options of `R2Bucket.createMultipartUpload`. */

@@ -5,12 +5,17 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { request as undiciRequest, type Dispatcher } from "undici";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { encodeQuery, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
+import { encodeQuery, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
 /** Options only the Node build understands. */
 export interface NodeS3Extras {
   /** undici dispatcher (connection pool) for the backend's small signed requests. */
   dispatcher?: Dispatcher;
+  /**
+   * Supplies the signing credentials of every request instead of `access_key_id` / `secret_access_key` (e.g.
+   * federated credentials for `auth_type = "oidc"`); a session token is sent as `X-Amz-Security-Token`.
+   */
+  credentials?: S3CredentialsProvider;
 }
 
 interface SmithyRequest {
@@ -87,9 +92,10 @@ function nodeRuntime(extras: NodeS3Extras): S3Runtime {
 
 /** Creates an S3 backend (Node build). Throws when options are invalid, naming the option. */
 export function createS3Backend(options: S3BackendOptions, extras: NodeS3Extras = {}): S3Backend {
-  return createS3BackendWith(options, nodeRuntime(extras));
+  return createS3BackendWith(options, nodeRuntime(extras), extras.credentials);
 }
 
 export type { S3Backend } from "./s3-backend-base.js";
 export type { S3BackendOptions } from "./options.js";
 export { resolveS3Options } from "./options.js";
+export type { S3Credentials, S3CredentialsProvider } from "./transport.js";

@@ -53,8 +53,12 @@ function bool(value: string | undefined, name: string): boolean {
   throw new Error(`${name} must be "true" or "false" for backend_type = s3`);
 }
 
-/** Validates options; errors name the option ("bucket_name is required for backend_type = s3"). */
-export function resolveS3Options(options: S3BackendOptions): ResolvedS3Options {
+/**
+ * Validates options; errors name the option ("bucket_name is required for backend_type = s3"). With
+ * `credentialsProvided` (a credential provider signs, e.g. federated credentials for `auth_type = "oidc"`), static
+ * keys are not required.
+ */
+export function resolveS3Options(options: S3BackendOptions, { credentialsProvided = false }: { credentialsProvided?: boolean } = {}): ResolvedS3Options {
   if (!options.bucket_name) throw new Error("bucket_name is required for backend_type = s3");
   if (!options.region) throw new Error("region is required for backend_type = s3");
   const skipSignature = bool(options.skip_signature, "skip_signature");
@@ -71,7 +75,10 @@ export function resolveS3Options(options: S3BackendOptions): ResolvedS3Options {
   const hasKey = Boolean(options.access_key_id);
   const hasSecret = Boolean(options.secret_access_key);
   if (hasKey !== hasSecret) throw new Error("access_key_id and secret_access_key must be set together for backend_type = s3");
-  if (!skipSignature && !hasKey) {
+  if (options.auth_type === "oidc" && !credentialsProvided) {
+    throw new Error('auth_type = "oidc" needs the proxy\'s OIDC provider (set OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER) for backend_type = s3');
+  }
+  if (!skipSignature && !hasKey && !credentialsProvided) {
     throw new Error('access_key_id and secret_access_key are required for backend_type = s3 (or set skip_signature = "true")');
   }
   const ttl = options.presign_ttl_secs === undefined ? 300 : Number(options.presign_ttl_secs);
@@ -83,7 +90,7 @@ export function resolveS3Options(options: S3BackendOptions): ResolvedS3Options {
     region: options.region,
     endpoint,
     pathStyle,
-    ...(!skipSignature && {
+    ...(!skipSignature && !credentialsProvided && {
       credentials: {
         accessKeyId: options.access_key_id!,
         secretAccessKey: options.secret_access_key!,

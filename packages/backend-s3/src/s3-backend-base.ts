@@ -6,6 +6,7 @@
 import {
   encodeKeyPath,
   escapeXml,
+  isS3Error,
   S3Error,
   toBase64,
   type Backend,
@@ -17,7 +18,7 @@ import {
 } from "@multistore/core";
 import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from "./options.js";
 import { checkBackendResponse, parseDeleteResult, parseListResult, requiredText } from "./s3-xml.js";
-import { encodeQuery, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
+import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
 const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 const METHODS = { GetObject: "GET", HeadObject: "HEAD", PutObject: "PUT", DeleteObject: "DELETE", UploadPart: "PUT" } as const;
@@ -37,10 +38,31 @@ async function sha256HexOf(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** Builds an S3 backend from options and a runtime. */
-export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Runtime): S3Backend {
-  const options: ResolvedS3Options = resolveS3Options(rawOptions);
-  const signer: S3Signer | undefined = options.credentials && runtime.createSigner(options.credentials, options.region);
+/**
+ * Builds an S3 backend from options and a runtime. With `credentials`, every request is signed with what the
+ * provider returns at that moment (static keys in `rawOptions` are then not needed).
+ */
+export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Runtime, credentials?: S3CredentialsProvider): S3Backend {
+  const options: ResolvedS3Options = resolveS3Options(rawOptions, { credentialsProvided: credentials !== undefined });
+  const staticSigner: S3Signer | undefined = options.credentials && runtime.createSigner(options.credentials, options.region);
+  let current: { credentials: S3Credentials; signer: S3Signer } | undefined;
+
+  /** The signer for this request: the static one, or one for the provider's current credentials. */
+  async function signerFor(): Promise<S3Signer | undefined> {
+    if (!credentials) return staticSigner;
+    let resolved: S3Credentials;
+    try {
+      resolved = await credentials();
+    } catch (error) {
+      if (isS3Error(error)) throw error;
+      throw new S3Error("ServiceUnavailable", { message: "Credentials for the storage backend are unavailable.", cause: error });
+    }
+    if (current?.credentials !== resolved) {
+      const { accessKeyId, secretAccessKey, sessionToken } = resolved;
+      current = { credentials: resolved, signer: runtime.createSigner({ accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) }, options.region) };
+    }
+    return current.signer;
+  }
 
   /** URL of a key (or of the bucket when `key` is undefined), path encoded once. */
   function urlFor(key: string | undefined, query: Record<string, string> = {}): URL {
@@ -70,6 +92,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     const all = { ...baseHeaders(), ...headers };
     if (body) all["content-length"] = String(body.length);
     let sendHeaders = all;
+    const signer = await signerFor();
     if (signer) {
       const payloadHash = body ? await sha256HexOf(body) : await sha256HexOf(new Uint8Array());
       sendHeaders = await signer.sign({ method, url, headers: all }, payloadHash);
@@ -97,6 +120,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       headers[name] = value;
     });
     const sendHeaders = new Headers({ ...headers, ...baseHeaders() });
+    const signer = await signerFor();
     if (!signer) return { type: "forward", method, url: url.toString(), headers: sendHeaders };
     // Every forwarded header is signed: S3 refuses presigned requests carrying unsigned x-amz-* headers. The length
     // is left out because the runtime's HTTP client owns it.
@@ -111,7 +135,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
   const backend: S3Backend = {
     kind: "s3",
     bucketName: options.bucketName,
-    copyDomain: `s3:${options.endpoint.origin}${options.endpoint.pathname}:${options.credentials?.accessKeyId ?? "anonymous"}`,
+    copyDomain: `s3:${options.endpoint.origin}${options.endpoint.pathname}:${options.credentials?.accessKeyId ?? (credentials ? `provider:${rawOptions.oidc_role_arn ?? ""}` : "anonymous")}`,
     prepareObject,
 
     async listObjects(request: ListRequest) {

@@ -20,6 +20,25 @@ export interface SignableRequest {
   headers: Record<string, string>;
 }
 
+/** Backend credentials; `sessionToken` (temporary credentials) is sent as `X-Amz-Security-Token`. */
+export interface S3Credentials {
+  /** Access key id. */
+  accessKeyId: string;
+  /** Secret access key. */
+  secretAccessKey: string;
+  /** Session token of temporary credentials. */
+  sessionToken?: string;
+  /** When temporary credentials expire (informational: the provider renews them). */
+  expiration?: Date;
+}
+
+/**
+ * Supplies the credentials of every backend request (e.g. federated credentials, cached and renewed by the
+ * provider). Called once per signed or presigned request; it should answer from a cache. Throw an `S3Error` to fail
+ * the request with a specific error (anything else becomes 503 ServiceUnavailable).
+ */
+export type S3CredentialsProvider = () => Promise<S3Credentials>;
+
 /** Signs S3 requests (SigV4). */
 export interface S3Signer {
   /** A presigned URL valid for `expiresIn` seconds; every header in `request.headers` is signed. */

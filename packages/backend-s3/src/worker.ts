@@ -2,12 +2,17 @@
 import { AwsClient } from "aws4fetch";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { encodeQuery, type S3Runtime, type S3Signer } from "./transport.js";
+import { encodeQuery, type S3CredentialsProvider, type S3Runtime, type S3Signer } from "./transport.js";
 
 /** Options only the worker build understands. */
 export interface WorkerS3Extras {
   /** The fetch to use (defaults to the global one). */
   fetch?: typeof fetch;
+  /**
+   * Supplies the signing credentials of every request instead of `access_key_id` / `secret_access_key` (e.g.
+   * federated credentials for `auth_type = "oidc"`); a session token is sent as `X-Amz-Security-Token`.
+   */
+  credentials?: S3CredentialsProvider;
 }
 
 function createSigner(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region: string): S3Signer {
@@ -52,9 +57,10 @@ function workerRuntime(extras: WorkerS3Extras): S3Runtime {
 
 /** Creates an S3 backend (worker build). Throws when options are invalid, naming the option. */
 export function createS3Backend(options: S3BackendOptions, extras: WorkerS3Extras = {}): S3Backend {
-  return createS3BackendWith(options, workerRuntime(extras));
+  return createS3BackendWith(options, workerRuntime(extras), extras.credentials);
 }
 
 export type { S3Backend } from "./s3-backend-base.js";
 export type { S3BackendOptions } from "./options.js";
 export { resolveS3Options } from "./options.js";
+export type { S3Credentials, S3CredentialsProvider } from "./transport.js";

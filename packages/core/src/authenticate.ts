@@ -1,10 +1,12 @@
 /** Authentication: who signed this request, checked against the credential registry or a session-token resolver. */
+import { timingSafeEqual } from "./encoding.js";
 import { S3Error } from "./errors.js";
 import { isPresignedV4, parseAuthorizationHeader, parsePresignedQuery, type SigV4Claim } from "./sigv4/authorization.js";
 import { EMPTY_SHA256 } from "./sigv4/canonical-request.js";
 import { checkSignatureTime, verifySigV4, type VerifiedSignature } from "./sigv4/verify.js";
+import { checkSigV2Time, isPresignedV2, isSigV2Authorization, parseSigV2Header, parseSigV2Query, verifySigV2, virtualHostBucketOf } from "./sigv2/verify.js";
 import type { Query } from "./s3-request.js";
-import type { CredentialRegistry, Identity, TemporaryCredentialResolver } from "./types.js";
+import type { CredentialRegistry, Identity, StoredCredential, TemporaryCredentialResolver } from "./types.js";
 
 /** Where authentication looks credentials up. */
 export interface AuthenticationSources {
@@ -14,6 +16,8 @@ export interface AuthenticationSources {
   temporaryCredentials?: TemporaryCredentialResolver;
   /** The clock, injectable for tests. */
   now?: () => number;
+  /** Virtual-hosted style domain: SigV2 signs the bucket a Host under it names. */
+  domain?: string;
 }
 
 /** An authenticated (or anonymous) caller, plus what streaming payload verification needs. */
@@ -37,7 +41,7 @@ function payloadHashFor(claim: SigV4Claim, headers: Headers, query: Query, metho
   throw new S3Error("InvalidRequest", { message: "Missing required header for this request: x-amz-content-sha256" });
 }
 
-async function secretFor(claim: SigV4Claim, sources: AuthenticationSources, now: number) {
+async function secretFor(claim: Pick<SigV4Claim, "accessKeyId" | "sessionToken">, sources: AuthenticationSources, now: number) {
   if (claim.sessionToken !== undefined) {
     if (!sources.temporaryCredentials) {
       throw new S3Error("InvalidToken", { message: "Session tokens are not accepted by this server." });
@@ -45,7 +49,7 @@ async function secretFor(claim: SigV4Claim, sources: AuthenticationSources, now:
     const temporary = await sources.temporaryCredentials.resolve(claim.sessionToken);
     if (!temporary) throw new S3Error("InvalidToken");
     if (temporary.expiresAt.getTime() <= now) throw new S3Error("ExpiredToken");
-    if (temporary.accessKeyId !== claim.accessKeyId) throw new S3Error("InvalidAccessKeyId");
+    if (!timingSafeEqual(temporary.accessKeyId, claim.accessKeyId)) throw new S3Error("InvalidAccessKeyId");
     const identity: Identity = {
       type: "credential",
       accessKeyId: temporary.accessKeyId,
@@ -72,6 +76,9 @@ export async function authenticate(
   sources: AuthenticationSources,
 ): Promise<Authentication> {
   const authorization = request.headers.get("authorization");
+  if ((authorization !== null && isSigV2Authorization(authorization)) || isPresignedV2(request.query)) {
+    return authenticateSigV2(request, authorization, sources);
+  }
   let claim: SigV4Claim;
   if (authorization !== null) {
     if (isPresignedV4(request.query)) {
@@ -80,8 +87,6 @@ export async function authenticate(
     claim = parseAuthorizationHeader(authorization, request.headers);
   } else if (isPresignedV4(request.query)) {
     claim = parsePresignedQuery(request.query);
-  } else if (request.query.has("AWSAccessKeyId") || request.query.has("Signature")) {
-    throw new S3Error("NotImplemented", { message: "Signature Version 2 presigned URLs are not supported yet; use SigV4." });
   } else {
     return { identity: { type: "anonymous" } };
   }
@@ -94,12 +99,43 @@ export async function authenticate(
     { method: request.method, rawPath: request.rawPath, rawQuery: request.query.raw, headers: request.headers, payloadHash },
     secret,
   );
-  // Key state is checked after the signature: only the key's holder learns that it is disabled or expired.
+  checkKeyState(credential, now);
+  return { identity, signature, payloadHash };
+}
+
+/** Key state is checked after the signature: only the key's holder learns that it is disabled or expired. */
+function checkKeyState(credential: StoredCredential | undefined, now: number): void {
   if (credential) {
     if (!credential.enabled) throw new S3Error("AccessDenied", { message: "The access key is disabled." });
     if (credential.expires_at !== undefined && Date.parse(credential.expires_at) <= now) {
       throw new S3Error("AccessDenied", { message: "The access key has expired." });
     }
   }
-  return { identity, signature, payloadHash };
+}
+
+/** Legacy Signature Version 2 (header or presigned); the same key lookup, session tokens and key-state rules. */
+async function authenticateSigV2(
+  request: { method: string; rawPath: string; query: Query; headers: Headers },
+  authorization: string | null,
+  sources: AuthenticationSources,
+): Promise<Authentication> {
+  const { query, headers } = request;
+  if ((authorization !== null && isPresignedV2(query)) || isPresignedV4(query)) {
+    throw new S3Error("InvalidArgument", { message: "Only one auth mechanism allowed; only the Signature query parameters or the Authorization header should be specified" });
+  }
+  const claim = authorization !== null ? parseSigV2Header(authorization, headers) : parseSigV2Query(query, headers);
+  const now = sources.now?.() ?? Date.now();
+  checkSigV2Time(claim, headers, now);
+  const { secret, identity, credential } = await secretFor(claim, sources, now);
+  const virtualHostBucket = virtualHostBucketOf(headers, sources.domain);
+  await verifySigV2(claim, {
+    method: request.method,
+    rawPath: request.rawPath,
+    rawQuery: query.raw,
+    headers,
+    queryPairs: query.pairs,
+    ...(virtualHostBucket !== undefined && { virtualHostBucket }),
+  }, secret);
+  checkKeyState(credential, now);
+  return { identity };
 }

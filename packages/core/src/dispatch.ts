@@ -1,5 +1,7 @@
 /** The two executable results: a backend request to forward, and a native operation. */
 import type { AwsChunkedEncoding } from "./aws-chunked.js";
+import type { BodyChecks } from "./checksums/body-checks.js";
+import type { BodyPlan } from "./request-body.js";
 import { isS3Error, toS3Error } from "./errors.js";
 import { filterResponseHeaders } from "./headers.js";
 import { backendError, readErrorDocument } from "./operations/backend-errors.js";
@@ -30,6 +32,8 @@ export interface ForwardResult {
   request: { method: string; url: string; headers: Headers };
   /** Set when the client's body is aws-chunked: decode it while streaming it to the backend. */
   bodyEncoding?: AwsChunkedEncoding;
+  /** Set when the body must match a hash or checksum: verify it while streaming (see `RequestBodyDecoder`). */
+  bodyChecks?: BodyChecks;
   /** Turns the backend's status and headers into the client's response. `backendMs`: time to backend headers. */
   respond(status: number, headers: Headers, backendMs?: number): ForwardedResponse;
 }
@@ -40,6 +44,8 @@ export interface NativeResult<B> {
   type: "native";
   /** Set when the client's body is aws-chunked: pass `execute` the decoded stream. */
   bodyEncoding?: AwsChunkedEncoding;
+  /** Set when the body must match a hash or checksum: pass `execute` the verifying stream. */
+  bodyChecks?: BodyChecks;
   /** Runs it. Never throws: failures become error responses. */
   execute(body: B | null, signal: AbortSignal): Promise<PlainResponse<B>>;
 }
@@ -74,12 +80,13 @@ function timingFor(timing: DispatchTiming | undefined, backendMs: number | undef
 }
 
 /** Wraps a forward dispatch with response translation. */
-export function finishForward(dispatch: ForwardDispatch & { bodyEncoding?: AwsChunkedEncoding }, context: DispatchContext): ForwardResult {
+export function finishForward(dispatch: ForwardDispatch & BodyPlan, context: DispatchContext): ForwardResult {
   const { requestId, method, resource, timing, extraHeaders } = context;
   return {
     type: "forward",
     request: { method: dispatch.method, url: dispatch.url, headers: dispatch.headers },
     ...(dispatch.bodyEncoding && { bodyEncoding: dispatch.bodyEncoding }),
+    ...(dispatch.bodyChecks && { bodyChecks: dispatch.bodyChecks }),
     respond(status, backendHeaders, backendMs) {
       const mapped = dispatch.mapResponse ? dispatch.mapResponse(status, backendHeaders) : { status, headers: backendHeaders };
       const renderError = (error: unknown): PlainResponse<never> => {
@@ -108,11 +115,12 @@ export function finishForward(dispatch: ForwardDispatch & { bodyEncoding?: AwsCh
 }
 
 /** Wraps a native dispatch: errors become S3 error responses; headers are filtered and stamped. */
-export function finishNative<B>(dispatch: NativeDispatch<B> & { bodyEncoding?: AwsChunkedEncoding }, context: DispatchContext): NativeResult<B> {
+export function finishNative<B>(dispatch: NativeDispatch<B> & BodyPlan, context: DispatchContext): NativeResult<B> {
   const { requestId, method, resource, timing, extraHeaders, report } = context;
   return {
     type: "native",
     ...(dispatch.bodyEncoding && { bodyEncoding: dispatch.bodyEncoding }),
+    ...(dispatch.bodyChecks && { bodyChecks: dispatch.bodyChecks }),
     async execute(body, signal) {
       const started = performance.now();
       try {

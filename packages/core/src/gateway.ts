@@ -18,7 +18,7 @@ import { prepareObject } from "./operations/object.js";
 import { sha256Hex } from "./sigv4/canonical-request.js";
 import { finishForward, finishNative, type DispatchContext, type ForwardResult, type NativeResult } from "./dispatch.js";
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
-import type { AwsChunkedEncoding } from "./aws-chunked.js";
+import type { BodyPlan } from "./request-body.js";
 import type {
   Action,
   Backend,
@@ -192,7 +192,12 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       const { rawPath, query } = splitTarget(request.target);
       const auth = await authenticate(
         { method: request.method, rawPath, query, headers: request.headers },
-        { credentials: options.credentials, ...(options.temporaryCredentials && { temporaryCredentials: options.temporaryCredentials }), now },
+        {
+          credentials: options.credentials,
+          ...(options.temporaryCredentials && { temporaryCredentials: options.temporaryCredentials }),
+          now,
+          ...(options.domain && { domain: options.domain }),
+        },
       );
       context.identity = auth.identity;
       parsed = parseS3Request(request.method, request.target, request.headers, options.domain);
@@ -232,7 +237,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     parsed: ParsedS3Request,
     auth: Authentication,
     context: RequestContext,
-  ): Promise<PlainResponse<never> | (ObjectDispatch<B> & { bodyEncoding?: AwsChunkedEncoding })> {
+  ): Promise<PlainResponse<never> | (ObjectDispatch<B> & BodyPlan)> {
     const identity = auth.identity;
     if (parsed.operation === "ListBuckets") {
       await runBefore(middleware, context);
@@ -279,7 +284,8 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         authorize(identity, versioned ? "get_object_version" : OBJECT_ACTIONS[objectOperation], bucket, { key: parsed.key! });
         await runBefore(middleware, context);
         const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth, options.maxUploadBytes);
-        return { ...prepared.dispatch, ...(prepared.bodyEncoding && { bodyEncoding: prepared.bodyEncoding }) };
+        const { bodyEncoding, bodyChecks } = prepared;
+        return { ...prepared.dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
       }
     }
   }

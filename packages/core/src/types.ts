@@ -167,6 +167,8 @@ export interface ObjectRequest {
   partNumber?: number;
   /** GetObject response overrides (`response-content-type`, ...), passed through to the backend. */
   responseOverrides?: Record<string, string>;
+  /** Writes: checksums the runtime verified (`x-amz-checksum-crc32` -> base64); complete once the body has ended. */
+  verifiedChecksums?: () => Record<string, string>;
 }
 
 /** The runtime sends this request with its own HTTP client, streaming the client's body up and the response down. */

@@ -64,9 +64,9 @@ describe("anonymous requests", () => {
     expect(result.signature).toBeUndefined();
   });
 
-  it("refuses SigV2 presigned URLs with 501", async () => {
+  it("checks SigV2 presigned URLs (see sigv2.test.ts): an expired one is refused", async () => {
     const error = await failure(run({ target: "/data/k?AWSAccessKeyId=AKID&Expires=1&Signature=x", headers: new Headers({ host: "h" }) }));
-    expect(error).toMatchObject({ code: "NotImplemented", status: 501 });
+    expect(error).toMatchObject({ code: "AccessDenied", status: 403, message: "Request has expired" });
   });
 });
 

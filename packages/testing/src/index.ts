@@ -4,3 +4,5 @@ export * from "./s3rver.js";
 export { runS3BehaviourSuite } from "./behaviour/suite.js";
 export { behaviourConfig, BUCKETS, fsNativeBuckets, startWorld, type GatewayTarget, type NativeBucket, type StartGateway, type World } from "./behaviour/setup.js";
 export { errorCode, rawRequest, sdkClient, signedRawRequest, type KeyPair, type RawResponse } from "./behaviour/clients.js";
+export { startOidcIssuer, type MintOptions, type OidcIssuer } from "./oidc-issuer.js";
+export { startStsEndpoint, type StsEndpoint, type StsEndpointOptions, type StsExchange } from "./sts-endpoint.js";

@@ -35,7 +35,7 @@ export function bundleEntry(outdir: string): string {
 
 /** A running Worker. */
 export interface WorkerHandle {
-  /** `http://127.0.0.1:port`. */
+  /** `http://127.0.0.1:port` (`https://` when started with `tls`). */
   endpoint: string;
   /** The miniflare instance (for R2 access from tests). */
   miniflare: Miniflare;
@@ -49,6 +49,8 @@ export async function startWorker(options: {
   r2Buckets?: string[];
   /** Receives the Worker's stdout and stderr (its logs). */
   onLog?: (line: string) => void;
+  /** Serve HTTPS with this certificate and key (PEM contents), as `wrangler dev --local-protocol https` does. */
+  tls?: { cert: string; key: string };
 }): Promise<WorkerHandle> {
   const outdir = bundleWorker();
   const miniflare = new Miniflare({
@@ -63,6 +65,7 @@ export async function startWorker(options: {
     port: 0,
     // Without this miniflare downloads request.cf data from the internet; tests stay on loopback.
     cf: false,
+    ...(options.tls && { https: true, httpsCert: options.tls.cert, httpsKey: options.tls.key }),
     ...(options.onLog && {
       handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
         for (const stream of [stdout, stderr]) stream.on("data", (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).forEach(options.onLog!));

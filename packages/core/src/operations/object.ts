@@ -1,5 +1,6 @@
 /** The body-carrying object operations: the backend prepares them, the runtime executes them with streaming. */
 import { awsChunkedEncodingOf, contentEncodingWithoutAwsChunked, type AwsChunkedEncoding } from "../aws-chunked.js";
+import { bodyChecksFor, verifyEmptyBody, type BodyChecks } from "../checksums/body-checks.js";
 import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import type { Query } from "../s3-request.js";
@@ -25,6 +26,8 @@ export interface PreparedObject<B> {
   dispatch: ObjectDispatch<B>;
   /** Set when the client's body is aws-chunked: the runtime decodes it while streaming. */
   bodyEncoding?: AwsChunkedEncoding;
+  /** Set when the body must match a hash or checksum: the runtime verifies it while streaming. */
+  bodyChecks?: BodyChecks;
 }
 
 function uploadParameters(operation: ObjectOperation, query: Query): { uploadId?: string; partNumber?: number } {
@@ -48,8 +51,10 @@ export async function prepareObject<B>(
 ): Promise<PreparedObject<B>> {
   const headers = forwardedRequestHeaders(clientHeaders);
   let bodyEncoding: AwsChunkedEncoding | undefined;
+  let bodyChecks: BodyChecks | undefined;
   if (operation === "PutObject" || operation === "UploadPart") {
     bodyEncoding = awsChunkedEncodingOf(clientHeaders, auth.payloadHash, auth.signature);
+    bodyChecks = bodyChecksFor(clientHeaders, auth.payloadHash, bodyEncoding !== undefined);
     if (bodyEncoding) {
       if (bodyEncoding.decodedLength === undefined) {
         throw new S3Error("MissingContentLength", { message: "aws-chunked uploads need x-amz-decoded-content-length." });
@@ -69,8 +74,13 @@ export async function prepareObject<B>(
         details: { ProposedSize: String(length), MaxSizeAllowed: String(maxUploadBytes) },
       });
     }
+    // An empty body may reach the backend with no stream for the runtime to verify: settle its checks now.
+    if (length === 0 && bodyChecks && bodyChecks.trailerChecksums.length === 0) await verifyEmptyBody(bodyChecks);
   } else {
     headers.delete("content-length");
+    // Presigners put `x-amz-checksum-mode` in the query; it asks for the same as the header does.
+    const checksumMode = query.get("x-amz-checksum-mode");
+    if (checksumMode !== undefined && !headers.has("x-amz-checksum-mode")) headers.set("x-amz-checksum-mode", checksumMode);
   }
   // Only a real digest is worth passing on (the backend may verify it); markers describe the client's signing.
   const payloadHash = headers.get("x-amz-content-sha256");
@@ -91,6 +101,7 @@ export async function prepareObject<B>(
     ...(versionId !== undefined && { versionId }),
     ...uploadParameters(operation, query),
     ...(Object.keys(responseOverrides).length > 0 && { responseOverrides }),
+    ...(bodyChecks && { verifiedChecksums: () => ({ ...bodyChecks.verified }) }),
   });
-  return { dispatch, ...(bodyEncoding && { bodyEncoding }) };
+  return { dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
 }

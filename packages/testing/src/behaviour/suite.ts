@@ -7,6 +7,7 @@ import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
 import { objectBehaviour } from "./objects.js";
+import { payloadBehaviour } from "./payloads.js";
 import { startWorld, type NativeBucket, type RuntimeExceptions, type StartGateway, type World } from "./setup.js";
 
 /**
@@ -37,5 +38,6 @@ export function runS3BehaviourSuite(
     authBehaviour(current);
     keyBehaviour(current);
     corsBehaviour(current);
+    payloadBehaviour(current);
   });
 }

@@ -1,0 +1,72 @@
+/**
+ * The checksum algorithms S3 clients send (`x-amz-checksum-<name>` headers and trailers) and incremental, pure
+ * JavaScript implementations of each: a body is hashed chunk by chunk as it streams, so memory stays flat. WebCrypto
+ * has no incremental digest, hence the libraries. Runtimes may swap in faster native ones (`ChecksumFactories`).
+ */
+import { Crc32 } from "@aws-crypto/crc32";
+import { Crc32c } from "@aws-crypto/crc32c";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
+import { sha1 } from "@noble/hashes/legacy.js";
+
+/** A checksum algorithm, by the lowercase name S3 uses in header names (`x-amz-checksum-crc32`). */
+export type ChecksumAlgorithm = "crc32" | "crc32c" | "crc64nvme" | "sha1" | "sha256";
+
+/** Every supported algorithm. */
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"];
+
+/** Digest size in bytes, to refuse malformed expected values before any byte is read. */
+export const CHECKSUM_LENGTHS: Record<ChecksumAlgorithm, number> = { crc32: 4, crc32c: 4, crc64nvme: 8, sha1: 20, sha256: 32 };
+
+/** An incremental hash. `update` may return a promise (native streaming digests apply backpressure). */
+export interface IncrementalChecksum {
+  /** Adds bytes. */
+  update(bytes: Uint8Array): void | Promise<void>;
+  /** The digest of everything added. Called once. */
+  digest(): Promise<Uint8Array>;
+}
+
+/** Makes a fresh hash per algorithm. */
+export type ChecksumFactories = Record<ChecksumAlgorithm, () => IncrementalChecksum>;
+
+/** CRCs as the big-endian bytes S3 base64-encodes. */
+function crc32Bytes(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value >>> 0, false);
+  return out;
+}
+
+/** The pure-JS implementations; they run on every runtime. */
+export const DEFAULT_CHECKSUM_FACTORIES: ChecksumFactories = {
+  crc32: () => {
+    const crc = new Crc32();
+    return { update: (bytes) => void crc.update(bytes), digest: async () => crc32Bytes(crc.digest()) };
+  },
+  crc32c: () => {
+    const crc = new Crc32c();
+    return { update: (bytes) => void crc.update(bytes), digest: async () => crc32Bytes(crc.digest()) };
+  },
+  crc64nvme: () => {
+    const crc = new Crc64Nvme();
+    return { update: (bytes) => crc.update(bytes), digest: () => crc.digest() };
+  },
+  sha1: () => {
+    // @aws-crypto/sha1-browser buffers the whole body for WebCrypto; noble's SHA-1 is incremental.
+    const hash = sha1.create();
+    return { update: (bytes) => void hash.update(bytes), digest: async () => hash.digest() };
+  },
+  sha256: () => {
+    const hash = new Sha256();
+    return { update: (bytes) => hash.update(bytes), digest: () => hash.digest() };
+  },
+};
+
+/** Whether `name` is a supported algorithm name (lowercase). */
+export function isChecksumAlgorithm(name: string): name is ChecksumAlgorithm {
+  return (CHECKSUM_ALGORITHMS as readonly string[]).includes(name);
+}
+
+/** The header (and trailer) name carrying an algorithm's checksum. */
+export function checksumHeaderName(algorithm: ChecksumAlgorithm): string {
+  return `x-amz-checksum-${algorithm}`;
+}

@@ -1,0 +1,140 @@
+/**
+ * Legacy Signature Version 2: header auth (`Authorization: AWS <key>:<signature>`) and query auth (`AWSAccessKeyId`,
+ * `Signature`, `Expires`), HMAC-SHA1 through WebCrypto. Old SDKs, s3cmd-era tools and `signature_version='s3'`
+ * presigners still send it. No payload is signed by SigV2: bodies are covered only by Content-MD5 and checksums.
+ */
+import { timingSafeEqual, toBase64, utf8 } from "../encoding.js";
+import { S3Error } from "../errors.js";
+import { amzDateToTime, type QueryLookup } from "../sigv4/authorization.js";
+import { MAX_CLOCK_SKEW_MS } from "../sigv4/verify.js";
+import { canonicalAmzHeaders, canonicalResource, sigV2StringToSign } from "./string-to-sign.js";
+
+/** What a SigV2-signed request claims. */
+export interface SigV2Claim {
+  /** Header or query (presigned) authentication. */
+  kind: "header" | "query";
+  /** Access key id. */
+  accessKeyId: string;
+  /** Base64 HMAC-SHA1 signature. */
+  signature: string;
+  /** Query auth: expiry in seconds since the epoch. */
+  expires?: number;
+  /** Session token (`x-amz-security-token` header, or query parameter for presigned URLs). */
+  sessionToken?: string;
+}
+
+/** The request as SigV2 signs it. */
+export interface SigV2Request {
+  /** HTTP method. */
+  method: string;
+  /** Raw path as sent. */
+  rawPath: string;
+  /** Raw query string, without `?`. */
+  rawQuery: string;
+  /** Request headers. */
+  headers: Headers;
+  /** Decoded query parameters, in order. */
+  queryPairs: [string, string][];
+  /** The bucket when the Host names it (virtual-hosted style). */
+  virtualHostBucket?: string;
+}
+
+/** Whether an Authorization header is SigV2 (`AWS key:signature`). */
+export function isSigV2Authorization(value: string): boolean {
+  return /^AWS\s/.test(value);
+}
+
+/** Whether a query carries SigV2 presigned parameters. */
+export function isPresignedV2(query: QueryLookup): boolean {
+  return query.has("AWSAccessKeyId") || query.has("Signature");
+}
+
+/** Parses `Authorization: AWS AKID:signature`. */
+export function parseSigV2Header(value: string, headers: Headers): SigV2Claim {
+  const match = /^AWS\s+([^:\s]+):(\S+)$/.exec(value.trim());
+  if (!match) throw new S3Error("AuthorizationHeaderMalformed", { message: "A Signature Version 2 header must be `AWS <access key id>:<signature>`." });
+  const sessionToken = headers.get("x-amz-security-token") ?? undefined;
+  return { kind: "header", accessKeyId: match[1]!, signature: match[2]!, ...(sessionToken !== undefined && { sessionToken }) };
+}
+
+/** Parses the `AWSAccessKeyId`, `Signature` and `Expires` parameters of a SigV2 presigned URL. */
+export function parseSigV2Query(query: QueryLookup, headers: Headers): SigV2Claim {
+  const accessKeyId = query.get("AWSAccessKeyId");
+  const signature = query.get("Signature");
+  const expires = query.get("Expires");
+  if (!accessKeyId || !signature || !expires) {
+    throw new S3Error("AccessDenied", { message: "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters" });
+  }
+  if (!/^\d{1,12}$/.test(expires)) throw new S3Error("AccessDenied", { message: "Invalid date (should be seconds since epoch)" });
+  const sessionToken = query.get("x-amz-security-token") ?? headers.get("x-amz-security-token") ?? undefined;
+  return { kind: "query", accessKeyId, signature, expires: Number(expires), ...(sessionToken !== undefined && { sessionToken }) };
+}
+
+function requestTime(headers: Headers): number | undefined {
+  const value = headers.get("x-amz-date") ?? headers.get("date");
+  if (!value) return undefined;
+  if (/^\d{8}T\d{6}Z$/.test(value)) return amzDateToTime(value);
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/** Checks a claim's time: clock skew for header auth, expiry for presigned URLs. */
+export function checkSigV2Time(claim: SigV2Claim, headers: Headers, now: number): void {
+  if (claim.kind === "query") {
+    if (now > (claim.expires ?? 0) * 1000) throw new S3Error("AccessDenied", { message: "Request has expired" });
+    return;
+  }
+  const time = requestTime(headers);
+  if (time === undefined) throw new S3Error("AccessDenied", { message: "AWS authentication requires a valid Date or x-amz-date header" });
+  if (Math.abs(now - time) > MAX_CLOCK_SKEW_MS) throw new S3Error("RequestTimeTooSkewed");
+}
+
+/**
+ * The strings the claim may have been made over. S3 documents that with `x-amz-date` the Date position is empty
+ * (and x-amz-date is signed as an amz header: the AWS SDKs do this), but its own worked example puts the x-amz-date
+ * value in the Date position instead; both are accepted. The Date positions differ, so the two cannot collide.
+ */
+export function sigV2StringsToSign(claim: SigV2Claim, request: SigV2Request): string[] {
+  const { headers } = request;
+  const fromQuery = (name: string) => request.queryPairs.find(([key]) => key.toLowerCase() === name)?.[1];
+  // Presigners (botocore) move Content-Type, Content-MD5 and x-amz-* headers into the query after signing them.
+  const hoisted = claim.kind === "query" ? request.queryPairs.filter(([name]) => name.toLowerCase().startsWith("x-amz-")) : [];
+  const pick = (name: string) => (claim.kind === "query" ? fromQuery(name) : undefined) ?? headers.get(name) ?? "";
+  const base = {
+    method: request.method,
+    contentMd5: pick("content-md5").trim(),
+    contentType: pick("content-type").trim(),
+    resource: canonicalResource(request.rawPath, request.rawQuery, request.virtualHostBucket),
+  };
+  const amzDate = headers.get("x-amz-date");
+  const date = claim.kind === "query" ? String(claim.expires) : amzDate !== null ? "" : (headers.get("date") ?? "").trim();
+  const strings = [sigV2StringToSign({ ...base, date, amzHeaders: canonicalAmzHeaders(headers, { extra: hoisted }) })];
+  if (claim.kind === "header" && amzDate !== null) {
+    strings.push(sigV2StringToSign({ ...base, date: amzDate.trim(), amzHeaders: canonicalAmzHeaders(headers, { omit: "x-amz-date" }) }));
+  }
+  return strings;
+}
+
+/** Base64 HMAC-SHA1 of `text`. */
+export async function hmacSha1Base64(secret: string, text: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+  return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8(text))));
+}
+
+/** Verifies a SigV2 claim with the secret (constant-time compare); SignatureDoesNotMatch otherwise. */
+export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secret: string): Promise<void> {
+  let matched = false;
+  for (const text of sigV2StringsToSign(claim, request)) {
+    // Every candidate is computed and compared, so timing does not tell which form (if any) matched.
+    if (timingSafeEqual(await hmacSha1Base64(secret, text), claim.signature)) matched = true;
+  }
+  if (!matched) throw new S3Error("SignatureDoesNotMatch");
+}
+
+/** The bucket a virtual-hosted request names in its Host header, when `domain` is configured and matches. */
+export function virtualHostBucketOf(headers: Headers, domain: string | undefined): string | undefined {
+  if (!domain) return undefined;
+  const host = (headers.get("host") ?? "").replace(/:\d+$/, "").toLowerCase();
+  const suffix = `.${domain.toLowerCase()}`;
+  return host.endsWith(suffix) && host.length > suffix.length ? host.slice(0, -suffix.length) : undefined;
+}

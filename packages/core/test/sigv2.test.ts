@@ -1,0 +1,140 @@
+/**
+ * Signature Version 2. The worked examples of S3's "Signing and authenticating REST requests" (secret
+ * wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY) must verify byte for byte; tampering with any signed part must not.
+ */
+import { createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { authenticate, canonicalResource, Query, S3Error, type AuthenticationSources } from "../src/index.js";
+
+const KEY = "AKIAIOSFODNN7EXAMPLE";
+const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+function sources(now: number, domain?: string): AuthenticationSources {
+  return {
+    credentials: {
+      getCredential: (id) =>
+        id === KEY ? { access_key_id: id, secret_access_key: SECRET, principal_name: "example", created_at: "2007-01-01T00:00:00Z", enabled: true, allowed_scopes: [] } : undefined,
+    },
+    now: () => now,
+    ...(domain !== undefined && { domain }),
+  };
+}
+
+interface Example {
+  method: string;
+  target: string;
+  headers: Record<string, string>;
+  domain?: string;
+}
+
+function run(example: Example, now = Date.parse(example.headers.date ?? example.headers["x-amz-date"] ?? "2007-03-27T00:00:00Z")) {
+  const questionMark = example.target.indexOf("?");
+  const rawPath = questionMark === -1 ? example.target : example.target.slice(0, questionMark);
+  const query = new Query(questionMark === -1 ? "" : example.target.slice(questionMark + 1));
+  return authenticate({ method: example.method, rawPath, query, headers: new Headers(example.headers) }, sources(now, example.domain));
+}
+
+async function failure(promise: Promise<unknown>): Promise<S3Error> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(S3Error);
+    return error as S3Error;
+  }
+  throw new Error("expected authentication to fail");
+}
+
+const auth = (signature: string) => `AWS ${KEY}:${signature}`;
+
+/** The documented examples (virtual-hosted ones under the `domain` their Host uses). */
+const EXAMPLES: [string, Example][] = [
+  ["object GET (virtual-hosted)", { method: "GET", target: "/photos/puppy.jpg", domain: "us-west-1.s3.amazonaws.com", headers: { host: "awsexamplebucket1.us-west-1.s3.amazonaws.com", date: "Tue, 27 Mar 2007 19:36:42 +0000", authorization: auth("qgk2+6Sv9/oM7G3qLEjTH1a1l1g=") } }],
+  ["object PUT with Content-Type", { method: "PUT", target: "/photos/puppy.jpg", domain: "s3.us-west-1.amazonaws.com", headers: { host: "awsexamplebucket1.s3.us-west-1.amazonaws.com", "content-type": "image/jpeg", "content-length": "94328", date: "Tue, 27 Mar 2007 21:15:45 +0000", authorization: auth("iqRzw+ileNPu1fhspnRs8nOjjIA=") } }],
+  ["list (query parameters are not signed)", { method: "GET", target: "/?prefix=photos&max-keys=50&marker=puppy", domain: "s3.us-west-1.amazonaws.com", headers: { host: "awsexamplebucket1.s3.us-west-1.amazonaws.com", "user-agent": "Mozilla/5.0", date: "Tue, 27 Mar 2007 19:42:41 +0000", authorization: auth("m0WP8eCtspQl5Ahe6L1SozdX9YA=") } }],
+  ["the ?acl sub-resource", { method: "GET", target: "/?acl", domain: "s3.us-west-1.amazonaws.com", headers: { host: "awsexamplebucket1.s3.us-west-1.amazonaws.com", date: "Tue, 27 Mar 2007 19:44:46 +0000", authorization: auth("82ZHiFIjc+WbcwFKGUVEQspPn+0=") } }],
+  ["path-style DELETE dated by x-amz-date", { method: "DELETE", target: "/johnsmith/photos/puppy.jpg", headers: { host: "s3.amazonaws.com", "user-agent": "dotnet", date: "Tue, 27 Mar 2007 21:20:27 +0000", "x-amz-date": "Tue, 27 Mar 2007 21:20:26 +0000", authorization: auth("lx3byBScXR6KzyMaifNkardMwNk=") } }],
+  ["ListBuckets", { method: "GET", target: "/", headers: { host: "s3.us-west-1.amazonaws.com", date: "Wed, 28 Mar 2007 01:29:59 +0000", authorization: auth("qGdzdERIC03wnaRNKh6OqZehG9s=") } }],
+  ["a percent-encoded Unicode key, signed as sent", { method: "GET", target: "/dictionary/fran%C3%A7ais/pr%c3%a9f%c3%a8re", headers: { host: "s3.us-west-1.amazonaws.com", date: "Wed, 28 Mar 2007 01:49:49 +0000", authorization: auth("DNEZGsoieTZ92F3bUfSPQcbGmlM=") } }],
+];
+
+describe("SigV2 header authentication: AWS's examples", () => {
+  it.each(EXAMPLES)("verifies %s", async (_name, example) => {
+    const result = await run(example);
+    expect(result.identity).toMatchObject({ type: "credential", accessKeyId: KEY });
+    expect(result.signature).toBeUndefined();
+  });
+
+  it.each(EXAMPLES)("refuses %s once tampered with", async (_name, example) => {
+    const tampered = [
+      { ...example, method: example.method === "GET" ? "HEAD" : "GET" },
+      { ...example, target: example.target.replace(/\/(\?|$)|\.jpg|re$/, (found) => `x${found}`) },
+      { ...example, headers: { ...example.headers, "x-amz-meta-added": "1" } },
+      { ...example, headers: { ...example.headers, authorization: example.headers.authorization!.replace(/(.)=$/, (_, last: string) => `${last === "A" ? "B" : "A"}=`) } },
+    ];
+    for (const request of tampered) expect(await failure(run(request))).toMatchObject({ code: "SignatureDoesNotMatch", status: 403 });
+  });
+
+  it("accepts the AWS SDKs' x-amz-date form (empty Date position, x-amz-date signed as an amz header)", async () => {
+    const text = "PUT\n\ntext/plain\n\nx-amz-date:Tue, 27 Mar 2007 21:20:26 +0000\nx-amz-meta-a:1,2\n/bucket/key?partNumber=2&uploadId=u%20p";
+    const signature = createHmac("sha1", SECRET).update(text).digest("base64");
+    const result = await run({
+      method: "PUT",
+      target: "/bucket/key?uploadId=u%2520p&partNumber=2",
+      headers: { host: "localhost", "content-type": "text/plain", "x-amz-date": "Tue, 27 Mar 2007 21:20:26 +0000", "x-amz-meta-a": "1,2", authorization: auth(signature) },
+    });
+    expect(result.identity.type).toBe("credential");
+  });
+
+  it("refuses skewed clocks, missing dates, unknown keys and malformed headers", async () => {
+    const [, example] = EXAMPLES[0]!;
+    expect(await failure(run(example, Date.parse("2007-03-27T20:00:00Z")))).toMatchObject({ code: "RequestTimeTooSkewed" });
+    const { date: _date, ...undated } = example.headers;
+    expect(await failure(run({ ...example, headers: undated }))).toMatchObject({ code: "AccessDenied" });
+    expect(await failure(run({ ...example, headers: { ...example.headers, authorization: "AWS AKIDNOBODY:x=" } }))).toMatchObject({ code: "InvalidAccessKeyId" });
+    expect(await failure(run({ ...example, headers: { ...example.headers, authorization: "AWS nocolon" } }))).toMatchObject({ code: "AuthorizationHeaderMalformed" });
+  });
+});
+
+describe("SigV2 query authentication", () => {
+  const target = "/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D&Expires=1175139620";
+  const example: Example = { method: "GET", target, domain: "s3.amazonaws.com", headers: { host: "johnsmith.s3.amazonaws.com" } };
+  const before = 1175139620 * 1000 - 60_000;
+
+  it("verifies AWS's example until it expires", async () => {
+    expect((await run(example, before)).identity.type).toBe("credential");
+    expect(await failure(run(example, 1175139621 * 1000))).toMatchObject({ code: "AccessDenied", message: "Request has expired" });
+  });
+
+  it("refuses tampered URLs and mixed mechanisms", async () => {
+    const expires = target.replace("1175139620", "1175139999");
+    expect(await failure(run({ ...example, target: expires }, before))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await failure(run({ ...example, target: target.replace("puppy", "kitten") }, before))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await failure(run({ ...example, target: `${target}&versionId=2` }, before))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await failure(run({ ...example, headers: { ...example.headers, authorization: "AWS a:b" } }, before))).toMatchObject({ code: "InvalidArgument" });
+    expect(await failure(run({ ...example, target: `${target}&X-Amz-Algorithm=AWS4-HMAC-SHA256` }, before))).toMatchObject({ code: "InvalidArgument" });
+    expect(await failure(run({ ...example, target: "/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620" }, before))).toMatchObject({ code: "AccessDenied" });
+  });
+
+  it("signs x-amz-* and Content-Type values a presigner moved into the query", async () => {
+    const text = "PUT\n\ntext/plain\n1175139620\nx-amz-acl:private\n/bucket/key";
+    const signature = encodeURIComponent(createHmac("sha1", SECRET).update(text).digest("base64"));
+    const signed = { method: "PUT", target: `/bucket/key?AWSAccessKeyId=${KEY}&Expires=1175139620&content-type=text%2Fplain&x-amz-acl=private&Signature=${signature}`, headers: { host: "localhost" } };
+    expect((await run(signed, before)).identity.type).toBe("credential");
+    expect(await failure(run({ ...signed, target: signed.target.replace("private", "public-read") }, before))).toMatchObject({ code: "SignatureDoesNotMatch" });
+  });
+});
+
+describe("SigV2 canonical resource", () => {
+  it.each([
+    ["/b/k", "", undefined, "/b/k"],
+    ["/k", "", "vbucket", "/vbucket/k"],
+    ["/b/k", "uploads", undefined, "/b/k?uploads"],
+    ["/b/k", "uploadId=abc&partNumber=3", undefined, "/b/k?partNumber=3&uploadId=abc"],
+    ["/b", "delete", undefined, "/b?delete"],
+    ["/b/k", "versionId=v1&prefix=x", undefined, "/b/k?versionId=v1"],
+    ["/b/k", "response-content-type=text%2Fplain&response-content-disposition=a%20b", undefined, "/b/k?response-content-disposition=a b&response-content-type=text/plain"],
+    ["/b/k", "X-Amz-Date=1&max-keys=2&list-type=2", undefined, "/b/k"],
+  ])("%s?%s (bucket %s) -> %s", (rawPath, rawQuery, bucket, expected) => {
+    expect(canonicalResource(rawPath, rawQuery, bucket)).toBe(expected);
+  });
+});

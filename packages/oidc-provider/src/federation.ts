@@ -1,0 +1,180 @@
+/**
+ * Federated backend credentials: for a bucket with `backend_options.auth_type = "oidc"`, the proxy mints a token for
+ * itself and exchanges it at the cloud's STS; the result is cached per (backend identity, subject) and renewed in the
+ * background before it expires. Failures become `503 ServiceUnavailable` S3 errors that name the bucket and the
+ * failing step; the cause goes to `onError`.
+ */
+import { isS3Error, S3Error, type BucketConfig } from "@multistore/core";
+import { assumeRoleWithWebIdentity, AWS_AUDIENCE, DEFAULT_STS_ENDPOINT, roleSessionNameFor, type AwsTemporaryCredentials } from "./aws.js";
+import { AZURE_AUDIENCE, DEFAULT_AZURE_AUTHORITY, exchangeForAzureToken, type AccessToken } from "./azure.js";
+import { createCredentialCache, type CredentialCache, type Expiring } from "./cache.js";
+import {
+  DEFAULT_GOOGLE_STS_ENDPOINT,
+  DEFAULT_IAM_CREDENTIALS_ENDPOINT,
+  exchangeForGoogleToken,
+  generateServiceAccountAccessToken,
+  googleTokenAudience,
+} from "./gcp.js";
+import { FederationError } from "./http.js";
+import type { OidcProvider } from "./provider.js";
+
+/** Subject of the proxy's tokens when a bucket sets no `oidc_subject`. */
+export const DEFAULT_SUBJECT = "s3-proxy";
+
+/** Options of `createFederatedCredentials`. */
+export interface FederationOptions {
+  /** The proxy's OIDC provider (mints the tokens). */
+  provider: OidcProvider;
+  /** The `fetch` for STS calls (default the global one). */
+  fetch?: typeof fetch;
+  /** Clock in ms (default `Date.now`); used for expiry and the refresh window. */
+  now?: () => number;
+  /** Renew this long before expiry (default 60 s). */
+  refreshWindowMs?: number;
+  /** Lifetime requested for AWS sessions and Google service account tokens (default 3600 s). */
+  sessionDurationSeconds?: number;
+  /** Lifetime of the proxy's own tokens (default 300 s). */
+  tokenTtlSeconds?: number;
+  /** Timeout of each STS call (default 10 s). */
+  timeoutMs?: number;
+  /** Endpoint overrides (sovereign clouds, tests). */
+  endpoints?: { azureAuthority?: string; googleSts?: string; googleIamCredentials?: string };
+  /** Told about every failed exchange (cold or background renewal), with the bucket and the step. */
+  onError?: (error: unknown, context: { bucket: string; step: string }) => void;
+}
+
+/** Credential providers per bucket; each returns a cached credential, renewing it as needed. */
+export interface FederatedCredentials {
+  /** AWS temporary credentials (AssumeRoleWithWebIdentity) for an `s3` bucket: `oidc_role_arn`, `sts_endpoint`. */
+  awsCredentials(bucket: BucketConfig): () => Promise<AwsTemporaryCredentials>;
+  /** A Microsoft Entra access token for Blob Storage for an `az` bucket: `tenant_id`, `client_id`. */
+  azureAccessToken(bucket: BucketConfig): () => Promise<AccessToken>;
+  /**
+   * A Google access token of `service_account_email` for a `gcs` bucket, through the workload identity provider
+   * `workload_identity_provider` (STS exchange, then `generateAccessToken`).
+   */
+  googleAccessToken(bucket: BucketConfig): () => Promise<AccessToken>;
+}
+
+function required(bucket: BucketConfig, option: string): string {
+  const value = bucket.backend_options[option];
+  if (!value) {
+    throw new S3Error("ServiceUnavailable", {
+      message: `federated credentials for bucket ${bucket.name}: backend_options.${option} is not set (auth_type = "oidc")`,
+      expose: true,
+    });
+  }
+  return value;
+}
+
+/** Creates the federation: one credential cache per cloud, shared by every bucket. */
+export function createFederatedCredentials(options: FederationOptions): FederatedCredentials {
+  const now = options.now ?? Date.now;
+  const cacheOptions = { now, ...(options.refreshWindowMs !== undefined && { refreshWindowMs: options.refreshWindowMs }) };
+  const aws = createCredentialCache<AwsTemporaryCredentials>(cacheOptions);
+  const azure = createCredentialCache<AccessToken>(cacheOptions);
+  const google = createCredentialCache<AccessToken>(cacheOptions);
+  const http = { ...(options.fetch && { fetch: options.fetch }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) };
+  const duration = options.sessionDurationSeconds ?? 3600;
+
+  /** Runs an exchange; a failure is logged and becomes the bucket's actionable 503. */
+  async function exchange<T>(bucket: BucketConfig, run: () => Promise<Expiring<T>>): Promise<Expiring<T>> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isS3Error(error)) throw error;
+      const step = error instanceof FederationError ? error.summary : "signing the proxy's OIDC token failed";
+      options.onError?.(error, { bucket: bucket.name, step });
+      throw new S3Error("ServiceUnavailable", { message: `federated credentials for bucket ${bucket.name}: ${step}`, expose: true, cause: error });
+    }
+  }
+
+  function mint(subject: string, audience: string): Promise<string> {
+    return options.provider.mintToken({ subject, audience, ttlSeconds: options.tokenTtlSeconds ?? 300 });
+  }
+
+  function provide<T>(cache: CredentialCache<T>, bucket: BucketConfig, key: () => string, run: () => Promise<Expiring<T>>): () => Promise<T> {
+    return () => {
+      let cacheKey: string;
+      try {
+        cacheKey = key();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return cache.get(cacheKey, () => exchange(bucket, run));
+    };
+  }
+
+  const subjectOf = (bucket: BucketConfig) => bucket.backend_options.oidc_subject || DEFAULT_SUBJECT;
+
+  return {
+    awsCredentials(bucket) {
+      const subject = subjectOf(bucket);
+      const endpoint = bucket.backend_options.sts_endpoint || DEFAULT_STS_ENDPOINT;
+      return provide(aws, bucket, () => ["aws", endpoint, required(bucket, "oidc_role_arn"), subject].join("\n"), async () => {
+        const credentials = await assumeRoleWithWebIdentity({
+          ...http,
+          endpoint,
+          roleArn: required(bucket, "oidc_role_arn"),
+          roleSessionName: roleSessionNameFor(subject),
+          webIdentityToken: await mint(subject, AWS_AUDIENCE),
+          durationSeconds: duration,
+        });
+        return { value: credentials, expiresAt: credentials.expiration.getTime() };
+      });
+    },
+
+    azureAccessToken(bucket) {
+      const subject = subjectOf(bucket);
+      const authorityHost = options.endpoints?.azureAuthority ?? DEFAULT_AZURE_AUTHORITY;
+      const key = () => ["azure", authorityHost, required(bucket, "tenant_id"), required(bucket, "client_id"), subject].join("\n");
+      return provide(azure, bucket, key, async () => {
+        const token = await exchangeForAzureToken({
+          ...http,
+          now,
+          authorityHost,
+          tenantId: required(bucket, "tenant_id"),
+          clientId: required(bucket, "client_id"),
+          assertion: await mint(subject, AZURE_AUDIENCE),
+        });
+        return { value: token, expiresAt: token.expiresAt.getTime() };
+      });
+    },
+
+    googleAccessToken(bucket) {
+      const subject = subjectOf(bucket);
+      const provider = () => required(bucket, "workload_identity_provider");
+      const email = () => required(bucket, "service_account_email");
+      return provide(google, bucket, () => ["google", provider(), email(), subject].join("\n"), async () => {
+        const federated = await exchangeForGoogleToken({
+          ...http,
+          now,
+          workloadIdentityProvider: provider(),
+          subjectToken: await mint(subject, googleTokenAudience(provider())),
+          endpoint: options.endpoints?.googleSts ?? DEFAULT_GOOGLE_STS_ENDPOINT,
+        });
+        const token = await generateServiceAccountAccessToken({
+          ...http,
+          serviceAccountEmail: email(),
+          accessToken: federated.accessToken,
+          lifetimeSeconds: duration,
+          endpoint: options.endpoints?.googleIamCredentials ?? DEFAULT_IAM_CREDENTIALS_ENDPOINT,
+        });
+        return { value: token, expiresAt: token.expiresAt.getTime() };
+      });
+    },
+  };
+}
+
+/**
+ * Fails fast when a bucket needs federation and no provider is configured: throws an error naming the bucket and
+ * the environment variables to set.
+ */
+export function requireOidcProviderFor(buckets: readonly BucketConfig[], provider: OidcProvider | undefined): void {
+  if (provider) return;
+  const index = buckets.findIndex((bucket) => bucket.backend_options.auth_type === "oidc");
+  if (index === -1) return;
+  throw new Error(
+    `buckets[${index}] ("${buckets[index]!.name}") has backend_options.auth_type = "oidc": set OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER so the proxy can mint its tokens`,
+  );
+}

@@ -1,0 +1,138 @@
+/** Verifying a web identity token (an OIDC JWT) against a role: issuer, signature, times, audience, subject. */
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import type { RoleDefinition } from "@multistore/config";
+import { StsError } from "./errors.js";
+import type { JwksCache } from "./jwks.js";
+
+/** Signature algorithms accepted: RS256 (what every OIDC provider supports) and ES256. Nothing else, never `none`. */
+export const ACCEPTED_ALGORITHMS = ["RS256", "ES256"] as const;
+
+/** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. */
+export const CLOCK_SKEW_SECS = 60;
+
+/** The parts of a role that token verification uses. */
+export type TrustPolicy = Pick<RoleDefinition, "trusted_oidc_issuers" | "required_audiences" | "subject_conditions">;
+
+/** What a verified token tells us. */
+export interface VerifiedToken {
+  /** All claims (for template variables). */
+  claims: JWTPayload;
+  /** `iss`. */
+  issuer: string;
+  /** `sub`. */
+  subject: string;
+  /** The audience that matched the role, or the token's first audience. */
+  audience?: string;
+}
+
+/**
+ * Whether `value` matches a glob where `*` matches any run of characters (including none and `/`). Iterative, so
+ * many stars cannot make it exponential.
+ */
+export function globMatches(pattern: string, value: string): boolean {
+  let p = 0;
+  let v = 0;
+  let star = -1;
+  let mark = 0;
+  while (v < value.length) {
+    if (p < pattern.length && pattern[p] !== "*" && pattern[p] === value[v]) {
+      p++;
+      v++;
+    } else if (p < pattern.length && pattern[p] === "*") {
+      star = p++;
+      mark = v;
+    } else if (star !== -1) {
+      p = star + 1;
+      v = ++mark;
+    } else return false;
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
+}
+
+function invalid(message: string, cause?: unknown): StsError {
+  return new StsError("InvalidIdentityToken", message, { cause });
+}
+
+function mapJoseError(error: unknown): StsError {
+  if (error instanceof StsError) return error;
+  if (error instanceof errors.JWTExpired) {
+    return new StsError("ExpiredTokenException", "Token expired: current date/time must be before the expiration date/time.");
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "aud") return invalid("Incorrect token audience.", error);
+    if (error.claim === "nbf") return invalid("The token is not valid yet (nbf is in the future).", error);
+    return invalid(`The token's "${error.claim}" claim is invalid: ${error.reason}.`, error);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return invalid("The token's signature is invalid.", error);
+  if (error instanceof errors.JWKSNoMatchingKey) return invalid("No key of the issuer matches the token's kid.", error);
+  if (error instanceof errors.JOSEAlgNotAllowed) return invalid("The token's signature algorithm is not accepted.", error);
+  return invalid("The web identity token could not be verified.", error);
+}
+
+/** One key-set resolver per fetched JWKS, so imported keys are reused until the JWKS is refetched. */
+const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
+
+async function verifyWith(token: string, jwks: JSONWebKeySet, issuer: string, policy: TrustPolicy, now: number) {
+  let keySet = keySets.get(jwks);
+  if (!keySet) keySets.set(jwks, (keySet = createLocalJWKSet(jwks)));
+  return jwtVerify(token, keySet, {
+    algorithms: [...ACCEPTED_ALGORITHMS],
+    issuer,
+    clockTolerance: CLOCK_SKEW_SECS,
+    currentDate: new Date(now),
+    requiredClaims: ["exp", "sub"],
+    ...(policy.required_audiences.length > 0 && { audience: policy.required_audiences }),
+  });
+}
+
+/**
+ * Verifies `token` for a role. Throws `StsError`: InvalidIdentityToken (malformed, untrusted issuer, bad signature,
+ * unknown kid, wrong audience, not yet valid), ExpiredTokenException, IDPCommunicationError (discovery or JWKS
+ * unreachable), AccessDenied (subject does not match the role's `subject_conditions`).
+ */
+export async function verifyWebIdentityToken(token: string, policy: TrustPolicy, keys: JwksCache, now: number): Promise<VerifiedToken> {
+  let header;
+  let unverified;
+  try {
+    if (token.split(".").length !== 3) throw new Error("not a compact JWS");
+    header = decodeProtectedHeader(token);
+    unverified = decodeJwt(token);
+  } catch (error) {
+    throw invalid("The web identity token is not a well-formed JWT.", error);
+  }
+  if (typeof header.alg !== "string" || !(ACCEPTED_ALGORITHMS as readonly string[]).includes(header.alg)) {
+    throw invalid(`Tokens signed with ${String(header.alg)} are not accepted; use RS256 or ES256.`);
+  }
+  const issuer = unverified.iss;
+  if (typeof issuer !== "string" || !policy.trusted_oidc_issuers.includes(issuer)) {
+    throw invalid("The token's issuer is not trusted by this role.");
+  }
+  let result;
+  try {
+    const cached = await keys.keys(issuer);
+    try {
+      result = await verifyWith(token, cached.jwks, issuer, policy, now);
+    } catch (error) {
+      // A kid we have not seen: the issuer may have rotated its keys since we fetched them.
+      if (!(error instanceof errors.JWKSNoMatchingKey) || cached.fresh) throw error;
+      const refetched = await keys.refetch(issuer);
+      if (!refetched) throw error;
+      result = await verifyWith(token, refetched, issuer, policy, now);
+    }
+  } catch (error) {
+    throw mapJoseError(error);
+  }
+  const claims = result.payload;
+  if (typeof claims.iat === "number" && claims.iat > now / 1000 + CLOCK_SKEW_SECS) {
+    throw invalid("The token was issued in the future (iat).");
+  }
+  if (typeof claims.sub !== "string" || claims.sub === "") throw invalid("The token has no subject (sub).");
+  const subject = claims.sub;
+  if (policy.subject_conditions.length > 0 && !policy.subject_conditions.some((pattern) => globMatches(pattern, subject))) {
+    throw new StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity.");
+  }
+  const audiences = typeof claims.aud === "string" ? [claims.aud] : (claims.aud ?? []);
+  const audience = policy.required_audiences.find((wanted) => audiences.includes(wanted)) ?? audiences[0];
+  return { claims, issuer, subject, ...(audience !== undefined && { audience }) };
+}
