@@ -1,6 +1,7 @@
 /** The backends the Node server knows, by `backend_type`. */
 import type { Readable } from "node:stream";
 import { createFsBackend } from "@multistore/backend-fs";
+import { createGcsBackend } from "@multistore/backend-gcs";
 import { createS3Backend } from "@multistore/backend-s3";
 import type { BackendFactory } from "@multistore/core";
 import type { FederatedCredentials } from "@multistore/oidc-provider";
@@ -20,5 +21,6 @@ export function nodeBackends(
         ...(options.federation && bucket.backend_options.auth_type === "oidc" && { credentials: options.federation.awsCredentials(bucket) }),
       }) as never,
     fs: (bucket) => createFsBackend({ root: bucket.backend_options.root ?? "" }),
+    gcs: (bucket) => createGcsBackend(bucket.backend_options as never) as never,
   };
 }

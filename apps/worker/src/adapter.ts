@@ -133,12 +133,26 @@ async function executeNative(result: NativeResult, request: Request): Promise<Re
   return decodingError ? errorResponse(result, decodingError) : toResponse(plain);
 }
 
+/**
+ * The headers as the client sent them. The platform replaces `Accept-Encoding` (workerd and Cloudflare's edge alike),
+ * keeping the client's value in `request.cf.clientAcceptEncoding`; clients that sign that header (rclone does on
+ * every GET) would otherwise fail signature verification.
+ */
+export function clientHeaders(request: Request): Headers {
+  const original = (request as { cf?: { clientAcceptEncoding?: unknown } }).cf?.clientAcceptEncoding;
+  if (typeof original !== "string") return request.headers;
+  const headers = new Headers(request.headers);
+  if (original === "") headers.delete("accept-encoding");
+  else headers.set("accept-encoding", original);
+  return headers;
+}
+
 /** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
 export async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUntil: (promise: Promise<unknown>) => void): Promise<Response> {
   const result = await gateway.handle({
     method: request.method,
     target: requestTarget(request.url),
-    headers: request.headers,
+    headers: clientHeaders(request),
     body: request.body,
     readBody: (limit) => readLimited(request, limit),
     signal: request.signal,

@@ -3,6 +3,7 @@
  * kept; a broken config is kept too, so every request answers the same clear error without re-parsing.
  */
 import { ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, type MultistoreConfig } from "@multistore/config";
+import { createGcsBackend } from "@multistore/backend-gcs";
 import { createR2Backend } from "@multistore/backend-r2";
 import { createS3Backend } from "@multistore/backend-s3";
 import { createGateway, healthRoute, S3Error, type Gateway, type Route, type TemporaryCredentialResolver } from "@multistore/core";
@@ -97,6 +98,7 @@ function build(env: Env): Setup {
             ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { credentials: oidcSetup.federation.awsCredentials(bucket) }),
           }) as never,
         r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
+        gcs: (bucket) => createGcsBackend(bucket.backend_options as never) as never,
       },
       routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes],
       ...(stsSetup.temporaryCredentials && { temporaryCredentials: stsSetup.temporaryCredentials }),

@@ -61,6 +61,14 @@ describe("worker environment", () => {
     expect(errorCode(refused.text)).toBe("EntityTooLarge");
   });
 
+  it("verifies a signed Accept-Encoding although the platform replaces it (rclone signs it on every GET)", async () => {
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES"] });
+    expect((await put("encoded")).status).toBe(200);
+    const signed = await signedRawRequest(worker.endpoint, KEY, { method: "GET", path: "/files/hello.txt", headers: { "accept-encoding": "identity", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    expect(signed.status).toBe(200);
+    expect(signed.text).toBe("encoded");
+  });
+
   it("serves virtual-hosted style requests under VIRTUAL_HOST_DOMAIN", async () => {
     worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), VIRTUAL_HOST_DOMAIN: "s3.example.test" }, r2Buckets: ["FILES"] });
     expect((await put("virtual")).status).toBe(200);

@@ -6,3 +6,4 @@ export { behaviourConfig, BUCKETS, fsNativeBuckets, startWorld, type GatewayTarg
 export { errorCode, rawRequest, sdkClient, signedRawRequest, type KeyPair, type RawResponse } from "./behaviour/clients.js";
 export { startOidcIssuer, type MintOptions, type OidcIssuer } from "./oidc-issuer.js";
 export { startStsEndpoint, type StsEndpoint, type StsEndpointOptions, type StsExchange } from "./sts-endpoint.js";
+export { startGcsTestServer, type GcsRecordedRequest, type GcsTestServer, type GcsTestServerOptions } from "./gcs-test-server.js";

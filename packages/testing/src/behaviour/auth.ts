@@ -3,7 +3,7 @@ import { GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Com
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, it } from "vitest";
 import { errorCode, rawRequest, sdkClient, signedRawRequest } from "./clients.js";
-import { BUCKETS, type World } from "./setup.js";
+import { BACKENDS, BUCKETS, type World } from "./setup.js";
 
 /** Registers authentication and authorization tests. */
 export function authBehaviour(world: () => World): void {
@@ -74,7 +74,7 @@ export function authBehaviour(world: () => World): void {
     });
   });
 
-  describe.each([["s3", BUCKETS.s3], ["native", BUCKETS.native]] as const)("presigned URLs on the %s backend", (_kind, bucket) => {
+  describe.each(BACKENDS)("presigned URLs on the %s backend", (_kind, bucket) => {
     it("accepts GET and PUT URLs made by the AWS SDK presigner, and refuses them once expired or tampered", async () => {
       const admin = sdkClient(world(), world().admin);
       const putUrl = await getSignedUrl(admin, new PutObjectCommand({ Bucket: bucket, Key: "presigned/file.txt" }), { expiresIn: 60 });

@@ -2,11 +2,11 @@
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
-import { BUCKETS, type World } from "./setup.js";
+import { BACKEND_BUCKETS, BUCKETS, type World } from "./setup.js";
 
 /** Registers copy and batch-delete tests. */
 export function copyDeleteBehaviour(world: () => World): void {
-  describe.each([["s3", BUCKETS.s3, BUCKETS.s3Other], ["native", BUCKETS.native, BUCKETS.nativeOther]] as const)("copy and batch delete on the %s backend", (_kind, bucket, other) => {
+  describe.each(BACKEND_BUCKETS)("copy and batch delete on the %s backend", (_kind, bucket, other) => {
     const client = () => sdkClient(world(), world().admin);
 
     it("copies within a bucket and across buckets, keeping metadata", async () => {

@@ -1,0 +1,232 @@
+/**
+ * The GCS backend without a runtime. Object data moves through V4 signed URLs of the XML API that the runtime
+ * executes with streaming; listings (`list-type=2`), XML multipart control, copy (`x-goog-copy-source`) and deletes
+ * are small signed requests. The Node and worker builds inject only the RSA signer and the HTTP client.
+ */
+import {
+  encodeKeyPath,
+  escapeXml,
+  isS3Error,
+  S3Error,
+  type Backend,
+  type CompletedPart,
+  type CopyRequest,
+  type DeleteObjectsResult,
+  type ForwardDispatch,
+  type ListRequest,
+  type ObjectRequest,
+} from "@multistore/core";
+import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
+import { checkGcsResponse, parseListResult, requiredText } from "./gcs-xml.js";
+import { resolveGcsOptions, type GcsBackendOptions } from "./options.js";
+import { checkWritePreconditionsNow, generationPrecondition, type ObjectLookup } from "./preconditions.js";
+import type { GcsRuntime, SmallResponse } from "./transport.js";
+import { signUrlV4, unsignedUrl, type GcsSigner } from "./v4-signing.js";
+
+/** Lifetime of the signed URLs the backend makes: they are used at once, by the runtime or by us. */
+export const PRESIGN_TTL_SECONDS = 300;
+
+/** Deletes of one DeleteObjects request in flight at once. */
+export const DELETE_CONCURRENCY = 8;
+
+const METHODS = { GetObject: "GET", HeadObject: "HEAD", PutObject: "PUT", DeleteObject: "DELETE", UploadPart: "PUT" } as const;
+
+type Query = [string, string][];
+
+/** A GCS backend; `bucketName` is what copies between buckets of one endpoint and account need. */
+export interface GcsBackend extends Backend<unknown> {
+  /** Backend bucket name. */
+  readonly bucketName: string;
+}
+
+/** S3 version ids are GCS generations (decimal); S3's `null` version is the live object. */
+function generationOf(versionId: string): string | undefined {
+  if (versionId === "null") return undefined;
+  if (!/^\d{1,20}$/.test(versionId)) throw new S3Error("InvalidArgument", { message: "Invalid version id specified", details: { ArgumentName: "versionId" } });
+  return versionId;
+}
+
+/** S3 accepts part ETags with or without quotes; the XML API compares the quoted form. */
+function quoted(etag: string): string {
+  const trimmed = etag.trim();
+  return trimmed.startsWith('"') ? trimmed : `"${trimmed}"`;
+}
+
+/** Builds a GCS backend from options and a runtime. Throws when options are invalid, naming the option. */
+export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: GcsRuntime): GcsBackend {
+  const options = resolveGcsOptions(rawOptions);
+  const signer: GcsSigner | undefined = options.serviceAccount && runtime.createSigner(options.serviceAccount);
+  const now = runtime.now ?? (() => new Date());
+  const origin = `${options.endpoint.protocol}//${options.endpoint.host}`;
+  // `new URL("http://h")` has the path "/": a base path never ends with a slash here.
+  const basePath = options.endpoint.pathname.replace(/\/+$/, "");
+
+  /** Path of a key (or of the bucket), encoded once: exactly what is signed and sent. */
+  function pathFor(key: string | undefined): string {
+    // URL parsing in the runtime's HTTP client would resolve `.` and `..` segments (even escaped) into another key.
+    if (key?.split("/").some((segment) => segment === "." || segment === "..")) {
+      throw new S3Error("InvalidArgument", { message: 'Object keys with a "." or ".." path segment are not allowed.' });
+    }
+    return `${basePath}/${options.bucketName}${key === undefined ? "" : `/${encodeKeyPath(key)}`}`;
+  }
+
+  /** A signed URL (unsigned with skip_signature) whose signature covers `headers` and `query`. */
+  async function urlFor(method: string, key: string | undefined, query: Query, headers: Record<string, string>): Promise<string> {
+    const path = pathFor(key);
+    if (!signer) return unsignedUrl(origin, path, query);
+    try {
+      return (await signUrlV4({ method, origin, path, query, headers, timestamp: now(), expiresInSeconds: PRESIGN_TTL_SECONDS }, signer)).url;
+    } catch (error) {
+      throw new S3Error("ServiceUnavailable", { message: "Signing the backend request failed.", cause: error });
+    }
+  }
+
+  async function send(method: string, url: string, headers: Record<string, string>, body?: Uint8Array): Promise<SmallResponse> {
+    try {
+      return await runtime.send(method, url, headers, body);
+    } catch (error) {
+      throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
+    }
+  }
+
+  /** A small signed request whose failures become S3 errors. */
+  async function call(method: string, key: string | undefined, query: Query, headers: Record<string, string>, body?: Uint8Array) {
+    const response = await send(method, await urlFor(method, key, query, headers), headers, body);
+    return { ...response, root: checkGcsResponse(response.status, response.text) };
+  }
+
+  /** The current ETag and generation of a key (a HEAD), for conditional writes. */
+  function lookup(key: string): ObjectLookup {
+    return async () => {
+      const response = await send("HEAD", await urlFor("HEAD", key, [], {}), {});
+      if (response.status === 404) return undefined;
+      checkGcsResponse(response.status, "");
+      const etag = response.headers.get("etag");
+      const generation = response.headers.get("x-goog-generation");
+      if (!etag || !generation) throw new S3Error("ServiceUnavailable", { cause: new Error("GCS HEAD response without ETag or x-goog-generation") });
+      return { etag, generation };
+    };
+  }
+
+  async function prepareObject(request: ObjectRequest): Promise<ForwardDispatch> {
+    const { operation, key } = request;
+    const method = METHODS[operation];
+    const query: Query = [];
+    let headers: Record<string, string> = {};
+    if (operation === "GetObject" || operation === "HeadObject") headers = gcsReadHeaders(request.headers);
+    else if (operation === "PutObject") {
+      headers = { ...gcsUploadHeaders(request.headers, true), ...(await generationPrecondition(request.headers, key, lookup(key))) };
+    } else if (operation === "UploadPart") {
+      headers = gcsUploadHeaders(request.headers, false);
+      query.push(["partNumber", String(request.partNumber)], ["uploadId", request.uploadId ?? ""]);
+    }
+    // Conditional deletes are not S3 behaviour the gateway offers (the fs backend ignores them too): none are sent.
+    const generation = request.versionId === undefined || operation === "PutObject" || operation === "UploadPart" ? undefined : generationOf(request.versionId);
+    if (generation !== undefined) query.push(["generation", generation]);
+    const url = await urlFor(method, key, query, headers);
+    const sendHeaders = new Headers(headers);
+    // The length is the runtime's business (it frames the body); it is sent, never signed.
+    const length = request.headers.get("content-length");
+    if (length !== null && method === "PUT") sendHeaders.set("content-length", length);
+    const context = {
+      operation,
+      requestHeaders: request.headers,
+      ...(request.responseOverrides && { responseOverrides: request.responseOverrides }),
+      ...(request.verifiedChecksums && { verifiedChecksums: request.verifiedChecksums }),
+    };
+    return { type: "forward", method, url, headers: sendHeaders, mapResponse: (status, responseHeaders) => mapObjectResponse(status, responseHeaders, context) };
+  }
+
+  /** One key of a DeleteObjects batch: missing keys count as deleted, as in S3. */
+  async function deleteOne(key: string): Promise<void> {
+    const response = await send("DELETE", await urlFor("DELETE", key, [], {}), {});
+    if (response.status === 404 && !response.text.includes("<Code>NoSuchBucket</Code>")) return;
+    checkGcsResponse(response.status, response.text);
+  }
+
+  const backend: GcsBackend = {
+    kind: "gcs",
+    bucketName: options.bucketName,
+    copyDomain: `gcs:${origin}${basePath}:${options.serviceAccount?.clientEmail ?? "anonymous"}`,
+    prepareObject,
+
+    async listObjects(request: ListRequest) {
+      const query: Query = [["list-type", "2"], ["max-keys", String(request.maxKeys)]];
+      if (request.prefix) query.push(["prefix", request.prefix]);
+      if (request.delimiter) query.push(["delimiter", request.delimiter]);
+      if (request.continuationToken) query.push(["continuation-token", request.continuationToken]);
+      else if (request.startAfter) query.push(["start-after", request.startAfter]);
+      const { root } = await call("GET", undefined, query, {});
+      if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty list response from the GCS backend") });
+      return parseListResult(root, request.continuationToken ? undefined : request.startAfter);
+    },
+
+    async createMultipartUpload(key, headers) {
+      const { root } = await call("POST", key, [["uploads", ""]], gcsMetadataHeaders(headers));
+      return { uploadId: requiredText(root, "UploadId") };
+    },
+
+    async completeMultipartUpload(key, uploadId, parts: CompletedPart[], headers) {
+      await checkWritePreconditionsNow(headers, key, lookup(key));
+      const partsXml = parts.map((part) => `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(quoted(part.etag))}</ETag></Part>`).join("");
+      const body = new TextEncoder().encode(`<CompleteMultipartUpload>${partsXml}</CompleteMultipartUpload>`);
+      const { root } = await call("POST", key, [["uploadId", uploadId]], { "content-type": "application/xml" }, body);
+      return { etag: requiredText(root, "ETag") };
+    },
+
+    async abortMultipartUpload(key, uploadId) {
+      await call("DELETE", key, [["uploadId", uploadId]], {});
+    },
+
+    async deleteObjects(keys): Promise<DeleteObjectsResult> {
+      const outcomes: (S3Error | undefined)[] = new Array(keys.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < keys.length) {
+          const index = next++;
+          try {
+            await deleteOne(keys[index]!);
+          } catch (error) {
+            // A refused signature or a missing bucket fails every key alike: that is the request's error (503).
+            if (!isS3Error(error) || error.status >= 500) throw error;
+            outcomes[index] = error;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
+      const result: DeleteObjectsResult = { deleted: [], errors: [] };
+      keys.forEach((key, index) => {
+        const error = outcomes[index];
+        if (error) result.errors.push({ key, code: error.code, message: error.message });
+        else result.deleted.push(key);
+      });
+      return result;
+    },
+
+    async copyObject(request: CopyRequest<unknown>) {
+      const source = request.sourceBackend as Partial<GcsBackend>;
+      if (source.copyDomain !== backend.copyDomain || typeof source.bucketName !== "string") {
+        throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints or accounts is not supported." });
+      }
+      pathFor(request.sourceKey);
+      const directive = (request.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
+      if (directive !== "COPY" && directive !== "REPLACE") {
+        throw new S3Error("InvalidArgument", { message: "Unknown metadata directive.", details: { ArgumentName: "x-amz-metadata-directive" } });
+      }
+      const sourceGeneration = request.sourceVersionId === undefined ? undefined : generationOf(request.sourceVersionId);
+      const headers: Record<string, string> = {
+        "x-goog-copy-source": `${source.bucketName}/${encodeKeyPath(request.sourceKey)}`,
+        "x-goog-metadata-directive": directive,
+        ...(sourceGeneration !== undefined && { "x-goog-copy-source-generation": sourceGeneration }),
+        ...gcsCopySourceConditions(request.headers),
+        // With COPY, GCS keeps the source's metadata; new content headers would only be ignored.
+        ...(directive === "REPLACE" && gcsMetadataHeaders(request.headers)),
+        ...(await generationPrecondition(request.headers, request.key, lookup(request.key))),
+      };
+      const { root } = await call("PUT", request.key, [], headers);
+      const lastModified = root?.children.find((child) => child.name === "LastModified")?.text;
+      return { etag: requiredText(root, "ETag"), ...(lastModified !== undefined && { lastModified: new Date(lastModified) }) };
+    },
+  };
+  return backend;
+}

@@ -1,0 +1,53 @@
+/** Reading the XML API's documents: errors, listings and the results of multipart control and copy. */
+import { backendError, childElement, childElements, childText, compareUtf8, parseXml, S3Error, type ListResult, type XmlElement } from "@multistore/core";
+
+/** Parses a backend document, turning garbage into a 503 (the backend misbehaved, not the client). */
+export function parseGcsXml(text: string): XmlElement {
+  try {
+    return parseXml(text);
+  } catch (error) {
+    throw new S3Error("ServiceUnavailable", { cause: new Error("unparseable XML from the GCS backend", { cause: error }) });
+  }
+}
+
+/**
+ * Throws the client-facing error for a failed response. GCS errors are `<Error><Code>NoSuchKey</Code>...` like
+ * S3's, so core's mapping applies: SignatureDoesNotMatch, ExpiredToken and NoSuchBucket are the gateway's own
+ * configuration problems (503), NoSuchKey, PreconditionFailed, InvalidRange, ... reach the client.
+ */
+export function checkGcsResponse(status: number, text: string): XmlElement | undefined {
+  const root = text.trim() === "" ? undefined : parseGcsXml(text);
+  if (status >= 300 || root?.name === "Error") {
+    const code = root ? childText(root, "Code") : undefined;
+    const details = root ? (childText(root, "Details") ?? childText(root, "Message")) : undefined;
+    throw backendError(status >= 300 ? status : 500, code, details);
+  }
+  return root;
+}
+
+/**
+ * Converts a `list-type=2` ListBucketResult. Common prefixes not after `startAfter` are dropped: S3 never lists the
+ * prefix a V1 marker points at again (which V1 paging by the last common prefix relies on).
+ */
+export function parseListResult(root: XmlElement, startAfter?: string): ListResult {
+  const objects = childElements(root, "Contents").map((entry) => ({
+    key: childText(entry, "Key") ?? "",
+    lastModified: new Date(childText(entry, "LastModified") ?? 0),
+    etag: childText(entry, "ETag") ?? "",
+    size: Number(childText(entry, "Size") ?? 0),
+    storageClass: "STANDARD",
+  }));
+  const commonPrefixes = childElements(root, "CommonPrefixes")
+    .map((entry) => childText(entry, "Prefix") ?? "")
+    .filter((prefix) => startAfter === undefined || compareUtf8(prefix, startAfter) > 0);
+  const isTruncated = childText(root, "IsTruncated") === "true";
+  const next = childText(root, "NextContinuationToken");
+  return { objects, commonPrefixes, isTruncated, ...(isTruncated && next && { nextContinuationToken: next }) };
+}
+
+/** Text of a required child, or a 503 when the backend left it out. */
+export function requiredText(root: XmlElement | undefined, name: string): string {
+  const value = root ? childElement(root, name)?.text : undefined;
+  if (value === undefined) throw new S3Error("ServiceUnavailable", { cause: new Error(`GCS backend response without <${name}>`) });
+  return value;
+}

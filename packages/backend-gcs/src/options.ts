@@ -1,0 +1,104 @@
+/** Options of the GCS backend, validated when the backend is constructed. */
+import { fromBase64 } from "@multistore/core";
+
+/** What `createGcsBackend` takes: the bucket's `backend_options`, as strings (TOML format). */
+export interface GcsBackendOptions {
+  /** Bucket on Google Cloud Storage. Required. */
+  bucket_name: string;
+  /** Contents of a service account key file (JSON). Required unless `skip_signature = "true"`. */
+  service_account_key?: string;
+  /** `"true"`: send unsigned requests (public buckets). */
+  skip_signature?: string;
+  /** Endpoint URL (an emulator or test server); `https://storage.googleapis.com` when absent. */
+  endpoint?: string;
+  /** `"oidc"` (workload identity federation) is not supported by this backend yet. */
+  auth_type?: string;
+  /** Other options are accepted and ignored here (the config package validates names). */
+  [option: string]: string | undefined;
+}
+
+/** The parts of a service account key the backend uses. */
+export interface ServiceAccountKey {
+  /** The account's email: the credential of every signature. */
+  clientEmail: string;
+  /** PKCS#8 PEM private key (`-----BEGIN PRIVATE KEY-----`). Never logged. */
+  privateKeyPem: string;
+}
+
+/** Validated, parsed options. */
+export interface ResolvedGcsOptions {
+  /** Backend bucket. */
+  bucketName: string;
+  /** Endpoint (its path, if any, prefixes every request path). */
+  endpoint: URL;
+  /** The service account that signs, unless requests go unsigned. */
+  serviceAccount?: ServiceAccountKey;
+}
+
+/** The public XML API endpoint. */
+export const DEFAULT_GCS_ENDPOINT = "https://storage.googleapis.com";
+
+const SUFFIX = "for backend_type = gcs";
+
+function bool(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new Error(`${name} must be "true" or "false" ${SUFFIX}`);
+}
+
+/** Bytes of the DER body of a PKCS#8 PEM; throws (naming the option) when it is not one. */
+export function pemToDer(pem: string): Uint8Array {
+  const match = /-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(pem);
+  const der = match ? fromBase64(match[1]!.replace(/\s+/g, "")) : undefined;
+  if (!der || der.length < 100) {
+    throw new Error(`service_account_key.private_key must be a PKCS#8 PEM key ("-----BEGIN PRIVATE KEY-----") ${SUFFIX}`);
+  }
+  return der;
+}
+
+/** Parses a service account key file (JSON text); errors name the option and the missing field, never the key. */
+export function parseServiceAccountKey(json: string): ServiceAccountKey {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error(`service_account_key must be the JSON of a service account key file ${SUFFIX}`);
+  }
+  const record = (parsed ?? {}) as Record<string, unknown>;
+  const clientEmail = record.client_email;
+  const privateKeyPem = record.private_key;
+  if (typeof clientEmail !== "string" || !clientEmail.includes("@")) {
+    throw new Error(`service_account_key has no client_email ${SUFFIX}`);
+  }
+  if (typeof privateKeyPem !== "string") throw new Error(`service_account_key has no private_key ${SUFFIX}`);
+  pemToDer(privateKeyPem);
+  return { clientEmail, privateKeyPem };
+}
+
+/** Validates options; errors name the option ("bucket_name is required for backend_type = gcs"). */
+export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOptions {
+  if (!options.bucket_name) throw new Error(`bucket_name is required ${SUFFIX}`);
+  // GCS bucket names: 3-222 characters of [a-z0-9-_.]; anything else cannot be a path segment we sign verbatim.
+  if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(options.bucket_name)) {
+    throw new Error(`bucket_name must be a valid bucket name (lowercase letters, digits, "-", "_", ".") ${SUFFIX}`);
+  }
+  if (options.auth_type !== undefined && options.auth_type !== "" && options.auth_type !== "static") {
+    throw new Error(`auth_type = "${options.auth_type}" is not supported ${SUFFIX} (use service_account_key)`);
+  }
+  const skipSignature = bool(options.skip_signature, "skip_signature");
+  let endpoint: URL;
+  try {
+    endpoint = new URL(options.endpoint || DEFAULT_GCS_ENDPOINT);
+  } catch {
+    throw new Error(`endpoint must be a URL (e.g. http://127.0.0.1:4443) ${SUFFIX}`);
+  }
+  if (endpoint.protocol !== "http:" && endpoint.protocol !== "https:") throw new Error(`endpoint must use http or https ${SUFFIX}`);
+  if (endpoint.search || endpoint.hash || endpoint.username || endpoint.password) {
+    throw new Error(`endpoint must not carry a query, fragment or credentials ${SUFFIX}`);
+  }
+  if (skipSignature) return { bucketName: options.bucket_name, endpoint };
+  if (!options.service_account_key) {
+    throw new Error(`service_account_key is required ${SUFFIX} (or set skip_signature = "true")`);
+  }
+  return { bucketName: options.bucket_name, endpoint, serviceAccount: parseServiceAccountKey(options.service_account_key) };
+}

@@ -1,0 +1,58 @@
+/** Options are validated when a backend is constructed, and every error names the option to fix. */
+import { generateKeyPairSync } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createGcsBackend as createNode } from "../src/node.js";
+import { createGcsBackend as createWorker, resolveGcsOptions } from "../src/worker.js";
+
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const PEM = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+const KEY = JSON.stringify({ client_email: "sa@p.iam.gserviceaccount.com", private_key: PEM });
+
+describe.each([
+  ["node", createNode],
+  ["worker", createWorker],
+] as const)("option validation (%s build)", (_build, create) => {
+  it.each([
+    [{}, /^bucket_name is required for backend_type = gcs/],
+    [{ bucket_name: "Bad_Bucket!" }, /^bucket_name must be a valid bucket name/],
+    [{ bucket_name: "b-1" }, /^service_account_key is required for backend_type = gcs \(or set skip_signature = "true"\)/],
+    [{ bucket_name: "b-1", service_account_key: "{not json" }, /^service_account_key must be the JSON of a service account key file/],
+    [{ bucket_name: "b-1", service_account_key: JSON.stringify({ private_key: PEM }) }, /^service_account_key has no client_email/],
+    [{ bucket_name: "b-1", service_account_key: JSON.stringify({ client_email: "a@b" }) }, /^service_account_key has no private_key/],
+    [{ bucket_name: "b-1", service_account_key: JSON.stringify({ client_email: "a@b", private_key: "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----" }) }, /^service_account_key\.private_key must be a PKCS#8 PEM key/],
+    [{ bucket_name: "b-1", skip_signature: "yes" }, /^skip_signature must be "true" or "false" for backend_type = gcs/],
+    [{ bucket_name: "b-1", skip_signature: "true", endpoint: "not a url" }, /^endpoint must be a URL/],
+    [{ bucket_name: "b-1", skip_signature: "true", endpoint: "ftp://host" }, /^endpoint must use http or https/],
+    [{ bucket_name: "b-1", skip_signature: "true", endpoint: "http://host/?a=b" }, /^endpoint must not carry a query/],
+    [{ bucket_name: "b-1", service_account_key: KEY, auth_type: "oidc" }, /^auth_type = "oidc" is not supported for backend_type = gcs/],
+  ])("refuses %j", (options, message) => {
+    expect(() => create(options as never)).toThrow(message);
+  });
+
+  it("never puts the private key into an error message", () => {
+    const broken = JSON.stringify({ client_email: "a@b", private_key: PEM.replace("PRIVATE KEY-----\n", "PRIVATE KEY-----\n!!") });
+    let message = "";
+    try {
+      create({ bucket_name: "b-1", service_account_key: broken });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/service_account_key/);
+    expect(message).not.toContain(PEM.slice(40, 80));
+  });
+
+  it("accepts a key, an unsigned public bucket and a custom endpoint", () => {
+    expect(create({ bucket_name: "b-1", service_account_key: KEY }).copyDomain).toBe("gcs:https://storage.googleapis.com:sa@p.iam.gserviceaccount.com");
+    expect(create({ bucket_name: "b-1", skip_signature: "true", endpoint: "http://127.0.0.1:4443/storage/" }).copyDomain).toBe("gcs:http://127.0.0.1:4443/storage:anonymous");
+    expect(create({ bucket_name: "b-1", service_account_key: KEY, auth_type: "static" }).kind).toBe("gcs");
+  });
+});
+
+describe("resolveGcsOptions", () => {
+  it("defaults the endpoint to the public XML API", () => {
+    const resolved = resolveGcsOptions({ bucket_name: "my.bucket", service_account_key: KEY });
+    expect(resolved.endpoint.href).toBe("https://storage.googleapis.com/");
+    expect(resolved.serviceAccount?.clientEmail).toBe("sa@p.iam.gserviceaccount.com");
+    expect(resolveGcsOptions({ bucket_name: "b-1", skip_signature: "true" }).serviceAccount).toBeUndefined();
+  });
+});

@@ -1,0 +1,252 @@
+/**
+ * A Google Cloud Storage stand-in for tests: no complete GCS emulator runs offline, so this speaks the XML API's
+ * documented wire format for exactly what Multistore's gcs backend uses (objects, Range, preconditions, listings,
+ * XML multipart, copy, GCS error documents), keeps objects in memory, and verifies the V4 signature of every signed
+ * request with the service account's public key.
+ */
+import { createHash, randomBytes, type KeyObject } from "node:crypto";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { childElements, childText, parseXml } from "@multistore/core";
+import { testServiceAccount, verifySignedRequest } from "./gcs-test-server-auth.js";
+import { listObjects } from "./gcs-test-server-list.js";
+import {
+  checkDigests,
+  crc32c,
+  gcsError,
+  metadataOf,
+  PART_LIMITS,
+  readObject,
+  readPreconditions,
+  writePreconditions,
+  xml,
+  type StoredObject,
+  type StoreResponse,
+} from "./gcs-test-server-store.js";
+
+/** Options of `startGcsTestServer`. */
+export interface GcsTestServerOptions {
+  /** The service account key (JSON) to trust; a throwaway RSA key is generated when absent. */
+  serviceAccountKey?: string;
+  /** Buckets that exist (default `["test-bucket"]`); others answer 404 NoSuchBucket. */
+  buckets?: string[];
+  /** Serve unsigned requests (a public bucket); by default they answer 403 AccessDenied. */
+  allowAnonymous?: boolean;
+}
+
+/** One request the server answered, for assertions on what the backend sent. */
+export interface GcsRecordedRequest {
+  method: string;
+  /** Raw (encoded) path. */
+  path: string;
+  /** Decoded query pairs. */
+  query: [string, string][];
+  headers: IncomingHttpHeaders;
+  status: number;
+}
+
+/** A running test server. */
+export interface GcsTestServer {
+  /** `http://127.0.0.1:<port>`: the backend's `endpoint` option. */
+  endpoint: string;
+  /** The trusted service account key file as JSON (the backend's `service_account_key`). */
+  serviceAccountKey: string;
+  /** Its `client_email`. */
+  clientEmail: string;
+  /** The buckets that exist. */
+  buckets: string[];
+  /** Every request answered so far, oldest first. */
+  requests: GcsRecordedRequest[];
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+interface Upload {
+  bucket: string;
+  key: string;
+  metadata: Record<string, string>;
+  parts: Map<number, { data: Buffer; etag: string }>;
+}
+
+/** Query pairs, percent-decoded only (`+` stays a plus, as in the V4 canonical form). */
+function parseQuery(search: string): [string, string][] {
+  return search === "" ? [] : search.split("&").map((pair) => {
+    const equals = pair.indexOf("=");
+    const [name, value] = equals === -1 ? [pair, ""] : [pair.slice(0, equals), pair.slice(equals + 1)];
+    return [decodeURIComponent(name), decodeURIComponent(value)];
+  });
+}
+
+const md5Of = (data: Buffer) => createHash("md5").update(data);
+const xmlEscape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+const unquote = (etag: string) => etag.trim().replace(/^"(.*)"$/, "$1");
+
+/** Starts the test server on a random loopback port. */
+export async function startGcsTestServer(options: GcsTestServerOptions = {}): Promise<GcsTestServer> {
+  const account = testServiceAccount(options.serviceAccountKey);
+  const accounts = new Map<string, KeyObject>([[account.clientEmail, account.publicKey]]);
+  const bucketNames = options.buckets ?? ["test-bucket"];
+  const buckets = new Map(bucketNames.map((name) => [name, new Map<string, StoredObject>()]));
+  const uploads = new Map<string, Upload>();
+  const requests: GcsRecordedRequest[] = [];
+  let lastGeneration = Date.now() * 1000;
+
+  function store(objects: Map<string, StoredObject>, key: string, object: Omit<StoredObject, "generation" | "lastModified">): StoredObject {
+    const stored = { ...object, generation: ++lastGeneration, lastModified: new Date() };
+    objects.set(key, stored);
+    return stored;
+  }
+
+  function putObject(objects: Map<string, StoredObject>, key: string, headers: IncomingHttpHeaders, body: Buffer): StoreResponse {
+    const refused = writePreconditions(objects.get(key), headers) ?? checkDigests(body, headers);
+    if (refused) return refused;
+    const md5 = md5Of(body);
+    const object = store(objects, key, { data: body, etag: `"${md5.copy().digest("hex")}"`, md5: md5.digest("base64"), crc32c: crc32c(body), metadata: metadataOf(headers) });
+    return { status: 200, headers: { etag: object.etag, "x-goog-generation": String(object.generation), "x-goog-hash": `crc32c=${object.crc32c},md5=${object.md5}`, "content-length": "0" } };
+  }
+
+  function copyObject(objects: Map<string, StoredObject>, key: string, headers: IncomingHttpHeaders): StoreResponse {
+    const [sourceBucket, ...rest] = String(headers["x-goog-copy-source"]).replace(/^\//, "").split("/");
+    const sourceObjects = buckets.get(decodeURIComponent(sourceBucket ?? ""));
+    if (!sourceObjects) return gcsError(404, "NoSuchBucket", "The specified bucket does not exist.");
+    const source = sourceObjects.get(decodeURIComponent(rest.join("/")));
+    const generation = headers["x-goog-copy-source-generation"];
+    if (!source || (generation !== undefined && String(generation) !== String(source.generation))) return gcsError(404, "NoSuchKey", "The specified key does not exist.");
+    const conditions: IncomingHttpHeaders = {};
+    for (const name of ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"]) conditions[name] = headers[`x-goog-copy-source-${name}`];
+    for (const name of Object.keys(conditions)) if (conditions[name] === undefined) delete conditions[name];
+    // A copy never answers 304: every failing source condition is 412.
+    if (readPreconditions(source, conditions)) return gcsError(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.");
+    const refused = writePreconditions(objects.get(key), headers);
+    if (refused) return refused;
+    const replace = String(headers["x-goog-metadata-directive"] ?? "COPY").toUpperCase() === "REPLACE";
+    // Documented: copying an object onto itself needs REPLACE (and the new metadata).
+    if (source === objects.get(key) && !replace) return gcsError(400, "InvalidArgument", "Copying an object to itself requires x-goog-metadata-directive: REPLACE.");
+    const { data, etag, md5, crc32c: crc } = source;
+    const copied = store(objects, key, { data, etag, ...(md5 && { md5 }), crc32c: crc, metadata: replace ? metadataOf(headers) : { ...source.metadata } });
+    return xml(`<CopyObjectResult><LastModified>${copied.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(copied.etag)}</ETag></CopyObjectResult>`);
+  }
+
+  function multipart(method: string, bucket: string, key: string, params: Map<string, string>, headers: IncomingHttpHeaders, body: Buffer): StoreResponse {
+    const objects = buckets.get(bucket)!;
+    if (method === "POST" && params.has("uploads")) {
+      const uploadId = randomBytes(24).toString("base64url");
+      uploads.set(uploadId, { bucket, key, metadata: metadataOf(headers), parts: new Map() });
+      return xml(`<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`);
+    }
+    const uploadId = params.get("uploadId")!;
+    const upload = uploads.get(uploadId);
+    if (!upload || upload.bucket !== bucket || upload.key !== key) return gcsError(404, "NoSuchUpload", "The requested upload was not found.");
+    if (method === "DELETE") {
+      uploads.delete(uploadId);
+      return { status: 204, headers: {} };
+    }
+    if (method === "PUT") {
+      const partNumber = Number(params.get("partNumber"));
+      if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > PART_LIMITS.maxPartNumber) return gcsError(400, "InvalidArgument", "Invalid part number.");
+      const refused = checkDigests(body, headers);
+      if (refused) return refused;
+      const etag = `"${md5Of(body).digest("hex")}"`;
+      upload.parts.set(partNumber, { data: body, etag });
+      return { status: 200, headers: { etag, "content-length": "0" } };
+    }
+    if (method !== "POST") return gcsError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+    let listed: { partNumber: number; etag: string }[];
+    try {
+      listed = childElements(parseXml(body.toString("utf8")), "Part").map((part) => ({ partNumber: Number(childText(part, "PartNumber")), etag: childText(part, "ETag") ?? "" }));
+    } catch {
+      return gcsError(400, "MalformedXML", "The XML you provided was not well-formed.");
+    }
+    if (listed.length === 0) return gcsError(400, "MalformedXML", "The XML you provided was not well-formed.");
+    if (listed.some((part, index) => index > 0 && part.partNumber <= listed[index - 1]!.partNumber)) {
+      return gcsError(400, "InvalidPartOrder", "The list of parts was not in ascending order.");
+    }
+    const parts = listed.map((part) => upload.parts.get(part.partNumber));
+    if (parts.some((part, index) => !part || unquote(part.etag) !== unquote(listed[index]!.etag))) {
+      return gcsError(400, "InvalidPart", "One or more of the specified parts could not be found.");
+    }
+    if (parts.some((part, index) => index < parts.length - 1 && part!.data.length < PART_LIMITS.minPartSize)) {
+      return gcsError(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.");
+    }
+    const data = Buffer.concat(parts.map((part) => part!.data));
+    // Not an MD5 of the data (GCS documents that for multipart objects): S3's "md5 of part md5s - count" shape.
+    const etag = `"${createHash("md5").update(Buffer.concat(parts.map((part) => Buffer.from(unquote(part!.etag), "hex")))).digest("hex")}-${parts.length}"`;
+    store(objects, key, { data, etag, crc32c: crc32c(data), metadata: upload.metadata });
+    uploads.delete(uploadId);
+    return xml(
+      `<CompleteMultipartUploadResult><Location>${xmlEscape(`${endpoint}/${bucket}/${encodeURIComponent(key)}`)}</Location>` +
+        `<Bucket>${bucket}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${xmlEscape(etag)}</ETag></CompleteMultipartUploadResult>`,
+    );
+  }
+
+  function route(method: string, rawPath: string, query: [string, string][], headers: IncomingHttpHeaders, body: Buffer): StoreResponse {
+    if (query.some(([name]) => name.startsWith("X-Goog-"))) {
+      const failure = verifySignedRequest({ method, rawPath, query, headers }, accounts, new Date());
+      if (failure) return gcsError(failure.status, failure.code, failure.message);
+    } else if (headers.authorization !== undefined || !options.allowAnonymous) {
+      return gcsError(403, "AccessDenied", "Anonymous caller does not have storage.objects access (this server accepts V4 signed URLs only).");
+    }
+    const match = /^\/([^/]+)(?:\/(.*))?$/s.exec(rawPath);
+    if (!match) return gcsError(400, "InvalidArgument", "Only path-style requests to a bucket are supported.");
+    const bucket = decodeURIComponent(match[1]!);
+    const objects = buckets.get(bucket);
+    if (!objects) return gcsError(404, "NoSuchBucket", "The specified bucket does not exist.");
+    const params = new Map(query);
+    if (match[2] === undefined || match[2] === "") {
+      return method === "GET" ? listObjects(bucket, objects, params) : gcsError(405, "MethodNotAllowed", "Only listing is supported on buckets.");
+    }
+    const key = decodeURIComponent(match[2]);
+    if (params.has("uploads") || params.has("uploadId")) return multipart(method, bucket, key, params, headers, body);
+    const current = objects.get(key);
+    const generation = params.get("generation");
+    const found = current && (generation === undefined || generation === String(current.generation)) ? current : undefined;
+    switch (method) {
+      case "GET":
+      case "HEAD":
+        return found ? readObject(found, headers) : gcsError(404, "NoSuchKey", "The specified key does not exist.", `No such object: ${bucket}/${key}`);
+      case "PUT":
+        return headers["x-goog-copy-source"] !== undefined ? copyObject(objects, key, headers) : putObject(objects, key, headers, body);
+      case "DELETE":
+        if (!found) return gcsError(404, "NoSuchKey", "The specified key does not exist.", `No such object: ${bucket}/${key}`);
+        objects.delete(key);
+        return { status: 204, headers: {} };
+      default:
+        return gcsError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+    }
+  }
+
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const target = request.url ?? "/";
+    const queryAt = target.indexOf("?");
+    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+    const method = request.method ?? "GET";
+    let query: [string, string][] = [];
+    let answer: StoreResponse;
+    try {
+      query = parseQuery(queryAt === -1 ? "" : target.slice(queryAt + 1));
+      answer = route(method, rawPath, query, request.headers, Buffer.concat(chunks));
+    } catch (error) {
+      answer = error instanceof URIError ? gcsError(400, "InvalidArgument", "Malformed percent-encoding.") : gcsError(500, "InternalError", String(error));
+    }
+    requests.push({ method, path: rawPath, query, headers: request.headers, status: answer.status });
+    const body = answer.body === undefined ? undefined : Buffer.from(answer.body);
+    response.writeHead(answer.status, { ...(body && !answer.headers["content-length"] && { "content-length": String(body.length) }), ...answer.headers });
+    response.end(method === "HEAD" ? undefined : body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    endpoint,
+    serviceAccountKey: account.keyJson,
+    clientEmail: account.clientEmail,
+    buckets: bucketNames,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
