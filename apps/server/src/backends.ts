@@ -1,5 +1,6 @@
 /** The backends the Node server knows, by `backend_type`. */
 import type { Readable } from "node:stream";
+import { createAzureBackend } from "@multistore/backend-azure";
 import { createFsBackend } from "@multistore/backend-fs";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createS3Backend } from "@multistore/backend-s3";
@@ -9,7 +10,7 @@ import type { Dispatcher } from "undici";
 
 /**
  * Backend factories for the server. `dispatcher` is the connection pool for signed backend requests; `federation`
- * signs s3 buckets with `auth_type = "oidc"` with federated credentials.
+ * signs s3 and gcs buckets with `auth_type = "oidc"` with federated credentials (gcs: V4 URLs through IAM signBlob).
  */
 export function nodeBackends(
   options: { dispatcher?: Dispatcher; userAgent?: string; federation?: FederatedCredentials } = {},
@@ -21,6 +22,10 @@ export function nodeBackends(
         ...(options.federation && bucket.backend_options.auth_type === "oidc" && { credentials: options.federation.awsCredentials(bucket) }),
       }) as never,
     fs: (bucket) => createFsBackend({ root: bucket.backend_options.root ?? "" }),
-    gcs: (bucket) => createGcsBackend(bucket.backend_options as never) as never,
+    az: (bucket) => createAzureBackend(bucket.backend_options as never) as never,
+    gcs: (bucket) =>
+      createGcsBackend(bucket.backend_options as never, {
+        ...(options.federation && bucket.backend_options.auth_type === "oidc" && { signBlob: options.federation.googleSignBlob(bucket) }),
+      }) as never,
   };
 }

@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { createStaticRegistries, type MultistoreConfig } from "@multistore/config";
 import { createGateway, healthRoute, type Middleware, type Route } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
-import { createFederatedCredentials, type OidcProvider } from "@multistore/oidc-provider";
+import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
 import { Agent } from "undici";
 import { nodeBackends } from "./backends.js";
 import { createRequestHandler, describeError } from "./handler.js";
@@ -41,9 +41,11 @@ export interface ServerOptions {
   sts?: { path?: string; allowInsecureIssuers?: boolean };
   /**
    * The proxy as an OIDC provider (from `OIDC_PROVIDER_KEY` / `OIDC_PROVIDER_ISSUER`): serves its discovery and JWKS
-   * documents, and signs s3 buckets with `auth_type = "oidc"` with federated credentials.
+   * documents, and signs s3 and gcs buckets with `auth_type = "oidc"` with federated credentials.
    */
   oidcProvider?: OidcProvider;
+  /** Endpoint overrides of federated credentials (Google STS / IAM Credentials, Entra authority): tests, sovereign clouds. */
+  federationEndpoints?: FederationOptions["endpoints"];
 }
 
 /** A server, ready to listen. */
@@ -83,6 +85,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     options.oidcProvider &&
     createFederatedCredentials({
       provider: options.oidcProvider,
+      ...(options.federationEndpoints && { endpoints: options.federationEndpoints }),
       onError: (error, context) => logger.error({ ...context, err: describeError(error) }, "federated backend credentials failed"),
     });
   const gateway = createGateway<Readable>({

@@ -3,6 +3,7 @@
  * kept; a broken config is kept too, so every request answers the same clear error without re-parsing.
  */
 import { ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, type MultistoreConfig } from "@multistore/config";
+import { createAzureBackend } from "@multistore/backend-azure";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createR2Backend } from "@multistore/backend-r2";
 import { createS3Backend } from "@multistore/backend-s3";
@@ -64,7 +65,7 @@ function sts(env: Env, config: MultistoreConfig): { routes: Route[]; temporaryCr
 
 /**
  * The proxy as an OIDC provider when OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER are set: its discovery and JWKS
- * routes, and federated credentials for s3 buckets with `auth_type = "oidc"`.
+ * routes, and federated credentials for s3 and gcs buckets with `auth_type = "oidc"`.
  */
 function oidc(env: Env, config: MultistoreConfig): { routes: Route[]; federation?: FederatedCredentials } {
   let provider;
@@ -98,7 +99,11 @@ function build(env: Env): Setup {
             ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { credentials: oidcSetup.federation.awsCredentials(bucket) }),
           }) as never,
         r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
-        gcs: (bucket) => createGcsBackend(bucket.backend_options as never) as never,
+        az: (bucket) => createAzureBackend(bucket.backend_options as never) as never,
+        gcs: (bucket) =>
+          createGcsBackend(bucket.backend_options as never, {
+            ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { signBlob: oidcSetup.federation.googleSignBlob(bucket) }),
+          }) as never,
       },
       routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes],
       ...(stsSetup.temporaryCredentials && { temporaryCredentials: stsSetup.temporaryCredentials }),

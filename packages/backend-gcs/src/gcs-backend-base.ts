@@ -55,7 +55,12 @@ function quoted(etag: string): string {
 /** Builds a GCS backend from options and a runtime. Throws when options are invalid, naming the option. */
 export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: GcsRuntime): GcsBackend {
   const options = resolveGcsOptions(rawOptions);
-  const signer: GcsSigner | undefined = options.serviceAccount && runtime.createSigner(options.serviceAccount);
+  if (options.federatedEmail && !runtime.remoteSigner) {
+    throw new Error(
+      'auth_type = "oidc" needs federated credentials for backend_type = gcs: set OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER so the proxy signs through IAM signBlob',
+    );
+  }
+  const signer: GcsSigner | undefined = runtime.remoteSigner ?? (options.serviceAccount && runtime.createSigner(options.serviceAccount));
   const now = runtime.now ?? (() => new Date());
   const origin = `${options.endpoint.protocol}//${options.endpoint.host}`;
   // `new URL("http://h")` has the path "/": a base path never ends with a slash here.
@@ -77,6 +82,8 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     try {
       return (await signUrlV4({ method, origin, path, query, headers, timestamp: now(), expiresInSeconds: PRESIGN_TTL_SECONDS }, signer)).url;
     } catch (error) {
+      // Federated signing fails with an actionable 503 already (naming the bucket and the failing step).
+      if (isS3Error(error)) throw error;
       throw new S3Error("ServiceUnavailable", { message: "Signing the backend request failed.", cause: error });
     }
   }
@@ -147,7 +154,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
   const backend: GcsBackend = {
     kind: "gcs",
     bucketName: options.bucketName,
-    copyDomain: `gcs:${origin}${basePath}:${options.serviceAccount?.clientEmail ?? "anonymous"}`,
+    copyDomain: `gcs:${origin}${basePath}:${signer?.clientEmail ?? "anonymous"}`,
     prepareObject,
 
     async listObjects(request: ListRequest) {

@@ -11,8 +11,13 @@ export interface GcsBackendOptions {
   skip_signature?: string;
   /** Endpoint URL (an emulator or test server); `https://storage.googleapis.com` when absent. */
   endpoint?: string;
-  /** `"oidc"` (workload identity federation) is not supported by this backend yet. */
+  /**
+   * `"static"` (the default: `service_account_key`) or `"oidc"`: workload identity federation, URLs signed through
+   * IAM Credentials `signBlob` as `service_account_email` (the runtime passes the `signBlob` extra).
+   */
   auth_type?: string;
+  /** The service account that signs with `auth_type = "oidc"`. */
+  service_account_email?: string;
   /** Other options are accepted and ignored here (the config package validates names). */
   [option: string]: string | undefined;
 }
@@ -31,8 +36,10 @@ export interface ResolvedGcsOptions {
   bucketName: string;
   /** Endpoint (its path, if any, prefixes every request path). */
   endpoint: URL;
-  /** The service account that signs, unless requests go unsigned. */
+  /** The service account that signs, unless requests go unsigned or are signed remotely (`auth_type = "oidc"`). */
   serviceAccount?: ServiceAccountKey;
+  /** With `auth_type = "oidc"`: the email of the service account that signs remotely (`signBlob`). */
+  federatedEmail?: string;
 }
 
 /** The public XML API endpoint. */
@@ -82,8 +89,9 @@ export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOption
   if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(options.bucket_name)) {
     throw new Error(`bucket_name must be a valid bucket name (lowercase letters, digits, "-", "_", ".") ${SUFFIX}`);
   }
-  if (options.auth_type !== undefined && options.auth_type !== "" && options.auth_type !== "static") {
-    throw new Error(`auth_type = "${options.auth_type}" is not supported ${SUFFIX} (use service_account_key)`);
+  const authType = options.auth_type || "static";
+  if (authType !== "static" && authType !== "oidc") {
+    throw new Error(`auth_type must be "static" or "oidc" ${SUFFIX}`);
   }
   const skipSignature = bool(options.skip_signature, "skip_signature");
   let endpoint: URL;
@@ -95,6 +103,12 @@ export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOption
   if (endpoint.protocol !== "http:" && endpoint.protocol !== "https:") throw new Error(`endpoint must use http or https ${SUFFIX}`);
   if (endpoint.search || endpoint.hash || endpoint.username || endpoint.password) {
     throw new Error(`endpoint must not carry a query, fragment or credentials ${SUFFIX}`);
+  }
+  if (authType === "oidc") {
+    const email = options.service_account_email;
+    if (!email) throw new Error(`service_account_email is required ${SUFFIX} with auth_type = "oidc"`);
+    if (!/^[^@\s/]+@[^@\s/]+$/.test(email)) throw new Error(`service_account_email must be an email address ${SUFFIX}`);
+    return { bucketName: options.bucket_name, endpoint, federatedEmail: email };
   }
   if (skipSignature) return { bucketName: options.bucket_name, endpoint };
   if (!options.service_account_key) {

@@ -21,8 +21,30 @@ export interface GcsRuntime {
   createSigner(key: ServiceAccountKey): GcsSigner;
   /** Sends small requests. */
   send: SendRequest;
+  /** Signs remotely instead (IAM Credentials `signBlob` as a federated service account); wins over a key. */
+  remoteSigner?: GcsSigner;
   /** The clock of signatures (tests pin it); defaults to the system clock. */
   now?: () => Date;
+}
+
+/** What both builds accept for remote signing (`auth_type = "oidc"`). */
+export interface RemoteSigningExtras {
+  /**
+   * Signs a V4 string to sign (RSA-SHA256) as the service account, remotely: IAM Credentials `signBlob` with a
+   * federated access token. Replaces the key-based signer.
+   */
+  signBlob?: (stringToSign: Uint8Array) => Promise<Uint8Array>;
+  /** The email of the account `signBlob` signs as (default: the `service_account_email` option). */
+  clientEmail?: string;
+}
+
+/** The remote signer of `extras.signBlob`, if any; throws when no service account email is known. */
+export function remoteSignerOf(options: { service_account_email?: string }, extras: RemoteSigningExtras): GcsSigner | undefined {
+  const { signBlob } = extras;
+  if (!signBlob) return undefined;
+  const clientEmail = extras.clientEmail || options.service_account_email;
+  if (!clientEmail) throw new Error("service_account_email is required for backend_type = gcs when signing through signBlob");
+  return { clientEmail, sign: (data) => signBlob(data) };
 }
 
 /** A `SendRequest` over a fetch implementation (both builds use the platform's fetch for small requests). */

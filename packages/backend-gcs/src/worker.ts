@@ -1,11 +1,11 @@
 /** Worker build of the GCS backend: WebCrypto signs (RSASSA-PKCS1-v1_5 over the PKCS#8 key), fetch sends. No Node built-ins. */
 import { createGcsBackendWith, type GcsBackend } from "./gcs-backend-base.js";
 import { parseServiceAccountKey, pemToDer, type GcsBackendOptions, type ServiceAccountKey } from "./options.js";
-import { fetchSender } from "./transport.js";
+import { fetchSender, remoteSignerOf, type RemoteSigningExtras } from "./transport.js";
 import type { GcsSigner } from "./v4-signing.js";
 
 /** Options only the code (not the configuration) can give. The same in both builds. */
-export interface GcsExtras {
+export interface GcsExtras extends RemoteSigningExtras {
   /** The fetch for the backend's small requests (defaults to the global one). */
   fetch?: typeof fetch;
   /** The clock of signatures (tests pin it). */
@@ -33,7 +33,13 @@ export function createGcsSigner(key: string | ServiceAccountKey): GcsSigner {
 
 /** Creates a GCS backend (worker build). Throws when options are invalid, naming the option. */
 export function createGcsBackend(options: GcsBackendOptions, extras: GcsExtras = {}): GcsBackend {
-  return createGcsBackendWith(options, { createSigner: createGcsSigner, send: fetchSender(extras.fetch), ...(extras.now && { now: extras.now }) });
+  const remoteSigner = remoteSignerOf(options, extras);
+  return createGcsBackendWith(options, {
+    createSigner: createGcsSigner,
+    send: fetchSender(extras.fetch),
+    ...(extras.now && { now: extras.now }),
+    ...(remoteSigner && { remoteSigner }),
+  });
 }
 
 export type { GcsBackend } from "./gcs-backend-base.js";

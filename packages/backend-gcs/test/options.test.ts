@@ -24,7 +24,10 @@ describe.each([
     [{ bucket_name: "b-1", skip_signature: "true", endpoint: "not a url" }, /^endpoint must be a URL/],
     [{ bucket_name: "b-1", skip_signature: "true", endpoint: "ftp://host" }, /^endpoint must use http or https/],
     [{ bucket_name: "b-1", skip_signature: "true", endpoint: "http://host/?a=b" }, /^endpoint must not carry a query/],
-    [{ bucket_name: "b-1", service_account_key: KEY, auth_type: "oidc" }, /^auth_type = "oidc" is not supported for backend_type = gcs/],
+    [{ bucket_name: "b-1", service_account_key: KEY, auth_type: "web" }, /^auth_type must be "static" or "oidc" for backend_type = gcs/],
+    [{ bucket_name: "b-1", auth_type: "oidc" }, /^service_account_email is required for backend_type = gcs with auth_type = "oidc"/],
+    [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "not-an-email" }, /^service_account_email must be an email address/],
+    [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "sa@p.iam.gserviceaccount.com" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs/],
   ])("refuses %j", (options, message) => {
     expect(() => create(options as never)).toThrow(message);
   });
@@ -45,6 +48,23 @@ describe.each([
     expect(create({ bucket_name: "b-1", service_account_key: KEY }).copyDomain).toBe("gcs:https://storage.googleapis.com:sa@p.iam.gserviceaccount.com");
     expect(create({ bucket_name: "b-1", skip_signature: "true", endpoint: "http://127.0.0.1:4443/storage/" }).copyDomain).toBe("gcs:http://127.0.0.1:4443/storage:anonymous");
     expect(create({ bucket_name: "b-1", service_account_key: KEY, auth_type: "static" }).kind).toBe("gcs");
+  });
+
+  it("auth_type = oidc signs through the signBlob extra as service_account_email, without a key", async () => {
+    const signed: string[] = [];
+    const requests: string[] = [];
+    const backend = create(
+      { bucket_name: "b-1", auth_type: "oidc", service_account_email: "fed@p.iam.gserviceaccount.com", endpoint: "http://127.0.0.1:9" },
+      {
+        signBlob: async (data) => (signed.push(new TextDecoder().decode(data)), new Uint8Array([0xab, 0xcd])),
+        fetch: async (input) => (requests.push(String(input)), new Response("", { status: 404 })),
+      },
+    );
+    expect(backend.copyDomain).toBe("gcs:http://127.0.0.1:9:fed@p.iam.gserviceaccount.com");
+    await backend.abortMultipartUpload!("k", "u1", new Headers()).catch(() => undefined);
+    expect(signed[0]).toMatch(/^GOOG4-RSA-SHA256\n/);
+    expect(requests[0]).toContain("X-Goog-Credential=fed%40p.iam.gserviceaccount.com");
+    expect(requests[0]).toMatch(/X-Goog-Signature=abcd$/);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   exchangeForGoogleToken,
   generateServiceAccountAccessToken,
   googleTokenAudience,
+  signBlobAsServiceAccount,
 } from "./gcp.js";
 import { FederationError } from "./http.js";
 import type { OidcProvider } from "./provider.js";
@@ -54,6 +55,12 @@ export interface FederatedCredentials {
    * `workload_identity_provider` (STS exchange, then `generateAccessToken`).
    */
   googleAccessToken(bucket: BucketConfig): () => Promise<AccessToken>;
+  /**
+   * Signs bytes (RSA-SHA256) as `service_account_email` of a `gcs` bucket through IAM Credentials `signBlob`, with
+   * the federated token of `workload_identity_provider` (STS exchange, cached): what V4 signed URLs need without a
+   * key. The federated principal needs `iam.serviceAccounts.signBlob` on the account (Service Account Token Creator).
+   */
+  googleSignBlob(bucket: BucketConfig): (payload: Uint8Array) => Promise<Uint8Array>;
 }
 
 function required(bucket: BucketConfig, option: string): string {
@@ -74,6 +81,7 @@ export function createFederatedCredentials(options: FederationOptions): Federate
   const aws = createCredentialCache<AwsTemporaryCredentials>(cacheOptions);
   const azure = createCredentialCache<AccessToken>(cacheOptions);
   const google = createCredentialCache<AccessToken>(cacheOptions);
+  const googleFederated = createCredentialCache<AccessToken>(cacheOptions);
   const http = { ...(options.fetch && { fetch: options.fetch }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) };
   const duration = options.sessionDurationSeconds ?? 3600;
 
@@ -162,6 +170,37 @@ export function createFederatedCredentials(options: FederationOptions): Federate
         });
         return { value: token, expiresAt: token.expiresAt.getTime() };
       });
+    },
+
+    googleSignBlob(bucket) {
+      const subject = subjectOf(bucket);
+      const provider = () => required(bucket, "workload_identity_provider");
+      const stsEndpoint = options.endpoints?.googleSts ?? DEFAULT_GOOGLE_STS_ENDPOINT;
+      const federatedToken = provide(googleFederated, bucket, () => ["google-sts", stsEndpoint, provider(), subject].join("\n"), async () => {
+        const federated = await exchangeForGoogleToken({
+          ...http,
+          now,
+          workloadIdentityProvider: provider(),
+          subjectToken: await mint(subject, googleTokenAudience(provider())),
+          endpoint: stsEndpoint,
+        });
+        return { value: federated, expiresAt: federated.expiresAt.getTime() };
+      });
+      return async (payload) => {
+        const email = required(bucket, "service_account_email");
+        const token = await federatedToken();
+        const signed = await exchange(bucket, async () => {
+          const { signature } = await signBlobAsServiceAccount({
+            ...http,
+            serviceAccountEmail: email,
+            accessToken: token.accessToken,
+            payload,
+            endpoint: options.endpoints?.googleIamCredentials ?? DEFAULT_IAM_CREDENTIALS_ENDPOINT,
+          });
+          return { value: signature, expiresAt: 0 };
+        });
+        return signed.value;
+      };
     },
   };
 }

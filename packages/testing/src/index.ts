@@ -7,3 +7,5 @@ export { errorCode, rawRequest, sdkClient, signedRawRequest, type KeyPair, type 
 export { startOidcIssuer, type MintOptions, type OidcIssuer } from "./oidc-issuer.js";
 export { startStsEndpoint, type StsEndpoint, type StsEndpointOptions, type StsExchange } from "./sts-endpoint.js";
 export { startGcsTestServer, type GcsRecordedRequest, type GcsTestServer, type GcsTestServerOptions } from "./gcs-test-server.js";
+export { startGoogleFederationEndpoint, type GoogleFederationEndpoint, type GoogleFederationEndpointOptions, type GoogleStsExchange } from "./google-federation-endpoint.js";
+export { startAzurite, type AzuriteHandle, type StartAzuriteOptions } from "./azurite.js";

@@ -2,11 +2,11 @@
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
-import { BACKEND_BUCKETS, BUCKETS, type World } from "./setup.js";
+import { BACKEND_BUCKETS, BUCKETS, etagIsMd5, type World } from "./setup.js";
 
 /** Registers copy and batch-delete tests. */
 export function copyDeleteBehaviour(world: () => World): void {
-  describe.each(BACKEND_BUCKETS)("copy and batch delete on the %s backend", (_kind, bucket, other) => {
+  describe.each(BACKEND_BUCKETS)("copy and batch delete on the %s backend", (kind, bucket, other) => {
     const client = () => sdkClient(world(), world().admin);
 
     it("copies within a bucket and across buckets, keeping metadata", async () => {
@@ -14,7 +14,8 @@ export function copyDeleteBehaviour(world: () => World): void {
       const within = await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/target.txt", CopySource: `${bucket}/copy/source.txt` }));
       expect(within.CopyObjectResult?.ETag).toBeTruthy();
       const across = await client().send(new CopyObjectCommand({ Bucket: other, Key: "copied/target.txt", CopySource: `${bucket}/copy/source.txt` }));
-      expect(across.CopyObjectResult?.ETag).toBe(within.CopyObjectResult?.ETag);
+      // A copy keeps the content's MD5 ETag; Azure gives every blob version its own opaque ETag.
+      if (etagIsMd5(kind)) expect(across.CopyObjectResult?.ETag).toBe(within.CopyObjectResult?.ETag);
       for (const [targetBucket, key] of [[bucket, "copy/target.txt"], [other, "copied/target.txt"]] as const) {
         const got = await client().send(new GetObjectCommand({ Bucket: targetBucket, Key: key }));
         expect(await got.Body!.transformToString()).toBe("copy me");

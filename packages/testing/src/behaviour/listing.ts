@@ -2,7 +2,7 @@
 import { DeleteObjectsCommand, ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sdkClient } from "./clients.js";
-import { BACKENDS, BUCKETS, type World } from "./setup.js";
+import { BACKENDS, BUCKETS, etagIsMd5, type World } from "./setup.js";
 
 // s3rver lists in on-disk file name order, not key order: keys are zero-padded and use no characters below "/".
 const MANY = 1105;
@@ -33,7 +33,7 @@ export function listingBehaviour(world: () => World): void {
       const keys = [...first.Contents!, ...second.Contents!].map((object) => object.Key);
       expect(keys).toEqual(manyKeys);
       expect(first.Contents![0]!.Size).toBe(1);
-      expect(first.Contents![0]!.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+      expect(first.Contents![0]!.ETag).toMatch(etagIsMd5(kind) ? /^"[0-9a-f]{32}"$/ : /^".+"$/);
     });
 
     it("pages with max-keys and start-after (V2) and marker (V1)", async () => {
@@ -103,7 +103,7 @@ export function listingBehaviour(world: () => World): void {
     it("shows each caller only the buckets it can use", async () => {
       const names = async (client: ReturnType<typeof sdkClient>) => ((await client.send(new ListBucketsCommand({}))).Buckets ?? []).map((bucket) => bucket.Name).sort();
       expect(await names(sdkClient(world(), world().admin))).toEqual(Object.values(BUCKETS).sort());
-      expect(await names(sdkClient(world(), world().limited))).toEqual([BUCKETS.native, BUCKETS.publicNative, BUCKETS.publicS3, BUCKETS.s3, BUCKETS.gcs].sort());
+      expect(await names(sdkClient(world(), world().limited))).toEqual([BUCKETS.native, BUCKETS.publicNative, BUCKETS.publicS3, BUCKETS.s3, BUCKETS.gcs, BUCKETS.az].sort());
       expect(await names(sdkClient(world()))).toEqual([BUCKETS.publicNative, BUCKETS.publicS3].sort());
     });
   });

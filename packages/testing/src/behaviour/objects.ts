@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
-import { BACKENDS, BUCKETS, enforcesAll, type World } from "./setup.js";
+import { BACKENDS, BUCKETS, enforcesAll, etagIsMd5, type World } from "./setup.js";
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
@@ -22,7 +22,8 @@ export function objectBehaviour(world: () => World): void {
       const body = randomBytes(size);
       const key = `round-trip/${size}.bin`;
       const put = await whenWhenRequired().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-      expect(put.ETag).toBe(`"${md5(body)}"`);
+      if (etagIsMd5(kind)) expect(put.ETag).toBe(`"${md5(body)}"`);
+      else expect(put.ETag).toMatch(/^".+"$/);
       const got = await client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const bytes = Buffer.from(await got.Body!.transformToByteArray());
       expect(bytes.length).toBe(size);

@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startAzurite, type AzuriteHandle } from "../azurite.js";
 import { startGcsTestServer, type GcsTestServer } from "../gcs-test-server.js";
 import { startS3rver, type S3rverHandle } from "../s3rver.js";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
@@ -81,6 +82,10 @@ export const BUCKETS = {
   gcs: "gcs-private",
   /** A second GCS bucket of the same account (copies across buckets). */
   gcsOther: "gcs-other",
+  /** Private bucket on Azure Blob Storage (Azurite, which checks every SAS and Shared Key signature). */
+  az: "az-private",
+  /** A second container of the same account (copies across buckets). */
+  azOther: "az-other",
 } as const;
 
 const ALL_ACTIONS = [
@@ -93,13 +98,14 @@ function credential(accessKeyId: string, secretAccessKey: string, scopes: unknow
 }
 
 /** A kind of backend the object behaviours run on. */
-export type BackendKind = "s3" | "native" | "gcs";
+export type BackendKind = "s3" | "native" | "gcs" | "az";
 
 /** Every backend kind with its private bucket and a second bucket of the same endpoint (for copies). */
 export const BACKEND_BUCKETS: readonly (readonly [BackendKind, string, string])[] = [
   ["s3", BUCKETS.s3, BUCKETS.s3Other],
   ["native", BUCKETS.native, BUCKETS.nativeOther],
   ["gcs", BUCKETS.gcs, BUCKETS.gcsOther],
+  ["az", BUCKETS.az, BUCKETS.azOther],
 ];
 
 /** `[kind, bucket]` pairs, for `describe.each`. */
@@ -111,6 +117,20 @@ export const BACKENDS: readonly (readonly [BackendKind, string])[] = BACKEND_BUC
  */
 export function enforcesAll(kind: BackendKind): boolean {
   return kind !== "s3";
+}
+
+/** Whether a single-PUT object's ETag is the MD5 of its bytes, as on S3. Azure's ETags are opaque versions. */
+export function etagIsMd5(kind: BackendKind): boolean {
+  return kind !== "az";
+}
+
+/**
+ * Whether an UploadPart ETag is the MD5 of the part. Azure's Put Block reports no MD5 unless the client sends
+ * Content-MD5 (SDKs send CRC checksums instead), so the Azure backend's part ETags are opaque tokens.
+ */
+export function partEtagIsMd5(kind: BackendKind, exceptions: RuntimeExceptions): boolean {
+  if (kind === "az") return false;
+  return !(kind === "native" && exceptions.nativePartEtagNotMd5);
 }
 
 /**
@@ -125,7 +145,7 @@ export function fsNativeBuckets(root: string): NativeBucket {
 }
 
 /** Builds the suite's configuration. */
-export function behaviourConfig(s3: S3rverHandle, native: NativeBucket, gcs: GcsTestServer) {
+export function behaviourConfig(s3: S3rverHandle, native: NativeBucket, gcs: GcsTestServer, azurite: AzuriteHandle) {
   const s3Options = (bucket: string) => ({
     endpoint: s3.endpoint,
     bucket_name: bucket,
@@ -142,7 +162,8 @@ export function behaviourConfig(s3: S3rverHandle, native: NativeBucket, gcs: Gcs
     ...extra,
   });
   const gcsOptions = (bucket: string) => ({ endpoint: gcs.endpoint, bucket_name: bucket, service_account_key: gcs.serviceAccountKey });
-  const limitedScopes = [BUCKETS.s3, BUCKETS.native, BUCKETS.gcs].map((name) => ({
+  const azOptions = (container: string) => ({ endpoint: azurite.endpoint, account_name: azurite.accountName, container_name: container, access_key: azurite.accountKey });
+  const limitedScopes = [BUCKETS.s3, BUCKETS.native, BUCKETS.gcs, BUCKETS.az].map((name) => ({
     bucket: name,
     prefixes: ["allowed/"],
     actions: ["get_object", "head_object", "list_bucket", "put_object", "delete_object"],
@@ -157,6 +178,8 @@ export function behaviourConfig(s3: S3rverHandle, native: NativeBucket, gcs: Gcs
       { name: BUCKETS.publicNative, anonymous_access: true, ...native(BUCKETS.publicNative) },
       bucket(BUCKETS.gcs, "gcs", gcsOptions("gcs-data")),
       bucket(BUCKETS.gcsOther, "gcs", gcsOptions("gcs-other")),
+      bucket(BUCKETS.az, "az", azOptions("az-data")),
+      bucket(BUCKETS.azOther, "az", azOptions("az-other")),
     ],
     roles: [],
     cors_rules: CORS_RULES,
@@ -176,8 +199,11 @@ export async function startWorld(
 ): Promise<World & { close(): Promise<void> }> {
   const s3 = await startS3rver({ buckets: ["data", "other", "public"] });
   const gcs = await startGcsTestServer({ buckets: ["gcs-data", "gcs-other"] });
+  const azurite = await startAzurite();
+  await azurite.createContainer("az-data");
+  await azurite.createContainer("az-other");
   const root = await mkdtemp(join(tmpdir(), "multistore-behaviour-"));
-  const target = await start(behaviourConfig(s3, options.native ?? fsNativeBuckets(root), gcs), { ...(options.domain && { domain: options.domain }) });
+  const target = await start(behaviourConfig(s3, options.native ?? fsNativeBuckets(root), gcs, azurite), { ...(options.domain && { domain: options.domain }) });
   return {
     endpoint: target.endpoint,
     admin: { accessKeyId: "AKIAADMIN0000000001", secretAccessKey: "admin-secret-0000000000000000000000001" },
@@ -191,6 +217,7 @@ export async function startWorld(
       await target.close();
       await s3.close();
       await gcs.close();
+      await azurite.close();
       await rm(root, { recursive: true, force: true });
     },
   };

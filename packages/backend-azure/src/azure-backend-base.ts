@@ -1,0 +1,56 @@
+/**
+ * The Azure Blob Storage backend without a runtime: object data moves through short-lived SAS URLs the runtime
+ * executes with streaming; listing, multipart control, copies and batch deletes are small requests of the injected
+ * client. The Node build injects `@azure/storage-blob`, the worker build fetch + WebCrypto.
+ */
+import type { Backend, CompletedPart, CopyRequest, ListRequest, ObjectRequest } from "@multistore/core";
+import type { AzureRuntime } from "./client.js";
+import { copyObject, deleteObjects } from "./copy-delete.js";
+import { listObjects } from "./list.js";
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./multipart.js";
+import { blobUrl } from "./names.js";
+import { prepareObject, type ObjectContext } from "./object-dispatch.js";
+import type { ResolvedAzureOptions } from "./options.js";
+import { SAS_TTL_SECONDS } from "./sas.js";
+
+/** An Azure backend; `readUrl` is what server-side copies between containers of one account need. */
+export interface AzureBackend extends Backend<unknown> {
+  /** Container name. */
+  readonly containerName: string;
+  /** A short-lived URL reading `key` (a read SAS unless requests are unsigned). */
+  readUrl(key: string): Promise<string>;
+}
+
+/** Builds an Azure backend from validated options and a runtime. */
+export function createAzureBackendWith(options: ResolvedAzureOptions, runtime: AzureRuntime): AzureBackend {
+  const { client, signer, now } = runtime;
+
+  /** URL of a blob with extra query parameters and, when signing, a SAS granting `permissions`. */
+  async function signedUrl(blob: string, permissions: string, query: Record<string, string> = {}): Promise<string> {
+    const parts = Object.entries(query).map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
+    if (signer) {
+      const expiresOn = new Date(now().getTime() + SAS_TTL_SECONDS * 1000);
+      parts.push(await signer.sign({ container: options.containerName, blob, permissions, expiresOn }));
+    }
+    const url = blobUrl(options.endpoint, options.containerName, blob);
+    return parts.length === 0 ? url : `${url}?${parts.join("&")}`;
+  }
+
+  const context: ObjectContext = { client, signedUrl };
+  const backend: AzureBackend = {
+    kind: "az",
+    // Copy Blob reads the source through its own SAS, so any two containers of one account (and key) can copy.
+    copyDomain: `az:${options.endpoint}:${options.accountName}:${options.accountKey === undefined ? "anonymous" : "key"}`,
+    containerName: options.containerName,
+    readUrl: (key: string) => signedUrl(key, "r"),
+    prepareObject: (request: ObjectRequest) => prepareObject(context, request),
+    listObjects: (request: ListRequest) => listObjects(client, request),
+    createMultipartUpload: (key: string, headers: Headers) => createMultipartUpload(client, key, headers),
+    completeMultipartUpload: (key: string, uploadId: string, parts: CompletedPart[], headers: Headers) =>
+      completeMultipartUpload(client, key, uploadId, parts, headers),
+    abortMultipartUpload: (key: string, uploadId: string) => abortMultipartUpload(client, key, uploadId),
+    deleteObjects: (keys: string[]) => deleteObjects(client, keys),
+    copyObject: (request: CopyRequest<unknown>) => copyObject(client, backend, request),
+  };
+  return backend;
+}

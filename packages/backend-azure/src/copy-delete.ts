@@ -1,0 +1,113 @@
+/** CopyObject (Copy Blob from a SAS URL of the source, within one storage account) and DeleteObjects. */
+import { S3Error, type Backend, type CopyRequest, type DeleteObjectsResult, type WriteResult } from "@multistore/core";
+import { toS3Failure } from "./azure-errors.js";
+import type { AzureBlobInfo, AzureClient } from "./client.js";
+import { partCount, toS3Etag } from "./etag.js";
+import { blobPropertiesOf, conditionsOf, metadataValue, PARTS_METADATA } from "./header-mapping.js";
+import { checkKey, isReservedKey, UPLOADS_PREFIX } from "./names.js";
+
+/** Deletes in flight at once: fast for 1000 keys, gentle on the account's request rate. */
+export const DELETE_CONCURRENCY = 8;
+
+/** How long CopyObject waits for a copy Azure runs asynchronously (same-account copies usually finish at once). */
+export const COPY_WAIT_MS = 60_000;
+
+/** What a copy needs of its source backend (an az backend of the same account). */
+export interface CopySource extends Backend<unknown> {
+  /** A short-lived URL reading `key`. */
+  readUrl(key: string): Promise<string>;
+}
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toS3Failure(error);
+  }
+}
+
+async function propertiesOf(client: AzureClient, key: string): Promise<AzureBlobInfo> {
+  const info = await call(() => client.properties(key));
+  if (info === undefined) throw new S3Error("ServiceUnavailable", { cause: new Error(`copied blob ${key} vanished`) });
+  return info;
+}
+
+/** Waits until Azure reports the copy done; the destination's properties then. */
+async function waitForCopy(client: AzureClient, key: string, status: string): Promise<AzureBlobInfo> {
+  const deadline = Date.now() + COPY_WAIT_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    if (status !== "pending") {
+      const info = await propertiesOf(client, key);
+      const final = info.copyStatus ?? "success";
+      if (final === "success") return info;
+      if (final !== "pending") throw new S3Error("ServiceUnavailable", { cause: new Error(`copy into ${key} ended ${final}`) });
+    }
+    if (Date.now() + delay > deadline) {
+      throw new S3Error("ServiceUnavailable", { message: "The copy is still in progress on the storage backend.", cause: new Error(`copy into ${key} pending`) });
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    status = "polled";
+  }
+}
+
+/**
+ * Copies with Copy Blob: the source URL carries a read SAS, `x-amz-copy-source-if-*` become `x-ms-source-if-*`.
+ * With `x-amz-metadata-directive: REPLACE` the destination then gets the request's content headers and metadata.
+ */
+export async function copyObject(client: AzureClient, self: Backend<unknown>, request: CopyRequest<unknown>): Promise<WriteResult> {
+  const source = request.sourceBackend as Partial<CopySource>;
+  if (source.copyDomain !== self.copyDomain || typeof source.readUrl !== "function") {
+    throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage accounts is not supported." });
+  }
+  checkKey(request.key);
+  checkKey(request.sourceKey);
+  if (request.sourceVersionId !== undefined && request.sourceVersionId !== "null") {
+    throw new S3Error("NotImplemented", { message: "Object versions are not supported by the az backend." });
+  }
+  const sourceUrl = await source.readUrl(request.sourceKey);
+  const replace = request.headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
+  const properties = replace ? blobPropertiesOf(request.headers) : undefined;
+  // Copy Blob keeps the source's metadata unless it is given some.
+  const metadata = properties && Object.keys(properties.metadata).length > 0 ? properties.metadata : undefined;
+  const conditions = conditionsOf(request.headers, "x-amz-copy-source-");
+  const status = await call(() => client.startCopy(request.key, sourceUrl, conditions, metadata));
+  let info = await waitForCopy(client, request.key, status);
+  if (properties) {
+    // Copy Blob takes no content headers: set them (all of them, unset ones cleared, as S3's REPLACE does).
+    await call(() => client.setContentHeaders(request.key, properties.headers));
+    if (metadata === undefined) await call(() => client.setMetadata(request.key, {}));
+    info = await propertiesOf(client, request.key);
+  }
+  return { etag: toS3Etag(info.etag, partCount(metadataValue(info.metadata, PARTS_METADATA))), lastModified: info.lastModified };
+}
+
+/** Deletes up to 1000 keys, `DELETE_CONCURRENCY` at a time; keys that do not exist count as deleted. */
+export async function deleteObjects(client: AzureClient, keys: string[]): Promise<DeleteObjectsResult> {
+  const outcomes: ({ error?: undefined } | { error: { code: string; message: string } })[] = new Array(keys.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < keys.length) {
+      const index = next++;
+      const key = keys[index]!;
+      if (isReservedKey(key)) {
+        outcomes[index] = { error: { code: "InvalidArgument", message: `Keys under "${UPLOADS_PREFIX}" are reserved by the az backend.` } };
+        continue;
+      }
+      try {
+        await client.deleteBlob(key);
+        outcomes[index] = {};
+      } catch (error) {
+        const failure = toS3Failure(error);
+        outcomes[index] = { error: { code: failure.code, message: failure.status >= 500 ? "We encountered an internal error. Please try again." : failure.message } };
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
+  const result: DeleteObjectsResult = { deleted: [], errors: [] };
+  keys.forEach((key, index) => {
+    const outcome = outcomes[index]!;
+    if (outcome.error) result.errors.push({ key, ...outcome.error });
+    else result.deleted.push(key);
+  });
+  return result;
+}

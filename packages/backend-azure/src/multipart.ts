@@ -1,0 +1,113 @@
+/**
+ * Multipart uploads on block blobs. CreateMultipartUpload writes a small marker blob
+ * (`.multistore-uploads/<uploadId>`) holding the key and the object's content headers and metadata, so every
+ * request and isolate sees the upload without in-memory state. Parts are blocks staged on the destination blob
+ * (UploadPart is a forward; see `blockId`). CompleteMultipartUpload checks the list against Azure's uncommitted
+ * blocks and commits it with Put Block List; Abort deletes the marker and lets Azure expire the blocks (7 days).
+ *
+ * Azure discards a blob's uncommitted blocks whenever it is committed or overwritten, so a PutObject or another
+ * CompleteMultipartUpload of the same key while an upload is in progress makes that upload's Complete fail with
+ * InvalidPart (never mixing data: block ids carry the upload id).
+ */
+import { S3Error, type CompletedPart, type WriteResult } from "@multistore/core";
+import { toS3Failure } from "./azure-errors.js";
+import type { AzureClient, ContentHeaders } from "./client.js";
+import { toS3Etag } from "./etag.js";
+import { blobPropertiesOf, conditionsOf, PARTS_METADATA } from "./header-mapping.js";
+import { blockId, checkKey, checkUploadId, markerName, newUploadId, tagOfPartEtag } from "./names.js";
+
+/** S3's minimum size of every part but the last. */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+/** What a marker blob holds. */
+interface UploadMarker {
+  /** Format version. */
+  v: 1;
+  /** Full backend key of the upload. */
+  key: string;
+  /** Content headers for the object, by S3 name. */
+  headers: ContentHeaders;
+  /** Metadata for the object, by Azure name. */
+  metadata: Record<string, string>;
+}
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toS3Failure(error);
+  }
+}
+
+function isRecordOfStrings(value: unknown): value is Record<string, string> {
+  return typeof value === "object" && value !== null && Object.values(value).every((item) => typeof item === "string");
+}
+
+/** The marker of an upload of `key`; NoSuchUpload when it is unknown, aborted, completed or of another key. */
+export async function readMarker(client: AzureClient, key: string, uploadId: string): Promise<UploadMarker> {
+  checkUploadId(uploadId);
+  const text = await call(() => client.getText(markerName(uploadId)));
+  if (text === undefined) throw new S3Error("NoSuchUpload");
+  let marker: Partial<UploadMarker>;
+  try {
+    marker = JSON.parse(text) as Partial<UploadMarker>;
+  } catch (error) {
+    throw new S3Error("InternalError", { cause: new Error(`unreadable upload marker ${uploadId}`, { cause: error }) });
+  }
+  if (marker.v !== 1 || !isRecordOfStrings(marker.headers) || !isRecordOfStrings(marker.metadata)) {
+    throw new S3Error("InternalError", { cause: new Error(`malformed upload marker ${uploadId}`) });
+  }
+  if (marker.key !== key) throw new S3Error("NoSuchUpload");
+  return marker as UploadMarker;
+}
+
+/** Starts an upload: a fresh id and its marker. */
+export async function createMultipartUpload(client: AzureClient, key: string, headers: Headers): Promise<{ uploadId: string }> {
+  checkKey(key);
+  const uploadId = newUploadId();
+  const properties = blobPropertiesOf(headers);
+  const marker: UploadMarker = { v: 1, key, headers: properties.headers, metadata: properties.metadata };
+  await call(() => client.putText(markerName(uploadId), JSON.stringify(marker)));
+  return { uploadId };
+}
+
+/** The block ids to commit, in order; throws InvalidPart or EntityTooSmall as S3 does. */
+function blockIdsOf(uploadId: string, parts: CompletedPart[], staged: Map<string, number>): string[] {
+  if (parts.length === 0) throw new S3Error("MalformedXML", { message: "The list of parts must not be empty." });
+  return parts.map((part, index) => {
+    const details = { PartNumber: String(part.partNumber), ETag: part.etag };
+    const tag = tagOfPartEtag(part.etag);
+    const id = tag && blockId(uploadId, part.partNumber, tag);
+    const size = id === undefined ? undefined : staged.get(id);
+    if (id === undefined || size === undefined) throw new S3Error("InvalidPart", { details });
+    if (index < parts.length - 1 && size < MIN_PART_SIZE) {
+      throw new S3Error("EntityTooSmall", { details: { ...details, ProposedSize: String(size), MinSizeAllowed: String(MIN_PART_SIZE) } });
+    }
+    return id;
+  });
+}
+
+/** Commits the parts; honours `if-match` / `if-none-match`. The upload stays usable when this fails. */
+export async function completeMultipartUpload(client: AzureClient, key: string, uploadId: string, parts: CompletedPart[], headers: Headers): Promise<WriteResult> {
+  checkKey(key);
+  const marker = await readMarker(client, key, uploadId);
+  // Order is checked before asking Azure anything: S3 refuses a misordered list whatever the parts are.
+  for (let index = 1; index < parts.length; index++) {
+    if (parts[index]!.partNumber <= parts[index - 1]!.partNumber) throw new S3Error("InvalidPartOrder");
+  }
+  const staged = new Map((await call(() => client.uncommittedBlocks(key))).map((block) => [block.name, block.size]));
+  const ids = blockIdsOf(uploadId, parts, staged);
+  const { ifMatch, ifNoneMatch } = conditionsOf(headers);
+  const metadata = { ...marker.metadata, [PARTS_METADATA]: String(parts.length) };
+  const committed = await call(() => client.commitBlocks(key, ids, marker.headers, metadata, { ...(ifMatch && { ifMatch }), ...(ifNoneMatch && { ifNoneMatch }) }));
+  // The object exists now; a marker left behind only keeps the id answering InvalidPart instead of NoSuchUpload.
+  await client.deleteBlob(markerName(uploadId)).catch(() => undefined);
+  return { etag: toS3Etag(committed.etag, parts.length), ...(committed.lastModified && { lastModified: committed.lastModified }) };
+}
+
+/** Forgets an upload: its marker goes, its staged blocks expire in Azure. */
+export async function abortMultipartUpload(client: AzureClient, key: string, uploadId: string): Promise<void> {
+  checkKey(key);
+  await readMarker(client, key, uploadId);
+  if (!(await call(() => client.deleteBlob(markerName(uploadId))))) throw new S3Error("NoSuchUpload");
+}

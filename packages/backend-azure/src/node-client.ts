@@ -1,0 +1,139 @@
+/** The Node build's Azure client and SAS signer: `@azure/storage-blob` with the account key (Shared Key). */
+import {
+  AnonymousCredential,
+  BlobSASPermissions,
+  ContainerClient,
+  ContainerSASPermissions,
+  generateBlobSASQueryParameters,
+  newPipeline,
+  RestError,
+  StorageSharedKeyCredential,
+  type BlobHTTPHeaders,
+  type ModifiedAccessConditions,
+} from "@azure/storage-blob";
+import { AzureError } from "./azure-errors.js";
+import type { AzureClient, ContentHeaders } from "./client.js";
+import type { Conditions } from "./header-mapping.js";
+import { blobUrl } from "./names.js";
+import type { ResolvedAzureOptions } from "./options.js";
+import { API_VERSION, type SasSigner } from "./sas.js";
+
+/** The SDK's SAS generation, pinned to the same service version as the worker build's signer. */
+export function createSdkSasSigner(credential: StorageSharedKeyCredential): SasSigner {
+  return {
+    async sign(request) {
+      const permissions = request.blob === undefined ? ContainerSASPermissions.parse(request.permissions) : BlobSASPermissions.parse(request.permissions);
+      const values = { containerName: request.container, ...(request.blob !== undefined && { blobName: request.blob }), permissions, expiresOn: request.expiresOn, version: API_VERSION };
+      return generateBlobSASQueryParameters(values, credential).toString();
+    },
+  };
+}
+
+function httpHeaders(headers: ContentHeaders): BlobHTTPHeaders {
+  return {
+    ...(headers["content-type"] !== undefined && { blobContentType: headers["content-type"] }),
+    ...(headers["content-disposition"] !== undefined && { blobContentDisposition: headers["content-disposition"] }),
+    ...(headers["cache-control"] !== undefined && { blobCacheControl: headers["cache-control"] }),
+    ...(headers["content-encoding"] !== undefined && { blobContentEncoding: headers["content-encoding"] }),
+    ...(headers["content-language"] !== undefined && { blobContentLanguage: headers["content-language"] }),
+  };
+}
+
+function date(value: string | undefined): Date | undefined {
+  const parsed = value === undefined ? Number.NaN : Date.parse(value);
+  // S3 ignores a date condition it cannot parse; so does this.
+  return Number.isNaN(parsed) ? undefined : new Date(parsed);
+}
+
+function accessConditions(conditions: Conditions): ModifiedAccessConditions {
+  const ifModifiedSince = date(conditions.ifModifiedSince);
+  const ifUnmodifiedSince = date(conditions.ifUnmodifiedSince);
+  return {
+    ...(conditions.ifMatch !== undefined && { ifMatch: conditions.ifMatch }),
+    ...(conditions.ifNoneMatch !== undefined && { ifNoneMatch: conditions.ifNoneMatch }),
+    ...(ifModifiedSince && { ifModifiedSince }),
+    ...(ifUnmodifiedSince && { ifUnmodifiedSince }),
+  };
+}
+
+/** Runs an SDK call; Azure's answers become AzureError (`missing` codes on a 404 give `fallback`), the rest passes. */
+async function sdk<T>(operation: () => Promise<T>, fallback?: { value: T }): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (!(error instanceof RestError) || error.statusCode === undefined) throw error;
+    const details = error.details as { errorCode?: string } | undefined;
+    const code = details?.errorCode ?? error.code;
+    if (fallback && error.statusCode === 404 && (code === undefined || code === "BlobNotFound")) return fallback.value;
+    throw new AzureError(error.statusCode, code, error.message.split("\n")[0]);
+  }
+}
+
+/** Creates the SDK client of one container. Retries are left to S3 clients, which retry 503s. */
+export function createSdkClient(options: ResolvedAzureOptions, credential: StorageSharedKeyCredential | AnonymousCredential): AzureClient {
+  const container = new ContainerClient(blobUrl(options.endpoint, options.containerName), newPipeline(credential, { retryOptions: { maxTries: 1 } }));
+  const blockBlob = (name: string) => container.getBlockBlobClient(name);
+  return {
+    async listBlobs(request) {
+      const listOptions = { prefix: request.prefix, includeMetadata: true, ...(request.startFrom !== undefined && { startFrom: request.startFrom }) };
+      const pages = request.delimiter
+        ? container.listBlobsByHierarchy(request.delimiter, listOptions).byPage({ maxPageSize: request.maxResults, ...(request.marker && { continuationToken: request.marker }) })
+        : container.listBlobsFlat(listOptions).byPage({ maxPageSize: request.maxResults, ...(request.marker && { continuationToken: request.marker }) });
+      const { value: page } = await sdk(() => pages.next());
+      const segment = page.segment as { blobItems: { name: string; properties: { etag?: string; lastModified: Date; contentLength?: number }; metadata?: Record<string, string> }[]; blobPrefixes?: { name: string }[] };
+      return {
+        blobs: segment.blobItems.map((item) => ({
+          name: item.name,
+          etag: item.properties.etag ?? "",
+          lastModified: item.properties.lastModified,
+          size: item.properties.contentLength ?? 0,
+          metadata: item.metadata ?? {},
+        })),
+        prefixes: (segment.blobPrefixes ?? []).map((prefix) => prefix.name),
+        ...(page.continuationToken && { nextMarker: page.continuationToken }),
+      };
+    },
+    async uncommittedBlocks(blob) {
+      const list = await sdk(() => blockBlob(blob).getBlockList("uncommitted"), { value: undefined });
+      return (list?.uncommittedBlocks ?? []).map((block) => ({ name: block.name, size: block.size }));
+    },
+    async commitBlocks(blob, blockIds, headers, metadata, conditions) {
+      const response = await sdk(() => blockBlob(blob).commitBlockList(blockIds, { blobHTTPHeaders: httpHeaders(headers), metadata, conditions: accessConditions(conditions) }));
+      return { etag: response.etag ?? "", ...(response.lastModified && { lastModified: response.lastModified }) };
+    },
+    async putText(blob, text) {
+      await sdk(() => blockBlob(blob).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" } }));
+    },
+    async getText(blob) {
+      const buffer = await sdk(() => blockBlob(blob).downloadToBuffer(), { value: undefined });
+      return buffer?.toString("utf8");
+    },
+    async deleteBlob(blob) {
+      return sdk(async () => (await blockBlob(blob).delete({ deleteSnapshots: "include" }), true), { value: false });
+    },
+    async startCopy(blob, sourceUrl, sourceConditions, metadata) {
+      const poller = await sdk(() => blockBlob(blob).beginCopyFromURL(sourceUrl, { sourceConditions: accessConditions(sourceConditions), ...(metadata && { metadata }) }));
+      // The poller has sent Copy Blob; the backend polls the blob's properties itself while the copy is pending.
+      return poller.getOperationState().result?.copyStatus ?? "pending";
+    },
+    async properties(blob) {
+      const properties = await sdk(() => blockBlob(blob).getProperties(), { value: undefined });
+      if (!properties) return undefined;
+      return {
+        etag: properties.etag ?? "",
+        lastModified: properties.lastModified ?? new Date(0),
+        size: properties.contentLength ?? 0,
+        metadata: properties.metadata ?? {},
+        ...(properties.copyStatus && { copyStatus: properties.copyStatus }),
+      };
+    },
+    async setContentHeaders(blob, headers) {
+      await sdk(() => blockBlob(blob).setHTTPHeaders(httpHeaders(headers)));
+    },
+    async setMetadata(blob, metadata) {
+      await sdk(() => blockBlob(blob).setMetadata(metadata));
+    },
+  };
+}
+
+export { AnonymousCredential, StorageSharedKeyCredential };

@@ -1,0 +1,80 @@
+/** Options of the Azure Blob Storage backend, validated when the backend is constructed. */
+
+/** What `createAzureBackend` takes: the bucket's `backend_options`, as strings (TOML format). */
+export interface AzureBackendOptions {
+  /** Storage account name. Required. */
+  account_name: string;
+  /** Blob container name. Required. */
+  container_name: string;
+  /** Storage account access key (base64), used to sign short-lived service SAS URLs. */
+  access_key?: string;
+  /** `"true"`: send unsigned requests (public containers; writes then fail unless the container allows them). */
+  skip_signature?: string;
+  /** Blob service endpoint (`http://127.0.0.1:10000/devstoreaccount1` for Azurite); default `https://<account>.blob.core.windows.net`. */
+  endpoint?: string;
+  /** `"static"` (default). `"oidc"` (federated credentials) is not supported by this backend yet. */
+  auth_type?: string;
+  /** Other options are accepted and ignored here (the config package validates names). */
+  [option: string]: string | undefined;
+}
+
+/** Validated, parsed options. */
+export interface ResolvedAzureOptions {
+  /** Storage account. */
+  accountName: string;
+  /** Container. */
+  containerName: string;
+  /** Blob service endpoint, without a trailing slash (path kept: Azurite puts the account there). */
+  endpoint: string;
+  /** Account key (base64), unless requests are unsigned. */
+  accountKey?: string;
+}
+
+const BACKEND = "for backend_type = az";
+
+function bool(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new Error(`${name} must be "true" or "false" ${BACKEND}`);
+}
+
+/**
+ * Validates options; errors name the option ("container_name is required for backend_type = az") and never show
+ * the access key.
+ */
+export function resolveAzureOptions(options: AzureBackendOptions): ResolvedAzureOptions {
+  const accountName = options.account_name;
+  if (!accountName) throw new Error(`account_name is required ${BACKEND}`);
+  // Azure's rules: 3-24 lowercase letters and digits. Azurite's devstoreaccount1 follows them too.
+  if (!/^[a-z0-9]{3,24}$/.test(accountName)) throw new Error(`account_name must be 3-24 lowercase letters or digits ${BACKEND}`);
+  const containerName = options.container_name;
+  if (!containerName) throw new Error(`container_name is required ${BACKEND}`);
+  if (!/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/.test(containerName) && containerName !== "$root" && containerName !== "$web") {
+    throw new Error(`container_name must be 3-63 lowercase letters, digits and single hyphens ${BACKEND}`);
+  }
+  const skipSignature = bool(options.skip_signature, "skip_signature");
+  if (options.auth_type !== undefined && options.auth_type !== "" && options.auth_type !== "static") {
+    throw new Error(`auth_type = "${options.auth_type}" is not supported ${BACKEND} (use "static" with access_key)`);
+  }
+  let endpoint: URL;
+  try {
+    endpoint = new URL(options.endpoint ?? `https://${accountName}.blob.core.windows.net`);
+  } catch {
+    throw new Error(`endpoint must be a URL (e.g. http://127.0.0.1:10000/devstoreaccount1) ${BACKEND}`);
+  }
+  if (endpoint.protocol !== "http:" && endpoint.protocol !== "https:") throw new Error(`endpoint must use http or https ${BACKEND}`);
+  if (endpoint.search !== "" || endpoint.hash !== "") throw new Error(`endpoint must not have a query or fragment ${BACKEND}`);
+  const accessKey = options.access_key;
+  if (accessKey) {
+    // The key is the HMAC secret as base64; a typo here would otherwise surface as 403s on every request.
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(accessKey) || accessKey.length % 4 !== 0) throw new Error(`access_key must be base64 ${BACKEND}`);
+  } else if (!skipSignature) {
+    throw new Error(`access_key is required ${BACKEND} (or set skip_signature = "true" for a public container)`);
+  }
+  return {
+    accountName,
+    containerName,
+    endpoint: `${endpoint.origin}${endpoint.pathname.replace(/\/+$/, "")}`,
+    ...(!skipSignature && { accountKey: accessKey! }),
+  };
+}

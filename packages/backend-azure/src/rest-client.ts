@@ -1,0 +1,174 @@
+/**
+ * The worker build's Azure client: REST calls with fetch, each authorized by its own short-lived service SAS (so the
+ * worker needs only the SAS signer, no Shared Key request signing). No Node built-ins.
+ */
+import { childElement, childElements, childText, escapeXml, parseXml, type XmlElement } from "@multistore/core";
+import { AzureError } from "./azure-errors.js";
+import type { AzureBlobInfo, AzureClient, AzureListedBlob, AzureListRequest, ContentHeaders } from "./client.js";
+import { azureWriteHeaders, conditionHeaders, type Conditions } from "./header-mapping.js";
+import { blobUrl } from "./names.js";
+import type { ResolvedAzureOptions } from "./options.js";
+import { API_VERSION, SAS_TTL_SECONDS, type SasSigner } from "./sas.js";
+
+/** What the REST client needs. */
+export interface RestClientOptions {
+  /** Validated backend options. */
+  options: ResolvedAzureOptions;
+  /** SAS signer; undefined for unsigned requests. */
+  signer: SasSigner | undefined;
+  /** HTTP client. */
+  fetch: typeof fetch;
+  /** Clock for SAS expiry. */
+  now: () => Date;
+}
+
+interface Call {
+  method: string;
+  /** Blob name; undefined for a container request. */
+  blob?: string;
+  permissions: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+function metadataOf(headers: Headers): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of headers) if (name.startsWith("x-ms-meta-")) metadata[name.slice("x-ms-meta-".length)] = value;
+  return metadata;
+}
+
+/** A blob or prefix name; Azure percent-encodes names XML cannot carry and says so with `Encoded="true"`. */
+function nameOf(element: XmlElement): string {
+  const name = childElement(element, "Name");
+  if (!name) return "";
+  return name.attributes.Encoded === "true" ? decodeURIComponent(name.text) : name.text;
+}
+
+function listedBlob(element: XmlElement): AzureListedBlob {
+  const properties = childElement(element, "Properties");
+  const metadata: Record<string, string> = {};
+  for (const entry of childElement(element, "Metadata")?.children ?? []) metadata[entry.name] = entry.text;
+  return {
+    name: nameOf(element),
+    etag: (properties && childText(properties, "Etag")) ?? "",
+    lastModified: new Date((properties && childText(properties, "Last-Modified")) ?? 0),
+    size: Number((properties && childText(properties, "Content-Length")) ?? 0),
+    metadata,
+  };
+}
+
+/** Creates the REST client of one container. */
+export function createRestClient({ options, signer, fetch: send, now }: RestClientOptions): AzureClient {
+  const container = options.containerName;
+
+  async function request(call: Call): Promise<Response> {
+    const query = Object.entries(call.query ?? {}).map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
+    if (signer) {
+      const expiresOn = new Date(now().getTime() + SAS_TTL_SECONDS * 1000);
+      query.push(await signer.sign({ container, ...(call.blob !== undefined && { blob: call.blob }), permissions: call.permissions, expiresOn }));
+    }
+    const url = blobUrl(options.endpoint, container, call.blob);
+    const headers = { "x-ms-version": API_VERSION, ...call.headers };
+    const init: RequestInit = { method: call.method, headers, ...(call.body !== undefined && { body: call.body }) };
+    // Network failures propagate as they are: the backend turns them into 503.
+    return send(query.length === 0 ? url : `${url}?${query.join("&")}`, init);
+  }
+
+  /** The response when it succeeded; an AzureError otherwise (`missing` codes give undefined instead). */
+  async function expect(response: Response, missing: string[] = []): Promise<Response | undefined> {
+    if (response.ok) return response;
+    const text = await response.text().catch(() => "");
+    const code = response.headers.get("x-ms-error-code") ?? /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+    if (response.status === 404 && (code === undefined ? missing.length > 0 : missing.includes(code))) return undefined;
+    throw new AzureError(response.status, code, /<Message>([^<]*)<\/Message>/.exec(text)?.[1]);
+  }
+
+  async function expectOk(response: Response): Promise<Response> {
+    return (await expect(response))!;
+  }
+
+  /** Succeeds or throws, reading the (small or empty) body so the connection is released. */
+  async function expectDone(response: Response): Promise<Response> {
+    await (await expectOk(response)).arrayBuffer();
+    return response;
+  }
+
+  return {
+    async listBlobs(list: AzureListRequest) {
+      const query: Record<string, string> = { restype: "container", comp: "list", include: "metadata", maxresults: String(list.maxResults) };
+      if (list.prefix) query.prefix = list.prefix;
+      if (list.delimiter) query.delimiter = list.delimiter;
+      if (list.marker) query.marker = list.marker;
+      if (list.startFrom) query.startFrom = list.startFrom;
+      const response = await expectOk(await request({ method: "GET", permissions: "l", query }));
+      const root = parseXml(await response.text());
+      const blobs = childElement(root, "Blobs");
+      const nextMarker = childText(root, "NextMarker");
+      return {
+        blobs: blobs ? childElements(blobs, "Blob").map(listedBlob) : [],
+        prefixes: blobs ? childElements(blobs, "BlobPrefix").map(nameOf) : [],
+        ...(nextMarker && { nextMarker }),
+      };
+    },
+
+    async uncommittedBlocks(blob) {
+      const response = await expect(await request({ method: "GET", blob, permissions: "r", query: { comp: "blocklist", blocklisttype: "uncommitted" } }), ["BlobNotFound"]);
+      if (!response) return [];
+      const list = childElement(parseXml(await response.text()), "UncommittedBlocks");
+      return (list ? childElements(list, "Block") : []).map((block) => ({ name: childText(block, "Name") ?? "", size: Number(childText(block, "Size") ?? 0) }));
+    },
+
+    async commitBlocks(blob, blockIds, contentHeaders: ContentHeaders, metadata, conditions: Conditions) {
+      const body = `<?xml version="1.0" encoding="utf-8"?><BlockList>${blockIds.map((id) => `<Uncommitted>${escapeXml(id)}</Uncommitted>`).join("")}</BlockList>`;
+      const headers = { "content-type": "application/xml", ...azureWriteHeaders({ headers: contentHeaders, metadata }), ...conditionHeaders(conditions) };
+      const response = await expectDone(await request({ method: "PUT", blob, permissions: "cw", query: { comp: "blocklist" }, headers, body }));
+      const lastModified = response.headers.get("last-modified");
+      return { etag: response.headers.get("etag") ?? "", ...(lastModified && { lastModified: new Date(lastModified) }) };
+    },
+
+    async putText(blob, text) {
+      const headers = { "x-ms-blob-type": "BlockBlob", "x-ms-blob-content-type": "application/json" };
+      await expectDone(await request({ method: "PUT", blob, permissions: "cw", headers, body: text }));
+    },
+
+    async getText(blob) {
+      const response = await expect(await request({ method: "GET", blob, permissions: "r" }), ["BlobNotFound"]);
+      return response?.text();
+    },
+
+    async deleteBlob(blob) {
+      const response = await expect(await request({ method: "DELETE", blob, permissions: "d", headers: { "x-ms-delete-snapshots": "include" } }), ["BlobNotFound"]);
+      await response?.arrayBuffer();
+      return response !== undefined;
+    },
+
+    async startCopy(blob, sourceUrl, sourceConditions, metadata) {
+      const headers = { "x-ms-copy-source": sourceUrl, ...conditionHeaders(sourceConditions, "x-ms-source-"), ...azureWriteHeaders({ headers: {}, metadata: metadata ?? {} }) };
+      const response = await expectDone(await request({ method: "PUT", blob, permissions: "cw", headers }));
+      return response.headers.get("x-ms-copy-status") ?? "success";
+    },
+
+    async properties(blob): Promise<AzureBlobInfo | undefined> {
+      // HEAD answers carry no body: a missing blob is a bare 404.
+      const response = await expect(await request({ method: "HEAD", blob, permissions: "r" }), ["BlobNotFound"]);
+      if (!response) return undefined;
+      const copyStatus = response.headers.get("x-ms-copy-status");
+      return {
+        etag: response.headers.get("etag") ?? "",
+        lastModified: new Date(response.headers.get("last-modified") ?? 0),
+        size: Number(response.headers.get("content-length") ?? 0),
+        metadata: metadataOf(response.headers),
+        ...(copyStatus && { copyStatus }),
+      };
+    },
+
+    async setContentHeaders(blob, contentHeaders) {
+      await expectDone(await request({ method: "PUT", blob, permissions: "w", query: { comp: "properties" }, headers: azureWriteHeaders({ headers: contentHeaders, metadata: {} }) }));
+    },
+
+    async setMetadata(blob, metadata) {
+      await expectDone(await request({ method: "PUT", blob, permissions: "w", query: { comp: "metadata" }, headers: azureWriteHeaders({ headers: {}, metadata }) }));
+    },
+  };
+}
