@@ -75,7 +75,10 @@ const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>
 
 async function verifyWith(token: string, jwks: JSONWebKeySet, issuer: string, policy: TrustPolicy, now: number) {
   let keySet = keySets.get(jwks);
-  if (!keySet) keySets.set(jwks, (keySet = createLocalJWKSet(jwks)));
+  if (!keySet) {
+    keySet = createLocalJWKSet(jwks);
+    keySets.set(jwks, keySet);
+  }
   return jwtVerify(token, keySet, {
     algorithms: [...ACCEPTED_ALGORITHMS],
     issuer,
