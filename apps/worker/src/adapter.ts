@@ -16,10 +16,19 @@ export function requestTarget(url: string): string {
   return pathStart === -1 ? "/" : url.slice(pathStart);
 }
 
+/** Largest oversized body read to its end before refusing it, so the refusal reaches the client. */
+const DRAIN_BEFORE_REFUSING = 16 * 1024 * 1024;
+
 /** Reads at most `limit` bytes of a small body; more is an EntityTooLarge error. */
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   const tooLarge = () => new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
-  if (Number(request.headers.get("content-length") ?? 0) > limit) throw tooLarge();
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limit) {
+    // Answering while the client still sends makes workerd reset the connection, and the client then never sees
+    // the error: a body of modest size is read and dropped first (a huge one is refused at once).
+    if (request.body && declared <= DRAIN_BEFORE_REFUSING) await request.body.pipeTo(new WritableStream()).catch(() => undefined);
+    throw tooLarge();
+  }
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

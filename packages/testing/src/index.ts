@@ -5,6 +5,7 @@ export { runS3BehaviourSuite } from "./behaviour/suite.js";
 export { behaviourConfig, BUCKETS, fsNativeBuckets, startWorld, type GatewayTarget, type NativeBucket, type StartGateway, type World } from "./behaviour/setup.js";
 export { errorCode, rawRequest, sdkClient, signedRawRequest, type KeyPair, type RawResponse } from "./behaviour/clients.js";
 export { startOidcIssuer, type MintOptions, type OidcIssuer } from "./oidc-issuer.js";
+export * from "./clients/index.js";
 export { startStsEndpoint, type StsEndpoint, type StsEndpointOptions, type StsExchange } from "./sts-endpoint.js";
 export { startGcsTestServer, type GcsRecordedRequest, type GcsTestServer, type GcsTestServerOptions } from "./gcs-test-server.js";
 export { startGoogleFederationEndpoint, type GoogleFederationEndpoint, type GoogleFederationEndpointOptions, type GoogleStsExchange } from "./google-federation-endpoint.js";

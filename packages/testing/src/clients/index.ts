@@ -1,0 +1,6 @@
+/** The real-client matrix: client adapters, a test CA, GDAL helpers and the matrix itself. */
+export * from "./adapters.js";
+export * from "./gdal.js";
+export * from "./matrix.js";
+export * from "./tls.js";
+export * from "./tools.js";
