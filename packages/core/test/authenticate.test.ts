@@ -6,31 +6,20 @@ import {
   parseS3Request,
   S3Error,
   type AuthenticationSources,
-  type StoredCredential,
   type TemporaryCredential,
   type TemporaryCredentialResolver,
 } from "../src/index.js";
+import { rejected } from "./helpers/errors.js";
+import { credential } from "./helpers/memory-backend.js";
 import { NOW, presign, signWithHeader, type Signer, type UnsignedRequest } from "./helpers/sign.js";
 
 const SCOPES = [{ bucket: "data", prefixes: [], actions: ["get_object" as const] }];
 
-function credential(id: string, extra: Partial<StoredCredential> = {}): StoredCredential {
-  return {
-    access_key_id: id,
-    secret_access_key: `${id}-secret`,
-    principal_name: `${id}-owner`,
-    created_at: "2023-01-01T00:00:00Z",
-    enabled: true,
-    allowed_scopes: SCOPES,
-    ...extra,
-  };
-}
-
 const CREDENTIALS = new Map([
-  ["AKIDGOOD", credential("AKIDGOOD")],
-  ["AKIDOFF", credential("AKIDOFF", { enabled: false })],
-  ["AKIDOLD", credential("AKIDOLD", { expires_at: "2023-12-31T00:00:00Z" })],
-  ["AKIDLATER", credential("AKIDLATER", { expires_at: "2024-06-01T00:00:00Z" })],
+  ["AKIDGOOD", credential("AKIDGOOD", SCOPES)],
+  ["AKIDOFF", credential("AKIDOFF", SCOPES, { enabled: false })],
+  ["AKIDOLD", credential("AKIDOLD", SCOPES, { expires_at: "2023-12-31T00:00:00Z" })],
+  ["AKIDLATER", credential("AKIDLATER", SCOPES, { expires_at: "2024-06-01T00:00:00Z" })],
 ]);
 
 const good: Signer = { accessKeyId: "AKIDGOOD", secretAccessKey: "AKIDGOOD-secret" };
@@ -45,16 +34,6 @@ async function run(signed: { target: string; headers: Headers }, method = "GET",
   return authenticate({ method, rawPath: parsed.rawPath, query: parsed.query, headers: signed.headers }, sources(extra));
 }
 
-async function failure(promise: Promise<unknown>): Promise<S3Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(S3Error);
-    return error as S3Error;
-  }
-  throw new Error("expected authentication to fail");
-}
-
 const get: UnsignedRequest = { method: "GET", path: "/data/reports/q1.csv" };
 
 describe("anonymous requests", () => {
@@ -65,7 +44,7 @@ describe("anonymous requests", () => {
   });
 
   it("checks SigV2 presigned URLs (see sigv2.test.ts): an expired one is refused", async () => {
-    const error = await failure(run({ target: "/data/k?AWSAccessKeyId=AKID&Expires=1&Signature=x", headers: new Headers({ host: "h" }) }));
+    const error = await rejected(run({ target: "/data/k?AWSAccessKeyId=AKID&Expires=1&Signature=x", headers: new Headers({ host: "h" }) }));
     expect(error).toMatchObject({ code: "AccessDenied", status: 403, message: "Request has expired" });
   });
 });
@@ -95,23 +74,23 @@ describe("header authentication", () => {
     const signed = await signWithHeader(good, { ...get, headers: { "x-amz-meta-a": "1" } });
     const changedHeader = new Headers(signed.headers);
     changedHeader.set("x-amz-meta-a", "2");
-    expect(await failure(run({ ...signed, headers: changedHeader }))).toMatchObject({ code: "SignatureDoesNotMatch", status: 403 });
-    expect(await failure(run({ ...signed, target: "/data/reports/q2.csv" }))).toMatchObject({ code: "SignatureDoesNotMatch" });
-    expect(await failure(run({ ...signed, target: `${signed.target}?x=1` }))).toMatchObject({ code: "SignatureDoesNotMatch" });
-    expect(await failure(run(signed, "HEAD"))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(run({ ...signed, headers: changedHeader }))).toMatchObject({ code: "SignatureDoesNotMatch", status: 403 });
+    expect(await rejected(run({ ...signed, target: "/data/reports/q2.csv" }))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(run({ ...signed, target: `${signed.target}?x=1` }))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(run(signed, "HEAD"))).toMatchObject({ code: "SignatureDoesNotMatch" });
     const wrongSecret = await signWithHeader({ ...good, secretAccessKey: "nope" }, get);
-    expect(await failure(run(wrongSecret))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(run(wrongSecret))).toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 
   it("refuses a signed header missing from the request", async () => {
     const signed = await signWithHeader(good, { ...get, headers: { "x-amz-meta-a": "1" } });
     signed.headers.delete("x-amz-meta-a");
-    expect(await failure(run(signed))).toMatchObject({ code: "AccessDenied" });
+    expect(await rejected(run(signed))).toMatchObject({ code: "AccessDenied" });
   });
 
   it("refuses a malformed Authorization header", async () => {
     const headers = new Headers({ host: "h", "x-amz-date": "20240101T120000Z", authorization: "AWS4-HMAC-SHA256 Credential=x" });
-    expect(await failure(run({ target: "/data/k", headers }))).toMatchObject({ code: "AuthorizationHeaderMalformed", status: 400 });
+    expect(await rejected(run({ target: "/data/k", headers }))).toMatchObject({ code: "AuthorizationHeaderMalformed", status: 400 });
   });
 
   it("refuses clock skew beyond 15 minutes either way", async () => {
@@ -119,32 +98,32 @@ describe("header authentication", () => {
     await expect(run(await signWithHeader(good, { ...get, date: NOW - minutes(14) }))).resolves.toBeDefined();
     await expect(run(await signWithHeader(good, { ...get, date: NOW + minutes(14) }))).resolves.toBeDefined();
     for (const date of [NOW - minutes(16), NOW + minutes(16)]) {
-      expect(await failure(run(await signWithHeader(good, { ...get, date })))).toMatchObject({ code: "RequestTimeTooSkewed", status: 403 });
+      expect(await rejected(run(await signWithHeader(good, { ...get, date })))).toMatchObject({ code: "RequestTimeTooSkewed", status: 403 });
     }
   });
 
   it("refuses unknown access keys with InvalidAccessKeyId", async () => {
-    const error = await failure(run(await signWithHeader(signer("AKIDNOBODY"), get)));
+    const error = await rejected(run(await signWithHeader(signer("AKIDNOBODY"), get)));
     expect(error).toMatchObject({ code: "InvalidAccessKeyId", status: 403 });
   });
 
   it("refuses disabled and expired keys with AccessDenied, after the signature", async () => {
-    expect(await failure(run(await signWithHeader(signer("AKIDOFF"), get)))).toMatchObject({ code: "AccessDenied", message: "The access key is disabled." });
-    expect(await failure(run(await signWithHeader(signer("AKIDOLD"), get)))).toMatchObject({ code: "AccessDenied", message: "The access key has expired." });
+    expect(await rejected(run(await signWithHeader(signer("AKIDOFF"), get)))).toMatchObject({ code: "AccessDenied", message: "The access key is disabled." });
+    expect(await rejected(run(await signWithHeader(signer("AKIDOLD"), get)))).toMatchObject({ code: "AccessDenied", message: "The access key has expired." });
     await expect(run(await signWithHeader(signer("AKIDLATER"), get))).resolves.toMatchObject({ identity: { accessKeyId: "AKIDLATER" } });
     // Without the secret, nobody learns the key's state.
     const forged = await signWithHeader({ accessKeyId: "AKIDOFF", secretAccessKey: "guess" }, get);
-    expect(await failure(run(forged))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(run(forged))).toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 
   it("needs x-amz-content-sha256 on a body-carrying PUT", async () => {
     const put = { method: "PUT", path: "/data/k", noPayloadHash: true };
     const withBody = await signWithHeader(good, { ...put, headers: { "content-length": "5" } });
-    const error = await failure(run(withBody, "PUT"));
+    const error = await rejected(run(withBody, "PUT"));
     expect(error).toMatchObject({ code: "InvalidRequest", status: 400 });
     expect(error.message).toContain("x-amz-content-sha256");
     const chunked = await signWithHeader(good, { ...put, headers: { "transfer-encoding": "chunked" } });
-    expect(await failure(run(chunked, "PUT"))).toMatchObject({ code: "InvalidRequest" });
+    expect(await rejected(run(chunked, "PUT"))).toMatchObject({ code: "InvalidRequest" });
     const empty = await signWithHeader(good, { ...put, headers: { "content-length": "0" } });
     await expect(run(empty, "PUT")).resolves.toMatchObject({ payloadHash: EMPTY_SHA256 });
   });
@@ -172,28 +151,28 @@ describe("presigned URLs", () => {
     const signed = await presign(good, { ...get, query: { "response-content-type": "text/plain" } });
     const changed = signed.target.replace("text%2Fplain", "text%2Fhtml");
     expect(changed).not.toBe(signed.target);
-    expect(await failure(run({ ...signed, target: changed }))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(run({ ...signed, target: changed }))).toMatchObject({ code: "SignatureDoesNotMatch" });
     const otherKey = signed.target.replace("q1.csv", "q2.csv");
-    expect(await failure(run({ ...signed, target: otherKey }))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(run({ ...signed, target: otherKey }))).toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 
   it("refuses X-Amz-Expires over seven days", async () => {
     const signed = await presign(good, get, 604800);
     await expect(run(signed)).resolves.toBeDefined();
     const tooLong = { ...signed, target: signed.target.replace("X-Amz-Expires=604800", "X-Amz-Expires=604801") };
-    expect(await failure(run(tooLong))).toMatchObject({ code: "AuthorizationQueryParametersError", status: 400 });
+    expect(await rejected(run(tooLong))).toMatchObject({ code: "AuthorizationQueryParametersError", status: 400 });
   });
 
   it("refuses expired URLs with AccessDenied 'Request has expired'", async () => {
     const signed = await presign(good, get, 3600);
     await expect(run(signed, "GET", { now: () => NOW + 3600 * 1000 })).resolves.toBeDefined();
-    const error = await failure(run(signed, "GET", { now: () => NOW + 3601 * 1000 }));
+    const error = await rejected(run(signed, "GET", { now: () => NOW + 3601 * 1000 }));
     expect(error).toMatchObject({ code: "AccessDenied", status: 403, message: "Request has expired" });
   });
 
   it("refuses URLs signed too far in the future", async () => {
     const signed = await presign(good, { ...get, date: NOW + 20 * 60 * 1000 });
-    expect(await failure(run(signed))).toMatchObject({ code: "AccessDenied", message: "Request is not valid yet" });
+    expect(await rejected(run(signed))).toMatchObject({ code: "AccessDenied", message: "Request is not valid yet" });
   });
 
   it("refuses a request with both header and query authentication", async () => {
@@ -202,7 +181,7 @@ describe("presigned URLs", () => {
     const both = new Headers(query.headers);
     both.set("authorization", header.headers.get("authorization")!);
     both.set("x-amz-date", header.headers.get("x-amz-date")!);
-    const error = await failure(run({ target: query.target, headers: both }));
+    const error = await rejected(run({ target: query.target, headers: both }));
     expect(error).toMatchObject({ code: "InvalidArgument", status: 400 });
     expect(error.message).toContain("Only one auth mechanism");
   });
@@ -235,8 +214,8 @@ describe("session tokens", () => {
   it("refuses tokens when no resolver is configured", async () => {
     const signed = await signWithHeader(withToken("good"), get);
     expect(signed.headers.get("x-amz-security-token")).toBe("good");
-    expect(await failure(run(signed))).toMatchObject({ code: "InvalidToken", status: 400 });
-    expect(await failure(run(await presign(withToken("good"), get)))).toMatchObject({ code: "InvalidToken" });
+    expect(await rejected(run(signed))).toMatchObject({ code: "InvalidToken", status: 400 });
+    expect(await rejected(run(await presign(withToken("good"), get)))).toMatchObject({ code: "InvalidToken" });
   });
 
   it("yields the token's identity, scopes and role", async () => {
@@ -258,22 +237,22 @@ describe("session tokens", () => {
   });
 
   it("refuses expired tokens with ExpiredToken", async () => {
-    const error = await failure(run(await signWithHeader(withToken("expired"), get), "GET", { temporaryCredentials: resolver }));
+    const error = await rejected(run(await signWithHeader(withToken("expired"), get), "GET", { temporaryCredentials: resolver }));
     expect(error).toMatchObject({ code: "ExpiredToken", status: 400 });
   });
 
   it("refuses a token minted for another access key", async () => {
-    const error = await failure(run(await signWithHeader(withToken("other"), get), "GET", { temporaryCredentials: resolver }));
+    const error = await rejected(run(await signWithHeader(withToken("other"), get), "GET", { temporaryCredentials: resolver }));
     expect(error).toMatchObject({ code: "InvalidAccessKeyId", status: 403 });
   });
 
   it("refuses unknown tokens and passes the resolver's own refusals", async () => {
-    expect(await failure(run(await signWithHeader(withToken("unknown"), get), "GET", { temporaryCredentials: resolver }))).toMatchObject({ code: "InvalidToken" });
-    expect(await failure(run(await signWithHeader(withToken("revoked"), get), "GET", { temporaryCredentials: resolver }))).toMatchObject({ code: "AccessDenied", message: "revoked" });
+    expect(await rejected(run(await signWithHeader(withToken("unknown"), get), "GET", { temporaryCredentials: resolver }))).toMatchObject({ code: "InvalidToken" });
+    expect(await rejected(run(await signWithHeader(withToken("revoked"), get), "GET", { temporaryCredentials: resolver }))).toMatchObject({ code: "AccessDenied", message: "revoked" });
   });
 
   it("verifies the signature with the token's secret", async () => {
     const forged = await signWithHeader({ ...withToken("good"), secretAccessKey: "AKIDGOOD-secret" }, get);
-    expect(await failure(run(forged, "GET", { temporaryCredentials: resolver }))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(run(forged, "GET", { temporaryCredentials: resolver }))).toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 });

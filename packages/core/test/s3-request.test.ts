@@ -1,22 +1,11 @@
 /** parseS3Request and parseCopySource: operation mapping, bucket/key resolution and key validation. */
 import { describe, expect, it } from "vitest";
-import { MAX_KEY_BYTES, parseCopySource, parseS3Request, Query, S3Error } from "../src/index.js";
+import { MAX_KEY_BYTES, parseCopySource, parseS3Request, Query } from "../src/index.js";
+import { thrown } from "./helpers/errors.js";
 
 function parse(method: string, target: string, headers: Record<string, string> = {}, domain?: string) {
   return parseS3Request(method, target, new Headers({ host: "localhost:8080", ...headers }), domain);
 }
-
-/** The S3Error a call throws (fails the test when it does not throw one). */
-function thrown(action: () => unknown): S3Error {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(S3Error);
-    return error as S3Error;
-  }
-  throw new Error("expected an S3Error");
-}
-
 describe("parseS3Request: service and bucket operations (path style)", () => {
   it("maps GET / to ListBuckets with no bucket", () => {
     const parsed = parse("GET", "/");

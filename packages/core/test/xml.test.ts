@@ -9,20 +9,10 @@ import {
   parseCompleteMultipartUpload,
   parseDeleteRequest,
   parseXml,
-  S3Error,
   xmlElement,
   XmlParseError,
 } from "../src/index.js";
-
-function s3Failure(action: () => unknown): S3Error {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(S3Error);
-    return error as S3Error;
-  }
-  throw new Error("expected an S3Error");
-}
+import { thrown } from "./helpers/errors.js";
 
 describe("escapeXml / xmlElement", () => {
   it("escapes the five special characters and nothing else", () => {
@@ -136,29 +126,29 @@ describe("parseCompleteMultipartUpload", () => {
   });
 
   it("refuses parts out of order or repeated with InvalidPartOrder", () => {
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc(part(2) + part(1))))).toMatchObject({ code: "InvalidPartOrder", status: 400 });
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc(part(1) + part(1))))).toMatchObject({ code: "InvalidPartOrder" });
+    expect(thrown(() => parseCompleteMultipartUpload(doc(part(2) + part(1))))).toMatchObject({ code: "InvalidPartOrder", status: 400 });
+    expect(thrown(() => parseCompleteMultipartUpload(doc(part(1) + part(1))))).toMatchObject({ code: "InvalidPartOrder" });
   });
 
   it.each(["0", "10001", "99999"])("refuses part number %s with InvalidArgument", (number) => {
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc(part(number))))).toMatchObject({ code: "InvalidArgument", status: 400 });
+    expect(thrown(() => parseCompleteMultipartUpload(doc(part(number))))).toMatchObject({ code: "InvalidArgument", status: 400 });
   });
 
   it.each(["", "-1", "1.5", "abc", "0x1", "123456", "1e3"])("refuses the part number %j with MalformedXML", (number) => {
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc(part(number))))).toMatchObject({ code: "MalformedXML", status: 400 });
+    expect(thrown(() => parseCompleteMultipartUpload(doc(part(number))))).toMatchObject({ code: "MalformedXML", status: 400 });
   });
 
   it("refuses parts without PartNumber or ETag", () => {
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc('<Part><ETag>"e"</ETag></Part>')))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc("<Part><PartNumber>1</PartNumber></Part>")))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc(part(1, ""))))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseCompleteMultipartUpload(doc('<Part><ETag>"e"</ETag></Part>')))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseCompleteMultipartUpload(doc("<Part><PartNumber>1</PartNumber></Part>")))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseCompleteMultipartUpload(doc(part(1, ""))))).toMatchObject({ code: "MalformedXML" });
   });
 
   it("refuses an empty list, another root and broken XML with MalformedXML", () => {
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc("")))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseCompleteMultipartUpload("<Other>" + part(1) + "</Other>"))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseCompleteMultipartUpload(""))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseCompleteMultipartUpload(doc(part(1)).slice(0, -5)))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseCompleteMultipartUpload(doc("")))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseCompleteMultipartUpload("<Other>" + part(1) + "</Other>"))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseCompleteMultipartUpload(""))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseCompleteMultipartUpload(doc(part(1)).slice(0, -5)))).toMatchObject({ code: "MalformedXML" });
   });
 });
 
@@ -182,14 +172,14 @@ describe("parseDeleteRequest", () => {
     expect(MAX_DELETE_KEYS).toBe(1000);
     const keys = Array.from({ length: 1000 }, (_, index) => object(`k${index}`)).join("");
     expect(parseDeleteRequest(doc(keys)).keys).toHaveLength(1000);
-    expect(s3Failure(() => parseDeleteRequest(doc(keys + object("one-more"))))).toMatchObject({ code: "MalformedXML", status: 400 });
+    expect(thrown(() => parseDeleteRequest(doc(keys + object("one-more"))))).toMatchObject({ code: "MalformedXML", status: 400 });
   });
 
   it("refuses an Object without Key, no objects, another root or broken XML", () => {
-    expect(s3Failure(() => parseDeleteRequest(doc("<Object><VersionId>1</VersionId></Object>")))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseDeleteRequest(doc("<Quiet>true</Quiet>")))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseDeleteRequest(`<Remove>${object("k")}</Remove>`))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseDeleteRequest(doc(object("a & b"))))).toMatchObject({ code: "MalformedXML" });
-    expect(s3Failure(() => parseDeleteRequest(`<!DOCTYPE Delete>${doc(object("k")).replace(/^<\?xml[^>]*>/, "")}`))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseDeleteRequest(doc("<Object><VersionId>1</VersionId></Object>")))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseDeleteRequest(doc("<Quiet>true</Quiet>")))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseDeleteRequest(`<Remove>${object("k")}</Remove>`))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseDeleteRequest(doc(object("a & b"))))).toMatchObject({ code: "MalformedXML" });
+    expect(thrown(() => parseDeleteRequest(`<!DOCTYPE Delete>${doc(object("k")).replace(/^<\?xml[^>]*>/, "")}`))).toMatchObject({ code: "MalformedXML" });
   });
 });

@@ -152,7 +152,7 @@ export function bucket(name: string, extra: Partial<BucketConfig> = {}): BucketC
 }
 
 /** A credential with its secret derived from the id. */
-export function credential(id: string, scopes: StoredCredential["allowed_scopes"]): StoredCredential {
+export function credential(id: string, scopes: StoredCredential["allowed_scopes"], extra: Partial<StoredCredential> = {}): StoredCredential {
   return {
     access_key_id: id,
     secret_access_key: `${id}-secret`,
@@ -160,6 +160,7 @@ export function credential(id: string, scopes: StoredCredential["allowed_scopes"
     created_at: "2023-01-01T00:00:00Z",
     enabled: true,
     allowed_scopes: scopes,
+    ...extra,
   };
 }
 
