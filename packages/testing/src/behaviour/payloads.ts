@@ -91,7 +91,10 @@ export function payloadBehaviour(world: () => World): void {
       await expectNotStored(key, data);
       const empty = await trailerUpload(world().endpoint, world().admin, `/${bucket}/payload/trailer-empty.bin`, Buffer.alloc(0), { name: "x-amz-checksum-crc32", value: await checksumOf("crc32", data) });
       expect([empty.status, errorCode(empty.text)]).toEqual([400, "BadDigest"]);
-      expect((await read("payload/trailer-empty.bin")).status).toBe(404);
+      const emptyRead = await read("payload/trailer-empty.bin");
+      // s3rver may keep a broken entry for a cut upload (its reads then fail): nothing servable may be stored.
+      if (kind === "native") expect(emptyRead.status).toBe(404);
+      else expect(emptyRead.status).not.toBe(200);
     });
 
     it("refuses signed streaming with a tampered chunk (SignatureDoesNotMatch) and stores nothing", async () => {
