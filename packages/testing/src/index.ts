@@ -9,4 +9,5 @@ export * from "./clients/index.js";
 export { startStsEndpoint, type StsEndpoint, type StsEndpointOptions, type StsExchange } from "./sts-endpoint.js";
 export { startGcsTestServer, type GcsRecordedRequest, type GcsTestServer, type GcsTestServerOptions } from "./gcs-test-server.js";
 export { startGoogleFederationEndpoint, type GoogleFederationEndpoint, type GoogleFederationEndpointOptions, type GoogleStsExchange } from "./google-federation-endpoint.js";
-export { startAzurite, type AzuriteHandle, type StartAzuriteOptions } from "./azurite.js";
+export { startAzurite, type AzuriteHandle, type AzuriteTlsOptions, type StartAzuriteOptions } from "./azurite.js";
+export { startEntraEndpoint, type EntraEndpoint, type EntraEndpointOptions, type EntraExchange } from "./entra-endpoint.js";
