@@ -40,7 +40,7 @@ export function createAzureBackendWith(options: ResolvedAzureOptions, runtime: A
   const backend: AzureBackend = {
     kind: "az",
     // Copy Blob reads the source through its own SAS, so any two containers of one account (and key) can copy.
-    copyDomain: `az:${options.endpoint}:${options.accountName}:${options.accountKey === undefined ? "anonymous" : "key"}`,
+    copyDomain: `az:${options.endpoint}:${options.accountName}:${options.federated ? "oidc" : options.accountKey === undefined ? "anonymous" : "key"}`,
     containerName: options.containerName,
     readUrl: (key: string) => signedUrl(key, "r"),
     prepareObject: (request: ObjectRequest) => prepareObject(context, request),

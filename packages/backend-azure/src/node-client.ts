@@ -1,4 +1,7 @@
-/** The Node build's Azure client and SAS signer: `@azure/storage-blob` with the account key (Shared Key). */
+/**
+ * The Node build's Azure client and SAS signers: `@azure/storage-blob` with the account key (Shared Key), or with a
+ * federated bearer token and user delegation key (`auth_type = "oidc"`).
+ */
 import {
   AnonymousCredential,
   BlobSASPermissions,
@@ -10,21 +13,58 @@ import {
   StorageSharedKeyCredential,
   type BlobHTTPHeaders,
   type ModifiedAccessConditions,
+  type UserDelegationKey as SdkUserDelegationKey,
 } from "@azure/storage-blob";
 import { AzureError } from "./azure-errors.js";
 import type { AzureClient, ContentHeaders } from "./client.js";
 import type { Conditions } from "./header-mapping.js";
 import { blobUrl } from "./names.js";
 import type { ResolvedAzureOptions } from "./options.js";
-import { API_VERSION, type SasSigner } from "./sas.js";
+import { API_VERSION, type SasRequest, type SasSigner } from "./sas.js";
+import { expiryWithin, keyTime, type UserDelegationKeyProvider } from "./user-delegation-sas.js";
 
 /** The SDK's SAS generation, pinned to the same service version as the worker build's signer. */
 export function createSdkSasSigner(credential: StorageSharedKeyCredential): SasSigner {
   return {
     async sign(request) {
-      const permissions = request.blob === undefined ? ContainerSASPermissions.parse(request.permissions) : BlobSASPermissions.parse(request.permissions);
-      const values = { containerName: request.container, ...(request.blob !== undefined && { blobName: request.blob }), permissions, expiresOn: request.expiresOn, version: API_VERSION };
-      return generateBlobSASQueryParameters(values, credential).toString();
+      return generateBlobSASQueryParameters(sasValues(request, request.expiresOn), credential).toString();
+    },
+  };
+}
+
+/** `@azure/core-auth`'s TokenCredential, as the SDK's `newPipeline` accepts it (no extra dependency for one type). */
+type TokenCredential = Exclude<Parameters<typeof newPipeline>[0], StorageSharedKeyCredential | AnonymousCredential | undefined>;
+
+function sasValues(request: SasRequest, expiresOn: Date) {
+  const permissions = request.blob === undefined ? ContainerSASPermissions.parse(request.permissions) : BlobSASPermissions.parse(request.permissions);
+  return { containerName: request.container, ...(request.blob !== undefined && { blobName: request.blob }), permissions, expiresOn, version: API_VERSION };
+}
+
+/** The SDK's user delegation SAS generation (`auth_type = "oidc"`), same service version as the worker build's. */
+export function createSdkUserDelegationSasSigner(accountName: string, userDelegationKey: UserDelegationKeyProvider): SasSigner {
+  return {
+    async sign(request) {
+      const key = await userDelegationKey();
+      const sdkKey: SdkUserDelegationKey = {
+        signedObjectId: key.signedObjectId,
+        signedTenantId: key.signedTenantId,
+        signedStartsOn: new Date(keyTime(key.signedStart)),
+        signedExpiresOn: new Date(keyTime(key.signedExpiry)),
+        signedService: key.signedService,
+        signedVersion: key.signedVersion,
+        value: key.value,
+      };
+      return generateBlobSASQueryParameters(sasValues(request, expiryWithin(request, key)), sdkKey, accountName).toString();
+    },
+  };
+}
+
+/** A bearer token source as the SDK wants it; the runtime's federation caches and renews the token. */
+export function federatedTokenCredential(accessToken: () => Promise<{ accessToken: string; expiresAt: Date }>): TokenCredential {
+  return {
+    async getToken() {
+      const token = await accessToken();
+      return { token: token.accessToken, expiresOnTimestamp: token.expiresAt.getTime() };
     },
   };
 }
@@ -70,7 +110,7 @@ async function sdk<T>(operation: () => Promise<T>, fallback?: { value: T }): Pro
 }
 
 /** Creates the SDK client of one container. Retries are left to S3 clients, which retry 503s. */
-export function createSdkClient(options: ResolvedAzureOptions, credential: StorageSharedKeyCredential | AnonymousCredential): AzureClient {
+export function createSdkClient(options: ResolvedAzureOptions, credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential): AzureClient {
   const container = new ContainerClient(blobUrl(options.endpoint, options.containerName), newPipeline(credential, { retryOptions: { maxTries: 1 } }));
   const blockBlob = (name: string) => container.getBlockBlobClient(name);
   return {

@@ -12,8 +12,16 @@ export interface AzureBackendOptions {
   skip_signature?: string;
   /** Blob service endpoint (`http://127.0.0.1:10000/devstoreaccount1` for Azurite); default `https://<account>.blob.core.windows.net`. */
   endpoint?: string;
-  /** `"static"` (default). `"oidc"` (federated credentials) is not supported by this backend yet. */
+  /**
+   * `"static"` (default: `access_key`) or `"oidc"`: Microsoft Entra workload identity federation. The runtime passes
+   * the federated credentials as extras (a user delegation key for SAS URLs; on Node also a bearer token for the
+   * SDK's own requests); the endpoint must then be https.
+   */
   auth_type?: string;
+  /** With `auth_type = "oidc"`: directory (tenant) id of the app registration that trusts the proxy. */
+  tenant_id?: string;
+  /** With `auth_type = "oidc"`: application (client) id of that app registration. */
+  client_id?: string;
   /** Other options are accepted and ignored here (the config package validates names). */
   [option: string]: string | undefined;
 }
@@ -26,8 +34,10 @@ export interface ResolvedAzureOptions {
   containerName: string;
   /** Blob service endpoint, without a trailing slash (path kept: Azurite puts the account there). */
   endpoint: string;
-  /** Account key (base64), unless requests are unsigned. */
+  /** Account key (base64), unless requests are unsigned or federated. */
   accountKey?: string;
+  /** True with `auth_type = "oidc"`: SAS URLs are signed with a user delegation key from federated credentials. */
+  federated?: true;
 }
 
 const BACKEND = "for backend_type = az";
@@ -53,9 +63,8 @@ export function resolveAzureOptions(options: AzureBackendOptions): ResolvedAzure
     throw new Error(`container_name must be 3-63 lowercase letters, digits and single hyphens ${BACKEND}`);
   }
   const skipSignature = bool(options.skip_signature, "skip_signature");
-  if (options.auth_type !== undefined && options.auth_type !== "" && options.auth_type !== "static") {
-    throw new Error(`auth_type = "${options.auth_type}" is not supported ${BACKEND} (use "static" with access_key)`);
-  }
+  const authType = options.auth_type || "static";
+  if (authType !== "static" && authType !== "oidc") throw new Error(`auth_type must be "static" or "oidc" ${BACKEND}`);
   let endpoint: URL;
   try {
     endpoint = new URL(options.endpoint ?? `https://${accountName}.blob.core.windows.net`);
@@ -64,6 +73,8 @@ export function resolveAzureOptions(options: AzureBackendOptions): ResolvedAzure
   }
   if (endpoint.protocol !== "http:" && endpoint.protocol !== "https:") throw new Error(`endpoint must use http or https ${BACKEND}`);
   if (endpoint.search !== "" || endpoint.hash !== "") throw new Error(`endpoint must not have a query or fragment ${BACKEND}`);
+  const base = { accountName, containerName, endpoint: `${endpoint.origin}${endpoint.pathname.replace(/\/+$/, "")}` };
+  if (authType === "oidc") return { ...base, ...federatedOptions(options, endpoint, skipSignature) };
   const accessKey = options.access_key;
   if (accessKey) {
     // The key is the HMAC secret as base64; a typo here would otherwise surface as 403s on every request.
@@ -71,10 +82,17 @@ export function resolveAzureOptions(options: AzureBackendOptions): ResolvedAzure
   } else if (!skipSignature) {
     throw new Error(`access_key is required ${BACKEND} (or set skip_signature = "true" for a public container)`);
   }
-  return {
-    accountName,
-    containerName,
-    endpoint: `${endpoint.origin}${endpoint.pathname.replace(/\/+$/, "")}`,
-    ...(!skipSignature && { accountKey: accessKey! }),
-  };
+  return { ...base, ...(!skipSignature && { accountKey: accessKey! }) };
+}
+
+/** Checks of `auth_type = "oidc"`: federated identity instead of a key, and bearer tokens only over https. */
+function federatedOptions(options: AzureBackendOptions, endpoint: URL, skipSignature: boolean): { federated: true } {
+  const suffix = `${BACKEND} with auth_type = "oidc"`;
+  if (options.access_key) throw new Error(`access_key must not be set ${suffix} (the proxy holds no account key)`);
+  if (skipSignature) throw new Error(`skip_signature must not be "true" ${suffix}`);
+  if (!options.tenant_id) throw new Error(`tenant_id is required ${suffix}`);
+  if (!options.client_id) throw new Error(`client_id is required ${suffix}`);
+  // Access tokens are bearer credentials: never send one in clear text.
+  if (endpoint.protocol !== "https:") throw new Error(`endpoint must use https ${suffix}`);
+  return { federated: true };
 }

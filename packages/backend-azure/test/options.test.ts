@@ -6,6 +6,7 @@ import { createAzureBackend as createWorkerBackend } from "../src/worker.js";
 
 const KEY = "c2VjcmV0LWtleS1ieXRlcw==";
 const VALID: AzureBackendOptions = { account_name: "myaccount", container_name: "data", access_key: KEY };
+const OIDC: Partial<AzureBackendOptions> = { auth_type: "oidc", tenant_id: "00000000-0000-0000-0000-00000000beef", client_id: "11111111-2222-3333-4444-555555555555" };
 
 describe("resolveAzureOptions", () => {
   it("derives the public endpoint from the account", () => {
@@ -34,13 +35,23 @@ describe("resolveAzureOptions", () => {
     ["endpoint not http", { endpoint: "ftp://127.0.0.1:10000/devstoreaccount1" }, "endpoint must use http or https for backend_type = az"],
     ["endpoint garbage", { endpoint: "::" }, "endpoint must be a URL (e.g. http://127.0.0.1:10000/devstoreaccount1) for backend_type = az"],
     ["endpoint with a query", { endpoint: "https://x.example/?sv=1" }, "endpoint must not have a query or fragment for backend_type = az"],
-    ["auth_type oidc", { auth_type: "oidc" }, 'auth_type = "oidc" is not supported for backend_type = az (use "static" with access_key)'],
+    ["auth_type unknown", { auth_type: "entra" }, 'auth_type must be "static" or "oidc" for backend_type = az'],
+    ["oidc with a key", { ...OIDC, access_key: KEY }, 'access_key must not be set for backend_type = az with auth_type = "oidc" (the proxy holds no account key)'],
+    ["oidc unsigned", { ...OIDC, access_key: undefined, skip_signature: "true" }, 'skip_signature must not be "true" for backend_type = az with auth_type = "oidc"'],
+    ["oidc without tenant_id", { ...OIDC, access_key: undefined, tenant_id: "" }, 'tenant_id is required for backend_type = az with auth_type = "oidc"'],
+    ["oidc without client_id", { ...OIDC, access_key: undefined, client_id: undefined }, 'client_id is required for backend_type = az with auth_type = "oidc"'],
+    ["oidc over http", { ...OIDC, access_key: undefined, endpoint: "http://127.0.0.1:10000/devstoreaccount1" }, 'endpoint must use https for backend_type = az with auth_type = "oidc"'],
   ];
   for (const [name, change, message] of cases) {
     it(`refuses ${name}`, () => {
       expect(() => resolveAzureOptions({ ...VALID, ...change })).toThrow(message);
     });
   }
+
+  it("accepts auth_type = oidc with a tenant, a client and an https endpoint, and holds no key", () => {
+    const resolved = resolveAzureOptions({ account_name: "myaccount", container_name: "data", ...OIDC });
+    expect(resolved).toEqual({ accountName: "myaccount", containerName: "data", endpoint: "https://myaccount.blob.core.windows.net", federated: true });
+  });
 
   it("never shows the key in an error", () => {
     const secret = "AAAA not valid BBBB";
@@ -52,5 +63,17 @@ describe("resolveAzureOptions", () => {
       expect(() => create({ ...VALID, container_name: "" })).toThrow("container_name is required for backend_type = az");
       expect(create(VALID).kind).toBe("az");
     }
+  });
+
+  it("refuses auth_type = oidc in both builds without the federated credentials, saying how to provide them", () => {
+    const federated = { account_name: "myaccount", container_name: "data", ...OIDC } as AzureBackendOptions;
+    const userDelegationKey = async () => ({ signedObjectId: "o", signedTenantId: "t", signedStart: "2030-01-01T00:00:00Z", signedExpiry: "2030-01-02T00:00:00Z", signedService: "b", signedVersion: "2026-02-06", value: KEY });
+    const accessToken = async () => ({ accessToken: "token", expiresAt: new Date("2030-01-02T00:00:00Z") });
+    for (const create of [createNodeBackend, createWorkerBackend]) {
+      expect(() => create(federated)).toThrow(/auth_type = "oidc" needs federated credentials for backend_type = az \(userDelegationKey\): set OIDC_PROVIDER_KEY/);
+    }
+    expect(() => createNodeBackend(federated, { userDelegationKey })).toThrow(/\(accessToken\)/);
+    expect(createNodeBackend(federated, { userDelegationKey, accessToken }).copyDomain).toBe("az:https://myaccount.blob.core.windows.net:myaccount:oidc");
+    expect(createWorkerBackend(federated, { userDelegationKey }).copyDomain).toBe("az:https://myaccount.blob.core.windows.net:myaccount:oidc");
   });
 });
