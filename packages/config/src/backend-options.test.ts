@@ -126,6 +126,18 @@ force_path_style = false
     ).toEqual(['buckets[0].backend_options.workload_identity_provider is required when auth_type is "oidc"']);
   });
 
+  it("accepts a subject and endpoint overrides for federation on every cloud, checking the URLs", () => {
+    const az = { account_name: "a", container_name: "c", auth_type: "oidc", tenant_id: "t", client_id: "c" };
+    const gcs = { bucket_name: "b", auth_type: "oidc", service_account_email: "x@y.iam.gserviceaccount.com", workload_identity_provider: "projects/1/locations/global/workloadIdentityPools/p/providers/q" };
+    const parsed = parseBuckets([
+      { backend_type: "az", backend_options: { ...az, oidc_subject: "proxy-az", authority_host: "https://login.microsoftonline.us" } },
+      { backend_type: "gcs", backend_options: { ...gcs, oidc_subject: "proxy-gcs", sts_endpoint: "https://sts.example/v1/token", iam_credentials_endpoint: "https://iam.example" } },
+    ]);
+    expect(parsed.buckets.map((bucket) => bucket.backend_options.oidc_subject)).toEqual(["proxy-az", "proxy-gcs"]);
+    expect(issuesFor("az", { ...az, authority_host: "login.microsoftonline.us" })).toEqual([expect.stringContaining("buckets[0].backend_options.authority_host")]);
+    expect(issuesFor("gcs", { ...gcs, iam_credentials_endpoint: "iam" })).toEqual([expect.stringContaining("buckets[0].backend_options.iam_credentials_endpoint")]);
+  });
+
   it("checks service_account_key is JSON without quoting it", () => {
     const issues = issuesFor("gcs", { bucket_name: "b", service_account_key: "{not json: private-key-material" });
     expect(issues).toEqual([

@@ -48,6 +48,10 @@ const AUTH_TYPE: BackendOptionRule = {
   values: ["static", "oidc"],
 };
 
+const OIDC_SUBJECT: BackendOptionRule = {
+  description: 'Subject (sub) of the OIDC tokens the proxy mints for itself (auth_type = "oidc"; default s3-proxy).',
+};
+
 const SKIP_SIGNATURE: BackendOptionRule = {
   description: 'Send unsigned requests ("true" for public buckets).',
   kind: "boolean",
@@ -69,7 +73,7 @@ const S3_RULES: BackendOptionRules = {
     description: 'ARN of the role assumed with the proxy\'s OIDC token (auth_type = "oidc").',
     requiredWhen: { option: "auth_type", value: "oidc" },
   },
-  oidc_subject: { description: "Subject of the OIDC tokens the proxy mints for itself." },
+  oidc_subject: OIDC_SUBJECT,
   sts_endpoint: { description: "STS endpoint URL used for AssumeRoleWithWebIdentity.", kind: "url" },
   session_token: { description: "Session token of temporary backend credentials.", secret: true, requires: ["access_key_id"] },
   presign_ttl_secs: { description: "Lifetime of presigned backend URLs in seconds (default 300)." },
@@ -102,6 +106,11 @@ const AZ_RULES: BackendOptionRules = {
     description: 'Directory (tenant) id of that app registration (auth_type = "oidc").',
     requiredWhen: { option: "auth_type", value: "oidc" },
   },
+  oidc_subject: OIDC_SUBJECT,
+  authority_host: {
+    description: "Microsoft Entra authority host for the token request (default https://login.microsoftonline.com; sovereign clouds differ).",
+    kind: "url",
+  },
 };
 
 const GCS_RULES: BackendOptionRules = {
@@ -121,6 +130,12 @@ const GCS_RULES: BackendOptionRules = {
   service_account_email: {
     description: 'Service account impersonated through workload identity federation (auth_type = "oidc").',
     requiredWhen: { option: "auth_type", value: "oidc" },
+  },
+  oidc_subject: OIDC_SUBJECT,
+  sts_endpoint: { description: "Google STS token endpoint URL (default https://sts.googleapis.com/v1/token).", kind: "url" },
+  iam_credentials_endpoint: {
+    description: "IAM Service Account Credentials API base URL (default https://iamcredentials.googleapis.com).",
+    kind: "url",
   },
 };
 

@@ -6,7 +6,7 @@
  */
 import { isS3Error, S3Error, type BucketConfig } from "@multistore/core";
 import { assumeRoleWithWebIdentity, AWS_AUDIENCE, DEFAULT_STS_ENDPOINT, roleSessionNameFor, type AwsTemporaryCredentials } from "./aws.js";
-import { AZURE_AUDIENCE, DEFAULT_AZURE_AUTHORITY, exchangeForAzureToken, type AccessToken } from "./azure.js";
+import { AZURE_AUDIENCE, DEFAULT_AZURE_AUTHORITY, exchangeForAzureToken, getUserDelegationKey, type AccessToken, type UserDelegationKey } from "./azure.js";
 import { createCredentialCache, type CredentialCache, type Expiring } from "./cache.js";
 import {
   DEFAULT_GOOGLE_STS_ENDPOINT,
@@ -32,13 +32,16 @@ export interface FederationOptions {
   now?: () => number;
   /** Renew this long before expiry (default 60 s). */
   refreshWindowMs?: number;
-  /** Lifetime requested for AWS sessions and Google service account tokens (default 3600 s). */
+  /** Lifetime requested for AWS sessions, Google service account tokens and Azure user delegation keys (default 3600 s). */
   sessionDurationSeconds?: number;
   /** Lifetime of the proxy's own tokens (default 300 s). */
   tokenTtlSeconds?: number;
   /** Timeout of each STS call (default 10 s). */
   timeoutMs?: number;
-  /** Endpoint overrides (sovereign clouds, tests). */
+  /**
+   * Endpoint overrides for every bucket (sovereign clouds, tests). A bucket's own `authority_host` (az), `sts_endpoint`
+   * and `iam_credentials_endpoint` (gcs) win over these.
+   */
   endpoints?: { azureAuthority?: string; googleSts?: string; googleIamCredentials?: string };
   /** Told about every failed exchange (cold or background renewal), with the bucket and the step. */
   onError?: (error: unknown, context: { bucket: string; step: string }) => void;
@@ -50,6 +53,12 @@ export interface FederatedCredentials {
   awsCredentials(bucket: BucketConfig): () => Promise<AwsTemporaryCredentials>;
   /** A Microsoft Entra access token for Blob Storage for an `az` bucket: `tenant_id`, `client_id`. */
   azureAccessToken(bucket: BucketConfig): () => Promise<AccessToken>;
+  /**
+   * A user delegation key of the same identity for an `az` bucket (Get User Delegation Key at its blob endpoint, with
+   * the access token above): what user delegation SAS URLs are signed with. The federated principal needs
+   * `Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey` (e.g. Storage Blob Delegator).
+   */
+  azureUserDelegationKey(bucket: BucketConfig): () => Promise<UserDelegationKey>;
   /**
    * A Google access token of `service_account_email` for a `gcs` bucket, through the workload identity provider
    * `workload_identity_provider` (STS exchange, then `generateAccessToken`).
@@ -82,6 +91,7 @@ export function createFederatedCredentials(options: FederationOptions): Federate
   const azure = createCredentialCache<AccessToken>(cacheOptions);
   const google = createCredentialCache<AccessToken>(cacheOptions);
   const googleFederated = createCredentialCache<AccessToken>(cacheOptions);
+  const azureKeys = createCredentialCache<UserDelegationKey>(cacheOptions);
   const http = { ...(options.fetch && { fetch: options.fetch }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) };
   const duration = options.sessionDurationSeconds ?? 3600;
 
@@ -114,6 +124,26 @@ export function createFederatedCredentials(options: FederationOptions): Federate
   }
 
   const subjectOf = (bucket: BucketConfig) => bucket.backend_options.oidc_subject || DEFAULT_SUBJECT;
+  const googleSts = (bucket: BucketConfig) => bucket.backend_options.sts_endpoint || options.endpoints?.googleSts || DEFAULT_GOOGLE_STS_ENDPOINT;
+  const googleIam = (bucket: BucketConfig) =>
+    bucket.backend_options.iam_credentials_endpoint || options.endpoints?.googleIamCredentials || DEFAULT_IAM_CREDENTIALS_ENDPOINT;
+
+  function azureAccessToken(bucket: BucketConfig): () => Promise<AccessToken> {
+    const subject = subjectOf(bucket);
+    const authorityHost = bucket.backend_options.authority_host || options.endpoints?.azureAuthority || DEFAULT_AZURE_AUTHORITY;
+    const key = () => ["azure", authorityHost, required(bucket, "tenant_id"), required(bucket, "client_id"), subject].join("\n");
+    return provide(azure, bucket, key, async () => {
+      const token = await exchangeForAzureToken({
+        ...http,
+        now,
+        authorityHost,
+        tenantId: required(bucket, "tenant_id"),
+        clientId: required(bucket, "client_id"),
+        assertion: await mint(subject, AZURE_AUDIENCE),
+      });
+      return { value: token, expiresAt: token.expiresAt.getTime() };
+    });
+  }
 
   return {
     awsCredentials(bucket) {
@@ -132,20 +162,25 @@ export function createFederatedCredentials(options: FederationOptions): Federate
       });
     },
 
-    azureAccessToken(bucket) {
-      const subject = subjectOf(bucket);
-      const authorityHost = options.endpoints?.azureAuthority ?? DEFAULT_AZURE_AUTHORITY;
-      const key = () => ["azure", authorityHost, required(bucket, "tenant_id"), required(bucket, "client_id"), subject].join("\n");
-      return provide(azure, bucket, key, async () => {
-        const token = await exchangeForAzureToken({
+    azureAccessToken,
+
+    azureUserDelegationKey(bucket) {
+      const accessToken = azureAccessToken(bucket);
+      const endpoint = () => bucket.backend_options.endpoint || `https://${required(bucket, "account_name")}.blob.core.windows.net`;
+      const key = () => ["azure-key", endpoint(), required(bucket, "tenant_id"), required(bucket, "client_id"), subjectOf(bucket)].join("\n");
+      return provide(azureKeys, bucket, key, async () => {
+        const token = await accessToken();
+        const started = now();
+        // Start a little in the past: a start ahead of Azure's clock would make every SAS invalid for a while.
+        const delegation = await getUserDelegationKey({
           ...http,
-          now,
-          authorityHost,
-          tenantId: required(bucket, "tenant_id"),
-          clientId: required(bucket, "client_id"),
-          assertion: await mint(subject, AZURE_AUDIENCE),
+          endpoint: endpoint(),
+          accessToken: token.accessToken,
+          start: new Date(started - 5 * 60_000),
+          expiry: new Date(started + duration * 1000),
         });
-        return { value: token, expiresAt: token.expiresAt.getTime() };
+        const expiresAt = Date.parse(delegation.signedExpiry);
+        return { value: delegation, expiresAt: Number.isNaN(expiresAt) ? started + duration * 1000 : expiresAt };
       });
     },
 
@@ -159,14 +194,14 @@ export function createFederatedCredentials(options: FederationOptions): Federate
           now,
           workloadIdentityProvider: provider(),
           subjectToken: await mint(subject, googleTokenAudience(provider())),
-          endpoint: options.endpoints?.googleSts ?? DEFAULT_GOOGLE_STS_ENDPOINT,
+          endpoint: googleSts(bucket),
         });
         const token = await generateServiceAccountAccessToken({
           ...http,
           serviceAccountEmail: email(),
           accessToken: federated.accessToken,
           lifetimeSeconds: duration,
-          endpoint: options.endpoints?.googleIamCredentials ?? DEFAULT_IAM_CREDENTIALS_ENDPOINT,
+          endpoint: googleIam(bucket),
         });
         return { value: token, expiresAt: token.expiresAt.getTime() };
       });
@@ -175,7 +210,7 @@ export function createFederatedCredentials(options: FederationOptions): Federate
     googleSignBlob(bucket) {
       const subject = subjectOf(bucket);
       const provider = () => required(bucket, "workload_identity_provider");
-      const stsEndpoint = options.endpoints?.googleSts ?? DEFAULT_GOOGLE_STS_ENDPOINT;
+      const stsEndpoint = googleSts(bucket);
       const federatedToken = provide(googleFederated, bucket, () => ["google-sts", stsEndpoint, provider(), subject].join("\n"), async () => {
         const federated = await exchangeForGoogleToken({
           ...http,
@@ -195,7 +230,7 @@ export function createFederatedCredentials(options: FederationOptions): Federate
             serviceAccountEmail: email,
             accessToken: token.accessToken,
             payload,
-            endpoint: options.endpoints?.googleIamCredentials ?? DEFAULT_IAM_CREDENTIALS_ENDPOINT,
+            endpoint: googleIam(bucket),
           });
           return { value: signature, expiresAt: 0 };
         });

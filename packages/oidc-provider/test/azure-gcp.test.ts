@@ -143,6 +143,50 @@ describe("Microsoft Entra workload identity federation", () => {
   });
 });
 
+describe("federation.azureUserDelegationKey", () => {
+  const bucket = (options: Record<string, string> = {}): BucketConfig => ({
+    name: "blobs-udk",
+    backend_type: "az",
+    anonymous_access: false,
+    backend_options: { account_name: "devstoreaccount1", container_name: "c", auth_type: "oidc", tenant_id: TENANT, client_id: CLIENT, endpoint: `${server.url}/devstoreaccount1`, ...options },
+  });
+
+  it("gets the key at the bucket's endpoint with the federated token, once per key lifetime", async () => {
+    mode = "ok";
+    const federation = createFederatedCredentials({ provider, now: clock.now, endpoints: { azureAuthority: "http://127.0.0.1:9/unused" } });
+    const before = server.received.length;
+    // The bucket's own authority_host wins over the federation-wide override (which would fail: nothing listens on 9).
+    const key = federation.azureUserDelegationKey(bucket({ authority_host: server.url }));
+    const [first, second] = await Promise.all([key(), key()]);
+    expect(first).toMatchObject({ signedObjectId: "oid-1", signedTenantId: TENANT, value: "a2V5LWJ5dGVz" });
+    expect(second).toEqual(first);
+    await key();
+    const calls = server.received.slice(before).map((request) => request.path);
+    // A cold start may mint concurrently; every request after that is served from the cache.
+    expect(calls.filter((path) => path.endsWith("/oauth2/v2.0/token")).length).toBeGreaterThanOrEqual(1);
+    expect(calls.filter((path) => path.endsWith("comp=userdelegationkey")).length).toBeGreaterThanOrEqual(1);
+    expect(calls.length).toBeLessThanOrEqual(4);
+    const afterWarm = server.received.length;
+    await key();
+    expect(server.received.length).toBe(afterWarm);
+    const keyRequest = server.received.slice(before).find((request) => request.path.endsWith("comp=userdelegationkey"))!;
+    expect(keyRequest.headers.authorization).toBe("Bearer entra-access-token");
+    const start = Date.parse(/<Start>([^<]+)<\/Start>/.exec(keyRequest.body)![1]!);
+    const expiry = Date.parse(/<Expiry>([^<]+)<\/Expiry>/.exec(keyRequest.body)![1]!);
+    expect(expiry - start).toBe(3600_000 + 5 * 60_000);
+  });
+
+  it("a refused key request is the bucket's actionable 503", async () => {
+    const federation = createFederatedCredentials({ provider, now: clock.now, endpoints: { azureAuthority: server.url } });
+    mode = "ok";
+    const token = federation.azureAccessToken(bucket({ container_name: "other" }));
+    await token();
+    mode = "fail";
+    const key = federation.azureUserDelegationKey(bucket({ container_name: "other", endpoint: `${server.url}/devstoreaccount1/` }));
+    await expect(key()).rejects.toMatchObject({ status: 503, message: "federated credentials for bucket blobs-udk: Azure Get User Delegation Key answered AuthorizationPermissionMismatch" });
+  });
+});
+
 describe("Google workload identity federation", () => {
   it("exchangeForGoogleToken: RFC 8693 token exchange with the provider's audience", async () => {
     mode = "ok";
