@@ -10,7 +10,8 @@ import type { Dispatcher } from "undici";
 
 /**
  * Backend factories for the server. `dispatcher` is the connection pool for signed backend requests; `federation`
- * signs s3 and gcs buckets with `auth_type = "oidc"` with federated credentials (gcs: V4 URLs through IAM signBlob).
+ * signs s3, gcs and az buckets with `auth_type = "oidc"` with federated credentials (gcs: V4 URLs through IAM
+ * signBlob; az: user delegation SAS, and bearer tokens for the SDK's own requests).
  */
 export function nodeBackends(
   options: { dispatcher?: Dispatcher; userAgent?: string; federation?: FederatedCredentials } = {},
@@ -22,7 +23,14 @@ export function nodeBackends(
         ...(options.federation && bucket.backend_options.auth_type === "oidc" && { credentials: options.federation.awsCredentials(bucket) }),
       }) as never,
     fs: (bucket) => createFsBackend({ root: bucket.backend_options.root ?? "" }),
-    az: (bucket) => createAzureBackend(bucket.backend_options as never) as never,
+    az: (bucket) =>
+      createAzureBackend(bucket.backend_options as never, {
+        ...(options.federation &&
+          bucket.backend_options.auth_type === "oidc" && {
+            userDelegationKey: options.federation.azureUserDelegationKey(bucket),
+            accessToken: options.federation.azureAccessToken(bucket),
+          }),
+      }) as never,
     gcs: (bucket) =>
       createGcsBackend(bucket.backend_options as never, {
         ...(options.federation && bucket.backend_options.auth_type === "oidc" && { signBlob: options.federation.googleSignBlob(bucket) }),

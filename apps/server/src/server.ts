@@ -41,7 +41,7 @@ export interface ServerOptions {
   sts?: { path?: string; allowInsecureIssuers?: boolean };
   /**
    * The proxy as an OIDC provider (from `OIDC_PROVIDER_KEY` / `OIDC_PROVIDER_ISSUER`): serves its discovery and JWKS
-   * documents, and signs s3 and gcs buckets with `auth_type = "oidc"` with federated credentials.
+   * documents, and signs s3, gcs and az buckets with `auth_type = "oidc"` with federated credentials.
    */
   oidcProvider?: OidcProvider;
   /** Endpoint overrides of federated credentials (Google STS / IAM Credentials, Entra authority): tests, sovereign clouds. */

@@ -65,7 +65,7 @@ function sts(env: Env, config: MultistoreConfig): { routes: Route[]; temporaryCr
 
 /**
  * The proxy as an OIDC provider when OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER are set: its discovery and JWKS
- * routes, and federated credentials for s3 and gcs buckets with `auth_type = "oidc"`.
+ * routes, and federated credentials for s3, gcs and az buckets with `auth_type = "oidc"`.
  */
 function oidc(env: Env, config: MultistoreConfig): { routes: Route[]; federation?: FederatedCredentials } {
   let provider;
@@ -99,7 +99,10 @@ function build(env: Env): Setup {
             ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { credentials: oidcSetup.federation.awsCredentials(bucket) }),
           }) as never,
         r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
-        az: (bucket) => createAzureBackend(bucket.backend_options as never) as never,
+        az: (bucket) =>
+          createAzureBackend(bucket.backend_options as never, {
+            ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { userDelegationKey: oidcSetup.federation.azureUserDelegationKey(bucket) }),
+          }) as never,
         gcs: (bucket) =>
           createGcsBackend(bucket.backend_options as never, {
             ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { signBlob: oidcSetup.federation.googleSignBlob(bucket) }),

@@ -51,6 +51,11 @@ export async function startWorker(options: {
   onLog?: (line: string) => void;
   /** Serve HTTPS with this certificate and key (PEM contents), as `wrangler dev --local-protocol https` does. */
   tls?: { cert: string; key: string };
+  /**
+   * PEM certificates workerd trusts for its outbound https requests (e.g. a test CA of an https Azurite). Outbound
+   * traffic is then limited to loopback addresses.
+   */
+  trustedCertificates?: string[];
 }): Promise<WorkerHandle> {
   const outdir = bundleWorker();
   const miniflare = new Miniflare({
@@ -66,6 +71,9 @@ export async function startWorker(options: {
     // Without this miniflare downloads request.cf data from the internet; tests stay on loopback.
     cf: false,
     ...(options.tls && { https: true, httpsCert: options.tls.cert, httpsKey: options.tls.key }),
+    ...(options.trustedCertificates && {
+      outboundService: { network: { allow: ["local"], tlsOptions: { trustedCertificates: options.trustedCertificates } } },
+    }),
     ...(options.onLog && {
       handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
         for (const stream of [stdout, stderr]) stream.on("data", (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).forEach(options.onLog!));
