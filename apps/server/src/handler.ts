@@ -101,7 +101,7 @@ async function writeError(result: ResultBase, response: ServerResponse, error: u
 
 async function executeNative(result: NativeResultOf, request: IncomingMessage, response: ServerResponse, signal: AbortSignal) {
   const { body, decoder } = clientBody(request, result);
-  const plain = await result.execute(body, signal);
+  const plain = await result.execute(body, signal, () => decoder?.failure);
   if (decoder?.failure) {
     return { status: await writeError(result, response, decoder.failure), bytesSent: 0, error: decoder.failure };
   }

@@ -137,7 +137,7 @@ async function executeForward(result: ForwardResult, request: Request): Promise<
 
 async function executeNative(result: NativeResult, request: Request): Promise<Response> {
   const { body, failure } = clientBody(request, result, false);
-  const plain = await result.execute(body, request.signal);
+  const plain = await result.execute(body, request.signal, failure);
   const decodingError = failure();
   return decodingError ? errorResponse(result, decodingError) : toResponse(plain);
 }

@@ -1,4 +1,5 @@
 /** The Worker's environment: PROXY_CONFIG as JSON or as a structured var, config errors, limits, virtual hosts. */
+import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorCode, signedRawRequest } from "@multistore/testing";
 import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
@@ -67,6 +68,19 @@ describe("worker environment", () => {
     const signed = await signedRawRequest(worker.endpoint, KEY, { method: "GET", path: "/files/hello.txt", headers: { "accept-encoding": "identity", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
     expect(signed.status).toBe(200);
     expect(signed.text).toBe("encoded");
+  });
+
+  it("answers an R2 upload refused by payload verification as the client's error, without logging an internal error", async () => {
+    const logs: string[] = [];
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES"], onLog: (line) => logs.push(line) });
+    const otherHash = createHash("sha256").update("something else").digest("hex");
+    const refused = await put("the real body", { "x-amz-content-sha256": otherHash });
+    expect(refused.status).toBe(400);
+    expect(errorCode(refused.text)).toBe("XAmzContentSHA256Mismatch");
+    expect((await fetch(`${worker.endpoint}/files/hello.txt`)).status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(logs.some((line) => line.includes('"status":400'))).toBe(true);
+    expect(logs.filter((line) => line.includes("internal error"))).toEqual([]);
   });
 
   it("serves virtual-hosted style requests under VIRTUAL_HOST_DOMAIN", async () => {

@@ -46,8 +46,12 @@ export interface NativeResult<B> {
   bodyEncoding?: AwsChunkedEncoding;
   /** Set when the body must match a hash or checksum: pass `execute` the verifying stream. */
   bodyChecks?: BodyChecks;
-  /** Runs it. Never throws: failures become error responses. */
-  execute(body: B | null, signal: AbortSignal): Promise<PlainResponse<B>>;
+  /**
+   * Runs it. Never throws: failures become error responses. `bodyFailure` tells why the body stream failed when the
+   * runtime's decoding or verification of it did (a refused checksum is the client's fault: answered, not reported
+   * as an internal error).
+   */
+  execute(body: B | null, signal: AbortSignal, bodyFailure?: () => unknown): Promise<PlainResponse<B>>;
 }
 
 /** Timing for Server-Timing, when enabled. */
@@ -121,14 +125,16 @@ export function finishNative<B>(dispatch: NativeDispatch<B> & BodyPlan, context:
     type: "native",
     ...(dispatch.bodyEncoding && { bodyEncoding: dispatch.bodyEncoding }),
     ...(dispatch.bodyChecks && { bodyChecks: dispatch.bodyChecks }),
-    async execute(body, signal) {
+    async execute(body, signal, bodyFailure) {
       const started = performance.now();
       try {
         const response = await dispatch.execute(body, signal);
         const headers = filterResponseHeaders(response.headers);
         stampHeaders(headers, requestId, timingFor(timing, performance.now() - started), extraHeaders);
         return { ...response, headers };
-      } catch (error) {
+      } catch (caught) {
+        // The backend saw its body stream fail; the stream's own reason is the one to answer with.
+        const error = bodyFailure?.() ?? caught;
         const s3Error = toS3Error(error);
         if (s3Error.status >= 500) report?.(error);
         const response = errorResponse(s3Error, method, resource, requestId);

@@ -258,6 +258,20 @@ describe("error rendering", () => {
     expect(text(failed.body)).not.toContain("sda1");
   });
 
+  it("answers a native failure caused by a refused body with the body's error, not reported as internal", async () => {
+    backend.prepareOverride = async () => ({ type: "native", execute: () => Promise.reject(new TypeError("the stream errored")) });
+    const result = await make().handle(gatewayRequest("GET", "/public/page.html"));
+    if (result.type !== "native") throw new Error("expected native");
+    const refused = await result.execute(null, new AbortController().signal, () => new S3Error("BadDigest"));
+    expect(refused.status).toBe(400);
+    expect(childText(parseXml(text(refused.body)), "Code")).toBe("BadDigest");
+    expect(errors).toHaveLength(0);
+    // With a body that did not fail, the same failure is internal and reported.
+    const internal = await result.execute(null, new AbortController().signal, () => undefined);
+    expect(internal.status).toBe(500);
+    expect(errors).toHaveLength(1);
+  });
+
   it("keeps 4xx messages", async () => {
     const body = text(plain(await make().handle(gatewayRequest("GET", "/public/a/../b"))).body);
     expect(childText(parseXml(body), "Message")).toBe('Object keys with a "." or ".." path segment are not allowed.');
