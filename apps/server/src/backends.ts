@@ -11,7 +11,8 @@ import type { Dispatcher } from "undici";
 /**
  * Backend factories for the server. `dispatcher` is the connection pool for signed backend requests; `federation`
  * signs s3, gcs and az buckets with `auth_type = "oidc"` with federated credentials (gcs: V4 URLs through IAM
- * signBlob; az: user delegation SAS, and bearer tokens for the SDK's own requests).
+ * signBlob, or the federated token itself without a service account; az: user delegation SAS, and bearer tokens for
+ * the SDK's own requests).
  */
 export function nodeBackends(
   options: { dispatcher?: Dispatcher; userAgent?: string; federation?: FederatedCredentials } = {},
@@ -33,7 +34,11 @@ export function nodeBackends(
       }) as never,
     gcs: (bucket) =>
       createGcsBackend(bucket.backend_options as never, {
-        ...(options.federation && bucket.backend_options.auth_type === "oidc" && { signBlob: options.federation.googleSignBlob(bucket) }),
+        ...(options.federation &&
+          bucket.backend_options.auth_type === "oidc" && {
+            signBlob: options.federation.googleSignBlob(bucket),
+            accessToken: options.federation.googleFederatedToken(bucket),
+          }),
       }) as never,
   };
 }

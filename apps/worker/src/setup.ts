@@ -105,7 +105,11 @@ function build(env: Env): Setup {
           }) as never,
         gcs: (bucket) =>
           createGcsBackend(bucket.backend_options as never, {
-            ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { signBlob: oidcSetup.federation.googleSignBlob(bucket) }),
+            ...(oidcSetup.federation &&
+              bucket.backend_options.auth_type === "oidc" && {
+                signBlob: oidcSetup.federation.googleSignBlob(bucket),
+                accessToken: oidcSetup.federation.googleFederatedToken(bucket),
+              }),
           }) as never,
       },
       routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes],

@@ -41,6 +41,13 @@ function bucket(name: string, options: Record<string, string> = {}) {
   };
 }
 
+/** A bucket of direct resource access: no service account, the federated token is the credential itself. */
+function directBucket(name: string) {
+  const direct = bucket(name, { oidc_subject: "direct-access" });
+  const { service_account_email: _unused, ...options } = direct.backend_options;
+  return { ...direct, backend_options: options };
+}
+
 /** The Worker's JSON log lines (workerd's stdout and stderr; anything else is ignored). */
 function collectLog(line: string): void {
   try {
@@ -54,7 +61,8 @@ function collectLog(line: string): void {
 beforeAll(async () => {
   const saPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const serviceAccountKey = JSON.stringify({ type: "service_account", client_email: "worker-sa@test-project.iam.gserviceaccount.com", private_key: saPem });
-  gcs = await startGcsTestServer({ serviceAccountKey });
+  // Direct resource access: the test server takes the bearer tokens the local Google STS issued.
+  gcs = await startGcsTestServer({ serviceAccountKey, acceptBearer: (token) => google.isFederatedToken(token) });
   google = await startGoogleFederationEndpoint({ issuer: ISSUER, jwksUri: () => `${worker.endpoint}/.well-known/jwks.json`, workloadIdentityProvider: PROVIDER, serviceAccountKey });
   const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   const config = {
@@ -62,6 +70,7 @@ beforeAll(async () => {
       bucket("gfed", { oidc_subject: SUBJECT }),
       bucket("gfed-other-provider", { workload_identity_provider: `${PROVIDER}-untrusted` }),
       bucket("gfed-wrong-account", { service_account_email: "someone-else@test-project.iam.gserviceaccount.com" }),
+      directBucket("gfed-direct"),
     ],
     roles: [],
     credentials: [
@@ -148,5 +157,29 @@ describe("worker: gcs with auth_type = oidc (workload identity federation, signB
     } finally {
       google.failStsWith(undefined);
     }
+  });
+
+  it("without service_account_email, the federated token itself authorizes every request (direct resource access)", async () => {
+    const exchangesBefore = google.exchanges.length;
+    const signaturesBefore = google.signatures.length;
+    const requestsBefore = gcs.requests.length;
+    const client = sdkClient({ endpoint: worker.endpoint, sdkDefaults: { expectContinueHeader: false } }, ADMIN);
+    try {
+      await client.send(new PutObjectCommand({ Bucket: "gfed-direct", Key: "direct/hello.txt", Body: "hello, direct access" }));
+      const got = await client.send(new GetObjectCommand({ Bucket: "gfed-direct", Key: "direct/hello.txt" }));
+      expect(await got.Body!.transformToString()).toBe("hello, direct access");
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: "gfed-direct", Prefix: "direct/" }));
+      expect(listed.Contents?.map((object) => object.Key)).toEqual(["direct/hello.txt"]);
+    } finally {
+      client.destroy();
+    }
+    const requests = gcs.requests.slice(requestsBefore);
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+    expect(requests.every((request) => request.auth === "bearer" && request.status < 400)).toBe(true);
+    expect(requests.some((request) => request.query.some(([name]) => name === "X-Goog-Signature"))).toBe(false);
+    expect(google.signatures.length).toBe(signaturesBefore);
+    const exchanges = google.exchanges.slice(exchangesBefore);
+    expect(exchanges).toHaveLength(1);
+    expect(exchanges[0]).toMatchObject({ outcome: "ok", claims: { iss: ISSUER, sub: "direct-access" } });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The GCS backend without a runtime. Object data moves through V4 signed URLs of the XML API that the runtime
  * executes with streaming; listings (`list-type=2`), XML multipart control, copy (`x-goog-copy-source`) and deletes
- * are small signed requests. The Node and worker builds inject only the RSA signer and the HTTP client.
+ * are small signed requests. The Node and worker builds inject only the RSA signer and the HTTP client. In direct
+ * resource access (`auth_type = "oidc"` without a service account) URLs are unsigned and every request carries the
+ * federated access token as `Authorization: Bearer` instead.
  */
 import {
   encodeKeyPath,
@@ -16,8 +18,9 @@ import {
   type ListRequest,
   type ObjectRequest,
 } from "@multistore/core";
+import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
 import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
-import { checkGcsResponse, parseListResult, requiredText } from "./gcs-xml.js";
+import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";
 import { resolveGcsOptions, type GcsBackendOptions } from "./options.js";
 import { checkWritePreconditionsNow, generationPrecondition, type ObjectLookup } from "./preconditions.js";
 import type { GcsRuntime, SmallResponse } from "./transport.js";
@@ -60,7 +63,18 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       'auth_type = "oidc" needs federated credentials for backend_type = gcs: set OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER so the proxy signs through IAM signBlob',
     );
   }
-  const signer: GcsSigner | undefined = runtime.remoteSigner ?? (options.serviceAccount && runtime.createSigner(options.serviceAccount));
+  const tokenProvider = options.federatedDirect ? runtime.accessToken : undefined;
+  if (options.federatedDirect && !tokenProvider) {
+    throw new Error(
+      'auth_type = "oidc" needs federated credentials for backend_type = gcs: set OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER so the proxy sends the federated access token directly (no service_account_email: direct resource access)',
+    );
+  }
+  // Direct access signs nothing: a signBlob extra passed along for every oidc bucket is not used.
+  const signer: GcsSigner | undefined = options.federatedDirect
+    ? undefined
+    : (runtime.remoteSigner ?? (options.serviceAccount && runtime.createSigner(options.serviceAccount)));
+  /** `Authorization` of direct access, asked per request (the provider caches); none when requests are signed. */
+  const authorization = async (): Promise<Record<string, string>> => (tokenProvider ? { authorization: await bearerAuthorization(tokenProvider) } : {});
   const now = runtime.now ?? (() => new Date());
   const origin = `${options.endpoint.protocol}//${options.endpoint.host}`;
   // `new URL("http://h")` has the path "/": a base path never ends with a slash here.
@@ -75,7 +89,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     return `${basePath}/${options.bucketName}${key === undefined ? "" : `/${encodeKeyPath(key)}`}`;
   }
 
-  /** A signed URL (unsigned with skip_signature) whose signature covers `headers` and `query`. */
+  /** A signed URL (unsigned with skip_signature or direct access) whose signature covers `headers` and `query`. */
   async function urlFor(method: string, key: string | undefined, query: Query, headers: Record<string, string>): Promise<string> {
     const path = pathFor(key);
     if (!signer) return unsignedUrl(origin, path, query);
@@ -89,8 +103,10 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
   }
 
   async function send(method: string, url: string, headers: Record<string, string>, body?: Uint8Array): Promise<SmallResponse> {
+    // Outside the try below: a token failure is not an unreachable backend, and keeps its own 503.
+    const sendHeaders = { ...headers, ...(await authorization()) };
     try {
-      return await runtime.send(method, url, headers, body);
+      return await runtime.send(method, url, sendHeaders, body);
     } catch (error) {
       throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
     }
@@ -131,7 +147,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     const generation = request.versionId === undefined || operation === "PutObject" || operation === "UploadPart" ? undefined : generationOf(request.versionId);
     if (generation !== undefined) query.push(["generation", generation]);
     const url = await urlFor(method, key, query, headers);
-    const sendHeaders = new Headers(headers);
+    const sendHeaders = new Headers({ ...headers, ...(await authorization()) });
     // The length is the runtime's business (it frames the body); it is sent, never signed.
     const length = request.headers.get("content-length");
     if (length !== null && method === "PUT") sendHeaders.set("content-length", length);
@@ -141,7 +157,13 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       ...(request.responseOverrides && { responseOverrides: request.responseOverrides }),
       ...(request.verifiedChecksums && { verifiedChecksums: request.verifiedChecksums }),
     };
-    return { type: "forward", method, url, headers: sendHeaders, mapResponse: (status, responseHeaders) => mapObjectResponse(status, responseHeaders, context) };
+    return {
+      type: "forward",
+      method,
+      url,
+      headers: sendHeaders,
+      mapResponse: (status, responseHeaders) => (status === 401 ? refusedCredentials(status) : mapObjectResponse(status, responseHeaders, context)),
+    };
   }
 
   /** One key of a DeleteObjects batch: missing keys count as deleted, as in S3. */
@@ -154,7 +176,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
   const backend: GcsBackend = {
     kind: "gcs",
     bucketName: options.bucketName,
-    copyDomain: `gcs:${origin}${basePath}:${signer?.clientEmail ?? "anonymous"}`,
+    copyDomain: `gcs:${origin}${basePath}:${options.federatedDirect ? federatedIdentity(rawOptions) : (signer?.clientEmail ?? "anonymous")}`,
     prepareObject,
 
     async listObjects(request: ListRequest) {

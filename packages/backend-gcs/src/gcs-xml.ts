@@ -11,15 +11,26 @@ export function parseGcsXml(text: string): XmlElement {
 }
 
 /**
+ * The error of a backend that refused the gateway's own credentials (401: a missing, expired or revoked bearer
+ * token): a configuration or availability problem of the gateway (503), not the client's.
+ */
+export function refusedCredentials(status: number, code?: string, message?: string): S3Error {
+  const cause = new Error(`backend answered ${status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}`);
+  return new S3Error("ServiceUnavailable", { status: 503, message: "The storage backend refused the gateway's request.", cause });
+}
+
+/**
  * Throws the client-facing error for a failed response. GCS errors are `<Error><Code>NoSuchKey</Code>...` like
  * S3's, so core's mapping applies: SignatureDoesNotMatch, ExpiredToken and NoSuchBucket are the gateway's own
- * configuration problems (503), NoSuchKey, PreconditionFailed, InvalidRange, ... reach the client.
+ * configuration problems (503), and so is a 401 (AuthenticationRequired: a refused bearer token); NoSuchKey,
+ * PreconditionFailed, InvalidRange, ... reach the client.
  */
 export function checkGcsResponse(status: number, text: string): XmlElement | undefined {
   const root = text.trim() === "" ? undefined : parseGcsXml(text);
   if (status >= 300 || root?.name === "Error") {
     const code = root ? childText(root, "Code") : undefined;
     const details = root ? (childText(root, "Details") ?? childText(root, "Message")) : undefined;
+    if (status === 401) throw refusedCredentials(status, code, details);
     throw backendError(status >= 300 ? status : 500, code, details);
   }
   return root;

@@ -7,11 +7,11 @@
 import { createPrivateKey, sign, type KeyObject } from "node:crypto";
 import { createGcsBackendWith, type GcsBackend } from "./gcs-backend-base.js";
 import { parseServiceAccountKey, type GcsBackendOptions, type ServiceAccountKey } from "./options.js";
-import { fetchSender, remoteSignerOf, type RemoteSigningExtras } from "./transport.js";
+import { fetchSender, remoteSignerOf, type DirectAccessExtras, type RemoteSigningExtras } from "./transport.js";
 import type { GcsSigner } from "./v4-signing.js";
 
 /** Options only the code (not the configuration) can give. The same in both builds. */
-export interface GcsExtras extends RemoteSigningExtras {
+export interface GcsExtras extends RemoteSigningExtras, DirectAccessExtras {
   /** The fetch for the backend's small requests (defaults to the global one). */
   fetch?: typeof fetch;
   /** The clock of signatures (tests pin it). */
@@ -48,10 +48,12 @@ export function createGcsBackend(options: GcsBackendOptions, extras: GcsExtras =
     send: fetchSender(extras.fetch),
     ...(extras.now && { now: extras.now }),
     ...(remoteSigner && { remoteSigner }),
+    ...(extras.accessToken && { accessToken: extras.accessToken }),
   });
 }
 
 export type { GcsBackend } from "./gcs-backend-base.js";
 export type { GcsBackendOptions, ServiceAccountKey } from "./options.js";
 export { resolveGcsOptions, parseServiceAccountKey, DEFAULT_GCS_ENDPOINT } from "./options.js";
+export type { DirectAccessExtras, FederatedAccessToken, FederatedAccessTokenProvider, RemoteSigningExtras } from "./transport.js";
 export { signUrlV4, type GcsSigner, type V4SignInput, type V4SignedUrl } from "./v4-signing.js";

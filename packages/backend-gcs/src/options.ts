@@ -12,11 +12,17 @@ export interface GcsBackendOptions {
   /** Endpoint URL (an emulator or test server); `https://storage.googleapis.com` when absent. */
   endpoint?: string;
   /**
-   * `"static"` (the default: `service_account_key`) or `"oidc"`: workload identity federation, URLs signed through
-   * IAM Credentials `signBlob` as `service_account_email` (the runtime passes the `signBlob` extra).
+   * `"static"` (the default: `service_account_key`) or `"oidc"`: workload identity federation. With
+   * `service_account_email`, the account is impersonated: URLs are signed through IAM Credentials `signBlob` (the
+   * runtime passes the `signBlob` extra). Without it, direct resource access: the federated access token itself
+   * is sent as a bearer token on every request (the runtime passes the `accessToken` extra), and IAM roles on the
+   * bucket are granted to the federated `principal://` / `principalSet://` identity.
    */
   auth_type?: string;
-  /** The service account that signs with `auth_type = "oidc"`. */
+  /**
+   * With `auth_type = "oidc"`: the service account to impersonate (it signs through `signBlob`); leave it out for
+   * direct resource access with the federated token. Must be an email address when given.
+   */
   service_account_email?: string;
   /** Other options are accepted and ignored here (the config package validates names). */
   [option: string]: string | undefined;
@@ -40,6 +46,11 @@ export interface ResolvedGcsOptions {
   serviceAccount?: ServiceAccountKey;
   /** With `auth_type = "oidc"`: the email of the service account that signs remotely (`signBlob`). */
   federatedEmail?: string;
+  /**
+   * `auth_type = "oidc"` without `service_account_email`: direct resource access, unsigned URLs sent with the
+   * federated access token as `Authorization: Bearer`.
+   */
+  federatedDirect?: true;
 }
 
 /** The public XML API endpoint. */
@@ -106,7 +117,8 @@ export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOption
   }
   if (authType === "oidc") {
     const email = options.service_account_email;
-    if (!email) throw new Error(`service_account_email is required ${SUFFIX} with auth_type = "oidc"`);
+    // No account to impersonate: the federated principal itself holds the bucket's IAM roles.
+    if (!email) return { bucketName: options.bucket_name, endpoint, federatedDirect: true };
     if (!/^[^@\s/]+@[^@\s/]+$/.test(email)) throw new Error(`service_account_email must be an email address ${SUFFIX}`);
     return { bucketName: options.bucket_name, endpoint, federatedEmail: email };
   }

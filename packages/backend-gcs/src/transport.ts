@@ -1,4 +1,7 @@
-/** What a runtime build of the GCS backend injects: how to sign (RSA) and how to send small requests. */
+/**
+ * What a runtime build of the GCS backend injects: how to sign (RSA) or which bearer token to send, and how to send
+ * small requests.
+ */
 import type { GcsSigner } from "./v4-signing.js";
 import type { ServiceAccountKey } from "./options.js";
 
@@ -23,6 +26,8 @@ export interface GcsRuntime {
   send: SendRequest;
   /** Signs remotely instead (IAM Credentials `signBlob` as a federated service account); wins over a key. */
   remoteSigner?: GcsSigner;
+  /** The federated access token of direct resource access (`auth_type = "oidc"` without a service account). */
+  accessToken?: FederatedAccessTokenProvider;
   /** The clock of signatures (tests pin it); defaults to the system clock. */
   now?: () => Date;
 }
@@ -38,10 +43,35 @@ export interface RemoteSigningExtras {
   clientEmail?: string;
 }
 
-/** The remote signer of `extras.signBlob`, if any; throws when no service account email is known. */
-export function remoteSignerOf(options: { service_account_email?: string }, extras: RemoteSigningExtras): GcsSigner | undefined {
+/** An OAuth 2.0 access token (a Google STS federated token) and when it expires. */
+export interface FederatedAccessToken {
+  /** The bearer token. Never logged, never put into an error message. */
+  accessToken: string;
+  /** When it expires (the provider renews it before then). */
+  expiresAt: Date;
+}
+
+/** Returns the current federated access token; the caller caches and renews it, the backend asks per request. */
+export type FederatedAccessTokenProvider = () => Promise<FederatedAccessToken>;
+
+/** What both builds accept for direct resource access (`auth_type = "oidc"` without `service_account_email`). */
+export interface DirectAccessExtras {
+  /**
+   * The federated access token provider (Google STS token exchange with the workload identity provider, e.g.
+   * `createFederatedCredentials(...).googleFederatedToken(bucket)`). In direct mode every request carries its token
+   * as `Authorization: Bearer`; it is asked once per request, so a renewed token is used at once. Ignored when the
+   * bucket signs (a key or `service_account_email`).
+   */
+  accessToken?: FederatedAccessTokenProvider;
+}
+
+/**
+ * The remote signer of `extras.signBlob`, if any; throws when no service account email is known. None in direct
+ * mode (`auth_type = "oidc"` without `service_account_email`): nothing is signed there, so `signBlob` is ignored.
+ */
+export function remoteSignerOf(options: { service_account_email?: string; auth_type?: string }, extras: RemoteSigningExtras): GcsSigner | undefined {
   const { signBlob } = extras;
-  if (!signBlob) return undefined;
+  if (!signBlob || (options.auth_type === "oidc" && !options.service_account_email)) return undefined;
   const clientEmail = extras.clientEmail || options.service_account_email;
   if (!clientEmail) throw new Error("service_account_email is required for backend_type = gcs when signing through signBlob");
   return { clientEmail, sign: (data) => signBlob(data) };
@@ -55,7 +85,8 @@ export function fetchSender(fetchImpl?: typeof fetch): SendRequest {
       method,
       headers,
       ...(body && { body: body as Uint8Array<ArrayBuffer> }),
-      // Signed URLs are single-use targets: a redirect would go unsigned or to a place we did not sign for.
+      // Signed URLs are single-use targets: a redirect would go unsigned or to a place we did not sign for, and a
+      // bearer token must never follow one to another host.
       redirect: "manual",
     });
     return { status: response.status, headers: response.headers, text: method === "HEAD" ? "" : await response.text() };

@@ -1,6 +1,8 @@
 /** Options are validated when a backend is constructed, and every error names the option to fix. */
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import type { ForwardDispatch } from "@multistore/core";
+import { createGcsBackendWith } from "../src/gcs-backend-base.js";
 import { createGcsBackend as createNode } from "../src/node.js";
 import { createGcsBackend as createWorker, resolveGcsOptions } from "../src/worker.js";
 
@@ -25,9 +27,10 @@ describe.each([
     [{ bucket_name: "b-1", skip_signature: "true", endpoint: "ftp://host" }, /^endpoint must use http or https/],
     [{ bucket_name: "b-1", skip_signature: "true", endpoint: "http://host/?a=b" }, /^endpoint must not carry a query/],
     [{ bucket_name: "b-1", service_account_key: KEY, auth_type: "web" }, /^auth_type must be "static" or "oidc" for backend_type = gcs/],
-    [{ bucket_name: "b-1", auth_type: "oidc" }, /^service_account_email is required for backend_type = gcs with auth_type = "oidc"/],
+    [{ bucket_name: "b-1", auth_type: "oidc" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs: .* sends the federated access token directly/],
+    [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs: .* sends the federated access token directly/],
     [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "not-an-email" }, /^service_account_email must be an email address/],
-    [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "sa@p.iam.gserviceaccount.com" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs/],
+    [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "sa@p.iam.gserviceaccount.com" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs: .* signs through IAM signBlob$/],
   ])("refuses %j", (options, message) => {
     expect(() => create(options as never)).toThrow(message);
   });
@@ -56,8 +59,14 @@ describe.each([
     const backend = create(
       { bucket_name: "b-1", auth_type: "oidc", service_account_email: "fed@p.iam.gserviceaccount.com", endpoint: "http://127.0.0.1:9" },
       {
-        signBlob: async (data) => (signed.push(new TextDecoder().decode(data)), new Uint8Array([0xab, 0xcd])),
-        fetch: async (input) => (requests.push(String(input)), new Response("", { status: 404 })),
+        signBlob: async (data) => {
+          signed.push(new TextDecoder().decode(data));
+          return new Uint8Array([0xab, 0xcd]);
+        },
+        fetch: async (input) => {
+          requests.push(String(input));
+          return new Response("", { status: 404 });
+        },
       },
     );
     expect(backend.copyDomain).toBe("gcs:http://127.0.0.1:9:fed@p.iam.gserviceaccount.com");
@@ -68,7 +77,66 @@ describe.each([
   });
 });
 
+describe.each([
+  ["node", createNode],
+  ["worker", createWorker],
+] as const)("auth_type = oidc: impersonation or direct access (%s build)", (_build, create) => {
+  const accessToken = async () => ({ accessToken: "tok", expiresAt: new Date(Date.now() + 60_000) });
+  const signBlob = async () => new Uint8Array([1]);
+
+  it("needs the accessToken extra without service_account_email, whatever signBlob is given", () => {
+    const direct = { bucket_name: "b-1", auth_type: "oidc" };
+    expect(() => create(direct, { signBlob, clientEmail: "sa@p.iam.gserviceaccount.com" })).toThrow(/sends the federated access token directly/);
+    expect(create(direct, { accessToken, signBlob }).copyDomain).toBe("gcs:https://storage.googleapis.com:federated");
+  });
+
+  it("signs nothing in direct mode, even with a signer at hand", async () => {
+    const direct = { bucket_name: "b-1", auth_type: "oidc", endpoint: "http://127.0.0.1:9" };
+    const viaBuild = create(direct, { accessToken, signBlob, clientEmail: "sa@p.iam.gserviceaccount.com" });
+    const viaRuntime = createGcsBackendWith(direct, {
+      createSigner: () => ({ clientEmail: "key@p.iam.gserviceaccount.com", sign: signBlob }),
+      remoteSigner: { clientEmail: "sa@p.iam.gserviceaccount.com", sign: signBlob },
+      accessToken,
+      send: () => Promise.reject(new Error("not sent")),
+    });
+    for (const backend of [viaBuild, viaRuntime]) {
+      const dispatch = (await backend.prepareObject({ operation: "GetObject", key: "k", headers: new Headers() })) as ForwardDispatch;
+      expect(dispatch.url).toBe("http://127.0.0.1:9/b-1/k");
+      expect(backend.copyDomain).toBe("gcs:http://127.0.0.1:9:federated");
+    }
+  });
+
+  it("keeps impersonation through signBlob with service_account_email, ignoring accessToken", () => {
+    const impersonated = { bucket_name: "b-1", auth_type: "oidc", service_account_email: "fed@p.iam.gserviceaccount.com" };
+    expect(() => create(impersonated, { accessToken })).toThrow(/signs through IAM signBlob$/);
+    expect(create(impersonated, { accessToken, signBlob }).copyDomain).toBe("gcs:https://storage.googleapis.com:fed@p.iam.gserviceaccount.com");
+  });
+
+  it("ignores accessToken for keys and public buckets", async () => {
+    const requests: { url: string; headers: Record<string, string> }[] = [];
+    const fetchImpl = (async (url: string, init: RequestInit) => {
+      requests.push({ url, headers: init.headers as Record<string, string> });
+      return new Response(null, { status: 204 });
+    }) as unknown as typeof fetch;
+    await create({ bucket_name: "b-1", service_account_key: KEY }, { accessToken, fetch: fetchImpl }).abortMultipartUpload!("k", "u1", new Headers());
+    await create({ bucket_name: "b-1", skip_signature: "true" }, { accessToken, fetch: fetchImpl }).abortMultipartUpload!("k", "u1", new Headers());
+    expect(requests.map((request) => request.headers.authorization)).toEqual([undefined, undefined]);
+    expect(requests[0]!.url).toContain("X-Goog-Signature=");
+  });
+});
+
 describe("resolveGcsOptions", () => {
+  it("resolves auth_type = oidc without an email to direct access, with one to impersonation", () => {
+    const direct = resolveGcsOptions({ bucket_name: "b-1", auth_type: "oidc" });
+    expect(direct).toMatchObject({ bucketName: "b-1", federatedDirect: true });
+    expect(direct.federatedEmail).toBeUndefined();
+    expect(direct.serviceAccount).toBeUndefined();
+    const impersonated = resolveGcsOptions({ bucket_name: "b-1", auth_type: "oidc", service_account_email: "fed@p.iam.gserviceaccount.com" });
+    expect(impersonated).toMatchObject({ federatedEmail: "fed@p.iam.gserviceaccount.com" });
+    expect(impersonated.federatedDirect).toBeUndefined();
+    expect(resolveGcsOptions({ bucket_name: "b-1", service_account_key: KEY }).federatedDirect).toBeUndefined();
+  });
+
   it("defaults the endpoint to the public XML API", () => {
     const resolved = resolveGcsOptions({ bucket_name: "my.bucket", service_account_key: KEY });
     expect(resolved.endpoint.href).toBe("https://storage.googleapis.com/");

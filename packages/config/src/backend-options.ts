@@ -128,8 +128,8 @@ const GCS_RULES: BackendOptionRules = {
     requiredWhen: { option: "auth_type", value: "oidc" },
   },
   service_account_email: {
-    description: 'Service account impersonated through workload identity federation (auth_type = "oidc").',
-    requiredWhen: { option: "auth_type", value: "oidc" },
+    description:
+      'Service account impersonated through workload identity federation (auth_type = "oidc"; signs URLs through IAM signBlob). Without it the federated token is used directly (direct resource access).',
   },
   oidc_subject: OIDC_SUBJECT,
   sts_endpoint: { description: "Google STS token endpoint URL (default https://sts.googleapis.com/v1/token).", kind: "url" },

@@ -70,6 +70,12 @@ export interface FederatedCredentials {
    * key. The federated principal needs `iam.serviceAccounts.signBlob` on the account (Service Account Token Creator).
    */
   googleSignBlob(bucket: BucketConfig): (payload: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * The federated access token of a `gcs` bucket's identity (Google STS exchange with `workload_identity_provider`),
+   * used directly as a bearer token (direct resource access: IAM roles granted to the federated principal itself, no
+   * service account).
+   */
+  googleFederatedToken(bucket: BucketConfig): () => Promise<AccessToken>;
 }
 
 function required(bucket: BucketConfig, option: string): string {
@@ -127,6 +133,23 @@ export function createFederatedCredentials(options: FederationOptions): Federate
   const googleSts = (bucket: BucketConfig) => bucket.backend_options.sts_endpoint || options.endpoints?.googleSts || DEFAULT_GOOGLE_STS_ENDPOINT;
   const googleIam = (bucket: BucketConfig) =>
     bucket.backend_options.iam_credentials_endpoint || options.endpoints?.googleIamCredentials || DEFAULT_IAM_CREDENTIALS_ENDPOINT;
+
+  /** The federated token of a gcs bucket's identity (Google STS exchange), cached. */
+  function googleFederatedToken(bucket: BucketConfig): () => Promise<AccessToken> {
+    const subject = subjectOf(bucket);
+    const provider = () => required(bucket, "workload_identity_provider");
+    const stsEndpoint = googleSts(bucket);
+    return provide(googleFederated, bucket, () => ["google-sts", stsEndpoint, provider(), subject].join("\n"), async () => {
+      const federated = await exchangeForGoogleToken({
+        ...http,
+        now,
+        workloadIdentityProvider: provider(),
+        subjectToken: await mint(subject, googleTokenAudience(provider())),
+        endpoint: stsEndpoint,
+      });
+      return { value: federated, expiresAt: federated.expiresAt.getTime() };
+    });
+  }
 
   function azureAccessToken(bucket: BucketConfig): () => Promise<AccessToken> {
     const subject = subjectOf(bucket);
@@ -207,20 +230,10 @@ export function createFederatedCredentials(options: FederationOptions): Federate
       });
     },
 
+    googleFederatedToken,
+
     googleSignBlob(bucket) {
-      const subject = subjectOf(bucket);
-      const provider = () => required(bucket, "workload_identity_provider");
-      const stsEndpoint = googleSts(bucket);
-      const federatedToken = provide(googleFederated, bucket, () => ["google-sts", stsEndpoint, provider(), subject].join("\n"), async () => {
-        const federated = await exchangeForGoogleToken({
-          ...http,
-          now,
-          workloadIdentityProvider: provider(),
-          subjectToken: await mint(subject, googleTokenAudience(provider())),
-          endpoint: stsEndpoint,
-        });
-        return { value: federated, expiresAt: federated.expiresAt.getTime() };
-      });
+      const federatedToken = googleFederatedToken(bucket);
       return async (payload) => {
         const email = required(bucket, "service_account_email");
         const token = await federatedToken();

@@ -245,4 +245,24 @@ describe("Google workload identity federation", () => {
     expect(calls.map((call) => call.path.split(":").pop())).toEqual(["/v1/token", "generateAccessToken"]);
     expect(await verify(formOf(calls[0]!).subject_token!, `https://iam.googleapis.com/${WIP}`)).toMatchObject({ iss: ISSUER, sub: "s3-proxy" });
   });
+
+  it("federation.googleFederatedToken: the STS token itself, cached and shared with signBlob; per-bucket endpoints win", async () => {
+    mode = "ok";
+    const bucket: BucketConfig = {
+      name: "gcs-direct",
+      backend_type: "gcs",
+      anonymous_access: false,
+      backend_options: { bucket_name: "b", auth_type: "oidc", workload_identity_provider: WIP, service_account_email: SA, oidc_subject: "direct", sts_endpoint: `${server.url}/v1/token`, iam_credentials_endpoint: server.url },
+    };
+    // Nothing listens on port 9: only the bucket's own endpoints can make this pass.
+    const federation = createFederatedCredentials({ provider, now: clock.now, endpoints: { googleSts: "http://127.0.0.1:9/v1/token", googleIamCredentials: "http://127.0.0.1:9" } });
+    const before = server.received.length;
+    const token = federation.googleFederatedToken(bucket);
+    expect(await token()).toEqual({ accessToken: "federated-token", expiresAt: new Date(clock.now() + 3600_000) });
+    await federation.googleSignBlob(bucket)(new TextEncoder().encode("string to sign"));
+    await token();
+    const calls = server.received.slice(before);
+    expect(calls.map((call) => call.path.split(":").pop())).toEqual(["/v1/token", "signBlob"]);
+    expect(await verify(formOf(calls[0]!).subject_token!, `https://iam.googleapis.com/${WIP}`)).toMatchObject({ iss: ISSUER, sub: "direct" });
+  });
 });

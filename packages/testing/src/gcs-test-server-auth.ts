@@ -114,3 +114,57 @@ export function verifySignedRequest(request: ArrivedRequest, accounts: Map<strin
   }
   return undefined;
 }
+
+/** How a request authenticated: a V4 signed URL, an OAuth bearer token, or nothing. */
+export type GcsAuthKind = "v4" | "bearer" | "anonymous";
+
+/** What authenticates requests to the test server. */
+export interface GcsAuthPolicy {
+  /** Service accounts whose V4 signatures hold. */
+  accounts: Map<string, KeyObject>;
+  /** Serve requests without credentials. */
+  allowAnonymous?: boolean;
+  /** Accept `Authorization: Bearer <token>` when this says so; without it bearer tokens are not looked at. */
+  acceptBearer?: (token: string) => boolean | Promise<boolean>;
+}
+
+/** The auth kind of a request and, when it is refused, why. */
+export interface AuthOutcome {
+  /** What the request presented (a refused request keeps the kind it tried). */
+  kind: GcsAuthKind;
+  /** Why it was refused; absent when it may proceed. */
+  failure?: AuthFailure;
+}
+
+const ANONYMOUS_REFUSED: AuthFailure = {
+  status: 403,
+  code: "AccessDenied",
+  message: "Anonymous caller does not have storage.objects access (this server accepts V4 signed URLs only).",
+};
+
+/**
+ * Authenticates a request. Without `acceptBearer` this is the server's original behaviour: a signed URL is
+ * verified, any other request is refused (403) unless anonymous access is allowed, an `Authorization` header
+ * included. With it, an unsigned request with `Authorization: Bearer <t>` passes when `acceptBearer(t)` holds and
+ * is otherwise 401 AuthenticationRequired, the XML API's answer to a missing, invalid or expired OAuth credential;
+ * a signed URL that also carries an `Authorization` header is ambiguous and refused (400).
+ */
+export async function authenticateRequest(request: ArrivedRequest, policy: GcsAuthPolicy, now: Date): Promise<AuthOutcome> {
+  const signed = request.query.some(([name]) => name.startsWith("X-Goog-"));
+  const authorization = request.headers.authorization;
+  const { acceptBearer } = policy;
+  if (signed) {
+    if (acceptBearer && authorization !== undefined) {
+      return { kind: "v4", failure: invalid("A request may carry either a V4 signature or an Authorization header, not both.") };
+    }
+    const failure = verifySignedRequest(request, policy.accounts, now);
+    return failure ? { kind: "v4", failure } : { kind: "v4" };
+  }
+  if (acceptBearer && authorization !== undefined) {
+    const token = /^Bearer +(\S+)$/i.exec(authorization)?.[1];
+    if (token !== undefined && (await acceptBearer(token))) return { kind: "bearer" };
+    return { kind: token === undefined ? "anonymous" : "bearer", failure: { status: 401, code: "AuthenticationRequired", message: "Authentication required." } };
+  }
+  if (authorization !== undefined || !policy.allowAnonymous) return { kind: "anonymous", failure: ANONYMOUS_REFUSED };
+  return { kind: "anonymous" };
+}

@@ -2,13 +2,14 @@
  * A Google Cloud Storage stand-in for tests: no complete GCS emulator runs offline, so this speaks the XML API's
  * documented wire format for exactly what Multistore's gcs backend uses (objects, Range, preconditions, listings,
  * XML multipart, copy, GCS error documents), keeps objects in memory, and verifies the V4 signature of every signed
- * request with the service account's public key.
+ * request with the service account's public key. With `acceptBearer` it also serves OAuth bearer tokens, as GCS
+ * does for direct resource access of workload identity federation.
  */
 import { createHash, randomBytes, type KeyObject } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { childElements, childText, parseXml } from "@multistore/core";
-import { testServiceAccount, verifySignedRequest } from "./gcs-test-server-auth.js";
+import { authenticateRequest, testServiceAccount, type GcsAuthKind } from "./gcs-test-server-auth.js";
 import { listObjects } from "./gcs-test-server-list.js";
 import {
   checkDigests,
@@ -24,6 +25,8 @@ import {
   type StoreResponse,
 } from "./gcs-test-server-store.js";
 
+export type { GcsAuthKind } from "./gcs-test-server-auth.js";
+
 /** Options of `startGcsTestServer`. */
 export interface GcsTestServerOptions {
   /** The service account key (JSON) to trust; a throwaway RSA key is generated when absent. */
@@ -32,6 +35,12 @@ export interface GcsTestServerOptions {
   buckets?: string[];
   /** Serve unsigned requests (a public bucket); by default they answer 403 AccessDenied. */
   allowAnonymous?: boolean;
+  /**
+   * Accept OAuth bearer tokens: an unsigned request with `Authorization: Bearer <token>` is authorized when this
+   * returns true, and answered 401 AuthenticationRequired otherwise; a signed URL with an `Authorization` header is
+   * refused (400 InvalidArgument). Absent (the default), bearer tokens are refused like anonymous requests (403).
+   */
+  acceptBearer?: (token: string) => boolean | Promise<boolean>;
 }
 
 /** One request the server answered, for assertions on what the backend sent. */
@@ -43,6 +52,8 @@ export interface GcsRecordedRequest {
   query: [string, string][];
   headers: IncomingHttpHeaders;
   status: number;
+  /** How the request authenticated (or tried to): a V4 signed URL, a bearer token, or neither. */
+  auth: GcsAuthKind;
 }
 
 /** A running test server. */
@@ -85,6 +96,7 @@ const unquote = (etag: string) => etag.trim().replace(/^"(.*)"$/, "$1");
 export async function startGcsTestServer(options: GcsTestServerOptions = {}): Promise<GcsTestServer> {
   const account = testServiceAccount(options.serviceAccountKey);
   const accounts = new Map<string, KeyObject>([[account.clientEmail, account.publicKey]]);
+  const policy = { accounts, ...(options.allowAnonymous && { allowAnonymous: true }), ...(options.acceptBearer && { acceptBearer: options.acceptBearer }) };
   const bucketNames = options.buckets ?? ["test-bucket"];
   const buckets = new Map(bucketNames.map((name) => [name, new Map<string, StoredObject>()]));
   const uploads = new Map<string, Upload>();
@@ -179,13 +191,8 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
     );
   }
 
+  /** Answers an authenticated request. */
   function route(method: string, rawPath: string, query: [string, string][], headers: IncomingHttpHeaders, body: Buffer): StoreResponse {
-    if (query.some(([name]) => name.startsWith("X-Goog-"))) {
-      const failure = verifySignedRequest({ method, rawPath, query, headers }, accounts, new Date());
-      if (failure) return gcsError(failure.status, failure.code, failure.message);
-    } else if (headers.authorization !== undefined || !options.allowAnonymous) {
-      return gcsError(403, "AccessDenied", "Anonymous caller does not have storage.objects access (this server accepts V4 signed URLs only).");
-    }
     const match = /^\/([^/]+)(?:\/(.*))?$/s.exec(rawPath);
     if (!match) return gcsError(400, "InvalidArgument", "Only path-style requests to a bucket are supported.");
     const bucket = decodeURIComponent(match[1]!);
@@ -224,13 +231,17 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
     const method = request.method ?? "GET";
     let query: [string, string][] = [];
     let answer: StoreResponse;
+    let auth: GcsAuthKind = "anonymous";
     try {
       query = parseQuery(queryAt === -1 ? "" : target.slice(queryAt + 1));
-      answer = route(method, rawPath, query, request.headers, Buffer.concat(chunks));
+      const outcome = await authenticateRequest({ method, rawPath, query, headers: request.headers }, policy, new Date());
+      auth = outcome.kind;
+      const { failure } = outcome;
+      answer = failure ? gcsError(failure.status, failure.code, failure.message) : route(method, rawPath, query, request.headers, Buffer.concat(chunks));
     } catch (error) {
       answer = error instanceof URIError ? gcsError(400, "InvalidArgument", "Malformed percent-encoding.") : gcsError(500, "InternalError", String(error));
     }
-    requests.push({ method, path: rawPath, query, headers: request.headers, status: answer.status });
+    requests.push({ method, path: rawPath, query, headers: request.headers, status: answer.status, auth });
     const body = answer.body === undefined ? undefined : Buffer.from(answer.body);
     response.writeHead(answer.status, { ...(body && !answer.headers["content-length"] && { "content-length": String(body.length) }), ...answer.headers });
     response.end(method === "HEAD" ? undefined : body);

@@ -6,7 +6,8 @@
  * - IAM Credentials `POST /v1/projects/-/serviceAccounts/<email>:signBlob` (JSON in and out): checks the bearer
  *   token is a live federated token and the account is the configured one, then signs `payload` (RSA-SHA256) with
  *   the service account's test key.
- * It counts exchanges and signatures and can be told to fail the STS step.
+ * It counts exchanges and signatures and can be told to fail the STS step. `isFederatedToken` lets a resource server
+ * (the GCS test server's `acceptBearer`) accept its tokens directly, as Cloud Storage does for direct resource access.
  */
 import { createPrivateKey, randomUUID, sign, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -45,6 +46,8 @@ export interface GoogleFederationEndpoint {
   exchanges: GoogleStsExchange[];
   /** Every signBlob call: the account and the outcome (`ok` or the error status). */
   signatures: { email: string; outcome: string }[];
+  /** Whether `token` is an access token this endpoint's STS issued and that has not expired. */
+  isFederatedToken(token: string): boolean;
   /** Answer STS requests with this OAuth error (undefined: answer normally). */
   failStsWith(error: string | undefined, status?: number): void;
   /** Stops the server. */
@@ -76,6 +79,11 @@ export async function startGoogleFederationEndpoint(options: GoogleFederationEnd
   const signatures: { email: string; outcome: string }[] = [];
   let forced: { error: string; status: number } | undefined;
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+
+  function isFederatedToken(token: string): boolean {
+    const expires = tokens.get(token);
+    return expires !== undefined && expires >= Date.now();
+  }
 
   async function token(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const fields = new URLSearchParams(await readBody(request));
@@ -109,10 +117,9 @@ export async function startGoogleFederationEndpoint(options: GoogleFederationEnd
   async function signBlob(email: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = JSON.parse((await readBody(request)) || "{}") as { payload?: string };
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
-    const expires = tokens.get(bearer);
     const entry = { email, outcome: "ok" };
     signatures.push(entry);
-    if (expires === undefined || expires < Date.now()) {
+    if (!isFederatedToken(bearer)) {
       entry.outcome = "UNAUTHENTICATED";
       return googleError(response, 401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
     }
@@ -148,6 +155,7 @@ export async function startGoogleFederationEndpoint(options: GoogleFederationEnd
     iamCredentialsEndpoint: base,
     exchanges,
     signatures,
+    isFederatedToken,
     failStsWith: (error, status = 400) => void (forced = error === undefined ? undefined : { error, status }),
     close: () => {
       server.closeAllConnections();
