@@ -70,7 +70,7 @@ describe.each([
       },
     );
     expect(backend.copyDomain).toBe("gcs:http://127.0.0.1:9:fed@p.iam.gserviceaccount.com");
-    await backend.abortMultipartUpload!("k", "u1", new Headers()).catch(() => undefined);
+    await backend.abortMultipartUpload!("k", "u1").catch(() => undefined);
     expect(signed[0]).toMatch(/^GOOG4-RSA-SHA256\n/);
     expect(requests[0]).toContain("X-Goog-Credential=fed%40p.iam.gserviceaccount.com");
     expect(requests[0]).toMatch(/X-Goog-Signature=abcd$/);
@@ -118,8 +118,8 @@ describe.each([
       requests.push({ url, headers: init.headers as Record<string, string> });
       return new Response(null, { status: 204 });
     }) as unknown as typeof fetch;
-    await create({ bucket_name: "b-1", service_account_key: KEY }, { accessToken, fetch: fetchImpl }).abortMultipartUpload!("k", "u1", new Headers());
-    await create({ bucket_name: "b-1", skip_signature: "true" }, { accessToken, fetch: fetchImpl }).abortMultipartUpload!("k", "u1", new Headers());
+    await create({ bucket_name: "b-1", service_account_key: KEY }, { accessToken, fetch: fetchImpl }).abortMultipartUpload!("k", "u1");
+    await create({ bucket_name: "b-1", skip_signature: "true" }, { accessToken, fetch: fetchImpl }).abortMultipartUpload!("k", "u1");
     expect(requests.map((request) => request.headers.authorization)).toEqual([undefined, undefined]);
     expect(requests[0]!.url).toContain("X-Goog-Signature=");
   });
