@@ -59,8 +59,8 @@ function collectLog(line: string): void {
 }
 
 beforeAll(async () => {
-  const saPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-  const serviceAccountKey = JSON.stringify({ type: "service_account", client_email: "worker-sa@test-project.iam.gserviceaccount.com", private_key: saPem });
+  const serviceAccountPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const serviceAccountKey = JSON.stringify({ type: "service_account", client_email: "worker-sa@test-project.iam.gserviceaccount.com", private_key: serviceAccountPem });
   // Direct resource access: the test server takes the bearer tokens the local Google STS issued.
   gcs = await startGcsTestServer({ serviceAccountKey, acceptBearer: (token) => google.isFederatedToken(token) });
   google = await startGoogleFederationEndpoint({ issuer: ISSUER, jwksUri: () => `${worker.endpoint}/.well-known/jwks.json`, workloadIdentityProvider: PROVIDER, serviceAccountKey });

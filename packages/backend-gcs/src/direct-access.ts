@@ -36,5 +36,6 @@ export async function bearerAuthorization(provider: FederatedAccessTokenProvider
  * on both, since the copy runs with the destination bucket's token.
  */
 export function federatedIdentity(options: GcsBackendOptions): string {
-  return ["federated", options.workload_identity_provider, options.oidc_subject].filter(Boolean).join(":");
+  // The federation's default subject: an unset oidc_subject and "s3-proxy" are one identity.
+  return ["federated", options.workload_identity_provider, options.oidc_subject || "s3-proxy"].filter(Boolean).join(":");
 }

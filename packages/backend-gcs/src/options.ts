@@ -93,6 +93,10 @@ export function parseServiceAccountKey(json: string): ServiceAccountKey {
   return { clientEmail, privateKeyPem };
 }
 
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
 /** Validates options; errors name the option ("bucket_name is required for backend_type = gcs"). */
 export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOptions {
   if (!options.bucket_name) throw new Error(`bucket_name is required ${SUFFIX}`);
@@ -116,9 +120,18 @@ export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOption
     throw new Error(`endpoint must not carry a query, fragment or credentials ${SUFFIX}`);
   }
   if (authType === "oidc") {
+    const suffix = `${SUFFIX} with auth_type = "oidc"`;
+    if (options.service_account_key) throw new Error(`service_account_key must not be set ${suffix} (the proxy holds no key)`);
+    if (skipSignature) throw new Error(`skip_signature must not be "true" ${suffix}`);
     const email = options.service_account_email;
-    // No account to impersonate: the federated principal itself holds the bucket's IAM roles.
-    if (!email) return { bucketName: options.bucket_name, endpoint, federatedDirect: true };
+    if (!email) {
+      // Bearer tokens are credentials in clear: only https carries them off the machine.
+      if (endpoint.protocol !== "https:" && !isLoopback(endpoint.hostname)) {
+        throw new Error(`endpoint must use https ${suffix} and no service_account_email (http only to a loopback host)`);
+      }
+      // No account to impersonate: the federated principal itself holds the bucket's IAM roles.
+      return { bucketName: options.bucket_name, endpoint, federatedDirect: true };
+    }
     if (!/^[^@\s/]+@[^@\s/]+$/.test(email)) throw new Error(`service_account_email must be an email address ${SUFFIX}`);
     return { bucketName: options.bucket_name, endpoint, federatedEmail: email };
   }

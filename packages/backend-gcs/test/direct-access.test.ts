@@ -147,7 +147,7 @@ describe.each([
     const provider = { workload_identity_provider: "projects/1/locations/global/workloadIdentityPools/p/providers/x" };
     const target = create({ ...DIRECT, ...provider }, extras);
     const source = create({ ...DIRECT, ...provider, bucket_name: "other-bucket" }, extras);
-    expect(target.copyDomain).toBe("gcs:http://127.0.0.1:9:federated:projects/1/locations/global/workloadIdentityPools/p/providers/x");
+    expect(target.copyDomain).toBe("gcs:http://127.0.0.1:9:federated:projects/1/locations/global/workloadIdentityPools/p/providers/x:s3-proxy");
     expect(source.copyDomain).toBe(target.copyDomain);
     await target.copyObject({ sourceBackend: source, sourceKey: "s", key: "d", headers: new Headers() });
     expect(sent.at(-1)).toMatchObject({ method: "PUT", headers: { "x-goog-copy-source": "other-bucket/s", authorization: expect.stringMatching(/^Bearer /) } });

@@ -30,6 +30,9 @@ describe.each([
     [{ bucket_name: "b-1", auth_type: "oidc" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs: .* sends the federated access token directly/],
     [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs: .* sends the federated access token directly/],
     [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "not-an-email" }, /^service_account_email must be an email address/],
+    [{ bucket_name: "b-1", auth_type: "oidc", service_account_key: KEY }, /^service_account_key must not be set for backend_type = gcs with auth_type = "oidc" \(the proxy holds no key\)$/],
+    [{ bucket_name: "b-1", auth_type: "oidc", skip_signature: "true" }, /^skip_signature must not be "true" for backend_type = gcs with auth_type = "oidc"$/],
+    [{ bucket_name: "b-1", auth_type: "oidc", endpoint: "http://gcs.internal:4443" }, /^endpoint must use https for backend_type = gcs with auth_type = "oidc" and no service_account_email \(http only to a loopback host\)$/],
     [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "sa@p.iam.gserviceaccount.com" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs: .* signs through IAM signBlob$/],
   ])("refuses %j", (options, message) => {
     expect(() => create(options as never)).toThrow(message);
@@ -87,7 +90,7 @@ describe.each([
   it("needs the accessToken extra without service_account_email, whatever signBlob is given", () => {
     const direct = { bucket_name: "b-1", auth_type: "oidc" };
     expect(() => create(direct, { signBlob, clientEmail: "sa@p.iam.gserviceaccount.com" })).toThrow(/sends the federated access token directly/);
-    expect(create(direct, { accessToken, signBlob }).copyDomain).toBe("gcs:https://storage.googleapis.com:federated");
+    expect(create(direct, { accessToken, signBlob }).copyDomain).toBe("gcs:https://storage.googleapis.com:federated:s3-proxy");
   });
 
   it("signs nothing in direct mode, even with a signer at hand", async () => {
@@ -102,7 +105,7 @@ describe.each([
     for (const backend of [viaBuild, viaRuntime]) {
       const dispatch = (await backend.prepareObject({ operation: "GetObject", key: "k", headers: new Headers() })) as ForwardDispatch;
       expect(dispatch.url).toBe("http://127.0.0.1:9/b-1/k");
-      expect(backend.copyDomain).toBe("gcs:http://127.0.0.1:9:federated");
+      expect(backend.copyDomain).toBe("gcs:http://127.0.0.1:9:federated:s3-proxy");
     }
   });
 

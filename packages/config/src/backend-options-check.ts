@@ -94,6 +94,8 @@ function checkValue(rule: BackendOptionRule, value: string): string | undefined 
     }
     case "url":
       return isHttpUrl(value) ? undefined : " must be an absolute http:// or https:// URL";
+    case "secure_url":
+      return isSecureUrl(value) ? undefined : " must be an https:// URL (http:// only to a loopback host such as 127.0.0.1)";
     case "json":
       return isJson(value) ? undefined : " must be a JSON document (e.g. the contents of a key file)";
     case "identifier":
@@ -110,6 +112,13 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isSecureUrl(value: string): boolean {
+  if (!isHttpUrl(value)) return false;
+  const url = new URL(value);
+  if (url.protocol === "https:") return true;
+  return url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
 }
 
 function isJson(value: string): boolean {

@@ -95,7 +95,7 @@ force_path_style = false
       'buckets[0].backend_options.skip_signature must be "true" or "false" (got "yes")',
       'buckets[0].backend_options.force_path_style must be "true" or "false"',
       'buckets[0].backend_options.auth_type: "magic" is not supported (expected one of: static, oidc)',
-      "buckets[0].backend_options.sts_endpoint must be an absolute http:// or https:// URL",
+      "buckets[0].backend_options.sts_endpoint must be an https:// URL (http:// only to a loopback host such as 127.0.0.1)",
     ]);
   });
 
@@ -129,12 +129,21 @@ force_path_style = false
   it("accepts a subject and endpoint overrides for federation on every cloud, checking the URLs", () => {
     const az = { account_name: "a", container_name: "c", auth_type: "oidc", tenant_id: "t", client_id: "c" };
     const gcs = { bucket_name: "b", auth_type: "oidc", service_account_email: "x@y.iam.gserviceaccount.com", workload_identity_provider: "projects/1/locations/global/workloadIdentityPools/p/providers/q" };
+    expect(parseBuckets([{ backend_type: "gcs", backend_options: { ...gcs, sts_endpoint: "http://127.0.0.1:8080/v1/token", iam_credentials_endpoint: "http://localhost:9" } }]).buckets).toHaveLength(1);
     const parsed = parseBuckets([
       { backend_type: "az", backend_options: { ...az, oidc_subject: "proxy-az", authority_host: "https://login.microsoftonline.us" } },
       { backend_type: "gcs", backend_options: { ...gcs, oidc_subject: "proxy-gcs", sts_endpoint: "https://sts.example/v1/token", iam_credentials_endpoint: "https://iam.example" } },
     ]);
     expect(parsed.buckets.map((bucket) => bucket.backend_options.oidc_subject)).toEqual(["proxy-az", "proxy-gcs"]);
     expect(issuesFor("az", { ...az, authority_host: "login.microsoftonline.us" })).toEqual([expect.stringContaining("buckets[0].backend_options.authority_host")]);
+    // These endpoints receive the proxy's tokens: never over plain http beyond the machine.
+    expect(issuesFor("az", { ...az, authority_host: "http://login.example" })).toEqual([
+      'buckets[0].backend_options.authority_host must be an https:// URL (http:// only to a loopback host such as 127.0.0.1)',
+    ]);
+    expect(issuesFor("gcs", { ...gcs, sts_endpoint: "http://10.0.0.8/v1/token" })).toEqual([expect.stringContaining("buckets[0].backend_options.sts_endpoint must be an https:// URL")]);
+    expect(issuesFor("s3", { ...S3, auth_type: "oidc", oidc_role_arn: "arn:aws:iam::1:role/r", sts_endpoint: "http://sts.example" })).toEqual([
+      expect.stringContaining("buckets[0].backend_options.sts_endpoint must be an https:// URL"),
+    ]);
     expect(issuesFor("gcs", { ...gcs, iam_credentials_endpoint: "iam" })).toEqual([expect.stringContaining("buckets[0].backend_options.iam_credentials_endpoint")]);
   });
 

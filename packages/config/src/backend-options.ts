@@ -12,6 +12,11 @@ export type BackendOptionKind =
   | "boolean"
   /** An absolute `http://` or `https://` URL. */
   | "url"
+  /**
+   * An `https://` URL, or `http://` to a loopback host (127.0.0.0/8, `::1`, `localhost`: local emulators): for
+   * endpoints that receive the proxy's tokens, which must never cross a network in clear text.
+   */
+  | "secure_url"
   /** A JSON document (e.g. a service account key file's contents). */
   | "json"
   /** A POSIX path; a relative one is resolved against the config file's directory. */
@@ -74,7 +79,7 @@ const S3_RULES: BackendOptionRules = {
     requiredWhen: { option: "auth_type", value: "oidc" },
   },
   oidc_subject: OIDC_SUBJECT,
-  sts_endpoint: { description: "STS endpoint URL used for AssumeRoleWithWebIdentity.", kind: "url" },
+  sts_endpoint: { description: "STS endpoint URL used for AssumeRoleWithWebIdentity (https, or http on loopback).", kind: "secure_url" },
   session_token: { description: "Session token of temporary backend credentials.", secret: true, requires: ["access_key_id"] },
   presign_ttl_secs: { description: "Lifetime of presigned backend URLs in seconds (default 300)." },
   user_agent: { description: "User-Agent of backend requests (default multistore/<version>)." },
@@ -108,8 +113,9 @@ const AZ_RULES: BackendOptionRules = {
   },
   oidc_subject: OIDC_SUBJECT,
   authority_host: {
-    description: "Microsoft Entra authority host for the token request (default https://login.microsoftonline.com; sovereign clouds differ).",
-    kind: "url",
+    description:
+      "Microsoft Entra authority host for the token request (default https://login.microsoftonline.com; sovereign clouds differ; https, or http on loopback).",
+    kind: "secure_url",
   },
 };
 
@@ -132,10 +138,13 @@ const GCS_RULES: BackendOptionRules = {
       'Service account impersonated through workload identity federation (auth_type = "oidc"; signs URLs through IAM signBlob). Without it the federated token is used directly (direct resource access).',
   },
   oidc_subject: OIDC_SUBJECT,
-  sts_endpoint: { description: "Google STS token endpoint URL (default https://sts.googleapis.com/v1/token).", kind: "url" },
+  sts_endpoint: {
+    description: "Google STS token endpoint URL (default https://sts.googleapis.com/v1/token; https, or http on loopback).",
+    kind: "secure_url",
+  },
   iam_credentials_endpoint: {
-    description: "IAM Service Account Credentials API base URL (default https://iamcredentials.googleapis.com).",
-    kind: "url",
+    description: "IAM Service Account Credentials API base URL (default https://iamcredentials.googleapis.com; https, or http on loopback).",
+    kind: "secure_url",
   },
 };
 

@@ -67,6 +67,8 @@ function optionSchema(rule: BackendOptionRule): JsonSchema {
       return { enum: [...(rule.values ?? [])], ...description };
     case "url":
       return { type: "string", pattern: "^https?://", ...description };
+    case "secure_url":
+      return { type: "string", pattern: "^(https://|http://(127\\.|localhost[:/]|localhost$|\\[::1\\]))", ...description };
     case "identifier":
       return { type: "string", pattern: "^[A-Za-z_$][\\w$]*$", ...description };
     default:

@@ -19,6 +19,12 @@ import {
 import { FederationError } from "./http.js";
 import type { OidcProvider } from "./provider.js";
 
+/**
+ * A user delegation key is handed out only while it outlives this margin: SAS URLs signed with it live up to 15
+ * minutes (`@multistore/backend-azure`), and one signed near the key's expiry would be cut short.
+ */
+const USER_DELEGATION_KEY_MARGIN_MS = 20 * 60_000;
+
 /** Subject of the proxy's tokens when a bucket sets no `oidc_subject`. */
 export const DEFAULT_SUBJECT = "s3-proxy";
 
@@ -190,7 +196,9 @@ export function createFederatedCredentials(options: FederationOptions): Federate
     azureUserDelegationKey(bucket) {
       const accessToken = azureAccessToken(bucket);
       const endpoint = () => bucket.backend_options.endpoint || `https://${required(bucket, "account_name")}.blob.core.windows.net`;
-      const key = () => ["azure-key", endpoint(), required(bucket, "tenant_id"), required(bucket, "client_id"), subjectOf(bucket)].join("\n");
+      const authorityHost = bucket.backend_options.authority_host || options.endpoints?.azureAuthority || DEFAULT_AZURE_AUTHORITY;
+      const key = () =>
+        ["azure-key", endpoint(), authorityHost, required(bucket, "tenant_id"), required(bucket, "client_id"), subjectOf(bucket)].join("\n");
       return provide(azureKeys, bucket, key, async () => {
         const token = await accessToken();
         const started = now();
@@ -200,10 +208,11 @@ export function createFederatedCredentials(options: FederationOptions): Federate
           endpoint: endpoint(),
           accessToken: token.accessToken,
           start: new Date(started - 5 * 60_000),
-          expiry: new Date(started + duration * 1000),
+          expiry: new Date(started + duration * 1000 + USER_DELEGATION_KEY_MARGIN_MS),
         });
-        const expiresAt = Date.parse(delegation.signedExpiry);
-        return { value: delegation, expiresAt: Number.isNaN(expiresAt) ? started + duration * 1000 : expiresAt };
+        const keyExpiry = Date.parse(delegation.signedExpiry);
+        const expiresAt = Number.isNaN(keyExpiry) ? started + duration * 1000 : keyExpiry - USER_DELEGATION_KEY_MARGIN_MS;
+        return { value: delegation, expiresAt };
       });
     },
 
@@ -211,7 +220,8 @@ export function createFederatedCredentials(options: FederationOptions): Federate
       const subject = subjectOf(bucket);
       const provider = () => required(bucket, "workload_identity_provider");
       const email = () => required(bucket, "service_account_email");
-      return provide(google, bucket, () => ["google", provider(), email(), subject].join("\n"), async () => {
+      const key = () => ["google", googleSts(bucket), googleIam(bucket), provider(), email(), subject].join("\n");
+      return provide(google, bucket, key, async () => {
         const federated = await exchangeForGoogleToken({
           ...http,
           now,
