@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { parseConfig } from "@multistore/config";
-import { generateSessionTokenKey } from "@multistore/sts";
+import { createSessionTokenSealer, generateSessionTokenKey, newAccessKeyId, newSecretAccessKey, type SealedCredential } from "@multistore/sts";
 import { startOidcIssuer, type OidcIssuer } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
@@ -18,6 +18,9 @@ let root: string;
 let server: MultistoreServer;
 let endpoint: string;
 const logs: string[] = [];
+// The server runs with both keys (key1 seals, both unseal), as while rotating.
+const key1 = generateSessionTokenKey();
+const key2 = generateSessionTokenKey();
 
 function config(issuer: string) {
   const scope = { bucket: "data", prefixes: ["users/{sub}/"], actions: ["get_object", "put_object", "head_object", "list_bucket"] };
@@ -42,7 +45,7 @@ async function startServer(sessionTokenKeys?: string[]) {
 beforeAll(async () => {
   idp = await startOidcIssuer();
   root = await mkdtemp(join(tmpdir(), "multistore-sts-"));
-  ({ server, endpoint } = await startServer([generateSessionTokenKey()]));
+  ({ server, endpoint } = await startServer([key1, key2]));
 });
 afterAll(async () => {
   await server?.close();
@@ -62,6 +65,19 @@ function s3(credentials: { AccessKeyId?: string; SecretAccessKey?: string; Sessi
   return new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: credentials.AccessKeyId!, secretAccessKey: credentials.SecretAccessKey!, sessionToken: credentials.SessionToken! } });
 }
 const denied = (promise: Promise<unknown>) => promise.then(() => "allowed", (error: { name: string }) => error.name);
+const deniedWithStatus = (promise: Promise<unknown>) =>
+  promise.then(() => "allowed", (error: { name: string; $metadata?: { httpStatusCode?: number } }) => `${error.name} ${error.$metadata?.httpStatusCode}`);
+
+/** Credentials sealed by the test itself (not minted by STS), for expiry and key checks on S3 requests. */
+async function sealedCredentials(keys: string[], expiresAt: Date) {
+  const AccessKeyId = newAccessKeyId();
+  const SecretAccessKey = newSecretAccessKey();
+  const scopes: SealedCredential["scopes"] = [{ bucket: "data", prefixes: ["users/user-1/"], actions: ["get_object", "put_object"] }];
+  const SessionToken = await createSessionTokenSealer({ keys }).seal({
+    accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, principalName: "assumed-role/reader/sealed", expiresAt, scopes, roleId: "reader", subject: "user-1",
+  });
+  return { AccessKeyId, SecretAccessKey, SessionToken };
+}
 
 describe("STS on the Node server", () => {
   it("issues credentials to an SDK STS client (POST /) that work with the AWS SDK within their scope only", async () => {
@@ -141,6 +157,18 @@ describe("STS on the Node server", () => {
     expect(await denied(s3({ ...credentials, SecretAccessKey: "wrong" }).send(new GetObjectCommand({ Bucket: "data", Key: "users/user-1/hello.txt" })))).toBe("SignatureDoesNotMatch");
     const other = await assume(await idp.mint());
     expect(await denied(s3({ ...credentials, AccessKeyId: other.AccessKeyId }).send(new GetObjectCommand({ Bucket: "data", Key: "users/user-1/hello.txt" })))).toBe("InvalidAccessKeyId");
+  });
+
+  it("checks sealed session tokens: expiry, key rotation (the second key unseals) and foreign keys", async () => {
+    const get = (credentials: Awaited<ReturnType<typeof sealedCredentials>>) =>
+      s3(credentials).send(new GetObjectCommand({ Bucket: "data", Key: "users/user-1/sealed.txt" }));
+    const expired = await sealedCredentials([key1], new Date(Date.now() - 60_000));
+    expect(await deniedWithStatus(get(expired))).toBe("ExpiredToken 400");
+    const rotated = await sealedCredentials([key2], new Date(Date.now() + 600_000));
+    await s3(rotated).send(new PutObjectCommand({ Bucket: "data", Key: "users/user-1/sealed.txt", Body: "sealed" }));
+    expect(await (await get(rotated)).Body!.transformToString()).toBe("sealed");
+    const foreign = await sealedCredentials([generateSessionTokenKey()], new Date(Date.now() + 600_000));
+    expect(await deniedWithStatus(get(foreign))).toBe("InvalidToken 403");
   });
 
   it("works with `aws sts assume-role-with-web-identity --endpoint-url`", async () => {

@@ -40,11 +40,18 @@ function positiveInteger(value: string | undefined, name: string): number | unde
   return Number(value);
 }
 
-/** STS routes and the session-token resolver when SESSION_TOKEN_KEY is set; otherwise STS is off (logged once). */
+/**
+ * STS routes and the session-token resolver when SESSION_TOKEN_KEY is set. Without it, a config with roles is a
+ * configuration error (roles exist only for STS, so the Worker must not quietly run without it); with no roles STS is
+ * off (logged once). A malformed key is a configuration error too.
+ */
 function sts(env: Env, config: MultistoreConfig): { routes: Route[]; temporaryCredentials?: TemporaryCredentialResolver } {
   const keys = parseSessionTokenKeys(env.SESSION_TOKEN_KEY);
   if (keys.length === 0) {
-    console.log(JSON.stringify({ level: config.roles.length > 0 ? "warn" : "info", msg: "STS disabled: SESSION_TOKEN_KEY is not set (requests with session tokens are refused)" }));
+    if (config.roles.length > 0) {
+      throw new ConfigError([{ path: "SESSION_TOKEN_KEY", message: "SESSION_TOKEN_KEY is not set, but PROXY_CONFIG defines roles (STS): add it as a secret, base64 of 32 bytes (make one with: openssl rand -base64 32)" }]);
+    }
+    console.log(JSON.stringify({ level: "info", msg: "STS disabled: SESSION_TOKEN_KEY is not set (requests with session tokens are refused)" }));
     return { routes: [] };
   }
   let sealer;
@@ -58,6 +65,8 @@ function sts(env: Env, config: MultistoreConfig): { routes: Route[]; temporaryCr
     sealer,
     ...(env.STS_PATH && { path: env.STS_PATH }),
     allowInsecureIssuers: env.STS_ALLOW_INSECURE_ISSUERS === "true",
+    // workerd: a request must never await a JWKS fetch another request started (it can hang when that one ends).
+    jwksShareInFlight: false,
     onError: (error) => console.error(JSON.stringify({ level: "error", msg: "STS internal error", err: String(error) })),
   });
   return { routes, temporaryCredentials: createSessionTokenResolver(sealer) };

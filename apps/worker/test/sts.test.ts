@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { generateSessionTokenKey } from "@multistore/sts";
+import { createSessionTokenSealer, generateSessionTokenKey, newAccessKeyId, newSecretAccessKey, type SealedCredential } from "@multistore/sts";
 import { startOidcIssuer, type OidcIssuer } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
@@ -11,6 +11,9 @@ import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
 let idp: OidcIssuer;
 let worker: WorkerHandle;
 const logs: string[] = [];
+// The Worker runs with both keys (key1 seals, both unseal), as while rotating.
+const key1 = generateSessionTokenKey();
+const key2 = generateSessionTokenKey();
 
 function config(issuer: string) {
   const scope = { bucket: "data", prefixes: ["users/{sub}/"], actions: ["get_object", "put_object", "head_object", "list_bucket"] };
@@ -25,12 +28,12 @@ function config(issuer: string) {
   };
 }
 
-const start = (bindings: Record<string, unknown>) =>
-  startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config(idp.issuer)), STS_ALLOW_INSECURE_ISSUERS: "true", ...bindings }, r2Buckets: ["DATA", "OTHER"], onLog: (line) => logs.push(line) });
+const start = (bindings: Record<string, unknown>, proxyConfig: object = config(idp.issuer)) =>
+  startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(proxyConfig), STS_ALLOW_INSECURE_ISSUERS: "true", ...bindings }, r2Buckets: ["DATA", "OTHER"], onLog: (line) => logs.push(line) });
 
 beforeAll(async () => {
   idp = await startOidcIssuer();
-  worker = await start({ SESSION_TOKEN_KEY: `${generateSessionTokenKey()},${generateSessionTokenKey()}` });
+  worker = await start({ SESSION_TOKEN_KEY: `${key1},${key2}` });
 });
 afterAll(async () => {
   await worker?.close();
@@ -48,6 +51,19 @@ function s3(credentials: { AccessKeyId?: string; SecretAccessKey?: string; Sessi
   return new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: credentials.AccessKeyId!, secretAccessKey: credentials.SecretAccessKey!, sessionToken: credentials.SessionToken! } });
 }
 const outcome = (promise: Promise<unknown>) => promise.then(() => "allowed", (error: { name: string }) => error.name);
+const outcomeWithStatus = (promise: Promise<unknown>) =>
+  promise.then(() => "allowed", (error: { name: string; $metadata?: { httpStatusCode?: number } }) => `${error.name} ${error.$metadata?.httpStatusCode}`);
+
+/** Credentials sealed by the test itself (not minted by STS), for expiry and key checks on S3 requests. */
+async function sealedCredentials(keys: string[], expiresAt: Date) {
+  const AccessKeyId = newAccessKeyId();
+  const SecretAccessKey = newSecretAccessKey();
+  const scopes: SealedCredential["scopes"] = [{ bucket: "data", prefixes: ["users/user-1/"], actions: ["get_object", "put_object"] }];
+  const SessionToken = await createSessionTokenSealer({ keys }).seal({
+    accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, principalName: "assumed-role/reader/sealed", expiresAt, scopes, roleId: "reader", subject: "user-1",
+  });
+  return { AccessKeyId, SecretAccessKey, SessionToken };
+}
 
 describe("STS on the Worker", () => {
   it("issues credentials to an SDK STS client (POST /) that work on R2 within their scope only", async () => {
@@ -75,6 +91,13 @@ describe("STS on the Worker", () => {
     await form.text();
   });
 
+  it("refuses STS form bodies over 64 KiB", async () => {
+    for (const path of ["/", "/.sts"]) {
+      const big = await fetch(`${worker.endpoint}${path}`, { method: "POST", body: new URLSearchParams({ Action: "AssumeRoleWithWebIdentity", Padding: "x".repeat(70_000) }) });
+      expect([big.status, /<Code>(\w+)<\/Code>/.exec(await big.text())?.[1]], path).toEqual([413, "RequestEntityTooLarge"]);
+    }
+  });
+
   it("clamps DurationSeconds to [900, max_session_duration_secs]", async () => {
     for (const [requested, expected] of [[60, 900], [43200, 7200]]) {
       const before = Date.now();
@@ -86,8 +109,12 @@ describe("STS on the Worker", () => {
   // Before the unknown-kid case below: that one uses up the refetch allowed per issuer per 30 s.
   it("picks up rotated issuer keys (unknown kid → JWKS refetch)", async () => {
     await assume(await idp.mint());
+    const before = idp.fetches.jwks;
     await idp.rotateKeys();
+    expect((await assume(await idp.mint())).AccessKeyId).toMatch(/^STSPRXY/);
     expect((await assume(await idp.mint({}, { alg: "ES256" }))).AccessKeyId).toMatch(/^STSPRXY/);
+    // One refetch for the new kid; the second new kid comes from that same refetched set.
+    expect(idp.fetches.jwks).toBe(before + 1);
   });
 
   it("refuses bad tokens with STS error codes", async () => {
@@ -112,6 +139,18 @@ describe("STS on the Worker", () => {
     expect(error).toMatchObject({ name: "InvalidToken", $metadata: { httpStatusCode: 403 } });
   });
 
+  it("checks sealed session tokens: expiry, key rotation (the second key unseals) and foreign keys", async () => {
+    const get = (credentials: Awaited<ReturnType<typeof sealedCredentials>>) =>
+      s3(credentials).send(new GetObjectCommand({ Bucket: "data", Key: "users/user-1/sealed.txt" }));
+    const expired = await sealedCredentials([key1], new Date(Date.now() - 60_000));
+    expect(await outcomeWithStatus(get(expired))).toBe("ExpiredToken 400");
+    const rotated = await sealedCredentials([key2], new Date(Date.now() + 600_000));
+    await s3(rotated).send(new PutObjectCommand({ Bucket: "data", Key: "users/user-1/sealed.txt", Body: "sealed" }));
+    expect(await (await get(rotated)).Body!.transformToString()).toBe("sealed");
+    const foreign = await sealedCredentials([generateSessionTokenKey()], new Date(Date.now() + 600_000));
+    expect(await outcomeWithStatus(get(foreign))).toBe("InvalidToken 403");
+  });
+
   it("works with `aws sts assume-role-with-web-identity --endpoint-url`", async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_EC2_METADATA_DISABLED: "true" };
     for (const name of ["AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]) delete env[name];
@@ -125,18 +164,41 @@ describe("STS on the Worker", () => {
 });
 
 describe("STS on the Worker without SESSION_TOKEN_KEY", () => {
-  it("logs once that STS is off and refuses session tokens; a malformed key is a configuration error", async () => {
+  it("is a configuration error when the config has roles: every request answers 500 naming SESSION_TOKEN_KEY", async () => {
     const credentials = await assume(await idp.mint());
-    const disabled = await start({});
+    const missing = await start({});
+    try {
+      for (const request of [fetch(`${missing.endpoint}/data/users/user-1/hello.txt`), fetch(`${missing.endpoint}/.sts`, { method: "POST", body: new URLSearchParams({ Action: "AssumeRoleWithWebIdentity" }) })]) {
+        const response = await request;
+        const text = await response.text();
+        expect(response.status).toBe(500);
+        expect(text).toContain("SESSION_TOKEN_KEY is not set, but PROXY_CONFIG defines roles");
+      }
+      expect(await outcomeWithStatus(s3(credentials, missing.endpoint).send(new GetObjectCommand({ Bucket: "data", Key: "users/user-1/hello.txt" })))).toBe("InternalError 500");
+    } finally {
+      await missing.close();
+    }
+  });
+
+  it("without roles, logs once that STS is off and refuses session tokens", async () => {
+    const credentials = await assume(await idp.mint());
+    const noRoles = { ...config(idp.issuer), roles: [] };
+    noRoles.buckets = noRoles.buckets.map((bucket) => ({ ...bucket, allowed_roles: [] }));
+    const disabled = await start({}, noRoles);
     try {
       for (let index = 0; index < 2; index++) {
         expect(await outcome(s3(credentials, disabled.endpoint).send(new GetObjectCommand({ Bucket: "data", Key: "users/user-1/hello.txt" })))).toBe("InvalidToken");
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(logs.filter((line) => line.includes("STS disabled: SESSION_TOKEN_KEY is not set"))).toHaveLength(1);
+      const off = logs.filter((line) => line.includes("STS disabled: SESSION_TOKEN_KEY is not set"));
+      expect(off).toHaveLength(1);
+      expect(off[0]).toContain('"level":"info"');
     } finally {
       await disabled.close();
     }
+  });
+
+  it("a malformed key is a configuration error that does not echo the key", async () => {
     const bad = Buffer.alloc(8, 1).toString("base64");
     const broken = await start({ SESSION_TOKEN_KEY: bad });
     try {

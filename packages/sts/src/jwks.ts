@@ -22,6 +22,14 @@ export interface JwksCacheOptions {
    * Without it only `https://` is fetched. Never needed in production.
    */
   allowInsecureIssuers?: boolean;
+  /**
+   * Whether concurrent callers needing the same issuer's keys share one in-flight fetch (default true). Set false on
+   * Cloudflare Workers: there a promise created while serving one request belongs to that request's I/O, and another
+   * request awaiting it can hang or fail once the first request ends. Unshared, each caller of a cold or expired
+   * cache fetches for itself (the result is still cached for later callers); the unknown-kid refetch limit still
+   * applies.
+   */
+  shareInFlight?: boolean;
 }
 
 /** The keys of one issuer, and whether they were fetched by this very call. */
@@ -70,6 +78,7 @@ export function createJwksCache(options: JwksCacheOptions = {}): JwksCache {
   const refetchInterval = options.refetchIntervalMs ?? 30_000;
   const timeout = options.timeoutMs ?? 5_000;
   const allowInsecure = options.allowInsecureIssuers === true;
+  const shareInFlight = options.shareInFlight !== false;
   const entries = new Map<string, { jwks: JSONWebKeySet; fetchedAt: number }>();
   const lastRefetch = new Map<string, number>();
   const pending = new Map<string, Promise<JSONWebKeySet>>();
@@ -108,16 +117,21 @@ export function createJwksCache(options: JwksCacheOptions = {}): JwksCache {
     return jwks as unknown as JSONWebKeySet;
   }
 
-  /** Fetches once even when many requests need the same issuer's keys at the same time. */
+  async function loadAndStore(issuer: string): Promise<JSONWebKeySet> {
+    const jwks = await load(issuer);
+    entries.set(issuer, { jwks, fetchedAt: now() });
+    return jwks;
+  }
+
+  /**
+   * Shared: fetches once even when many requests need the same issuer's keys at the same time. Unshared: the caller's
+   * own fetch, so no caller ever awaits a promise another caller created.
+   */
   function fetchKeys(issuer: string): Promise<JSONWebKeySet> {
+    if (!shareInFlight) return loadAndStore(issuer);
     let promise = pending.get(issuer);
     if (!promise) {
-      promise = load(issuer)
-        .then((jwks) => {
-          entries.set(issuer, { jwks, fetchedAt: now() });
-          return jwks;
-        })
-        .finally(() => pending.delete(issuer));
+      promise = loadAndStore(issuer).finally(() => pending.delete(issuer));
       pending.set(issuer, promise);
     }
     return promise;

@@ -37,6 +37,12 @@ export interface StsRouteOptions {
   jwksTtlMs?: number;
   /** Minimum interval between refetches for unknown kids, per issuer (default 30 s). */
   jwksRefetchIntervalMs?: number;
+  /**
+   * Whether concurrent STS requests share one in-flight JWKS fetch per issuer (default true). Set false on Cloudflare
+   * Workers, where awaiting a promise created by another request can hang once that request ends; each request on a
+   * cold cache then fetches for itself (see `JwksCacheOptions.shareInFlight`).
+   */
+  jwksShareInFlight?: boolean;
   /** Called with failures that are not the caller's fault (500s), for logging. */
   onError?: (error: unknown) => void;
 }
@@ -115,6 +121,7 @@ export function createStsRoute(options: StsRouteOptions): Route[] {
     ...(options.now && { now: options.now }),
     ...(options.jwksTtlMs !== undefined && { ttlMs: options.jwksTtlMs }),
     ...(options.jwksRefetchIntervalMs !== undefined && { refetchIntervalMs: options.jwksRefetchIntervalMs }),
+    ...(options.jwksShareInFlight !== undefined && { shareInFlight: options.jwksShareInFlight }),
     allowInsecureIssuers: options.allowInsecureIssuers === true,
   });
   const path = (options.path ?? "/.sts").replace(/\/+$/, "");

@@ -148,6 +148,21 @@ describe("STS route", () => {
     expect((await call("GET", `/.sts?${await params()}`, {}, viaLookup)).status).toBe(200);
   });
 
+  it("passes jwksShareInFlight to its JWKS cache: concurrent cold requests fetch once shared, once each unshared", async () => {
+    for (const [share, expected] of [[undefined, 1], [true, 1], [false, 3]] as const) {
+      let jwksFetches = 0;
+      const counting = (input: RequestInfo | URL, init?: RequestInit) => {
+        if (String(input).endsWith("/jwks")) jwksFetches++;
+        return fetch(input, init);
+      };
+      const use = createStsRoute({ roles: [role], sealer, allowInsecureIssuers: true, fetch: counting, ...(share !== undefined && { jwksShareInFlight: share }) });
+      const queries = await Promise.all([params(), params(), params()]);
+      const results = await Promise.all(queries.map((query) => call("GET", `/.sts?${query}`, {}, use)));
+      expect(results.map((result) => result.status), String(share)).toEqual([200, 200, 200]);
+      expect(jwksFetches, String(share)).toBe(expected);
+    }
+  });
+
   it("clamps DurationSeconds to [900, max_session_duration_secs]", async () => {
     for (const [requested, expected] of [["60", 900], ["1000", 1000], ["43200", 7200]] as const) {
       const before = Math.floor(Date.now() / 1000) * 1000;
