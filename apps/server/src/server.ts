@@ -3,12 +3,13 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Readable } from "node:stream";
 import { createStaticRegistries, type MultistoreConfig } from "@multistore/config";
-import { createGateway, healthRoute, type Middleware, type Route } from "@multistore/core";
+import { createGateway, healthRoute, useCryptoPrimitives, type Middleware, type Route } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
 import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
 import { Agent } from "undici";
 import { nodeBackends } from "./backends.js";
 import { createRequestHandler, describeError } from "./handler.js";
+import { nodeCryptoPrimitives } from "./node-crypto.js";
 import type { Logger } from "./logger.js";
 
 /** Options of `createMultistoreServer`. */
@@ -61,6 +62,8 @@ export interface MultistoreServer {
 /** Creates the server. */
 export function createMultistoreServer(options: ServerOptions): MultistoreServer {
   const { logger } = options;
+  // Process-wide, and the same functions as WebCrypto: installing them again is harmless.
+  useCryptoPrimitives(nodeCryptoPrimitives);
   const registries = createStaticRegistries(options.config);
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
   const stsRoutes: Route[] = [];

@@ -1,8 +1,8 @@
 /** Node build of the S3 backend: @smithy/signature-v4 signs, undici sends. */
 import { createHash } from "node:crypto";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { request as undiciRequest, type Dispatcher } from "undici";
+import { NodeSha256 } from "./node-sha256.js";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
 import { encodeQuery, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
@@ -52,7 +52,7 @@ function smithyUrl(request: SmithyRequest): string {
 
 function createSigner(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region: string): S3Signer {
   // S3 paths are encoded once by us; the signer must not encode them again or normalize them.
-  const signer = new SignatureV4({ credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signer = new SignatureV4({ credentials, region, service: "s3", sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
   return {
     async presign(request, expiresIn) {
       const smithyRequest = toSmithy(request);

@@ -42,11 +42,23 @@ export function stampHeaders(
   }
 }
 
+const randomPool = new Uint8Array(4096);
+let randomOffset = randomPool.length;
+const UPPER_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0").toUpperCase());
+
 /** A random request id: 16 uppercase hex characters, like S3's. */
 export function newRequestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("").toUpperCase();
+  // One random draw serves 512 ids: a getRandomValues call per request shows in the hot path's profile.
+  if (randomOffset >= randomPool.length) {
+    crypto.getRandomValues(randomPool);
+    randomOffset = 0;
+  }
+  let id = "";
+  for (let index = randomOffset; index < randomOffset + 8; index++) id += UPPER_HEX[randomPool[index]!];
+  randomOffset += 8;
+  return id;
 }
+
 
 /** S3's timestamp format in XML (`2009-10-12T17:50:30.000Z`). */
 export function xmlDate(date: Date): string {

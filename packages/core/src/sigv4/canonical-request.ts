@@ -2,6 +2,7 @@
  * SigV4 canonicalization with S3's rules: the path is not normalized and is URI-encoded exactly once, query
  * parameters are sorted by encoded name then value, value-less parameters become `name=`.
  */
+import { cryptoPrimitives } from "../crypto-primitives.js";
 import { percentDecode, toHex, uriEncode, utf8 } from "../encoding.js";
 
 /** The hash of an empty payload. */
@@ -97,7 +98,7 @@ export function canonicalRequest(parts: CanonicalRequestParts): string {
 /** SHA-256 hex of a string. */
 export async function sha256Hex(text: string | Uint8Array): Promise<string> {
   const bytes = typeof text === "string" ? utf8(text) : text;
-  return toHex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return toHex(await cryptoPrimitives().primitives.sha256(bytes));
 }
 
 /** The SigV4 string to sign. */

@@ -1,30 +1,33 @@
 /**
- * SigV4 signing keys through WebCrypto, cached: deriving a key costs four HMACs, signing with a cached key one.
- * The cache is keyed by (secret, date, region, service) and bounded, evicting the oldest entry.
+ * SigV4 signing keys through the installed crypto primitives (WebCrypto unless a runtime installed others), cached:
+ * deriving a key costs four HMACs, signing with a cached key one. The cache is keyed by (secret, date, region,
+ * service) and bounded, evicting the oldest entry.
  */
+import { cryptoPrimitives, type HmacKey } from "../crypto-primitives.js";
 import { toHex, utf8 } from "../encoding.js";
 
 const MAX_CACHED_KEYS = 2048;
-const cache = new Map<string, Promise<CryptoKey>>();
+const cache = new Map<string, Promise<HmacKey>>();
 
-async function hmacKey(raw: Uint8Array | ArrayBuffer): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", raw as ArrayBuffer, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+async function hmacKey(raw: Uint8Array | ArrayBuffer): Promise<HmacKey> {
+  return cryptoPrimitives().primitives.importHmacKey(raw instanceof Uint8Array ? raw : new Uint8Array(raw));
 }
 
 /** HMAC-SHA256 of `data` with a key. */
-export async function hmac(key: CryptoKey, data: string | Uint8Array): Promise<ArrayBuffer> {
-  return crypto.subtle.sign("HMAC", key, (typeof data === "string" ? utf8(data) : data) as Uint8Array<ArrayBuffer>);
+export async function hmac(key: HmacKey, data: string | Uint8Array): Promise<Uint8Array | ArrayBuffer> {
+  return cryptoPrimitives().primitives.hmacSha256(key, typeof data === "string" ? utf8(data) : data);
 }
 
-async function deriveSigningKey(secret: string, date: string, region: string, service: string): Promise<CryptoKey> {
+async function deriveSigningKey(secret: string, date: string, region: string, service: string): Promise<HmacKey> {
   let key = await hmacKey(utf8(`AWS4${secret}`));
   for (const part of [date, region, service, "aws4_request"]) key = await hmacKey(await hmac(key, part));
   return key;
 }
 
 /** The signing key for a secret and credential scope (date `YYYYMMDD`). */
-export function signingKey(secret: string, date: string, region: string, service: string): Promise<CryptoKey> {
-  const cacheKey = `${date}\u0000${region}\u0000${service}\u0000${secret}`;
+export function signingKey(secret: string, date: string, region: string, service: string): Promise<HmacKey> {
+  // The generation changes when other primitives are installed: their keys are of another kind.
+  const cacheKey = `${cryptoPrimitives().generation}\u0000${date}\u0000${region}\u0000${service}\u0000${secret}`;
   let key = cache.get(cacheKey);
   if (!key) {
     key = deriveSigningKey(secret, date, region, service);
@@ -37,6 +40,6 @@ export function signingKey(secret: string, date: string, region: string, service
 }
 
 /** Hex HMAC-SHA256 signature of a string to sign. */
-export async function signHex(key: CryptoKey, text: string): Promise<string> {
+export async function signHex(key: HmacKey, text: string): Promise<string> {
   return toHex(await hmac(key, text));
 }

@@ -1,4 +1,5 @@
 /** Verifies a SigV4 signature (header or presigned) against a known secret. */
+import type { HmacKey } from "../crypto-primitives.js";
 import { S3Error } from "../errors.js";
 import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
@@ -27,7 +28,7 @@ export interface VerifiedSignature {
   /** The verified (seed) signature. */
   signature: string;
   /** The signing key, for chunk signatures. */
-  key: CryptoKey;
+  key: HmacKey;
   /** `date/region/service/aws4_request`. */
   scope: string;
   /** The request timestamp. */
