@@ -1,5 +1,5 @@
 /** Options of the GCS backend, validated when the backend is constructed. */
-import { fromBase64 } from "@multistore/core";
+import { fromBase64, isLoopbackHost } from "@multistore/core";
 
 /** What `createGcsBackend` takes: the bucket's `backend_options`, as strings (TOML format). */
 export interface GcsBackendOptions {
@@ -93,10 +93,6 @@ export function parseServiceAccountKey(json: string): ServiceAccountKey {
   return { clientEmail, privateKeyPem };
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 /** Validates options; errors name the option ("bucket_name is required for backend_type = gcs"). */
 export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOptions {
   if (!options.bucket_name) throw new Error(`bucket_name is required ${SUFFIX}`);
@@ -126,7 +122,7 @@ export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOption
     const email = options.service_account_email;
     if (!email) {
       // Bearer tokens are credentials in clear: only https carries them off the machine.
-      if (endpoint.protocol !== "https:" && !isLoopback(endpoint.hostname)) {
+      if (endpoint.protocol !== "https:" && !isLoopbackHost(endpoint.hostname)) {
         throw new Error(`endpoint must use https ${suffix} and no service_account_email (http only to a loopback host)`);
       }
       // No account to impersonate: the federated principal itself holds the bucket's IAM roles.

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "@multistore/core";
 import { BACKEND_OPTION_RULES, backendOptionRules, type BackendOptionRule } from "./backend-options.js";
 import type { ConfigIssue } from "./config-error.js";
 import { joinPath, resolvePosixPath } from "./paths.js";
@@ -118,7 +119,7 @@ function isSecureUrl(value: string): boolean {
   if (!isHttpUrl(value)) return false;
   const url = new URL(value);
   if (url.protocol === "https:") return true;
-  return url.hostname === "localhost" || url.hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+  return isLoopbackHost(url.hostname);
 }
 
 function isJson(value: string): boolean {

@@ -5,6 +5,7 @@ export * from "./types.js";
 export * from "./errors.js";
 export * from "./xml.js";
 export * from "./encoding.js";
+export { isLoopbackHost } from "./hosts.js";
 export { useCryptoPrimitives, webCryptoPrimitives, type CryptoPrimitives, type HmacKey } from "./crypto-primitives.js";
 export * from "./keys.js";
 export * from "./headers.js";

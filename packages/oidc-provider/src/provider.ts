@@ -3,7 +3,7 @@
  * gateway routes, and short-lived RS256 tokens the proxy mints for itself and exchanges at a cloud's STS. Only
  * `fetch`, WebCrypto and jose are used, so it runs on Node and on Workers.
  */
-import type { PlainResponse, Route } from "@multistore/core";
+import { isLoopbackHost, type PlainResponse, type Route } from "@multistore/core";
 import { SignJWT, type JSONWebKeySet } from "jose";
 import { importSigningKeys, parseProviderKeys, validateKeys, type ProviderKeyInput, type SigningKey } from "./keys.js";
 
@@ -47,10 +47,6 @@ export interface OidcProvider {
 const DISCOVERY_PATH = "/.well-known/openid-configuration";
 const JWKS_PATH = "/.well-known/jwks.json";
 
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
 /** Checks the issuer URL (https, or http on loopback for local tests; no query or fragment). */
 export function normalizeIssuer(issuer: string, name = "issuer"): URL {
   let url: URL;
@@ -59,7 +55,7 @@ export function normalizeIssuer(issuer: string, name = "issuer"): URL {
   } catch {
     throw new Error(`${name} must be the proxy's public https:// URL, got "${issuer}"`);
   }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
     throw new Error(`${name} must be an https:// URL (clouds fetch the JWKS over https), got "${issuer}"`);
   }
   if (url.search || url.hash || url.username || url.password) throw new Error(`${name} must have no query, fragment or credentials`);

@@ -2,6 +2,7 @@
  * OIDC signing keys: discovery (`{issuer}/.well-known/openid-configuration`), then the JWKS at its `jwks_uri`, cached
  * per issuer. Web-standard `fetch` only, so it runs on Node and on Workers.
  */
+import { isLoopbackHost } from "@multistore/core";
 import type { JSONWebKeySet } from "jose";
 import { StsError } from "./errors.js";
 
@@ -53,10 +54,6 @@ export interface JwksCache {
 
 const MAX_DOCUMENT_BYTES = 512 * 1024;
 
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 /** Throws unless `url` is https (or loopback http with the test-only switch). */
 export function checkIssuerUrl(url: string, allowInsecure: boolean, what = "issuer"): URL {
   let parsed: URL;
@@ -66,7 +63,7 @@ export function checkIssuerUrl(url: string, allowInsecure: boolean, what = "issu
     throw new StsError("IDPCommunicationError", `The ${what} ${url} is not a URL.`);
   }
   if (parsed.protocol === "https:") return parsed;
-  if (parsed.protocol === "http:" && allowInsecure && isLoopback(parsed.hostname)) return parsed;
+  if (parsed.protocol === "http:" && allowInsecure && isLoopbackHost(parsed.hostname)) return parsed;
   throw new StsError("IDPCommunicationError", `The ${what} ${url} must use https.`);
 }
 
