@@ -8,6 +8,7 @@ import type { ForwardDispatch, ObjectRequest } from "@multistore/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createGcsBackend as createNode, createGcsSigner as nodeSigner } from "../src/node.js";
 import { createGcsBackend as createWorker, createGcsSigner as workerSigner } from "../src/worker.js";
+import { recordingFetch } from "./helpers/recording-fetch.js";
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const KEY = JSON.stringify({ client_email: "builds@test-project.iam.gserviceaccount.com", private_key: privateKey.export({ format: "pem", type: "pkcs8" }) });
@@ -15,20 +16,6 @@ const NOW = new Date("2026-01-02T03:04:05Z");
 const OPTIONS = { bucket_name: "equal-bucket", endpoint: "http://127.0.0.1:9", service_account_key: KEY };
 
 /** Every small request a backend sends, answered with a canned success document. */
-function recorder() {
-  const sent: { method: string; url: string; headers: Record<string, string>; body?: string }[] = [];
-  const fetchImpl = (async (url: string, init: RequestInit) => {
-    sent.push({ method: init.method!, url, headers: init.headers as Record<string, string>, ...(init.body && { body: new TextDecoder().decode(init.body as Uint8Array) }) });
-    const documents: Record<string, string> = {
-      POST: "<InitiateMultipartUploadResult><UploadId>u1</UploadId><ETag>\"e\"</ETag></InitiateMultipartUploadResult>",
-      GET: "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
-      PUT: "<CopyObjectResult><ETag>\"e\"</ETag></CopyObjectResult>",
-    };
-    const headers = { etag: '"0123456789abcdef0123456789abcdef"', "x-goog-generation": "17" };
-    return new Response(init.method === "HEAD" || init.method === "DELETE" ? null : (documents[init.method!] ?? ""), { status: init.method === "DELETE" ? 204 : 200, headers });
-  }) as unknown as typeof fetch;
-  return { sent, fetchImpl };
-}
 
 const OBJECT_REQUESTS: ObjectRequest[] = [
   { operation: "GetObject", key: "dir/a b+c~ü.txt", headers: new Headers({ range: "bytes=0-9", "if-none-match": '"x"', "if-modified-since": "Mon, 01 Jan 2024 00:00:00 GMT" }), responseOverrides: { "response-content-type": "text/plain" } },
@@ -45,7 +32,7 @@ describe("node and worker builds", () => {
   });
 
   it("prepare identical object requests", async () => {
-    const [node, worker] = [recorder(), recorder()];
+    const [node, worker] = [recordingFetch(), recordingFetch()];
     const nodeBackend = createNode(OPTIONS, { now: () => NOW, fetch: node.fetchImpl });
     const workerBackend = createWorker(OPTIONS, { now: () => NOW, fetch: worker.fetchImpl });
     for (const request of OBJECT_REQUESTS) {
@@ -62,7 +49,7 @@ describe("node and worker builds", () => {
   it("send identical small requests", async () => {
     const results = [];
     for (const create of [createNode, createWorker]) {
-      const { sent, fetchImpl } = recorder();
+      const { sent, fetchImpl } = recordingFetch();
       const backend = create(OPTIONS, { now: () => NOW, fetch: fetchImpl });
       await backend.listObjects({ prefix: "p/", delimiter: "/", maxKeys: 10, startAfter: "p/a" });
       await backend.createMultipartUpload("k", new Headers({ "content-type": "text/plain", "x-amz-meta-a": "1" }));
@@ -84,7 +71,7 @@ describe("requests the backend signs, checked with @google-cloud/storage", () =>
   });
 
   it.each(OBJECT_REQUESTS.filter((request) => request.operation !== "HeadObject").map((request) => [request.operation, request] as const))("%s", async (_name, request) => {
-    const backend = createNode(OPTIONS, { now: () => NOW, fetch: recorder().fetchImpl });
+    const backend = createNode(OPTIONS, { now: () => NOW, fetch: recordingFetch().fetchImpl });
     const dispatch = (await backend.prepareObject(request)) as ForwardDispatch;
     const ours = new URL(dispatch.url);
     const query = Object.fromEntries([...ours.searchParams].filter(([name]) => !name.startsWith("X-Goog-")));

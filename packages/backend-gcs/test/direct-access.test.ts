@@ -7,33 +7,10 @@ import { S3Error, type ForwardDispatch, type ObjectRequest } from "@multistore/c
 import { describe, expect, it } from "vitest";
 import { createGcsBackend as createNode, type FederatedAccessToken } from "../src/node.js";
 import { createGcsBackend as createWorker } from "../src/worker.js";
+import { recordingFetch } from "./helpers/recording-fetch.js";
 
 const DIRECT = { bucket_name: "direct-bucket", endpoint: "http://127.0.0.1:9", auth_type: "oidc" };
 const SECRET = "ya29.secret-federated-token";
-
-interface Sent {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  redirect: RequestRedirect | undefined;
-}
-
-/** Every small request, answered with a canned success document (or `status` with an error document). */
-function recorder(status?: number) {
-  const sent: Sent[] = [];
-  const fetchImpl = (async (url: string, init: RequestInit) => {
-    sent.push({ method: init.method!, url, headers: init.headers as Record<string, string>, redirect: init.redirect });
-    if (status !== undefined) return new Response(`<Error><Code>AuthenticationRequired</Code><Message>Authentication required.</Message></Error>`, { status });
-    const documents: Record<string, string> = {
-      POST: "<InitiateMultipartUploadResult><UploadId>u1</UploadId><ETag>\"e\"</ETag></InitiateMultipartUploadResult>",
-      GET: "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
-      PUT: "<CopyObjectResult><ETag>\"e\"</ETag></CopyObjectResult>",
-    };
-    const headers = { etag: '"0123456789abcdef0123456789abcdef"', "x-goog-generation": "17" };
-    return new Response(init.method === "HEAD" || init.method === "DELETE" ? null : (documents[init.method!] ?? ""), { status: init.method === "DELETE" ? 204 : 200, headers });
-  }) as unknown as typeof fetch;
-  return { sent, fetchImpl };
-}
 
 /** A provider handing out `tok-1`, `tok-2`, ... (a renewal on every call), counting calls. */
 function rotatingTokens() {
@@ -55,7 +32,7 @@ describe.each([
   ["worker", createWorker],
 ] as const)("direct resource access (%s build)", (_build, create) => {
   it("hands the runtime unsigned URLs with the bearer token, including the conditional write's HEAD", async () => {
-    const { sent, fetchImpl } = recorder();
+    const { sent, fetchImpl } = recordingFetch();
     const tokens = rotatingTokens();
     const backend = create(DIRECT, { accessToken: tokens.accessToken, fetch: fetchImpl });
     for (const [request, target] of OBJECT_REQUESTS) {
@@ -70,7 +47,7 @@ describe.each([
   });
 
   it("sends every small request unsigned with the bearer token, never following redirects", async () => {
-    const { sent, fetchImpl } = recorder();
+    const { sent, fetchImpl } = recordingFetch();
     const tokens = rotatingTokens();
     const backend = create(DIRECT, { accessToken: tokens.accessToken, fetch: fetchImpl });
     await backend.listObjects({ prefix: "p/", delimiter: "/", maxKeys: 10 });
@@ -91,7 +68,7 @@ describe.each([
   });
 
   it("uses a renewed token at once", async () => {
-    const { sent, fetchImpl } = recorder();
+    const { sent, fetchImpl } = recordingFetch();
     let current = "first-token";
     const backend = create(DIRECT, { accessToken: async () => ({ accessToken: current, expiresAt: new Date(Date.now() + 60_000) }), fetch: fetchImpl });
     const get = () => backend.prepareObject({ operation: "GetObject", key: "k", headers: new Headers() }) as Promise<ForwardDispatch>;
@@ -104,7 +81,7 @@ describe.each([
 
   it("passes the federation's S3Errors on unchanged", async () => {
     const refused = new S3Error("ServiceUnavailable", { message: "federated credentials for bucket b: Google STS token exchange answered invalid_grant" });
-    const { sent, fetchImpl } = recorder();
+    const { sent, fetchImpl } = recordingFetch();
     const backend = create(DIRECT, { accessToken: () => Promise.reject(refused), fetch: fetchImpl });
     await expect(backend.prepareObject({ operation: "GetObject", key: "k", headers: new Headers() })).rejects.toBe(refused);
     await expect(backend.listObjects({ prefix: "", maxKeys: 1 })).rejects.toBe(refused);
@@ -114,14 +91,14 @@ describe.each([
 
   it("turns other provider failures and unusable tokens into 503s that keep the cause", async () => {
     const cause = new Error("token endpoint exploded");
-    const failing = create(DIRECT, { accessToken: () => Promise.reject(cause), fetch: recorder().fetchImpl });
+    const failing = create(DIRECT, { accessToken: () => Promise.reject(cause), fetch: recordingFetch().fetchImpl });
     const error = (await failing.listObjects({ prefix: "", maxKeys: 1 }).catch((caught: unknown) => caught)) as S3Error;
     expect(error).toBeInstanceOf(S3Error);
     expect(error).toMatchObject({ code: "ServiceUnavailable", status: 503, message: "Getting the federated access token failed." });
     expect(error.cause).toBe(cause);
     await expect(failing.prepareObject({ operation: "HeadObject", key: "k", headers: new Headers() })).rejects.toMatchObject({ code: "ServiceUnavailable", cause });
     for (const accessToken of ["", "two words", `${SECRET}\r\nx-injected: 1`]) {
-      const unusable = create(DIRECT, { accessToken: async () => ({ accessToken, expiresAt: new Date() }), fetch: recorder().fetchImpl });
+      const unusable = create(DIRECT, { accessToken: async () => ({ accessToken, expiresAt: new Date() }), fetch: recordingFetch().fetchImpl });
       const failure = (await unusable.listObjects({ prefix: "", maxKeys: 1 }).catch((caught: unknown) => caught)) as S3Error;
       expect(failure).toMatchObject({ code: "ServiceUnavailable", status: 503 });
       expect(`${failure.message} ${String(failure.cause)}`).not.toContain(SECRET);
@@ -129,7 +106,7 @@ describe.each([
   });
 
   it("maps a refused token (401) to 503 and never puts the token into an error", async () => {
-    const backend = create(DIRECT, { accessToken: async () => ({ accessToken: SECRET, expiresAt: new Date() }), fetch: recorder(401).fetchImpl });
+    const backend = create(DIRECT, { accessToken: async () => ({ accessToken: SECRET, expiresAt: new Date() }), fetch: recordingFetch(401).fetchImpl });
     const listed = (await backend.listObjects({ prefix: "", maxKeys: 1 }).catch((caught: unknown) => caught)) as S3Error;
     expect(listed).toMatchObject({ code: "ServiceUnavailable", status: 503, message: "The storage backend refused the gateway's request." });
     expect(String(listed.cause)).toContain("401 AuthenticationRequired");
@@ -142,7 +119,7 @@ describe.each([
   });
 
   it("copies between direct-access buckets of one identity, not across identities or signing modes", async () => {
-    const { sent, fetchImpl } = recorder();
+    const { sent, fetchImpl } = recordingFetch();
     const extras = { accessToken: rotatingTokens().accessToken, fetch: fetchImpl };
     const provider = { workload_identity_provider: "projects/1/locations/global/workloadIdentityPools/p/providers/x" };
     const target = create({ ...DIRECT, ...provider }, extras);
