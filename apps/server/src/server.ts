@@ -62,7 +62,7 @@ export interface MultistoreServer {
 /** Creates the server. */
 export function createMultistoreServer(options: ServerOptions): MultistoreServer {
   const { logger } = options;
-  // Process-wide, and the same functions as WebCrypto: installing them again is harmless.
+  // Process-wide, and the same functions as WebCrypto; installing them again changes nothing.
   useCryptoPrimitives(nodeCryptoPrimitives);
   const registries = createStaticRegistries(options.config);
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 256 });

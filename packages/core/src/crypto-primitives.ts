@@ -35,6 +35,8 @@ let generation = 0;
  * the same functions; keys imported by the previous ones are dropped.
  */
 export function useCryptoPrimitives(primitives: CryptoPrimitives = webCryptoPrimitives): void {
+  // Installing the same primitives again (every server a process creates does) keeps the cached keys.
+  if (primitives === installed) return;
   installed = primitives;
   generation++;
 }

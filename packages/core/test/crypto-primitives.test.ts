@@ -61,6 +61,10 @@ describe("crypto primitives", () => {
     expect(await status()).toBe(200);
     // A cached signing key: one digest and one HMAC per request.
     expect(installed.calls - afterFirst).toBe(2);
+    // Installing the same primitives again keeps the cached keys.
+    useCryptoPrimitives(installed);
+    expect(await status()).toBe(200);
+    expect(installed.calls - afterFirst).toBe(4);
     expect(await status("not-the-secret")).toBe(403);
     const beforeUninstall = installed.calls;
     useCryptoPrimitives();
