@@ -149,7 +149,7 @@ describe("az with auth_type = oidc (Microsoft Entra workload identity federation
     expect(response.status).toBe(503);
     expect(response.text).toContain("federated credentials for bucket azfed-other-subject: Microsoft Entra token request answered invalid_client (AADSTS700213)");
     const refused = entra.exchanges.filter((exchange) => exchange.outcome !== "ok" && exchange.claims?.sub === "someone-else");
-    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused).toHaveLength(1);
   });
 
   it("an Entra outage is a 503 for a cold identity; the cached token and key keep serving the working bucket", async () => {
