@@ -4,7 +4,7 @@ import { createAzureBackend } from "@multistore/backend-azure";
 import { createFsBackend } from "@multistore/backend-fs";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createS3Backend } from "@multistore/backend-s3";
-import type { BackendFactory } from "@multistore/core";
+import type { BackendFactory, BucketConfig } from "@multistore/core";
 import type { FederatedCredentials } from "@multistore/oidc-provider";
 import type { Dispatcher } from "undici";
 
@@ -17,28 +17,28 @@ import type { Dispatcher } from "undici";
 export function nodeBackends(
   options: { dispatcher?: Dispatcher; userAgent?: string; federation?: FederatedCredentials } = {},
 ): Record<string, BackendFactory<Readable>> {
+  /** The federation, for buckets that use it. */
+  const federated = (bucket: BucketConfig) => (bucket.backend_options.auth_type === "oidc" ? options.federation : undefined);
   return {
-    s3: (bucket) =>
-      createS3Backend({ ...(options.userAgent && { user_agent: options.userAgent }), ...bucket.backend_options } as never, {
+    s3: (bucket) => {
+      const federation = federated(bucket);
+      return createS3Backend({ ...(options.userAgent && { user_agent: options.userAgent }), ...bucket.backend_options } as never, {
         ...(options.dispatcher && { dispatcher: options.dispatcher }),
-        ...(options.federation && bucket.backend_options.auth_type === "oidc" && { credentials: options.federation.awsCredentials(bucket) }),
-      }) as never,
+        ...(federation && { credentials: federation.awsCredentials(bucket) }),
+      }) as never;
+    },
     fs: (bucket) => createFsBackend({ root: bucket.backend_options.root ?? "" }),
-    az: (bucket) =>
-      createAzureBackend(bucket.backend_options as never, {
-        ...(options.federation &&
-          bucket.backend_options.auth_type === "oidc" && {
-            userDelegationKey: options.federation.azureUserDelegationKey(bucket),
-            accessToken: options.federation.azureAccessToken(bucket),
-          }),
-      }) as never,
-    gcs: (bucket) =>
-      createGcsBackend(bucket.backend_options as never, {
-        ...(options.federation &&
-          bucket.backend_options.auth_type === "oidc" && {
-            signBlob: options.federation.googleSignBlob(bucket),
-            accessToken: options.federation.googleFederatedToken(bucket),
-          }),
-      }) as never,
+    az: (bucket) => {
+      const federation = federated(bucket);
+      return createAzureBackend(bucket.backend_options as never, {
+        ...(federation && { userDelegationKey: federation.azureUserDelegationKey(bucket), accessToken: federation.azureAccessToken(bucket) }),
+      }) as never;
+    },
+    gcs: (bucket) => {
+      const federation = federated(bucket);
+      return createGcsBackend(bucket.backend_options as never, {
+        ...(federation && { signBlob: federation.googleSignBlob(bucket), accessToken: federation.googleFederatedToken(bucket) }),
+      }) as never;
+    },
   };
 }

@@ -7,7 +7,7 @@ import { createAzureBackend } from "@multistore/backend-azure";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createR2Backend } from "@multistore/backend-r2";
 import { createS3Backend } from "@multistore/backend-s3";
-import { createGateway, healthRoute, S3Error, type Gateway, type Route, type TemporaryCredentialResolver } from "@multistore/core";
+import { createGateway, healthRoute, S3Error, type BucketConfig, type Gateway, type Route, type TemporaryCredentialResolver } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute, parseSessionTokenKeys } from "@multistore/sts";
 import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type FederatedCredentials } from "@multistore/oidc-provider";
 import type { Env } from "./env.js";
@@ -99,27 +99,27 @@ function build(env: Env): Setup {
     const maxUploadBytes = positiveInteger(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES");
     const stsSetup = sts(env, config);
     const oidcSetup = oidc(env, config);
+    /** The federation, for buckets that use it. */
+    const federated = (bucket: BucketConfig) => (bucket.backend_options.auth_type === "oidc" ? oidcSetup.federation : undefined);
     const gateway = createGateway<ReadableStream>({
       buckets: registries.buckets,
       credentials: registries.credentials,
       backends: {
-        s3: (bucket) =>
-          createS3Backend(bucket.backend_options as never, {
-            ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { credentials: oidcSetup.federation.awsCredentials(bucket) }),
-          }) as never,
+        s3: (bucket) => {
+          const federation = federated(bucket);
+          return createS3Backend(bucket.backend_options as never, { ...(federation && { credentials: federation.awsCredentials(bucket) }) }) as never;
+        },
         r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
-        az: (bucket) =>
-          createAzureBackend(bucket.backend_options as never, {
-            ...(oidcSetup.federation && bucket.backend_options.auth_type === "oidc" && { userDelegationKey: oidcSetup.federation.azureUserDelegationKey(bucket) }),
-          }) as never,
-        gcs: (bucket) =>
-          createGcsBackend(bucket.backend_options as never, {
-            ...(oidcSetup.federation &&
-              bucket.backend_options.auth_type === "oidc" && {
-                signBlob: oidcSetup.federation.googleSignBlob(bucket),
-                accessToken: oidcSetup.federation.googleFederatedToken(bucket),
-              }),
-          }) as never,
+        az: (bucket) => {
+          const federation = federated(bucket);
+          return createAzureBackend(bucket.backend_options as never, { ...(federation && { userDelegationKey: federation.azureUserDelegationKey(bucket) }) }) as never;
+        },
+        gcs: (bucket) => {
+          const federation = federated(bucket);
+          return createGcsBackend(bucket.backend_options as never, {
+            ...(federation && { signBlob: federation.googleSignBlob(bucket), accessToken: federation.googleFederatedToken(bucket) }),
+          }) as never;
+        },
       },
       routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes],
       ...(stsSetup.temporaryCredentials && { temporaryCredentials: stsSetup.temporaryCredentials }),
