@@ -66,6 +66,8 @@ async function main(): Promise<number> {
     { address: `${tls ? "https" : "http"}://${address.host}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config },
     "multistore listening",
   );
+  // Whoever waits for this line (a supervisor, a test) gets it now, not with the next batch.
+  logger.flush();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, "shutting down: draining in-flight requests");
@@ -75,6 +77,7 @@ async function main(): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   logger.info("stopped");
+  logger.flush();
   return 0;
 }
 

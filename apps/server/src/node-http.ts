@@ -1,40 +1,21 @@
 /** Conversions between Node's HTTP types and the web-standard ones the core speaks. */
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline, type Readable } from "node:stream";
-import type { PlainResponse } from "@multistore/core";
+import { HeaderMap, headerRecord, type PlainResponse } from "@multistore/core";
 
-/** Request headers as `Headers`, repeated names joined in arrival order. */
-export function requestHeaders(request: IncomingMessage): Headers {
-  const headers = new Headers();
+/**
+ * Request headers as a HeaderMap, in one pass over `rawHeaders`: names lowercased, repeated names joined with
+ * `", "` in arrival order (as `Headers` joins them). node:http's parser already refused what HTTP forbids.
+ */
+export function requestHeaders(request: IncomingMessage): HeaderMap {
+  const record: Record<string, string> = Object.create(null);
   const raw = request.rawHeaders;
   for (let index = 0; index < raw.length; index += 2) {
-    try {
-      headers.append(raw[index]!, raw[index + 1]!);
-    } catch {
-      // A header the fetch standard refuses (Node accepted it) cannot be signed or forwarded anyway.
-    }
+    const name = raw[index]!.toLowerCase();
+    const previous = record[name];
+    record[name] = previous === undefined ? raw[index + 1]! : `${previous}, ${raw[index + 1]!}`;
   }
-  return headers;
-}
-
-/** undici's response headers as `Headers`. */
-export function fromNodeHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Headers {
-  const out = new Headers();
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) out.append(name, item);
-    else out.set(name, value);
-  }
-  return out;
-}
-
-/** `Headers` as a plain object for `writeHead` or undici. */
-export function toNodeHeaders(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    out[name] = value;
-  });
-  return out;
+  return HeaderMap.adopt(record);
 }
 
 function isReadable(body: unknown): body is Readable {
@@ -47,7 +28,7 @@ function isReadable(body: unknown): body is Readable {
  * bytes written.
  */
 export function writeResponse(response: ServerResponse, plain: PlainResponse<Readable>): Promise<number> {
-  const headers: OutgoingHttpHeaders = toNodeHeaders(plain.headers);
+  const headers: OutgoingHttpHeaders = headerRecord(plain.headers);
   const body = plain.body;
   if (body === null || typeof body === "string" || body instanceof Uint8Array) {
     const bytes = body === null ? undefined : typeof body === "string" ? Buffer.from(body) : body;

@@ -5,7 +5,7 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { NodeSha256 } from "./node-sha256.js";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { encodeQuery, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
+import { type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
 /** Options only the Node build understands. */
 export interface NodeS3Extras {
@@ -44,23 +44,10 @@ function toSmithy(request: SignableRequest): SmithyRequest {
   };
 }
 
-function smithyUrl(request: SmithyRequest): string {
-  const query = encodeQuery(Object.entries(request.query));
-  const port = request.port === undefined ? "" : `:${request.port}`;
-  return `${request.protocol}//${request.hostname}${port}${request.path}${query ? `?${query}` : ""}`;
-}
-
 function createSigner(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region: string): S3Signer {
   // S3 paths are encoded once by us; the signer must not encode them again or normalize them.
   const signer = new SignatureV4({ credentials, region, service: "s3", sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
   return {
-    async presign(request, expiresIn) {
-      const smithyRequest = toSmithy(request);
-      // Keep forwarded headers as signed headers (not hoisted into the query): the runtime sends them verbatim.
-      const unhoistable = new Set(Object.keys(smithyRequest.headers).filter((name) => request.headers[name] !== "UNSIGNED-PAYLOAD"));
-      const signed = (await signer.presign(smithyRequest as never, { expiresIn, unhoistableHeaders: unhoistable })) as unknown as SmithyRequest;
-      return smithyUrl(signed);
-    },
     async sign(request, payloadHash) {
       const smithyRequest = toSmithy(request);
       smithyRequest.headers["x-amz-content-sha256"] = payloadHash;

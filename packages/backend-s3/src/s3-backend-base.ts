@@ -4,7 +4,9 @@
  * their signer and HTTP client.
  */
 import {
+  createPresigner,
   encodeKeyPath,
+  HeaderMap,
   escapeXml,
   isS3Error,
   S3Error,
@@ -15,13 +17,21 @@ import {
   type ForwardDispatch,
   type ListRequest,
   type ObjectRequest,
+  type Presigner,
 } from "@multistore/core";
 import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from "./options.js";
 import { checkBackendResponse, parseDeleteResult, parseListResult, requiredText } from "./s3-xml.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
-const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 const METHODS = { GetObject: "GET", HeadObject: "HEAD", PutObject: "PUT", DeleteObject: "DELETE", UploadPart: "PUT" } as const;
+
+/** URL parsing would resolve `.` and `..` segments (even escaped ones) into another key, or out of the bucket. */
+function refuseDotSegments(key: string): void {
+  if (!key.includes(".")) return;
+  if (key.split("/").some((segment) => segment === "." || segment === "..")) {
+    throw new S3Error("InvalidArgument", { message: 'Object keys with a "." or ".." path segment are not allowed.' });
+  }
+}
 
 /** An S3 backend; `bucketName` is what copies between buckets of one endpoint need. */
 export interface S3Backend extends Backend<unknown> {
@@ -44,12 +54,21 @@ async function sha256HexOf(bytes: Uint8Array): Promise<string> {
  */
 export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Runtime, credentials?: S3CredentialsProvider): S3Backend {
   const options: ResolvedS3Options = resolveS3Options(rawOptions, { credentialsProvided: credentials !== undefined });
-  const staticSigner: S3Signer | undefined = options.credentials && runtime.createSigner(options.credentials, options.region);
-  let current: { credentials: S3Credentials; signer: S3Signer } | undefined;
+  interface Signers {
+    signer: S3Signer;
+    presign: Presigner;
+  }
+  const signersOf = (resolved: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): Signers => {
+    const { accessKeyId, secretAccessKey, sessionToken } = resolved;
+    const plain = { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) };
+    return { signer: runtime.createSigner(plain, options.region), presign: createPresigner(plain, options.region) };
+  };
+  const staticSigners: Signers | undefined = options.credentials && signersOf(options.credentials);
+  let current: { credentials: S3Credentials; signers: Signers } | undefined;
 
-  /** The signer for this request: the static one, or one for the provider's current credentials. */
-  async function signerFor(): Promise<S3Signer | undefined> {
-    if (!credentials) return staticSigner;
+  /** The signers for this request: the static ones, or ones for the provider's current credentials. */
+  async function signersFor(): Promise<Signers | undefined> {
+    if (!credentials) return staticSigners;
     let resolved: S3Credentials;
     try {
       resolved = await credentials();
@@ -57,19 +76,21 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       if (isS3Error(error)) throw error;
       throw new S3Error("ServiceUnavailable", { message: "Credentials for the storage backend are unavailable.", cause: error });
     }
-    if (current?.credentials !== resolved) {
-      const { accessKeyId, secretAccessKey, sessionToken } = resolved;
-      current = { credentials: resolved, signer: runtime.createSigner({ accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) }, options.region) };
-    }
-    return current.signer;
+    if (current?.credentials !== resolved) current = { credentials: resolved, signers: signersOf(resolved) };
+    return current.signers;
   }
+
+  // Object URLs are built from a template made once: origin, signed host and the path up to the key.
+  const objectOrigin = options.pathStyle
+    ? `${options.endpoint.protocol}//${options.endpoint.host}`
+    : `${options.endpoint.protocol}//${options.bucketName}.${options.endpoint.host}`;
+  const objectHost = options.pathStyle ? options.endpoint.host : `${options.bucketName}.${options.endpoint.host}`;
+  const endpointPath = options.endpoint.pathname.replace(/\/+$/, "");
+  const objectPathPrefix = options.pathStyle ? `${endpointPath}/${encodeURIComponent(options.bucketName)}/` : `${endpointPath}/`;
 
   /** URL of a key (or of the bucket when `key` is undefined), path encoded once. */
   function urlFor(key: string | undefined, query: Record<string, string> = {}): URL {
-    // URL parsing would resolve `.` and `..` segments (even escaped ones) into another key, or out of the bucket.
-    if (key?.split("/").some((segment) => segment === "." || segment === "..")) {
-      throw new S3Error("InvalidArgument", { message: 'Object keys with a "." or ".." path segment are not allowed.' });
-    }
+    if (key !== undefined) refuseDotSegments(key);
     const base = options.endpoint;
     const basePath = base.pathname.replace(/\/+$/, "");
     const keyPath = key === undefined ? "" : `/${encodeKeyPath(key)}`;
@@ -92,10 +113,10 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     const all = { ...baseHeaders(), ...headers };
     if (body) all["content-length"] = String(body.length);
     let sendHeaders = all;
-    const signer = await signerFor();
-    if (signer) {
+    const signers = await signersFor();
+    if (signers) {
       const payloadHash = body ? await sha256HexOf(body) : await sha256HexOf(new Uint8Array());
-      sendHeaders = await signer.sign({ method, url, headers: all }, payloadHash);
+      sendHeaders = await signers.signer.sign({ method, url, headers: all }, payloadHash);
     }
     let response;
     try {
@@ -108,28 +129,38 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
 
   async function prepareObject(request: ObjectRequest): Promise<ForwardDispatch> {
     const method = METHODS[request.operation];
-    const query: Record<string, string> = { ...request.responseOverrides };
-    if (request.versionId !== undefined) query.versionId = request.versionId;
-    if (request.operation === "UploadPart") {
-      query.partNumber = String(request.partNumber);
-      query.uploadId = request.uploadId!;
+    const query: [string, string][] = [];
+    if (request.responseOverrides) for (const name in request.responseOverrides) query.push([name, request.responseOverrides[name]!]);
+    if (request.versionId !== undefined) query.push(["versionId", request.versionId]);
+    if (request.operation === "UploadPart") query.push(["partNumber", String(request.partNumber)], ["uploadId", request.uploadId!]);
+    refuseDotSegments(request.key);
+    const path = objectPathPrefix + encodeKeyPath(request.key);
+    const sendHeaders = new HeaderMap(request.headers);
+    sendHeaders.record["user-agent"] = options.userAgent;
+    const signers = await signersFor();
+    if (!signers) {
+      const search = query.length === 0 ? "" : `?${encodeQuery(query)}`;
+      return { type: "forward", method, url: `${objectOrigin}${path}${search}`, headers: sendHeaders };
     }
-    const url = urlFor(request.key, query);
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    const sendHeaders = new Headers({ ...headers, ...baseHeaders() });
-    const signer = await signerFor();
-    if (!signer) return { type: "forward", method, url: url.toString(), headers: sendHeaders };
     // Every forwarded header is signed: S3 refuses presigned requests carrying unsigned x-amz-* headers. The length
-    // is left out because the runtime's HTTP client owns it.
-    const signed = { ...headers };
-    delete signed["content-length"];
-    if (!signed["x-amz-content-sha256"]) signed["x-amz-content-sha256"] = UNSIGNED_PAYLOAD;
-    const presigned = await signer.presign({ method, url, headers: signed }, options.presignTtlSeconds);
-    if (headers["x-amz-content-sha256"] === undefined) sendHeaders.delete("x-amz-content-sha256");
-    return { type: "forward", method, url: presigned, headers: sendHeaders };
+    // is left out because the runtime's HTTP client owns it, and the User-Agent because proxies may rewrite it.
+    const signed: Record<string, string> = {};
+    request.headers.forEach((value, name) => {
+      if (name !== "content-length") signed[name] = value;
+    });
+    // A client's hex payload digest is signed as what the backend must verify; otherwise the payload is unsigned.
+    const digest = signed["x-amz-content-sha256"];
+    const url = await signers.presign({
+      method,
+      origin: objectOrigin,
+      host: objectHost,
+      path,
+      query,
+      headers: signed,
+      ...(digest !== undefined && { payloadHash: digest }),
+      expiresIn: options.presignTtlSeconds,
+    });
+    return { type: "forward", method, url, headers: sendHeaders };
   }
 
   const backend: S3Backend = {

@@ -39,10 +39,11 @@ export interface S3Credentials {
  */
 export type S3CredentialsProvider = () => Promise<S3Credentials>;
 
-/** Signs S3 requests (SigV4). */
+/**
+ * Signs S3's small control requests (SigV4 headers). Object URLs are presigned by core's `createPresigner` in both
+ * builds: it runs on every forwarded request and costs one hash and one HMAC.
+ */
 export interface S3Signer {
-  /** A presigned URL valid for `expiresIn` seconds; every header in `request.headers` is signed. */
-  presign(request: SignableRequest, expiresIn: number): Promise<string>;
   /** Headers (including `authorization`) for a request whose body hash is `payloadHash`. */
   sign(request: SignableRequest, payloadHash: string): Promise<Record<string, string>>;
 }

@@ -2,7 +2,7 @@
 import { AwsClient } from "aws4fetch";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { encodeQuery, type S3CredentialsProvider, type S3Runtime, type S3Signer } from "./transport.js";
+import { type S3CredentialsProvider, type S3Runtime, type S3Signer } from "./transport.js";
 
 /** Options only the worker build understands. */
 export interface WorkerS3Extras {
@@ -18,17 +18,6 @@ export interface WorkerS3Extras {
 function createSigner(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region: string): S3Signer {
   const client = new AwsClient({ ...credentials, service: "s3", region });
   return {
-    async presign(request, expiresIn) {
-      const url = new URL(request.url);
-      url.searchParams.set("X-Amz-Expires", String(expiresIn));
-      const headers = { ...request.headers };
-      // aws4fetch signs query requests with UNSIGNED-PAYLOAD already; a marker header would only be one more to send.
-      if (headers["x-amz-content-sha256"] === "UNSIGNED-PAYLOAD") delete headers["x-amz-content-sha256"];
-      const signed = new URL((await client.sign(url.toString(), { method: request.method, headers, aws: { signQuery: true, allHeaders: true } })).url);
-      // aws4fetch re-serializes the query with URLSearchParams (space as `+`); send it encoded the way it was signed.
-      signed.search = encodeQuery(signed.searchParams);
-      return signed.toString();
-    },
     async sign(request, payloadHash) {
       const signed = await client.sign(request.url.toString(), {
         method: request.method,

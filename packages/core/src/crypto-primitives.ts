@@ -18,6 +18,13 @@ export interface CryptoPrimitives {
   importHmacKey(raw: Uint8Array): HmacKey | Promise<HmacKey>;
   /** HMAC-SHA256 of `data` with a key from `importHmacKey`. */
   hmacSha256(key: HmacKey, data: Uint8Array): Bytes | Promise<Bytes>;
+  /**
+   * Optional: lowercase hex SHA-256 of a string's UTF-8 bytes. Signing hashes a canonical request per request;
+   * a runtime that hashes strings natively skips the encoding and the hex conversion.
+   */
+  sha256Hex?(text: string): string | Promise<string>;
+  /** Optional: lowercase hex HMAC-SHA256 of a string's UTF-8 bytes (the signature of a string to sign). */
+  hmacSha256Hex?(key: HmacKey, text: string): string | Promise<string>;
 }
 
 /** The portable primitives (WebCrypto). */

@@ -88,10 +88,10 @@ export function percentDecode(text: string): string {
 
 /** Constant-time comparison of two strings (length leaks, content does not). */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const left = utf8(a);
-  const right = utf8(b);
-  let difference = left.length ^ right.length;
-  const length = Math.max(left.length, right.length);
-  for (let index = 0; index < length; index++) difference |= (left[index] ?? 0) ^ (right[index] ?? 0);
+  // Code units, not UTF-8 bytes: equal strings have equal code units, and nothing needs encoding per request.
+  let difference = a.length ^ b.length;
+  const length = Math.max(a.length, b.length);
+  // Past a string's end charCodeAt is NaN, and NaN | 0 is 0: the loop runs the same for every content.
+  for (let index = 0; index < length; index++) difference |= (a.charCodeAt(index) | 0) ^ (b.charCodeAt(index) | 0);
   return difference === 0;
 }

@@ -6,9 +6,10 @@
 import { authenticate, type Authentication } from "./authenticate.js";
 import { authorize, canUseBucket } from "./authorize.js";
 import { S3Error, toS3Error } from "./errors.js";
+import { HeaderMap } from "./header-map.js";
 import { runAfter, runBefore, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId, stampHeaders } from "./responses.js";
-import { runRoutes, type Route } from "./router.js";
+import { hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
 import { copyObject } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
@@ -155,11 +156,18 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     };
   }
 
+  const authenticationSources = {
+    credentials: options.credentials,
+    ...(options.temporaryCredentials && { temporaryCredentials: options.temporaryCredentials }),
+    now,
+    ...(options.domain && { domain: options.domain }),
+  };
+
   async function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
     const started = performance.now();
     const context: RequestContext = { requestId: newRequestId(), method: request.method, startedAt: now() };
     let parsed: ParsedS3Request | undefined;
-    const resource = () => parsed?.resource ?? request.target.split("?")[0] ?? "/";
+    const resource = () => parsed?.resource ?? request.target.split("?")[0]!;
     let cors: Headers | undefined;
     const common = base(request, context, resource, started, () => cors);
     const timing = (backend?: number) =>
@@ -169,16 +177,13 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       return { ...common, type: "response", response };
     };
     try {
-      const path = request.target.split("?")[0] ?? "/";
-      const host = request.headers.get("host") ?? "localhost";
-      let url: URL;
-      try {
-        url = new URL(request.target, `http://${host}`);
-      } catch {
-        throw new S3Error("InvalidRequest", { message: "The request URL is malformed." });
+      const target = request.target;
+      const questionMark = target.indexOf("?");
+      const path = questionMark === -1 ? target : target.slice(0, questionMark);
+      if (routes.length > 0 && hasRoute(routes, request.method, path)) {
+        const routed = await runRoutes(routes, request, routeContext(context.requestId, path, request));
+        if (routed) return respond(routed);
       }
-      const routed = await runRoutes(routes, request, { requestId: context.requestId, path, url });
-      if (routed) return respond(routed);
 
       const origin = request.headers.get("origin");
       if (request.method === "OPTIONS") {
@@ -188,19 +193,14 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       if (origin !== null) cors = corsResponseHeaders(await corsRulesFor(request), origin, request.method);
 
       // Authenticate before interpreting the request: an unsigned or mis-signed caller learns nothing about which
-      // operations or keys we would accept.
-      const { rawPath, query } = splitTarget(request.target);
+      // operations or keys we would accept. The target is split and its query parsed once for both.
+      const split = splitTarget(target);
       const auth = await authenticate(
-        { method: request.method, rawPath, query, headers: request.headers },
-        {
-          credentials: options.credentials,
-          ...(options.temporaryCredentials && { temporaryCredentials: options.temporaryCredentials }),
-          now,
-          ...(options.domain && { domain: options.domain }),
-        },
+        { method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers },
+        authenticationSources,
       );
       context.identity = auth.identity;
-      parsed = parseS3Request(request.method, request.target, request.headers, options.domain);
+      parsed = parseS3Request(request.method, target, request.headers, options.domain, split);
       context.operation = parsed.operation;
       if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
       if (parsed.key !== undefined) context.key = parsed.key;
@@ -250,7 +250,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       case "HeadBucket":
         if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
         await runBefore(middleware, context);
-        return { status: 200, headers: new Headers(), body: null };
+        return { status: 200, headers: new HeaderMap(), body: null };
       case "ListObjects":
       case "ListObjectsV2":
         // Middleware runs after authorization (listObjects authorizes the same prefix again).

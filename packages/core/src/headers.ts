@@ -1,4 +1,5 @@
 /** Which headers cross the gateway, in each direction. */
+import { HeaderMap } from "./header-map.js";
 
 /** Request headers forwarded to backends for object operations. */
 const FORWARDED_REQUEST_HEADERS = new Set([
@@ -38,11 +39,12 @@ export function isForwardedRequestHeader(name: string): boolean {
 }
 
 /** The forwardable subset of client headers (names lowercase). `copy` adds the copy-specific ones. */
-export function forwardedRequestHeaders(headers: Headers, options: { copy?: boolean } = {}): Headers {
-  const out = new Headers();
-  for (const [name, value] of headers) {
-    if (isForwardedRequestHeader(name) || (options.copy && COPY_REQUEST_HEADERS.has(name))) out.set(name, value);
-  }
+export function forwardedRequestHeaders(headers: Headers, options: { copy?: boolean } = {}): HeaderMap {
+  const out = new HeaderMap();
+  const copy = options.copy === true;
+  headers.forEach((value, name) => {
+    if (isForwardedRequestHeader(name) || (copy && COPY_REQUEST_HEADERS.has(name))) out.record[name] = value;
+  });
   return out;
 }
 
@@ -78,8 +80,10 @@ export function isStrippedResponseHeader(name: string): boolean {
 }
 
 /** The backend's response headers without the ones clients must not see. */
-export function filterResponseHeaders(headers: Headers): Headers {
-  const out = new Headers();
-  for (const [name, value] of headers) if (!isStrippedResponseHeader(name)) out.set(name, value);
+export function filterResponseHeaders(headers: Headers): HeaderMap {
+  const out = new HeaderMap();
+  headers.forEach((value, name) => {
+    if (!isStrippedResponseHeader(name)) out.record[name] = value;
+  });
   return out;
 }

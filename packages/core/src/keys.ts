@@ -20,7 +20,8 @@ export function decodeKey(raw: string): string {
  */
 export function validateKey(key: string): void {
   if (key === "") throw new S3Error("InvalidArgument", { message: "The object key must not be empty." });
-  if (utf8(key).length > MAX_KEY_BYTES) throw new S3Error("KeyTooLongError");
+  // A UTF-16 code unit is at most three UTF-8 bytes: most keys are short enough not to need encoding.
+  if (key.length * 3 > MAX_KEY_BYTES && utf8(key).length > MAX_KEY_BYTES) throw new S3Error("KeyTooLongError");
   if (key.includes("\u0000")) throw new S3Error("InvalidArgument", { message: "The object key must not contain NUL." });
   for (const segment of key.split("/")) {
     if (segment === "." || segment === "..") {

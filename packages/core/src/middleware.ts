@@ -48,6 +48,7 @@ export interface Middleware {
 
 /** Runs every `before` hook in order. */
 export async function runBefore(middlewares: readonly Middleware[], context: RequestContext): Promise<void> {
+  if (middlewares.length === 0) return;
   for (const middleware of middlewares) await middleware.before?.(context);
 }
 

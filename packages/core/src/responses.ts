@@ -1,5 +1,6 @@
 /** Building responses: S3 XML documents, error documents and the headers every response carries. */
 import { isS3Error, S3Error, toS3Error } from "./errors.js";
+import { HeaderMap } from "./header-map.js";
 import { XML_DECLARATION } from "./xml.js";
 import type { PlainResponse } from "./types.js";
 
@@ -10,7 +11,7 @@ export const S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/";
 export function xmlResponse(root: string, inner: string, status = 200): PlainResponse<never> {
   return {
     status,
-    headers: new Headers({ "content-type": "application/xml" }),
+    headers: new HeaderMap({ "content-type": "application/xml" }),
     body: `${XML_DECLARATION}<${root} xmlns="${S3_NAMESPACE}">${inner}</${root}>`,
   };
 }
@@ -18,7 +19,7 @@ export function xmlResponse(root: string, inner: string, status = 200): PlainRes
 /** Renders any error as an S3 error response. 304 and HEAD responses carry no body, as S3 does. */
 export function errorResponse(error: unknown, method: string, resource: string, requestId: string): PlainResponse<never> {
   const s3Error: S3Error = isS3Error(error) ? error : toS3Error(error);
-  const headers = new Headers(s3Error.headers);
+  const headers = new HeaderMap(s3Error.headers);
   if (s3Error.status === 304 || method === "HEAD") {
     return { status: s3Error.status, headers, body: null };
   }

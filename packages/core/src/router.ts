@@ -1,4 +1,5 @@
 /** Custom routes checked before S3 parsing (health checks, STS, OIDC discovery, ...). */
+import { S3Error } from "./errors.js";
 import type { GatewayRequest } from "./s3-request.js";
 import type { PlainResponse } from "./types.js";
 
@@ -23,6 +24,34 @@ export interface Route {
   path: string | RegExp;
   /** Produces the response. */
   handler(request: GatewayRequest<any>, context: RouteContext): Promise<PlainResponse<never> | undefined> | PlainResponse<never> | undefined;
+}
+
+/** Whether any route matches the method and path (checked before building a route context). */
+export function hasRoute(routes: readonly Route[], method: string, path: string): boolean {
+  for (const route of routes) {
+    if (route.method !== "*" && route.method !== method) continue;
+    if (typeof route.path === "string" ? route.path === path : route.path.test(path)) return true;
+  }
+  return false;
+}
+
+/** A route context whose `url` is parsed when a handler first reads it; a malformed URL is a 400. */
+export function routeContext(requestId: string, path: string, request: GatewayRequest<any>): RouteContext {
+  let url: URL | undefined;
+  return {
+    requestId,
+    path,
+    get url() {
+      if (url === undefined) {
+        try {
+          url = new URL(request.target, `http://${request.headers.get("host") ?? "localhost"}`);
+        } catch {
+          throw new S3Error("InvalidRequest", { message: "The request URL is malformed." });
+        }
+      }
+      return url;
+    },
+  };
 }
 
 /** Finds and runs the first route that matches and does not decline. */

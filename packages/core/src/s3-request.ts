@@ -60,19 +60,22 @@ export interface ParsedS3Request {
 }
 
 /** Sub-resources we know but do not serve; they get a clear 501 instead of being mistaken for object reads. */
-const UNSUPPORTED_SUBRESOURCES = [
+const UNSUPPORTED_SUBRESOURCES = new Set([
   "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering", "inventory",
   "legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
   "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select", "tagging",
   "torrent", "versioning", "versions", "website", "uploads", "uploadId", "partNumber", "location",
-];
+]);
 
 function notImplemented(what: string): S3Error {
   return new S3Error("NotImplemented", { message: `${what} is not implemented by Multistore.` });
 }
 
-function firstUnsupported(query: Query, allowed: readonly string[]): string | undefined {
-  return UNSUPPORTED_SUBRESOURCES.find((name) => query.has(name) && !allowed.includes(name));
+/** The first sub-resource in the query (in the order sent) that we do not serve. */
+function firstUnsupported(query: Query): string | undefined {
+  // One pass over the (usually empty or short) query, not one lookup per known sub-resource.
+  for (const [name] of query.pairs) if (UNSUPPORTED_SUBRESOURCES.has(name)) return name;
+  return undefined;
 }
 
 /** Splits a request target into its raw path and its query (what a signature covers). */
@@ -84,13 +87,22 @@ export function splitTarget(target: string): { rawPath: string; query: Query } {
   return { rawPath, query };
 }
 
-/** Splits `target` into path and query, and finds bucket and key (virtual-hosted when `domain` matches the host). */
-export function parseS3Request(method: string, target: string, headers: Headers, domain?: string): ParsedS3Request {
-  const { rawPath, query } = splitTarget(target);
+/**
+ * Splits `target` into path and query, and finds bucket and key (virtual-hosted when `domain` matches the host).
+ * `split` is `splitTarget(target)` when the caller already has it: the query is parsed once per request.
+ */
+export function parseS3Request(
+  method: string,
+  target: string,
+  headers: Headers,
+  domain?: string,
+  split: { rawPath: string; query: Query } = splitTarget(target),
+): ParsedS3Request {
+  const { rawPath, query } = split;
 
   let bucket: string | undefined;
   let rawKey: string;
-  const host = (headers.get("host") ?? "").replace(/:\d+$/, "").toLowerCase();
+  const host = domain ? (headers.get("host") ?? "").replace(/:\d+$/, "").toLowerCase() : "";
   if (domain && host.endsWith(`.${domain.toLowerCase()}`)) {
     bucket = host.slice(0, -(domain.length + 1));
     rawKey = rawPath.slice(1);
@@ -114,7 +126,7 @@ export function parseS3Request(method: string, target: string, headers: Headers,
 
 function bucketOperation(method: string, query: Query): S3Operation {
   if (method === "POST" && query.has("delete")) return "DeleteObjects";
-  const unsupported = firstUnsupported(query, []);
+  const unsupported = firstUnsupported(query);
   if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
   if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
   if (method === "HEAD") return "HeadBucket";
@@ -127,7 +139,7 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
   switch (method) {
     case "GET":
     case "HEAD": {
-      const unsupported = firstUnsupported(query, []);
+      const unsupported = firstUnsupported(query);
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return method === "GET" ? "GetObject" : "HeadObject";
     }
@@ -139,13 +151,13 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
         }
         return "UploadPart";
       }
-      const unsupported = firstUnsupported(query, []);
+      const unsupported = firstUnsupported(query);
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return headers.has("x-amz-copy-source") ? "CopyObject" : "PutObject";
     }
     case "DELETE": {
       if (query.has("uploadId")) return "AbortMultipartUpload";
-      const unsupported = firstUnsupported(query, []);
+      const unsupported = firstUnsupported(query);
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return "DeleteObject";
     }

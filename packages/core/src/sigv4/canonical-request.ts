@@ -5,6 +5,8 @@
 import { cryptoPrimitives } from "../crypto-primitives.js";
 import { percentDecode, toHex, uriEncode, utf8 } from "../encoding.js";
 
+const CANONICAL_PATH = /^[A-Za-z0-9\-_.~/]*$/;
+
 /** The hash of an empty payload. */
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -14,6 +16,8 @@ export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49
  */
 export function canonicalUri(rawPath: string): string {
   if (rawPath === "") return "/";
+  // A path of unreserved characters only is its own canonical form (most keys are).
+  if (CANONICAL_PATH.test(rawPath)) return rawPath;
   return rawPath
     .split("/")
     .map((segment) => uriEncode(percentDecode(segment)))
@@ -36,7 +40,7 @@ export function parseQuery(rawQuery: string): [string, string][] {
 }
 
 /** Canonical query string from decoded pairs, leaving out the names in `exclude`. */
-export function canonicalQuery(pairs: Iterable<[string, string]>, exclude: readonly string[] = []): string {
+export function canonicalQuery(pairs: Iterable<readonly [string, string]>, exclude: readonly string[] = []): string {
   const encoded: [string, string][] = [];
   for (const [name, value] of pairs) {
     if (exclude.includes(name)) continue;
@@ -48,8 +52,14 @@ export function canonicalQuery(pairs: Iterable<[string, string]>, exclude: reado
   return encoded.map(([name, value]) => `${name}=${value}`).join("&");
 }
 
-function canonicalHeaderValue(value: string): string {
-  return value.trim().replace(/\s+/g, " ");
+/** Whitespace that canonicalization changes: a run of spaces, or any whitespace other than a space. */
+const COLLAPSIBLE = / {2}|[^\S ]/;
+
+/** A header value as SigV4 signs it: trimmed, each run of whitespace one space. */
+export function canonicalHeaderValue(value: string): string {
+  const trimmed = value.trim();
+  // Most values have no whitespace run to collapse; the regex replace shows on the hot path.
+  return COLLAPSIBLE.test(trimmed) ? trimmed.replace(/\s+/g, " ") : trimmed;
 }
 
 /**
@@ -97,8 +107,10 @@ export function canonicalRequest(parts: CanonicalRequestParts): string {
 
 /** SHA-256 hex of a string. */
 export async function sha256Hex(text: string | Uint8Array): Promise<string> {
+  const { primitives } = cryptoPrimitives();
+  if (typeof text === "string" && primitives.sha256Hex) return primitives.sha256Hex(text);
   const bytes = typeof text === "string" ? utf8(text) : text;
-  return toHex(await cryptoPrimitives().primitives.sha256(bytes));
+  return toHex(await primitives.sha256(bytes));
 }
 
 /** The SigV4 string to sign. */

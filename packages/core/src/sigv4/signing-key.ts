@@ -41,5 +41,7 @@ export function signingKey(secret: string, date: string, region: string, service
 
 /** Hex HMAC-SHA256 signature of a string to sign. */
 export async function signHex(key: HmacKey, text: string): Promise<string> {
+  const { primitives } = cryptoPrimitives();
+  if (primitives.hmacSha256Hex) return primitives.hmacSha256Hex(key, text);
   return toHex(await hmac(key, text));
 }

@@ -17,6 +17,8 @@ export interface SignedRequestParts {
   rawPath: string;
   /** Raw query string as sent, without the leading `?`. */
   rawQuery: string;
+  /** `parseQuery(rawQuery)`, when the caller has parsed it already. */
+  queryPairs?: readonly [string, string][];
   /** Header name/value pairs as received. */
   headers: Iterable<[string, string]>;
   /** Payload hash to sign with (header value, `UNSIGNED-PAYLOAD`, ...). */
@@ -61,7 +63,7 @@ export function canonicalRequestFor(claim: SigV4Claim, request: SignedRequestPar
   let query: string;
   try {
     uri = canonicalUri(request.rawPath);
-    query = canonicalQuery(parseQuery(request.rawQuery), claim.kind === "query" ? ["X-Amz-Signature"] : []);
+    query = canonicalQuery(request.queryPairs ?? parseQuery(request.rawQuery), claim.kind === "query" ? ["X-Amz-Signature"] : []);
   } catch {
     throw new S3Error("InvalidRequest", { message: "The request URL contains a malformed percent-encoding." });
   }

@@ -1,0 +1,154 @@
+/**
+ * Executes a forward result with undici's dispatcher API: the backend's response goes straight into the client's
+ * `ServerResponse`, chunk by chunk with backpressure, and its headers are parsed once into the record that
+ * `writeHead` takes. No `Headers`, no web streams, no `pipeline` and no per-request `AbortController` on this path:
+ * the client going away aborts the backend request through undici's own abort callback.
+ */
+import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { HeaderMap, headerRecord, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse, type GatewayResult } from "@multistore/core";
+import type { Dispatcher } from "undici";
+
+type ForwardResult = Extract<GatewayResult<Readable>, { type: "forward" }>;
+
+/** How a forward ended. `error` is set when it failed before or while the response was sent. */
+export interface ForwardOutcome {
+  /** Status sent to the client (0 when nothing could be sent). */
+  status: number;
+  /** Body bytes written to the client. */
+  bytesSent: number;
+  /** Why it failed. */
+  error?: unknown;
+  /** When the backend's error document replaced its body: that document's text (for the log's error code). */
+  backendErrorText?: string;
+  /** Set when the backend answered: the client's response has started (or is complete). */
+  answered: boolean;
+}
+
+/** Backend response headers as a record of lowercase names (repeated names joined), for `respond`. */
+function parseRawHeaders(raw: Buffer[]): HeaderMap {
+  const record: Record<string, string> = Object.create(null);
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!.toString("latin1").toLowerCase();
+    const value = raw[index + 1]!.toString("latin1");
+    const previous = record[name];
+    record[name] = previous === undefined ? value : `${previous}, ${value}`;
+  }
+  return HeaderMap.adopt(record);
+}
+
+/** Splits an absolute URL into origin and path-with-query without a URL object. */
+function splitUrl(url: string): { origin: string; path: string } {
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  return pathStart === -1 ? { origin: url, path: "/" } : { origin: url.slice(0, pathStart), path: url.slice(pathStart) };
+}
+
+/** undici's legacy handler interface: what `Client` calls natively, with no wrapping. */
+class ForwardHandler implements Dispatcher.DispatchHandler {
+  private abort: ((reason?: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
+  private errorAnswer: ForwardedResponse | undefined;
+  private errorChunks: Buffer[] = [];
+  private errorBytes = 0;
+  private bytesSent = 0;
+  private readonly started = performance.now();
+  private settled = false;
+  private readonly onClientClose = () => {
+    if (!this.response.writableFinished) this.abort?.(new Error("client went away"));
+  };
+
+  constructor(
+    private readonly result: ForwardResult,
+    private readonly response: ServerResponse,
+    private readonly settle: (outcome: ForwardOutcome) => void,
+  ) {
+    response.once("close", this.onClientClose);
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abort = abort;
+    if (this.response.destroyed) abort(new Error("client went away"));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    this.resume = resume;
+    const answer = this.result.respond(statusCode, parseRawHeaders(rawHeaders), performance.now() - this.started);
+    if (answer.replaceBody) {
+      this.errorAnswer = answer;
+      return true;
+    }
+    this.response.writeHead(answer.status, headerRecord(answer.headers));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.errorAnswer) {
+      if (this.errorBytes < MAX_BACKEND_ERROR_BYTES) this.errorChunks.push(chunk);
+      this.errorBytes += chunk.length;
+      return true;
+    }
+    this.bytesSent += chunk.length;
+    if (this.response.write(chunk)) return true;
+    this.response.once("drain", this.resume!);
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.errorAnswer) {
+      const text = Buffer.concat(this.errorChunks).subarray(0, MAX_BACKEND_ERROR_BYTES).toString("utf8");
+      const replacement = this.errorAnswer.replaceBody!(text);
+      const headers = headerRecord(replacement.headers);
+      const body = typeof replacement.body === "string" ? Buffer.from(replacement.body) : null;
+      if (body) headers["content-length"] = String(body.length);
+      this.response.writeHead(replacement.status, headers);
+      this.response.end(body ?? undefined);
+      this.finish({ status: replacement.status, bytesSent: body?.length ?? 0, backendErrorText: text, answered: true });
+      return;
+    }
+    this.response.end();
+    this.finish({ status: this.response.statusCode, bytesSent: this.bytesSent, answered: true });
+  }
+
+  onError(error: Error): void {
+    if (this.response.headersSent) {
+      // A started body cannot become an error document: the client must see a broken response, never a short one.
+      this.response.destroy();
+      this.finish({ status: this.response.statusCode, bytesSent: this.bytesSent, error, answered: true });
+      return;
+    }
+    this.finish({ status: 0, bytesSent: 0, error, answered: false });
+  }
+
+  private finish(outcome: ForwardOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.response.off("close", this.onClientClose);
+    if (this.resume) this.response.off("drain", this.resume);
+    this.settle(outcome);
+  }
+}
+
+/** Options of one forward. */
+export interface ForwardOptions {
+  /** The pool backend requests go through. */
+  dispatcher: Dispatcher;
+  /** The body to send (the client's, possibly decoded), or null. Its length is the request's `content-length`. */
+  body: Readable | null;
+}
+
+/**
+ * Sends the backend request and streams its answer to `response`. Never rejects: when the backend could not be
+ * reached or failed before answering, the outcome has `answered: false` and nothing was written.
+ */
+export function forward(result: ForwardResult, response: ServerResponse, options: ForwardOptions): Promise<ForwardOutcome> {
+  const { origin, path } = splitUrl(result.request.url);
+  return new Promise((resolve) => {
+    const handler = new ForwardHandler(result, response, resolve);
+    const headers = headerRecord(result.request.headers);
+    try {
+      options.dispatcher.dispatch({ origin, path, method: result.request.method as Dispatcher.HttpMethod, headers, body: options.body }, handler);
+    } catch (error) {
+      handler.onError(error as Error);
+    }
+  });
+}

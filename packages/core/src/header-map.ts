@@ -1,0 +1,105 @@
+/**
+ * `HeaderMap`: the `Headers` interface over one plain record of lowercase names. WHATWG `Headers` validates, lower-
+ * cases and sorts on every operation; on the hot path a request built them about six times over. Header names and
+ * values that reach a HeaderMap come from HTTP parsers (node:http, undici, fetch) that already refused what HTTP
+ * forbids, or from our own code, so it checks nothing and keeps insertion order.
+ */
+
+type Init = Headers | Iterable<readonly [string, string]> | Record<string, string | undefined> | undefined;
+
+function* entriesOf(record: Record<string, string>): HeadersIterator<[string, string]> {
+  for (const name in record) yield [name, record[name]!];
+}
+
+/** A `Headers` over a plain record; `record` can be handed to node:http's `writeHead` or to undici as it is. */
+export class HeaderMap implements Headers {
+  /** Lowercase name → value, repeated values joined with `", "` as `Headers` does. Read-only for callers. */
+  readonly record: Record<string, string>;
+
+  /** Copies `init` (a `Headers`, a HeaderMap, name/value pairs or a record whose undefined values are skipped). */
+  constructor(init?: Init) {
+    this.record = Object.create(null) as Record<string, string>;
+    if (init === undefined) return;
+    if (init instanceof HeaderMap) {
+      for (const name in init.record) this.record[name] = init.record[name]!;
+    } else if (typeof (init as Iterable<unknown>)[Symbol.iterator] === "function") {
+      for (const [name, value] of init as Iterable<readonly [string, string]>) this.append(name, value);
+    } else {
+      const record = init as Record<string, string | undefined>;
+      for (const name in record) {
+        const value = record[name];
+        if (value !== undefined) this.append(name, value);
+      }
+    }
+  }
+
+  /**
+   * Wraps a record whose names are already lowercase, without copying it: the HeaderMap owns it from now on. The
+   * Node adapter builds request headers this way in one pass over `rawHeaders`.
+   */
+  static adopt(record: Record<string, string>): HeaderMap {
+    const map = new HeaderMap();
+    (map as { record: Record<string, string> }).record = record;
+    return map;
+  }
+
+  append(name: string, value: string): void {
+    const lower = name.toLowerCase();
+    const previous = this.record[lower];
+    this.record[lower] = previous === undefined ? value : `${previous}, ${value}`;
+  }
+
+  delete(name: string): void {
+    // Deleting a name that was never set is the common case (framing headers of plain uploads).
+    if (this.record[name] !== undefined) delete this.record[name];
+    else if (this.record[name.toLowerCase()] !== undefined) delete this.record[name.toLowerCase()];
+  }
+
+  get(name: string): string | null {
+    // Callers pass lowercase literals; the second lookup serves everyone else.
+    return this.record[name] ?? this.record[name.toLowerCase()] ?? null;
+  }
+
+  getSetCookie(): string[] {
+    const value = this.record["set-cookie"];
+    return value === undefined ? [] : [value];
+  }
+
+  has(name: string): boolean {
+    return this.record[name] !== undefined || this.record[name.toLowerCase()] !== undefined;
+  }
+
+  set(name: string, value: string): void {
+    this.record[name.toLowerCase()] = value;
+  }
+
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    for (const name in this.record) callback.call(thisArg, this.record[name]!, name, this);
+  }
+
+  entries(): HeadersIterator<[string, string]> {
+    return entriesOf(this.record);
+  }
+
+  *keys(): HeadersIterator<string> {
+    for (const name in this.record) yield name;
+  }
+
+  *values(): HeadersIterator<string> {
+    for (const name in this.record) yield this.record[name]!;
+  }
+
+  [Symbol.iterator](): HeadersIterator<[string, string]> {
+    return entriesOf(this.record);
+  }
+}
+
+/** The record of a `Headers`-like object: a HeaderMap's own, or a fresh copy. For runtimes' native HTTP clients. */
+export function headerRecord(headers: Headers): Record<string, string> {
+  if (headers instanceof HeaderMap) return headers.record;
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  return out;
+}
