@@ -23,6 +23,8 @@ import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from 
 import { checkBackendResponse, parseDeleteResult, parseListResult, requiredText } from "./s3-xml.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
+/** Presigned URLs kept for reuse per set of credentials. */
+const MAX_REUSED_URLS = 1024;
 const METHODS = { GetObject: "GET", HeadObject: "HEAD", PutObject: "PUT", DeleteObject: "DELETE", UploadPart: "PUT" } as const;
 
 /** URL parsing would resolve `.` and `..` segments (even escaped ones) into another key, or out of the bucket. */
@@ -57,12 +59,15 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
   interface Signers {
     signer: S3Signer;
     presign: Presigner;
+    /** Presigned object URLs by what they sign, reused for half their lifetime (see `prepareObject`). */
+    urls: Map<string, { url: string; reuseUntil: number }>;
   }
   const signersOf = (resolved: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): Signers => {
     const { accessKeyId, secretAccessKey, sessionToken } = resolved;
     const plain = { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) };
-    return { signer: runtime.createSigner(plain, options.region), presign: createPresigner(plain, options.region) };
+    return { signer: runtime.createSigner(plain, options.region), presign: createPresigner(plain, options.region), urls: new Map() };
   };
+  const reuseMs = options.presignTtlSeconds * 500;
   const staticSigners: Signers | undefined = options.credentials && signersOf(options.credentials);
   let current: { credentials: S3Credentials; signers: Signers } | undefined;
 
@@ -135,21 +140,34 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     if (request.operation === "UploadPart") query.push(["partNumber", String(request.partNumber)], ["uploadId", request.uploadId!]);
     refuseDotSegments(request.key);
     const path = objectPathPrefix + encodeKeyPath(request.key);
-    const sendHeaders = new HeaderMap(request.headers);
+    // Core builds the forwarded headers for this request alone: they are ours to extend.
+    const sendHeaders = request.headers instanceof HeaderMap ? request.headers : new HeaderMap(request.headers);
     sendHeaders.record["user-agent"] = options.userAgent;
     const signers = await signersFor();
     if (!signers) {
       const search = query.length === 0 ? "" : `?${encodeQuery(query)}`;
       return { type: "forward", method, url: `${objectOrigin}${path}${search}`, headers: sendHeaders };
     }
-    // Every forwarded header is signed: S3 refuses presigned requests carrying unsigned x-amz-* headers. The length
-    // is left out because the runtime's HTTP client owns it, and the User-Agent because proxies may rewrite it.
+    // Signed: the host and every x-amz-* header (S3 refuses presigned requests carrying unsigned x-amz-* headers).
+    // Range, conditions and content headers travel unsigned, as S3 allows: the URL never leaves the gateway, and one
+    // URL then serves every range a client reads of an object.
     const signed: Record<string, string> = {};
+    let signedText = "";
     request.headers.forEach((value, name) => {
-      if (name !== "content-length") signed[name] = value;
+      if (name.startsWith("x-amz-")) {
+        signed[name] = value;
+        signedText += `\n${name}:${value}`;
+      }
     });
     // A client's hex payload digest is signed as what the backend must verify; otherwise the payload is unsigned.
     const digest = signed["x-amz-content-sha256"];
+    // A URL presigned for the same method, path, query and signed headers is reused for half its lifetime: it
+    // still has at least that long to run when the backend receives it, and reads of one object (tiles, ranges of
+    // a Parquet file) skip the signing.
+    const cacheKey = `${method} ${path}?${query.length === 0 ? "" : encodeQuery(query)}${signedText}`;
+    const now = Date.now();
+    const cached = signers.urls.get(cacheKey);
+    if (cached !== undefined && cached.reuseUntil > now) return { type: "forward", method, url: cached.url, headers: sendHeaders };
     const url = await signers.presign({
       method,
       origin: objectOrigin,
@@ -160,6 +178,8 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       ...(digest !== undefined && { payloadHash: digest }),
       expiresIn: options.presignTtlSeconds,
     });
+    if (cached === undefined && signers.urls.size >= MAX_REUSED_URLS) signers.urls.delete(signers.urls.keys().next().value!);
+    signers.urls.set(cacheKey, { url, reuseUntil: now + reuseMs });
     return { type: "forward", method, url, headers: sendHeaders };
   }
 

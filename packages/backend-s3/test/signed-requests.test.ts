@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { checkSignatureTime, parseAuthorizationHeader, parsePresignedQuery, Query, S3Error, verifySigV4, type CompletedPart, type ObjectRequest } from "@multistore/core";
 import { MockAgent } from "undici";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createS3Backend as createNodeBackend } from "../src/node.js";
 import type { S3BackendOptions } from "../src/options.js";
 import { createS3BackendWith } from "../src/s3-backend-base.js";
@@ -249,7 +249,7 @@ describe("presigned object URLs of both builds", () => {
   const request: ObjectRequest = {
     operation: "GetObject",
     key: "dir/a b+c%25(ü)*!'~.txt",
-    headers: new Headers({ range: "bytes=0-9", "if-none-match": '"etag"' }),
+    headers: new Headers({ range: "bytes=0-9", "if-none-match": '"etag"', "x-amz-checksum-mode": "ENABLED" }),
     responseOverrides: { "response-content-disposition": "attachment; filename*=UTF-8''a%20b.txt", "response-cache-control": "no-cache" },
   } as ObjectRequest;
 
@@ -266,10 +266,13 @@ describe("presigned object URLs of both builds", () => {
         expect(claim, build).toMatchObject({ accessKeyId: "AKIDEXAMPLE", region: "eu-west-1", service: "s3", expires: 300, sessionToken: "token/+=" });
         checkSignatureTime(claim, Date.now());
         const headers: [string, string][] = [["host", url.host], ...dispatch.headers];
-        expect(claim.signedHeaders, build).toEqual(expect.arrayContaining(["host", "range", "if-none-match"]));
+        // The host and x-amz-* headers are signed; range and conditions travel unsigned, as S3 allows.
+        expect(claim.signedHeaders, build).toEqual(["host", "x-amz-checksum-mode"]);
+        expect(dispatch.headers.get("range"), build).toBe("bytes=0-9");
+        expect(dispatch.headers.get("if-none-match"), build).toBe('"etag"');
         await expect(verifySigV4(claim, { method: "GET", rawPath: url.pathname, rawQuery, headers, payloadHash: "UNSIGNED-PAYLOAD" }, "secret"), build).resolves.toBeDefined();
-        // A changed header breaks the signature.
-        const tampered = headers.map(([name, value]): [string, string] => [name, name === "range" ? "bytes=0-99" : value]);
+        // A changed signed header breaks the signature.
+        const tampered = headers.map(([name, value]): [string, string] => [name, name === "x-amz-checksum-mode" ? "DISABLED" : value]);
         await expect(verifySigV4(claim, { method: "GET", rawPath: url.pathname, rawQuery, headers: tampered, payloadHash: "UNSIGNED-PAYLOAD" }, "secret")).rejects.toMatchObject({ code: "SignatureDoesNotMatch" });
         const overrides = new Query(rawQuery);
         expect(overrides.get("response-content-disposition"), build).toBe(request.responseOverrides!["response-content-disposition"]);
@@ -278,6 +281,42 @@ describe("presigned object URLs of both builds", () => {
       expect(targets[0]).toBe(targets[1]);
     });
   }
+});
+
+describe("presigned URL reuse", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const get = (headers: Record<string, string>, key = "k") =>
+    ({ operation: "GetObject", key, headers: new Headers(headers) }) as ObjectRequest;
+  const urlOf = async (backend: ReturnType<typeof createNodeBackend>, request: ObjectRequest) => {
+    const dispatch = await backend.prepareObject(request);
+    if (dispatch.type !== "forward") throw new Error("expected a forward dispatch");
+    return dispatch.url;
+  };
+
+  it("reuses one URL for every range of an object for half its lifetime, then signs a new one", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.parse("2026-12-04T10:00:00Z"));
+    const backend = createNodeBackend({ ...OPTIONS, presign_ttl_secs: "300" });
+    const first = await urlOf(backend, get({ range: "bytes=0-9" }));
+    expect(await urlOf(backend, get({ range: "bytes=10-19" }))).toBe(first);
+    vi.setSystemTime(Date.parse("2026-12-04T10:02:29Z"));
+    expect(await urlOf(backend, get({}))).toBe(first);
+    vi.setSystemTime(Date.parse("2026-12-04T10:02:31Z"));
+    const renewed = await urlOf(backend, get({}));
+    expect(renewed).not.toBe(first);
+    expect(new URL(renewed).searchParams.get("X-Amz-Date")).toBe("20261204T100231Z");
+  });
+
+  it("signs anew for another key, method, query or x-amz-* header", async () => {
+    const backend = createNodeBackend(OPTIONS);
+    const base = await urlOf(backend, get({}));
+    expect(await urlOf(backend, get({}, "other"))).not.toBe(base);
+    expect(await urlOf(backend, { ...get({}), operation: "HeadObject" })).not.toBe(base);
+    expect(await urlOf(backend, { ...get({}), versionId: "v1" })).not.toBe(base);
+    expect(await urlOf(backend, get({ "x-amz-checksum-mode": "ENABLED" }))).not.toBe(base);
+  });
 });
 
 describe("header-signed requests of both builds", () => {

@@ -96,7 +96,7 @@ export async function authenticate(
   const payloadHash = payloadHashFor(claim, request.headers, request.query, request.method);
   const signature = await verifySigV4(
     claim,
-    { method: request.method, rawPath: request.rawPath, rawQuery: request.query.raw, queryPairs: request.query.pairs, headers: request.headers, payloadHash },
+    { method: request.method, rawPath: request.rawPath, rawQuery: request.query.raw, headers: request.headers, payloadHash },
     secret,
   );
   checkKeyState(credential, now);

@@ -52,6 +52,42 @@ export function canonicalQuery(pairs: Iterable<readonly [string, string]>, exclu
   return encoded.map(([name, value]) => `${name}=${value}`).join("&");
 }
 
+/**
+ * A raw query component that is already in canonical form: unreserved characters, and uppercase `%XX` escapes of
+ * bytes that must be escaped (never of an unreserved character) below 0x80. Such a component decodes and
+ * re-encodes to itself, so it can be signed as sent.
+ */
+const CANONICAL_COMPONENT = /^(?:[A-Za-z0-9\-_.~]|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]))*$/;
+
+function canonicalComponent(raw: string): string {
+  return CANONICAL_COMPONENT.test(raw) ? raw : uriEncode(percentDecode(raw));
+}
+
+/**
+ * The canonical query of a raw query string, leaving out the (decoded) names in `exclude`: the same as
+ * `canonicalQuery(parseQuery(rawQuery), exclude)`, but components already in canonical form (what SDKs send) are
+ * taken as they are instead of being decoded and encoded again. Throws `URIError` on a malformed escape.
+ */
+export function canonicalQueryOfRaw(rawQuery: string, exclude: readonly string[] = []): string {
+  const query = rawQuery.startsWith("?") ? rawQuery.slice(1) : rawQuery;
+  if (query === "") return "";
+  const encoded: [string, string][] = [];
+  for (const part of query.split("&")) {
+    if (part === "") continue;
+    const equals = part.indexOf("=");
+    const name = canonicalComponent(equals === -1 ? part : part.slice(0, equals));
+    // Excluded names (X-Amz-Signature) are unreserved, so their canonical form is the decoded name.
+    if (exclude.length > 0 && exclude.includes(name)) continue;
+    encoded.push([name, equals === -1 ? "" : canonicalComponent(part.slice(equals + 1))]);
+  }
+  encoded.sort(([nameA, valueA], [nameB, valueB]) =>
+    nameA < nameB ? -1 : nameA > nameB ? 1 : valueA < valueB ? -1 : valueA > valueB ? 1 : 0,
+  );
+  let out = "";
+  for (const [name, value] of encoded) out += out === "" ? `${name}=${value}` : `&${name}=${value}`;
+  return out;
+}
+
 /** Whitespace that canonicalization changes: a run of spaces, or any whitespace other than a space. */
 const COLLAPSIBLE = / {2}|[^\S ]/;
 

@@ -3,7 +3,7 @@ import type { HmacKey } from "../crypto-primitives.js";
 import { S3Error } from "../errors.js";
 import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
-import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, parseQuery, stringToSign } from "./canonical-request.js";
+import { canonicalHeaders, canonicalQueryOfRaw, canonicalRequest, canonicalUri, stringToSign } from "./canonical-request.js";
 import { signHex, signingKey } from "./signing-key.js";
 
 /** Largest accepted difference between the request's clock and ours. */
@@ -17,8 +17,6 @@ export interface SignedRequestParts {
   rawPath: string;
   /** Raw query string as sent, without the leading `?`. */
   rawQuery: string;
-  /** `parseQuery(rawQuery)`, when the caller has parsed it already. */
-  queryPairs?: readonly [string, string][];
   /** Header name/value pairs as received. */
   headers: Iterable<[string, string]>;
   /** Payload hash to sign with (header value, `UNSIGNED-PAYLOAD`, ...). */
@@ -57,40 +55,71 @@ export function checkSignatureTime(claim: SigV4Claim, now: number): void {
   }
 }
 
-/** The canonical request a claim was (supposedly) made over. */
-export function canonicalRequestFor(claim: SigV4Claim, request: SignedRequestParts): string {
+/** A claim's signed headers in canonical order, and their canonical block (undefined when one is missing). */
+function signedHeaderBlock(claim: SigV4Claim, request: SignedRequestParts): { names: string[]; block: string | undefined } {
+  const names = [...claim.signedHeaders].sort();
+  return { names, block: canonicalHeaders(request.headers, names) };
+}
+
+function canonicalRequestWith(claim: SigV4Claim, request: SignedRequestParts, signed: { names: string[]; block: string | undefined }): string {
   let uri: string;
   let query: string;
   try {
     uri = canonicalUri(request.rawPath);
-    query = canonicalQuery(request.queryPairs ?? parseQuery(request.rawQuery), claim.kind === "query" ? ["X-Amz-Signature"] : []);
+    query = canonicalQueryOfRaw(request.rawQuery, claim.kind === "query" ? ["X-Amz-Signature"] : []);
   } catch {
     throw new S3Error("InvalidRequest", { message: "The request URL contains a malformed percent-encoding." });
   }
-  const signedHeaders = [...claim.signedHeaders].sort();
-  const headers = canonicalHeaders(request.headers, signedHeaders);
-  if (headers === undefined) {
+  if (signed.block === undefined) {
     throw new S3Error("AccessDenied", { message: "A header named in SignedHeaders is missing from the request." });
   }
   return canonicalRequest({
     method: request.method.toUpperCase(),
     uri,
     query,
-    headers,
-    signedHeaders,
+    headers: signed.block,
+    signedHeaders: signed.names,
     payloadHash: request.payloadHash,
   });
 }
+
+/** The canonical request a claim was (supposedly) made over. */
+export function canonicalRequestFor(claim: SigV4Claim, request: SignedRequestParts): string {
+  return canonicalRequestWith(claim, request, signedHeaderBlock(claim, request));
+}
+
+/**
+ * Presigned URLs that verified, by everything their signature covers (method, path, query with the signature,
+ * signed header values, payload hash), with the secret they verified with. A client that reads one object through
+ * one presigned URL (a GIS tool fetching tiles, a Parquet reader fetching ranges) sends the same signed inputs many
+ * times: a hit proves what recomputing would — the same inputs, the same secret, so the same HMAC — without the
+ * canonicalization and the two hashes. Header-signed requests carry a fresh x-amz-date each and are not kept.
+ * Bounded; the oldest entry goes first.
+ */
+const verifiedPresigned = new Map<string, { secret: string; result: VerifiedSignature }>();
+const MAX_VERIFIED_PRESIGNED = 4096;
 
 /**
  * Recomputes the signature of `request` with `secret` and compares it in constant time. Throws
  * `SignatureDoesNotMatch` on mismatch. Does not check time: call `checkSignatureTime` first.
  */
 export async function verifySigV4(claim: SigV4Claim, request: SignedRequestParts, secret: string): Promise<VerifiedSignature> {
+  const signed = signedHeaderBlock(claim, request);
+  let cacheKey: string | undefined;
+  if (claim.kind === "query" && signed.block !== undefined) {
+    cacheKey = `${request.method}\n${request.rawPath}\n${request.rawQuery}\n${signed.block}\n${request.payloadHash}`;
+    const hit = verifiedPresigned.get(cacheKey);
+    if (hit !== undefined && hit.secret === secret) return hit.result;
+  }
   const scope = `${claim.date}/${claim.region}/${claim.service}/aws4_request`;
-  const canonical = canonicalRequestFor(claim, request);
+  const canonical = canonicalRequestWith(claim, request, signed);
   const key = await signingKey(secret, claim.date, claim.region, claim.service);
   const expected = await signHex(key, await stringToSign(claim.amzDate, scope, canonical));
   if (!timingSafeEqual(expected, claim.signature)) throw new S3Error("SignatureDoesNotMatch");
-  return { signature: expected, key, scope, amzDate: claim.amzDate };
+  const result = { signature: expected, key, scope, amzDate: claim.amzDate };
+  if (cacheKey !== undefined) {
+    if (verifiedPresigned.size >= MAX_VERIFIED_PRESIGNED) verifiedPresigned.delete(verifiedPresigned.keys().next().value!);
+    verifiedPresigned.set(cacheKey, { secret, result });
+  }
+  return result;
 }
