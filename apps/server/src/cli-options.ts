@@ -1,4 +1,5 @@
 /** Command-line flags and their environment overrides. */
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { LOG_LEVELS } from "./logger.js";
 
@@ -20,6 +21,8 @@ export interface CliOptions {
   tlsKey?: string;
   /** `Server-Timing` header on responses. */
   serverTiming: boolean;
+  /** Worker processes sharing the listen address (1: a single process, no cluster). */
+  workers: number;
   /** Print help and exit. */
   help: boolean;
   /** Print version and exit. */
@@ -39,6 +42,8 @@ Options:
   --tls-cert <file>      PEM certificate: serve HTTPS (needs --tls-key)     [env MULTISTORE_TLS_CERT]
   --tls-key <file>       PEM private key for --tls-cert                      [env MULTISTORE_TLS_KEY]
   --no-server-timing     Leave out the Server-Timing response header         [env MULTISTORE_SERVER_TIMING=false]
+  --workers <n>          Worker processes sharing the address; 1 runs one process
+                                                     [env MULTISTORE_WORKERS, default: available CPUs]
   --help                 Show this help
   --version              Show the version
 `;
@@ -51,6 +56,14 @@ export function parseListen(value: string): { host: string; port: number } {
     throw new Error(`--listen must be host:port (e.g. 0.0.0.0:8080), got "${value}"`);
   }
   return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
+}
+
+/** Parses `--workers` (a whole number from 1 to 1024); unset means `fallback`. */
+export function parseWorkers(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const workers = Number(value);
+  if (!/^\d+$/.test(value) || workers < 1 || workers > 1024) throw new Error(`--workers must be a whole number from 1 to 1024, got "${value}"`);
+  return workers;
 }
 
 /** Parses argv and the environment into options. Throws with a message naming the bad flag. */
@@ -66,6 +79,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       "tls-key": { type: "string" },
       "server-timing": { type: "boolean" },
       "no-server-timing": { type: "boolean" },
+      workers: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -81,6 +95,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const tlsKey = values["tls-key"] ?? env.MULTISTORE_TLS_KEY;
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new Error("--tls-cert and --tls-key must be given together");
   const domain = values.domain ?? env.MULTISTORE_DOMAIN;
+  const workers = parseWorkers(values.workers ?? env.MULTISTORE_WORKERS, availableParallelism());
   const serverTiming = values["no-server-timing"] ? false : values["server-timing"] ?? env.MULTISTORE_SERVER_TIMING !== "false";
   return {
     config: values.config ?? env.MULTISTORE_CONFIG ?? "config.toml",
@@ -90,6 +105,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     ...(tlsCert && { tlsCert }),
     ...(tlsKey && { tlsKey }),
     serverTiming,
+    workers,
     help: values.help ?? false,
     version: values.version ?? false,
   };

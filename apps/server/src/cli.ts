@@ -1,31 +1,32 @@
 #!/usr/bin/env node
-/** `multistore`: starts the server. Exit codes: 0 clean stop, 2 bad flags or config, 1 anything else. */
+/**
+ * `multistore`: starts the server, as one process or as a cluster of `--workers` processes sharing the listen
+ * address (see cluster.ts). Exit codes: 0 clean stop, 2 bad flags or config, 1 anything else.
+ */
+import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
+import { useFsLocks } from "@multistore/backend-fs";
+import type { MultistoreConfig } from "@multistore/config";
 import { createSessionTokenSealer, parseSessionTokenKeys } from "@multistore/sts";
 import { oidcProviderFromEnv, requireOidcProviderFor, type OidcProvider } from "@multistore/oidc-provider";
 import { HELP, parseCli, type CliOptions } from "./cli-options.js";
+import { clusterLockService } from "./cluster-locks.js";
+import { runPrimary, workerSlot } from "./cluster.js";
 import { loadConfigFile } from "./load-config.js";
 import { createLogger } from "./logger.js";
 import { createMultistoreServer } from "./server.js";
 import { VERSION } from "./version.js";
 
-async function main(): Promise<number> {
-  let options: CliOptions;
-  try {
-    options = parseCli(process.argv.slice(2), process.env);
-  } catch (error) {
-    process.stderr.write(`multistore: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (options.version) {
-    process.stdout.write(`multistore ${VERSION}\n`);
-    return 0;
-  }
-  const logger = createLogger(options.logLevel);
+/** What the server needs besides the flags, checked before anything listens. */
+interface Prepared {
+  config: MultistoreConfig;
+  sessionTokenKeys: string[];
+  oidcProvider?: OidcProvider;
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** Loads and checks the config and the environment's keys; a failure is reported and becomes exit code 2. */
+async function prepare(options: CliOptions): Promise<Prepared | number> {
   let config;
   try {
     config = await loadConfigFile(options.config);
@@ -52,38 +53,82 @@ async function main(): Promise<number> {
     return 2;
   }
   const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
+  return { config, sessionTokenKeys, ...(oidcProvider && { oidcProvider }), ...(tls && { tls }) };
+}
+
+/** Runs one server in this process until SIGTERM or SIGINT (or, in a cluster worker, until the primary is gone). */
+async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
+  const slot = workerSlot();
+  const logger = createLogger(options.logLevel, undefined, slot === undefined ? {} : { worker: slot });
+  // Cluster workers share the fs backend's roots: its write locks are kept by the primary.
+  if (slot !== undefined) useFsLocks(clusterLockService());
+  const { config, tls } = prepared;
   const server = createMultistoreServer({
     config,
     logger,
     serverTiming: options.serverTiming,
-    sessionTokenKeys,
-    ...(oidcProvider && { oidcProvider }),
+    sessionTokenKeys: prepared.sessionTokenKeys,
+    ...(prepared.oidcProvider && { oidcProvider: prepared.oidcProvider }),
     ...(options.domain && { domain: options.domain }),
     ...(tls && { tls }),
   });
   const address = await server.listen(options.port, options.host);
   logger.info(
-    { address: `${tls ? "https" : "http"}://${address.host}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config },
+    { address: `${tls ? "https" : "http"}://${address.host}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config, pid: process.pid },
     "multistore listening",
   );
   // Whoever waits for this line (a supervisor, a test) gets it now, not with the next batch.
   logger.flush();
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, "shutting down: draining in-flight requests");
+    let stopping = false;
+    const stop = (reason: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal: reason }, "shutting down: draining in-flight requests");
       server.close().then(resolve, resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    if (slot !== undefined) process.once("disconnect", () => stop("primary gone"));
   });
   logger.info("stopped");
   logger.flush();
   return 0;
 }
 
+/** Whether this process is a cluster's primary or worker. */
+let clustered = false;
+
+async function main(): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCli(process.argv.slice(2), process.env);
+  } catch (error) {
+    process.stderr.write(`multistore: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`multistore ${VERSION}\n`);
+    return 0;
+  }
+  const prepared = await prepare(options);
+  if (typeof prepared === "number") return prepared;
+  clustered = cluster.isWorker || options.workers > 1;
+  if (cluster.isPrimary && options.workers > 1) {
+    return runPrimary({ workers: options.workers, logger: createLogger(options.logLevel, undefined, { role: "primary" }), tls: prepared.tls !== undefined });
+  }
+  return serve(options, prepared);
+}
+
 main().then(
   (code) => {
     process.exitCode = code;
+    // A cluster's processes stay tied by their IPC channel: once stopped, they leave (flushing their logs on exit).
+    if (clustered) process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`multistore: ${(error as Error).message ?? error}\n`);

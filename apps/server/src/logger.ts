@@ -20,6 +20,8 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 export interface LogBindings {
   /** The cluster worker (1..N) when the server runs several. */
   worker?: number;
+  /** `primary` for the cluster's primary process. */
+  role?: string;
 }
 
 let lastMillisecond = -1;

@@ -1,9 +1,28 @@
 /**
- * In-process mutual exclusion by name. Writers hold a key's lock only for check-and-commit (never while a body
- * streams), so two conditional writers cannot both pass their check, and a commit never interleaves with a delete.
+ * Mutual exclusion by name. Writers hold a key's lock only for check-and-commit (never while a body streams), so
+ * two conditional writers cannot both pass their check, and a commit never interleaves with a delete.
+ *
+ * Within a process, waiters queue on a promise chain. Processes that share a root (the server's cluster workers)
+ * install a `FsLockService` with `useFsLocks`: a process then asks the service only for names it already holds in
+ * process, so the service sees at most one request per name and process.
  */
 
+/** Grants exclusive holds on names across processes. */
+export interface FsLockService {
+  /** Resolves with the release function once `name` is held; rejects when it cannot be had in time. */
+  acquire(name: string): Promise<() => void>;
+}
+
 const tails = new Map<string, Promise<void>>();
+let service: FsLockService | undefined;
+
+/**
+ * Installs the service every fs backend of this process takes its locks from besides its own queue (omit to go
+ * back to in-process locks only). Process-wide, as the locks are: named by absolute path, shared by all backends.
+ */
+export function useFsLocks(lockService?: FsLockService): void {
+  service = lockService;
+}
 
 /**
  * Runs `task` once every earlier task holding `name` has finished. Module-wide, so two backends with the same
@@ -19,7 +38,12 @@ export async function withLock<T>(name: string, task: () => Promise<T>): Promise
   tails.set(name, tail);
   await previous;
   try {
-    return await task();
+    const releaseShared = service ? await service.acquire(name) : undefined;
+    try {
+      return await task();
+    } finally {
+      releaseShared?.();
+    }
   } finally {
     release();
     // Forget the name when nobody queued behind us, so the map does not grow with every key ever written.

@@ -1,0 +1,111 @@
+/**
+ * The server on every core: a primary process forks `--workers` workers, each a full gateway, which share the
+ * listen address through node:cluster (the primary accepts and hands connections out in turn). The primary keeps
+ * the fs backend's write locks (cluster-locks.ts), replaces a worker that dies (logged, with a growing delay when
+ * workers keep dying at start), and on SIGTERM or SIGINT has every worker drain before it exits.
+ */
+import cluster, { type Worker } from "node:cluster";
+import { createLockTable } from "./cluster-locks.js";
+import type { Logger } from "./logger.js";
+
+/** The environment variable that tells a worker its slot (1..N); replacements take over their slot's number. */
+const SLOT_VARIABLE = "MULTISTORE_WORKER_SLOT";
+/** A worker that dies sooner than this after its start counts as a crash at start. */
+const QUICK_DEATH_MS = 5_000;
+/** The longest delay before replacing a worker that keeps dying at start. */
+const MAX_RESTART_DELAY_MS = 30_000;
+
+/** This process's worker slot, when it is a cluster worker. */
+export function workerSlot(): number | undefined {
+  if (!cluster.isWorker) return undefined;
+  const slot = Number(process.env[SLOT_VARIABLE]);
+  return Number.isInteger(slot) && slot > 0 ? slot : cluster.worker?.id;
+}
+
+/** Options of the primary. */
+export interface PrimaryOptions {
+  /** How many workers. */
+  workers: number;
+  /** The primary's logger. */
+  logger: Logger;
+  /** Whether workers serve HTTPS (for the address in the log). */
+  tls: boolean;
+  /** How long workers may take to drain before they are killed (default: their own 10 s, plus 5 s). */
+  shutdownTimeoutMs?: number;
+}
+
+/** Runs the primary until every worker has stopped after SIGTERM or SIGINT. Resolves with the exit code. */
+export function runPrimary(options: PrimaryOptions): Promise<number> {
+  const { logger } = options;
+  const locks = createLockTable();
+  const slots = new Map<Worker, { slot: number; startedAt: number }>();
+  const quickDeaths = new Map<number, number>();
+  const listened = new Set<number>();
+  let stopping = false;
+
+  function fork(slot: number): void {
+    const worker = cluster.fork({ [SLOT_VARIABLE]: String(slot) });
+    slots.set(worker, { slot, startedAt: Date.now() });
+    worker.on("message", (message: unknown) => locks.onMessage(worker, message));
+  }
+
+  return new Promise((resolve) => {
+    cluster.on("listening", (worker, address) => {
+      const entry = slots.get(worker);
+      if (!entry) return;
+      quickDeaths.delete(entry.slot);
+      if (listened.has(entry.slot)) return;
+      listened.add(entry.slot);
+      if (listened.size === options.workers) {
+        const host = address.address ?? "0.0.0.0";
+        logger.info({ address: `${options.tls ? "https" : "http"}://${host}:${address.port}`, workers: options.workers, pid: process.pid }, "multistore listening");
+        logger.flush();
+      }
+    });
+
+    cluster.on("exit", (worker, code, signal) => {
+      const entry = slots.get(worker);
+      slots.delete(worker);
+      locks.onExit(worker);
+      if (!entry) return;
+      if (stopping) {
+        if (slots.size === 0) {
+          logger.info("stopped");
+          logger.flush();
+          resolve(0);
+        }
+        return;
+      }
+      const lived = Date.now() - entry.startedAt;
+      const deaths = lived < QUICK_DEATH_MS ? (quickDeaths.get(entry.slot) ?? 0) + 1 : 0;
+      quickDeaths.set(entry.slot, deaths);
+      const delayMs = deaths === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** (deaths - 1));
+      logger.error({ worker: entry.slot, pid: worker.process.pid, code, signal, livedMs: lived, restartInMs: delayMs }, "worker exited; starting a replacement");
+      setTimeout(() => {
+        if (!stopping) fork(entry.slot);
+      }, delayMs).unref();
+    });
+
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, workers: slots.size }, "shutting down: draining every worker");
+      if (slots.size === 0) {
+        resolve(0);
+        return;
+      }
+      for (const worker of slots.keys()) worker.process.kill("SIGTERM");
+      // Workers bound their own drain; one that does not exit by then is killed.
+      setTimeout(() => {
+        for (const worker of slots.keys()) {
+          logger.warn({ worker: slots.get(worker)?.slot, pid: worker.process.pid }, "worker did not stop in time: killed");
+          worker.process.kill("SIGKILL");
+        }
+      }, options.shutdownTimeoutMs ?? 15_000).unref();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+
+    for (let slot = 1; slot <= options.workers; slot++) fork(slot);
+  });
+}

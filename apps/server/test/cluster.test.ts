@@ -1,0 +1,167 @@
+/**
+ * `multistore --workers N`: N worker processes behind one address, each logging as itself; a worker that dies is
+ * replaced; SIGTERM drains every worker and the primary exits 0; fs writes from different workers exclude each other.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedRawRequest } from "@multistore/testing";
+
+const cli = join(import.meta.dirname, "../dist/cli.js");
+const KEY = { accessKeyId: "AKIACLUSTER000000001", secretAccessKey: "cluster-secret-00000000000000000000000001" };
+
+interface Started {
+  child: ChildProcess;
+  endpoint: string;
+  lines: () => Record<string, unknown>[];
+  waitFor: (predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
+}
+
+function startCluster(config: string, workers: number): Promise<Started> {
+  const child = spawn(process.execPath, [cli, "--config", config, "--listen", "127.0.0.1:0", "--workers", String(workers)], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const parsed = () =>
+    output
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const waitFor = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const found = parsed().find(predicate);
+        if (!found) return false;
+        clearTimeout(timer);
+        child.stdout!.off("data", check);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        child.stdout!.off("data", check);
+        reject(new Error(`no such log line within ${timeoutMs} ms:\n${output}`));
+      }, timeoutMs);
+      if (!check()) child.stdout!.on("data", check);
+    });
+  child.stdout!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return waitFor((line) => line.role === "primary" && line.msg === "multistore listening").then((line) => ({
+    child,
+    endpoint: String(line.address),
+    lines: parsed,
+    waitFor,
+  }));
+}
+
+/** A GET on a fresh connection (the primary hands connections to workers in turn). */
+function getFresh(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { agent: false, headers: { connection: "close" } }, (response) => {
+      response.resume();
+      response.on("end", () => resolve(response.statusCode ?? 0));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("multistore --workers", () => {
+  let dir: string;
+  let cluster: Started;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "multistore-cluster-"));
+    const config = join(dir, "config.json");
+    await writeFile(join(dir, "hello.txt"), "hello from a worker\n");
+    await writeFile(
+      config,
+      JSON.stringify({
+        buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }],
+        roles: [],
+        credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "writer", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "files", prefixes: [], actions: ["get_object", "put_object", "delete_object"] }] }],
+      }),
+    );
+    cluster = await startCluster(config, 2);
+  });
+
+  afterAll(async () => {
+    if (cluster.child.exitCode === null) cluster.child.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves from every worker, each logging as itself", async () => {
+    // The primary reports the address once every worker listens; the workers' own lines may trail it.
+    await cluster.waitFor(() => cluster.lines().filter((line) => line.msg === "multistore listening" && line.worker !== undefined).length === 2);
+    const listening = cluster.lines().filter((line) => line.msg === "multistore listening" && line.worker !== undefined);
+    expect(listening.map((line) => line.worker).sort()).toEqual([1, 2]);
+    expect(new Set(listening.map((line) => line.pid)).size).toBe(2);
+    for (let index = 0; index < 8; index++) expect(await getFresh(`${cluster.endpoint}/files/hello.txt`)).toBe(200);
+    await cluster.waitFor(() => cluster.lines().filter((line) => line.msg === "request").length >= 8);
+    const served = new Set(cluster.lines().filter((line) => line.msg === "request").map((line) => line.worker));
+    expect(served).toEqual(new Set([1, 2]));
+  });
+
+  it("replaces a worker that dies, and keeps serving", async () => {
+    const before = cluster.lines().find((line) => line.msg === "multistore listening" && line.worker === 2)!;
+    process.kill(Number(before.pid), "SIGKILL");
+    const logged = await cluster.waitFor((line) => line.msg === "worker exited; starting a replacement");
+    expect(logged).toMatchObject({ level: 50, worker: 2, pid: before.pid, signal: "SIGKILL" });
+    const replacement = await cluster.waitFor((line) => line.msg === "multistore listening" && line.worker === 2 && line.pid !== before.pid);
+    expect(alive(Number(replacement.pid))).toBe(true);
+    for (let index = 0; index < 4; index++) expect(await getFresh(`${cluster.endpoint}/files/hello.txt`)).toBe(200);
+  });
+
+  it("lets exactly one of many concurrent create-only writes to one key win, whichever worker takes it", async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        signedRawRequest(cluster.endpoint, KEY, { method: "PUT", path: "/files/race.txt", body: `writer ${index}\n`, headers: { "if-none-match": "*", connection: "close" } }),
+      ),
+    );
+    const statuses = attempts.map((attempt) => attempt.status).sort();
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status !== 200).every((status) => status === 412)).toBe(true);
+    const winner = attempts.findIndex((attempt) => attempt.status === 200);
+    expect(await readFile(join(dir, "race.txt"), "utf8")).toBe(`writer ${winner}\n`);
+  });
+
+  it("drains every worker on SIGTERM: an upload in flight completes, then all processes exit 0", async () => {
+    const workers = cluster.lines().filter((line) => line.msg === "multistore listening" && line.worker !== undefined).map((line) => Number(line.pid)).filter(alive);
+    const slow = new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${cluster.endpoint}/files/drained.txt`, { method: "PUT", headers: { "content-length": "7" }, agent: false }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("error", reject);
+      request.write("drai");
+      setTimeout(() => {
+        cluster.child.kill("SIGTERM");
+        setTimeout(() => request.end("ned"), 300);
+      }, 300);
+    });
+    // Anonymous writes are refused (403) only once the body is read: the request still has to finish.
+    expect(await slow).toBe(403);
+    expect(await exited(cluster.child)).toEqual({ code: 0, signal: null });
+    expect(workers.filter(alive)).toEqual([]);
+    expect(cluster.lines()).toContainEqual(expect.objectContaining({ role: "primary", msg: "shutting down: draining every worker" }));
+    expect(cluster.lines().filter((line) => line.msg === "stopped" && line.worker !== undefined).length).toBeGreaterThanOrEqual(2);
+  });
+});
