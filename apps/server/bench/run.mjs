@@ -1,202 +1,259 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench`: the Node server against s3rver on loopback. Not a test: it reports numbers.
- *  - GET and PUT throughput for 1 MiB, 64 MiB and 1 GiB objects, direct to the backend vs through the server (ratio)
- *  - p50/p99 latency added to small signed GETs
- *  - the server's peak RSS (it runs in its own process; VmHWM from /proc) — a 1 GiB object must move with < 100 MB
- *    of RSS growth.
- *  - small-GET throughput at 16 connections against a near-free origin: a bare Node proxy (node:http + undici, no
- *    auth) vs multistore with SigV4 presigned authentication on every request (the design's target: >= 0.8x)
- * Set BENCH_SIZES=1,64 (MiB) to skip the 1 GiB round, BENCH_LATENCY_REQUESTS to change the sample count,
- * BENCH_THROUGHPUT_SECONDS (default 5) for the length of each throughput round.
+ * `pnpm bench`: the Node server against "C" (the thinnest Node proxy: node:http + undici `Pool.stream`, no auth) in
+ * front of the same backend, in one run on this machine. Not a test: it reports numbers and whether the speed goals
+ * hold. Ratios are what matter; absolute numbers depend on the machine. Sections:
+ *   small   1 KiB GETs (C, anonymous, presigned, header-signed) at BENCH_CONNS: req/s, ratio to C, p50/p99, CPU per
+ *           request, RSS; and a 16 KiB ranged GET of a large object at 1 connection
+ *   large   64 MiB GET and PUT throughput, ratio to C
+ *   memory  RSS growth moving 1 GiB up and down, and 64 slow readers of 1 GiB objects at once
+ *   cluster --workers N against one worker (presigned GETs at 64 connections), with the cores it had
+ *   worker  the Worker under workerd: CPU per forwarded presigned GET, bundle size (apps/worker/bench)
+ * BENCH_SECTIONS (default all), BENCH_CONNS (1,16,64), BENCH_SECONDS (5), BENCH_REPEATS (2). Uses wrk when installed
+ * (else an in-process client, and says so), nginx as the GET backend when installed (else a Node origin), and pins
+ * the proxy under test to its own CPUs when it can (taskset).
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { startS3rver } from "@multistore/testing";
-import { Agent, request } from "undici";
+import { Agent } from "undici";
+import { hasWrk, load, transfer } from "./lib/load.mjs";
+import { hasNginx, startNginx } from "./lib/nginx.mjs";
+import { cpuLayout, cpuSeconds, memory, resetPeak, spawnListening, stopAll } from "./lib/processes.mjs";
+import { fixed, goal, median, table } from "./lib/report.mjs";
+import { presignUrl, signedHeaders } from "./lib/signing.mjs";
+import { slowReaders } from "./lib/slow-readers.mjs";
 
+const sections = new Set((process.env.BENCH_SECTIONS ?? "small,large,memory,cluster,worker").split(","));
+const conns = (process.env.BENCH_CONNS ?? "1,16,64").split(",").map(Number);
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const repeats = Number(process.env.BENCH_REPEATS ?? 2);
 const MiB = 1024 * 1024;
-const sizes = (process.env.BENCH_SIZES ?? "1,64,1024").split(",").map((size) => Number(size) * MiB);
-const latencyRequests = Number(process.env.BENCH_LATENCY_REQUESTS ?? 500);
-const key = { accessKeyId: "AKIABENCH0000000001", secretAccessKey: "bench-secret-00000000000000000000000001" };
-const dispatcher = new Agent({ connections: 16 });
-const throughputSeconds = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 5);
+const KEY = { accessKeyId: "AKIABENCH0000000001", secretAccessKey: "bench-secret-00000000000000000000000001" };
+const here = import.meta.dirname;
+const layout = cpuLayout();
+const dir = join(tmpdir(), "multistore-bench");
+mkdirSync(dir, { recursive: true });
 
-/** Spawns a bench helper script that prints `{"port":N}` once listening; resolves its URL and the child. */
-async function spawnListening(script, args = []) {
-  const child = spawn(process.execPath, [join(import.meta.dirname, script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.once("data", (chunk) => resolve(JSON.parse(String(chunk)).port));
-    child.once("exit", (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
+/** Starts the server on the proxy CPUs with a config for `getOrigin` and `putOrigin`. */
+async function startServer(getOrigin, putOrigin, workers = 1, cpus = layout.proxy) {
+  const backend = (endpoint) => ({ endpoint, region: "us-east-1", bucket_name: "bucket", access_key_id: "AKIAORIGIN0000000001", secret_access_key: "origin-secret", force_path_style: "true" });
+  const config = join(dir, "config.json");
+  writeFileSync(config, JSON.stringify({
+    buckets: [
+      // The backends ignore signatures; the server still presigns every backend request, as in production.
+      { name: "get", backend_type: "s3", anonymous_access: true, backend_options: backend(getOrigin) },
+      { name: "put", backend_type: "s3", anonymous_access: false, backend_options: backend(putOrigin) },
+    ],
+    roles: [],
+    credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "bench", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "head_object", "put_object"] }] }],
+  }));
+  const ready = workers > 1 ? /"role":"primary","address":"http:\/\/[^:]+:(\d+)"/ : /"address":"http:\/\/[^:]+:(\d+)"/;
+  const server = await spawnListening(process.execPath, [join(here, "../dist/cli.js"), "--config", config, "--listen", "127.0.0.1:0", "--workers", String(workers), "--log-level", "info"], { cpus, ready });
+  return { ...server, endpoint: `http://127.0.0.1:${server.port}` };
 }
 
-/** GETs per second that `concurrency` clients reach on `url` for `seconds`. */
-async function throughput(url, seconds, concurrency = 16) {
-  const agent = new Agent({ connections: concurrency });
-  let count = 0;
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const response = await request(url, { dispatcher: agent });
-        await response.body.dump();
-        if (response.statusCode !== 200) throw new Error(`GET ${response.statusCode}`);
-        count++;
+/** One load run against a target: rate, latency, CPU µs per request and RSS of its process tree. */
+async function measure(target, connections, runSeconds = seconds) {
+  const before = cpuSeconds(target.pid);
+  const result = await load(target.url, { connections, seconds: runSeconds, headers: target.headers ?? {}, cpus: layout.load, threads: Math.max(1, layout.count - layout.proxyCount - 1) });
+  const cpu = cpuSeconds(target.pid) - before;
+  return { ...result, cpuMicros: result.requests ? (cpu * 1e6) / result.requests : Number.NaN, rss: memory(target.pid).rss };
+}
+
+async function smallGets(c, server) {
+  const targets = [
+    { name: "C", url: `${c.url}/bucket/1k.bin`, pid: c.pid },
+    { name: "ours, anonymous", url: `${server.endpoint}/get/1k.bin`, pid: server.pid },
+    { name: "ours, presigned", url: presignUrl(server.endpoint, "/get/1k.bin", KEY), pid: server.pid },
+    { name: "ours, header-signed", url: `${server.endpoint}/get/1k.bin`, headers: signedHeaders(server.endpoint, "/get/1k.bin", KEY), pid: server.pid },
+  ];
+  const results = new Map();
+  for (const target of targets) await measure(target, 16, 1);
+  for (const connections of conns) {
+    for (let round = 0; round < repeats; round++) {
+      // Interleaved: drift on a shared machine hits every target alike.
+      for (const target of targets) {
+        const key = `${connections} ${target.name}`;
+        if (!results.has(key)) results.set(key, []);
+        results.get(key).push(await measure(target, connections));
       }
-    }),
-  );
-  await agent.close();
-  return count / seconds;
-}
-
-function body(size) {
-  const chunk = Buffer.alloc(MiB, 7);
-  let left = size;
-  return Readable.from((function* () {
-    while (left > 0) {
-      const take = Math.min(left, chunk.length);
-      left -= take;
-      yield take === chunk.length ? chunk : chunk.subarray(0, take);
     }
-  })());
+  }
+  const rows = [];
+  const summary = {};
+  for (const connections of conns) {
+    const cRate = median(results.get(`${connections} C`).map((run) => run.rate));
+    const cP50 = median(results.get(`${connections} C`).map((run) => run.p50));
+    for (const target of targets) {
+      const runs = results.get(`${connections} ${target.name}`);
+      const rate = median(runs.map((run) => run.rate));
+      const errors = runs.reduce((sum, run) => sum + run.non2xx + run.socketErrors, 0);
+      summary[`${connections} ${target.name}`] = { ratio: rate / cRate, addedP50: median(runs.map((run) => run.p50)) - cP50 };
+      rows.push([connections, target.name, fixed(rate), fixed(rate / cRate, 2), fixed(median(runs.map((run) => run.p50)) / 1000, 3), fixed(median(runs.map((run) => run.p99)) / 1000, 2), fixed(median(runs.map((run) => run.cpuMicros)), 1), fixed(median(runs.map((run) => run.rss))), errors]);
+    }
+  }
+  table(`1 KiB GET, keep-alive (median of ${repeats} x ${seconds} s)`, ["conns", "target", "req/s", "/C", "p50 ms", "p99 ms", "CPU µs/req", "RSS MB", "errors"], rows);
+  // A 16 KiB range of a large object, one connection: what Parquet footers and COG tiles cost.
+  const range = { range: "bytes=1048576-1064959" };
+  const ranged = [];
+  for (let round = 0; round < repeats; round++) {
+    ranged.push([await measure({ url: `${c.url}/bucket/64m.bin`, pid: c.pid, headers: range }, 1), await measure({ url: presignUrl(server.endpoint, "/get/64m.bin", KEY), pid: server.pid, headers: range }, 1)]);
+  }
+  const cRanged = median(ranged.map(([run]) => run.p50));
+  const ourRanged = median(ranged.map(([, run]) => run.p50));
+  table("16 KiB ranged GET of a 64 MiB object, 1 connection", ["target", "p50 ms", "p99 ms", "req/s"], [
+    ["C", fixed(cRanged / 1000, 3), fixed(median(ranged.map(([run]) => run.p99)) / 1000, 2), fixed(median(ranged.map(([run]) => run.rate)))],
+    ["ours, presigned", fixed(ourRanged / 1000, 3), fixed(median(ranged.map(([, run]) => run.p99)) / 1000, 2), fixed(median(ranged.map(([, run]) => run.rate)))],
+  ]);
+  return { summary, rangedAdded: ourRanged - cRanged };
 }
 
-async function timed(fn) {
-  const started = performance.now();
-  const bytes = await fn();
-  return { seconds: (performance.now() - started) / 1000, bytes };
+async function large(cGet, cPut, server) {
+  const dispatcher = new Agent({ connections: 4 });
+  const runs = { GET: [[], []], PUT: [[], []] };
+  for (let round = 0; round < 3; round++) {
+    for (const method of ["GET", "PUT"]) {
+      const c = method === "GET" ? `${cGet.url}/bucket/64m.bin` : `${cPut.url}/bucket/upload-64m.bin`;
+      const ours = presignUrl(server.endpoint, method === "GET" ? "/get/64m.bin" : "/put/upload-64m.bin", KEY, { method });
+      for (const [index, url] of [c, ours].entries()) {
+        const moved = await transfer(url, { method, size: 64 * MiB, dispatcher });
+        runs[method][index].push(moved.bytes / MiB / moved.seconds);
+      }
+    }
+  }
+  await dispatcher.close();
+  const rows = [];
+  const ratios = {};
+  for (const method of ["GET", "PUT"]) {
+    const [c, ours] = runs[method].map(median);
+    ratios[method] = ours / c;
+    rows.push([`64 MiB ${method}`, fixed(c), fixed(ours), fixed(ours / c, 2)]);
+  }
+  table("Large objects, one at a time (MB/s, median of 3)", ["transfer", "C", "ours", "/C"], rows);
+  return ratios;
 }
 
-async function put(url, size) {
-  const response = await request(url, { method: "PUT", body: body(size), headers: { "content-length": String(size) }, dispatcher });
-  await response.body.text();
-  if (response.statusCode !== 200) throw new Error(`PUT ${response.statusCode}`);
-  return size;
+async function memorySection(cGet, server) {
+  const dispatcher = new Agent({ connections: 4 });
+  const rows = [];
+  const growth = {};
+  for (const method of ["GET", "PUT"]) {
+    const base = memory(server.pid).rss;
+    resetPeak(server.pid);
+    const url = presignUrl(server.endpoint, method === "GET" ? "/get/1g.bin" : "/put/upload-1g.bin", KEY, { method });
+    const moved = await transfer(url, { method, size: 1024 * MiB, dispatcher });
+    growth[method] = memory(server.pid).peak - base;
+    rows.push([`1 GiB ${method}`, fixed(moved.bytes / MiB / moved.seconds), fixed(base), fixed(growth[method], 1)]);
+  }
+  await dispatcher.close();
+  // C moving the same gigabyte, for scale: Node's allocator and GC grow a fresh process by about as much.
+  const cBase = memory(cGet.pid).rss;
+  resetPeak(cGet.pid);
+  const cDispatcher = new Agent({ connections: 1 });
+  const cMoved = await transfer(`${cGet.url}/bucket/1g.bin`, { dispatcher: cDispatcher });
+  await cDispatcher.close();
+  rows.push(["C: 1 GiB GET", fixed(cMoved.bytes / MiB / cMoved.seconds), fixed(cBase), fixed(memory(cGet.pid).peak - cBase, 1)]);
+  resetPeak(server.pid);
+  const slow = await slowReaders(presignUrl(server.endpoint, "/get/1g.bin", KEY), { readers: 64, seconds: 10, bytesPerSecond: 256 * 1024 });
+  const slowPeak = memory(server.pid).peak;
+  rows.push([`64 slow readers of 1 GiB (${fixed(slow.megabytes)} MB read in 10 s)`, "-", "-", `peak ${fixed(slowPeak)} MB`]);
+  table("Memory of the server process", ["transfer", "MB/s", "RSS before MB", "RSS growth MB"], rows);
+  return { growth, slowPeak };
 }
 
-async function get(url) {
-  const response = await request(url, { dispatcher });
-  let bytes = 0;
-  for await (const chunk of response.body) bytes += chunk.length;
-  if (response.statusCode !== 200) throw new Error(`GET ${response.statusCode}`);
-  return bytes;
+async function clusterSection(getOrigin, putOrigin, single) {
+  // With one CPU for the proxy a cluster has nowhere to run: it then gets every CPU (sharing them with the load).
+  const spread = layout.proxyCount < 2;
+  const workers = spread ? layout.count : Math.min(8, layout.proxyCount);
+  const cluster = await startServer(getOrigin, putOrigin, workers, spread ? undefined : layout.proxy);
+  const targets = [
+    { name: "1 worker", url: presignUrl(single.endpoint, "/get/1k.bin", KEY), pid: single.pid },
+    { name: `${workers} workers`, url: presignUrl(cluster.endpoint, "/get/1k.bin", KEY), pid: cluster.pid },
+  ];
+  const rates = [[], []];
+  for (const target of targets) await measure(target, 64, 1);
+  for (let round = 0; round < repeats; round++) for (const [index, target] of targets.entries()) rates[index].push((await measure(target, 64)).rate);
+  const [one, many] = rates.map(median);
+  const where = spread ? `unpinned on all ${layout.count} CPUs, shared with the load generator and backend` : `${layout.proxyCount} CPUs for the proxy, ${layout.count} in all`;
+  table(`Cluster: presigned 1 KiB GET at 64 connections (workers ${where}; one worker pinned as above)`, ["server", "req/s", "x one worker"], [
+    [targets[0].name, fixed(one), "1.00"],
+    [targets[1].name, fixed(many), fixed(many / one, 2)],
+  ]);
+  cluster.child.kill("SIGTERM");
+  return { workers, scaling: many / one };
 }
 
-function rss(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
-  return { rss: field("VmRSS"), peak: field("VmHWM") };
-}
-
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+function workerSection(origin) {
+  const run = spawnSync(process.execPath, [join(here, "../../worker/bench/cpu.mjs"), origin, String(seconds)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 300_000 });
+  const line = run.stdout?.split("\n").find((text) => text.startsWith("{"));
+  if (!line) {
+    console.log(`\nWorker section failed: ${run.stdout ?? ""}${run.error ?? ""}`);
+    return undefined;
+  }
+  const worker = JSON.parse(line);
+  table("The Worker under workerd (miniflare), presigned 1 KiB GET forwarded to the same backend", ["measure", "value"], [
+    ["workerd CPU per request, median of batches", `${fixed(worker.cpuMillisMedian, 3)} ms`],
+    ["requests measured", worker.requests],
+    ["bundle (wrangler deploy --dry-run, as deployed)", `${fixed(worker.bundleKiB, 1)} KiB, ${fixed(worker.bundleGzipKiB, 1)} KiB gzip`],
+  ]);
+  return worker;
 }
 
 async function main() {
-  const s3 = await startS3rver({ buckets: ["bench"] });
-  const origin = await spawnListening("origin.mjs");
-  const bare = await spawnListening("bare-proxy.mjs", [origin.url]);
-  const dir = await mkdtemp(join(tmpdir(), "multistore-bench-"));
-  const config = join(dir, "config.json");
-  await writeFile(config, JSON.stringify({
-    buckets: [
-      { name: "bench", backend_type: "s3", anonymous_access: false, backend_options: { endpoint: s3.endpoint, region: s3.region, bucket_name: "bench", access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey, force_path_style: "true" } },
-      // The origin ignores signatures; multistore still presigns every backend request, as in production.
-      { name: "fast", backend_type: "s3", anonymous_access: false, backend_options: { endpoint: origin.url, region: "us-east-1", bucket_name: "fast", access_key_id: "AKIAORIGIN0000000001", secret_access_key: "origin-secret", force_path_style: "true" } },
-    ],
-    roles: [],
-    credentials: [{ access_key_id: key.accessKeyId, secret_access_key: key.secretAccessKey, principal_name: "bench", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "head_object", "put_object", "delete_object", "list_bucket"] }] }],
-  }));
-  const server = spawn(process.execPath, [join(import.meta.dirname, "../dist/cli.js"), "--config", config, "--listen", "127.0.0.1:0", "--log-level", "info"], { stdio: ["ignore", "pipe", "inherit"] });
-  const endpoint = await new Promise((resolve, reject) => {
-    let output = "";
-    const onData = (chunk) => {
-      output += chunk;
-      const match = /"address":"([^"]+)"/.exec(output);
-      if (!match) return;
-      // The request logs that follow are drained and dropped, as a log shipper would consume them.
-      server.stdout.off("data", onData);
-      server.stdout.resume();
-      resolve(match[1]);
-    };
-    server.stdout.on("data", onData);
-    server.once("exit", (code) => reject(new Error(`server exited ${code}`)));
-  });
-  const gatewayClient = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: key });
-  const backendClient = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
-  const presign = (client, Command, objectKey) => getSignedUrl(client, new Command({ Bucket: "bench", Key: objectKey }), { expiresIn: 3600 });
-
-  const baseline = rss(server.pid);
-  console.log(`server RSS at start: ${baseline.rss.toFixed(1)} MB`);
-  console.log("\nthroughput (MB/s), direct to s3rver vs through multistore");
-  console.log("size      op   direct   gateway  ratio   server RSS growth");
-  for (const size of sizes) {
-    for (const op of ["PUT", "GET"]) {
-      const objectKey = `object-${size}`;
-      const Command = op === "PUT" ? PutObjectCommand : GetObjectCommand;
-      const run = (url) => (op === "PUT" ? put(url, size) : get(url));
-      const direct = await timed(async () => run(await presign(backendClient, Command, `${objectKey}-direct`)));
-      const before = rss(server.pid);
-      const through = await timed(async () => run(await presign(gatewayClient, Command, objectKey)));
-      const after = rss(server.pid);
-      const mbps = (result) => result.bytes / MiB / result.seconds;
-      const growth = after.peak - baseline.rss;
-      console.log(
-        `${String(size / MiB).padStart(5)} MiB ${op.padEnd(4)} ${mbps(direct).toFixed(0).padStart(7)} ${mbps(through).toFixed(0).padStart(8)}  ${(mbps(through) / mbps(direct)).toFixed(2).padStart(5)}   ${growth.toFixed(1)} MB (peak ${after.peak.toFixed(1)} MB)`,
-      );
-      if (size >= 1024 * MiB && growth >= 100) console.log(`  !! RSS grew by ${growth.toFixed(1)} MB moving a 1 GiB object (budget: < 100 MB)`);
-      void before;
-    }
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown";
+  console.log(`# pnpm bench — ${new Date().toISOString()}\n`);
+  console.log(`machine: ${layout.count} CPUs (${cpu}), load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}; node ${process.version}`);
+  console.log(`pinning: ${layout.pinned ? `proxy on CPUs ${layout.proxy}, load generator on ${layout.load}, backend on ${layout.origin}` : "none (taskset missing or one CPU)"}`);
+  console.log(`load: ${hasWrk ? "wrk" : "in-process undici client (wrk not installed: numbers are lower than wrk's, compare ratios only)"}; GET backend: ${hasNginx ? "nginx (static files)" : "a Node origin (nginx not installed)"}; PUT backend: a Node origin`);
+  const putOrigin = await spawnListening(process.execPath, [join(here, "lib/origin.mjs")], { cpus: layout.origin });
+  const getOrigin = hasNginx ? await startNginx(dir, { cpus: layout.origin }) : putOrigin;
+  const cGet = await spawnListening(process.execPath, [join(here, "lib/c-proxy.mjs"), getOrigin.url], { cpus: layout.proxy });
+  const cPut = await spawnListening(process.execPath, [join(here, "lib/c-proxy.mjs"), putOrigin.url], { cpus: layout.proxy });
+  const server = await startServer(getOrigin.url, putOrigin.url, 1);
+  const results = {};
+  if (sections.has("small")) results.small = await smallGets(cGet, server);
+  if (sections.has("large")) results.large = await large(cGet, cPut, server);
+  // On a fresh server: what earlier sections left in the heap is not what moving 1 GiB costs.
+  if (sections.has("memory")) {
+    const fresh = await startServer(getOrigin.url, putOrigin.url, 1);
+    results.memory = await memorySection(cGet, fresh);
+    fresh.child.kill("SIGTERM");
   }
+  if (sections.has("cluster")) results.cluster = await clusterSection(getOrigin.url, putOrigin.url, server);
+  if (sections.has("worker")) results.worker = workerSection(getOrigin.url);
+  getOrigin.child.kill("SIGTERM");
+  await stopAll();
 
-  await put(await presign(gatewayClient, PutObjectCommand, "small"), 1024);
-  const latencies = async (client) => {
-    const values = [];
-    for (let index = 0; index < latencyRequests; index++) {
-      const url = await presign(client, GetObjectCommand, "small");
-      const started = performance.now();
-      await get(url);
-      values.push(performance.now() - started);
+  console.log("\n### Goals\n");
+  const small = results.small?.summary;
+  if (small) {
+    for (const connections of conns.filter((value) => value > 1)) {
+      goal(`presigned >= 0.8x C at ${connections} connections`, small[`${connections} ours, presigned`].ratio >= 0.8, fixed(small[`${connections} ours, presigned`].ratio, 2));
+      goal(`header-signed >= 0.8x C at ${connections} connections`, small[`${connections} ours, header-signed`].ratio >= 0.8, fixed(small[`${connections} ours, header-signed`].ratio, 2));
+      goal(`anonymous >= 0.9x C at ${connections} connections`, small[`${connections} ours, anonymous`].ratio >= 0.9, fixed(small[`${connections} ours, anonymous`].ratio, 2));
     }
-    return values;
-  };
-  const direct = await latencies(backendClient);
-  const through = await latencies(gatewayClient);
-  console.log(`\nsmall signed GETs (1 KiB, ${latencyRequests} sequential requests), ms`);
-  console.log(`        direct  gateway  added`);
-  for (const p of [50, 99]) {
-    const d = percentile(direct, p);
-    const g = percentile(through, p);
-    console.log(`  p${p}  ${d.toFixed(2).padStart(6)}  ${g.toFixed(2).padStart(7)}  ${(g - d).toFixed(2).padStart(5)}`);
+    if (small["1 ours, presigned"]) goal("added p50 <= 0.2 ms over C at 1 connection (presigned)", small["1 ours, presigned"].addedP50 <= 200, `${fixed(small["1 ours, presigned"].addedP50 / 1000, 3)} ms`);
+    goal("16 KiB ranged GET adds <= 0.3 ms p50 over C", results.small.rangedAdded <= 300, `${fixed(results.small.rangedAdded / 1000, 3)} ms`);
   }
-  const fastUrl = await getSignedUrl(gatewayClient, new GetObjectCommand({ Bucket: "fast", Key: "small" }), { expiresIn: 3600 });
-  const bareRate = await throughput(`${bare.url}/fast/small`, throughputSeconds);
-  const gatewayRate = await throughput(fastUrl, throughputSeconds);
-  console.log(`\nsmall GETs/s (1 KiB, 16 connections, ${throughputSeconds} s each) against a near-free origin`);
-  console.log(`  bare Node proxy (no auth) ${bareRate.toFixed(0).padStart(7)}`);
-  console.log(`  multistore (SigV4 auth)   ${gatewayRate.toFixed(0).padStart(7)}   ratio ${(gatewayRate / bareRate).toFixed(2)} (target >= 0.80)`);
-
-  const final = rss(server.pid);
-  console.log(`\nserver peak RSS: ${final.peak.toFixed(1)} MB (start ${baseline.rss.toFixed(1)} MB)`);
-
-  server.kill("SIGTERM");
-  await new Promise((resolve) => server.once("exit", resolve));
-  await dispatcher.close();
-  await s3.close();
-  for (const child of [origin.child, bare.child]) child.kill("SIGTERM");
-  await rm(dir, { recursive: true, force: true });
+  if (results.large) for (const method of ["GET", "PUT"]) goal(`64 MiB ${method} >= 0.95x C`, results.large[method] >= 0.95, fixed(results.large[method], 2));
+  if (results.memory) {
+    for (const method of ["GET", "PUT"]) goal(`1 GiB ${method} grows RSS by < 100 MB`, results.memory.growth[method] < 100, `${fixed(results.memory.growth[method], 1)} MB`);
+    goal("64 slow readers of 1 GiB stay under 300 MB", results.memory.slowPeak < 300, `${fixed(results.memory.slowPeak)} MB`);
+  }
+  if (results.cluster) {
+    const text = `x8 workers >= 6x one worker (measured with ${results.cluster.workers} workers, ${layout.proxyCount} CPU(s) for the proxy)`;
+    goal(text, layout.proxyCount >= 8 ? results.cluster.scaling >= 6 : undefined, fixed(results.cluster.scaling, 2));
+  }
+  if (results.worker) {
+    goal("Worker: median CPU per forwarded presigned GET < 1 ms", results.worker.cpuMillisMedian < 1, `${fixed(results.worker.cpuMillisMedian, 3)} ms`);
+    goal("Worker bundle <= 150 KiB gzip", results.worker.bundleGzipKiB <= 150, `${fixed(results.worker.bundleGzipKiB, 1)} KiB`);
+  }
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   console.error(error);
+  await stopAll();
   process.exit(1);
 });
