@@ -30,7 +30,7 @@ interface Outcome {
   status: number;
   bytesSent: number;
   error?: unknown;
-  errorCode?: string;
+  errorCode?: string | undefined;
 }
 
 function hasBody(headers: Headers): boolean {
@@ -64,12 +64,7 @@ async function executeForward(result: ForwardResultOf, request: IncomingMessage,
   }
   const outcome = await forward(result, response, { dispatcher: options.dispatcher, body });
   if (outcome.answered) {
-    return {
-      status: outcome.status,
-      bytesSent: outcome.bytesSent,
-      ...(outcome.error !== undefined && { error: outcome.error }),
-      ...(outcome.backendErrorText !== undefined && { errorCode: errorCodeOf(outcome.backendErrorText) }),
-    };
+    return { status: outcome.status, bytesSent: outcome.bytesSent, error: outcome.error, errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText) };
   }
   const clientGone = response.destroyed || request.destroyed;
   const failure = decoder?.failure ?? (clientGone ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));
@@ -131,12 +126,7 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
     if (result.type === "response" && result.response.status >= 400) {
       outcome.errorCode = errorCodeOf(typeof result.response.body === "string" ? result.response.body : "");
     }
-    await result.finish({
-      status: outcome.status,
-      bytesSent: outcome.bytesSent,
-      ...(outcome.errorCode !== undefined && { errorCode: outcome.errorCode }),
-      ...(outcome.error !== undefined && { error: outcome.error }),
-    });
+    await result.finish(outcome);
     log(result.context, outcome);
   };
 }

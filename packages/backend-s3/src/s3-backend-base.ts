@@ -5,6 +5,7 @@
  */
 import {
   createPresigner,
+  DOT_SEGMENT,
   encodeKeyPath,
   HeaderMap,
   escapeXml,
@@ -29,8 +30,7 @@ const METHODS = { GetObject: "GET", HeadObject: "HEAD", PutObject: "PUT", Delete
 
 /** URL parsing would resolve `.` and `..` segments (even escaped ones) into another key, or out of the bucket. */
 function refuseDotSegments(key: string): void {
-  if (!key.includes(".")) return;
-  if (key.split("/").some((segment) => segment === "." || segment === "..")) {
+  if (DOT_SEGMENT.test(key)) {
     throw new S3Error("InvalidArgument", { message: 'Object keys with a "." or ".." path segment are not allowed.' });
   }
 }

@@ -5,7 +5,8 @@ import type { BodyPlan } from "./request-body.js";
 import { isS3Error, toS3Error } from "./errors.js";
 import { filterResponseHeaders } from "./headers.js";
 import { backendError, readErrorDocument } from "./operations/backend-errors.js";
-import { errorResponse, stampHeaders } from "./responses.js";
+import { errorResponse } from "./responses.js";
+import { ExchangeResult, type Exchange } from "./exchange.js";
 import type { ForwardDispatch, NativeDispatch, PlainResponse } from "./types.js";
 
 /** Largest backend error document the runtime reads to translate it. */
@@ -54,93 +55,91 @@ export interface NativeResult<B> {
   execute(body: B | null, signal: AbortSignal, bodyFailure?: () => unknown): Promise<PlainResponse<B>>;
 }
 
-/** Timing for Server-Timing, when enabled. */
-export interface DispatchTiming {
-  /** `performance.now()` when the gateway started on the request. */
-  started: number;
-  /** Time spent before dispatch. */
-  dispatchMs: number;
+/**
+ * A forward dispatch as the runtime executes it: the backend request, and `respond`, which filters the backend's
+ * headers, stamps the request's own and turns backend errors into S3 error documents.
+ */
+export class ForwardExchangeResult extends ExchangeResult implements ForwardResult {
+  /** Discriminant. */
+  readonly type = "forward" as const;
+  /** The backend request. */
+  readonly request: { method: string; url: string; headers: Headers };
+  /** Set when the client's body is aws-chunked. */
+  readonly bodyEncoding?: AwsChunkedEncoding;
+  /** Set when the body must match a hash or checksum. */
+  readonly bodyChecks?: BodyChecks;
+  private readonly mapResponse: ForwardDispatch["mapResponse"];
+
+  constructor(exchange: Exchange, dispatch: ForwardDispatch & BodyPlan) {
+    super(exchange);
+    this.request = { method: dispatch.method, url: dispatch.url, headers: dispatch.headers };
+    if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
+    if (dispatch.bodyChecks) this.bodyChecks = dispatch.bodyChecks;
+    this.mapResponse = dispatch.mapResponse;
+  }
+
+  respond(status: number, backendHeaders: Headers, backendMs?: number): ForwardedResponse {
+    const exchange = this.exchange;
+    const mapped = this.mapResponse ? this.mapResponse(status, backendHeaders) : undefined;
+    const renderError = (error: unknown): PlainResponse<never> => {
+      const response = errorResponse(error, exchange.method, exchange.resource ?? "/", exchange.context.requestId);
+      exchange.stamp(response.headers, backendMs);
+      return response;
+    };
+    if (mapped !== undefined && isS3Error(mapped)) {
+      const response = renderError(mapped);
+      return { status: response.status, headers: response.headers, replaceBody: () => response };
+    }
+    const finalStatus = mapped === undefined ? status : mapped.status;
+    const headers = filterResponseHeaders(mapped === undefined ? backendHeaders : mapped.headers);
+    exchange.stamp(headers, backendMs);
+    if (finalStatus < 400 && finalStatus !== 304) return { status: finalStatus, headers };
+    const fromHeaders = headers.get("x-amz-error-code") ?? undefined;
+    return {
+      status: finalStatus,
+      headers,
+      replaceBody: (text) => {
+        const document = readErrorDocument(text);
+        return renderError(backendError(finalStatus, document.code ?? fromHeaders, document.message));
+      },
+    };
+  }
 }
 
-/** What finishing a dispatch needs to know about its request. */
-export interface DispatchContext {
-  /** Request id for headers and error documents. */
-  requestId: string;
-  /** Client's method (HEAD errors are bodiless). */
-  method: string;
-  /** Resource for error documents. */
-  resource: string;
-  /** Server-Timing, when enabled. */
-  timing?: DispatchTiming;
-  /** Headers every response of this request carries (CORS). */
-  extraHeaders?: Headers;
-  /** Called with internal failures worth logging. */
-  report?: (error: unknown) => void;
-}
+/** A native dispatch: errors become S3 error responses; headers are filtered and stamped. */
+export class NativeExchangeResult<B> extends ExchangeResult implements NativeResult<B> {
+  /** Discriminant. */
+  readonly type = "native" as const;
+  /** Set when the client's body is aws-chunked. */
+  readonly bodyEncoding?: AwsChunkedEncoding;
+  /** Set when the body must match a hash or checksum. */
+  readonly bodyChecks?: BodyChecks;
 
-function timingFor(timing: DispatchTiming | undefined, backendMs: number | undefined) {
-  if (!timing) return undefined;
-  return { total: performance.now() - timing.started, dispatch: timing.dispatchMs, ...(backendMs !== undefined && { backend: backendMs }) };
-}
+  constructor(
+    exchange: Exchange,
+    private readonly dispatch: NativeDispatch<B> & BodyPlan,
+  ) {
+    super(exchange);
+    if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
+    if (dispatch.bodyChecks) this.bodyChecks = dispatch.bodyChecks;
+  }
 
-/** Wraps a forward dispatch with response translation. */
-export function finishForward(dispatch: ForwardDispatch & BodyPlan, context: DispatchContext): ForwardResult {
-  const { requestId, method, resource, timing, extraHeaders } = context;
-  return {
-    type: "forward",
-    request: { method: dispatch.method, url: dispatch.url, headers: dispatch.headers },
-    ...(dispatch.bodyEncoding && { bodyEncoding: dispatch.bodyEncoding }),
-    ...(dispatch.bodyChecks && { bodyChecks: dispatch.bodyChecks }),
-    respond(status, backendHeaders, backendMs) {
-      const mapped = dispatch.mapResponse ? dispatch.mapResponse(status, backendHeaders) : { status, headers: backendHeaders };
-      const renderError = (error: unknown): PlainResponse<never> => {
-        const response = errorResponse(error, method, resource, requestId);
-        stampHeaders(response.headers, requestId, timingFor(timing, backendMs), extraHeaders);
-        return response;
-      };
-      if (isS3Error(mapped)) {
-        const response = renderError(mapped);
-        return { status: response.status, headers: response.headers, replaceBody: () => response };
-      }
-      const headers = filterResponseHeaders(mapped.headers);
-      stampHeaders(headers, requestId, timingFor(timing, backendMs), extraHeaders);
-      if (mapped.status < 400 && mapped.status !== 304) return { status: mapped.status, headers };
-      const fromHeaders = headers.get("x-amz-error-code") ?? undefined;
-      return {
-        status: mapped.status,
-        headers,
-        replaceBody: (text) => {
-          const document = readErrorDocument(text);
-          return renderError(backendError(mapped.status, document.code ?? fromHeaders, document.message));
-        },
-      };
-    },
-  };
-}
-
-/** Wraps a native dispatch: errors become S3 error responses; headers are filtered and stamped. */
-export function finishNative<B>(dispatch: NativeDispatch<B> & BodyPlan, context: DispatchContext): NativeResult<B> {
-  const { requestId, method, resource, timing, extraHeaders, report } = context;
-  return {
-    type: "native",
-    ...(dispatch.bodyEncoding && { bodyEncoding: dispatch.bodyEncoding }),
-    ...(dispatch.bodyChecks && { bodyChecks: dispatch.bodyChecks }),
-    async execute(body, signal, bodyFailure) {
-      const started = performance.now();
-      try {
-        const response = await dispatch.execute(body, signal);
-        const headers = filterResponseHeaders(response.headers);
-        stampHeaders(headers, requestId, timingFor(timing, performance.now() - started), extraHeaders);
-        return { ...response, headers };
-      } catch (caught) {
-        // The backend saw its body stream fail; the stream's own reason is the one to answer with.
-        const error = bodyFailure?.() ?? caught;
-        const s3Error = toS3Error(error);
-        if (s3Error.status >= 500) report?.(error);
-        const response = errorResponse(s3Error, method, resource, requestId);
-        stampHeaders(response.headers, requestId, timingFor(timing, performance.now() - started), extraHeaders);
-        return response;
-      }
-    },
-  };
+  async execute(body: B | null, signal: AbortSignal, bodyFailure?: () => unknown): Promise<PlainResponse<B>> {
+    const exchange = this.exchange;
+    const started = performance.now();
+    try {
+      const response = await this.dispatch.execute(body, signal);
+      const headers = filterResponseHeaders(response.headers);
+      exchange.stamp(headers, performance.now() - started);
+      return { status: response.status, headers, body: response.body };
+    } catch (caught) {
+      // The backend saw its body stream fail; the stream's own reason is the one to answer with.
+      const error = bodyFailure?.() ?? caught;
+      const s3Error = toS3Error(error);
+      if (s3Error.status >= 500) exchange.options.onError?.(error, exchange.context);
+      const response = errorResponse(s3Error, exchange.method, exchange.resource ?? "/", exchange.context.requestId);
+      exchange.stamp(response.headers, performance.now() - started);
+      return response;
+    }
+  }
 }

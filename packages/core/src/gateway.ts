@@ -7,8 +7,8 @@ import { authenticate, type Authentication } from "./authenticate.js";
 import { authorize, canUseBucket } from "./authorize.js";
 import { S3Error, toS3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
-import { runAfter, runBefore, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
-import { errorResponse, newRequestId, stampHeaders } from "./responses.js";
+import { runBefore, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
+import { errorResponse, newRequestId } from "./responses.js";
 import { hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
 import { copyObject } from "./operations/copy.js";
@@ -17,7 +17,8 @@ import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject } from "./operations/object.js";
 import { sha256Hex } from "./sigv4/canonical-request.js";
-import { finishForward, finishNative, type DispatchContext, type ForwardResult, type NativeResult } from "./dispatch.js";
+import { ForwardExchangeResult, NativeExchangeResult, type ForwardResult, type NativeResult } from "./dispatch.js";
+import { Exchange, ResponseExchangeResult, type ExchangeOptions } from "./exchange.js";
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
 import type { BodyPlan } from "./request-body.js";
 import type {
@@ -140,86 +141,52 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     return bucket?.cors_rules ?? options.cors ?? [];
   }
 
-  function base(request: GatewayRequest<B>, context: RequestContext, resource: () => string, started: number, cors: () => Headers | undefined): ResultBase {
-    return {
-      context,
-      async finish(outcome) {
-        const full: RequestOutcome = { ...outcome, durationMs: now() - context.startedAt };
-        const errors = await runAfter(middleware, context, full);
-        for (const error of errors) options.onError?.(error, context);
-      },
-      errorResponse(error) {
-        const response = errorResponse(error, request.method, resource(), context.requestId);
-        stampHeaders(response.headers, context.requestId, serverTiming ? { total: performance.now() - started, dispatch: 0 } : undefined, cors());
-        return response;
-      },
-    };
-  }
-
   const authenticationSources = {
     credentials: options.credentials,
     ...(options.temporaryCredentials && { temporaryCredentials: options.temporaryCredentials }),
     now,
     ...(options.domain && { domain: options.domain }),
   };
+  const exchangeOptions: ExchangeOptions = { middleware, serverTiming, now, onError: options.onError };
 
   async function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
-    const started = performance.now();
+    const target = request.target;
     const context: RequestContext = { requestId: newRequestId(), method: request.method, startedAt: now() };
-    let parsed: ParsedS3Request | undefined;
-    const resource = () => parsed?.resource ?? request.target.split("?")[0]!;
-    let cors: Headers | undefined;
-    const common = base(request, context, resource, started, () => cors);
-    const timing = (backend?: number) =>
-      serverTiming ? { total: performance.now() - started, dispatch: performance.now() - started, ...(backend !== undefined && { backend }) } : undefined;
-    const respond = (response: PlainResponse<B>): GatewayResult<B> => {
-      stampHeaders(response.headers, context.requestId, timing(), cors);
-      return { ...common, type: "response", response };
-    };
+    const exchange = new Exchange(exchangeOptions, request.method, target, context, performance.now());
     try {
-      const target = request.target;
       const questionMark = target.indexOf("?");
       const path = questionMark === -1 ? target : target.slice(0, questionMark);
       if (routes.length > 0 && hasRoute(routes, request.method, path)) {
         const routed = await runRoutes(routes, request, routeContext(context.requestId, path, request));
-        if (routed) return respond(routed);
+        if (routed) return new ResponseExchangeResult<B>(exchange, routed);
       }
 
       const origin = request.headers.get("origin");
       if (request.method === "OPTIONS") {
         const preflight = preflightResponse(await corsRulesFor(request), request.headers);
-        return respond({ ...preflight, body: null });
+        return new ResponseExchangeResult<B>(exchange, { ...preflight, body: null });
       }
-      if (origin !== null) cors = corsResponseHeaders(await corsRulesFor(request), origin, request.method);
+      if (origin !== null) exchange.cors = corsResponseHeaders(await corsRulesFor(request), origin, request.method);
 
       // Authenticate before interpreting the request: an unsigned or mis-signed caller learns nothing about which
       // operations or keys we would accept. The target is split and its query parsed once for both.
       const split = splitTarget(target);
-      const auth = await authenticate(
-        { method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers },
-        authenticationSources,
-      );
+      const auth = await authenticate({ method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
       context.identity = auth.identity;
-      parsed = parseS3Request(request.method, target, request.headers, options.domain, split);
+      const parsed = parseS3Request(request.method, target, request.headers, options.domain, split);
+      exchange.resource = parsed.resource;
       context.operation = parsed.operation;
       if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
       if (parsed.key !== undefined) context.key = parsed.key;
       const result = await dispatch(request, parsed, auth, context);
-      if (!("type" in result)) return respond(result);
-      const dispatchContext: DispatchContext = {
-        requestId: context.requestId,
-        method: request.method,
-        resource: parsed.resource,
-        ...(serverTiming && { timing: { started, dispatchMs: performance.now() - started } }),
-        ...(cors && { extraHeaders: cors }),
-        report: (error: unknown) => options.onError?.(error, context),
-      };
-      if (result.type === "forward") return { ...common, ...finishForward(result, dispatchContext) };
-      return { ...common, ...finishNative(result, dispatchContext) };
+      if (!("type" in result)) return new ResponseExchangeResult<B>(exchange, result);
+      exchange.dispatchMs = performance.now() - exchange.started;
+      if (result.type === "forward") return new ForwardExchangeResult(exchange, result);
+      return new NativeExchangeResult(exchange, result);
     } catch (error) {
       const s3Error = toS3Error(error);
       if (s3Error.code === "InternalError") options.onError?.(error, context);
-      return respond(errorResponse(s3Error, request.method, resource(), context.requestId) as PlainResponse<B>);
+      return new ResponseExchangeResult<B>(exchange, errorResponse(s3Error, request.method, exchange.resource ?? target.split("?")[0]!, context.requestId) as PlainResponse<B>);
     }
   }
 
@@ -285,6 +252,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         await runBefore(middleware, context);
         const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth, options.maxUploadBytes);
         const { bodyEncoding, bodyChecks } = prepared;
+        if (!bodyEncoding && !bodyChecks) return prepared.dispatch;
         return { ...prepared.dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
       }
     }

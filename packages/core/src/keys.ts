@@ -2,6 +2,9 @@
 import { S3Error } from "./errors.js";
 import { percentDecode, uriEncode, utf8 } from "./encoding.js";
 
+/** A `.` or `..` path segment anywhere in a key. */
+export const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 /** S3's key length limit in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
 
@@ -23,13 +26,11 @@ export function validateKey(key: string): void {
   // A UTF-16 code unit is at most three UTF-8 bytes: most keys are short enough not to need encoding.
   if (key.length * 3 > MAX_KEY_BYTES && utf8(key).length > MAX_KEY_BYTES) throw new S3Error("KeyTooLongError");
   if (key.includes("\u0000")) throw new S3Error("InvalidArgument", { message: "The object key must not contain NUL." });
-  for (const segment of key.split("/")) {
-    if (segment === "." || segment === "..") {
-      throw new S3Error("InvalidArgument", {
-        message: 'Object keys with a "." or ".." path segment are not allowed.',
-        details: { ArgumentName: "key" },
-      });
-    }
+  if (DOT_SEGMENT.test(key)) {
+    throw new S3Error("InvalidArgument", {
+      message: 'Object keys with a "." or ".." path segment are not allowed.',
+      details: { ArgumentName: "key" },
+    });
   }
 }
 

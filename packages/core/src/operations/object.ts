@@ -5,7 +5,7 @@ import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import type { Query } from "../s3-request.js";
 import type { VerifiedSignature } from "../sigv4/verify.js";
-import type { Backend, ObjectDispatch, ObjectOperation } from "../types.js";
+import type { Backend, ObjectDispatch, ObjectOperation, ObjectRequest } from "../types.js";
 
 /** GetObject query parameters that override response headers. */
 const RESPONSE_OVERRIDES = [
@@ -30,8 +30,7 @@ export interface PreparedObject<B> {
   bodyChecks?: BodyChecks;
 }
 
-function uploadParameters(operation: ObjectOperation, query: Query): { uploadId?: string; partNumber?: number } {
-  if (operation !== "UploadPart") return {};
+function uploadParameters(query: Query): { uploadId: string; partNumber: number } {
   const partNumber = Number(query.get("partNumber"));
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
     throw new S3Error("InvalidArgument", { message: "Part number must be an integer between 1 and 10000, inclusive", details: { ArgumentName: "partNumber" } });
@@ -86,22 +85,22 @@ export async function prepareObject<B>(
   const payloadHash = headers.get("x-amz-content-sha256");
   if (payloadHash !== null && !/^[0-9a-f]{64}$/.test(payloadHash)) headers.delete("x-amz-content-sha256");
 
-  const responseOverrides: Record<string, string> = {};
-  if (operation === "GetObject") {
-    for (const name of RESPONSE_OVERRIDES) {
-      const value = query.get(name);
-      if (value !== undefined) responseOverrides[name] = value;
+  const request: ObjectRequest = { operation, key, headers };
+  // Most object requests carry no query at all (presigned ones only their signature's).
+  if (query.pairs.length > 0) {
+    if (operation === "GetObject") {
+      let responseOverrides: Record<string, string> | undefined;
+      for (const name of RESPONSE_OVERRIDES) {
+        const value = query.get(name);
+        if (value !== undefined) (responseOverrides ??= {})[name] = value;
+      }
+      if (responseOverrides) request.responseOverrides = responseOverrides;
     }
+    const versionId = query.get("versionId");
+    if (versionId !== undefined) request.versionId = versionId;
+    if (operation === "UploadPart") Object.assign(request, uploadParameters(query));
   }
-  const versionId = query.get("versionId");
-  const dispatch = await backend.prepareObject({
-    operation,
-    key,
-    headers,
-    ...(versionId !== undefined && { versionId }),
-    ...uploadParameters(operation, query),
-    ...(Object.keys(responseOverrides).length > 0 && { responseOverrides }),
-    ...(bodyChecks && { verifiedChecksums: () => ({ ...bodyChecks.verified }) }),
-  });
+  if (bodyChecks) request.verifiedChecksums = () => ({ ...bodyChecks.verified });
+  const dispatch = await backend.prepareObject(request);
   return { dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
 }

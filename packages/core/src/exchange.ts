@@ -1,0 +1,102 @@
+/**
+ * One request's state inside the gateway, and the results it ends in. A request used to carry half a dozen closures
+ * and spread-built result objects; on the hot path (thousands of small GETs a second) each allocation shows, so the
+ * state is one object and each result one instance whose methods live on a prototype.
+ */
+import { runAfter, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
+import { errorResponse } from "./responses.js";
+import type { PlainResponse } from "./types.js";
+
+/** What an exchange needs from its gateway. */
+export interface ExchangeOptions {
+  /** Middleware around dispatch (`after` hooks run in `finish`). */
+  middleware: readonly Middleware[];
+  /** Whether responses carry Server-Timing. */
+  serverTiming: boolean;
+  /** The gateway's clock (ms). */
+  now: () => number;
+  /** Errors worth logging that reach no response. */
+  onError: ((error: unknown, context: RequestContext) => void) | undefined;
+}
+
+const RESOLVED = Promise.resolve();
+
+/** One request as the gateway works on it. */
+export class Exchange {
+  /** Resource for error documents, once the request is parsed. */
+  resource: string | undefined;
+  /** CORS headers every response of this request carries. */
+  cors: Headers | undefined;
+  /** Milliseconds spent before dispatch, once dispatched. */
+  dispatchMs: number | undefined;
+
+  constructor(
+    readonly options: ExchangeOptions,
+    readonly method: string,
+    readonly target: string,
+    readonly context: RequestContext,
+    readonly started: number,
+  ) {}
+
+  /** Adds the request id, CORS headers and (when enabled) Server-Timing to a response's headers. */
+  stamp(headers: Headers, backendMs?: number): void {
+    headers.set("x-amz-request-id", this.context.requestId);
+    this.cors?.forEach((value, name) => headers.set(name, value));
+    if (!this.options.serverTiming) return;
+    const total = (performance.now() - this.started).toFixed(1);
+    const dispatch = this.dispatchMs === undefined ? total : this.dispatchMs.toFixed(1);
+    const backend = backendMs === undefined ? "" : `, backend;dur=${backendMs.toFixed(1)}`;
+    headers.set("server-timing", `total;dur=${total}, dispatch;dur=${dispatch}${backend}`);
+  }
+
+  /** Renders an error as this request's S3 error response. */
+  errorResponse(error: unknown): PlainResponse<never> {
+    const response = errorResponse(error, this.method, this.resource ?? this.target.split("?")[0]!, this.context.requestId);
+    this.stamp(response.headers);
+    return response;
+  }
+
+  /** Reports the outcome to after-middleware. */
+  finish(outcome: Omit<RequestOutcome, "durationMs">): Promise<void> {
+    const { middleware, onError, now } = this.options;
+    if (middleware.length === 0) return RESOLVED;
+    const context = this.context;
+    return runAfter(middleware, context, { ...outcome, durationMs: now() - context.startedAt }).then((errors) => {
+      for (const error of errors) onError?.(error, context);
+    });
+  }
+}
+
+/** What every result shares: the request's context, `finish` and `errorResponse`. */
+export abstract class ExchangeResult {
+  /** What the gateway learned about the request. */
+  readonly context: RequestContext;
+
+  constructor(protected readonly exchange: Exchange) {
+    this.context = exchange.context;
+  }
+
+  /** Report the outcome once the response is complete (runs after-middleware). */
+  finish(outcome: Omit<RequestOutcome, "durationMs">): Promise<void> {
+    return this.exchange.finish(outcome);
+  }
+
+  /** Renders an error raised while executing (client abort, backend unreachable, bad chunk signature). */
+  errorResponse(error: unknown): PlainResponse<never> {
+    return this.exchange.errorResponse(error);
+  }
+}
+
+/** A complete response. */
+export class ResponseExchangeResult<B> extends ExchangeResult {
+  /** Discriminant. */
+  readonly type = "response" as const;
+
+  constructor(
+    exchange: Exchange,
+    readonly response: PlainResponse<B>,
+  ) {
+    super(exchange);
+    exchange.stamp(response.headers);
+  }
+}
