@@ -92,7 +92,9 @@ export async function prepareObject<B>(
       let responseOverrides: Record<string, string> | undefined;
       for (const name of RESPONSE_OVERRIDES) {
         const value = query.get(name);
-        if (value !== undefined) (responseOverrides ??= {})[name] = value;
+        if (value === undefined) continue;
+        responseOverrides ??= {};
+        responseOverrides[name] = value;
       }
       if (responseOverrides) request.responseOverrides = responseOverrides;
     }
