@@ -42,7 +42,20 @@ function presignedTarget(path) {
   return `${path}?${query}&X-Amz-Signature=${signature}`;
 }
 
-const rawHeaders = ["Host", "127.0.0.1:8080", "User-Agent", "wrk", "Accept", "*/*"];
+function headerSigned(path) {
+  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+  const headers = { host: "127.0.0.1:8080", "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": amzDate };
+  const names = Object.keys(headers).sort();
+  const canonical = ["GET", path, "", names.map((name) => `${name}:${headers[name]}\n`).join(""), names.join(";"), "UNSIGNED-PAYLOAD"].join("\n");
+  const hmac = (k, d) => createHmac("sha256", k).update(d).digest();
+  let signingKey = `AWS4${key.secret_access_key}`;
+  for (const part of [amzDate.slice(0, 8), "us-east-1", "s3", "aws4_request"]) signingKey = hmac(signingKey, part);
+  const signature = hmac(signingKey, `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`).toString("hex");
+  return ["Host", headers.host, "X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD", "X-Amz-Date", amzDate, "Authorization", `AWS4-HMAC-SHA256 Credential=${key.access_key_id}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`, "User-Agent", "aws-cli/2", "Accept", "*/*"];
+}
+
+let rawHeaders = ["Host", "127.0.0.1:8080", "User-Agent", "wrk", "Accept", "*/*"];
 const backendHeaders = [
   ["content-type", "application/octet-stream"], ["content-length", "1024"], ["last-modified", "Thu, 04 Dec 2026 19:14:09 GMT"],
   ["connection", "keep-alive"], ["etag", '"6931e0a1-400"'], ["accept-ranges", "bytes"], ["server", "nginx"], ["date", "Thu, 04 Dec 2026 19:20:00 GMT"],
@@ -68,8 +81,10 @@ async function once(target) {
 }
 
 const only = process.env.ONLY;
-for (const [name, target] of [["unsigned", "/raw/1k.bin"], ["anonymous", "/pub/1k.bin"], ["presigned", presignedTarget("/priv/1k.bin")]]) {
+const anonymousHeaders = rawHeaders;
+for (const [name, target, headers] of [["unsigned", "/raw/1k.bin"], ["anonymous", "/pub/1k.bin"], ["presigned", presignedTarget("/priv/1k.bin")], ["header-signed", "/priv/1k.bin", headerSigned("/priv/1k.bin")]]) {
   if (only && only !== name) continue;
+  rawHeaders = headers ?? anonymousHeaders;
   for (let index = 0; index < 20000; index++) await once(target);
   const started = process.hrtime.bigint();
   for (let index = 0; index < iterations; index++) await once(target);

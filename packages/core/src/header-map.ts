@@ -74,7 +74,9 @@ export class HeaderMap implements Headers {
   }
 
   forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
-    for (const name in this.record) callback.call(thisArg, this.record[name]!, name, this);
+    const record = this.record;
+    if (thisArg === undefined) for (const name in record) callback(record[name]!, name, this);
+    else for (const name in record) callback.call(thisArg, record[name]!, name, this);
   }
 
   entries(): HeadersIterator<[string, string]> {

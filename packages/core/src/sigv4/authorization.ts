@@ -26,6 +26,8 @@ export interface SigV4Claim {
 }
 
 const AMZ_DATE = /^\d{8}T\d{6}Z$/;
+const ALGORITHM = "AWS4-HMAC-SHA256";
+const WHITESPACE = /\s/;
 /** Longest presigned URL lifetime S3 accepts: seven days. */
 export const MAX_PRESIGNED_EXPIRES = 604800;
 
@@ -49,17 +51,23 @@ function parseSignedHeaders(value: string, error: (message: string) => S3Error):
 /** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
 export function parseAuthorizationHeader(value: string, headers: Headers): SigV4Claim {
   const error = (message: string) => new S3Error("AuthorizationHeaderMalformed", { message });
-  const match = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(value.trim());
-  if (!match) throw error("Only AWS4-HMAC-SHA256 (and AWS SigV2) authorization is supported.");
-  const fields = new Map<string, string>();
-  for (const part of match[1]!.split(",")) {
+  const trimmed = value.trim();
+  // One pass over `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` (every signed request has one).
+  if (!trimmed.startsWith(ALGORITHM) || !WHITESPACE.test(trimmed.charAt(ALGORITHM.length))) {
+    throw error("Only AWS4-HMAC-SHA256 (and AWS SigV2) authorization is supported.");
+  }
+  let credential: string | undefined;
+  let signedHeaders: string | undefined;
+  let signature: string | undefined;
+  for (const part of trimmed.slice(ALGORITHM.length + 1).split(",")) {
     const equals = part.indexOf("=");
     if (equals === -1) throw error("The authorization header is malformed.");
-    fields.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
+    const name = part.slice(0, equals).trim();
+    // A repeated field: the last one counts.
+    if (name === "Credential") credential = part.slice(equals + 1).trim();
+    else if (name === "SignedHeaders") signedHeaders = part.slice(equals + 1).trim();
+    else if (name === "Signature") signature = part.slice(equals + 1).trim();
   }
-  const credential = fields.get("Credential");
-  const signedHeaders = fields.get("SignedHeaders");
-  const signature = fields.get("Signature");
   if (!credential || !signedHeaders || !signature) {
     throw error("The authorization header needs Credential, SignedHeaders and Signature.");
   }
@@ -135,8 +143,14 @@ export function parsePresignedQuery(query: QueryLookup): SigV4Claim {
 }
 
 /** Milliseconds since the epoch of an `YYYYMMDDTHHMMSSZ` timestamp. */
+let lastAmzDate = "";
+let lastTime = Number.NaN;
+
 export function amzDateToTime(amzDate: string): number {
-  return Date.UTC(
+  // Requests signed in the same second share their timestamp: convert each one once.
+  if (amzDate === lastAmzDate) return lastTime;
+  lastAmzDate = amzDate;
+  lastTime = Date.UTC(
     Number(amzDate.slice(0, 4)),
     Number(amzDate.slice(4, 6)) - 1,
     Number(amzDate.slice(6, 8)),
@@ -144,4 +158,5 @@ export function amzDateToTime(amzDate: string): number {
     Number(amzDate.slice(11, 13)),
     Number(amzDate.slice(13, 15)),
   );
+  return lastTime;
 }

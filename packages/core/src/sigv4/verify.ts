@@ -3,7 +3,8 @@ import type { HmacKey } from "../crypto-primitives.js";
 import { S3Error } from "../errors.js";
 import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
-import { canonicalHeaders, canonicalQueryOfRaw, canonicalRequest, canonicalUri, stringToSign } from "./canonical-request.js";
+import { HeaderMap } from "../header-map.js";
+import { canonicalHeaders, canonicalHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, stringToSign } from "./canonical-request.js";
 import { signHex, signingKey } from "./signing-key.js";
 
 /** Largest accepted difference between the request's clock and ours. */
@@ -58,7 +59,16 @@ export function checkSignatureTime(claim: SigV4Claim, now: number): void {
 /** A claim's signed headers in canonical order, and their canonical block (undefined when one is missing). */
 function signedHeaderBlock(claim: SigV4Claim, request: SignedRequestParts): { names: string[]; block: string | undefined } {
   const names = [...claim.signedHeaders].sort();
-  return { names, block: canonicalHeaders(request.headers, names) };
+  const headers = request.headers;
+  if (!(headers instanceof HeaderMap)) return { names, block: canonicalHeaders(headers, names) };
+  // A HeaderMap has each name once, lowercase, repeated values already joined: look the signed ones up.
+  let block = "";
+  for (const name of names) {
+    const value = headers.record[name];
+    if (value === undefined) return { names, block: undefined };
+    block += `${name}:${canonicalHeaderValue(value)}\n`;
+  }
+  return { names, block };
 }
 
 function canonicalRequestWith(claim: SigV4Claim, request: SignedRequestParts, signed: { names: string[]; block: string | undefined }): string {
