@@ -90,6 +90,13 @@ export async function authenticate(
   } else {
     return { identity: { type: "anonymous" } };
   }
+  // An S3 request is signed for S3: a scope for STS (or anything else) is refused, as S3 refuses it.
+  if (claim.service !== "s3") {
+    const message = `incorrect service "${claim.service}". This endpoint belongs to "s3".`;
+    throw claim.kind === "query"
+      ? new S3Error("AuthorizationQueryParametersError", { message: `Error parsing the X-Amz-Credential parameter; ${message}` })
+      : new S3Error("AuthorizationHeaderMalformed", { message: `The authorization header is malformed; ${message}` });
+  }
   const now = sources.now?.() ?? Date.now();
   checkSignatureTime(claim, now);
   const { secret, identity, credential } = await secretFor(claim, sources, now);

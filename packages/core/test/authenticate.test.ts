@@ -256,3 +256,13 @@ describe("session tokens", () => {
     expect(await rejected(run(forged, "GET", { temporaryCredentials: resolver }))).toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 });
+
+describe("isAmzDate", () => {
+  it("accepts real instants and refuses times and dates that do not exist", async () => {
+    const { isAmzDate } = await import("../src/index.js");
+    for (const good of ["20261204T174959Z", "20240229T000000Z", "20000229T235959Z", "20261231T235959Z"]) expect(isAmzDate(good), good).toBe(true);
+    for (const bad of ["20261204T174960Z", "20261204T176000Z", "20261204T240000Z", "20230229T000000Z", "19000229T000000Z", "20261131T000000Z", "20261300T000000Z", "20261200T000000Z", "2026-12-04T17:49:59Z", "20261204T174959"]) {
+      expect(isAmzDate(bad), bad).toBe(false);
+    }
+  });
+});

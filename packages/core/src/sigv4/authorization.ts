@@ -73,7 +73,7 @@ export function parseAuthorizationHeader(value: string, headers: Headers): SigV4
   }
   if (!/^[0-9a-f]{64}$/.test(signature)) throw error("Signature must be 64 lowercase hex characters.");
   const amzDate = headers.get("x-amz-date") ?? dateHeaderToAmzDate(headers.get("date"));
-  if (!amzDate || !AMZ_DATE.test(amzDate)) {
+  if (!amzDate || !isAmzDate(amzDate)) {
     throw new S3Error("AccessDenied", { message: "AWS authentication requires a valid Date or x-amz-date header" });
   }
   const sessionToken = headers.get("x-amz-security-token") ?? undefined;
@@ -124,7 +124,7 @@ export function parsePresignedQuery(query: QueryLookup): SigV4Claim {
         "X-Amz-SignedHeaders and X-Amz-Signature.",
     );
   }
-  if (!AMZ_DATE.test(amzDate)) throw error("X-Amz-Date must be in the ISO8601 basic format YYYYMMDDTHHMMSSZ.");
+  if (!isAmzDate(amzDate)) throw error("X-Amz-Date must be in the ISO8601 basic format YYYYMMDDTHHMMSSZ.");
   if (!/^\d{1,6}$/.test(expiresText)) throw error("X-Amz-Expires must be a whole number of seconds.");
   const expires = Number(expiresText);
   if (expires < 1) throw error("X-Amz-Expires must be at least 1 second.");
@@ -143,6 +143,21 @@ export function parsePresignedQuery(query: QueryLookup): SigV4Claim {
 }
 
 /** Milliseconds since the epoch of an `YYYYMMDDTHHMMSSZ` timestamp. */
+/**
+ * Whether `text` is a real `YYYYMMDDTHHMMSSZ` instant: the format, and a calendar date and time of day that exist
+ * (`…T174960Z` or February 30 are refused, not carried over into the next minute or month).
+ */
+export function isAmzDate(text: string): boolean {
+  if (!AMZ_DATE.test(text)) return false;
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(4, 6));
+  const day = Number(text.slice(6, 8));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (month < 1 || month > 12 || day < 1 || day > days) return false;
+  return Number(text.slice(9, 11)) <= 23 && Number(text.slice(11, 13)) <= 59 && Number(text.slice(13, 15)) <= 59;
+}
+
 let lastAmzDate = "";
 let lastTime = Number.NaN;
 

@@ -2,7 +2,7 @@
 import { GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, it } from "vitest";
-import { errorCode, rawRequest, sdkClient, signedRawRequest } from "./clients.js";
+import { errorCode, handSignedGet, rawRequest, sdkClient, signedRawRequest } from "./clients.js";
 import { BACKENDS, BUCKETS, type World } from "./setup.js";
 
 /** Registers authentication and authorization tests. */
@@ -59,6 +59,24 @@ export function authBehaviour(world: () => World): void {
       const malformed = await rawRequest(world().endpoint, { method: "GET", path, headers: { authorization: "AWS4-HMAC-SHA256 Credential=nonsense", "x-amz-date": "20240101T000000Z" } });
       expect(malformed.status).toBe(400);
       expect(errorCode(malformed.text)).toBe("AuthorizationHeaderMalformed");
+    });
+
+    it("refuses a credential scope for another service and a calendar-invalid x-amz-date, as S3 does", async () => {
+      await sdkClient(world(), world().admin).send(new PutObjectCommand({ Bucket: BUCKETS.native, Key: "auth/target.txt", Body: "x" }));
+      const now = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+      // The control: signed by hand exactly like the refused requests below, this one is served.
+      const good = await handSignedGet(world().endpoint, world().admin, path, { amzDate: now });
+      expect(good.status).toBe(200);
+      const sts = await handSignedGet(world().endpoint, world().admin, path, { amzDate: now, service: "sts" });
+      expect([sts.status, errorCode(sts.text)]).toEqual([400, "AuthorizationHeaderMalformed"]);
+      expect(sts.text).toContain("incorrect service &quot;sts&quot;");
+      // Second 60 of the current minute: Date.UTC would quietly read it as the next minute.
+      const invalid = await handSignedGet(world().endpoint, world().admin, path, { amzDate: `${now.slice(0, 13)}60Z` });
+      expect([invalid.status, errorCode(invalid.text)]).toEqual([403, "AccessDenied"]);
+      const presigned = new URL(await getSignedUrl(sdkClient(world(), world().admin), new GetObjectCommand({ Bucket: BUCKETS.native, Key: "auth/target.txt" }), { expiresIn: 60 }));
+      const wrongService = presigned.search.replace(/%2Fs3%2Faws4_request/, "%2Fsts%2Faws4_request");
+      const refused = await rawRequest(world().endpoint, { method: "GET", path: `${presigned.pathname}${wrongService}` });
+      expect([refused.status, errorCode(refused.text)]).toEqual([400, "AuthorizationQueryParametersError"]);
     });
 
     it("keeps a scoped key inside its prefixes", async () => {

@@ -1,4 +1,5 @@
 /** Clients the behaviour suite talks through: the AWS SDK for JavaScript v3, and raw HTTP for what SDKs won't send. */
+import { createHash, createHmac } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
@@ -81,6 +82,25 @@ export function rawRequest(endpoint: string, options: { method: string; path: st
     request.on("error", reject);
     request.end(options.body);
   });
+}
+
+/**
+ * A GET signed by hand with any x-amz-date text and credential-scope service (header auth), for what SDK signers
+ * refuse to produce: a calendar-invalid timestamp, a scope for another service.
+ */
+export function handSignedGet(endpoint: string, credentials: KeyPair, path: string, options: { amzDate: string; service?: string; region?: string }): Promise<RawResponse> {
+  const url = new URL(endpoint);
+  const region = options.region ?? "us-east-1";
+  const scope = `${options.amzDate.slice(0, 8)}/${region}/${options.service ?? "s3"}/aws4_request`;
+  const headers: Record<string, string> = { host: url.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": options.amzDate };
+  const names = Object.keys(headers).sort();
+  const canonical = ["GET", path, "", names.map((name) => `${name}:${headers[name]}\n`).join(""), names.join(";"), "UNSIGNED-PAYLOAD"].join("\n");
+  const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
+  let key: string | Buffer = `AWS4${credentials.secretAccessKey}`;
+  for (const part of scope.split("/")) key = hmac(key, part);
+  const signature = hmac(key, `AWS4-HMAC-SHA256\n${options.amzDate}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`).toString("hex");
+  const { host: _host, ...sent } = headers;
+  return rawRequest(endpoint, { method: "GET", path, headers: { ...sent, authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}` } });
 }
 
 /** Signs a raw request with SigV4 (header auth) exactly over the given path, then sends it. */
