@@ -28,6 +28,13 @@ export interface AwsChunkedEncoding {
 }
 
 const MAX_LINE = 4096;
+/**
+ * The trailer section's bounds. S3 sends one checksum trailer (plus its signature when signed); a client that keeps
+ * sending trailer lines would otherwise be read, and kept, without end.
+ */
+export const MAX_TRAILER_LINES = 4;
+/** The trailer section's size bound in bytes, line ends included. */
+export const MAX_TRAILER_BYTES = 4096;
 /** Largest signed chunk we hold for verification; AWS clients use 64 KiB to 8 MiB. */
 const MAX_SIGNED_CHUNK = 16 * 1024 * 1024;
 const CR = 13;
@@ -35,6 +42,13 @@ const LF = 10;
 
 function malformed(message: string): S3Error {
   return new S3Error("IncompleteBody", { status: 400, message: `Malformed aws-chunked body: ${message}` });
+}
+
+function trailerTooLarge(): S3Error {
+  return new S3Error("MalformedTrailerError", {
+    status: 400,
+    message: `The trailer section may hold at most ${MAX_TRAILER_LINES} lines and ${MAX_TRAILER_BYTES} bytes.`,
+  });
 }
 
 type State = "size" | "data" | "data-end" | "trailer" | "done";
@@ -48,6 +62,7 @@ export class AwsChunkedDecoder {
   private previousSignature: string | undefined;
   private held: Uint8Array[] = [];
   private readonly trailerLines: string[] = [];
+  private trailerBytes = 0;
   /** Decoded bytes so far. */
   decodedBytes = 0;
   /** Trailing headers, lowercase names, once finished. */
@@ -79,6 +94,7 @@ export class AwsChunkedDecoder {
       const byte = bytes[offset++]!;
       if (byte !== LF) {
         if (this.line.length >= MAX_LINE) throw malformed("line too long");
+        if (this.state === "trailer" && this.trailerBytes + this.line.length >= MAX_TRAILER_BYTES) throw trailerTooLarge();
         this.line.push(byte);
         continue;
       }
@@ -102,7 +118,9 @@ export class AwsChunkedDecoder {
         await this.verifyTrailer();
         this.state = "done";
       } else {
+        if (this.trailerLines.length >= MAX_TRAILER_LINES) throw trailerTooLarge();
         this.trailerLines.push(text);
+        this.trailerBytes += text.length + 2;
       }
       return;
     }

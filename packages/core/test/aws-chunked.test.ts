@@ -264,6 +264,24 @@ describe("unsigned aws-chunked bodies (STREAMING-UNSIGNED-PAYLOAD-TRAILER)", () 
   ])("refuses %s", async (_, text) => {
     expect(await decodeFailure({ trailer: true }, bytes(text))).toMatchObject({ code: "IncompleteBody", status: 400 });
   });
+
+  it("bounds the trailer section: a flood of lines or bytes is refused while it arrives, never read to its end", async () => {
+    const lines = Array.from({ length: 5000 }, () => "x-a:b\r\n").join("");
+    // No final empty line: a decoder that reads trailers without bound would only fail at the truncated end.
+    const flood = bytes(`3\r\nabc\r\n0\r\n${lines}`);
+    const decoder = new AwsChunkedDecoder({ trailer: true, decodedLength: 3 });
+    let fed = 0;
+    const failure = await (async () => {
+      for (; fed < flood.length; fed += 64) await decoder.push(flood.subarray(fed, fed + 64));
+    })().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: "MalformedTrailerError", status: 400 });
+    expect(fed).toBeLessThan(4096 + 64);
+    const wide = bytes(`3\r\nabc\r\n0\r\nx-a:${"b".repeat(1500)}\r\nx-b:${"b".repeat(1500)}\r\nx-c:${"b".repeat(1500)}\r\n\r\n`);
+    expect(await decodeFailure({ trailer: true, decodedLength: 3 }, wide)).toMatchObject({ code: "MalformedTrailerError" });
+    // What S3 sends stays well inside: a checksum and a trailer signature.
+    const signedLike = bytes(`3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\nx-amz-trailer-signature:${"0".repeat(64)}\r\n\r\n`);
+    expect(new TextDecoder().decode(await decode(new AwsChunkedDecoder({ trailer: true, decodedLength: 3 }), signedLike))).toBe("abc");
+  });
 });
 
 describe("awsChunkedEncodingOf / contentEncodingWithoutAwsChunked", () => {

@@ -97,6 +97,21 @@ export function payloadBehaviour(world: () => World): void {
       else expect(emptyRead.status).not.toBe(200);
     });
 
+    it("refuses a trailer section that does not end (a flood of trailer lines) with 400 and stores nothing", async () => {
+      const key = "payload/trailer-flood.bin";
+      // A valid checksum trailer first: what follows is all that is wrong with this body.
+      const lines = [`x-amz-checksum-crc32:${await checksumOf("crc32", Buffer.from("abc"))}`, ...Array.from({ length: 2000 }, () => "x-a:b")].join("\r\n");
+      const body = Buffer.from(`3\r\nabc\r\n0\r\n${lines}\r\n\r\n`);
+      const flood = await signedRawRequest(world().endpoint, world().admin, {
+        method: "PUT",
+        path: `/${bucket}/${key}`,
+        headers: { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "3", "x-amz-trailer": "x-amz-checksum-crc32" },
+        body,
+      });
+      expect([flood.status, errorCode(flood.text)]).toEqual([400, "MalformedTrailerError"]);
+      await expectNotStored(key, Buffer.from("abc"));
+    });
+
     it("refuses signed streaming with a tampered chunk (SignatureDoesNotMatch) and stores nothing", async () => {
       const chunks = [randomBytes(64 * 1024), randomBytes(10_000)];
       const good = await signedStreamingUpload(world().endpoint, world().admin, `/${bucket}/payload/signed-good.bin`, chunks);
