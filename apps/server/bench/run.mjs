@@ -9,6 +9,7 @@
  *   memory  RSS growth moving 1 GiB up and down, and 64 slow readers of 1 GiB objects at once
  *   cluster --workers N against one worker (presigned GETs at 64 connections), with the cores it had
  *   worker  the Worker under workerd: CPU per forwarded presigned GET, bundle size (apps/worker/bench)
+ *   xml     the XML parser on hostile 2 MiB bodies (DeleteObjects, CompleteMultipartUpload): each must cost < 50 ms
  * BENCH_SECTIONS (default all), BENCH_CONNS (1,16,64), BENCH_SECONDS (5), BENCH_REPEATS (2). Uses wrk when installed
  * (else an in-process client, and says so), nginx as the GET backend when installed (else a Node origin), and pins
  * the proxy under test to its own CPUs when it can (taskset).
@@ -24,8 +25,9 @@ import { cpuLayout, cpuSeconds, memory, resetPeak, spawnListening, stopAll } fro
 import { fixed, goal, median, table } from "./lib/report.mjs";
 import { presignUrl, signedHeaders } from "./lib/signing.mjs";
 import { slowReaders } from "./lib/slow-readers.mjs";
+import { timeXmlCases } from "./lib/xml-cases.mjs";
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? "small,large,memory,cluster,worker").split(","));
+const sections = new Set((process.env.BENCH_SECTIONS ?? "small,large,memory,cluster,worker,xml").split(","));
 const conns = (process.env.BENCH_CONNS ?? "1,16,64").split(",").map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 2);
@@ -223,6 +225,10 @@ async function main() {
   }
   if (sections.has("cluster")) results.cluster = await clusterSection(getOrigin.url, putOrigin.url, server);
   if (sections.has("worker")) results.worker = workerSection(getOrigin.url);
+  if (sections.has("xml")) {
+    results.xml = timeXmlCases();
+    table("XML bodies through core's parseClientXml (median of 5)", ["body", "MiB", "ms", "outcome"], results.xml.map((row) => [row.name, fixed(row.megabytes, 2), fixed(row.millis, 1), row.outcome]));
+  }
   getOrigin.child.kill("SIGTERM");
   await stopAll();
 
@@ -245,6 +251,10 @@ async function main() {
   if (results.cluster) {
     const text = `x8 workers >= 6x one worker (measured with ${results.cluster.workers} workers, ${layout.proxyCount} CPU(s) for the proxy)`;
     goal(text, layout.proxyCount >= 8 ? results.cluster.scaling >= 6 : undefined, fixed(results.cluster.scaling, 2));
+  }
+  if (results.xml) {
+    const worst = results.xml.reduce((slowest, row) => (row.millis > slowest.millis ? row : slowest));
+    goal("every hostile XML body of up to 2 MiB costs < 50 ms", worst.millis < 50, `worst ${fixed(worst.millis, 1)} ms (${worst.name})`);
   }
   if (results.worker) {
     goal("Worker: median CPU per forwarded presigned GET < 1 ms", results.worker.cpuMillisMedian < 1, `${fixed(results.worker.cpuMillisMedian, 3)} ms`);

@@ -34,19 +34,39 @@ export class XmlParseError extends Error {
 
 const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
+function decodeEntity(entity: string, match: string): string {
+  if (entity.startsWith("#")) {
+    const code = entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+    if (!Number.isFinite(code) || code < 0 || code > 0x10ffff) throw new XmlParseError(`bad character reference ${match}`);
+    return String.fromCodePoint(code);
+  }
+  const named = NAMED_ENTITIES[entity];
+  if (named === undefined) throw new XmlParseError(`unknown entity ${match}`);
+  return named;
+}
+
+/** A `&` that does not start one of the five named entities (the rest are character references). */
+const NOT_NAMED_ENTITY = /&(?!(?:amp|lt|gt|quot|apos);)/;
+
+/** Decodes entity and character references in one pass (no per-match callback: text can be megabytes of them). */
 function decodeEntities(text: string): string {
-  if (!text.includes("&")) return text;
-  return text.replace(/&([^;&\s]{1,10});|&/g, (match, entity: string | undefined) => {
-    if (entity === undefined) throw new XmlParseError("bare '&' in text");
-    if (entity.startsWith("#")) {
-      const code = entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
-      if (!Number.isFinite(code) || code < 0 || code > 0x10ffff) throw new XmlParseError(`bad character reference ${match}`);
-      return String.fromCodePoint(code);
-    }
-    const named = NAMED_ENTITIES[entity];
-    if (named === undefined) throw new XmlParseError(`unknown entity ${match}`);
-    return named;
-  });
+  let amp = text.indexOf("&");
+  if (amp === -1) return text;
+  // Named entities only (what S3 documents carry): five native replacements.
+  if (!NOT_NAMED_ENTITY.test(text)) {
+    return text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&apos;", "'").replaceAll("&amp;", "&");
+  }
+  let out = "";
+  let last = 0;
+  while (amp !== -1) {
+    const semicolon = text.indexOf(";", amp + 1);
+    const entity = semicolon === -1 || semicolon - amp > 11 ? "" : text.slice(amp + 1, semicolon);
+    if (entity === "" || /[&\s]/.test(entity)) throw new XmlParseError("bare '&' in text");
+    out += text.slice(last, amp) + decodeEntity(entity, `&${entity};`);
+    last = semicolon + 1;
+    amp = text.indexOf("&", last);
+  }
+  return out + text.slice(last);
 }
 
 function localName(qualified: string): string {
@@ -54,12 +74,44 @@ function localName(qualified: string): string {
   return colon === -1 ? qualified : qualified.slice(colon + 1);
 }
 
-const NAME = /^[A-Za-z_][\w.:-]*/;
-const ATTRIBUTE = /^\s+([A-Za-z_][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')/;
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[];
+const QUESTION_MARK = 0x3f;
+const EXCLAMATION_MARK = 0x21;
+const SLASH = 0x2f;
 
-/** Parses a document and returns its root element. Throws `XmlParseError` when it is not well-formed. */
-export function parseXml(source: string): XmlElement {
+/** XML's whitespace: space, tab, line feed, carriage return. */
+function isXmlSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+// Sticky: matched at a position of the document itself, never on a copied slice of it.
+const NAME = /[A-Za-z_][\w.:-]{0,255}/y;
+const ATTRIBUTE = /\s+([A-Za-z_][\w.:-]{0,255})\s*=\s*("([^"]{0,4096})"|'([^']{0,4096})')/y;
+
+/** Bounds of a parse: a document past any of them is refused as soon as the parser sees it. */
+export interface XmlLimits {
+  /** Deepest element nesting (the root is depth 1). */
+  maxDepth: number;
+  /** Most elements in the document. */
+  maxElements: number;
+  /** Most attributes on one element. */
+  maxAttributes: number;
+}
+
+/**
+ * Default bounds, far above what S3 documents need: a CompleteMultipartUpload of 10,000 parts with checksums has
+ * about 40,000 elements at depth 3; a ListBucketResult page, a few thousand at depth 3.
+ */
+export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 32, maxElements: 100_000, maxAttributes: 32 };
+
+/**
+ * Parses a document and returns its root element. Throws `XmlParseError` when it is not well-formed or exceeds
+ * `limits`. Linear in the document's size: every character is looked at a bounded number of times.
+ */
+export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
   let position = 0;
+  let elements = 0;
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
 
@@ -76,22 +128,23 @@ export function parseXml(source: string): XmlElement {
       break;
     }
     if (open > position) appendText(decodeEntities(source.slice(position, open)));
-    if (source.startsWith("<?", open)) {
+    const next = source.charCodeAt(open + 1);
+    if (next === QUESTION_MARK) {
       const end = source.indexOf("?>", open);
       if (end === -1) throw new XmlParseError("unterminated processing instruction");
       position = end + 2;
-    } else if (source.startsWith("<!--", open)) {
+    } else if (next === EXCLAMATION_MARK && source.startsWith("<!--", open)) {
       const end = source.indexOf("-->", open);
       if (end === -1) throw new XmlParseError("unterminated comment");
       position = end + 3;
-    } else if (source.startsWith("<![CDATA[", open)) {
+    } else if (next === EXCLAMATION_MARK && source.startsWith("<![CDATA[", open)) {
       const end = source.indexOf("]]>", open);
       if (end === -1) throw new XmlParseError("unterminated CDATA section");
       appendText(source.slice(open + 9, end));
       position = end + 3;
-    } else if (source.startsWith("<!", open)) {
+    } else if (next === EXCLAMATION_MARK) {
       throw new XmlParseError("document type declarations are not allowed");
-    } else if (source.startsWith("</", open)) {
+    } else if (next === SLASH) {
       const end = source.indexOf(">", open);
       if (end === -1) throw new XmlParseError("unterminated end tag");
       const name = localName(source.slice(open + 2, end).trim());
@@ -100,23 +153,32 @@ export function parseXml(source: string): XmlElement {
       position = end + 1;
     } else {
       let cursor = open + 1;
-      const nameMatch = NAME.exec(source.slice(cursor, cursor + 256));
+      NAME.lastIndex = cursor;
+      const nameMatch = NAME.exec(source);
       if (!nameMatch) throw new XmlParseError("bad element name");
       cursor += nameMatch[0].length;
-      const element: XmlElement = { name: localName(nameMatch[0]), attributes: {}, children: [], text: "" };
-      for (;;) {
-        const rest = source.slice(cursor, cursor + 4096);
-        const attribute = ATTRIBUTE.exec(rest);
+      if (++elements > limits.maxElements) throw new XmlParseError(`more than ${limits.maxElements} elements`);
+      if (stack.length >= limits.maxDepth) throw new XmlParseError(`elements nested deeper than ${limits.maxDepth}`);
+      // Leaves (most elements) share the empty attributes and children until they get their own.
+      const element: XmlElement = { name: localName(nameMatch[0]), attributes: NO_ATTRIBUTES, children: NO_CHILDREN, text: "" };
+      for (let count = 0; ; count++) {
+        ATTRIBUTE.lastIndex = cursor;
+        const attribute = ATTRIBUTE.exec(source);
         if (!attribute) break;
+        if (count >= limits.maxAttributes) throw new XmlParseError(`more than ${limits.maxAttributes} attributes on <${element.name}>`);
+        if (element.attributes === NO_ATTRIBUTES) element.attributes = {};
         element.attributes[localName(attribute[1]!)] = decodeEntities(attribute[3] ?? attribute[4] ?? "");
         cursor += attribute[0].length;
       }
-      while (/\s/.test(source[cursor] ?? "")) cursor++;
+      while (isXmlSpace(source.charCodeAt(cursor))) cursor++;
       const selfClosing = source.startsWith("/>", cursor);
       if (!selfClosing && source[cursor] !== ">") throw new XmlParseError(`malformed start tag <${element.name}>`);
       position = cursor + (selfClosing ? 2 : 1);
       const parent = stack[stack.length - 1];
-      if (parent) parent.children.push(element);
+      if (parent) {
+        if (parent.children === NO_CHILDREN) parent.children = [];
+        parent.children.push(element);
+      }
       else if (root) throw new XmlParseError("more than one root element");
       else root = element;
       if (!selfClosing) stack.push(element);
@@ -127,11 +189,18 @@ export function parseXml(source: string): XmlElement {
   return root;
 }
 
+/**
+ * Bounds of documents clients send (Delete, CompleteMultipartUpload): depth 3 is all S3's need (a part's checksum),
+ * 10,000 parts with their number, ETag and two checksums each stay under 60,000 elements (an upload uses one
+ * checksum algorithm), and they carry no attributes but `xmlns`.
+ */
+export const CLIENT_XML_LIMITS: XmlLimits = { maxDepth: 8, maxElements: 60_000, maxAttributes: 4 };
+
 /** Parses a document a client sent, whose root must be `rootName`; anything else is S3's MalformedXML. */
 export function parseClientXml(source: string, rootName: string): XmlElement {
   let root: XmlElement;
   try {
-    root = parseXml(source);
+    root = parseXml(source, CLIENT_XML_LIMITS);
   } catch (error) {
     throw new S3Error("MalformedXML", { cause: error });
   }

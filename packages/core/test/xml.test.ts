@@ -8,6 +8,7 @@ import {
   MAX_DELETE_KEYS,
   parseCompleteMultipartUpload,
   parseDeleteRequest,
+  parseClientXml,
   parseXml,
   xmlElement,
   XmlParseError,
@@ -181,5 +182,36 @@ describe("parseDeleteRequest", () => {
     expect(thrown(() => parseDeleteRequest(`<Remove>${object("k")}</Remove>`))).toMatchObject({ code: "MalformedXML" });
     expect(thrown(() => parseDeleteRequest(doc(object("a & b"))))).toMatchObject({ code: "MalformedXML" });
     expect(thrown(() => parseDeleteRequest(`<!DOCTYPE Delete>${doc(object("k")).replace(/^<\?xml[^>]*>/, "")}`))).toMatchObject({ code: "MalformedXML" });
+  });
+});
+
+describe("parseXml: bounded work on hostile documents", () => {
+  const catchError = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it("refuses deep nesting, element floods and attribute floods as soon as they pass a bound", () => {
+    const deep = `<Delete>${"<a>".repeat(500_000)}${"</a>".repeat(500_000)}</Delete>`;
+    expect(catchError(() => parseXml(deep))).toBeInstanceOf(XmlParseError);
+    expect(catchError(() => parseClientXml(deep, "Delete"))).toMatchObject({ code: "MalformedXML" });
+    const flat = `<Delete>${"<Object><Key>k</Key></Object>".repeat(70_000)}</Delete>`;
+    expect(catchError(() => parseClientXml(`<Delete>${"&amp".repeat(10)}</Delete>`, "Delete"))).toMatchObject({ code: "MalformedXML" });
+    expect(parseClientXml("<Delete><Key>&amp;lt; &#65;&#x42;&apos;</Key></Delete>", "Delete").children[0]!.text).toBe("&lt; AB'");
+    expect(flat.length).toBeLessThan(2.1 * 1024 * 1024);
+    expect(catchError(() => parseClientXml(flat, "Delete"))).toMatchObject({ code: "MalformedXML" });
+    const attributes = `<Delete ${Array.from({ length: 100_000 }, (_, index) => `a${index}=""`).join(" ")}/>`;
+    expect(catchError(() => parseClientXml(attributes, "Delete"))).toMatchObject({ code: "MalformedXML" });
+  });
+
+  it("still reads the largest documents S3 defines: 10,000 parts with two checksums each", () => {
+    const part = (number: number) =>
+      `<Part><PartNumber>${number}</PartNumber><ETag>"e${number}"</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32><ChecksumSHA256>y</ChecksumSHA256></Part>`;
+    const document = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${Array.from({ length: 10_000 }, (_, index) => part(index + 1)).join("")}</CompleteMultipartUpload>`;
+    expect(parseClientXml(document, "CompleteMultipartUpload").children).toHaveLength(10_000);
   });
 });
