@@ -2,7 +2,7 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Readable } from "node:stream";
-import { createStaticRegistries, type MultistoreConfig } from "@multistore/config";
+import { createStaticRegistries, uploadIdSecretOf, type MultistoreConfig } from "@multistore/config";
 import { createGateway, healthRoute, useCryptoPrimitives, type Middleware, type Route } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
 import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
@@ -92,6 +92,8 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
       onError: (error, context) => logger.error({ ...context, err: describeError(error) }, "federated backend credentials failed"),
     });
   const gateway = createGateway<Readable>({
+    // Shared by every worker and instance with this configuration: an upload started on one continues on another.
+    uploadIdSecret: uploadIdSecretOf(options.config, options.sessionTokenKeys),
     buckets: registries.buckets,
     credentials: registries.credentials,
     backends: nodeBackends({ dispatcher, ...(federation && { federation }) }),

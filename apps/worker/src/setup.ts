@@ -2,7 +2,7 @@
  * Builds the gateway from the environment, once per isolate: the config is parsed and validated on first use and
  * kept; a broken config is kept too, so every request answers the same clear error without re-parsing.
  */
-import { ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, type MultistoreConfig } from "@multistore/config";
+import { ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, uploadIdSecretOf, type MultistoreConfig } from "@multistore/config";
 import { createAzureBackend } from "@multistore/backend-azure";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createR2Backend } from "@multistore/backend-r2";
@@ -102,6 +102,8 @@ function build(env: Env): Setup {
     /** The federation, for buckets that use it. */
     const federated = (bucket: BucketConfig) => (bucket.backend_options.auth_type === "oidc" ? oidcSetup.federation : undefined);
     const gateway = createGateway<ReadableStream>({
+      // The same in every isolate of this deployment: an upload started in one continues in another.
+      uploadIdSecret: uploadIdSecretOf(config, parseSessionTokenKeys(env.SESSION_TOKEN_KEY)),
       buckets: registries.buckets,
       credentials: registries.credentials,
       backends: {

@@ -44,3 +44,4 @@ export { createStaticRegistries, type StaticRegistries } from "./registries.js";
 export { redactConfig, REDACTED } from "./redact.js";
 export { createConfigJsonSchema, JSON_SCHEMA_DIALECT } from "./json-schema.js";
 export { resolvePosixPath } from "./paths.js";
+export { uploadIdSecretOf } from "./upload-id-secret.js";

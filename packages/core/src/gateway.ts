@@ -17,6 +17,8 @@ import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject } from "./operations/object.js";
 import { sha256Hex } from "./sigv4/canonical-request.js";
+import { toHex } from "./encoding.js";
+import { createUploadIdCodec } from "./upload-ids.js";
 import { ForwardExchangeResult, NativeExchangeResult, type ForwardResult, type NativeResult } from "./dispatch.js";
 import { Exchange, ResponseExchangeResult, type ExchangeOptions } from "./exchange.js";
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
@@ -60,6 +62,12 @@ export interface GatewayOptions<B = unknown> {
   maxUploadBytes?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Secret binding the multipart upload ids the gateway hands out to their bucket and key (see `createUploadIdCodec`).
+   * Every instance serving the same clients must use the same one: uploads started on one are continued on another.
+   * Default: a random secret, good for one process only.
+   */
+  uploadIdSecret?: string;
   /** CORS rules for every bucket without rules of its own (CORS is off when neither has any). */
   cors?: CorsRule[];
   /** Called with errors worth logging that never reach a response (after-middleware failures). */
@@ -147,6 +155,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     now,
     ...(options.domain && { domain: options.domain }),
   };
+  const uploadIds = createUploadIdCodec(options.uploadIdSecret ?? toHex(crypto.getRandomValues(new Uint8Array(32))));
   const exchangeOptions: ExchangeOptions = { middleware, serverTiming, now, onError: options.onError };
 
   async function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
@@ -234,23 +243,26 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       case "CreateMultipartUpload":
         authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });
         await runBefore(middleware, context);
-        return createMultipartUpload(backend, bucket.name, parsed.key!, key!, request.headers);
+        return createMultipartUpload(backend, bucket.name, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucket.name, parsed.key!, backendId));
       case "CompleteMultipartUpload": {
         authorize(identity, "complete_multipart_upload", bucket, { key: parsed.key! });
         await runBefore(middleware, context);
+        // The body first: a refused id still leaves the client's document read, not cut off mid-send.
         const body = await readSignedBody(request, auth);
-        return completeMultipartUpload(backend, bucket.name, parsed.key!, key!, query.get("uploadId")!, body, request.headers);
+        const uploadId = await uploadIds.unwrap(bucket.name, parsed.key!, query.get("uploadId")!);
+        return completeMultipartUpload(backend, bucket.name, parsed.key!, key!, uploadId, body, request.headers);
       }
       case "AbortMultipartUpload":
         authorize(identity, "abort_multipart_upload", bucket, { key: parsed.key! });
         await runBefore(middleware, context);
-        return abortMultipartUpload(backend, key!, query.get("uploadId")!);
+        return abortMultipartUpload(backend, key!, await uploadIds.unwrap(bucket.name, parsed.key!, query.get("uploadId")!));
       default: {
         const objectOperation = operation as ObjectOperation;
         const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject");
         authorize(identity, versioned ? "get_object_version" : OBJECT_ACTIONS[objectOperation], bucket, { key: parsed.key! });
         await runBefore(middleware, context);
-        const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth, options.maxUploadBytes);
+        const uploadId = operation === "UploadPart" ? await uploadIds.unwrap(bucket.name, parsed.key!, query.get("uploadId")!) : undefined;
+        const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth, options.maxUploadBytes, uploadId);
         const { bodyEncoding, bodyChecks } = prepared;
         if (!bodyEncoding && !bodyChecks) return prepared.dispatch;
         return { ...prepared.dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };

@@ -35,6 +35,7 @@ export * from "./sigv4/canonical-request.js";
 export * from "./sigv4/signing-key.js";
 export * from "./sigv4/verify.js";
 export * from "./sigv4/presign.js";
+export { createUploadIdCodec, type UploadIdCodec } from "./upload-ids.js";
 export * from "./fixed-length.js";
 export * from "./object-headers.js";
 export * from "./sigv2/string-to-sign.js";

@@ -9,11 +9,18 @@ import type { Backend, CompletedPart, PlainResponse } from "../types.js";
 export const MAX_PARTS = 10000;
 
 /** Starts an upload. */
-export async function createMultipartUpload(backend: Backend<unknown>, bucket: string, clientKey: string, key: string, headers: Headers): Promise<PlainResponse<never>> {
+export async function createMultipartUpload(
+  backend: Backend<unknown>,
+  bucket: string,
+  clientKey: string,
+  key: string,
+  headers: Headers,
+  wrapUploadId: (backendId: string) => Promise<string> = async (backendId) => backendId,
+): Promise<PlainResponse<never>> {
   const { uploadId } = await backend.createMultipartUpload(key, forwardedRequestHeaders(headers));
   return xmlResponse(
     "InitiateMultipartUploadResult",
-    xmlElement("Bucket", bucket) + xmlElement("Key", clientKey) + xmlElement("UploadId", uploadId),
+    xmlElement("Bucket", bucket) + xmlElement("Key", clientKey) + xmlElement("UploadId", await wrapUploadId(uploadId)),
   );
 }
 

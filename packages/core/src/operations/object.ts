@@ -30,12 +30,13 @@ export interface PreparedObject<B> {
   bodyChecks?: BodyChecks;
 }
 
-function uploadParameters(query: Query): { uploadId: string; partNumber: number } {
+/** UploadPart's parameters; `uploadId` is the backend's (unwrapped by the gateway), else the query's. */
+function uploadParameters(query: Query, uploadId?: string): { uploadId: string; partNumber: number } {
   const partNumber = Number(query.get("partNumber"));
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
     throw new S3Error("InvalidArgument", { message: "Part number must be an integer between 1 and 10000, inclusive", details: { ArgumentName: "partNumber" } });
   }
-  return { uploadId: query.get("uploadId")!, partNumber };
+  return { uploadId: uploadId ?? query.get("uploadId")!, partNumber };
 }
 
 /** Asks the backend to prepare the operation; handles aws-chunked framing and header filtering. */
@@ -47,6 +48,7 @@ export async function prepareObject<B>(
   query: Query,
   auth: { payloadHash?: string; signature?: VerifiedSignature },
   maxUploadBytes?: number,
+  backendUploadId?: string,
 ): Promise<PreparedObject<B>> {
   const headers = forwardedRequestHeaders(clientHeaders);
   let bodyEncoding: AwsChunkedEncoding | undefined;
@@ -100,7 +102,7 @@ export async function prepareObject<B>(
     }
     const versionId = query.get("versionId");
     if (versionId !== undefined) request.versionId = versionId;
-    if (operation === "UploadPart") Object.assign(request, uploadParameters(query));
+    if (operation === "UploadPart") Object.assign(request, uploadParameters(query, backendUploadId));
   }
   if (bodyChecks) request.verifiedChecksums = () => ({ ...bodyChecks.verified });
   const dispatch = await backend.prepareObject(request);

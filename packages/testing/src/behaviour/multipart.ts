@@ -8,14 +8,40 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
-import { BACKENDS, BUCKETS, enforcesAll, partEtagIsMd5, type World } from "./setup.js";
+import { sdkClient, signedRawRequest, errorCode, type KeyPair } from "./clients.js";
+import { BACKEND_BUCKETS, BACKENDS, BUCKETS, enforcesAll, partEtagIsMd5, type World } from "./setup.js";
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
 
 /** Registers multipart tests. */
 export function multipartBehaviour(world: () => World): void {
+  describe.each(BACKEND_BUCKETS)("multipart upload ids on the %s backend", (_kind, bucket, otherBucket) => {
+    it("are bound to their bucket and key: another principal's id under a permitted key, or another bucket's, is NoSuchUpload", async () => {
+      const admin = sdkClient(world(), world().admin);
+      const victim = await admin.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "secret/mp3.bin" }));
+      const uploadId = victim.UploadId!;
+      const part = (credentials: KeyPair, path: string, id: string) =>
+        signedRawRequest(world().endpoint, credentials, { method: "PUT", path, query: { partNumber: "1", uploadId: id }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: "planted" });
+      // The limited key may write under allowed/ only: with the victim's id it must not reach the victim's upload.
+      const planted = await part(world().limited, `/${bucket}/allowed/mine.bin`, uploadId);
+      expect([planted.status, errorCode(planted.text)]).toEqual([404, "NoSuchUpload"]);
+      const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part></CompleteMultipartUpload>`;
+      const completed = await signedRawRequest(world().endpoint, world().limited, { method: "POST", path: `/${bucket}/allowed/mine.bin`, query: { uploadId }, headers: { "x-amz-content-sha256": createHash("sha256").update(body).digest("hex") }, body });
+      expect([completed.status, errorCode(completed.text)]).toEqual([404, "NoSuchUpload"]);
+      // Another bucket on the same backend (another tenant), same key: refused too.
+      const elsewhere = await part(world().admin, `/${otherBucket}/secret/mp3.bin`, uploadId);
+      expect([elsewhere.status, errorCode(elsewhere.text)]).toEqual([404, "NoSuchUpload"]);
+      const aborted = await signedRawRequest(world().endpoint, world().admin, { method: "DELETE", path: `/${otherBucket}/secret/mp3.bin`, query: { uploadId }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+      expect([aborted.status, errorCode(aborted.text)]).toEqual([404, "NoSuchUpload"]);
+      // The owner's upload is untouched and still works.
+      const own = await part(world().admin, `/${bucket}/secret/mp3.bin`, uploadId);
+      expect(own.status).toBe(200);
+      // s3rver answers Abort with 405 (see below): the clean-up is best effort there.
+      await admin.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "secret/mp3.bin", UploadId: uploadId })).catch(() => undefined);
+    });
+  });
+
   describe.each(BACKENDS)("multipart on the %s backend", (kind, bucket) => {
     const client = () => sdkClient(world(), world().admin);
 

@@ -166,7 +166,7 @@ export function behaviourConfig(s3: S3rverHandle, native: NativeBucket, gcs: Gcs
   const limitedScopes = [BUCKETS.s3, BUCKETS.native, BUCKETS.gcs, BUCKETS.az].map((name) => ({
     bucket: name,
     prefixes: ["allowed/"],
-    actions: ["get_object", "head_object", "list_bucket", "put_object", "delete_object"],
+    actions: ["get_object", "head_object", "list_bucket", "put_object", "delete_object", "create_multipart_upload", "upload_part", "complete_multipart_upload", "abort_multipart_upload"],
   }));
   return {
     buckets: [
