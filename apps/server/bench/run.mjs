@@ -51,8 +51,9 @@ async function startServer(getOrigin, putOrigin, workers = 1, cpus = layout.prox
     roles: [],
     credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "bench", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "head_object", "put_object"] }] }],
   }));
+  // The load generator is one address: the per-address cap on anonymous requests is off here.
   const ready = workers > 1 ? /"role":"primary","address":"http:\/\/[^:]+:(\d+)"/ : /"address":"http:\/\/[^:]+:(\d+)"/;
-  const server = await spawnListening(process.execPath, [join(here, "../dist/cli.js"), "--config", config, "--listen", "127.0.0.1:0", "--workers", String(workers), "--log-level", "info"], { cpus, ready });
+  const server = await spawnListening(process.execPath, [join(here, "../dist/cli.js"), "--config", config, "--listen", "127.0.0.1:0", "--workers", String(workers), "--log-level", "info", "--anonymous-requests-per-address", "0"], { cpus, ready });
   return { ...server, endpoint: `http://127.0.0.1:${server.port}` };
 }
 

@@ -9,21 +9,25 @@ import type { FederatedCredentials } from "@multistore/oidc-provider";
 import type { Dispatcher } from "undici";
 
 /**
- * Backend factories for the server. `dispatcher` is the connection pool for signed backend requests; `federation`
+ * Backend factories for the server. `dispatcher` is the connection pool for signed backend requests (or, given a
+ * function, each bucket's own); `federation`
  * signs s3, gcs and az buckets with `auth_type = "oidc"` with federated credentials (gcs: V4 URLs through IAM
  * signBlob, or the federated token itself without a service account; az: user delegation SAS, and bearer tokens for
  * the SDK's own requests).
  */
 export function nodeBackends(
-  options: { dispatcher?: Dispatcher; userAgent?: string; federation?: FederatedCredentials } = {},
+  options: { dispatcher?: Dispatcher | ((bucket: BucketConfig) => Dispatcher); userAgent?: string; federation?: FederatedCredentials } = {},
 ): Record<string, BackendFactory<Readable>> {
+  /** The bucket's own pool when the server gives each bucket one. */
+  const dispatcherOf = (bucket: BucketConfig) => (typeof options.dispatcher === "function" ? options.dispatcher(bucket) : options.dispatcher);
   /** The federation, for buckets that use it. */
   const federated = (bucket: BucketConfig) => (bucket.backend_options.auth_type === "oidc" ? options.federation : undefined);
   return {
     s3: (bucket) => {
       const federation = federated(bucket);
+      const dispatcher = dispatcherOf(bucket);
       return createS3Backend({ ...(options.userAgent && { user_agent: options.userAgent }), ...bucket.backend_options } as never, {
-        ...(options.dispatcher && { dispatcher: options.dispatcher }),
+        ...(dispatcher && { dispatcher }),
         ...(federation && { credentials: federation.awsCredentials(bucket) }),
       }) as never;
     },

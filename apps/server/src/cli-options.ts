@@ -1,6 +1,7 @@
 /** Command-line flags and their environment overrides. */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import type { ServerLimits } from "./limits.js";
 import { LOG_LEVELS } from "./logger.js";
 
 /** Resolved CLI options. */
@@ -23,6 +24,8 @@ export interface CliOptions {
   serverTiming: boolean;
   /** Worker processes sharing the listen address (1: a single process, no cluster). */
   workers: number;
+  /** Limits set by flags (the rest keep `DEFAULT_LIMITS`). */
+  limits: Partial<ServerLimits>;
   /** Print help and exit. */
   help: boolean;
   /** Print version and exit. */
@@ -44,6 +47,12 @@ Options:
   --no-server-timing     Leave out the Server-Timing response header         [env MULTISTORE_SERVER_TIMING=false]
   --workers <n>          Worker processes sharing the address; 1 runs one process
                                                      [env MULTISTORE_WORKERS, default: available CPUs]
+  --idle-timeout <s>     Cut a peer silent this long mid-body (client or backend)  [env MULTISTORE_IDLE_TIMEOUT, default 30]
+  --backend-connect-timeout <s>   Connecting to a backend   [env MULTISTORE_BACKEND_CONNECT_TIMEOUT, default 10]
+  --backend-headers-timeout <s>   A backend's answer        [env MULTISTORE_BACKEND_HEADERS_TIMEOUT, default 30]
+  --bucket-connections <n>        Backend requests in flight per bucket  [env MULTISTORE_BUCKET_CONNECTIONS, default 64]
+  --anonymous-requests-per-address <n>  Anonymous requests in flight per client address, 0 for no cap
+                                                     [env MULTISTORE_ANONYMOUS_REQUESTS_PER_ADDRESS, default 32]
   --help                 Show this help
   --version              Show the version
 `;
@@ -66,6 +75,35 @@ export function parseWorkers(value: string | undefined, fallback: number): numbe
   return workers;
 }
 
+/** A whole number from `min` to `max` given to `flag`, or undefined when unset. */
+function wholeNumber(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  return number;
+}
+
+/** The limit flags (seconds for timeouts) and their environment variables. */
+function parseLimits(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Partial<ServerLimits> {
+  const flag = (name: string, variable: string) => (values[name] as string | undefined) ?? env[variable];
+  const limits: Partial<ServerLimits> = {};
+  const seconds = (name: string, variable: string) => {
+    const value = wholeNumber(flag(name, variable), `--${name}`, 1, 86_400);
+    return value === undefined ? undefined : value * 1000;
+  };
+  const idle = seconds("idle-timeout", "MULTISTORE_IDLE_TIMEOUT");
+  if (idle !== undefined) limits.idleTimeoutMs = idle;
+  const connect = seconds("backend-connect-timeout", "MULTISTORE_BACKEND_CONNECT_TIMEOUT");
+  if (connect !== undefined) limits.connectTimeoutMs = connect;
+  const headers = seconds("backend-headers-timeout", "MULTISTORE_BACKEND_HEADERS_TIMEOUT");
+  if (headers !== undefined) limits.headersTimeoutMs = headers;
+  const connections = wholeNumber(flag("bucket-connections", "MULTISTORE_BUCKET_CONNECTIONS"), "--bucket-connections", 1, 65_536);
+  if (connections !== undefined) limits.bucketConnections = connections;
+  const anonymous = wholeNumber(flag("anonymous-requests-per-address", "MULTISTORE_ANONYMOUS_REQUESTS_PER_ADDRESS"), "--anonymous-requests-per-address", 0, 1_000_000);
+  if (anonymous !== undefined) limits.anonymousRequestsPerAddress = anonymous;
+  return limits;
+}
+
 /** Parses argv and the environment into options. Throws with a message naming the bad flag. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const { values } = parseArgs({
@@ -80,6 +118,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       "server-timing": { type: "boolean" },
       "no-server-timing": { type: "boolean" },
       workers: { type: "string" },
+      "idle-timeout": { type: "string" },
+      "backend-connect-timeout": { type: "string" },
+      "backend-headers-timeout": { type: "string" },
+      "bucket-connections": { type: "string" },
+      "anonymous-requests-per-address": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -106,6 +149,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     ...(tlsKey && { tlsKey }),
     serverTiming,
     workers,
+    limits: parseLimits(values, env),
     help: values.help ?? false,
     version: values.version ?? false,
   };

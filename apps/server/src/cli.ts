@@ -67,6 +67,7 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
     config,
     logger,
     serverTiming: options.serverTiming,
+    limits: options.limits,
     sessionTokenKeys: prepared.sessionTokenKeys,
     ...(prepared.oidcProvider && { oidcProvider: prepared.oidcProvider }),
     ...(options.domain && { domain: options.domain }),

@@ -1,21 +1,28 @@
 /**
  * The Node runtime adapter: turns node:http requests into gateway requests and executes what the gateway
- * resolves them to — forwarding to backends with undici, streaming both ways without copies.
+ * resolves them to — forwarding to backends with undici, streaming both ways without copies — within the server's
+ * limits (limits.ts): a bucket's own pool and slots, a cap on anonymous requests per address, and the watchdog that
+ * cuts stalled clients.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { needsBodyDecoding, S3Error, type BodyPlan, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
-import type { Dispatcher } from "undici";
 import { forward } from "./forward.js";
+import type { AddressCounter, BucketPools } from "./limits.js";
 import { RequestBodyTransform } from "./request-body-transform.js";
 import { requestHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
-import { requestLogger, type Logger, type RequestLog } from "./logger.js";
+import { CLIENT_CLOSED, requestLogger, type Logger, type RequestLog } from "./logger.js";
+import type { Watchdog } from "./watchdog.js";
 
 /** Options of the request handler. */
 export interface HandlerOptions {
-  /** Connection pool for backend requests. */
-  dispatcher: Dispatcher;
+  /** Per-bucket backend pools and slots. */
+  pools: BucketPools;
+  /** In-flight anonymous requests per source address. */
+  anonymousRequests: AddressCounter;
+  /** Cuts clients that stall. */
+  watchdog: Watchdog;
   /** Structured logger. */
   logger: Logger;
   /** Writes the request line (default: `requestLogger(logger)`). */
@@ -48,27 +55,39 @@ function clientBody(request: IncomingMessage, headers: Headers, result: BodyPlan
 }
 
 async function executeForward(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions): Promise<Outcome> {
-  const client = clientBody(request, headers, result);
-  const { decoder } = client;
-  let body = client.body;
-  // An empty object has no last chunk to hold back: the backend could complete the write before the body's checks
-  // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
-  if (body && decoder && result.request.headers.get("content-length") === "0") {
-    try {
-      for await (const _ of body) void _;
-    } catch (error) {
-      const failure = decoder.failure ?? error;
-      return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
+  const bucket = result.context.bucket ?? "";
+  // A bounded wait for one of the bucket's backend slots: a busy bucket cannot take another bucket's connections.
+  let release: () => void;
+  try {
+    release = await options.pools.acquire(bucket);
+  } catch (error) {
+    return { status: await writeError(result, response, error), bytesSent: 0, error };
+  }
+  try {
+    const client = clientBody(request, headers, result);
+    const { decoder } = client;
+    let body = client.body;
+    // An empty object has no last chunk to hold back: the backend could complete the write before the body's checks
+    // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
+    if (body && decoder && result.request.headers.get("content-length") === "0") {
+      try {
+        for await (const _ of body) void _;
+      } catch (error) {
+        const failure = decoder.failure ?? error;
+        return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
+      }
+      body = null;
     }
-    body = null;
+    const outcome = await forward(result, response, { dispatcher: options.pools.dispatcher(bucket), body });
+    if (outcome.answered) {
+      return { status: outcome.status, bytesSent: outcome.bytesSent, error: outcome.error, errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText) };
+    }
+    const clientGone = response.destroyed || request.destroyed;
+    const failure = decoder?.failure ?? (clientGone ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));
+    return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
+  } finally {
+    release();
   }
-  const outcome = await forward(result, response, { dispatcher: options.dispatcher, body });
-  if (outcome.answered) {
-    return { status: outcome.status, bytesSent: outcome.bytesSent, error: outcome.error, errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText) };
-  }
-  const clientGone = response.destroyed || request.destroyed;
-  const failure = decoder?.failure ?? (clientGone ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));
-  return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
 }
 
 function errorCodeOf(text: string): string | undefined {
@@ -103,10 +122,29 @@ async function executeNative(result: NativeResultOf, request: IncomingMessage, h
   }
 }
 
+/** Runs a result that does work (a forward or a native operation), counted against its anonymous caller's address. */
+async function execute(result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions): Promise<Outcome> {
+  if (result.type === "response") return { status: result.response.status, bytesSent: await writeResponse(response, result.response) };
+  let leave: (() => void) | undefined;
+  if (result.context.identity?.type === "anonymous") {
+    try {
+      leave = options.anonymousRequests.enter(request.socket.remoteAddress ?? "");
+    } catch (error) {
+      return { status: await writeError(result, response, error), bytesSent: 0, error, errorCode: "SlowDown" };
+    }
+  }
+  try {
+    return result.type === "forward" ? await executeForward(result, request, headers, response, options) : await executeNative(result, request, headers, response);
+  } finally {
+    leave?.();
+  }
+}
+
 /** Creates the `(request, response)` listener for node:http / node:https. */
 export function createRequestHandler(gateway: Gateway<Readable>, options: HandlerOptions) {
   const log = options.requestLog ?? requestLogger(options.logger);
   return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const watch = options.watchdog.watch(request, response);
     const headers = requestHeaders(request);
     const result = await gateway.handle({
       method: request.method ?? "GET",
@@ -117,14 +155,23 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
     });
     let outcome: Outcome;
     try {
-      if (result.type === "response") outcome = { status: result.response.status, bytesSent: await writeResponse(response, result.response) };
-      else if (result.type === "forward") outcome = await executeForward(result, request, headers, response, options);
-      else outcome = await executeNative(result, request, headers, response);
+      outcome = await execute(result, request, headers, response, options);
     } catch (error) {
       outcome = { status: await writeError(result, response, error), bytesSent: 0, error };
+    } finally {
+      watch.done();
     }
     if (result.type === "response" && result.response.status >= 400) {
       outcome.errorCode = errorCodeOf(typeof result.response.body === "string" ? result.response.body : "");
+      // The error behind an error response (a backend's failure behind a listing's 503, say), for the log.
+      if (result.error !== undefined) outcome.error = result.error;
+    }
+    const stall = watch.stalled();
+    if (stall === "backend stopped reading") {
+      outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: `The storage backend ${stall}.` }), errorCode: "ServiceUnavailable" };
+    } else if (stall !== undefined || (!response.writableFinished && (response.destroyed || request.destroyed))) {
+      // The client left (or stalled and was cut): not a server failure, and logged as such.
+      outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
     }
     await result.finish(outcome);
     log(result.context, outcome);

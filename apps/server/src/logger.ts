@@ -108,13 +108,17 @@ export function requestLogger(logger: Logger): RequestLog {
       durationMs: Math.round((Date.now() - context.startedAt) * 10) / 10,
     };
     if (end.errorCode !== undefined) line.errorCode = end.errorCode;
-    if (end.status >= 500) logger.error({ ...line, err: describeError(end.error) }, "request failed");
-    else if (logger.levelVal <= info) stream.write(formatRequestLine(line, bindings, info));
+    // SlowDown is the server shedding load as designed (a bucket's queue, an address's cap): not a failure.
+    if (end.status >= 500 && end.errorCode !== "SlowDown") logger.error({ ...line, err: describeError(end.error) }, "request failed");
+    else if (logger.levelVal <= info) stream.write(formatRequestLine(line, bindings, info, end.status === CLIENT_CLOSED ? "client closed" : "request"));
   };
 }
 
+/** The status logged for a request whose client went away (or stalled and was cut) before its response was complete. */
+export const CLIENT_CLOSED = 499;
+
 /** One request line in pino's format: `{"level":30,"time":…,<bindings>,<fields>,"msg":"request"}`. */
-export function formatRequestLine(line: RequestLine, bindings: string, level: number): string {
+export function formatRequestLine(line: RequestLine, bindings: string, level: number, message = "request"): string {
   // Every string field but the generated request id and the method (an HTTP token) may hold any text: escaped.
   let text = `{"level":${level}${isoTime()}${bindings === "" ? "" : `,${bindings}`},"requestId":"${line.requestId}","method":${JSON.stringify(line.method)}`;
   if (line.bucket !== undefined) text += `,"bucket":${JSON.stringify(line.bucket)}`;
@@ -122,7 +126,7 @@ export function formatRequestLine(line: RequestLine, bindings: string, level: nu
   if (line.principal !== undefined) text += `,"principal":${JSON.stringify(line.principal)}`;
   text += `,"status":${line.status},"bytes":${line.bytes},"durationMs":${line.durationMs}`;
   if (line.errorCode !== undefined) text += `,"errorCode":${JSON.stringify(line.errorCode)}`;
-  return `${text},"msg":"request"}\n`;
+  return `${text},"msg":"${message}"}\n`;
 }
 
 /** An error for the log: message and cause chain, never request data. */

@@ -6,8 +6,9 @@ import { createStaticRegistries, uploadIdSecretOf, type MultistoreConfig } from 
 import { createGateway, healthRoute, useCryptoPrimitives, type Middleware, type Route } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
 import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
-import { Agent } from "undici";
 import { nodeBackends } from "./backends.js";
+import { AddressCounter, BucketPools, DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
+import { Watchdog } from "./watchdog.js";
 import { createRequestHandler, describeError } from "./handler.js";
 import { nodeCryptoPrimitives } from "./node-crypto.js";
 import type { Logger } from "./logger.js";
@@ -30,6 +31,8 @@ export interface ServerOptions {
   middleware?: Middleware[];
   /** How long a graceful shutdown waits for in-flight requests (default 10 s). */
   shutdownTimeoutMs?: number;
+  /** Timeouts, per-bucket connection caps and the anonymous cap per address (defaults: `DEFAULT_LIMITS`). */
+  limits?: Partial<ServerLimits>;
   /**
    * Keys sealing STS session tokens (base64 of 32 bytes each; the first seals, all unseal), from `SESSION_TOKEN_KEY`.
    * Without any, STS is off and requests carrying a session token are refused.
@@ -65,7 +68,9 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
   // Process-wide, and the same functions as WebCrypto; installing them again changes nothing.
   useCryptoPrimitives(nodeCryptoPrimitives);
   const registries = createStaticRegistries(options.config);
-  const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const pools = new BucketPools(limits);
+  const watchdog = new Watchdog(limits.idleTimeoutMs);
   const stsRoutes: Route[] = [];
   let temporaryCredentials;
   if (options.sessionTokenKeys && options.sessionTokenKeys.length > 0) {
@@ -96,7 +101,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     uploadIdSecret: uploadIdSecretOf(options.config, options.sessionTokenKeys),
     buckets: registries.buckets,
     credentials: registries.credentials,
-    backends: nodeBackends({ dispatcher, ...(federation && { federation }) }),
+    backends: nodeBackends({ dispatcher: (bucket) => pools.dispatcher(bucket.name), ...(federation && { federation }) }),
     routes: [healthRoute(), ...stsRoutes, ...(options.oidcProvider?.routes ?? []), ...(options.routes ?? [])],
     ...(temporaryCredentials && { temporaryCredentials }),
     middleware: options.middleware ?? [],
@@ -106,7 +111,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     serverTiming: options.serverTiming ?? true,
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });
-  const handler = createRequestHandler(gateway, { dispatcher, logger });
+  const handler = createRequestHandler(gateway, { pools, anonymousRequests: new AddressCounter(limits.anonymousRequestsPerAddress), watchdog, logger });
   const listener = (request: Parameters<typeof handler>[0], response: Parameters<typeof handler>[1]) => {
     handler(request, response).catch((error: unknown) => {
       logger.error({ err: describeError(error) }, "unhandled error in request handler");
@@ -148,7 +153,8 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
         await closed;
       }
       clearInterval(sweeper);
-      await dispatcher.close();
+      watchdog.close();
+      await pools.close();
     },
   };
 }

@@ -32,6 +32,7 @@ const ERROR_CODES = {
   NotImplemented: [501, "A header or operation you provided implies functionality that is not implemented."],
   NotModified: [304, "Not Modified"],
   PreconditionFailed: [412, "At least one of the preconditions you specified did not hold."],
+  RequestTimeout: [400, "Your socket connection to the server was not read from or written to within the timeout period."],
   RequestTimeTooSkewed: [403, "The difference between the request time and the server's time is too large."],
   ServiceUnavailable: [503, "Service is unable to handle request."],
   SignatureDoesNotMatch: [

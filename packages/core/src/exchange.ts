@@ -95,6 +95,8 @@ export class ResponseExchangeResult<B> extends ExchangeResult {
   constructor(
     exchange: Exchange,
     readonly response: PlainResponse<B>,
+    /** For an error response: the error it renders (for logs). */
+    readonly error?: unknown,
   ) {
     super(exchange);
     exchange.stamp(response.headers);

@@ -90,6 +90,8 @@ export interface ResponseResult<B> extends ResultBase {
   type: "response";
   /** The response. */
   response: PlainResponse<B>;
+  /** For an error response: the error it renders, causes kept (for logs; never shown to clients). */
+  error?: unknown;
 }
 
 /** What `handle` resolves to. */
@@ -195,7 +197,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     } catch (error) {
       const s3Error = toS3Error(error);
       if (s3Error.code === "InternalError") options.onError?.(error, context);
-      return new ResponseExchangeResult<B>(exchange, errorResponse(s3Error, request.method, exchange.resource ?? target.split("?")[0]!, context.requestId) as PlainResponse<B>);
+      return new ResponseExchangeResult<B>(exchange, errorResponse(s3Error, request.method, exchange.resource ?? target.split("?")[0]!, context.requestId) as PlainResponse<B>, error);
     }
   }
 

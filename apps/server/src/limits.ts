@@ -1,0 +1,153 @@
+/**
+ * What keeps one tenant or one caller from taking the server away from everyone else:
+ *   - each bucket has its own backend connection pool (undici Agent) and at most `bucketConnections` backend
+ *     requests in flight; more wait in a bounded FIFO queue, and past `bucketQueueMs` get 503 SlowDown;
+ *   - every backend wait is bounded: connect, response headers, and the idle time between body bytes;
+ *   - anonymous callers have at most `anonymousRequestsPerAddress` requests in flight per source address.
+ * A client that stops sending or reading for `idleTimeoutMs` loses its connection and its backend request
+ * (forward.ts, body-idle.ts).
+ */
+import { S3Error } from "@multistore/core";
+import { Agent } from "undici";
+
+/** The server's limits; every wait has a bound. */
+export interface ServerLimits {
+  /** Connecting to a backend (ms). */
+  connectTimeoutMs: number;
+  /** A backend's response headers, from when the request was sent (ms). */
+  headersTimeoutMs: number;
+  /** Silence in a body, either way: backend to us, client to us, us to a client that does not read (ms). */
+  idleTimeoutMs: number;
+  /** Backend requests in flight per bucket (its pool's connections). */
+  bucketConnections: number;
+  /** How long a request may wait for one of its bucket's connections before 503 SlowDown (ms). */
+  bucketQueueMs: number;
+  /** Requests in flight per source address for anonymous callers (0: no cap). */
+  anonymousRequestsPerAddress: number;
+}
+
+/** The defaults: 10 s to connect, 30 s for headers, 30 s of silence, 64 connections per bucket, 32 anonymous. */
+export const DEFAULT_LIMITS: ServerLimits = {
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+  bucketConnections: 64,
+  bucketQueueMs: 10_000,
+  anonymousRequestsPerAddress: 32,
+};
+
+function slowDown(message: string): S3Error {
+  return new S3Error("SlowDown", { message, headers: { "retry-after": "1" } });
+}
+
+/** A counting semaphore with a bounded FIFO queue: `acquire` resolves with a release function, or rejects in time. */
+export class Slots {
+  private inUse = 0;
+  private readonly waiting: { grant: () => void; timer: ReturnType<typeof setTimeout> }[] = [];
+
+  constructor(
+    private readonly capacity: number,
+    private readonly maxWaiting = 4096,
+  ) {}
+
+  /** A slot; waits at most `timeoutMs`, then rejects with SlowDown (as it does when the queue is full). */
+  acquire(timeoutMs: number): Promise<() => void> {
+    if (this.inUse < this.capacity) {
+      this.inUse++;
+      return Promise.resolve(this.releaser());
+    }
+    if (this.waiting.length >= this.maxWaiting) return Promise.reject(slowDown("Too many requests are waiting for this bucket's backend."));
+    return new Promise((resolve, reject) => {
+      const entry = {
+        grant: () => resolve(this.releaser()),
+        timer: setTimeout(() => {
+          const index = this.waiting.indexOf(entry);
+          if (index !== -1) this.waiting.splice(index, 1);
+          reject(slowDown("This bucket's backend is busy; try again."));
+        }, timeoutMs),
+      };
+      this.waiting.push(entry);
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) {
+        clearTimeout(next.timer);
+        next.grant();
+      } else this.inUse--;
+    };
+  }
+
+  /** Requests holding a slot (for tests and diagnostics). */
+  get active(): number {
+    return this.inUse;
+  }
+}
+
+/** Per-bucket backend pools and slots. */
+export class BucketPools {
+  private readonly pools = new Map<string, { agent: Agent; slots: Slots }>();
+
+  constructor(private readonly limits: ServerLimits) {}
+
+  private poolOf(bucket: string) {
+    let pool = this.pools.get(bucket);
+    if (!pool) {
+      const { connectTimeoutMs, headersTimeoutMs, idleTimeoutMs, bucketConnections } = this.limits;
+      pool = {
+        agent: new Agent({
+          keepAliveTimeout: 10_000,
+          connections: bucketConnections,
+          connect: { timeout: connectTimeoutMs },
+          headersTimeout: headersTimeoutMs,
+          bodyTimeout: idleTimeoutMs,
+        }),
+        slots: new Slots(bucketConnections),
+      };
+      this.pools.set(bucket, pool);
+    }
+    return pool;
+  }
+
+  /** The connection pool of a bucket's backend requests. */
+  dispatcher(bucket: string): Agent {
+    return this.poolOf(bucket).agent;
+  }
+
+  /** Waits (bounded) for one of the bucket's backend slots. */
+  acquire(bucket: string): Promise<() => void> {
+    return this.poolOf(bucket).slots.acquire(this.limits.bucketQueueMs);
+  }
+
+  /** Closes every pool. */
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.agent.close()));
+  }
+}
+
+/** Requests in flight per source address; `enter` refuses past the cap. */
+export class AddressCounter {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly cap: number) {}
+
+  /** Counts a request in; throws SlowDown when the address already has `cap` in flight. Returns the leave function. */
+  enter(address: string): () => void {
+    const count = this.counts.get(address) ?? 0;
+    if (this.cap > 0 && count >= this.cap) throw slowDown("Too many anonymous requests from your address at once.");
+    this.counts.set(address, count + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const now = (this.counts.get(address) ?? 1) - 1;
+      if (now <= 0) this.counts.delete(address);
+      else this.counts.set(address, now);
+    };
+  }
+}

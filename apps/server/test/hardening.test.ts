@@ -1,0 +1,213 @@
+/**
+ * Availability under abuse (Node server): stalled readers and writers cannot take other buckets' backend connections,
+ * anonymous callers are capped per address, stalled peers are cut after the idle timeout (backend request aborted,
+ * nothing left open), a silent backend is a bounded 503, and the log says what happened: a client that left is a
+ * 499 at info level, and a backend's failure behind a listing's 503 is logged with its cause.
+ */
+import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from "node:http";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { parseConfig } from "@multistore/config";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
+
+const KEY = { accessKeyId: "AKIAHARDENING000001", secretAccessKey: "hardening-secret-000000000000000000001" };
+const ALL = ["get_object", "head_object", "put_object", "delete_object", "list_bucket"];
+const IDLE_MS = 1000;
+
+/** An origin whose misbehaviour the tests choose; it counts the responses it still has open. */
+function origin() {
+  let open = 0;
+  const server: Server = createServer((request: IncomingMessage, response) => {
+    open++;
+    response.on("close", () => open--);
+    const path = request.url!.split("?")[0]!;
+    if (request.method === "PUT") {
+      request.resume();
+      request.on("end", () => response.writeHead(200, { etag: '"put"' }).end());
+      request.on("error", () => undefined);
+    } else if (path.endsWith("/big")) {
+      response.writeHead(200, { "content-length": String(1 << 30) });
+      const chunk = Buffer.alloc(65536, 98);
+      const pump = () => {
+        while (response.write(chunk));
+      };
+      response.on("drain", pump);
+      pump();
+    } else if (path.endsWith("/silent")) {
+      // Accepts and never answers.
+    } else if (path.endsWith("/stall-mid")) {
+      response.writeHead(200, { "content-length": "100000" });
+      response.write(Buffer.alloc(1000, 99));
+    } else if (path.includes("list-fails") || request.url!.includes("list-type")) {
+      response.writeHead(500, { "content-type": "application/xml" }).end("<Error><Code>InternalError</Code><Message>backend broke</Message></Error>");
+    } else {
+      response.writeHead(200, { "content-length": "2", etag: '"ok"' }).end("ok");
+    }
+  });
+  return { server, open: () => open };
+}
+
+/** A GET whose response is never read: it stays paused until destroyed. */
+function stalledGet(url: string): Promise<{ request: ClientRequest; status: number }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { agent: false }, (response) => {
+      response.pause();
+      resolve({ request, status: response.statusCode ?? 0 });
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+/** A PUT that declares 1 MiB, sends 10 bytes and goes silent. */
+function stalledPut(url: string): { request: ClientRequest; closed: Promise<void> } {
+  const request = httpRequest(url, { method: "PUT", agent: false, headers: { "content-length": String(1 << 20) } });
+  request.on("error", () => undefined);
+  const closed = new Promise<void>((resolve) => request.once("close", () => resolve()));
+  request.write(Buffer.alloc(10, 97));
+  return { request, closed };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+describe("hardening of the Node server", () => {
+  let gateway: MultistoreServer;
+  let endpoint: string;
+  let root: string;
+  let client: S3Client;
+  const backend = origin();
+  const lines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "multistore-hardening-"));
+    await new Promise<void>((resolve) => backend.server.listen(0, "127.0.0.1", resolve));
+    const options = { endpoint: `http://127.0.0.1:${(backend.server.address() as { port: number }).port}`, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" };
+    const config = parseConfig({
+      buckets: [
+        { name: "public", backend_type: "s3", anonymous_access: true, backend_options: options },
+        { name: "other", backend_type: "s3", anonymous_access: false, backend_options: options },
+        { name: "third", backend_type: "s3", anonymous_access: false, backend_options: options },
+        { name: "files", backend_type: "fs", anonymous_access: false, backend_options: { root } },
+      ],
+      roles: [],
+      credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "tester", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ALL }] }],
+    });
+    const destination = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+    gateway = createMultistoreServer({
+      config,
+      logger: createLogger("info", destination),
+      limits: { idleTimeoutMs: IDLE_MS, headersTimeoutMs: 1500, connectTimeoutMs: 1000, bucketConnections: 16, bucketQueueMs: 500, anonymousRequestsPerAddress: 8 },
+    });
+    endpoint = `http://127.0.0.1:${(await gateway.listen(0, "127.0.0.1")).port}`;
+    client = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: KEY, maxAttempts: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    backend.server.closeAllConnections();
+    await new Promise((resolve) => backend.server.close(resolve));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("260 anonymous readers that never read leave other buckets answering at once, and are cut after the idle timeout", async () => {
+    const attempts = await Promise.allSettled(Array.from({ length: 260 }, () => stalledGet(`${endpoint}/public/big`)));
+    const stalled = attempts.filter((attempt) => attempt.status === "fulfilled").map((attempt) => attempt.value);
+    // Eight per address get through; the rest are told to slow down instead of waiting.
+    expect(stalled.filter((reader) => reader.status === 200)).toHaveLength(8);
+    expect(stalled.filter((reader) => reader.status === 503)).toHaveLength(252);
+    const other = await timed(() => client.send(new GetObjectCommand({ Bucket: "other", Key: "small" })));
+    expect(other.ms).toBeLessThan(1000);
+    expect(await other.value.Body!.transformToString()).toBe("ok");
+    // The server cuts the readers after the idle timeout (a reset: they see it once they read again), and their
+    // backend requests with them.
+    const deadline = Date.now() + 5000;
+    while (backend.open() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(backend.open()).toBe(0);
+    expect(lines.filter((line) => line.bucket === "public" && line.status === 499 && line.errorCode === "RequestTimeout")).toHaveLength(8);
+    for (const reader of stalled) reader.request.destroy();
+  }, 30_000);
+
+  it("260 authenticated uploads that go silent cannot take another bucket's connections, and are cut", async () => {
+    const urls = await Promise.all(Array.from({ length: 260 }, (_, index) => getSignedUrl(client, new PutObjectCommand({ Bucket: "other", Key: `silent-${index}` }), { expiresIn: 60 })));
+    const writers = urls.map(stalledPut);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await timed(() => client.send(new GetObjectCommand({ Bucket: "third", Key: "small" })));
+    expect(third.ms).toBeLessThan(1000);
+    await Promise.all(writers.map((writer) => writer.closed));
+    // Every slot is free again: the bucket serves at once.
+    const after = await timed(() => client.send(new PutObjectCommand({ Bucket: "other", Key: "after", Body: "x" })));
+    expect(after.ms).toBeLessThan(1000);
+  }, 30_000);
+
+  it("answers a backend that never answers with a bounded 503, logged once with its bucket", async () => {
+    const silent = await timed(() => client.send(new GetObjectCommand({ Bucket: "other", Key: "silent" })).catch((error: { $metadata: { httpStatusCode: number } }) => error));
+    expect((silent.value as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(503);
+    expect(silent.ms).toBeLessThan(5000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const logged = lines.filter((line) => line.msg === "request failed" && line.bucket === "other" && line.operation === "GetObject" && line.status === 503);
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(logged[0]!.err)).toMatch(/Timeout/);
+  });
+
+  it("closes a response whose backend stalls mid-body instead of holding the client", async () => {
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: "other", Key: "stall-mid" }), { expiresIn: 60 });
+    const outcome = await timed(
+      () =>
+        new Promise<{ status: number; bytes: number; complete: boolean }>((resolve) => {
+          httpRequest(url, { agent: false }, (response) => {
+            let bytes = 0;
+            response.on("data", (chunk: Buffer) => (bytes += chunk.length));
+            response.on("close", () => resolve({ status: response.statusCode ?? 0, bytes, complete: response.complete }));
+          }).end();
+        }),
+    );
+    expect(outcome.value).toMatchObject({ status: 200, bytes: 1000, complete: false });
+    expect(outcome.ms).toBeLessThan(IDLE_MS * 4);
+  });
+
+  it("cuts an upload to the fs backend that goes silent, leaving no temp file open", async () => {
+    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: "files", Key: "stalled.bin" }), { expiresIn: 60 });
+    const writer = stalledPut(url);
+    await writer.closed;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await readdir(join(root, ".multistore/tmp"))).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ bucket: "files", operation: "PutObject", status: 499, errorCode: "RequestTimeout", msg: "client closed" }));
+  });
+
+  it("logs a client that leaves mid-response as 499 at info level, not as a failure", async () => {
+    const before = lines.length;
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: "other", Key: "big" }), { expiresIn: 60 });
+    await new Promise<void>((resolve) => {
+      const request = httpRequest(url, { agent: false }, (response) => {
+        response.once("data", () => {
+          request.destroy();
+          resolve();
+        });
+      });
+      request.on("error", () => undefined);
+      request.end();
+    });
+    const deadline = Date.now() + 3000;
+    while (!lines.slice(before).some((line) => line.operation === "GetObject") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const line = lines.slice(before).find((entry) => entry.operation === "GetObject");
+    expect(line).toMatchObject({ level: 30, status: 499, msg: "client closed", bucket: "other" });
+  });
+
+  it("logs the backend's cause when a listing becomes a 503", async () => {
+    const before = lines.length;
+    const response = await fetch(`${endpoint}/public?list-type=2`);
+    expect(response.status).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const line = lines.slice(before).find((entry) => entry.operation === "ListObjectsV2");
+    expect(line).toMatchObject({ level: 50, status: 503, msg: "request failed" });
+    expect(JSON.stringify(line!.err)).toContain("backend broke");
+  });
+});
