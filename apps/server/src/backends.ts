@@ -31,7 +31,7 @@ export function nodeBackends(
         ...(federation && { credentials: federation.awsCredentials(bucket) }),
       }) as never;
     },
-    fs: (bucket) => createFsBackend({ root: bucket.backend_options.root ?? "" }),
+    fs: (bucket) => createFsBackend({ ...bucket.backend_options, root: bucket.backend_options.root ?? "" }),
     az: (bucket) => {
       const federation = federated(bucket);
       return createAzureBackend(bucket.backend_options as never, {

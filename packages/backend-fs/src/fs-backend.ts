@@ -1,6 +1,5 @@
 /** The fs backend: a bucket served from a local directory. */
 import { mkdirSync, realpathSync } from "node:fs";
-import { readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { isS3Error, type Backend, type ObjectDispatch, type ObjectRequest, type PlainResponse } from "@multistore/core";
@@ -9,11 +8,25 @@ import { listObjects } from "./list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart } from "./multipart.js";
 import { deleteKey, deleteObject, putObject, readObject } from "./object-ops.js";
 import { layoutOf, resolveKey, type FsLayout, type KeyPath } from "./paths.js";
+import { startSweeping } from "./sweep.js";
 
-/** Options of `createFsBackend` (the bucket's `backend_options`). */
+/** Options of `createFsBackend` (the bucket's `backend_options`, strings as in the TOML format). */
 export interface FsBackendOptions {
   /** Directory holding the bucket's objects; created when absent. */
   root: string;
+  /** Temp files older than this many seconds are swept (default 86400). */
+  temp_max_age_secs?: string;
+  /** Multipart uploads started longer ago than this many seconds are aborted by the sweep (default 604800). */
+  multipart_max_age_secs?: string;
+  /** Seconds between sweeps while the process runs (default 3600). */
+  sweep_interval_secs?: string;
+}
+
+function seconds(options: FsBackendOptions, name: "temp_max_age_secs" | "multipart_max_age_secs" | "sweep_interval_secs", fallback: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback * 1000;
+  if (!/^[1-9]\d{0,9}$/.test(String(value))) throw new Error(`${name} must be a whole number of seconds, at least 1, for backend_type = fs`);
+  return Number(value) * 1000;
 }
 
 /**
@@ -30,7 +43,8 @@ export function createFsBackend(options: FsBackendOptions): Backend<Readable> {
   // The real path, so symlink checks of keys compare against what realpath() returns.
   const layout = layoutOf(realpathSync(resolve(options.root)));
   for (const dir of [layout.metaDir, layout.tmpDir, layout.uploadsDir]) mkdirSync(dir, { recursive: true });
-  void sweepTempFiles(layout);
+  const ages = { tempMaxAgeMs: seconds(options, "temp_max_age_secs", 86_400), uploadMaxAgeMs: seconds(options, "multipart_max_age_secs", 604_800) };
+  startSweeping(layout, ages, seconds(options, "sweep_interval_secs", 3600));
 
   const backend: Backend<Readable> = {
     kind: "fs",
@@ -80,18 +94,4 @@ function execute(layout: FsLayout, kp: KeyPath, request: ObjectRequest, body: Re
   }
 }
 
-/** Temp files older than this were left by a crash (a live write renames or removes its file long before). */
-const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
-/** Best effort, in the background: removes temp files a crashed process left behind. */
-async function sweepTempFiles(layout: FsLayout): Promise<void> {
-  try {
-    for (const name of await readdir(layout.tmpDir)) {
-      const path = join(layout.tmpDir, name);
-      const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: Date.now() }));
-      if (Date.now() - mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
-    }
-  } catch {
-    // Never fatal: the files only take space.
-  }
-}

@@ -101,6 +101,8 @@ function checkValue(rule: BackendOptionRule, value: string): string | undefined 
       return isJson(value) ? undefined : " must be a JSON document (e.g. the contents of a key file)";
     case "identifier":
       return /^[A-Za-z_$][\w$]*$/.test(value) ? undefined : ` must be a JavaScript identifier${shown}`;
+    case "seconds":
+      return /^[1-9]\d{0,9}$/.test(value) ? undefined : ` must be a whole number of seconds, at least 1${shown}`;
     default:
       return undefined;
   }

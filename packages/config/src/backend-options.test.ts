@@ -54,7 +54,7 @@ describe("backend option rules", () => {
       'buckets[0].backend_type: "ftp" is not a backend type (expected one of: s3, az, gcs, fs, r2)',
     ]);
     expect(issuesFor("fs", { root: "/x", bucket_name: "y" })).toEqual([
-      'buckets[0].backend_options.bucket_name is not a known option for backend_type "fs" (expected one of: root)',
+      'buckets[0].backend_options.bucket_name is not a known option for backend_type "fs" (expected one of: root, temp_max_age_secs, multipart_max_age_secs, sweep_interval_secs)',
     ]);
   });
 
@@ -224,5 +224,15 @@ describe("registerBackendOptionRules", () => {
     registerBackendOptionRules("mem", { size: { description: "Size." } });
     registerBackendOptionRules("mem", { limit: { description: "Limit." } }, { replace: true });
     expect(Object.keys(BACKEND_OPTION_RULES.mem ?? {})).toEqual(["limit"]);
+  });
+});
+
+describe("seconds options", () => {
+  it("accepts whole seconds (TOML integers too) and names the option otherwise", async () => {
+    const { parseConfig } = await import("./parse-config.js");
+    const config = (options: Record<string, unknown>) => ({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: false, backend_options: { root: "/tmp/x", ...options } }] });
+    expect(parseConfig(config({ multipart_max_age_secs: 86400, temp_max_age_secs: "3600" })).buckets[0]!.backend_options).toMatchObject({ multipart_max_age_secs: "86400", temp_max_age_secs: "3600" });
+    expect(() => parseConfig(config({ sweep_interval_secs: "0" }))).toThrow('buckets[0].backend_options.sweep_interval_secs must be a whole number of seconds, at least 1 (got "0")');
+    expect(() => parseConfig(config({ sweep_interval_secs: "1h" }))).toThrow("sweep_interval_secs must be a whole number of seconds");
   });
 });

@@ -24,7 +24,9 @@ export type BackendOptionKind =
   /** One of `values`. */
   | "enum"
   /** A JavaScript identifier (Workers binding names must be one). */
-  | "identifier";
+  | "identifier"
+  /** A whole number of seconds, at least 1 (TOML integers are accepted and converted). */
+  | "seconds";
 
 /** How one backend option is validated and documented. */
 export interface BackendOptionRule {
@@ -90,6 +92,18 @@ const FS_RULES: BackendOptionRules = {
     description: "Directory holding the bucket's objects; a relative path is relative to the config file.",
     required: true,
     kind: "path",
+  },
+  temp_max_age_secs: {
+    description: "Temp files older than this (left by a crash) are removed by the periodic sweep (default 86400: a day).",
+    kind: "seconds",
+  },
+  multipart_max_age_secs: {
+    description: "Multipart uploads started longer ago than this are aborted by the periodic sweep (default 604800: seven days, as S3's AbortIncompleteMultipartUpload rules usually are).",
+    kind: "seconds",
+  },
+  sweep_interval_secs: {
+    description: "How often the sweep runs while the server runs (default 3600: hourly).",
+    kind: "seconds",
   },
 };
 

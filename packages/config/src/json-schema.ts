@@ -71,6 +71,8 @@ function optionSchema(rule: BackendOptionRule): JsonSchema {
       return { type: "string", pattern: "^(https://|http://(127\\.|localhost[:/]|localhost$|\\[::1\\]))", ...description };
     case "identifier":
       return { type: "string", pattern: "^[A-Za-z_$][\\w$]*$", ...description };
+    case "seconds":
+      return { type: ["integer", "string"], minimum: 1, pattern: "^[1-9][0-9]*$", ...description };
     default:
       // Numbers are accepted (and turned into strings) by the parser.
       return { type: ["string", "number"], minLength: 1, ...description };
