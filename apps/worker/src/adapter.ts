@@ -18,6 +18,8 @@ export function requestTarget(url: string): string {
 
 /** Largest oversized body read to its end before refusing it, so the refusal reaches the client. */
 const DRAIN_BEFORE_REFUSING = 16 * 1024 * 1024;
+/** The longest a refusal waits for its body to be drained. */
+const DRAIN_WAIT_MS = 10_000;
 
 /** Reads at most `limit` bytes of a small body; more is an EntityTooLarge error. */
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
@@ -175,8 +177,16 @@ export async function handle(gateway: Gateway<ReadableStream>, request: Request,
     response = errorResponse(result, error);
   }
   // A request refused before its body was read (403, 400, ...) must still have its body consumed, or workerd resets
-  // the connection and the client sees a broken socket instead of the error document.
-  if (request.body && !request.bodyUsed) waitUntil(request.body.pipeTo(new WritableStream()).catch(() => undefined));
+  // the connection and the client sees a broken socket instead of the error document. A body of modest size is read
+  // (and dropped) before the refusal goes out, bounded in size and time; a larger one after (the platform then
+  // decides what the client sees).
+  if (request.body && !request.bodyUsed) {
+    const drained = request.body.pipeTo(new WritableStream()).catch(() => undefined);
+    const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+    if (response.status >= 400 && declared <= DRAIN_BEFORE_REFUSING) {
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, DRAIN_WAIT_MS))]);
+    } else waitUntil(drained);
+  }
   const context = result.context;
   const bytes = Number(response.headers.get("content-length") ?? 0);
   waitUntil(

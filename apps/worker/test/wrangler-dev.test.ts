@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { signedRawRequest } from "@multistore/testing";
+import { errorCode, rawRequest, signedRawRequest } from "@multistore/testing";
 
 const appDir = join(import.meta.dirname, "..");
 const DEV_KEY = { accessKeyId: "MULTISTOREDEVKEY0001", secretAccessKey: "multistore-dev-secret-change-me-0000000000" };
@@ -66,6 +66,11 @@ describe("wrangler dev", () => {
     expect(await get.text()).toBe("hello from wrangler dev");
     const denied = await fetch(`${endpoint}/private/hello.txt`);
     expect(denied.status).toBe(403);
+    // Refused before its 12 MiB body is read: the refusal must still reach the client (not a reset, not a 500).
+    const refused = await rawRequest(endpoint, { method: "PUT", path: "/public/anonymous.bin", body: Buffer.alloc(12 << 20, 7) });
+    expect([refused.status, errorCode(refused.text)]).toEqual([403, "AccessDenied"]);
+    const unsigned = await rawRequest(endpoint, { method: "PUT", path: "/private/unsigned.bin", body: Buffer.alloc(12 << 20, 7) });
+    expect([unsigned.status, errorCode(unsigned.text)]).toEqual([403, "AccessDenied"]);
     process.kill(-child.pid!, "SIGTERM");
     await new Promise((resolve) => child!.once("exit", resolve));
   }, 90_000);

@@ -7,6 +7,8 @@ import { S3Error } from "@multistore/core";
 
 /** R2 codes this backend maps (see https://developers.cloudflare.com/r2/api/error-codes/). */
 export const R2_CODES = {
+  /** R2's generic failure; on a multipart upload's calls it is what an unknown upload id gets (see `mapR2Error`). */
+  internal: 10001,
   noSuchKey: 10007,
   entityTooSmall: 10011,
   metadataTooLarge: 10012,
@@ -48,6 +50,10 @@ export function mapR2Error(error: unknown, context: ErrorContext = {}): unknown 
       return new S3Error("InvalidArgument", { message: "The specified object name is not valid.", cause });
     case R2_CODES.noSuchUpload:
       return new S3Error("NoSuchUpload", { cause, ...(context.uploadId !== undefined && { details: { UploadId: context.uploadId } }) });
+    case R2_CODES.internal:
+      // resumeMultipartUpload(...).uploadPart/complete/abort of an id R2 does not know fails with 10001, not 10024.
+      if (context.uploadId !== undefined) return new S3Error("NoSuchUpload", { cause, details: { UploadId: context.uploadId } });
+      break;
     case R2_CODES.invalidPart:
       return new S3Error("InvalidPart", { cause });
     case R2_CODES.badDigest:
