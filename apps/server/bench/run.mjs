@@ -10,6 +10,8 @@
  *   cluster --workers N against one worker (presigned GETs at 64 connections), with the cores it had
  *   worker  the Worker under workerd: CPU per forwarded presigned GET, bundle size (apps/worker/bench)
  *   xml     the XML parser on hostile 2 MiB bodies (DeleteObjects, CompleteMultipartUpload): each must cost < 50 ms
+ *   soak    on demand only (BENCH_SECTIONS=soak): 512 connections of mixed GET/PUT for BENCH_SOAK_SECONDS (60);
+ *           0 errors, and RSS and open files back where they were
  * BENCH_SECTIONS (default all), BENCH_CONNS (1,16,64), BENCH_SECONDS (5), BENCH_REPEATS (2). Uses wrk when installed
  * (else an in-process client, and says so), nginx as the GET backend when installed (else a Node origin), and pins
  * the proxy under test to its own CPUs when it can (taskset).
@@ -26,6 +28,7 @@ import { fixed, goal, median, table } from "./lib/report.mjs";
 import { presignUrl, signedHeaders } from "./lib/signing.mjs";
 import { slowReaders } from "./lib/slow-readers.mjs";
 import { timeXmlCases } from "./lib/xml-cases.mjs";
+import { soak } from "./lib/soak.mjs";
 
 const sections = new Set((process.env.BENCH_SECTIONS ?? "small,large,memory,cluster,worker,xml").split(","));
 const conns = (process.env.BENCH_CONNS ?? "1,16,64").split(",").map(Number);
@@ -230,6 +233,23 @@ async function main() {
     results.xml = timeXmlCases();
     table("XML bodies through core's parseClientXml (median of 5)", ["body", "MiB", "ms", "outcome"], results.xml.map((row) => [row.name, fixed(row.megabytes, 2), fixed(row.millis, 1), row.outcome]));
   }
+  if (sections.has("soak") && hasWrk) {
+    const fresh = await startServer(getOrigin.url, putOrigin.url, 1);
+    results.soak = await soak(fresh, `${fresh.endpoint}/get/1k.bin`, presignUrl(fresh.endpoint, "/put/soak.bin", KEY, { method: "PUT" }), {
+      seconds: Number(process.env.BENCH_SOAK_SECONDS ?? 60),
+      connections: 512,
+      cpus: layout.load,
+      threads: Math.max(1, layout.count - layout.proxyCount - 1),
+    });
+    const { before, after } = results.soak;
+    table(`Soak: 512 connections of mixed 1 KiB GET / 4 KiB PUT for ${process.env.BENCH_SOAK_SECONDS ?? 60} s`, ["measure", "value"], [
+      ["requests (req/s)", `${results.soak.requests} (${fixed(results.soak.rate)})`],
+      ["non-2xx, socket errors", `${results.soak.non2xx}, ${results.soak.socketErrors}`],
+      ["RSS after warm-up, after soak (MB)", `${fixed(before.rss)}, ${fixed(after.rss)}`],
+      ["open files after warm-up, after soak", `${before.files}, ${after.files}`],
+    ]);
+    fresh.child.kill("SIGTERM");
+  }
   getOrigin.child.kill("SIGTERM");
   await stopAll();
 
@@ -256,6 +276,12 @@ async function main() {
   if (results.xml) {
     const worst = results.xml.reduce((slowest, row) => (row.millis > slowest.millis ? row : slowest));
     goal("every hostile XML body of up to 2 MiB costs < 50 ms", worst.millis < 50, `worst ${fixed(worst.millis, 1)} ms (${worst.name})`);
+  }
+  if (results.soak) {
+    const { soak: run } = results;
+    goal("soak: 0 errors", run.non2xx + run.socketErrors === 0, `${run.non2xx} non-2xx, ${run.socketErrors} socket errors`);
+    // "Stable": back within 50 MB and 16 descriptors of where it started (the heap keeps some of what it grew).
+    goal("soak: RSS and open files stable afterwards", run.after.rss - run.before.rss < 50 && run.after.files - run.before.files <= 16, `RSS ${fixed(run.before.rss)} -> ${fixed(run.after.rss)} MB, files ${run.before.files} -> ${run.after.files}`);
   }
   if (results.worker) {
     goal("Worker: median CPU per forwarded presigned GET < 1 ms", results.worker.cpuMillisMedian < 1, `${fixed(results.worker.cpuMillisMedian, 3)} ms`);
