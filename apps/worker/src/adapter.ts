@@ -2,7 +2,8 @@
  * The Workers runtime adapter: a fetch Request in, a Response out. Forward results are executed with fetch, the
  * client's body stream going to the backend and the backend's body stream coming back untouched.
  */
-import { createRequestBodyStream, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, withKnownLength, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, withKnownLength, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { decodedBody } from "./decoded-body.js";
 import { nativeChecksumFactories } from "./digest.js";
 
 type Result = GatewayResult<ReadableStream>;
@@ -74,14 +75,20 @@ async function readCapped(body: ReadableStream | null): Promise<string> {
  * chunk held back until it does), with its declared length kept, as backends need it.
  */
 function clientBody(request: Request, result: BodyPlan, sized: boolean) {
-  if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined };
-  if (!needsBodyDecoding(result)) return { body: request.body, failure: () => undefined };
-  const decoding = createRequestBodyStream(result, nativeChecksumFactories());
-  const decoded = request.body.pipeThrough(decoding.stream);
+  const settled = () => Promise.resolve();
+  if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined, drained: settled };
+  if (!needsBodyDecoding(result)) return { body: request.body, failure: () => undefined, drained: settled };
+  const decoding = decodedBody(request.body, result, nativeChecksumFactories());
   const declared = request.headers.get("content-length");
   const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
   // fetch needs the length to send Content-Length; native backends size streams themselves.
-  return { body: sized && length !== undefined ? withKnownLength(decoded, length) : decoded, failure: decoding.failure };
+  return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained };
+}
+
+/** A refusal of a body that failed its checks, once the rest of that body was read (bounded in time). */
+async function refuseBody(result: ResultBase, error: unknown, drained: () => Promise<void>): Promise<Response> {
+  await Promise.race([drained(), new Promise((resolve) => setTimeout(resolve, DRAIN_WAIT_MS))]);
+  return errorResponse(result, error);
 }
 
 
@@ -110,7 +117,7 @@ async function executeForward(result: ForwardResult, request: Request): Promise<
     try {
       await drain(body);
     } catch (error) {
-      return errorResponse(result, failure() ?? error);
+      return refuseBody(result, failure() ?? error, client.drained);
     }
     body = null;
   }
@@ -129,8 +136,13 @@ async function executeForward(result: ForwardResult, request: Request): Promise<
       redirect: "manual",
     } as RequestInit);
   } catch (error) {
-    return errorResponse(result, failure() ?? new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error }));
+    const decodingError = failure();
+    if (decodingError !== undefined) return refuseBody(result, decodingError, client.drained);
+    return errorResponse(result, new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error }));
   }
+  // A backend that answered before reading the whole body cancelled it: the rest is read first (bounded), so the
+  // answer reaches the client instead of a reset.
+  if (body) await Promise.race([client.drained(), new Promise((resolve) => setTimeout(resolve, DRAIN_WAIT_MS))]);
   const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
   if (answer.replaceBody) return toResponse(answer.replaceBody(await readCapped(upstream.body)));
   const empty = answer.status === 204 || answer.status === 304 || request.method === "HEAD";
@@ -138,10 +150,10 @@ async function executeForward(result: ForwardResult, request: Request): Promise<
 }
 
 async function executeNative(result: NativeResult, request: Request): Promise<Response> {
-  const { body, failure } = clientBody(request, result, false);
+  const { body, failure, drained } = clientBody(request, result, false);
   const plain = await result.execute(body, request.signal, failure);
   const decodingError = failure();
-  return decodingError ? errorResponse(result, decodingError) : toResponse(plain);
+  return decodingError ? refuseBody(result, decodingError, drained) : toResponse(plain);
 }
 
 /**

@@ -9,20 +9,25 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 
 const appDir = join(import.meta.dirname, "../..");
-let bundled: string | undefined;
+const bundled = new Map<string, string>();
 
-/** Bundles the Worker with wrangler once per process; returns the output directory. */
-export function bundleWorker(): string {
-  if (bundled) return bundled;
+/**
+ * Bundles the Worker with wrangler once per process; returns the output directory. The bundle is the deployed one
+ * (minified, per wrangler.toml) unless `minify: false` asks for a readable one (module paths in comments).
+ */
+export function bundleWorker(options: { minify?: boolean } = {}): string {
+  const variant = options.minify === false ? "readable" : "deployed";
+  const cached = bundled.get(variant);
+  if (cached) return cached;
   const outdir = mkdtempSync(join(tmpdir(), "multistore-worker-bundle-"));
   // wrangler's exports do not include its bin; its package directory does.
 const wrangler = join(realpathSync(join(appDir, "node_modules/wrangler")), "bin/wrangler.js");
-  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], {
+  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, ...(variant === "readable" ? ["--no-minify"] : [])], {
     cwd: appDir,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_LOG: "error", CI: "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  bundled = outdir;
+  bundled.set(variant, outdir);
   return outdir;
 }
 
