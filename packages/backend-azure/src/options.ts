@@ -2,12 +2,17 @@
 
 /** What `createAzureBackend` takes: the bucket's `backend_options`, as strings (TOML format). */
 export interface AzureBackendOptions {
-  /** Storage account name. Required. */
-  account_name: string;
+  /** Storage account name. Required, except with `use_emulator` (default `devstoreaccount1`). */
+  account_name?: string;
   /** Blob container name. Required. */
   container_name: string;
-  /** Storage account access key (base64), used to sign short-lived service SAS URLs. */
+  /** Storage account access key (base64), used to sign short-lived service SAS URLs; none: unsigned requests. */
   access_key?: string;
+  /**
+   * `"true"`: the local Azurite emulator: endpoint `http://127.0.0.1:10000/<account>`, and for Azurite's own account
+   * (`devstoreaccount1`, the default) its published key unless another is given.
+   */
+  use_emulator?: string;
   /** `"true"`: send unsigned requests (public containers; writes then fail unless the container allows them). */
   skip_signature?: string;
   /** Blob service endpoint (`http://127.0.0.1:10000/devstoreaccount1` for Azurite); default `https://<account>.blob.core.windows.net`. */
@@ -42,6 +47,11 @@ export interface ResolvedAzureOptions {
 
 const BACKEND = "for backend_type = az";
 
+/** Azurite's blob service on its default port, and its well-known development account (published by Microsoft). */
+const AZURITE_BLOB_ORIGIN = "http://127.0.0.1:10000";
+const AZURITE_ACCOUNT = "devstoreaccount1";
+const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
 function bool(value: string | undefined, name: string): boolean {
   if (value === undefined || value === "" || value === "false") return false;
   if (value === "true") return true;
@@ -53,7 +63,8 @@ function bool(value: string | undefined, name: string): boolean {
  * the access key.
  */
 export function resolveAzureOptions(options: AzureBackendOptions): ResolvedAzureOptions {
-  const accountName = options.account_name;
+  const emulator = bool(options.use_emulator, "use_emulator");
+  const accountName = options.account_name || (emulator ? AZURITE_ACCOUNT : undefined);
   if (!accountName) throw new Error(`account_name is required ${BACKEND}`);
   // Azure's rules: 3-24 lowercase letters and digits. Azurite's devstoreaccount1 follows them too.
   if (!/^[a-z0-9]{3,24}$/.test(accountName)) throw new Error(`account_name must be 3-24 lowercase letters or digits ${BACKEND}`);
@@ -67,7 +78,7 @@ export function resolveAzureOptions(options: AzureBackendOptions): ResolvedAzure
   if (authType !== "static" && authType !== "oidc") throw new Error(`auth_type must be "static" or "oidc" ${BACKEND}`);
   let endpoint: URL;
   try {
-    endpoint = new URL(options.endpoint ?? `https://${accountName}.blob.core.windows.net`);
+    endpoint = new URL(options.endpoint ?? (emulator ? `${AZURITE_BLOB_ORIGIN}/${accountName}` : `https://${accountName}.blob.core.windows.net`));
   } catch {
     throw new Error(`endpoint must be a URL (e.g. http://127.0.0.1:10000/devstoreaccount1) ${BACKEND}`);
   }
@@ -75,14 +86,14 @@ export function resolveAzureOptions(options: AzureBackendOptions): ResolvedAzure
   if (endpoint.search !== "" || endpoint.hash !== "") throw new Error(`endpoint must not have a query or fragment ${BACKEND}`);
   const base = { accountName, containerName, endpoint: `${endpoint.origin}${endpoint.pathname.replace(/\/+$/, "")}` };
   if (authType === "oidc") return { ...base, ...federatedOptions(options, endpoint, skipSignature) };
-  const accessKey = options.access_key;
+  // Azurite's own account comes with its published key, as Azure's SDKs and object_store assume with the emulator.
+  const accessKey = options.access_key || (emulator && accountName === AZURITE_ACCOUNT && !skipSignature ? AZURITE_KEY : undefined);
   if (accessKey) {
     // The key is the HMAC secret as base64; a typo here would otherwise surface as 403s on every request.
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(accessKey) || accessKey.length % 4 !== 0) throw new Error(`access_key must be base64 ${BACKEND}`);
-  } else if (!skipSignature) {
-    throw new Error(`access_key is required ${BACKEND} (or set skip_signature = "true" for a public container)`);
   }
-  return { ...base, ...(!skipSignature && { accountKey: accessKey! }) };
+  // No key: a public container, reached unsigned (skip_signature says so explicitly).
+  return { ...base, ...(!skipSignature && accessKey && { accountKey: accessKey }) };
 }
 
 /** Checks of `auth_type = "oidc"`: federated identity instead of a key, and bearer tokens only over https. */

@@ -24,12 +24,24 @@ describe("resolveAzureOptions", () => {
     expect(resolved.accountKey).toBeUndefined();
   });
 
+  it("reaches a container without a key unsigned, as skip_signature does", () => {
+    expect(resolveAzureOptions({ account_name: "public1", container_name: "open" })).toEqual({ accountName: "public1", containerName: "open", endpoint: "https://public1.blob.core.windows.net" });
+  });
+
+  it("use_emulator = true means Azurite: its endpoint, its account and its published key unless others are given", () => {
+    const azurite = resolveAzureOptions({ container_name: "data", use_emulator: "true" });
+    expect(azurite).toMatchObject({ accountName: "devstoreaccount1", endpoint: "http://127.0.0.1:10000/devstoreaccount1" });
+    expect(azurite.accountKey).toMatch(/^Eby8/);
+    expect(resolveAzureOptions({ account_name: "other1", container_name: "data", use_emulator: "true", access_key: KEY })).toMatchObject({ endpoint: "http://127.0.0.1:10000/other1", accountKey: KEY });
+    expect(resolveAzureOptions({ container_name: "data", use_emulator: "true", skip_signature: "true" }).accountKey).toBeUndefined();
+    expect(() => resolveAzureOptions({ container_name: "data", use_emulator: "yes" })).toThrow('use_emulator must be "true" or "false" for backend_type = az');
+  });
+
   const cases: [string, Partial<AzureBackendOptions>, string][] = [
     ["account_name missing", { account_name: "" }, "account_name is required for backend_type = az"],
     ["account_name invalid", { account_name: "My_Account" }, "account_name must be 3-24 lowercase letters or digits for backend_type = az"],
     ["container_name missing", { container_name: undefined as never }, "container_name is required for backend_type = az"],
     ["container_name invalid", { container_name: "Bad--Name" }, "container_name must be 3-63 lowercase letters, digits and single hyphens for backend_type = az"],
-    ["access_key missing", { access_key: undefined }, 'access_key is required for backend_type = az (or set skip_signature = "true" for a public container)'],
     ["access_key not base64", { access_key: "not base64!" }, "access_key must be base64 for backend_type = az"],
     ["skip_signature not boolean", { skip_signature: "yes" }, 'skip_signature must be "true" or "false" for backend_type = az'],
     ["endpoint not http", { endpoint: "ftp://127.0.0.1:10000/devstoreaccount1" }, "endpoint must use http or https for backend_type = az"],

@@ -131,9 +131,7 @@ export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOption
     if (!/^[^@\s/]+@[^@\s/]+$/.test(email)) throw new Error(`service_account_email must be an email address ${SUFFIX}`);
     return { bucketName: options.bucket_name, endpoint, federatedEmail: email };
   }
-  if (skipSignature) return { bucketName: options.bucket_name, endpoint };
-  if (!options.service_account_key) {
-    throw new Error(`service_account_key is required ${SUFFIX} (or set skip_signature = "true")`);
-  }
+  // No key: a public bucket, reached unsigned (skip_signature says so explicitly).
+  if (skipSignature || !options.service_account_key) return { bucketName: options.bucket_name, endpoint };
   return { bucketName: options.bucket_name, endpoint, serviceAccount: parseServiceAccountKey(options.service_account_key) };
 }

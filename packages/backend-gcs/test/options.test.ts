@@ -17,7 +17,6 @@ describe.each([
   it.each([
     [{}, /^bucket_name is required for backend_type = gcs/],
     [{ bucket_name: "Bad_Bucket!" }, /^bucket_name must be a valid bucket name/],
-    [{ bucket_name: "b-1" }, /^service_account_key is required for backend_type = gcs \(or set skip_signature = "true"\)/],
     [{ bucket_name: "b-1", service_account_key: "{not json" }, /^service_account_key must be the JSON of a service account key file/],
     [{ bucket_name: "b-1", service_account_key: JSON.stringify({ private_key: PEM }) }, /^service_account_key has no client_email/],
     [{ bucket_name: "b-1", service_account_key: JSON.stringify({ client_email: "a@b" }) }, /^service_account_key has no private_key/],
@@ -54,6 +53,8 @@ describe.each([
     expect(create({ bucket_name: "b-1", service_account_key: KEY }).copyDomain).toBe("gcs:https://storage.googleapis.com:sa@p.iam.gserviceaccount.com");
     expect(create({ bucket_name: "b-1", skip_signature: "true", endpoint: "http://127.0.0.1:4443/storage/" }).copyDomain).toBe("gcs:http://127.0.0.1:4443/storage:anonymous");
     expect(create({ bucket_name: "b-1", service_account_key: KEY, auth_type: "static" }).kind).toBe("gcs");
+    // No key at all: a public bucket, reached unsigned as with skip_signature.
+    expect(create({ bucket_name: "b-1" }).copyDomain).toBe("gcs:https://storage.googleapis.com:anonymous");
   });
 
   it("auth_type = oidc signs through the signBlob extra as service_account_email, without a key", async () => {

@@ -4,8 +4,8 @@
 export interface S3BackendOptions {
   /** Bucket on the backend. Required. */
   bucket_name: string;
-  /** Region. Required (used for signing and to derive the endpoint). */
-  region: string;
+  /** Region, used for signing and to derive the endpoint (default `us-east-1`). */
+  region?: string;
   /** Endpoint URL (`https://s3.example.com`); derived from the region when absent. */
   endpoint?: string;
   /** Access key id for signing backend requests. */
@@ -18,6 +18,11 @@ export interface S3BackendOptions {
   skip_signature?: string;
   /** `"true"`: `endpoint/bucket/key` instead of `bucket.endpoint/key` (MinIO, R2, most S3-compatibles). */
   force_path_style?: string;
+  /**
+   * `"true"`: `bucket.endpoint/key` even with a custom endpoint; `"false"`: path-style even on AWS. Unset: AWS
+   * endpoints (and the derived one) are virtual-hosted, any other endpoint is path-style.
+   */
+  virtual_hosted_style_request?: string;
   /** Lifetime of presigned backend URLs in seconds (default 300). */
   presign_ttl_secs?: string;
   /** `User-Agent` of backend requests (default `multistore/<version>`). */
@@ -44,6 +49,9 @@ export interface ResolvedS3Options {
   userAgent: string;
 }
 
+/** Region of a bucket that names none (as AWS SDKs and the original multistore assume). */
+export const DEFAULT_REGION = "us-east-1";
+
 /** The version reported in User-Agent. */
 export const VERSION = "0.1.0";
 
@@ -60,12 +68,14 @@ function bool(value: string | undefined, name: string): boolean {
  */
 export function resolveS3Options(options: S3BackendOptions, { credentialsProvided = false }: { credentialsProvided?: boolean } = {}): ResolvedS3Options {
   if (!options.bucket_name) throw new Error("bucket_name is required for backend_type = s3");
-  if (!options.region) throw new Error("region is required for backend_type = s3");
+  const region = options.region || DEFAULT_REGION;
   const skipSignature = bool(options.skip_signature, "skip_signature");
   const forcePathStyle = bool(options.force_path_style, "force_path_style");
+  const virtualHosted = options.virtual_hosted_style_request === undefined || options.virtual_hosted_style_request === "" ? undefined : bool(options.virtual_hosted_style_request, "virtual_hosted_style_request");
+  if (forcePathStyle && virtualHosted === true) throw new Error('force_path_style and virtual_hosted_style_request = "true" contradict each other for backend_type = s3');
   let endpoint: URL;
   try {
-    endpoint = new URL(options.endpoint ?? `https://s3.${options.region}.amazonaws.com`);
+    endpoint = new URL(options.endpoint ?? `https://s3.${region}.amazonaws.com`);
   } catch {
     throw new Error("endpoint must be a URL (e.g. https://s3.example.com) for backend_type = s3");
   }
@@ -78,19 +88,16 @@ export function resolveS3Options(options: S3BackendOptions, { credentialsProvide
   if (options.auth_type === "oidc" && !credentialsProvided) {
     throw new Error('auth_type = "oidc" needs the proxy\'s OIDC provider (set OIDC_PROVIDER_KEY and OIDC_PROVIDER_ISSUER) for backend_type = s3');
   }
-  if (!skipSignature && !hasKey && !credentialsProvided) {
-    throw new Error('access_key_id and secret_access_key are required for backend_type = s3 (or set skip_signature = "true")');
-  }
+  // No keys and no credential provider: a public bucket, reached unsigned (skip_signature says so explicitly).
+  const unsigned = skipSignature || (!hasKey && !credentialsProvided);
   const ttl = options.presign_ttl_secs === undefined ? 300 : Number(options.presign_ttl_secs);
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 604800) throw new Error("presign_ttl_secs must be 1..604800 for backend_type = s3");
-  // Bucket names with dots break TLS wildcard certificates in virtual-hosted style, so they go path-style.
-  const pathStyle = forcePathStyle || options.bucket_name.includes(".") || options.endpoint !== undefined && isIpHost(endpoint.hostname);
   return {
     bucketName: options.bucket_name,
-    region: options.region,
+    region,
     endpoint,
-    pathStyle,
-    ...(!skipSignature && !credentialsProvided && {
+    pathStyle: isPathStyle(options, endpoint, forcePathStyle, virtualHosted),
+    ...(!unsigned && !credentialsProvided && {
       credentials: {
         accessKeyId: options.access_key_id!,
         secretAccessKey: options.secret_access_key!,
@@ -100,6 +107,22 @@ export function resolveS3Options(options: S3BackendOptions, { credentialsProvide
     presignTtlSeconds: ttl,
     userAgent: options.user_agent ?? `multistore/${VERSION}`,
   };
+}
+
+/**
+ * Path-style unless told otherwise for any endpoint but AWS's own: S3-compatible services (MinIO, Ceph, R2, local
+ * emulators) rarely resolve `bucket.host`. On AWS, bucket names with dots break TLS wildcard certificates in
+ * virtual-hosted style, so they go path-style too.
+ */
+function isPathStyle(options: S3BackendOptions, endpoint: URL, forcePathStyle: boolean, virtualHosted: boolean | undefined): boolean {
+  if (forcePathStyle || virtualHosted === false) return true;
+  if (virtualHosted === true) return false;
+  if (options.endpoint !== undefined && !isAwsHost(endpoint.hostname)) return true;
+  return options.bucket_name.includes(".") || isIpHost(endpoint.hostname);
+}
+
+function isAwsHost(hostname: string): boolean {
+  return /(^|\.)amazonaws\.com(\.cn)?$/.test(hostname.toLowerCase());
 }
 
 function isIpHost(hostname: string): boolean {

@@ -223,8 +223,17 @@ describe("addressing", () => {
     expect(await objectUrl({ endpoint: "http://localhost:9000" })).toBe("http://localhost:9000/data/dir/a%20b.txt");
   });
 
+  it("addresses a custom endpoint path-style unless told otherwise, AWS endpoints virtual-hosted", async () => {
+    expect(await objectUrl({ endpoint: "https://storage.example.com" })).toBe("https://storage.example.com/data/dir/a%20b.txt");
+    expect(await listUrl({ endpoint: "http://localhost:9000" })).toBe("http://localhost:9000/data");
+    expect(await objectUrl({ endpoint: "https://storage.example.com", virtual_hosted_style_request: "true" })).toBe("https://data.storage.example.com/dir/a%20b.txt");
+    expect(await objectUrl({ endpoint: "https://s3.us-west-2.amazonaws.com" })).toBe("https://data.s3.us-west-2.amazonaws.com/dir/a%20b.txt");
+    expect(await objectUrl({ virtual_hosted_style_request: "false" })).toBe("https://s3.eu-west-1.amazonaws.com/data/dir/a%20b.txt");
+    expect(() => fakeBackend(undefined, { force_path_style: "true", virtual_hosted_style_request: "true" })).toThrow("contradict each other");
+  });
+
   it("keeps a custom endpoint's host and base path", async () => {
-    expect(await objectUrl({ endpoint: "https://storage.example.com" })).toBe("https://data.storage.example.com/dir/a%20b.txt");
+    expect(await objectUrl({ endpoint: "https://storage.example.com", virtual_hosted_style_request: "true" })).toBe("https://data.storage.example.com/dir/a%20b.txt");
     expect(await objectUrl({ endpoint: "https://example.com/s3/", force_path_style: "true" })).toBe("https://example.com/s3/data/dir/a%20b.txt");
     expect(await listUrl({ endpoint: "https://example.com/s3", force_path_style: "true" })).toBe("https://example.com/s3/data");
   });
@@ -377,17 +386,31 @@ describe("option validation", () => {
   const create = (options: Partial<S3BackendOptions>) => () => fakeBackend(undefined, options);
   it.each([
     [{ bucket_name: "" }, "bucket_name is required for backend_type = s3"],
-    [{ region: "" }, "region is required for backend_type = s3"],
     [{ endpoint: "not a url" }, "endpoint must be a URL (e.g. https://s3.example.com) for backend_type = s3"],
     [{ endpoint: "ftp://example.com" }, "endpoint must use http or https for backend_type = s3"],
     [{ secret_access_key: "" }, "access_key_id and secret_access_key must be set together for backend_type = s3"],
-    [{ access_key_id: "", secret_access_key: "" }, 'access_key_id and secret_access_key are required for backend_type = s3 (or set skip_signature = "true")'],
     [{ skip_signature: "yes" }, 'skip_signature must be "true" or "false" for backend_type = s3'],
     [{ force_path_style: "1" }, 'force_path_style must be "true" or "false" for backend_type = s3'],
     [{ presign_ttl_secs: "0" }, "presign_ttl_secs must be 1..604800 for backend_type = s3"],
     [{ presign_ttl_secs: "604801" }, "presign_ttl_secs must be 1..604800 for backend_type = s3"],
   ])("refuses %o", (options, message) => {
     expect(create(options)).toThrow(message);
+  });
+
+  it("reaches a bucket without credentials unsigned, as skip_signature does", async () => {
+    const { backend, sent } = fakeBackend(() => ({ text: `${XML}<ListBucketResult/>` }), { access_key_id: undefined, secret_access_key: undefined });
+    await backend.listObjects({ prefix: "", maxKeys: 1 });
+    expect(sent[0]!.headers.authorization).toBeUndefined();
+    const dispatch = await backend.prepareObject({ operation: "GetObject", key: "k", headers: new Headers() } as ObjectRequest);
+    expect(dispatch.type === "forward" && new URL(dispatch.url).search).toBe("");
+  });
+
+  it("signs for us-east-1 when the bucket names no region", async () => {
+    const { backend } = fakeBackend(undefined, { region: undefined });
+    const dispatch = await backend.prepareObject({ operation: "GetObject", key: "k", headers: new Headers() } as ObjectRequest);
+    const url = new URL(dispatch.type === "forward" ? dispatch.url : "");
+    expect(url.host).toBe("data.s3.us-east-1.amazonaws.com");
+    expect(url.searchParams.get("X-Amz-Credential")).toMatch(/\/us-east-1\/s3\/aws4_request$/);
   });
 
   it("accepts unsigned access and a custom presign lifetime", async () => {

@@ -1,5 +1,6 @@
 import { isLoopbackHost } from "@multistore/core";
-import { BACKEND_OPTION_RULES, backendOptionRules, type BackendOptionRule } from "./backend-options.js";
+import { BACKEND_OPTION_RULES, backendOptionRules, type BackendOptionRule, type BackendOptionRules } from "./backend-options.js";
+import { closestName } from "./closest-name.js";
 import type { ConfigIssue } from "./config-error.js";
 import { joinPath, resolvePosixPath } from "./paths.js";
 
@@ -22,33 +23,48 @@ export function checkBackendOptions(
   baseDirectory: string | undefined,
   issues: ConfigIssue[]
 ): Record<string, string> {
-  // TOML users write `skip_signature = true` or `port = 9000`; the format's options are strings.
-  const values: Record<string, string> = {};
-  for (const [name, value] of Object.entries(options)) setValue(values, name, String(value));
-
   const rules = backendOptionRules(backendType);
-  if (rules === undefined) {
-    issues.push({
-      path: joinPath(bucketPath, "backend_type"),
-      message:
-        `${joinPath(bucketPath, "backend_type")}: ${JSON.stringify(backendType)} is not a backend type ` +
-        `(expected one of: ${Object.keys(BACKEND_OPTION_RULES).join(", ")})`,
-    });
-    return values;
-  }
-
   const optionsPath = joinPath(bucketPath, "backend_options");
   const report = (name: string, message: string): void => {
     const path = joinPath(optionsPath, name);
     issues.push({ path, message: `${path}${message}` });
   };
-  const isSet = (name: string): boolean => written.has(name);
+  // TOML users write `skip_signature = true` or `port = 9000`; the format's options are strings. Aliases (the
+  // object_store spellings) are filed under the option's own name.
+  const canonical = rules === undefined ? new Map<string, string>() : aliasesOf(rules);
+  const values: Record<string, string> = {};
+  const seenAs = new Map<string, string>();
+  for (const [written, value] of Object.entries(options)) {
+    const name = canonical.get(written) ?? written;
+    const earlier = seenAs.get(name);
+    if (earlier !== undefined) {
+      report(written, ` and ${earlier} are the same option: set one of them`);
+      continue;
+    }
+    seenAs.set(name, written);
+    setValue(values, name, String(value));
+  }
+  const writtenNames = new Set([...written].map((name) => canonical.get(name) ?? name));
+
+  if (rules === undefined) {
+    issues.push({
+      path: joinPath(bucketPath, "backend_type"),
+      message:
+        `${joinPath(bucketPath, "backend_type")}: ${JSON.stringify(backendType)} is not a backend type ` +
+        suggestion(backendType, Object.keys(BACKEND_OPTION_RULES)) +
+        `(expected one of: ${Object.keys(BACKEND_OPTION_RULES).join(", ")})`,
+    });
+    return values;
+  }
+
+  const isSet = (name: string): boolean => writtenNames.has(name);
 
   for (const name of Object.keys(values)) {
     if (!Object.hasOwn(rules, name)) {
       report(
         name,
         ` is not a known option for backend_type ${JSON.stringify(backendType)} ` +
+          suggestion(name, [...Object.keys(rules), ...canonical.keys()]) +
           `(expected one of: ${Object.keys(rules).join(", ")})`
       );
     }
@@ -58,7 +74,8 @@ export function checkBackendOptions(
     const value = values[name];
     if (value === undefined) {
       if (isSet(name)) continue;
-      if (rule.required === true) report(name, ` is required for backend_type ${JSON.stringify(backendType)}`);
+      const excused = rule.requiredUnless !== undefined && values[rule.requiredUnless.option] === rule.requiredUnless.value;
+      if (rule.required === true && !excused) report(name, ` is required for backend_type ${JSON.stringify(backendType)}`);
       else if (rule.requiredWhen !== undefined && values[rule.requiredWhen.option] === rule.requiredWhen.value) {
         report(name, ` is required when ${rule.requiredWhen.option} is ${JSON.stringify(rule.requiredWhen.value)}`);
       }
@@ -73,6 +90,18 @@ export function checkBackendOptions(
       setValue(values, name, resolvePosixPath(baseDirectory, value));
   }
   return values;
+}
+
+function suggestion(name: string, known: string[]): string {
+  const closest = closestName(name, known);
+  return closest === undefined ? "" : `(did you mean ${closest}?) `;
+}
+
+/** Alias → option name, for every option of `rules` that has aliases. */
+function aliasesOf(rules: BackendOptionRules): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [name, rule] of Object.entries(rules)) for (const alias of rule.aliases ?? []) map.set(alias, name);
+  return map;
 }
 
 /** Why `value` does not fit `rule` (a message tail starting with a space or colon), or undefined when it does. */

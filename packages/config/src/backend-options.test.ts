@@ -35,10 +35,8 @@ describe("backend option rules", () => {
         ])
       )
     ).toEqual(['buckets[1].backend_options.bucket_name is required for backend_type "s3"']);
-    expect(issuesFor("s3", {})).toEqual([
-      'buckets[0].backend_options.bucket_name is required for backend_type "s3"',
-      'buckets[0].backend_options.region is required for backend_type "s3"',
-    ]);
+    // region defaults to us-east-1.
+    expect(issuesFor("s3", {})).toEqual(['buckets[0].backend_options.bucket_name is required for backend_type "s3"']);
     expect(issuesFor("az", { account_name: "acct" })).toEqual([
       'buckets[0].backend_options.container_name is required for backend_type "az"',
     ]);

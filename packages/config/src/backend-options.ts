@@ -44,6 +44,13 @@ export interface BackendOptionRule {
   requires?: readonly string[];
   /** This option becomes required when another option has a given value (e.g. `auth_type = "oidc"`). */
   requiredWhen?: { readonly option: string; readonly value: string };
+  /** A `required` option that may be left out when another option has a given value (e.g. `use_emulator = "true"`). */
+  requiredUnless?: { readonly option: string; readonly value: string };
+  /**
+   * Other names the option is accepted under (the object_store spellings the original multistore takes, such as
+   * `aws_access_key_id`); the parsed config holds it under its own name.
+   */
+  aliases?: readonly string[];
 }
 
 /** The options of one backend type, by option name. */
@@ -60,21 +67,37 @@ const OIDC_SUBJECT: BackendOptionRule = {
 };
 
 const SKIP_SIGNATURE: BackendOptionRule = {
-  description: 'Send unsigned requests ("true" for public buckets).',
+  description: 'Send unsigned requests ("true" for public buckets; a bucket without credentials is unsigned anyway).',
   kind: "boolean",
 };
 
+const ALLOW_HTTP: BackendOptionRule = {
+  description: "Accepted for compatibility with object_store configs: http:// endpoints are always allowed.",
+  kind: "boolean",
+};
+
+function withAliases(rule: BackendOptionRule, ...aliases: string[]): BackendOptionRule {
+  return { ...rule, aliases };
+}
+
 const S3_RULES: BackendOptionRules = {
-  bucket_name: { description: "Name of the bucket on the backend.", required: true },
-  region: { description: "Region of the bucket, e.g. us-east-1.", required: true },
+  bucket_name: { description: "Name of the bucket on the backend.", required: true, aliases: ["aws_bucket", "aws_bucket_name", "bucket"] },
+  region: { description: "Region of the bucket, e.g. us-west-2 (default us-east-1).", aliases: ["aws_region", "aws_default_region"] },
   endpoint: {
-    description: "Endpoint URL of an S3-compatible service; derived from the region when absent.",
+    description: "Endpoint URL of an S3-compatible service (addressed path-style); derived from the region when absent.",
     kind: "url",
+    aliases: ["aws_endpoint", "aws_endpoint_url", "endpoint_url"],
   },
-  access_key_id: { description: "Access key id for the backend.", requires: ["secret_access_key"] },
-  secret_access_key: { description: "Secret key for the backend.", secret: true, requires: ["access_key_id"] },
-  skip_signature: SKIP_SIGNATURE,
-  force_path_style: { description: 'Use path-style URLs ("true" for most non-AWS services).', kind: "boolean" },
+  access_key_id: { description: "Access key id for the backend.", requires: ["secret_access_key"], aliases: ["aws_access_key_id"] },
+  secret_access_key: { description: "Secret key for the backend.", secret: true, requires: ["access_key_id"], aliases: ["aws_secret_access_key"] },
+  skip_signature: withAliases(SKIP_SIGNATURE, "aws_skip_signature"),
+  force_path_style: { description: 'Use path-style URLs ("true"; the default for endpoints other than AWS\'s).', kind: "boolean" },
+  virtual_hosted_style_request: {
+    description: 'Address the bucket as bucket.endpoint ("true", even on a custom endpoint) or path-style ("false").',
+    kind: "boolean",
+    aliases: ["aws_virtual_hosted_style_request"],
+  },
+  allow_http: withAliases(ALLOW_HTTP, "aws_allow_http"),
   auth_type: AUTH_TYPE,
   oidc_role_arn: {
     description: 'ARN of the role assumed with the proxy\'s OIDC token (auth_type = "oidc").',
@@ -82,7 +105,12 @@ const S3_RULES: BackendOptionRules = {
   },
   oidc_subject: OIDC_SUBJECT,
   sts_endpoint: { description: "STS endpoint URL used for AssumeRoleWithWebIdentity (https, or http on loopback).", kind: "secure_url" },
-  session_token: { description: "Session token of temporary backend credentials.", secret: true, requires: ["access_key_id"] },
+  session_token: {
+    description: "Session token of temporary backend credentials.",
+    secret: true,
+    requires: ["access_key_id"],
+    aliases: ["aws_session_token", "aws_token", "token"],
+  },
   presign_ttl_secs: { description: "Lifetime of presigned backend URLs in seconds (default 300)." },
   user_agent: { description: "User-Agent of backend requests (default multistore/<version>)." },
 };
@@ -108,22 +136,40 @@ const FS_RULES: BackendOptionRules = {
 };
 
 const AZ_RULES: BackendOptionRules = {
-  account_name: { description: "Storage account name.", required: true },
-  container_name: { description: "Blob container name.", required: true },
-  access_key: { description: "Storage account access key.", secret: true },
-  skip_signature: SKIP_SIGNATURE,
+  account_name: {
+    description: 'Storage account name (default with use_emulator = "true": devstoreaccount1).',
+    required: true,
+    requiredUnless: { option: "use_emulator", value: "true" },
+    aliases: ["azure_storage_account_name"],
+  },
+  container_name: { description: "Blob container name.", required: true, aliases: ["azure_container_name"] },
+  access_key: {
+    description: "Storage account access key (none: the container is read unsigned).",
+    secret: true,
+    aliases: ["azure_storage_account_key", "azure_storage_access_key", "azure_storage_master_key", "account_key", "master_key"],
+  },
+  skip_signature: withAliases(SKIP_SIGNATURE, "azure_skip_signature"),
   endpoint: {
     description: "Blob service endpoint URL (e.g. Azurite); derived from the account when absent.",
     kind: "url",
+    aliases: ["azure_storage_endpoint", "azure_endpoint"],
   },
+  use_emulator: {
+    description: 'Use the local Azurite emulator ("true"): endpoint http://127.0.0.1:10000/<account>, its well-known account and key by default.',
+    kind: "boolean",
+    aliases: ["azure_storage_use_emulator"],
+  },
+  allow_http: withAliases(ALLOW_HTTP, "azure_allow_http"),
   auth_type: AUTH_TYPE,
   client_id: {
     description: 'Client id of the app registration trusted for federated credentials (auth_type = "oidc").',
     requiredWhen: { option: "auth_type", value: "oidc" },
+    aliases: ["azure_storage_client_id", "azure_client_id"],
   },
   tenant_id: {
     description: 'Directory (tenant) id of that app registration (auth_type = "oidc").',
     requiredWhen: { option: "auth_type", value: "oidc" },
+    aliases: ["azure_storage_tenant_id", "azure_storage_authority_id", "azure_tenant_id", "azure_authority_id", "authority_id"],
   },
   oidc_subject: OIDC_SUBJECT,
   authority_host: {
@@ -134,13 +180,24 @@ const AZ_RULES: BackendOptionRules = {
 };
 
 const GCS_RULES: BackendOptionRules = {
-  bucket_name: { description: "Name of the bucket on Google Cloud Storage.", required: true },
+  bucket_name: {
+    description: "Name of the bucket on Google Cloud Storage.",
+    required: true,
+    aliases: ["google_bucket", "google_bucket_name", "bucket"],
+  },
   service_account_key: {
-    description: "Contents of a service account key file (JSON).",
+    description: "Contents of a service account key file (JSON); none: the bucket is read unsigned.",
     kind: "json",
     secret: true,
+    aliases: ["google_service_account_key"],
   },
-  skip_signature: SKIP_SIGNATURE,
+  service_account_path: {
+    description:
+      "Path of a service account key file, read when the server loads the config (instead of service_account_key; not on the Worker).",
+    kind: "path",
+    aliases: ["service_account", "google_service_account", "google_service_account_path"],
+  },
+  skip_signature: withAliases(SKIP_SIGNATURE, "google_skip_signature"),
   endpoint: { description: "Endpoint URL (e.g. an emulator); the public endpoint when absent.", kind: "url" },
   auth_type: AUTH_TYPE,
   workload_identity_provider: {
@@ -178,6 +235,9 @@ export const BACKEND_OPTION_RULES: Record<string, BackendOptionRules> = {
   r2: R2_RULES,
 };
 
+/** Other spellings of built-in backend types that configs of the original multistore use. */
+export const BACKEND_TYPE_ALIASES: Readonly<Record<string, string>> = Object.freeze({ azure: "az", gs: "gcs" });
+
 /** The backend types Multistore knows without registration. */
 export const BUILT_IN_BACKEND_TYPES: readonly string[] = Object.freeze(Object.keys(BACKEND_OPTION_RULES));
 
@@ -212,7 +272,8 @@ export function registerBackendOptionRules(
     if (rule.kind === "enum" && (rule.values === undefined || rule.values.length === 0)) {
       throw new Error(`option "${name}" of backend type "${backendType}" is an enum without values`);
     }
-    for (const other of [...(rule.requires ?? []), ...(rule.requiredWhen ? [rule.requiredWhen.option] : [])]) {
+    const conditions = [rule.requiredWhen, rule.requiredUnless].flatMap((condition) => (condition ? [condition.option] : []));
+    for (const other of [...(rule.requires ?? []), ...conditions]) {
       if (!Object.hasOwn(rules, other)) {
         throw new Error(`option "${name}" of backend type "${backendType}" refers to unknown option "${other}"`);
       }

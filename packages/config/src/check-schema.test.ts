@@ -48,21 +48,33 @@ describe("structural errors", () => {
     ]);
   });
 
-  it("requires at least one action", () => {
-    expect(issuesAfter((c) => (c.roles[0].allowed_scopes[0].actions = []))).toEqual([
-      `roles[0].allowed_scopes[0].actions must not be empty (list at least one of: ${ACTIONS.join(", ")})`,
+  it("accepts an empty actions list, which grants nothing", () => {
+    const config = minimalConfig();
+    config.roles[0].allowed_scopes[0].actions = [];
+    expect(parseConfig(config).roles[0]!.allowed_scopes[0]!.actions).toEqual([]);
+  });
+
+  it.each([["ab"], ["a".repeat(256)], ["-leading"], ["sp ace"], ["sla/sh"]])("rejects the bucket name %j", (name) => {
+    expect(issuesAfter((c) => (c.buckets[0].name = name))).toEqual([
+      `buckets[0].name: ${JSON.stringify(name)} is not a valid bucket name (3-255 characters: letters, digits, ".", ` +
+        '"_" and "-", starting with a letter or digit; 3-63 lowercase letters, digits, "." and "-" for virtual-hosted style)',
+      // The scope naming the old name "alpha" no longer finds it.
+      'roles[0].allowed_scopes[0].bucket: "alpha" is not a configured bucket (configured: ' +
+        `${name}, beta; use "*" for every bucket)`,
     ]);
   });
 
-  it.each([["ab"], ["a".repeat(64)], ["Upper"], ["under_score"], ["-leading"], ["trailing."]])(
-    "rejects the bucket name %j",
+  it.each([["My_Data"], ["a".repeat(64)], ["Upper"], ["trailing."]])(
+    "loads the legacy bucket name %j with a warning that it cannot be used virtual-hosted",
     (name) => {
-      expect(issuesAfter((c) => (c.buckets[0].name = name))).toEqual([
-        `buckets[0].name: ${JSON.stringify(name)} is not a valid bucket name (3-63 characters: lowercase letters, ` +
-          'digits, "." and "-", starting and ending with a letter or digit)',
-        // The scope naming the old name "alpha" no longer finds it.
-        'roles[0].allowed_scopes[0].bucket: "alpha" is not a configured bucket (configured: ' +
-          `${name}, beta; use "*" for every bucket)`,
+      const config = minimalConfig();
+      config.buckets[0].name = name;
+      config.roles[0].allowed_scopes[0].bucket = name;
+      const warnings: string[] = [];
+      expect(parseConfig(config, { onWarning: (message) => warnings.push(message) }).buckets[0]!.name).toBe(name);
+      expect(warnings).toEqual([
+        `buckets[0].name: ${JSON.stringify(name)} cannot be used in a host name (virtual-hosted style needs 3-63 ` +
+          'lowercase letters, digits, "." and "-"): clients must address it path-style',
       ]);
     }
   );
@@ -121,11 +133,11 @@ describe("structural errors", () => {
         delete c.buckets[1].name;
         delete c.credentials[0].secret_access_key;
         delete c.credentials[0].enabled;
-        delete c.roles[0].trusted_oidc_issuers;
+        delete c.roles[0].name;
       })
     ).toEqual([
       "buckets[1].name is required",
-      "roles[0].trusted_oidc_issuers is required",
+      "roles[0].name is required",
       "credentials[0].secret_access_key is required",
       "credentials[0].enabled is required: set it to true or false",
     ]);
@@ -179,22 +191,27 @@ allowed_scopes = []
     });
   });
 
-  it("checks max_session_duration_secs", () => {
-    expect(issuesAfter((c) => (c.roles[0].max_session_duration_secs = 60))).toEqual([
-      "roles[0].max_session_duration_secs must be between 900 and 43200 (got 60)",
-    ]);
-    expect(issuesAfter((c) => (c.roles[0].max_session_duration_secs = 43201))).toEqual([
-      "roles[0].max_session_duration_secs must be between 900 and 43200 (got 43201)",
-    ]);
+  it("clamps max_session_duration_secs into 900..43200 with a warning, and wants an integer", () => {
+    for (const [written, used] of [[60, 900], [43201, 43200], [3600, 3600]] as const) {
+      const config = minimalConfig();
+      config.roles[0].max_session_duration_secs = written;
+      const warnings: string[] = [];
+      expect(parseConfig(config, { onWarning: (message) => warnings.push(message) }).roles[0]!.max_session_duration_secs).toBe(used);
+      expect(warnings).toEqual(written === used ? [] : [`roles[0].max_session_duration_secs: ${written} is outside 900..43200; using ${used}`]);
+    }
     expect(issuesAfter((c) => (c.roles[0].max_session_duration_secs = 3600.5))).toEqual([
       "roles[0].max_session_duration_secs must be an integer (got a decimal number)",
     ]);
   });
 
-  it("requires trusted issuers as URLs, at least one", () => {
-    expect(issuesAfter((c) => (c.roles[0].trusted_oidc_issuers = []))).toEqual([
-      "roles[0].trusted_oidc_issuers must not be empty",
-    ]);
+  it("takes trusted issuers as URLs; a role without any (or without scopes) loads but can grant nothing", () => {
+    const config = minimalConfig();
+    delete config.roles[0].trusted_oidc_issuers;
+    delete config.roles[0].allowed_scopes;
+    const warnings: string[] = [];
+    const role = parseConfig(config, { onWarning: (message) => warnings.push(message) }).roles[0]!;
+    expect([role.trusted_oidc_issuers, role.allowed_scopes]).toEqual([[], []]);
+    expect(warnings).toEqual(["roles[0].trusted_oidc_issuers: no issuers are trusted, so no token can assume this role"]);
     expect(issuesAfter((c) => (c.roles[0].trusted_oidc_issuers = ["token.actions.githubusercontent.com"]))).toEqual([
       'roles[0].trusted_oidc_issuers[0]: "token.actions.githubusercontent.com" is not an OIDC issuer URL (https://...)',
     ]);

@@ -64,16 +64,30 @@ describe("references", () => {
     ]);
   });
 
-  it("rejects allowed_roles naming no configured role", () => {
-    expect(issuesAfter((c) => (c.buckets[0].allowed_roles = ["ci", "deploy"]))).toEqual([
-      'buckets[0].allowed_roles[1]: "deploy" is not a configured role_id (configured: ci)',
+  it("warns about allowed_roles naming no configured role, and loads", () => {
+    const warningsAfter = (change: (config: Record<string, any>) => void) => {
+      const config = minimalConfig();
+      change(config);
+      const warnings: string[] = [];
+      parseConfig(config, { onWarning: (message) => warnings.push(message), source: "test.toml" });
+      return warnings;
+    };
+    expect(warningsAfter((c) => (c.buckets[0].allowed_roles = ["ci", "deploy"]))).toEqual([
+      'test.toml: buckets[0].allowed_roles[1]: "deploy" is not a configured role_id (configured: ci); it grants nothing',
     ]);
     expect(
-      issuesAfter((c) => {
+      warningsAfter((c) => {
         c.roles = [];
         c.buckets[1].allowed_roles = ["ci"];
       })
-    ).toEqual(['buckets[1].allowed_roles[0]: "ci" is not a configured role_id (no roles are configured)']);
+    ).toEqual(['test.toml: buckets[1].allowed_roles[0]: "ci" is not a configured role_id (no roles are configured); it grants nothing']);
+  });
+
+  it("lets role scopes name claim templates (filled in by STS), not only configured buckets", () => {
+    const config = minimalConfig();
+    config.roles[0].allowed_scopes[0].bucket = "{sub}";
+    expect(parseConfig(config).roles[0]!.allowed_scopes[0]!.bucket).toBe("{sub}");
+    expect(issuesAfter((c) => (c.roles[0].allowed_scopes[0].bucket = "sub"))[0]).toContain('"sub" is not a configured bucket');
   });
 });
 

@@ -4,8 +4,14 @@
  * the schema check, so every value is re-checked for its type before use.
  */
 import { checkBackendOptions } from "./backend-options-check.js";
+import { BACKEND_TYPE_ALIASES, hasBackendType } from "./backend-options.js";
 import type { ConfigIssue } from "./config-error.js";
 import { joinPath } from "./paths.js";
+import { BUCKET_NAME_PATTERN } from "./schema.js";
+
+/** Sessions STS may grant, in seconds: what AWS allows for a role's maximum session duration. */
+const SESSION_DURATION_RANGE = [900, 43_200] as const;
+const VIRTUAL_HOSTED_NAME = new RegExp(BUCKET_NAME_PATTERN);
 
 type Entry = Record<string, unknown>;
 
@@ -17,12 +23,14 @@ type Entry = Record<string, unknown>;
  * @param checked the schema check's output
  * @param baseDirectory directory relative `fs` roots are resolved against
  * @param issues where problems go
+ * @param warnings where remarks go that do not stop the config from loading (what the original multistore accepts)
  */
 export function crossCheck(
   raw: unknown,
   checked: unknown,
   baseDirectory: string | undefined,
-  issues: ConfigIssue[]
+  issues: ConfigIssue[],
+  warnings: string[] = []
 ): void {
   if (!isEntry(checked)) return;
   // Names come from the raw document so that a bucket whose name failed its own check does not also make every
@@ -34,6 +42,10 @@ export function crossCheck(
   entriesOf(checked.buckets).forEach((bucket, index) => {
     if (bucket === undefined) return;
     const path = joinPath("buckets", index);
+    // "azure" and "gs" (the original's other spellings) are az and gcs, unless registered as types of their own.
+    if (typeof bucket.backend_type === "string" && !hasBackendType(bucket.backend_type) && Object.hasOwn(BACKEND_TYPE_ALIASES, bucket.backend_type)) {
+      bucket.backend_type = BACKEND_TYPE_ALIASES[bucket.backend_type];
+    }
     if (typeof bucket.backend_type === "string" && isEntry(bucket.backend_options)) {
       const options = bucket.backend_options as Record<string, string | number | boolean>;
       // Options that failed their type check are gone from `options` but were written: not "missing".
@@ -44,7 +56,13 @@ export function crossCheck(
       const written = new Set([...Object.keys(options), ...writtenRaw]);
       bucket.backend_options = checkBackendOptions(bucket.backend_type, options, written, path, baseDirectory, issues);
     }
-    checkRoleReferences(bucket.allowed_roles, joinPath(path, "allowed_roles"), roleIds, issues);
+    checkRoleReferences(bucket.allowed_roles, joinPath(path, "allowed_roles"), roleIds, warnings);
+    if (typeof bucket.name === "string" && !isVirtualHostedName(bucket.name)) {
+      warnings.push(
+        `${joinPath(path, "name")}: ${JSON.stringify(bucket.name)} cannot be used in a host name (virtual-hosted style ` +
+          "needs 3-63 lowercase letters, digits, \".\" and \"-\"): clients must address it path-style"
+      );
+    }
   });
   checkUnique(checked.buckets, "buckets", "name", "bucket names", issues);
 
@@ -74,6 +92,18 @@ export function crossCheck(
     }
     role.required_audiences = audiences(role.required_audiences ?? role.required_audience);
     delete role.required_audience;
+    const duration = role.max_session_duration_secs;
+    if (typeof duration === "number") {
+      const [floor, ceiling] = SESSION_DURATION_RANGE;
+      const clamped = Math.min(Math.max(duration, floor), ceiling);
+      if (clamped !== duration) {
+        warnings.push(`${joinPath(path, "max_session_duration_secs")}: ${duration} is outside ${floor}..${ceiling}; using ${clamped}`);
+        role.max_session_duration_secs = clamped;
+      }
+    }
+    if (Array.isArray(role.trusted_oidc_issuers) && role.trusted_oidc_issuers.length === 0) {
+      warnings.push(`${joinPath(path, "trusted_oidc_issuers")}: no issuers are trusted, so no token can assume this role`);
+    }
     checkScopes(role.allowed_scopes, joinPath(path, "allowed_scopes"), bucketNames, issues);
   });
   checkUnique(checked.roles, "roles", "role_id", "role ids", issues);
@@ -93,7 +123,8 @@ function checkScopes(
   if (bucketNames === undefined) return;
   entriesOf(scopes).forEach((scope, index) => {
     const bucket = scope?.bucket;
-    if (typeof bucket !== "string" || bucket === "*" || bucketNames.has(bucket)) return;
+    // "{sub}" and the like are filled in from the token's claims when STS mints credentials.
+    if (typeof bucket !== "string" || bucket === "*" || bucketNames.has(bucket) || /\{[^}]*\}/.test(bucket)) return;
     const bucketPath = joinPath(joinPath(path, index), "bucket");
     const known = bucketNames.size === 0 ? "no buckets are configured" : `configured: ${[...bucketNames].join(", ")}`;
     issues.push({
@@ -105,22 +136,23 @@ function checkScopes(
   });
 }
 
+/** A bucket naming a role that is not configured: no credentials of that role can exist, so it only warns. */
 function checkRoleReferences(
   roles: unknown,
   path: string,
   roleIds: ReadonlySet<string> | undefined,
-  issues: ConfigIssue[]
+  warnings: string[]
 ): void {
   if (!Array.isArray(roles) || roleIds === undefined) return;
   roles.forEach((roleId: unknown, index) => {
     if (typeof roleId !== "string" || roleIds.has(roleId)) return;
-    const rolePath = joinPath(path, index);
     const known = roleIds.size === 0 ? "no roles are configured" : `configured: ${[...roleIds].join(", ")}`;
-    issues.push({
-      path: rolePath,
-      message: `${rolePath}: ${JSON.stringify(roleId)} is not a configured role_id (${known})`,
-    });
+    warnings.push(`${joinPath(path, index)}: ${JSON.stringify(roleId)} is not a configured role_id (${known}); it grants nothing`);
   });
+}
+
+function isVirtualHostedName(name: string): boolean {
+  return name.length >= 3 && name.length <= 63 && VIRTUAL_HOSTED_NAME.test(name) && !name.includes("..");
 }
 
 /** Reports every entry whose `key` repeats an earlier entry's. The values are identifiers, never secrets. */

@@ -30,30 +30,43 @@ export function createConfigJsonSchema(
 
 function backendOptionsClause(rules: BackendOptionRules): JsonSchema {
   const entries = Object.entries(rules);
-  const required = entries.filter(([, rule]) => rule.required === true).map(([name]) => name);
-  const options: JsonSchema = {
-    type: "object",
-    properties: Object.fromEntries(entries.map(([name, rule]) => [name, optionSchema(rule)])),
-    additionalProperties: false,
-  };
+  const plainRequired = (rule: BackendOptionRule) => rule.required === true && (rule.aliases ?? []).length === 0 && rule.requiredUnless === undefined;
+  const required = entries.filter(([, rule]) => plainRequired(rule)).map(([name]) => name);
+  // A required option written under an alias, or excused by another option, is one of several ways to satisfy it.
+  const alternatives = entries
+    .filter(([, rule]) => rule.required === true && !plainRequired(rule))
+    .map(([name, rule]) => {
+      const ways: JsonSchema[] = [name, ...(rule.aliases ?? [])].map((spelling) => ({ required: [spelling] }));
+      const unless = rule.requiredUnless;
+      if (unless) ways.push({ properties: { [unless.option]: { enum: [unless.value, unless.value === "true" ? true : unless.value] } }, required: [unless.option] });
+      return { anyOf: ways };
+    });
+  const properties: JsonSchema = {};
+  for (const [name, rule] of entries) {
+    properties[name] = optionSchema(rule);
+    for (const alias of rule.aliases ?? []) properties[alias] = { ...optionSchema(rule), description: `Another name of ${name}: ${rule.description}` };
+  }
+  const options: JsonSchema = { type: "object", properties, additionalProperties: false };
   if (required.length > 0) options.required = required;
   const dependent = entries.filter(([, rule]) => (rule.requires ?? []).length > 0);
   if (dependent.length > 0) {
     options.dependentRequired = Object.fromEntries(dependent.map(([name, rule]) => [name, [...(rule.requires ?? [])]]));
   }
   const conditional = entries.filter(([, rule]) => rule.requiredWhen !== undefined);
-  if (conditional.length > 0) {
-    options.allOf = conditional.map(([name, rule]) => {
+  const allOf: JsonSchema[] = [
+    ...conditional.map(([name, rule]) => {
       const when = rule.requiredWhen as { option: string; value: string };
       return {
         if: { properties: { [when.option]: { const: when.value } }, required: [when.option] },
         then: { required: [name] },
       };
-    });
-  }
+    }),
+    ...alternatives,
+  ];
+  if (allOf.length > 0) options.allOf = allOf;
   const clause: JsonSchema = { properties: { backend_options: options } };
   // backend_options defaults to {}, so it only has to be written when something in it is required.
-  if (required.length > 0) clause.required = ["backend_options"];
+  if (required.length > 0 || alternatives.length > 0) clause.required = ["backend_options"];
   return clause;
 }
 

@@ -1,4 +1,4 @@
-import toml from "toml";
+import { parse as parseToml } from "toml";
 import { ConfigError } from "./config-error.js";
 import { parseConfig, type ParseConfigOptions } from "./parse-config.js";
 import type { MultistoreConfig } from "./types.js";
@@ -32,11 +32,22 @@ export function parseTomlConfig(text: string, options: ParseConfigOptions = {}):
   const source = options.source ?? "TOML configuration";
   let value: unknown;
   try {
-    value = toml.parse(text);
+    value = withDateStrings(parseToml(text));
   } catch (error) {
     throw syntaxError(source, text, describeTomlError(error));
   }
   return parseConfig(value, { ...options, source });
+}
+
+/** TOML date-times (`created_at = 2024-01-15T00:00:00Z`, unquoted) become the ISO strings the schema takes. */
+function withDateStrings(value: unknown): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
+  if (Array.isArray(value)) return value.map(withDateStrings);
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = withDateStrings(record[key]);
+  }
+  return value;
 }
 
 interface SyntaxProblem {
@@ -63,9 +74,12 @@ function describeTomlError(error: unknown): SyntaxProblem {
     column?: unknown;
     found?: unknown;
     expected?: unknown;
+    location?: { start?: { line?: unknown; column?: unknown } };
   };
-  const line = typeof details.line === "number" ? details.line : undefined;
-  const column = typeof details.column === "number" ? details.column : undefined;
+  // toml 5 reports a location range; older parsers put line and column on the error itself.
+  const start = details.location?.start ?? details;
+  const line = typeof start.line === "number" ? start.line : undefined;
+  const column = typeof start.column === "number" ? start.column : undefined;
   // The parser's own message quotes one character at most, but build ours anyway so it never quotes a value.
   const found = typeof details.found === "string" ? JSON.stringify(details.found) : "end of input";
   const reason = typeof details.found === "string" || details.found === null ? `unexpected ${found}` : errorText(error);

@@ -13,6 +13,11 @@ export interface ParseConfigOptions {
   baseDirectory?: string;
   /** Where the configuration came from (a file name, `MULTISTORE_CONFIG`, ...), named in error messages. */
   source?: string;
+  /**
+   * Receives remarks on a config that loads anyway (a bucket naming an unknown role, a session duration clamped, a
+   * bucket name that cannot be used virtual-hosted). Default: `console.warn`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -35,8 +40,11 @@ export function parseConfig(value: unknown, options: ParseConfigOptions = {}): M
     throw new ConfigError(issues, options.source);
   }
   const checked = checkSchema(ConfigSchema, value, "", issues);
-  crossCheck(value, checked, options.baseDirectory, issues);
+  const warnings: string[] = [];
+  crossCheck(value, checked, options.baseDirectory, issues, warnings);
   if (issues.length > 0) throw new ConfigError(issues, options.source);
+  const warn = options.onWarning ?? ((message: string) => console.warn(`multistore config: ${message}`));
+  for (const warning of warnings) warn(options.source === undefined ? warning : `${options.source}: ${warning}`);
   // Without issues the checked value matches the schema and carries every default.
   const { $schema: _ignored, ...config } = checked as MultistoreConfig & { $schema?: string };
   return config;

@@ -34,8 +34,15 @@ export const DEFAULT_OWNER = "multistore-proxy";
 /** Default of a role's `max_session_duration_secs` (one hour, as STS). */
 export const DEFAULT_MAX_SESSION_DURATION_SECS = 3600;
 
-/** S3's bucket naming rules (length is checked separately so the pattern stays readable). */
+/**
+ * S3's bucket naming rules for names usable in a host name (virtual-hosted style); length is checked separately so
+ * the pattern stays readable. Names outside it (legacy S3 names such as `My_Data`) load, with a warning, and are
+ * served path-style.
+ */
 export const BUCKET_NAME_PATTERN = "^[a-z0-9][a-z0-9.-]*[a-z0-9]$";
+
+/** Bucket names accepted at all: legacy S3 names (letters of either case, digits, ".", "_" and "-"; 3-255). */
+export const LEGACY_BUCKET_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
 const DATE_TIME_HINT = "an ISO 8601 date-time (e.g. 2024-01-15T00:00:00Z)";
 
@@ -49,11 +56,14 @@ export const ActionSchema = hinted(Type.Enum(ACTIONS, { description: "An action 
 /** A grant: actions on one bucket (or every bucket), optionally limited to key prefixes. */
 export const ScopeSchema = Type.Object(
   {
-    bucket: Type.String({ minLength: 1, description: 'Name of a configured bucket, or "*" for every bucket.' }),
+    bucket: Type.String({
+      minLength: 1,
+      description: 'Name of a configured bucket, "*" for every bucket, or a claim template such as "{sub}" (roles).',
+    }),
     prefixes: optional(
       Type.Array(Type.String(), { default: [], description: "Key prefixes the scope is limited to; empty means all." })
     ),
-    actions: Type.Array(ActionSchema, { minItems: 1, description: "Actions granted (at least one)." }),
+    actions: Type.Array(ActionSchema, { description: "Actions granted; an empty list grants nothing." }),
   },
   { additionalProperties: false, description: "A grant of actions on a bucket." }
 );
@@ -84,9 +94,9 @@ export const CorsRuleSchema = Type.Object(
 export const BucketSchema = Type.Object(
   {
     name: hinted(
-      Type.String({ minLength: 3, maxLength: 63, pattern: BUCKET_NAME_PATTERN, description: "Name clients use." }),
-      'a valid bucket name (3-63 characters: lowercase letters, digits, "." and "-", ' +
-        "starting and ending with a letter or digit)"
+      Type.String({ minLength: 3, maxLength: 255, pattern: LEGACY_BUCKET_NAME_PATTERN, description: "Name clients use." }),
+      'a valid bucket name (3-255 characters: letters, digits, ".", "_" and "-", starting with a letter or digit; ' +
+        "3-63 lowercase letters, digits, \".\" and \"-\" for virtual-hosted style)"
     ),
     backend_type: Type.String({
       minLength: 1,
@@ -137,9 +147,11 @@ export const RoleSchema = Type.Object(
   {
     role_id: Type.String({ minLength: 1, description: "Identifier used in RoleArn and in buckets' allowed_roles." }),
     name: Type.String({ minLength: 1, description: "Human-readable name." }),
-    trusted_oidc_issuers: Type.Array(
-      hinted(Type.String({ minLength: 1, pattern: "^https?://" }), "an OIDC issuer URL (https://...)"),
-      { minItems: 1, description: "Issuer URLs whose tokens may assume the role (at least one)." }
+    trusted_oidc_issuers: optional(
+      Type.Array(hinted(Type.String({ minLength: 1, pattern: "^https?://" }), "an OIDC issuer URL (https://...)"), {
+        default: [],
+        description: "Issuer URLs whose tokens may assume the role; with none, no token can assume it.",
+      })
     ),
     required_audiences: optional(
       Type.Union([Type.String(), Type.Array(Type.String())], {
@@ -157,13 +169,16 @@ export const RoleSchema = Type.Object(
     ),
     max_session_duration_secs: optional(
       Type.Integer({
-        minimum: 900,
-        maximum: 43200,
         default: DEFAULT_MAX_SESSION_DURATION_SECS,
-        description: "Longest session a token may request, in seconds (900..43200).",
+        description: "Longest session a token may request, in seconds (900..43200; clamped into that range).",
       })
     ),
-    allowed_scopes: Type.Array(ScopeSchema, { description: "What temporary credentials of the role may do." }),
+    allowed_scopes: optional(
+      Type.Array(ScopeSchema, {
+        default: [],
+        description: "What temporary credentials of the role may do; nothing when empty or absent.",
+      })
+    ),
   },
   { additionalProperties: false, description: "A role assumable with an OIDC token." }
 );

@@ -40,8 +40,15 @@ export type CredentialDefinition = Omit<CredentialInput, "allowed_scopes"> & {
 /** A normalized role: audiences always a list (legacy `required_audience` folded in), defaults applied. */
 export type RoleDefinition = Omit<
   RoleInput,
-  "required_audiences" | "required_audience" | "subject_conditions" | "max_session_duration_secs" | "allowed_scopes"
+  | "required_audiences"
+  | "required_audience"
+  | "subject_conditions"
+  | "max_session_duration_secs"
+  | "allowed_scopes"
+  | "trusted_oidc_issuers"
 > & {
+  /** Issuer URLs whose tokens may assume the role; empty: none can. */
+  trusted_oidc_issuers: string[];
   /** Audiences a token must carry (one of them); empty means any audience. */
   required_audiences: string[];
   /** Patterns the token's subject must match; empty means any subject. */

@@ -3,6 +3,7 @@
  * a result the runtime executes: a complete response, a backend request to forward with streaming, or a native
  * operation. Object bodies are never read here.
  */
+import { keyPrefixOf } from "./keys.js";
 import { authenticate, type Authentication } from "./authenticate.js";
 import { authorize, canUseBucket } from "./authorize.js";
 import { S3Error, toS3Error } from "./errors.js";
@@ -222,7 +223,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       return listBuckets(options.buckets, identity, owner, createdAt);
     }
     const { bucket, backend } = await resolveBucket(parsed.bucket!);
-    const key = parsed.key === undefined ? undefined : (bucket.backend_prefix ?? "") + parsed.key;
+    const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
     const { operation, query } = parsed;
     switch (operation) {
       case "HeadBucket":

@@ -5,6 +5,20 @@ import { percentDecode, uriEncode, utf8 } from "./encoding.js";
 /** A `.` or `..` path segment anywhere in a key. */
 export const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
+/**
+ * The backend key prefix of a bucket: its `backend_prefix` as a folder, joined to keys with exactly one `/`
+ * (`"v2"` and `"v2/"` both make `v2/<key>`); empty without one. Every place that maps keys to the backend and back
+ * (objects, listings, copies, batch deletes, multipart) goes through it, so they all address the same objects.
+ */
+export function keyPrefixOf(bucket: { backend_prefix?: string | undefined }): string {
+  const prefix = bucket.backend_prefix;
+  if (prefix === undefined || prefix === "") return "";
+  // The common spelling ("data/") needs no work: this runs on every request.
+  if (prefix.length > 1 && prefix.charCodeAt(prefix.length - 1) === 47 && prefix.charCodeAt(prefix.length - 2) !== 47) return prefix;
+  const trimmed = prefix.replace(/\/+$/, "");
+  return trimmed === "" ? "" : `${trimmed}/`;
+}
+
 /** S3's key length limit in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
 

@@ -15,7 +15,8 @@ import { NOW, signWithHeader, type Signer, type UnsignedRequest } from "./helper
 
 const BUCKETS = [
   bucket("public", { anonymous_access: true, backend_prefix: "pub/" }),
-  bucket("data", { backend_prefix: "tenant-a/" }),
+  // Written without its "/": listings strip "tenant-a/" all the same.
+  bucket("data", { backend_prefix: "tenant-a" }),
   bucket("other"),
   bucket("etl-only", { allowed_roles: ["etl"] }),
 ];

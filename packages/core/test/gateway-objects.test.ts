@@ -16,7 +16,8 @@ import { awsEncode, NOW, signWithHeader, type Signer, type UnsignedRequest } fro
 
 const BUCKETS = [
   bucket("public", { anonymous_access: true, backend_prefix: "pub/" }),
-  bucket("data", { backend_prefix: "tenant-a/" }),
+  // No trailing "/": joined to keys with exactly one all the same (objects, copies, batch deletes, multipart).
+  bucket("data", { backend_prefix: "tenant-a" }),
   bucket("other"),
   bucket("remote", { backend_options: { domain: "elsewhere" } }),
 ];

@@ -1,4 +1,5 @@
 /** CopyObject: the source is authorized as a read, the destination as a write; the backend copies server-side. */
+import { keyPrefixOf } from "../keys.js";
 import { authorize } from "../authorize.js";
 import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
@@ -30,9 +31,9 @@ export async function copyObject(
   await beforeCopy?.();
   const result = await destination.backend.copyObject({
     sourceBackend,
-    sourceKey: (sourceBucket.backend_prefix ?? "") + source.key,
+    sourceKey: keyPrefixOf(sourceBucket) + source.key,
     ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
-    key: (destination.bucket.backend_prefix ?? "") + key,
+    key: keyPrefixOf(destination.bucket) + key,
     headers: forwardedRequestHeaders(headers, { copy: true }),
   });
   const response = xmlResponse(

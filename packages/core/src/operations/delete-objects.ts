@@ -1,7 +1,7 @@
 /** DeleteObjects: every key authorized on its own; denied keys get per-key AccessDenied and are never forwarded. */
 import { isAllowed } from "../authorize.js";
 import { isS3Error, S3Error } from "../errors.js";
-import { validateKey } from "../keys.js";
+import { keyPrefixOf, validateKey } from "../keys.js";
 import { xmlResponse } from "../responses.js";
 import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
 import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js";
@@ -54,7 +54,7 @@ export async function deleteObjects(
     if (isAllowed(identity, "delete_object", bucket, { key })) allowed.push(key);
     else errors.push({ key, code: "AccessDenied", message: "Access Denied" });
   }
-  const prefix = bucket.backend_prefix ?? "";
+  const prefix = keyPrefixOf(bucket);
   const deleted: string[] = [];
   if (allowed.length > 0) {
     const result = await backend.deleteObjects(allowed.map((key) => prefix + key));

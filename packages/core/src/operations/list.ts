@@ -1,4 +1,5 @@
 /** ListBuckets, ListObjects (V1) and ListObjectsV2, rendered from a backend page. */
+import { keyPrefixOf } from "../keys.js";
 import { canUseBucket, authorize } from "../authorize.js";
 import { S3Error } from "../errors.js";
 import { uriEncode } from "../encoding.js";
@@ -65,7 +66,7 @@ export async function listObjects(
   const encode = (value: string) => (encodingType === "url" ? uriEncode(value, true) : value);
   authorize(identity, "list_bucket", bucket, { listPrefix: prefix });
   const maxKeys = parseMaxKeys(query.get("max-keys"));
-  const backendPrefix = bucket.backend_prefix ?? "";
+  const backendPrefix = keyPrefixOf(bucket);
   const startKey = version === 1 ? query.get("marker") : query.get("start-after");
   const continuationToken = version === 2 ? query.get("continuation-token") : undefined;
   if (continuationToken === "") throw new S3Error("InvalidArgument", { message: "The continuation token provided is incorrect" });

@@ -66,7 +66,7 @@ export interface World {
 
 /** Bucket names, by backend kind. */
 export const BUCKETS = {
-  /** Private s3-backed bucket (backend bucket `data`, backend_prefix `tenant/`). */
+  /** Private s3-backed bucket (backend bucket `data`, backend_prefix `tenant`, keys stored under `tenant/`). */
   s3: "s3-private",
   /** Private bucket on the runtime's native backend (fs on Node, R2 on Workers). */
   native: "native-private",
@@ -170,7 +170,8 @@ export function behaviourConfig(s3: S3rverHandle, native: NativeBucket, gcs: Gcs
   }));
   return {
     buckets: [
-      bucket(BUCKETS.s3, "s3", s3Options("data"), { backend_prefix: "tenant/" }),
+      // Written without its trailing "/": the prefix is joined to keys with exactly one "/" all the same.
+      bucket(BUCKETS.s3, "s3", s3Options("data"), { backend_prefix: "tenant" }),
       bucket(BUCKETS.s3Other, "s3", s3Options("other")),
       bucket(BUCKETS.publicS3, "s3", s3Options("public"), { anonymous_access: true, cors_rules: PUBLIC_BUCKET_CORS_RULES }),
       { name: BUCKETS.native, anonymous_access: false, ...native(BUCKETS.native) },
