@@ -26,6 +26,8 @@ export interface CliOptions {
   workers: number;
   /** Limits set by flags (the rest keep `DEFAULT_LIMITS`). */
   limits: Partial<ServerLimits>;
+  /** Largest upload body accepted (declared length), as the Worker's MAX_UPLOAD_BYTES; none when unset. */
+  maxUploadBytes?: number;
   /** Print help and exit. */
   help: boolean;
   /** Print version and exit. */
@@ -53,6 +55,8 @@ Options:
   --bucket-connections <n>        Backend requests in flight per bucket  [env MULTISTORE_BUCKET_CONNECTIONS, default 64]
   --anonymous-requests-per-address <n>  Anonymous requests in flight per client address, 0 for no cap
                                                      [env MULTISTORE_ANONYMOUS_REQUESTS_PER_ADDRESS, default 32]
+  --max-upload-bytes <n>                Largest PutObject / UploadPart body, by declared length (400 EntityTooLarge)
+                                                     [env MULTISTORE_MAX_UPLOAD_BYTES, default none]
   --help                 Show this help
   --version              Show the version
 `;
@@ -123,6 +127,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       "backend-headers-timeout": { type: "string" },
       "bucket-connections": { type: "string" },
       "anonymous-requests-per-address": { type: "string" },
+      "max-upload-bytes": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -140,6 +145,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const domain = values.domain ?? env.MULTISTORE_DOMAIN;
   const workers = parseWorkers(values.workers ?? env.MULTISTORE_WORKERS, availableParallelism());
   const serverTiming = values["no-server-timing"] ? false : values["server-timing"] ?? env.MULTISTORE_SERVER_TIMING !== "false";
+  // S3's own ceiling for one object is 5 TiB.
+  const maxUploadBytes = wholeNumber(values["max-upload-bytes"] ?? env.MULTISTORE_MAX_UPLOAD_BYTES, "--max-upload-bytes", 1, 5 * 1024 ** 4);
   return {
     config: values.config ?? env.MULTISTORE_CONFIG ?? "config.toml",
     ...listen,
@@ -150,6 +157,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     serverTiming,
     workers,
     limits: parseLimits(values, env),
+    ...(maxUploadBytes !== undefined && { maxUploadBytes }),
     help: values.help ?? false,
     version: values.version ?? false,
   };

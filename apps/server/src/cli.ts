@@ -6,9 +6,10 @@
 import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { useFsLocks } from "@multistore/backend-fs";
-import type { MultistoreConfig } from "@multistore/config";
+import { checkBackends, type MultistoreConfig } from "@multistore/config";
 import { createSessionTokenSealer, parseSessionTokenKeys } from "@multistore/sts";
-import { oidcProviderFromEnv, requireOidcProviderFor, type OidcProvider } from "@multistore/oidc-provider";
+import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type OidcProvider } from "@multistore/oidc-provider";
+import { nodeBackends } from "./backends.js";
 import { HELP, parseCli, type CliOptions } from "./cli-options.js";
 import { clusterLockService } from "./cluster-locks.js";
 import { runPrimary, workerSlot } from "./cluster.js";
@@ -23,13 +24,19 @@ interface Prepared {
   sessionTokenKeys: string[];
   oidcProvider?: OidcProvider;
   tls?: { cert: Buffer; key: Buffer };
+  /** Remarks on the config that did not stop it from loading. */
+  warnings: string[];
 }
+
+/** Why the server has no backend of some types, and what serves them. */
+const UNAVAILABLE_HERE = { r2: "R2 buckets are reached through a Workers R2 binding: serve them with the Worker (apps/worker), or reach R2 as backend_type = \"s3\" with its S3 endpoint" };
 
 /** Loads and checks the config and the environment's keys; a failure is reported and becomes exit code 2. */
 async function prepare(options: CliOptions): Promise<Prepared | number> {
   let config;
+  const warnings: string[] = [];
   try {
-    config = await loadConfigFile(options.config);
+    config = await loadConfigFile(options.config, { onWarning: (message) => warnings.push(message) });
   } catch (error) {
     process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
     return 2;
@@ -52,8 +59,16 @@ async function prepare(options: CliOptions): Promise<Prepared | number> {
     process.stderr.write(`multistore: ${(error as Error).message}\n`);
     return 2;
   }
+  // Every backend is built now: a bad backend option stops the server here, naming the field.
+  try {
+    const federation = oidcProvider && createFederatedCredentials({ provider: oidcProvider });
+    checkBackends(config, nodeBackends(federation ? { federation } : {}), { source: options.config, runtime: "the Node server", unavailable: UNAVAILABLE_HERE });
+  } catch (error) {
+    process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
+    return 2;
+  }
   const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
-  return { config, sessionTokenKeys, ...(oidcProvider && { oidcProvider }), ...(tls && { tls }) };
+  return { config, sessionTokenKeys, warnings, ...(oidcProvider && { oidcProvider }), ...(tls && { tls }) };
 }
 
 /** Runs one server in this process until SIGTERM or SIGINT (or, in a cluster worker, until the primary is gone). */
@@ -68,6 +83,7 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
     logger,
     serverTiming: options.serverTiming,
     limits: options.limits,
+    ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
     sessionTokenKeys: prepared.sessionTokenKeys,
     ...(prepared.oidcProvider && { oidcProvider: prepared.oidcProvider }),
     ...(options.domain && { domain: options.domain }),
@@ -119,6 +135,12 @@ async function main(): Promise<number> {
   const prepared = await prepare(options);
   if (typeof prepared === "number") return prepared;
   clustered = cluster.isWorker || options.workers > 1;
+  // Said once, by the process that starts the others.
+  if (cluster.isPrimary && prepared.warnings.length > 0) {
+    const logger = createLogger(options.logLevel, undefined, options.workers > 1 ? { role: "primary" } : {});
+    for (const warning of prepared.warnings) logger.warn(`config: ${warning}`);
+    logger.flush();
+  }
   if (cluster.isPrimary && options.workers > 1) {
     return runPrimary({ workers: options.workers, logger: createLogger(options.logLevel, undefined, { role: "primary" }), tls: prepared.tls !== undefined });
   }

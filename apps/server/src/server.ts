@@ -33,6 +33,8 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /** Timeouts, per-bucket connection caps and the anonymous cap per address (defaults: `DEFAULT_LIMITS`). */
   limits?: Partial<ServerLimits>;
+  /** Largest PutObject / UploadPart body accepted, by declared length (larger: 400 EntityTooLarge); default none. */
+  maxUploadBytes?: number;
   /**
    * Keys sealing STS session tokens (base64 of 32 bytes each; the first seals, all unseal), from `SESSION_TOKEN_KEY`.
    * Without any, STS is off and requests carrying a session token are refused.
@@ -109,6 +111,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     owner: { id: options.config.owner_id, displayName: options.config.owner_display_name },
     ...(options.config.cors_rules && { cors: options.config.cors_rules }),
     serverTiming: options.serverTiming ?? true,
+    ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });
   const handler = createRequestHandler(gateway, { pools, anonymousRequests: new AddressCounter(limits.anonymousRequestsPerAddress), watchdog, logger });

@@ -2,12 +2,12 @@
  * Builds the gateway from the environment, once per isolate: the config is parsed and validated on first use and
  * kept; a broken config is kept too, so every request answers the same clear error without re-parsing.
  */
-import { ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, uploadIdSecretOf, type MultistoreConfig } from "@multistore/config";
+import { checkBackends, ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, uploadIdSecretOf, type MultistoreConfig } from "@multistore/config";
 import { createAzureBackend } from "@multistore/backend-azure";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createR2Backend } from "@multistore/backend-r2";
 import { createS3Backend } from "@multistore/backend-s3";
-import { createGateway, healthRoute, S3Error, type BucketConfig, type Gateway, type Route, type TemporaryCredentialResolver } from "@multistore/core";
+import { createGateway, healthRoute, S3Error, type BackendFactory, type BucketConfig, type Gateway, type Route, type TemporaryCredentialResolver } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute, parseSessionTokenKeys } from "@multistore/sts";
 import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type FederatedCredentials } from "@multistore/oidc-provider";
 import type { Env } from "./env.js";
@@ -22,8 +22,14 @@ function readConfig(env: Env): MultistoreConfig {
   if (raw === undefined || raw === "") {
     throw new ConfigError([{ path: "PROXY_CONFIG", message: "PROXY_CONFIG is not set: add it as a secret (JSON) or a [vars] table in wrangler.toml" }]);
   }
-  const config = typeof raw === "string" ? parseJsonConfig(raw, { source: "PROXY_CONFIG" }) : parseConfig(raw, { source: "PROXY_CONFIG" });
+  // Remarks that do not stop the config from loading, logged once per isolate.
+  const options = { source: "PROXY_CONFIG", onWarning: (message: string) => console.log(JSON.stringify({ level: "warn", msg: `config: ${message}` })) };
+  const config = typeof raw === "string" ? parseJsonConfig(raw, options) : parseConfig(raw, options);
   const issues = config.buckets.flatMap((bucket, index) => {
+    if (bucket.backend_type === "gcs" && bucket.backend_options.service_account_path !== undefined) {
+      const path = `buckets[${index}].backend_options.service_account_path`;
+      return [{ path, message: `${path}: the Worker has no files to read a key from: put the key's JSON in service_account_key (as a secret)` }];
+    }
     if (bucket.backend_type !== "r2") return [];
     const binding = bucket.backend_options.binding ?? "";
     return env[binding] === undefined
@@ -101,28 +107,31 @@ function build(env: Env): Setup {
     const oidcSetup = oidc(env, config);
     /** The federation, for buckets that use it. */
     const federated = (bucket: BucketConfig) => (bucket.backend_options.auth_type === "oidc" ? oidcSetup.federation : undefined);
+    const backends: Record<string, BackendFactory<ReadableStream>> = {
+      s3: (bucket) => {
+        const federation = federated(bucket);
+        return createS3Backend(bucket.backend_options as never, { ...(federation && { credentials: federation.awsCredentials(bucket) }) }) as never;
+      },
+      r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
+      az: (bucket) => {
+        const federation = federated(bucket);
+        return createAzureBackend(bucket.backend_options as never, { ...(federation && { userDelegationKey: federation.azureUserDelegationKey(bucket) }) }) as never;
+      },
+      gcs: (bucket) => {
+        const federation = federated(bucket);
+        return createGcsBackend(bucket.backend_options as never, {
+          ...(federation && { signBlob: federation.googleSignBlob(bucket), accessToken: federation.googleFederatedToken(bucket) }),
+        }) as never;
+      },
+    };
+    // Every backend is built now: a bad option is reported (naming the field) before any request reaches it.
+    checkBackends(config, backends, { source: "PROXY_CONFIG", runtime: "the Worker", unavailable: { fs: "the Worker has no file system: serve fs buckets with the Node server" } });
     const gateway = createGateway<ReadableStream>({
       // The same in every isolate of this deployment: an upload started in one continues in another.
       uploadIdSecret: uploadIdSecretOf(config, parseSessionTokenKeys(env.SESSION_TOKEN_KEY)),
       buckets: registries.buckets,
       credentials: registries.credentials,
-      backends: {
-        s3: (bucket) => {
-          const federation = federated(bucket);
-          return createS3Backend(bucket.backend_options as never, { ...(federation && { credentials: federation.awsCredentials(bucket) }) }) as never;
-        },
-        r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
-        az: (bucket) => {
-          const federation = federated(bucket);
-          return createAzureBackend(bucket.backend_options as never, { ...(federation && { userDelegationKey: federation.azureUserDelegationKey(bucket) }) }) as never;
-        },
-        gcs: (bucket) => {
-          const federation = federated(bucket);
-          return createGcsBackend(bucket.backend_options as never, {
-            ...(federation && { signBlob: federation.googleSignBlob(bucket), accessToken: federation.googleFederatedToken(bucket) }),
-          }) as never;
-        },
-      },
+      backends,
       routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes],
       ...(stsSetup.temporaryCredentials && { temporaryCredentials: stsSetup.temporaryCredentials }),
       owner: { id: config.owner_id, displayName: config.owner_display_name },

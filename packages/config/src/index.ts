@@ -45,3 +45,4 @@ export { redactConfig, REDACTED } from "./redact.js";
 export { createConfigJsonSchema, JSON_SCHEMA_DIALECT } from "./json-schema.js";
 export { resolvePosixPath } from "./paths.js";
 export { uploadIdSecretOf } from "./upload-id-secret.js";
+export { checkBackends, type CheckBackendsOptions } from "./check-backends.js";

@@ -38,13 +38,19 @@ export async function readStsParams(request: GatewayRequest<unknown>, url: URL):
 export interface AssumeRoleParams {
   /** `RoleArn`: a role id, or an ARN whose last path part is a role id. */
   roleArn: string;
-  /** `RoleSessionName`. */
+  /** `RoleSessionName` (`DEFAULT_SESSION_NAME` when the caller sent none). */
   sessionName: string;
   /** `WebIdentityToken`. */
   token: string;
   /** `DurationSeconds`, when given. */
   durationSeconds?: number;
 }
+
+/**
+ * The session name of a call that names none. AWS requires RoleSessionName; the original multistore does not, and
+ * hand-written calls in its docs leave it out, so it is optional here and this name shows in the assumed-role ARN.
+ */
+export const DEFAULT_SESSION_NAME = "web-identity";
 
 function required(params: URLSearchParams, name: string): string {
   const value = params.get(name);
@@ -64,7 +70,7 @@ export function assumeRoleParams(params: URLSearchParams): AssumeRoleParams {
     throw new StsError("InvalidParameterValue", `Version ${version} is not supported; use 2011-06-15.`);
   }
   const roleArn = required(params, "RoleArn");
-  const sessionName = required(params, "RoleSessionName");
+  const sessionName = params.get("RoleSessionName") || DEFAULT_SESSION_NAME;
   const token = required(params, "WebIdentityToken");
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
     throw new StsError("InvalidParameterValue", "RoleSessionName must be 2 to 64 characters of letters, digits and +=,.@_-.");

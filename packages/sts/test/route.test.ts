@@ -120,7 +120,6 @@ describe("STS route", () => {
       [{ Action: "AssumeRole" }, "InvalidAction", 400],
       [{ Version: "2020-01-01" }, "InvalidParameterValue", 400],
       [{ RoleArn: "" }, "MissingParameter", 400],
-      [{ RoleSessionName: "" }, "MissingParameter", 400],
       [{ WebIdentityToken: "" }, "MissingParameter", 400],
       [{ RoleSessionName: "x" }, "InvalidParameterValue", 400],
       [{ RoleSessionName: "has space" }, "InvalidParameterValue", 400],
@@ -137,6 +136,16 @@ describe("STS route", () => {
     }
     const put = await call("PUT", "/.sts");
     expect(put.field("Code")).toBe("InvalidAction");
+  });
+
+  it("takes a call without RoleSessionName (as the original multistore does), naming the session web-identity", async () => {
+    for (const extra of [{ RoleSessionName: "" }, {}] as Record<string, string>[]) {
+      const query = await params(extra);
+      query.delete("RoleSessionName");
+      if ("RoleSessionName" in extra) query.set("RoleSessionName", "");
+      const result = await call("GET", `/.sts?${query}`);
+      expect([result.status, result.field("Arn")]).toEqual([200, "arn:aws:sts:::assumed-role/reader/web-identity"]);
+    }
   });
 
   it("accepts a role ARN whose last path part is the role id", async () => {

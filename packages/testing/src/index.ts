@@ -11,3 +11,4 @@ export { startGcsTestServer, type GcsRecordedRequest, type GcsTestServer, type G
 export { startGoogleFederationEndpoint, type GoogleFederationEndpoint, type GoogleFederationEndpointOptions, type GoogleStsExchange } from "./google-federation-endpoint.js";
 export { startAzurite, type AzuriteHandle, type AzuriteTlsOptions, type StartAzuriteOptions } from "./azurite.js";
 export { startEntraEndpoint, type EntraEndpoint, type EntraEndpointOptions, type EntraExchange } from "./entra-endpoint.js";
+export { upstreamConfigs, UPSTREAM_CONFIGS_DIR, type UpstreamConfig } from "./upstream-configs.js";
