@@ -37,3 +37,5 @@ export type { FederatedAzureExtras } from "./federated.js";
 export type { AzureBackendOptions } from "./options.js";
 export { resolveAzureOptions } from "./options.js";
 export type { UserDelegationKey, UserDelegationKeyProvider } from "./user-delegation-sas.js";
+
+export { AZURE_OPTION_RULES } from "./option-rules.js";

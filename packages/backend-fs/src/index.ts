@@ -4,3 +4,5 @@
  */
 export { createFsBackend, type FsBackendOptions } from "./fs-backend.js";
 export { useFsLocks, type FsLockService } from "./locks.js";
+
+export { FS_OPTION_RULES } from "./option-rules.js";

@@ -57,3 +57,5 @@ export type { GcsBackendOptions, ServiceAccountKey } from "./options.js";
 export { resolveGcsOptions, parseServiceAccountKey, DEFAULT_GCS_ENDPOINT } from "./options.js";
 export type { DirectAccessExtras, FederatedAccessToken, FederatedAccessTokenProvider, RemoteSigningExtras } from "./transport.js";
 export { signUrlV4, type GcsSigner, type V4SignInput, type V4SignedUrl } from "./v4-signing.js";
+
+export { GCS_OPTION_RULES } from "./option-rules.js";

@@ -19,3 +19,5 @@ export type {
   R2Range,
   R2UploadedPart,
 } from "./r2-types.js";
+
+export { R2_OPTION_RULES } from "./option-rules.js";

@@ -86,3 +86,5 @@ export type { S3Backend } from "./s3-backend-base.js";
 export type { S3BackendOptions } from "./options.js";
 export { resolveS3Options } from "./options.js";
 export type { S3Credentials, S3CredentialsProvider } from "./transport.js";
+
+export { S3_OPTION_RULES } from "./option-rules.js";

@@ -234,3 +234,28 @@ describe("seconds options", () => {
     expect(() => parseConfig(config({ sweep_interval_secs: "1h" }))).toThrow("sweep_interval_secs must be a whole number of seconds");
   });
 });
+
+describe("rules owned by the backend packages", () => {
+  it("are the backends' own tables, and every option a backend requires is required by its rules", async () => {
+    const { createS3Backend, S3_OPTION_RULES } = await import("@multistore/backend-s3");
+    const { createAzureBackend, AZURE_OPTION_RULES } = await import("@multistore/backend-azure");
+    const { createGcsBackend, GCS_OPTION_RULES } = await import("@multistore/backend-gcs");
+    const { FS_OPTION_RULES } = await import("@multistore/backend-fs");
+    const { R2_OPTION_RULES } = await import("@multistore/backend-r2");
+    expect(BACKEND_OPTION_RULES).toMatchObject({ s3: S3_OPTION_RULES, az: AZURE_OPTION_RULES, gcs: GCS_OPTION_RULES, fs: FS_OPTION_RULES, r2: R2_OPTION_RULES });
+    const valid: [string, Record<string, string>, (options: Record<string, string>) => unknown][] = [
+      ["s3", { bucket_name: "b" }, (options) => createS3Backend(options as never)],
+      ["az", { account_name: "acct1", container_name: "data" }, (options) => createAzureBackend(options as never)],
+      ["gcs", { bucket_name: "b-1" }, (options) => createGcsBackend(options as never)],
+    ];
+    for (const [type, options, create] of valid) {
+      expect(() => create(options), type).not.toThrow();
+      // What the backend cannot do without, the config refuses too (so a config that loads also builds).
+      for (const name of Object.keys(options)) {
+        const { [name]: _dropped, ...without } = options;
+        expect(() => create(without), `${type} without ${name}`).toThrow(name);
+        expect(BACKEND_OPTION_RULES[type]![name]!.required, `${type}.${name}`).toBe(true);
+      }
+    }
+  });
+});

@@ -8,6 +8,7 @@ export * from "./encoding.js";
 export { isLoopbackHost } from "./hosts.js";
 export { useCryptoPrimitives, webCryptoPrimitives, type CryptoPrimitives, type HmacKey } from "./crypto-primitives.js";
 export * from "./keys.js";
+export * from "./backend-option-rules.js";
 export * from "./headers.js";
 export * from "./header-map.js";
 export * from "./authorize.js";
