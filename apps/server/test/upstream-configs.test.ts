@@ -125,6 +125,22 @@ describe("backends are built when the config loads", () => {
   });
 });
 
+describe("config warnings", () => {
+  it("are logged once at startup, and a legacy bucket name is served path-style", async () => {
+    const root = join(directory, "legacy");
+    const path = join(directory, "legacy.json");
+    await writeFile(path, JSON.stringify({ buckets: [{ name: "My_Data", backend_type: "fs", anonymous_access: true, allowed_roles: ["nobody"], backend_options: { root } }] }));
+    const server = await start(path);
+    const listing = await fetch(`${server.endpoint}/My_Data?list-type=2`);
+    expect([listing.status, (await listing.text()).includes("<Name>My_Data</Name>")]).toEqual([200, true]);
+    const warnings = server.output().split("\n").filter((line) => line.includes('"level":40') && line.includes("config: "));
+    expect(warnings.map((line) => JSON.parse(line).msg.replace(`${path}: `, ""))).toEqual([
+      'config: buckets[0].allowed_roles[0]: "nobody" is not a configured role_id (no roles are configured); it grants nothing',
+      'config: buckets[0].name: "My_Data" cannot be used in a host name (virtual-hosted style needs 3-63 lowercase letters, digits, "." and "-"): clients must address it path-style',
+    ]);
+  });
+});
+
 describe("--max-upload-bytes", () => {
   it("refuses a larger upload with 400 EntityTooLarge, as the Worker's MAX_UPLOAD_BYTES does", async () => {
     const key = { accessKeyId: "AKIAMAXUPLOAD000001", secretAccessKey: "max-upload-secret-000000000000000000001" };
