@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import type { Readable } from "node:stream";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway, HeaderMap } from "@multistore/core";
 import { createFederatedCredentials, createOidcProvider } from "@multistore/oidc-provider";
-import { errorCode, signedRawRequest, upstreamConfigs } from "@multistore/testing";
+import { errorCode, signedRawRequest, UPSTREAM_CONFIGS_DIR, upstreamConfigs } from "@multistore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { nodeBackends } from "../src/index.js";
 
@@ -50,10 +51,15 @@ function start(config: string, flags: string[] = []): Promise<{ endpoint: string
 }
 
 describe("the original's published configs on the server", () => {
-  it.each(upstreamConfigs().map((config) => [config.file, config] as const))("starts on %s unchanged and answers", async (file, config) => {
-    // A Workers config's proxy config is a table inside a wrangler file: the server takes it as JSON.
-    const path = join(directory, config.toml === undefined ? `${file}.json` : `${file}.toml`);
-    await writeFile(path, config.toml ?? JSON.stringify(config.table));
+  const cases = upstreamConfigs().flatMap((config) =>
+    config.toml === undefined
+      ? // A Workers config: the wrangler file itself (the server reads its [vars.PROXY_CONFIG]), and that table as JSON.
+        [[config.file, "the file", readFileSync(join(UPSTREAM_CONFIGS_DIR, config.file), "utf8"), "toml"] as const, [config.file, "JSON", JSON.stringify(config.table), "json"] as const]
+      : [[config.file, "TOML", config.toml, "toml"] as const],
+  );
+  it.each(cases)("starts on %s (%s) unchanged and answers", async (file, _form, text, extension) => {
+    const path = join(directory, `${file}.${randomBytes(4).toString("hex")}.${extension}`);
+    await writeFile(path, text);
     const server = await start(path);
     const listing = await fetch(`${server.endpoint}/`);
     expect(listing.status).toBe(200);

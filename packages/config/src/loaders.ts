@@ -22,7 +22,9 @@ export function parseJsonConfig(text: string, options: ParseConfigOptions = {}):
 }
 
 /**
- * Parses a TOML configuration document (the original multistore format) and validates it like `parseConfig`.
+ * Parses a TOML configuration document (the original multistore format) and validates it like `parseConfig`. A
+ * Workers config (wrangler file) with the proxy config in `[vars.PROXY_CONFIG]` and none at the top level is read
+ * for that table.
  *
  * @param text the document
  * @param options `source` names the document in errors (default `"TOML configuration"`)
@@ -36,7 +38,28 @@ export function parseTomlConfig(text: string, options: ParseConfigOptions = {}):
   } catch (error) {
     throw syntaxError(source, text, describeTomlError(error));
   }
+  const embedded = proxyConfigOfWrangler(value);
+  if (embedded !== undefined) {
+    const where = `${source} [vars.PROXY_CONFIG]`;
+    return typeof embedded === "string" ? parseJsonConfig(embedded, { ...options, source: where }) : parseConfig(embedded, { ...options, source: where });
+  }
   return parseConfig(value, { ...options, source });
+}
+
+const CONFIG_FIELDS = ["buckets", "roles", "credentials", "owner_id", "owner_display_name", "cors_rules"];
+
+/**
+ * The proxy config inside a Workers config (a wrangler file whose `[vars.PROXY_CONFIG]` holds it, as the original
+ * multistore's Workers examples do), so the server can be pointed at that file too; undefined for a plain config.
+ */
+function proxyConfigOfWrangler(document: unknown): unknown {
+  if (typeof document !== "object" || document === null) return undefined;
+  const record = document as Record<string, unknown>;
+  if (CONFIG_FIELDS.some((field) => field in record)) return undefined;
+  const vars = record.vars;
+  if (typeof vars !== "object" || vars === null) return undefined;
+  const embedded = (vars as Record<string, unknown>).PROXY_CONFIG;
+  return typeof embedded === "string" || (typeof embedded === "object" && embedded !== null) ? embedded : undefined;
 }
 
 /** TOML date-times (`created_at = 2024-01-15T00:00:00Z`, unquoted) become the ISO strings the schema takes. */

@@ -47,6 +47,14 @@ describe("the original's published configs", () => {
     }
   );
 
+  it("reads a whole Workers config file for its [vars.PROXY_CONFIG] table (the server can be pointed at it)", () => {
+    const file = "examples_cf-workers_wrangler.toml";
+    const config = parseTomlConfig(read(file), quiet);
+    expect(config).toEqual(parseConfig(proxyConfigOf(file), quiet));
+    // A plain config with a [vars] table of its own is not mistaken for one.
+    expect(() => parseTomlConfig('vars = { PROXY_CONFIG = { buckets = [] } }\nbuckets = []', quiet)).toThrow("vars is not a known field");
+  });
+
   it("gives an s3 bucket without a region the default, us-east-1 (private-uploads in the Workers example)", () => {
     const bucket = parseConfig(proxyConfigOf("examples_cf-workers_wrangler.toml"), quiet).buckets.find((entry) => entry.name === "private-uploads")!;
     expect(bucket.backend_options.region).toBeUndefined();
