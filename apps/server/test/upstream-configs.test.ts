@@ -51,11 +51,14 @@ function start(config: string, flags: string[] = []): Promise<{ endpoint: string
 }
 
 describe("the original's published configs on the server", () => {
-  const cases = upstreamConfigs().flatMap((config) =>
+  const cases = upstreamConfigs().flatMap((config): [file: string, form: string, text: string, extension: string][] =>
     config.toml === undefined
       ? // A Workers config: the wrangler file itself (the server reads its [vars.PROXY_CONFIG]), and that table as JSON.
-        [[config.file, "the file", readFileSync(join(UPSTREAM_CONFIGS_DIR, config.file), "utf8"), "toml"] as const, [config.file, "JSON", JSON.stringify(config.table), "json"] as const]
-      : [[config.file, "TOML", config.toml, "toml"] as const],
+        [
+          [config.file, "the file", readFileSync(join(UPSTREAM_CONFIGS_DIR, config.file), "utf8"), "toml"],
+          [config.file, "JSON", JSON.stringify(config.table), "json"],
+        ]
+      : [[config.file, "TOML", config.toml, "toml"]],
   );
   it.each(cases)("starts on %s (%s) unchanged and answers", async (file, _form, text, extension) => {
     const path = join(directory, `${file}.${randomBytes(4).toString("hex")}.${extension}`);
