@@ -12,6 +12,7 @@ import { runBefore, type Middleware, type RequestContext, type RequestOutcome } 
 import { errorResponse, newRequestId } from "./responses.js";
 import { hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
+import { bucketInfo, bucketLifecycle } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
@@ -222,6 +223,11 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       await runBefore(middleware, context);
       return listBuckets(options.buckets, identity, owner, createdAt);
     }
+    if (parsed.operation === "CreateBucket" || parsed.operation === "DeleteBucket") {
+      const answer = await bucketLifecycle(parsed.operation, parsed.bucket!, options.buckets, identity);
+      await runBefore(middleware, context);
+      return answer;
+    }
     const { bucket, backend } = await resolveBucket(parsed.bucket!);
     const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
     const { operation, query } = parsed;
@@ -230,6 +236,12 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
         await runBefore(middleware, context);
         return { status: 200, headers: new HeaderMap(), body: null };
+      case "GetBucketLocation":
+      case "GetBucketVersioning": {
+        const answer = bucketInfo(operation, bucket, identity);
+        await runBefore(middleware, context);
+        return answer;
+      }
       case "ListObjects":
       case "ListObjectsV2":
         // Middleware runs after authorization (listObjects authorizes the same prefix again).

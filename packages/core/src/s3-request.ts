@@ -126,12 +126,14 @@ export function parseS3Request(
 
 function bucketOperation(method: string, query: Query): S3Operation {
   if (method === "POST" && query.has("delete")) return "DeleteObjects";
+  if (method === "GET" && query.has("location")) return "GetBucketLocation";
+  if (method === "GET" && query.has("versioning")) return "GetBucketVersioning";
   const unsupported = firstUnsupported(query);
   if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
   if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
   if (method === "HEAD") return "HeadBucket";
-  if (method === "PUT") throw notImplemented("CreateBucket");
-  if (method === "DELETE") throw notImplemented("DeleteBucket");
+  if (method === "PUT") return "CreateBucket";
+  if (method === "DELETE") return "DeleteBucket";
   throw new S3Error("MethodNotAllowed");
 }
 

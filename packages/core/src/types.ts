@@ -146,7 +146,11 @@ export type S3Operation =
   | "UploadPart"
   | "CompleteMultipartUpload"
   | "AbortMultipartUpload"
-  | "HeadBucket";
+  | "HeadBucket"
+  | "CreateBucket"
+  | "DeleteBucket"
+  | "GetBucketLocation"
+  | "GetBucketVersioning";
 
 /** A body-carrying object operation: executed by the runtime so the body streams. */
 export type ObjectOperation = "GetObject" | "HeadObject" | "PutObject" | "DeleteObject" | "UploadPart";

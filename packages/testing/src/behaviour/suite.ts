@@ -1,6 +1,7 @@
 /** The S3 behaviour suite: one function, run against every runtime (an endpoint to test). */
 import { afterAll, beforeAll, describe } from "vitest";
 import { authBehaviour } from "./auth.js";
+import { bucketCallBehaviour } from "./bucket-calls.js";
 import { copyDeleteBehaviour } from "./copy-delete.js";
 import { corsBehaviour } from "./cors.js";
 import { keyBehaviour } from "./keys.js";
@@ -33,6 +34,7 @@ export function runS3BehaviourSuite(
     };
     objectBehaviour(current);
     listingBehaviour(current);
+    bucketCallBehaviour(current);
     multipartBehaviour(current);
     copyDeleteBehaviour(current);
     authBehaviour(current);

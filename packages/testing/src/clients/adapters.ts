@@ -245,9 +245,8 @@ export function rcloneClient(): MatrixClient {
         RCLONE_CONFIG_MULTISTORE_REGION: target.region,
         RCLONE_CONFIG_MULTISTORE_ENDPOINT: target.endpoint,
         RCLONE_CONFIG_MULTISTORE_FORCE_PATH_STYLE: target.style === "path" ? "true" : "false",
-        // Buckets exist in the gateway's config and cannot be created through it: without this, rclone's first
-        // upload to a bucket sends CreateBucket, which Multistore answers 501 NotImplemented.
-        RCLONE_CONFIG_MULTISTORE_NO_CHECK_BUCKET: "true",
+        // rclone's defaults otherwise: its first upload to a bucket sends CreateBucket, which Multistore answers as
+        // S3 does for the bucket's owner (no `no_check_bucket` needed).
         RCLONE_CONFIG_MULTISTORE_UPLOAD_CUTOFF: "5M",
         RCLONE_CONFIG_MULTISTORE_CHUNK_SIZE: "5M",
       }),

@@ -1,0 +1,35 @@
+/**
+ * The bucket-level calls clients make around their object calls: buckets are configured, not created, so
+ * CreateBucket on a bucket the caller may write answers as S3 does for the bucket's owner (rclone and s3cmd create
+ * the bucket before an upload), DeleteBucket is refused, and GetBucketLocation / GetBucketVersioning describe what
+ * Multistore serves (one location; versioning never enabled).
+ */
+import { canUseBucket, isAllowed } from "../authorize.js";
+import { S3Error } from "../errors.js";
+import { HeaderMap } from "../header-map.js";
+import { xmlResponse } from "../responses.js";
+import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
+
+/** The bucket calls answered before a bucket is resolved (an unconfigured bucket is refused, not "no such"). */
+export type BucketLifecycleOperation = "CreateBucket" | "DeleteBucket";
+
+/** The bucket calls answered from a resolved bucket. */
+export type BucketInfoOperation = "GetBucketLocation" | "GetBucketVersioning";
+
+/**
+ * CreateBucket: `200` with `Location: /<bucket>` (S3's answer to the owner in us-east-1) for a configured bucket the
+ * caller may write to; `403 AccessDenied` otherwise (an unconfigured bucket cannot be created). DeleteBucket: always
+ * `403 AccessDenied` (buckets are configured).
+ */
+export async function bucketLifecycle(operation: BucketLifecycleOperation, name: string, buckets: BucketRegistry, identity: Identity): Promise<PlainResponse<never>> {
+  if (operation === "DeleteBucket") throw new S3Error("AccessDenied", { message: "Buckets are configured, not deleted, through Multistore." });
+  const bucket = await buckets.getBucket(name);
+  if (!bucket || !isAllowed(identity, "put_object", bucket, { bucketOnly: true })) throw new S3Error("AccessDenied");
+  return { status: 200, headers: new HeaderMap({ location: `/${name}` }), body: null };
+}
+
+/** GetBucketLocation (the default location, us-east-1: an empty constraint) and GetBucketVersioning (never enabled). */
+export function bucketInfo(operation: BucketInfoOperation, bucket: BucketConfig, identity: Identity): PlainResponse<never> {
+  if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
+  return operation === "GetBucketLocation" ? xmlResponse("LocationConstraint", "") : xmlResponse("VersioningConfiguration", "");
+}
