@@ -30,10 +30,14 @@ export interface Authentication {
   payloadHash?: string;
 }
 
-/** The payload hash to verify against: the header's value, `UNSIGNED-PAYLOAD` for presigned URLs. */
+/**
+ * The payload hash the signature covers: the x-amz-content-sha256 header's value. A presigned URL is signed with
+ * `UNSIGNED-PAYLOAD` unless its request carries that header (or the URL that parameter), as S3 does: presigners
+ * (the AWS SDKs, our own S3 backend) sign a known body's hash that way, and the body is then checked against it.
+ */
 function payloadHashFor(claim: SigV4Claim, headers: Headers, query: Query, method: string): string {
-  if (claim.kind === "query") return query.get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD";
   const header = headers.get("x-amz-content-sha256");
+  if (claim.kind === "query") return header || (query.get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD");
   if (header) return header;
   const length = headers.get("content-length");
   const hasBody = (length !== null && length !== "0") || headers.has("transfer-encoding");

@@ -65,6 +65,20 @@ describe("body checks handed to the runtime", () => {
     expect(result.type === "response" && text(result.response.body)).toContain("<Code>InvalidRequest</Code>");
   });
 
+  it("checks the body of a presigned URL signed with a hex x-amz-content-sha256 header against it, as S3 does", async () => {
+    const { gateway } = setup();
+    const body = "presigned body";
+    const sha = createHash("sha256").update(body).digest("hex");
+    const signed = await presign(writer, { method: "PUT", path: "/data/p.txt" }, 3600, sha);
+    expect(signed.headers.get("x-amz-content-sha256")).toBe(sha);
+    const result = native(await gateway.handle(gatewayRequest("PUT", signed.target, { ...Object.fromEntries(signed.headers), "content-length": String(body.length) }, body)));
+    expect(result.bodyChecks).toMatchObject({ sha256Hex: sha });
+    // Without the header, the same URL was signed for another payload hash than UNSIGNED-PAYLOAD: refused.
+    const { "x-amz-content-sha256": _dropped, ...withoutHeader } = Object.fromEntries(signed.headers);
+    const refused = await gateway.handle(gatewayRequest("PUT", signed.target, { ...withoutHeader, "content-length": String(body.length) }, body));
+    expect(refused.type === "response" && text(refused.response.body)).toContain("<Code>SignatureDoesNotMatch</Code>");
+  });
+
   it("does not check presigned URLs' query checksums (S3 presigned URLs do not support them)", async () => {
     const { gateway } = setup();
     const signed = await presign(writer, { method: "PUT", path: "/data/p.txt", query: { "x-amz-checksum-crc32": "AAAAAA==", "x-amz-sdk-checksum-algorithm": "CRC32" } });

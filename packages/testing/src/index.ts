@@ -12,3 +12,4 @@ export { startGoogleFederationEndpoint, type GoogleFederationEndpoint, type Goog
 export { startAzurite, type AzuriteHandle, type AzuriteTlsOptions, type StartAzuriteOptions } from "./azurite.js";
 export { startEntraEndpoint, type EntraEndpoint, type EntraEndpointOptions, type EntraExchange } from "./entra-endpoint.js";
 export { upstreamConfigs, UPSTREAM_CONFIGS_DIR, type UpstreamConfig } from "./upstream-configs.js";
+export { exerciseGatewayChain, type ChainTarget } from "./gateway-chain.js";

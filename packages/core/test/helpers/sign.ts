@@ -74,14 +74,18 @@ export async function signWithHeader(credentials: Signer, request: UnsignedReque
   return { target: targetOf(signed.path, signed.query), headers: new Headers(signed.headers as Record<string, string>) };
 }
 
-/** Signs as a presigned URL (UNSIGNED-PAYLOAD, as S3 presigners do). */
+/**
+ * Signs as a presigned URL: UNSIGNED-PAYLOAD, as S3 presigners do, unless `payloadHash` is given: then the payload
+ * hash signed is that one, sent as the x-amz-content-sha256 header (as smithy's presigner does with that header).
+ */
 export async function presign(
   credentials: Signer,
   request: UnsignedRequest,
   expiresIn = 3600,
+  payloadHash?: string,
 ): Promise<{ target: string; headers: Headers }> {
   const unsigned = httpRequest(request);
-  unsigned.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+  unsigned.headers["x-amz-content-sha256"] = payloadHash ?? "UNSIGNED-PAYLOAD";
   const skip = new Set(["x-amz-content-sha256"]);
   const signed = await signerFor(credentials, false).presign(unsigned, {
     signingDate: new Date(request.date ?? NOW),
@@ -90,6 +94,6 @@ export async function presign(
     unsignableHeaders: skip,
   });
   const headers = new Headers(signed.headers as Record<string, string>);
-  headers.delete("x-amz-content-sha256");
+  if (payloadHash === undefined) headers.delete("x-amz-content-sha256");
   return { target: targetOf(signed.path, signed.query), headers };
 }
