@@ -3,12 +3,14 @@
  * settings). Every client gets an isolated configuration: nothing is read from the user's ~/.aws, ~/.s3cfg or
  * rclone.conf, and the parent's AWS_* / CA variables are removed (see `cleanEnv`).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { createReadStream, readFileSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { Agent as HttpsAgent } from "node:https";
 import { join } from "node:path";
-import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { minioJsClient } from "./minio-js.js";
 import { cleanEnv, mustRun, mustRunBytes, requireTool, sameFile, succeeds, versionOf, whichTool, CLIENT_APT_INSTALL } from "./tools.js";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import type { KeyPair } from "../behaviour/clients.js";
@@ -341,8 +343,8 @@ export function s3cmdClient(options: { sigv2?: boolean } = {}): MatrixClient {
 
 /**
  * The AWS SDK for JavaScript v3 with default settings (checksums on), in process: `endpoint`, `forcePathStyle`, and
- * for the test CA an https.Agent with `ca` as the request handler's agent. 20 MiB goes as one PutObject (multipart
- * needs @aws-sdk/lib-storage, which the behaviour suite's multipart tests stand in for).
+ * for the test CA an https.Agent with `ca` as the request handler's agent. Uploads go through @aws-sdk/lib-storage's
+ * `Upload` from a file stream (parallel multipart in 5 MiB parts above 5 MiB, one PutObject below).
  */
 export function jsSdkClient(): MatrixClient {
   const client = (target: ClientTarget) =>
@@ -361,7 +363,7 @@ export function jsSdkClient(): MatrixClient {
     require: () => undefined,
     styles: ["path", "virtual"],
     upload: async (target, file, bucket, key) => {
-      await client(target).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
+      await new Upload({ client: client(target), params: { Bucket: bucket, Key: key, Body: createReadStream(file) }, partSize: 5 * 1024 * 1024, queueSize: 3 }).done();
     },
     download: async (target, bucket, key, file) => {
       const response = await client(target).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -394,7 +396,7 @@ export function jsSdkClient(): MatrixClient {
         url: (target, bucket, key) => getSignedUrl(client(target), new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 600 }),
       },
     ],
-    multipart: false,
+    multipart: true,
   };
 }
 
@@ -409,5 +411,6 @@ export function matrixClients(): MatrixClient[] {
     s3cmdClient(),
     s3cmdClient({ sigv2: true }),
     jsSdkClient(),
+    minioJsClient(),
   ];
 }
