@@ -87,3 +87,22 @@ export async function makeRasterFixtures(dir: string): Promise<RasterFixtures> {
   await mustRun("gdal_translate", ["-q", "-of", "GTiff", "-outsize", "4096", "5120", "-r", "bilinear", small, large], { env });
   return { grid, small, large };
 }
+
+/** A small GeoJSON layer (three points with attributes): ogr2ogr's input for vector write tests. */
+export function writeVectorFixture(path: string): void {
+  const features = [
+    [4.35, 50.85, "Brussels", 1210000],
+    [2.35, 48.86, "Paris", 2102000],
+    [13.4, 52.52, "Berlin", 3645000],
+  ].map(([x, y, name, population]) => ({ type: "Feature", properties: { name, population }, geometry: { type: "Point", coordinates: [x, y] } }));
+  writeFileSync(path, JSON.stringify({ type: "FeatureCollection", features }));
+}
+
+/** What a vector dataset holds, comparable across formats: its features (attributes and geometry), as GeoJSON. */
+export async function vectorSummary(path: string, env: NodeJS.ProcessEnv): Promise<unknown[]> {
+  // Debian 12's ogrinfo (GDAL 3.6) has no -json: ogr2ogr writes the (single) layer as GeoJSON to stdout instead.
+  const collection = JSON.parse(await mustRun("ogr2ogr", ["-f", "GeoJSON", "/vsistdout/", path], { env })) as {
+    features: { properties: Record<string, unknown>; geometry: unknown }[];
+  };
+  return collection.features.map((feature) => ({ properties: feature.properties, geometry: feature.geometry }));
+}

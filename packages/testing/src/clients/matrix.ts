@@ -16,7 +16,7 @@ import { startS3rver, type S3rverHandle } from "../s3rver.js";
 import type { GatewayTarget, NativeBucket } from "../behaviour/setup.js";
 import type { KeyPair } from "../behaviour/clients.js";
 import { matrixClients, type AddressingStyle, type ClientTarget, type MatrixClient } from "./adapters.js";
-import { gdalEnv, makeRasterFixtures, rasterSummary, requireGdal, SMALL_TIFF_OPTIONS, type RasterFixtures } from "./gdal.js";
+import { gdalEnv, makeRasterFixtures, rasterSummary, requireGdal, SMALL_TIFF_OPTIONS, vectorSummary, writeVectorFixture, type RasterFixtures } from "./gdal.js";
 import { createTestCa, type TestCa } from "./tls.js";
 import { mustRun, requireLoopbackNames, requireTool, runTool, whichTool } from "./tools.js";
 
@@ -425,6 +425,21 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
                   env: gdalEnv(t, { CPL_VSIL_USE_TEMP_FILE_FOR_RANDOM_WRITE: "YES" }),
                 });
                 expectSameBytes(await getBytes(scheme, bucket, `${prefix}written.tif`), readFileSync(local), "GeoTIFF written through /vsis3/");
+              });
+              it(`writes a GeoPackage with ogr2ogr and reads it back (${where})`, async () => {
+                requireGdal();
+                if (style === "virtual") await requireLoopbackNames(MATRIX_HOSTNAMES);
+                const t = targetFor(scheme, style, "gdal");
+                const input = join(t.work, "cities.geojson");
+                writeVectorFixture(input);
+                // A GeoPackage is SQLite, written at random offsets: GDAL stages it in a temp file, then uploads it.
+                await mustRun("ogr2ogr", ["-f", "GPKG", `/vsis3/${bucket}/${prefix}cities.gpkg`, input], { env: gdalEnv(t, { CPL_VSIL_USE_TEMP_FILE_FOR_RANDOM_WRITE: "YES" }) });
+                const local = join(t.work, "cities.gpkg");
+                writeFileSync(local, await getBytes(scheme, bucket, `${prefix}cities.gpkg`));
+                const expected = await vectorSummary(input, gdalEnv());
+                expect(expected).toHaveLength(3);
+                expect(await vectorSummary(local, gdalEnv())).toEqual(expected);
+                expect(await vectorSummary(`/vsis3/${bucket}/${prefix}cities.gpkg`, gdalEnv(t))).toEqual(expected);
               });
             }
           }
