@@ -9,6 +9,7 @@ import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
 import { objectBehaviour } from "./objects.js";
 import { payloadBehaviour } from "./payloads.js";
+import { rangeReaderBehaviour } from "./range-readers.js";
 import { startWorld, type NativeBucket, type RuntimeExceptions, type StartGateway, type World } from "./setup.js";
 
 /**
@@ -41,5 +42,6 @@ export function runS3BehaviourSuite(
     keyBehaviour(current);
     corsBehaviour(current);
     payloadBehaviour(current);
+    rangeReaderBehaviour(current);
   });
 }
