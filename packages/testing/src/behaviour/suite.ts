@@ -9,7 +9,7 @@ import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
 import { objectBehaviour } from "./objects.js";
 import { payloadBehaviour } from "./payloads.js";
-import { rangeReaderBehaviour } from "./range-readers.js";
+import { pmtilesBehaviour, rangeReaderBehaviour } from "./range-readers.js";
 import { startWorld, type NativeBucket, type RuntimeExceptions, type StartGateway, type World } from "./setup.js";
 
 /**
@@ -43,5 +43,6 @@ export function runS3BehaviourSuite(
     corsBehaviour(current);
     payloadBehaviour(current);
     rangeReaderBehaviour(current);
+    pmtilesBehaviour(current);
   });
 }
