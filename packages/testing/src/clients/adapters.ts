@@ -260,10 +260,20 @@ export function rcloneClient(): MatrixClient {
     styles: ["path", "virtual"],
     upload: async (target, file, bucket, key) => void (await rclone(target, ["copyto", file, `multistore:${bucket}/${key}`])),
     download: async (target, bucket, key, file) => void (await rclone(target, ["copyto", `multistore:${bucket}/${key}`, file])),
-    list: async (target, bucket, prefix) =>
-      keysFromLines(await rclone(target, ["lsf", "-R", "--files-only", `multistore:${bucket}/${prefix}`]), (line) => `${prefix}${line}`),
-    syncUp: async (target, dir, bucket, prefix) => void (await rclone(target, ["sync", dir, `multistore:${bucket}/${prefix}`])),
-    syncDown: async (target, bucket, prefix, dir) => void (await rclone(target, ["sync", `multistore:${bucket}/${prefix}`, dir])),
+    list: async (target, bucket, prefix) => {
+      const entries = JSON.parse(await rclone(target, ["lsjson", "-R", "--files-only", `multistore:${bucket}/${prefix}`])) as { Path: string }[];
+      return entries.map((entry) => `${prefix}${entry.Path}`);
+    },
+    // Each sync is followed by `rclone check` (sizes, and hashes where the backend's ETags are MD5s): exit 1 on a
+    // difference.
+    syncUp: async (target, dir, bucket, prefix) => {
+      await rclone(target, ["sync", dir, `multistore:${bucket}/${prefix}`]);
+      await rclone(target, ["check", dir, `multistore:${bucket}/${prefix}`]);
+    },
+    syncDown: async (target, bucket, prefix, dir) => {
+      await rclone(target, ["sync", `multistore:${bucket}/${prefix}`, dir]);
+      await rclone(target, ["check", `multistore:${bucket}/${prefix}`, dir]);
+    },
     deleteRecursive: async (target, bucket, prefix) => void (await rclone(target, ["delete", `multistore:${bucket}/${prefix}`])),
     rangedRead: async (target, bucket, key, start, end, file) =>
       writeFile(file, await rcloneBytes(target, ["cat", "--offset", String(start), "--count", String(end - start + 1), `multistore:${bucket}/${key}`])),
