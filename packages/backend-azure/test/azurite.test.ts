@@ -49,7 +49,11 @@ for (const [build, create] of [["node", createNodeBackend], ["worker", createWor
       const key = `${fresh()}signed`;
       const dispatch = await backend.prepareObject({ operation: "PutObject", key, headers: new Headers({ "content-length": "1" }) });
       if (dispatch.type !== "forward") throw new Error("expected a forward dispatch");
-      for (const tamper of [(url: URL) => url.searchParams.set("sp", "rcw"), (url: URL) => url.searchParams.set("sig", `A${url.searchParams.get("sig")!.slice(1)}`)]) {
+      for (const tamper of [(url: URL) => url.searchParams.set("sp", "rcw"), (url: URL) => {
+        // Another first character, always (a signature that starts with "A" would otherwise stay as it was).
+        const sig = url.searchParams.get("sig")!;
+        url.searchParams.set("sig", `${sig.startsWith("A") ? "B" : "A"}${sig.slice(1)}`);
+      }]) {
         const url = new URL(dispatch.url);
         tamper(url);
         const response = await executeDispatch({ ...dispatch, url: url.toString() }, "x");
