@@ -1,5 +1,5 @@
 /** The `multistore` CLI as a process: flags, config errors, the default config, logs, graceful shutdown, TLS. */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -8,7 +8,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { signedRawRequest } from "@multistore/testing";
+import { signedRawRequest, startCli } from "@multistore/testing";
 
 const appDir = join(import.meta.dirname, "..");
 const cli = join(appDir, "dist/cli.js");
@@ -24,21 +24,8 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Starts the CLI and resolves once it logs its address. */
-function start(args: string[], cwd = appDir): Promise<{ child: ChildProcess; endpoint: string; output: () => string }> {
-  const child = spawn(process.execPath, [cli, "--listen", "127.0.0.1:0", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"address":"(https?:\/\/[^"]+)"/.exec(output);
-      if (match) resolve({ child, endpoint: match[1]!, output: () => output });
-    });
-    child.stderr!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
+function start(args: string[], cwd = appDir) {
+  return startCli(cli, ["--listen", "127.0.0.1:0", ...args], { cwd, children });
 }
 
 function exited(child: ChildProcess): Promise<number | null> {

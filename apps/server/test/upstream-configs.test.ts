@@ -2,7 +2,7 @@
  * The original multistore's five published configs start the server unchanged, and mean what they meant there:
  * each request below resolves to the backend URL the original addressed.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,7 +12,7 @@ import type { Readable } from "node:stream";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway, HeaderMap } from "@multistore/core";
 import { createFederatedCredentials, createOidcProvider } from "@multistore/oidc-provider";
-import { errorCode, signedRawRequest, UPSTREAM_CONFIGS_DIR, upstreamConfigs } from "@multistore/testing";
+import { errorCode, signedRawRequest, startCli, UPSTREAM_CONFIGS_DIR, upstreamConfigs } from "@multistore/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { nodeBackends } from "../src/index.js";
 
@@ -34,20 +34,8 @@ afterEach(() => {
 });
 
 /** Starts the CLI on `config`; resolves with its endpoint and output once it listens, rejects if it exits. */
-function start(config: string, flags: string[] = []): Promise<{ endpoint: string; output: () => string }> {
-  const child = spawn(process.execPath, [cli, "--listen", "127.0.0.1:0", "--workers", "1", "--config", config, ...flags], { env: { ...process.env, ...ENV }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) resolve({ endpoint: match[1]!, output: () => output });
-    };
-    child.stdout!.on("data", collect);
-    child.stderr!.on("data", collect);
-    child.once("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
+function start(config: string, flags: string[] = []) {
+  return startCli(cli, ["--listen", "127.0.0.1:0", "--workers", "1", "--config", config, ...flags], { env: { ...process.env, ...ENV }, children });
 }
 
 describe("the original's published configs on the server", () => {

@@ -125,13 +125,15 @@ function build(env: Env): Setup {
       },
     };
     // Every backend is built now: a bad option is reported (naming the field) before any request reaches it.
-    checkBackends(config, backends, { source: "PROXY_CONFIG", runtime: "the Worker", unavailable: { fs: "the Worker has no file system: serve fs buckets with the Node server" } });
+    const built = checkBackends(config, backends, { source: "PROXY_CONFIG", runtime: "the Worker", unavailable: { fs: "the Worker has no file system: serve fs buckets with the Node server" } });
+    // The gateway serves the backends just built instead of building each again on its first request.
+    const prebuilt = Object.fromEntries(Object.entries(backends).map(([type, factory]) => [type, (bucket: BucketConfig) => built.get(bucket.name) ?? factory(bucket)]));
     const gateway = createGateway<ReadableStream>({
       // The same in every isolate of this deployment: an upload started in one continues in another.
       uploadIdSecret: uploadIdSecretOf(config, parseSessionTokenKeys(env.SESSION_TOKEN_KEY)),
       buckets: registries.buckets,
       credentials: registries.credentials,
-      backends,
+      backends: prebuilt,
       routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes],
       ...(stsSetup.temporaryCredentials && { temporaryCredentials: stsSetup.temporaryCredentials }),
       owner: { id: config.owner_id, displayName: config.owner_display_name },

@@ -2,11 +2,11 @@
  * The Worker in front of a Node server (an edge tier before a regional one): every upload form passes through both
  * and reads back intact. The server is the repository's own CLI (apps/server, built before these tests).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exerciseGatewayChain } from "@multistore/testing";
+import { exerciseGatewayChain, startCli } from "@multistore/testing";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
 
@@ -15,22 +15,6 @@ const OUTER_KEY = { accessKeyId: "AKIACHAINOUTER00002", secretAccessKey: "chain-
 const ALL = ["get_object", "head_object", "put_object", "delete_object", "list_bucket", "create_multipart_upload", "upload_part", "complete_multipart_upload", "abort_multipart_upload"];
 const credential = (key: typeof INNER_KEY) => ({ access_key_id: key.accessKeyId, secret_access_key: key.secretAccessKey, principal_name: "chain", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ALL }] });
 const cli = join(import.meta.dirname, "../../server/dist/cli.js");
-
-/** Starts the Node server's CLI on `config`; resolves with its endpoint. */
-function startServer(config: string, children: ChildProcess[]): Promise<string> {
-  const child = spawn(process.execPath, [cli, "--listen", "127.0.0.1:0", "--workers", "1", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`server exited ${code}: ${output}`)));
-  });
-}
 
 describe("Worker in front of a Node server", () => {
   const children: ChildProcess[] = [];
@@ -41,7 +25,7 @@ describe("Worker in front of a Node server", () => {
     directory = mkdtempSync(join(tmpdir(), "multistore-worker-chain-"));
     const config = join(directory, "inner.json");
     writeFileSync(config, JSON.stringify({ buckets: [{ name: "inner", backend_type: "fs", anonymous_access: false, backend_options: { root: join(directory, "data") } }], credentials: [credential(INNER_KEY)] }));
-    const inner = await startServer(config, children);
+    const { endpoint: inner } = await startCli(cli, ["--listen", "127.0.0.1:0", "--workers", "1", "--config", config], { children });
     worker = await startWorker({
       bindings: {
         PROXY_CONFIG: {

@@ -3,6 +3,7 @@
  * runtime cannot serve) stops the server at startup, naming the field, instead of failing each request later.
  */
 import type { BackendFactory } from "@multistore/core";
+import { backendOptionRules } from "./backend-options.js";
 import { ConfigError, type ConfigIssue } from "./config-error.js";
 import { joinPath } from "./paths.js";
 import type { MultistoreConfig } from "./types.js";
@@ -44,14 +45,13 @@ export function checkBackends<B>(
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const option = /^([a-z][a-z0-9_]*)\b/.exec(message)?.[1];
-      const optionPath = option !== undefined && isOptionOf(bucket.backend_options, option) ? joinPath(joinPath(path, "backend_options"), option) : joinPath(path, "backend_options");
+      // The type's own rules say whether the first word names an option (or a factory's ad hoc one, like an R2 binding).
+      const named = option !== undefined && (Object.hasOwn(backendOptionRules(bucket.backend_type) ?? {}, option) || Object.hasOwn(bucket.backend_options, option));
+      const optionsPath = joinPath(path, "backend_options");
+      const optionPath = named ? joinPath(optionsPath, option) : optionsPath;
       issues.push({ path: optionPath, message: `${optionPath}: ${message}` });
     }
   });
   if (issues.length > 0) throw new ConfigError(issues, options.source);
   return built;
-}
-
-function isOptionOf(options: Readonly<Record<string, string>>, name: string): boolean {
-  return Object.hasOwn(options, name) || /_(?:name|key|id|type|endpoint|signature|style|secs|path)$/.test(name) || name === "region" || name === "root" || name === "binding";
 }

@@ -38,7 +38,7 @@ function backendOptionsClause(rules: BackendOptionRules): JsonSchema {
     .map(([name, rule]) => {
       const ways: JsonSchema[] = [name, ...(rule.aliases ?? [])].map((spelling) => ({ required: [spelling] }));
       const unless = rule.requiredUnless;
-      if (unless) ways.push({ properties: { [unless.option]: { enum: [unless.value, unless.value === "true" ? true : unless.value] } }, required: [unless.option] });
+      if (unless) ways.push({ properties: { [unless.option]: { enum: unless.value === "true" ? ["true", true] : [unless.value] } }, required: [unless.option] });
       return { anyOf: ways };
     });
   const properties: JsonSchema = {};

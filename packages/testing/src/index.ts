@@ -13,3 +13,4 @@ export { startAzurite, type AzuriteHandle, type AzuriteTlsOptions, type StartAzu
 export { startEntraEndpoint, type EntraEndpoint, type EntraEndpointOptions, type EntraExchange } from "./entra-endpoint.js";
 export { upstreamConfigs, UPSTREAM_CONFIGS_DIR, type UpstreamConfig } from "./upstream-configs.js";
 export { exerciseGatewayChain, type ChainTarget } from "./gateway-chain.js";
+export { startCli, type CliProcess } from "./cli-process.js";
