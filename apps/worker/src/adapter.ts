@@ -22,6 +22,13 @@ const DRAIN_BEFORE_REFUSING = 16 * 1024 * 1024;
 /** The longest a refusal waits for its body to be drained. */
 const DRAIN_WAIT_MS = 10_000;
 
+/** Waits for `drained`, at most DRAIN_WAIT_MS. */
+async function drainedWithin(drained: Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_WAIT_MS)))]);
+  clearTimeout(timer);
+}
+
 /** Reads at most `limit` bytes of a small body; more is an EntityTooLarge error. */
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   const tooLarge = () => new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
@@ -87,7 +94,7 @@ function clientBody(request: Request, result: BodyPlan, sized: boolean) {
 
 /** A refusal of a body that failed its checks, once the rest of that body was read (bounded in time). */
 async function refuseBody(result: ResultBase, error: unknown, drained: () => Promise<void>): Promise<Response> {
-  await Promise.race([drained(), new Promise((resolve) => setTimeout(resolve, DRAIN_WAIT_MS))]);
+  await drainedWithin(drained());
   return errorResponse(result, error);
 }
 
@@ -142,7 +149,7 @@ async function executeForward(result: ForwardResult, request: Request): Promise<
   }
   // A backend that answered before reading the whole body cancelled it: the rest is read first (bounded), so the
   // answer reaches the client instead of a reset.
-  if (body) await Promise.race([client.drained(), new Promise((resolve) => setTimeout(resolve, DRAIN_WAIT_MS))]);
+  if (body) await drainedWithin(client.drained());
   const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
   if (answer.replaceBody) return toResponse(answer.replaceBody(await readCapped(upstream.body)));
   const empty = answer.status === 204 || answer.status === 304 || request.method === "HEAD";
@@ -196,7 +203,7 @@ export async function handle(gateway: Gateway<ReadableStream>, request: Request,
     const drained = request.body.pipeTo(new WritableStream()).catch(() => undefined);
     const declared = Number(request.headers.get("content-length") ?? Number.NaN);
     if (response.status >= 400 && declared <= DRAIN_BEFORE_REFUSING) {
-      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, DRAIN_WAIT_MS))]);
+      await drainedWithin(drained);
     } else waitUntil(drained);
   }
   const context = result.context;
