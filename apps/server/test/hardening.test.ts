@@ -4,7 +4,7 @@
  * nothing left open), a silent backend is a bounded 503, and the log says what happened: a client that left is a
  * 499 at info level, and a backend's failure behind a listing's 503 is logged with its cause.
  */
-import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from "node:http";
+import { Agent, createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from "node:http";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -171,6 +171,42 @@ describe("hardening of the Node server", () => {
     );
     expect(outcome.value).toMatchObject({ status: 200, bytes: 1000, complete: false });
     expect(outcome.ms).toBeLessThan(IDLE_MS * 4);
+  });
+
+  it("leaves an idle keep-alive connection alone between requests, and cuts its next request when that one stalls", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+        const request = httpRequest(`${endpoint}/public/ok`, { agent }, (response) => {
+          response.resume();
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, socket: request.socket }));
+        });
+        request.on("error", reject);
+        request.end();
+      });
+      expect(first.status).toBe(200);
+      // Idle for longer than the idle timeout: waiting for a next request is not a stall.
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2));
+      const { request, status } = await new Promise<{ request: ClientRequest; status: number }>((resolve, reject) => {
+        const request = httpRequest(`${endpoint}/public/big`, { agent }, (response) => {
+          response.pause();
+          resolve({ request, status: response.statusCode ?? 0 });
+        });
+        request.on("error", reject);
+        request.end();
+      });
+      expect(status).toBe(200);
+      expect(request.socket).toBe(first.socket);
+      // Cut after the idle timeout (a reset the paused client sees only once it reads again): the log says so.
+      const isCut = (line: Record<string, unknown>) => line.bucket === "public" && line.status === 499 && line.errorCode === "RequestTimeout";
+      const before = lines.filter(isCut).length;
+      const deadline = Date.now() + IDLE_MS * 4;
+      while (lines.filter(isCut).length === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(lines.filter(isCut)).toHaveLength(before + 1);
+      request.destroy();
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("cuts an upload to the fs backend that goes silent, leaving no temp file open", async () => {
