@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { HeaderMap, headerRecord, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse, type GatewayResult } from "@multistore/core";
+import { createHeaderRecord, HeaderMap, headerRecord, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse, type GatewayResult } from "@multistore/core";
 import type { Dispatcher } from "undici";
 
 type ForwardResult = Extract<GatewayResult<Readable>, { type: "forward" }>;
@@ -27,7 +27,7 @@ export interface ForwardOutcome {
 
 /** Backend response headers as a record of lowercase names (repeated names joined), for `respond`. */
 function parseRawHeaders(raw: Buffer[]): HeaderMap {
-  const record: Record<string, string> = Object.create(null);
+  const record = createHeaderRecord();
   for (let index = 0; index < raw.length; index += 2) {
     const name = raw[index]!.toString("latin1").toLowerCase();
     const value = raw[index + 1]!.toString("latin1");

@@ -1,14 +1,14 @@
 /** Conversions between Node's HTTP types and the web-standard ones the core speaks. */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline, type Readable } from "node:stream";
-import { HeaderMap, headerRecord, type PlainResponse } from "@multistore/core";
+import { createHeaderRecord, HeaderMap, headerRecord, type PlainResponse } from "@multistore/core";
 
 /**
  * Request headers as a HeaderMap, in one pass over `rawHeaders`: names lowercased, repeated names joined with
  * `", "` in arrival order (as `Headers` joins them). node:http's parser already refused what HTTP forbids.
  */
 export function requestHeaders(request: IncomingMessage): HeaderMap {
-  const record: Record<string, string> = Object.create(null);
+  const record = createHeaderRecord();
   const raw = request.rawHeaders;
   for (let index = 0; index < raw.length; index += 2) {
     const name = raw[index]!.toLowerCase();
