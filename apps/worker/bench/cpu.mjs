@@ -96,6 +96,7 @@ const miniflare = new Miniflare({
   scriptPath: built.entry,
   modulesRoot: built.outdir,
   compatibilityDate: "2025-09-01",
+  compatibilityFlags: ["enable_request_signal"],
   bindings: { PROXY_CONFIG: JSON.stringify(config) },
   host: "127.0.0.1",
   port: 0,

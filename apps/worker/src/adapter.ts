@@ -81,15 +81,62 @@ async function readCapped(body: ReadableStream | null): Promise<string> {
  * The client's body, de-framed when it is aws-chunked and verified when it must match a hash or checksum (the last
  * chunk held back until it does), with its declared length kept, as backends need it.
  */
-function clientBody(request: Request, result: BodyPlan, sized: boolean) {
+function clientBody(request: Request, result: BodyPlan, sized: boolean, upload: Upload) {
   const settled = () => Promise.resolve();
   if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined, drained: settled };
-  if (!needsBodyDecoding(result)) return { body: request.body, failure: () => undefined, drained: settled };
-  const decoding = decodedBody(request.body, result, nativeChecksumFactories());
   const declared = request.headers.get("content-length");
+  if (!needsBodyDecoding(result)) {
+    const known = declared !== null && /^\d+$/.test(declared);
+    return { body: relayUpload(request.body, known ? Number(declared) : undefined, upload), failure: () => undefined, drained: settled };
+  }
+  const decoding = decodedBody(request.body, result, nativeChecksumFactories());
+  upload.settled = async () => {
+    upload.left ||= decoding.brokenOff();
+  };
   const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
   // fetch needs the length to send Content-Length; native backends size streams themselves.
   return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained };
+}
+
+/** What became of the client's body. */
+interface Upload {
+  /** The client went away before its body was complete (known once `settled` resolved). */
+  left: boolean;
+  /** For a body that was sent on: resolves once `left` is known. */
+  settled?: () => Promise<void>;
+}
+
+/**
+ * The client's body on its way to the backend, its length kept. Read here rather than handed over as it is: when an
+ * upload fails, only a read of the client's body tells a client that went away (`upload.left`) from a backend that
+ * failed (workerd's native pipes report both with the same error).
+ */
+function relayUpload(source: ReadableStream<Uint8Array>, length: number | undefined, upload: Upload): ReadableStream<Uint8Array> {
+  const { readable, writable } = length !== undefined ? new FixedLengthStream(length) : new IdentityTransformStream();
+  const reader = source.getReader();
+  const writer = writable.getWriter();
+  const pumped = (async () => {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        upload.left = true;
+        await writer.abort(error).catch(() => undefined);
+        return;
+      }
+      try {
+        if (chunk.done) return await writer.close();
+        await writer.write(chunk.value);
+      } catch (error) {
+        // The backend stopped reading (it failed, or answered early).
+        await reader.cancel(error).catch(() => undefined);
+        return;
+      }
+    }
+  })();
+  upload.settled = () => pumped;
+  return readable;
 }
 
 /** A refusal of a body that failed its checks, once the rest of that body was read (bounded in time). */
@@ -114,8 +161,8 @@ async function drain(stream: ReadableStream): Promise<void> {
   for (;;) if ((await reader.read()).done) return;
 }
 
-async function executeForward(result: ForwardResult, request: Request): Promise<Response> {
-  const client = clientBody(request, result, true);
+async function executeForward(result: ForwardResult, request: Request, upload: Upload): Promise<Response> {
+  const client = clientBody(request, result, true, upload);
   const { failure } = client;
   let body = client.body;
   // An empty object has no last chunk to hold back: the backend would complete the write before the body's checks
@@ -156,8 +203,8 @@ async function executeForward(result: ForwardResult, request: Request): Promise<
   return new Response(empty ? null : upstream.body, { status: answer.status, headers: answer.headers });
 }
 
-async function executeNative(result: NativeResult, request: Request): Promise<Response> {
-  const { body, failure, drained } = clientBody(request, result, false);
+async function executeNative(result: NativeResult, request: Request, upload: Upload): Promise<Response> {
+  const { body, failure, drained } = clientBody(request, result, false, upload);
   const plain = await result.execute(body, request.signal, failure);
   const decodingError = failure();
   return decodingError ? refuseBody(result, decodingError, drained) : toResponse(plain);
@@ -177,6 +224,25 @@ export function clientHeaders(request: Request): Headers {
   return headers;
 }
 
+/**
+ * An object's body on its way to the client through a native pipe (no JavaScript per chunk) whose promise says how
+ * it ended: false when the client went away first. Only bodies of a known length are relayed (`FixedLengthStream`
+ * keeps `Content-Length`); anything else is sent as it is.
+ */
+function relay(response: Response): { response: Response; sent: Promise<boolean> } {
+  const length = response.headers.get("content-length");
+  if (!response.body || length === null || !/^\d+$/.test(length)) return { response, sent: Promise.resolve(true) };
+  const { readable, writable } = new FixedLengthStream(Number(length));
+  const sent = response.body.pipeTo(writable).then(
+    () => true,
+    () => false,
+  );
+  return { response: new Response(readable, { status: response.status, headers: response.headers }), sent };
+}
+
+/** The status logged for a request whose client went away before its response was complete (as the server logs it). */
+const CLIENT_CLOSED = 499;
+
 /** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
 export async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUntil: (promise: Promise<unknown>) => void): Promise<Response> {
   const result = await gateway.handle({
@@ -188,13 +254,16 @@ export async function handle(gateway: Gateway<ReadableStream>, request: Request,
     signal: request.signal,
   });
   let response: Response;
+  const upload: Upload = { left: false };
   try {
     if (result.type === "response") response = toResponse(result.response);
-    else if (result.type === "forward") response = await executeForward(result, request);
-    else response = await executeNative(result, request);
+    else if (result.type === "forward") response = await executeForward(result, request, upload);
+    else response = await executeNative(result, request, upload);
   } catch (error) {
     response = errorResponse(result, error);
   }
+  // A failed upload: did the backend fail, or did the client leave (its body broke off)?
+  if (upload.settled && response.status >= 500) await drainedWithin(upload.settled());
   // A request refused before its body was read (403, 400, ...) must still have its body consumed, or workerd resets
   // the connection and the client sees a broken socket instead of the error document. A body of modest size is read
   // (and dropped) before the refusal goes out, bounded in size and time; a larger one after (the platform then
@@ -208,23 +277,31 @@ export async function handle(gateway: Gateway<ReadableStream>, request: Request,
   }
   const context = result.context;
   const bytes = Number(response.headers.get("content-length") ?? 0);
+  // The client may leave mid-upload (the backend request then fails: not a backend failure) or mid-download (the
+  // relay's pipe breaks); either is logged as a client that closed, at info level, as the server logs it.
+  const download = request.method === "GET" && (response.status === 200 || response.status === 206);
+  const relayed = !download || request.signal.aborted || upload.left ? { response, sent: Promise.resolve(!request.signal.aborted && !upload.left) } : relay(response);
   waitUntil(
-    result.finish({ status: response.status, bytesSent: bytes }).then(() => {
+    relayed.sent.then(async (sent) => {
+      const closed = !sent || request.signal.aborted;
+      const status = closed ? CLIENT_CLOSED : response.status;
+      await result.finish({ status, bytesSent: closed ? 0 : bytes });
       const identity = context.identity;
       console.log(
         JSON.stringify({
-          level: response.status >= 500 ? "error" : "info",
+          level: status >= 500 ? "error" : "info",
           requestId: context.requestId,
           method: context.method,
           bucket: context.bucket,
           operation: context.operation,
           principal: identity?.type === "credential" ? identity.principalName : identity ? "anonymous" : undefined,
-          status: response.status,
-          bytes,
+          status,
+          bytes: closed ? 0 : bytes,
           durationMs: Date.now() - context.startedAt,
+          ...(closed && { msg: "client closed" }),
         }),
       );
     }),
   );
-  return response;
+  return relayed.response;
 }

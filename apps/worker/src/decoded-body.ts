@@ -18,6 +18,8 @@ export interface DecodedBody {
   failure(): unknown;
   /** Resolves once the rest of a failed body was read (or given up on); at once when nothing failed. */
   drained(): Promise<void>;
+  /** Whether reading the client's body failed: the client went away mid-body. */
+  brokenOff(): boolean;
 }
 
 async function dropRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
@@ -40,6 +42,7 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
   const decoder = new RequestBodyDecoder(plan, factories);
   const reader = source.getReader();
   let failure: unknown;
+  let brokenOff = false;
   let drained: Promise<void> = Promise.resolve();
   const fail = (error: unknown, controller: ReadableStreamDefaultController<Uint8Array>) => {
     failure ??= error;
@@ -57,6 +60,7 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
             chunk = await reader.read();
           } catch (error) {
             failure ??= error;
+            brokenOff = true;
             controller.error(error);
             return;
           }
@@ -83,5 +87,5 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
     // One chunk ahead: with a high-water mark of 0, workerd never pulls a stream that a fetch body reads.
     { highWaterMark: 1 },
   );
-  return { body, failure: () => failure, drained: () => drained };
+  return { body, failure: () => failure, drained: () => drained, brokenOff: () => brokenOff };
 }

@@ -69,6 +69,7 @@ export async function startWorker(options: {
     // Module names are relative to this root; the default (the working directory) would give them "../" paths.
     modulesRoot: outdir,
     compatibilityDate: "2025-09-01",
+    compatibilityFlags: ["enable_request_signal"],
     bindings: options.bindings as Record<string, never>,
     r2Buckets: options.r2Buckets ?? [],
     host: "127.0.0.1",

@@ -103,6 +103,26 @@ export function handSignedGet(endpoint: string, credentials: KeyPair, path: stri
   return rawRequest(endpoint, { method: "GET", path, headers: { ...sent, authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}` } });
 }
 
+/**
+ * SigV4 headers (header auth) for a request over exactly the given path, to send by other means (a request the test
+ * controls byte by byte). Without `x-amz-content-sha256` among `headers`, the body's hash is signed.
+ */
+export async function signedHeaders(
+  endpoint: string,
+  credentials: KeyPair,
+  options: { method: string; path: string; query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer; signingDate?: Date },
+): Promise<Record<string, string>> {
+  const url = new URL(endpoint);
+  const signer = new SignatureV4({ credentials, region: "us-east-1", service: "s3", sha256: Sha256, uriEscapePath: false });
+  const headers: Record<string, string> = { host: url.host, ...options.headers };
+  if (options.body) headers["content-length"] = String(options.body.length);
+  const signed = await signer.sign(
+    { method: options.method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: options.path, query: options.query ?? {}, headers, ...(options.body && { body: options.body }) },
+    options.signingDate ? { signingDate: options.signingDate } : {},
+  );
+  return signed.headers as Record<string, string>;
+}
+
 /** Signs a raw request with SigV4 (header auth) exactly over the given path, then sends it. */
 export async function signedRawRequest(
   endpoint: string,
@@ -118,19 +138,19 @@ export async function signedRawRequest(
     signingDate?: Date;
   },
 ): Promise<RawResponse> {
-  const url = new URL(endpoint);
-  const signer = new SignatureV4({ credentials, region: "us-east-1", service: "s3", sha256: Sha256, uriEscapePath: false });
   const body = options.body === undefined ? undefined : Buffer.from(options.body);
-  const headers: Record<string, string> = { host: url.host, ...options.headers };
-  if (body) headers["content-length"] = String(body.length);
-  const signed = await signer.sign(
-    { method: options.method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: options.path, query: options.query ?? {}, headers, ...(body && { body }) },
-    options.signingDate ? { signingDate: options.signingDate } : {},
-  );
+  const headers = await signedHeaders(endpoint, credentials, {
+    method: options.method,
+    path: options.path,
+    ...(options.query && { query: options.query }),
+    ...(options.headers && { headers: options.headers }),
+    ...(body && { body }),
+    ...(options.signingDate && { signingDate: options.signingDate }),
+  });
   const query = Object.entries(options.query ?? {})
     .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
     .join("&");
-  return rawRequest(endpoint, { method: options.method, path: (options.wirePath ?? options.path) + (query ? `?${query}` : ""), headers: signed.headers as Record<string, string>, ...(body && { body }) });
+  return rawRequest(endpoint, { method: options.method, path: (options.wirePath ?? options.path) + (query ? `?${query}` : ""), headers, ...(body && { body }) });
 }
 
 /** The `<Code>` of an S3 error document. */
