@@ -7,7 +7,7 @@ import { createReadStream, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { Agent as HttpsAgent } from "node:https";
 import { join } from "node:path";
-import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { minioJsClient } from "./minio-js.js";
@@ -43,7 +43,7 @@ export interface Presigner {
   name: string;
   /** True when the URL is signed with Signature Version 2 (needs the core's SigV2 verification). */
   sigv2: boolean;
-  /** Makes a presigned GET URL for bucket/key. */
+  /** Makes a presigned URL for bucket/key (a GET, or a PUT in `putPresigners`). */
   url(target: ClientTarget, bucket: string, key: string): Promise<string>;
 }
 
@@ -70,6 +70,10 @@ export interface MatrixClient {
   /** Bytes [start, end] of an object, written to `file`. */
   rangedRead?(target: ClientTarget, bucket: string, key: string, start: number, end: number, file: string): Promise<void>;
   presigners: Presigner[];
+  /** Presigners of PUT URLs (the URL a browser or curl uploads to), for clients that have one. */
+  putPresigners?: Presigner[];
+  /** Size and ETag (quoted) of an object as the client's stat call reports them. */
+  stat?(target: ClientTarget, bucket: string, key: string): Promise<{ size: number; etag: string }>;
   /** True when the client uploads a 20 MiB file in parts (as configured here). */
   multipart: boolean;
 }
@@ -406,6 +410,17 @@ export function jsSdkClient(): MatrixClient {
         url: (target, bucket, key) => getSignedUrl(client(target), new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 600 }),
       },
     ],
+    putPresigners: [
+      {
+        name: "@aws-sdk/s3-request-presigner (SigV4)",
+        sigv2: false,
+        url: (target, bucket, key) => getSignedUrl(client(target), new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 600 }),
+      },
+    ],
+    stat: async (target, bucket, key) => {
+      const head = await client(target).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { size: head.ContentLength ?? -1, etag: head.ETag ?? "" };
+    },
     multipart: true,
   };
 }

@@ -292,6 +292,14 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
       }
       return readFileSync(out);
     };
+    /** PUTs a file to a presigned URL with curl; fails unless the answer is 200. */
+    const uploadWithCurl = async (url: string, scheme: Scheme, file: string, out: string) => {
+      requireTool("curl", () => whichTool("curl") !== undefined, "apt-get install -y curl");
+      const result = await runTool("curl", ["-sS", "-o", out, "-w", "%{http_code}", "-T", file, ...(scheme === "https" ? ["--cacert", current().ca.caPath] : []), url]);
+      if (result.code !== 0 || result.stdout !== "200") {
+        throw new Error(`curl -T ${url} -> ${result.stdout} (exit ${result.code}) ${result.stderr}\n${readFileSync(out, "utf8").slice(0, 2000)}`);
+      }
+    };
     const prepare = async (client: MatrixClient, style: AddressingStyle) => {
       client.require();
       if (style === "virtual") await requireLoopbackNames(MATRIX_HOSTNAMES);
@@ -357,6 +365,30 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
                   expect(keys.length).toBe(LIST_COUNT);
                   expect([...keys].sort()).toEqual(current().listKeys);
                 });
+
+                for (const presigner of client.putPresigners ?? []) {
+                  it(`presigns a PUT with ${presigner.name}, uploaded by curl (${where})`, async () => {
+                    await prepare(client, style);
+                    const t = target();
+                    const original = readFileSync(current().files.small);
+                    const key = `${prefix}presigned-put.bin`;
+                    const url = await presigner.url(t, bucket, key);
+                    expect(url.startsWith(style === "path" ? `${scheme}://127.0.0.1:${t.port}/${bucket}/` : `${scheme}://${bucket}.${MATRIX_DOMAIN}:${t.port}/`), url).toBe(true);
+                    await uploadWithCurl(url, scheme, current().files.small, join(t.work, "presigned-put.out"));
+                    expectSameBytes(await getBytes(scheme, bucket, key), original, "stored object");
+                  });
+                }
+
+                if (client.stat) {
+                  const stat = client.stat;
+                  it(`stats an object: size and ETag (${where})`, async () => {
+                    await prepare(client, style);
+                    const key = `${prefix}stat.bin`;
+                    const original = readFileSync(current().files.small);
+                    await current().sdk[scheme].send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: original }));
+                    expect(await stat(target(), bucket, key)).toEqual({ size: original.length, etag: await etagOf(scheme, bucket, key) });
+                  });
+                }
 
                 for (const presigner of client.presigners) {
                   it(`presigns a GET with ${presigner.name}, fetched by curl (${where})${presigner.sigv2 ? " [SigV2]" : ""}`, async () => {

@@ -50,6 +50,12 @@ export function minioJsClient(): MatrixClient {
       await pipeline(await client(target).getPartialObject(bucket, key, start, end - start + 1), createWriteStream(file));
     },
     presigners: [{ name: "presignedGetObject (SigV4)", sigv2: false, url: (target, bucket, key) => client(target).presignedGetObject(bucket, key, 600) }],
+    putPresigners: [{ name: "presignedPutObject (SigV4)", sigv2: false, url: (target, bucket, key) => client(target).presignedPutObject(bucket, key, 600) }],
+    stat: async (target, bucket, key) => {
+      // minio-js reports the ETag without its quotes.
+      const stat = await client(target).statObject(bucket, key);
+      return { size: stat.size, etag: `"${stat.etag}"` };
+    },
     multipart: true,
   };
 }
