@@ -28,6 +28,8 @@ export interface CliOptions {
   limits: Partial<ServerLimits>;
   /** Largest upload body accepted (declared length), as the Worker's MAX_UPLOAD_BYTES; none when unset. */
   maxUploadBytes?: number;
+  /** A catalogue service asked for buckets, credentials and roles the config file does not have. */
+  registry?: { url: string; ttlMs: number; timeoutMs: number; token?: string };
   /** Print help and exit. */
   help: boolean;
   /** Print version and exit. */
@@ -57,6 +59,10 @@ Options:
                                                      [env MULTISTORE_ANONYMOUS_REQUESTS_PER_ADDRESS, default 32]
   --max-upload-bytes <n>                Largest PutObject / UploadPart body, by declared length (400 EntityTooLarge)
                                                      [env MULTISTORE_MAX_UPLOAD_BYTES, default none]
+  --registry-url <url>   Ask this HTTP service for buckets, credentials and roles the config file lacks
+                         (bearer token from MULTISTORE_REGISTRY_TOKEN)     [env MULTISTORE_REGISTRY_URL]
+  --registry-ttl <s>     How long the service's answers are kept           [env MULTISTORE_REGISTRY_TTL, default 60]
+  --registry-timeout <s> How long one lookup may take                      [env MULTISTORE_REGISTRY_TIMEOUT, default 5]
   --help                 Show this help
   --version              Show the version
 `;
@@ -108,6 +114,20 @@ function parseLimits(values: Record<string, string | boolean | undefined>, env: 
   return limits;
 }
 
+/** The catalogue service flags; the token only from the environment (a flag would show in the process list). */
+function parseRegistry(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): CliOptions["registry"] {
+  const url = (values["registry-url"] as string | undefined) ?? env.MULTISTORE_REGISTRY_URL;
+  const ttl = wholeNumber((values["registry-ttl"] as string | undefined) ?? env.MULTISTORE_REGISTRY_TTL, "--registry-ttl", 0, 86_400);
+  const timeout = wholeNumber((values["registry-timeout"] as string | undefined) ?? env.MULTISTORE_REGISTRY_TIMEOUT, "--registry-timeout", 1, 600);
+  if (!url) {
+    if (ttl !== undefined || timeout !== undefined) throw new Error("--registry-ttl and --registry-timeout need --registry-url");
+    return undefined;
+  }
+  if (!/^https?:\/\/[^/]/.test(url)) throw new Error(`--registry-url must be an http(s) URL, got "${url}"`);
+  const token = env.MULTISTORE_REGISTRY_TOKEN;
+  return { url, ttlMs: (ttl ?? 60) * 1000, timeoutMs: (timeout ?? 5) * 1000, ...(token && { token }) };
+}
+
 /** Parses argv and the environment into options. Throws with a message naming the bad flag. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const { values } = parseArgs({
@@ -128,6 +148,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       "bucket-connections": { type: "string" },
       "anonymous-requests-per-address": { type: "string" },
       "max-upload-bytes": { type: "string" },
+      "registry-url": { type: "string" },
+      "registry-ttl": { type: "string" },
+      "registry-timeout": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -147,6 +170,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const serverTiming = values["no-server-timing"] ? false : values["server-timing"] ?? env.MULTISTORE_SERVER_TIMING !== "false";
   // S3's own ceiling for one object is 5 TiB.
   const maxUploadBytes = wholeNumber(values["max-upload-bytes"] ?? env.MULTISTORE_MAX_UPLOAD_BYTES, "--max-upload-bytes", 1, 5 * 1024 ** 4);
+  const registry = parseRegistry(values, env);
   return {
     config: values.config ?? env.MULTISTORE_CONFIG ?? "config.toml",
     ...listen,
@@ -158,6 +182,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     workers,
     limits: parseLimits(values, env),
     ...(maxUploadBytes !== undefined && { maxUploadBytes }),
+    ...(registry && { registry }),
     help: values.help ?? false,
     version: values.version ?? false,
   };

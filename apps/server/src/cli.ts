@@ -6,7 +6,7 @@
 import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { useFsLocks } from "@multistore/backend-fs";
-import { checkBackends, type MultistoreConfig } from "@multistore/config";
+import { checkBackends, createCachedRegistries, createHttpRegistries, type MultistoreConfig } from "@multistore/config";
 import { createSessionTokenSealer, parseSessionTokenKeys } from "@multistore/sts";
 import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type OidcProvider } from "@multistore/oidc-provider";
 import { nodeBackends } from "./backends.js";
@@ -14,7 +14,7 @@ import { HELP, parseCli, type CliOptions } from "./cli-options.js";
 import { clusterLockService } from "./cluster-locks.js";
 import { runPrimary, workerSlot } from "./cluster.js";
 import { loadConfigFile } from "./load-config.js";
-import { createLogger } from "./logger.js";
+import { createLogger, describeError } from "./logger.js";
 import { createMultistoreServer } from "./server.js";
 import { VERSION } from "./version.js";
 
@@ -78,9 +78,16 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
   // Cluster workers share the fs backend's roots: its write locks are kept by the primary.
   if (slot !== undefined) useFsLocks(clusterLockService());
   const { config, tls } = prepared;
+  const registry = options.registry;
   const server = createMultistoreServer({
     config,
     logger,
+    ...(registry && {
+      registries: createCachedRegistries(
+        createHttpRegistries({ url: registry.url, timeoutMs: registry.timeoutMs, ...(registry.token && { headers: { authorization: `Bearer ${registry.token}` } }) }),
+        { ttlMs: registry.ttlMs, onStale: (error, what) => logger.warn({ err: describeError(error), entry: what }, "registry unavailable: serving an expired entry") },
+      ),
+    }),
     serverTiming: options.serverTiming,
     limits: options.limits,
     ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),

@@ -2,7 +2,7 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Readable } from "node:stream";
-import { createStaticRegistries, uploadIdSecretOf, type MultistoreConfig } from "@multistore/config";
+import { createStaticRegistries, layeredRegistries, uploadIdSecretOf, type MultistoreConfig, type Registries } from "@multistore/config";
 import { createGateway, healthRoute, useCryptoPrimitives, type Middleware, type Route } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
 import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
@@ -17,6 +17,11 @@ import type { Logger } from "./logger.js";
 export interface ServerOptions {
   /** Parsed configuration. */
   config: MultistoreConfig;
+  /**
+   * Buckets, credentials and roles kept elsewhere (e.g. `createCachedRegistries(createHttpRegistries(...))`), asked
+   * for names the config file does not have.
+   */
+  registries?: Registries;
   /** Logger. */
   logger: Logger;
   /** Domain for virtual-hosted style requests. */
@@ -69,7 +74,8 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
   const { logger } = options;
   // Process-wide, and the same functions as WebCrypto; installing them again changes nothing.
   useCryptoPrimitives(nodeCryptoPrimitives);
-  const registries = createStaticRegistries(options.config);
+  const fromFile = createStaticRegistries(options.config);
+  const registries = options.registries ? layeredRegistries({ ...fromFile, roles: (id) => options.config.roles.find((role) => role.role_id === id) }, options.registries) : { ...fromFile, roles: options.config.roles };
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const pools = new BucketPools(limits);
   const watchdog = new Watchdog(limits.idleTimeoutMs);
@@ -80,7 +86,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     temporaryCredentials = createSessionTokenResolver(sealer);
     stsRoutes.push(
       ...createStsRoute({
-        roles: options.config.roles,
+        roles: registries.roles,
         sealer,
         ...(options.sts?.path !== undefined && { path: options.sts.path }),
         allowInsecureIssuers: options.sts?.allowInsecureIssuers === true,

@@ -26,6 +26,14 @@ export interface Env {
   OIDC_PROVIDER_KEY?: string;
   /** The proxy's public URL as an OIDC issuer (`https://...`); with OIDC_PROVIDER_KEY it serves discovery and JWKS. */
   OIDC_PROVIDER_ISSUER?: string;
+  /** A catalogue service (`https://...`) asked for buckets, credentials and roles PROXY_CONFIG does not have. */
+  REGISTRY_URL?: string;
+  /** Bearer token sent to REGISTRY_URL (a secret). */
+  REGISTRY_TOKEN?: string;
+  /** Seconds the service's answers are kept per isolate (default 60). */
+  REGISTRY_TTL?: string;
+  /** Seconds one lookup may take (default 5). */
+  REGISTRY_TIMEOUT?: string;
   /** Any other binding (R2 buckets by binding name). */
   [binding: string]: unknown;
 }

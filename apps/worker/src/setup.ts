@@ -2,7 +2,19 @@
  * Builds the gateway from the environment, once per isolate: the config is parsed and validated on first use and
  * kept; a broken config is kept too, so every request answers the same clear error without re-parsing.
  */
-import { checkBackends, ConfigError, createStaticRegistries, parseConfig, parseJsonConfig, uploadIdSecretOf, type MultistoreConfig } from "@multistore/config";
+import {
+  checkBackends,
+  ConfigError,
+  createCachedRegistries,
+  createHttpRegistries,
+  createStaticRegistries,
+  layeredRegistries,
+  parseConfig,
+  parseJsonConfig,
+  uploadIdSecretOf,
+  type MultistoreConfig,
+  type Registries,
+} from "@multistore/config";
 import { createAzureBackend } from "@multistore/backend-azure";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createR2Backend } from "@multistore/backend-r2";
@@ -40,10 +52,32 @@ function readConfig(env: Env): MultistoreConfig {
   return config;
 }
 
-function positiveInteger(value: string | undefined, name: string): number | undefined {
+function positiveInteger(value: string | undefined, name: string, unit = "bytes"): number | undefined {
   if (value === undefined || value === "") return undefined;
-  if (!/^\d+$/.test(value)) throw new ConfigError([{ path: name, message: `${name} must be a whole number of bytes, got "${value}"` }]);
+  if (!/^\d+$/.test(value)) throw new ConfigError([{ path: name, message: `${name} must be a whole number of ${unit}, got "${value}"` }]);
   return Number(value);
+}
+
+/** The config's buckets, credentials and roles, then (with REGISTRY_URL) the catalogue service's, cached per isolate. */
+function registriesFor(env: Env, config: MultistoreConfig): Required<Registries> {
+  const fromConfig = { ...createStaticRegistries(config), roles: (id: string) => config.roles.find((role) => role.role_id === id) };
+  const url = env.REGISTRY_URL;
+  const ttl = positiveInteger(env.REGISTRY_TTL, "REGISTRY_TTL", "seconds");
+  const timeout = positiveInteger(env.REGISTRY_TIMEOUT, "REGISTRY_TIMEOUT", "seconds");
+  if (!url) return fromConfig;
+  let service;
+  try {
+    service = createHttpRegistries({ url, ...(timeout !== undefined && { timeoutMs: Math.max(1, timeout) * 1000 }), ...(env.REGISTRY_TOKEN && { headers: { authorization: `Bearer ${env.REGISTRY_TOKEN}` } }) });
+  } catch (error) {
+    throw new ConfigError([{ path: "REGISTRY_URL", message: `REGISTRY_URL: ${(error as Error).message.replace(/^createHttpRegistries: /, "")}` }]);
+  }
+  const cached = createCachedRegistries(service, {
+    ttlMs: (ttl ?? 60) * 1000,
+    // workerd: a request must never wait on a lookup another request started.
+    shareInFlight: false,
+    onStale: (error, what) => console.log(JSON.stringify({ level: "warn", msg: "registry unavailable: serving an expired entry", entry: what, err: String(error) })),
+  });
+  return layeredRegistries(fromConfig, cached);
 }
 
 /**
@@ -51,7 +85,7 @@ function positiveInteger(value: string | undefined, name: string): number | unde
  * configuration error (roles exist only for STS, so the Worker must not quietly run without it); with no roles STS is
  * off (logged once). A malformed key is a configuration error too.
  */
-function sts(env: Env, config: MultistoreConfig): { routes: Route[]; temporaryCredentials?: TemporaryCredentialResolver } {
+function sts(env: Env, config: MultistoreConfig, roles: Required<Registries>["roles"]): { routes: Route[]; temporaryCredentials?: TemporaryCredentialResolver } {
   const keys = parseSessionTokenKeys(env.SESSION_TOKEN_KEY);
   if (keys.length === 0) {
     if (config.roles.length > 0) {
@@ -67,7 +101,7 @@ function sts(env: Env, config: MultistoreConfig): { routes: Route[]; temporaryCr
     throw new ConfigError([{ path: "SESSION_TOKEN_KEY", message: (error as Error).message }]);
   }
   const routes = createStsRoute({
-    roles: config.roles,
+    roles,
     sealer,
     ...(env.STS_PATH && { path: env.STS_PATH }),
     allowInsecureIssuers: env.STS_ALLOW_INSECURE_ISSUERS === "true",
@@ -101,9 +135,9 @@ function oidc(env: Env, config: MultistoreConfig): { routes: Route[]; federation
 function build(env: Env): Setup {
   try {
     const config = readConfig(env);
-    const registries = createStaticRegistries(config);
+    const registries = registriesFor(env, config);
     const maxUploadBytes = positiveInteger(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES");
-    const stsSetup = sts(env, config);
+    const stsSetup = sts(env, config, registries.roles);
     const oidcSetup = oidc(env, config);
     /** The federation, for buckets that use it. */
     const federated = (bucket: BucketConfig) => (bucket.backend_options.auth_type === "oidc" ? oidcSetup.federation : undefined);

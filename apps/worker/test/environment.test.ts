@@ -54,6 +54,14 @@ describe("worker environment", () => {
     expect(await (await fetch(`${worker.endpoint}/`)).text()).toContain("buckets[0].backend_options.binding: no R2 binding named &quot;FILES&quot;");
   });
 
+  it("names a REGISTRY_URL that is not http(s) and a REGISTRY_TTL that is not a number", async () => {
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), REGISTRY_URL: "ftp://catalogue" }, r2Buckets: ["FILES"] });
+    expect(await (await fetch(`${worker.endpoint}/`)).text()).toContain("REGISTRY_URL: url must be http(s)");
+    await worker.close();
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), REGISTRY_URL: "https://catalogue.example", REGISTRY_TTL: "soon" }, r2Buckets: ["FILES"] });
+    expect(await (await fetch(`${worker.endpoint}/`)).text()).toContain("REGISTRY_TTL must be a whole number of seconds");
+  });
+
   it("refuses uploads over MAX_UPLOAD_BYTES with an S3 EntityTooLarge", async () => {
     worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), MAX_UPLOAD_BYTES: "10" }, r2Buckets: ["FILES"] });
     expect((await put("0123456789")).status).toBe(200);

@@ -24,20 +24,23 @@ type Entry = Record<string, unknown>;
  * @param baseDirectory directory relative `fs` roots are resolved against
  * @param issues where problems go
  * @param warnings where remarks go that do not stop the config from loading (what the original multistore accepts)
+ * @param references whether scopes and `allowed_roles` must name configured buckets and roles (false for a document
+ *   holding part of a configuration)
  */
 export function crossCheck(
   raw: unknown,
   checked: unknown,
   baseDirectory: string | undefined,
   issues: ConfigIssue[],
-  warnings: string[] = []
+  warnings: string[] = [],
+  references = true
 ): void {
   if (!isEntry(checked)) return;
   // Names come from the raw document so that a bucket whose name failed its own check does not also make every
   // scope that mentions it fail.
   const rawBuckets = entriesOf(isEntry(raw) ? raw.buckets : undefined);
-  const bucketNames = stringsOf(rawBuckets, "name");
-  const roleIds = stringsOf(entriesOf(isEntry(raw) ? raw.roles : undefined), "role_id");
+  const bucketNames = references ? stringsOf(rawBuckets, "name") : undefined;
+  const roleIds = references ? stringsOf(entriesOf(isEntry(raw) ? raw.roles : undefined), "role_id") : undefined;
 
   entriesOf(checked.buckets).forEach((bucket, index) => {
     if (bucket === undefined) return;

@@ -41,6 +41,8 @@ export {
 export { parseConfig, type ParseConfigOptions } from "./parse-config.js";
 export { parseJsonConfig, parseTomlConfig } from "./loaders.js";
 export { createStaticRegistries, type StaticRegistries } from "./registries.js";
+export { createCachedRegistries, layeredRegistries, type CacheOptions, type Registries, type RoleLookup } from "./cached-registries.js";
+export { createHttpRegistries, type HttpRegistriesOptions } from "./http-registries.js";
 export { redactConfig, REDACTED } from "./redact.js";
 export { createConfigJsonSchema, JSON_SCHEMA_DIALECT } from "./json-schema.js";
 export { resolvePosixPath } from "./paths.js";

@@ -18,6 +18,11 @@ export interface ParseConfigOptions {
    * bucket name that cannot be used virtual-hosted). Default: `console.warn`.
    */
   onWarning?: (message: string) => void;
+  /**
+   * Whether credential scopes and buckets' `allowed_roles` must name buckets and roles of the same document (default
+   * true). False for a document holding part of a configuration, such as one entry served by a registry.
+   */
+  checkReferences?: boolean;
 }
 
 /**
@@ -41,7 +46,7 @@ export function parseConfig(value: unknown, options: ParseConfigOptions = {}): M
   }
   const checked = checkSchema(ConfigSchema, value, "", issues);
   const warnings: string[] = [];
-  crossCheck(value, checked, options.baseDirectory, issues, warnings);
+  crossCheck(value, checked, options.baseDirectory, issues, warnings, options.checkReferences !== false);
   if (issues.length > 0) throw new ConfigError(issues, options.source);
   const warn = options.onWarning ?? ((message: string) => console.warn(`multistore config: ${message}`));
   for (const warning of warnings) warn(options.source === undefined ? warning : `${options.source}: ${warning}`);
