@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { createStaticRegistries } from "@multistore/config";
-import { createGateway, HeaderMap, useCryptoPrimitives } from "@multistore/core";
+import { createGateway, createHeaderRecord, HeaderMap, useCryptoPrimitives } from "@multistore/core";
 import { nodeBackends } from "../dist/backends.js";
 import { nodeCryptoPrimitives } from "../dist/node-crypto.js";
 import { createLogger, requestLogger } from "../dist/logger.js";
@@ -62,12 +62,12 @@ const backendHeaders = [
 ].flatMap(([name, value]) => [Buffer.from(name), Buffer.from(value)]);
 
 function requestHeaders() {
-  const record = Object.create(null);
+  const record = createHeaderRecord();
   for (let index = 0; index < rawHeaders.length; index += 2) record[rawHeaders[index].toLowerCase()] = rawHeaders[index + 1];
   return HeaderMap.adopt(record);
 }
 function responseHeaders() {
-  const record = Object.create(null);
+  const record = createHeaderRecord();
   for (let index = 0; index < backendHeaders.length; index += 2) record[backendHeaders[index].toString("latin1").toLowerCase()] = backendHeaders[index + 1].toString("latin1");
   return HeaderMap.adopt(record);
 }
