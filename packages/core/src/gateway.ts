@@ -10,7 +10,7 @@ import { S3Error, toS3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
 import { runBefore, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId } from "./responses.js";
-import { hasRoute, routeContext, runRoutes, type Route } from "./router.js";
+import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
 import { bucketInfo, bucketLifecycle } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
@@ -120,6 +120,7 @@ const OBJECT_ACTIONS: Record<ObjectOperation, Action> = {
 export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<B> {
   const owner: Owner = { ...DEFAULT_OWNER, ...options.owner };
   const routes = options.routes ?? [];
+  checkRoutes(routes);
   const middleware = options.middleware ?? [];
   const serverTiming = options.serverTiming ?? true;
   const maxXmlBody = options.maxXmlBodyBytes ?? DEFAULT_MAX_XML_BODY;

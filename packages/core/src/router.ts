@@ -11,6 +11,8 @@ export interface RouteContext {
   path: string;
   /** The request URL (host from the Host header). */
   url: URL;
+  /** Values of the route's `:name` segments (percent-decoded); empty for other routes. */
+  params: Record<string, string>;
 }
 
 /**
@@ -20,17 +22,84 @@ export interface RouteContext {
 export interface Route {
   /** HTTP method, or `*` for any. */
   method: string;
-  /** Exact path or a pattern matched against the decoded path. */
+  /**
+   * An exact path (`/healthz`), a path with parameters (`/tiles/:layer/:z`: each `:name` matches one non-empty
+   * segment, handed to the handler in `context.params`), or a regular expression. Exact paths win over parameters
+   * and expressions, whatever the order routes were given in; otherwise the first match in order.
+   */
   path: string | RegExp;
   /** Produces the response. */
   handler(request: GatewayRequest<any>, context: RouteContext): Promise<PlainResponse<never> | undefined> | PlainResponse<never> | undefined;
 }
 
+/** A route's path, compiled once: exact, or a pattern with the names of its parameters. */
+interface CompiledPath {
+  exact: string | undefined;
+  pattern: RegExp | undefined;
+  names: string[];
+}
+
+const compiled = new WeakMap<Route, CompiledPath>();
+
+function compile(route: Route): CompiledPath {
+  let found = compiled.get(route);
+  if (found) return found;
+  const path = route.path;
+  if (typeof path !== "string") found = { exact: undefined, pattern: path, names: [] };
+  else if (!/(^|\/):[A-Za-z_]/.test(path)) found = { exact: path, pattern: undefined, names: [] };
+  else {
+    const names: string[] = [];
+    const source = path
+      .split("/")
+      .map((segment) => {
+        const parameter = /^:([A-Za-z_][A-Za-z0-9_]*)$/.exec(segment);
+        if (!parameter) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        if (names.includes(parameter[1]!)) throw new TypeError(`route ${path}: parameter :${parameter[1]} appears twice`);
+        names.push(parameter[1]!);
+        return "([^/]+)";
+      })
+      .join("/");
+    found = { exact: undefined, pattern: new RegExp(`^${source}$`), names };
+  }
+  compiled.set(route, found);
+  return found;
+}
+
+/**
+ * Checks every route's path now (a parameter named twice is a TypeError), so that a bad route fails when the
+ * gateway is created, not on a request.
+ */
+export function checkRoutes(routes: readonly Route[]): void {
+  for (const route of routes) compile(route);
+}
+
+function methodMatches(route: Route, method: string): boolean {
+  return route.method === "*" || route.method === method;
+}
+
+/** The parameters of `route` for `path`, or undefined when it does not match (a malformed escape does not match). */
+function matchPattern(route: Route, path: string): Record<string, string> | undefined {
+  const { pattern, names } = compile(route);
+  if (!pattern) return undefined;
+  const match = pattern.exec(path);
+  if (!match) return undefined;
+  const params: Record<string, string> = {};
+  try {
+    names.forEach((name, index) => {
+      params[name] = decodeURIComponent(match[index + 1]!);
+    });
+  } catch {
+    return undefined;
+  }
+  return params;
+}
+
 /** Whether any route matches the method and path (checked before building a route context). */
 export function hasRoute(routes: readonly Route[], method: string, path: string): boolean {
   for (const route of routes) {
-    if (route.method !== "*" && route.method !== method) continue;
-    if (typeof route.path === "string" ? route.path === path : route.path.test(path)) return true;
+    if (!methodMatches(route, method)) continue;
+    const { exact } = compile(route);
+    if (exact !== undefined ? exact === path : matchPattern(route, path) !== undefined) return true;
   }
   return false;
 }
@@ -41,6 +110,7 @@ export function routeContext(requestId: string, path: string, request: GatewayRe
   return {
     requestId,
     path,
+    params: {},
     get url() {
       if (url === undefined) {
         try {
@@ -54,16 +124,22 @@ export function routeContext(requestId: string, path: string, request: GatewayRe
   };
 }
 
-/** Finds and runs the first route that matches and does not decline. */
+/** Finds and runs the first route that matches and does not decline: exact paths first, then the others in order. */
 export async function runRoutes(
   routes: readonly Route[],
   request: GatewayRequest<any>,
   context: RouteContext,
 ): Promise<PlainResponse<never> | undefined> {
   for (const route of routes) {
-    if (route.method !== "*" && route.method !== request.method) continue;
-    const matches = typeof route.path === "string" ? route.path === context.path : route.path.test(context.path);
-    if (!matches) continue;
+    if (!methodMatches(route, request.method) || compile(route).exact !== context.path) continue;
+    const response = await route.handler(request, context);
+    if (response) return response;
+  }
+  for (const route of routes) {
+    if (!methodMatches(route, request.method) || compile(route).exact !== undefined) continue;
+    const params = matchPattern(route, context.path);
+    if (params === undefined) continue;
+    context.params = params;
     const response = await route.handler(request, context);
     if (response) return response;
   }

@@ -87,9 +87,33 @@ describe("routes", () => {
     const listing = plain(await gateway.handle(gatewayRequest("GET", "/")));
     expect(listing.status).toBe(200);
     expect(text(listing.body)).toContain("<ListAllMyBucketsResult");
-    expect(seen).toHaveLength(2);
-    expect(seen[1]).toMatchObject({ path: "/", host: "localhost:8080" });
-    expect(seen[1]!.requestId).toBe(listing.headers.get("x-amz-request-id"));
+    // POST / went to the exact route first; GET / only matched the declining pattern.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ path: "/", host: "localhost:8080" });
+    expect(seen[0]!.requestId).toBe(listing.headers.get("x-amz-request-id"));
+  });
+
+  it("hands :name segments to the handler, decoded, and lets exact paths win over parameters whatever the order", async () => {
+    const answer = (body: string) => ({ status: 200, headers: new Headers(), body });
+    const gateway = make({
+      routes: [
+        { method: "GET", path: "/tiles/:layer/:z", handler: (_request, context) => answer(`tile ${JSON.stringify(context.params)}`) },
+        { method: "GET", path: "/tiles/latest/0", handler: () => answer("exact") },
+        { method: "*", path: "/things/:id", handler: (_request, context) => (context.params.id === "skip" ? undefined : answer(`thing ${context.params.id}`)) },
+      ],
+    });
+    expect(plain(await gateway.handle(gatewayRequest("GET", "/tiles/roads%20v2/7"))).body).toBe('tile {"layer":"roads v2","z":"7"}');
+    expect(plain(await gateway.handle(gatewayRequest("GET", "/tiles/latest/0"))).body).toBe("exact");
+    expect(plain(await gateway.handle(gatewayRequest("DELETE", "/things/42"))).body).toBe("thing 42");
+    // A parameter is one non-empty segment; a declining route falls through to S3; a bad escape does not match.
+    for (const target of ["/tiles/roads/7/extra", "/tiles//7", "/things/skip", "/things/%E0%A4%A"]) {
+      const response = plain(await gateway.handle(gatewayRequest("GET", target)));
+      expect(response.status, target).not.toBe(200);
+    }
+  });
+
+  it("refuses a path naming the same parameter twice when the gateway is created", () => {
+    expect(() => make({ routes: [{ method: "GET", path: "/a/:x/:x", handler: () => undefined }] })).toThrow("route /a/:x/:x: parameter :x appears twice");
   });
 });
 
