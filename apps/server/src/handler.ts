@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { needsBodyDecoding, S3Error, type BodyPlan, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
 import { forward } from "./forward.js";
 import type { AddressCounter, BucketPools } from "./limits.js";
-import { RequestBodyTransform } from "./request-body-transform.js";
+import { CountingTransform, RequestBodyTransform } from "./request-body-transform.js";
 import { requestHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
 import { CLIENT_CLOSED, requestLogger, type Logger, type RequestLog } from "./logger.js";
@@ -36,6 +36,7 @@ type NativeResultOf = Extract<GatewayResult<Readable>, { type: "native" }>;
 interface Outcome {
   status: number;
   bytesSent: number;
+  bytesReceived?: number;
   error?: unknown;
   errorCode?: string | undefined;
 }
@@ -45,13 +46,20 @@ function hasBody(headers: Headers): boolean {
   return (length !== null && length !== "0") || headers.has("transfer-encoding");
 }
 
-/** The client's body, decoded when it is aws-chunked and verified when it must match a hash or checksum. */
+/** Body bytes read from the client, per request (filled by `clientBody`'s counting stream). */
+const received = new WeakMap<IncomingMessage, { bytesIn: number }>();
+
+/**
+ * The client's body, decoded when it is aws-chunked and verified when it must match a hash or checksum, and counted
+ * either way (bytes received, framing included).
+ */
 function clientBody(request: IncomingMessage, headers: Headers, result: BodyPlan) {
   if (!hasBody(headers)) return { body: null, decoder: undefined };
-  if (!needsBodyDecoding(result)) return { body: request as Readable, decoder: undefined };
-  const decoder = new RequestBodyTransform(result);
-  request.on("error", (error) => decoder.destroy(error));
-  return { body: request.pipe(decoder) as Readable, decoder };
+  const decoder = needsBodyDecoding(result) ? new RequestBodyTransform(result) : undefined;
+  const counter = decoder ?? new CountingTransform();
+  received.set(request, counter);
+  request.on("error", (error) => counter.destroy(error));
+  return { body: request.pipe(counter) as Readable, decoder };
 }
 
 async function executeForward(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions): Promise<Outcome> {
@@ -82,7 +90,7 @@ async function executeForward(result: ForwardResultOf, request: IncomingMessage,
     if (outcome.answered) {
       return { status: outcome.status, bytesSent: outcome.bytesSent, error: outcome.error, errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText) };
     }
-    const clientGone = response.destroyed || request.destroyed;
+    const clientGone = response.destroyed || (request.destroyed && !request.complete);
     const failure = decoder?.failure ?? (clientGone ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));
     return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
   } finally {
@@ -169,10 +177,13 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
     const stall = watch.stalled();
     if (stall === "backend stopped reading") {
       outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: `The storage backend ${stall}.` }), errorCode: "ServiceUnavailable" };
-    } else if (stall !== undefined || (!response.writableFinished && (response.destroyed || request.destroyed))) {
+    } else if (stall !== undefined || (!response.writableFinished && (response.destroyed || (request.destroyed && !request.complete)))) {
+      // (A request whose body was read to its end is destroyed too, by then: that is not a client leaving.)
       // The client left (or stalled and was cut): not a server failure, and logged as such.
       outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
     }
+    const counted = received.get(request);
+    if (counted !== undefined) outcome.bytesReceived = counted.bytesIn;
     await result.finish(outcome);
     log(result.context, outcome);
   };

@@ -67,6 +67,8 @@ export interface RequestLine {
   principal: string | undefined;
   status: number;
   bytes: number;
+  /** Request body bytes read from the client (requests with a body). */
+  bytesReceived?: number;
   durationMs: number;
   errorCode?: string;
 }
@@ -75,6 +77,7 @@ export interface RequestLine {
 export interface RequestEnd {
   status: number;
   bytesSent: number;
+  bytesReceived?: number;
   error?: unknown;
   errorCode?: string;
 }
@@ -107,6 +110,7 @@ export function requestLogger(logger: Logger): RequestLog {
       bytes: end.bytesSent,
       durationMs: Math.round((Date.now() - context.startedAt) * 10) / 10,
     };
+    if (end.bytesReceived !== undefined) line.bytesReceived = end.bytesReceived;
     if (end.errorCode !== undefined) line.errorCode = end.errorCode;
     // SlowDown is the server shedding load as designed (a bucket's queue, an address's cap): not a failure.
     if (end.status >= 500 && end.errorCode !== "SlowDown") logger.error({ ...line, err: describeError(end.error) }, "request failed");
@@ -124,7 +128,9 @@ export function formatRequestLine(line: RequestLine, bindings: string, level: nu
   if (line.bucket !== undefined) text += `,"bucket":${JSON.stringify(line.bucket)}`;
   if (line.operation !== undefined) text += `,"operation":"${line.operation}"`;
   if (line.principal !== undefined) text += `,"principal":${JSON.stringify(line.principal)}`;
-  text += `,"status":${line.status},"bytes":${line.bytes},"durationMs":${line.durationMs}`;
+  text += `,"status":${line.status},"bytes":${line.bytes}`;
+  if (line.bytesReceived !== undefined) text += `,"bytesReceived":${line.bytesReceived}`;
+  text += `,"durationMs":${line.durationMs}`;
   if (line.errorCode !== undefined) text += `,"errorCode":${JSON.stringify(line.errorCode)}`;
   return `${text},"msg":"${message}"}\n`;
 }

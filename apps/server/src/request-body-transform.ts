@@ -37,6 +37,8 @@ export class RequestBodyTransform extends Transform {
   private readonly decoder: RequestBodyDecoder;
   /** The error that stopped the body (an S3Error for framing, signature and checksum problems). */
   failure: unknown;
+  /** Body bytes read from the client so far, framing included. */
+  bytesIn = 0;
 
   constructor(plan: BodyPlan) {
     super();
@@ -57,10 +59,22 @@ export class RequestBodyTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytesIn += chunk.length;
     this.settle(this.decoder.push(chunk), callback);
   }
 
   override _flush(callback: TransformCallback): void {
     this.settle(this.decoder.finish(), callback);
+  }
+}
+
+/** Passes a client's body on unchanged, counting its bytes (what after-middleware and the log report as received). */
+export class CountingTransform extends Transform {
+  /** Body bytes read from the client so far. */
+  bytesIn = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytesIn += chunk.length;
+    callback(null, chunk);
   }
 }

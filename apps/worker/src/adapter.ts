@@ -93,6 +93,7 @@ function clientBody(request: Request, result: BodyPlan, sized: boolean, upload: 
   upload.settled = async () => {
     upload.left ||= decoding.brokenOff();
   };
+  upload.bytesIn = decoding.bytesIn;
   const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
   // fetch needs the length to send Content-Length; native backends size streams themselves.
   return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained };
@@ -102,6 +103,8 @@ function clientBody(request: Request, result: BodyPlan, sized: boolean, upload: 
 interface Upload {
   /** The client went away before its body was complete (known once `settled` resolved). */
   left: boolean;
+  /** Body bytes read from the client (framing included), once a body was read; for the log and after-middleware. */
+  bytesIn?: () => number;
   /** For a body that was sent on: resolves once `left` is known. */
   settled?: () => Promise<void>;
 }
@@ -115,6 +118,8 @@ function relayUpload(source: ReadableStream<Uint8Array>, length: number | undefi
   const { readable, writable } = length !== undefined ? new FixedLengthStream(length) : new IdentityTransformStream();
   const reader = source.getReader();
   const writer = writable.getWriter();
+  let bytesIn = 0;
+  upload.bytesIn = () => bytesIn;
   const pumped = (async () => {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -127,6 +132,7 @@ function relayUpload(source: ReadableStream<Uint8Array>, length: number | undefi
       }
       try {
         if (chunk.done) return await writer.close();
+        bytesIn += chunk.value.length;
         await writer.write(chunk.value);
       } catch (error) {
         // The backend stopped reading (it failed, or answered early).
@@ -285,7 +291,8 @@ export async function handle(gateway: Gateway<ReadableStream>, request: Request,
     relayed.sent.then(async (sent) => {
       const closed = !sent || request.signal.aborted;
       const status = closed ? CLIENT_CLOSED : response.status;
-      await result.finish({ status, bytesSent: closed ? 0 : bytes });
+      const bytesReceived = upload.bytesIn?.();
+      await result.finish({ status, bytesSent: closed ? 0 : bytes, ...(bytesReceived !== undefined && { bytesReceived }) });
       const identity = context.identity;
       console.log(
         JSON.stringify({
@@ -297,6 +304,7 @@ export async function handle(gateway: Gateway<ReadableStream>, request: Request,
           principal: identity?.type === "credential" ? identity.principalName : identity ? "anonymous" : undefined,
           status,
           bytes: closed ? 0 : bytes,
+          ...(bytesReceived !== undefined && { bytesReceived }),
           durationMs: Date.now() - context.startedAt,
           ...(closed && { msg: "client closed" }),
         }),

@@ -20,6 +20,8 @@ export interface DecodedBody {
   drained(): Promise<void>;
   /** Whether reading the client's body failed: the client went away mid-body. */
   brokenOff(): boolean;
+  /** Bytes read from the client so far, framing included. */
+  bytesIn(): number;
 }
 
 async function dropRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
@@ -43,6 +45,7 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
   const reader = source.getReader();
   let failure: unknown;
   let brokenOff = false;
+  let bytesIn = 0;
   let drained: Promise<void> = Promise.resolve();
   const fail = (error: unknown, controller: ReadableStreamDefaultController<Uint8Array>) => {
     failure ??= error;
@@ -64,6 +67,7 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
             controller.error(error);
             return;
           }
+          if (!chunk.done) bytesIn += chunk.value.length;
           try {
             const parts = chunk.done ? await decoder.finish() : await decoder.push(chunk.value);
             for (const part of parts) controller.enqueue(part);
@@ -87,5 +91,5 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
     // One chunk ahead: with a high-water mark of 0, workerd never pulls a stream that a fetch body reads.
     { highWaterMark: 1 },
   );
-  return { body, failure: () => failure, drained: () => drained, brokenOff: () => brokenOff };
+  return { body, failure: () => failure, drained: () => drained, brokenOff: () => brokenOff, bytesIn: () => bytesIn };
 }

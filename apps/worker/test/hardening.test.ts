@@ -106,15 +106,15 @@ describe("worker: clients that leave", () => {
     await new Promise((resolve) => origin.close(resolve));
   });
 
-  /** The first request line for `operation` written after `logs[from]` (bounded wait). */
-  async function lineAfter(from: number, operation: string): Promise<Record<string, unknown>> {
+  /** The first request line for `operation` (or with that request id) written after `logs[from]` (bounded wait). */
+  async function lineAfter(from: number, operation: string, requestId?: string): Promise<Record<string, unknown>> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const found = logs
         .slice(from)
         .filter((line) => line.startsWith("{"))
         .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((line) => line.operation === operation);
+        .find((line) => line.operation === operation && (requestId === undefined || line.requestId === requestId));
       if (found) return found;
       if (Date.now() > deadline) throw new Error(`no ${operation} line in: ${logs.slice(from).join("\n")}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -165,6 +165,16 @@ describe("worker: clients that leave", () => {
     const response = await signedRawRequest(worker.endpoint, KEY_ALL, { method: "PUT", path: "/data/dies", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: Buffer.alloc(4 << 20, 99) });
     expect([response.status, errorCode(response.text)]).toEqual([503, "ServiceUnavailable"]);
     expect(await lineAfter(before, "PutObject")).toMatchObject({ level: "error", status: 503 });
+  }, 30_000);
+
+  it("logs an upload's bytes received, plain and checked as it streams", async () => {
+    for (const extra of [{}, { "x-amz-checksum-crc32": "MSSWVg==" }]) {
+      const before = logs.length;
+      const body = Buffer.alloc(300_000, 5);
+      const response = await signedRawRequest(worker.endpoint, KEY_ALL, { method: "PUT", path: "/data/counted", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...extra }, body });
+      expect(response.status).toBe(200);
+      expect(await lineAfter(before, "PutObject", String(response.headers["x-amz-request-id"]))).toMatchObject({ level: "info", status: 200, bytesReceived: body.length });
+    }
   }, 30_000);
 
   it("logs a download read to its end as 200 with its bytes", async () => {

@@ -26,7 +26,7 @@ export interface RequestOutcome {
   status: number;
   /** Response body bytes sent. */
   bytesSent: number;
-  /** Request body bytes received (when known). */
+  /** Request body bytes read from the client, aws-chunked framing included (set by both runtimes; absent without a body). */
   bytesReceived?: number;
   /** Total duration in ms. */
   durationMs: number;

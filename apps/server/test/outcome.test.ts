@@ -1,0 +1,101 @@
+/**
+ * What after-middleware and the request line learn about a finished request: bytes received (the client's body as
+ * read, aws-chunked framing included) and bytes sent, for native (fs) and forwarded (S3) buckets.
+ */
+import { createServer, type Server } from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { parseConfig } from "@multistore/config";
+import type { Middleware, RequestContext, RequestOutcome } from "@multistore/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
+
+const KEY = { accessKeyId: "AKIAOUTCOME00000001", secretAccessKey: "outcome-secret-000000000000000000000001" };
+
+describe("request outcomes (after-middleware and the request line)", () => {
+  let gateway: MultistoreServer;
+  let origin: Server;
+  let root: string;
+  let client: S3Client;
+  const outcomes: { context: RequestContext; outcome: RequestOutcome }[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const stored = new Map<string, Buffer>();
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "multistore-outcome-"));
+    origin = createServer((request, response) => {
+      const key = request.url!.split("?")[0]!;
+      if (request.method === "PUT") {
+        const chunks: Buffer[] = [];
+        request.on("data", (chunk: Buffer) => chunks.push(chunk));
+        request.on("end", () => {
+          stored.set(key, Buffer.concat(chunks));
+          response.writeHead(200, { etag: '"put"' }).end();
+        });
+        return;
+      }
+      const body = stored.get(key) ?? Buffer.alloc(0);
+      response.writeHead(200, { "content-length": String(body.length), etag: '"put"' }).end(body);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+    const config = parseConfig({
+      buckets: [
+        { name: "files", backend_type: "fs", anonymous_access: false, backend_options: { root } },
+        { name: "remote", backend_type: "s3", anonymous_access: false, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } },
+      ],
+      roles: [],
+      credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "counter", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "put_object"] }] }],
+    });
+    const recorder: Middleware = { name: "recorder", after: (context, outcome) => void outcomes.push({ context, outcome }) };
+    gateway = createMultistoreServer({ config, logger: createLogger("info", { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }), middleware: [recorder] });
+    const address = await gateway.listen(0, "127.0.0.1");
+    client = new S3Client({ endpoint: `http://127.0.0.1:${address.port}`, region: "us-east-1", forcePathStyle: true, credentials: KEY, maxAttempts: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    origin?.closeAllConnections();
+    await new Promise((resolve) => origin?.close(resolve));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** The outcome of the last request for `key` with `operation`, once its after-hook ran. */
+  async function outcomeOf(operation: string, key: string): Promise<RequestOutcome> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const found = outcomes.findLast((entry) => entry.context.operation === operation && entry.context.key === key);
+      if (found) return found.outcome;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`no outcome for ${operation} ${key}`);
+  }
+
+  it.each([
+    ["files", "native"],
+    ["remote", "forwarded"],
+  ])("counts a plain upload's bytes received and a download's bytes sent (%s bucket, %s)", async (bucket) => {
+    const body = Buffer.alloc(300_000, 7);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `plain-${bucket}`, Body: body, ContentLength: body.length }));
+    expect(await outcomeOf("PutObject", `plain-${bucket}`)).toMatchObject({ status: 200, bytesReceived: body.length, bytesSent: 0 });
+    const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `plain-${bucket}` }));
+    expect((await got.Body!.transformToByteArray()).length).toBe(body.length);
+    const download = await outcomeOf("GetObject", `plain-${bucket}`);
+    expect(download).toMatchObject({ status: 200, bytesSent: body.length });
+    expect(download.bytesReceived).toBeUndefined();
+    expect(lines.findLast((line) => line.operation === "PutObject" && line.bucket === bucket)).toMatchObject({ bytesReceived: body.length });
+  });
+
+  it("counts an aws-chunked upload as read from the wire, framing included", async () => {
+    const body = Buffer.alloc(200_000, 9);
+    // A stream of unknown length makes the SDK send aws-chunked with a trailing checksum.
+    const { Readable } = await import("node:stream");
+    await client.send(new PutObjectCommand({ Bucket: "remote", Key: "chunked", Body: Readable.from([body.subarray(0, 100_000), body.subarray(100_000)]), ContentLength: body.length, ChecksumAlgorithm: "CRC32" }));
+    expect(stored.get("/b/chunked")?.length).toBe(body.length);
+    const outcome = await outcomeOf("PutObject", "chunked");
+    expect(outcome.status).toBe(200);
+    expect(outcome.bytesReceived).toBeGreaterThan(body.length);
+    expect(outcome.bytesReceived).toBeLessThan(body.length + 1000);
+  });
+});
