@@ -154,7 +154,15 @@ async function refuseBody(result: ResultBase, error: unknown, drained: () => Pro
 
 function toResponse(plain: PlainResponse<ReadableStream>): Response {
   const empty = plain.status === 204 || plain.status === 304;
-  return new Response(empty ? null : (plain.body as BodyInit | null), { status: plain.status, headers: plain.headers });
+  const body = plain.body;
+  if (empty || (typeof body !== "string" && !(body instanceof Uint8Array))) {
+    return new Response(empty ? null : (body as BodyInit | null), { status: plain.status, headers: plain.headers });
+  }
+  // A body in memory has a known length: say it (as the server does), so the log and after-middleware count it.
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const headers = new Headers(plain.headers);
+  headers.set("content-length", String(bytes.length));
+  return new Response(bytes, { status: plain.status, headers });
 }
 
 function errorResponse(result: ResultBase, error: unknown): Response {

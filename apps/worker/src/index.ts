@@ -1,24 +1,35 @@
 /**
  * Multistore on Cloudflare Workers. Configuration comes from the environment (PROXY_CONFIG, VIRTUAL_HOST_DOMAIN,
- * MAX_UPLOAD_BYTES) and is parsed once per isolate; R2 buckets are served through their bindings.
+ * MAX_UPLOAD_BYTES, ...) and is parsed once per isolate; R2 buckets are served through their bindings.
+ *
+ * The default export is the Worker as it ships. `createWorker({ middleware, routes })` builds the same Worker with a
+ * deployment's own middleware and routes (see README.md, "Extending the Worker").
  */
 import { newRequestId } from "@multistore/core";
 import { handle } from "./adapter.js";
 import type { Env } from "./env.js";
-import { setupFor } from "./setup.js";
+import { setupFor, type WorkerExtensions } from "./setup.js";
 
 export type { Env } from "./env.js";
+export type { WorkerExtensions } from "./setup.js";
 
-export default {
-  async fetch(request: Request, env: Env, context: ExecutionContext): Promise<Response> {
-    const setup = setupFor(env);
-    if ("error" in setup) {
-      const requestId = newRequestId();
-      return new Response(setup.error.toXml(new URL(request.url).pathname, requestId), {
-        status: 500,
-        headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
-      });
-    }
-    return handle(setup.gateway, request, (promise) => context.waitUntil(promise));
-  },
-} satisfies ExportedHandler<Env>;
+/** A Worker (`export default createWorker(...)`) serving Multistore with extra middleware and routes. */
+export function createWorker(extensions: WorkerExtensions = {}): ExportedHandler<Env> & { fetch: NonNullable<ExportedHandler<Env>["fetch"]> } {
+  // The extensions are fixed from here on: the gateway built for them is kept per isolate.
+  const fixed: WorkerExtensions = { ...extensions };
+  return {
+    async fetch(request: Request, env: Env, context: ExecutionContext): Promise<Response> {
+      const setup = setupFor(env, fixed);
+      if ("error" in setup) {
+        const requestId = newRequestId();
+        return new Response(setup.error.toXml(new URL(request.url).pathname, requestId), {
+          status: 500,
+          headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
+        });
+      }
+      return handle(setup.gateway, request, (promise) => context.waitUntil(promise));
+    },
+  };
+}
+
+export default createWorker();

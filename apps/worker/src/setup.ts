@@ -19,7 +19,7 @@ import { createAzureBackend } from "@multistore/backend-azure";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createR2Backend } from "@multistore/backend-r2";
 import { createS3Backend } from "@multistore/backend-s3";
-import { createGateway, healthRoute, S3Error, type BackendFactory, type BucketConfig, type Gateway, type Route, type TemporaryCredentialResolver } from "@multistore/core";
+import { createGateway, healthRoute, S3Error, type BackendFactory, type BucketConfig, type Gateway, type Middleware, type Route, type TemporaryCredentialResolver } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute, parseSessionTokenKeys } from "@multistore/sts";
 import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type FederatedCredentials } from "@multistore/oidc-provider";
 import type { Env } from "./env.js";
@@ -27,7 +27,15 @@ import type { Env } from "./env.js";
 /** The ready gateway, or the configuration error every request must report. */
 export type Setup = { gateway: Gateway<ReadableStream>; config: MultistoreConfig } | { error: S3Error };
 
-let cached: { key: unknown; env: Env; setup: Setup } | undefined;
+/** What a Worker built with `createWorker` adds to the gateway. */
+export interface WorkerExtensions {
+  /** Middleware around dispatch, in order (see `Middleware` in @multistore/core). */
+  middleware?: Middleware[];
+  /** Routes answered before S3 (after the health check, STS and OIDC routes), e.g. `/tiles/:layer/:z`. */
+  routes?: Route[];
+}
+
+const cache = new WeakMap<WorkerExtensions, { key: unknown; env: Env; setup: Setup }>();
 
 function readConfig(env: Env): MultistoreConfig {
   const raw = env.PROXY_CONFIG;
@@ -132,7 +140,7 @@ function oidc(env: Env, config: MultistoreConfig): { routes: Route[]; federation
   return { routes: provider.routes, federation };
 }
 
-function build(env: Env): Setup {
+function build(env: Env, extensions: WorkerExtensions): Setup {
   try {
     const config = readConfig(env);
     const registries = registriesFor(env, config);
@@ -168,7 +176,8 @@ function build(env: Env): Setup {
       buckets: registries.buckets,
       credentials: registries.credentials,
       backends: prebuilt,
-      routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes],
+      routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes, ...(extensions.routes ?? [])],
+      middleware: extensions.middleware ?? [],
       ...(stsSetup.temporaryCredentials && { temporaryCredentials: stsSetup.temporaryCredentials }),
       owner: { id: config.owner_id, displayName: config.owner_display_name },
       ...(config.cors_rules && { cors: config.cors_rules }),
@@ -185,9 +194,15 @@ function build(env: Env): Setup {
   }
 }
 
-/** The setup for this environment, built on first use. */
-export function setupFor(env: Env): Setup {
+/** The setup for this environment (and these extensions), built on first use. */
+export function setupFor(env: Env, extensions: WorkerExtensions = NO_EXTENSIONS): Setup {
   const key = env.PROXY_CONFIG;
-  if (!cached || cached.env !== env || cached.key !== key) cached = { key, env, setup: build(env) };
+  let cached = cache.get(extensions);
+  if (!cached || cached.env !== env || cached.key !== key) {
+    cached = { key, env, setup: build(env, extensions) };
+    cache.set(extensions, cached);
+  }
   return cached.setup;
 }
+
+const NO_EXTENSIONS: WorkerExtensions = {};

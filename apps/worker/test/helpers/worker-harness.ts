@@ -15,14 +15,14 @@ const bundled = new Map<string, string>();
  * Bundles the Worker with wrangler once per process; returns the output directory. The bundle is the deployed one
  * (minified, per wrangler.toml) unless `minify: false` asks for a readable one (module paths in comments).
  */
-export function bundleWorker(options: { minify?: boolean } = {}): string {
-  const variant = options.minify === false ? "readable" : "deployed";
+export function bundleWorker(options: { minify?: boolean; /** Another entry module than wrangler.toml's `main` (relative to the app). */ entry?: string } = {}): string {
+  const variant = `${options.minify === false ? "readable" : "deployed"} ${options.entry ?? ""}`;
   const cached = bundled.get(variant);
   if (cached) return cached;
   const outdir = mkdtempSync(join(tmpdir(), "multistore-worker-bundle-"));
   // wrangler's exports do not include its bin; its package directory does.
 const wrangler = join(realpathSync(join(appDir, "node_modules/wrangler")), "bin/wrangler.js");
-  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, ...(variant === "readable" ? ["--no-minify"] : [])], {
+  execFileSync(process.execPath, [wrangler, "deploy", ...(options.entry ? [options.entry] : []), "--dry-run", "--outdir", outdir, ...(options.minify === false ? ["--no-minify"] : [])], {
     cwd: appDir,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_LOG: "error", CI: "true" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -61,8 +61,10 @@ export async function startWorker(options: {
    * traffic is then limited to loopback addresses.
    */
   trustedCertificates?: string[];
+  /** Another entry module than wrangler.toml's `main` (relative to the app), e.g. an example. */
+  entry?: string;
 }): Promise<WorkerHandle> {
-  const outdir = bundleWorker();
+  const outdir = bundleWorker(options.entry ? { entry: options.entry } : {});
   const miniflare = new Miniflare({
     modules: true,
     scriptPath: bundleEntry(outdir),

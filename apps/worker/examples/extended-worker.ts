@@ -1,0 +1,47 @@
+/**
+ * A deployment's own Worker: Multistore with a middleware and a route of its own, without forking the app.
+ *
+ * - `read-only-deletes` refuses DeleteObject and DeleteObjects with an S3 `AccessDenied` before any backend is asked.
+ * - `usage` counts requests and bytes per bucket once each response is complete (per isolate: a real deployment
+ *   would keep them in a Durable Object or send them to its metrics).
+ * - `GET /usage/:bucket` answers those counts as JSON.
+ *
+ * Deploy it with `main = "examples/extended-worker.ts"` in wrangler.toml (the rest of the file unchanged).
+ */
+import { S3Error, type Middleware, type Route } from "@multistore/core";
+import { createWorker } from "../src/index.js";
+
+const usage = new Map<string, { requests: number; bytesSent: number; bytesReceived: number }>();
+
+const readOnlyDeletes: Middleware = {
+  name: "read-only-deletes",
+  before(context) {
+    if (context.operation === "DeleteObject" || context.operation === "DeleteObjects") {
+      throw new S3Error("AccessDenied", { message: "Deletes are disabled on this deployment." });
+    }
+  },
+};
+
+const counter: Middleware = {
+  name: "usage",
+  after(context, outcome) {
+    if (context.bucket === undefined) return;
+    const entry = usage.get(context.bucket) ?? { requests: 0, bytesSent: 0, bytesReceived: 0 };
+    entry.requests++;
+    entry.bytesSent += outcome.bytesSent;
+    entry.bytesReceived += outcome.bytesReceived ?? 0;
+    usage.set(context.bucket, entry);
+  },
+};
+
+const usageRoute: Route = {
+  method: "GET",
+  path: "/usage/:bucket",
+  handler: (_request, context) => ({
+    status: 200,
+    headers: new Headers({ "content-type": "application/json" }),
+    body: JSON.stringify({ bucket: context.params.bucket, ...(usage.get(context.params.bucket!) ?? { requests: 0, bytesSent: 0, bytesReceived: 0 }) }),
+  }),
+};
+
+export default createWorker({ middleware: [readOnlyDeletes, counter], routes: [usageRoute] });
