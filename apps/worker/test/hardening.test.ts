@@ -168,7 +168,7 @@ describe("worker: clients that leave", () => {
   }, 30_000);
 
   it("logs an upload's bytes received, plain and checked as it streams", async () => {
-    for (const extra of [{}, { "x-amz-checksum-crc32": "MSSWVg==" }]) {
+    for (const extra of [{}, { "x-amz-checksum-crc32": "MSSWVg==" }] as Record<string, string>[]) {
       const before = logs.length;
       const body = Buffer.alloc(300_000, 5);
       const response = await signedRawRequest(worker.endpoint, KEY_ALL, { method: "PUT", path: "/data/counted", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...extra }, body });
