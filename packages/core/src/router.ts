@@ -128,8 +128,11 @@ export function routeContext(requestId: string, path: string, request: GatewayRe
 export async function runRoutes(
   routes: readonly Route[],
   request: GatewayRequest<any>,
-  context: RouteContext,
+  given: Omit<RouteContext, "params"> & { params?: Record<string, string> },
 ): Promise<PlainResponse<never> | undefined> {
+  // Callers may leave params out: handlers always get them (empty for exact paths).
+  const context = given as RouteContext;
+  context.params ??= {};
   for (const route of routes) {
     if (!methodMatches(route, request.method) || compile(route).exact !== context.path) continue;
     const response = await route.handler(request, context);
