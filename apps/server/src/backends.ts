@@ -16,7 +16,7 @@ import type { Dispatcher } from "undici";
  * the SDK's own requests).
  */
 export function nodeBackends(
-  options: { dispatcher?: Dispatcher | ((bucket: BucketConfig) => Dispatcher); userAgent?: string; federation?: FederatedCredentials } = {},
+  options: { dispatcher?: Dispatcher | ((bucket: BucketConfig) => Dispatcher); federation?: FederatedCredentials } = {},
 ): Record<string, BackendFactory<Readable>> {
   /** The bucket's own pool when the server gives each bucket one. */
   const dispatcherOf = (bucket: BucketConfig) => (typeof options.dispatcher === "function" ? options.dispatcher(bucket) : options.dispatcher);
@@ -26,7 +26,7 @@ export function nodeBackends(
     s3: (bucket) => {
       const federation = federated(bucket);
       const dispatcher = dispatcherOf(bucket);
-      return createS3Backend({ ...(options.userAgent && { user_agent: options.userAgent }), ...bucket.backend_options } as never, {
+      return createS3Backend(bucket.backend_options as never, {
         ...(dispatcher && { dispatcher }),
         ...(federation && { credentials: federation.awsCredentials(bucket) }),
       }) as never;

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { ServerLimits } from "./limits.js";
 import { LOG_LEVELS } from "./logger.js";
+import { parseTrustedProxies } from "./client-address.js";
 
 /** Resolved CLI options. */
 export interface CliOptions {
@@ -28,6 +29,8 @@ export interface CliOptions {
   limits: Partial<ServerLimits>;
   /** Largest upload body accepted (declared length), as the Worker's MAX_UPLOAD_BYTES; none when unset. */
   maxUploadBytes?: number;
+  /** Proxies whose X-Forwarded-For is believed (addresses and CIDR ranges, comma-separated). */
+  trustedProxies?: string;
   /** A catalogue service asked for buckets, credentials and roles the config file does not have. */
   registry?: { url: string; ttlMs: number; timeoutMs: number; token?: string };
   /** Print help and exit. */
@@ -59,6 +62,8 @@ Options:
                                                      [env MULTISTORE_ANONYMOUS_REQUESTS_PER_ADDRESS, default 32]
   --max-upload-bytes <n>                Largest PutObject / UploadPart body, by declared length (400 EntityTooLarge)
                                                      [env MULTISTORE_MAX_UPLOAD_BYTES, default none]
+  --trusted-proxies <list>  Believe X-Forwarded-For from these addresses / CIDR ranges (comma-separated)
+                                                     [env MULTISTORE_TRUSTED_PROXIES, default none]
   --registry-url <url>   Ask this HTTP service for buckets, credentials and roles the config file lacks
                          (bearer token from MULTISTORE_REGISTRY_TOKEN)     [env MULTISTORE_REGISTRY_URL]
   --registry-ttl <s>     How long the service's answers are kept           [env MULTISTORE_REGISTRY_TTL, default 60]
@@ -149,6 +154,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       "anonymous-requests-per-address": { type: "string" },
       "max-upload-bytes": { type: "string" },
       "registry-url": { type: "string" },
+      "trusted-proxies": { type: "string" },
       "registry-ttl": { type: "string" },
       "registry-timeout": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -171,6 +177,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   // S3's own ceiling for one object is 5 TiB.
   const maxUploadBytes = wholeNumber(values["max-upload-bytes"] ?? env.MULTISTORE_MAX_UPLOAD_BYTES, "--max-upload-bytes", 1, 5 * 1024 ** 4);
   const registry = parseRegistry(values, env);
+  const trustedProxies = values["trusted-proxies"] ?? env.MULTISTORE_TRUSTED_PROXIES;
+  if (trustedProxies) parseTrustedProxies(trustedProxies);
   return {
     config: values.config ?? env.MULTISTORE_CONFIG ?? "config.toml",
     ...listen,
@@ -183,6 +191,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     limits: parseLimits(values, env),
     ...(maxUploadBytes !== undefined && { maxUploadBytes }),
     ...(registry && { registry }),
+    ...(trustedProxies && { trustedProxies }),
     help: values.help ?? false,
     version: values.version ?? false,
   };

@@ -91,6 +91,7 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
     serverTiming: options.serverTiming,
     limits: options.limits,
     ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
+    ...(options.trustedProxies && { trustedProxies: options.trustedProxies }),
     sessionTokenKeys: prepared.sessionTokenKeys,
     ...(prepared.oidcProvider && { oidcProvider: prepared.oidcProvider }),
     ...(options.domain && { domain: options.domain }),

@@ -14,6 +14,7 @@ import { requestHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
 import { CLIENT_CLOSED, requestLogger, type Logger, type RequestLog } from "./logger.js";
 import type { Watchdog } from "./watchdog.js";
+import { clientAddressResolver, type ClientAddressOf } from "./client-address.js";
 
 /** Options of the request handler. */
 export interface HandlerOptions {
@@ -27,6 +28,8 @@ export interface HandlerOptions {
   logger: Logger;
   /** Writes the request line (default: `requestLogger(logger)`). */
   requestLog?: RequestLog;
+  /** The client's address from the socket's peer and `X-Forwarded-For` (default: the peer). */
+  clientAddress?: ClientAddressOf;
 }
 
 type ForwardResultOf = Extract<GatewayResult<Readable>, { type: "forward" }>;
@@ -131,12 +134,12 @@ async function executeNative(result: NativeResultOf, request: IncomingMessage, h
 }
 
 /** Runs a result that does work (a forward or a native operation), counted against its anonymous caller's address. */
-async function execute(result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions): Promise<Outcome> {
+async function execute(result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, address: string): Promise<Outcome> {
   if (result.type === "response") return { status: result.response.status, bytesSent: await writeResponse(response, result.response) };
   let leave: (() => void) | undefined;
   if (result.context.identity?.type === "anonymous") {
     try {
-      leave = options.anonymousRequests.enter(request.socket.remoteAddress ?? "");
+      leave = options.anonymousRequests.enter(address);
     } catch (error) {
       return { status: await writeError(result, response, error), bytesSent: 0, error, errorCode: "SlowDown" };
     }
@@ -151,19 +154,22 @@ async function execute(result: GatewayResult<Readable>, request: IncomingMessage
 /** Creates the `(request, response)` listener for node:http / node:https. */
 export function createRequestHandler(gateway: Gateway<Readable>, options: HandlerOptions) {
   const log = options.requestLog ?? requestLogger(options.logger);
+  const clientAddress = options.clientAddress ?? clientAddressResolver(undefined);
   return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const watch = options.watchdog.watch(request, response);
     const headers = requestHeaders(request);
+    const address = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"]);
     const result = await gateway.handle({
       method: request.method ?? "GET",
       target: request.url ?? "/",
       headers,
       body: request,
       readBody: (limit) => readLimited(request, limit),
+      clientAddress: address,
     });
     let outcome: Outcome;
     try {
-      outcome = await execute(result, request, headers, response, options);
+      outcome = await execute(result, request, headers, response, options, address);
     } catch (error) {
       outcome = { status: await writeError(result, response, error), bytesSent: 0, error };
     } finally {

@@ -9,6 +9,7 @@ import { createFederatedCredentials, type FederationOptions, type OidcProvider }
 import { nodeBackends } from "./backends.js";
 import { AddressCounter, BucketPools, DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
 import { Watchdog } from "./watchdog.js";
+import { clientAddressResolver, parseTrustedProxies } from "./client-address.js";
 import { createRequestHandler, describeError } from "./handler.js";
 import { nodeCryptoPrimitives } from "./node-crypto.js";
 import type { Logger } from "./logger.js";
@@ -40,6 +41,11 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** Largest PutObject / UploadPart body accepted, by declared length (larger: 400 EntityTooLarge); default none. */
   maxUploadBytes?: number;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges, comma-separated, e.g. `10.0.0.0/8`): the
+   * client address middleware sees and the anonymous cap counts is then the right-most untrusted hop. Default: none.
+   */
+  trustedProxies?: string;
   /**
    * Keys sealing STS session tokens (base64 of 32 bytes each; the first seals, all unseal), from `SESSION_TOKEN_KEY`.
    * Without any, STS is off and requests carrying a session token are refused.
@@ -120,7 +126,8 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });
-  const handler = createRequestHandler(gateway, { pools, anonymousRequests: new AddressCounter(limits.anonymousRequestsPerAddress), watchdog, logger });
+  const clientAddress = clientAddressResolver(options.trustedProxies ? parseTrustedProxies(options.trustedProxies) : undefined);
+  const handler = createRequestHandler(gateway, { pools, anonymousRequests: new AddressCounter(limits.anonymousRequestsPerAddress), watchdog, logger, clientAddress });
   const listener = (request: Parameters<typeof handler>[0], response: Parameters<typeof handler>[1]) => {
     handler(request, response).catch((error: unknown) => {
       logger.error({ err: describeError(error) }, "unhandled error in request handler");

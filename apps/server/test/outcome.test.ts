@@ -87,6 +87,32 @@ describe("request outcomes (after-middleware and the request line)", () => {
     expect(lines.findLast((line) => line.operation === "PutObject" && line.bucket === bucket)).toMatchObject({ bytesReceived: body.length });
   });
 
+  it("tells middleware the client's address: the peer, or with trusted proxies the forwarded client", async () => {
+    await client.send(new GetObjectCommand({ Bucket: "files", Key: "plain-files" }));
+    expect(outcomes.findLast((entry) => entry.context.operation === "GetObject")!.context.sourceIp).toBe("127.0.0.1");
+    const seen: (string | undefined)[] = [];
+    const config = parseConfig({ buckets: [{ name: "open", backend_type: "fs", anonymous_access: true, backend_options: { root } }], roles: [], credentials: [] });
+    const proxied = createMultistoreServer({
+      config,
+      logger: createLogger("silent"),
+      trustedProxies: "127.0.0.0/8",
+      limits: { anonymousRequestsPerAddress: 1 },
+      middleware: [{ name: "seen", before: (context) => void seen.push(context.sourceIp) }],
+    });
+    const { port } = await proxied.listen(0, "127.0.0.1");
+    try {
+      const get = (forwardedFor: string) => fetch(`http://127.0.0.1:${port}/open/plain-files`, { headers: { "x-forwarded-for": forwardedFor } });
+      expect((await get("198.51.100.1, 203.0.113.7")).status).toBe(200);
+      expect(seen).toEqual(["203.0.113.7"]);
+      // The anonymous cap (1 here) counts each forwarded client on its own, not the proxy as one.
+      const [first, second] = await Promise.all([get("203.0.113.8"), get("203.0.113.9")]);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      await Promise.all([first.arrayBuffer(), second.arrayBuffer()]);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it("counts an aws-chunked upload as read from the wire, framing included", async () => {
     const body = Buffer.alloc(200_000, 9);
     // A stream of unknown length makes the SDK send aws-chunked with a trailing checksum.

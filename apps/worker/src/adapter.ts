@@ -259,6 +259,7 @@ const CLIENT_CLOSED = 499;
 
 /** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
 export async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUntil: (promise: Promise<unknown>) => void): Promise<Response> {
+  const clientIp = request.headers.get("cf-connecting-ip");
   const result = await gateway.handle({
     method: request.method,
     target: requestTarget(request.url),
@@ -266,6 +267,8 @@ export async function handle(gateway: Gateway<ReadableStream>, request: Request,
     body: request.body,
     readBody: (limit) => readLimited(request, limit),
     signal: request.signal,
+    // Set by Cloudflare's edge (and by workerd locally) to the client's address; a client cannot forge it there.
+    ...(clientIp !== null && { clientAddress: clientIp }),
   });
   let response: Response;
   const upload: Upload = { left: false };

@@ -50,3 +50,21 @@ describe("a Worker extended with createWorker({ middleware, routes })", () => {
     expect([health.status, await health.text()]).toEqual([200, "ok\n"]);
   });
 });
+
+describe("the source address middleware sees on the Worker", () => {
+  let worker: WorkerHandle;
+
+  beforeAll(async () => {
+    const config = { buckets: [{ name: "files", backend_type: "r2", anonymous_access: true, backend_options: { binding: "FILES" } }], roles: [], credentials: [] };
+    worker = await startWorker({ entry: "test/fixtures/source-ip-worker.ts", bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES"] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.close();
+  });
+
+  it("is CF-Connecting-IP, as the platform sets it", async () => {
+    await fetch(`${worker.endpoint}/files/missing.txt`, { headers: { "cf-connecting-ip": "203.0.113.7" } });
+    expect(await (await fetch(`${worker.endpoint}/last-source-ip`)).text()).toBe("203.0.113.7");
+  });
+});

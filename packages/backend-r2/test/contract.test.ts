@@ -1,5 +1,5 @@
 /** The shared backend contract, run against miniflare's local R2 through the binding proxy. */
-import { runBackendContract } from "@multistore/testing";
+import { runBackendContract } from "@multistore/testing/contract";
 import { createR2Backend } from "../src/index.js";
 import { installFixedLengthStream, startR2 } from "./support.js";
 

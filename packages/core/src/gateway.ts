@@ -166,6 +166,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   async function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
     const target = request.target;
     const context: RequestContext = { requestId: newRequestId(), method: request.method, startedAt: now() };
+    if (request.clientAddress !== undefined) context.sourceIp = request.clientAddress;
     const exchange = new Exchange(exchangeOptions, request.method, target, context, performance.now());
     try {
       const questionMark = target.indexOf("?");

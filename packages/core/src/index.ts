@@ -14,7 +14,6 @@ export * from "./header-map.js";
 export * from "./authorize.js";
 export * from "./authenticate.js";
 export * from "./aws-chunked.js";
-export * from "./aws-chunked-stream.js";
 export * from "./checksums/algorithms.js";
 export * from "./checksums/body-checks.js";
 export * from "./checksums/body-verifier.js";

@@ -52,8 +52,3 @@ export function validateKey(key: string): void {
 export function encodeKeyPath(key: string): string {
   return uriEncode(key, true);
 }
-
-/** Joins a bucket's backend prefix and a client key. */
-export function applyBackendPrefix(prefix: string | undefined, key: string): string {
-  return prefix ? prefix + key : key;
-}

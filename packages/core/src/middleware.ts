@@ -1,5 +1,4 @@
 /** Middleware around dispatch: `before` may reject (quotas, rate limits), `after` observes the outcome. */
-import type { S3Error } from "./errors.js";
 import type { Identity, S3Operation } from "./types.js";
 
 /** What middleware knows about a request. */
@@ -16,6 +15,8 @@ export interface RequestContext {
   key?: string;
   /** Caller, once authenticated. */
   identity?: Identity;
+  /** The client's IP address, when the runtime knows it (see `GatewayRequest.clientAddress`). */
+  sourceIp?: string;
   /** When the gateway started on it (ms since epoch). */
   startedAt: number;
 }
@@ -68,6 +69,3 @@ export async function runAfter(
   }
   return errors;
 }
-
-/** Convenience type for rejections. */
-export type Rejection = S3Error;

@@ -18,6 +18,11 @@ export interface GatewayRequest<B = unknown> {
   readBody(limit: number): Promise<Uint8Array>;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /**
+   * The client's IP address as the runtime knows it (the socket's peer, or what a trusted proxy says; on Workers
+   * `CF-Connecting-IP`), for middleware (`RequestContext.sourceIp`).
+   */
+  clientAddress?: string;
 }
 
 /** Decoded query parameters (first value wins) plus the raw string for signing. */

@@ -3,9 +3,9 @@ import { existsSync } from "node:fs";
 import { readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createFsBackend } from "./index.js";
-import { layoutOf } from "./paths.js";
-import { sweepRoot } from "./sweep.js";
+import { createFsBackend } from "../src/index.js";
+import { layoutOf } from "../src/paths.js";
+import { sweepRoot } from "../src/sweep.js";
 import { run, tempDir } from "./test-support.js";
 
 const HOUR = 3600_000;

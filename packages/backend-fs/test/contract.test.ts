@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runBackendContract } from "@multistore/testing";
-import { createFsBackend } from "./index.js";
+import { runBackendContract } from "@multistore/testing/contract";
+import { createFsBackend } from "../src/index.js";
 
 runBackendContract({
   name: "fs",

@@ -80,7 +80,7 @@ describe("fs backend safety", () => {
     const target = await tempDir();
     const parent = await tempDir();
     await symlink(target, join(parent, "bucket"));
-    const { createFsBackend } = await import("./index.js");
+    const { createFsBackend } = await import("../src/index.js");
     const backend = createFsBackend({ root: join(parent, "bucket") });
     expect((await put(backend, "k", "v")).status).toBe(200);
     expect(await readFile(join(target, "k"), "utf8")).toBe("v");

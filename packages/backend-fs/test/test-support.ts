@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { afterEach } from "vitest";
 import type { Backend, ObjectRequest } from "@multistore/core";
 import { errorResponse, executeDispatch, isS3ErrorLike, type ExecutedResponse } from "@multistore/testing";
-import { createFsBackend } from "./index.js";
+import { createFsBackend } from "../src/index.js";
 
 const made: string[] = [];
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createFsBackend } from "./index.js";
+import { createFsBackend } from "../src/index.js";
 import { codeOf, freshBackend, get, put, run, tempDir, text } from "./test-support.js";
 
 describe("fs backend layout", () => {
