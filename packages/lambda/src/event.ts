@@ -1,0 +1,67 @@
+/**
+ * The events and results of payload format 2.0, shared by API Gateway HTTP APIs and Lambda Function URLs, as AWS
+ * documents them ("Working with AWS Lambda proxy integrations for HTTP APIs", "Lambda function URLs: request and
+ * response payloads"), and the translation of an event into what the gateway reads.
+ */
+
+/** An HTTP request as Lambda receives it (payload format 2.0). Fields the gateway does not read are left out. */
+export interface LambdaHttpEvent {
+  version?: string;
+  /** The path as the client sent it (percent-encoding kept). */
+  rawPath: string;
+  /** The query string as the client sent it, without `?` (empty when there is none). */
+  rawQueryString?: string;
+  /** Cookies, when the request had any (taken out of `headers`). */
+  cookies?: string[];
+  /** Header names lowercase; repeated headers joined with commas. */
+  headers?: Record<string, string | undefined>;
+  requestContext: {
+    /** The endpoint's host name (`<id>.execute-api.<region>.amazonaws.com`, `<id>.lambda-url.<region>.on.aws`). */
+    domainName?: string;
+    http: {
+      method: string;
+      /** The client's address. */
+      sourceIp?: string;
+    };
+  };
+  /** The body: text, or base64 when `isBase64Encoded`. */
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+/** What a handler returns (payload format 2.0). */
+export interface LambdaHttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** Base64 of the body (always, so binary objects survive). */
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+/** The parts of an event the gateway reads. */
+export interface EventRequest {
+  method: string;
+  target: string;
+  headers: Headers;
+  body: Uint8Array | null;
+  clientAddress: string | undefined;
+}
+
+/** Translates an event: the request line as sent, headers (cookies back in), the body decoded. */
+export function requestFromEvent(event: LambdaHttpEvent): EventRequest {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
+  if (event.cookies && event.cookies.length > 0 && !headers.has("cookie")) headers.set("cookie", event.cookies.join("; "));
+  // Function URLs and HTTP APIs pass the Host the client used; without one, the endpoint's own name is what it used.
+  if (!headers.has("host") && event.requestContext.domainName) headers.set("host", event.requestContext.domainName);
+  const query = event.rawQueryString ?? "";
+  const raw = event.body;
+  const body = raw === undefined || raw === null ? null : event.isBase64Encoded ? new Uint8Array(Buffer.from(raw, "base64")) : new TextEncoder().encode(raw);
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    target: `${event.rawPath || "/"}${query === "" ? "" : `?${query}`}`,
+    headers,
+    body,
+    clientAddress: event.requestContext.http.sourceIp,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The Lambda runtime adapter: an event in, a result out. Lambda hands the whole request body over at once and takes
+ * the whole response back (buffered invocation: 6 MB each way), so bodies are bytes here, not streams: a client's
+ * aws-chunked or checksummed body is decoded and verified in one pass before the backend sees it, and a backend's
+ * answer is read whole — refused with a clear error when it cannot fit.
+ */
+import { MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, RequestBodyDecoder, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { requestFromEvent, type LambdaHttpEvent, type LambdaHttpResult } from "./event.js";
+
+/** Lambda's limit on an invocation's request and response payloads (buffered mode). */
+export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** Options of `createLambdaHandler`. */
+export interface LambdaHandlerOptions {
+  /**
+   * Largest request body accepted (bytes; default: what fits Lambda's payload once base64-encoded, about 4.5 MiB).
+   * Larger uploads get `413 EntityTooLarge` naming the limit; clients upload bigger objects in smaller parts.
+   */
+  maxRequestBytes?: number;
+  /** Largest response body (bytes; default as `maxRequestBytes`). Larger objects get `413`, asking for a Range. */
+  maxResponseBytes?: number;
+  /** The HTTP client for backend requests (default: the global `fetch`). */
+  fetch?: typeof fetch;
+  /** Receives each request's line (default: one JSON line on stdout, which Lambda sends to CloudWatch). */
+  log?: (line: Record<string, unknown>) => void;
+}
+
+/** Base64 makes 3 bytes 4: what fits the payload once encoded, less room for the rest of the event. */
+const DEFAULT_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - 64 * 1024) * 3) / 4);
+
+function tooLarge(what: string, limit: number): S3Error {
+  return new S3Error("EntityTooLarge", { status: 413, message: `The ${what} exceeds the ${limit}-byte limit of this AWS Lambda deployment.`, details: { MaxSizeAllowed: String(limit) } });
+}
+
+function toResult(status: number, headers: Headers, body: Uint8Array | string | null): LambdaHttpResult {
+  const bytes = body === null ? new Uint8Array() : typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  if (status !== 204 && status !== 304) record["content-length"] ??= String(bytes.length);
+  return { statusCode: status, headers: record, body: Buffer.from(bytes).toString("base64"), isBase64Encoded: true };
+}
+
+function fromPlain(plain: PlainResponse<unknown>, method: string): LambdaHttpResult {
+  const body = method === "HEAD" ? null : typeof plain.body === "string" || plain.body instanceof Uint8Array ? plain.body : null;
+  return toResult(plain.status, plain.headers, body);
+}
+
+/** Reads a response body whole, refusing past `limit` (the declared length is checked first). */
+async function readWhole(response: Response, limit: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw tooLarge("object", limit);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > limit) throw tooLarge("object", limit);
+  return bytes;
+}
+
+/** The client's body as the backend must get it: aws-chunked framing removed, hashes and checksums verified. */
+async function decodedBody(plan: BodyPlan, body: Uint8Array | null): Promise<Uint8Array | null> {
+  if (body === null || !needsBodyDecoding(plan)) return body;
+  const decoder = new RequestBodyDecoder(plan);
+  const parts = [...(await decoder.push(body)), ...(await decoder.finish())];
+  const out = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
+type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
+
+async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch }): Promise<LambdaHttpResult> {
+  const sent = await decodedBody(result, body);
+  const headers = new Headers(result.request.headers);
+  headers.delete("content-length");
+  const started = performance.now();
+  let upstream: Response;
+  try {
+    upstream = await options.fetch(result.request.url, { method: result.request.method, headers, body: sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>), redirect: "manual" });
+  } catch (error) {
+    throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
+  }
+  const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
+  if (answer.replaceBody) {
+    const text = new TextDecoder().decode((await readWhole(upstream, LAMBDA_PAYLOAD_BYTES)).subarray(0, MAX_BACKEND_ERROR_BYTES));
+    return fromPlain(answer.replaceBody(text), method);
+  }
+  if (method === "HEAD" || answer.status === 204 || answer.status === 304) {
+    await upstream.body?.cancel();
+    return toResult(answer.status, answer.headers, null);
+  }
+  return toResult(answer.status, answer.headers, await readWhole(upstream, options.maxResponseBytes));
+}
+
+async function executeNative(result: Native, method: string, body: Uint8Array | null, maxResponseBytes: number): Promise<LambdaHttpResult> {
+  const decoded = await decodedBody(result, body);
+  const stream = decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream();
+  const plain = await result.execute(stream, new AbortController().signal, () => undefined);
+  if (plain.body instanceof ReadableStream) return toResult(plain.status, plain.headers, method === "HEAD" ? null : await readWhole(new Response(plain.body, { headers: plain.headers }), maxResponseBytes));
+  return fromPlain(plain, method);
+}
+
+/**
+ * Creates the Lambda handler (`export const handler = createLambdaHandler(gateway)`) for API Gateway HTTP APIs and
+ * Function URLs, payload format 2.0. Backends answer through `fetch` (s3, az and gcs forward their requests).
+ */
+export function createLambdaHandler(gateway: Gateway<ReadableStream>, options: LambdaHandlerOptions = {}): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_BODY_LIMIT;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_BODY_LIMIT;
+  for (const [name, value] of [["maxRequestBytes", maxRequestBytes], ["maxResponseBytes", maxResponseBytes]] as const) {
+    if (!(Number.isInteger(value) && value > 0 && value <= LAMBDA_PAYLOAD_BYTES)) throw new TypeError(`createLambdaHandler: ${name} must be a whole number of bytes from 1 to ${LAMBDA_PAYLOAD_BYTES} (got ${String(value)})`);
+  }
+  const fetcher = options.fetch ?? fetch;
+  const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
+  return async (event) => {
+    const request = requestFromEvent(event);
+    const result = await gateway.handle({
+      method: request.method,
+      target: request.target,
+      headers: request.headers,
+      body: null,
+      readBody: async (limit) => {
+        if (request.body !== null && request.body.length > limit) throw new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
+        return request.body ?? new Uint8Array();
+      },
+      ...(request.clientAddress !== undefined && { clientAddress: request.clientAddress }),
+    });
+    let response: LambdaHttpResult;
+    try {
+      const declared = Number(request.headers.get("content-length") ?? 0);
+      if (result.type !== "response" && (declared > maxRequestBytes || (request.body?.length ?? 0) > maxRequestBytes)) throw tooLarge("request body", maxRequestBytes);
+      if (result.type === "response") response = fromPlain(result.response, request.method);
+      else if (result.type === "forward") response = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher });
+      else response = await executeNative(result, request.method, request.body, maxResponseBytes);
+    } catch (error) {
+      response = fromPlain((result as ResultBase).errorResponse(error), request.method);
+    }
+    const bytesSent = Number(response.headers["content-length"] ?? 0);
+    await result.finish({ status: response.statusCode, bytesSent, ...(request.body !== null && { bytesReceived: request.body.length }) });
+    const { context } = result;
+    log({
+      level: response.statusCode >= 500 ? "error" : "info",
+      requestId: context.requestId,
+      method: context.method,
+      bucket: context.bucket,
+      operation: context.operation,
+      principal: context.identity?.type === "credential" ? context.identity.principalName : context.identity ? "anonymous" : undefined,
+      status: response.statusCode,
+      bytes: bytesSent,
+      durationMs: Date.now() - context.startedAt,
+    });
+    return response;
+  };
+}

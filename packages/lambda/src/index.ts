@@ -1,0 +1,6 @@
+/**
+ * `@multistore/lambda`: Multistore on AWS Lambda, behind an API Gateway HTTP API or a Function URL (payload format
+ * 2.0). `createLambdaHandler(gateway)` is the handler; see README.md for a deployment.
+ */
+export { createLambdaHandler, LAMBDA_PAYLOAD_BYTES, type LambdaHandlerOptions } from "./handler.js";
+export { requestFromEvent, type EventRequest, type LambdaHttpEvent, type LambdaHttpResult } from "./event.js";

@@ -1,0 +1,127 @@
+/**
+ * The Lambda handler invoked with events shaped as AWS documents them (payload format 2.0, as API Gateway HTTP APIs
+ * and Function URLs send them), in front of s3rver through the S3 backend: GET, ranged GET, PUT (plain and
+ * aws-chunked), a listing, a header-signed and a presigned request, and the limits of a buffered invocation.
+ */
+import { createHash, createHmac } from "node:crypto";
+import { createS3Backend } from "@multistore/backend-s3";
+import { createStaticRegistries, parseConfig } from "@multistore/config";
+import { createGateway, type Gateway } from "@multistore/core";
+import { signedHeaders, startS3rver, type S3rverHandle } from "@multistore/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLambdaHandler, type LambdaHttpEvent, type LambdaHttpResult } from "../src/index.js";
+
+const DOMAIN = "abcdefghij.lambda-url.us-east-1.on.aws";
+const KEY = { accessKeyId: "AKIALAMBDA000000001", secretAccessKey: "lambda-secret-00000000000000000000000001" };
+
+/** An event as a Function URL sends it (AWS's documented example, with this request's values). */
+function event(method: string, path: string, options: { query?: string; headers?: Record<string, string>; body?: Buffer } = {}): LambdaHttpEvent {
+  return {
+    version: "2.0",
+    rawPath: path,
+    rawQueryString: options.query ?? "",
+    headers: { host: DOMAIN, "user-agent": "test", "x-amzn-trace-id": "Root=1-5eb33c07-abcdef", "x-forwarded-proto": "https", "x-forwarded-port": "443", ...options.headers },
+    requestContext: { domainName: DOMAIN, http: { method, sourceIp: "192.0.2.44" } },
+    ...(options.body && { body: options.body.toString("base64"), isBase64Encoded: true }),
+  };
+}
+
+const bodyOf = (result: LambdaHttpResult) => Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8");
+const codeOf = (result: LambdaHttpResult) => /<Code>([^<]+)<\/Code>/.exec(bodyOf(result).toString())?.[1];
+
+describe("createLambdaHandler", () => {
+  let s3: S3rverHandle;
+  let gateway: Gateway<ReadableStream>;
+  let handler: (event: LambdaHttpEvent) => Promise<LambdaHttpResult>;
+  const lines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    s3 = await startS3rver({ buckets: ["lambda"] });
+    const backend_options = { endpoint: s3.endpoint, region: "us-east-1", bucket_name: "lambda", access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey, force_path_style: "true" };
+    const config = parseConfig({
+      buckets: [
+        { name: "public", backend_type: "s3", anonymous_access: true, backend_options },
+        { name: "private", backend_type: "s3", anonymous_access: false, backend_options },
+      ],
+      roles: [],
+      credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "lambda-user", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "put_object", "list_bucket", "head_object"] }] }],
+    });
+    const registries = createStaticRegistries(config);
+    gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options as never) as never } });
+    handler = createLambdaHandler(gateway, { maxRequestBytes: 1 << 20, maxResponseBytes: 1 << 20, log: (line) => void lines.push(line) });
+  }, 120_000);
+
+  afterAll(async () => {
+    await s3?.close();
+  });
+
+  /** Header-signed (SigV4) event for the Function URL's host. */
+  async function signed(method: string, path: string, options: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer } = {}) {
+    const headers = await signedHeaders(`https://${DOMAIN}`, KEY, { method, path, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...options.headers }, ...(options.query && { query: options.query }), ...(options.body && { body: options.body }) });
+    const query = new URLSearchParams(options.query ?? {}).toString();
+    return event(method, path, { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])), query, ...(options.body && { body: options.body }) });
+  }
+
+  it("uploads with a signed PUT, reads it anonymously whole and by range, and lists it", async () => {
+    const object = Buffer.from(Array.from({ length: 70_000 }, (_, index) => index % 251));
+    const put = await handler(await signed("PUT", "/private/dir/object.bin", { body: object }));
+    expect(put.statusCode).toBe(200);
+    const get = await handler(event("GET", "/public/dir/object.bin"));
+    expect(get.statusCode).toBe(200);
+    expect(bodyOf(get).equals(object)).toBe(true);
+    expect(get.headers["content-length"]).toBe(String(object.length));
+    expect(get.headers["x-amz-request-id"]).toMatch(/^[0-9A-F]{16}$/);
+    const ranged = await handler(event("GET", "/public/dir/object.bin", { headers: { range: "bytes=100-199" } }));
+    expect(ranged.statusCode).toBe(206);
+    expect(ranged.headers["content-range"]).toBe(`bytes 100-199/${object.length}`);
+    expect(bodyOf(ranged).equals(object.subarray(100, 200))).toBe(true);
+    const head = await handler(event("HEAD", "/public/dir/object.bin"));
+    expect([head.statusCode, head.headers["content-length"], bodyOf(head).length]).toEqual([200, String(object.length), 0]);
+    const listing = await handler(await signed("GET", "/private", { query: { "list-type": "2", prefix: "dir/" } }));
+    expect(listing.statusCode).toBe(200);
+    expect(bodyOf(listing).toString()).toContain("<Key>dir/object.bin</Key>");
+    expect(lines.find((line) => line.operation === "PutObject")).toMatchObject({ status: 200, principal: "lambda-user", bucket: "private" });
+  });
+
+  it("verifies signatures: a presigned GET works, a tampered one and an anonymous one to a private bucket are refused", async () => {
+    await handler(await signed("PUT", "/private/presigned.txt", { body: Buffer.from("presigned body") }));
+    const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+    const query = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${encodeURIComponent(`${KEY.accessKeyId}/${scope}`)}&X-Amz-Date=${amzDate}&X-Amz-Expires=300&X-Amz-SignedHeaders=host`;
+    const canonical = ["GET", "/private/presigned.txt", query, `host:${DOMAIN}\n`, "host", "UNSIGNED-PAYLOAD"].join("\n");
+    let key: Buffer | string = `AWS4${KEY.secretAccessKey}`;
+    for (const part of scope.split("/")) key = createHmac("sha256", key).update(part).digest();
+    const signature = createHmac("sha256", key).update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`).digest("hex");
+    const presigned = await handler(event("GET", "/private/presigned.txt", { query: `${query}&X-Amz-Signature=${signature}` }));
+    expect([presigned.statusCode, bodyOf(presigned).toString()]).toEqual([200, "presigned body"]);
+    const tampered = await handler(event("GET", "/private/presigned.txt", { query: `${query}&X-Amz-Signature=${"0".repeat(64)}` }));
+    expect([tampered.statusCode, codeOf(tampered)]).toEqual([403, "SignatureDoesNotMatch"]);
+    const anonymous = await handler(event("GET", "/private/presigned.txt"));
+    expect([anonymous.statusCode, codeOf(anonymous)]).toEqual([403, "AccessDenied"]);
+  });
+
+  it("decodes an aws-chunked upload and refuses one whose trailer checksum is wrong, storing nothing", async () => {
+    const chunked = (checksum: string) => Buffer.from(`5\r\nhello\r\n0\r\nx-amz-checksum-crc32:${checksum}\r\n\r\n`);
+    const headers = { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "5", "x-amz-trailer": "x-amz-checksum-crc32" };
+    const good = await handler(await signed("PUT", "/private/chunked.txt", { headers, body: chunked("NhCmhg==") }));
+    expect(good.statusCode).toBe(200);
+    expect(bodyOf(await handler(event("GET", "/public/chunked.txt"))).toString()).toBe("hello");
+    const bad = await handler(await signed("PUT", "/private/refused.txt", { headers, body: chunked("AAAAAA==") }));
+    expect([bad.statusCode, codeOf(bad)]).toEqual([400, "BadDigest"]);
+    expect((await handler(event("GET", "/public/refused.txt"))).statusCode).toBe(404);
+  });
+
+  it("answers 413 EntityTooLarge past the invocation's limits, both ways, naming the limit", async () => {
+    const big = Buffer.alloc((1 << 20) + 1, 1);
+    const upload = await handler(await signed("PUT", "/private/big.bin", { body: big }));
+    expect([upload.statusCode, codeOf(upload)]).toEqual([413, "EntityTooLarge"]);
+    expect(bodyOf(upload).toString()).toContain(`${1 << 20}-byte limit`);
+    const roomy = createLambdaHandler(gateway, { maxRequestBytes: 2 << 20, maxResponseBytes: 1 << 20, log: () => undefined });
+    expect((await roomy(await signed("PUT", "/private/big.bin", { body: big }))).statusCode).toBe(200);
+    const download = await handler(event("GET", "/public/big.bin"));
+    expect([download.statusCode, codeOf(download)]).toEqual([413, "EntityTooLarge"]);
+    // A range of it fits.
+    expect((await handler(event("GET", "/public/big.bin", { headers: { range: "bytes=0-1023" } }))).statusCode).toBe(206);
+    expect(() => createLambdaHandler(gateway, { maxRequestBytes: 7 << 20 })).toThrow("maxRequestBytes must be a whole number of bytes");
+  });
+});
