@@ -1,9 +1,8 @@
 /** Command-line flags and their environment overrides. */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import type { ServerLimits } from "./limits.js";
+import { parseTrustedProxies, type ServerLimits } from "@multistore/node";
 import { LOG_LEVELS } from "./logger.js";
-import { parseTrustedProxies } from "./client-address.js";
 
 /** Resolved CLI options. */
 export interface CliOptions {

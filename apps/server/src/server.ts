@@ -7,12 +7,9 @@ import { createGateway, healthRoute, useCryptoPrimitives, type Middleware, type 
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
 import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
 import { nodeBackends } from "./backends.js";
-import { AddressCounter, BucketPools, DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
-import { Watchdog } from "./watchdog.js";
-import { clientAddressResolver, parseTrustedProxies } from "./client-address.js";
-import { createRequestHandler, describeError } from "./handler.js";
+import { createNodeRuntime, type ServerLimits } from "@multistore/node";
 import { nodeCryptoPrimitives } from "./node-crypto.js";
-import type { Logger } from "./logger.js";
+import { describeError, requestLogger, type Logger } from "./logger.js";
 
 /** Options of `createMultistoreServer`. */
 export interface ServerOptions {
@@ -82,9 +79,12 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
   useCryptoPrimitives(nodeCryptoPrimitives);
   const fromFile = createStaticRegistries(options.config);
   const registries = options.registries ? layeredRegistries({ ...fromFile, roles: (id) => options.config.roles.find((role) => role.role_id === id) }, options.registries) : { ...fromFile, roles: options.config.roles };
-  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const pools = new BucketPools(limits);
-  const watchdog = new Watchdog(limits.idleTimeoutMs);
+  const runtime = createNodeRuntime({
+    ...(options.limits && { limits: options.limits }),
+    ...(options.trustedProxies && { trustedProxies: options.trustedProxies }),
+    requestLog: requestLogger(logger),
+    onError: (error) => logger.error({ err: describeError(error) }, "unhandled error in request handler"),
+  });
   const stsRoutes: Route[] = [];
   let temporaryCredentials;
   if (options.sessionTokenKeys && options.sessionTokenKeys.length > 0) {
@@ -115,7 +115,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     uploadIdSecret: uploadIdSecretOf(options.config, options.sessionTokenKeys),
     buckets: registries.buckets,
     credentials: registries.credentials,
-    backends: nodeBackends({ dispatcher: (bucket) => pools.dispatcher(bucket.name), ...(federation && { federation }) }),
+    backends: nodeBackends({ dispatcher: runtime.dispatcher, ...(federation && { federation }) }),
     routes: [healthRoute(), ...stsRoutes, ...(options.oidcProvider?.routes ?? []), ...(options.routes ?? [])],
     ...(temporaryCredentials && { temporaryCredentials }),
     middleware: options.middleware ?? [],
@@ -126,17 +126,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });
-  const clientAddress = clientAddressResolver(options.trustedProxies ? parseTrustedProxies(options.trustedProxies) : undefined);
-  const handler = createRequestHandler(gateway, { pools, anonymousRequests: new AddressCounter(limits.anonymousRequestsPerAddress), watchdog, logger, clientAddress });
-  const listener = (request: Parameters<typeof handler>[0], response: Parameters<typeof handler>[1]) => {
-    handler(request, response).catch((error: unknown) => {
-      logger.error({ err: describeError(error) }, "unhandled error in request handler");
-      if (!response.headersSent) {
-        response.writeHead(500, { "content-type": "application/xml" });
-        response.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
-      } else response.destroy();
-    });
-  };
+  const listener = runtime.createHandler(gateway);
   const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
   // Slow or stuck clients must not pin memory forever; large uploads still stream for as long as they move.
   server.headersTimeout = 60_000;
@@ -169,8 +159,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
         await closed;
       }
       clearInterval(sweeper);
-      watchdog.close();
-      await pools.close();
+      await runtime.close();
     },
   };
 }

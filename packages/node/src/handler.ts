@@ -12,7 +12,7 @@ import type { AddressCounter, BucketPools } from "./limits.js";
 import { CountingTransform, RequestBodyTransform } from "./request-body-transform.js";
 import { requestHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
-import { CLIENT_CLOSED, requestLogger, type Logger, type RequestLog } from "./logger.js";
+import { CLIENT_CLOSED, requestLineWriter, type RequestLog } from "./request-log.js";
 import type { Watchdog } from "./watchdog.js";
 import { clientAddressResolver, type ClientAddressOf } from "./client-address.js";
 
@@ -24,9 +24,7 @@ export interface HandlerOptions {
   anonymousRequests: AddressCounter;
   /** Cuts clients that stall. */
   watchdog: Watchdog;
-  /** Structured logger. */
-  logger: Logger;
-  /** Writes the request line (default: `requestLogger(logger)`). */
+  /** Writes the request line (default: one JSON line per request on standard output). */
   requestLog?: RequestLog;
   /** The client's address from the socket's peer and `X-Forwarded-For` (default: the peer). */
   clientAddress?: ClientAddressOf;
@@ -153,7 +151,7 @@ async function execute(result: GatewayResult<Readable>, request: IncomingMessage
 
 /** Creates the `(request, response)` listener for node:http / node:https. */
 export function createRequestHandler(gateway: Gateway<Readable>, options: HandlerOptions) {
-  const log = options.requestLog ?? requestLogger(options.logger);
+  const log = options.requestLog ?? requestLineWriter((text) => void process.stdout.write(text));
   const clientAddress = options.clientAddress ?? clientAddressResolver(undefined);
   return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const watch = options.watchdog.watch(request, response);
@@ -195,4 +193,4 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
   };
 }
 
-export { describeError } from "./logger.js";
+export { describeError } from "./request-log.js";

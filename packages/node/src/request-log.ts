@@ -1,0 +1,108 @@
+/**
+ * Request lines: one JSON line per request in pino's format (`{"level":30,"time":…,"msg":"request"}`), written
+ * directly. Nothing secret can be in one by construction: a line is built from a fixed list of fields (`RequestLine`),
+ * none of which holds a header, a query string, a key or a credential.
+ */
+import type { Identity, RequestContext } from "@multistore/core";
+
+let lastMillisecond = -1;
+let lastTime = "";
+
+/** pino's ISO timestamp, formatted once per millisecond (a busy server writes many lines in one). */
+export function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMillisecond) {
+    lastMillisecond = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
+/** The fields of a request line: the only ones it can have. */
+export interface RequestLine {
+  requestId: string;
+  method: string;
+  bucket: string | undefined;
+  operation: string | undefined;
+  principal: string | undefined;
+  status: number;
+  bytes: number;
+  /** Request body bytes read from the client (requests with a body). */
+  bytesReceived?: number;
+  durationMs: number;
+  errorCode?: string;
+}
+
+/** What the handler knows when a request ends. */
+export interface RequestEnd {
+  status: number;
+  bytesSent: number;
+  bytesReceived?: number;
+  error?: unknown;
+  errorCode?: string;
+}
+
+/** Writes one request's line. */
+export type RequestLog = (context: RequestContext, end: RequestEnd) => void;
+
+function principalOf(identity: Identity | undefined): string | undefined {
+  if (!identity) return undefined;
+  return identity.type === "credential" ? identity.principalName : "anonymous";
+}
+
+/** Options of `requestLineWriter`. */
+export interface RequestLineOptions {
+  /** Fields every line carries, as JSON members without braces (e.g. `"service":"multistore","worker":2`). */
+  bindings?: string;
+  /** pino's level number for request lines (default 30, info). */
+  level?: number;
+  /** Failures (5xx other than SlowDown) go here instead, with their error (default: written at level 50). */
+  onFailure?: (line: RequestLine, error: unknown) => void;
+}
+
+/** A `RequestLog` writing each request's line with `write` (e.g. `(text) => process.stdout.write(text)`). */
+export function requestLineWriter(write: (text: string) => void, options: RequestLineOptions = {}): RequestLog {
+  const bindings = options.bindings ?? "";
+  const level = options.level ?? 30;
+  return (context, end) => {
+    const line: RequestLine = {
+      requestId: context.requestId,
+      method: context.method,
+      bucket: context.bucket,
+      operation: context.operation,
+      principal: principalOf(context.identity),
+      status: end.status,
+      bytes: end.bytesSent,
+      durationMs: Math.round((Date.now() - context.startedAt) * 10) / 10,
+    };
+    if (end.bytesReceived !== undefined) line.bytesReceived = end.bytesReceived;
+    if (end.errorCode !== undefined) line.errorCode = end.errorCode;
+    // SlowDown is the server shedding load as designed (a bucket's queue, an address's cap): not a failure.
+    const failed = end.status >= 500 && end.errorCode !== "SlowDown";
+    if (failed && options.onFailure) options.onFailure(line, end.error);
+    else write(formatRequestLine(line, bindings, failed ? 50 : level, end.status === CLIENT_CLOSED ? "client closed" : failed ? "request failed" : "request"));
+  };
+}
+
+/** The status logged for a request whose client went away (or stalled and was cut) before its response was complete. */
+export const CLIENT_CLOSED = 499;
+
+/** One request line in pino's format: `{"level":30,"time":…,<bindings>,<fields>,"msg":"request"}`. */
+export function formatRequestLine(line: RequestLine, bindings: string, level: number, message = "request"): string {
+  // Every string field but the generated request id and the method (an HTTP token) may hold any text: escaped.
+  let text = `{"level":${level}${isoTime()}${bindings === "" ? "" : `,${bindings}`},"requestId":"${line.requestId}","method":${JSON.stringify(line.method)}`;
+  if (line.bucket !== undefined) text += `,"bucket":${JSON.stringify(line.bucket)}`;
+  if (line.operation !== undefined) text += `,"operation":"${line.operation}"`;
+  if (line.principal !== undefined) text += `,"principal":${JSON.stringify(line.principal)}`;
+  text += `,"status":${line.status},"bytes":${line.bytes}`;
+  if (line.bytesReceived !== undefined) text += `,"bytesReceived":${line.bytesReceived}`;
+  text += `,"durationMs":${line.durationMs}`;
+  if (line.errorCode !== undefined) text += `,"errorCode":${JSON.stringify(line.errorCode)}`;
+  return `${text},"msg":"${message}"}\n`;
+}
+
+/** An error for the log: message and cause chain, never request data. */
+export function describeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  return { type: error.name, message: error.message, ...(error.cause !== undefined && { cause: describeError(error.cause) }) };
+}
