@@ -5,8 +5,8 @@
  * The default export is the Worker as it ships. `createWorker({ middleware, routes })` builds the same Worker with a
  * deployment's own middleware and routes (see README.md, "Extending the Worker").
  */
-import { newRequestId } from "@multistore/core";
-import { handle } from "./adapter.js";
+import { newRequestId, type Gateway } from "@multistore/core";
+import { createFetchHandler } from "@multistore/fetch";
 import type { Env } from "./env.js";
 import { setupFor, type WorkerExtensions } from "./setup.js";
 
@@ -17,6 +17,7 @@ export type { WorkerExtensions } from "./setup.js";
 export function createWorker(extensions: WorkerExtensions = {}): ExportedHandler<Env> & { fetch: NonNullable<ExportedHandler<Env>["fetch"]> } {
   // The extensions are fixed from here on: the gateway built for them is kept per isolate.
   const fixed: WorkerExtensions = { ...extensions };
+  const handlers = new WeakMap<Gateway<ReadableStream>, ReturnType<typeof createFetchHandler>>();
   return {
     async fetch(request: Request, env: Env, context: ExecutionContext): Promise<Response> {
       const setup = setupFor(env, fixed);
@@ -27,7 +28,12 @@ export function createWorker(extensions: WorkerExtensions = {}): ExportedHandler
           headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
         });
       }
-      return handle(setup.gateway, request, (promise) => context.waitUntil(promise));
+      let handler = handlers.get(setup.gateway);
+      if (!handler) {
+        handler = createFetchHandler(setup.gateway);
+        handlers.set(setup.gateway, handler);
+      }
+      return handler(request, env, context);
     },
   };
 }

@@ -1,0 +1,77 @@
+/**
+ * A client's body on its way to the backend: de-framed when it is aws-chunked, verified when it must match a hash or
+ * checksum (the last chunk held back until it does), counted, and watched for a client that goes away mid-body.
+ */
+import { needsBodyDecoding, withKnownLength, type BodyPlan } from "@multistore/core";
+import { decodedBody } from "./decoded-body.js";
+import { nativeChecksumFactories } from "./digest.js";
+import { lengthKeepingStream } from "./streams.js";
+
+/**
+ * The client's body, de-framed when it is aws-chunked and verified when it must match a hash or checksum (the last
+ * chunk held back until it does), with its declared length kept, as backends need it.
+ */
+export function clientBody(request: Request, result: BodyPlan, sized: boolean, upload: Upload) {
+  const settled = () => Promise.resolve();
+  if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined, drained: settled };
+  const declared = request.headers.get("content-length");
+  if (!needsBodyDecoding(result)) {
+    const known = declared !== null && /^\d+$/.test(declared);
+    return { body: relayUpload(request.body, known ? Number(declared) : undefined, upload), failure: () => undefined, drained: settled };
+  }
+  const decoding = decodedBody(request.body, result, nativeChecksumFactories());
+  upload.settled = async () => {
+    upload.left ||= decoding.brokenOff();
+  };
+  upload.bytesIn = decoding.bytesIn;
+  const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  // fetch needs the length to send Content-Length; native backends size streams themselves.
+  return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained };
+}
+
+/** What became of the client's body. */
+export interface Upload {
+  /** The client went away before its body was complete (known once `settled` resolved). */
+  left: boolean;
+  /** Body bytes read from the client (framing included), once a body was read; for the log and after-middleware. */
+  bytesIn?: () => number;
+  /** For a body that was sent on: resolves once `left` is known. */
+  settled?: () => Promise<void>;
+}
+
+/**
+ * The client's body on its way to the backend, its length kept. Read here rather than handed over as it is: when an
+ * upload fails, only a read of the client's body tells a client that went away (`upload.left`) from a backend that
+ * failed (workerd's native pipes report both with the same error).
+ */
+function relayUpload(source: ReadableStream<Uint8Array>, length: number | undefined, upload: Upload): ReadableStream<Uint8Array> {
+  const { readable, writable } = lengthKeepingStream(length);
+  const reader = source.getReader();
+  const writer = writable.getWriter();
+  let bytesIn = 0;
+  upload.bytesIn = () => bytesIn;
+  const pumped = (async () => {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        upload.left = true;
+        await writer.abort(error).catch(() => undefined);
+        return;
+      }
+      try {
+        if (chunk.done) return await writer.close();
+        bytesIn += chunk.value.length;
+        await writer.write(chunk.value);
+      } catch (error) {
+        // The backend stopped reading (it failed, or answered early).
+        await reader.cancel(error).catch(() => undefined);
+        return;
+      }
+    }
+  })();
+  upload.settled = () => pumped;
+  return readable;
+}
+

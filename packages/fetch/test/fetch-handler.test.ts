@@ -1,0 +1,94 @@
+/**
+ * The fetch runtime outside workerd (Node's fetch and web streams, no FixedLengthStream): a GET, a ranged GET and a
+ * streamed PUT forwarded to a local origin, the request line written through `log`, and the bucket's errors as S3
+ * XML.
+ */
+import { createServer, type Server } from "node:http";
+import { createS3Backend } from "@multistore/backend-s3";
+import { createStaticRegistries, parseConfig } from "@multistore/config";
+import { createGateway } from "@multistore/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedHeaders } from "@multistore/testing";
+import { createFetchHandler } from "../src/index.js";
+
+const KEY = { accessKeyId: "AKIAFETCHRUNTIME001", secretAccessKey: "fetch-runtime-secret-00000000000000000001" };
+
+describe("createFetchHandler on a runtime other than workerd", () => {
+  let origin: Server;
+  const stored = new Map<string, Buffer>();
+  const lines: Record<string, unknown>[] = [];
+  let handler: ReturnType<typeof createFetchHandler>;
+
+  beforeAll(async () => {
+    origin = createServer((request, response) => {
+      const key = request.url!.split("?")[0]!;
+      if (request.method === "PUT") {
+        const chunks: Buffer[] = [];
+        request.on("data", (chunk: Buffer) => chunks.push(chunk));
+        request.on("end", () => {
+          stored.set(key, Buffer.concat(chunks));
+          response.writeHead(200, { etag: '"stored"' }).end();
+        });
+        return;
+      }
+      const body = stored.get(key);
+      if (!body) return void response.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code><Message>none</Message></Error>");
+      const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? "");
+      if (range) {
+        const [start, end] = [Number(range[1]), Number(range[2])];
+        return void response.writeHead(206, { "content-range": `bytes ${start}-${end}/${body.length}`, "content-length": String(end - start + 1) }).end(body.subarray(start, end + 1));
+      }
+      response.writeHead(200, { "content-length": String(body.length), etag: '"stored"' }).end(body);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+    const config = parseConfig({
+      buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
+      roles: [],
+      credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "uploader", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["put_object"] }] }],
+    });
+    const registries = createStaticRegistries(config);
+    const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options as never) as never } });
+    handler = createFetchHandler(gateway, { log: (line) => void lines.push(line) });
+  });
+
+  afterAll(async () => {
+    origin.closeAllConnections();
+    await new Promise((resolve) => origin.close(resolve));
+  });
+
+  it("forwards reads to the backend and answers like the Worker", async () => {
+    stored.set("/b/hello.txt", Buffer.from("hello, fetch runtime"));
+    const whole = await handler(new Request("http://gateway.test/open/hello.txt"));
+    expect([whole.status, await whole.text()]).toEqual([200, "hello, fetch runtime"]);
+    expect(whole.headers.get("x-amz-request-id")).toMatch(/^[0-9A-F]{16}$/);
+    const ranged = await handler(new Request("http://gateway.test/open/hello.txt", { headers: { range: "bytes=7-11" } }));
+    expect([ranged.status, await ranged.text()]).toEqual([206, "fetch"]);
+    const missing = await handler(new Request("http://gateway.test/open/none.txt"));
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain("<Code>NoSuchKey</Code>");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.filter((line) => line.operation === "GetObject").map((line) => line.status)).toEqual([200, 206, 404]);
+  });
+
+  it("streams an upload body to the backend (a web stream, sent with duplex: half)", async () => {
+    const refused = await handler(new Request("http://gateway.test/open/upload.bin", { method: "PUT", body: "x" }));
+    // Anonymous callers may not write: refused before any byte reaches the backend.
+    expect(refused.status).toBe(403);
+    expect(stored.has("/b/upload.bin")).toBe(false);
+    const body = new Uint8Array(200_000).map((_, index) => index % 253);
+    const headers = await signedHeaders("http://gateway.test", KEY, { method: "PUT", path: "/open/upload.bin", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(body.length) } });
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(body.subarray(0, 100_000));
+        controller.enqueue(body.subarray(100_000));
+        controller.close();
+      },
+    });
+    const put = await handler(new Request("http://gateway.test/open/upload.bin", { method: "PUT", headers, body: stream, duplex: "half" } as RequestInit));
+    expect(put.status).toBe(200);
+    expect(Buffer.from(body).equals(stored.get("/b/upload.bin")!)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.findLast((line) => line.operation === "PutObject")).toMatchObject({ status: 200, principal: "uploader", bytesReceived: body.length });
+  });
+});
