@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Readable } from "node:stream";
 import { createStaticRegistries, layeredRegistries, uploadIdSecretOf, type MultistoreConfig, type Registries } from "@multistore/config";
-import { createGateway, healthRoute, useCryptoPrimitives, type Middleware, type Route } from "@multistore/core";
+import { createGateway, healthRoute, useCryptoPrimitives, type BackendFactory, type Middleware, type Route } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
 import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
 import { nodeBackends } from "./backends.js";
@@ -30,6 +30,11 @@ export interface ServerOptions {
   serverTiming?: boolean;
   /** Extra routes (checked before S3). */
   routes?: Route[];
+  /**
+   * Backends of other `backend_type`s (register their option rules with `registerBackendOptionRules` before parsing
+   * the config), or replacements of built-in ones.
+   */
+  backends?: Record<string, BackendFactory<Readable>>;
   /** Middleware around dispatch. */
   middleware?: Middleware[];
   /** How long a graceful shutdown waits for in-flight requests (default 10 s). */
@@ -115,7 +120,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     uploadIdSecret: uploadIdSecretOf(options.config, options.sessionTokenKeys),
     buckets: registries.buckets,
     credentials: registries.credentials,
-    backends: nodeBackends({ dispatcher: runtime.dispatcher, ...(federation && { federation }) }),
+    backends: { ...nodeBackends({ dispatcher: runtime.dispatcher, ...(federation && { federation }) }), ...options.backends },
     routes: [healthRoute(), ...stsRoutes, ...(options.oidcProvider?.routes ?? []), ...(options.routes ?? [])],
     ...(temporaryCredentials && { temporaryCredentials }),
     middleware: options.middleware ?? [],
