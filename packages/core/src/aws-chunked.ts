@@ -8,7 +8,7 @@ import { S3Error } from "./errors.js";
 import { EMPTY_SHA256, sha256Hex } from "./sigv4/canonical-request.js";
 import { signHex } from "./sigv4/signing-key.js";
 import type { VerifiedSignature } from "./sigv4/verify.js";
-import { timingSafeEqual } from "./encoding.js";
+import { concatBytes, timingSafeEqual } from "./encoding.js";
 
 /** Payload hash markers that mean the body is aws-chunked. */
 export const STREAMING_PAYLOADS = [
@@ -143,7 +143,7 @@ export class AwsChunkedDecoder {
   private async completeChunk(out: Uint8Array[]): Promise<void> {
     const signed = this.encoding.signed;
     if (signed) {
-      const data = concat(this.held);
+      const data = concatBytes(this.held);
       this.held = [];
       const stringToSign = [
         "AWS4-HMAC-SHA256-PAYLOAD",
@@ -195,17 +195,6 @@ export class AwsChunkedDecoder {
     const declared = this.encoding.decodedLength;
     if (declared !== undefined && declared !== this.decodedBytes) throw new S3Error("IncompleteBody");
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Reads the aws-chunked framing of a request from its headers, or undefined when the body is plain. */

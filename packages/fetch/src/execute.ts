@@ -3,7 +3,7 @@
  * stream going to the backend and the backend's body stream coming back untouched), native operations with the
  * client's body, responses as they are; plus the small body reads and bounded drains around them.
  */
-import { MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { concatBytes, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
 import { clientBody, type Upload } from "./upload.js";
 
 type Result = GatewayResult<ReadableStream>;
@@ -53,13 +53,7 @@ export async function readLimited(request: Request, limit: number): Promise<Uint
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return chunks.length === 0 ? new Uint8Array() : concatBytes(chunks);
 }
 
 async function readCapped(body: ReadableStream | null): Promise<string> {

@@ -4,7 +4,7 @@
  * aws-chunked or checksummed body is decoded and verified in one pass before the backend sees it, and a backend's
  * answer is read whole — refused with a clear error when it cannot fit.
  */
-import { MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, RequestBodyDecoder, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { concatBytes, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, RequestBodyDecoder, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
 import { requestFromEvent, type LambdaHttpEvent, type LambdaHttpResult } from "./event.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
@@ -63,14 +63,7 @@ async function readWhole(response: Response, limit: number): Promise<Uint8Array>
 async function decodedBody(plan: BodyPlan, body: Uint8Array | null): Promise<Uint8Array | null> {
   if (body === null || !needsBodyDecoding(plan)) return body;
   const decoder = new RequestBodyDecoder(plan);
-  const parts = [...(await decoder.push(body)), ...(await decoder.finish())];
-  const out = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes([...(await decoder.push(body)), ...(await decoder.finish())]);
 }
 
 type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
