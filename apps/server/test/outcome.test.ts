@@ -74,15 +74,15 @@ describe("request outcomes (after-middleware and the request line)", () => {
 
   it.each([
     ["files", "native"],
-    ["remote", "forwarded"],
-  ])("counts a plain upload's bytes received and a download's bytes sent (%s bucket, %s)", async (bucket) => {
+    ["remote", "forward"],
+  ])("counts a plain upload's bytes received and a download's bytes sent (%s bucket, %s)", async (bucket, served) => {
     const body = Buffer.alloc(300_000, 7);
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: `plain-${bucket}`, Body: body, ContentLength: body.length }));
     expect(await outcomeOf("PutObject", `plain-${bucket}`)).toMatchObject({ status: 200, bytesReceived: body.length, bytesSent: 0 });
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `plain-${bucket}` }));
     expect((await got.Body!.transformToByteArray()).length).toBe(body.length);
     const download = await outcomeOf("GetObject", `plain-${bucket}`);
-    expect(download).toMatchObject({ status: 200, bytesSent: body.length });
+    expect(download).toMatchObject({ status: 200, bytesSent: body.length, served });
     expect(download.bytesReceived).toBeUndefined();
     expect(lines.findLast((line) => line.operation === "PutObject" && line.bucket === bucket)).toMatchObject({ bytesReceived: body.length });
   });
@@ -123,5 +123,11 @@ describe("request outcomes (after-middleware and the request line)", () => {
     expect(outcome.status).toBe(200);
     expect(outcome.bytesReceived).toBeGreaterThan(body.length);
     expect(outcome.bytesReceived).toBeLessThan(body.length + 1000);
+  });
+
+  it("says when the gateway answered by itself", async () => {
+    await expect(client.send(new GetObjectCommand({ Bucket: "files", Key: "../escape" }))).rejects.toThrow();
+    const refused = outcomes.findLast((entry) => entry.context.method === "GET");
+    expect(refused?.outcome).toMatchObject({ status: 400, served: "response" });
   });
 });

@@ -57,11 +57,11 @@ export class Exchange {
   }
 
   /** Reports the outcome to after-middleware. */
-  finish(outcome: Omit<RequestOutcome, "durationMs">): Promise<void> {
+  finish(outcome: Omit<RequestOutcome, "durationMs" | "served">, served: RequestOutcome["served"]): Promise<void> {
     const { middleware, onError, now } = this.options;
     if (middleware.length === 0) return RESOLVED;
     const context = this.context;
-    return runAfter(middleware, context, { ...outcome, durationMs: now() - context.startedAt }).then((errors) => {
+    return runAfter(middleware, context, { ...outcome, served, durationMs: now() - context.startedAt }).then((errors) => {
       for (const error of errors) onError?.(error, context);
     });
   }
@@ -76,9 +76,12 @@ export abstract class ExchangeResult {
     this.context = exchange.context;
   }
 
+  /** How the request was served (each result's `type`). */
+  abstract readonly type: "response" | "forward" | "native";
+
   /** Report the outcome once the response is complete (runs after-middleware). */
-  finish(outcome: Omit<RequestOutcome, "durationMs">): Promise<void> {
-    return this.exchange.finish(outcome);
+  finish(outcome: Omit<RequestOutcome, "durationMs" | "served">): Promise<void> {
+    return this.exchange.finish(outcome, this.type);
   }
 
   /** Renders an error raised while executing (client abort, backend unreachable, bad chunk signature). */

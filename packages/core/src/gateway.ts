@@ -81,7 +81,7 @@ export interface ResultBase {
   /** What the gateway learned about the request. */
   context: RequestContext;
   /** Report the outcome once the response is complete (runs after-middleware). */
-  finish(outcome: Omit<RequestOutcome, "durationMs">): Promise<void>;
+  finish(outcome: Omit<RequestOutcome, "durationMs" | "served">): Promise<void>;
   /** Renders an error raised while executing (client abort, backend unreachable, bad chunk signature). */
   errorResponse(error: unknown): PlainResponse<never>;
 }

@@ -31,6 +31,11 @@ export interface RequestOutcome {
   bytesReceived?: number;
   /** Total duration in ms. */
   durationMs: number;
+  /**
+   * How it was served: `forward` (a backend request the runtime sent), `native` (a backend operation in process) or
+   * `response` (answered by the gateway itself: an error, a listing, a route).
+   */
+  served: "forward" | "native" | "response";
   /** The S3 error code, for error responses. */
   errorCode?: string;
   /** The error behind a failure (for logs; never shown to clients). */
