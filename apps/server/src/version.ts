@@ -1,2 +1,2 @@
-/** The server's version (kept in step with package.json by the release process). */
+/** server's version, written from package.json by scripts/write-version.mjs before each build. */
 export const VERSION = "0.1.0";

@@ -1,4 +1,5 @@
 /** Options of the S3 backend, validated when the backend is constructed. */
+import { VERSION } from "./version.js";
 
 /** What `createS3Backend` takes: the bucket's `backend_options`, as strings (TOML format). */
 export interface S3BackendOptions {
@@ -52,8 +53,8 @@ export interface ResolvedS3Options {
 /** Region of a bucket that names none (as AWS SDKs and the original multistore assume). */
 export const DEFAULT_REGION = "us-east-1";
 
-/** The version reported in User-Agent. */
-export const VERSION = "0.1.0";
+/** The version reported in User-Agent (from package.json). */
+export { VERSION };
 
 function bool(value: string | undefined, name: string): boolean {
   if (value === undefined || value === "" || value === "false") return false;
