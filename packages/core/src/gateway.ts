@@ -12,7 +12,7 @@ import { runBefore, type Middleware, type RequestContext, type RequestOutcome } 
 import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
-import { bucketInfo, bucketLifecycle } from "./operations/bucket.js";
+import { bucketInfo, bucketLifecycle, listMultipartUploads } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
@@ -244,6 +244,10 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         await runBefore(middleware, context);
         return answer;
       }
+      case "ListMultipartUploads":
+        authorize(identity, "list_bucket", bucket, { listPrefix: query.get("prefix") ?? "" });
+        await runBefore(middleware, context);
+        return listMultipartUploads(bucket, query);
       case "ListObjects":
       case "ListObjectsV2":
         // Middleware runs after authorization (listObjects authorizes the same prefix again).

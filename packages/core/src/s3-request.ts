@@ -133,6 +133,7 @@ function bucketOperation(method: string, query: Query): S3Operation {
   if (method === "POST" && query.has("delete")) return "DeleteObjects";
   if (method === "GET" && query.has("location")) return "GetBucketLocation";
   if (method === "GET" && query.has("versioning")) return "GetBucketVersioning";
+  if (method === "GET" && query.has("uploads")) return "ListMultipartUploads";
   const unsupported = firstUnsupported(query);
   if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
   if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";

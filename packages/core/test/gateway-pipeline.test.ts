@@ -190,7 +190,8 @@ describe("middleware", () => {
     expect(observed).toHaveLength(1);
     const [context, outcome] = observed[0]!;
     expect(context).toMatchObject({ operation: "GetObject", bucket: "data", key: "ok/file", identity: { principalName: "AKIDREADER-owner" } });
-    expect(outcome).toEqual({ status: 200, bytesSent: 7, bytesReceived: 0, durationMs: 250 });
+    expect(outcome).toEqual({ status: 200, bytesSent: 7, bytesReceived: 0, durationMs: 250, served: result.type });
+    expect(["forward", "native"]).toContain(outcome.served);
   });
 
   it("reports after-middleware failures to onError without throwing, and still runs later middleware", async () => {

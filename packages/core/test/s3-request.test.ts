@@ -34,6 +34,8 @@ describe("parseS3Request: service and bucket operations (path style)", () => {
     ["DELETE", "/photos", "DeleteBucket"],
     ["GET", "/photos?location", "GetBucketLocation"],
     ["GET", "/photos?versioning", "GetBucketVersioning"],
+    ["GET", "/photos?uploads", "ListMultipartUploads"],
+    ["GET", "/photos?uploads&prefix=a/b", "ListMultipartUploads"],
   ])("%s %s is %s", (method, target, operation) => {
     const parsed = parse(method, target);
     expect(parsed.operation).toBe(operation);
@@ -45,7 +47,6 @@ describe("parseS3Request: service and bucket operations (path style)", () => {
   it.each([
     ["PUT", "/photos?versioning"],
     ["GET", "/photos?acl"],
-    ["GET", "/photos?uploads"],
     ["PUT", "/photos?acl"],
     ["GET", "/photos?versions"],
     ["GET", "/photos?policy"],

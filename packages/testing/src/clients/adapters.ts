@@ -13,6 +13,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { minioJsClient } from "./minio-js.js";
 import { cleanEnv, mustRun, mustRunBytes, requireTool, sameFile, succeeds, versionOf, whichTool, CLIENT_APT_INSTALL } from "./tools.js";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import type { Readable } from "node:stream";
 import type { KeyPair } from "../behaviour/clients.js";
 
 /** Path-style (`host/bucket/key`) or virtual-hosted style (`bucket.host/key`). */
@@ -72,6 +73,8 @@ export interface MatrixClient {
   presigners: Presigner[];
   /** Presigners of PUT URLs (the URL a browser or curl uploads to), for clients that have one. */
   putPresigners?: Presigner[];
+  /** Uploads a stream of unknown length (the client's streaming upload, in parts). */
+  uploadStream?(target: ClientTarget, bucket: string, key: string, stream: Readable): Promise<void>;
   /** Size and ETag (quoted) of an object as the client's stat call reports them. */
   stat?(target: ClientTarget, bucket: string, key: string): Promise<{ size: number; etag: string }>;
   /** True when the client uploads a 20 MiB file in parts (as configured here). */

@@ -51,6 +51,8 @@ export function minioJsClient(): MatrixClient {
     },
     presigners: [{ name: "presignedGetObject (SigV4)", sigv2: false, url: (target, bucket, key) => client(target).presignedGetObject(bucket, key, 600) }],
     putPresigners: [{ name: "presignedPutObject (SigV4)", sigv2: false, url: (target, bucket, key) => client(target).presignedPutObject(bucket, key, 600) }],
+    // putObject of a stream without a size: minio-js sends it in parts of `partSize` (5 MiB here).
+    uploadStream: async (target, bucket, key, stream) => void (await client(target).putObject(bucket, key, stream)),
     stat: async (target, bucket, key) => {
       // minio-js reports the ETag without its quotes.
       const stat = await client(target).statObject(bucket, key);
