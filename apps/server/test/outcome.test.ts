@@ -2,13 +2,13 @@
  * What after-middleware and the request line learn about a finished request: bytes received (the client's body as
  * read, aws-chunked framing included) and bytes sent, for native (fs) and forwarded (S3) buckets.
  */
-import { createServer, type Server } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { parseConfig } from "@multistore/config";
 import type { Middleware, RequestContext, RequestOutcome } from "@multistore/core";
+import { startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
 
@@ -16,31 +16,18 @@ const KEY = { accessKeyId: "AKIAOUTCOME00000001", secretAccessKey: "outcome-secr
 
 describe("request outcomes (after-middleware and the request line)", () => {
   let gateway: MultistoreServer;
-  let origin: Server;
+  let origin: RecordingOrigin;
   let root: string;
   let client: S3Client;
   const outcomes: { context: RequestContext; outcome: RequestOutcome }[] = [];
   const lines: Record<string, unknown>[] = [];
-  const stored = new Map<string, Buffer>();
+  let stored: Map<string, Buffer>;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "multistore-outcome-"));
-    origin = createServer((request, response) => {
-      const key = request.url!.split("?")[0]!;
-      if (request.method === "PUT") {
-        const chunks: Buffer[] = [];
-        request.on("data", (chunk: Buffer) => chunks.push(chunk));
-        request.on("end", () => {
-          stored.set(key, Buffer.concat(chunks));
-          response.writeHead(200, { etag: '"put"' }).end();
-        });
-        return;
-      }
-      const body = stored.get(key) ?? Buffer.alloc(0);
-      response.writeHead(200, { "content-length": String(body.length), etag: '"put"' }).end(body);
-    });
-    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
-    const endpoint = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+    origin = await startRecordingOrigin();
+    stored = origin.stored;
+    const endpoint = origin.endpoint;
     const config = parseConfig({
       buckets: [
         { name: "files", backend_type: "fs", anonymous_access: false, backend_options: { root } },
@@ -57,8 +44,7 @@ describe("request outcomes (after-middleware and the request line)", () => {
 
   afterAll(async () => {
     await gateway?.close();
-    origin?.closeAllConnections();
-    await new Promise((resolve) => origin?.close(resolve));
+    await origin?.close();
     await rm(root, { recursive: true, force: true });
   });
 

@@ -3,45 +3,25 @@
  * streamed PUT forwarded to a local origin, the request line written through `log`, and the bucket's errors as S3
  * XML.
  */
-import { createServer, type Server } from "node:http";
 import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway } from "@multistore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedHeaders } from "@multistore/testing";
+import { signedHeaders, startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
 import { createFetchHandler } from "../src/index.js";
 
 const KEY = { accessKeyId: "AKIAFETCHRUNTIME001", secretAccessKey: "fetch-runtime-secret-00000000000000000001" };
 
 describe("createFetchHandler on a runtime other than workerd", () => {
-  let origin: Server;
-  const stored = new Map<string, Buffer>();
+  let origin: RecordingOrigin;
+  let stored: Map<string, Buffer>;
   const lines: Record<string, unknown>[] = [];
   let handler: ReturnType<typeof createFetchHandler>;
 
   beforeAll(async () => {
-    origin = createServer((request, response) => {
-      const key = request.url!.split("?")[0]!;
-      if (request.method === "PUT") {
-        const chunks: Buffer[] = [];
-        request.on("data", (chunk: Buffer) => chunks.push(chunk));
-        request.on("end", () => {
-          stored.set(key, Buffer.concat(chunks));
-          response.writeHead(200, { etag: '"stored"' }).end();
-        });
-        return;
-      }
-      const body = stored.get(key);
-      if (!body) return void response.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code><Message>none</Message></Error>");
-      const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? "");
-      if (range) {
-        const [start, end] = [Number(range[1]), Number(range[2])];
-        return void response.writeHead(206, { "content-range": `bytes ${start}-${end}/${body.length}`, "content-length": String(end - start + 1) }).end(body.subarray(start, end + 1));
-      }
-      response.writeHead(200, { "content-length": String(body.length), etag: '"stored"' }).end(body);
-    });
-    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
-    const endpoint = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+    origin = await startRecordingOrigin();
+    const endpoint = origin.endpoint;
+    stored = origin.stored;
     const config = parseConfig({
       buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
       roles: [],
@@ -53,8 +33,7 @@ describe("createFetchHandler on a runtime other than workerd", () => {
   });
 
   afterAll(async () => {
-    origin.closeAllConnections();
-    await new Promise((resolve) => origin.close(resolve));
+    await origin?.close();
   });
 
   it("forwards reads to the backend and answers like the Worker", async () => {

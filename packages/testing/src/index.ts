@@ -14,3 +14,4 @@ export { startEntraEndpoint, type EntraEndpoint, type EntraEndpointOptions, type
 export { upstreamConfigs, UPSTREAM_CONFIGS_DIR, type UpstreamConfig } from "./upstream-configs.js";
 export { exerciseGatewayChain, type ChainTarget } from "./gateway-chain.js";
 export { startCli, type CliProcess } from "./cli-process.js";
+export { startRecordingOrigin, type RecordingOrigin } from "./recording-origin.js";
