@@ -103,6 +103,25 @@ describe("createCachedRegistries", () => {
     expect(await cached.buckets!.getBucket("a")).toMatchObject({ name: "a" });
   });
 
+  it("recovers from a lookup that throws at once (a plain function), asking again on the next miss", async () => {
+    let calls = 0;
+    let failing = true;
+    const cached = createCachedRegistries(
+      {
+        roles: (id: string) => {
+          calls++;
+          if (failing) throw new Error("lookup broke");
+          return { role_id: id } as never;
+        },
+      },
+      { ttlMs: 1000 },
+    );
+    await expect(Promise.resolve(cached.roles!("reader"))).rejects.toThrow("lookup broke");
+    failing = false;
+    expect(await cached.roles!("reader")).toMatchObject({ role_id: "reader" });
+    expect(calls).toBe(2);
+  });
+
   it("keeps at most maxEntries names, dropping the oldest", async () => {
     const origin = source();
     const cached = createCachedRegistries(origin.registries, { ttlMs: 60_000, maxEntries: 2 });

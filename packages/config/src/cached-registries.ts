@@ -50,6 +50,8 @@ function cachedLookup<T>(what: string, lookup: (name: string) => T | Promise<T>,
   const inFlight = new Map<string, Promise<T>>();
 
   async function refresh(name: string, stale: Entry<T> | undefined): Promise<T> {
+    // Never let a lookup that throws at once settle before this promise is in `inFlight` (it would stay there).
+    await undefined;
     try {
       const value = await lookup(name);
       const ttl = value === undefined ? options.negativeTtlMs : options.ttlMs;

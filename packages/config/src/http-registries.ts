@@ -84,6 +84,8 @@ export function createHttpRegistries(options: HttpRegistriesOptions): Required<R
   /** One entry by name: it must name itself as asked, or it is not trusted. */
   async function one<T>(section: "buckets" | "credentials" | "roles", field: string, name: string): Promise<T | undefined> {
     const source = `${section}/${name}`;
+    // "." and ".." would be path segments of their own (the service's base URL): no entry has such a name.
+    if (name === "" || name === "." || name === "..") return undefined;
     const document = await get(`${section}/${encodeURIComponent(name)}`);
     if (document === undefined) return undefined;
     const [entry] = parse(section, [document], source) as unknown as Record<string, unknown>[];

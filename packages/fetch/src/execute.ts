@@ -36,7 +36,7 @@ export async function readLimited(request: Request, limit: number): Promise<Uint
   if (declared > limit) {
     // Answering while the client still sends makes workerd reset the connection, and the client then never sees
     // the error: a body of modest size is read and dropped first (a huge one is refused at once).
-    if (request.body && declared <= DRAIN_BEFORE_REFUSING) await request.body.pipeTo(new WritableStream()).catch(() => undefined);
+    if (request.body && declared <= DRAIN_BEFORE_REFUSING) await drainedWithin(request.body.pipeTo(new WritableStream()).catch(() => undefined));
     throw tooLarge();
   }
   if (!request.body) return new Uint8Array();

@@ -32,19 +32,27 @@ function tooLarge(what: string, limit: number): S3Error {
   return new S3Error("EntityTooLarge", { status: 413, message: `The ${what} exceeds the ${limit}-byte limit of this AWS Lambda deployment.`, details: { MaxSizeAllowed: String(limit) } });
 }
 
-function toResult(status: number, headers: Headers, body: Uint8Array | string | null): LambdaHttpResult {
+/** A result and the body bytes it carries (for the log and after-middleware). */
+interface Answer {
+  result: LambdaHttpResult;
+  bytes: number;
+}
+
+function toResult(status: number, headers: Headers, body: Uint8Array | string | null, head = false): Answer {
   const bytes = body === null ? new Uint8Array() : typeof body === "string" ? new TextEncoder().encode(body) : body;
   const record: Record<string, string> = {};
   headers.forEach((value, name) => {
     record[name] = value;
   });
-  if (status !== 204 && status !== 304) record["content-length"] ??= String(bytes.length);
-  return { statusCode: status, headers: record, body: Buffer.from(bytes).toString("base64"), isBase64Encoded: true };
+  // A HEAD answer keeps the length of what a GET would send; others say the length of what they carry.
+  if (!head && status !== 204 && status !== 304) record["content-length"] ??= String(bytes.length);
+  return { result: { statusCode: status, headers: record, body: Buffer.from(bytes).toString("base64"), isBase64Encoded: true }, bytes: bytes.length };
 }
 
-function fromPlain(plain: PlainResponse<unknown>, method: string): LambdaHttpResult {
-  const body = method === "HEAD" ? null : typeof plain.body === "string" || plain.body instanceof Uint8Array ? plain.body : null;
-  return toResult(plain.status, plain.headers, body);
+function fromPlain(plain: PlainResponse<unknown>, method: string): Answer {
+  const head = method === "HEAD";
+  const body = head ? null : typeof plain.body === "string" || plain.body instanceof Uint8Array ? plain.body : null;
+  return toResult(plain.status, plain.headers, body, head);
 }
 
 /** Reads a response body whole, refusing past `limit` (the declared length is checked first). */
@@ -54,9 +62,22 @@ async function readWhole(response: Response, limit: number): Promise<Uint8Array>
     await response.body?.cancel();
     throw tooLarge("object", limit);
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > limit) throw tooLarge("object", limit);
-  return bytes;
+  if (!response.body) return new Uint8Array();
+  // Without a declared length (a chunked answer), read no more than the limit.
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge("object", limit);
+    }
+    parts.push(value);
+  }
+  return parts.length === 0 ? new Uint8Array() : concatBytes(parts);
 }
 
 /** The client's body as the backend must get it: aws-chunked framing removed, hashes and checksums verified. */
@@ -69,7 +90,7 @@ async function decodedBody(plan: BodyPlan, body: Uint8Array | null): Promise<Uin
 type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
-async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch }): Promise<LambdaHttpResult> {
+async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch }): Promise<Answer> {
   const sent = await decodedBody(result, body);
   const headers = new Headers(result.request.headers);
   headers.delete("content-length");
@@ -82,21 +103,25 @@ async function executeForward(result: Forward, method: string, body: Uint8Array 
   }
   const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
   if (answer.replaceBody) {
-    const text = new TextDecoder().decode((await readWhole(upstream, LAMBDA_PAYLOAD_BYTES)).subarray(0, MAX_BACKEND_ERROR_BYTES));
+    // An error document is short; read a little more than the part that is kept, never the whole of a large one.
+    const text = new TextDecoder().decode((await readWhole(upstream, MAX_BACKEND_ERROR_BYTES * 4).catch(() => new Uint8Array())).subarray(0, MAX_BACKEND_ERROR_BYTES));
     return fromPlain(answer.replaceBody(text), method);
   }
   if (method === "HEAD" || answer.status === 204 || answer.status === 304) {
     await upstream.body?.cancel();
-    return toResult(answer.status, answer.headers, null);
+    return toResult(answer.status, answer.headers, null, method === "HEAD");
   }
   return toResult(answer.status, answer.headers, await readWhole(upstream, options.maxResponseBytes));
 }
 
-async function executeNative(result: Native, method: string, body: Uint8Array | null, maxResponseBytes: number): Promise<LambdaHttpResult> {
+async function executeNative(result: Native, method: string, body: Uint8Array | null, maxResponseBytes: number): Promise<Answer> {
   const decoded = await decodedBody(result, body);
   const stream = decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream();
   const plain = await result.execute(stream, new AbortController().signal, () => undefined);
-  if (plain.body instanceof ReadableStream) return toResult(plain.status, plain.headers, method === "HEAD" ? null : await readWhole(new Response(plain.body, { headers: plain.headers }), maxResponseBytes));
+  if (plain.body instanceof ReadableStream) {
+    const head = method === "HEAD";
+    return toResult(plain.status, plain.headers, head ? null : await readWhole(new Response(plain.body, { headers: plain.headers }), maxResponseBytes), head);
+  }
   return fromPlain(plain, method);
 }
 
@@ -113,7 +138,14 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream>, options: L
   const fetcher = options.fetch ?? fetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   return async (event) => {
-    const request = requestFromEvent(event);
+    let request;
+    try {
+      request = requestFromEvent(event);
+    } catch (error) {
+      // A header value HTTP forbids (Headers refuses it): the client's fault, answered as S3 would.
+      const refusal = new S3Error("InvalidRequest", { message: "The request has a malformed header.", cause: error });
+      return toResult(400, new Headers({ "content-type": "application/xml" }), refusal.toXml(event.rawPath || "/", "")).result;
+    }
     const result = await gateway.handle({
       method: request.method,
       target: request.target,
@@ -125,17 +157,18 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream>, options: L
       },
       ...(request.clientAddress !== undefined && { clientAddress: request.clientAddress }),
     });
-    let response: LambdaHttpResult;
+    let answer: Answer;
     try {
       const declared = Number(request.headers.get("content-length") ?? 0);
       if (result.type !== "response" && (declared > maxRequestBytes || (request.body?.length ?? 0) > maxRequestBytes)) throw tooLarge("request body", maxRequestBytes);
-      if (result.type === "response") response = fromPlain(result.response, request.method);
-      else if (result.type === "forward") response = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher });
-      else response = await executeNative(result, request.method, request.body, maxResponseBytes);
+      if (result.type === "response") answer = fromPlain(result.response, request.method);
+      else if (result.type === "forward") answer = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher });
+      else answer = await executeNative(result, request.method, request.body, maxResponseBytes);
     } catch (error) {
-      response = fromPlain((result as ResultBase).errorResponse(error), request.method);
+      answer = fromPlain((result as ResultBase).errorResponse(error), request.method);
     }
-    const bytesSent = Number(response.headers["content-length"] ?? 0);
+    const response = answer.result;
+    const bytesSent = answer.bytes;
     await result.finish({ status: response.statusCode, bytesSent, ...(request.body !== null && { bytesReceived: request.body.length }) });
     const { context } = result;
     log({

@@ -77,6 +77,9 @@ describe("createLambdaHandler", () => {
     expect(bodyOf(ranged).equals(object.subarray(100, 200))).toBe(true);
     const head = await handler(event("HEAD", "/public/dir/object.bin"));
     expect([head.statusCode, head.headers["content-length"], bodyOf(head).length]).toEqual([200, String(object.length), 0]);
+    expect(lines.findLast((line) => line.method === "HEAD")).toMatchObject({ status: 200, bytes: 0 });
+    const missingHead = await handler(event("HEAD", "/public/dir/none.bin"));
+    expect([missingHead.statusCode, missingHead.headers["content-length"]]).toEqual([404, undefined]);
     const listing = await handler(await signed("GET", "/private", { query: { "list-type": "2", prefix: "dir/" } }));
     expect(listing.statusCode).toBe(200);
     expect(bodyOf(listing).toString()).toContain("<Key>dir/object.bin</Key>");
@@ -109,6 +112,11 @@ describe("createLambdaHandler", () => {
     const bad = await handler(await signed("PUT", "/private/refused.txt", { headers, body: chunked("AAAAAA==") }));
     expect([bad.statusCode, codeOf(bad)]).toEqual([400, "BadDigest"]);
     expect((await handler(event("GET", "/public/refused.txt"))).statusCode).toBe(404);
+  });
+
+  it("answers 400 for a header value HTTP forbids instead of failing the invocation", async () => {
+    const bad = await handler(event("GET", "/public/dir/object.bin", { headers: { "x-bad": "a\u0000b" } }));
+    expect([bad.statusCode, codeOf(bad)]).toEqual([400, "InvalidRequest"]);
   });
 
   it("answers 413 EntityTooLarge past the invocation's limits, both ways, naming the limit", async () => {
