@@ -20,6 +20,8 @@ export * from "./checksums/body-verifier.js";
 export * from "./checksums/response-headers.js";
 export * from "./request-body.js";
 export * from "./router.js";
+export * from "./request-line.js";
+export * from "./read-bytes.js";
 export * from "./cors.js";
 export * from "./middleware.js";
 export * from "./responses.js";

@@ -3,7 +3,7 @@
  * stream going to the backend and the backend's body stream coming back untouched), native operations with the
  * client's body, responses as they are; plus the small body reads and bounded drains around them.
  */
-import { concatBytes, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { MAX_BACKEND_ERROR_BYTES, readAtMost, needsBodyDecoding, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
 import { clientBody, type Upload } from "./upload.js";
 
 type Result = GatewayResult<ReadableStream>;
@@ -40,20 +40,9 @@ export async function readLimited(request: Request, limit: number): Promise<Uint
     throw tooLarge();
   }
   if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return chunks.length === 0 ? new Uint8Array() : concatBytes(chunks);
+  const body = await readAtMost(request.body, limit);
+  if (body === undefined) throw tooLarge();
+  return body;
 }
 
 async function readCapped(body: ReadableStream | null): Promise<string> {

@@ -2,7 +2,7 @@
  * The fetch runtime adapter (Cloudflare Workers, and any runtime with fetch and web streams): a Request in, a
  * Response out, the request line written once the response is sent (`waitUntil` keeps that alive past the return).
  */
-import type { Gateway } from "@multistore/core";
+import { CLIENT_CLOSED, requestLineOf, type Gateway } from "@multistore/core";
 import { clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
 import { keepsLengths, lengthKeepingStream } from "./streams.js";
 import type { Upload } from "./upload.js";
@@ -35,9 +35,6 @@ function relay(response: Response): { response: Response; sent: Promise<boolean>
   );
   return { response: new Response(readable, { status: response.status, headers: response.headers }), sent };
 }
-
-/** The status logged for a request whose client went away before its response was complete (as the server logs it). */
-const CLIENT_CLOSED = 499;
 
 /** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
 /**
@@ -95,21 +92,9 @@ async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUn
       const closed = !sent || request.signal.aborted;
       const status = closed ? CLIENT_CLOSED : response.status;
       const bytesReceived = upload.bytesIn?.();
-      await result.finish({ status, bytesSent: closed ? 0 : bytes, ...(bytesReceived !== undefined && { bytesReceived }) });
-      const identity = context.identity;
-      log({
-          level: status >= 500 ? "error" : "info",
-          requestId: context.requestId,
-          method: context.method,
-          bucket: context.bucket,
-          operation: context.operation,
-          principal: identity?.type === "credential" ? identity.principalName : identity ? "anonymous" : undefined,
-          status,
-          bytes: closed ? 0 : bytes,
-          ...(bytesReceived !== undefined && { bytesReceived }),
-          durationMs: Date.now() - context.startedAt,
-          ...(closed && { msg: "client closed" }),
-      });
+      const end = { status, bytesSent: closed ? 0 : bytes, ...(bytesReceived !== undefined && { bytesReceived }) };
+      await result.finish(end);
+      log({ level: status >= 500 ? "error" : "info", ...requestLineOf(context, end), ...(closed && { msg: "client closed" }) });
     }),
   );
   return relayed.response;

@@ -15,16 +15,14 @@ export function clientBody(request: Request, result: BodyPlan, sized: boolean, u
   const settled = () => Promise.resolve();
   if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined, drained: settled };
   const declared = request.headers.get("content-length");
-  if (!needsBodyDecoding(result)) {
-    const known = declared !== null && /^\d+$/.test(declared);
-    return { body: relayUpload(request.body, known ? Number(declared) : undefined, upload), failure: () => undefined, drained: settled };
-  }
+  const declaredLength = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  if (!needsBodyDecoding(result)) return { body: relayUpload(request.body, declaredLength, upload), failure: () => undefined, drained: settled };
   const decoding = decodedBody(request.body, result, nativeChecksumFactories());
   upload.settled = async () => {
     upload.left ||= decoding.brokenOff();
   };
   upload.bytesIn = decoding.bytesIn;
-  const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declaredLength;
   // fetch needs the length to send Content-Length; native backends size streams themselves.
   return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained };
 }

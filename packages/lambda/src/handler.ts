@@ -4,7 +4,7 @@
  * aws-chunked or checksummed body is decoded and verified in one pass before the backend sees it, and a backend's
  * answer is read whole — refused with a clear error when it cannot fit.
  */
-import { concatBytes, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, RequestBodyDecoder, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { concatBytes, MAX_BACKEND_ERROR_BYTES, readAtMost, requestLineOf, needsBodyDecoding, RequestBodyDecoder, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
 import { requestFromEvent, type LambdaHttpEvent, type LambdaHttpResult } from "./event.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
@@ -64,20 +64,9 @@ async function readWhole(response: Response, limit: number): Promise<Uint8Array>
   }
   if (!response.body) return new Uint8Array();
   // Without a declared length (a chunked answer), read no more than the limit.
-  const reader = response.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge("object", limit);
-    }
-    parts.push(value);
-  }
-  return parts.length === 0 ? new Uint8Array() : concatBytes(parts);
+  const bytes = await readAtMost(response.body, limit);
+  if (bytes === undefined) throw tooLarge("object", limit);
+  return bytes;
 }
 
 /** The client's body as the backend must get it: aws-chunked framing removed, hashes and checksums verified. */
@@ -169,19 +158,9 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream>, options: L
     }
     const response = answer.result;
     const bytesSent = answer.bytes;
-    await result.finish({ status: response.statusCode, bytesSent, ...(request.body !== null && { bytesReceived: request.body.length }) });
-    const { context } = result;
-    log({
-      level: response.statusCode >= 500 ? "error" : "info",
-      requestId: context.requestId,
-      method: context.method,
-      bucket: context.bucket,
-      operation: context.operation,
-      principal: context.identity?.type === "credential" ? context.identity.principalName : context.identity ? "anonymous" : undefined,
-      status: response.statusCode,
-      bytes: bytesSent,
-      durationMs: Date.now() - context.startedAt,
-    });
+    const end = { status: response.statusCode, bytesSent, ...(request.body !== null && { bytesReceived: request.body.length }) };
+    await result.finish(end);
+    log({ level: response.statusCode >= 500 ? "error" : "info", ...requestLineOf(result.context, end) });
     return response;
   };
 }

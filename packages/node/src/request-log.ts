@@ -3,7 +3,9 @@
  * directly. Nothing secret can be in one by construction: a line is built from a fixed list of fields (`RequestLine`),
  * none of which holds a header, a query string, a key or a credential.
  */
-import type { Identity, RequestContext } from "@multistore/core";
+import { CLIENT_CLOSED, requestLineOf, type RequestContext, type RequestEnd, type RequestLine } from "@multistore/core";
+
+export { CLIENT_CLOSED, type RequestEnd, type RequestLine };
 
 let lastMillisecond = -1;
 let lastTime = "";
@@ -18,37 +20,8 @@ export function isoTime(): string {
   return lastTime;
 }
 
-/** The fields of a request line: the only ones it can have. */
-export interface RequestLine {
-  requestId: string;
-  method: string;
-  bucket: string | undefined;
-  operation: string | undefined;
-  principal: string | undefined;
-  status: number;
-  bytes: number;
-  /** Request body bytes read from the client (requests with a body). */
-  bytesReceived?: number;
-  durationMs: number;
-  errorCode?: string;
-}
-
-/** What the handler knows when a request ends. */
-export interface RequestEnd {
-  status: number;
-  bytesSent: number;
-  bytesReceived?: number;
-  error?: unknown;
-  errorCode?: string;
-}
-
 /** Writes one request's line. */
 export type RequestLog = (context: RequestContext, end: RequestEnd) => void;
-
-function principalOf(identity: Identity | undefined): string | undefined {
-  if (!identity) return undefined;
-  return identity.type === "credential" ? identity.principalName : "anonymous";
-}
 
 /** Options of `requestLineWriter`. */
 export interface RequestLineOptions {
@@ -65,27 +38,13 @@ export function requestLineWriter(write: (text: string) => void, options: Reques
   const bindings = options.bindings ?? "";
   const level = options.level ?? 30;
   return (context, end) => {
-    const line: RequestLine = {
-      requestId: context.requestId,
-      method: context.method,
-      bucket: context.bucket,
-      operation: context.operation,
-      principal: principalOf(context.identity),
-      status: end.status,
-      bytes: end.bytesSent,
-      durationMs: Math.round((Date.now() - context.startedAt) * 10) / 10,
-    };
-    if (end.bytesReceived !== undefined) line.bytesReceived = end.bytesReceived;
-    if (end.errorCode !== undefined) line.errorCode = end.errorCode;
+    const line = requestLineOf(context, end);
     // SlowDown is the server shedding load as designed (a bucket's queue, an address's cap): not a failure.
     const failed = end.status >= 500 && end.errorCode !== "SlowDown";
     if (failed && options.onFailure) options.onFailure(line, end.error);
     else write(formatRequestLine(line, bindings, failed ? 50 : level, end.status === CLIENT_CLOSED ? "client closed" : failed ? "request failed" : "request"));
   };
 }
-
-/** The status logged for a request whose client went away (or stalled and was cut) before its response was complete. */
-export const CLIENT_CLOSED = 499;
 
 /** One request line in pino's format: `{"level":30,"time":…,<bindings>,<fields>,"msg":"request"}`. */
 export function formatRequestLine(line: RequestLine, bindings: string, level: number, message = "request"): string {

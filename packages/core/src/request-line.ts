@@ -1,0 +1,50 @@
+/**
+ * What a request's log line says, the same on every runtime: built from a fixed list of fields, none of which holds
+ * a header, a query string, a key or a credential, so a line cannot carry a secret by construction.
+ */
+import type { RequestContext } from "./middleware.js";
+
+/** The fields of a request line: the only ones it can have. */
+export interface RequestLine {
+  requestId: string;
+  method: string;
+  bucket: string | undefined;
+  operation: string | undefined;
+  principal: string | undefined;
+  status: number;
+  bytes: number;
+  /** Request body bytes read from the client (requests with a body). */
+  bytesReceived?: number;
+  durationMs: number;
+  errorCode?: string;
+}
+
+/** What a runtime knows when a request ends. */
+export interface RequestEnd {
+  status: number;
+  bytesSent: number;
+  bytesReceived?: number;
+  error?: unknown;
+  errorCode?: string;
+}
+
+/** The status logged for a request whose client went away (or stalled and was cut) before its response was complete. */
+export const CLIENT_CLOSED = 499;
+
+/** The line of a request that ended with `end` (duration to a tenth of a millisecond, until now). */
+export function requestLineOf(context: RequestContext, end: RequestEnd): RequestLine {
+  const identity = context.identity;
+  const line: RequestLine = {
+    requestId: context.requestId,
+    method: context.method,
+    bucket: context.bucket,
+    operation: context.operation,
+    principal: identity === undefined ? undefined : identity.type === "credential" ? identity.principalName : "anonymous",
+    status: end.status,
+    bytes: end.bytesSent,
+    durationMs: Math.round((Date.now() - context.startedAt) * 10) / 10,
+  };
+  if (end.bytesReceived !== undefined) line.bytesReceived = end.bytesReceived;
+  if (end.errorCode !== undefined) line.errorCode = end.errorCode;
+  return line;
+}
