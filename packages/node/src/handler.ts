@@ -156,7 +156,8 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
   return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const watch = options.watchdog.watch(request, response);
     const headers = requestHeaders(request);
-    const address = clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"]);
+    // From the headers just read (node's request.headers would build a second copy of them).
+    const address = clientAddress(request.socket.remoteAddress, headers.get("x-forwarded-for") ?? undefined);
     const result = await gateway.handle({
       method: request.method ?? "GET",
       target: request.url ?? "/",
