@@ -83,7 +83,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
   // Process-wide, and the same functions as WebCrypto; installing them again changes nothing.
   useCryptoPrimitives(nodeCryptoPrimitives);
   const fromFile = createStaticRegistries(options.config);
-  const registries = options.registries ? layeredRegistries({ ...fromFile, roles: (id) => options.config.roles.find((role) => role.role_id === id) }, options.registries) : { ...fromFile, roles: options.config.roles };
+  const registries = options.registries ? layeredRegistries(fromFile, options.registries) : fromFile;
   const runtime = createNodeRuntime({
     ...(options.limits && { limits: options.limits }),
     ...(options.trustedProxies && { trustedProxies: options.trustedProxies }),

@@ -68,7 +68,7 @@ function positiveInteger(value: string | undefined, name: string, unit = "bytes"
 
 /** The config's buckets, credentials and roles, then (with REGISTRY_URL) the catalogue service's, cached per isolate. */
 function registriesFor(env: Env, config: MultistoreConfig): Required<Registries> {
-  const fromConfig = { ...createStaticRegistries(config), roles: (id: string) => config.roles.find((role) => role.role_id === id) };
+  const fromConfig = createStaticRegistries(config);
   const url = env.REGISTRY_URL;
   const ttl = positiveInteger(env.REGISTRY_TTL, "REGISTRY_TTL", "seconds");
   const timeout = positiveInteger(env.REGISTRY_TIMEOUT, "REGISTRY_TIMEOUT", "seconds");

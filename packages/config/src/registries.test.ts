@@ -38,3 +38,15 @@ describe("createStaticRegistries", () => {
     });
   });
 });
+
+describe("createStaticRegistries roles", () => {
+  it("looks roles up by exact role_id", () => {
+    const config = parseTomlConfig(FULL_TOML, { baseDirectory: "/etc/multistore" });
+    const { roles } = createStaticRegistries(config);
+    expect(config.roles.length).toBeGreaterThan(0);
+    expect(roles(config.roles[0]!.role_id)).toBe(config.roles[0]);
+    expect(roles("no-such-role")).toBeUndefined();
+    expect(roles("__proto__")).toBeUndefined();
+    expect(createStaticRegistries({ buckets: [], credentials: [] }).roles("any")).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import type { BucketConfig, BucketRegistry, CredentialRegistry, StoredCredential } from "@multistore/core";
-import type { MultistoreConfig } from "./types.js";
+import type { RoleLookup } from "./cached-registries.js";
+import type { MultistoreConfig, RoleDefinition } from "./types.js";
 
 /** Registries serving a parsed configuration from memory. */
 export interface StaticRegistries {
@@ -7,6 +8,8 @@ export interface StaticRegistries {
   buckets: BucketRegistry;
   /** Credentials by access key id (case-sensitive). */
   credentials: CredentialRegistry;
+  /** Roles by `role_id` (none when the config given has no `roles`). */
+  roles: RoleLookup;
 }
 
 /**
@@ -15,11 +18,12 @@ export interface StaticRegistries {
  *
  * @param config a configuration returned by `parseConfig` (or a loader); it should not be mutated afterwards
  */
-export function createStaticRegistries(config: Pick<MultistoreConfig, "buckets" | "credentials">): StaticRegistries {
+export function createStaticRegistries(config: Pick<MultistoreConfig, "buckets" | "credentials"> & { roles?: RoleDefinition[] }): StaticRegistries {
   const buckets = new Map<string, BucketConfig>(config.buckets.map((bucket) => [bucket.name, bucket]));
   const credentials = new Map<string, StoredCredential>(
     config.credentials.map((credential) => [credential.access_key_id, credential])
   );
+  const roles = new Map<string, RoleDefinition>((config.roles ?? []).map((role) => [role.role_id, role]));
   return {
     buckets: {
       getBucket: (name) => buckets.get(name),
@@ -29,5 +33,6 @@ export function createStaticRegistries(config: Pick<MultistoreConfig, "buckets" 
     credentials: {
       getCredential: (accessKeyId) => credentials.get(accessKeyId),
     },
+    roles: (roleId) => roles.get(roleId),
   };
 }
