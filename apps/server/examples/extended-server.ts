@@ -1,11 +1,11 @@
 /**
  * A server extended in code: a custom backend type (`memory`), a middleware that can put the gateway in maintenance
- * (requests to buckets answered 503 SlowDown with Retry-After, before any backend is asked) and a route with
- * parameters. The same pieces work on the
- * Worker through `createWorker({ middleware, routes })`.
+ * (requests to buckets answered 503 SlowDown with Retry-After, before any backend is asked), a middleware that serves
+ * French readers from another bucket configuration (an onion `handle` replacing `context.bucketConfig`) and a route
+ * with parameters. The same pieces work on the Worker through `createWorker({ middleware, routes })`.
  */
 import { parseConfig, registerBackendOptionRules } from "@multistore/config";
-import { S3Error, type Middleware, type Route } from "@multistore/core";
+import { S3Error, type BucketConfig, type Middleware, type Route } from "@multistore/core";
 import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
 import { createMemoryBackend, MEMORY_OPTION_RULES } from "./memory-backend.js";
 
@@ -21,6 +21,28 @@ const maintenanceMode: Middleware = {
       // A 5xx shows its message only when told to (expose): this one names nothing secret.
       throw new S3Error("SlowDown", { message: "This gateway is in maintenance; try again shortly.", headers: { "retry-after": "30" }, expose: true });
     }
+  },
+};
+
+/** The French edition of the greetings bucket: another backend, made once (backends are made per configuration). */
+const frenchEditions = new WeakMap<BucketConfig, BucketConfig>();
+function frenchEdition(bucket: BucketConfig): BucketConfig {
+  let french = frenchEditions.get(bucket);
+  if (!french) {
+    french = { ...bucket, backend_options: { ...bucket.backend_options, greeting: "bonjour de la mémoire" } };
+    frenchEditions.set(bucket, french);
+  }
+  return french;
+}
+
+const localized: Middleware = {
+  name: "localized",
+  handle(context, next) {
+    if (context.bucketConfig?.name === "greetings" && context.headers.get("accept-language")?.startsWith("fr")) {
+      context.bucketConfig = frenchEdition(context.bucketConfig);
+      context.responseHeaders = new Headers({ "content-language": "fr", vary: "accept-language" });
+    }
+    return next();
   },
 };
 
@@ -43,7 +65,7 @@ export function extendedServer(): MultistoreServer {
     config,
     logger: createLogger("warn"),
     backends: { memory: (bucket) => createMemoryBackend({ "hello.txt": bucket.backend_options.greeting ?? "" }) },
-    middleware: [maintenanceMode],
+    middleware: [maintenanceMode, localized],
     routes: [greet],
   });
 }

@@ -28,6 +28,13 @@ describe("docs/extending.md examples", () => {
     expect([write.status, errorCode(write.text)]).toEqual([403, "AccessDenied"]);
   });
 
+  it("serves French readers from the configuration its onion middleware swaps in, with the headers it adds", async () => {
+    const french = await rawRequest(endpoint, { method: "GET", path: "/greetings/hello.txt", headers: { "accept-language": "fr-CH, fr;q=0.9" } });
+    expect([french.status, french.text, french.headers["content-language"], french.headers.vary]).toEqual([200, "bonjour de la mémoire", "fr", "accept-language"]);
+    const english = await rawRequest(endpoint, { method: "GET", path: "/greetings/hello.txt", headers: { "accept-language": "en" } });
+    expect([english.text, english.headers["content-language"]]).toEqual(["hello from memory", undefined]);
+  });
+
   it("answers the route with its parameter, and the maintenance middleware's 503 SlowDown with Retry-After", async () => {
     const greeting = await rawRequest(endpoint, { method: "GET", path: "/greet/ada%20lovelace" });
     expect([greeting.status, greeting.text]).toEqual([200, "hello, ada lovelace"]);

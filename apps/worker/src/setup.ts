@@ -168,8 +168,10 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
     };
     // Every backend is built now: a bad option is reported (naming the field) before any request reaches it.
     const built = checkBackends(config, backends, { source: "PROXY_CONFIG", runtime: "the Worker", unavailable: { fs: "the Worker has no file system: serve fs buckets with the Node server" } });
-    // The gateway serves the backends just built instead of building each again on its first request.
-    const prebuilt = Object.fromEntries(Object.entries(backends).map(([type, factory]) => [type, (bucket: BucketConfig) => built.get(bucket.name) ?? factory(bucket)]));
+    // The gateway serves the backends just built instead of building each again on its first request. By
+    // configuration object, not name: a middleware may serve a bucket from another configuration of the same name.
+    const builtFor = new Map<object, ReturnType<BackendFactory<ReadableStream>> | undefined>(config.buckets.map((bucket) => [bucket, built.get(bucket.name)]));
+    const prebuilt = Object.fromEntries(Object.entries(backends).map(([type, factory]) => [type, (bucket: BucketConfig) => builtFor.get(bucket) ?? factory(bucket)]));
     const gateway = createGateway<ReadableStream>({
       // The same in every isolate of this deployment: an upload started in one continues in another.
       uploadIdSecret: uploadIdSecretOf(config, parseSessionTokenKeys(env.SESSION_TOKEN_KEY)),

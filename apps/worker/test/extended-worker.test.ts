@@ -18,7 +18,7 @@ describe("a Worker extended with createWorker({ middleware, routes })", () => {
       roles: [],
       credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "extender", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ACTIONS }] }],
     };
-    worker = await startWorker({ entry: "examples/extended-worker.ts", bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES"] });
+    worker = await startWorker({ entry: "examples/extended-worker.ts", bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES", "ARCHIVE"] });
   }, 120_000);
 
   afterAll(async () => {
@@ -48,6 +48,17 @@ describe("a Worker extended with createWorker({ middleware, routes })", () => {
     expect(usage.bytesSent).toBeGreaterThan(2 * "hello extended".length);
     const health = await fetch(`${worker.endpoint}/healthz`);
     expect([health.status, await health.text()]).toEqual([200, "ok\n"]);
+  });
+
+  it("keeps archive/ keys in the ARCHIVE bucket through its onion middleware", async () => {
+    const signed = (method: string, path: string, body?: string) =>
+      signedRawRequest(worker.endpoint, KEY, { method, path, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, ...(body !== undefined && { body }) });
+    expect((await signed("PUT", "/files/archive/2019.txt", "old news")).status).toBe(200);
+    const read = await signed("GET", "/files/archive/2019.txt");
+    expect([read.status, read.text]).toEqual([200, "old news"]);
+    // The listing is served from FILES itself, where the archived object never went.
+    const listing = await signedRawRequest(worker.endpoint, KEY, { method: "GET", path: "/files", query: { "list-type": "2", prefix: "archive/" } });
+    expect([listing.status, listing.text.includes("<Key>archive/2019.txt</Key>")]).toEqual([200, false]);
   });
 });
 

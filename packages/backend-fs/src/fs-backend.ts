@@ -1,6 +1,6 @@
 /** The fs backend: a bucket served from a local directory. */
 import { mkdirSync, realpathSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { isS3Error, type Backend, type ObjectDispatch, type ObjectRequest, type PlainResponse } from "@multistore/core";
 import { checkVersionId, copyObject, FS_COPY_DOMAIN, fsLayouts } from "./copy.js";

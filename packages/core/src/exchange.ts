@@ -42,6 +42,7 @@ export class Exchange {
   stamp(headers: Headers, backendMs?: number): void {
     headers.set("x-amz-request-id", this.context.requestId);
     this.cors?.forEach((value, name) => headers.set(name, value));
+    this.context.responseHeaders?.forEach((value, name) => headers.set(name, value));
     if (!this.options.serverTiming) return;
     const total = (performance.now() - this.started).toFixed(1);
     const dispatch = this.dispatchMs === undefined ? total : this.dispatchMs.toFixed(1);

@@ -5,14 +5,14 @@
  */
 import { keyPrefixOf } from "./keys.js";
 import { authenticate, type Authentication } from "./authenticate.js";
-import { authorize, canUseBucket } from "./authorize.js";
 import { S3Error, toS3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
-import { runBefore, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
+import { composeMiddleware, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
-import { bucketInfo, bucketLifecycle, listMultipartUploads } from "./operations/bucket.js";
+import { admit } from "./admit.js";
+import { bucketCreated, bucketInfo, listMultipartUploads } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
@@ -26,7 +26,6 @@ import { Exchange, ResponseExchangeResult, type ExchangeOptions } from "./exchan
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
 import type { BodyPlan } from "./request-body.js";
 import type {
-  Action,
   Backend,
   BackendFactory,
   BucketConfig,
@@ -105,16 +104,12 @@ export interface Gateway<B = unknown> {
   handle(request: GatewayRequest<B>): Promise<GatewayResult<B>>;
 }
 
+/** What dispatch resolves to: a complete response, or a backend call for the runtime. */
+type Dispatched<B> = PlainResponse<never> | (ObjectDispatch<B> & BodyPlan);
+
 const DEFAULT_OWNER: Owner = { id: "multistore-proxy", displayName: "multistore-proxy" };
 const DEFAULT_MAX_XML_BODY = 2 * 1024 * 1024;
 
-const OBJECT_ACTIONS: Record<ObjectOperation, Action> = {
-  GetObject: "get_object",
-  HeadObject: "head_object",
-  PutObject: "put_object",
-  DeleteObject: "delete_object",
-  UploadPart: "upload_part",
-};
 
 /** Creates a gateway. */
 export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<B> {
@@ -122,6 +117,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   const routes = options.routes ?? [];
   checkRoutes(routes);
   const middleware = options.middleware ?? [];
+  const chain = composeMiddleware(middleware);
   const serverTiming = options.serverTiming ?? true;
   const maxXmlBody = options.maxXmlBodyBytes ?? DEFAULT_MAX_XML_BODY;
   const now = options.now ?? Date.now;
@@ -165,7 +161,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
 
   async function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
     const target = request.target;
-    const context: RequestContext = { requestId: newRequestId(), method: request.method, startedAt: now() };
+    const context: RequestContext = { requestId: newRequestId(), method: request.method, headers: request.headers, startedAt: now() };
     if (request.clientAddress !== undefined) context.sourceIp = request.clientAddress;
     const exchange = new Exchange(exchangeOptions, request.method, target, context, performance.now());
     try {
@@ -214,75 +210,54 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     return body;
   }
 
-  async function dispatch(
-    request: GatewayRequest<B>,
-    parsed: ParsedS3Request,
-    auth: Authentication,
-    context: RequestContext,
-  ): Promise<PlainResponse<never> | (ObjectDispatch<B> & BodyPlan)> {
+  /** Admits the request, then runs middleware (once, here) around the operation. */
+  async function dispatch(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
+    const bucket = await admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
+    if (bucket !== undefined) context.bucketConfig = bucket;
+    // (`return await`: returning a promise from an async function costs two more microtask turns.)
+    if (chain === undefined) return await perform(request, parsed, auth, context);
+    return await chain(context, () => perform(request, parsed, auth, context));
+  }
+
+  /** Performs an admitted operation on the bucket configuration middleware left in the context. */
+  async function perform(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
     const identity = auth.identity;
-    if (parsed.operation === "ListBuckets") {
-      await runBefore(middleware, context);
-      return listBuckets(options.buckets, identity, owner, createdAt);
-    }
-    if (parsed.operation === "CreateBucket" || parsed.operation === "DeleteBucket") {
-      const answer = await bucketLifecycle(parsed.operation, parsed.bucket!, options.buckets, identity);
-      await runBefore(middleware, context);
-      return answer;
-    }
-    const { bucket, backend } = await resolveBucket(parsed.bucket!);
-    const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
     const { operation, query } = parsed;
+    if (operation === "ListBuckets") return listBuckets(options.buckets, identity, owner, createdAt);
+    if (operation === "CreateBucket") return bucketCreated(parsed.bucket!);
+    const bucket = context.bucketConfig!;
+    const backend = backendFor(bucket) as Backend<unknown>;
+    const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
+    // Upload ids are bound to the bucket and key the client named, whatever configuration serves them.
+    const bucketName = parsed.bucket!;
     switch (operation) {
       case "HeadBucket":
-        if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
-        await runBefore(middleware, context);
         return { status: 200, headers: new HeaderMap(), body: null };
       case "GetBucketLocation":
-      case "GetBucketVersioning": {
-        const answer = bucketInfo(operation, bucket, identity);
-        await runBefore(middleware, context);
-        return answer;
-      }
+      case "GetBucketVersioning":
+        return bucketInfo(operation, bucket, identity);
       case "ListMultipartUploads":
-        authorize(identity, "list_bucket", bucket, { listPrefix: query.get("prefix") ?? "" });
-        await runBefore(middleware, context);
         return listMultipartUploads(bucket, query);
       case "ListObjects":
       case "ListObjectsV2":
-        // Middleware runs after authorization (listObjects authorizes the same prefix again).
-        authorize(identity, "list_bucket", bucket, { listPrefix: query.get("prefix") ?? "" });
-        await runBefore(middleware, context);
         return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner);
-      case "DeleteObjects": {
-        if (identity.type === "anonymous") throw new S3Error("AccessDenied");
-        await runBefore(middleware, context);
+      case "DeleteObjects":
         return deleteObjects(backend, bucket, identity, await readSignedBody(request, auth));
-      }
       case "CopyObject":
-        return copyObject({ bucket, backend }, parsed.key!, request.headers, identity, resolveBucket, () => runBefore(middleware, context));
+        return copyObject({ bucket, backend }, parsed.key!, request.headers, resolveBucket);
       case "CreateMultipartUpload":
-        authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });
-        await runBefore(middleware, context);
-        return createMultipartUpload(backend, bucket.name, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucket.name, parsed.key!, backendId));
+        return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload": {
-        authorize(identity, "complete_multipart_upload", bucket, { key: parsed.key! });
-        await runBefore(middleware, context);
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.
         const body = await readSignedBody(request, auth);
-        const uploadId = await uploadIds.unwrap(bucket.name, parsed.key!, query.get("uploadId")!);
-        return completeMultipartUpload(backend, bucket.name, parsed.key!, key!, uploadId, body, request.headers);
+        const uploadId = await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!);
+        return completeMultipartUpload(backend, bucketName, parsed.key!, key!, uploadId, body, request.headers);
       }
       case "AbortMultipartUpload":
-        authorize(identity, "abort_multipart_upload", bucket, { key: parsed.key! });
-        await runBefore(middleware, context);
-        return abortMultipartUpload(backend, key!, await uploadIds.unwrap(bucket.name, parsed.key!, query.get("uploadId")!));
+        return abortMultipartUpload(backend, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!));
       default: {
         const objectOperation = operation as ObjectOperation;
-        const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject");
-        authorize(identity, versioned ? "get_object_version" : OBJECT_ACTIONS[objectOperation], bucket, { key: parsed.key! });
-        await runBefore(middleware, context);
-        const uploadId = operation === "UploadPart" ? await uploadIds.unwrap(bucket.name, parsed.key!, query.get("uploadId")!) : undefined;
+        const uploadId = operation === "UploadPart" ? await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!) : undefined;
         const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth, options.maxUploadBytes, uploadId);
         const { bodyEncoding, bodyChecks } = prepared;
         if (!bodyEncoding && !bodyChecks) return prepared.dispatch;

@@ -1,5 +1,12 @@
-/** Middleware around dispatch: `before` may reject (quotas, rate limits), `after` observes the outcome. */
-import type { Identity, S3Operation } from "./types.js";
+/**
+ * Middleware: an onion around dispatch. Each middleware's `handle(context, next)` runs in registration order once the
+ * request is authenticated and authorized; it may answer by itself without calling `next` (a 429 from a quota),
+ * replace the bucket's configuration before calling `next` (to serve from another backend), or look at what `next`
+ * resolved to. `before` is the short form of a `handle` that only checks; `after` sees the outcome once the response
+ * has been sent.
+ */
+import { HeaderMap } from "./header-map.js";
+import type { BucketConfig, Identity, ObjectDispatch, PlainResponse, S3Operation } from "./types.js";
 
 /** What middleware knows about a request. */
 export interface RequestContext {
@@ -7,11 +14,13 @@ export interface RequestContext {
   requestId: string;
   /** HTTP method. */
   method: string;
+  /** The client's request headers (read them; changing them changes nothing that was already decided). */
+  headers: Headers;
   /** Resolved operation, once parsed. */
   operation?: S3Operation;
   /** Bucket, when the request names one. */
   bucket?: string;
-  /** Key, for object operations. */
+  /** Key, for object operations (as the client named it, without the bucket's backend prefix). */
   key?: string;
   /** Caller, once authenticated. */
   identity?: Identity;
@@ -19,6 +28,15 @@ export interface RequestContext {
   sourceIp?: string;
   /** When the gateway started on it (ms since epoch). */
   startedAt: number;
+  /**
+   * The bucket's configuration as the registry resolved it, for requests on one bucket. A middleware may replace it
+   * before calling `next` (another backend, another prefix): the request is then served from the replacement. The
+   * caller was authorized against the registry's configuration; a replacement does not authorize again. Backends are
+   * made once per configuration object, so return the same object for the same target.
+   */
+  bucketConfig?: BucketConfig;
+  /** Headers to add to the response, whatever it turns out to be (rate-limit headers, say). */
+  responseHeaders?: Headers;
 }
 
 /** What happened, reported once the response is finished. */
@@ -42,20 +60,75 @@ export interface RequestOutcome {
   error?: unknown;
 }
 
-/** A middleware. Both hooks are optional. */
+/**
+ * What `next` resolves to: a complete response (`status` set: a listing, a multipart result, an error) or a backend
+ * call the runtime makes once middleware has returned (`type` set: `"forward"` or `"native"`; its outcome reaches
+ * `after`). A middleware returns it, or a response of its own.
+ */
+export type MiddlewareAnswer = PlainResponse<never> | ObjectDispatch<unknown>;
+
+/** Calls the rest of the onion (the next middleware, then the gateway's own dispatch). Call it at most once. */
+export type Next = () => Promise<MiddlewareAnswer>;
+
+/** A middleware. Every hook is optional. */
 export interface Middleware {
-  /** Name for logs. */
+  /** Name for logs and errors. */
   name: string;
-  /** Runs after authentication and authorization, before dispatch. Throw an `S3Error` to reject. */
+  /** Runs after authentication and authorization, before `handle` and dispatch. Throw an `S3Error` to reject. */
   before?(context: RequestContext): void | Promise<void>;
+  /**
+   * Wraps dispatch: return `next()` (possibly after changing `context.bucketConfig` or `context.responseHeaders`), or
+   * answer with a response of your own without calling it. Throwing an `S3Error` answers with that error.
+   */
+  handle?(context: RequestContext, next: Next): Promise<MiddlewareAnswer>;
   /** Runs once the response is complete. Errors thrown here are logged, never sent. */
   after?(context: RequestContext, outcome: RequestOutcome): void | Promise<void>;
 }
 
-/** Runs every `before` hook in order. */
-export async function runBefore(middlewares: readonly Middleware[], context: RequestContext): Promise<void> {
-  if (middlewares.length === 0) return;
-  for (const middleware of middlewares) await middleware.before?.(context);
+/** Whether an answer is a complete response (as opposed to a backend call the runtime makes). */
+export function isPlainResponse(answer: MiddlewareAnswer): answer is PlainResponse<never> {
+  return !("type" in answer);
+}
+
+/** Runs the onion of `before` / `handle` hooks around `inner` for one request. */
+export type MiddlewareChain = <A>(context: RequestContext, inner: () => Promise<A>) => Promise<A | PlainResponse<never>>;
+
+/** A middleware's own answer, checked: a response with `Headers` (a plain record is accepted and wrapped). */
+function checkedAnswer(name: string, answer: unknown): MiddlewareAnswer {
+  if (answer === null || typeof answer !== "object") throw new Error(`middleware "${name}" resolved to ${String(answer)}, not an answer`);
+  if ("type" in answer) return answer as MiddlewareAnswer;
+  const response = answer as PlainResponse<never>;
+  if (typeof response.status !== "number" || !Number.isInteger(response.status) || response.status < 200 || response.status > 599) {
+    throw new Error(`middleware "${name}" answered with status ${String(response.status)}`);
+  }
+  const headers = response.headers as unknown;
+  if (headers !== undefined && typeof (headers as Headers).set === "function") return response;
+  return { status: response.status, headers: new HeaderMap(headers as Record<string, string> | undefined), body: response.body ?? null };
+}
+
+/**
+ * Composes the middleware that take part in dispatch (those with `before` or `handle`), in order, around the
+ * gateway's own dispatch. Undefined when none does, so a gateway without middleware calls dispatch directly.
+ */
+export function composeMiddleware(middlewares: readonly Middleware[]): MiddlewareChain | undefined {
+  const layers = middlewares.filter((middleware) => middleware.before !== undefined || middleware.handle !== undefined);
+  if (layers.length === 0) return undefined;
+  return function run<A>(context: RequestContext, inner: () => Promise<A>): Promise<A | PlainResponse<never>> {
+    const step = async (index: number): Promise<A | PlainResponse<never>> => {
+      if (index === layers.length) return inner();
+      const layer = layers[index]!;
+      if (layer.before) await layer.before(context);
+      if (!layer.handle) return step(index + 1);
+      let called = false;
+      const next = () => {
+        if (called) return Promise.reject(new Error(`middleware "${layer.name}" called next() more than once`));
+        called = true;
+        return step(index + 1) as Promise<MiddlewareAnswer>;
+      };
+      return checkedAnswer(layer.name, await layer.handle(context, next)) as A | PlainResponse<never>;
+    };
+    return step(0);
+  };
 }
 
 /** Runs every `after` hook, collecting (not throwing) their errors. */

@@ -1,5 +1,5 @@
 /** The gateway pipeline: routes, middleware, request ids, Server-Timing and how errors are rendered. */
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   childText,
   createGateway,
@@ -8,9 +8,6 @@ import {
   S3Error,
   type GatewayOptions,
   type GatewayResult,
-  type Middleware,
-  type RequestContext,
-  type RequestOutcome,
   type Route,
 } from "../src/index.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
@@ -114,94 +111,6 @@ describe("routes", () => {
 
   it("refuses a path naming the same parameter twice when the gateway is created", () => {
     expect(() => make({ routes: [{ method: "GET", path: "/a/:x/:x", handler: () => undefined }] })).toThrow("route /a/:x/:x: parameter :x appears twice");
-  });
-});
-
-describe("middleware", () => {
-  it("rejects in before with an S3Error (429 TooManyRequests) before the backend is asked", async () => {
-    const limiter: Middleware = {
-      name: "limiter",
-      before: () => {
-        throw new S3Error("TooManyRequests", { headers: { "retry-after": "3" } });
-      },
-    };
-    const response = plain(await make({ middleware: [limiter] }).handle(gatewayRequest("GET", "/public/page.html")));
-    expect(response.status).toBe(429);
-    expect(response.headers.get("retry-after")).toBe("3");
-    const root = parseXml(text(response.body));
-    expect(childText(root, "Code")).toBe("TooManyRequests");
-    expect(childText(root, "Resource")).toBe("/public/page.html");
-    expect(backend.calls).toEqual([]);
-  });
-
-  it("rejects with 503 SlowDown on listings", async () => {
-    const slow: Middleware = { name: "slow", before: () => Promise.reject(new S3Error("SlowDown")) };
-    const response = plain(await make({ middleware: [slow] }).handle(gatewayRequest("GET", "/public")));
-    expect(response.status).toBe(503);
-    expect(childText(parseXml(text(response.body)), "Code")).toBe("SlowDown");
-    expect(backend.callsTo("listObjects")).toEqual([]);
-  });
-
-  it("sees the operation, bucket, key and identity in before", async () => {
-    const contexts: RequestContext[] = [];
-    const gateway = make({ middleware: [{ name: "spy", before: (context) => void contexts.push({ ...context }) }] });
-    const result = await gateway.handle(await signed({ method: "GET", path: "/data/ok/file" }));
-    expect(result.type).toBe("native");
-    expect(contexts).toHaveLength(1);
-    expect(contexts[0]).toMatchObject({ method: "GET", operation: "GetObject", bucket: "data", key: "ok/file", startedAt: NOW });
-    expect(contexts[0]!.identity).toMatchObject({ type: "credential", accessKeyId: "AKIDREADER" });
-    expect(contexts[0]!.requestId).toBe(result.context.requestId);
-  });
-
-  it("does not run before for requests that fail authentication or authorization", async () => {
-    const before = vi.fn();
-    const gateway = make({ middleware: [{ name: "spy", before }] });
-    expect(plain(await gateway.handle(gatewayRequest("GET", "/data/ok/file"))).status).toBe(403);
-    expect(plain(await gateway.handle(await signed({ method: "GET", path: "/data/secret" }))).status).toBe(403);
-    expect(plain(await gateway.handle(await signed({ method: "GET", path: "/data", query: { prefix: "secret/" } }))).status).toBe(403);
-    const forged = await signWithHeader({ ...reader, secretAccessKey: "wrong" }, { method: "GET", path: "/data/ok/file" });
-    expect(plain(await gateway.handle(gatewayRequest("GET", forged.target, forged.headers))).status).toBe(403);
-    const copy = { method: "PUT", path: "/data/ok/copy", headers: { "x-amz-copy-source": "/data/ok/file" } };
-    expect(plain(await gateway.handle(await signed(copy))).status).toBe(403);
-    expect(before).not.toHaveBeenCalled();
-  });
-
-  it("runs before once for an authorized copy, and can stop it before the backend copies", async () => {
-    const before = vi.fn((_context: RequestContext) => Promise.reject(new S3Error("TooManyRequests")));
-    const copier = { accessKeyId: "AKIDCOPIER", secretAccessKey: "AKIDCOPIER-secret" };
-    const copy = await signWithHeader(copier, { method: "PUT", path: "/data/ok/copy", headers: { "x-amz-copy-source": "/data/ok/file" } });
-    const response = plain(await make({ middleware: [{ name: "limit", before }] }).handle(gatewayRequest("PUT", copy.target, copy.headers)));
-    expect(response.status).toBe(429);
-    expect(before).toHaveBeenCalledOnce();
-    expect(before.mock.calls[0]![0]).toMatchObject({ operation: "CopyObject", key: "ok/copy" });
-    expect(backend.callsTo("copyObject")).toEqual([]);
-    const allowed = plain(await make().handle(gatewayRequest("PUT", copy.target, copy.headers)));
-    expect(allowed.status).toBe(200);
-    expect(backend.callsTo("copyObject")).toHaveLength(1);
-  });
-
-  it("observes status, bytes, identity and duration in after via result.finish", async () => {
-    const observed: [RequestContext, RequestOutcome][] = [];
-    let clock = NOW;
-    const gateway = make({ now: () => clock, middleware: [{ name: "log", after: (context, outcome) => void observed.push([context, outcome]) }] });
-    const result = await gateway.handle(await signed({ method: "GET", path: "/data/ok/file" }));
-    clock += 250;
-    await result.finish({ status: 200, bytesSent: 7, bytesReceived: 0 });
-    expect(observed).toHaveLength(1);
-    const [context, outcome] = observed[0]!;
-    expect(context).toMatchObject({ operation: "GetObject", bucket: "data", key: "ok/file", identity: { principalName: "AKIDREADER-owner" } });
-    expect(outcome).toEqual({ status: 200, bytesSent: 7, bytesReceived: 0, durationMs: 250, served: result.type });
-    expect(["forward", "native"]).toContain(outcome.served);
-  });
-
-  it("reports after-middleware failures to onError without throwing, and still runs later middleware", async () => {
-    const later = vi.fn();
-    const failure = new Error("after failed");
-    const gateway = make({ middleware: [{ name: "bad", after: () => Promise.reject(failure) }, { name: "later", after: later }] });
-    const result = await gateway.handle(gatewayRequest("GET", "/public/page.html"));
-    await expect(result.finish({ status: 200, bytesSent: 3 })).resolves.toBeUndefined();
-    expect(errors).toEqual([failure]);
-    expect(later).toHaveBeenCalledOnce();
   });
 });
 

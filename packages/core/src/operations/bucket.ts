@@ -18,14 +18,18 @@ export type BucketLifecycleOperation = "CreateBucket" | "DeleteBucket";
 export type BucketInfoOperation = "GetBucketLocation" | "GetBucketVersioning";
 
 /**
- * CreateBucket: `200` with `Location: /<bucket>` (S3's answer to the owner in us-east-1) for a configured bucket the
- * caller may write to; `403 AccessDenied` otherwise (an unconfigured bucket cannot be created). DeleteBucket: always
- * `403 AccessDenied` (buckets are configured).
+ * Authorizes CreateBucket and DeleteBucket: CreateBucket is allowed on a configured bucket the caller may write to
+ * and refused with `403 AccessDenied` otherwise (an unconfigured bucket cannot be created); DeleteBucket is always
+ * refused (buckets are configured).
  */
-export async function bucketLifecycle(operation: BucketLifecycleOperation, name: string, buckets: BucketRegistry, identity: Identity): Promise<PlainResponse<never>> {
+export async function authorizeBucketLifecycle(operation: BucketLifecycleOperation, name: string, buckets: BucketRegistry, identity: Identity): Promise<void> {
   if (operation === "DeleteBucket") throw new S3Error("AccessDenied", { message: "Buckets are configured, not deleted, through Multistore." });
   const bucket = await buckets.getBucket(name);
   if (!bucket || !isAllowed(identity, "put_object", bucket, { bucketOnly: true })) throw new S3Error("AccessDenied");
+}
+
+/** CreateBucket's answer once authorized: `200` with `Location: /<bucket>` (S3's answer to the owner in us-east-1). */
+export function bucketCreated(name: string): PlainResponse<never> {
   return { status: 200, headers: new HeaderMap({ location: `/${name}` }), body: null };
 }
 

@@ -11,24 +11,26 @@ import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js
 /** Resolves a bucket name to its config and backend (or throws NoSuchBucket). */
 export type BucketResolver = (name: string) => Promise<{ bucket: BucketConfig; backend: Backend<unknown> }>;
 
-/** Runs CopyObject into `destination`/`key`. */
+/** Authorizes CopyObject: the source as a read, the destination (`bucket`/`key`) as a write. Throws when refused. */
+export async function authorizeCopy(bucket: BucketConfig, key: string, headers: Headers, identity: Identity, resolve: BucketResolver): Promise<void> {
+  const source = parseCopySource(headers.get("x-amz-copy-source") ?? "");
+  const { bucket: sourceBucket } = await resolve(source.bucket);
+  authorize(identity, source.versionId === undefined ? "get_object" : "get_object_version", sourceBucket, { key: source.key });
+  authorize(identity, "put_object", bucket, { key });
+}
+
+/** Runs CopyObject into `destination`/`key` (authorized by `authorizeCopy`). */
 export async function copyObject(
   destination: { bucket: BucketConfig; backend: Backend<unknown> },
   key: string,
   headers: Headers,
-  identity: Identity,
   resolve: BucketResolver,
-  /** Runs once both sides are authorized, before the backend is asked (the gateway's before-middleware). */
-  beforeCopy?: () => Promise<void>,
 ): Promise<PlainResponse<never>> {
   const source = parseCopySource(headers.get("x-amz-copy-source") ?? "");
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
-  authorize(identity, source.versionId === undefined ? "get_object" : "get_object_version", sourceBucket, { key: source.key });
-  authorize(identity, "put_object", destination.bucket, { key });
   if (sourceBackend.copyDomain !== destination.backend.copyDomain) {
     throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported." });
   }
-  await beforeCopy?.();
   const result = await destination.backend.copyObject({
     sourceBackend,
     sourceKey: keyPrefixOf(sourceBucket) + source.key,

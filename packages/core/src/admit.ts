@@ -1,0 +1,72 @@
+/**
+ * Admission: whether an authenticated caller may make a parsed request, decided (and its bucket resolved) before any
+ * middleware or backend sees it.
+ */
+import { authorize, canUseBucket } from "./authorize.js";
+import { S3Error } from "./errors.js";
+import { authorizeBucketLifecycle } from "./operations/bucket.js";
+import { authorizeCopy, type BucketResolver } from "./operations/copy.js";
+import type { ParsedS3Request } from "./s3-request.js";
+import type { Action, BucketConfig, BucketRegistry, Identity, ObjectOperation } from "./types.js";
+
+/** The action an object operation is authorized as. */
+const OBJECT_ACTIONS: Record<ObjectOperation, Action> = {
+  GetObject: "get_object",
+  HeadObject: "head_object",
+  PutObject: "put_object",
+  DeleteObject: "delete_object",
+  UploadPart: "upload_part",
+};
+
+/**
+ * Authorizes a parsed request and resolves its bucket (undefined for requests on no one bucket): everything decided
+ * before middleware runs. Throws when the request is refused, so middleware never sees a refused request.
+ */
+export async function admit(
+  parsed: ParsedS3Request,
+  identity: Identity,
+  headers: Headers,
+  buckets: BucketRegistry,
+  resolveBucket: BucketResolver,
+): Promise<BucketConfig | undefined> {
+  const { operation, query } = parsed;
+  if (operation === "ListBuckets") return undefined;
+  if (operation === "CreateBucket" || operation === "DeleteBucket") {
+    await authorizeBucketLifecycle(operation, parsed.bucket!, buckets, identity);
+    return undefined;
+  }
+  const { bucket } = await resolveBucket(parsed.bucket!);
+  switch (operation) {
+    case "HeadBucket":
+    case "GetBucketLocation":
+    case "GetBucketVersioning":
+      if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
+      break;
+    case "ListMultipartUploads":
+    case "ListObjects":
+    case "ListObjectsV2":
+      authorize(identity, "list_bucket", bucket, { listPrefix: query.get("prefix") ?? "" });
+      break;
+    case "DeleteObjects":
+      // Each key is authorized on its own by deleteObjects.
+      if (identity.type === "anonymous") throw new S3Error("AccessDenied");
+      break;
+    case "CopyObject":
+      await authorizeCopy(bucket, parsed.key!, headers, identity, resolveBucket);
+      break;
+    case "CreateMultipartUpload":
+      authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });
+      break;
+    case "CompleteMultipartUpload":
+      authorize(identity, "complete_multipart_upload", bucket, { key: parsed.key! });
+      break;
+    case "AbortMultipartUpload":
+      authorize(identity, "abort_multipart_upload", bucket, { key: parsed.key! });
+      break;
+    default: {
+      const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject");
+      authorize(identity, versioned ? "get_object_version" : OBJECT_ACTIONS[operation as ObjectOperation], bucket, { key: parsed.key! });
+    }
+  }
+  return bucket;
+}
