@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { parseTrustedProxies, type ServerLimits } from "@multistore/node";
 import { LOG_LEVELS } from "./logger.js";
+import type { MetricsOptions } from "./metrics.js";
 
 /** Resolved CLI options. */
 export interface CliOptions {
@@ -32,6 +33,8 @@ export interface CliOptions {
   trustedProxies?: string;
   /** A catalogue service asked for buckets, credentials and roles the config file does not have. */
   registry?: { url: string; ttlMs: number; timeoutMs: number; token?: string };
+  /** Prometheus metrics: their own listener and/or a bearer token for `/metrics` on the S3 port. */
+  metrics?: MetricsOptions;
   /** Print help and exit. */
   help: boolean;
   /** Print version and exit. */
@@ -67,6 +70,9 @@ Options:
                          (bearer token from MULTISTORE_REGISTRY_TOKEN)     [env MULTISTORE_REGISTRY_URL]
   --registry-ttl <s>     How long the service's answers are kept           [env MULTISTORE_REGISTRY_TTL, default 60]
   --registry-timeout <s> How long one lookup may take                      [env MULTISTORE_REGISTRY_TIMEOUT, default 5]
+  --metrics-listen <host:port>  Serve GET /metrics (Prometheus) on this address, plain HTTP; with several workers,
+                         the primary serves their sum. Or set MULTISTORE_METRICS_TOKEN (--workers 1 only):
+                         /metrics on the S3 port, bearer token             [env MULTISTORE_METRICS_LISTEN]
   --help                 Show this help
   --version              Show the version
 `;
@@ -132,6 +138,38 @@ function parseRegistry(values: Record<string, string | boolean | undefined>, env
   return { url, ttlMs: (ttl ?? 60) * 1000, timeoutMs: (timeout ?? 5) * 1000, ...(token && { token }) };
 }
 
+/** Shortest metrics token accepted: a guessable one would expose the traffic of every bucket. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/**
+ * The metrics flag, and the token only from the environment (a secret: a flag would show in the process list, and
+ * no message repeats it). With more than one worker the cluster's primary serves `--metrics-listen` with every
+ * worker's sum, but the token route is refused: it is answered by whichever worker takes the connection, which
+ * counts only its own requests.
+ */
+function parseMetrics(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, workers: number, workersGiven: boolean): CliOptions["metrics"] {
+  const listen = (values["metrics-listen"] as string | undefined) ?? env.MULTISTORE_METRICS_LISTEN;
+  const token = env.MULTISTORE_METRICS_TOKEN;
+  if (!listen && !token) return undefined;
+  let address: { host: string; port: number } | undefined;
+  if (listen) {
+    try {
+      address = parseListen(listen);
+    } catch {
+      throw new Error(`--metrics-listen must be host:port (e.g. 127.0.0.1:9090), got "${listen}"`);
+    }
+  }
+  if (token && (token.length < MIN_METRICS_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token))) {
+    throw new Error(`MULTISTORE_METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} printable ASCII characters without spaces`);
+  }
+  if (token && workers > 1) {
+    throw new Error(
+      `MULTISTORE_METRICS_TOKEN needs --workers 1: /metrics on the S3 port is answered by one worker, which counts only its own requests (got ${workers} workers${workersGiven ? "" : ", the default: available CPUs"}); use --metrics-listen, which sums every worker's`,
+    );
+  }
+  return { ...(address && { listen: address }), ...(token && { token }) };
+}
+
 /** Parses argv and the environment into options. Throws with a message naming the bad flag. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const { values } = parseArgs({
@@ -156,6 +194,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       "trusted-proxies": { type: "string" },
       "registry-ttl": { type: "string" },
       "registry-timeout": { type: "string" },
+      "metrics-listen": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
@@ -176,6 +215,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   // S3's own ceiling for one object is 5 TiB.
   const maxUploadBytes = wholeNumber(values["max-upload-bytes"] ?? env.MULTISTORE_MAX_UPLOAD_BYTES, "--max-upload-bytes", 1, 5 * 1024 ** 4);
   const registry = parseRegistry(values, env);
+  const metrics = parseMetrics(values, env, workers, Boolean(values.workers ?? env.MULTISTORE_WORKERS));
   const trustedProxies = values["trusted-proxies"] ?? env.MULTISTORE_TRUSTED_PROXIES;
   if (trustedProxies) parseTrustedProxies(trustedProxies);
   return {
@@ -190,6 +230,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     limits: parseLimits(values, env),
     ...(maxUploadBytes !== undefined && { maxUploadBytes }),
     ...(registry && { registry }),
+    ...(metrics && { metrics }),
     ...(trustedProxies && { trustedProxies }),
     help: values.help ?? false,
     version: values.version ?? false,

@@ -14,6 +14,7 @@ import { HELP, parseCli, type CliOptions } from "./cli-options.js";
 import { clusterLockService } from "./cluster-locks.js";
 import { runPrimary, workerSlot } from "./cluster.js";
 import { loadConfigFile } from "./load-config.js";
+import { primaryMetrics } from "./metrics.js";
 import { createLogger, describeError } from "./logger.js";
 import { createMultistoreServer } from "./server.js";
 import { VERSION } from "./version.js";
@@ -96,6 +97,8 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
     ...(prepared.oidcProvider && { oidcProvider: prepared.oidcProvider }),
     ...(options.domain && { domain: options.domain }),
     ...(tls && { tls }),
+    // In a cluster the primary serves the workers' sum: a worker only counts, and answers the primary's requests.
+    ...(options.metrics && { metrics: slot === undefined ? options.metrics : { shareWithPrimary: true } }),
   });
   const address = await server.listen(options.port, options.host);
   logger.info(
@@ -150,7 +153,16 @@ async function main(): Promise<number> {
     logger.flush();
   }
   if (cluster.isPrimary && options.workers > 1) {
-    return runPrimary({ workers: options.workers, logger: createLogger(options.logLevel, undefined, { role: "primary" }), tls: prepared.tls !== undefined });
+    const logger = createLogger(options.logLevel, undefined, { role: "primary" });
+    // Opened before any worker starts: an address in use stops the start with nothing else running.
+    const metrics = options.metrics?.listen && primaryMetrics(options.metrics.listen, logger);
+    await metrics?.listen();
+    const metricsUrl = metrics?.url();
+    try {
+      return await runPrimary({ workers: options.workers, logger, tls: prepared.tls !== undefined, ...(metricsUrl && { metricsUrl }) });
+    } finally {
+      await metrics?.close();
+    }
   }
   return serve(options, prepared);
 }

@@ -2,7 +2,8 @@
  * The server on every core: a primary process forks `--workers` workers, each a full gateway, which share the
  * listen address through node:cluster (the primary accepts and hands connections out in turn). The primary keeps
  * the fs backend's write locks (cluster-locks.ts), replaces a worker that dies (logged, with a growing delay when
- * workers keep dying at start), and on SIGTERM or SIGINT has every worker drain before it exits.
+ * workers keep dying at start), and on SIGTERM or SIGINT has every worker drain before it exits. With
+ * `--metrics-listen`, the primary also serves the workers' summed metrics (metrics.ts, `primaryMetrics`).
  */
 import cluster, { type Worker } from "node:cluster";
 import { createLockTable } from "./cluster-locks.js";
@@ -30,6 +31,8 @@ export interface PrimaryOptions {
   logger: Logger;
   /** Whether workers serve HTTPS (for the address in the log). */
   tls: boolean;
+  /** The URL of the primary's metrics listener (`primaryMetrics`), if any: logged with the address. */
+  metricsUrl?: string;
   /** How long workers may take to drain before they are killed (default: their own 10 s, plus 5 s). */
   shutdownTimeoutMs?: number;
 }
@@ -58,7 +61,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       listened.add(entry.slot);
       if (listened.size === options.workers) {
         const host = address.address ?? "0.0.0.0";
-        logger.info({ address: `${options.tls ? "https" : "http"}://${host}:${address.port}`, workers: options.workers, pid: process.pid }, "multistore listening");
+        const url = `${options.tls ? "https" : "http"}://${host}:${address.port}`;
+        logger.info({ address: url, ...(options.metricsUrl && { metrics: options.metricsUrl }), workers: options.workers, pid: process.pid }, "multistore listening");
         logger.flush();
       }
     });

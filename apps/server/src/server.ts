@@ -10,6 +10,9 @@ import { nodeBackends } from "./backends.js";
 import { createNodeRuntime, type ServerLimits } from "@multistore/node";
 import { nodeCryptoPrimitives } from "./node-crypto.js";
 import { describeError, requestLogger, type Logger } from "./logger.js";
+import { serverMetering } from "./metering.js";
+import { createPathMapping } from "@multistore/path-mapping";
+import { serverMetrics, type MetricsOptions } from "./metrics.js";
 
 /** Options of `createMultistoreServer`. */
 export interface ServerOptions {
@@ -65,6 +68,8 @@ export interface ServerOptions {
   oidcProvider?: OidcProvider;
   /** Endpoint overrides of federated credentials (Google STS / IAM Credentials, Entra authority): tests, sovereign clouds. */
   federationEndpoints?: FederationOptions["endpoints"];
+  /** Usage metrics as Prometheus text (`GET /metrics`) on a listener of their own and/or on the S3 port with a token; default off. */
+  metrics?: MetricsOptions;
 }
 
 /** A server, ready to listen. */
@@ -75,6 +80,8 @@ export interface MultistoreServer {
   listen(port: number, host: string): Promise<{ port: number; host: string }>;
   /** Stops accepting, drains in-flight requests (bounded), closes backend connections. */
   close(): Promise<void>;
+  /** The metrics listener's bound address, once listening (with `metrics.listen`). */
+  metricsAddress(): { port: number; host: string } | undefined;
 }
 
 /** Creates the server. */
@@ -108,6 +115,8 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     const log = options.config.roles.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger);
     log({ roles: options.config.roles.length }, "STS disabled: SESSION_TOKEN_KEY is not set (requests with session tokens are refused)");
   }
+  const metering = serverMetering(options.config, logger);
+  const metrics = serverMetrics(options.metrics, logger);
   const federation =
     options.oidcProvider &&
     createFederatedCredentials({
@@ -121,10 +130,15 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     buckets: registries.buckets,
     credentials: registries.credentials,
     backends: { ...nodeBackends({ dispatcher: runtime.dispatcher, ...(federation && { federation }) }), ...options.backends },
-    routes: [healthRoute(), ...stsRoutes, ...(options.oidcProvider?.routes ?? []), ...(options.routes ?? [])],
+    routes: [healthRoute(), ...stsRoutes, ...(options.oidcProvider?.routes ?? []), ...metrics.routes, ...(options.routes ?? [])],
     ...(temporaryCredentials && { temporaryCredentials }),
-    middleware: options.middleware ?? [],
+    // Metering first in the chain: a refused request reaches no other middleware. Metrics have only an `after` hook
+    // (no part in the chain); it runs first, so a slow metering store does not delay their counting.
+    middleware: [...(metrics.middleware ? [metrics.middleware] : []), ...(metering.middleware ? [metering.middleware] : []), ...(options.middleware ?? [])],
     ...(options.domain && { domain: options.domain }),
+    ...(options.config.path_mapping && {
+      targetMapping: createPathMapping({ bucketSegments: options.config.path_mapping.bucket_segments, separator: options.config.path_mapping.separator }),
+    }),
     owner: { id: options.config.owner_id, displayName: options.config.owner_display_name },
     ...(options.config.cors_rules && { cors: options.config.cors_rules }),
     serverTiming: options.serverTiming ?? true,
@@ -140,7 +154,11 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
 
   return {
     server,
-    listen(port, host) {
+    metricsAddress: () => metrics.address(),
+    async listen(port, host) {
+      await metering.ready();
+      // Before the S3 port: a metrics address in use stops the start with nothing else listening.
+      await metrics.listen();
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {
@@ -164,7 +182,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
         await closed;
       }
       clearInterval(sweeper);
-      await runtime.close();
+      await Promise.all([runtime.close(), metering.close(), metrics.close()]);
     },
   };
 }

@@ -57,14 +57,14 @@ describe("structural errors", () => {
   it.each([["ab"], ["a".repeat(256)], ["-leading"], ["sp ace"], ["sla/sh"]])("rejects the bucket name %j", (name) => {
     expect(issuesAfter((c) => (c.buckets[0].name = name))).toEqual([
       `buckets[0].name: ${JSON.stringify(name)} is not a valid bucket name (3-255 characters: letters, digits, ".", ` +
-        '"_" and "-", starting with a letter or digit; 3-63 lowercase letters, digits, "." and "-" for virtual-hosted style)',
+        '"_", "-" and ":", starting with a letter or digit; 3-63 lowercase letters, digits, "." and "-" for virtual-hosted style)',
       // The scope naming the old name "alpha" no longer finds it.
       'roles[0].allowed_scopes[0].bucket: "alpha" is not a configured bucket (configured: ' +
         `${name}, beta; use "*" for every bucket)`,
     ]);
   });
 
-  it.each([["My_Data"], ["a".repeat(64)], ["Upper"], ["trailing."]])(
+  it.each([["My_Data"], ["a".repeat(64)], ["Upper"], ["trailing."], ["noaa:goes16"]])(
     "loads the legacy bucket name %j with a warning that it cannot be used virtual-hosted",
     (name) => {
       const config = minimalConfig();

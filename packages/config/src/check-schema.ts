@@ -80,9 +80,13 @@ function check(schema: SchemaNode, value: unknown, path: string, issues: ConfigI
         (schema.minimum !== undefined && number < schema.minimum) ||
         (schema.maximum !== undefined && number > schema.maximum)
       ) {
-        return fail(
-          ` must be between ${schema.minimum ?? "-Infinity"} and ${schema.maximum ?? "Infinity"} (got ${number})`
-        );
+        const bounds =
+          schema.maximum === undefined
+            ? `at least ${schema.minimum}`
+            : schema.minimum === undefined
+              ? `at most ${schema.maximum}`
+              : `between ${schema.minimum} and ${schema.maximum}`;
+        return fail(` must be ${bounds} (got ${number})`);
       }
       return number;
     }

@@ -15,13 +15,17 @@ export {
   ScopeSchema,
   CorsRuleSchema,
 } from "./schema.js";
+export { MeteringSchema, QuotaSchema, RateLimitSchema } from "./metering-schema.js";
 export type {
   BucketDefinition,
   BucketInput,
   ConfigInput,
   CredentialDefinition,
   CredentialInput,
+  MeteringDefinition,
   MultistoreConfig,
+  QuotaDefinition,
+  RateLimitDefinition,
   RoleDefinition,
   RoleInput,
   ScopeDefinition,

@@ -5,6 +5,7 @@
  */
 import Type, { type TSchema } from "typebox";
 import { ACTIONS } from "@multistore/core";
+import { MeteringSchema, QuotaSchema, RateLimitSchema } from "./metering-schema.js";
 
 // Hints turn a failed constraint into "X is not <hint>"; kept out of the schema objects so the emitted JSON Schema
 // stays plain. Only hinted values are echoed in messages, which keeps secrets out of them.
@@ -41,8 +42,11 @@ export const DEFAULT_MAX_SESSION_DURATION_SECS = 3600;
  */
 export const BUCKET_NAME_PATTERN = "^[a-z0-9][a-z0-9.-]*[a-z0-9]$";
 
-/** Bucket names accepted at all: legacy S3 names (letters of either case, digits, ".", "_" and "-"; 3-255). */
-export const LEGACY_BUCKET_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+/**
+ * Bucket names accepted at all: legacy S3 names (letters of either case, digits, ".", "_" and "-"; 3-255), and ":"
+ * for the buckets of a hierarchical namespace (`account:product`, see `path_mapping`).
+ */
+export const LEGACY_BUCKET_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$";
 
 const DATE_TIME_HINT = "an ISO 8601 date-time (e.g. 2024-01-15T00:00:00Z)";
 
@@ -95,7 +99,7 @@ export const BucketSchema = Type.Object(
   {
     name: hinted(
       Type.String({ minLength: 3, maxLength: 255, pattern: LEGACY_BUCKET_NAME_PATTERN, description: "Name clients use." }),
-      'a valid bucket name (3-255 characters: letters, digits, ".", "_" and "-", starting with a letter or digit; ' +
+      'a valid bucket name (3-255 characters: letters, digits, ".", "_", "-" and ":", starting with a letter or digit; ' +
         "3-63 lowercase letters, digits, \".\" and \"-\" for virtual-hosted style)"
     ),
     backend_type: Type.String({
@@ -198,6 +202,23 @@ export const ConfigSchema = Type.Object(
     credentials: optional(Type.Array(CredentialSchema, { default: [], description: "Long-lived access keys." })),
     cors_rules: optional(
       Type.Array(CorsRuleSchema, { description: "CORS rules for buckets without their own; CORS is off without any." })
+    ),
+    rate_limits: optional(Type.Array(RateLimitSchema, { description: "Request rate limits (see @multistore/metering)." })),
+    quotas: optional(Type.Array(QuotaSchema, { description: "Bandwidth quotas (see @multistore/metering)." })),
+    metering: optional(MeteringSchema),
+    path_mapping: optional(
+      Type.Object(
+        {
+          bucket_segments: Type.Integer({ minimum: 2, maximum: 8, description: "Leading path segments that name a bucket." }),
+          separator: optional(
+            hinted(
+              Type.String({ pattern: "^[:._-]{1,4}$", default: ":", description: "Joins the segments into a configured bucket name." }),
+              'a separator of 1 to 4 of ":", ".", "_" and "-"'
+            )
+          ),
+        },
+        { additionalProperties: false, description: "Hierarchical namespaces: /{account}/{product}/{key} → bucket account:product." }
+      )
     ),
   },
   {

@@ -5,6 +5,7 @@
 import type { Static } from "typebox";
 import type { BucketConfig, StoredCredential } from "@multistore/core";
 import type { BucketSchema, ConfigSchema, CredentialSchema, RoleSchema, ScopeSchema } from "./schema.js";
+import type { MeteringSchema, QuotaSchema, RateLimitSchema } from "./metering-schema.js";
 
 /** A configuration document as written (before defaults and normalization). */
 export type ConfigInput = Static<typeof ConfigSchema>;
@@ -16,6 +17,13 @@ export type CredentialInput = Static<typeof CredentialSchema>;
 export type RoleInput = Static<typeof RoleSchema>;
 /** A scope as written. */
 export type ScopeInput = Static<typeof ScopeSchema>;
+
+/** A request rate limit as written. */
+export type RateLimitDefinition = Static<typeof RateLimitSchema>;
+/** A bandwidth quota as written. */
+export type QuotaDefinition = Static<typeof QuotaSchema>;
+/** The `[metering]` table as written. */
+export type MeteringDefinition = Static<typeof MeteringSchema>;
 
 /** A normalized scope: `prefixes` is always present. */
 export type ScopeDefinition = Omit<ScopeInput, "prefixes"> & {

@@ -7,6 +7,7 @@ import { S3Error } from "./errors.js";
 import { authorizeBucketLifecycle } from "./operations/bucket.js";
 import { authorizeCopy, type BucketResolver } from "./operations/copy.js";
 import type { ParsedS3Request } from "./s3-request.js";
+import { stripViewPrefix } from "./target-mapping.js";
 import type { Action, BucketConfig, BucketRegistry, Identity, ObjectOperation } from "./types.js";
 
 /** The action an object operation is authorized as. */
@@ -45,7 +46,7 @@ export async function admit(
     case "ListMultipartUploads":
     case "ListObjects":
     case "ListObjectsV2":
-      authorize(identity, "list_bucket", bucket, { listPrefix: query.get("prefix") ?? "" });
+      authorize(identity, "list_bucket", bucket, { listPrefix: stripViewPrefix(parsed.listing, query.get("prefix") ?? "") });
       break;
     case "DeleteObjects":
       // Each key is authorized on its own by deleteObjects.

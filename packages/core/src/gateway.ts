@@ -10,7 +10,9 @@ import { HeaderMap } from "./header-map.js";
 import { composeMiddleware, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
-import { parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
+import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type Query } from "./s3-request.js";
+import { listNamespace } from "./operations/namespace-listing.js";
+import type { MappedTarget, TargetMapping } from "./target-mapping.js";
 import { admit } from "./admit.js";
 import { bucketCreated, bucketInfo, listMultipartUploads } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
@@ -53,6 +55,8 @@ export interface GatewayOptions<B = unknown> {
   middleware?: Middleware[];
   /** Domain for virtual-hosted style (`bucket.domain`). */
   domain?: string;
+  /** Rewrites path-style requests of a hierarchical namespace onto configured buckets (`@multistore/path-mapping`). */
+  targetMapping?: TargetMapping;
   /** Owner shown in listings. */
   owner?: Partial<Owner>;
   /** Add `Server-Timing` to responses (default true). */
@@ -184,7 +188,8 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       const split = splitTarget(target);
       const auth = await authenticate({ method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
       context.identity = auth.identity;
-      const parsed = parseS3Request(request.method, target, request.headers, options.domain, split);
+      const mapped = options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;
+      const parsed = mapped === undefined ? parseS3Request(request.method, target, request.headers, options.domain, split) : parseMapped(request, mapped, split.query);
       exchange.resource = parsed.resource;
       context.operation = parsed.operation;
       if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
@@ -210,8 +215,23 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     return body;
   }
 
+  /** Parses a mapped request: the client's names for error documents, the mapped bucket's for everything else. */
+  function parseMapped(request: GatewayRequest<B>, mapped: MappedTarget, query: Query): ParsedS3Request {
+    const parsed = parseS3Request(request.method, "", request.headers, undefined, { rawPath: mapped.rawPath ?? mapped.resource, query });
+    parsed.resource = mapped.resource;
+    if (mapped.listing) parsed.listing = mapped.listing;
+    if (mapped.namespace) parsed.namespace = mapped.namespace;
+    return parsed;
+  }
+
   /** Admits the request, then runs middleware (once, here) around the operation. */
   async function dispatch(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
+    const namespace = parsed.namespace;
+    if (namespace !== undefined && (parsed.operation === "ListObjects" || parsed.operation === "ListObjectsV2")) {
+      const version = parsed.operation === "ListObjects" ? 1 : 2;
+      const list = () => listNamespace(version, namespace, parsed.query, options.buckets, auth.identity);
+      return chain === undefined ? await list() : await chain(context, list);
+    }
     const bucket = await admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
     if (bucket !== undefined) context.bucketConfig = bucket;
     // (`return await`: returning a promise from an async function costs two more microtask turns.)
@@ -240,7 +260,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         return listMultipartUploads(bucket, query);
       case "ListObjects":
       case "ListObjectsV2":
-        return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner);
+        return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner, parsed.listing);
       case "DeleteObjects":
         return deleteObjects(backend, bucket, identity, await readSignedBody(request, auth));
       case "CopyObject":

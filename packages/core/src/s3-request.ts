@@ -1,4 +1,5 @@
 /** Turns a raw HTTP request into an S3 operation with its bucket and key. */
+import type { ListingView, NamespaceListing } from "./target-mapping.js";
 import { S3Error } from "./errors.js";
 import { decodeKey, validateKey } from "./keys.js";
 import { parseQuery } from "./sigv4/canonical-request.js";
@@ -62,6 +63,10 @@ export interface ParsedS3Request {
   query: Query;
   /** Resource for error documents (`/bucket/key`). */
   resource: string;
+  /** How a listing is shown, when a target mapping mapped the client's bucket and prefix onto this bucket. */
+  listing?: ListingView;
+  /** Set when a target mapping found a listing of a namespace above its buckets. */
+  namespace?: NamespaceListing;
 }
 
 /** Sub-resources we know but do not serve; they get a clear 501 instead of being mistaken for object reads. */
@@ -92,6 +97,12 @@ export function splitTarget(target: string): { rawPath: string; query: Query } {
   return { rawPath, query };
 }
 
+/** Whether a request names its bucket in the host (`bucket.domain`), virtual-hosted style. */
+export function isVirtualHosted(headers: Headers, domain: string | undefined): boolean {
+  if (!domain) return false;
+  return (headers.get("host") ?? "").replace(/:\d+$/, "").toLowerCase().endsWith(`.${domain.toLowerCase()}`);
+}
+
 /**
  * Splits `target` into path and query, and finds bucket and key (virtual-hosted when `domain` matches the host).
  * `split` is `splitTarget(target)` when the caller already has it: the query is parsed once per request.
@@ -107,8 +118,8 @@ export function parseS3Request(
 
   let bucket: string | undefined;
   let rawKey: string;
-  const host = domain ? (headers.get("host") ?? "").replace(/:\d+$/, "").toLowerCase() : "";
-  if (domain && host.endsWith(`.${domain.toLowerCase()}`)) {
+  if (domain && isVirtualHosted(headers, domain)) {
+    const host = (headers.get("host") ?? "").replace(/:\d+$/, "").toLowerCase();
     bucket = host.slice(0, -(domain.length + 1));
     rawKey = rawPath.slice(1);
   } else {

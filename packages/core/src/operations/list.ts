@@ -6,6 +6,7 @@ import { uriEncode } from "../encoding.js";
 import { xmlResponse, xmlDate } from "../responses.js";
 import { xmlElement } from "../xml.js";
 import type { Query } from "../s3-request.js";
+import { stripViewPrefix, type ListingView } from "../target-mapping.js";
 import type { Backend, BucketConfig, BucketRegistry, Identity, ListResult, PlainResponse } from "../types.js";
 
 /** The owner shown in listings. */
@@ -56,8 +57,12 @@ export async function listObjects(
   query: Query,
   identity: Identity,
   owner: Owner,
+  /** How the listing is shown when the client's bucket and prefix were mapped onto this bucket. */
+  view?: ListingView,
 ): Promise<PlainResponse<never>> {
-  const prefix = query.get("prefix") ?? "";
+  const clientPrefix = query.get("prefix") ?? "";
+  const prefix = stripViewPrefix(view, clientPrefix);
+  const shown = view?.keyPrefix ?? "";
   const delimiter = query.get("delimiter") || undefined;
   const encodingType = query.get("encoding-type");
   if (encodingType !== undefined && encodingType !== "url") {
@@ -67,7 +72,8 @@ export async function listObjects(
   authorize(identity, "list_bucket", bucket, { listPrefix: prefix });
   const maxKeys = parseMaxKeys(query.get("max-keys"));
   const backendPrefix = keyPrefixOf(bucket);
-  const startKey = version === 1 ? query.get("marker") : query.get("start-after");
+  const clientStartKey = version === 1 ? query.get("marker") : query.get("start-after");
+  const startKey = clientStartKey === undefined ? undefined : stripViewPrefix(view, clientStartKey);
   const continuationToken = version === 2 ? query.get("continuation-token") : undefined;
   if (continuationToken === "") throw new S3Error("InvalidArgument", { message: "The continuation token provided is incorrect" });
 
@@ -81,7 +87,7 @@ export async function listObjects(
       ...(continuationToken !== undefined && { continuationToken }),
     });
   }
-  const strip = (key: string) => (key.startsWith(backendPrefix) ? key.slice(backendPrefix.length) : key);
+  const strip = (key: string) => shown + (key.startsWith(backendPrefix) ? key.slice(backendPrefix.length) : key);
   const fetchOwner = version === 1 || query.get("fetch-owner") === "true";
   const contents = page.objects
     .map(
@@ -92,16 +98,16 @@ export async function listObjects(
     )
     .join("");
   const prefixes = page.commonPrefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", encode(strip(common)))}</CommonPrefixes>`).join("");
-  let head = xmlElement("Name", bucket.name) + xmlElement("Prefix", encode(prefix));
+  let head = xmlElement("Name", view?.name ?? bucket.name) + xmlElement("Prefix", encode(clientPrefix));
   if (version === 1) {
-    head += xmlElement("Marker", encode(startKey ?? ""));
+    head += xmlElement("Marker", encode(clientStartKey ?? ""));
     const last = [...page.objects.map((object) => object.key), ...page.commonPrefixes].sort(compareUtf8).pop();
     if (page.isTruncated && delimiter !== undefined && last !== undefined) head += xmlElement("NextMarker", encode(strip(last)));
   } else {
     head += xmlElement("KeyCount", page.objects.length + page.commonPrefixes.length);
     if (continuationToken !== undefined) head += xmlElement("ContinuationToken", continuationToken);
     if (page.isTruncated && page.nextContinuationToken) head += xmlElement("NextContinuationToken", page.nextContinuationToken);
-    if (startKey !== undefined) head += xmlElement("StartAfter", encode(startKey));
+    if (clientStartKey !== undefined) head += xmlElement("StartAfter", encode(clientStartKey));
   }
   head += xmlElement("MaxKeys", maxKeys);
   if (delimiter !== undefined) head += xmlElement("Delimiter", encode(delimiter));

@@ -1,0 +1,84 @@
+/**
+ * The server's rate limits and bandwidth quotas, from the config file's `[[rate_limits]]`, `[[quotas]]` and
+ * `[metering]`: counters in this process (`memory`: each process, each cluster worker included, counts alone) or in
+ * a Redis that every server of a fleet shares (`redis`).
+ */
+import { ConfigError, type MultistoreConfig } from "@multistore/config";
+import type { Middleware } from "@multistore/core";
+import { createLimiter, createMemoryStore, createMeteringMiddleware, type CounterStore } from "@multistore/metering";
+import { createRedisStore } from "@multistore/metering/redis";
+import { describeError, type Logger } from "./logger.js";
+
+/** Metering as the server runs it. */
+export interface ServerMetering {
+  /** The middleware to run first, when any limit is configured. */
+  middleware: Middleware | undefined;
+  /**
+   * Resolves once the store is connected, or after `waitMs` (logged): a server that starts serving before its Redis
+   * connection is up would let its first requests through uncounted.
+   */
+  ready(waitMs?: number): Promise<void>;
+  /** Closes the store's connections. */
+  close(): Promise<void>;
+}
+
+/** Builds metering from the config; throws a ConfigError naming the field when it cannot run here. */
+export function serverMetering(config: MultistoreConfig, logger: Logger, environment: NodeJS.ProcessEnv = process.env): ServerMetering {
+  const rateLimits = config.rate_limits ?? [];
+  const quotas = config.quotas ?? [];
+  if (rateLimits.length === 0 && quotas.length === 0) return { middleware: undefined, ready: async () => {}, close: async () => {} };
+  const settings = config.metering ?? {};
+  const kind = settings.store ?? "memory";
+  let store: CounterStore & { close?(): Promise<void>; ready?(): Promise<void> };
+  if (kind === "durable_object") {
+    throw new ConfigError([{ path: "metering.store", message: 'metering.store: "durable_object" is the Worker\'s store; a fleet of servers shares "redis"' }]);
+  }
+  const timeoutMs = settings.timeout_ms ?? 250;
+  if (kind === "redis") {
+    const url = settings.redis_url ?? environment.MULTISTORE_REDIS_URL;
+    if (url === undefined || !/^rediss?:\/\//.test(url)) {
+      throw new ConfigError([{ path: "metering.redis_url", message: "metering.redis_url: a redis:// or rediss:// URL is required with store = \"redis\" (or set MULTISTORE_REDIS_URL)" }]);
+    }
+    store = createRedisStore({ url, commandTimeoutMs: timeoutMs, onError: throttled(logger) });
+  } else {
+    store = createMemoryStore();
+  }
+  const limiter = createLimiter({ rateLimits, quotas, store, keyPrefix: settings.key_prefix });
+  logger.info({ store: kind, rateLimits: rateLimits.length, quotas: quotas.length }, kind === "memory" ? "metering: counters in this process (each process counts alone)" : "metering: counters in redis");
+  return {
+    middleware: createMeteringMiddleware({
+      checker: limiter,
+      recorder: limiter,
+      timeoutMs,
+      onStoreError: settings.on_store_error,
+      onError: (error, context) => logger.warn({ requestId: context.requestId, err: describeError(error) }, "metering store failed"),
+    }),
+    async ready(waitMs = 5000) {
+      if (store.ready === undefined) return;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<"late">((resolve) => {
+        timer = setTimeout(() => resolve("late"), waitMs);
+      });
+      try {
+        if ((await Promise.race([store.ready(), late])) === "late") logger.warn({ waitMs }, "metering: redis not connected yet; serving anyway (on_store_error applies)");
+      } catch (error) {
+        logger.warn({ err: describeError(error) }, "metering: redis not reachable; serving anyway (on_store_error applies)");
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: async () => {
+      await store.close?.();
+    },
+  };
+}
+
+/** Connection errors repeat while Redis is away: one line per 10 s is enough. */
+function throttled(logger: Logger): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    logger.warn({ err: describeError(error) }, "metering: redis connection failed");
+  };
+}

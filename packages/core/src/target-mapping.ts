@@ -1,0 +1,53 @@
+/**
+ * Target mapping: the hook that lets a catalogue-shaped namespace (`/{account}/{product}/{key}`) serve configured
+ * buckets (`account:product`). It rewrites a path-style request after its signature was verified against the path the
+ * client signed, and says how listings are shown so clients see the names they asked for. `@multistore/path-mapping`
+ * implements it from the config file's `[path_mapping]`.
+ */
+import { compareUtf8 } from "./operations/list.js";
+import type { Query } from "./s3-request.js";
+
+/** How a listing of a mapped bucket is shown to the client. */
+export interface ListingView {
+  /** The bucket the client named (the listing's `Name`). */
+  name: string;
+  /** What the client's keys carry in front of the mapped bucket's keys (e.g. `product/`). */
+  keyPrefix: string;
+}
+
+/** A listing of the namespace itself: the mapped buckets under it, as common prefixes. */
+export interface NamespaceListing {
+  /** The bucket the client named (the listing's `Name`). */
+  name: string;
+  /** Configured buckets under this namespace start with this (e.g. `account:`). */
+  bucketPrefix: string;
+  /** Separator between the segments of a mapped bucket name (each becomes a `/` for the client). */
+  separator: string;
+}
+
+/** A request rewritten onto the bucket it means. */
+export interface MappedTarget {
+  /** The raw path to serve (`/account%3Aproduct/key`); absent for a namespace listing. */
+  rawPath?: string;
+  /** The resource as the client named it, for error documents (`/account/product/key`). */
+  resource: string;
+  /** Set for listings of a mapped bucket. */
+  listing?: ListingView;
+  /** Set for listings above any mapped bucket. */
+  namespace?: NamespaceListing;
+}
+
+/** Rewrites path-style requests (virtual-hosted ones are left alone). */
+export interface TargetMapping {
+  /** The mapped target, or undefined to serve the request as it is. */
+  map(method: string, rawPath: string, query: Query): MappedTarget | undefined;
+}
+
+/**
+ * A client-side key, prefix or start key in the mapped bucket's terms (`product/x` → `x`). A start key outside the
+ * view sorts before all of it (`""`) or after all of it (the largest key).
+ */
+export function stripViewPrefix(view: ListingView | undefined, value: string): string {
+  if (view === undefined || value.startsWith(view.keyPrefix)) return view === undefined ? value : value.slice(view.keyPrefix.length);
+  return compareUtf8(value, view.keyPrefix) < 0 ? "" : "\u{10FFFF}";
+}

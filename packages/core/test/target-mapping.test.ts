@@ -1,0 +1,76 @@
+/** Target mappings in the gateway: listings shown as the client named them, namespaces listed, signatures on the signed path. */
+import { describe, expect, it } from "vitest";
+import { childText, createGateway, parseXml, Query, stripViewPrefix, type GatewayResult, type TargetMapping } from "../src/index.js";
+import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { NOW, signWithHeader } from "./helpers/sign.js";
+
+/** `/ns/<name>/...` is bucket `ns.<name>`; a listing of `/ns` with prefix `<name>/...` lists that bucket. */
+const mapping: TargetMapping = {
+  map(method, rawPath, query) {
+    const [namespace, name, ...rest] = rawPath.slice(1).split("/");
+    if (namespace !== "ns") return undefined;
+    if (name) return { rawPath: `/ns.${name}${rest.length > 0 ? `/${rest.join("/")}` : ""}`, resource: rawPath };
+    const prefix = query.get("prefix") ?? "";
+    const slash = prefix.indexOf("/");
+    if (method === "GET" && slash > 0) return { rawPath: `/ns.${prefix.slice(0, slash)}`, resource: "/ns", listing: { name: "ns", keyPrefix: prefix.slice(0, slash + 1) } };
+    return { resource: "/ns", namespace: { name: "ns", bucketPrefix: "ns.", separator: "." } };
+  },
+};
+
+const BUCKETS = [bucket("ns.alpha"), bucket("ns.beta"), bucket("ns.hidden")];
+const CREDENTIALS = [credential("AKIDMAPPED", [{ bucket: "ns.alpha", prefixes: [], actions: ["get_object", "list_bucket"] }, { bucket: "ns.beta", prefixes: [], actions: ["list_bucket"] }])];
+const key = { accessKeyId: "AKIDMAPPED", secretAccessKey: "AKIDMAPPED-secret" };
+
+function make(backend: MemoryBackend) {
+  return createGateway<Uint8Array>({
+    buckets: { getBucket: (name) => BUCKETS.find((b) => b.name === name), listBuckets: () => BUCKETS },
+    credentials: { getCredential: (id) => CREDENTIALS.find((c) => c.access_key_id === id) },
+    backends: { memory: () => backend },
+    now: () => NOW,
+    targetMapping: mapping,
+  });
+}
+
+async function send(gateway: ReturnType<typeof make>, path: string, query: Record<string, string> = {}) {
+  const signed = await signWithHeader(key, { method: "GET", path, query });
+  return gateway.handle(gatewayRequest("GET", signed.target, signed.headers));
+}
+
+function plain(result: GatewayResult<Uint8Array>) {
+  if (result.type !== "response") throw new Error(`expected a response, got ${result.type}`);
+  return result.response;
+}
+
+describe("a gateway with a target mapping", () => {
+  it("verifies the signature on the path the client signed, then serves the mapped bucket", async () => {
+    const backend = new MemoryBackend();
+    backend.put("dir/file.txt", "mapped");
+    const result = await send(make(backend), "/ns/alpha/dir/file.txt");
+    expect(result.context).toMatchObject({ bucket: "ns.alpha", key: "dir/file.txt" });
+    expect(result.type).toBe("native");
+  });
+
+  it("shows a mapped bucket's listing under the client's names, start keys included", async () => {
+    const backend = new MemoryBackend();
+    for (const name of ["a.txt", "b.txt", "c/d.txt"]) backend.put(name, "x");
+    const root = parseXml(text(plain(await send(make(backend), "/ns", { "list-type": "2", prefix: "alpha/", delimiter: "/", "start-after": "alpha/a.txt" })).body));
+    expect(childText(root, "Name")).toBe("ns");
+    expect(childText(root, "Prefix")).toBe("alpha/");
+    expect(childText(root, "StartAfter")).toBe("alpha/a.txt");
+    expect(text(plain(await send(make(backend), "/ns", { "list-type": "2", prefix: "alpha/", delimiter: "/" })).body)).toMatch(/<Key>alpha\/a\.txt<\/Key>.*<Key>alpha\/b\.txt<\/Key>.*<Prefix>alpha\/c\/<\/Prefix>/);
+    expect(backend.callsTo("listObjects").map(([request]) => (request as { prefix: string; startAfter?: string }).startAfter)).toEqual(["a.txt", undefined]);
+  });
+
+  it("lists the namespace as the buckets the caller may use, and answers NoSuchBucket for an empty one", async () => {
+    const listing = plain(await send(make(new MemoryBackend()), "/ns", { "list-type": "2", delimiter: "/" }));
+    expect([...text(listing.body).matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["", "alpha/", "beta/"]);
+    const filtered = plain(await send(make(new MemoryBackend()), "/ns", { "list-type": "2", prefix: "b" }));
+    expect([...text(filtered.body).matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["b", "beta/"]);
+  });
+
+  it("maps start keys outside a view to its start or its end", () => {
+    const view = { name: "ns", keyPrefix: "m/" };
+    expect([stripViewPrefix(view, "m/k"), stripViewPrefix(view, "a"), stripViewPrefix(view, "z"), stripViewPrefix(undefined, "m/k")]).toEqual(["k", "", "\u{10FFFF}", "m/k"]);
+    expect(new Query("prefix=m%2F").get("prefix")).toBe("m/");
+  });
+});

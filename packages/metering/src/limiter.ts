@@ -1,0 +1,164 @@
+/**
+ * Rate limits and bandwidth quotas over fixed windows. A request rate limit counts each admitted request when it is
+ * checked (one atomic addition: instances sharing a store cannot both take the last slot); a bandwidth quota is read
+ * before a request (refused once used up, or when the declared upload would exceed it) and charged afterwards with
+ * the bytes actually streamed. A request that starts under its quota completes even when it takes the counter past.
+ */
+import type { RequestContext, RequestOutcome } from "@multistore/core";
+import type { CounterStore, CounterUpdate, QuotaChecker, Refusal, UsageEstimate, UsageRecorder } from "./types.js";
+
+/**
+ * What one counter is kept per: `bucket` (every caller of a bucket together), `principal` (each authenticated
+ * caller; anonymous requests are not counted) or `source_ip` (each client address, anonymous callers only).
+ */
+export type LimitScope = "bucket" | "principal" | "source_ip";
+
+/** Which requests a rule applies to, and what it counts per. */
+export interface RuleTarget {
+  /** What one counter is kept per. */
+  scope: LimitScope;
+  /** Only requests on this bucket (default: every bucket). */
+  bucket?: string | undefined;
+  /** Only requests of this principal (default: every principal). */
+  principal?: string | undefined;
+}
+
+/** At most `requests` requests per `window_secs` seconds per counter (`[[rate_limits]]` in the config file). */
+export interface RateLimitRule extends RuleTarget {
+  /** Requests allowed per window. */
+  requests: number;
+  /** Window length in seconds (default 1). */
+  window_secs?: number | undefined;
+}
+
+/** At most `bytes` bytes per `window_secs` seconds per counter (`[[quotas]]` in the config file). */
+export interface QuotaRule extends RuleTarget {
+  /** Bytes allowed per window. */
+  bytes: number;
+  /** Window length in seconds. */
+  window_secs: number;
+  /** Which bytes count (default `total`). */
+  direction?: "egress" | "ingress" | "total" | undefined;
+}
+
+/** Options of `createLimiter`. */
+export interface LimiterOptions {
+  /** Request rate limits. */
+  rateLimits?: readonly RateLimitRule[] | undefined;
+  /** Bandwidth quotas. */
+  quotas?: readonly QuotaRule[] | undefined;
+  /** Where the counters are kept. */
+  store: CounterStore;
+  /** Prefix of every counter key (default `multistore`); instances enforcing one limit together share it. */
+  keyPrefix?: string | undefined;
+  /** Clock in ms, for tests. */
+  now?: () => number;
+}
+
+/** A limiter: checks before dispatch, records after. */
+export interface Limiter extends QuotaChecker, UsageRecorder {}
+
+const SCOPES: readonly LimitScope[] = ["bucket", "principal", "source_ip"];
+const MAX_WINDOW_SECS = 31 * 86400;
+
+function checkRule(rule: RuleTarget, path: string, amountField: string, amount: unknown, window: unknown): void {
+  if (!SCOPES.includes(rule.scope)) throw new Error(`${path}.scope must be one of ${SCOPES.join(", ")} (got ${JSON.stringify(rule.scope)})`);
+  if (!Number.isSafeInteger(amount) || (amount as number) < 1) throw new Error(`${path}.${amountField} must be a positive integer`);
+  if (!Number.isSafeInteger(window) || (window as number) < 1 || (window as number) > MAX_WINDOW_SECS) {
+    throw new Error(`${path}.window_secs must be an integer from 1 to ${MAX_WINDOW_SECS}`);
+  }
+}
+
+/** The value a rule counts this request under, or undefined when the rule does not apply to it. */
+function counterOf(rule: RuleTarget, context: RequestContext): string | undefined {
+  if (rule.bucket !== undefined && rule.bucket !== context.bucket) return undefined;
+  const identity = context.identity;
+  const principal = identity?.type === "credential" ? identity.principalName : undefined;
+  if (rule.principal !== undefined && rule.principal !== principal) return undefined;
+  switch (rule.scope) {
+    case "bucket":
+      return context.bucket;
+    case "principal":
+      return principal;
+    case "source_ip":
+      return identity?.type === "anonymous" ? context.sourceIp : undefined;
+  }
+}
+
+/** Creates a limiter over `store`. Rules are checked here: a bad one throws, naming it. */
+export function createLimiter(options: LimiterOptions): Limiter {
+  const rateLimits = (options.rateLimits ?? []).map((rule, index) => {
+    const window = rule.window_secs ?? 1;
+    checkRule(rule, `rate_limits[${index}]`, "requests", rule.requests, window);
+    return { ...rule, window, id: `r${index}` };
+  });
+  const quotas = (options.quotas ?? []).map((rule, index) => {
+    checkRule(rule, `quotas[${index}]`, "bytes", rule.bytes, rule.window_secs);
+    const direction = rule.direction ?? "total";
+    if (!["egress", "ingress", "total"].includes(direction)) throw new Error(`quotas[${index}].direction must be egress, ingress or total`);
+    return { ...rule, window: rule.window_secs, direction, id: `q${index}` };
+  });
+  const prefix = options.keyPrefix ?? "multistore";
+  const now = options.now ?? Date.now;
+  const store = options.store;
+
+  /** The counter key of a rule's value in the current window, and the seconds left in that window. */
+  function windowOf(id: string, value: string, window: number) {
+    const seconds = now() / 1000;
+    const index = Math.floor(seconds / window);
+    return { key: `${prefix}:${id}:${encodeURIComponent(value)}:${index}`, left: Math.max(1, Math.ceil((index + 1) * window - seconds)) };
+  }
+
+  async function check(context: RequestContext, estimate: UsageEstimate): Promise<Refusal | undefined> {
+    const updates: CounterUpdate[] = [];
+    const limits: { limit: number; left: number; quota?: (typeof quotas)[number] }[] = [];
+    for (const rule of rateLimits) {
+      const value = counterOf(rule, context);
+      if (value === undefined) continue;
+      const { key, left } = windowOf(rule.id, value, rule.window);
+      updates.push({ key, amount: 1, ttlSecs: rule.window });
+      limits.push({ limit: rule.requests, left });
+    }
+    for (const rule of quotas) {
+      const value = counterOf(rule, context);
+      if (value === undefined) continue;
+      const { key, left } = windowOf(rule.id, value, rule.window);
+      updates.push({ key, amount: 0, ttlSecs: rule.window });
+      limits.push({ limit: rule.bytes, left, quota: rule });
+    }
+    if (updates.length === 0) return undefined;
+    const totals = await store.add(updates);
+    let refusal: Refusal | undefined;
+    limits.forEach(({ limit, left, quota }, index) => {
+      const total = totals[index] ?? 0;
+      if (quota === undefined) {
+        if (total > limit && (refusal === undefined || left > refusal.retryAfterSecs)) {
+          refusal = { code: "SlowDown", retryAfterSecs: left, message: "Please reduce your request rate." };
+        }
+        return;
+      }
+      const incoming = quota.direction === "egress" ? 0 : estimate.bytesIn;
+      if (total >= limit || total + incoming > limit) {
+        // A used-up quota outranks a rate limit: waiting out the rate window would not help.
+        if (refusal?.code !== "TooManyRequests" || left > refusal.retryAfterSecs) {
+          refusal = { code: "TooManyRequests", retryAfterSecs: left, message: `The bandwidth quota of this ${quota.scope.replace("_", " ")} is used up for the current ${quota.window}-second window.` };
+        }
+      }
+    });
+    return refusal;
+  }
+
+  async function record(context: RequestContext, outcome: RequestOutcome): Promise<void> {
+    const updates: CounterUpdate[] = [];
+    for (const rule of quotas) {
+      const bytes = (rule.direction === "ingress" ? 0 : outcome.bytesSent) + (rule.direction === "egress" ? 0 : (outcome.bytesReceived ?? 0));
+      if (bytes <= 0) continue;
+      const value = counterOf(rule, context);
+      if (value === undefined) continue;
+      updates.push({ key: windowOf(rule.id, value, rule.window).key, amount: bytes, ttlSecs: rule.window });
+    }
+    if (updates.length > 0) await store.add(updates);
+  }
+
+  return { check, record };
+}

@@ -1,0 +1,80 @@
+/**
+ * The metering middleware: checks a request against its limits once it is admitted (authenticated and authorized),
+ * before any backend is asked, and records what it used once its response is complete. Every wait on the store is
+ * bounded: a store that fails or is slow lets the request through (`allow`, the default) or refuses it with 503
+ * SlowDown (`refuse`), as configured; it never holds a request longer than `timeoutMs`.
+ */
+import { S3Error, type Middleware, type RequestContext } from "@multistore/core";
+import type { QuotaChecker, UsageRecorder } from "./types.js";
+
+/** Options of `createMeteringMiddleware`. */
+export interface MeteringMiddlewareOptions {
+  /** Decides before dispatch. */
+  checker?: QuotaChecker | undefined;
+  /** Records after the response. */
+  recorder?: UsageRecorder | undefined;
+  /** Longest wait for the store per request, in ms (default 250). */
+  timeoutMs?: number | undefined;
+  /** When the store fails or times out: let the request through (default) or refuse it with 503 SlowDown. */
+  onStoreError?: "allow" | "refuse" | undefined;
+  /** Told about store failures (they never reach clients). Default: `console.warn`. */
+  onError?: ((error: unknown, context: RequestContext) => void) | undefined;
+}
+
+/** A store that did not answer within the bound. */
+export class StoreTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`the metering store did not answer within ${timeoutMs} ms`);
+    this.name = "StoreTimeoutError";
+  }
+}
+
+function within<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreTimeoutError(timeoutMs)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The declared request body size: `content-length` (aws-chunked framing included, as bytes received count it). */
+function declaredBytes(headers: Headers): number {
+  const length = Number(headers.get("content-length") ?? 0);
+  return Number.isSafeInteger(length) && length > 0 ? length : 0;
+}
+
+/** Creates the middleware. */
+export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Middleware {
+  const timeoutMs = options.timeoutMs ?? 250;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new Error("timeoutMs must be a positive integer");
+  const refuseOnError = options.onStoreError === "refuse";
+  if (options.onStoreError !== undefined && options.onStoreError !== "allow" && !refuseOnError) throw new Error('onStoreError must be "allow" or "refuse"');
+  const onError = options.onError ?? ((error: unknown) => console.warn(`multistore metering: ${error instanceof Error ? error.message : String(error)}`));
+  const { checker, recorder } = options;
+
+  const middleware: Middleware = { name: "metering" };
+  if (checker !== undefined) {
+    middleware.before = async (context) => {
+      let refusal;
+      try {
+        refusal = await within(checker.check(context, { bytesIn: declaredBytes(context.headers) }), timeoutMs);
+      } catch (error) {
+        onError(error, context);
+        if (refuseOnError) throw new S3Error("SlowDown", { cause: error, headers: { "retry-after": "1" } });
+        return;
+      }
+      if (refusal === undefined) return;
+      throw new S3Error(refusal.code, { message: refusal.message, headers: { "retry-after": String(refusal.retryAfterSecs) } });
+    };
+  }
+  if (recorder !== undefined) {
+    middleware.after = async (context, outcome) => {
+      try {
+        await within(recorder.record(context, outcome), timeoutMs);
+      } catch (error) {
+        onError(error, context);
+      }
+    };
+  }
+  return middleware;
+}

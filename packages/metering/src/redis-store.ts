@@ -1,0 +1,121 @@
+/**
+ * Counters in Redis, shared by a fleet of servers: every instance pointed at the same Redis (and key prefix)
+ * enforces one limit together. A request's updates are one script call (atomic: INCRBY, and EXPIRE on the counter's
+ * creation), so concurrent instances never lose counts and a counter never outlives its window. Node only (ioredis).
+ *
+ * A Redis that is down or slow must never hang a request: commands are not queued while disconnected (they fail at
+ * once), each has a timeout, and the client keeps reconnecting in the background.
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import type { CounterStore, CounterUpdate } from "./types.js";
+
+/** Options of `createRedisStore`. */
+export interface RedisStoreOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://...` (TLS). */
+  url?: string | undefined;
+  /** A client of your own instead (its options are left alone; `close` does not quit it). */
+  client?: Redis | undefined;
+  /** Per-command timeout in ms (default 250): a slow Redis fails the command, not the request. */
+  commandTimeoutMs?: number | undefined;
+  /** Told about connection errors (default: `console.warn`, at most one line per 10 s). */
+  onError?: ((error: Error) => void) | undefined;
+}
+
+/** A Redis counter store. */
+export interface RedisStore extends CounterStore {
+  /** The client (for health checks). */
+  readonly client: Redis;
+  /** Resolves once connected (rejects if the first connection attempt fails). */
+  ready(): Promise<void>;
+  /** Closes the connection (when the store made it). */
+  close(): Promise<void>;
+}
+
+/** KEYS: the counters; ARGV: amount and ttl per counter. An amount of 0 reads without creating. */
+const ADD_SCRIPT = `
+local totals = {}
+for index = 1, #KEYS do
+  local amount = tonumber(ARGV[index * 2 - 1])
+  if amount == 0 then
+    totals[index] = tonumber(redis.call('GET', KEYS[index]) or '0')
+  else
+    local total = redis.call('INCRBY', KEYS[index], amount)
+    if total == amount then redis.call('EXPIRE', KEYS[index], tonumber(ARGV[index * 2])) end
+    totals[index] = total
+  end
+end
+return totals
+`;
+
+type MeteredRedis = Redis & { multistoreAdd(keyCount: number, ...keysAndArguments: (string | number)[]): Promise<number[]> };
+
+function throttledWarning(): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < 10_000) return;
+    last = now;
+    console.warn(`multistore metering: redis: ${error.message}`);
+  };
+}
+
+/** Creates a Redis counter store. */
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  const commandTimeout = options.commandTimeoutMs ?? 250;
+  if (!Number.isSafeInteger(commandTimeout) || commandTimeout < 1) throw new Error("commandTimeoutMs must be a positive integer");
+  let client: Redis;
+  const owned = options.client === undefined;
+  if (options.client !== undefined) {
+    client = options.client;
+  } else {
+    if (options.url === undefined || !/^rediss?:\/\//.test(options.url)) throw new Error("redis_url must be a redis:// or rediss:// URL");
+    const settings: RedisOptions = {
+      // Fail commands at once while disconnected instead of queueing them behind a reconnect.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout,
+      connectTimeout: Math.max(1000, commandTimeout * 4),
+      // Keep trying in the background, at most every 2 s.
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+      lazyConnect: false,
+    };
+    client = new Redis(options.url, settings);
+  }
+  client.on("error", options.onError ?? throttledWarning());
+  client.defineCommand("multistoreAdd", { lua: ADD_SCRIPT });
+  const metered = client as MeteredRedis;
+
+  return {
+    client,
+    async add(updates: readonly CounterUpdate[]): Promise<number[]> {
+      if (updates.length === 0) return [];
+      const keys = updates.map((update) => update.key);
+      const argumentsOf = updates.flatMap((update) => [update.amount, update.ttlSecs]);
+      const totals = await metered.multistoreAdd(keys.length, ...keys, ...argumentsOf);
+      return totals.map(Number);
+    },
+    ready() {
+      if (client.status === "ready") return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const onReady = () => {
+          client.off("error", onFailure);
+          resolve();
+        };
+        const onFailure = (error: Error) => {
+          client.off("ready", onReady);
+          reject(error);
+        };
+        client.once("ready", onReady);
+        client.once("error", onFailure);
+      });
+    },
+    async close() {
+      if (!owned) return;
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/** Rate limits and bandwidth quotas over the in-memory store, on a clock the test moves. */
+import { describe, expect, it } from "vitest";
+import type { Identity, RequestContext, RequestOutcome } from "@multistore/core";
+import { createLimiter, createMemoryStore, type LimiterOptions } from "../src/index.js";
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const anonymous: Identity = { type: "anonymous" };
+const alice: Identity = { type: "credential", accessKeyId: "AKIDALICE", principalName: "alice", scopes: [] };
+const bob: Identity = { type: "credential", accessKeyId: "AKIDBOB", principalName: "bob", scopes: [] };
+
+function context(identity: Identity, extra: Partial<RequestContext> = {}): RequestContext {
+  return { requestId: "r", method: "GET", headers: new Headers(), startedAt: T0, identity, bucket: "data", key: "k", operation: "GetObject", ...extra };
+}
+
+function outcome(bytesSent: number, bytesReceived = 0): RequestOutcome {
+  return { status: 200, bytesSent, bytesReceived, durationMs: 1, served: "forward" };
+}
+
+function setup(options: Omit<LimiterOptions, "store">) {
+  const clock = { now: T0 };
+  const now = () => clock.now;
+  return { clock, limiter: createLimiter({ ...options, store: createMemoryStore({ now }), now }) };
+}
+
+describe("request rate limits", () => {
+  it("refuses the request past the limit in a window with SlowDown, until the window ends", async () => {
+    const { clock, limiter } = setup({ rateLimits: [{ scope: "source_ip", requests: 2, window_secs: 10 }] });
+    const caller = context(anonymous, { sourceIp: "192.0.2.1" });
+    expect(await limiter.check(caller, { bytesIn: 0 })).toBeUndefined();
+    clock.now += 3000;
+    expect(await limiter.check(caller, { bytesIn: 0 })).toBeUndefined();
+    expect(await limiter.check(caller, { bytesIn: 0 })).toEqual({ code: "SlowDown", retryAfterSecs: 7, message: "Please reduce your request rate." });
+    // Another address has its own counter.
+    expect(await limiter.check(context(anonymous, { sourceIp: "192.0.2.2" }), { bytesIn: 0 })).toBeUndefined();
+    clock.now += 7000;
+    expect(await limiter.check(caller, { bytesIn: 0 })).toBeUndefined();
+  });
+
+  it("counts source_ip for anonymous callers only, principal for authenticated ones only", async () => {
+    const { limiter } = setup({ rateLimits: [{ scope: "source_ip", requests: 1 }, { scope: "principal", requests: 1 }] });
+    const signed = context(alice, { sourceIp: "192.0.2.1" });
+    expect(await limiter.check(signed, { bytesIn: 0 })).toBeUndefined();
+    expect((await limiter.check(signed, { bytesIn: 0 }))?.code).toBe("SlowDown");
+    expect(await limiter.check(context(bob, { sourceIp: "192.0.2.1" }), { bytesIn: 0 })).toBeUndefined();
+    const open = context(anonymous, { sourceIp: "192.0.2.1" });
+    expect(await limiter.check(open, { bytesIn: 0 })).toBeUndefined();
+    expect((await limiter.check(open, { bytesIn: 0 }))?.code).toBe("SlowDown");
+    // No address known: no source_ip counter to hold it against.
+    expect(await limiter.check(context(anonymous), { bytesIn: 0 })).toBeUndefined();
+    expect(await limiter.check(context(anonymous), { bytesIn: 0 })).toBeUndefined();
+  });
+
+  it("applies a rule to its bucket and principal only; a bucket scope counts every caller together", async () => {
+    const { limiter } = setup({ rateLimits: [{ scope: "bucket", bucket: "hot", requests: 2 }, { scope: "principal", principal: "bob", requests: 1 }] });
+    expect(await limiter.check(context(alice, { bucket: "hot" }), { bytesIn: 0 })).toBeUndefined();
+    expect(await limiter.check(context(anonymous, { bucket: "hot", sourceIp: "192.0.2.9" }), { bytesIn: 0 })).toBeUndefined();
+    expect((await limiter.check(context(alice, { bucket: "hot" }), { bytesIn: 0 }))?.code).toBe("SlowDown");
+    for (let index = 0; index < 5; index++) expect(await limiter.check(context(alice), { bytesIn: 0 })).toBeUndefined();
+    expect(await limiter.check(context(bob), { bytesIn: 0 })).toBeUndefined();
+    expect((await limiter.check(context(bob), { bytesIn: 0 }))?.code).toBe("SlowDown");
+    // ListBuckets names no bucket: a bucket-scoped rule has nothing to count.
+    expect(await limiter.check(context(alice, { bucket: undefined as never }), { bytesIn: 0 })).toBeUndefined();
+  });
+});
+
+describe("bandwidth quotas", () => {
+  it("refuses with TooManyRequests once the bytes recorded reach the quota, until the window ends", async () => {
+    const { clock, limiter } = setup({ quotas: [{ scope: "principal", bytes: 1000, window_secs: 3600 }] });
+    expect(await limiter.check(context(alice), { bytesIn: 0 })).toBeUndefined();
+    await limiter.record(context(alice), outcome(600));
+    expect(await limiter.check(context(alice), { bytesIn: 0 })).toBeUndefined();
+    await limiter.record(context(alice), outcome(400));
+    const refusal = await limiter.check(context(alice), { bytesIn: 0 });
+    expect(refusal).toMatchObject({ code: "TooManyRequests", retryAfterSecs: 3600 });
+    expect(refusal!.message).toContain("bandwidth quota of this principal");
+    expect(await limiter.check(context(bob), { bytesIn: 0 })).toBeUndefined();
+    clock.now += 3600_000;
+    expect(await limiter.check(context(alice), { bytesIn: 0 })).toBeUndefined();
+  });
+
+  it("refuses an upload whose declared size would pass the quota, and counts directions as configured", async () => {
+    const { limiter } = setup({
+      quotas: [
+        { scope: "bucket", bytes: 1000, window_secs: 60, direction: "ingress" },
+        { scope: "principal", bytes: 5000, window_secs: 60, direction: "egress" },
+      ],
+    });
+    await limiter.record(context(alice), outcome(4000, 700));
+    expect((await limiter.check(context(alice, { method: "PUT" }), { bytesIn: 301 }))?.code).toBe("TooManyRequests");
+    expect(await limiter.check(context(alice, { method: "PUT" }), { bytesIn: 300 })).toBeUndefined();
+    // Egress: 4000 of 5000 used, and what a GET will send is unknown beforehand: allowed.
+    expect(await limiter.check(context(alice), { bytesIn: 0 })).toBeUndefined();
+    await limiter.record(context(alice), outcome(1000));
+    expect((await limiter.check(context(alice), { bytesIn: 0 }))?.code).toBe("TooManyRequests");
+  });
+
+  it("lets a used-up quota outrank a rate limit in the answer", async () => {
+    const { limiter } = setup({ rateLimits: [{ scope: "principal", requests: 1, window_secs: 1 }], quotas: [{ scope: "principal", bytes: 10, window_secs: 60 }] });
+    await limiter.record(context(alice), outcome(10));
+    await limiter.check(context(alice), { bytesIn: 0 });
+    expect((await limiter.check(context(alice), { bytesIn: 0 }))?.code).toBe("TooManyRequests");
+  });
+});
+
+describe("rules", () => {
+  it("are checked at construction, naming the bad field", () => {
+    const store = createMemoryStore();
+    expect(() => createLimiter({ store, rateLimits: [{ scope: "ip" as never, requests: 1 }] })).toThrow("rate_limits[0].scope must be one of bucket, principal, source_ip");
+    expect(() => createLimiter({ store, rateLimits: [{ scope: "bucket", requests: 1.5 }] })).toThrow("rate_limits[0].requests must be a positive integer");
+    expect(() => createLimiter({ store, quotas: [{ scope: "bucket", bytes: 1, window_secs: 0 }] })).toThrow("quotas[0].window_secs must be an integer");
+    expect(() => createLimiter({ store, quotas: [{ scope: "bucket", bytes: 1, window_secs: 5, direction: "up" as never }] })).toThrow("quotas[0].direction");
+  });
+});
+
+describe("the memory store", () => {
+  it("keeps at most maxCounters counters, sweeping expired ones first", async () => {
+    const clock = { now: T0 };
+    const store = createMemoryStore({ now: () => clock.now, maxCounters: 2 });
+    expect(await store.add([{ key: "a", amount: 1, ttlSecs: 1 }, { key: "b", amount: 2, ttlSecs: 60 }])).toEqual([1, 2]);
+    clock.now += 1500;
+    expect(await store.add([{ key: "c", amount: 3, ttlSecs: 60 }, { key: "b", amount: 0, ttlSecs: 60 }, { key: "a", amount: 0, ttlSecs: 1 }])).toEqual([3, 2, 0]);
+    expect(await store.add([{ key: "d", amount: 1, ttlSecs: 60 }, { key: "b", amount: 0, ttlSecs: 60 }])).toEqual([1, 0]);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * `@multistore/path-mapping`: hierarchical namespaces. The first `bucketSegments` segments of a path-style request
+ * name one configured bucket, joined with `separator`: `/{account}/{product}/{key}` is key `{key}` of bucket
+ * `account:product`. A listing of the namespace with a prefix (`GET /account?prefix=product/x`, what `aws s3 ls
+ * s3://account/product/x` sends) lists bucket `account:product` under prefix `x`, and its keys are shown as the
+ * client named them (`product/x...`); a listing above any bucket shows the buckets under it as common prefixes.
+ * Signatures are verified against the path the client signed, before mapping. Virtual-hosted requests and
+ * ListBuckets are served as they are. Runtime-free.
+ */
+import { decodeKey, type MappedTarget, type Query, type TargetMapping } from "@multistore/core";
+
+/** Options of `createPathMapping` (the config file's `[path_mapping]`). */
+export interface PathMappingOptions {
+  /** How many leading path segments name the bucket (at least 2). */
+  bucketSegments: number;
+  /** What joins them into a configured bucket name (default `:`). */
+  separator?: string;
+}
+
+/** Query parameters of a listing: a request with any other parameter is not a listing. */
+const LISTING_PARAMETERS = new Set(["list-type", "prefix", "delimiter", "marker", "start-after", "continuation-token", "max-keys", "encoding-type", "fetch-owner", "x-id"]);
+
+function isListing(method: string, query: Query): boolean {
+  if (method !== "GET") return false;
+  // Presigned listings carry their signature in the query (X-Amz-*, or AWSAccessKeyId/Signature/Expires for V2).
+  for (const [name] of query.pairs) if (!LISTING_PARAMETERS.has(name) && !/^(x-amz-|awsaccesskeyid$|signature$|expires$)/i.test(name)) return false;
+  return true;
+}
+
+/** Creates the mapping; options are checked here. */
+export function createPathMapping(options: PathMappingOptions): TargetMapping {
+  const count = options.bucketSegments;
+  const separator = options.separator ?? ":";
+  if (!Number.isSafeInteger(count) || count < 2 || count > 8) throw new Error("path_mapping.bucket_segments must be an integer from 2 to 8");
+  if (!/^[:._-]{1,4}$/.test(separator)) throw new Error('path_mapping.separator must be 1 to 4 of ":", ".", "_" and "-"');
+
+  return {
+    map(method, rawPath, query): MappedTarget | undefined {
+      const raw = rawPath.slice(1).split("/");
+      if (raw[0] === "") return undefined;
+      const names = raw.map(decodeKey);
+      // Segments that name the bucket: every non-empty one up to `count` (a trailing slash ends them).
+      let named = 0;
+      while (named < count && named < raw.length && raw[named] !== "") named++;
+      if (named === count) {
+        const bucket = names.slice(0, count).join(separator);
+        const rest = raw.slice(count).join("/");
+        return {
+          rawPath: `/${encodeURIComponent(bucket)}${rest === "" ? "" : `/${rest}`}`,
+          resource: `/${names.join("/")}`.replace(/\/$/, ""),
+        };
+      }
+      if (!isListing(method, query) || raw.slice(named).some((segment) => segment !== "")) return undefined;
+      // Fewer segments than a bucket needs: the listing's prefix supplies the rest (`product/` of `product/x`).
+      const prefix = query.get("prefix") ?? "";
+      const fromPrefix = prefix.split("/");
+      const needed = count - named;
+      const client = names[0]!;
+      const pathPart = names.slice(1, named).map((segment) => `${segment}/`).join("");
+      if (fromPrefix.length > needed && fromPrefix.slice(0, needed).every((segment) => segment !== "")) {
+        const bucket = [...names.slice(0, named), ...fromPrefix.slice(0, needed)].join(separator);
+        return {
+          rawPath: `/${encodeURIComponent(bucket)}`,
+          resource: `/${client}`,
+          listing: { name: client, keyPrefix: pathPart + fromPrefix.slice(0, needed).map((segment) => `${segment}/`).join("") },
+        };
+      }
+      return { resource: `/${client}`, namespace: { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator } };
+    },
+  };
+}

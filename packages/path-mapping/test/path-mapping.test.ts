@@ -1,0 +1,49 @@
+/** How path-style requests of a hierarchical namespace are mapped onto configured buckets. */
+import { describe, expect, it } from "vitest";
+import { Query } from "@multistore/core";
+import { createPathMapping } from "../src/index.js";
+
+const mapping = createPathMapping({ bucketSegments: 2 });
+const map = (method: string, rawPath: string, query = "") => mapping.map(method, rawPath, new Query(query));
+
+describe("createPathMapping", () => {
+  it("maps the leading segments of an object request onto one bucket, keeping the key's encoding", () => {
+    expect(map("GET", "/noaa/goes16/ABI-L2/2024/file%20one.nc")).toEqual({ rawPath: "/noaa%3Agoes16/ABI-L2/2024/file%20one.nc", resource: "/noaa/goes16/ABI-L2/2024/file one.nc" });
+    expect(map("PUT", "/noaa/goes16/k")).toMatchObject({ rawPath: "/noaa%3Agoes16/k" });
+    expect(createPathMapping({ bucketSegments: 3, separator: "--" }).map("GET", "/a/b/c/k", new Query(""))).toMatchObject({ rawPath: "/a--b--c/k" });
+  });
+
+  it("maps a request on exactly the bucket's segments to the bucket itself", () => {
+    expect(map("GET", "/noaa/goes16", "list-type=2")).toEqual({ rawPath: "/noaa%3Agoes16", resource: "/noaa/goes16" });
+    expect(map("HEAD", "/noaa/goes16/")).toEqual({ rawPath: "/noaa%3Agoes16", resource: "/noaa/goes16" });
+  });
+
+  it("maps a listing of the namespace onto the bucket its prefix names, and says how to show the keys", () => {
+    expect(map("GET", "/noaa", "list-type=2&prefix=goes16/ABI&delimiter=/")).toEqual({
+      rawPath: "/noaa%3Agoes16",
+      resource: "/noaa",
+      listing: { name: "noaa", keyPrefix: "goes16/" },
+    });
+    // Presigned listings keep their signature parameters.
+    expect(map("GET", "/noaa/", "prefix=goes16/&X-Amz-Signature=abc&X-Amz-Credential=x")).toMatchObject({ rawPath: "/noaa%3Agoes16" });
+  });
+
+  it("lists the namespace itself when the prefix names no bucket yet", () => {
+    const namespace = { resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":" } };
+    expect(map("GET", "/noaa", "list-type=2&delimiter=/")).toEqual(namespace);
+    expect(map("GET", "/noaa", "prefix=goe")).toEqual(namespace);
+    expect(map("GET", "/noaa", "prefix=goes16")).toEqual(namespace);
+  });
+
+  it("leaves alone what is not a request on the namespace: ListBuckets, other methods and sub-resources above a bucket", () => {
+    expect(map("GET", "/")).toBeUndefined();
+    expect(map("HEAD", "/noaa")).toBeUndefined();
+    expect(map("GET", "/noaa", "location")).toBeUndefined();
+    expect(map("PUT", "/noaa")).toBeUndefined();
+  });
+
+  it("checks its options", () => {
+    expect(() => createPathMapping({ bucketSegments: 1 })).toThrow("path_mapping.bucket_segments must be an integer from 2 to 8");
+    expect(() => createPathMapping({ bucketSegments: 2, separator: "/" })).toThrow("path_mapping.separator");
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Path mapping through real clients: aws-cli and boto3 address a hierarchical namespace (`s3://noaa/goes16/...`)
+ * that the gateway serves from configured buckets (`noaa:goes16`). One suite, run by the Node server and the Worker
+ * tests with their own buckets and start function.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorCode, signedRawRequest, type KeyPair } from "./behaviour/clients.js";
+import { awsCli, boto3Client, type ClientTarget, type MatrixClient } from "./clients/adapters.js";
+
+/** What the suite needs from a runtime. */
+export interface PathMappingRuntime {
+  /** A bucket definition (backend and options) for a configured bucket name such as `noaa:goes16`. */
+  bucket(name: string): Record<string, unknown>;
+  /** Starts a gateway on this config; resolves with its endpoint. */
+  start(config: Record<string, unknown>): Promise<{ endpoint: string; close(): Promise<void> }>;
+}
+
+const KEY: KeyPair = { accessKeyId: "AKIAPATHMAPPING00001", secretAccessKey: "path-mapping-secret-000000000000000000001" };
+
+/** The config the suite runs: two buckets of namespace `noaa`, a key on them, `bucket_segments = 2`. */
+export function pathMappingConfig(runtime: PathMappingRuntime): Record<string, unknown> {
+  return {
+    buckets: [{ ...runtime.bucket("noaa:goes16"), anonymous_access: false }, { ...runtime.bucket("noaa:archive"), anonymous_access: false }],
+    roles: [],
+    credentials: [
+      {
+        access_key_id: KEY.accessKeyId,
+        secret_access_key: KEY.secretAccessKey,
+        principal_name: "mapper",
+        created_at: "2024-01-01T00:00:00Z",
+        enabled: true,
+        allowed_scopes: [
+          { bucket: "noaa:goes16", prefixes: [], actions: ["get_object", "head_object", "put_object", "delete_object", "list_bucket", "create_multipart_upload", "upload_part", "complete_multipart_upload", "abort_multipart_upload"] },
+          { bucket: "noaa:archive", prefixes: [], actions: ["list_bucket"] },
+        ],
+      },
+    ],
+    path_mapping: { bucket_segments: 2 },
+  };
+}
+
+const CLIENTS: MatrixClient[] = [
+  awsCli({ id: "aws-cli", label: "aws-cli (PATH: pyenv awscli v1)", command: "aws", v1: true, install: "pip install awscli" }),
+  boto3Client({ id: "boto3", label: "boto3 (PATH: pyenv python3)", python: "python3", install: "pip install boto3" }),
+];
+
+/** Registers the suite under `label`. */
+export function runPathMappingClients(label: string, runtime: PathMappingRuntime): void {
+  describe(`path mapping through real clients: ${label}`, () => {
+    let gateway: { endpoint: string; close(): Promise<void> };
+    let work: string;
+
+    beforeAll(async () => {
+      work = mkdtempSync(join(tmpdir(), "multistore-path-mapping-"));
+      gateway = await runtime.start(pathMappingConfig(runtime));
+    }, 120_000);
+
+    afterAll(async () => {
+      await gateway?.close();
+      await rm(work, { recursive: true, force: true });
+    });
+
+    const target = (): ClientTarget => {
+      const url = new URL(gateway.endpoint);
+      return { scheme: "http", style: "path", host: url.hostname, port: Number(url.port), endpoint: gateway.endpoint, credentials: KEY, region: "us-east-1", work };
+    };
+
+    for (const client of CLIENTS) {
+      it(`${client.label}: uploads, lists, downloads, reads a range and presigns under s3://noaa/goes16/`, async () => {
+        client.require();
+        const body = `goes-16 scan for ${client.id}\n`.repeat(20);
+        const source = join(work, `${client.id}-source.txt`);
+        writeFileSync(source, body);
+        const key = `goes16/ABI-L2/${client.id}/scan 1.nc`;
+        await client.upload(target(), source, "noaa", key);
+        expect(await client.list(target(), "noaa", `goes16/ABI-L2/${client.id}/`)).toEqual([key]);
+        const copy = join(work, `${client.id}-copy.txt`);
+        await client.download(target(), "noaa", key, copy);
+        expect(readFileSync(copy, "utf8")).toBe(body);
+        if (client.rangedRead) {
+          const range = join(work, `${client.id}-range.txt`);
+          await client.rangedRead(target(), "noaa", key, 5, 9, range);
+          expect(readFileSync(range, "utf8")).toBe(body.slice(5, 10));
+        }
+        for (const presigner of client.presigners) {
+          const response = await fetch(await presigner.url(target(), "noaa", key));
+          expect([presigner.name, response.status, await response.text()]).toEqual([presigner.name, 200, body]);
+        }
+      }, 120_000);
+    }
+
+    it("lists the namespace as directories, and names the client's path in errors", async () => {
+      const listing = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa", query: { "list-type": "2", delimiter: "/" } });
+      expect(listing.status).toBe(200);
+      expect([...listing.text.matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["", "archive/", "goes16/"]);
+      expect(listing.text).toContain("<Name>noaa</Name>");
+      const missing = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/goes16/none.txt" });
+      expect([missing.status, errorCode(missing.text)]).toEqual([404, "NoSuchKey"]);
+      expect(missing.text).toContain("<Resource>/noaa/goes16/none.txt</Resource>");
+      const unknown = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/radar/x.txt" });
+      expect([unknown.status, errorCode(unknown.text)]).toEqual([404, "NoSuchBucket"]);
+      const denied = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/archive/x.txt" });
+      expect([denied.status, errorCode(denied.text)]).toEqual([403, "AccessDenied"]);
+    });
+  });
+}
