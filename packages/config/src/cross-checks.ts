@@ -8,6 +8,7 @@ import { BACKEND_TYPE_ALIASES, hasBackendType } from "./backend-options.js";
 import type { ConfigIssue } from "./config-error.js";
 import { joinPath } from "./paths.js";
 import { BUCKET_NAME_PATTERN } from "./schema.js";
+import { checkLimitRules } from "./metering-checks.js";
 
 /** Sessions STS may grant, in seconds: what AWS allows for a role's maximum session duration. */
 const SESSION_DURATION_RANGE = [900, 43_200] as const;
@@ -68,6 +69,7 @@ export function crossCheck(
     }
   });
   checkUnique(checked.buckets, "buckets", "name", "bucket names", issues);
+  checkLimitRules(checked, bucketNames, issues, warnings);
 
   entriesOf(checked.credentials).forEach((credential, index) => {
     if (credential === undefined) return;

@@ -46,4 +46,14 @@ describe("metering and path mapping sections", () => {
       'path_mapping.separator: "/" is not a separator of 1 to 4 of ":", ".", "_" and "-"',
     ]);
   });
+
+  it("refuse a principal filter on a source_ip rule, and warn of a bucket filter naming no configured bucket", () => {
+    const warnings: string[] = [];
+    const document = { buckets: [{ name: "data", backend_type: "fs", anonymous_access: true, backend_options: { root: "/tmp" } }], rate_limits: [{ scope: "bucket", bucket: "dat", requests: 5 }] };
+    parseConfig(document, { onWarning: (message) => warnings.push(message) });
+    expect(warnings).toEqual(['rate_limits[0].bucket: "dat" is not a configured bucket; the rule applies only if a registry serves it']);
+    expect(issues({ quotas: [{ scope: "source_ip", principal: "alice", bytes: 5, window_secs: 60 }] })).toEqual([
+      'quotas[0].principal: a source_ip rule counts anonymous callers, who have no principal; use scope = "principal"',
+    ]);
+  });
 });
