@@ -1,0 +1,176 @@
+/**
+ * The backend contract: what a backend is asked (object requests, listings, multipart, batch delete, copy) and the
+ * results a runtime executes (a request to forward, or a native operation).
+ */
+import type { BucketConfig, ObjectOperation } from "./access.js";
+
+/** What a backend needs to prepare a body-carrying object operation. */
+export interface ObjectRequest {
+  /** Which operation. */
+  operation: ObjectOperation;
+  /** Full backend key (the bucket's `backend_prefix` already applied). */
+  key: string;
+  /** Client headers that may be forwarded (already filtered). */
+  headers: Headers;
+  /** `versionId` query parameter, for reads and deletes of a version. */
+  versionId?: string;
+  /** UploadPart only. */
+  uploadId?: string;
+  /** UploadPart only (1..10000). */
+  partNumber?: number;
+  /** GetObject response overrides (`response-content-type`, ...), passed through to the backend. */
+  responseOverrides?: Record<string, string>;
+  /** Writes: checksums the runtime verified (`x-amz-checksum-crc32` -> base64); complete once the body has ended. */
+  verifiedChecksums?: () => Record<string, string>;
+}
+
+/** The runtime sends this request with its own HTTP client, streaming the client's body up and the response down. */
+export interface ForwardDispatch {
+  /** Discriminant. */
+  type: "forward";
+  /** HTTP method. */
+  method: string;
+  /** Fully signed (usually presigned) backend URL. */
+  url: string;
+  /** Headers to send. */
+  headers: Headers;
+  /**
+   * Maps the backend's status and headers to S3's (e.g. Azure's `x-ms-meta-*` to `x-amz-meta-*`, its error codes to
+   * S3 errors). Return an `S3Error` to replace the backend's body with an S3 error document.
+   */
+  mapResponse?: (status: number, headers: Headers) => { status: number; headers: Headers } | import("../errors.js").S3Error;
+}
+
+/** A response produced in process (by a native backend or by core). `B` is the runtime's stream type. */
+export interface PlainResponse<B = unknown> {
+  /** HTTP status. */
+  status: number;
+  /** Response headers. */
+  headers: Headers;
+  /** Body: a string or bytes, the runtime's own stream type, or nothing. */
+  body: string | Uint8Array | B | null;
+}
+
+/** The backend does the I/O itself (a filesystem on Node, an R2 binding on Workers). */
+export interface NativeDispatch<B = unknown> {
+  /** Discriminant. */
+  type: "native";
+  /** Run the operation with the client's body stream (already de-framed when it was aws-chunked). */
+  execute(body: B | null, signal: AbortSignal): Promise<PlainResponse<B>>;
+}
+
+/** How a backend wants an object operation executed. */
+export type ObjectDispatch<B = unknown> = ForwardDispatch | NativeDispatch<B>;
+
+/** One object of a listing. */
+export interface ListedObject {
+  /** Full backend key (core strips the bucket's backend_prefix). */
+  key: string;
+  /** Last modification time. */
+  lastModified: Date;
+  /** ETag including its quotes. */
+  etag: string;
+  /** Size in bytes. */
+  size: number;
+  /** Storage class (default STANDARD). */
+  storageClass?: string;
+}
+
+/** A request for one page of a listing. Keys and prefixes are full backend keys. */
+export interface ListRequest {
+  /** Only keys starting with this. */
+  prefix: string;
+  /** Roll keys up into common prefixes at this delimiter. */
+  delimiter?: string;
+  /** At most this many keys + common prefixes (1..1000). */
+  maxKeys: number;
+  /** Only keys after this one (V1 `marker`, V2 `start-after`). */
+  startAfter?: string;
+  /** Opaque token from a previous page's `nextContinuationToken`. */
+  continuationToken?: string;
+}
+
+/** One page of a listing. */
+export interface ListResult {
+  /** Objects, in UTF-8 byte order of their keys. */
+  objects: ListedObject[];
+  /** Common prefixes (each ending with the delimiter), in order. */
+  commonPrefixes: string[];
+  /** Whether there is more. */
+  isTruncated: boolean;
+  /** Opaque token for the next page, when truncated. */
+  nextContinuationToken?: string;
+}
+
+/** A part named in CompleteMultipartUpload. */
+export interface CompletedPart {
+  /** 1..10000, ascending. */
+  partNumber: number;
+  /** ETag as the client sent it (quotes included when it sent them). */
+  etag: string;
+  /** Checksums the client sent with the part, by algorithm name (`ChecksumCRC32`, ...). */
+  checksums?: Record<string, string>;
+}
+
+/** The outcome of a batch delete, per key (full backend keys). */
+export interface DeleteObjectsResult {
+  /** Keys deleted (or that did not exist). */
+  deleted: string[];
+  /** Keys that failed, with an S3 error code and message. */
+  errors: { key: string; code: string; message: string }[];
+}
+
+/** Result of a write done by a backend in process. */
+export interface WriteResult {
+  /** ETag including quotes. */
+  etag: string;
+  /** When known. */
+  lastModified?: Date;
+  /** Extra headers to return to the client (version id, checksums, ...). */
+  headers?: Headers;
+}
+
+/** A server-side copy request. */
+export interface CopyRequest<B = unknown> {
+  /** Backend of the source bucket (the same object as `this` for copies within a bucket). */
+  sourceBackend: Backend<B>;
+  /** Full backend key of the source. */
+  sourceKey: string;
+  /** `versionId` of the source, if given. */
+  sourceVersionId?: string;
+  /** Full backend key of the destination. */
+  key: string;
+  /** Copy-relevant client headers (`x-amz-metadata-directive`, `x-amz-copy-source-if-*`, content headers, metadata). */
+  headers: Headers;
+}
+
+/**
+ * A storage backend for one bucket. Backends are made by `createXBackend(options)` factories and pass the shared
+ * contract suite. Methods throw `S3Error` for S3-visible failures; other errors become 500/503.
+ */
+export interface Backend<B = unknown> {
+  /** Short name for logs (`s3`, `fs`, ...). */
+  readonly kind: string;
+  /**
+   * Identifies where the data lives (e.g. an endpoint URL with its credential, or `fs`); copies are possible between
+   * backends whose `copyDomain` is equal.
+   */
+  readonly copyDomain: string;
+  /** Prepare GetObject, HeadObject, PutObject, DeleteObject or UploadPart. */
+  prepareObject(request: ObjectRequest): Promise<ObjectDispatch<B>>;
+  /** One page of keys. */
+  listObjects(request: ListRequest): Promise<ListResult>;
+  /** Start a multipart upload. */
+  createMultipartUpload(key: string, headers: Headers): Promise<{ uploadId: string }>;
+  /** Assemble the parts (in the given order) into the object. Honours `if-match` / `if-none-match` in `headers`. */
+  completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[], headers: Headers): Promise<WriteResult>;
+  /** Forget an upload and its parts. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  /** Delete up to 1000 keys. */
+  deleteObjects(keys: string[]): Promise<DeleteObjectsResult>;
+  /** Server-side copy. Throws `NotImplemented` when the source is in another copy domain. */
+  copyObject(request: CopyRequest<B>): Promise<WriteResult>;
+}
+
+/** Makes the backend of a bucket from its configuration. Called once per bucket configuration object. */
+export type BackendFactory<B = unknown> = (bucket: BucketConfig) => Backend<B>;
