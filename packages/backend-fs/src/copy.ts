@@ -3,8 +3,7 @@
  * two roots may be on different filesystems).
  */
 import type { Readable } from "node:stream";
-import { S3Error, type Backend, type CopyRequest, type WriteResult } from "@multistore/core";
-import { checkCopySourceConditions, checkWriteConditions } from "./conditional.js";
+import { checkCopySourceConditions, checkWriteConditions, S3Error, type Backend, type CopyRequest, type WriteResult } from "@multistore/core";
 import { pickStoredHeaders } from "./metadata.js";
 import { openObject, statObject } from "./object-read.js";
 import { bodySource } from "./object-ops.js";

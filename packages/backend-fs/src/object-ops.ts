@@ -2,8 +2,7 @@
 import { rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { addAbortSignal, Readable } from "node:stream";
-import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error, setChecksumHeaders, type ObjectRequest, type PlainResponse } from "@multistore/core";
-import { checkReadConditions, checkWriteConditions } from "./conditional.js";
+import { applyResponseOverrides, checkReadConditions, checkWriteConditions, parseRangeHeader, resolveRange, S3Error, setChecksumHeaders, type ObjectRequest, type PlainResponse } from "@multistore/core";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { metaFor, pickStoredHeaders, removeSidecar } from "./metadata.js";

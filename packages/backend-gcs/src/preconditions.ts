@@ -4,7 +4,7 @@
  * is checked against the current ETag and then pinned to the generation that ETag belongs to, so a write that
  * races with another one still fails with 412 instead of overwriting it.
  */
-import { S3Error } from "@multistore/core";
+import { checkWriteConditions, hasWriteConditions, S3Error } from "@multistore/core";
 
 /** The current state of an object, as a HEAD request reports it. */
 export interface ObjectVersion {
@@ -17,34 +17,21 @@ export interface ObjectVersion {
 /** Looks up the current object; undefined when there is none. */
 export type ObjectLookup = () => Promise<ObjectVersion | undefined>;
 
-function unquote(etag: string): string {
-  return etag.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
-}
-
-/** Whether an `If-Match` / `If-None-Match` list (`"a", "b"` or `*`) names `etag`. */
-export function etagMatches(list: string, etag: string): boolean {
-  const wanted = unquote(etag);
-  return list.split(",").some((entry) => entry.trim() === "*" || unquote(entry) === wanted);
-}
-
 /**
  * Checks `if-match` / `if-none-match` of a write and returns the GCS precondition header that makes the write
  * atomic with the check (`{}` when unconditional). Follows S3: `If-None-Match` takes only `*`, `If-Match` on a
  * missing key is NoSuchKey.
  */
 export async function generationPrecondition(headers: Headers, key: string, lookup: ObjectLookup): Promise<Record<string, string>> {
-  const ifNoneMatch = headers.get("if-none-match");
-  const ifMatch = headers.get("if-match");
-  if (ifNoneMatch === null && ifMatch === null) return {};
-  if (ifNoneMatch !== null && ifNoneMatch.trim() !== "*") {
-    throw new S3Error("NotImplemented", { message: "If-None-Match on writes only supports `*`." });
+  if (!hasWriteConditions(headers)) return {};
+  if (!headers.has("if-match")) {
+    // If-None-Match alone: checked for its form here, for the object's absence by GCS itself.
+    checkWriteConditions(headers, key, undefined);
+    return { "x-goog-if-generation-match": "0" };
   }
-  if (ifMatch === null) return { "x-goog-if-generation-match": "0" };
   const current = await lookup();
-  if (current === undefined) throw new S3Error("NoSuchKey", { details: { Key: key } });
-  if (ifNoneMatch !== null) throw new S3Error("PreconditionFailed", { details: { Condition: "If-None-Match" } });
-  if (!etagMatches(ifMatch, current.etag)) throw new S3Error("PreconditionFailed", { details: { Condition: "If-Match" } });
-  return { "x-goog-if-generation-match": current.generation };
+  checkWriteConditions(headers, key, current?.etag);
+  return { "x-goog-if-generation-match": current!.generation };
 }
 
 /**

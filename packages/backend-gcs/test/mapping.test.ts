@@ -4,7 +4,6 @@ import { executeDispatch, startGcsTestServer, type GcsTestServer } from "@multis
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "../src/gcs-headers.js";
 import { checkGcsResponse } from "../src/gcs-xml.js";
-import { etagMatches } from "../src/preconditions.js";
 import { createGcsBackend } from "../src/node.js";
 
 describe("header mapping", () => {
@@ -77,12 +76,6 @@ describe("header mapping", () => {
     expect(mapObjectResponse(404, new Headers(), { operation: "GetObject", requestHeaders: new Headers() }).status).toBe(404);
   });
 
-  it("matches ETag lists like S3", () => {
-    expect(etagMatches('"a", "b"', '"b"')).toBe(true);
-    expect(etagMatches("*", '"x"')).toBe(true);
-    expect(etagMatches('W/"a"', '"a"')).toBe(true);
-    expect(etagMatches('"a"', '"b"')).toBe(false);
-  });
 });
 
 describe("error mapping", () => {

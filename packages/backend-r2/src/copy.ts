@@ -3,9 +3,9 @@
  * so the source is streamed into a put of the destination (sized, as R2 requires); the bytes pass through the
  * Worker once.
  */
-import { S3Error, type Backend, type CopyRequest, type WriteResult } from "@multistore/core";
+import { COPY_SOURCE_CONDITIONS, evaluateConditions, S3Error, type Backend, type CopyRequest, type WriteResult } from "@multistore/core";
 import { sizedStream } from "./body.js";
-import { COPY_SOURCE_CONDITIONS, evaluateConditions, toR2Conditional } from "./conditional.js";
+import { toR2Conditional } from "./conditional.js";
 import { checkKey, checkVersionId, noSuchKey } from "./keys.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
 import { writeConditional, writeRefused } from "./object-write.js";
@@ -59,7 +59,7 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
   const failed = () => new S3Error("PreconditionFailed", { details: { Condition: "x-amz-copy-source-if-*" } });
   let body = bodyOf(object);
   // Every failing copy-source condition is a 412, as S3 documents (never a 304).
-  if (evaluateConditions(headers, COPY_SOURCE_CONDITIONS, object) !== undefined) {
+  if (evaluateConditions(headers, COPY_SOURCE_CONDITIONS, object.etag, object.uploaded) !== undefined) {
     void body?.cancel().catch(() => undefined);
     throw failed();
   }

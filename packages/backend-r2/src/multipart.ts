@@ -2,9 +2,8 @@
  * Multipart uploads on R2's own multipart API: R2 keeps the parts and the upload's metadata, so the backend holds
  * no state. Part ETags are R2's (the part's MD5 on real R2), returned quoted and passed back bare on completion.
  */
-import { S3Error, type CompletedPart, type ObjectRequest, type PlainResponse, type WriteResult } from "@multistore/core";
+import { bareEtag, checkWriteConditions, hasWriteConditions, S3Error, type CompletedPart, type ObjectRequest, type PlainResponse, type WriteResult } from "@multistore/core";
 import { contentMd5Hex, knownLengthBody } from "./body.js";
-import { bareEtag, checkWriteConditions, hasWriteConditions } from "./conditional.js";
 import { checkKey } from "./keys.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
 import { r2Call } from "./r2-errors.js";
@@ -74,7 +73,7 @@ export async function completeMultipartUpload(
   headers: Headers,
 ): Promise<WriteResult> {
   checkParts(parts);
-  if (hasWriteConditions(headers)) checkWriteConditions(headers, key, await r2Call(() => bucket.head(key), { key }));
+  if (hasWriteConditions(headers)) checkWriteConditions(headers, key, (await r2Call(() => bucket.head(key), { key }))?.etag);
   const uploaded = parts.map((part) => ({ partNumber: part.partNumber, etag: bareEtag(part.etag) }));
   const object = await r2Call(() => bucket.resumeMultipartUpload(key, uploadId).complete(uploaded), { key, uploadId });
   return { etag: object.httpEtag, lastModified: new Date(object.uploaded) };

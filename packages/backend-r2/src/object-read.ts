@@ -3,8 +3,8 @@
  * normally takes one binding call (conditions and range handed to R2), and a second one only when R2 refused the
  * range or judged a condition differently from S3's rules.
  */
-import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error, setChecksumHeaders, toBase64, type ByteRange, type ObjectRequest, type PlainResponse, type RequestedRange } from "@multistore/core";
-import { evaluateConditions, READ_CONDITIONS, throwReadFailure, toR2Conditional } from "./conditional.js";
+import { applyResponseOverrides, evaluateConditions, parseRangeHeader, READ_CONDITIONS, resolveRange, S3Error, throwReadFailure, setChecksumHeaders, toBase64, type ByteRange, type ObjectRequest, type PlainResponse, type RequestedRange } from "@multistore/core";
+import { toR2Conditional } from "./conditional.js";
 import { noSuchKey } from "./keys.js";
 import { objectHeaders } from "./metadata.js";
 import { mapR2Error, R2_CODES, r2Call, r2ErrorCode } from "./r2-errors.js";
@@ -48,7 +48,7 @@ function storedChecksums(object: R2Object): Record<string, string> {
 export async function headObject(bucket: R2Bucket, request: ObjectRequest): Promise<Response> {
   const object = await r2Call(() => bucket.head(request.key), { key: request.key });
   if (object === null) throw noSuchKey(request.key);
-  throwReadFailure(evaluateConditions(request.headers, READ_CONDITIONS, object), object);
+  throwReadFailure(evaluateConditions(request.headers, READ_CONDITIONS, object.etag, object.uploaded), object.httpEtag, object.uploaded);
   return respond(object, request, resolveRange(parseRangeHeader(request.headers.get("range")), object.size), null);
 }
 
@@ -68,10 +68,10 @@ export async function getObject(bucket: R2Bucket, request: ObjectRequest): Promi
   }
   if (object === null) throw noSuchKey(key);
   const body = bodyOf(object);
-  const outcome = evaluateConditions(request.headers, READ_CONDITIONS, object);
+  const outcome = evaluateConditions(request.headers, READ_CONDITIONS, object.etag, object.uploaded);
   if (outcome !== undefined) {
     discard(body);
-    throwReadFailure(outcome, object);
+    throwReadFailure(outcome, object.httpEtag, object.uploaded);
   }
   // R2 withheld the body although S3's rules let the read through (an edge case its conditional judges otherwise).
   if (body === undefined) return readPinned(bucket, request, requested, object);
@@ -86,7 +86,7 @@ async function readPinned(bucket: R2Bucket, request: ObjectRequest, requested: R
   const { key } = request;
   const meta = known ?? (await r2Call(() => bucket.head(key), { key }));
   if (meta === null) throw noSuchKey(key);
-  throwReadFailure(evaluateConditions(request.headers, READ_CONDITIONS, meta), meta);
+  throwReadFailure(evaluateConditions(request.headers, READ_CONDITIONS, meta.etag, meta.uploaded), meta.httpEtag, meta.uploaded);
   const range = resolveRange(requested, meta.size);
   const object = await r2Call(() => bucket.get(key, { onlyIf: { etagMatches: meta.etag }, ...(range !== undefined && { range: toR2Range(range) }) }), { key });
   if (object === null) throw noSuchKey(key);

@@ -1,7 +1,7 @@
 /** PutObject and DeleteObject through the binding, and the conditional-write plumbing CopyObject shares. */
-import { fromBase64, S3Error, toHex, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { checkWriteConditions, fromBase64, S3Error, toHex, type ObjectRequest, type PlainResponse } from "@multistore/core";
 import { contentMd5Hex, knownLengthBody } from "./body.js";
-import { checkWriteConditions, singleEtag } from "./conditional.js";
+import { singleEtag } from "./conditional.js";
 import { noSuchKey } from "./keys.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
 import { r2Call } from "./r2-errors.js";
@@ -28,7 +28,7 @@ export async function writeConditional(bucket: R2Bucket, key: string, headers: H
       conditional.etagMatches = single;
     } else {
       const current = await r2Call(() => bucket.head(key), { key });
-      checkWriteConditions(headers, key, current);
+      checkWriteConditions(headers, key, current?.etag);
       conditional.etagMatches = current!.etag; // checkWriteConditions throws when there is no object.
     }
   }

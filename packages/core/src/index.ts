@@ -41,5 +41,6 @@ export * from "./sigv4/presign.js";
 export { createUploadIdCodec, type UploadIdCodec } from "./upload-ids.js";
 export * from "./fixed-length.js";
 export * from "./object-headers.js";
+export * from "./conditions.js";
 export * from "./sigv2/string-to-sign.js";
 export * from "./sigv2/verify.js";
