@@ -67,3 +67,6 @@ const usageRoute: Route = {
 };
 
 export default createWorker({ middleware: [readOnlyDeletes, archive, counter], routes: [usageRoute] });
+
+// wrangler.toml binds the metering Durable Object: an entry module must export its class.
+export { MeteringCounters } from "../src/index.js";

@@ -12,6 +12,8 @@ import { setupFor, type WorkerExtensions } from "./setup.js";
 
 export type { Env } from "./env.js";
 export type { WorkerExtensions } from "./setup.js";
+// The Durable Object class of `metering.store = "durable_object"` (binding METERING in wrangler.toml).
+export { MeteringCounters } from "@multistore/metering/durable-object";
 
 /** A Worker (`export default createWorker(...)`) serving Multistore with extra middleware and routes. */
 export function createWorker(extensions: WorkerExtensions = {}): ExportedHandler<Env> & { fetch: NonNullable<ExportedHandler<Env>["fetch"]> } {

@@ -23,6 +23,8 @@ import { createGateway, healthRoute, S3Error, type BackendFactory, type BucketCo
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute, parseSessionTokenKeys } from "@multistore/sts";
 import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type FederatedCredentials } from "@multistore/oidc-provider";
 import type { Env } from "./env.js";
+import { meteringMiddleware } from "./metering.js";
+import { createPathMapping } from "@multistore/path-mapping";
 
 /** The ready gateway, or the configuration error every request must report. */
 export type Setup = { gateway: Gateway<ReadableStream>; config: MultistoreConfig } | { error: S3Error };
@@ -147,6 +149,7 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
     const maxUploadBytes = positiveInteger(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES");
     const stsSetup = sts(env, config, registries.roles);
     const oidcSetup = oidc(env, config);
+    const metering = meteringMiddleware(env, config);
     /** The federation, for buckets that use it. */
     const federated = (bucket: BucketConfig) => (bucket.backend_options.auth_type === "oidc" ? oidcSetup.federation : undefined);
     const backends: Record<string, BackendFactory<ReadableStream>> = {
@@ -179,12 +182,16 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
       credentials: registries.credentials,
       backends: prebuilt,
       routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes, ...(extensions.routes ?? [])],
-      middleware: extensions.middleware ?? [],
+      // Metering first: a refused request costs no other middleware's work.
+      middleware: [...(metering ? [metering] : []), ...(extensions.middleware ?? [])],
       ...(stsSetup.temporaryCredentials && { temporaryCredentials: stsSetup.temporaryCredentials }),
       owner: { id: config.owner_id, displayName: config.owner_display_name },
       ...(config.cors_rules && { cors: config.cors_rules }),
       serverTiming: env.SERVER_TIMING !== "false",
       ...(env.VIRTUAL_HOST_DOMAIN && { domain: env.VIRTUAL_HOST_DOMAIN }),
+      ...(config.path_mapping && {
+        targetMapping: createPathMapping({ bucketSegments: config.path_mapping.bucket_segments, separator: config.path_mapping.separator }),
+      }),
       ...(maxUploadBytes !== undefined && { maxUploadBytes }),
       onError: (error, context) => console.error(JSON.stringify({ level: "error", requestId: context.requestId, msg: "internal error", err: String(error), stack: error instanceof Error ? error.stack : undefined })),
     });

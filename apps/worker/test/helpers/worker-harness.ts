@@ -63,6 +63,8 @@ export async function startWorker(options: {
   trustedCertificates?: string[];
   /** Another entry module than wrangler.toml's `main` (relative to the app), e.g. an example. */
   entry?: string;
+  /** Durable Object bindings: binding name → class exported by the entry (e.g. `{ METERING: "MeteringCounters" }`). */
+  durableObjects?: Record<string, string | { className: string; useSQLite?: boolean }>;
 }): Promise<WorkerHandle> {
   const outdir = bundleWorker(options.entry ? { entry: options.entry } : {});
   const miniflare = new Miniflare({
@@ -74,6 +76,7 @@ export async function startWorker(options: {
     compatibilityFlags: ["enable_request_signal"],
     bindings: options.bindings as Record<string, never>,
     r2Buckets: options.r2Buckets ?? [],
+    ...(options.durableObjects && { durableObjects: options.durableObjects }),
     host: "127.0.0.1",
     port: 0,
     // Without this miniflare downloads request.cf data from the internet; tests stay on loopback.
