@@ -14,6 +14,8 @@ export type { Env } from "./env.js";
 export type { WorkerExtensions } from "./setup.js";
 // The Durable Object class of `metering.store = "durable_object"` (binding METERING in wrangler.toml).
 export { MeteringCounters } from "@multistore/metering/durable-object";
+// The same class under the name the original multistore's wrangler files bind (BANDWIDTH_METER, class BandwidthMeter).
+export { MeteringCounters as BandwidthMeter } from "@multistore/metering/durable-object";
 
 /** A Worker (`export default createWorker(...)`) serving Multistore with extra middleware and routes. */
 export function createWorker(extensions: WorkerExtensions = {}): ExportedHandler<Env> & { fetch: NonNullable<ExportedHandler<Env>["fetch"]> } {

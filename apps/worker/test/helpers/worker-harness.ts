@@ -65,6 +65,8 @@ export async function startWorker(options: {
   entry?: string;
   /** Durable Object bindings: binding name → class exported by the entry (e.g. `{ METERING: "MeteringCounters" }`). */
   durableObjects?: Record<string, string | { className: string; useSQLite?: boolean }>;
+  /** Cloudflare rate limiting bindings (`[[ratelimits]]`), by binding name. */
+  ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period?: 10 | 60 } }>;
 }): Promise<WorkerHandle> {
   const outdir = bundleWorker(options.entry ? { entry: options.entry } : {});
   const miniflare = new Miniflare({
@@ -77,6 +79,7 @@ export async function startWorker(options: {
     bindings: options.bindings as Record<string, never>,
     r2Buckets: options.r2Buckets ?? [],
     ...(options.durableObjects && { durableObjects: options.durableObjects }),
+    ...(options.ratelimits && { ratelimits: options.ratelimits }),
     host: "127.0.0.1",
     port: 0,
     // Without this miniflare downloads request.cf data from the internet; tests stay on loopback.
