@@ -47,20 +47,25 @@ function hasBody(headers: Headers): boolean {
   return (length !== null && length !== "0") || headers.has("transfer-encoding");
 }
 
-/** Body bytes read from the client, per request (filled by `clientBody`'s counting stream). */
-const received = new WeakMap<IncomingMessage, { bytesIn: number }>();
+/** A body stream that counts what it read from the client. */
+type Counter = { bytesIn: number };
 
 /**
  * The client's body, decoded when it is aws-chunked and verified when it must match a hash or checksum, and counted
  * either way (bytes received, framing included).
  */
-function clientBody(request: IncomingMessage, headers: Headers, result: BodyPlan) {
-  if (!hasBody(headers)) return { body: null, decoder: undefined };
+function clientBody(request: IncomingMessage, headers: Headers, result: BodyPlan): { body: Readable | null; decoder: RequestBodyTransform | undefined; counter: Counter | undefined } {
+  if (!hasBody(headers)) return { body: null, decoder: undefined, counter: undefined };
   const decoder = needsBodyDecoding(result) ? new RequestBodyTransform(result) : undefined;
   const counter = decoder ?? new CountingTransform();
-  received.set(request, counter);
   request.on("error", (error) => counter.destroy(error));
-  return { body: request.pipe(counter) as Readable, decoder };
+  return { body: request.pipe(counter) as Readable, decoder, counter };
+}
+
+/** The outcome with the body bytes read from the client, once the body is done with. */
+function withReceived(outcome: Outcome, counter: Counter | undefined): Outcome {
+  if (counter !== undefined) outcome.bytesReceived = counter.bytesIn;
+  return outcome;
 }
 
 async function executeForward(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions): Promise<Outcome> {
@@ -72,31 +77,37 @@ async function executeForward(result: ForwardResultOf, request: IncomingMessage,
   } catch (error) {
     return { status: await writeError(result, response, error), bytesSent: 0, error };
   }
+  const client = clientBody(request, headers, result);
   try {
-    const client = clientBody(request, headers, result);
-    const { decoder } = client;
-    let body = client.body;
-    // An empty object has no last chunk to hold back: the backend could complete the write before the body's checks
-    // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
-    if (body && decoder && result.request.headers.get("content-length") === "0") {
-      try {
-        for await (const _ of body) void _;
-      } catch (error) {
-        const failure = decoder.failure ?? error;
-        return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
-      }
-      body = null;
-    }
-    const outcome = await forward(result, response, { dispatcher: options.pools.dispatcher(bucket), body });
-    if (outcome.answered) {
-      return { status: outcome.status, bytesSent: outcome.bytesSent, error: outcome.error, errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText) };
-    }
-    const clientGone = response.destroyed || (request.destroyed && !request.complete);
-    const failure = decoder?.failure ?? (clientGone ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));
-    return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
+    return withReceived(await forwardBody(result, client, response, options, bucket), client.counter);
   } finally {
     release();
   }
+}
+
+/** The forward itself, once the bucket's slot is held. */
+async function forwardBody(result: ForwardResultOf, client: ReturnType<typeof clientBody>, response: ServerResponse, options: HandlerOptions, bucket: string): Promise<Outcome> {
+  const { decoder } = client;
+  let body = client.body;
+  // An empty object has no last chunk to hold back: the backend could complete the write before the body's checks
+  // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
+  if (body && decoder && result.request.headers.get("content-length") === "0") {
+    try {
+      for await (const _ of body) void _;
+    } catch (error) {
+      const failure = decoder.failure ?? error;
+      return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
+    }
+    body = null;
+  }
+  const outcome = await forward(result, response, { dispatcher: options.pools.dispatcher(bucket), body });
+  if (outcome.answered) {
+    return { status: outcome.status, bytesSent: outcome.bytesSent, error: outcome.error, errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText) };
+  }
+  const request = response.req;
+  const clientGone = response.destroyed || (request.destroyed && !request.complete);
+  const failure = decoder?.failure ?? (clientGone ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));
+  return { status: await writeError(result, response, failure), bytesSent: 0, error: failure };
 }
 
 function errorCodeOf(text: string): string | undefined {
@@ -119,13 +130,13 @@ async function executeNative(result: NativeResultOf, request: IncomingMessage, h
     if (!response.writableFinished) controller.abort(new Error("client went away"));
   };
   response.once("close", onClose);
+  const { body, decoder, counter } = clientBody(request, headers, result);
   try {
-    const { body, decoder } = clientBody(request, headers, result);
     const plain = await result.execute(body, controller.signal, () => decoder?.failure);
     if (decoder?.failure) {
-      return { status: await writeError(result, response, decoder.failure), bytesSent: 0, error: decoder.failure };
+      return withReceived({ status: await writeError(result, response, decoder.failure), bytesSent: 0, error: decoder.failure }, counter);
     }
-    return { status: plain.status, bytesSent: await writeResponse(response, plain) };
+    return withReceived({ status: plain.status, bytesSent: await writeResponse(response, plain) }, counter);
   } finally {
     response.off("close", onClose);
   }
@@ -187,8 +198,6 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
       // The client left (or stalled and was cut): not a server failure, and logged as such.
       outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
     }
-    const counted = received.get(request);
-    if (counted !== undefined) outcome.bytesReceived = counted.bytesIn;
     await result.finish(outcome);
     log(result.context, outcome);
   };
