@@ -4,8 +4,9 @@
  * aws-chunked or checksummed body is decoded and verified in one pass before the backend sees it, and a backend's
  * answer is read whole — refused with a clear error when it cannot fit.
  */
-import { concatBytes, MAX_BACKEND_ERROR_BYTES, readAtMost, requestLineOf, needsBodyDecoding, RequestBodyDecoder, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
-import { requestFromEvent, type LambdaHttpEvent, type LambdaHttpResult } from "./event.js";
+import { MAX_BACKEND_ERROR_BYTES, readAtMost, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
+import { checkRequestSize, decodedBody, endInvocation, invoke, tooLarge } from "./invocation.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -27,10 +28,6 @@ export interface LambdaHandlerOptions {
 
 /** Base64 makes 3 bytes 4: what fits the payload once encoded, less room for the rest of the event. */
 const DEFAULT_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - 64 * 1024) * 3) / 4);
-
-function tooLarge(what: string, limit: number): S3Error {
-  return new S3Error("EntityTooLarge", { status: 413, message: `The ${what} exceeds the ${limit}-byte limit of this AWS Lambda deployment.`, details: { MaxSizeAllowed: String(limit) } });
-}
 
 /** A result and the body bytes it carries (for the log and after-middleware). */
 interface Answer {
@@ -67,13 +64,6 @@ async function readWhole(response: Response, limit: number): Promise<Uint8Array>
   const bytes = await readAtMost(response.body, limit);
   if (bytes === undefined) throw tooLarge("object", limit);
   return bytes;
-}
-
-/** The client's body as the backend must get it: aws-chunked framing removed, hashes and checksums verified. */
-async function decodedBody(plan: BodyPlan, body: Uint8Array | null): Promise<Uint8Array | null> {
-  if (body === null || !needsBodyDecoding(plan)) return body;
-  const decoder = new RequestBodyDecoder(plan);
-  return concatBytes([...(await decoder.push(body)), ...(await decoder.finish())]);
 }
 
 type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
@@ -127,40 +117,19 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream>, options: L
   const fetcher = options.fetch ?? fetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   return async (event) => {
-    let request;
-    try {
-      request = requestFromEvent(event);
-    } catch (error) {
-      // A header value HTTP forbids (Headers refuses it): the client's fault, answered as S3 would.
-      const refusal = new S3Error("InvalidRequest", { message: "The request has a malformed header.", cause: error });
-      return toResult(400, new Headers({ "content-type": "application/xml" }), refusal.toXml(event.rawPath || "/", "")).result;
-    }
-    const result = await gateway.handle({
-      method: request.method,
-      target: request.target,
-      headers: request.headers,
-      body: null,
-      readBody: async (limit) => {
-        if (request.body !== null && request.body.length > limit) throw new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
-        return request.body ?? new Uint8Array();
-      },
-      ...(request.clientAddress !== undefined && { clientAddress: request.clientAddress }),
-    });
+    const invocation = await invoke(gateway, event);
+    if ("refusal" in invocation) return fromPlain(invocation.refusal, "GET").result;
+    const { request, result } = invocation;
     let answer: Answer;
     try {
-      const declared = Number(request.headers.get("content-length") ?? 0);
-      if (result.type !== "response" && (declared > maxRequestBytes || (request.body?.length ?? 0) > maxRequestBytes)) throw tooLarge("request body", maxRequestBytes);
+      checkRequestSize(request, result, maxRequestBytes);
       if (result.type === "response") answer = fromPlain(result.response, request.method);
       else if (result.type === "forward") answer = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher });
       else answer = await executeNative(result, request.method, request.body, maxResponseBytes);
     } catch (error) {
       answer = fromPlain((result as ResultBase).errorResponse(error), request.method);
     }
-    const response = answer.result;
-    const bytesSent = answer.bytes;
-    const end = { status: response.statusCode, bytesSent, ...(request.body !== null && { bytesReceived: request.body.length }) };
-    await result.finish(end);
-    log({ level: response.statusCode >= 500 ? "error" : "info", ...requestLineOf(result.context, end) });
-    return response;
+    await endInvocation(request, result, answer.result.statusCode, answer.bytes, log);
+    return answer.result;
   };
 }

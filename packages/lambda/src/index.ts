@@ -4,3 +4,4 @@
  */
 export { createLambdaHandler, LAMBDA_PAYLOAD_BYTES, type LambdaHandlerOptions } from "./handler.js";
 export { requestFromEvent, type EventRequest, type LambdaHttpEvent, type LambdaHttpResult } from "./event.js";
+export { createLambdaStreamingHandler, LAMBDA_STREAMED_RESPONSE_BYTES, type AwsLambdaStreamingApi, type LambdaResponseStream, type LambdaStreamingOptions } from "./streaming.js";

@@ -1,0 +1,59 @@
+/**
+ * What the buffered and the streaming Lambda handlers share: an event turned into a gateway result (a malformed one
+ * refused as S3 would), the request-size limit, the client's body decoded for the backend, and the request's end
+ * (after-middleware and the log line).
+ */
+import { concatBytes, needsBodyDecoding, requestLineOf, RequestBodyDecoder, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse } from "@multistore/core";
+import { requestFromEvent, type EventRequest, type LambdaHttpEvent } from "./event.js";
+
+/** Refuses a request or response body past a deployment's limit, naming the limit. */
+export function tooLarge(what: string, limit: number): S3Error {
+  return new S3Error("EntityTooLarge", { status: 413, message: `The ${what} exceeds the ${limit}-byte limit of this AWS Lambda deployment.`, details: { MaxSizeAllowed: String(limit) } });
+}
+
+/** The client's body as the backend must get it: aws-chunked framing removed, hashes and checksums verified. */
+export async function decodedBody(plan: BodyPlan, body: Uint8Array | null): Promise<Uint8Array | null> {
+  if (body === null || !needsBodyDecoding(plan)) return body;
+  const decoder = new RequestBodyDecoder(plan);
+  return concatBytes([...(await decoder.push(body)), ...(await decoder.finish())]);
+}
+
+/** An event resolved by the gateway, or the answer to an event that could not be read. */
+export type Invocation = { request: EventRequest; result: GatewayResult<ReadableStream> } | { refusal: PlainResponse<never> };
+
+/** Turns an event into a gateway result. */
+export async function invoke(gateway: Gateway<ReadableStream>, event: LambdaHttpEvent): Promise<Invocation> {
+  let request: EventRequest;
+  try {
+    request = requestFromEvent(event);
+  } catch (error) {
+    // A header value HTTP forbids (Headers refuses it): the client's fault, answered as S3 would.
+    const refusal = new S3Error("InvalidRequest", { message: "The request has a malformed header.", cause: error });
+    return { refusal: { status: 400, headers: new Headers({ "content-type": "application/xml" }), body: refusal.toXml(event.rawPath || "/", "") } };
+  }
+  const result = await gateway.handle({
+    method: request.method,
+    target: request.target,
+    headers: request.headers,
+    body: null,
+    readBody: async (limit) => {
+      if (request.body !== null && request.body.length > limit) throw new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
+      return request.body ?? new Uint8Array();
+    },
+    ...(request.clientAddress !== undefined && { clientAddress: request.clientAddress }),
+  });
+  return { request, result };
+}
+
+/** Throws 413 when a request that reaches a backend carries (or declares) more than `limit` bytes. */
+export function checkRequestSize(request: EventRequest, result: GatewayResult<ReadableStream>, limit: number): void {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (result.type !== "response" && (declared > limit || (request.body?.length ?? 0) > limit)) throw tooLarge("request body", limit);
+}
+
+/** Reports the request's end to after-middleware and writes its log line. */
+export async function endInvocation(request: EventRequest, result: GatewayResult<ReadableStream>, status: number, bytesSent: number, log: (line: Record<string, unknown>) => void): Promise<void> {
+  const end = { status, bytesSent, ...(request.body !== null && { bytesReceived: request.body.length }) };
+  await result.finish(end);
+  log({ level: status >= 500 ? "error" : "info", ...requestLineOf(result.context, end) });
+}

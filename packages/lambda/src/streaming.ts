@@ -1,0 +1,169 @@
+/**
+ * Response streaming on Lambda (Function URLs with `InvokeMode: RESPONSE_STREAM`): the backend's body goes to the
+ * client as it arrives instead of being read whole, so downloads are limited by Lambda's streamed-response limit
+ * (20 MiB by default, `maxResponseBytes`) instead of the 6 MB of a buffered invocation, and the first bytes leave
+ * before the last arrive. Requests are still handed over whole (6 MB). Uses the `awslambda` global of Lambda's
+ * Node.js runtime: `streamifyResponse` and `HttpResponseStream.from`, which sends the status and headers ahead of the
+ * body.
+ */
+import { MAX_BACKEND_ERROR_BYTES, readAtMost, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import type { LambdaHttpEvent } from "./event.js";
+import { checkRequestSize, decodedBody, endInvocation, invoke, tooLarge } from "./invocation.js";
+import { LAMBDA_PAYLOAD_BYTES } from "./handler.js";
+
+/** The writable stream Lambda hands a streaming handler (a Node.js Writable). */
+export interface LambdaResponseStream {
+  write(chunk: Uint8Array): boolean;
+  end(chunk?: Uint8Array | string): void;
+  once(event: "drain" | "close" | "error", listener: (...args: unknown[]) => void): unknown;
+  destroy(error?: Error): void;
+}
+
+/** The parts of Lambda's Node.js runtime (`globalThis.awslambda`) that response streaming uses. */
+export interface AwsLambdaStreamingApi {
+  streamifyResponse(handler: (event: LambdaHttpEvent, responseStream: LambdaResponseStream, context: unknown) => Promise<void>): unknown;
+  HttpResponseStream: { from(stream: LambdaResponseStream, metadata: { statusCode: number; headers: Record<string, string> }): LambdaResponseStream };
+}
+
+/** Options of `createLambdaStreamingHandler`. */
+export interface LambdaStreamingOptions {
+  /** Largest request body accepted (bytes; default about 4.5 MiB, what fits a 6 MB invocation payload). */
+  maxRequestBytes?: number;
+  /** Largest response body streamed (bytes; default 20 MiB, Lambda's default limit for streamed responses). */
+  maxResponseBytes?: number;
+  /** The HTTP client for backend requests (default: the global `fetch`). */
+  fetch?: typeof fetch;
+  /** Receives each request's line (default: one JSON line on stdout). */
+  log?: (line: Record<string, unknown>) => void;
+  /** The runtime's streaming API (default: `globalThis.awslambda`, present only inside Lambda). */
+  awslambda?: AwsLambdaStreamingApi;
+}
+
+/** Lambda's default limit on a streamed response. */
+export const LAMBDA_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
+
+const DEFAULT_REQUEST_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - 64 * 1024) * 3) / 4);
+
+function headerRecord(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
+}
+
+/** One invocation's response: headers first, then the body, counted. */
+class StreamedAnswer {
+  started = false;
+  bytes = 0;
+  status = 0;
+  constructor(
+    private readonly api: AwsLambdaStreamingApi,
+    private readonly stream: LambdaResponseStream,
+  ) {}
+
+  /** Sends a whole response (no body for HEAD). */
+  send(plain: PlainResponse<unknown>, head: boolean): void {
+    const body = head ? null : typeof plain.body === "string" ? new TextEncoder().encode(plain.body) : plain.body instanceof Uint8Array ? plain.body : null;
+    const headers = headerRecord(plain.headers);
+    if (!head && plain.status !== 204 && plain.status !== 304) headers["content-length"] ??= String(body?.length ?? 0);
+    const out = this.open(plain.status, headers);
+    this.bytes = body?.length ?? 0;
+    out.end(body ?? undefined);
+  }
+
+  /** Streams `body` with backpressure, stopping past `limit`. */
+  async pipe(status: number, headers: Headers, body: ReadableStream<Uint8Array>, limit: number): Promise<void> {
+    const out = this.open(status, headerRecord(headers));
+    const reader = body.getReader();
+    try {
+      for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        this.bytes += next.value.length;
+        if (this.bytes > limit) throw tooLarge("object", limit);
+        if (!out.write(next.value)) await new Promise((resolve) => out.once("drain", resolve));
+      }
+    } catch (error) {
+      await reader.cancel().catch(() => {});
+      throw error;
+    }
+    out.end();
+  }
+
+  private open(status: number, headers: Record<string, string>): LambdaResponseStream {
+    this.started = true;
+    this.status = status;
+    return this.api.HttpResponseStream.from(this.stream, { statusCode: status, headers });
+  }
+}
+
+type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
+type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
+
+async function streamForward(result: Forward, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, fetcher: typeof fetch): Promise<void> {
+  const sent = await decodedBody(result, body);
+  const headers = new Headers(result.request.headers);
+  headers.delete("content-length");
+  const started = performance.now();
+  let upstream: Response;
+  try {
+    upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>), redirect: "manual" });
+  } catch (error) {
+    throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
+  }
+  const forwarded = result.respond(upstream.status, upstream.headers, performance.now() - started);
+  if (forwarded.replaceBody) {
+    const text = upstream.body ? new TextDecoder().decode(((await readAtMost(upstream.body, MAX_BACKEND_ERROR_BYTES * 4).catch(() => undefined)) ?? new Uint8Array()).subarray(0, MAX_BACKEND_ERROR_BYTES)) : "";
+    answer.send(forwarded.replaceBody(text), method === "HEAD");
+    return;
+  }
+  if (Number(upstream.headers.get("content-length") ?? 0) > limit && method !== "HEAD") {
+    await upstream.body?.cancel();
+    throw tooLarge("object", limit);
+  }
+  if (method === "HEAD" || forwarded.status === 204 || forwarded.status === 304 || !upstream.body) {
+    await upstream.body?.cancel();
+    answer.send({ status: forwarded.status, headers: forwarded.headers, body: null }, method === "HEAD");
+    return;
+  }
+  await answer.pipe(forwarded.status, forwarded.headers, upstream.body, limit);
+}
+
+async function streamNative(result: Native, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number): Promise<void> {
+  const decoded = await decodedBody(result, body);
+  const plain = await result.execute(decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream(), new AbortController().signal, () => undefined);
+  if (plain.body instanceof ReadableStream && method !== "HEAD") await answer.pipe(plain.status, plain.headers, plain.body, limit);
+  else answer.send(plain, method === "HEAD");
+}
+
+/**
+ * Creates a streaming Lambda handler (`export const handler = createLambdaStreamingHandler(gateway)`), for Function
+ * URLs with `InvokeMode: RESPONSE_STREAM`. Throws when the runtime's `awslambda` global is missing.
+ */
+export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream>, options: LambdaStreamingOptions = {}): unknown {
+  const api = options.awslambda ?? (globalThis as { awslambda?: AwsLambdaStreamingApi }).awslambda;
+  if (typeof api?.streamifyResponse !== "function" || typeof api.HttpResponseStream?.from !== "function") throw new TypeError("createLambdaStreamingHandler: the awslambda global of Lambda's Node.js runtime is missing (pass options.awslambda outside Lambda)");
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_REQUEST_LIMIT;
+  const maxResponseBytes = options.maxResponseBytes ?? LAMBDA_STREAMED_RESPONSE_BYTES;
+  for (const [name, value, most] of [["maxRequestBytes", maxRequestBytes, LAMBDA_PAYLOAD_BYTES], ["maxResponseBytes", maxResponseBytes, Number.MAX_SAFE_INTEGER]] as const) {
+    if (!(Number.isInteger(value) && value > 0 && value <= most)) throw new TypeError(`createLambdaStreamingHandler: ${name} must be a whole number of bytes from 1 to ${most} (got ${String(value)})`);
+  }
+  const fetcher = options.fetch ?? fetch;
+  const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
+  return api.streamifyResponse(async (event, responseStream) => {
+    const answer = new StreamedAnswer(api, responseStream);
+    const invocation = await invoke(gateway, event);
+    if ("refusal" in invocation) return answer.send(invocation.refusal, false);
+    const { request, result } = invocation;
+    try {
+      checkRequestSize(request, result, maxRequestBytes);
+      if (result.type === "response") answer.send(result.response, request.method === "HEAD");
+      else if (result.type === "forward") await streamForward(result, request.method, request.body, answer, maxResponseBytes, fetcher);
+      else await streamNative(result, request.method, request.body, answer, maxResponseBytes);
+    } catch (error) {
+      // A started body cannot become an error document: the client must see a broken response, never a short one.
+      if (answer.started) responseStream.destroy(error instanceof Error ? error : new Error(String(error)));
+      else answer.send((result as ResultBase).errorResponse(error), request.method === "HEAD");
+    }
+    await endInvocation(request, result, answer.status, answer.bytes, log);
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * The streaming Lambda handler with events shaped as AWS documents them, in front of s3rver. Lambda's runtime is not
+ * here, so its `awslambda` API is stood in for as AWS documents its wire format for Function URLs: `streamifyResponse`
+ * hands the handler a writable stream, and `HttpResponseStream.from` writes the JSON prelude (status and headers)
+ * followed by eight NUL bytes before the body.
+ */
+import { PassThrough } from "node:stream";
+import { createS3Backend } from "@multistore/backend-s3";
+import { createStaticRegistries, parseConfig } from "@multistore/config";
+import { createGateway } from "@multistore/core";
+import { startS3rver, type S3rverHandle } from "@multistore/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLambdaStreamingHandler, type AwsLambdaStreamingApi, type LambdaHttpEvent, type LambdaResponseStream } from "../src/index.js";
+
+const DOMAIN = "abcdefghij.lambda-url.us-east-1.on.aws";
+
+type StreamingHandler = (event: LambdaHttpEvent, stream: LambdaResponseStream, context: unknown) => Promise<void>;
+
+/** Lambda's streaming API as documented: the prelude, eight NULs, then the body. */
+const awslambda: AwsLambdaStreamingApi = {
+  streamifyResponse: (handler) => handler,
+  HttpResponseStream: {
+    from(stream, metadata) {
+      stream.write(new TextEncoder().encode(JSON.stringify(metadata)));
+      stream.write(new Uint8Array(8));
+      return stream;
+    },
+  },
+};
+
+/** Invokes the handler and splits what it streamed into prelude and body, as Lambda does. */
+async function invoke(handler: StreamingHandler, method: string, path: string, headers: Record<string, string> = {}) {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<boolean>((resolve) => {
+    stream.once("end", () => resolve(true));
+    stream.once("close", () => resolve(stream.readableEnded));
+  });
+  const event: LambdaHttpEvent = { version: "2.0", rawPath: path, rawQueryString: "", headers: { host: DOMAIN, ...headers }, requestContext: { domainName: DOMAIN, http: { method, sourceIp: "192.0.2.44" } } };
+  await handler(event, stream as unknown as LambdaResponseStream, {});
+  const complete = await ended;
+  const all = Buffer.concat(chunks);
+  const delimiter = all.indexOf(Buffer.alloc(8));
+  const prelude = JSON.parse(all.subarray(0, delimiter).toString()) as { statusCode: number; headers: Record<string, string> };
+  return { ...prelude, body: all.subarray(delimiter + 8), complete };
+}
+
+describe("createLambdaStreamingHandler", () => {
+  let s3: S3rverHandle;
+  let handler: StreamingHandler;
+  let small: StreamingHandler;
+  const lines: Record<string, unknown>[] = [];
+  const object = Buffer.from(Array.from({ length: 9 * 1024 * 1024 }, (_, index) => index % 253));
+
+  beforeAll(async () => {
+    s3 = await startS3rver({ buckets: ["stream"] });
+    const backend_options = { endpoint: s3.endpoint, region: "us-east-1", bucket_name: "stream", access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey, force_path_style: "true" };
+    const config = parseConfig({ buckets: [{ name: "public", backend_type: "s3", anonymous_access: true, backend_options }], roles: [], credentials: [] });
+    const registries = createStaticRegistries(config);
+    const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options as never) as never } });
+    handler = createLambdaStreamingHandler(gateway, { awslambda, log: (line) => void lines.push(line) }) as StreamingHandler;
+    small = createLambdaStreamingHandler(gateway, { awslambda, maxResponseBytes: 1024 * 1024, log: () => {} }) as StreamingHandler;
+    const put = await fetch(`${s3.endpoint}/stream/big.bin`, { method: "PUT", body: object });
+    expect(put.status).toBe(200);
+  }, 120_000);
+
+  afterAll(async () => {
+    await s3?.close();
+  });
+
+  it("streams an object larger than a buffered invocation allows, with its status and headers first", async () => {
+    const answer = await invoke(handler, "GET", "/public/big.bin");
+    expect([answer.statusCode, answer.headers["content-length"], answer.complete]).toEqual([200, String(object.length), true]);
+    expect(answer.body.equals(object)).toBe(true);
+    expect(answer.headers["x-amz-request-id"]).toMatch(/^[0-9A-F]{16}$/);
+    expect(lines.at(-1)).toMatchObject({ method: "GET", status: 200, bytes: object.length });
+  });
+
+  it("streams a range, answers HEAD without a body and errors as S3 documents", async () => {
+    const ranged = await invoke(handler, "GET", "/public/big.bin", { range: "bytes=1000-1999" });
+    expect([ranged.statusCode, ranged.headers["content-range"], ranged.body.equals(object.subarray(1000, 2000))]).toEqual([206, `bytes 1000-1999/${object.length}`, true]);
+    const head = await invoke(handler, "HEAD", "/public/big.bin");
+    expect([head.statusCode, head.headers["content-length"], head.body.length]).toEqual([200, String(object.length), 0]);
+    const missing = await invoke(handler, "GET", "/public/missing.bin");
+    expect([missing.statusCode, /<Code>([^<]+)<\/Code>/.exec(missing.body.toString())?.[1]]).toEqual([404, "NoSuchKey"]);
+  });
+
+  it("refuses an object past maxResponseBytes before sending anything, with 413 naming the limit", async () => {
+    const refused = await invoke(small, "GET", "/public/big.bin");
+    expect(refused.statusCode).toBe(413);
+    expect(refused.body.toString()).toContain("1048576-byte limit");
+  });
+
+  it("refuses to start outside Lambda without the runtime's API", () => {
+    expect(() => createLambdaStreamingHandler(createGateway({ buckets: { getBucket: () => undefined, listBuckets: () => [] }, credentials: { getCredential: () => undefined }, backends: {} }))).toThrow("awslambda global");
+  });
+});
