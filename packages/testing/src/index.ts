@@ -17,3 +17,4 @@ export { startCli, type CliProcess } from "./cli-process.js";
 export { startRecordingOrigin, type RecordingOrigin } from "./recording-origin.js";
 export { startRedisServer, type RedisServerHandle, type StartRedisServerOptions } from "./redis-server.js";
 export { pathMappingConfig, runPathMappingClients, type PathMappingRuntime } from "./path-mapping-clients.js";
+export { browserConfig, CHROMIUM, runBrowserSuite, type BrowserRuntime } from "./browser.js";
