@@ -26,7 +26,7 @@ export function nodeBackends(
     s3: (bucket) => {
       const federation = federated(bucket);
       const dispatcher = dispatcherOf(bucket);
-      return createS3Backend(bucket.backend_options as never, {
+      return createS3Backend(bucket.backend_options, {
         ...(dispatcher && { dispatcher }),
         ...(federation && { credentials: federation.awsCredentials(bucket) }),
       }) as never;
@@ -34,13 +34,13 @@ export function nodeBackends(
     fs: (bucket) => createFsBackend({ ...bucket.backend_options, root: bucket.backend_options.root ?? "" }),
     az: (bucket) => {
       const federation = federated(bucket);
-      return createAzureBackend(bucket.backend_options as never, {
+      return createAzureBackend(bucket.backend_options, {
         ...(federation && { userDelegationKey: federation.azureUserDelegationKey(bucket), accessToken: federation.azureAccessToken(bucket) }),
       }) as never;
     },
     gcs: (bucket) => {
       const federation = federated(bucket);
-      return createGcsBackend(bucket.backend_options as never, {
+      return createGcsBackend(bucket.backend_options, {
         ...(federation && { signBlob: federation.googleSignBlob(bucket), accessToken: federation.googleFederatedToken(bucket) }),
       }) as never;
     },

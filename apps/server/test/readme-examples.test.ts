@@ -24,16 +24,6 @@ const readme = (pkg: string) => join(PACKAGES_DIR, pkg, "README.md");
 const COVERED = ["core", "config", "backend-s3", "oidc-provider", "testing", "metering", "path-mapping"];
 /** Where each README's one TypeScript example is written, relative to the scratch directory. */
 const EXAMPLE_FILE: Record<string, string> = Object.fromEntries(COVERED.map((pkg) => [pkg, pkg === "testing" ? "testing/contract.test.ts" : `${pkg}.ts`]));
-/**
- * Type errors that the documented usage gets today and that issue #15 is to fix in the packages' types ("Types must
- * let the documented usage compile with no cast"): a core `BucketConfig`'s `backend_options` is not accepted by the
- * backends' option types, and a gateway mixing backends is not a `Gateway<Readable>`. Any other error fails the test;
- * delete these once tsc no longer reports them.
- */
-const KNOWN_TYPE_GAPS = [
-  /error TS2345: Argument of type 'Record<string, string>' is not assignable to parameter of type '(Fs|S3)BackendOptions'/,
-  /error TS2345: Argument of type 'Gateway<unknown>' is not assignable to parameter of type 'Gateway<Readable>'/,
-];
 /** The credential of the core README's example. */
 const UPLOADER = { accessKeyId: "AKIAREADMEEXAMPLE001", secretAccessKey: "change-me-to-a-long-random-secret" };
 
@@ -98,7 +88,7 @@ describe("package READMEs", () => {
     }
   });
 
-  it("every TypeScript example type-checks (but for the known gaps)", async () => {
+  it("every TypeScript example type-checks, with no cast", async () => {
     await writeFile(
       join(scratch, "tsconfig.json"),
       JSON.stringify({ extends: "../../tsconfig.json", compilerOptions: { noEmit: true, rootDir: "." }, include: ["**/*.ts"] }),
@@ -106,7 +96,7 @@ describe("package READMEs", () => {
     const tsc = join(SERVER_DIR, "node_modules", "typescript", "bin", "tsc");
     const { stdout } = await runToEnd([tsc, "-p", join(scratch, "tsconfig.json"), "--pretty", "false"], { cwd: SERVER_DIR });
     const errors = stdout.split("\n").filter((line) => / error TS\d+:/.test(line));
-    expect(errors.filter((line) => !KNOWN_TYPE_GAPS.some((gap) => gap.test(line)))).toEqual([]);
+    expect(errors).toEqual([]);
   }, 60_000);
 
   it("core: createGateway on the Node runtime serves the fs bucket, anonymous reads and signed writes", async () => {

@@ -155,16 +155,16 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
     const backends: Record<string, BackendFactory<ReadableStream>> = {
       s3: (bucket) => {
         const federation = federated(bucket);
-        return createS3Backend(bucket.backend_options as never, { ...(federation && { credentials: federation.awsCredentials(bucket) }) }) as never;
+        return createS3Backend(bucket.backend_options, { ...(federation && { credentials: federation.awsCredentials(bucket) }) }) as never;
       },
       r2: (bucket) => createR2Backend({ bucket: env[bucket.backend_options.binding ?? ""] as never }),
       az: (bucket) => {
         const federation = federated(bucket);
-        return createAzureBackend(bucket.backend_options as never, { ...(federation && { userDelegationKey: federation.azureUserDelegationKey(bucket) }) }) as never;
+        return createAzureBackend(bucket.backend_options, { ...(federation && { userDelegationKey: federation.azureUserDelegationKey(bucket) }) }) as never;
       },
       gcs: (bucket) => {
         const federation = federated(bucket);
-        return createGcsBackend(bucket.backend_options as never, {
+        return createGcsBackend(bucket.backend_options, {
           ...(federation && { signBlob: federation.googleSignBlob(bucket), accessToken: federation.googleFederatedToken(bucket) }),
         }) as never;
       },

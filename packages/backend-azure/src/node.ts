@@ -26,7 +26,9 @@ export interface NodeAzureExtras extends FederatedAzureExtras {
 }
 
 /** Creates an Azure Blob Storage backend (Node build). Throws when options are invalid, naming the option. */
-export function createAzureBackend(options: AzureBackendOptions, extras: NodeAzureExtras = {}): AzureBackend {
+export function createAzureBackend(input: AzureBackendOptions | Readonly<Record<string, string>>, extras: NodeAzureExtras = {}): AzureBackend {
+  // A bucket's `backend_options` as configured is accepted as it is; the options are checked here, naming the field.
+  const options = input as AzureBackendOptions;
   const resolved = resolveAzureOptions(options);
   const now = extras.now ?? (() => new Date());
   if (resolved.federated) {

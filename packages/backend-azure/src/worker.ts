@@ -20,7 +20,9 @@ export interface WorkerAzureExtras extends FederatedAzureExtras {
 }
 
 /** Creates an Azure Blob Storage backend (worker build). Throws when options are invalid, naming the option. */
-export function createAzureBackend(options: AzureBackendOptions, extras: WorkerAzureExtras = {}): AzureBackend {
+export function createAzureBackend(input: AzureBackendOptions | Readonly<Record<string, string>>, extras: WorkerAzureExtras = {}): AzureBackend {
+  // A bucket's `backend_options` as configured is accepted as it is; the options are checked here, naming the field.
+  const options = input as AzureBackendOptions;
   const resolved = resolveAzureOptions(options);
   const signer = resolved.federated
     ? createWebCryptoUserDelegationSasSigner(resolved.accountName, requireFederation(extras.userDelegationKey, "userDelegationKey"))

@@ -35,7 +35,9 @@ function seconds(options: FsBackendOptions, name: "temp_max_age_secs" | "multipa
  * files, multipart staging) lives in `<root>/.multistore/`, which is not reachable through the gateway. Operations
  * run in process (`native` dispatch) and stream; writes are atomic. Throws a plain Error for invalid options.
  */
-export function createFsBackend(options: FsBackendOptions): Backend<Readable> {
+export function createFsBackend(input: FsBackendOptions | Readonly<Record<string, string>>): Backend<Readable> {
+  // A bucket's `backend_options` as configured is accepted as it is; the options are checked here, naming the field.
+  const options = input as FsBackendOptions;
   if (typeof options?.root !== "string" || options.root.trim() === "") {
     throw new Error("root is required for backend_type = fs");
   }

@@ -32,7 +32,9 @@ export function createGcsSigner(key: string | ServiceAccountKey): GcsSigner {
 }
 
 /** Creates a GCS backend (worker build). Throws when options are invalid, naming the option. */
-export function createGcsBackend(options: GcsBackendOptions, extras: GcsExtras = {}): GcsBackend {
+export function createGcsBackend(input: GcsBackendOptions | Readonly<Record<string, string>>, extras: GcsExtras = {}): GcsBackend {
+  // A bucket's `backend_options` as configured is accepted as it is; the options are checked here, naming the field.
+  const options = input as GcsBackendOptions;
   const remoteSigner = remoteSignerOf(options, extras);
   return createGcsBackendWith(options, {
     createSigner: createGcsSigner,

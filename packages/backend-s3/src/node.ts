@@ -78,7 +78,9 @@ function nodeRuntime(extras: NodeS3Extras): S3Runtime {
 }
 
 /** Creates an S3 backend (Node build). Throws when options are invalid, naming the option. */
-export function createS3Backend(options: S3BackendOptions, extras: NodeS3Extras = {}): S3Backend {
+export function createS3Backend(input: S3BackendOptions | Readonly<Record<string, string>>, extras: NodeS3Extras = {}): S3Backend {
+  // A bucket's `backend_options` as configured is accepted as it is; the options are checked here, naming the field.
+  const options = input as S3BackendOptions;
   return createS3BackendWith(options, nodeRuntime(extras), extras.credentials);
 }
 

@@ -45,7 +45,9 @@ function workerRuntime(extras: WorkerS3Extras): S3Runtime {
 }
 
 /** Creates an S3 backend (worker build). Throws when options are invalid, naming the option. */
-export function createS3Backend(options: S3BackendOptions, extras: WorkerS3Extras = {}): S3Backend {
+export function createS3Backend(input: S3BackendOptions | Readonly<Record<string, string>>, extras: WorkerS3Extras = {}): S3Backend {
+  // A bucket's `backend_options` as configured is accepted as it is; the options are checked here, naming the field.
+  const options = input as S3BackendOptions;
   return createS3BackendWith(options, workerRuntime(extras), extras.credentials);
 }
 

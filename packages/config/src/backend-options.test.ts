@@ -244,9 +244,9 @@ describe("rules owned by the backend packages", () => {
     const { R2_OPTION_RULES } = await import("@multistore/backend-r2");
     expect(BACKEND_OPTION_RULES).toMatchObject({ s3: S3_OPTION_RULES, az: AZURE_OPTION_RULES, gcs: GCS_OPTION_RULES, fs: FS_OPTION_RULES, r2: R2_OPTION_RULES });
     const valid: [string, Record<string, string>, (options: Record<string, string>) => unknown][] = [
-      ["s3", { bucket_name: "b" }, (options) => createS3Backend(options as never)],
-      ["az", { account_name: "acct1", container_name: "data" }, (options) => createAzureBackend(options as never)],
-      ["gcs", { bucket_name: "b-1" }, (options) => createGcsBackend(options as never)],
+      ["s3", { bucket_name: "b" }, (options) => createS3Backend(options)],
+      ["az", { account_name: "acct1", container_name: "data" }, (options) => createAzureBackend(options)],
+      ["gcs", { bucket_name: "b-1" }, (options) => createGcsBackend(options)],
     ];
     for (const [type, options, create] of valid) {
       expect(() => create(options), type).not.toThrow();

@@ -41,10 +41,10 @@ function relay(response: Response): { response: Response; sent: Promise<boolean>
  * Creates the handler: `(request, env, context) => Promise<Response>`, a Worker's `fetch` as it is (env unused), or
  * `(request) => ...` elsewhere (without a context, after-middleware and the log line run unawaited).
  */
-export function createFetchHandler(gateway: Gateway<ReadableStream>, options: FetchHandlerOptions = {}): (request: Request, env?: unknown, context?: FetchContext) => Promise<Response> {
+export function createFetchHandler(gateway: Gateway<ReadableStream> | Gateway<unknown>, options: FetchHandlerOptions = {}): (request: Request, env?: unknown, context?: FetchContext) => Promise<Response> {
   const fetcher = options.fetch ?? fetch;
   const log = options.log ?? ((line: Record<string, unknown>) => console.log(JSON.stringify(line)));
-  return (request, _env, context) => handle(gateway, request, (promise) => (context ? context.waitUntil(promise) : void promise.catch(() => undefined)), fetcher, log);
+  return (request, _env, context) => handle(gateway as Gateway<ReadableStream>, request, (promise) => (context ? context.waitUntil(promise) : void promise.catch(() => undefined)), fetcher, log);
 }
 
 async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUntil: (promise: Promise<unknown>) => void, fetcher: typeof fetch, log: (line: Record<string, unknown>) => void): Promise<Response> {

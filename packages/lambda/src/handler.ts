@@ -108,7 +108,7 @@ async function executeNative(result: Native, method: string, body: Uint8Array | 
  * Creates the Lambda handler (`export const handler = createLambdaHandler(gateway)`) for API Gateway HTTP APIs and
  * Function URLs, payload format 2.0. Backends answer through `fetch` (s3, az and gcs forward their requests).
  */
-export function createLambdaHandler(gateway: Gateway<ReadableStream>, options: LambdaHandlerOptions = {}): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
+export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<unknown>, options: LambdaHandlerOptions = {}): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_BODY_LIMIT;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_BODY_LIMIT;
   for (const [name, value] of [["maxRequestBytes", maxRequestBytes], ["maxResponseBytes", maxResponseBytes]] as const) {

@@ -22,7 +22,7 @@ export async function decodedBody(plan: BodyPlan, body: Uint8Array | null): Prom
 export type Invocation = { request: EventRequest; result: GatewayResult<ReadableStream> } | { refusal: PlainResponse<never> };
 
 /** Turns an event into a gateway result. */
-export async function invoke(gateway: Gateway<ReadableStream>, event: LambdaHttpEvent): Promise<Invocation> {
+export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>, event: LambdaHttpEvent): Promise<Invocation> {
   let request: EventRequest;
   try {
     request = requestFromEvent(event);
@@ -31,7 +31,7 @@ export async function invoke(gateway: Gateway<ReadableStream>, event: LambdaHttp
     const refusal = new S3Error("InvalidRequest", { message: "The request has a malformed header.", cause: error });
     return { refusal: { status: 400, headers: new Headers({ "content-type": "application/xml" }), body: refusal.toXml(event.rawPath || "/", "") } };
   }
-  const result = await gateway.handle({
+  const result = await (gateway as Gateway<ReadableStream>).handle({
     method: request.method,
     target: request.target,
     headers: request.headers,

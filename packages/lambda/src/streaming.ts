@@ -139,7 +139,7 @@ async function streamNative(result: Native, method: string, body: Uint8Array | n
  * Creates a streaming Lambda handler (`export const handler = createLambdaStreamingHandler(gateway)`), for Function
  * URLs with `InvokeMode: RESPONSE_STREAM`. Throws when the runtime's `awslambda` global is missing.
  */
-export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream>, options: LambdaStreamingOptions = {}): unknown {
+export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | Gateway<unknown>, options: LambdaStreamingOptions = {}): unknown {
   const api = options.awslambda ?? (globalThis as { awslambda?: AwsLambdaStreamingApi }).awslambda;
   if (typeof api?.streamifyResponse !== "function" || typeof api.HttpResponseStream?.from !== "function") throw new TypeError("createLambdaStreamingHandler: the awslambda global of Lambda's Node.js runtime is missing (pass options.awslambda outside Lambda)");
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_REQUEST_LIMIT;

@@ -47,7 +47,7 @@ describe("createLambdaHandler", () => {
       credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "lambda-user", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "put_object", "list_bucket", "head_object"] }] }],
     });
     const registries = createStaticRegistries(config);
-    gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options as never) as never } });
+    gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
     handler = createLambdaHandler(gateway, { maxRequestBytes: 1 << 20, maxResponseBytes: 1 << 20, log: (line) => void lines.push(line) });
   }, 120_000);
 

@@ -58,7 +58,7 @@ describe("createLambdaStreamingHandler", () => {
     const backend_options = { endpoint: s3.endpoint, region: "us-east-1", bucket_name: "stream", access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey, force_path_style: "true" };
     const config = parseConfig({ buckets: [{ name: "public", backend_type: "s3", anonymous_access: true, backend_options }], roles: [], credentials: [] });
     const registries = createStaticRegistries(config);
-    const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options as never) as never } });
+    const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
     handler = createLambdaStreamingHandler(gateway, { awslambda, log: (line) => void lines.push(line) }) as StreamingHandler;
     small = createLambdaStreamingHandler(gateway, { awslambda, maxResponseBytes: 1024 * 1024, log: () => {} }) as StreamingHandler;
     const put = await fetch(`${s3.endpoint}/stream/big.bin`, { method: "PUT", body: object });

@@ -29,8 +29,11 @@ export interface NodeRuntimeOptions {
 export interface NodeRuntime {
   /** The connection pool of a bucket's backend requests: give it to the backends (undici `dispatcher`). */
   dispatcher(bucket: { name: string }): Agent;
-  /** The `(request, response)` listener serving `gateway`, for node:http / node:https or an existing server. */
-  createHandler(gateway: Gateway<Readable>): (request: IncomingMessage, response: ServerResponse) => void;
+  /**
+   * The `(request, response)` listener serving `gateway`, for node:http / node:https or an existing server. A
+   * gateway whose backends mix body types (`Gateway<unknown>`) is accepted: bodies are checked when they are sent.
+   */
+  createHandler(gateway: Gateway<Readable> | Gateway<unknown>): (request: IncomingMessage, response: ServerResponse) => void;
   /** Stops the watchdog and closes every backend connection (after the server stopped accepting requests). */
   close(): Promise<void>;
 }
@@ -51,7 +54,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): NodeRuntime
   return {
     dispatcher: (bucket) => pools.dispatcher(bucket.name),
     createHandler(gateway) {
-      const handler = createRequestHandler(gateway, {
+      const handler = createRequestHandler(gateway as Gateway<Readable>, {
         pools,
         anonymousRequests: new AddressCounter(limits.anonymousRequestsPerAddress),
         watchdog,
