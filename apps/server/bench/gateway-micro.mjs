@@ -7,7 +7,8 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { createStaticRegistries } from "@multistore/config";
-import { createGateway, createHeaderRecord, HeaderMap, useCryptoPrimitives } from "@multistore/core";
+import { createGateway, useCryptoPrimitives } from "@multistore/core";
+import { createHeaderRecord, HeaderMap } from "@multistore/core/runtime";
 import { nodeBackends } from "../dist/backends.js";
 import { nodeCryptoPrimitives } from "../dist/node-crypto.js";
 import { createLogger, requestLogger } from "../dist/logger.js";

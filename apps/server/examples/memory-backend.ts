@@ -4,7 +4,8 @@
  * contract suite (`@multistore/testing/contract`); this one is deliberately small.
  */
 import { type Readable } from "node:stream";
-import { S3Error, type Backend, type ListRequest, type ListResult, type ObjectDispatch, type ObjectRequest } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import type { Backend, ListRequest, ListResult, ObjectDispatch, ObjectRequest } from "@multistore/core/backend";
 
 /** Option rules for `backend_type = "memory"` (register them before parsing the config). */
 export const MEMORY_OPTION_RULES = {

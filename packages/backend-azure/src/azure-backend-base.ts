@@ -3,7 +3,7 @@
  * executes with streaming; listing, multipart control, copies and batch deletes are small requests of the injected
  * client. The Node build injects `@azure/storage-blob`, the worker build fetch + WebCrypto.
  */
-import type { Backend, CompletedPart, CopyRequest, ListRequest, ObjectRequest } from "@multistore/core";
+import type { Backend, CompletedPart, CopyRequest, ListRequest, ObjectRequest } from "@multistore/core/backend";
 import type { AzureRuntime } from "./client.js";
 import { copyObject, deleteObjects } from "./copy-delete.js";
 import { listObjects } from "./list.js";

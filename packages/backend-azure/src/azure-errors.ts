@@ -1,5 +1,6 @@
 /** Azure's error codes (`x-ms-error-code`) as the S3 errors clients understand. */
-import { backendError, isS3Error, S3Error, type S3ErrorCode } from "@multistore/core";
+import { isS3Error, S3Error, type S3ErrorCode } from "@multistore/core";
+import { backendError } from "@multistore/core/backend";
 
 /** A failed Azure request, as both builds' clients report it. */
 export class AzureError extends Error {

@@ -1,5 +1,6 @@
 /** CopyObject (Copy Blob from a SAS URL of the source, within one storage account) and DeleteObjects. */
-import { S3Error, type Backend, type CopyRequest, type DeleteObjectsResult, type WriteResult } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import type { Backend, CopyRequest, DeleteObjectsResult, WriteResult } from "@multistore/core/backend";
 import { toS3Failure } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";

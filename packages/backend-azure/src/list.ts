@@ -8,7 +8,8 @@
  * prefix instead: then one S3 page reads at most `MAX_ROUNDS` Azure pages and may come back empty but truncated
  * (clients continue with the token).
  */
-import { compareUtf8, fromBase64, S3Error, toBase64, type ListedObject, type ListRequest, type ListResult } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import { compareUtf8, fromBase64, toBase64, type ListedObject, type ListRequest, type ListResult } from "@multistore/core/backend";
 import { toS3Failure } from "./azure-errors.js";
 import type { AzureClient, AzureListedBlob } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";

@@ -9,7 +9,8 @@
  * CompleteMultipartUpload of the same key while an upload is in progress makes that upload's Complete fail with
  * InvalidPart (never mixing data: block ids carry the upload id).
  */
-import { S3Error, type CompletedPart, type WriteResult } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import type { CompletedPart, WriteResult } from "@multistore/core/backend";
 import { toS3Failure } from "./azure-errors.js";
 import type { AzureClient, ContentHeaders } from "./client.js";
 import { toS3Etag } from "./etag.js";

@@ -2,7 +2,8 @@
  * Names on the Azure side: blob URLs, the reserved prefix holding multipart upload markers, upload ids, block ids
  * and part ETags.
  */
-import { encodeKeyPath, fromBase64, fromHex, S3Error, toBase64, toHex } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import { encodeKeyPath, fromBase64, fromHex, toBase64, toHex } from "@multistore/core/backend";
 
 /**
  * Where multipart upload markers live, at the container root. Listings hide it and object operations refuse keys

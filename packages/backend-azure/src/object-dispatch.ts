@@ -2,15 +2,15 @@
  * GetObject, HeadObject, PutObject, DeleteObject and UploadPart: each becomes one request to a short-lived SAS URL
  * that the runtime sends itself, streaming the body both ways; `mapResponse` turns Azure's answer into S3's.
  */
+import { S3Error } from "@multistore/core";
 import {
   applyResponseOverrides,
   invalidRange,
   parseRangeHeader,
   resolveRange,
-  S3Error,
   type ForwardDispatch,
   type ObjectRequest,
-} from "@multistore/core";
+} from "@multistore/core/backend";
 import { azureToS3Error, toS3Failure } from "./azure-errors.js";
 import type { AzureClient } from "./client.js";
 import { azureWriteHeaders, blobPropertiesOf, conditionHeaders, conditionsOf, s3ObjectHeaders } from "./header-mapping.js";

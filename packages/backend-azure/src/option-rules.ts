@@ -3,7 +3,7 @@
  * config package validates configs, redacts secrets and writes the editor JSON Schema from these rules; the
  * backend's own validator (when it is built) checks the rest.
  */
-import { ALLOW_HTTP_OPTION, AUTH_TYPE_OPTION, type BackendOptionRules, OIDC_SUBJECT_OPTION, SKIP_SIGNATURE_OPTION, withAliases } from "@multistore/core";
+import { ALLOW_HTTP_OPTION, AUTH_TYPE_OPTION, type BackendOptionRules, OIDC_SUBJECT_OPTION, SKIP_SIGNATURE_OPTION, withAliases } from "@multistore/core/backend";
 
 /** The options of backend_type = az. */
 export const AZURE_OPTION_RULES: BackendOptionRules = {

@@ -2,7 +2,7 @@
  * The worker build's Azure client: REST calls with fetch, each authorized by its own short-lived service SAS (so the
  * worker needs only the SAS signer, no Shared Key request signing). No Node built-ins.
  */
-import { childElement, childElements, childText, escapeXml, parseXml, type XmlElement } from "@multistore/core";
+import { childElement, childElements, childText, escapeXml, parseXml, type XmlElement } from "@multistore/core/backend";
 import { AzureError } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient, AzureListedBlob, AzureListRequest, ContentHeaders } from "./client.js";
 import { azureWriteHeaders, conditionHeaders, type Conditions } from "./header-mapping.js";

@@ -3,7 +3,7 @@
  * This file holds the runtime-free WebCrypto signer of the worker build; the Node build signs with
  * `@azure/storage-blob`, and a test proves both produce the same query string for the same inputs and clock.
  */
-import { toBase64 } from "@multistore/core";
+import { toBase64 } from "@multistore/core/backend";
 
 /** Storage service version of SAS tokens and REST requests (2026-02-06 added `startFrom` to List Blobs). */
 export const API_VERSION = "2026-02-06";

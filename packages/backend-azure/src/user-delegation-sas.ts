@@ -4,7 +4,7 @@
  * the worker build's WebCrypto signer; the Node build signs with `@azure/storage-blob`, and a test proves both give
  * the same query string.
  */
-import { toBase64 } from "@multistore/core";
+import { toBase64 } from "@multistore/core/backend";
 import { API_VERSION, sasTime, type SasRequest, type SasSigner } from "./sas.js";
 
 /** A user delegation key as Get User Delegation Key returns it (the fields a SAS carries as `skoid`, `sktid`, ...). */

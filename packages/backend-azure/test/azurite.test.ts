@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, startAzurite, type AzuriteHandle } from "@multistore/testing";
-import type { Backend, ObjectRequest } from "@multistore/core";
+import type { Backend, ObjectRequest } from "@multistore/core/backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureBackend } from "../src/azure-backend-base.js";
 import { createAzureBackend as createNodeBackend } from "../src/node.js";

@@ -1,5 +1,6 @@
 /** Translations between S3 and Azure, checked without a server: errors, headers, metadata names, ETags, block ids. */
-import { fromBase64, isS3Error, S3Error, type ForwardDispatch, type ObjectRequest } from "@multistore/core";
+import { isS3Error, S3Error } from "@multistore/core";
+import { fromBase64, type ForwardDispatch, type ObjectRequest } from "@multistore/core/backend";
 import { describe, expect, it } from "vitest";
 import { azureToS3Error } from "../src/azure-errors.js";
 import { toAzureEtag, toAzureEtagList, toS3Etag } from "../src/etag.js";

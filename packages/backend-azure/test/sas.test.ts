@@ -4,7 +4,7 @@
  * azurite.test.ts.)
  */
 import { createHmac } from "node:crypto";
-import type { ForwardDispatch, ObjectRequest } from "@multistore/core";
+import type { ForwardDispatch, ObjectRequest } from "@multistore/core/backend";
 import { describe, expect, it } from "vitest";
 import { createSdkSasSigner, StorageSharedKeyCredential } from "../src/node-client.js";
 import { createAzureBackend as createNodeBackend } from "../src/node.js";

@@ -5,7 +5,7 @@
  * checking these signatures end to end is in the servers' Azure federation tests.)
  */
 import { createHmac } from "node:crypto";
-import type { ForwardDispatch, ObjectRequest } from "@multistore/core";
+import type { ForwardDispatch, ObjectRequest } from "@multistore/core/backend";
 import { describe, expect, it } from "vitest";
 import { createSdkUserDelegationSasSigner } from "../src/node-client.js";
 import { createAzureBackend as createNodeBackend } from "../src/node.js";

@@ -3,7 +3,8 @@
  * two roots may be on different filesystems).
  */
 import type { Readable } from "node:stream";
-import { checkCopySourceConditions, checkWriteConditions, S3Error, type Backend, type CopyRequest, type WriteResult } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import { checkCopySourceConditions, checkWriteConditions, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
 import { pickStoredHeaders } from "./metadata.js";
 import { openObject, statObject } from "./object-read.js";
 import { bodySource } from "./object-ops.js";

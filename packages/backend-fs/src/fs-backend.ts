@@ -2,7 +2,8 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { isS3Error, type Backend, type ObjectDispatch, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { isS3Error } from "@multistore/core";
+import type { Backend, ObjectDispatch, ObjectRequest, PlainResponse } from "@multistore/core/backend";
 import { checkVersionId, copyObject, FS_COPY_DOMAIN, fsLayouts } from "./copy.js";
 import { listObjects } from "./list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart } from "./multipart.js";

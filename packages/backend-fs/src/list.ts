@@ -7,7 +7,8 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { S3Error, type ListedObject, type ListRequest, type ListResult } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import type { ListedObject, ListRequest, ListResult } from "@multistore/core/backend";
 import { describeObject, type ObjectState } from "./object-read.js";
 import { isMissing, isRealDirectory, lstatOrUndefined, MAX_KEY_BYTES, RESERVED_DIR, type FsLayout } from "./paths.js";
 

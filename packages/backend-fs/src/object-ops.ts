@@ -2,7 +2,17 @@
 import { rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { addAbortSignal, Readable } from "node:stream";
-import { applyResponseOverrides, checkReadConditions, checkWriteConditions, parseRangeHeader, resolveRange, S3Error, setChecksumHeaders, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import {
+  applyResponseOverrides,
+  checkReadConditions,
+  checkWriteConditions,
+  parseRangeHeader,
+  resolveRange,
+  setChecksumHeaders,
+  type ObjectRequest,
+  type PlainResponse,
+} from "@multistore/core/backend";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { metaFor, pickStoredHeaders, removeSidecar } from "./metadata.js";

@@ -3,7 +3,7 @@
  * config package validates configs, redacts secrets and writes the editor JSON Schema from these rules; the
  * backend's own validator (when it is built) checks the rest.
  */
-import { type BackendOptionRules } from "@multistore/core";
+import { type BackendOptionRules } from "@multistore/core/backend";
 
 /** The options of backend_type = fs. */
 export const FS_OPTION_RULES: BackendOptionRules = {

@@ -4,7 +4,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { NativeDispatch } from "@multistore/core";
+import type { NativeDispatch } from "@multistore/core/backend";
 import { codeOf, freshBackend, get, put, text } from "./test-support.js";
 
 const MiB = 1024 * 1024;

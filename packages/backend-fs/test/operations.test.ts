@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Backend } from "@multistore/core";
+import type { Backend } from "@multistore/core/backend";
 import { codeOf, freshBackend, get, put, run, text } from "./test-support.js";
 
 describe("fs backend multipart uploads", () => {

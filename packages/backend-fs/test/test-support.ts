@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach } from "vitest";
-import type { Backend, ObjectRequest } from "@multistore/core";
+import type { Backend, ObjectRequest } from "@multistore/core/backend";
 import { errorResponse, executeDispatch, isS3ErrorLike, type ExecutedResponse } from "@multistore/testing";
 import { createFsBackend } from "../src/index.js";
 

@@ -5,11 +5,10 @@
  * resource access (`auth_type = "oidc"` without a service account) URLs are unsigned and every request carries the
  * federated access token as `Authorization: Bearer` instead.
  */
+import { isS3Error, S3Error } from "@multistore/core";
 import {
   encodeKeyPath,
   escapeXml,
-  isS3Error,
-  S3Error,
   type Backend,
   type CompletedPart,
   type CopyRequest,
@@ -17,7 +16,7 @@ import {
   type ForwardDispatch,
   type ListRequest,
   type ObjectRequest,
-} from "@multistore/core";
+} from "@multistore/core/backend";
 import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
 import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
 import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";

@@ -2,7 +2,7 @@
  * Header translation between S3 (what clients send and expect) and the GCS XML API: `x-amz-meta-*` <->
  * `x-goog-meta-*`, content headers, read preconditions and the response headers clients may see.
  */
-import { applyResponseOverrides, setChecksumHeaders, type ObjectOperation } from "@multistore/core";
+import { applyResponseOverrides, setChecksumHeaders, type ObjectOperation } from "@multistore/core/backend";
 
 /**
  * GCS has no `Expires` object metadata (only Cache-Control, Content-Disposition, -Encoding, -Language, -Type), so

@@ -1,5 +1,15 @@
 /** Reading the XML API's documents: errors, listings and the results of multipart control and copy. */
-import { backendError, childElement, childElements, childText, compareUtf8, parseXml, S3Error, type ListResult, type XmlElement } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import {
+  backendError,
+  childElement,
+  childElements,
+  childText,
+  compareUtf8,
+  parseXml,
+  type ListResult,
+  type XmlElement,
+} from "@multistore/core/backend";
 
 /** Parses a backend document, turning garbage into a 503 (the backend misbehaved, not the client). */
 export function parseGcsXml(text: string): XmlElement {

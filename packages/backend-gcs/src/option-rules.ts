@@ -3,7 +3,7 @@
  * config package validates configs, redacts secrets and writes the editor JSON Schema from these rules; the
  * backend's own validator (when it is built) checks the rest.
  */
-import { AUTH_TYPE_OPTION, type BackendOptionRules, OIDC_SUBJECT_OPTION, SKIP_SIGNATURE_OPTION, withAliases } from "@multistore/core";
+import { AUTH_TYPE_OPTION, type BackendOptionRules, OIDC_SUBJECT_OPTION, SKIP_SIGNATURE_OPTION, withAliases } from "@multistore/core/backend";
 
 /** The options of backend_type = gcs. */
 export const GCS_OPTION_RULES: BackendOptionRules = {

@@ -1,5 +1,6 @@
 /** Options of the GCS backend, validated when the backend is constructed. */
-import { fromBase64, isLoopbackHost } from "@multistore/core";
+import { isLoopbackHost } from "@multistore/core";
+import { fromBase64 } from "@multistore/core/backend";
 
 /** What `createGcsBackend` takes: the bucket's `backend_options`, as strings (TOML format). */
 export interface GcsBackendOptions {

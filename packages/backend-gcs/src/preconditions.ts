@@ -4,7 +4,8 @@
  * is checked against the current ETag and then pinned to the generation that ETag belongs to, so a write that
  * races with another one still fails with 412 instead of overwriting it.
  */
-import { checkWriteConditions, hasWriteConditions, S3Error } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import { checkWriteConditions, hasWriteConditions } from "@multistore/core/backend";
 
 /** The current state of an object, as a HEAD request reports it. */
 export interface ObjectVersion {

@@ -3,7 +3,7 @@
  * request, the string to sign and the URL here and inject only the RSA signature (node:crypto or WebCrypto), so
  * they produce the same URL for the same inputs and clock. Checked against Google's conformance vectors.
  */
-import { toHex, uriEncode, utf8 } from "@multistore/core";
+import { toHex, uriEncode, utf8 } from "@multistore/core/backend";
 
 /** Signs bytes with RSASSA-PKCS1-v1_5 over SHA-256 with a service account's private key. */
 export interface GcsSigner {

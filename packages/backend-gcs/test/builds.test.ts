@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { Storage } from "@google-cloud/storage";
-import type { ForwardDispatch, ObjectRequest } from "@multistore/core";
+import type { ForwardDispatch, ObjectRequest } from "@multistore/core/backend";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createGcsBackend as createNode, createGcsSigner as nodeSigner } from "../src/node.js";
 import { createGcsBackend as createWorker, createGcsSigner as workerSigner } from "../src/worker.js";

@@ -3,7 +3,7 @@
  * the token the provider hands out now, a revoked token is the gateway's problem (503, never the client's 401),
  * and a renewed one works on the next request.
  */
-import type { ForwardDispatch } from "@multistore/core";
+import type { ForwardDispatch } from "@multistore/core/backend";
 import { executeDispatch, startGcsTestServer, type GcsTestServer } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGcsBackend as createNode, type GcsBackend } from "../src/node.js";

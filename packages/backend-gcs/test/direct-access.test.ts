@@ -3,7 +3,8 @@
  * federated token as `Authorization: Bearer` on every request the backend sends or hands to the runtime, asked
  * per request, and failures that are 503s without the token in them.
  */
-import { S3Error, type ForwardDispatch, type ObjectRequest } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import type { ForwardDispatch, ObjectRequest } from "@multistore/core/backend";
 import { describe, expect, it } from "vitest";
 import { createGcsBackend as createNode, type FederatedAccessToken } from "../src/node.js";
 import { createGcsBackend as createWorker } from "../src/worker.js";

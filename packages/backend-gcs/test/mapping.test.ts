@@ -1,5 +1,6 @@
 /** Header translation, conditional writes and error mapping, unit by unit and end to end on the GCS test server. */
-import type { ForwardDispatch, S3Error } from "@multistore/core";
+import type { S3Error } from "@multistore/core";
+import type { ForwardDispatch } from "@multistore/core/backend";
 import { executeDispatch, startGcsTestServer, type GcsTestServer } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "../src/gcs-headers.js";

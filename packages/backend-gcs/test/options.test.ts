@@ -1,7 +1,7 @@
 /** Options are validated when a backend is constructed, and every error names the option to fix. */
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { ForwardDispatch } from "@multistore/core";
+import type { ForwardDispatch } from "@multistore/core/backend";
 import { createGcsBackendWith } from "../src/gcs-backend-base.js";
 import { createGcsBackend as createNode } from "../src/node.js";
 import { createGcsBackend as createWorker, resolveGcsOptions } from "../src/worker.js";

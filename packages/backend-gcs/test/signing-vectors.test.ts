@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Storage } from "@google-cloud/storage";
-import { uriEncode } from "@multistore/core";
+import { uriEncode } from "@multistore/core/backend";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createGcsSigner as nodeSigner, signUrlV4, type V4SignInput } from "../src/node.js";
 import { createGcsSigner as workerSigner } from "../src/worker.js";

@@ -3,7 +3,8 @@
  * side of a `FixedLengthStream`), so a stream of unknown length is piped through a `FixedLengthStream` sized by the
  * request's declared length.
  */
-import { S3Error, withKnownLength } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import { withKnownLength } from "@multistore/core/runtime";
 import type { R2PutValue } from "./r2-types.js";
 
 /** The length the client announced: the decoded length of an aws-chunked body, else Content-Length. */

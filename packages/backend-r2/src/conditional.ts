@@ -6,7 +6,7 @@
  * between 304 and 412) always comes from core's `evaluateConditions` on the metadata R2 returns: R2's conditional
  * can express only one ETag, not S3's lists, and its edge cases need not match S3's.
  */
-import { etagList, httpSeconds, type ConditionNames } from "@multistore/core";
+import { etagList, httpSeconds, type ConditionNames } from "@multistore/core/backend";
 import type { R2Conditional } from "./r2-types.js";
 
 /** The single bare ETag (or `*`) a list names, when R2 can compare against it; lists are left to us. */

@@ -3,7 +3,8 @@
  * so the source is streamed into a put of the destination (sized, as R2 requires); the bytes pass through the
  * Worker once.
  */
-import { COPY_SOURCE_CONDITIONS, evaluateConditions, S3Error, type Backend, type CopyRequest, type WriteResult } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import { COPY_SOURCE_CONDITIONS, evaluateConditions, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
 import { sizedStream } from "./body.js";
 import { toR2Conditional } from "./conditional.js";
 import { checkKey, checkVersionId, noSuchKey } from "./keys.js";

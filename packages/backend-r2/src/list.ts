@@ -6,7 +6,8 @@
  * prefix that straddles its pages) and cut at max-keys. The continuation token is the last entry returned: the next
  * page resumes after it, and a common prefix as marker also skips every key under it.
  */
-import { S3Error, type ListedObject, type ListRequest, type ListResult } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import type { ListedObject, ListRequest, ListResult } from "@multistore/core/backend";
 import { r2Call } from "./r2-errors.js";
 import type { R2Bucket, R2Object } from "./r2-types.js";
 

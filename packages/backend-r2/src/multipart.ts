@@ -2,7 +2,16 @@
  * Multipart uploads on R2's own multipart API: R2 keeps the parts and the upload's metadata, so the backend holds
  * no state. Part ETags are R2's (the part's MD5 on real R2), returned quoted and passed back bare on completion.
  */
-import { bareEtag, checkWriteConditions, hasWriteConditions, S3Error, type CompletedPart, type ObjectRequest, type PlainResponse, type WriteResult } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import {
+  bareEtag,
+  checkWriteConditions,
+  hasWriteConditions,
+  type CompletedPart,
+  type ObjectRequest,
+  type PlainResponse,
+  type WriteResult,
+} from "@multistore/core/backend";
 import { contentMd5Hex, knownLengthBody } from "./body.js";
 import { checkKey } from "./keys.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";

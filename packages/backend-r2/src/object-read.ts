@@ -3,7 +3,21 @@
  * normally takes one binding call (conditions and range handed to R2), and a second one only when R2 refused the
  * range or judged a condition differently from S3's rules.
  */
-import { applyResponseOverrides, evaluateConditions, parseRangeHeader, READ_CONDITIONS, resolveRange, S3Error, throwReadFailure, setChecksumHeaders, toBase64, type ByteRange, type ObjectRequest, type PlainResponse, type RequestedRange } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import {
+  applyResponseOverrides,
+  evaluateConditions,
+  parseRangeHeader,
+  READ_CONDITIONS,
+  resolveRange,
+  throwReadFailure,
+  setChecksumHeaders,
+  toBase64,
+  type ByteRange,
+  type ObjectRequest,
+  type PlainResponse,
+  type RequestedRange,
+} from "@multistore/core/backend";
 import { toR2Conditional } from "./conditional.js";
 import { noSuchKey } from "./keys.js";
 import { objectHeaders } from "./metadata.js";

@@ -1,5 +1,6 @@
 /** PutObject and DeleteObject through the binding, and the conditional-write plumbing CopyObject shares. */
-import { checkWriteConditions, fromBase64, S3Error, toHex, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import { checkWriteConditions, fromBase64, toHex, type ObjectRequest, type PlainResponse } from "@multistore/core/backend";
 import { contentMd5Hex, knownLengthBody } from "./body.js";
 import { singleEtag } from "./conditional.js";
 import { noSuchKey } from "./keys.js";

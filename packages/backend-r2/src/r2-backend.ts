@@ -1,5 +1,6 @@
 /** The r2 backend: a bucket served straight from an R2 bucket binding (Workers only). */
-import { isS3Error, type Backend, type DeleteObjectsResult, type ObjectDispatch, type ObjectRequest, type PlainResponse } from "@multistore/core";
+import { isS3Error } from "@multistore/core";
+import type { Backend, DeleteObjectsResult, ObjectDispatch, ObjectRequest, PlainResponse } from "@multistore/core/backend";
 import { copyDomainOf, copyObject, r2Buckets } from "./copy.js";
 import { checkKey, checkVersionId } from "./keys.js";
 import { listObjects } from "./list.js";

@@ -1,5 +1,5 @@
 /** S3 byte ranges (parsed by core) as R2 ranges. */
-import type { ByteRange } from "@multistore/core";
+import type { ByteRange } from "@multistore/core/backend";
 import type { R2Range } from "./r2-types.js";
 
 /** The R2 range reading exactly `range`. */

@@ -5,7 +5,7 @@
  * repeated on the next page when the cursor stops inside it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Backend, ListRequest } from "@multistore/core";
+import type { Backend, ListRequest } from "@multistore/core/backend";
 import { createR2Backend, type R2Bucket, type R2ListOptions, type R2Object } from "../src/index.js";
 import { compareUtf8, decodeToken, encodeToken } from "../src/list.js";
 import { fresh, installFixedLengthStream, put, startR2 } from "./support.js";

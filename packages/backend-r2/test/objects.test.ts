@@ -1,6 +1,6 @@
 /** r2 backend reads and writes beyond the shared contract: ranges, conditions, versions, keys, construction. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Backend } from "@multistore/core";
+import type { Backend } from "@multistore/core/backend";
 import { createR2Backend, type R2Bucket } from "../src/index.js";
 import { codeOf, fresh, get, installFixedLengthStream, put, run, startR2, text } from "./support.js";
 

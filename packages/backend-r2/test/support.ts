@@ -9,7 +9,7 @@
  *   (checked against it) and sent as bytes; any other stream is refused with workerd's TypeError.
  */
 import { Miniflare } from "miniflare";
-import type { Backend, ObjectRequest } from "@multistore/core";
+import type { Backend, ObjectRequest } from "@multistore/core/backend";
 import { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, type ExecutedResponse } from "@multistore/testing";
 import type { R2Bucket, R2MultipartUpload, R2PutValue } from "../src/index.js";
 

@@ -1,6 +1,6 @@
 /** r2 backend write paths: known-length bodies, Content-MD5, multipart, copy and batch delete. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Backend } from "@multistore/core";
+import type { Backend } from "@multistore/core/backend";
 import { createR2Backend, type R2Bucket, type R2PutValue } from "../src/index.js";
 import { codeOf, fresh, get, installFixedLengthStream, put, run, startR2, TestFixedLengthStream, text } from "./support.js";
 

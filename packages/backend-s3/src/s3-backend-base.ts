@@ -3,14 +3,11 @@
  * lists, multipart control, batch delete and copy are small signed requests. The Node and worker builds inject
  * their signer and HTTP client.
  */
+import { isS3Error, S3Error } from "@multistore/core";
 import {
-  createPresigner,
   DOT_SEGMENT,
   encodeKeyPath,
-  HeaderMap,
   escapeXml,
-  isS3Error,
-  S3Error,
   toBase64,
   type Backend,
   type CompletedPart,
@@ -18,8 +15,9 @@ import {
   type ForwardDispatch,
   type ListRequest,
   type ObjectRequest,
-  type Presigner,
-} from "@multistore/core";
+} from "@multistore/core/backend";
+import { HeaderMap } from "@multistore/core/runtime";
+import { createPresigner, type Presigner } from "@multistore/core/sigv4";
 import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from "./options.js";
 import { checkBackendResponse, parseDeleteResult, parseListResult, requiredText } from "./s3-xml.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";

@@ -1,5 +1,6 @@
 /** Reading S3's XML responses. */
-import { childElement, childElements, childText, parseXml, S3Error, backendError, type ListResult, type XmlElement } from "@multistore/core";
+import { S3Error } from "@multistore/core";
+import { childElement, childElements, childText, parseXml, backendError, type ListResult, type XmlElement } from "@multistore/core/backend";
 
 /** Parses a backend document, turning garbage into a 503 (the backend misbehaved, not the client). */
 export function parseBackendXml(text: string): XmlElement {

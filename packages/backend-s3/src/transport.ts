@@ -1,5 +1,5 @@
 /** What a runtime build of the S3 backend injects: how to sign and how to send. */
-import { uriEncode } from "@multistore/core";
+import { uriEncode } from "@multistore/core/backend";
 
 /**
  * The query string both builds send: every name and value RFC 3986-encoded (a space is `%20`, never `+`), which

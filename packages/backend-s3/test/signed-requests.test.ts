@@ -3,7 +3,9 @@
  * and answers with canned XML. The real signers of both builds are checked against core's SigV4 verifier.
  */
 import { createHash } from "node:crypto";
-import { checkSignatureTime, parseAuthorizationHeader, parsePresignedQuery, Query, S3Error, verifySigV4, type CompletedPart, type ObjectRequest } from "@multistore/core";
+import { Query, S3Error } from "@multistore/core";
+import type { CompletedPart, ObjectRequest } from "@multistore/core/backend";
+import { checkSignatureTime, parseAuthorizationHeader, parsePresignedQuery, verifySigV4 } from "@multistore/core/sigv4";
 import { MockAgent } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createS3Backend as createNodeBackend } from "../src/node.js";

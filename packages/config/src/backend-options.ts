@@ -4,8 +4,8 @@
  * JSON Schema all read this table.
  */
 
-export type { BackendOptionKind, BackendOptionRule, BackendOptionRules } from "@multistore/core";
-import type { BackendOptionRules } from "@multistore/core";
+export type { BackendOptionKind, BackendOptionRule, BackendOptionRules } from "@multistore/core/backend";
+import type { BackendOptionRules } from "@multistore/core/backend";
 import { AZURE_OPTION_RULES } from "@multistore/backend-azure/option-rules";
 import { FS_OPTION_RULES } from "@multistore/backend-fs/option-rules";
 import { GCS_OPTION_RULES } from "@multistore/backend-gcs/option-rules";

@@ -1,46 +1,36 @@
 /**
  * @multistore/core: the runtime-agnostic S3 gateway. Web-standard APIs only (fetch types, Headers, crypto.subtle).
+ *
+ * This entry is for building a gateway: `createGateway` and its options, middleware, routes, errors, the shapes of
+ * buckets, credentials and identities, and the registries that serve them. The other entries are for the people who
+ * extend it: `@multistore/core/backend` (backend authors), `@multistore/core/runtime` (runtime adapter authors) and
+ * `@multistore/core/sigv4` (SigV4 signing and verification). Everything else is internal.
  */
-export * from "./types.js";
-export * from "./errors.js";
-export * from "./xml.js";
-export * from "./encoding.js";
-export { isLoopbackHost } from "./hosts.js";
+export { createGateway, type Gateway, type GatewayOptions, type GatewayResult, type ResponseResult, type ResultBase } from "./gateway.js";
+export { Query, type GatewayRequest } from "./s3-request.js";
+export { isPlainResponse, type Middleware, type MiddlewareAnswer, type Next, type RequestContext, type RequestOutcome } from "./middleware.js";
+export { healthRoute, runRoutes, type Route, type RouteContext } from "./router.js";
+export { isS3Error, S3Error, toS3Error, type S3ErrorCode, type S3ErrorOptions } from "./errors.js";
+export {
+  ACTIONS,
+  type AccessScope,
+  type Action,
+  type BucketConfig,
+  type BucketRegistry,
+  type CredentialRegistry,
+  type Identity,
+  type ObjectOperation,
+  type S3Operation,
+  type StoredCredential,
+  type TemporaryCredential,
+  type TemporaryCredentialResolver,
+} from "./types/access.js";
+export { isAllowed, type AuthorizationTarget } from "./authorize.js";
+export type { CorsRule } from "./cors.js";
+export type { Owner } from "./operations/list.js";
+export type { ListingView, MappedTarget, NamespaceListing, TargetMapping } from "./target-mapping.js";
 export { useCryptoPrimitives, webCryptoPrimitives, type CryptoPrimitives, type HmacKey } from "./crypto-primitives.js";
-export * from "./keys.js";
-export * from "./backend-option-rules.js";
-export * from "./headers.js";
-export * from "./header-map.js";
-export * from "./authorize.js";
-export * from "./authenticate.js";
-export * from "./aws-chunked.js";
-export * from "./checksums/algorithms.js";
-export * from "./checksums/body-checks.js";
-export * from "./checksums/body-verifier.js";
-export * from "./checksums/response-headers.js";
-export * from "./request-body.js";
-export * from "./router.js";
-export * from "./request-line.js";
-export * from "./read-bytes.js";
-export * from "./cors.js";
-export * from "./middleware.js";
-export * from "./responses.js";
-export * from "./dispatch.js";
-export * from "./gateway.js";
-export { parseS3Request, parseCopySource, splitTarget, isVirtualHosted, Query, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
-export { stripViewPrefix, type ListingView, type MappedTarget, type NamespaceListing, type TargetMapping } from "./target-mapping.js";
-export { backendError, readErrorDocument } from "./operations/backend-errors.js";
-export { compareUtf8, MAX_KEYS, type Owner } from "./operations/list.js";
-export { parseCompleteMultipartUpload } from "./operations/multipart.js";
-export { parseDeleteRequest, MAX_DELETE_KEYS } from "./operations/delete-objects.js";
-export * from "./sigv4/authorization.js";
-export * from "./sigv4/canonical-request.js";
-export * from "./sigv4/signing-key.js";
-export * from "./sigv4/verify.js";
-export * from "./sigv4/presign.js";
-export { createUploadIdCodec, type UploadIdCodec } from "./upload-ids.js";
-export * from "./fixed-length.js";
-export * from "./object-headers.js";
-export * from "./conditions.js";
-export * from "./sigv2/string-to-sign.js";
-export * from "./sigv2/verify.js";
+// What `GatewayOptions.backends` and middleware answers are made of; the whole backend contract is in `./backend`.
+export type { Backend, BackendFactory, ObjectDispatch, PlainResponse } from "./types/backend.js";
+export { newRequestId } from "./responses.js";
+export { isLoopbackHost } from "./hosts.js";

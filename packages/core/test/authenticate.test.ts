@@ -1,14 +1,9 @@
 /** authenticate(): anonymous, header and presigned SigV4 (signed by the AWS SDK's signer), keys and session tokens. */
 import { describe, expect, it } from "vitest";
-import {
-  authenticate,
-  EMPTY_SHA256,
-  parseS3Request,
-  S3Error,
-  type AuthenticationSources,
-  type TemporaryCredential,
-  type TemporaryCredentialResolver,
-} from "../src/index.js";
+import { S3Error, type TemporaryCredential, type TemporaryCredentialResolver } from "../src/index.js";
+import { authenticate, type AuthenticationSources } from "../src/authenticate.js";
+import { parseS3Request } from "../src/s3-request.js";
+import { EMPTY_SHA256 } from "../src/sigv4/canonical-request.js";
 import { rejected } from "./helpers/errors.js";
 import { credential } from "./helpers/memory-backend.js";
 import { NOW, presign, signWithHeader, type Signer, type UnsignedRequest } from "./helpers/sign.js";
@@ -259,7 +254,7 @@ describe("session tokens", () => {
 
 describe("isAmzDate", () => {
   it("accepts real instants and refuses times and dates that do not exist", async () => {
-    const { isAmzDate } = await import("../src/index.js");
+    const { isAmzDate } = await import("../src/sigv4/authorization.js");
     for (const good of ["20261204T174959Z", "20240229T000000Z", "20000229T235959Z", "20261231T235959Z"]) expect(isAmzDate(good), good).toBe(true);
     for (const bad of ["20261204T174960Z", "20261204T176000Z", "20261204T240000Z", "20230229T000000Z", "19000229T000000Z", "20261131T000000Z", "20261300T000000Z", "20261200T000000Z", "2026-12-04T17:49:59Z", "20261204T174959"]) {
       expect(isAmzDate(bad), bad).toBe(false);

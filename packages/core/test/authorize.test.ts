@@ -1,18 +1,7 @@
 /** Authorization: prefix rules, anonymous access, scopes, roles and bucket visibility. */
 import { describe, expect, it } from "vitest";
-import {
-  ACTIONS,
-  authorize,
-  canUseBucket,
-  isAllowed,
-  prefixCoversListing,
-  prefixMatches,
-  S3Error,
-  type AccessScope,
-  type Action,
-  type BucketConfig,
-  type Identity,
-} from "../src/index.js";
+import { ACTIONS, isAllowed, S3Error, type AccessScope, type Action, type BucketConfig, type Identity } from "../src/index.js";
+import { authorize, canUseBucket, prefixCoversListing, prefixMatches } from "../src/authorize.js";
 
 function bucket(name: string, extra: Partial<BucketConfig> = {}): BucketConfig {
   return { name, backend_type: "memory", anonymous_access: false, backend_options: {}, ...extra };

@@ -4,19 +4,13 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  authenticate,
-  AwsChunkedDecoder,
-  awsChunkedEncodingOf,
-  canonicalRequestFor,
-  contentEncodingWithoutAwsChunked,
-  parseAuthorizationHeader,
-  parseS3Request,
-  S3Error,
-  verifySigV4,
-  type AwsChunkedEncoding,
-  type VerifiedSignature,
-} from "../src/index.js";
+import { S3Error } from "../src/index.js";
+import type { AwsChunkedEncoding } from "../src/runtime.js";
+import { parseAuthorizationHeader, verifySigV4, type VerifiedSignature } from "../src/sigv4.js";
+import { authenticate } from "../src/authenticate.js";
+import { AwsChunkedDecoder, awsChunkedEncodingOf, contentEncodingWithoutAwsChunked } from "../src/aws-chunked.js";
+import { parseS3Request } from "../src/s3-request.js";
+import { canonicalRequestFor } from "../src/sigv4/verify.js";
 
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const SEED = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";

@@ -5,18 +5,12 @@
 import { createHash } from "node:crypto";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import {
-  BodyVerifier,
-  bodyChecksFor,
-  createRequestBodyStream,
-  DEFAULT_CHECKSUM_FACTORIES,
-  RequestBodyDecoder,
-  S3Error,
-  toBase64,
-  verifyEmptyBody,
-  type BodyChecks,
-  type ChecksumAlgorithm,
-} from "../src/index.js";
+import { S3Error } from "../src/index.js";
+import { toBase64 } from "../src/backend.js";
+import { DEFAULT_CHECKSUM_FACTORIES, RequestBodyDecoder, type BodyChecks, type ChecksumAlgorithm } from "../src/runtime.js";
+import { bodyChecksFor, verifyEmptyBody } from "../src/checksums/body-checks.js";
+import { BodyVerifier } from "../src/checksums/body-verifier.js";
+import { createRequestBodyStream } from "../src/request-body.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const hex = (data: Uint8Array) => Buffer.from(data).toString("hex");

@@ -1,6 +1,8 @@
 /** Conditional requests as S3 evaluates them, for the backends that evaluate them in process (fs, R2, GCS writes). */
 import { describe, expect, it } from "vitest";
-import { checkCopySourceConditions, checkReadConditions, checkWriteConditions, etagListMatches, evaluateConditions, isS3Error, READ_CONDITIONS } from "../src/index.js";
+import { isS3Error } from "../src/index.js";
+import { checkCopySourceConditions, checkReadConditions, checkWriteConditions, evaluateConditions, READ_CONDITIONS } from "../src/backend.js";
+import { etagListMatches } from "../src/conditions.js";
 
 const ETAG = '"abc"';
 const MODIFIED = new Date("2026-01-01T12:00:00.500Z");

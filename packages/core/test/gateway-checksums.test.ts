@@ -1,7 +1,9 @@
 /** What the gateway tells runtimes and backends about body checks, checksum headers and checksum mode. */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createGateway, EMPTY_SHA256, type GatewayResult, type ObjectRequest } from "../src/index.js";
+import { createGateway, type GatewayResult } from "../src/index.js";
+import type { ObjectRequest } from "../src/backend.js";
+import { EMPTY_SHA256 } from "../src/sigv4/canonical-request.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { NOW, presign, signWithHeader } from "./helpers/sign.js";
 

@@ -1,17 +1,8 @@
 /** Forward results: what the runtime sends the backend, and how backend responses are filtered and translated. */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  childText,
-  createGateway,
-  parseXml,
-  S3Error,
-  type ForwardDispatch,
-  type ForwardResult,
-  type GatewayOptions,
-  type GatewayResult,
-  type ObjectRequest,
-  type ResultBase,
-} from "../src/index.js";
+import { createGateway, S3Error, type GatewayOptions, type GatewayResult, type ResultBase } from "../src/index.js";
+import { childText, parseXml, type ForwardDispatch, type ObjectRequest } from "../src/backend.js";
+import type { ForwardResult } from "../src/runtime.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { NOW, signWithHeader } from "./helpers/sign.js";
 

@@ -1,15 +1,7 @@
 /** Gateway listings: ListBuckets filtering and ListObjects V1/V2 rendering, limits and backend prefixes. */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  ACTIONS,
-  childElements,
-  childText,
-  createGateway,
-  parseXml,
-  type GatewayResult,
-  type TemporaryCredential,
-  type XmlElement,
-} from "../src/index.js";
+import { ACTIONS, createGateway, type GatewayResult, type TemporaryCredential } from "../src/index.js";
+import { childElements, childText, parseXml, type XmlElement } from "../src/backend.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { NOW, signWithHeader, type Signer, type UnsignedRequest } from "./helpers/sign.js";
 

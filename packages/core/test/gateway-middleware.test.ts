@@ -1,10 +1,8 @@
 /** Middleware: the onion around dispatch (`handle(context, next)`), its `before` short form and `after`. */
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  childText,
   createGateway,
   isPlainResponse,
-  parseXml,
   S3Error,
   type BucketConfig,
   type GatewayOptions,
@@ -13,6 +11,7 @@ import {
   type RequestContext,
   type RequestOutcome,
 } from "../src/index.js";
+import { childText, parseXml } from "../src/backend.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { NOW, signWithHeader, type UnsignedRequest } from "./helpers/sign.js";
 

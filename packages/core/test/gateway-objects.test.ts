@@ -1,16 +1,8 @@
 /** Gateway operations on objects: DeleteObjects, CopyObject, multipart and native object dispatch. */
 import { createHash } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  childElements,
-  childText,
-  createGateway,
-  parseXml,
-  type CopyRequest,
-  type GatewayResult,
-  type ObjectRequest,
-  type XmlElement,
-} from "../src/index.js";
+import { createGateway, type GatewayResult } from "../src/index.js";
+import { childElements, childText, parseXml, type CopyRequest, type ObjectRequest, type XmlElement } from "../src/backend.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { awsEncode, NOW, signWithHeader, type Signer, type UnsignedRequest } from "./helpers/sign.js";
 

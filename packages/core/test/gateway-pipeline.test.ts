@@ -1,15 +1,7 @@
 /** The gateway pipeline: routes, middleware, request ids, Server-Timing and how errors are rendered. */
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  childText,
-  createGateway,
-  healthRoute,
-  parseXml,
-  S3Error,
-  type GatewayOptions,
-  type GatewayResult,
-  type Route,
-} from "../src/index.js";
+import { createGateway, healthRoute, S3Error, type GatewayOptions, type GatewayResult, type Route } from "../src/index.js";
+import { childText, parseXml } from "../src/backend.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { NOW, signWithHeader, type UnsignedRequest } from "./helpers/sign.js";
 

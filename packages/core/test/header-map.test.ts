@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createHeaderRecord, HeaderMap, headerRecord } from "../src/index.js";
+import { createHeaderRecord, HeaderMap, headerRecord } from "../src/runtime.js";
 
 describe("HeaderMap", () => {
   it("treats names that objects inherit as plain header names", () => {

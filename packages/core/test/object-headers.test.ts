@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyResponseOverrides, parseRangeHeader, resolveRange, S3Error } from "../src/index.js";
+import { S3Error } from "../src/index.js";
+import { applyResponseOverrides, parseRangeHeader, resolveRange } from "../src/backend.js";
 
 describe("byte ranges", () => {
   it.each([

@@ -1,6 +1,8 @@
 /** parseS3Request and parseCopySource: operation mapping, bucket/key resolution and key validation. */
 import { describe, expect, it } from "vitest";
-import { MAX_KEY_BYTES, parseCopySource, parseS3Request, Query } from "../src/index.js";
+import { Query } from "../src/index.js";
+import { MAX_KEY_BYTES } from "../src/keys.js";
+import { parseCopySource, parseS3Request } from "../src/s3-request.js";
 import { thrown } from "./helpers/errors.js";
 
 function parse(method: string, target: string, headers: Record<string, string> = {}, domain?: string) {

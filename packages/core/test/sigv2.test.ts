@@ -4,7 +4,9 @@
  */
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { authenticate, canonicalResource, Query, type AuthenticationSources } from "../src/index.js";
+import { Query } from "../src/index.js";
+import { authenticate, type AuthenticationSources } from "../src/authenticate.js";
+import { canonicalResource } from "../src/sigv2/string-to-sign.js";
 import { rejected } from "./helpers/errors.js";
 
 const KEY = "AKIAIOSFODNN7EXAMPLE";

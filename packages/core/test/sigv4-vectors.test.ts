@@ -6,18 +6,11 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  amzDateToTime,
-  canonicalRequestFor,
-  checkSignatureTime,
-  EMPTY_SHA256,
-  parseAuthorizationHeader,
-  parsePresignedQuery,
-  Query,
-  sha256Hex,
-  verifySigV4,
-  type SigV4Claim,
-} from "../src/index.js";
+import { Query } from "../src/index.js";
+import { checkSignatureTime, parseAuthorizationHeader, parsePresignedQuery, verifySigV4, type SigV4Claim } from "../src/sigv4.js";
+import { amzDateToTime } from "../src/sigv4/authorization.js";
+import { EMPTY_SHA256, sha256Hex } from "../src/sigv4/canonical-request.js";
+import { canonicalRequestFor } from "../src/sigv4/verify.js";
 
 const root = join(import.meta.dirname, "../../../../shared/fixtures/aws-signing-test-suite/v4");
 

@@ -1,6 +1,8 @@
 /** Target mappings in the gateway: listings shown as the client named them, namespaces listed, signatures on the signed path. */
 import { describe, expect, it } from "vitest";
-import { childText, createGateway, parseXml, Query, stripViewPrefix, type GatewayResult, type TargetMapping } from "../src/index.js";
+import { createGateway, Query, type GatewayResult, type TargetMapping } from "../src/index.js";
+import { childText, parseXml } from "../src/backend.js";
+import { stripViewPrefix } from "../src/target-mapping.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { NOW, signWithHeader } from "./helpers/sign.js";
 

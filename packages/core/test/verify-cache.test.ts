@@ -5,7 +5,8 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import * as signingKeys from "../src/sigv4/signing-key.js";
-import { checkSignatureTime, createPresigner, parsePresignedQuery, Query, verifySigV4 } from "../src/index.js";
+import { Query } from "../src/index.js";
+import { checkSignatureTime, createPresigner, parsePresignedQuery, verifySigV4 } from "../src/sigv4.js";
 
 async function presigned(secret: string, headers: Record<string, string> = {}) {
   const presign = createPresigner({ accessKeyId: "AKIDCACHE", secretAccessKey: secret }, "us-east-1");

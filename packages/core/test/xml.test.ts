@@ -1,18 +1,9 @@
 /** The XML parser and renderer, and the two request documents we read: CompleteMultipartUpload and Delete. */
 import { describe, expect, it } from "vitest";
-import {
-  childElement,
-  childElements,
-  childText,
-  escapeXml,
-  MAX_DELETE_KEYS,
-  parseCompleteMultipartUpload,
-  parseDeleteRequest,
-  parseClientXml,
-  parseXml,
-  xmlElement,
-  XmlParseError,
-} from "../src/index.js";
+import { childElement, childElements, childText, escapeXml, parseXml } from "../src/backend.js";
+import { MAX_DELETE_KEYS, parseDeleteRequest } from "../src/operations/delete-objects.js";
+import { parseCompleteMultipartUpload } from "../src/operations/multipart.js";
+import { parseClientXml, xmlElement, XmlParseError } from "../src/xml.js";
 import { thrown } from "./helpers/errors.js";
 
 describe("escapeXml / xmlElement", () => {

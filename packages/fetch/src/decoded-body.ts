@@ -5,7 +5,7 @@
  * instead of a reset. core's `createRequestBodyStream` pipes the request into a TransformStream, whose failure
  * cancels the request body mid-send.
  */
-import { RequestBodyDecoder, type BodyPlan, type ChecksumFactories } from "@multistore/core";
+import { RequestBodyDecoder, type BodyPlan, type ChecksumFactories } from "@multistore/core/runtime";
 
 /** Most bytes read and dropped after a failure; a longer body is left to the platform. */
 const DRAIN_LIMIT = 16 * 1024 * 1024;

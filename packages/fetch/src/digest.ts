@@ -3,7 +3,7 @@
  * far cheaper in CPU time, which Workers bill and limit. Written chunks are not detached, so the same bytes go on
  * to the backend. Elsewhere (no DigestStream) core's defaults apply.
  */
-import type { ChecksumFactories, IncrementalChecksum } from "@multistore/core";
+import type { ChecksumFactories, IncrementalChecksum } from "@multistore/core/runtime";
 
 type DigestStreamClass = new (algorithm: string) => WritableStream<Uint8Array> & { readonly digest: Promise<ArrayBuffer> };
 

@@ -3,7 +3,8 @@
  * stream going to the backend and the backend's body stream coming back untouched), native operations with the
  * client's body, responses as they are; plus the small body reads and bounded drains around them.
  */
-import { MAX_BACKEND_ERROR_BYTES, readAtMost, needsBodyDecoding, S3Error, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { S3Error, type GatewayResult, type ResultBase } from "@multistore/core";
+import { MAX_BACKEND_ERROR_BYTES, readAtMost, needsBodyDecoding, type PlainResponse } from "@multistore/core/runtime";
 import { clientBody, type Upload } from "./upload.js";
 
 type Result = GatewayResult<ReadableStream>;

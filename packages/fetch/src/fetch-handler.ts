@@ -2,7 +2,8 @@
  * The fetch runtime adapter (Cloudflare Workers, and any runtime with fetch and web streams): a Request in, a
  * Response out, the request line written once the response is sent (`waitUntil` keeps that alive past the return).
  */
-import { CLIENT_CLOSED, requestLineOf, type Gateway } from "@multistore/core";
+import type { Gateway } from "@multistore/core";
+import { CLIENT_CLOSED, requestLineOf } from "@multistore/core/runtime";
 import { clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
 import { keepsLengths, lengthKeepingStream } from "./streams.js";
 import type { Upload } from "./upload.js";

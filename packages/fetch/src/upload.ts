@@ -2,7 +2,7 @@
  * A client's body on its way to the backend: de-framed when it is aws-chunked, verified when it must match a hash or
  * checksum (the last chunk held back until it does), counted, and watched for a client that goes away mid-body.
  */
-import { needsBodyDecoding, withKnownLength, type BodyPlan } from "@multistore/core";
+import { needsBodyDecoding, withKnownLength, type BodyPlan } from "@multistore/core/runtime";
 import { decodedBody } from "./decoded-body.js";
 import { nativeChecksumFactories } from "./digest.js";
 import { lengthKeepingStream } from "./streams.js";

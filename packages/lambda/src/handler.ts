@@ -4,7 +4,8 @@
  * aws-chunked or checksummed body is decoded and verified in one pass before the backend sees it, and a backend's
  * answer is read whole — refused with a clear error when it cannot fit.
  */
-import { MAX_BACKEND_ERROR_BYTES, readAtMost, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { S3Error, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
+import { MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
 import { checkRequestSize, decodedBody, endInvocation, invoke, tooLarge } from "./invocation.js";
 

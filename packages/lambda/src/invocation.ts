@@ -3,7 +3,8 @@
  * refused as S3 would), the request-size limit, the client's body decoded for the backend, and the request's end
  * (after-middleware and the log line).
  */
-import { concatBytes, needsBodyDecoding, requestLineOf, RequestBodyDecoder, S3Error, type BodyPlan, type Gateway, type GatewayResult, type PlainResponse } from "@multistore/core";
+import { S3Error, type Gateway, type GatewayResult } from "@multistore/core";
+import { concatBytes, needsBodyDecoding, requestLineOf, RequestBodyDecoder, type BodyPlan, type PlainResponse } from "@multistore/core/runtime";
 import { requestFromEvent, type EventRequest, type LambdaHttpEvent } from "./event.js";
 
 /** Refuses a request or response body past a deployment's limit, naming the limit. */

@@ -6,7 +6,8 @@
  * Node.js runtime: `streamifyResponse` and `HttpResponseStream.from`, which sends the status and headers ahead of the
  * body.
  */
-import { MAX_BACKEND_ERROR_BYTES, readAtMost, S3Error, type Gateway, type GatewayResult, type PlainResponse, type ResultBase } from "@multistore/core";
+import { S3Error, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
+import { MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent } from "./event.js";
 import { checkRequestSize, decodedBody, endInvocation, invoke, tooLarge } from "./invocation.js";
 import { LAMBDA_PAYLOAD_BYTES } from "./handler.js";

@@ -6,7 +6,8 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { createHeaderRecord, HeaderMap, headerRecord, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse, type GatewayResult } from "@multistore/core";
+import type { GatewayResult } from "@multistore/core";
+import { createHeaderRecord, HeaderMap, headerRecord, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse } from "@multistore/core/runtime";
 import type { Dispatcher } from "undici";
 
 type ForwardResult = Extract<GatewayResult<Readable>, { type: "forward" }>;

@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { needsBodyDecoding, S3Error, type BodyPlan, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
+import { S3Error, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
+import { needsBodyDecoding, type BodyPlan } from "@multistore/core/runtime";
 import { forward } from "./forward.js";
 import type { AddressCounter, BucketPools } from "./limits.js";
 import { CountingTransform, RequestBodyTransform } from "./request-body-transform.js";

@@ -1,7 +1,7 @@
 /** Conversions between Node's HTTP types and the web-standard ones the core speaks. */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline, type Readable } from "node:stream";
-import { createHeaderRecord, HeaderMap, headerRecord, type PlainResponse } from "@multistore/core";
+import { createHeaderRecord, HeaderMap, headerRecord, type PlainResponse } from "@multistore/core/runtime";
 
 /**
  * Request headers as a HeaderMap, in one pass over `rawHeaders`: names lowercased, repeated names joined with

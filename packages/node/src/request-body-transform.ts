@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { crc32 } from "node:zlib";
-import { RequestBodyDecoder, type BodyPlan, type ChecksumFactories, type IncrementalChecksum } from "@multistore/core";
+import { RequestBodyDecoder, type BodyPlan, type ChecksumFactories, type IncrementalChecksum } from "@multistore/core/runtime";
 
 function nodeHash(algorithm: string): () => IncrementalChecksum {
   return () => {

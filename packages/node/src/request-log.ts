@@ -3,7 +3,8 @@
  * directly. Nothing secret can be in one by construction: a line is built from a fixed list of fields (`RequestLine`),
  * none of which holds a header, a query string, a key or a credential.
  */
-import { CLIENT_CLOSED, requestLineOf, type RequestContext, type RequestEnd, type RequestLine } from "@multistore/core";
+import type { RequestContext } from "@multistore/core";
+import { CLIENT_CLOSED, requestLineOf, type RequestEnd, type RequestLine } from "@multistore/core/runtime";
 
 export { CLIENT_CLOSED, type RequestEnd, type RequestLine };
 

@@ -2,7 +2,7 @@
  * AWS: `AssumeRoleWithWebIdentity` (STS Query API, version 2011-06-15). An unsigned form POST carrying the proxy's
  * token; the XML answer holds temporary credentials (AccessKeyId, SecretAccessKey, SessionToken, Expiration).
  */
-import { childElement, childText, parseXml, type XmlElement } from "@multistore/core";
+import { childElement, childText, parseXml, type XmlElement } from "@multistore/core/backend";
 import { FederationError, form, post, type HttpOptions } from "./http.js";
 
 /** Default STS endpoint (the global one; regional endpoints work too). */

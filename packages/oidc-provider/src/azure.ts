@@ -4,7 +4,7 @@
  * the access token that comes back authorizes Blob Storage requests as a bearer token, or fetches a user delegation
  * key (Get User Delegation Key) to sign user delegation SAS URLs.
  */
-import { childText, escapeXml, parseXml, type XmlElement } from "@multistore/core";
+import { childText, escapeXml, parseXml, type XmlElement } from "@multistore/core/backend";
 import { expiresIn, FederationError, form, jsonObject, post, requiredString, type HttpOptions } from "./http.js";
 
 /** Audience Microsoft Entra expects in federated client assertions. */

@@ -3,7 +3,7 @@
  * (RFC 8693 token exchange) for a federated access token, which then impersonates a service account through the IAM
  * Service Account Credentials API: `generateAccessToken` for bearer requests, `signBlob` for V4 signed URLs.
  */
-import { fromBase64, toBase64 } from "@multistore/core";
+import { fromBase64, toBase64 } from "@multistore/core/backend";
 import { expiresIn, FederationError, form, jsonObject, post, requiredString, type HttpOptions, type SmallAnswer } from "./http.js";
 import type { AccessToken } from "./azure.js";
 

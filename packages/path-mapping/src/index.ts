@@ -7,7 +7,8 @@
  * Signatures are verified against the path the client signed, before mapping. Virtual-hosted requests and
  * ListBuckets are served as they are. Runtime-free.
  */
-import { decodeKey, type MappedTarget, type Query, type TargetMapping } from "@multistore/core";
+import type { MappedTarget, Query, TargetMapping } from "@multistore/core";
+import { decodeKey } from "@multistore/core/backend";
 
 /** Options of `createPathMapping` (the config file's `[path_mapping]`). */
 export interface PathMappingOptions {

@@ -1,5 +1,6 @@
 /** STS errors and the XML documents AWS STS answers with. */
-import { escapeXml, type PlainResponse } from "@multistore/core";
+import type { PlainResponse } from "@multistore/core";
+import { escapeXml } from "@multistore/core/backend";
 
 /** AWS STS's XML namespace. */
 export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";

@@ -1,5 +1,6 @@
 /** The STS endpoint: AssumeRoleWithWebIdentity on a path of its own (default `/.sts`) and on `POST /`. */
-import { escapeXml, type GatewayRequest, type PlainResponse, type Route, type RouteContext } from "@multistore/core";
+import type { GatewayRequest, PlainResponse, Route, RouteContext } from "@multistore/core";
+import { escapeXml } from "@multistore/core/backend";
 import type { RoleDefinition } from "@multistore/config";
 import { STS_NAMESPACE, StsError, stsErrorResponse, stsXmlResponse } from "./errors.js";
 import { createJwksCache, type JwksCache } from "./jwks.js";

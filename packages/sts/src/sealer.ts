@@ -2,7 +2,8 @@
  * Sealed session tokens: the whole temporary credential, encrypted and authenticated with AES-256-GCM (WebCrypto),
  * so no state is shared between instances. Token = base64url(12-byte random nonce || ciphertext || 16-byte tag).
  */
-import { fromBase64, utf8, type AccessScope, type TemporaryCredential } from "@multistore/core";
+import type { AccessScope, TemporaryCredential } from "@multistore/core";
+import { fromBase64, utf8 } from "@multistore/core/backend";
 
 /** A temporary credential as sealed into a session token. */
 export interface SealedCredential extends TemporaryCredential {

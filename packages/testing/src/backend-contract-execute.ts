@@ -4,7 +4,7 @@
  * status + headers + bytes, with the S3 error code in `x-multistore-error-code`.
  */
 import { Readable } from "node:stream";
-import type { ObjectDispatch } from "@multistore/core";
+import type { ObjectDispatch } from "@multistore/core/backend";
 
 /** An executed object operation. */
 export interface ExecutedResponse {

@@ -1,5 +1,5 @@
 /** Options of the shared backend contract (`runBackendContract`). */
-import type { Backend } from "@multistore/core";
+import type { Backend } from "@multistore/core/backend";
 
 /**
  * Known defects of an emulator a backend is tested against (e.g. s3rver standing in for S3). Each flag names one

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Backend, ObjectRequest } from "@multistore/core";
+import type { Backend, ObjectRequest } from "@multistore/core/backend";
 import type { BackendContractOptions } from "./backend-contract-options.js";
 import { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, type ExecutedResponse } from "./backend-contract-execute.js";
 

@@ -8,7 +8,7 @@
 import { createHash, randomBytes, type KeyObject } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { childElements, childText, parseXml } from "@multistore/core";
+import { childElements, childText, parseXml } from "@multistore/core/backend";
 import { authenticateRequest, testServiceAccount, type GcsAuthKind } from "./gcs-test-server-auth.js";
 import { listObjects } from "./gcs-test-server-list.js";
 import {

@@ -1,20 +1,15 @@
 /** A small in-memory Backend (native dispatch) and request builders for gateway tests. */
+import { S3Error, type Backend, type BucketConfig, type GatewayRequest, type ObjectDispatch, type StoredCredential } from "../../src/index.js";
 import {
   compareUtf8,
-  S3Error,
-  type Backend,
-  type BucketConfig,
   type CompletedPart,
   type CopyRequest,
   type DeleteObjectsResult,
-  type GatewayRequest,
   type ListRequest,
   type ListResult,
-  type ObjectDispatch,
   type ObjectRequest,
-  type StoredCredential,
   type WriteResult,
-} from "../../src/index.js";
+} from "../../src/backend.js";
 
 export interface StoredObject {
   body: Uint8Array;

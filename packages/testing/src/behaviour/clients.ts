@@ -68,7 +68,9 @@ export function rawRequest(endpoint: string, options: { method: string; path: st
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const request = send(
-      { host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers ?? {}, rejectUnauthorized: false },
+      // A connection per request (agent: false): a test that ends with the server closing a connection (an early
+      // answer to an upload) must not leave a dead keep-alive socket for the next test to reuse (ECONNRESET).
+      { host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers ?? {}, rejectUnauthorized: false, agent: false },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -6,7 +6,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { Sha256 } from "@aws-crypto/sha256-js";
-import { DEFAULT_CHECKSUM_FACTORIES, type ChecksumAlgorithm } from "@multistore/core";
+import { DEFAULT_CHECKSUM_FACTORIES, type ChecksumAlgorithm } from "@multistore/core/runtime";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { rawRequest, signedRawRequest, type KeyPair, type RawResponse } from "./clients.js";
 

@@ -1,0 +1,55 @@
+/**
+ * @multistore/core/backend: for backend authors. The backend contract (what a backend is asked and how it answers),
+ * the rules its `backend_options` are checked against, and the helpers the built-in backends share: conditional
+ * requests, ranges and object headers, checksum response headers, backend error translation, S3 XML, keys and
+ * encodings. Errors (`S3Error`, `isS3Error`) come from `@multistore/core`.
+ */
+export type { BucketConfig, ObjectOperation } from "./types/access.js";
+export type {
+  Backend,
+  BackendFactory,
+  CompletedPart,
+  CopyRequest,
+  DeleteObjectsResult,
+  ForwardDispatch,
+  ListedObject,
+  ListRequest,
+  ListResult,
+  NativeDispatch,
+  ObjectDispatch,
+  ObjectRequest,
+  PlainResponse,
+  WriteResult,
+} from "./types/backend.js";
+export {
+  ALLOW_HTTP_OPTION,
+  AUTH_TYPE_OPTION,
+  OIDC_SUBJECT_OPTION,
+  SKIP_SIGNATURE_OPTION,
+  withAliases,
+  type BackendOptionKind,
+  type BackendOptionRule,
+  type BackendOptionRules,
+} from "./backend-option-rules.js";
+export {
+  bareEtag,
+  checkCopySourceConditions,
+  checkReadConditions,
+  checkWriteConditions,
+  COPY_SOURCE_CONDITIONS,
+  etagList,
+  evaluateConditions,
+  hasWriteConditions,
+  httpSeconds,
+  READ_CONDITIONS,
+  throwReadFailure,
+  type ConditionNames,
+  type ConditionOutcome,
+} from "./conditions.js";
+export { applyResponseOverrides, invalidRange, parseRangeHeader, resolveRange, type ByteRange, type RequestedRange } from "./object-headers.js";
+export { setChecksumHeaders } from "./checksums/response-headers.js";
+export { backendError, readErrorDocument } from "./operations/backend-errors.js";
+export { compareUtf8 } from "./operations/list.js";
+export { childElement, childElements, childText, escapeXml, parseXml, type XmlElement, type XmlLimits } from "./xml.js";
+export { decodeKey, DOT_SEGMENT, encodeKeyPath } from "./keys.js";
+export { fromBase64, fromHex, toBase64, toHex, uriEncode, utf8 } from "./encoding.js";
