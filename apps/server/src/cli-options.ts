@@ -1,5 +1,6 @@
-/** Command-line flags and their environment overrides. */
+/** Command-line flags and their environment overrides (the `--help` text is in cli-help.ts). */
 import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseTrustedProxies, type ServerLimits } from "@multistore/node";
 import { LOG_LEVELS } from "./logger.js";
@@ -7,19 +8,23 @@ import type { MetricsOptions } from "./metrics.js";
 
 /** Resolved CLI options. */
 export interface CliOptions {
-  /** Path of the TOML (or JSON) config file. */
+  /** Absolute path of the TOML (or JSON) config file. */
   config: string;
   /** Host to bind. */
   host: string;
   /** Port to bind. */
   port: number;
+  /** Whether `--listen` or MULTISTORE_LISTEN chose the address (the default narrows to loopback for the development key). */
+  listenGiven: boolean;
+  /** Listen beyond loopback although the config holds the development key (see development-key.ts). */
+  allowDevelopmentKey: boolean;
   /** Domain for virtual-hosted style, if any. */
   domain?: string;
   /** Log level. */
   logLevel: string;
-  /** TLS certificate file (PEM). */
+  /** TLS certificate file (PEM), absolute. */
   tlsCert?: string;
-  /** TLS key file (PEM). */
+  /** TLS key file (PEM), absolute. */
   tlsKey?: string;
   /** `Server-Timing` header on responses. */
   serverTiming: boolean;
@@ -40,42 +45,6 @@ export interface CliOptions {
   /** Print version and exit. */
   version: boolean;
 }
-
-/** The `--help` text. */
-export const HELP = `Usage: multistore [options]
-
-An S3-compatible gateway in front of S3, S3-compatible stores and local directories.
-
-Options:
-  --config <file>        Config file (TOML, or JSON when it ends in .json)   [env MULTISTORE_CONFIG, default config.toml]
-  --listen <host:port>   Address to listen on                                [env MULTISTORE_LISTEN, default 0.0.0.0:8080]
-  --domain <domain>      Serve virtual-hosted style requests for <bucket>.<domain>   [env MULTISTORE_DOMAIN]
-  --log-level <level>    ${LOG_LEVELS.join(", ")}   [env MULTISTORE_LOG_LEVEL, default info]
-  --tls-cert <file>      PEM certificate: serve HTTPS (needs --tls-key)     [env MULTISTORE_TLS_CERT]
-  --tls-key <file>       PEM private key for --tls-cert                      [env MULTISTORE_TLS_KEY]
-  --no-server-timing     Leave out the Server-Timing response header         [env MULTISTORE_SERVER_TIMING=false]
-  --workers <n>          Worker processes sharing the address; 1 runs one process
-                                                     [env MULTISTORE_WORKERS, default: available CPUs]
-  --idle-timeout <s>     Cut a peer silent this long mid-body (client or backend)  [env MULTISTORE_IDLE_TIMEOUT, default 30]
-  --backend-connect-timeout <s>   Connecting to a backend   [env MULTISTORE_BACKEND_CONNECT_TIMEOUT, default 10]
-  --backend-headers-timeout <s>   A backend's answer        [env MULTISTORE_BACKEND_HEADERS_TIMEOUT, default 30]
-  --bucket-connections <n>        Backend requests in flight per bucket  [env MULTISTORE_BUCKET_CONNECTIONS, default 64]
-  --anonymous-requests-per-address <n>  Anonymous requests in flight per client address, 0 for no cap
-                                                     [env MULTISTORE_ANONYMOUS_REQUESTS_PER_ADDRESS, default 32]
-  --max-upload-bytes <n>                Largest PutObject / UploadPart body, by declared length (400 EntityTooLarge)
-                                                     [env MULTISTORE_MAX_UPLOAD_BYTES, default none]
-  --trusted-proxies <list>  Believe X-Forwarded-For from these addresses / CIDR ranges (comma-separated)
-                                                     [env MULTISTORE_TRUSTED_PROXIES, default none]
-  --registry-url <url>   Ask this HTTP service for buckets, credentials and roles the config file lacks
-                         (bearer token from MULTISTORE_REGISTRY_TOKEN)     [env MULTISTORE_REGISTRY_URL]
-  --registry-ttl <s>     How long the service's answers are kept           [env MULTISTORE_REGISTRY_TTL, default 60]
-  --registry-timeout <s> How long one lookup may take                      [env MULTISTORE_REGISTRY_TIMEOUT, default 5]
-  --metrics-listen <host:port>  Serve GET /metrics (Prometheus) on this address, plain HTTP; with several workers,
-                         the primary serves their sum. Or set MULTISTORE_METRICS_TOKEN (--workers 1 only):
-                         /metrics on the S3 port, bearer token             [env MULTISTORE_METRICS_LISTEN]
-  --help                 Show this help
-  --version              Show the version
-`;
 
 /** Parses `--listen` (`host:port`, `:port`, `port`, `[::1]:port`). */
 export function parseListen(value: string): { host: string; port: number } {
@@ -170,10 +139,38 @@ function parseMetrics(values: Record<string, string | boolean | undefined>, env:
   return { ...(address && { listen: address }), ...(token && { token }) };
 }
 
-/** Parses argv and the environment into options. Throws with a message naming the bad flag. */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
+/**
+ * The directory relative paths on the command line (and in MULTISTORE_CONFIG, MULTISTORE_TLS_*) are relative to:
+ * the one the user typed the command in. pnpm and npm run a script in its package's directory and put the user's in
+ * INIT_CWD, so `pnpm --filter server start --config my.toml` means the `my.toml` beside the user, not apps/server's.
+ * Elsewhere it is `cwd`.
+ */
+export function invocationDirectory(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): string {
+  const initCwd = env.INIT_CWD;
+  if (!initCwd || !env.npm_lifecycle_event) return cwd;
+  // Every process a script starts inherits INIT_CWD (a test run's servers too, started in directories of their own):
+  // it is the user's only while this process still runs where the package manager put the script.
+  const packageJson = env.npm_package_json;
+  if (packageJson && resolve(dirname(packageJson)) !== resolve(cwd)) return cwd;
+  return resolve(initCwd);
+}
+
+/** `MULTISTORE_ALLOW_DEVELOPMENT_KEY`: true or false (1 or 0), unset is false. */
+function allowDevelopmentKeyFromEnv(value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new Error(`MULTISTORE_ALLOW_DEVELOPMENT_KEY must be true or false, got "${value}"`);
+}
+
+/**
+ * Parses argv and the environment into options, with paths made absolute (`invocationDirectory`; the default
+ * config.toml is the working directory's). Throws with a message naming the bad flag.
+ */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string = process.cwd()): CliOptions {
+  // `npm start -- --config x` habits: pnpm --filter passes the `--` on, which would end the options here.
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
   const { values } = parseArgs({
-    args: argv,
+    args,
     options: {
       config: { type: "string" },
       listen: { type: "string" },
@@ -195,12 +192,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       "registry-ttl": { type: "string" },
       "registry-timeout": { type: "string" },
       "metrics-listen": { type: "string" },
+      "allow-development-key": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
     strict: true,
     allowPositionals: false,
   });
+  const listenGiven = (values.listen ?? env.MULTISTORE_LISTEN) !== undefined;
   const listen = parseListen(values.listen ?? env.MULTISTORE_LISTEN ?? "0.0.0.0:8080");
   const logLevel = values["log-level"] ?? env.MULTISTORE_LOG_LEVEL ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -218,13 +217,19 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const metrics = parseMetrics(values, env, workers, Boolean(values.workers ?? env.MULTISTORE_WORKERS));
   const trustedProxies = values["trusted-proxies"] ?? env.MULTISTORE_TRUSTED_PROXIES;
   if (trustedProxies) parseTrustedProxies(trustedProxies);
+  const allowDevelopmentKey = values["allow-development-key"] ?? allowDevelopmentKeyFromEnv(env.MULTISTORE_ALLOW_DEVELOPMENT_KEY);
+  const given = invocationDirectory(env, cwd);
+  const config = values.config ?? env.MULTISTORE_CONFIG;
   return {
-    config: values.config ?? env.MULTISTORE_CONFIG ?? "config.toml",
+    // The default is the server's own config.toml under `pnpm start`, which runs in apps/server.
+    config: config ? resolve(given, config) : resolve(cwd, "config.toml"),
     ...listen,
+    listenGiven,
+    allowDevelopmentKey,
     ...(domain && { domain }),
     logLevel,
-    ...(tlsCert && { tlsCert }),
-    ...(tlsKey && { tlsKey }),
+    ...(tlsCert && { tlsCert: resolve(given, tlsCert) }),
+    ...(tlsKey && { tlsKey: resolve(given, tlsKey) }),
     serverTiming,
     workers,
     limits: parseLimits(values, env),

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `multistore`: starts the server, as one process or as a cluster of `--workers` processes sharing the listen
- * address (see cluster.ts). Exit codes: 0 clean stop, 2 bad flags or config, 1 anything else.
+ * address (see cluster.ts). Exit codes: 0 clean stop (SIGTERM or SIGINT, once drained: Ctrl-C under `pnpm start`
+ * is a normal way to stop, not a failure pnpm should report), 2 bad flags or config, 1 anything else.
  */
 import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
@@ -10,9 +11,11 @@ import { checkBackends, createCachedRegistries, createHttpRegistries, type Multi
 import { createSessionTokenSealer, parseSessionTokenKeys } from "@multistore/sts";
 import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type OidcProvider } from "@multistore/oidc-provider";
 import { nodeBackends } from "./backends.js";
-import { HELP, parseCli, type CliOptions } from "./cli-options.js";
+import { HELP } from "./cli-help.js";
+import { parseCli, type CliOptions } from "./cli-options.js";
 import { clusterLockService } from "./cluster-locks.js";
 import { runPrimary, workerSlot } from "./cluster.js";
+import { developmentKeyIn, developmentKeyPolicy } from "./development-key.js";
 import { loadConfigFile } from "./load-config.js";
 import { primaryMetrics } from "./metrics.js";
 import { createLogger, describeError } from "./logger.js";
@@ -22,6 +25,8 @@ import { VERSION } from "./version.js";
 /** What the server needs besides the flags, checked before anything listens. */
 interface Prepared {
   config: MultistoreConfig;
+  /** The host to listen on: `--listen`'s, or loopback for a config with the development key (development-key.ts). */
+  host: string;
   sessionTokenKeys: string[];
   oidcProvider?: OidcProvider;
   tls?: { cert: Buffer; key: Buffer };
@@ -42,6 +47,19 @@ async function prepare(options: CliOptions): Promise<Prepared | number> {
     process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
     return 2;
   }
+  const listen = developmentKeyPolicy({
+    key: developmentKeyIn(config),
+    host: options.host,
+    port: options.port,
+    listenGiven: options.listenGiven,
+    allowed: options.allowDevelopmentKey,
+    source: options.config,
+  });
+  if ("refusal" in listen) {
+    process.stderr.write(`multistore: ${listen.refusal}`);
+    return 2;
+  }
+  if (listen.notice) warnings.push(listen.notice);
   // SESSION_TOKEN_KEY: base64 of 32 bytes, or a comma-separated list while rotating (the first seals, all unseal).
   const sessionTokenKeys = parseSessionTokenKeys(process.env.SESSION_TOKEN_KEY);
   try {
@@ -68,8 +86,15 @@ async function prepare(options: CliOptions): Promise<Prepared | number> {
     process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
     return 2;
   }
-  const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
-  return { config, sessionTokenKeys, warnings, ...(oidcProvider && { oidcProvider }), ...(tls && { tls }) };
+  let tls: Prepared["tls"];
+  try {
+    tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
+  } catch (error) {
+    // The path as resolved (relative ones against where the command was typed), so a wrong base shows.
+    process.stderr.write(`multistore: cannot read the TLS certificate or key: ${(error as Error).message}\n`);
+    return 2;
+  }
+  return { config, host: listen.host, sessionTokenKeys, warnings, ...(oidcProvider && { oidcProvider }), ...(tls && { tls }) };
 }
 
 /** Runs one server in this process until SIGTERM or SIGINT (or, in a cluster worker, until the primary is gone). */
@@ -100,14 +125,10 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
     // In a cluster the primary serves the workers' sum: a worker only counts, and answers the primary's requests.
     ...(options.metrics && { metrics: slot === undefined ? options.metrics : { shareWithPrimary: true } }),
   });
-  const address = await server.listen(options.port, options.host);
-  logger.info(
-    { address: `${tls ? "https" : "http"}://${address.host}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config, pid: process.pid },
-    "multistore listening",
-  );
-  // Whoever waits for this line (a supervisor, a test) gets it now, not with the next batch.
-  logger.flush();
-  await new Promise<void>((resolve) => {
+  const address = await server.listen(options.port, prepared.host);
+  // The handlers before the line below: whoever waits for it (a supervisor, a test) may signal at once, and a signal
+  // with no handler yet would kill the process instead of draining it.
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (reason: string) => {
       if (stopping) return;
@@ -115,10 +136,19 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
       logger.info({ signal: reason }, "shutting down: draining in-flight requests");
       server.close().then(resolve, resolve);
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    // Kept (not once): a second signal must not kill the drain. Ctrl-C under pnpm comes twice, from the terminal and
+    // forwarded by pnpm; the drain is bounded anyway (shutdownTimeoutMs).
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
     if (slot !== undefined) process.once("disconnect", () => stop("primary gone"));
   });
+  logger.info(
+    { address: `${tls ? "https" : "http"}://${address.host}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config, pid: process.pid },
+    "multistore listening",
+  );
+  // Whoever waits for this line gets it now, not with the next batch.
+  logger.flush();
+  await stopped;
   logger.info("stopped");
   logger.flush();
   return 0;
@@ -158,6 +188,9 @@ async function main(): Promise<number> {
     const metrics = options.metrics?.listen && primaryMetrics(options.metrics.listen, logger);
     await metrics?.listen();
     const metricsUrl = metrics?.url();
+    // runPrimary stops on the first SIGTERM or SIGINT; these keep a repeated one (pnpm forwards the terminal's
+    // Ctrl-C) from killing the primary while its workers drain, which pnpm would report as a failure.
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => {});
     try {
       return await runPrimary({ workers: options.workers, logger, tls: prepared.tls !== undefined, ...(metricsUrl && { metricsUrl }) });
     } finally {

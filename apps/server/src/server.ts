@@ -13,6 +13,7 @@ import { describeError, requestLogger, type Logger } from "./logger.js";
 import { serverMetering } from "./metering.js";
 import { createPathMapping } from "@multistore/path-mapping";
 import { serverMetrics, type MetricsOptions } from "./metrics.js";
+import { stsDisabledRoutes } from "./sts-disabled.js";
 
 /** Options of `createMultistoreServer`. */
 export interface ServerOptions {
@@ -114,6 +115,8 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
   } else {
     const log = options.config.roles.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger);
     log({ roles: options.config.roles.length }, "STS disabled: SESSION_TOKEN_KEY is not set (requests with session tokens are refused)");
+    // STS clients get an STS error that names the missing key, not S3's 404/405.
+    stsRoutes.push(...stsDisabledRoutes(options.sts?.path));
   }
   const metering = serverMetering(options.config, logger);
   const metrics = serverMetrics(options.metrics, logger);

@@ -8,6 +8,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { BUILT_IN_BACKEND_TYPES } from "@multistore/config";
 import { signedRawRequest, startCli } from "@multistore/testing";
 
 const appDir = join(import.meta.dirname, "..");
@@ -38,6 +39,10 @@ describe("multistore CLI", () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("--tls-cert");
     expect(help.stdout).toContain("MULTISTORE_LISTEN");
+    // Every backend_type the config accepts (a new one must be added to the help), and where r2 is served.
+    for (const type of BUILT_IN_BACKEND_TYPES) expect(help.stdout).toMatch(new RegExp(`\\b${type} \\(`));
+    expect(help.stdout).toMatch(/r2 \([^)]*\) is served by the Worker\s+only/);
+    expect(help.stdout).toContain("--allow-development-key");
     const version = run(["--version"]);
     expect(version.status).toBe(0);
     expect(version.stdout).toMatch(/^multistore \d+\.\d+\.\d+/);

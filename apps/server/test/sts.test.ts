@@ -185,13 +185,14 @@ describe("STS on the Node server", () => {
 });
 
 describe("STS disabled (no SESSION_TOKEN_KEY)", () => {
-  it("logs that STS is off, answers STS forms with S3 errors and refuses session tokens", async () => {
+  it("logs that STS is off, answers STS forms with an STS error saying so, and refuses session tokens", async () => {
     const credentials = await assume(await idp.mint());
     const disabled = await startServer();
     try {
       expect(logs.some((line) => line.includes("STS disabled: SESSION_TOKEN_KEY is not set"))).toBe(true);
       const form = await fetch(`${disabled.endpoint}/.sts`, { method: "POST", body: new URLSearchParams({ Action: "AssumeRoleWithWebIdentity" }) });
-      expect(await form.text()).not.toContain("ErrorResponse");
+      expect(form.status).toBe(400);
+      expect(await form.text()).toContain("<Code>InvalidAction</Code>");
       const client = new S3Client({ endpoint: disabled.endpoint, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: credentials.AccessKeyId!, secretAccessKey: credentials.SecretAccessKey!, sessionToken: credentials.SessionToken! } });
       expect(await denied(client.send(new GetObjectCommand({ Bucket: "data", Key: "users/user-1/hello.txt" })))).toBe("InvalidToken");
     } finally {
