@@ -4,10 +4,10 @@
  * aws-chunked or checksummed body is decoded and verified in one pass before the backend sees it, and a backend's
  * answer is read whole — refused with a clear error when it cannot fit.
  */
-import { S3Error, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
+import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
-import { checkRequestSize, decodedBody, endInvocation, invoke, tooLarge } from "./invocation.js";
+import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -67,21 +67,10 @@ async function readWhole(response: Response, limit: number): Promise<Uint8Array>
   return bytes;
 }
 
-type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
 async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch }): Promise<Answer> {
-  const sent = await decodedBody(result, body);
-  const headers = new Headers(result.request.headers);
-  headers.delete("content-length");
-  const started = performance.now();
-  let upstream: Response;
-  try {
-    upstream = await options.fetch(result.request.url, { method: result.request.method, headers, body: sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>), redirect: "manual" });
-  } catch (error) {
-    throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
-  }
-  const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
+  const { upstream, answer } = await sendForward(result, method, body, options.fetch);
   if (answer.replaceBody) {
     // An error document is short; read a little more than the part that is kept, never the whole of a large one.
     const text = new TextDecoder().decode((await readWhole(upstream, MAX_BACKEND_ERROR_BYTES * 4).catch(() => new Uint8Array())).subarray(0, MAX_BACKEND_ERROR_BYTES));

@@ -58,3 +58,24 @@ export async function endInvocation(request: EventRequest, result: GatewayResult
   await result.finish(end);
   log({ level: status >= 500 ? "error" : "info", ...requestLineOf(result.context, end) });
 }
+
+/** A forward result (the backend request the gateway resolved a request to). */
+export type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
+
+/**
+ * Sends a forward's backend request with the client's body (decoded and verified) and turns the backend's status
+ * and headers into the client's; the backend's body is the caller's to read.
+ */
+export async function sendForward(result: Forward, method: string, body: Uint8Array | null, fetcher: typeof fetch) {
+  const sent = await decodedBody(result, body);
+  const headers = new Headers(result.request.headers);
+  headers.delete("content-length");
+  const started = performance.now();
+  let upstream: Response;
+  try {
+    upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>), redirect: "manual" });
+  } catch (error) {
+    throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
+  }
+  return { upstream, answer: result.respond(upstream.status, upstream.headers, performance.now() - started) };
+}

@@ -6,10 +6,10 @@
  * Node.js runtime: `streamifyResponse` and `HttpResponseStream.from`, which sends the status and headers ahead of the
  * body.
  */
-import { S3Error, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
+import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent } from "./event.js";
-import { checkRequestSize, decodedBody, endInvocation, invoke, tooLarge } from "./invocation.js";
+import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 import { LAMBDA_PAYLOAD_BYTES } from "./handler.js";
 
 /** The writable stream Lambda hands a streaming handler (a Node.js Writable). */
@@ -97,21 +97,10 @@ class StreamedAnswer {
   }
 }
 
-type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
 async function streamForward(result: Forward, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, fetcher: typeof fetch): Promise<void> {
-  const sent = await decodedBody(result, body);
-  const headers = new Headers(result.request.headers);
-  headers.delete("content-length");
-  const started = performance.now();
-  let upstream: Response;
-  try {
-    upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>), redirect: "manual" });
-  } catch (error) {
-    throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
-  }
-  const forwarded = result.respond(upstream.status, upstream.headers, performance.now() - started);
+  const { upstream, answer: forwarded } = await sendForward(result, method, body, fetcher);
   if (forwarded.replaceBody) {
     const text = upstream.body ? new TextDecoder().decode(((await readAtMost(upstream.body, MAX_BACKEND_ERROR_BYTES * 4).catch(() => undefined)) ?? new Uint8Array()).subarray(0, MAX_BACKEND_ERROR_BYTES)) : "";
     answer.send(forwarded.replaceBody(text), method === "HEAD");
