@@ -42,7 +42,12 @@ export class Exchange {
   stamp(headers: Headers, backendMs?: number): void {
     headers.set("x-amz-request-id", this.context.requestId);
     this.cors?.forEach((value, name) => headers.set(name, value));
-    this.context.responseHeaders?.forEach((value, name) => headers.set(name, value));
+    const extra = this.context.responseHeaders;
+    if (extra !== undefined) {
+      // A plain record set by a middleware is taken too, rather than failing the response.
+      if (typeof extra.forEach === "function") extra.forEach((value, name) => headers.set(name, value));
+      else for (const [name, value] of Object.entries(extra as unknown as Record<string, string>)) headers.set(name, value);
+    }
     if (!this.options.serverTiming) return;
     const total = (performance.now() - this.started).toFixed(1);
     const dispatch = this.dispatchMs === undefined ? total : this.dispatchMs.toFixed(1);

@@ -11,7 +11,7 @@ import { composeMiddleware, type Middleware, type RequestContext, type RequestOu
 import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type Query } from "./s3-request.js";
-import { listNamespace } from "./operations/namespace-listing.js";
+import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
 import type { MappedTarget, TargetMapping } from "./target-mapping.js";
 import { admit } from "./admit.js";
 import { bucketCreated, bucketInfo, listMultipartUploads } from "./operations/bucket.js";
@@ -201,7 +201,13 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       return new NativeExchangeResult(exchange, result);
     } catch (error) {
       const s3Error = toS3Error(error);
-      if (s3Error.code === "InternalError") options.onError?.(error, context);
+      if (s3Error.code === "InternalError") {
+        try {
+          options.onError?.(error, context);
+        } catch {
+          // A failing error reporter must not turn a 500 into a rejected promise.
+        }
+      }
       return new ResponseExchangeResult<B>(exchange, errorResponse(s3Error, request.method, exchange.resource ?? target.split("?")[0]!, context.requestId) as PlainResponse<B>, error);
     }
   }
@@ -229,24 +235,31 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     const namespace = parsed.namespace;
     if (namespace !== undefined && (parsed.operation === "ListObjects" || parsed.operation === "ListObjectsV2")) {
       const version = parsed.operation === "ListObjects" ? 1 : 2;
-      const list = () => listNamespace(version, namespace, parsed.query, options.buckets, auth.identity);
+      // Admission first, as for every request: middleware never sees a refused one.
+      const usable = await usableNamespaceBuckets(namespace, options.buckets, auth.identity);
+      context.admitted = true;
+      const list = () => listNamespace(version, namespace, parsed.query, usable);
       return chain === undefined ? await list() : await chain(context, list);
     }
     const bucket = await admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
     if (bucket !== undefined) context.bucketConfig = bucket;
+    context.admitted = true;
     // (`return await`: returning a promise from an async function costs two more microtask turns.)
-    if (chain === undefined) return await perform(request, parsed, auth, context);
-    return await chain(context, () => perform(request, parsed, auth, context));
+    if (chain === undefined) return await perform(request, parsed, auth, context, bucket);
+    return await chain(context, () => perform(request, parsed, auth, context, bucket));
   }
 
   /** Performs an admitted operation on the bucket configuration middleware left in the context. */
-  async function perform(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
+  async function perform(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, original: BucketConfig | undefined): Promise<Dispatched<B>> {
     const identity = auth.identity;
     const { operation, query } = parsed;
     if (operation === "ListBuckets") return listBuckets(options.buckets, identity, owner, createdAt);
     if (operation === "CreateBucket") return bucketCreated(parsed.bucket!);
-    const bucket = context.bucketConfig!;
-    const backend = backendFor(bucket) as Backend<unknown>;
+    const served = context.bucketConfig!;
+    const backend = backendFor(served) as Backend<unknown>;
+    // A configuration a middleware swapped in serves the request (backend, prefix); the caller stays authorized, and
+    // named, as the registry's configuration said.
+    const bucket = original === undefined || served === original ? served : { ...served, name: original.name, anonymous_access: original.anonymous_access, allowed_roles: original.allowed_roles };
     const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
     // Upload ids are bound to the bucket and key the client named, whatever configuration serves them.
     const bucketName = parsed.bucket!;

@@ -37,6 +37,11 @@ export interface RequestContext {
   bucketConfig?: BucketConfig;
   /** Headers to add to the response, whatever it turns out to be (rate-limit headers, say). */
   responseHeaders?: Headers;
+  /**
+   * Set once the request was admitted (authenticated and authorized). `after` sees refused requests too: usage
+   * recorders charge admitted ones only, so refusals cannot drain a quota.
+   */
+  admitted?: true;
 }
 
 /** What happened, reported once the response is finished. */

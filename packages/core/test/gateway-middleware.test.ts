@@ -212,6 +212,16 @@ describe("handle(context, next)", () => {
     expect(seen).toEqual([BUCKETS[0], BUCKETS[0]]);
   });
 
+  it("serves a replacement under the registry's name and authorization: a listing keeps working and names the client's bucket", async () => {
+    const mirror: BucketConfig = bucket("mirror", { anonymous_access: false, backend_prefix: "archive/", backend_options: { which: "archive" } });
+    archive.put("archive/old.html", "<p>old</p>");
+    const reroute: Middleware = { name: "reroute", handle: (context, next) => ((context.bucketConfig = mirror), next()) };
+    const listing = plain(await make({ middleware: [reroute] }).handle(gatewayRequest("GET", "/public", { "x-test": "1" })));
+    expect(listing.status).toBe(200);
+    const root = parseXml(text(listing.body));
+    expect([childText(root, "Name"), text(listing.body).includes("<Key>old.html</Key>")]).toEqual(["public", true]);
+  });
+
   it("sees the gateway's own answers (listings, errors) and backend calls through next", async () => {
     const kinds: string[] = [];
     const spy: Middleware = {

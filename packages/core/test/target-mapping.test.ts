@@ -70,6 +70,21 @@ describe("a gateway with a target mapping", () => {
     expect([...text(filtered.body).matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["b", "beta/"]);
   });
 
+  it("admits a namespace listing before middleware: a refused one never reaches it", async () => {
+    const seen: string[] = [];
+    const gateway = createGateway<Uint8Array>({
+      buckets: { getBucket: (name) => BUCKETS.find((b) => b.name === name), listBuckets: () => BUCKETS },
+      credentials: { getCredential: () => undefined },
+      backends: { memory: () => new MemoryBackend() },
+      now: () => NOW,
+      targetMapping: mapping,
+      middleware: [{ name: "spy", before: (context) => void seen.push(context.requestId) }],
+    });
+    // Anonymous: no bucket of the namespace is open to it.
+    expect(plain(await gateway.handle(gatewayRequest("GET", "/ns?list-type=2"))).status).toBe(403);
+    expect(seen).toEqual([]);
+  });
+
   it("maps start keys outside a view to its start or its end", () => {
     const view = { name: "ns", keyPrefix: "m/" };
     expect([stripViewPrefix(view, "m/k"), stripViewPrefix(view, "a"), stripViewPrefix(view, "z"), stripViewPrefix(undefined, "m/k")]).toEqual(["k", "", "\u{10FFFF}", "m/k"]);

@@ -83,7 +83,9 @@ async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUn
     } else waitUntil(drained);
   }
   const context = result.context;
-  const bytes = Number(response.headers.get("content-length") ?? 0);
+  // What the body carries: a HEAD, 204 or 304 carries none, whatever length it announces.
+  const bodiless = request.method === "HEAD" || response.status === 204 || response.status === 304;
+  const bytes = bodiless ? 0 : Number(response.headers.get("content-length") ?? 0);
   // The client may leave mid-upload (the backend request then fails: not a backend failure) or mid-download (the
   // relay's pipe breaks); either is logged as a client that closed, at info level, as the server logs it.
   const download = request.method === "GET" && (response.status === 200 || response.status === 206);

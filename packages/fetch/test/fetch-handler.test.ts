@@ -48,6 +48,11 @@ describe("createFetchHandler on a runtime other than workerd", () => {
     expect(await missing.text()).toContain("<Code>NoSuchKey</Code>");
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(lines.filter((line) => line.operation === "GetObject").map((line) => line.status)).toEqual([200, 206, 404]);
+    // A HEAD announces the object's length but sends no body: it is logged (and charged) as 0 bytes.
+    const head = await handler(new Request("http://gateway.test/open/hello.txt", { method: "HEAD" }));
+    expect([head.status, head.headers.get("content-length")]).toEqual([200, "20"]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.findLast((line) => line.operation === "HeadObject")).toMatchObject({ status: 200, bytes: 0 });
   });
 
   it("streams an upload body to the backend (a web stream, sent with duplex: half)", async () => {

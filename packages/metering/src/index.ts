@@ -4,6 +4,6 @@
  * Prometheus text (`@multistore/metering/prometheus`). This entry is runtime-free (Node and Workers).
  */
 export type { CounterStore, CounterUpdate, QuotaChecker, Refusal, UsageEstimate, UsageRecorder } from "./types.js";
-export { createLimiter, type Limiter, type LimiterOptions, type LimitScope, type QuotaRule, type RateLimitRule, type RuleTarget } from "./limiter.js";
+export { createLimiter, principalOf, type Limiter, type LimiterOptions, type LimitScope, type QuotaRule, type RateLimitRule, type RuleTarget } from "./limiter.js";
 export { createMemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export { createMeteringMiddleware, StoreTimeoutError, type MeteringMiddlewareOptions } from "./middleware.js";

@@ -69,11 +69,20 @@ function checkRule(rule: RuleTarget, path: string, amountField: string, amount: 
   }
 }
 
+/**
+ * Who a principal rule counts: the principal name of a long-lived key; for temporary credentials, their role (the
+ * session name in their principal name is the caller's choice, and a fresh one must not mean fresh counters).
+ */
+export function principalOf(identity: RequestContext["identity"]): string | undefined {
+  if (identity?.type !== "credential") return undefined;
+  return identity.roleId === undefined ? identity.principalName : `role:${identity.roleId}`;
+}
+
 /** The value a rule counts this request under, or undefined when the rule does not apply to it. */
 function counterOf(rule: RuleTarget, context: RequestContext): string | undefined {
   if (rule.bucket !== undefined && rule.bucket !== context.bucket) return undefined;
   const identity = context.identity;
-  const principal = identity?.type === "credential" ? identity.principalName : undefined;
+  const principal = principalOf(identity);
   if (rule.principal !== undefined && rule.principal !== principal) return undefined;
   switch (rule.scope) {
     case "bucket":
@@ -149,6 +158,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
   }
 
   async function record(context: RequestContext, outcome: RequestOutcome): Promise<void> {
+    // Refused requests are not charged: a stranger's 403s must not drain a bucket's quota.
+    if (context.admitted !== true) return;
     const updates: CounterUpdate[] = [];
     for (const rule of quotas) {
       const bytes = (rule.direction === "ingress" ? 0 : outcome.bytesSent) + (rule.direction === "egress" ? 0 : (outcome.bytesReceived ?? 0));

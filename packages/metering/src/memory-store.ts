@@ -17,9 +17,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): CounterStor
 
   function makeRoom(at: number): void {
     for (const [key, counter] of counters) if (counter.expiresAt <= at) counters.delete(key);
-    // Still full: drop the oldest (a Map iterates in insertion order). Bounded memory beats exact counts here.
+    // Still full: drop the oldest tenth at once (a Map iterates in insertion order), so a flood of new keys costs one
+    // sweep per many insertions, not one per insertion. Bounded memory beats exact counts here.
+    const target = Math.floor(maxCounters * 0.9);
     for (const key of counters.keys()) {
-      if (counters.size < maxCounters) break;
+      if (counters.size <= target) break;
       counters.delete(key);
     }
   }

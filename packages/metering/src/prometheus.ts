@@ -78,7 +78,9 @@ export function labelValues(context: RequestContext, outcome: RequestOutcome): R
   return {
     // Only admitted requests have a configuration: their bucket name is one the registry knows.
     bucket: context.bucketConfig !== undefined && context.bucket !== undefined ? context.bucket : "",
-    principal: identity?.type === "credential" ? identity.principalName : "anonymous",
+    // A role's sessions share one series: the session name is the caller's choice (as limiter.ts's principalOf; not
+    // imported, so that this file also runs alone in a cluster worker).
+    principal: identity?.type !== "credential" ? "anonymous" : identity.roleId === undefined ? identity.principalName : `role:${identity.roleId}`,
     operation: context.operation ?? "",
     status: String(outcome.status),
   };

@@ -31,7 +31,11 @@ export interface RedisStore extends CounterStore {
   close(): Promise<void>;
 }
 
-/** KEYS: the counters; ARGV: amount and ttl per counter. An amount of 0 reads without creating. */
+/**
+ * KEYS: the counters; ARGV: amount and ttl per counter. An amount of 0 reads without creating. A counter without an
+ * expiry gets one, whenever it lost it. One call names several keys: on Redis Cluster, give `keyPrefix` a hash tag
+ * (`{multistore}`) so they share a slot.
+ */
 const ADD_SCRIPT = `
 local totals = {}
 for index = 1, #KEYS do
@@ -40,7 +44,7 @@ for index = 1, #KEYS do
     totals[index] = tonumber(redis.call('GET', KEYS[index]) or '0')
   else
     local total = redis.call('INCRBY', KEYS[index], amount)
-    if total == amount then redis.call('EXPIRE', KEYS[index], tonumber(ARGV[index * 2])) end
+    if redis.call('TTL', KEYS[index]) < 0 then redis.call('EXPIRE', KEYS[index], tonumber(ARGV[index * 2])) end
     totals[index] = total
   end
 end

@@ -9,7 +9,7 @@ const alice: Identity = { type: "credential", accessKeyId: "AKIDALICE", principa
 const bob: Identity = { type: "credential", accessKeyId: "AKIDBOB", principalName: "bob", scopes: [] };
 
 function context(identity: Identity, extra: Partial<RequestContext> = {}): RequestContext {
-  return { requestId: "r", method: "GET", headers: new Headers(), startedAt: T0, identity, bucket: "data", key: "k", operation: "GetObject", ...extra };
+  return { requestId: "r", method: "GET", headers: new Headers(), startedAt: T0, identity, bucket: "data", key: "k", operation: "GetObject", admitted: true, ...extra };
 }
 
 function outcome(bytesSent: number, bytesReceived = 0): RequestOutcome {
@@ -99,6 +99,23 @@ describe("bandwidth quotas", () => {
     await limiter.record(context(alice), outcome(10));
     await limiter.check(context(alice), { bytesIn: 0 });
     expect((await limiter.check(context(alice), { bytesIn: 0 }))?.code).toBe("TooManyRequests");
+  });
+});
+
+describe("what is counted", () => {
+  it("charges admitted requests only: a refused request's error document does not drain a quota", async () => {
+    const { limiter } = setup({ quotas: [{ scope: "bucket", bytes: 100, window_secs: 60 }] });
+    const refused = context(anonymous, { sourceIp: "192.0.2.1" });
+    delete refused.admitted;
+    for (let index = 0; index < 5; index++) await limiter.record(refused, outcome(300));
+    expect(await limiter.check(context(alice), { bytesIn: 0 })).toBeUndefined();
+  });
+
+  it("counts a role's temporary credentials together, whatever session name each was given", async () => {
+    const { limiter } = setup({ rateLimits: [{ scope: "principal", requests: 1, window_secs: 60 }] });
+    const session = (name: string): Identity => ({ type: "credential", accessKeyId: `ASIA${name}`, principalName: `assumed-role/reader/${name}`, scopes: [], roleId: "reader" });
+    expect(await limiter.check(context(session("s1")), { bytesIn: 0 })).toBeUndefined();
+    expect((await limiter.check(context(session("s2")), { bytesIn: 0 }))?.code).toBe("SlowDown");
   });
 });
 

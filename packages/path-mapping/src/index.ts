@@ -66,7 +66,7 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
           listing: { name: client, keyPrefix: pathPart + fromPrefix.slice(0, needed).map((segment) => `${segment}/`).join("") },
         };
       }
-      return { resource: `/${client}`, namespace: { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator } };
+      return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace: { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator } };
     },
   };
 }

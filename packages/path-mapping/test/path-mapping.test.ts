@@ -29,7 +29,7 @@ describe("createPathMapping", () => {
   });
 
   it("lists the namespace itself when the prefix names no bucket yet", () => {
-    const namespace = { resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":" } };
+    const namespace = { rawPath: "/noaa", resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":" } };
     expect(map("GET", "/noaa", "list-type=2&delimiter=/")).toEqual(namespace);
     expect(map("GET", "/noaa", "prefix=goe")).toEqual(namespace);
     expect(map("GET", "/noaa", "prefix=goes16")).toEqual(namespace);

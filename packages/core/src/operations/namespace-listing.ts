@@ -10,16 +10,21 @@ import { xmlElement } from "../xml.js";
 import { compareUtf8, MAX_KEYS } from "./list.js";
 import type { NamespaceListing } from "../target-mapping.js";
 import type { Query } from "../s3-request.js";
-import type { BucketRegistry, Identity, PlainResponse } from "../types.js";
+import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
 
-/** ListObjects V1 or V2 of a namespace: NoSuchBucket when none is configured under it, AccessDenied when none is usable. */
-export async function listNamespace(version: 1 | 2, namespace: NamespaceListing, query: Query, registry: BucketRegistry, identity: Identity): Promise<PlainResponse<never>> {
-  const prefix = query.get("prefix") ?? "";
-  const delimiter = query.get("delimiter") || undefined;
+/** The buckets under a namespace the caller may use: NoSuchBucket when none is configured, AccessDenied when none is usable. */
+export async function usableNamespaceBuckets(namespace: NamespaceListing, registry: BucketRegistry, identity: Identity): Promise<BucketConfig[]> {
   const under = (await registry.listBuckets()).filter((bucket) => bucket.name.startsWith(namespace.bucketPrefix));
   if (under.length === 0) throw new S3Error("NoSuchBucket", { details: { BucketName: namespace.name } });
   const usable = under.filter((bucket) => canUseBucket(identity, bucket));
   if (usable.length === 0) throw new S3Error("AccessDenied");
+  return usable;
+}
+
+/** ListObjects V1 or V2 of a namespace, over the buckets `usableNamespaceBuckets` found. */
+export function listNamespace(version: 1 | 2, namespace: NamespaceListing, query: Query, usable: readonly BucketConfig[]): Promise<PlainResponse<never>> {
+  const prefix = query.get("prefix") ?? "";
+  const delimiter = query.get("delimiter") || undefined;
   const shown = new Set<string>();
   for (const bucket of usable) {
     const path = `${bucket.name.slice(namespace.bucketPrefix.length).split(namespace.separator).join("/")}/`;
@@ -34,5 +39,5 @@ export async function listNamespace(version: 1 | 2, namespace: NamespaceListing,
   head += xmlElement("MaxKeys", MAX_KEYS);
   if (delimiter !== undefined) head += xmlElement("Delimiter", delimiter);
   head += xmlElement("IsTruncated", false);
-  return xmlResponse("ListBucketResult", head + prefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", common)}</CommonPrefixes>`).join(""));
+  return Promise.resolve(xmlResponse("ListBucketResult", head + prefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", common)}</CommonPrefixes>`).join("")));
 }
