@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedRawRequest } from "@multistore/testing";
+import { getFresh } from "./helpers/fresh-get.js";
 
 const cli = join(import.meta.dirname, "../dist/cli.js");
 const KEY = { accessKeyId: "AKIACLUSTER000000001", secretAccessKey: "cluster-secret-00000000000000000000000001" };
@@ -56,18 +57,6 @@ function startCluster(config: string, workers: number): Promise<Started> {
     lines: parsed,
     waitFor,
   }));
-}
-
-/** A GET on a fresh connection (the primary hands connections to workers in turn). */
-function getFresh(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    httpRequest(url, { agent: false, headers: { connection: "close" } }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
-    })
-      .on("error", reject)
-      .end();
-  });
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

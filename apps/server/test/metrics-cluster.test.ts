@@ -4,12 +4,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.js";
 import { serverMetrics } from "../src/metrics.js";
+import { getFresh } from "./helpers/fresh-get.js";
 
 const cli = join(import.meta.dirname, "../dist/cli.js");
 const REQUESTS = 10;
@@ -26,18 +26,6 @@ function total(text: string, name: string, labels: Record<string, string> = {}):
     if (Object.entries(labels).every(([label, value]) => found[label] === value)) sum += Number(match[3]);
   }
   return sum;
-}
-
-/** A GET on a connection of its own: the primary hands each new connection to the next worker in turn. */
-function getFresh(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    httpRequest(url, { agent: false, headers: { connection: "close" } }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
-    })
-      .on("error", reject)
-      .end();
-  });
 }
 
 describe("multistore --workers 2 --metrics-listen", () => {

@@ -6,13 +6,13 @@ import {
   S3Error,
   type BucketConfig,
   type GatewayOptions,
-  type GatewayResult,
   type Middleware,
   type RequestContext,
   type RequestOutcome,
 } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { executed, plain } from "./helpers/results.js";
 import { NOW, signWithHeader, type UnsignedRequest } from "./helpers/sign.js";
 
 const BUCKETS = [bucket("public", { anonymous_access: true }), bucket("data")];
@@ -51,16 +51,6 @@ function make(options: Partial<GatewayOptions<Uint8Array>> = {}) {
 async function signed(request: UnsignedRequest) {
   const { target, headers } = await signWithHeader(reader, request);
   return gatewayRequest(request.method, target, headers);
-}
-
-function plain(result: GatewayResult<Uint8Array>) {
-  if (result.type !== "response") throw new Error(`expected a response, got ${result.type}`);
-  return result.response;
-}
-
-async function executed(result: GatewayResult<Uint8Array>) {
-  if (result.type !== "native") throw new Error(`expected a native result, got ${result.type}`);
-  return result.execute(null, new AbortController().signal);
 }
 
 describe("before and after", () => {

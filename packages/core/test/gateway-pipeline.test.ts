@@ -1,8 +1,9 @@
 /** The gateway pipeline: routes, middleware, request ids, Server-Timing and how errors are rendered. */
 import { beforeEach, describe, expect, it } from "vitest";
-import { createGateway, healthRoute, S3Error, type GatewayOptions, type GatewayResult, type Route } from "../src/index.js";
+import { createGateway, healthRoute, S3Error, type GatewayOptions, type Route } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { plain } from "./helpers/results.js";
 import { NOW, signWithHeader, type UnsignedRequest } from "./helpers/sign.js";
 
 const BUCKETS = [bucket("public", { anonymous_access: true }), bucket("data")];
@@ -36,11 +37,6 @@ function make(options: Partial<GatewayOptions<Uint8Array>> = {}) {
 async function signed(request: UnsignedRequest) {
   const { target, headers } = await signWithHeader(reader, request);
   return gatewayRequest(request.method, target, headers);
-}
-
-function plain(result: GatewayResult<Uint8Array>) {
-  if (result.type !== "response") throw new Error(`expected a response, got ${result.type}`);
-  return result.response;
 }
 
 describe("routes", () => {

@@ -1,9 +1,10 @@
 /** Target mappings in the gateway: listings shown as the client named them, namespaces listed, signatures on the signed path. */
 import { describe, expect, it } from "vitest";
-import { createGateway, Query, type GatewayResult, type TargetMapping } from "../src/index.js";
+import { createGateway, Query, type TargetMapping } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
 import { stripViewPrefix } from "../src/target-mapping.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { plain } from "./helpers/results.js";
 import { NOW, signWithHeader } from "./helpers/sign.js";
 
 /** `/ns/<name>/...` is bucket `ns.<name>`; a listing of `/ns` with prefix `<name>/...` lists that bucket. */
@@ -36,11 +37,6 @@ function make(backend: MemoryBackend) {
 async function send(gateway: ReturnType<typeof make>, path: string, query: Record<string, string> = {}) {
   const signed = await signWithHeader(key, { method: "GET", path, query });
   return gateway.handle(gatewayRequest("GET", signed.target, signed.headers));
-}
-
-function plain(result: GatewayResult<Uint8Array>) {
-  if (result.type !== "response") throw new Error(`expected a response, got ${result.type}`);
-  return result.response;
 }
 
 describe("a gateway with a target mapping", () => {
