@@ -53,7 +53,7 @@ export async function admit(
       if (identity.type === "anonymous") throw new S3Error("AccessDenied");
       break;
     case "CopyObject":
-      await authorizeCopy(bucket, parsed.key!, headers, identity, resolveBucket);
+      await authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket);
       break;
     case "CreateMultipartUpload":
       authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });

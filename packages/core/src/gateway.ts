@@ -10,9 +10,9 @@ import { HeaderMap } from "./header-map.js";
 import { composeMiddleware, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
-import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type Query } from "./s3-request.js";
+import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
 import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
-import type { MappedTarget, TargetMapping } from "./target-mapping.js";
+import { parseMappedRequest, type TargetMapping } from "./target-mapping.js";
 import { admit } from "./admit.js";
 import { bucketCreated, bucketInfo, listMultipartUploads } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
@@ -189,7 +189,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       const auth = await authenticate({ method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
       context.identity = auth.identity;
       const mapped = options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;
-      const parsed = mapped === undefined ? parseS3Request(request.method, target, request.headers, options.domain, split) : parseMapped(request, mapped, split.query);
+      const parsed = mapped === undefined ? parseS3Request(request.method, target, request.headers, options.domain, split) : parseMappedRequest(request.method, request.headers, mapped, split.query, options.targetMapping!);
       exchange.resource = parsed.resource;
       context.operation = parsed.operation;
       if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
@@ -219,15 +219,6 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       throw new S3Error("XAmzContentSHA256Mismatch");
     }
     return body;
-  }
-
-  /** Parses a mapped request: the client's names for error documents, the mapped bucket's for everything else. */
-  function parseMapped(request: GatewayRequest<B>, mapped: MappedTarget, query: Query): ParsedS3Request {
-    const parsed = parseS3Request(request.method, "", request.headers, undefined, { rawPath: mapped.rawPath ?? mapped.resource, query });
-    parsed.resource = mapped.resource;
-    if (mapped.listing) parsed.listing = mapped.listing;
-    if (mapped.namespace) parsed.namespace = mapped.namespace;
-    return parsed;
   }
 
   /** Admits the request, then runs middleware (once, here) around the operation. */
@@ -277,7 +268,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       case "DeleteObjects":
         return deleteObjects(backend, bucket, identity, await readSignedBody(request, auth));
       case "CopyObject":
-        return copyObject({ bucket, backend }, parsed.key!, request.headers, resolveBucket);
+        return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
       case "CreateMultipartUpload":
         return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload": {

@@ -67,6 +67,8 @@ export interface ParsedS3Request {
   listing?: ListingView;
   /** Set when a target mapping found a listing of a namespace above its buckets. */
   namespace?: NamespaceListing;
+  /** A CopyObject's source as a target mapping rewrote it (else `x-amz-copy-source` as sent). */
+  copySource?: string;
 }
 
 /** Sub-resources we know but do not serve; they get a clear 501 instead of being mistaken for object reads. */

@@ -5,7 +5,7 @@
  * implements it from the config file's `[path_mapping]`.
  */
 import { compareUtf8 } from "./operations/list.js";
-import type { Query } from "./s3-request.js";
+import { parseS3Request, Query, type ParsedS3Request } from "./s3-request.js";
 
 /** How a listing of a mapped bucket is shown to the client. */
 export interface ListingView {
@@ -50,4 +50,23 @@ export interface TargetMapping {
 export function stripViewPrefix(view: ListingView | undefined, value: string): string {
   if (view === undefined || value.startsWith(view.keyPrefix)) return view === undefined ? value : value.slice(view.keyPrefix.length);
   return compareUtf8(value, view.keyPrefix) < 0 ? "" : "\u{10FFFF}";
+}
+
+/**
+ * Parses a mapped request: the mapped bucket's names for everything it does, the client's for error documents. A
+ * CopyObject's source names a path of the namespace too, and is mapped the same way.
+ */
+export function parseMappedRequest(method: string, headers: Headers, mapped: MappedTarget, query: Query, mapping: TargetMapping): ParsedS3Request {
+  const parsed = parseS3Request(method, "", headers, undefined, { rawPath: mapped.rawPath ?? mapped.resource, query });
+  parsed.resource = mapped.resource;
+  if (mapped.listing) parsed.listing = mapped.listing;
+  if (mapped.namespace) parsed.namespace = mapped.namespace;
+  const source = parsed.operation === "CopyObject" ? headers.get("x-amz-copy-source") : null;
+  if (source) {
+    const questionMark = source.indexOf("?");
+    const path = `/${(questionMark === -1 ? source : source.slice(0, questionMark)).replace(/^\//, "")}`;
+    const mappedSource = mapping.map("GET", path, new Query(""));
+    if (mappedSource?.rawPath !== undefined) parsed.copySource = mappedSource.rawPath + (questionMark === -1 ? "" : source.slice(questionMark));
+  }
+  return parsed;
 }

@@ -93,6 +93,15 @@ export function runPathMappingClients(label: string, runtime: PathMappingRuntime
       }, 120_000);
     }
 
+    it("copies within the namespace: the copy source is mapped like the path", async () => {
+      const put = await signedRawRequest(gateway.endpoint, KEY, { method: "PUT", path: "/noaa/goes16/copy/source.txt", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: "copied across" });
+      expect(put.status).toBe(200);
+      const copy = await signedRawRequest(gateway.endpoint, KEY, { method: "PUT", path: "/noaa/goes16/copy/target.txt", headers: { "x-amz-copy-source": "/noaa/goes16/copy/source.txt", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+      expect([copy.status, copy.text.includes("<CopyObjectResult")]).toEqual([200, true]);
+      const read = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/goes16/copy/target.txt" });
+      expect([read.status, read.text]).toEqual([200, "copied across"]);
+    });
+
     it("lists the namespace as directories, and names the client's path in errors", async () => {
       const listing = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa", query: { "list-type": "2", delimiter: "/" } });
       expect(listing.status).toBe(200);

@@ -12,8 +12,8 @@ import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js
 export type BucketResolver = (name: string) => Promise<{ bucket: BucketConfig; backend: Backend<unknown> }>;
 
 /** Authorizes CopyObject: the source as a read, the destination (`bucket`/`key`) as a write. Throws when refused. */
-export async function authorizeCopy(bucket: BucketConfig, key: string, headers: Headers, identity: Identity, resolve: BucketResolver): Promise<void> {
-  const source = parseCopySource(headers.get("x-amz-copy-source") ?? "");
+export async function authorizeCopy(bucket: BucketConfig, key: string, copySource: string, identity: Identity, resolve: BucketResolver): Promise<void> {
+  const source = parseCopySource(copySource);
   const { bucket: sourceBucket } = await resolve(source.bucket);
   authorize(identity, source.versionId === undefined ? "get_object" : "get_object_version", sourceBucket, { key: source.key });
   authorize(identity, "put_object", bucket, { key });
@@ -24,9 +24,11 @@ export async function copyObject(
   destination: { bucket: BucketConfig; backend: Backend<unknown> },
   key: string,
   headers: Headers,
+  /** `x-amz-copy-source`, or what a target mapping made of it. */
+  copySource: string,
   resolve: BucketResolver,
 ): Promise<PlainResponse<never>> {
-  const source = parseCopySource(headers.get("x-amz-copy-source") ?? "");
+  const source = parseCopySource(copySource);
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
   if (sourceBackend.copyDomain !== destination.backend.copyDomain) {
     throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported." });
