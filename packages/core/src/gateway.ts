@@ -12,7 +12,7 @@ import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
 import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
-import { parseMappedRequest, type TargetMapping } from "./target-mapping.js";
+import { mappedRawPath, parseMappedRequest, type TargetMapping } from "./target-mapping.js";
 import { admit } from "./admit.js";
 import { bucketCreated, bucketInfo, listMultipartUploads } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
@@ -147,9 +147,9 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     return { bucket, backend: backendFor(bucket) as Backend<unknown> };
   }
 
-  /** CORS rules that apply to a request: its bucket's own, else the global ones. */
+  /** CORS rules that apply to a request: its bucket's own (the mapped bucket's, under a mapping), else the global ones. */
   async function corsRulesFor(request: GatewayRequest<B>): Promise<CorsRule[]> {
-    const name = bucketNameOf(request.target, request.headers, options.domain);
+    const name = bucketNameOf(mappedRawPath(options.targetMapping, request.method, request.target, request.headers, options.domain) ?? request.target, request.headers, options.domain);
     const bucket = name === undefined ? undefined : await options.buckets.getBucket(name);
     return bucket?.cors_rules ?? options.cors ?? [];
   }

@@ -5,7 +5,7 @@
  * implements it from the config file's `[path_mapping]`.
  */
 import { compareUtf8 } from "./operations/list.js";
-import { parseS3Request, Query, type ParsedS3Request } from "./s3-request.js";
+import { isVirtualHosted, parseS3Request, Query, splitTarget, type ParsedS3Request } from "./s3-request.js";
 
 /** How a listing of a mapped bucket is shown to the client. */
 export interface ListingView {
@@ -69,4 +69,18 @@ export function parseMappedRequest(method: string, headers: Headers, mapped: Map
     if (mappedSource?.rawPath !== undefined) parsed.copySource = mappedSource.rawPath + (questionMark === -1 ? "" : source.slice(questionMark));
   }
   return parsed;
+}
+
+/**
+ * The raw path a target mapping makes of a request (of a preflight, of the request it announces), for looking up the
+ * mapped bucket's CORS rules; undefined when nothing is mapped.
+ */
+export function mappedRawPath(mapping: TargetMapping | undefined, method: string, target: string, headers: Headers, domain: string | undefined): string | undefined {
+  if (mapping === undefined || isVirtualHosted(headers, domain)) return undefined;
+  try {
+    const { rawPath, query } = splitTarget(target);
+    return mapping.map(method === "OPTIONS" ? (headers.get("access-control-request-method") ?? "GET") : method, rawPath, query)?.rawPath;
+  } catch {
+    return undefined; // A malformed target gets the global rules; the request itself is refused later.
+  }
 }

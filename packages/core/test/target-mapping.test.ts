@@ -81,6 +81,22 @@ describe("a gateway with a target mapping", () => {
     expect(seen).toEqual([]);
   });
 
+  it("applies the mapped bucket's own CORS rules to a preflight and a request of the namespace", async () => {
+    const corsBuckets = [bucket("ns.alpha", { anonymous_access: true, cors_rules: [{ allowed_origins: ["https://alpha.example"], allowed_methods: ["GET"] }] })];
+    const gateway = createGateway<Uint8Array>({
+      buckets: { getBucket: (name) => corsBuckets.find((b) => b.name === name), listBuckets: () => corsBuckets },
+      credentials: { getCredential: () => undefined },
+      backends: { memory: () => new MemoryBackend() },
+      now: () => NOW,
+      targetMapping: mapping,
+      cors: [{ allowed_origins: ["https://global.example"], allowed_methods: ["GET"] }],
+    });
+    const preflight = plain(await gateway.handle(gatewayRequest("OPTIONS", "/ns/alpha/file.txt", { origin: "https://alpha.example", "access-control-request-method": "GET" })));
+    expect([preflight.status, preflight.headers.get("access-control-allow-origin")]).toEqual([200, "https://alpha.example"]);
+    const refused = plain(await gateway.handle(gatewayRequest("OPTIONS", "/ns/alpha/file.txt", { origin: "https://global.example", "access-control-request-method": "GET" })));
+    expect(refused.status).toBe(403);
+  });
+
   it("maps start keys outside a view to its start or its end", () => {
     const view = { name: "ns", keyPrefix: "m/" };
     expect([stripViewPrefix(view, "m/k"), stripViewPrefix(view, "a"), stripViewPrefix(view, "z"), stripViewPrefix(undefined, "m/k")]).toEqual(["k", "", "\u{10FFFF}", "m/k"]);
