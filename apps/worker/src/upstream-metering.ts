@@ -64,7 +64,8 @@ export function bandwidthQuotas(env: Env): QuotaRule[] {
     const path = `BANDWIDTH_QUOTAS.${bucket}`;
     if (!Number.isSafeInteger(bytes) || (bytes as number) < 1) throw new ConfigError([{ path, message: `${path}.limit_bytes must be a positive integer` }]);
     if (!Number.isSafeInteger(window) || (window as number) < 1) throw new ConfigError([{ path, message: `${path}.window_secs must be a positive integer` }]);
-    return { scope: "bucket", bucket, bytes: bytes as number, window_secs: window as number, direction: "egress" };
+    // A stable id: counters keep counting when [[quotas]] rules are added to the config.
+    return { scope: "bucket", bucket, bytes: bytes as number, window_secs: window as number, direction: "egress", id: `bandwidth:${bucket}` };
   });
 }
 

@@ -15,7 +15,14 @@ const LimitScopeSchema = Type.Enum(["bucket", "principal", "source_ip"], {
 const filters = {
   bucket: Type.Optional(Type.String({ minLength: 1, description: "Only requests on this bucket (default: every bucket)." })),
   principal: Type.Optional(
-    Type.String({ minLength: 1, description: "Only requests of this principal (principal_name or role session)." })
+    Type.String({ minLength: 1, description: "Only requests of this principal: a key's principal_name, or role:<role_id> for temporary credentials." })
+  ),
+  id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: "Names the rule's counters (default: its position); a stable id keeps them when rules are reordered.",
+    })
   ),
 };
 

@@ -66,6 +66,19 @@ describe("a gateway with a target mapping", () => {
     expect([...text(filtered.body).matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["b", "beta/"]);
   });
 
+  it("pages a namespace listing with max-keys and continuation tokens (V2) or markers (V1)", async () => {
+    const gateway = make(new MemoryBackend());
+    const prefixesOf = (body: unknown) => [...text(body as never).matchAll(/<CommonPrefixes><Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1]);
+    const first = parseXml(text(plain(await send(gateway, "/ns", { "list-type": "2", delimiter: "/", "max-keys": "1" })).body));
+    expect([childText(first, "IsTruncated"), childText(first, "KeyCount")]).toEqual(["true", "1"]);
+    const token = childText(first, "NextContinuationToken")!;
+    const second = plain(await send(gateway, "/ns", { "list-type": "2", delimiter: "/", "max-keys": "1", "continuation-token": token }));
+    expect([prefixesOf(second.body), childText(parseXml(text(second.body)), "IsTruncated")]).toEqual([["beta/"], "false"]);
+    const v1 = parseXml(text(plain(await send(gateway, "/ns", { delimiter: "/", "max-keys": "1" })).body));
+    expect(childText(v1, "NextMarker")).toBe("alpha/");
+    expect(prefixesOf(plain(await send(gateway, "/ns", { delimiter: "/", marker: "alpha/" })).body)).toEqual(["beta/"]);
+  });
+
   it("admits a namespace listing before middleware: a refused one never reaches it", async () => {
     const seen: string[] = [];
     const gateway = createGateway<Uint8Array>({

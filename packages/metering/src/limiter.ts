@@ -21,6 +21,11 @@ export interface RuleTarget {
   bucket?: string | undefined;
   /** Only requests of this principal (default: every principal). */
   principal?: string | undefined;
+  /**
+   * Names the rule's counters (default: its kind and position, `r0`, `q1`, ...). Give rules that other rules may be
+   * added before a stable id, so their counts survive the reordering.
+   */
+  id?: string | undefined;
 }
 
 /** At most `requests` requests per `window_secs` seconds per counter (`[[rate_limits]]` in the config file). */
@@ -99,14 +104,17 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const rateLimits = (options.rateLimits ?? []).map((rule, index) => {
     const window = rule.window_secs ?? 1;
     checkRule(rule, `rate_limits[${index}]`, "requests", rule.requests, window);
-    return { ...rule, window, id: `r${index}` };
+    return { ...rule, window, id: rule.id ?? `r${index}` };
   });
   const quotas = (options.quotas ?? []).map((rule, index) => {
     checkRule(rule, `quotas[${index}]`, "bytes", rule.bytes, rule.window_secs);
     const direction = rule.direction ?? "total";
     if (!["egress", "ingress", "total"].includes(direction)) throw new Error(`quotas[${index}].direction must be egress, ingress or total`);
-    return { ...rule, window: rule.window_secs, direction, id: `q${index}` };
+    return { ...rule, window: rule.window_secs, direction, id: rule.id ?? `q${index}` };
   });
+  const ids = [...rateLimits, ...quotas].map((rule) => rule.id);
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (repeated !== undefined) throw new Error(`two rules share the id ${JSON.stringify(repeated)}: each rule's counters need their own`);
   const prefix = options.keyPrefix ?? "multistore";
   const now = options.now ?? Date.now;
   const store = options.store;

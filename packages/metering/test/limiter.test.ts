@@ -120,12 +120,22 @@ describe("what is counted", () => {
 });
 
 describe("rules", () => {
+  it("keep their counters under a stable id when rules are added before them", async () => {
+    const clock = { now: T0 };
+    const store = createMemoryStore({ now: () => clock.now });
+    const quota = { scope: "bucket" as const, bytes: 100, window_secs: 60, id: "bandwidth:data" };
+    await createLimiter({ store, quotas: [quota], now: () => clock.now }).record(context(alice), outcome(100));
+    const reordered = createLimiter({ store, quotas: [{ scope: "principal", bytes: 1000, window_secs: 60 }, quota], now: () => clock.now });
+    expect((await reordered.check(context(alice), { bytesIn: 0 }))?.code).toBe("TooManyRequests");
+  });
+
   it("are checked at construction, naming the bad field", () => {
     const store = createMemoryStore();
     expect(() => createLimiter({ store, rateLimits: [{ scope: "ip" as never, requests: 1 }] })).toThrow("rate_limits[0].scope must be one of bucket, principal, source_ip");
     expect(() => createLimiter({ store, rateLimits: [{ scope: "bucket", requests: 1.5 }] })).toThrow("rate_limits[0].requests must be a positive integer");
     expect(() => createLimiter({ store, quotas: [{ scope: "bucket", bytes: 1, window_secs: 0 }] })).toThrow("quotas[0].window_secs must be an integer");
     expect(() => createLimiter({ store, quotas: [{ scope: "bucket", bytes: 1, window_secs: 5, direction: "up" as never }] })).toThrow("quotas[0].direction");
+    expect(() => createLimiter({ store, quotas: [{ scope: "bucket", bytes: 1, window_secs: 5, id: "a" }, { scope: "bucket", bytes: 2, window_secs: 5, id: "a" }] })).toThrow('two rules share the id "a"');
   });
 });
 

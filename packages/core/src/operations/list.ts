@@ -33,7 +33,7 @@ export async function listBuckets(registry: BucketRegistry, identity: Identity, 
   return xmlResponse("ListAllMyBucketsResult", `${ownerXml(owner)}<Buckets>${items}</Buckets>`);
 }
 
-function parseMaxKeys(value: string | undefined): number {
+export function parseMaxKeys(value: string | undefined): number {
   if (value === undefined) return MAX_KEYS;
   if (!/^\d+$/.test(value)) throw new S3Error("InvalidArgument", { message: "max-keys must be a non-negative integer.", details: { ArgumentName: "max-keys", ArgumentValue: value } });
   return Math.min(Number(value), MAX_KEYS);

@@ -7,7 +7,8 @@ import { canUseBucket } from "../authorize.js";
 import { S3Error } from "../errors.js";
 import { xmlResponse } from "../responses.js";
 import { xmlElement } from "../xml.js";
-import { compareUtf8, MAX_KEYS } from "./list.js";
+import { fromBase64, toBase64 } from "../encoding.js";
+import { compareUtf8, parseMaxKeys } from "./list.js";
 import type { NamespaceListing } from "../target-mapping.js";
 import type { Query } from "../s3-request.js";
 import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
@@ -33,11 +34,27 @@ export function listNamespace(version: 1 | 2, namespace: NamespaceListing, query
     const cut = delimiter === undefined ? -1 : path.indexOf(delimiter, prefix.length);
     shown.add(cut === -1 ? path : path.slice(0, cut + delimiter!.length));
   }
-  const prefixes = [...shown].sort(compareUtf8).slice(0, MAX_KEYS);
+  const maxKeys = parseMaxKeys(query.get("max-keys"));
+  // Pages continue after a marker (V1), a continuation token (V2: the last prefix of the previous page, base64) or a
+  // start-after key, as a listing of keys does.
+  const token = version === 2 ? query.get("continuation-token") : undefined;
+  const start = version === 1 ? query.get("marker") : token !== undefined ? new TextDecoder().decode(fromBase64(token) ?? new Uint8Array()) : query.get("start-after");
+  const after = [...shown].sort(compareUtf8).filter((common) => start === undefined || compareUtf8(common, start) > 0);
+  const prefixes = after.slice(0, maxKeys);
+  const truncated = after.length > prefixes.length;
+  const last = prefixes.at(-1);
   let head = xmlElement("Name", namespace.name) + xmlElement("Prefix", prefix);
-  head += version === 1 ? xmlElement("Marker", query.get("marker") ?? "") : xmlElement("KeyCount", prefixes.length);
-  head += xmlElement("MaxKeys", MAX_KEYS);
+  if (version === 1) {
+    head += xmlElement("Marker", query.get("marker") ?? "");
+    if (truncated && last !== undefined) head += xmlElement("NextMarker", last);
+  } else {
+    head += xmlElement("KeyCount", prefixes.length);
+    if (token !== undefined) head += xmlElement("ContinuationToken", token);
+    if (truncated && last !== undefined) head += xmlElement("NextContinuationToken", toBase64(new TextEncoder().encode(last)));
+    if (query.get("start-after") !== undefined) head += xmlElement("StartAfter", query.get("start-after")!);
+  }
+  head += xmlElement("MaxKeys", maxKeys);
   if (delimiter !== undefined) head += xmlElement("Delimiter", delimiter);
-  head += xmlElement("IsTruncated", false);
+  head += xmlElement("IsTruncated", truncated);
   return Promise.resolve(xmlResponse("ListBucketResult", head + prefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", common)}</CommonPrefixes>`).join("")));
 }
