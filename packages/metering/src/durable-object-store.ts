@@ -154,13 +154,17 @@ export class MeteringCounters {
     return Response.json({ totals });
   }
 
-  /** Deletes expired counters, then sets the next sweep while any counter is left. */
+  /**
+   * Deletes expired counters, then sets the next sweep while any counter is left. Each page is listed and pruned as
+   * one serial step, so batches run between pages instead of waiting for the whole sweep (and a counter a batch
+   * creates again in between is listed afresh, never deleted).
+   */
   async alarm(): Promise<void> {
-    await this.serially(async () => {
-      const now = Date.now();
-      let earliest = Number.POSITIVE_INFINITY;
-      let startAfter: string | undefined;
-      for (;;) {
+    const now = Date.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    let startAfter: string | undefined;
+    for (let more = true; more; ) {
+      more = await this.serially(async () => {
         const page = await this.storage.list<StoredCounter>({ limit: SWEEP_PAGE, ...(startAfter !== undefined && { startAfter }) });
         const expired: string[] = [];
         for (const [key, counter] of page) {
@@ -171,8 +175,10 @@ export class MeteringCounters {
         for (let start = 0; start < expired.length; start += MAX_UPDATES_PER_REQUEST) {
           await this.storage.delete(expired.slice(start, start + MAX_UPDATES_PER_REQUEST));
         }
-        if (page.size < SWEEP_PAGE) break;
-      }
+        return page.size === SWEEP_PAGE;
+      });
+    }
+    await this.serially(async () => {
       this.sweepScheduled = Number.isFinite(earliest);
       if (this.sweepScheduled) await this.storage.setAlarm(Math.max(earliest, now + SWEEP_INTERVAL_MS));
     });

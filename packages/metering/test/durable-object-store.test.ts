@@ -133,6 +133,25 @@ describe("createDurableObjectStore", () => {
     expect(object.storage.data.size).toBe(0);
   });
 
+  it("lets batches run between the pages of a long sweep", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(2_000_000);
+    const { namespace, objects } = fakeNamespace();
+    const store = createDurableObjectStore(namespace, { shards: 1 });
+    for (let start = 0; start < 2500; start += 250) {
+      await store.add(Array.from({ length: 250 }, (_, index) => ({ key: `old-${String(start + index).padStart(5, "0")}`, amount: 1, ttlSecs: 1 })));
+    }
+    vi.setSystemTime(2_000_000 + 5_000);
+    const object = [...objects.values()][0]!;
+    const order: string[] = [];
+    const sweep = object.counters.alarm().then(() => order.push("sweep"));
+    // Queued while the first page is being swept: it runs before the next page, not after the whole sweep.
+    const batch = store.add([{ key: "new", amount: 1, ttlSecs: 60 }]).then(() => order.push("batch"));
+    await Promise.all([sweep, batch]);
+    expect(order).toEqual(["batch", "sweep"]);
+    expect([...object.storage.data.keys()]).toEqual(["new"]);
+  });
+
   it("fails with the object's answer when it refuses a batch", async () => {
     const { namespace } = fakeNamespace();
     const store = createDurableObjectStore(namespace);
