@@ -138,6 +138,16 @@ describe("package tarballs", () => {
     }
   });
 
+  it("source maps carry their sources (src/ is not shipped), and no declaration map points at missing files", async () => {
+    for (const { dir, manifest, files } of packed) {
+      expect(files.filter((file) => file.endsWith(".d.ts.map")), `${manifest.name}: declaration maps`).toEqual([]);
+      for (const file of files.filter((name) => name.endsWith(".js.map"))) {
+        const map = JSON.parse(await readFile(join(dir, file.slice("package/".length)), "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+        expect(map.sourcesContent?.length === map.sources.length && map.sourcesContent.every((content) => typeof content === "string"), `${manifest.name}: ${file}`).toBe(true);
+      }
+    }
+  });
+
   it("workspace: ranges are rewritten to versions", async () => {
     for (const { manifest, tarball } of packed) {
       const text = (await run("tar", ["-xzOf", tarball, "package/package.json"])).stdout;
