@@ -185,9 +185,14 @@ describe("Ctrl-C", () => {
     const started = startGroup("pnpm", args, { cwd: workspace, env: cleanEnv() });
     const endpoint = await started.listening;
     expect((await fetch(`${endpoint}/files/hello.txt`)).status).toBe(200);
-    const done = exited(started.child);
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => started.child.once("exit", (code, signal) => resolve({ code, signal })));
     ctrlC(started.child);
-    expect(await done).toBe(0);
+    // pnpm ends with 0 once the server has drained, or (depending on when the signal reaches it, as on a loaded
+    // machine) by the SIGINT itself, as a shell reports Ctrl-C: never with a failure of its own.
+    const { code, signal } = await done;
+    expect(code === 0 || (code === null && signal === "SIGINT"), `exit ${code} / ${signal}`).toBe(true);
+    // The server writes its last line itself (it shares pnpm's output pipe), possibly after pnpm ended.
+    for (let attempt = 0; attempt < 50 && !/"msg":"stopped"/.test(started.output()); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(started.output()).toMatch(/"msg":"stopped"/);
     expect(started.output()).not.toContain("ERR_PNPM");
   });
