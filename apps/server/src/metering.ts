@@ -39,7 +39,7 @@ export function serverMetering(config: MultistoreConfig, logger: Logger, environ
     if (url === undefined || !/^rediss?:\/\//.test(url)) {
       throw new ConfigError([{ path: "metering.redis_url", message: "metering.redis_url: a redis:// or rediss:// URL is required with store = \"redis\" (or set MULTISTORE_REDIS_URL)" }]);
     }
-    store = createRedisStore({ url, commandTimeoutMs: timeoutMs, onError: throttled(logger) });
+    store = createRedisStore({ url, commandTimeoutMs: timeoutMs, onError: (error) => logger.warn({ err: describeError(error) }, "metering: redis connection failed") });
   } else {
     store = createMemoryStore();
   }
@@ -70,15 +70,5 @@ export function serverMetering(config: MultistoreConfig, logger: Logger, environ
     close: async () => {
       await store.close?.();
     },
-  };
-}
-
-/** Connection errors repeat while Redis is away: one line per 10 s is enough. */
-function throttled(logger: Logger): (error: Error) => void {
-  let last = 0;
-  return (error) => {
-    if (Date.now() - last < 10_000) return;
-    last = Date.now();
-    logger.warn({ err: describeError(error) }, "metering: redis connection failed");
   };
 }

@@ -6,6 +6,7 @@ import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { S3Error } from "../src/index.js";
 import type { AwsChunkedEncoding } from "../src/runtime.js";
+import { concatBytes } from "../src/runtime.js";
 import { parseAuthorizationHeader, verifySigV4, type VerifiedSignature } from "../src/sigv4.js";
 import { authenticate } from "../src/authenticate.js";
 import { AwsChunkedDecoder, awsChunkedEncodingOf, contentEncodingWithoutAwsChunked } from "../src/aws-chunked.js";
@@ -53,16 +54,6 @@ const EXPECTED_CANONICAL = [
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Frames data chunks: `size[;chunk-signature=sig]\r\n data \r\n`, then the final chunk and optional trailer lines. */
 function frame(chunks: Uint8Array[], signatures?: string[], trailer: string[] = []): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -72,7 +63,7 @@ function frame(chunks: Uint8Array[], signatures?: string[], trailer: string[] = 
     if (chunk.length > 0) parts.push(chunk, bytes("\r\n"));
   });
   parts.push(bytes(trailer.map((line) => `${line}\r\n`).join("") + "\r\n"));
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 const DATA = new Uint8Array(66560).fill(0x61);
@@ -106,7 +97,7 @@ async function decode(decoder: AwsChunkedDecoder, body: Uint8Array, size = 0): P
     out.push(...produced.map((chunk) => chunk.slice()));
   }
   decoder.finish();
-  return concat(out);
+  return concatBytes(out);
 }
 
 async function decodeFailure(encoding: AwsChunkedEncoding, body: Uint8Array, size = 0): Promise<S3Error> {
@@ -195,7 +186,7 @@ describe("AWS's signed streaming example", () => {
     const signed = await exampleSignature();
     const unsigned = frame([DATA.subarray(0, 65536), DATA.subarray(65536)]);
     expect(await decodeFailure({ signed, trailer: false }, unsigned)).toMatchObject({ code: "IncompleteBody" });
-    const extra = concat([exampleBody(), bytes("0\r\n\r\n")]);
+    const extra = concatBytes([exampleBody(), bytes("0\r\n\r\n")]);
     expect(await decodeFailure({ signed, trailer: false }, extra)).toMatchObject({ code: "IncompleteBody" });
   });
 });

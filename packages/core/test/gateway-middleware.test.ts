@@ -1,7 +1,6 @@
 /** Middleware: the onion around dispatch (`handle(context, next)`), its `before` short form and `after`. */
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  createGateway,
   isPlainResponse,
   S3Error,
   type BucketConfig,
@@ -11,16 +10,11 @@ import {
   type RequestOutcome,
 } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
-import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { bucket, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { executed, plain } from "./helpers/results.js";
-import { NOW, signWithHeader, type UnsignedRequest } from "./helpers/sign.js";
+import { BUCKETS, pipelineGateway, reader, signed } from "./helpers/pipeline-gateway.js";
+import { NOW, signWithHeader } from "./helpers/sign.js";
 
-const BUCKETS = [bucket("public", { anonymous_access: true }), bucket("data")];
-const CREDENTIALS = [
-  credential("AKIDREADER", [{ bucket: "data", prefixes: ["ok/"], actions: ["get_object", "head_object", "list_bucket"] }]),
-  credential("AKIDCOPIER", [{ bucket: "data", prefixes: [], actions: ["get_object", "put_object"] }]),
-];
-const reader = { accessKeyId: "AKIDREADER", secretAccessKey: "AKIDREADER-secret" };
 /** A configuration a middleware can switch a bucket to: another backend instance, under a prefix. */
 const ARCHIVE: BucketConfig = bucket("public", { anonymous_access: true, backend_prefix: "archive/", backend_options: { which: "archive" } });
 
@@ -38,19 +32,7 @@ beforeEach(() => {
 });
 
 function make(options: Partial<GatewayOptions<Uint8Array>> = {}) {
-  return createGateway<Uint8Array>({
-    buckets: { getBucket: (name) => BUCKETS.find((b) => b.name === name), listBuckets: () => BUCKETS },
-    credentials: { getCredential: (id) => CREDENTIALS.find((c) => c.access_key_id === id) },
-    backends: { memory: (config) => (config.backend_options.which === "archive" ? archive : backend) },
-    now: () => NOW,
-    onError: (error) => errors.push(error),
-    ...options,
-  });
-}
-
-async function signed(request: UnsignedRequest) {
-  const { target, headers } = await signWithHeader(reader, request);
-  return gatewayRequest(request.method, target, headers);
+  return pipelineGateway((config) => (config.backend_options.which === "archive" ? archive : backend), errors, options);
 }
 
 describe("before and after", () => {

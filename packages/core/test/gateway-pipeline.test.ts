@@ -1,17 +1,11 @@
 /** The gateway pipeline: routes, middleware, request ids, Server-Timing and how errors are rendered. */
 import { beforeEach, describe, expect, it } from "vitest";
-import { createGateway, healthRoute, S3Error, type GatewayOptions, type Route } from "../src/index.js";
+import { healthRoute, S3Error, type GatewayOptions, type Route } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
-import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { plain } from "./helpers/results.js";
-import { NOW, signWithHeader, type UnsignedRequest } from "./helpers/sign.js";
+import { pipelineGateway, signed } from "./helpers/pipeline-gateway.js";
 
-const BUCKETS = [bucket("public", { anonymous_access: true }), bucket("data")];
-const CREDENTIALS = [
-  credential("AKIDREADER", [{ bucket: "data", prefixes: ["ok/"], actions: ["get_object", "head_object", "list_bucket"] }]),
-  credential("AKIDCOPIER", [{ bucket: "data", prefixes: [], actions: ["get_object", "put_object"] }]),
-];
-const reader = { accessKeyId: "AKIDREADER", secretAccessKey: "AKIDREADER-secret" };
 
 let backend: MemoryBackend;
 let errors: unknown[];
@@ -24,19 +18,7 @@ beforeEach(() => {
 });
 
 function make(options: Partial<GatewayOptions<Uint8Array>> = {}) {
-  return createGateway<Uint8Array>({
-    buckets: { getBucket: (name) => BUCKETS.find((b) => b.name === name), listBuckets: () => BUCKETS },
-    credentials: { getCredential: (id) => CREDENTIALS.find((c) => c.access_key_id === id) },
-    backends: { memory: () => backend },
-    now: () => NOW,
-    onError: (error) => errors.push(error),
-    ...options,
-  });
-}
-
-async function signed(request: UnsignedRequest) {
-  const { target, headers } = await signWithHeader(reader, request);
-  return gatewayRequest(request.method, target, headers);
+  return pipelineGateway(() => backend, errors, options);
 }
 
 describe("routes", () => {

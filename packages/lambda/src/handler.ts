@@ -5,7 +5,7 @@
  * answer is read whole — refused with a clear error when it cannot fit.
  */
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
-import { MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
+import { headerRecord, MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
 import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 
@@ -28,7 +28,7 @@ export interface LambdaHandlerOptions {
 }
 
 /** Base64 makes 3 bytes 4: what fits the payload once encoded, less room for the rest of the event. */
-const DEFAULT_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - 64 * 1024) * 3) / 4);
+export const DEFAULT_BODY_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - 64 * 1024) * 3) / 4);
 
 /** A result and the body bytes it carries (for the log and after-middleware). */
 interface Answer {
@@ -38,10 +38,8 @@ interface Answer {
 
 function toResult(status: number, headers: Headers, body: Uint8Array | string | null, head = false): Answer {
   const bytes = body === null ? new Uint8Array() : typeof body === "string" ? new TextEncoder().encode(body) : body;
-  const record: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    record[name] = value;
-  });
+  // A copy: the length added here must not change the response's own headers.
+  const record = { ...headerRecord(headers) };
   // A HEAD answer keeps the length of what a GET would send; others say the length of what they carry.
   if (!head && status !== 204 && status !== 304) record["content-length"] ??= String(bytes.length);
   return { result: { statusCode: status, headers: record, body: Buffer.from(bytes).toString("base64"), isBase64Encoded: true }, bytes: bytes.length };

@@ -7,10 +7,10 @@
  * body.
  */
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
-import { MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
+import { headerRecord, MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent } from "./event.js";
 import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
-import { LAMBDA_PAYLOAD_BYTES } from "./handler.js";
+import { DEFAULT_BODY_LIMIT, LAMBDA_PAYLOAD_BYTES } from "./handler.js";
 
 /** The writable stream Lambda hands a streaming handler (a Node.js Writable). */
 export interface LambdaResponseStream {
@@ -43,16 +43,6 @@ export interface LambdaStreamingOptions {
 /** Lambda's default limit on a streamed response. */
 export const LAMBDA_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 
-const DEFAULT_REQUEST_LIMIT = Math.floor(((LAMBDA_PAYLOAD_BYTES - 64 * 1024) * 3) / 4);
-
-function headerRecord(headers: Headers): Record<string, string> {
-  const record: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    record[name] = value;
-  });
-  return record;
-}
-
 /** One invocation's response: headers first, then the body, counted. */
 class StreamedAnswer {
   started = false;
@@ -66,7 +56,8 @@ class StreamedAnswer {
   /** Sends a whole response (no body for HEAD). */
   send(plain: PlainResponse<unknown>, head: boolean): void {
     const body = head ? null : typeof plain.body === "string" ? new TextEncoder().encode(plain.body) : plain.body instanceof Uint8Array ? plain.body : null;
-    const headers = headerRecord(plain.headers);
+    // A copy: the length added here must not change the response's own headers.
+    const headers = { ...headerRecord(plain.headers) };
     if (!head && plain.status !== 204 && plain.status !== 304) headers["content-length"] ??= String(body?.length ?? 0);
     const out = this.open(plain.status, headers);
     this.bytes = body?.length ?? 0;
@@ -132,7 +123,7 @@ async function streamNative(result: Native, method: string, body: Uint8Array | n
 export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | Gateway<unknown>, options: LambdaStreamingOptions = {}): unknown {
   const api = options.awslambda ?? (globalThis as { awslambda?: AwsLambdaStreamingApi }).awslambda;
   if (typeof api?.streamifyResponse !== "function" || typeof api.HttpResponseStream?.from !== "function") throw new TypeError("createLambdaStreamingHandler: the awslambda global of Lambda's Node.js runtime is missing (pass options.awslambda outside Lambda)");
-  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_REQUEST_LIMIT;
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_BODY_LIMIT;
   const maxResponseBytes = options.maxResponseBytes ?? LAMBDA_STREAMED_RESPONSE_BYTES;
   for (const [name, value, most] of [["maxRequestBytes", maxRequestBytes, LAMBDA_PAYLOAD_BYTES], ["maxResponseBytes", maxResponseBytes, Number.MAX_SAFE_INTEGER]] as const) {
     if (!(Number.isInteger(value) && value > 0 && value <= most)) throw new TypeError(`createLambdaStreamingHandler: ${name} must be a whole number of bytes from 1 to ${most} (got ${String(value)})`);

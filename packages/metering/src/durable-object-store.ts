@@ -5,6 +5,7 @@
  * `CounterStore` the Worker's limiter uses. Web-standard APIs only: no Node built-in, no `cloudflare:` module, so this
  * file also loads (and is tested) on Node with a fake namespace.
  */
+import { readAtMost } from "@multistore/core/runtime";
 import type { CounterStore, CounterUpdate } from "./types.js";
 
 /** The part of a Durable Object's storage (its key-value API) that `MeteringCounters` uses. */
@@ -73,25 +74,8 @@ async function readBounded(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > limit) throw new BadRequest(`the body is larger than ${limit} bytes`, 413);
   if (request.body === null) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new BadRequest(`the body is larger than ${limit} bytes`, 413);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readAtMost(request.body, limit);
+  if (bytes === undefined) throw new BadRequest(`the body is larger than ${limit} bytes`, 413);
   return new TextDecoder().decode(bytes);
 }
 

@@ -17,7 +17,7 @@ export interface RedisStoreOptions {
   client?: Redis | undefined;
   /** Per-command timeout in ms (default 250): a slow Redis fails the command, not the request. */
   commandTimeoutMs?: number | undefined;
-  /** Told about connection errors (default: `console.warn`, at most one line per 10 s). */
+  /** Told about connection errors, at most one per 10 s (default: `console.warn`). */
   onError?: ((error: Error) => void) | undefined;
 }
 
@@ -53,13 +53,14 @@ return totals
 
 type MeteredRedis = Redis & { multistoreAdd(keyCount: number, ...keysAndArguments: (string | number)[]): Promise<number[]> };
 
-function throttledWarning(): (error: Error) => void {
+/** Connection errors repeat while Redis is away: `report` hears of one per 10 s at most. */
+function throttled(report: (error: Error) => void): (error: Error) => void {
   let last = 0;
   return (error) => {
     const now = Date.now();
     if (now - last < 10_000) return;
     last = now;
-    console.warn(`multistore metering: redis: ${error.message}`);
+    report(error);
   };
 }
 
@@ -85,7 +86,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     };
     client = new Redis(options.url, settings);
   }
-  client.on("error", options.onError ?? throttledWarning());
+  client.on("error", throttled(options.onError ?? ((error) => console.warn(`multistore metering: redis: ${error.message}`))));
   client.defineCommand("multistoreAdd", { lua: ADD_SCRIPT });
   const metered = client as MeteredRedis;
 
