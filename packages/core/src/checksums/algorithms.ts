@@ -1,13 +1,13 @@
 /**
  * The checksum algorithms S3 clients send (`x-amz-checksum-<name>` headers and trailers) and incremental, pure
  * JavaScript implementations of each: a body is hashed chunk by chunk as it streams, so memory stays flat. WebCrypto
- * has no incremental digest, hence the libraries. Runtimes may swap in faster native ones (`ChecksumFactories`).
+ * has no incremental digest, hence our own CRCs and noble's hashes, none of which needs a Node built-in. Runtimes may
+ * swap in faster native ones (`ChecksumFactories`).
  */
-import { Crc32 } from "@aws-crypto/crc32";
-import { Crc32c } from "@aws-crypto/crc32c";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 import { sha1 } from "@noble/hashes/legacy.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { createCrc32, createCrc32c, type Crc32Checksum } from "./crc32.js";
+import { Crc64Nvme } from "./crc64-nvme.js";
 
 /** A checksum algorithm, by the lowercase name S3 uses in header names (`x-amz-checksum-crc32`). */
 export type ChecksumAlgorithm = "crc32" | "crc32c" | "crc64nvme" | "sha1" | "sha256";
@@ -36,19 +36,18 @@ function crc32Bytes(value: number): Uint8Array {
   return out;
 }
 
+/** A 32-bit CRC as an `IncrementalChecksum`. */
+function crc32Checksum(crc: Crc32Checksum): IncrementalChecksum {
+  return { update: (bytes) => crc.update(bytes), digest: async () => crc32Bytes(crc.value()) };
+}
+
 /** The pure-JS implementations; they run on every runtime. */
 export const DEFAULT_CHECKSUM_FACTORIES: ChecksumFactories = {
-  crc32: () => {
-    const crc = new Crc32();
-    return { update: (bytes) => void crc.update(bytes), digest: async () => crc32Bytes(crc.digest()) };
-  },
-  crc32c: () => {
-    const crc = new Crc32c();
-    return { update: (bytes) => void crc.update(bytes), digest: async () => crc32Bytes(crc.digest()) };
-  },
+  crc32: () => crc32Checksum(createCrc32()),
+  crc32c: () => crc32Checksum(createCrc32c()),
   crc64nvme: () => {
     const crc = new Crc64Nvme();
-    return { update: (bytes) => crc.update(bytes), digest: () => crc.digest() };
+    return { update: (bytes) => crc.update(bytes), digest: async () => crc.digest() };
   },
   sha1: () => {
     // @aws-crypto/sha1-browser buffers the whole body for WebCrypto; noble's SHA-1 is incremental.
@@ -56,8 +55,8 @@ export const DEFAULT_CHECKSUM_FACTORIES: ChecksumFactories = {
     return { update: (bytes) => void hash.update(bytes), digest: async () => hash.digest() };
   },
   sha256: () => {
-    const hash = new Sha256();
-    return { update: (bytes) => hash.update(bytes), digest: () => hash.digest() };
+    const hash = sha256.create();
+    return { update: (bytes) => void hash.update(bytes), digest: async () => hash.digest() };
   },
 };
 
