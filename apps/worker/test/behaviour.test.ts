@@ -24,6 +24,7 @@ runS3BehaviourSuite(
       nativePartEtagNotMd5: "miniflare's local R2 returns opaque part ETags; real R2 returns each part's MD5",
       noExpectContinue: "workerd's local HTTP server does not send 100 Continue (Cloudflare's edge does)",
       nativeChecksumsShaHeadersOnly: "R2 stores SHA-1/SHA-256 digests given before the upload, and no CRC; trailer checksums are verified, not stored",
+      nativeListPartsUnsupported: "R2's Workers binding has no call that lists an upload's parts",
     },
   },
 );

@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
-import { bareEtag, checkWriteConditions, type CompletedPart, type PlainResponse, type WriteResult } from "@multistore/core/backend";
+import { bareEtag, checkWriteConditions, type CompletedPart, type ListPartsRequest, type ListPartsResult, type PlainResponse, type UploadedPart, type WriteResult } from "@multistore/core/backend";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { pickStoredHeaders } from "./metadata.js";
@@ -182,5 +182,30 @@ export async function abortMultipartUpload(layout: FsLayout, key: string, upload
   await withLock(locks.upload(dir), async () => {
     await readUpload(dir, uploadId, key);
     await rm(dir, { recursive: true, force: true });
+  });
+}
+
+/** ListParts: the staged parts after `partNumberMarker`, each's ETag being the MD5 its file is named by. */
+export async function listParts(layout: FsLayout, key: string, uploadId: string, request: ListPartsRequest): Promise<ListPartsResult> {
+  resolveKey(layout, key);
+  const dir = uploadDir(layout, uploadId);
+  return withLock(locks.upload(dir), async () => {
+    await readUpload(dir, uploadId, key);
+    const numbers = (await readdir(join(dir, "parts")))
+      .filter((name) => /^\d{1,5}$/.test(name))
+      .map(Number)
+      .filter((number) => number > request.partNumberMarker)
+      .sort((a, b) => a - b);
+    const parts: UploadedPart[] = [];
+    for (const partNumber of numbers) {
+      if (parts.length === request.maxParts) return { parts, isTruncated: true };
+      const partDir = join(dir, "parts", String(partNumber));
+      // Under the upload's lock a part directory holds its one file (a replaced part's old file is gone).
+      const hex = (await readdir(partDir)).find((name) => /^[0-9a-f]{32}$/.test(name));
+      if (hex === undefined) continue;
+      const info = await stat(join(partDir, hex));
+      parts.push({ partNumber, etag: `"${hex}"`, size: info.size, lastModified: info.mtime });
+    }
+    return { parts, isTruncated: false };
   });
 }

@@ -9,6 +9,7 @@ import { isS3Error, S3Error } from "@multistore/core";
 import {
   encodeKeyPath,
   escapeXml,
+  parseListPartsResult,
   type Backend,
   type CompletedPart,
   type CopyRequest,
@@ -204,6 +205,14 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
 
     async abortMultipartUpload(key, uploadId) {
       await call("DELETE", key, [["uploadId", uploadId]], {});
+    },
+
+    async listParts(key, uploadId, request) {
+      const query: [string, string][] = [["uploadId", uploadId], ["max-parts", String(request.maxParts)]];
+      if (request.partNumberMarker > 0) query.push(["part-number-marker", String(request.partNumberMarker)]);
+      const { root } = await call("GET", key, query, {});
+      if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty ListParts response from the GCS backend") });
+      return parseListPartsResult(root);
     },
 
     async deleteObjects(keys): Promise<DeleteObjectsResult> {

@@ -8,6 +8,7 @@ import {
   DOT_SEGMENT,
   encodeKeyPath,
   escapeXml,
+  parseListPartsResult,
   toBase64,
   type Backend,
   type CompletedPart,
@@ -229,6 +230,13 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
 
     async abortMultipartUpload(key, uploadId) {
       await signedRequest("DELETE", urlFor(key, { uploadId }), {});
+    },
+
+    async listParts(key, uploadId, request) {
+      const query = { uploadId, "max-parts": String(request.maxParts), ...(request.partNumberMarker > 0 && { "part-number-marker": String(request.partNumberMarker) }) };
+      const { root } = await signedRequest("GET", urlFor(key, query), {});
+      if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty ListParts response from the S3 backend") });
+      return parseListPartsResult(root);
     },
 
     async deleteObjects(keys) {

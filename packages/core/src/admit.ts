@@ -2,7 +2,7 @@
  * Admission: whether an authenticated caller may make a parsed request, decided (and its bucket resolved) before any
  * middleware or backend sees it.
  */
-import { authorize, canUseBucket } from "./authorize.js";
+import { authorize, canUseBucket, isAllowed } from "./authorize.js";
 import { S3Error } from "./errors.js";
 import { authorizeBucketLifecycle } from "./operations/bucket.js";
 import { authorizeCopy, type BucketResolver } from "./operations/copy.js";
@@ -63,6 +63,11 @@ export async function admit(
       break;
     case "AbortMultipartUpload":
       authorize(identity, "abort_multipart_upload", bucket, { key: parsed.key! });
+      break;
+    case "ListParts":
+      // The uploader (who resumes) or anyone who may list the key: an upload is not shown to a caller who could
+      // neither write nor see its key.
+      if (!isAllowed(identity, "upload_part", bucket, { key: parsed.key! })) authorize(identity, "list_bucket", bucket, { listPrefix: parsed.key! });
       break;
     default: {
       const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject");

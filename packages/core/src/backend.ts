@@ -15,10 +15,13 @@ export type {
   ListedObject,
   ListRequest,
   ListResult,
+  ListPartsRequest,
+  ListPartsResult,
   NativeDispatch,
   ObjectDispatch,
   ObjectRequest,
   PlainResponse,
+  UploadedPart,
   WriteResult,
 } from "./types/backend.js";
 export {
@@ -51,5 +54,6 @@ export { setChecksumHeaders } from "./checksums/response-headers.js";
 export { backendError, readErrorDocument } from "./operations/backend-errors.js";
 export { compareUtf8 } from "./operations/list.js";
 export { childElement, childElements, childText, escapeXml, parseXml, type XmlElement, type XmlLimits } from "./xml.js";
+export { parseListPartsResult } from "./operations/list-parts.js";
 export { decodeKey, DOT_SEGMENT, encodeKeyPath } from "./keys.js";
 export { fromBase64, fromHex, toBase64, toHex, uriEncode, utf8 } from "./encoding.js";

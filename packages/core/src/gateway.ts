@@ -20,6 +20,7 @@ import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject } from "./operations/object.js";
+import { listParts } from "./operations/list-parts.js";
 import { sha256Hex } from "./sigv4/canonical-request.js";
 import { toHex } from "./encoding.js";
 import { createUploadIdCodec } from "./upload-ids.js";
@@ -113,7 +114,6 @@ type Dispatched<B> = PlainResponse<never> | (ObjectDispatch<B> & BodyPlan);
 
 const DEFAULT_OWNER: Owner = { id: "multistore-proxy", displayName: "multistore-proxy" };
 const DEFAULT_MAX_XML_BODY = 2 * 1024 * 1024;
-
 
 /** Creates a gateway. */
 export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<B> {
@@ -276,6 +276,10 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         const body = await readSignedBody(request, auth);
         const uploadId = await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!);
         return completeMultipartUpload(backend, bucketName, parsed.key!, key!, uploadId, body, request.headers);
+      }
+      case "ListParts": {
+        const clientUploadId = query.get("uploadId")!;
+        return listParts(backend, { bucket: bucketName, clientKey: parsed.key!, key: key!, clientUploadId, uploadId: await uploadIds.unwrap(bucketName, parsed.key!, clientUploadId) }, query);
       }
       case "AbortMultipartUpload":
         return abortMultipartUpload(backend, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!));

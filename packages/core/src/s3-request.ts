@@ -160,6 +160,7 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
   switch (method) {
     case "GET":
     case "HEAD": {
+      if (method === "GET" && query.has("uploadId")) return "ListParts";
       const unsupported = firstUnsupported(query);
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return method === "GET" ? "GetObject" : "HeadObject";

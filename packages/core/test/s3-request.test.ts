@@ -90,6 +90,8 @@ describe("parseS3Request: object operations", () => {
     ["POST", "/b/k?uploads", {}, "CreateMultipartUpload"],
     ["POST", "/b/k?uploads=", {}, "CreateMultipartUpload"],
     ["POST", "/b/k?uploadId=abc", {}, "CompleteMultipartUpload"],
+    ["GET", "/b/k?uploadId=abc", {}, "ListParts"],
+    ["GET", "/b/k?uploadId=abc&max-parts=2&part-number-marker=1", {}, "ListParts"],
   ] as const)("%s %s %j is %s", (method, target, headers, operation) => {
     const parsed = parse(method, target, headers);
     expect(parsed.operation).toBe(operation);
@@ -101,7 +103,7 @@ describe("parseS3Request: object operations", () => {
   it.each([
     ["GET", "/b/k?tagging"],
     ["GET", "/b/k?acl"],
-    ["GET", "/b/k?uploadId=abc"],
+    ["HEAD", "/b/k?uploadId=abc"],
     ["GET", "/b/k?attributes"],
     ["HEAD", "/b/k?retention"],
     ["PUT", "/b/k?tagging"],

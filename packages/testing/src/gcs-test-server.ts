@@ -76,7 +76,7 @@ interface Upload {
   bucket: string;
   key: string;
   metadata: Record<string, string>;
-  parts: Map<number, { data: Buffer; etag: string }>;
+  parts: Map<number, { data: Buffer; etag: string; lastModified: Date }>;
 }
 
 /** Query pairs, percent-decoded only (`+` stays a plus, as in the V4 canonical form). */
@@ -159,8 +159,20 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
       const refused = checkDigests(body, headers);
       if (refused) return refused;
       const etag = `"${md5Of(body).digest("hex")}"`;
-      upload.parts.set(partNumber, { data: body, etag });
+      upload.parts.set(partNumber, { data: body, etag, lastModified: new Date() });
       return { status: 200, headers: { etag, "content-length": "0" } };
+    }
+    if (method === "GET") {
+      // Documented: ListPartsResult, `max-parts` per page (default 1000) after `part-number-marker`.
+      const marker = Number(params.get("part-number-marker") ?? 0);
+      const max = Math.min(1000, Number(params.get("max-parts") ?? 1000));
+      const numbers = [...upload.parts.keys()].filter((number) => number > marker).sort((a, b) => a - b);
+      const page = numbers.slice(0, max).map((number) => [number, upload.parts.get(number)!] as const);
+      const items = page.map(([number, part]) => `<Part><PartNumber>${number}</PartNumber><LastModified>${part.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(part.etag)}</ETag><Size>${part.data.length}</Size></Part>`);
+      return xml(
+        `<ListPartsResult><Bucket>${bucket}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${uploadId}</UploadId><PartNumberMarker>${marker}</PartNumberMarker>` +
+          `<NextPartNumberMarker>${page.at(-1)?.[0] ?? marker}</NextPartNumberMarker><MaxParts>${max}</MaxParts><IsTruncated>${numbers.length > page.length}</IsTruncated>${items.join("")}</ListPartsResult>`,
+      );
     }
     if (method !== "POST") return gcsError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
     let listed: { partNumber: number; etag: string }[];

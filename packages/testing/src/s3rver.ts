@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LIST_PARTS_SOURCE } from './s3rver-list-parts.js';
 
 /** A running s3rver instance and the credentials it accepts. */
 export interface S3rverHandle {
@@ -76,6 +77,8 @@ const config = JSON.parse(process.env.${CONFIG_ENV});
 const send = (message) => { if (process.connected) process.send(message); };
 (async () => {
   const S3rver = require(config.modulePath);
+  ${LIST_PARTS_SOURCE}
+  addListParts(require(path.join(path.dirname(config.modulePath), 'routes.js')), require(path.join(path.dirname(config.modulePath), 'models', 'error.js')), require('node:fs'), path);
   const { DUMMY_ACCOUNT } = require(path.join(path.dirname(config.modulePath), 'models', 'account.js'));
   if (config.accessKeyId !== 'S3RVER') DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
   DUMMY_ACCOUNT.createKeyPair(config.accessKeyId, config.secretAccessKey);

@@ -150,7 +150,8 @@ export type S3Operation =
   | "DeleteBucket"
   | "GetBucketLocation"
   | "GetBucketVersioning"
-  | "ListMultipartUploads";
+  | "ListMultipartUploads"
+  | "ListParts";
 
 /** A body-carrying object operation: executed by the runtime so the body streams. */
 export type ObjectOperation = "GetObject" | "HeadObject" | "PutObject" | "DeleteObject" | "UploadPart";

@@ -112,6 +112,34 @@ export interface CompletedPart {
   checksums?: Record<string, string>;
 }
 
+/** A part of an upload in progress, as ListParts shows it. */
+export interface UploadedPart {
+  /** 1..10000. */
+  partNumber: number;
+  /** ETag including quotes, as UploadPart answered it. */
+  etag: string;
+  /** Bytes. */
+  size: number;
+  /** When the part was uploaded (or the best the backend knows). */
+  lastModified: Date;
+}
+
+/** What ListParts asks a backend: one page of an upload's parts, in ascending part number. */
+export interface ListPartsRequest {
+  /** Parts per page (1..1000). */
+  maxParts: number;
+  /** Only parts numbered above this (0: from the first). */
+  partNumberMarker: number;
+}
+
+/** One page of an upload's parts. */
+export interface ListPartsResult {
+  /** Ascending part numbers, all above the marker, at most `maxParts`. */
+  parts: UploadedPart[];
+  /** Whether parts numbered above the last one listed remain. */
+  isTruncated: boolean;
+}
+
 /** The outcome of a batch delete, per key (full backend keys). */
 export interface DeleteObjectsResult {
   /** Keys deleted (or that did not exist). */
@@ -166,6 +194,11 @@ export interface Backend<B = unknown> {
   completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[], headers: Headers): Promise<WriteResult>;
   /** Forget an upload and its parts. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  /**
+   * One page of an upload's parts (ListParts); `NoSuchUpload` when the upload is unknown. Optional: without it,
+   * ListParts answers `501 NotImplemented` (R2's Workers binding, for one, cannot list parts).
+   */
+  listParts?(key: string, uploadId: string, request: ListPartsRequest): Promise<ListPartsResult>;
   /** Delete up to 1000 keys. */
   deleteObjects(keys: string[]): Promise<DeleteObjectsResult>;
   /** Server-side copy. Throws `NotImplemented` when the source is in another copy domain. */

@@ -42,6 +42,8 @@ export interface RuntimeExceptions {
    * with ChecksumMode returns no CRC checksum and none that came as a trailer.
    */
   nativeChecksumsShaHeadersOnly?: string;
+  /** The native backend cannot list an upload's parts (ListParts answers 501): the reason. */
+  nativeListPartsUnsupported?: string;
 }
 
 /** Everything a behaviour test needs. */

@@ -7,6 +7,7 @@ import { corsBehaviour } from "./cors.js";
 import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
+import { listPartsBehaviour } from "./list-parts.js";
 import { objectBehaviour } from "./objects.js";
 import { payloadBehaviour } from "./payloads.js";
 import { pmtilesBehaviour, rangeReaderBehaviour } from "./range-readers.js";
@@ -37,6 +38,7 @@ export function runS3BehaviourSuite(
     listingBehaviour(current);
     bucketCallBehaviour(current);
     multipartBehaviour(current);
+    listPartsBehaviour(current);
     copyDeleteBehaviour(current);
     authBehaviour(current);
     keyBehaviour(current);

@@ -1,0 +1,75 @@
+/**
+ * ListParts: one page of an upload's parts, as the backend keeps them. Clients list parts to resume an upload (to
+ * skip the parts already sent) and to collect the ETags CompleteMultipartUpload needs.
+ */
+import { S3Error } from "../errors.js";
+import { xmlDate, xmlResponse } from "../responses.js";
+import { childElements, childText, xmlElement, type XmlElement } from "../xml.js";
+import type { Backend, ListPartsResult, PlainResponse } from "../types.js";
+
+/** S3's largest (and default) page of parts. */
+export const MAX_PARTS_PER_PAGE = 1000;
+
+/** Reads a whole-number query parameter in [min, max]; absent gives `fallback`. */
+function wholeNumber(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,10}$/.test(value) || Number(value) < min) {
+    throw new S3Error("InvalidArgument", { message: `Argument ${name} must be an integer between ${min} and ${max}`, details: { ArgumentName: name, ArgumentValue: value } });
+  }
+  return Math.min(Number(value), max);
+}
+
+/** What ListParts answers about: the names the client used and the id it sent (not the backend's). */
+export interface ListPartsTarget {
+  /** The bucket the client named. */
+  bucket: string;
+  /** The key the client named. */
+  clientKey: string;
+  /** The key in the backend. */
+  key: string;
+  /** The upload id the client sent. */
+  clientUploadId: string;
+  /** The backend's upload id. */
+  uploadId: string;
+}
+
+/** ListParts: `max-parts` (default and cap 1000) from after `part-number-marker`. */
+export async function listParts(backend: Backend<unknown>, target: ListPartsTarget, query: { get(name: string): string | undefined }): Promise<PlainResponse<never>> {
+  if (!backend.listParts) {
+    throw new S3Error("NotImplemented", { message: `ListParts is not supported by this bucket's backend (${backend.kind}).` });
+  }
+  const maxParts = wholeNumber(query.get("max-parts"), "max-parts", MAX_PARTS_PER_PAGE, 0, MAX_PARTS_PER_PAGE);
+  const marker = wholeNumber(query.get("part-number-marker"), "part-number-marker", 0, 0, 10000);
+  const page = maxParts === 0 ? { parts: [], isTruncated: false } : await backend.listParts(target.key, target.uploadId, { maxParts, partNumberMarker: marker });
+  const parts = page.parts.slice(0, maxParts);
+  const last = parts.at(-1)?.partNumber ?? marker;
+  const items = parts
+    .map((part) => `<Part>${xmlElement("PartNumber", part.partNumber)}${xmlElement("LastModified", xmlDate(part.lastModified))}${xmlElement("ETag", part.etag)}${xmlElement("Size", part.size)}</Part>`)
+    .join("");
+  return xmlResponse(
+    "ListPartsResult",
+    xmlElement("Bucket", target.bucket) +
+      xmlElement("Key", target.clientKey) +
+      xmlElement("UploadId", target.clientUploadId) +
+      xmlElement("PartNumberMarker", marker) +
+      xmlElement("NextPartNumberMarker", last) +
+      xmlElement("MaxParts", maxParts) +
+      xmlElement("IsTruncated", page.isTruncated || page.parts.length > maxParts) +
+      xmlElement("StorageClass", "STANDARD") +
+      items,
+  );
+}
+
+/**
+ * Reads a ListPartsResult document from a backend that speaks S3's XML API (S3 and its compatibles, GCS's XML API),
+ * for backends' `listParts`.
+ */
+export function parseListPartsResult(root: XmlElement): ListPartsResult {
+  const parts = childElements(root, "Part").map((part) => ({
+    partNumber: Number(childText(part, "PartNumber") ?? 0),
+    etag: childText(part, "ETag") ?? "",
+    size: Number(childText(part, "Size") ?? 0),
+    lastModified: new Date(childText(part, "LastModified") ?? 0),
+  }));
+  return { parts, isTruncated: childText(root, "IsTruncated") === "true" };
+}
