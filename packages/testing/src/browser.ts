@@ -5,9 +5,7 @@
  * headers CORS exposes, and Chromium enforces the gateway's CORS answers. One suite, run by the Node server and the
  * Worker tests with their own bucket and start function.
  */
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -15,6 +13,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCode, sdkClient, type KeyPair } from "./behaviour/clients.js";
 import { startPageOrigins, type PageOrigins } from "./browser-pages.js";
+import { pageFetch } from "./browser-page-actions.js";
+import { registerUploadTests } from "./browser-uploads.js";
 
 /** What the suite needs from a runtime. */
 export interface BrowserRuntime {
@@ -29,18 +29,32 @@ export const CHROMIUM = "/usr/bin/chromium";
 
 const KEY: KeyPair = { accessKeyId: "AKIABROWSERCLIENT001", secretAccessKey: "browser-client-secret-00000000000000000001" };
 const BUCKET = "web";
+/** A bucket with no CORS rules (and there are no global ones). */
+const CLOSED_BUCKET = "closed";
 const EXPOSED = ["ETag", "x-amz-request-id", "Content-Range"];
 // Response headers a cross-origin page reads without them being exposed (Fetch's CORS-safelisted response headers).
 const SAFELISTED = ["cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma"];
 
 /**
- * The config the suite runs: one private bucket, a key on it, and CORS rules for two page origins — `app` may GET,
- * HEAD and PUT with `Content-Type` and `Range`; `reader` may only GET, with no request headers (so a preflight
- * asking for `Range` is refused). Any other origin has no rule.
+ * The config the suite runs: a private bucket with its own CORS rules, a bucket without any (and no global rules, so
+ * CORS is off there), and a key on both. The `web` bucket's rules: `app` may GET, HEAD and PUT with `Content-Type` and
+ * `Range`; `reader` may only GET, with no request headers (so a preflight asking for `Range` is refused); `sdk` (a web
+ * app using the AWS SDK) may call every method with any header and reads `ETag`. Any other origin has no rule.
  */
-export function browserConfig(runtime: BrowserRuntime, origins: { app: string; reader: string }): Record<string, unknown> {
+export function browserConfig(runtime: BrowserRuntime, origins: { app: string; reader: string; sdk: string }): Record<string, unknown> {
   return {
-    buckets: [{ ...runtime.bucket(BUCKET), anonymous_access: false }],
+    buckets: [
+      {
+        ...runtime.bucket(BUCKET),
+        anonymous_access: false,
+        cors_rules: [
+          { allowed_origins: [origins.app], allowed_methods: ["GET", "HEAD", "PUT"], allowed_headers: ["content-type", "range"], expose_headers: EXPOSED, max_age_secs: 60 },
+          { allowed_origins: [origins.reader], allowed_methods: ["GET"] },
+          { allowed_origins: [origins.sdk], allowed_methods: ["GET", "HEAD", "PUT", "POST", "DELETE"], allowed_headers: ["*"], expose_headers: EXPOSED, max_age_secs: 60 },
+        ],
+      },
+      { ...runtime.bucket(CLOSED_BUCKET), anonymous_access: false },
+    ],
     roles: [],
     credentials: [
       {
@@ -49,46 +63,13 @@ export function browserConfig(runtime: BrowserRuntime, origins: { app: string; r
         principal_name: "web-app",
         created_at: "2024-01-01T00:00:00Z",
         enabled: true,
-        allowed_scopes: [{ bucket: BUCKET, prefixes: [], actions: ["get_object", "head_object", "put_object"] }],
+        allowed_scopes: [
+          { bucket: BUCKET, prefixes: [], actions: ["get_object", "head_object", "put_object", "list_bucket", "create_multipart_upload", "upload_part", "complete_multipart_upload", "abort_multipart_upload"] },
+          { bucket: CLOSED_BUCKET, prefixes: [], actions: ["get_object", "head_object", "put_object"] },
+        ],
       },
     ],
-    cors_rules: [
-      { allowed_origins: [origins.app], allowed_methods: ["GET", "HEAD", "PUT"], allowed_headers: ["content-type", "range"], expose_headers: EXPOSED, max_age_secs: 60 },
-      { allowed_origins: [origins.reader], allowed_methods: ["GET"] },
-    ],
   };
-}
-
-/** What a page's fetch came to: a response (headers as the page can read them), or the error fetch rejected with. */
-interface PageResponse {
-  status?: number;
-  text?: string;
-  headers?: Record<string, string>;
-  error?: string;
-}
-
-/**
- * Runs `fetch(url, init)` inside the page, as the web app's own script would. `cache: "no-store"`: each check is
- * about the gateway's answer, not Chromium's HTTP cache. (With the cache, a Range read of a URL read whole before is
- * revalidated (304) and cut from the cached copy; under miniflare that copy is gzip-encoded with the strong ETag
- * kept, and Chromium fails the read with ERR_CONTENT_DECODING_FAILED — see docs/clients.md.)
- */
-function pageFetch(page: Page, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<PageResponse> {
-  return page.evaluate(
-    async ({ url, init }) => {
-      try {
-        const response = await fetch(url, { ...init, cache: "no-store" });
-        const headers: Record<string, string> = {};
-        response.headers.forEach((value, name) => {
-          headers[name] = value;
-        });
-        return { status: response.status, text: await response.text(), headers };
-      } catch (error) {
-        return { error: `${(error as Error).name}: ${(error as Error).message}` };
-      }
-    },
-    { url, init },
-  );
 }
 
 /** Registers the suite under `label`. */
@@ -98,18 +79,19 @@ export function runBrowserSuite(label: string, runtime: BrowserRuntime): void {
     let pages: PageOrigins | undefined;
     let browser: Browser | undefined;
     let context: BrowserContext;
-    let work: string;
-    let app: string, foreign: string, reader: string;
+    // Screenshots stay after the run as evidence: <working directory>/test-results/browser/ (git-ignored).
+    const artifacts = join(process.cwd(), "test-results", "browser");
+    let app: string, foreign: string, reader: string, sdk: string;
     const opened = new Map<string, Page>();
 
     beforeAll(async () => {
       if (!existsSync(CHROMIUM)) {
         throw new Error(`${CHROMIUM} is missing: apt-get update && apt-get install -y --no-install-recommends chromium`);
       }
-      work = mkdtempSync(join(tmpdir(), "multistore-browser-"));
-      pages = await startPageOrigins(3);
-      [app, foreign, reader] = pages.origins as [string, string, string];
-      gateway = await runtime.start(browserConfig(runtime, { app, reader }));
+      mkdirSync(artifacts, { recursive: true });
+      pages = await startPageOrigins(4);
+      [app, foreign, reader, sdk] = pages.origins as [string, string, string, string];
+      gateway = await runtime.start(browserConfig(runtime, { app, reader, sdk }));
       // No proxy: Chromium on Linux would otherwise honour the environment's proxy variables, even for loopback.
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 30_000, args: ["--no-proxy-server", "--disable-dev-shm-usage"] });
       context = await browser.newContext({ viewport: { width: 640, height: 320 } });
@@ -121,7 +103,6 @@ export function runBrowserSuite(label: string, runtime: BrowserRuntime): void {
       await browser?.close();
       await pages?.close();
       await gateway?.close();
-      if (work) await rm(work, { recursive: true, force: true });
     });
 
     /** A page loaded from `origin` (one per origin, reused). */
@@ -224,7 +205,8 @@ export function runBrowserSuite(label: string, runtime: BrowserRuntime): void {
         await page.waitForSelector("body[data-done]");
         expect(await page.textContent("#text")).toBe("Served by Multistore to Chromium.");
         expect(await page.textContent("#status")).toMatch(/^HTTP 200, ETag "[0-9a-f]+"$/);
-        const file = join(work, "download.png");
+        const file = join(artifacts, `${label.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}-download.png`);
+        rmSync(file, { force: true });
         await page.screenshot({ path: file });
         const png = readFileSync(file);
         expect(png.length).toBeGreaterThan(1000);
@@ -232,6 +214,14 @@ export function runBrowserSuite(label: string, runtime: BrowserRuntime): void {
       } finally {
         await page.close();
       }
+    });
+
+    registerUploadTests({
+      endpoint: () => gateway!.endpoint,
+      pageAt,
+      origins: () => ({ app, sdk }),
+      key: KEY,
+      buckets: { open: BUCKET, closed: CLOSED_BUCKET },
     });
   });
 }
