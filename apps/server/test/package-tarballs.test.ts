@@ -1,42 +1,18 @@
 /**
  * Packs every publishable package of the workspace (packages/* and apps/* not marked private) as `pnpm publish` would,
  * and checks each tarball as a user would get it: the build is in it, every entry point it declares exists, it carries
- * its licence and README, it ships no tests or user data, its workspace ranges are rewritten, and publint finds no
- * problem. Packages are not built here: the test suite runs after `turbo build` (this app depends on every package,
+ * its licence and README, it ships no tests or user data, its workspace ranges are rewritten, and neither publint nor
+ * arethetypeswrong finds a problem. Packages are not built here: the test suite runs after `turbo build` (this app depends on every package,
  * some only as devDependencies, so that turbo builds them all first), and a missing `dist` is reported as such.
  */
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { type Analysis, checkPackage, createPackageFromTarballData, type Problem, type ResolutionKind } from "@arethetypeswrong/core";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-
-interface Manifest {
-  name: string;
-  private?: boolean;
-  main?: string;
-  types?: string;
-  typings?: string;
-  module?: string;
-  bin?: string | Record<string, string>;
-  exports?: unknown;
-}
-
-/** A publishable package and, once packed, its tarball's paths (`package/...`). */
-interface Packed {
-  dir: string;
-  manifest: Manifest;
-  tarball: string;
-  files: string[];
-}
+import { type Manifest, type Packed, pack, publishable, tarballText } from "./helpers/packing.js";
 
 /** Path segments and file names that are never part of a published package (tests, user data, local state). */
 const FORBIDDEN_SEGMENTS = new Set(["test", "tests", "__tests__", "data", "coverage", "node_modules", ".tmp", ".turbo", ".multistore", ".wrangler"]);
@@ -65,23 +41,41 @@ function shipped(files: readonly string[], target: string): boolean {
   return files.some((file) => pattern.test(file));
 }
 
-/** pnpm itself when the suite runs under `pnpm test` (the same version that publishes), else the one on PATH. */
-function pnpm(args: string[], cwd: string) {
-  const execPath = process.env.npm_execpath;
-  return execPath && /pnpm\.c?js$/.test(execPath) ? run(process.execPath, [execPath, ...args], { cwd }) : run("pnpm", args, { cwd });
+/**
+ * The resolutions our packages support, as attw's `esm-only` profile has them. They are ESM only (`"type": "module"`,
+ * `exports` with `types` and `default` conditions, no `require`), by design: `node10` resolution ignores `exports`
+ * altogether and `node16-cjs` is CommonJS importing ESM, so a problem seen only under those two is the design, not a
+ * defect. A problem under `node16-esm` (Node, and TypeScript's `module: node16/nodenext`) or `bundler` fails the test.
+ */
+const SUPPORTED_RESOLUTIONS: readonly ResolutionKind[] = ["node16-esm", "bundler"];
+
+/** The resolution kinds (under any entry point) in which arethetypeswrong shows the problem at `problemIndex`. */
+function resolutionsShowing(problemIndex: number, entrypoints: Analysis["entrypoints"]): ResolutionKind[] {
+  const kinds = new Set<ResolutionKind>();
+  for (const entrypoint of Object.values(entrypoints)) {
+    for (const [kind, resolution] of Object.entries(entrypoint.resolutions)) if (resolution.visibleProblems?.includes(problemIndex)) kinds.add(kind as ResolutionKind);
+  }
+  return [...kinds];
 }
 
-async function publishable(): Promise<{ dir: string; manifest: Manifest }[]> {
-  const found: { dir: string; manifest: Manifest }[] = [];
-  for (const group of ["packages", "apps"]) {
-    for (const name of (await readdir(join(ROOT, group))).sort()) {
-      const file = join(ROOT, group, name, "package.json");
-      if (!existsSync(file)) continue;
-      const manifest = JSON.parse(await readFile(file, "utf8")) as Manifest;
-      if (!manifest.private) found.push({ dir: join(ROOT, group, name), manifest });
-    }
-  }
-  return found;
+/** arethetypeswrong's analysis of a tarball; a package that ships no types at all is a failure of its own. */
+async function typesAnalysis(tarball: string): Promise<Analysis> {
+  const result = await checkPackage(createPackageFromTarballData(new Uint8Array(await readFile(tarball))));
+  if (result.types === false) throw new Error(`${result.packageName}: no type declarations found`);
+  return result;
+}
+
+/** One line per problem: its kind, the resolutions it shows in, and what it concerns. */
+function describeProblem(problem: Problem, kinds: readonly ResolutionKind[]): string {
+  const where =
+    problem.kind === "InternalResolutionError"
+      ? `${problem.fileName} imports "${problem.moduleSpecifier}"`
+      : "entrypoint" in problem
+        ? `entry point ${problem.entrypoint}`
+        : "typesFileName" in problem
+          ? `${problem.typesFileName} / ${problem.implementationFileName}`
+          : problem.fileName;
+  return `${problem.kind} (${kinds.join(", ")}): ${where}`;
 }
 
 let destination: string;
@@ -89,18 +83,7 @@ let packed: Packed[] = [];
 
 beforeAll(async () => {
   destination = await mkdtemp(join(tmpdir(), "multistore-tarballs-"));
-  const packages = await publishable();
-  const missing = packages.filter(({ dir }) => !existsSync(join(dir, "dist")));
-  if (missing.length > 0) throw new Error(`not built (run \`pnpm build\` first): ${missing.map(({ manifest }) => manifest.name).join(", ")}`);
-  // Scripts are off: prepack would build again, and what is checked here is the build the suite already made.
-  packed = await Promise.all(
-    packages.map(async ({ dir, manifest }) => {
-      const { stdout } = await pnpm(["pack", "--pack-destination", destination, "--config.ignore-scripts=true", "--json"], dir);
-      const tarball = (JSON.parse(stdout) as { filename: string }).filename;
-      const files = (await run("tar", ["-tzf", tarball])).stdout.split("\n").filter((line) => line !== "" && !line.endsWith("/"));
-      return { dir, manifest, tarball, files };
-    }),
-  );
+  packed = await pack(await publishable(), destination);
 }, 60_000);
 
 afterAll(async () => {
@@ -150,7 +133,7 @@ describe("package tarballs", () => {
 
   it("workspace: ranges are rewritten to versions", async () => {
     for (const { manifest, tarball } of packed) {
-      const text = (await run("tar", ["-xzOf", tarball, "package/package.json"])).stdout;
+      const text = await tarballText(tarball, "package/package.json");
       expect(text.includes("workspace:"), `${manifest.name}: packed package.json names workspace: ranges`).toBe(false);
     }
   });
@@ -165,4 +148,20 @@ describe("package tarballs", () => {
     }
     expect(problems).toEqual([]);
   });
+
+  it("arethetypeswrong finds no problem in the resolutions we support (attw's esm-only profile)", async () => {
+    const problems: string[] = [];
+    let entrypointsChecked = 0;
+    for (const { manifest, tarball } of packed) {
+      const analysis = await typesAnalysis(tarball);
+      entrypointsChecked += Object.keys(analysis.entrypoints).length;
+      analysis.problems.forEach((problem, index) => {
+        const kinds = resolutionsShowing(index, analysis.entrypoints);
+        if (kinds.some((kind) => SUPPORTED_RESOLUTIONS.includes(kind))) problems.push(`${manifest.name}: ${describeProblem(problem, kinds)}`);
+      });
+    }
+    // Every package declares at least its root entry point: an analysis that found none would check nothing.
+    expect(entrypointsChecked).toBeGreaterThanOrEqual(packed.length);
+    expect(problems).toEqual([]);
+  }, 120_000);
 });
