@@ -70,8 +70,10 @@ export async function admit(
       if (!isAllowed(identity, "upload_part", bucket, { key: parsed.key! })) authorize(identity, "list_bucket", bucket, { listPrefix: parsed.key! });
       break;
     default: {
-      const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject");
-      authorize(identity, versioned ? "get_object_version" : OBJECT_ACTIONS[operation as ObjectOperation], bucket, { key: parsed.key! });
+      // GetObjectAttributes needs what GetObject needs (as on S3).
+      const action = operation === "GetObjectAttributes" ? "get_object" : OBJECT_ACTIONS[operation as ObjectOperation];
+      const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject" || operation === "GetObjectAttributes");
+      authorize(identity, versioned ? "get_object_version" : action, bucket, { key: parsed.key! });
     }
   }
   return bucket;

@@ -7,10 +7,17 @@ import { filterResponseHeaders } from "./headers.js";
 import { backendError, readErrorDocument } from "./operations/backend-errors.js";
 import { errorResponse } from "./responses.js";
 import { ExchangeResult, type Exchange } from "./exchange.js";
+import { renderObjectAttributes, type ObjectAttribute } from "./operations/object-attributes.js";
 import type { ForwardDispatch, NativeDispatch, PlainResponse } from "./types.js";
 
 /** Largest backend error document the runtime reads to translate it. */
 export const MAX_BACKEND_ERROR_BYTES = 64 * 1024;
+
+/** How the backend's answer becomes the client's, besides filtering: GetObjectAttributes renders a head as XML. */
+export interface ResponsePlan {
+  /** Set for GetObjectAttributes: the backend was asked a HeadObject, answered with these attributes as XML. */
+  attributes?: ObjectAttribute[];
+}
 
 /** What the runtime sends after the backend answered. */
 export interface ForwardedResponse {
@@ -69,9 +76,11 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
   /** Set when the body must match a hash or checksum. */
   readonly bodyChecks?: BodyChecks;
   private readonly mapResponse: ForwardDispatch["mapResponse"];
+  private readonly attributes: ObjectAttribute[] | undefined;
 
-  constructor(exchange: Exchange, dispatch: ForwardDispatch & BodyPlan) {
+  constructor(exchange: Exchange, dispatch: ForwardDispatch & BodyPlan & ResponsePlan) {
     super(exchange);
+    this.attributes = dispatch.attributes;
     this.request = { method: dispatch.method, url: dispatch.url, headers: dispatch.headers };
     if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
     if (dispatch.bodyChecks) this.bodyChecks = dispatch.bodyChecks;
@@ -92,6 +101,12 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
     }
     const finalStatus = mapped === undefined ? status : mapped.status;
     const headers = filterResponseHeaders(mapped === undefined ? backendHeaders : mapped.headers);
+    if (this.attributes !== undefined && finalStatus === 200) {
+      // The head's (empty) body is replaced by the document.
+      const document = renderObjectAttributes(this.attributes, headers);
+      exchange.stamp(document.headers, backendMs);
+      return { status: 200, headers: document.headers, replaceBody: () => document };
+    }
     exchange.stamp(headers, backendMs);
     if (finalStatus < 400 && finalStatus !== 304) return { status: finalStatus, headers };
     const fromHeaders = headers.get("x-amz-error-code") ?? undefined;
@@ -117,7 +132,7 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
 
   constructor(
     exchange: Exchange,
-    private readonly dispatch: NativeDispatch<B> & BodyPlan,
+    private readonly dispatch: NativeDispatch<B> & BodyPlan & ResponsePlan,
   ) {
     super(exchange);
     if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
@@ -130,6 +145,11 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
     try {
       const response = await this.dispatch.execute(body, signal);
       const headers = filterResponseHeaders(response.headers);
+      if (this.dispatch.attributes !== undefined && response.status === 200) {
+        const document = renderObjectAttributes(this.dispatch.attributes, headers);
+        exchange.stamp(document.headers, performance.now() - started);
+        return document;
+      }
       exchange.stamp(headers, performance.now() - started);
       return { status: response.status, headers, body: response.body };
     } catch (caught) {

@@ -21,10 +21,11 @@ import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject } from "./operations/object.js";
 import { listParts } from "./operations/list-parts.js";
-import { sha256Hex } from "./sigv4/canonical-request.js";
+import { readSignedBody } from "./xml-body.js";
 import { toHex } from "./encoding.js";
 import { createUploadIdCodec } from "./upload-ids.js";
-import { ForwardExchangeResult, NativeExchangeResult, type ForwardResult, type NativeResult } from "./dispatch.js";
+import { ForwardExchangeResult, NativeExchangeResult, type ForwardResult, type NativeResult, type ResponsePlan } from "./dispatch.js";
+import { headRequestHeaders, requestedAttributes } from "./operations/object-attributes.js";
 import { Exchange, ResponseExchangeResult, type ExchangeOptions } from "./exchange.js";
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
 import type { BodyPlan } from "./request-body.js";
@@ -110,7 +111,7 @@ export interface Gateway<B = unknown> {
 }
 
 /** What dispatch resolves to: a complete response, or a backend call for the runtime. */
-type Dispatched<B> = PlainResponse<never> | (ObjectDispatch<B> & BodyPlan);
+type Dispatched<B> = PlainResponse<never> | (ObjectDispatch<B> & BodyPlan & ResponsePlan);
 
 const DEFAULT_OWNER: Owner = { id: "multistore-proxy", displayName: "multistore-proxy" };
 const DEFAULT_MAX_XML_BODY = 2 * 1024 * 1024;
@@ -212,15 +213,6 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     }
   }
 
-  /** Reads a small XML body; when the request signed a digest of it, the body must match that digest. */
-  async function readSignedBody(request: GatewayRequest<B>, auth: Authentication): Promise<Uint8Array> {
-    const body = await request.readBody(maxXmlBody);
-    if (auth.payloadHash !== undefined && /^[0-9a-f]{64}$/.test(auth.payloadHash) && (await sha256Hex(body)) !== auth.payloadHash) {
-      throw new S3Error("XAmzContentSHA256Mismatch");
-    }
-    return body;
-  }
-
   /** Admits the request, then runs middleware (once, here) around the operation. */
   async function dispatch(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
     const namespace = parsed.namespace;
@@ -266,16 +258,19 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       case "ListObjectsV2":
         return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner, parsed.listing);
       case "DeleteObjects":
-        return deleteObjects(backend, bucket, identity, await readSignedBody(request, auth));
+        return deleteObjects(backend, bucket, identity, await readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody));
       case "CopyObject":
         return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
       case "CreateMultipartUpload":
         return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload": {
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.
-        const body = await readSignedBody(request, auth);
-        const uploadId = await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!);
-        return completeMultipartUpload(backend, bucketName, parsed.key!, key!, uploadId, body, request.headers);
+        const body = await readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody);
+        return completeMultipartUpload(backend, bucketName, parsed.key!, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!), body, request.headers);
+      }
+      case "GetObjectAttributes": {
+        const attributes = requestedAttributes(request.headers);
+        return { ...(await prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).dispatch, attributes };
       }
       case "ListParts": {
         const clientUploadId = query.get("uploadId")!;

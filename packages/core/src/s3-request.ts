@@ -161,6 +161,7 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
     case "GET":
     case "HEAD": {
       if (method === "GET" && query.has("uploadId")) return "ListParts";
+      if (method === "GET" && query.has("attributes")) return "GetObjectAttributes";
       const unsupported = firstUnsupported(query);
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return method === "GET" ? "GetObject" : "HeadObject";

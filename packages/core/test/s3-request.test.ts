@@ -91,6 +91,7 @@ describe("parseS3Request: object operations", () => {
     ["POST", "/b/k?uploads=", {}, "CreateMultipartUpload"],
     ["POST", "/b/k?uploadId=abc", {}, "CompleteMultipartUpload"],
     ["GET", "/b/k?uploadId=abc", {}, "ListParts"],
+    ["GET", "/b/k?attributes", { "x-amz-object-attributes": "ETag" }, "GetObjectAttributes"],
     ["GET", "/b/k?uploadId=abc&max-parts=2&part-number-marker=1", {}, "ListParts"],
   ] as const)("%s %s %j is %s", (method, target, headers, operation) => {
     const parsed = parse(method, target, headers);
@@ -104,7 +105,7 @@ describe("parseS3Request: object operations", () => {
     ["GET", "/b/k?tagging"],
     ["GET", "/b/k?acl"],
     ["HEAD", "/b/k?uploadId=abc"],
-    ["GET", "/b/k?attributes"],
+    ["HEAD", "/b/k?attributes"],
     ["HEAD", "/b/k?retention"],
     ["PUT", "/b/k?tagging"],
     ["PUT", "/b/k?acl"],

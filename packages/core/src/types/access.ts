@@ -151,7 +151,8 @@ export type S3Operation =
   | "GetBucketLocation"
   | "GetBucketVersioning"
   | "ListMultipartUploads"
-  | "ListParts";
+  | "ListParts"
+  | "GetObjectAttributes";
 
 /** A body-carrying object operation: executed by the runtime so the body streams. */
 export type ObjectOperation = "GetObject" | "HeadObject" | "PutObject" | "DeleteObject" | "UploadPart";

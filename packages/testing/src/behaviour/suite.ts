@@ -8,6 +8,7 @@ import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
 import { listPartsBehaviour } from "./list-parts.js";
+import { objectAttributesBehaviour } from "./object-attributes.js";
 import { objectBehaviour } from "./objects.js";
 import { payloadBehaviour } from "./payloads.js";
 import { pmtilesBehaviour, rangeReaderBehaviour } from "./range-readers.js";
@@ -39,6 +40,7 @@ export function runS3BehaviourSuite(
     bucketCallBehaviour(current);
     multipartBehaviour(current);
     listPartsBehaviour(current);
+    objectAttributesBehaviour(current);
     copyDeleteBehaviour(current);
     authBehaviour(current);
     keyBehaviour(current);
