@@ -7,6 +7,7 @@
  * charged is read back from the object, and bytes charged to the object from outside refuse the Worker's next request.
  */
 import { createDurableObjectStore, type MeteringNamespace } from "@multistore/metering/durable-object";
+import { request as httpRequest } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
 
@@ -126,6 +127,53 @@ describe("a bucket's egress quota in the Durable Object", () => {
     await store.add([{ ...counter("other", window), amount: QUOTA_BYTES }]);
     await expectRefusal(await get(worker, "/other/data.bin"), 429, "TooManyRequests", 3600);
   });
+});
+
+describe("a download the client leaves mid-body, with usage metered", () => {
+  const BIG = 16 << 20;
+  let worker: WorkerHandle;
+  let logs: string[];
+  beforeAll(async () => {
+    ({ worker, logs } = await start({
+      ...proxyConfig({ store: "durable_object" }),
+      quotas: [{ scope: "bucket", bytes: 1 << 30, window_secs: 3600, direction: "egress" }],
+    }));
+    await (await worker.miniflare.getR2Bucket("FILES")).put("big.bin", new Uint8Array(BIG).fill(7));
+  });
+  afterAll(() => worker?.close());
+
+  it("is charged (and logged) with the bytes that went out, not nothing and not the whole object", async () => {
+    const window = await withinOneWindow(3600);
+    const url = new URL(`${worker.endpoint}/files/big.bin`);
+    const before = logs.length;
+    await new Promise<void>((resolve, reject) => {
+      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname }, (response) => {
+        response.once("data", () => {
+          request.destroy();
+          resolve();
+        });
+      });
+      request.on("error", () => undefined);
+      request.on("close", () => reject(new Error("closed before any body")));
+      request.end();
+    });
+    let line: Record<string, unknown> | undefined;
+    for (let attempt = 0; attempt < 100 && line === undefined; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      line = logs.slice(before).filter((text) => text.startsWith("{")).map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.operation === "GetObject");
+    }
+    expect(line).toMatchObject({ status: 499, msg: "client closed" });
+    const bytes = line!.bytes as number;
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThan(BIG);
+    const store = await objectStore(worker);
+    let charged: number | undefined;
+    for (let attempt = 0; attempt < 50 && charged !== bytes; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      [charged] = await store.add([{ key: `${KEY_PREFIX}:q0:files:${window}`, ttlSecs: 3600, amount: 0 }]);
+    }
+    expect(charged).toBe(bytes);
+  }, 60_000);
 });
 
 describe("metering stores the Worker cannot use", () => {

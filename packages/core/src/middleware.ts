@@ -42,6 +42,12 @@ export interface RequestContext {
    * recorders charge admitted ones only, so refusals cannot drain a quota.
    */
   admitted?: true;
+  /**
+   * Set (by a middleware that charges bytes, such as usage metering) when `bytesSent` must be exact even for a
+   * download the client leaves mid-body. The Node runtime always counts what it writes; the fetch runtime relays a
+   * body natively (no JavaScript per chunk: on Workers that saves CPU time) and counts it chunk by chunk only then.
+   */
+  countBytesSent?: true;
 }
 
 /** What happened, reported once the response is finished. */

@@ -53,8 +53,11 @@ export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Mi
   const { checker, recorder } = options;
 
   const middleware: Middleware = { name: "metering" };
-  if (checker !== undefined) {
+  if (checker !== undefined || recorder !== undefined) {
     middleware.before = async (context) => {
+      // Usage is charged by the bytes actually sent, a download cut short included (see `countBytesSent`).
+      if (recorder !== undefined) context.countBytesSent = true;
+      if (checker === undefined) return;
       let refusal;
       try {
         refusal = await within(checker.check(context, { bytesIn: declaredBytes(context.headers) }), timeoutMs);

@@ -54,7 +54,10 @@ describe("createMeteringMiddleware", () => {
     const recorded: RequestOutcome[] = [];
     const errors: unknown[] = [];
     const middleware = createMeteringMiddleware({ recorder: { record: async (_context, outcome) => void recorded.push(outcome) }, onError: (error) => errors.push(error) });
-    expect(middleware.before).toBeUndefined();
+    // Before the request it only asks the runtime for exact byte counts (a cut download is charged what went out).
+    const asked = context();
+    await middleware.before!(asked);
+    expect(asked.countBytesSent).toBe(true);
     const outcome: RequestOutcome = { status: 200, bytesSent: 10, durationMs: 1, served: "forward" };
     await middleware.after!(context(), outcome);
     expect(recorded).toEqual([outcome]);
