@@ -43,11 +43,12 @@ export interface RequestContext {
    */
   admitted?: true;
   /**
-   * Set (by a middleware that charges bytes, such as usage metering) when `bytesSent` must be exact even for a
-   * download the client leaves mid-body. The Node runtime always counts what it writes; the fetch runtime relays a
-   * body natively (no JavaScript per chunk: on Workers that saves CPU time) and counts it chunk by chunk only then.
+   * Set by a middleware that charges the bytes a request sends (usage metering): a download the client leaves
+   * mid-body must not go uncharged. The Node runtime counts what it writes, always. The fetch runtime relays bodies
+   * natively (JavaScript per chunk would cost Workers many times the relay's CPU time), so it cannot see how much of
+   * a cut body went out: with this set it reports the whole body as sent (an upper bound), otherwise nothing.
    */
-  countBytesSent?: true;
+  metersBytes?: true;
 }
 
 /** What happened, reported once the response is finished. */

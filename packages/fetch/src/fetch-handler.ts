@@ -21,39 +21,21 @@ export interface FetchContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-/** A relayed body: the response to return, whether the client got all of it, and the bytes that went out. */
-interface Relayed {
-  response: Response;
-  sent: Promise<boolean>;
-  bytesSent?: () => number;
-}
-
 /**
- * An object's body on its way to the client through a native pipe (no JavaScript per chunk) whose promise says how
- * it ended: false when the client went away first. With `count`, the body passes a counting stream first (JavaScript
- * per chunk), so a cut download reports the bytes that went out. Only bodies of a known length are relayed
- * (`FixedLengthStream` keeps `Content-Length`); anything else is sent as it is.
+ * An object's body on its way to the client through a native pipe whose promise says how it ended: false when the
+ * client went away first. No JavaScript runs per chunk: on Workers, relaying a body through a stream that counts it
+ * costs about fifteen times the CPU time of the native pipe (measured under workerd: 0.9 s against 0.05 s per 64 MiB).
+ * Only bodies of a known length are relayed (`FixedLengthStream` keeps `Content-Length`); anything else is sent as it is.
  */
-function relay(response: Response, count: boolean): Relayed {
+function relay(response: Response): { response: Response; sent: Promise<boolean> } {
   const length = response.headers.get("content-length");
   if (!response.body || length === null || !/^\d+$/.test(length) || !keepsLengths()) return { response, sent: Promise.resolve(true) };
   const { readable, writable } = lengthKeepingStream(Number(length));
-  let bytes = 0;
-  const source = count
-    ? response.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            bytes += chunk.byteLength;
-            controller.enqueue(chunk);
-          },
-        }),
-      )
-    : response.body;
-  const sent = source.pipeTo(writable).then(
+  const sent = response.body.pipeTo(writable).then(
     () => true,
     () => false,
   );
-  return { response: new Response(readable, { status: response.status, headers: response.headers }), sent, ...(count && { bytesSent: () => bytes }) };
+  return { response: new Response(readable, { status: response.status, headers: response.headers }), sent };
 }
 
 /** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
@@ -108,14 +90,16 @@ async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUn
   // The client may leave mid-upload (the backend request then fails: not a backend failure) or mid-download (the
   // relay's pipe breaks); either is logged as a client that closed, at info level, as the server logs it.
   const download = request.method === "GET" && (response.status === 200 || response.status === 206);
-  const relayed: Relayed = !download || request.signal.aborted || upload.left ? { response, sent: Promise.resolve(!request.signal.aborted && !upload.left) } : relay(response, context.countBytesSent === true);
+  const relayed = !download || request.signal.aborted || upload.left ? { response, sent: Promise.resolve(!request.signal.aborted && !upload.left) } : relay(response);
   waitUntil(
     relayed.sent.then(async (sent) => {
       const closed = !sent || request.signal.aborted;
       const status = closed ? CLIENT_CLOSED : response.status;
       const bytesReceived = upload.bytesIn?.();
-      // A cut download sent what was counted (when a middleware asked for it), else nothing is known to have arrived.
-      const end = { status, bytesSent: closed ? (relayed.bytesSent?.() ?? 0) : bytes, ...(bytesReceived !== undefined && { bytesReceived }) };
+      // How much of a cut body reached the client is not known here (the relay is native, see `relay`): a request whose
+      // bytes are charged is charged the whole body (an upper bound, so a quota cannot be dodged by cutting
+      // downloads short); otherwise nothing is claimed.
+      const end = { status, bytesSent: closed ? (context.metersBytes ? bytes : 0) : bytes, ...(bytesReceived !== undefined && { bytesReceived }) };
       await result.finish(end);
       log({ level: status >= 500 ? "error" : "info", ...requestLineOf(context, end), ...(closed && { msg: "client closed" }) });
     }),

@@ -54,10 +54,10 @@ describe("createMeteringMiddleware", () => {
     const recorded: RequestOutcome[] = [];
     const errors: unknown[] = [];
     const middleware = createMeteringMiddleware({ recorder: { record: async (_context, outcome) => void recorded.push(outcome) }, onError: (error) => errors.push(error) });
-    // Before the request it only asks the runtime for exact byte counts (a cut download is charged what went out).
+    // Before the request it only tells the runtime that bytes are charged (a cut download must not go uncharged).
     const asked = context();
     await middleware.before!(asked);
-    expect(asked.countBytesSent).toBe(true);
+    expect(asked.metersBytes).toBe(true);
     const outcome: RequestOutcome = { status: 200, bytesSent: 10, durationMs: 1, served: "forward" };
     await middleware.after!(context(), outcome);
     expect(recorded).toEqual([outcome]);
