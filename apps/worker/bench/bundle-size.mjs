@@ -17,7 +17,7 @@ execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", out
 });
 let raw = 0;
 let gzip = 0;
-for (const name of readdirSync(outdir).filter((file) => file.endsWith(".js"))) {
+for (const name of readdirSync(outdir).filter((file) => /\.m?js$/.test(file))) {
   const bytes = readFileSync(join(outdir, name));
   raw += bytes.length;
   gzip += gzipSync(bytes, { level: 9 }).length;

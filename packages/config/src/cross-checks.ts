@@ -7,7 +7,7 @@ import { checkBackendOptions } from "./backend-options-check.js";
 import { BACKEND_TYPE_ALIASES, hasBackendType } from "./backend-options.js";
 import type { ConfigIssue } from "./config-error.js";
 import { joinPath } from "./paths.js";
-import { BUCKET_NAME_PATTERN } from "./schema.js";
+import { BUCKET_NAME_PATTERN } from "./schema-constants.js";
 import { checkLimitRules } from "./metering-checks.js";
 
 /** Sessions STS may grant, in seconds: what AWS allows for a role's maximum session duration. */

@@ -6,15 +6,13 @@ export { ConfigError, isConfigError, type ConfigIssue } from "./config-error.js"
 export {
   ActionSchema,
   BucketSchema,
-  BUCKET_NAME_PATTERN,
   ConfigSchema,
   CredentialSchema,
-  DEFAULT_MAX_SESSION_DURATION_SECS,
-  DEFAULT_OWNER,
   RoleSchema,
   ScopeSchema,
   CorsRuleSchema,
 } from "./schema.js";
+export { BUCKET_NAME_PATTERN, DEFAULT_MAX_SESSION_DURATION_SECS, DEFAULT_OWNER } from "./schema-constants.js";
 export { MeteringSchema, QuotaSchema, RateLimitSchema } from "./metering-schema.js";
 export type {
   BucketDefinition,
@@ -43,7 +41,8 @@ export {
   type RegisterBackendOptionRulesOptions,
 } from "./backend-options.js";
 export { parseConfig, type ParseConfigOptions } from "./parse-config.js";
-export { parseJsonConfig, parseTomlConfig } from "./loaders.js";
+export { parseJsonConfig } from "./json-loader.js";
+export { parseTomlConfig } from "./toml-loader.js";
 export { createStaticRegistries, type StaticRegistries } from "./registries.js";
 export { createCachedRegistries, layeredRegistries, type CacheOptions, type Registries, type RoleLookup } from "./cached-registries.js";
 export { createHttpRegistries, type HttpRegistriesOptions } from "./http-registries.js";

@@ -1,8 +1,8 @@
 import { checkSchema } from "./check-schema.js";
 import { ConfigError, type ConfigIssue } from "./config-error.js";
 import { crossCheck } from "./cross-checks.js";
-import { ConfigSchema } from "./schema.js";
 import type { MultistoreConfig } from "./types.js";
+import { CONFIG_VALIDATION_SCHEMA } from "./validation-schema.js";
 
 /** Options of `parseConfig`, `parseJsonConfig` and `parseTomlConfig`. */
 export interface ParseConfigOptions {
@@ -44,7 +44,7 @@ export function parseConfig(value: unknown, options: ParseConfigOptions = {}): M
     });
     throw new ConfigError(issues, options.source);
   }
-  const checked = checkSchema(ConfigSchema, value, "", issues);
+  const checked = checkSchema(CONFIG_VALIDATION_SCHEMA, value, "", issues);
   const warnings: string[] = [];
   crossCheck(value, checked, options.baseDirectory, issues, warnings, options.checkReferences !== false);
   if (issues.length > 0) throw new ConfigError(issues, options.source);

@@ -1,11 +1,15 @@
 /**
  * The configuration schema: the single source of truth for the file format. The types in `types.ts` are derived
- * from it with `Static<>`, `parseConfig` walks it to validate, and `emit-json-schema.ts` writes it out for editors.
+ * from it with `Static<>`, `parseConfig` validates against its plain snapshot (`validation-schema.ts`, kept equal to
+ * it by a test, so validating needs no TypeBox at run time), and `emit-json-schema.ts` writes it out for editors.
  * Keys are snake_case to stay compatible with existing multistore TOML files.
  */
 import Type, { type TSchema } from "typebox";
 import { ACTIONS } from "@multistore/core";
 import { MeteringSchema, QuotaSchema, RateLimitSchema } from "./metering-schema.js";
+import { DEFAULT_MAX_SESSION_DURATION_SECS, DEFAULT_OWNER, LEGACY_BUCKET_NAME_PATTERN } from "./schema-constants.js";
+
+export { BUCKET_NAME_PATTERN, DEFAULT_MAX_SESSION_DURATION_SECS, DEFAULT_OWNER, LEGACY_BUCKET_NAME_PATTERN } from "./schema-constants.js";
 
 // Hints turn a failed constraint into "X is not <hint>"; kept out of the schema objects so the emitted JSON Schema
 // stays plain. Only hinted values are echoed in messages, which keeps secrets out of them.
@@ -28,25 +32,6 @@ function optional<T extends TSchema>(schema: T): ReturnType<typeof Type.Optional
 export function schemaHint(schema: object): string | undefined {
   return hints.get(schema);
 }
-
-/** Default of `owner_id` and `owner_display_name` (what ListBuckets reports as the owner). */
-export const DEFAULT_OWNER = "multistore-proxy";
-
-/** Default of a role's `max_session_duration_secs` (one hour, as STS). */
-export const DEFAULT_MAX_SESSION_DURATION_SECS = 3600;
-
-/**
- * S3's bucket naming rules for names usable in a host name (virtual-hosted style); length is checked separately so
- * the pattern stays readable. Names outside it (legacy S3 names such as `My_Data`) load, with a warning, and are
- * served path-style.
- */
-export const BUCKET_NAME_PATTERN = "^[a-z0-9][a-z0-9.-]*[a-z0-9]$";
-
-/**
- * Bucket names accepted at all: legacy S3 names (letters of either case, digits, ".", "_" and "-"; 3-255), and ":"
- * for the buckets of a hierarchical namespace (`account:product`, see `path_mapping`).
- */
-export const LEGACY_BUCKET_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$";
 
 const DATE_TIME_HINT = "an ISO 8601 date-time (e.g. 2024-01-15T00:00:00Z)";
 

@@ -1,25 +1,12 @@
-import { parse as parseToml } from "toml";
-import { ConfigError } from "./config-error.js";
-import { parseConfig, type ParseConfigOptions } from "./parse-config.js";
-import type { MultistoreConfig } from "./types.js";
-
 /**
- * Parses a JSON configuration document and validates it like `parseConfig`.
- *
- * @param text the document
- * @param options `source` names the document in errors (default `"JSON configuration"`)
- * @throws ConfigError on a syntax error (with line and column) or an invalid configuration
+ * The TOML loader, the only module that imports the TOML parser: a bundle that never calls `parseTomlConfig` (the
+ * Worker reads JSON or a structured binding) leaves the parser out, since the package has no side effects.
  */
-export function parseJsonConfig(text: string, options: ParseConfigOptions = {}): MultistoreConfig {
-  const source = options.source ?? "JSON configuration";
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw syntaxError(source, text, describeJsonError(error, text));
-  }
-  return parseConfig(value, { ...options, source });
-}
+import { parse as parseToml } from "toml";
+import { parseJsonConfig } from "./json-loader.js";
+import { parseConfig, type ParseConfigOptions } from "./parse-config.js";
+import { errorText, syntaxError, type SyntaxProblem } from "./syntax-error.js";
+import type { MultistoreConfig } from "./types.js";
 
 /**
  * Parses a TOML configuration document (the original multistore format) and validates it like `parseConfig`. A
@@ -73,24 +60,6 @@ function withDateStrings(value: unknown): unknown {
   return value;
 }
 
-interface SyntaxProblem {
-  /** What the parser said, without any excerpt of the document (it may hold secrets). */
-  reason: string;
-  /** 1-based line, when known. */
-  line?: number;
-  /** 1-based column, when known. */
-  column?: number;
-  /** 0-based character offset, when only that is known. */
-  offset?: number;
-}
-
-function syntaxError(source: string, text: string, problem: SyntaxProblem): ConfigError {
-  let { line, column } = problem;
-  if (line === undefined && problem.offset !== undefined) ({ line, column } = lineAndColumn(text, problem.offset));
-  const where = line === undefined ? "" : ` at line ${line}${column === undefined ? "" : `, column ${column}`}`;
-  return new ConfigError([{ path: "", message: `${source}: syntax error${where}: ${problem.reason}` }], source);
-}
-
 function describeTomlError(error: unknown): SyntaxProblem {
   const details = (typeof error === "object" && error !== null ? error : {}) as {
     line?: unknown;
@@ -107,51 +76,4 @@ function describeTomlError(error: unknown): SyntaxProblem {
   const found = typeof details.found === "string" ? JSON.stringify(details.found) : "end of input";
   const reason = typeof details.found === "string" || details.found === null ? `unexpected ${found}` : errorText(error);
   return { reason, line, column };
-}
-
-function describeJsonError(error: unknown, text: string): SyntaxProblem {
-  const message = errorText(error);
-  const position = /at position (\d+)/.exec(message)?.[1];
-  const offset = position === undefined ? locateJsonError(text) : Number(position);
-  // V8 appends an excerpt of the document (`..., "{"secret": x..." is not valid JSON`); keep only the reason.
-  const reason = message
-    .replace(/,\s*(?:\.\.\.)?".*$/s, "")
-    .replace(/\s*in JSON at position \d+.*$/s, "")
-    .replace(/^Unexpected end of JSON input$/, "unexpected end of input");
-  return { reason: reason === "" ? "invalid JSON" : reason, offset };
-}
-
-/**
- * Offset of the first character that cannot continue a JSON document, for the V8 errors that name no position
- * ("Unexpected token"). Valid prefixes are prefix-closed, so a binary search over prefix lengths finds it.
- */
-function locateJsonError(text: string): number {
-  const viable = (length: number): boolean => {
-    try {
-      JSON.parse(text.slice(0, length));
-      return true;
-    } catch (error) {
-      const message = errorText(error);
-      const position = /at position (\d+)/.exec(message)?.[1];
-      return message.includes("end of JSON input") || (position !== undefined && Number(position) >= length);
-    }
-  };
-  let low = 0;
-  let high = text.length;
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    if (viable(middle)) low = middle;
-    else high = middle - 1;
-  }
-  return low;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const lineStart = before.lastIndexOf("\n") + 1;
-  return { line: before.split("\n").length, column: offset - lineStart + 1 };
 }
