@@ -1,27 +1,83 @@
 /**
- * The code blocks of the package READMEs, run as a reader would run them: each TypeScript example is written to a file
- * and started with `node` (types stripped), then asked over S3; every TOML block loads; every example type-checks; the
- * install lines name real packages. The files live under apps/server/.tmp (git-ignored) so that their imports resolve
- * through this app's dependencies, which are every package the examples use.
+ * The code blocks of the READMEs and docs, run as a reader would run them: every TOML and JSON block of every README
+ * (root, apps, packages) and of docs/*.md is a configuration that loads, unless marked as a fragment; each package
+ * README's TypeScript example is written to a file and started with `node` (types stripped), then asked over S3;
+ * every example type-checks; the install lines name real packages. The files live under apps/server/.tmp
+ * (git-ignored) so that their imports resolve through this app's dependencies, which are every package the examples
+ * use.
  */
 import { generateKeyPairSync } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseTomlConfig } from "@multistore/config";
+import { isConfigError, parseJsonConfig, parseTomlConfig } from "@multistore/config";
 import { errorCode, rawRequest, signedRawRequest, startS3rver } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeBlocks, freePort, runToEnd, startExample, type RunningExample } from "./helpers/readme-examples.js";
 
 const SERVER_DIR = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES_DIR = join(SERVER_DIR, "..", "..", "packages");
+const REPOSITORY_DIR = join(SERVER_DIR, "..", "..");
+const PACKAGES_DIR = join(REPOSITORY_DIR, "packages");
 const readme = (pkg: string) => join(PACKAGES_DIR, pkg, "README.md");
 /**
- * The READMEs held to this test. Other packages' READMEs join the list once their blocks pass (issue #15: the
- * backend-gcs TOML examples lack `anonymous_access`, backend-azure's example does not compile).
+ * The package READMEs whose TypeScript example runs and whose install lines are checked (their config blocks are
+ * checked with every other document's). Other packages' READMEs join the list once their example runs as a program
+ * (backend-azure's second block is an excerpt, for one).
  */
 const COVERED = ["core", "config", "backend-s3", "oidc-provider", "testing", "metering", "path-mapping"];
+
+/** Every README and doc, relative to the repository: the root README, each app's and package's, and docs/*.md. */
+async function documents(): Promise<string[]> {
+  const readmesIn = async (parent: string) =>
+    (await readdir(join(REPOSITORY_DIR, parent), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => join(parent, entry.name, "README.md"));
+  const docs = (await readdir(join(REPOSITORY_DIR, "docs"))).filter((name) => name.endsWith(".md")).map((name) => join("docs", name));
+  const candidates = ["README.md", ...(await readmesIn("apps")), ...(await readmesIn("packages")), ...docs];
+  return candidates.filter((file) => existsSync(join(REPOSITORY_DIR, file)));
+}
+
+/** A fenced block of a document. */
+interface FencedBlock {
+  /** Where it is, `file:line` (the line of the opening fence). */
+  where: string;
+  /** Its language (`toml`, `json`, ...), empty when the fence names none. */
+  lang: string;
+  /** Its text, indentation of the fence removed. */
+  text: string;
+  /** Why it is not a whole configuration, from `<!-- fragment: why -->` on the line before the fence. */
+  fragment?: string;
+}
+
+/** Marks the next block as deliberately partial; the reason is required, and shown when the test skips it. */
+const FRAGMENT_MARK = /<!--\s*fragment:\s*(.*?)\s*-->\s*$/;
+
+/** The fenced blocks of a Markdown document (fences may be indented, e.g. in a list, and carry an info string). */
+function fencedBlocks(file: string, markdown = readFileSync(join(REPOSITORY_DIR, file), "utf8")): FencedBlock[] {
+  return [...markdown.matchAll(/^( *)```([\w-]*)[^\n]*\n([\s\S]*?)^\1```[ \t]*$/gm)].map((match) => {
+    const indent = match[1]!;
+    const before = markdown.slice(0, match.index).replace(/\n$/, "");
+    const previousLine = before.slice(before.lastIndexOf("\n") + 1);
+    return {
+      where: `${file}:${before.split("\n").length + 1}`,
+      lang: match[2]!,
+      text: match[3]!.split("\n").map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line)).join("\n"),
+      fragment: FRAGMENT_MARK.exec(previousLine)?.[1],
+    };
+  });
+}
+
+/** Loads a TOML or JSON block as a configuration (warnings, such as a path-style-only bucket name, are allowed). */
+function loadConfigBlock(block: FencedBlock): void {
+  const options = { source: block.where, onWarning: () => {} };
+  if (block.lang === "json") parseJsonConfig(block.text, options);
+  else parseTomlConfig(block.text, options);
+}
+
+/** The config blocks of every document, found once. */
+let configBlocks: FencedBlock[];
+/** Untagged blocks, which must not hide a config from the checks. */
+let untaggedBlocks: FencedBlock[];
 /** Where each README's one TypeScript example is written, relative to the scratch directory. */
 const EXAMPLE_FILE: Record<string, string> = Object.fromEntries(COVERED.map((pkg) => [pkg, pkg === "testing" ? "testing/contract.test.ts" : `${pkg}.ts`]));
 /** The credential of the core README's example. */
@@ -48,6 +104,9 @@ async function serve(pkg: string, env: Record<string, string> = {}): Promise<Run
 }
 
 beforeAll(async () => {
+  const blocks = (await documents()).flatMap((file) => fencedBlocks(file));
+  configBlocks = blocks.filter((block) => block.lang === "toml" || block.lang === "json");
+  untaggedBlocks = blocks.filter((block) => block.lang === "");
   await mkdir(join(SERVER_DIR, ".tmp"), { recursive: true });
   scratch = await mkdtemp(join(SERVER_DIR, ".tmp", "readme-"));
   for (const pkg of COVERED) {
@@ -66,13 +125,56 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-describe("package READMEs", () => {
-  it("every TOML block is a configuration that loads", () => {
-    for (const pkg of COVERED) {
-      for (const toml of codeBlocks(readme(pkg), "toml")) expect(() => parseTomlConfig(toml, { source: `${pkg}/README.md`, onWarning: () => {} })).not.toThrow();
+describe("config blocks of every README and doc", () => {
+  it("finds the documents and their blocks", async () => {
+    const files = await documents();
+    for (const file of ["README.md", "apps/server/README.md", "apps/worker/README.md", "packages/config/README.md", "docs/clients.md"]) expect(files).toContain(file);
+    expect(configBlocks.length).toBeGreaterThan(10);
+  });
+
+  it("every TOML and JSON block is a configuration that loads", () => {
+    const failures: string[] = [];
+    for (const block of configBlocks.filter((candidate) => candidate.fragment === undefined)) {
+      try {
+        loadConfigBlock(block);
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("a block marked as a fragment says why, and still parses", () => {
+    for (const block of configBlocks.filter((candidate) => candidate.fragment !== undefined)) {
+      expect(block.fragment, `${block.where}: <!-- fragment: --> needs a reason`).not.toBe("");
+      // Skipped as a configuration (not a whole one, by design); its syntax is still checked.
+      console.info(`${block.where}: not loaded as a configuration: ${block.fragment}`);
+      try {
+        loadConfigBlock(block);
+      } catch (error) {
+        if (!isConfigError(error)) throw error;
+        expect(error.issues.filter((issue) => / syntax error/.test(issue.message)).map((issue) => issue.message)).toEqual([]);
+      }
     }
   });
 
+  it("no config hides in an untagged block", () => {
+    const disguised = untaggedBlocks.filter((block) => /^\s*\[\[?(?:buckets|credentials|roles|cors_rules|rate_limits|quotas|metering|path_mapping)\]/m.test(block.text) || /"buckets"\s*:/.test(block.text));
+    expect(disguised.map((block) => block.where)).toEqual([]);
+  });
+
+  it("reads fragments, indented fences and info strings as written", () => {
+    const markdown = ["Intro", "", "<!-- fragment: only the CORS part -->", "```toml", "[[cors_rules]]", "```", "", "1. step", "   ```json title=config.json", '   { "buckets": [] }', "   ```", ""].join("\n");
+    const blocks = fencedBlocks("example.md", markdown);
+    expect(blocks).toEqual([
+      { where: "example.md:4", lang: "toml", text: "[[cors_rules]]\n", fragment: "only the CORS part" },
+      { where: "example.md:9", lang: "json", text: '{ "buckets": [] }\n', fragment: undefined },
+    ]);
+    expect(() => loadConfigBlock({ where: "x", lang: "toml", text: "[[buckets]]\nname = 'x'\n" })).toThrow(/backend_type is required/);
+  });
+});
+
+describe("package READMEs", () => {
   it("install lines name published packages", async () => {
     const published = new Set<string>();
     for (const dir of await readdir(PACKAGES_DIR)) {
