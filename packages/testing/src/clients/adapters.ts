@@ -5,11 +5,13 @@
  */
 import { createReadStream, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { join } from "node:path";
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { loopbackLookup, pythonLoopbackEnv } from "./loopback.js";
 import { minioJsClient } from "./minio-js.js";
 import { cleanEnv, mustRun, mustRunBytes, requireTool, sameFile, succeeds, versionOf, whichTool, CLIENT_APT_INSTALL } from "./tools.js";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
@@ -36,6 +38,13 @@ export interface ClientTarget {
   work: string;
   /** Settings the runtime needs in SDK clients (see `RuntimeExceptions.noExpectContinue`). */
   sdkDefaults?: Partial<S3ClientConfig>;
+  /**
+   * Virtual-hosted style: names under this domain (`<bucket>.s3.localtest`) are 127.0.0.1, which each client is told
+   * by its own means (see loopback.ts), so that no /etc/hosts entry is needed.
+   */
+  loopbackDomain?: string;
+  /** Virtual-hosted style: the loopback proxy (`http://127.0.0.1:<port>`) for clients without a resolver hook. */
+  loopbackProxy?: string;
 }
 
 /** A presigner a client offers. */
@@ -88,6 +97,9 @@ const awsCredentialsEnv = (target: ClientTarget) => ({
   AWS_REGION: target.region,
 });
 
+/** A Python client's environment for the target's loopback names (virtual-hosted style), or nothing. */
+const pythonEnv = (target: ClientTarget): Record<string, string> => (target.loopbackDomain ? pythonLoopbackEnv(target.loopbackDomain, target.work) : {});
+
 /** Keys one per line (`aws s3 ls --recursive`, `s3cmd ls`): the last field, or what follows the s3:// bucket. */
 function keysFromLines(output: string, pick: (line: string) => string | undefined): string[] {
   return output.split("\n").map((line) => line.trimEnd()).filter(Boolean).map(pick).filter((key): key is string => key !== undefined);
@@ -109,7 +121,7 @@ export function awsCli(options: { id: string; label: string; command: string; in
   };
   const aws = (target: ClientTarget, args: string[], sigv4 = false) =>
     mustRun(options.command, ["--endpoint-url", target.endpoint, ...(target.caPath ? ["--ca-bundle", target.caPath] : []), ...args], {
-      env: cleanEnv({ ...awsCredentialsEnv(target), AWS_CONFIG_FILE: configFile(target, sigv4), AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_PAGER: "" }),
+      env: cleanEnv({ ...awsCredentialsEnv(target), ...pythonEnv(target), AWS_CONFIG_FILE: configFile(target, sigv4), AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_PAGER: "" }),
     });
   const presign = (sigv4: boolean): Presigner => ({
     name: `aws s3 presign${options.v1 ? (sigv4 ? " (s3.signature_version = s3v4)" : " (default: SigV2)") : " (SigV4)"}`,
@@ -205,7 +217,7 @@ export function boto3Client(options: { id: string; label: string; python: string
     const script = join(target.work, "boto3-driver.py");
     writeFileSync(script, BOTO3_SCRIPT);
     const payload = { endpoint: target.endpoint, region: target.region, style: target.style, ca: target.caPath, ...target.credentials, ...args };
-    return mustRun(options.python, [script, JSON.stringify(payload)], { env: cleanEnv({ AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }) });
+    return mustRun(options.python, [script, JSON.stringify(payload)], { env: cleanEnv({ ...pythonEnv(target), AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }) });
   };
   const presign = (sigv4: boolean): Presigner => ({
     name: sigv4 ? 'generate_presigned_url (Config(signature_version="s3v4"))' : "generate_presigned_url (default: SigV2)",
@@ -258,6 +270,8 @@ export function rcloneClient(): MatrixClient {
         // S3 does for the bucket's owner (no `no_check_bucket` needed).
         RCLONE_CONFIG_MULTISTORE_UPLOAD_CUTOFF: "5M",
         RCLONE_CONFIG_MULTISTORE_CHUNK_SIZE: "5M",
+        // Go's resolver has no per-process hook: virtual-hosted requests go through the loopback proxy.
+        ...(target.loopbackProxy && { HTTP_PROXY: target.loopbackProxy, HTTPS_PROXY: target.loopbackProxy }),
       }),
     });
   return {
@@ -324,7 +338,7 @@ export function s3cmdClient(options: { sigv2?: boolean } = {}): MatrixClient {
     return path;
   };
   const s3cmd = (target: ClientTarget, args: string[]) =>
-    mustRun("s3cmd", ["-c", configFile(target), "--no-progress", ...args], { env: cleanEnv({ HOME: target.work }) });
+    mustRun("s3cmd", ["-c", configFile(target), "--no-progress", ...args], { env: cleanEnv({ HOME: target.work, ...pythonEnv(target) }) });
   const label = options.sigv2 ? "s3cmd (signature_v2 = True)" : "s3cmd";
   return {
     id: options.sigv2 ? "s3cmd-v2" : "s3cmd",
@@ -358,9 +372,16 @@ export function s3cmdClient(options: { sigv2?: boolean } = {}): MatrixClient {
 
 // ---------------------------------------------------------------------------------------------------- JS SDK v3
 
+/** The JS SDK's agents: the test CA for HTTPS, and for virtual-hosted style a `lookup` of the loopback names. */
+function sdkAgents(target: ClientTarget): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  const lookup = target.loopbackDomain ? { lookup: loopbackLookup(target.loopbackDomain) } : {};
+  return { httpAgent: new HttpAgent(lookup), httpsAgent: new HttpsAgent({ ...lookup, ...(target.caPath && { ca: readFileSync(target.caPath) }) }) };
+}
+
 /**
  * The AWS SDK for JavaScript v3 with default settings (checksums on), in process: `endpoint`, `forcePathStyle`, and
- * for the test CA an https.Agent with `ca` as the request handler's agent. Uploads go through @aws-sdk/lib-storage's
+ * for the test CA an https.Agent with `ca` as the request handler's agent (with a `lookup` of the loopback names for
+ * virtual-hosted style). Uploads go through @aws-sdk/lib-storage's
  * `Upload` from a file stream (parallel multipart in 5 MiB parts above 5 MiB, one PutObject below).
  */
 export function jsSdkClient(): MatrixClient {
@@ -372,7 +393,7 @@ export function jsSdkClient(): MatrixClient {
       forcePathStyle: target.style === "path",
       credentials: target.credentials,
       maxAttempts: 1,
-      ...(target.caPath && { requestHandler: { httpsAgent: new HttpsAgent({ ca: readFileSync(target.caPath) }) } }),
+      ...((target.caPath || target.loopbackDomain) && { requestHandler: sdkAgents(target) }),
     });
   return {
     id: "js-sdk",

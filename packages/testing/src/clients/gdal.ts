@@ -1,6 +1,7 @@
 /**
  * GDAL (Debian gdal-bin) reading and writing through `/vsis3/`. Configuration is all environment: AWS_S3_ENDPOINT
- * (host:port, no scheme), AWS_HTTPS, AWS_VIRTUAL_HOSTING, AWS_REGION, the key pair, and CURL_CA_BUNDLE for the test CA.
+ * (host:port, no scheme), AWS_HTTPS, AWS_VIRTUAL_HOSTING, AWS_REGION, the key pair, CURL_CA_BUNDLE for the test CA,
+ * and GDAL_HTTP_PROXY (the loopback proxy) for virtual-hosted style.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,6 +31,8 @@ export function gdalEnv(target?: ClientTarget, extra: Record<string, string> = {
       AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
       // GDAL 3.6's /vsis3/ reads take SSL_CERT_FILE over CURL_CA_BUNDLE when both are set: point both at the CA.
       ...(target.caPath && { CURL_CA_BUNDLE: target.caPath, SSL_CERT_FILE: target.caPath }),
+      // GDAL has no resolver option: virtual-hosted requests go through the loopback proxy (CONNECT for https).
+      ...(target.loopbackProxy && { GDAL_HTTP_PROXY: target.loopbackProxy }),
     }),
     ...extra,
   });

@@ -18,14 +18,19 @@ import type { GatewayTarget, NativeBucket } from "../behaviour/setup.js";
 import type { KeyPair } from "../behaviour/clients.js";
 import { matrixClients, type AddressingStyle, type ClientTarget, type MatrixClient } from "./adapters.js";
 import { gdalEnv, makeRasterFixtures, rasterSummary, requireGdal, SMALL_TIFF_OPTIONS, vectorSummary, writeVectorFixture, type RasterFixtures } from "./gdal.js";
+import { curlResolveArguments } from "./loopback.js";
+import { startLoopbackProxy, type LoopbackProxy } from "./loopback-proxy.js";
 import { createTestCa, type TestCa } from "./tls.js";
-import { mustRun, requireLoopbackNames, requireTool, runTool, whichTool } from "./tools.js";
+import { mustRun, requireTool, runTool, whichTool } from "./tools.js";
 
-/** The virtual-host domain of the matrix: `<bucket>.s3.localtest` must resolve to 127.0.0.1 (see .ci/run). */
+/**
+ * The virtual-host domain of the matrix. `<bucket>.s3.localtest` is 127.0.0.1 for every client by its own means
+ * (loopback.ts): the machine's resolver is not asked, so no /etc/hosts entry is needed.
+ */
 export const MATRIX_DOMAIN = "s3.localtest";
 /** The matrix's buckets: one on the runtime's native backend (fs / R2), one on s3rver. */
 export const MATRIX_BUCKETS = { native: "matrix-native", s3: "matrix-s3", az: "matrix-az" } as const;
-/** Names that must resolve to 127.0.0.1 for the virtual-hosted tests (one /etc/hosts line). */
+/** The virtual-hosted names the matrix uses (the domain and one name per bucket served virtual-hosted style). */
 export const MATRIX_HOSTNAMES = [MATRIX_DOMAIN, `${MATRIX_BUCKETS.native}.${MATRIX_DOMAIN}`, `${MATRIX_BUCKETS.s3}.${MATRIX_DOMAIN}`];
 /** The one key the clients use (every action on every bucket). */
 export const MATRIX_KEY: KeyPair = { accessKeyId: "AKIAMATRIX000000001", secretAccessKey: "matrix-secret-000000000000000000000001" };
@@ -150,6 +155,8 @@ function expectSameBytes(actual: Uint8Array, expected: Uint8Array, what: string)
 interface MatrixWorld {
   dir: string;
   ca: TestCa;
+  /** For the clients without a resolver hook, in virtual-hosted style. */
+  proxy: LoopbackProxy;
   s3: S3rverHandle;
   gateways: Record<Scheme, GatewayTarget>;
   sdk: Record<Scheme, S3Client>;
@@ -183,6 +190,8 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
       if (runtime.close) cleanups.push(() => runtime.close!());
       mkdirSync(join(dir, "ca"));
       const ca = createTestCa([MATRIX_DOMAIN, `*.${MATRIX_DOMAIN}`, ...MATRIX_HOSTNAMES.slice(1)], join(dir, "ca"));
+      const proxy = await startLoopbackProxy(MATRIX_DOMAIN);
+      cleanups.push(() => proxy.close());
       const s3 = await startS3rver({ buckets: ["matrix"] });
       cleanups.push(() => s3.close());
       const azurite = await startAzurite();
@@ -216,7 +225,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
       writeFileSync(join(files.tree, "sub/ünïcödé.txt"), "unicode key\n");
       writeFileSync(join(files.tree, "sub/a+b=c.txt"), "plus and equals\n");
       const listKeys = Array.from({ length: LIST_COUNT }, (_, index) => `${LIST_PREFIX}key-${String(index).padStart(5, "0")}`);
-      const next: MatrixWorld = { dir, ca, s3, gateways: { http, https }, sdk: { http: sdkFor(http.endpoint), https: sdkFor(https.endpoint) }, files, listKeys };
+      const next: MatrixWorld = { dir, ca, proxy, s3, gateways: { http, https }, sdk: { http: sdkFor(http.endpoint), https: sdkFor(https.endpoint) }, files, listKeys };
       try {
         // Without gdal-bin the GDAL tests fail with the install command (requireGdal); the others still run.
         if (whichTool("gdal_translate")) next.rasters = await makeRasterFixtures(dir);
@@ -261,6 +270,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
         region: REGION,
         work,
         ...(runtime.sdkDefaults && { sdkDefaults: runtime.sdkDefaults }),
+        ...(style === "virtual" && { loopbackDomain: MATRIX_DOMAIN, loopbackProxy: w.proxy.url }),
       };
     };
 
@@ -282,7 +292,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
     };
     const fetchWithCurl = async (url: string, scheme: Scheme, out: string) => {
       requireTool("curl", () => whichTool("curl") !== undefined, "apt-get install -y curl");
-      const result = await runTool("curl", ["-sS", "-o", out, "-w", "%{http_code}", ...(scheme === "https" ? ["--cacert", current().ca.caPath] : []), url]);
+      const result = await runTool("curl", ["-sS", "-o", out, "-w", "%{http_code}", ...curlResolveArguments(url, MATRIX_DOMAIN), ...(scheme === "https" ? ["--cacert", current().ca.caPath] : []), url]);
       if (result.code !== 0 || result.stdout !== "200") {
         let body = "";
         try {
@@ -297,15 +307,12 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
     /** PUTs a file to a presigned URL with curl; fails unless the answer is 200. */
     const uploadWithCurl = async (url: string, scheme: Scheme, file: string, out: string) => {
       requireTool("curl", () => whichTool("curl") !== undefined, "apt-get install -y curl");
-      const result = await runTool("curl", ["-sS", "-o", out, "-w", "%{http_code}", "-T", file, ...(scheme === "https" ? ["--cacert", current().ca.caPath] : []), url]);
+      const result = await runTool("curl", ["-sS", "-o", out, "-w", "%{http_code}", "-T", file, ...curlResolveArguments(url, MATRIX_DOMAIN), ...(scheme === "https" ? ["--cacert", current().ca.caPath] : []), url]);
       if (result.code !== 0 || result.stdout !== "200") {
         throw new Error(`curl -T ${url} -> ${result.stdout} (exit ${result.code}) ${result.stderr}\n${readFileSync(out, "utf8").slice(0, 2000)}`);
       }
     };
-    const prepare = async (client: MatrixClient, style: AddressingStyle) => {
-      client.require();
-      if (style === "virtual") await requireLoopbackNames(MATRIX_HOSTNAMES);
-    };
+    const prepare = (client: MatrixClient) => client.require();
 
     for (const scheme of ["http", "https"] as const) {
       describe(scheme, () => {
@@ -319,7 +326,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
                 const target = () => targetFor(scheme, style, client.id);
 
                 it(`uploads and downloads a small file (${where})`, async () => {
-                  await prepare(client, style);
+                  prepare(client);
                   const t = target();
                   const original = readFileSync(current().files.small);
                   await client.upload(t, current().files.small, bucket, `${prefix}small.bin`);
@@ -335,7 +342,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
                 });
 
                 it(`${client.syncUp ? "syncs a small tree both ways, then deletes it recursively" : "deletes a small tree with a batch delete"} (${where})`, async () => {
-                  await prepare(client, style);
+                  prepare(client);
                   const t = target();
                   const w = current();
                   const treePrefix = `${prefix}tree/`;
@@ -362,7 +369,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
                 });
 
                 it(`lists ${LIST_COUNT} keys (${where})`, async () => {
-                  await prepare(client, style);
+                  prepare(client);
                   const keys = await client.list(target(), bucket, LIST_PREFIX);
                   expect(keys.length).toBe(LIST_COUNT);
                   expect([...keys].sort()).toEqual(current().listKeys);
@@ -370,7 +377,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
 
                 for (const presigner of client.putPresigners ?? []) {
                   it(`presigns a PUT with ${presigner.name}, uploaded by curl (${where})`, async () => {
-                    await prepare(client, style);
+                    prepare(client);
                     const t = target();
                     const original = readFileSync(current().files.small);
                     const key = `${prefix}presigned-put.bin`;
@@ -384,7 +391,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
                 if (client.stat) {
                   const stat = client.stat;
                   it(`stats an object: size and ETag (${where})`, async () => {
-                    await prepare(client, style);
+                    prepare(client);
                     const key = `${prefix}stat.bin`;
                     const original = readFileSync(current().files.small);
                     await current().sdk[scheme].send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: original }));
@@ -394,7 +401,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
 
                 for (const presigner of client.presigners) {
                   it(`presigns a GET with ${presigner.name}, fetched by curl (${where})${presigner.sigv2 ? " [SigV2]" : ""}`, async () => {
-                    await prepare(client, style);
+                    prepare(client);
                     const t = target();
                     const original = readFileSync(current().files.small);
                     const key = `${prefix}presigned.bin`;
@@ -411,7 +418,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
             if (scheme === "https" && largeBackend) {
               for (const backend of [largeBackend]) {
                 it(`uploads and downloads a 20 MiB file (${backendLabel(backend)} bucket, path-style)`, async () => {
-                  await prepare(client, "path");
+                  prepare(client);
                   const t = targetFor(scheme, "path", client.id);
                   const bucket = MATRIX_BUCKETS[backend];
                   const key = `${client.id}/large.bin`;
@@ -429,7 +436,7 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
                 if (client.uploadStream) {
                   const uploadStream = client.uploadStream;
                   it(`uploads a 70 MiB stream of unknown length in parts (${backendLabel(backend)} bucket, path-style)`, async () => {
-                    await prepare(client, "path");
+                    prepare(client);
                     const t = targetFor(scheme, "path", client.id);
                     const bucket = MATRIX_BUCKETS[backend];
                     const key = `${client.id}/stream.bin`;
@@ -469,14 +476,12 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
               const prefix = `gdal/${scheme}-${style}/`;
               it(`reads a GeoTIFF's header and stats with ranged reads (${where})`, async () => {
                 const { small } = rasters();
-                if (style === "virtual") await requireLoopbackNames(MATRIX_HOSTNAMES);
                 await current().sdk[scheme].send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}small.tif`, Body: readFileSync(small) }));
                 const t = targetFor(scheme, style, "gdal");
                 expect(await rasterSummary(`/vsis3/${bucket}/${prefix}small.tif`, gdalEnv(t))).toEqual(await rasterSummary(small, gdalEnv()));
               });
               it(`writes a GeoTIFF with gdal_translate (${where})`, async () => {
                 const { grid } = rasters();
-                if (style === "virtual") await requireLoopbackNames(MATRIX_HOSTNAMES);
                 const t = targetFor(scheme, style, "gdal");
                 const local = join(t.work, "written.tif");
                 await mustRun("gdal_translate", [...SMALL_TIFF_OPTIONS, grid, local], { env: gdalEnv() });
@@ -487,7 +492,6 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
               });
               it(`writes a GeoPackage with ogr2ogr and reads it back (${where})`, async () => {
                 requireGdal();
-                if (style === "virtual") await requireLoopbackNames(MATRIX_HOSTNAMES);
                 const t = targetFor(scheme, style, "gdal");
                 const input = join(t.work, "cities.geojson");
                 writeVectorFixture(input);

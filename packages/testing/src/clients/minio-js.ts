@@ -1,14 +1,24 @@
 /**
  * minio-js (npm `minio`), in process: endPoint/port/useSSL from the target, `pathStyle` for the addressing style,
- * region set (so it never asks for the bucket's location), the test CA through `transportAgent`, and 5 MiB parts so
- * that a 20 MiB file goes multipart (its default part size is 64 MiB).
+ * region set (so it never asks for the bucket's location), the test CA (and for virtual-hosted style a `lookup` of the
+ * loopback names) through `transportAgent`, and 5 MiB parts so that a 20 MiB file goes multipart (its default part
+ * size is 64 MiB).
  */
 import { createWriteStream } from "node:fs";
+import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { readFileSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { Client } from "minio";
 import type { ClientTarget, MatrixClient } from "./adapters.js";
+import { loopbackLookup } from "./loopback.js";
+
+/** The agent of the target's scheme: the test CA for HTTPS, and a `lookup` of the loopback names for virtual-hosted style. */
+function agentFor(target: ClientTarget): HttpAgent | HttpsAgent {
+  const lookup = target.loopbackDomain ? { lookup: loopbackLookup(target.loopbackDomain) } : {};
+  if (target.scheme === "http") return new HttpAgent({ ...lookup, keepAlive: true });
+  return new HttpsAgent({ ...lookup, keepAlive: true, ...(target.caPath && { ca: readFileSync(target.caPath) }) });
+}
 
 function client(target: ClientTarget): Client {
   return new Client({
@@ -20,7 +30,7 @@ function client(target: ClientTarget): Client {
     region: target.region,
     pathStyle: target.style === "path",
     partSize: 5 * 1024 * 1024,
-    ...(target.caPath && { transportAgent: new HttpsAgent({ ca: readFileSync(target.caPath), keepAlive: true }) }),
+    ...((target.caPath || target.loopbackDomain) && { transportAgent: agentFor(target) }),
   });
 }
 

@@ -1,7 +1,6 @@
 /** Running real client programs: an isolated environment, async processes, and clear failures when one is missing. */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
-import { lookup } from "node:dns/promises";
 
 /** The Debian packages of the client matrix, as .ci/run installs them. */
 export const CLIENT_APT_INSTALL =
@@ -104,19 +103,4 @@ export function requireTool(key: string, check: () => boolean, install: string):
   if (!checked.has(key)) checked.set(key, check() ? undefined : `${key} is not installed. Install it with: ${install}`);
   const problem = checked.get(key);
   if (problem) throw new Error(problem);
-}
-
-/** Fails unless every name resolves to 127.0.0.1 (virtual-hosted style needs `<bucket>.<domain>` on loopback). */
-export async function requireLoopbackNames(names: string[]): Promise<void> {
-  const missing: string[] = [];
-  for (const name of names) {
-    const address = await lookup(name, { family: 4 }).then((found) => found.address, () => undefined);
-    if (address !== "127.0.0.1") missing.push(name);
-  }
-  if (missing.length > 0) {
-    throw new Error(
-      `virtual-hosted style needs ${missing.join(", ")} to resolve to 127.0.0.1. Add this line to /etc/hosts ` +
-        `(.ci/run does it when running as root):\n127.0.0.1 ${names.join(" ")}`,
-    );
-  }
 }
