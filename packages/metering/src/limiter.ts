@@ -179,5 +179,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
     if (updates.length > 0) await store.add(updates);
   }
 
-  return { check, record };
+  /** Whether an egress or total quota counts this request's bytes sent. */
+  function chargesBytesSent(context: RequestContext): boolean {
+    return quotas.some((rule) => rule.direction !== "ingress" && counterOf(rule, context) !== undefined);
+  }
+
+  return { check, record, chargesBytesSent };
 }

@@ -55,8 +55,8 @@ export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Mi
   const middleware: Middleware = { name: "metering" };
   if (checker !== undefined || recorder !== undefined) {
     middleware.before = async (context) => {
-      // Usage is charged by the bytes sent, and a download cut short must not escape it (see `metersBytes`).
-      if (recorder !== undefined) context.metersBytes = true;
+      // Where a quota charges the bytes sent, a download cut short must not escape it (see `metersBytes`).
+      if (recorder?.chargesBytesSent?.(context) === true) context.metersBytes = true;
       if (checker === undefined) return;
       let refusal;
       try {

@@ -48,4 +48,10 @@ export interface QuotaChecker {
 export interface UsageRecorder {
   /** Adds the request's actual bytes (and status) to the counters it belongs to. */
   record(context: RequestContext, outcome: RequestOutcome): Promise<void>;
+  /**
+   * Whether this request's bytes sent will be charged (an egress or total quota applies to it). When it says so, a
+   * runtime that cannot count a download the client cut short (the Worker) reports its whole body rather than
+   * nothing (see `RequestContext.metersBytes`). Absent: never.
+   */
+  chargesBytesSent?(context: RequestContext): boolean;
 }

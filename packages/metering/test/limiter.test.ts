@@ -119,6 +119,23 @@ describe("what is counted", () => {
   });
 });
 
+describe("whether bytes sent are charged", () => {
+  it("says so only for requests an egress or total quota applies to", () => {
+    const { limiter } = setup({
+      rateLimits: [{ scope: "source_ip", requests: 10, window_secs: 60 }],
+      quotas: [
+        { scope: "bucket", bucket: "data", bytes: 100, window_secs: 60, direction: "egress" },
+        { scope: "principal", principal: "bob", bytes: 100, window_secs: 60, direction: "ingress" },
+      ],
+    });
+    expect(limiter.chargesBytesSent!(context(alice))).toBe(true);
+    expect(limiter.chargesBytesSent!(context(alice, { bucket: "other" }))).toBe(false);
+    expect(limiter.chargesBytesSent!(context(bob, { bucket: "other" }))).toBe(false);
+    expect(setup({ rateLimits: [{ scope: "bucket", requests: 1, window_secs: 1 }] }).limiter.chargesBytesSent!(context(alice))).toBe(false);
+    expect(setup({ quotas: [{ scope: "principal", bytes: 1, window_secs: 1 }] }).limiter.chargesBytesSent!(context(bob))).toBe(true);
+  });
+});
+
 describe("rules", () => {
   it("keep their counters under a stable id when rules are added before them", async () => {
     const clock = { now: T0 };

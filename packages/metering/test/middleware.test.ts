@@ -54,10 +54,14 @@ describe("createMeteringMiddleware", () => {
     const recorded: RequestOutcome[] = [];
     const errors: unknown[] = [];
     const middleware = createMeteringMiddleware({ recorder: { record: async (_context, outcome) => void recorded.push(outcome) }, onError: (error) => errors.push(error) });
-    // Before the request it only tells the runtime that bytes are charged (a cut download must not go uncharged).
+    // Before the request it only tells the runtime whether bytes sent are charged (a cut download must not escape).
     const asked = context();
     await middleware.before!(asked);
-    expect(asked.metersBytes).toBe(true);
+    expect(asked.metersBytes).toBeUndefined();
+    const charging = createMeteringMiddleware({ recorder: { record: async () => undefined, chargesBytesSent: (request) => request.bucket === "b" } });
+    const charged = { ...context(), bucket: "b" };
+    await charging.before!(charged);
+    expect(charged.metersBytes).toBe(true);
     const outcome: RequestOutcome = { status: 200, bytesSent: 10, durationMs: 1, served: "forward" };
     await middleware.after!(context(), outcome);
     expect(recorded).toEqual([outcome]);
