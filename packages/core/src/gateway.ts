@@ -269,7 +269,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         return completeMultipartUpload(backend, bucketName, parsed.key!, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!), body, request.headers);
       }
       case "GetObjectAttributes": {
-        const attributes = requestedAttributes(request.headers);
+        const attributes = requestedAttributes(request.headers, query);
         return { ...(await prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).dispatch, attributes };
       }
       case "ListParts": {

@@ -41,9 +41,20 @@ describe("ListParts", () => {
     const seen: ListPartsRequest[] = [];
     await listParts(backendWith([], seen), target, query({ "max-parts": "5000" }));
     expect(seen).toEqual([{ maxParts: 1000, partNumberMarker: 0 }]);
-    for (const [name, value] of [["max-parts", "-1"], ["max-parts", "x"], ["part-number-marker", "1.5"]]) {
+    for (const [name, value] of [["max-parts", "-1"], ["max-parts", "x"], ["part-number-marker", "1.5"], ["part-number-marker", "2147483648"]]) {
       await expect(listParts(backendWith([]), target, query({ [name!]: value! }))).rejects.toMatchObject({ code: "InvalidArgument" });
     }
+  });
+
+  it("echoes a marker past the last possible part as sent, listing nothing, and relays part checksums", async () => {
+    const seen: ListPartsRequest[] = [];
+    const past = await listParts(backendWith([part(1)], seen), target, query({ "part-number-marker": "12000" }));
+    expect(seen).toEqual([]);
+    expect(text(past.body)).toContain("<PartNumberMarker>12000</PartNumberMarker><NextPartNumberMarker>12000</NextPartNumberMarker>");
+    const withChecksum = { ...part(1), checksums: { ChecksumCRC32: "AAAAAA==" } };
+    const listed = await listParts(backendWith([withChecksum]), target, query({}));
+    expect(text(listed.body)).toContain("<Size>10</Size><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part>");
+    expect(parseListPartsResult(parseXml(text(listed.body))).parts).toEqual([withChecksum]);
   });
 
   it("answers NotImplemented for a backend that cannot list parts", async () => {

@@ -10,13 +10,16 @@ import type { Backend, ListPartsResult, PlainResponse } from "../types.js";
 /** S3's largest (and default) page of parts. */
 export const MAX_PARTS_PER_PAGE = 1000;
 
-/** Reads a whole-number query parameter in [min, max]; absent gives `fallback`. */
-function wholeNumber(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+/** S3's bound for integer query arguments. */
+const MAX_INTEGER_ARGUMENT = 2147483647;
+
+/** Reads a whole-number query parameter (0 to 2^31 - 1, as S3 checks it); absent gives `fallback`. */
+function wholeNumber(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d{1,10}$/.test(value) || Number(value) < min) {
-    throw new S3Error("InvalidArgument", { message: `Argument ${name} must be an integer between ${min} and ${max}`, details: { ArgumentName: name, ArgumentValue: value } });
+  if (!/^\d{1,10}$/.test(value) || Number(value) > MAX_INTEGER_ARGUMENT) {
+    throw new S3Error("InvalidArgument", { message: `Argument ${name} must be an integer between 0 and ${MAX_INTEGER_ARGUMENT}`, details: { ArgumentName: name, ArgumentValue: value } });
   }
-  return Math.min(Number(value), max);
+  return Number(value);
 }
 
 /** What ListParts answers about: the names the client used and the id it sent (not the backend's). */
@@ -38,13 +41,17 @@ export async function listParts(backend: Backend<unknown>, target: ListPartsTarg
   if (!backend.listParts) {
     throw new S3Error("NotImplemented", { message: `ListParts is not supported by this bucket's backend (${backend.kind}).` });
   }
-  const maxParts = wholeNumber(query.get("max-parts"), "max-parts", MAX_PARTS_PER_PAGE, 0, MAX_PARTS_PER_PAGE);
-  const marker = wholeNumber(query.get("part-number-marker"), "part-number-marker", 0, 0, 10000);
-  const page = maxParts === 0 ? { parts: [], isTruncated: false } : await backend.listParts(target.key, target.uploadId, { maxParts, partNumberMarker: marker });
+  const maxParts = Math.min(wholeNumber(query.get("max-parts"), "max-parts", MAX_PARTS_PER_PAGE), MAX_PARTS_PER_PAGE);
+  // Echoed as sent; no part is numbered above 10000, so a larger marker lists nothing.
+  const marker = wholeNumber(query.get("part-number-marker"), "part-number-marker", 0);
+  const page = maxParts === 0 || marker >= 10000 ? { parts: [], isTruncated: false } : await backend.listParts(target.key, target.uploadId, { maxParts, partNumberMarker: marker });
   const parts = page.parts.slice(0, maxParts);
   const last = parts.at(-1)?.partNumber ?? marker;
   const items = parts
-    .map((part) => `<Part>${xmlElement("PartNumber", part.partNumber)}${xmlElement("LastModified", xmlDate(part.lastModified))}${xmlElement("ETag", part.etag)}${xmlElement("Size", part.size)}</Part>`)
+    .map((part) => {
+      const checksums = Object.entries(part.checksums ?? {}).map(([name, value]) => xmlElement(name, value));
+      return `<Part>${xmlElement("PartNumber", part.partNumber)}${xmlElement("LastModified", xmlDate(part.lastModified))}${xmlElement("ETag", part.etag)}${xmlElement("Size", part.size)}${checksums.join("")}</Part>`;
+    })
     .join("");
   return xmlResponse(
     "ListPartsResult",
@@ -65,11 +72,17 @@ export async function listParts(backend: Backend<unknown>, target: ListPartsTarg
  * for backends' `listParts`.
  */
 export function parseListPartsResult(root: XmlElement): ListPartsResult {
-  const parts = childElements(root, "Part").map((part) => ({
-    partNumber: Number(childText(part, "PartNumber") ?? 0),
-    etag: childText(part, "ETag") ?? "",
-    size: Number(childText(part, "Size") ?? 0),
-    lastModified: new Date(childText(part, "LastModified") ?? 0),
-  }));
+  const parts = childElements(root, "Part").map((part) => {
+    const checksums: Record<string, string> = {};
+    // Only S3's checksum elements, by name: a backend's document never names what the client is shown.
+    for (const child of part.children) if (/^Checksum(CRC32|CRC32C|CRC64NVME|SHA1|SHA256)$/.test(child.name)) checksums[child.name] = child.text.trim();
+    return {
+      partNumber: Number(childText(part, "PartNumber") ?? 0),
+      etag: childText(part, "ETag") ?? "",
+      size: Number(childText(part, "Size") ?? 0),
+      lastModified: new Date(childText(part, "LastModified") ?? 0),
+      ...(Object.keys(checksums).length > 0 && { checksums }),
+    };
+  });
   return { parts, isTruncated: childText(root, "IsTruncated") === "true" };
 }

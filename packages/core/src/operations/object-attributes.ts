@@ -27,9 +27,12 @@ const CHECKSUM_ELEMENTS: [header: string, element: string][] = [
 /** Response headers of the head that GetObjectAttributes answers with too (S3 sends these, not entity headers). */
 const KEPT_HEADERS = ["last-modified", "x-amz-version-id", "x-amz-delete-marker"];
 
-/** The attributes a request asks for (`x-amz-object-attributes`, comma-separated); InvalidArgument when none or unknown. */
-export function requestedAttributes(headers: Headers): ObjectAttribute[] {
-  const names = (headers.get("x-amz-object-attributes") ?? "")
+/**
+ * The attributes a request asks for (`x-amz-object-attributes`, comma-separated: a header, or a query parameter where
+ * a presigner moved it); InvalidArgument when none or unknown.
+ */
+export function requestedAttributes(headers: Headers, query: { get(name: string): string | undefined }): ObjectAttribute[] {
+  const names = (headers.get("x-amz-object-attributes") ?? query.get("x-amz-object-attributes") ?? "")
     .split(",")
     .map((name) => name.trim())
     .filter((name) => name !== "");

@@ -122,6 +122,8 @@ export interface UploadedPart {
   size: number;
   /** When the part was uploaded (or the best the backend knows). */
   lastModified: Date;
+  /** The part's checksums, by S3's element name (`ChecksumCRC32`, ...), where the backend keeps them. */
+  checksums?: Record<string, string>;
 }
 
 /** What ListParts asks a backend: one page of an upload's parts, in ascending part number. */
