@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend, ObjectRequest } from "@multistore/core/backend";
 import type { BackendContractOptions } from "./backend-contract-options.js";
+import { listPartsContract } from "./backend-contract-list-parts.js";
 import { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, type ExecutedResponse } from "./backend-contract-execute.js";
 
 export { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, readBody, type ExecuteDispatchOptions, type ExecutedResponse } from "./backend-contract-execute.js";
@@ -291,6 +292,8 @@ export function runBackendContract(options: BackendContractOptions): void {
       const partOf = (size: number, seed: number) => new Uint8Array(size).map((_, i) => (i * 7 + seed) % 251);
       const uploadPart = (key: string, uploadId: string, partNumber: number, bytes: Uint8Array) =>
         run({ operation: "UploadPart", key, uploadId, partNumber, headers: { "content-length": String(bytes.length) } }, bytes);
+
+      listPartsContract({ backend: () => backend, declared: capabilities.listParts === true, fresh, uploadPart });
 
       it("assembles parts into one object", async () => {
         const key = `${fresh()}multi.bin`;

@@ -37,6 +37,7 @@ function addListParts(router, S3Error, fs, path) {
   // koa-router runs the first matching GET route: put this one before s3rver's own object GET (after its auth).
   const added = router.stack.pop();
   const index = router.stack.findIndex((layer) => layer.path === '/:bucket/*key' && layer.methods.includes('GET'));
+  if (index === -1) throw new Error("s3rver's object GET route was not found: ListParts cannot be added");
   router.stack.splice(index, 0, added);
 }
 `;

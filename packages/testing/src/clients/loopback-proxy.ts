@@ -51,6 +51,10 @@ function forward(domain: string, agent: Agent, incoming: IncomingMessage, respon
     response.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
     answer.pipe(response);
   });
+  // A client that goes away takes its upstream request along (the gateway sees the same cut).
+  response.once("close", () => {
+    if (!response.writableFinished) upstream.destroy();
+  });
   upstream.on("error", (error) => {
     if (!response.headersSent) response.writeHead(502).end(`loopback proxy: ${error.message}\n`);
     else response.destroy(error);
