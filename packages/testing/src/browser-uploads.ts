@@ -21,8 +21,8 @@ export interface UploadSession {
   origins(): { app: string; sdk: string };
   /** The key the web app signs with. */
   key: KeyPair;
-  /** A bucket with CORS rules for the origins, and one without any. */
-  buckets: { open: string; closed: string };
+  /** A bucket with CORS rules for the origins, one without any, and an anonymous-read one `app` may read ranges of. */
+  buckets: { open: string; closed: string; public: string };
 }
 
 const LARGE = 20 * 1024 * 1024;
@@ -86,6 +86,18 @@ export function registerUploadTests(session: UploadSession): void {
     const head = await s3().send(new HeadObjectCommand({ Bucket: open, Key: key }));
     expect(head.ContentType).toBe("application/octet-stream");
   }, UPLOAD_TIMEOUT_MS);
+
+  it("reads byte ranges of a public object anonymously, as open-data readers do", async () => {
+    const text = Array.from({ length: 200 }, (_, index) => `line ${String(index).padStart(3, "0")}\n`).join("");
+    await s3().send(new PutObjectCommand({ Bucket: session.buckets.public, Key: "tiles/data.txt", Body: text }));
+    const page = await session.pageAt(session.origins().app);
+    const url = `${session.endpoint()}/${session.buckets.public}/tiles/data.txt`;
+    const middle = await pageFetch(page, url, { headers: { range: "bytes=100-199" } });
+    expect([middle.error, middle.status, middle.text, middle.headers?.["content-range"]]).toEqual([undefined, 206, text.slice(100, 200), `bytes 100-199/${text.length}`]);
+    // A footer read (suffix range) is preflighted; the rule allows `range`.
+    const footer = await pageFetch(page, url, { headers: { range: "bytes=-9" } });
+    expect([footer.error, footer.status, footer.text]).toEqual([undefined, 206, text.slice(-9)]);
+  });
 
   it("is refused by the browser on a bucket without CORS rules, which the gateway serves to others", async () => {
     await s3().send(new PutObjectCommand({ Bucket: closed, Key: "closed.txt", Body: "not for pages" }));

@@ -31,13 +31,15 @@ const KEY: KeyPair = { accessKeyId: "AKIABROWSERCLIENT001", secretAccessKey: "br
 const BUCKET = "web";
 /** A bucket with no CORS rules (and there are no global ones). */
 const CLOSED_BUCKET = "closed";
+/** An anonymous-read bucket (open data) that pages read by ranges. */
+const PUBLIC_BUCKET = "open-data";
 const EXPOSED = ["ETag", "x-amz-request-id", "Content-Range"];
 // Response headers a cross-origin page reads without them being exposed (Fetch's CORS-safelisted response headers).
 const SAFELISTED = ["cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma"];
 
 /**
  * The config the suite runs: a private bucket with its own CORS rules, a bucket without any (and no global rules, so
- * CORS is off there), and a key on both. The `web` bucket's rules: `app` may GET, HEAD and PUT with `Content-Type` and
+ * CORS is off there), an anonymous-read bucket whose rule lets `app` read ranges, and a key on all three. The `web` bucket's rules: `app` may GET, HEAD and PUT with `Content-Type` and
  * `Range`; `reader` may only GET, with no request headers (so a preflight asking for `Range` is refused); `sdk` (a web
  * app using the AWS SDK) may call every method with any header and reads `ETag`. Any other origin has no rule.
  */
@@ -54,6 +56,11 @@ export function browserConfig(runtime: BrowserRuntime, origins: { app: string; r
         ],
       },
       { ...runtime.bucket(CLOSED_BUCKET), anonymous_access: false },
+      {
+        ...runtime.bucket(PUBLIC_BUCKET),
+        anonymous_access: true,
+        cors_rules: [{ allowed_origins: [origins.app], allowed_methods: ["GET", "HEAD"], allowed_headers: ["range"], expose_headers: ["Content-Range", "ETag"], max_age_secs: 60 }],
+      },
     ],
     roles: [],
     credentials: [
@@ -66,6 +73,7 @@ export function browserConfig(runtime: BrowserRuntime, origins: { app: string; r
         allowed_scopes: [
           { bucket: BUCKET, prefixes: [], actions: ["get_object", "head_object", "put_object", "list_bucket", "create_multipart_upload", "upload_part", "complete_multipart_upload", "abort_multipart_upload"] },
           { bucket: CLOSED_BUCKET, prefixes: [], actions: ["get_object", "head_object", "put_object"] },
+          { bucket: PUBLIC_BUCKET, prefixes: [], actions: ["put_object"] },
         ],
       },
     ],
@@ -221,7 +229,7 @@ export function runBrowserSuite(label: string, runtime: BrowserRuntime): void {
       pageAt,
       origins: () => ({ app, sdk }),
       key: KEY,
-      buckets: { open: BUCKET, closed: CLOSED_BUCKET },
+      buckets: { open: BUCKET, closed: CLOSED_BUCKET, public: PUBLIC_BUCKET },
     });
   });
 }

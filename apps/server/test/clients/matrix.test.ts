@@ -12,15 +12,22 @@ import { fsNativeBuckets, runClientMatrix } from "@multistore/testing";
 const cli = join(import.meta.dirname, "../../dist/cli.js");
 
 /** Starts the CLI and resolves with its endpoint once it logs its address. */
-function startCli(args: string[]): Promise<{ endpoint: string; child: ChildProcess }> {
+function startCli(args: string[], onRequestLine: (line: Record<string, unknown>) => void): Promise<{ endpoint: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [cli, "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let started = false;
+  let pending = "";
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
       if (started) {
-        // One JSON line per request; only errors are worth showing.
-        for (const line of chunk.toString().split("\n")) if (/"level":(50|60)/.test(line)) console.error(line);
+        // One JSON line per request (errors shown); a chunk may end mid-line.
+        const text = pending + chunk.toString();
+        const lines = text.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          if (/"level":(50|60)/.test(line)) console.error(line);
+          if (line.includes('"requestId"')) onRequestLine(JSON.parse(line) as Record<string, unknown>);
+        }
         return;
       }
       output += chunk.toString();
@@ -47,10 +54,10 @@ runClientMatrix("node server (multistore CLI)", {
   native: fsNativeBuckets(join(dir, "fs")),
   nativeLabel: "fs",
   nativeShared: true,
-  async start(config, { domain, tls }) {
+  async start(config, { domain, tls, onRequestLine }) {
     const file = join(dir, `config-${configs++}.json`);
     writeFileSync(file, JSON.stringify(config));
-    const { endpoint, child } = await startCli(["--config", file, "--domain", domain, ...(tls ? ["--tls-cert", tls.certPath, "--tls-key", tls.keyPath] : [])]);
+    const { endpoint, child } = await startCli(["--config", file, "--domain", domain, ...(tls ? ["--tls-cert", tls.certPath, "--tls-key", tls.keyPath] : [])], onRequestLine);
     return {
       endpoint,
       close: () =>

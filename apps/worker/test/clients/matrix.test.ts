@@ -16,13 +16,14 @@ runClientMatrix("cloudflare worker (workerd)", {
   flipLargeBackends: true,
   // workerd's local server never sends 100 Continue (see RuntimeExceptions.noExpectContinue).
   sdkDefaults: { expectContinueHeader: false },
-  async start(config, { domain, tls }) {
+  async start(config, { domain, tls, onRequestLine }) {
     const worker = await startWorker({
       bindings: { PROXY_CONFIG: JSON.stringify(config), VIRTUAL_HOST_DOMAIN: domain },
       r2Buckets: [R2_BINDING],
       ...(tls && { tls: { cert: tls.cert, key: tls.key } }),
       onLog: (line) => {
         if (line.includes('"level":"error"')) console.error(line);
+        if (line.startsWith("{") && line.includes('"requestId"')) onRequestLine(JSON.parse(line) as Record<string, unknown>);
       },
     });
     return { endpoint: worker.endpoint, close: () => worker.close() };

@@ -18,6 +18,7 @@ import type { GatewayTarget, NativeBucket } from "../behaviour/setup.js";
 import type { KeyPair } from "../behaviour/clients.js";
 import { matrixClients, type AddressingStyle, type ClientTarget, type MatrixClient } from "./adapters.js";
 import { gdalEnv, makeRasterFixtures, rasterSummary, requireGdal, SMALL_TIFF_OPTIONS, vectorSummary, writeVectorFixture, type RasterFixtures } from "./gdal.js";
+import { recordClientCalls, type RequestLine } from "./calls.js";
 import { curlResolveArguments } from "./loopback.js";
 import { startLoopbackProxy, type LoopbackProxy } from "./loopback-proxy.js";
 import { createTestCa, type TestCa } from "./tls.js";
@@ -77,8 +78,11 @@ const LARGE_ON: Record<string, Backend> = {
 
 /** How the matrix starts and configures one runtime. */
 export interface ClientMatrixRuntime {
-  /** Starts the gateway with `config` (the TOML file's shape), virtual-hosted under `domain`, HTTPS when `tls` is given. */
-  start(config: Record<string, unknown>, options: { domain: string; tls?: TestCa }): Promise<GatewayTarget>;
+  /**
+   * Starts the gateway with `config` (the TOML file's shape), virtual-hosted under `domain`, HTTPS when `tls` is given;
+   * each request line the gateway writes goes to `onRequestLine`, parsed (which calls the clients make: see calls.ts).
+   */
+  start(config: Record<string, unknown>, options: { domain: string; tls?: TestCa; onRequestLine: (line: RequestLine) => void }): Promise<GatewayTarget>;
   /** How a bucket on the runtime's native backend is configured. */
   native: NativeBucket;
   /** What the native backend is, for test names ("fs", "R2"). */
@@ -181,6 +185,8 @@ async function seedKeys(sdk: S3Client, bucket: string, keys: string[]) {
 export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): void {
   describe(`client matrix: ${name}`, () => {
     let world: MatrixWorld | undefined;
+    const requestLines: RequestLine[] = [];
+    const onRequestLine = (line: RequestLine) => void requestLines.push(line);
     // What was started, stopped in reverse order even when the set-up failed halfway.
     const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -198,9 +204,9 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
       cleanups.push(() => azurite.close());
       await azurite.createContainer("matrix");
       const config = matrixConfig(s3, runtime.native, azurite);
-      const http = await runtime.start(config, { domain: MATRIX_DOMAIN });
+      const http = await runtime.start(config, { domain: MATRIX_DOMAIN, onRequestLine });
       cleanups.push(() => http.close());
-      const https = await runtime.start(config, { domain: MATRIX_DOMAIN, tls: ca });
+      const https = await runtime.start(config, { domain: MATRIX_DOMAIN, tls: ca, onRequestLine });
       cleanups.push(() => https.close());
       const sdkFor = (endpoint: string) => {
         const client = new S3Client({
@@ -527,5 +533,8 @@ export function runClientMatrix(name: string, runtime: ClientMatrixRuntime): voi
         });
       });
     }
+
+    // Last: what the clients called, across every test above.
+    recordClientCalls(name, () => requestLines);
   });
 }
