@@ -6,6 +6,7 @@ import { isS3Error } from "@multistore/core";
 import type { Backend, ObjectDispatch, ObjectRequest, PlainResponse } from "@multistore/core/backend";
 import { checkVersionId, copyObject, FS_COPY_DOMAIN, fsLayouts } from "./copy.js";
 import { listObjects } from "./list.js";
+import { listMultipartUploads } from "./list-uploads.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart } from "./multipart.js";
 import { deleteKey, deleteObject, putObject, readObject } from "./object-ops.js";
 import { layoutOf, resolveKey, type FsLayout, type KeyPath } from "./paths.js";
@@ -65,6 +66,7 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
     completeMultipartUpload: (key, uploadId, parts, headers) => completeMultipartUpload(layout, key, uploadId, parts, headers),
     abortMultipartUpload: (key, uploadId) => abortMultipartUpload(layout, key, uploadId),
     listParts: (key, uploadId, request) => listParts(layout, key, uploadId, request),
+    listMultipartUploads: (request) => listMultipartUploads(layout, request),
     async deleteObjects(keys) {
       const result: Awaited<ReturnType<Backend["deleteObjects"]>> = { deleted: [], errors: [] };
       for (const key of keys) {

@@ -9,6 +9,7 @@ import { isS3Error, S3Error } from "@multistore/core";
 import {
   encodeKeyPath,
   escapeXml,
+  parseListMultipartUploadsResult,
   parseListPartsResult,
   type Backend,
   type CompletedPart,
@@ -213,6 +214,17 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       const { root } = await call("GET", key, query, {});
       if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty ListParts response from the GCS backend") });
       return parseListPartsResult(root);
+    },
+
+    async listMultipartUploads(request) {
+      // Markers only when set: GCS refuses an empty upload-id-marker (InvalidArgument).
+      const query: Query = [["uploads", ""], ["max-uploads", String(request.maxUploads)]];
+      if (request.prefix) query.push(["prefix", request.prefix]);
+      if (request.keyMarker) query.push(["key-marker", request.keyMarker]);
+      if (request.keyMarker && request.uploadIdMarker) query.push(["upload-id-marker", request.uploadIdMarker]);
+      const { root } = await call("GET", undefined, query, {});
+      if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty ListMultipartUploads response from the GCS backend") });
+      return parseListMultipartUploadsResult(root);
     },
 
     async deleteObjects(keys): Promise<DeleteObjectsResult> {

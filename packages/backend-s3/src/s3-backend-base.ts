@@ -8,6 +8,7 @@ import {
   DOT_SEGMENT,
   encodeKeyPath,
   escapeXml,
+  parseListMultipartUploadsResult,
   parseListPartsResult,
   toBase64,
   type Backend,
@@ -237,6 +238,16 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       const { root } = await signedRequest("GET", urlFor(key, query), {});
       if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty ListParts response from the S3 backend") });
       return parseListPartsResult(root);
+    },
+
+    async listMultipartUploads(request) {
+      const query: Record<string, string> = { uploads: "", "max-uploads": String(request.maxUploads), "encoding-type": "url" };
+      if (request.prefix) query.prefix = request.prefix;
+      if (request.keyMarker) query["key-marker"] = request.keyMarker;
+      if (request.keyMarker && request.uploadIdMarker) query["upload-id-marker"] = request.uploadIdMarker;
+      const { root } = await signedRequest("GET", urlFor(undefined, query), {});
+      if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty ListMultipartUploads response from the S3 backend") });
+      return parseListMultipartUploadsResult(root);
     },
 
     async deleteObjects(keys) {

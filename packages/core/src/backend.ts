@@ -17,6 +17,9 @@ export type {
   ListResult,
   ListPartsRequest,
   ListPartsResult,
+  ListUploadsRequest,
+  ListUploadsResult,
+  ListedUpload,
   NativeDispatch,
   ObjectDispatch,
   ObjectRequest,
@@ -55,5 +58,6 @@ export { backendError, readErrorDocument } from "./operations/backend-errors.js"
 export { compareUtf8 } from "./operations/list.js";
 export { childElement, childElements, childText, escapeXml, parseXml, type XmlElement, type XmlLimits } from "./xml.js";
 export { parseListPartsResult } from "./operations/list-parts.js";
+export { parseListMultipartUploadsResult } from "./operations/list-uploads.js";
 export { decodeKey, DOT_SEGMENT, encodeKeyPath } from "./keys.js";
 export { fromBase64, fromHex, toBase64, toHex, uriEncode, utf8 } from "./encoding.js";

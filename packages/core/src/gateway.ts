@@ -14,13 +14,14 @@ import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type
 import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
 import { mappedRawPath, parseMappedRequest, type TargetMapping } from "./target-mapping.js";
 import { admit } from "./admit.js";
-import { bucketCreated, bucketInfo, listMultipartUploads } from "./operations/bucket.js";
+import { bucketCreated, bucketInfo } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject } from "./operations/object.js";
 import { listParts } from "./operations/list-parts.js";
+import { listMultipartUploads } from "./operations/list-uploads.js";
 import { readSignedBody } from "./xml-body.js";
 import { toHex } from "./encoding.js";
 import { createUploadIdCodec } from "./upload-ids.js";
@@ -253,7 +254,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       case "GetBucketVersioning":
         return bucketInfo(operation, bucket, identity);
       case "ListMultipartUploads":
-        return listMultipartUploads(bucket, query);
+        return listMultipartUploads(backend, { bucket, bucketName, ...(parsed.listing && { view: parsed.listing }) }, query, owner, uploadIds);
       case "ListObjects":
       case "ListObjectsV2":
         return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner, parsed.listing);

@@ -60,8 +60,11 @@ export interface BackendContractOptions {
   name: string;
   /** Makes a fresh, empty backend (called once per suite), and how to dispose of it. */
   setup(): Promise<{ backend: Backend<any>; cleanup?(): Promise<void> }>;
-  /** Optional features; the matching tests exist only when true (default: all off; `listParts` must match the backend). */
-  capabilities?: { conditionalWrites?: boolean; abortMultipart?: boolean; listParts?: boolean };
+  /**
+   * Optional features; the matching tests exist only when true (default: all off; `listParts` and `listUploads` must
+   * match the backend's optional `listParts` and `listMultipartUploads`).
+   */
+  capabilities?: { conditionalWrites?: boolean; abortMultipart?: boolean; listParts?: boolean; listUploads?: boolean };
   /** Defects of the emulator standing in for the real store (default: none). Only for emulator-backed suites. */
   emulatorGaps?: EmulatorGaps;
   /**

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend, ObjectRequest } from "@multistore/core/backend";
 import type { BackendContractOptions } from "./backend-contract-options.js";
 import { listPartsContract } from "./backend-contract-list-parts.js";
+import { listUploadsContract } from "./backend-contract-list-uploads.js";
 import { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, type ExecutedResponse } from "./backend-contract-execute.js";
 
 export { ERROR_CODE_HEADER, errorResponse, executeDispatch, isS3ErrorLike, readBody, type ExecuteDispatchOptions, type ExecutedResponse } from "./backend-contract-execute.js";
@@ -294,6 +295,7 @@ export function runBackendContract(options: BackendContractOptions): void {
         run({ operation: "UploadPart", key, uploadId, partNumber, headers: { "content-length": String(bytes.length) } }, bytes);
 
       listPartsContract({ backend: () => backend, declared: capabilities.listParts === true, fresh, uploadPart });
+      listUploadsContract({ backend: () => backend, declared: capabilities.listUploads === true, aborts: capabilities.abortMultipart === true, fresh, uploadPart });
 
       it("assembles parts into one object", async () => {
         const key = `${fresh()}multi.bin`;

@@ -1,9 +1,9 @@
 /**
  * A Google Cloud Storage stand-in for tests: no complete GCS emulator runs offline, so this speaks the XML API's
  * documented wire format for exactly what Multistore's gcs backend uses (objects, Range, preconditions, listings,
- * XML multipart, copy, GCS error documents), keeps objects in memory, and verifies the V4 signature of every signed
- * request with the service account's public key. With `acceptBearer` it also serves OAuth bearer tokens, as GCS
- * does for direct resource access of workload identity federation.
+ * XML multipart with its listings of uploads and parts, copy, GCS error documents), keeps objects in memory, and
+ * verifies the V4 signature of every signed request with the service account's public key. With `acceptBearer` it
+ * also serves OAuth bearer tokens, as GCS does for direct resource access of workload identity federation.
  */
 import { createHash, randomBytes, type KeyObject } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { childElements, childText, parseXml } from "@multistore/core/backend";
 import { authenticateRequest, testServiceAccount, type GcsAuthKind } from "./gcs-test-server-auth.js";
 import { listObjects } from "./gcs-test-server-list.js";
+import { listUploads, type UploadInProgress } from "./gcs-test-server-uploads.js";
 import {
   checkDigests,
   crc32c,
@@ -72,9 +73,7 @@ export interface GcsTestServer {
   close(): Promise<void>;
 }
 
-interface Upload {
-  bucket: string;
-  key: string;
+interface Upload extends UploadInProgress {
   metadata: Record<string, string>;
   parts: Map<number, { data: Buffer; etag: string; lastModified: Date }>;
 }
@@ -143,7 +142,7 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
     const objects = buckets.get(bucket)!;
     if (method === "POST" && params.has("uploads")) {
       const uploadId = randomBytes(24).toString("base64url");
-      uploads.set(uploadId, { bucket, key, metadata: metadataOf(headers), parts: new Map() });
+      uploads.set(uploadId, { bucket, key, initiated: new Date(), metadata: metadataOf(headers), parts: new Map() });
       return xml(`<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`);
     }
     const uploadId = params.get("uploadId")!;
@@ -212,7 +211,8 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
     if (!objects) return gcsError(404, "NoSuchBucket", "The specified bucket does not exist.");
     const params = new Map(query);
     if (match[2] === undefined || match[2] === "") {
-      return method === "GET" ? listObjects(bucket, objects, params) : gcsError(405, "MethodNotAllowed", "Only listing is supported on buckets.");
+      if (method !== "GET") return gcsError(405, "MethodNotAllowed", "Only listing is supported on buckets.");
+      return params.has("uploads") ? listUploads(bucket, uploads, params) : listObjects(bucket, objects, params);
     }
     const key = decodeURIComponent(match[2]);
     if (params.has("uploads") || params.has("uploadId")) return multipart(method, bucket, key, params, headers, body);

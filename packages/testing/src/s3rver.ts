@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIST_PARTS_SOURCE } from './s3rver-list-parts.js';
+import { LIST_UPLOADS_SOURCE } from './s3rver-list-uploads.js';
 
 /** A running s3rver instance and the credentials it accepts. */
 export interface S3rverHandle {
@@ -79,6 +80,8 @@ const send = (message) => { if (process.connected) process.send(message); };
   const S3rver = require(config.modulePath);
   ${LIST_PARTS_SOURCE}
   addListParts(require(path.join(path.dirname(config.modulePath), 'routes.js')), require(path.join(path.dirname(config.modulePath), 'models', 'error.js')), require('node:fs'), path);
+  ${LIST_UPLOADS_SOURCE}
+  addListUploads(require(path.join(path.dirname(config.modulePath), 'routes.js')), require(path.join(path.dirname(config.modulePath), 'models', 'error.js')), require(path.join(path.dirname(config.modulePath), 'controllers', 'bucket.js')).bucketExists, require('node:fs'), path);
   const { DUMMY_ACCOUNT } = require(path.join(path.dirname(config.modulePath), 'models', 'account.js'));
   if (config.accessKeyId !== 'S3RVER') DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
   DUMMY_ACCOUNT.createKeyPair(config.accessKeyId, config.secretAccessKey);

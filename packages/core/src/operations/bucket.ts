@@ -4,7 +4,6 @@
  * the bucket before an upload), DeleteBucket is refused, and GetBucketLocation / GetBucketVersioning describe what
  * Multistore serves (one location; versioning never enabled).
  */
-import { escapeXml } from "../xml.js";
 import { canUseBucket, isAllowed } from "../authorize.js";
 import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
@@ -37,30 +36,4 @@ export function bucketCreated(name: string): PlainResponse<never> {
 export function bucketInfo(operation: BucketInfoOperation, bucket: BucketConfig, identity: Identity): PlainResponse<never> {
   if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
   return operation === "GetBucketLocation" ? xmlResponse("LocationConstraint", "") : xmlResponse("VersioningConfiguration", "");
-}
-
-/**
- * ListMultipartUploads, answered with no upload in progress. The upload ids Multistore hands out are its own (bound to
- * bucket and key), and not every backend can enumerate uploads (R2's binding cannot), so none are listed: clients that
- * look for an upload to resume (minio-js does before every multipart upload) start a new one. The request is
- * authorized like a listing of the same prefix.
- */
-export function listMultipartUploads(bucket: BucketConfig, query: { get(name: string): string | undefined }): PlainResponse<never> {
-  const prefix = query.get("prefix") ?? "";
-  const delimiter = query.get("delimiter");
-  const maxUploads = query.get("max-uploads");
-  const max = maxUploads !== undefined && /^\d+$/.test(maxUploads) ? Math.min(Number(maxUploads), 1000) : 1000;
-  const element = (name: string, value: string) => `<${name}>${escapeXml(value)}</${name}>`;
-  return xmlResponse(
-    "ListMultipartUploadsResult",
-    element("Bucket", bucket.name) +
-      element("KeyMarker", query.get("key-marker") ?? "") +
-      element("UploadIdMarker", query.get("upload-id-marker") ?? "") +
-      element("NextKeyMarker", "") +
-      element("NextUploadIdMarker", "") +
-      element("Prefix", prefix) +
-      (delimiter === undefined ? "" : element("Delimiter", delimiter)) +
-      element("MaxUploads", String(max)) +
-      element("IsTruncated", "false"),
-  );
 }

@@ -14,7 +14,7 @@ export const MAX_PARTS_PER_PAGE = 1000;
 const MAX_INTEGER_ARGUMENT = 2147483647;
 
 /** Reads a whole-number query parameter (0 to 2^31 - 1, as S3 checks it); absent gives `fallback`. */
-function wholeNumber(value: string | undefined, name: string, fallback: number): number {
+export function wholeNumber(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d{1,10}$/.test(value) || Number(value) > MAX_INTEGER_ARGUMENT) {
     throw new S3Error("InvalidArgument", { message: `Argument ${name} must be an integer between 0 and ${MAX_INTEGER_ARGUMENT}`, details: { ArgumentName: name, ArgumentValue: value } });

@@ -43,7 +43,7 @@ export function parseMaxKeys(value: string | undefined): number {
  * Moves a start key that names a common prefix past everything under it, so the next page does not repeat the
  * prefix (S3 behaves this way for NextMarker values that are common prefixes).
  */
-function skipCommonPrefix(startAfter: string, prefix: string, delimiter: string | undefined): string {
+export function skipCommonPrefix(startAfter: string, prefix: string, delimiter: string | undefined): string {
   if (!delimiter || !startAfter.startsWith(prefix) || !startAfter.endsWith(delimiter)) return startAfter;
   if (startAfter.indexOf(delimiter, prefix.length) !== startAfter.length - delimiter.length) return startAfter;
   return `${startAfter}\u{10FFFF}`;

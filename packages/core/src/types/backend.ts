@@ -142,6 +142,39 @@ export interface ListPartsResult {
   isTruncated: boolean;
 }
 
+/** What ListMultipartUploads asks a backend: one page of the uploads in progress under a prefix. */
+export interface ListUploadsRequest {
+  /** Only uploads of keys starting with this (a full backend key prefix). */
+  prefix: string;
+  /** Only uploads of keys after this one; with `uploadIdMarker`, also this key's uploads after that upload. */
+  keyMarker?: string;
+  /** With `keyMarker`: the backend upload id (of an upload of `keyMarker`) the page starts after. */
+  uploadIdMarker?: string;
+  /** Uploads per page (1..1000). */
+  maxUploads: number;
+}
+
+/** An upload in progress, as ListMultipartUploads shows it. */
+export interface ListedUpload {
+  /** Full backend key. */
+  key: string;
+  /** The backend's upload id (core hands clients its own id wrapping it). */
+  uploadId: string;
+  /** When the upload was started (or the best the backend knows). */
+  initiated: Date;
+}
+
+/** One page of uploads in progress. */
+export interface ListUploadsResult {
+  /**
+   * In UTF-8 byte order of their keys; a key's uploads in the order the backend keeps them (S3 and fs: by initiation),
+   * the same order `uploadIdMarker` pages through. At most `maxUploads`.
+   */
+  uploads: ListedUpload[];
+  /** Whether uploads after the last one listed remain. */
+  isTruncated: boolean;
+}
+
 /** The outcome of a batch delete, per key (full backend keys). */
 export interface DeleteObjectsResult {
   /** Keys deleted (or that did not exist). */
@@ -201,6 +234,12 @@ export interface Backend<B = unknown> {
    * ListParts answers `501 NotImplemented` (R2's Workers binding, for one, cannot list parts).
    */
   listParts?(key: string, uploadId: string, request: ListPartsRequest): Promise<ListPartsResult>;
+  /**
+   * One page of the uploads in progress under a prefix (ListMultipartUploads). Optional: without it, no upload is
+   * listed, which is right for a backend that cannot list an upload's parts either (a client that finds an upload
+   * resumes it with ListParts).
+   */
+  listMultipartUploads?(request: ListUploadsRequest): Promise<ListUploadsResult>;
   /** Delete up to 1000 keys. */
   deleteObjects(keys: string[]): Promise<DeleteObjectsResult>;
   /** Server-side copy. Throws `NotImplemented` when the source is in another copy domain. */

@@ -8,8 +8,11 @@ import { describe, expect, it } from "vitest";
 import { errorCode, sdkClient, signedRawRequest } from "./clients.js";
 import { BACKENDS, type BackendKind, type World } from "./setup.js";
 
-/** Why a backend answers ListParts with 501, or undefined when it lists parts. */
-function unsupported(kind: BackendKind, world: World): string | undefined {
+/**
+ * Why a backend answers ListParts with 501, or undefined when it lists parts. Such a backend lists no upload either
+ * (ListMultipartUploads): a client resumes an upload it finds by listing its parts.
+ */
+export function listPartsUnsupported(kind: BackendKind, world: World): string | undefined {
   if (kind === "az") return "Azure keeps each re-upload of a part as its own uncommitted block, with no order telling which is the latest";
   if (kind === "native") return world.exceptions.nativeListPartsUnsupported;
   return undefined;
@@ -25,7 +28,7 @@ export function listPartsBehaviour(world: () => World): void {
       const created = await client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
       const uploadId = created.UploadId!;
       try {
-        if (unsupported(kind, world()) !== undefined) {
+        if (listPartsUnsupported(kind, world()) !== undefined) {
           const refused = await client().send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch((error: unknown) => error);
           expect(refused).toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
           return;
@@ -64,7 +67,7 @@ export function listPartsBehaviour(world: () => World): void {
         // The id under a key the caller may write: bound to its own key, so no upload.
         const moved = await list(`/${bucket}/allowed/parts.bin`, { uploadId });
         expect([moved.status, errorCode(moved.text)]).toEqual([404, "NoSuchUpload"]);
-        if (unsupported(kind, world()) === undefined) {
+        if (listPartsUnsupported(kind, world()) === undefined) {
           const bad = await signedRawRequest(world().endpoint, world().admin, { method: "GET", path: `/${bucket}/secret/parts.bin`, query: { uploadId, "max-parts": "-1" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
           expect([bad.status, errorCode(bad.text)]).toEqual([400, "InvalidArgument"]);
         }

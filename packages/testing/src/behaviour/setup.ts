@@ -42,7 +42,10 @@ export interface RuntimeExceptions {
    * with ChecksumMode returns no CRC checksum and none that came as a trailer.
    */
   nativeChecksumsShaHeadersOnly?: string;
-  /** The native backend cannot list an upload's parts (ListParts answers 501): the reason. */
+  /**
+   * The native backend cannot list an upload's parts (ListParts answers 501), so it lists no upload either
+   * (ListMultipartUploads answers an empty list): the reason.
+   */
   nativeListPartsUnsupported?: string;
 }
 

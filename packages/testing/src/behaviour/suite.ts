@@ -8,6 +8,7 @@ import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
 import { multipartBehaviour } from "./multipart.js";
 import { listPartsBehaviour } from "./list-parts.js";
+import { listUploadsBehaviour } from "./list-uploads.js";
 import { objectAttributesBehaviour } from "./object-attributes.js";
 import { objectBehaviour } from "./objects.js";
 import { payloadBehaviour } from "./payloads.js";
@@ -40,6 +41,7 @@ export function runS3BehaviourSuite(
     bucketCallBehaviour(current);
     multipartBehaviour(current);
     listPartsBehaviour(current);
+    listUploadsBehaviour(current);
     objectAttributesBehaviour(current);
     copyDeleteBehaviour(current);
     authBehaviour(current);
