@@ -8,7 +8,7 @@ import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { GatewayResult } from "@multistore/core";
 import { createHeaderRecord, HeaderMap, headerRecord, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse } from "@multistore/core/runtime";
-import type { Dispatcher } from "undici";
+import { util, type Dispatcher } from "undici";
 
 type ForwardResult = Extract<GatewayResult<Readable>, { type: "forward" }>;
 
@@ -26,11 +26,14 @@ export interface ForwardOutcome {
   answered: boolean;
 }
 
-/** Backend response headers as a record of lowercase names (repeated names joined), for `respond`. */
+/**
+ * Backend response headers as a record of lowercase names (repeated names joined), for `respond`. Names go through
+ * undici's lookup of well-known header names, which answers an interned lowercase string without decoding the bytes.
+ */
 function parseRawHeaders(raw: Buffer[]): HeaderMap {
   const record = createHeaderRecord();
   for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!.toString("latin1").toLowerCase();
+    const name = util.headerNameToString(raw[index]!);
     const value = raw[index + 1]!.toString("latin1");
     const previous = record[name];
     record[name] = previous === undefined ? value : `${previous}, ${value}`;
@@ -48,9 +51,9 @@ function splitUrl(url: string): { origin: string; path: string } {
 class ForwardHandler implements Dispatcher.DispatchHandler {
   private abort: ((reason?: Error) => void) | undefined;
   private resume: (() => void) | undefined;
-  private errorAnswer: ForwardedResponse | undefined;
-  private errorChunks: Buffer[] = [];
-  private errorBytes = 0;
+  private replaced: ForwardedResponse | undefined;
+  private replacedChunks: Buffer[] = [];
+  private replacedBytes = 0;
   private bytesSent = 0;
   private readonly started = performance.now();
   private settled = false;
@@ -75,7 +78,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.resume = resume;
     const answer = this.result.respond(statusCode, parseRawHeaders(rawHeaders), performance.now() - this.started);
     if (answer.replaceBody) {
-      this.errorAnswer = answer;
+      this.replaced = answer;
       return true;
     }
     this.response.writeHead(answer.status, headerRecord(answer.headers));
@@ -83,9 +86,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.errorAnswer) {
-      if (this.errorBytes < MAX_BACKEND_ERROR_BYTES) this.errorChunks.push(chunk);
-      this.errorBytes += chunk.length;
+    if (this.replaced) {
+      if (this.replacedBytes < MAX_BACKEND_ERROR_BYTES) this.replacedChunks.push(chunk);
+      this.replacedBytes += chunk.length;
       return true;
     }
     this.bytesSent += chunk.length;
@@ -95,15 +98,16 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (this.errorAnswer) {
-      const text = Buffer.concat(this.errorChunks).subarray(0, MAX_BACKEND_ERROR_BYTES).toString("utf8");
-      const replacement = this.errorAnswer.replaceBody!(text);
+    if (this.replaced) {
+      const text = Buffer.concat(this.replacedChunks).subarray(0, MAX_BACKEND_ERROR_BYTES).toString("utf8");
+      const replacement = this.replaced.replaceBody!(text);
       const headers = headerRecord(replacement.headers);
       const body = typeof replacement.body === "string" ? Buffer.from(replacement.body) : null;
       if (body) headers["content-length"] = String(body.length);
       this.response.writeHead(replacement.status, headers);
       this.response.end(body ?? undefined);
-      this.finish({ status: replacement.status, bytesSent: body?.length ?? 0, backendErrorText: text, answered: true });
+      // (A replaced success, GetObjectAttributes' document, has no backend error to log.)
+      this.finish({ status: replacement.status, bytesSent: body?.length ?? 0, ...(replacement.status >= 400 && { backendErrorText: text }), answered: true });
       return;
     }
     this.response.end();
