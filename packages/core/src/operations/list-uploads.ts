@@ -4,7 +4,6 @@
  * into common prefixes at a delimiter; pages follow `key-marker` and `upload-id-marker`. A backend that cannot list
  * uploads lists none (it could not list their parts either, which is what a client that finds an upload does next).
  */
-import { uriEncode } from "../encoding.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { keyPrefixOf } from "../keys.js";
 import { xmlDate, xmlResponse } from "../responses.js";
@@ -12,7 +11,7 @@ import { stripViewPrefix, type ListingView } from "../target-mapping.js";
 import type { UploadIdCodec } from "../upload-ids.js";
 import { childElements, childText, xmlElement, type XmlElement } from "../xml.js";
 import { wholeNumber } from "./list-parts.js";
-import { skipCommonPrefix, type Owner } from "./list.js";
+import { listingParameters, skipCommonPrefix, type Owner } from "./list.js";
 import type { Backend, BucketConfig, ListedUpload, ListUploadsRequest, ListUploadsResult, PlainResponse } from "../types.js";
 
 /** S3's largest (and default) page of uploads. */
@@ -99,15 +98,7 @@ export async function listMultipartUploads(
   uploadIds: UploadIdCodec,
 ): Promise<PlainResponse<never>> {
   const { bucket, bucketName, view } = target;
-  const clientPrefix = query.get("prefix") ?? "";
-  const prefix = stripViewPrefix(view, clientPrefix);
-  const shown = view?.keyPrefix ?? "";
-  const delimiter = query.get("delimiter") || undefined;
-  const encodingType = query.get("encoding-type");
-  if (encodingType !== undefined && encodingType !== "url") {
-    throw new S3Error("InvalidArgument", { message: "Invalid Encoding Method specified in Request", details: { ArgumentName: "encoding-type" } });
-  }
-  const encode = (value: string) => (encodingType === "url" ? uriEncode(value, true) : value);
+  const { clientPrefix, prefix, shown, delimiter, encodingType, encode } = listingParameters(query, view);
   const maxUploads = Math.min(wholeNumber(query.get("max-uploads"), "max-uploads", MAX_UPLOADS_PER_PAGE), MAX_UPLOADS_PER_PAGE);
   const clientKeyMarker = query.get("key-marker") ?? "";
   const keyMarker = clientKeyMarker === "" ? "" : stripViewPrefix(view, clientKeyMarker);

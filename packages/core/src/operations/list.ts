@@ -49,6 +49,39 @@ export function skipCommonPrefix(startAfter: string, prefix: string, delimiter: 
   return `${startAfter}\u{10FFFF}`;
 }
 
+/** What ListObjects and ListMultipartUploads read alike from a listing's query (under a mapping's view). */
+export interface ListingParameters {
+  /** `prefix` as the client sent it. */
+  clientPrefix: string;
+  /** The prefix in the bucket (the view's prefix taken off). */
+  prefix: string;
+  /** What the view puts in front of keys shown to the client. */
+  shown: string;
+  /** `delimiter`, when not empty. */
+  delimiter: string | undefined;
+  /** `encoding-type` when given (only `url` is accepted). */
+  encodingType: string | undefined;
+  /** Encodes a shown key or prefix as `encoding-type` asks (`url`, or as it is). */
+  encode(value: string): string;
+}
+
+/** Reads a listing's prefix, delimiter and encoding; InvalidArgument for an encoding other than `url`. */
+export function listingParameters(query: { get(name: string): string | undefined }, view: ListingView | undefined): ListingParameters {
+  const clientPrefix = query.get("prefix") ?? "";
+  const encodingType = query.get("encoding-type");
+  if (encodingType !== undefined && encodingType !== "url") {
+    throw new S3Error("InvalidArgument", { message: "Invalid Encoding Method specified in Request", details: { ArgumentName: "encoding-type" } });
+  }
+  return {
+    clientPrefix,
+    prefix: stripViewPrefix(view, clientPrefix),
+    shown: view?.keyPrefix ?? "",
+    delimiter: query.get("delimiter") || undefined,
+    encodingType,
+    encode: (value) => (encodingType === "url" ? uriEncode(value, true) : value),
+  };
+}
+
 /** ListObjects V1 or V2 for one bucket: authorizes the prefix, asks the backend for one page, renders it. */
 export async function listObjects(
   version: 1 | 2,
@@ -60,15 +93,7 @@ export async function listObjects(
   /** How the listing is shown when the client's bucket and prefix were mapped onto this bucket. */
   view?: ListingView,
 ): Promise<PlainResponse<never>> {
-  const clientPrefix = query.get("prefix") ?? "";
-  const prefix = stripViewPrefix(view, clientPrefix);
-  const shown = view?.keyPrefix ?? "";
-  const delimiter = query.get("delimiter") || undefined;
-  const encodingType = query.get("encoding-type");
-  if (encodingType !== undefined && encodingType !== "url") {
-    throw new S3Error("InvalidArgument", { message: "Invalid Encoding Method specified in Request", details: { ArgumentName: "encoding-type" } });
-  }
-  const encode = (value: string) => (encodingType === "url" ? uriEncode(value, true) : value);
+  const { clientPrefix, prefix, shown, delimiter, encodingType, encode } = listingParameters(query, view);
   authorize(identity, "list_bucket", bucket, { listPrefix: prefix });
   const maxKeys = parseMaxKeys(query.get("max-keys"));
   const backendPrefix = keyPrefixOf(bucket);
