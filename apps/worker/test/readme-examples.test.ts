@@ -1,0 +1,53 @@
+/**
+ * The TypeScript examples of the Worker-side READMEs type-check as a Worker project sees them: Cloudflare's workers
+ * types and the `workerd` export condition (the builds a Worker gets). apps/server's README test checks the Node-side
+ * ones. The files live under apps/worker/.tmp (git-ignored), so that imports resolve through this app's dependencies;
+ * the Worker README's example imports the app as `../src/index.js` (it sits in `examples/`), rewritten to where the
+ * app is from there.
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const WORKER_DIR = fileURLToPath(new URL("..", import.meta.url));
+const REPOSITORY_DIR = join(WORKER_DIR, "..", "..");
+const READMES = ["packages/fetch/README.md", "packages/backend-r2/README.md", "apps/worker/README.md"];
+
+/** The ```ts blocks of a Markdown file. */
+function typeScriptBlocks(file: string): string[] {
+  return [...readFileSync(join(REPOSITORY_DIR, file), "utf8").matchAll(/^```ts[^\n]*\n([\s\S]*?)^```[ \t]*$/gm)].map((match) => match[1]!);
+}
+
+describe("Worker-side README examples", () => {
+  let scratch: string | undefined;
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it("type-check with the workers types and the workerd condition", async () => {
+    await mkdir(join(WORKER_DIR, ".tmp"), { recursive: true });
+    scratch = await mkdtemp(join(WORKER_DIR, ".tmp", "readme-"));
+    let count = 0;
+    for (const file of READMES) {
+      const blocks = typeScriptBlocks(file);
+      expect(blocks.length, `${file}: TypeScript blocks`).toBeGreaterThan(0);
+      for (const block of blocks) await writeFile(join(scratch, `example-${count++}.ts`), block.replaceAll('"../src/index.js"', '"../../src/index.js"'));
+    }
+    await writeFile(
+      join(scratch, "tsconfig.json"),
+      // (Examples may name a value without using it further.)
+      JSON.stringify({ extends: "../../tsconfig.json", compilerOptions: { noEmit: true, rootDir: "../..", noUnusedLocals: false, customConditions: ["workerd"] }, include: ["*.ts"] }),
+    );
+    const tsc = join(WORKER_DIR, "node_modules", "typescript", "bin", "tsc");
+    const output = await run(process.execPath, [tsc, "-p", join(scratch, "tsconfig.json"), "--pretty", "false"], { cwd: WORKER_DIR }).then(
+      (result) => result.stdout,
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(output.split("\n").filter((line) => / error TS\d+:/.test(line))).toEqual([]);
+  }, 120_000);
+});
