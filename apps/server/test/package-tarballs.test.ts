@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Manifest, type Packed, pack, publishable, tarballText } from "./helpers/packing.js";
+import { type Manifest, type Packed, pack, publishable, ROOT, tarballText } from "./helpers/packing.js";
 
 /** Path segments and file names that are never part of a published package (tests, user data, local state). */
 const FORBIDDEN_SEGMENTS = new Set(["test", "tests", "__tests__", "data", "coverage", "node_modules", ".tmp", ".turbo", ".multistore", ".wrangler"]);
@@ -94,6 +94,14 @@ describe("package tarballs", () => {
   it("packs every publishable package", async () => {
     expect(packed.map(({ manifest }) => manifest.name)).toContain("@multistore/core");
     expect(packed).toHaveLength((await publishable()).length);
+  });
+
+  it("every publishable package builds when packed, and the root release script versions, builds and tests before it publishes", async () => {
+    for (const { manifest } of await publishable()) expect((manifest as { scripts?: Record<string, string> }).scripts?.prepack, `${manifest.name}: prepack`).toMatch(/\bbuild\b/);
+    const root = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    const steps = root.scripts.release!.split("&&").map((step) => step.trim());
+    const at = (pattern: RegExp) => steps.findIndex((step) => pattern.test(step));
+    expect([at(/^changeset version$/), at(/^pnpm build$/), at(/^pnpm test$/), at(/^changeset publish$/)]).toEqual([0, 2, 3, 4]);
   });
 
   it("each carries its build, LICENSE and README.md", () => {
