@@ -12,6 +12,7 @@ import { createSessionTokenSealer, parseSessionTokenKeys } from "@multistore/sts
 import { createFederatedCredentials, oidcProviderFromEnv, requireOidcProviderFor, type OidcProvider } from "@multistore/oidc-provider";
 import { nodeBackends } from "./backends.js";
 import { HELP } from "./cli-help.js";
+import { countInterrupts, forwardedInterruptSettled } from "./interrupts.js";
 import { parseCli, type CliOptions } from "./cli-options.js";
 import { clusterLockService } from "./cluster-locks.js";
 import { runPrimary, workerSlot } from "./cluster.js";
@@ -128,6 +129,7 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
   const address = await server.listen(options.port, prepared.host);
   // The handlers before the line below: whoever waits for it (a supervisor, a test) may signal at once, and a signal
   // with no handler yet would kill the process instead of draining it.
+  const interrupts = countInterrupts();
   const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (reason: string) => {
@@ -151,6 +153,7 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
   await stopped;
   logger.info("stopped");
   logger.flush();
+  await forwardedInterruptSettled(interrupts);
   return 0;
 }
 
@@ -191,10 +194,12 @@ async function main(): Promise<number> {
     // runPrimary stops on the first SIGTERM or SIGINT; these keep a repeated one (pnpm forwards the terminal's
     // Ctrl-C) from killing the primary while its workers drain, which pnpm would report as a failure.
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => {});
+    const interrupts = countInterrupts();
     try {
       return await runPrimary({ workers: options.workers, logger, tls: prepared.tls !== undefined, ...(metricsUrl && { metricsUrl }) });
     } finally {
       await metrics?.close();
+      await forwardedInterruptSettled(interrupts);
     }
   }
   return serve(options, prepared);
