@@ -1,6 +1,6 @@
 /** Target mappings in the gateway: listings shown as the client named them, namespaces listed, signatures on the signed path. */
 import { describe, expect, it } from "vitest";
-import { createGateway, Query, type TargetMapping } from "../src/index.js";
+import { createGateway, Query, type GatewayOptions, type TargetMapping } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
 import { stripViewPrefix } from "../src/target-mapping.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
@@ -24,13 +24,14 @@ const BUCKETS = [bucket("ns.alpha"), bucket("ns.beta"), bucket("ns.hidden")];
 const CREDENTIALS = [credential("AKIDMAPPED", [{ bucket: "ns.alpha", prefixes: [], actions: ["get_object", "list_bucket"] }, { bucket: "ns.beta", prefixes: [], actions: ["list_bucket"] }])];
 const key = { accessKeyId: "AKIDMAPPED", secretAccessKey: "AKIDMAPPED-secret" };
 
-function make(backend: MemoryBackend) {
+function make(backend: MemoryBackend, buckets = BUCKETS, extra: Partial<GatewayOptions<Uint8Array>> = {}) {
   return createGateway<Uint8Array>({
-    buckets: { getBucket: (name) => BUCKETS.find((b) => b.name === name), listBuckets: () => BUCKETS },
+    buckets: { getBucket: (name) => buckets.find((b) => b.name === name), listBuckets: () => buckets },
     credentials: { getCredential: (id) => CREDENTIALS.find((c) => c.access_key_id === id) },
     backends: { memory: () => backend },
     now: () => NOW,
     targetMapping: mapping,
+    ...extra,
   });
 }
 
@@ -81,14 +82,7 @@ describe("a gateway with a target mapping", () => {
 
   it("admits a namespace listing before middleware: a refused one never reaches it", async () => {
     const seen: string[] = [];
-    const gateway = createGateway<Uint8Array>({
-      buckets: { getBucket: (name) => BUCKETS.find((b) => b.name === name), listBuckets: () => BUCKETS },
-      credentials: { getCredential: () => undefined },
-      backends: { memory: () => new MemoryBackend() },
-      now: () => NOW,
-      targetMapping: mapping,
-      middleware: [{ name: "spy", before: (context) => void seen.push(context.requestId) }],
-    });
+    const gateway = make(new MemoryBackend(), BUCKETS, { middleware: [{ name: "spy", before: (context) => void seen.push(context.requestId) }] });
     // Anonymous: no bucket of the namespace is open to it.
     expect(plain(await gateway.handle(gatewayRequest("GET", "/ns?list-type=2"))).status).toBe(403);
     expect(seen).toEqual([]);
@@ -96,14 +90,7 @@ describe("a gateway with a target mapping", () => {
 
   it("applies the mapped bucket's own CORS rules to a preflight and a request of the namespace", async () => {
     const corsBuckets = [bucket("ns.alpha", { anonymous_access: true, cors_rules: [{ allowed_origins: ["https://alpha.example"], allowed_methods: ["GET"] }] })];
-    const gateway = createGateway<Uint8Array>({
-      buckets: { getBucket: (name) => corsBuckets.find((b) => b.name === name), listBuckets: () => corsBuckets },
-      credentials: { getCredential: () => undefined },
-      backends: { memory: () => new MemoryBackend() },
-      now: () => NOW,
-      targetMapping: mapping,
-      cors: [{ allowed_origins: ["https://global.example"], allowed_methods: ["GET"] }],
-    });
+    const gateway = make(new MemoryBackend(), corsBuckets, { cors: [{ allowed_origins: ["https://global.example"], allowed_methods: ["GET"] }] });
     const preflight = plain(await gateway.handle(gatewayRequest("OPTIONS", "/ns/alpha/file.txt", { origin: "https://alpha.example", "access-control-request-method": "GET" })));
     expect([preflight.status, preflight.headers.get("access-control-allow-origin")]).toEqual([200, "https://alpha.example"]);
     const refused = plain(await gateway.handle(gatewayRequest("OPTIONS", "/ns/alpha/file.txt", { origin: "https://global.example", "access-control-request-method": "GET" })));
