@@ -9,8 +9,6 @@ import { ACTIONS } from "@multistore/core";
 import { MeteringSchema, QuotaSchema, RateLimitSchema } from "./metering-schema.js";
 import { DEFAULT_MAX_SESSION_DURATION_SECS, DEFAULT_OWNER, LEGACY_BUCKET_NAME_PATTERN } from "./schema-constants.js";
 
-export { BUCKET_NAME_PATTERN, DEFAULT_MAX_SESSION_DURATION_SECS, DEFAULT_OWNER, LEGACY_BUCKET_NAME_PATTERN } from "./schema-constants.js";
-
 // Hints turn a failed constraint into "X is not <hint>"; kept out of the schema objects so the emitted JSON Schema
 // stays plain. Only hinted values are echoed in messages, which keeps secrets out of them.
 const hints = new WeakMap<object, string>();

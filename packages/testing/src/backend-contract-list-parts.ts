@@ -50,7 +50,12 @@ export function listPartsContract(context: ListPartsContext): void {
     } finally {
       await backend.abortMultipartUpload(key, uploadId).catch(() => undefined);
     }
-    const { uploadId: other } = await backend.createMultipartUpload(`${context.fresh()}other.bin`, new Headers());
-    await expect(backend.listParts(key, other, { maxParts: 10, partNumberMarker: 0 })).rejects.toMatchObject({ code: "NoSuchUpload" });
+    const otherKey = `${context.fresh()}other.bin`;
+    const { uploadId: other } = await backend.createMultipartUpload(otherKey, new Headers());
+    try {
+      await expect(backend.listParts(key, other, { maxParts: 10, partNumberMarker: 0 })).rejects.toMatchObject({ code: "NoSuchUpload" });
+    } finally {
+      await backend.abortMultipartUpload(otherKey, other).catch(() => undefined);
+    }
   }, 60_000);
 }

@@ -1,10 +1,7 @@
 /** Object listings of the GCS test server: `GET /bucket?list-type=2` (and V1 `marker`), in UTF-8 byte order. */
 import type { StoredObject, StoreResponse } from "./gcs-test-server-store.js";
-import { gcsError, xml } from "./gcs-test-server-store.js";
+import { byteOrder, element, gcsError, xml } from "./gcs-test-server-store.js";
 
-const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
-const element = (name: string, value: string | undefined) => (value === undefined ? "" : `<${name}>${escapeXml(value)}</${name}>`);
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
  * Lists `objects` with S3's semantics, which the XML API shares: `max-keys` counts keys and common prefixes, a

@@ -27,7 +27,12 @@ export interface StoreResponse {
   body?: Buffer | string;
 }
 
-const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+/** Escapes text for XML content. */
+export const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+/** An element with escaped text, or nothing for an undefined value. */
+export const element = (name: string, value: string | undefined) => (value === undefined ? "" : `<${name}>${escapeXml(value)}</${name}>`);
+/** Orders names by their UTF-8 bytes, as GCS lists them. */
+export const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 const XML_HEADERS = { "content-type": "application/xml; charset=UTF-8" };
 const MIB = 1024 * 1024;
 

@@ -4,7 +4,7 @@
  * (ignored without a key-marker); under `prefix`, rolled up at `delimiter`; at most `max-uploads` (and 1000) entries.
  */
 import type { StoreResponse } from "./gcs-test-server-store.js";
-import { gcsError, xml } from "./gcs-test-server-store.js";
+import { byteOrder, element, gcsError, xml } from "./gcs-test-server-store.js";
 
 /** An upload in progress, as the server keeps it. */
 export interface UploadInProgress {
@@ -16,9 +16,6 @@ export interface UploadInProgress {
   initiated: Date;
 }
 
-const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
-const element = (name: string, value: string | undefined) => (value === undefined ? "" : `<${name}>${escapeXml(value)}</${name}>`);
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /** Lists the uploads of `bucket` among `uploads` (by upload id). */
 export function listUploads(bucket: string, uploads: Map<string, UploadInProgress>, query: Map<string, string>): StoreResponse {

@@ -11,7 +11,7 @@ import { stripViewPrefix, type ListingView } from "../target-mapping.js";
 import type { UploadIdCodec } from "../upload-ids.js";
 import { childElements, childText, xmlElement, type XmlElement } from "../xml.js";
 import { wholeNumber } from "./list-parts.js";
-import { listingParameters, skipCommonPrefix, type Owner } from "./list.js";
+import { listingParameters, personXml, skipCommonPrefix, type Owner } from "./list.js";
 import type { Backend, BucketConfig, ListedUpload, ListUploadsRequest, ListUploadsResult, PlainResponse } from "../types.js";
 
 /** S3's largest (and default) page of uploads. */
@@ -119,6 +119,7 @@ export async function listMultipartUploads(
   }
 
   const inBucket = (key: string) => key.slice(backendPrefix.length);
+  const person = personXml(owner);
   let uploads = "";
   let commonPrefixes = "";
   let nextKeyMarker = "";
@@ -133,7 +134,6 @@ export async function listMultipartUploads(
     const key = inBucket(entry.upload.key);
     nextKeyMarker = shown + key;
     nextUploadIdMarker = await uploadIds.wrap(bucketName, key, entry.upload.uploadId);
-    const person = `${xmlElement("ID", owner.id)}${xmlElement("DisplayName", owner.displayName)}`;
     uploads +=
       `<Upload>${xmlElement("Key", encode(nextKeyMarker))}${xmlElement("UploadId", nextUploadIdMarker)}<Initiator>${person}</Initiator>` +
       `<Owner>${person}</Owner>${xmlElement("StorageClass", "STANDARD")}${xmlElement("Initiated", xmlDate(entry.upload.initiated))}</Upload>`;

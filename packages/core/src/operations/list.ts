@@ -20,8 +20,13 @@ export interface Owner {
 /** Largest page S3 returns (and the default). */
 export const MAX_KEYS = 1000;
 
+/** An owner's `ID` and `DisplayName` elements (inside `<Owner>`, or ListMultipartUploads' `<Initiator>`). */
+export function personXml(owner: Owner): string {
+  return `${xmlElement("ID", owner.id)}${xmlElement("DisplayName", owner.displayName)}`;
+}
+
 function ownerXml(owner: Owner): string {
-  return `<Owner>${xmlElement("ID", owner.id)}${xmlElement("DisplayName", owner.displayName)}</Owner>`;
+  return `<Owner>${personXml(owner)}</Owner>`;
 }
 
 /** ListBuckets: only the buckets the caller can use. */

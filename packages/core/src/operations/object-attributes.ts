@@ -47,10 +47,8 @@ export function requestedAttributes(headers: Headers, query: { get(name: string)
 
 /** The headers of the HeadObject that answers for a GetObjectAttributes request. */
 export function headRequestHeaders(headers: Headers, attributes: ObjectAttribute[]): Headers {
-  const head = new HeaderMap();
-  headers.forEach((value, name) => {
-    if (name !== "range") head.record[name] = value;
-  });
+  const head = new HeaderMap(headers);
+  head.delete("range");
   if (attributes.includes("Checksum")) head.record["x-amz-checksum-mode"] = "ENABLED";
   return head;
 }
