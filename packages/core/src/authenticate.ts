@@ -74,6 +74,22 @@ async function secretFor(claim: Pick<SigV4Claim, "accessKeyId" | "sessionToken">
   return { secret: credential.secret_access_key, identity, credential };
 }
 
+/**
+ * The claims of presigned queries already parsed. Queries are shared between requests that sent the same string
+ * (`queryOf`), and a claim, like its query, is never changed: a reader repeating one presigned URL has it parsed
+ * once. Entries go with their query.
+ */
+const presignedClaims = new WeakMap<Query, SigV4Claim>();
+
+function presignedClaimOf(query: Query): SigV4Claim {
+  let claim = presignedClaims.get(query);
+  if (claim === undefined) {
+    claim = parsePresignedQuery(query);
+    presignedClaims.set(query, claim);
+  }
+  return claim;
+}
+
 /** Authenticates a request: anonymous when it carries no signature, else a verified SigV4 identity. */
 export async function authenticate(
   request: { method: string; rawPath: string; query: Query; headers: Headers },
@@ -90,7 +106,7 @@ export async function authenticate(
     }
     claim = parseAuthorizationHeader(authorization, request.headers);
   } else if (isPresignedV4(request.query)) {
-    claim = parsePresignedQuery(request.query);
+    claim = presignedClaimOf(request.query);
   } else {
     return { identity: { type: "anonymous" } };
   }

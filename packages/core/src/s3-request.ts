@@ -29,7 +29,7 @@ export interface GatewayRequest<B = unknown> {
 /** Decoded query parameters (first value wins) plus the raw string for signing. */
 export class Query {
   /** Decoded name/value pairs in order. */
-  readonly pairs: [string, string][];
+  readonly pairs: readonly (readonly [string, string])[];
   private readonly values = new Map<string, string>();
   constructor(readonly raw: string) {
     try {
@@ -90,11 +90,35 @@ function firstUnsupported(query: Query): string | undefined {
   return undefined;
 }
 
+const EMPTY_QUERY = new Query("");
+/**
+ * Parsed queries by raw string. A reader going through one presigned URL (a GIS tool fetching tiles, a Parquet
+ * reader fetching ranges) sends the same long query with every request; parsing and percent-decoding it was a tenth
+ * of such a request's own CPU. A Query is never changed once built, so one can serve every request that sent its
+ * string. Bounded; the oldest entry goes first. Long strings are parsed each time rather than kept.
+ */
+const parsedQueries = new Map<string, Query>();
+const MAX_PARSED_QUERIES = 1024;
+const MAX_KEPT_QUERY_LENGTH = 2048;
+
+/** The parsed query of a raw query string (without `?`), shared between requests that sent the same string. */
+export function queryOf(raw: string): Query {
+  if (raw === "") return EMPTY_QUERY;
+  let query = parsedQueries.get(raw);
+  if (query !== undefined) return query;
+  query = new Query(raw);
+  if (raw.length <= MAX_KEPT_QUERY_LENGTH) {
+    if (parsedQueries.size >= MAX_PARSED_QUERIES) parsedQueries.delete(parsedQueries.keys().next().value!);
+    parsedQueries.set(raw, query);
+  }
+  return query;
+}
+
 /** Splits a request target into its raw path and its query (what a signature covers). */
 export function splitTarget(target: string): { rawPath: string; query: Query } {
   const questionMark = target.indexOf("?");
   const rawPath = questionMark === -1 ? target : target.slice(0, questionMark);
-  const query = new Query(questionMark === -1 ? "" : target.slice(questionMark + 1));
+  const query = queryOf(questionMark === -1 ? "" : target.slice(questionMark + 1));
   if (!rawPath.startsWith("/")) throw new S3Error("InvalidRequest", { message: "The request path must start with /." });
   return { rawPath, query };
 }

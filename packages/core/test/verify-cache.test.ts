@@ -50,6 +50,12 @@ describe("verified presigned URLs", () => {
     await expect(verifySigV4({ ...claim, signature: forged }, { ...parts, rawQuery }, "s3")).rejects.toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 
+  it("refuse a claim whose signature is not its remembered query's", async () => {
+    const { claim, parts } = await presigned("s5");
+    await verifySigV4(claim, parts, "s5");
+    await expect(verifySigV4({ ...claim, signature: "f".repeat(64) }, parts, "s5")).rejects.toMatchObject({ code: "SignatureDoesNotMatch" });
+  });
+
   it("are not kept for header-signed requests", async () => {
     const { claim, parts } = await presigned("s4");
     const headerClaim = { ...claim, kind: "header" as const };

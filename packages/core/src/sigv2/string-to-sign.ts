@@ -47,7 +47,7 @@ function normalized(value: string): string {
  * CanonicalizedAmzHeaders: every `x-amz-*` header, lowercase, sorted, values of one name joined with commas, one
  * `name:value\n` line each. `extra` adds name/value pairs (presigned URLs carry `x-amz-*` values in the query).
  */
-export function canonicalAmzHeaders(headers: Iterable<[string, string]>, options: { extra?: Iterable<[string, string]>; omit?: string } = {}): string {
+export function canonicalAmzHeaders(headers: Iterable<[string, string]>, options: { extra?: Iterable<readonly [string, string]>; omit?: string } = {}): string {
   const values = new Map<string, string[]>();
   const add = (name: string, value: string) => {
     const lower = name.toLowerCase();

@@ -34,7 +34,7 @@ export interface SigV2Request {
   /** Request headers. */
   headers: Headers;
   /** Decoded query parameters, in order. */
-  queryPairs: [string, string][];
+  queryPairs: readonly (readonly [string, string])[];
   /** The bucket when the Host names it (virtual-hosted style). */
   virtualHostBucket?: string;
 }

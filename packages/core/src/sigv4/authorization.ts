@@ -16,7 +16,7 @@ export interface SigV4Claim {
   /** Request timestamp, `YYYYMMDDTHHMMSSZ`. */
   amzDate: string;
   /** Lowercase signed header names in the order given. */
-  signedHeaders: string[];
+  signedHeaders: readonly string[];
   /** Hex signature. */
   signature: string;
   /** Presigned URLs only: lifetime in seconds. */

@@ -99,14 +99,15 @@ export function canonicalRequestFor(claim: SigV4Claim, request: SignedRequestPar
 }
 
 /**
- * Presigned URLs that verified, by everything their signature covers (method, path, query with the signature,
- * signed header values, payload hash), with the secret they verified with. A client that reads one object through
- * one presigned URL (a GIS tool fetching tiles, a Parquet reader fetching ranges) sends the same signed inputs many
- * times: a hit proves what recomputing would — the same inputs, the same secret, so the same HMAC — without the
- * canonicalization and the two hashes. Header-signed requests carry a fresh x-amz-date each and are not kept.
- * Bounded; the oldest entry goes first.
+ * Presigned URLs that verified, by their query string (which holds the signature), with everything else their
+ * signature covers (method, path, signed header values, payload hash) and the secret they verified with. A client
+ * that reads one object through one presigned URL (a GIS tool fetching tiles, a Parquet reader fetching ranges)
+ * sends the same signed inputs many times: a hit proves what recomputing would — the same inputs, the same secret,
+ * so the same HMAC — without the canonicalization and the two hashes. Keyed by the query alone: the gateway hands
+ * every request with the same query the same string (`queryOf`), whose hash V8 keeps, so a lookup does not rehash
+ * a long key. Header-signed requests carry a fresh x-amz-date each and are not kept. Bounded; the oldest goes first.
  */
-const verifiedPresigned = new Map<string, { secret: string; result: VerifiedSignature }>();
+const verifiedPresigned = new Map<string, { method: string; rawPath: string; block: string; payloadHash: string; secret: string; result: VerifiedSignature }>();
 const MAX_VERIFIED_PRESIGNED = 4096;
 
 /**
@@ -115,11 +116,20 @@ const MAX_VERIFIED_PRESIGNED = 4096;
  */
 export async function verifySigV4(claim: SigV4Claim, request: SignedRequestParts, secret: string): Promise<VerifiedSignature> {
   const signed = signedHeaderBlock(claim, request);
-  let cacheKey: string | undefined;
-  if (claim.kind === "query" && signed.block !== undefined) {
-    cacheKey = `${request.method}\n${request.rawPath}\n${request.rawQuery}\n${signed.block}\n${request.payloadHash}`;
-    const hit = verifiedPresigned.get(cacheKey);
-    if (hit !== undefined && hit.secret === secret) return hit.result;
+  const kept = claim.kind === "query" && signed.block !== undefined;
+  if (kept) {
+    const hit = verifiedPresigned.get(request.rawQuery);
+    if (
+      hit !== undefined &&
+      hit.secret === secret &&
+      hit.method === request.method &&
+      hit.rawPath === request.rawPath &&
+      hit.block === signed.block &&
+      hit.payloadHash === request.payloadHash &&
+      timingSafeEqual(hit.result.signature, claim.signature)
+    ) {
+      return hit.result;
+    }
   }
   const scope = `${claim.date}/${claim.region}/${claim.service}/aws4_request`;
   const canonical = canonicalRequestWith(claim, request, signed);
@@ -127,9 +137,9 @@ export async function verifySigV4(claim: SigV4Claim, request: SignedRequestParts
   const expected = await signHex(key, await stringToSign(claim.amzDate, scope, canonical));
   if (!timingSafeEqual(expected, claim.signature)) throw new S3Error("SignatureDoesNotMatch");
   const result = { signature: expected, key, scope, amzDate: claim.amzDate };
-  if (cacheKey !== undefined) {
-    if (verifiedPresigned.size >= MAX_VERIFIED_PRESIGNED) verifiedPresigned.delete(verifiedPresigned.keys().next().value!);
-    verifiedPresigned.set(cacheKey, { secret, result });
+  if (kept) {
+    if (verifiedPresigned.size >= MAX_VERIFIED_PRESIGNED && !verifiedPresigned.has(request.rawQuery)) verifiedPresigned.delete(verifiedPresigned.keys().next().value!);
+    verifiedPresigned.set(request.rawQuery, { method: request.method, rawPath: request.rawPath, block: signed.block!, payloadHash: request.payloadHash, secret, result });
   }
   return result;
 }
