@@ -50,12 +50,17 @@ export class Slots {
     private readonly maxWaiting = 4096,
   ) {}
 
+  /** A free slot's release function, or undefined when every slot is taken (without waiting or queueing). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.inUse >= this.capacity) return undefined;
+    this.inUse++;
+    return this.releaser();
+  }
+
   /** A slot; waits at most `timeoutMs`, then rejects with SlowDown (as it does when the queue is full). */
   acquire(timeoutMs: number): Promise<() => void> {
-    if (this.inUse < this.capacity) {
-      this.inUse++;
-      return Promise.resolve(this.releaser());
-    }
+    const free = this.tryAcquire();
+    if (free !== undefined) return Promise.resolve(free);
     if (this.waiting.length >= this.maxWaiting) return Promise.reject(slowDown("Too many requests are waiting for this bucket's backend."));
     return new Promise((resolve, reject) => {
       const entry = {
@@ -117,6 +122,11 @@ export class BucketPools {
   /** The connection pool of a bucket's backend requests. */
   dispatcher(bucket: string): Agent {
     return this.poolOf(bucket).agent;
+  }
+
+  /** One of the bucket's backend slots if one is free now (no promise, no queue), else undefined. */
+  tryAcquire(bucket: string): (() => void) | undefined {
+    return this.poolOf(bucket).slots.tryAcquire();
   }
 
   /** Waits (bounded) for one of the bucket's backend slots. */
