@@ -38,12 +38,32 @@ export function isForwardedRequestHeader(name: string): boolean {
   );
 }
 
-/** The forwardable subset of client headers (names lowercase). `copy` adds the copy-specific ones. */
-export function forwardedRequestHeaders(headers: Headers, options: { copy?: boolean } = {}): HeaderMap {
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+
+/** Options of `forwardedRequestHeaders`. */
+export interface ForwardedHeaderOptions {
+  /** Add the copy-specific headers. */
+  copy?: boolean;
+  /**
+   * For an object request: leave out what its backend request must not carry (rather than deleting it after,
+   * which turns the record into a slow dictionary): `content-length` unless it sends a body, and an
+   * `x-amz-content-sha256` that is a signing marker, not a digest the backend may verify.
+   */
+  object?: { sendsBody: boolean };
+}
+
+/** The forwardable subset of client headers (names lowercase). */
+export function forwardedRequestHeaders(headers: Headers, options: ForwardedHeaderOptions = {}): HeaderMap {
   const out = new HeaderMap();
   const copy = options.copy === true;
+  const object = options.object;
   headers.forEach((value, name) => {
-    if (isForwardedRequestHeader(name) || (copy && COPY_REQUEST_HEADERS.has(name))) out.record[name] = value;
+    if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name))) return;
+    if (object !== undefined) {
+      if (name === "content-length" && !object.sendsBody) return;
+      if (name === "x-amz-content-sha256" && !HEX_DIGEST.test(value)) return;
+    }
+    out.record[name] = value;
   });
   return out;
 }

@@ -50,10 +50,12 @@ export async function prepareObject<B>(
   maxUploadBytes?: number,
   backendUploadId?: string,
 ): Promise<PreparedObject<B>> {
-  const headers = forwardedRequestHeaders(clientHeaders);
+  const sendsBody = operation === "PutObject" || operation === "UploadPart";
+  // Only a real digest is passed on (the backend may verify it); markers describe the client's signing.
+  const headers = forwardedRequestHeaders(clientHeaders, { object: { sendsBody } });
   let bodyEncoding: AwsChunkedEncoding | undefined;
   let bodyChecks: BodyChecks | undefined;
-  if (operation === "PutObject" || operation === "UploadPart") {
+  if (sendsBody) {
     bodyEncoding = awsChunkedEncodingOf(clientHeaders, auth.payloadHash, auth.signature);
     bodyChecks = bodyChecksFor(clientHeaders, auth.payloadHash, bodyEncoding !== undefined);
     if (bodyEncoding) {
@@ -78,14 +80,10 @@ export async function prepareObject<B>(
     // An empty body may reach the backend with no stream for the runtime to verify: settle its checks now.
     if (length === 0 && bodyChecks && bodyChecks.trailerChecksums.length === 0) await verifyEmptyBody(bodyChecks);
   } else {
-    headers.delete("content-length");
     // Presigners put `x-amz-checksum-mode` in the query; it asks for the same as the header does.
     const checksumMode = query.get("x-amz-checksum-mode");
     if (checksumMode !== undefined && !headers.has("x-amz-checksum-mode")) headers.set("x-amz-checksum-mode", checksumMode);
   }
-  // Only a real digest is worth passing on (the backend may verify it); markers describe the client's signing.
-  const payloadHash = headers.get("x-amz-content-sha256");
-  if (payloadHash !== null && !/^[0-9a-f]{64}$/.test(payloadHash)) headers.delete("x-amz-content-sha256");
 
   const request: ObjectRequest = { operation, key, headers };
   // Most object requests carry no query at all (presigned ones only their signature's).

@@ -31,21 +31,54 @@ const WHITESPACE = /\s/;
 /** Longest presigned URL lifetime S3 accepts: seven days. */
 export const MAX_PRESIGNED_EXPIRES = 604800;
 
-function parseCredential(credential: string, error: (message: string) => S3Error) {
+/** A credential scope's parts. */
+interface CredentialScope {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+}
+
+/*
+ * The last credential scope and signed-header list parsed, and the last timestamp found valid. A client's requests
+ * repeat all three (its key and day, the headers its SDK signs, the second it signs in): each is parsed once per
+ * change instead of once per request. Results are never changed by their users (SigV4Claim's arrays are read-only).
+ */
+let lastCredential = "";
+let lastScope: CredentialScope | undefined;
+let lastSignedHeaders = "";
+let lastSignedNames: readonly string[] = [];
+let lastValidAmzDate = "";
+
+function parseCredential(credential: string, error: (message: string) => S3Error): CredentialScope {
+  if (credential === lastCredential && lastScope !== undefined) return lastScope;
   const parts = credential.split("/");
   if (parts.length !== 5 || parts[4] !== "aws4_request" || !/^\d{8}$/.test(parts[1]!)) {
     throw error(`Credential must be <access key>/<YYYYMMDD>/<region>/<service>/aws4_request, got "${credential}".`);
   }
   const [accessKeyId, date, region, service] = parts as [string, string, string, string];
   if (accessKeyId === "") throw error("The access key id is empty.");
-  return { accessKeyId, date, region, service };
+  lastScope = { accessKeyId, date, region, service };
+  lastCredential = credential;
+  return lastScope;
 }
 
-function parseSignedHeaders(value: string, error: (message: string) => S3Error): string[] {
+function parseSignedHeaders(value: string, error: (message: string) => S3Error): readonly string[] {
+  if (value === lastSignedHeaders) return lastSignedNames;
   const names = value.split(";").map((name) => name.trim().toLowerCase());
   if (names.some((name) => name === "")) throw error("SignedHeaders is malformed.");
   if (!names.includes("host")) throw error("SignedHeaders must include host.");
-  return names;
+  lastSignedNames = Object.freeze(names);
+  lastSignedHeaders = value;
+  return lastSignedNames;
+}
+
+/** A claim from its parts, built as one literal (spreading the scope into it cost more than the rest). */
+function claimOf(kind: "header" | "query", scope: CredentialScope, amzDate: string, signedHeaders: readonly string[], signature: string, sessionToken: string | undefined, expires?: number): SigV4Claim {
+  const claim: SigV4Claim = { kind, accessKeyId: scope.accessKeyId, date: scope.date, region: scope.region, service: scope.service, amzDate, signedHeaders, signature };
+  if (expires !== undefined) claim.expires = expires;
+  if (sessionToken !== undefined) claim.sessionToken = sessionToken;
+  return claim;
 }
 
 /** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
@@ -77,14 +110,7 @@ export function parseAuthorizationHeader(value: string, headers: Headers): SigV4
     throw new S3Error("AccessDenied", { message: "AWS authentication requires a valid Date or x-amz-date header" });
   }
   const sessionToken = headers.get("x-amz-security-token") ?? undefined;
-  return {
-    kind: "header",
-    ...parseCredential(credential, error),
-    amzDate,
-    signedHeaders: parseSignedHeaders(signedHeaders, error),
-    signature,
-    ...(sessionToken !== undefined && { sessionToken }),
-  };
+  return claimOf("header", parseCredential(credential, error), amzDate, parseSignedHeaders(signedHeaders, error), signature, sessionToken);
 }
 
 function dateHeaderToAmzDate(value: string | null): string | undefined {
@@ -131,23 +157,15 @@ export function parsePresignedQuery(query: QueryLookup): SigV4Claim {
   if (expires > MAX_PRESIGNED_EXPIRES) throw error("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds.");
   if (!/^[0-9a-f]{64}$/.test(signature)) throw error("X-Amz-Signature must be 64 lowercase hex characters.");
   const sessionToken = query.get("X-Amz-Security-Token") ?? undefined;
-  return {
-    kind: "query",
-    ...parseCredential(credential, error),
-    amzDate,
-    signedHeaders: parseSignedHeaders(signedHeaders, error),
-    signature,
-    expires,
-    ...(sessionToken !== undefined && { sessionToken }),
-  };
+  return claimOf("query", parseCredential(credential, error), amzDate, parseSignedHeaders(signedHeaders, error), signature, sessionToken, expires);
 }
 
-/** Milliseconds since the epoch of an `YYYYMMDDTHHMMSSZ` timestamp. */
 /**
  * Whether `text` is a real `YYYYMMDDTHHMMSSZ` instant: the format, and a calendar date and time of day that exist
  * (`…T174960Z` or February 30 are refused, not carried over into the next minute or month).
  */
 export function isAmzDate(text: string): boolean {
+  if (text === lastValidAmzDate) return true;
   if (!AMZ_DATE.test(text)) return false;
   const year = Number(text.slice(0, 4));
   const month = Number(text.slice(4, 6));
@@ -155,12 +173,15 @@ export function isAmzDate(text: string): boolean {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
   if (month < 1 || month > 12 || day < 1 || day > days) return false;
-  return Number(text.slice(9, 11)) <= 23 && Number(text.slice(11, 13)) <= 59 && Number(text.slice(13, 15)) <= 59;
+  if (Number(text.slice(9, 11)) > 23 || Number(text.slice(11, 13)) > 59 || Number(text.slice(13, 15)) > 59) return false;
+  lastValidAmzDate = text;
+  return true;
 }
 
 let lastAmzDate = "";
 let lastTime = Number.NaN;
 
+/** Milliseconds since the epoch of an `YYYYMMDDTHHMMSSZ` timestamp. */
 export function amzDateToTime(amzDate: string): number {
   // Requests signed in the same second share their timestamp: convert each one once.
   if (amzDate === lastAmzDate) return lastTime;
