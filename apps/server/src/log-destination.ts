@@ -1,49 +1,95 @@
 /**
- * Where log lines go: a file descriptor (stdout), written in batches. A busy server's lines leave in one synchronous
- * write when 4 KiB of them are queued, or at most `MAX_DELAY_MS` after the first of them, instead of one write each
- * (a write per request line cost more than the rest of the line, and each woke the log's reader). Each write holds
- * whole lines and at most 4 KiB, so the lines of cluster workers sharing one pipe never interleave: pipe writes up
- * to PIPE_BUF are atomic. Lines still queued when the process exits are written by its `exit` handler.
+ * Where log lines go: a file descriptor (stdout), written in batches. A busy server's request lines leave in one
+ * synchronous write when a batch is full, or at most `MAX_DELAY_MS` after the first of them, instead of one write
+ * each (a write per request line cost more than the rest of the line, and each woke the log's reader); other lines
+ * leave at the end of the event-loop turn that logged them. Each write holds whole
+ * lines. Where several processes write to one pipe or socket (cluster workers sharing stdout), a batch is at most
+ * PIPE_BUF (4 KiB), so their lines never interleave: such writes are atomic. Lines still queued when the process
+ * exits are written by its `exit` handler.
  */
-import { writeSync } from "node:fs";
+import { fstatSync, writeSync } from "node:fs";
 
-/** The most bytes one write holds (Linux's PIPE_BUF). */
-const MAX_WRITE = 4096;
+/** The most bytes a write to a pipe shared by several writers may hold (Linux's PIPE_BUF). */
+export const SHARED_PIPE_BATCH = 4096;
+/** The most bytes one write holds otherwise (one writer, or a file: Linux does not interleave a write to a file). */
+export const BATCH = 64 * 1024;
 /** How long a write may wait for a full, non-blocking pipe before its lines are dropped (counted in `dropped`). */
 const MAX_WAIT_MS = 1000;
 /**
- * How long a line may wait for its batch. Flushing at the end of every event-loop turn wrote a batch per one or two
- * requests on a server doing thousands a second; 10 ms makes batches of whole 4 KiB.
+ * How long a request line may wait for its batch. Flushing at the end of every event-loop turn wrote a batch per
+ * one or two requests on a server doing thousands a second.
  */
 const MAX_DELAY_MS = 10;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * The batch size for `fd`: PIPE_BUF when it is a pipe or socket that other processes write to as well (`shared`),
+ * else `BATCH`.
+ */
+export function batchSizeFor(fd: number, shared: boolean): number {
+  if (!shared) return BATCH;
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket() ? SHARED_PIPE_BATCH : BATCH;
+  } catch {
+    return SHARED_PIPE_BATCH;
+  }
+}
+
 /** A pino destination stream writing lines in batches (see the module comment). */
 export class BatchedDestination {
   private pending = "";
-  private scheduled = false;
+  private soon = false;
+  private later = false;
   /** Lines dropped because the descriptor stayed unwritable (a stalled log reader). */
   dropped = 0;
 
-  constructor(private readonly fd = 1) {
+  /** `batchBytes`: the most one write holds (see `batchSizeFor`); lines are never split, a longer one goes alone. */
+  constructor(
+    private readonly fd = 1,
+    private readonly batchBytes = SHARED_PIPE_BATCH,
+  ) {
     process.once("exit", () => this.flush());
   }
 
-  /** Queues one line (pino passes each with its newline). */
+  /**
+   * Queues one line (pino passes each with its newline), written at the end of this event-loop turn: warnings,
+   * errors and lifecycle messages leave at once.
+   */
   write(line: string): boolean {
-    if (this.pending.length + line.length > MAX_WRITE - 96) this.flush();
-    this.pending += line;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      // Unreferenced: a queued line does not keep an otherwise finished process alive (the exit handler writes it).
-      setTimeout(this.flushScheduled, MAX_DELAY_MS).unref();
+    this.queue(line);
+    if (!this.soon) {
+      this.soon = true;
+      setImmediate(this.flushSoon).unref();
     }
     return true;
   }
 
-  private readonly flushScheduled = () => {
-    this.scheduled = false;
+  /** Queues one request line, written within `MAX_DELAY_MS` with the lines that follow it. */
+  writeBatched(line: string): void {
+    this.queue(line);
+    if (!this.later) {
+      this.later = true;
+      // Unreferenced, as the immediate above: a queued line does not keep a finished process alive (the exit
+      // handler writes it).
+      setTimeout(this.flushLater, MAX_DELAY_MS).unref();
+    }
+  }
+
+  private queue(line: string): void {
+    // (Lengths in UTF-16 units, which ASCII lines, the usual, have as many as bytes.)
+    if (this.pending.length + line.length > this.batchBytes - 96) this.flush();
+    this.pending += line;
+  }
+
+  private readonly flushSoon = () => {
+    this.soon = false;
+    this.flush();
+  };
+
+  private readonly flushLater = () => {
+    this.later = false;
     this.flush();
   };
 

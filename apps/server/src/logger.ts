@@ -1,5 +1,5 @@
 /**
- * Structured JSON logs (pino) on one batched destination: the lines of one event-loop turn leave in one write.
+ * Structured JSON logs (pino) on one batched destination: lines leave in batches (see log-destination.ts).
  *
  * Two loggers share that destination. The general one redacts secrets by path as a second line of defence
  * (nothing should log them). Request lines go through a logger without redaction: pino's wildcard redaction costs
@@ -7,7 +7,7 @@
  * a fixed list of fields (`RequestLine`), none of which holds a header, a query string, a key or a credential.
  */
 import { pino } from "pino";
-import { BatchedDestination } from "./log-destination.js";
+import { BatchedDestination, batchSizeFor } from "./log-destination.js";
 import { describeError, isoTime, requestLineWriter, type RequestLog } from "@multistore/node";
 
 /** The logger type used across the server. */
@@ -24,9 +24,12 @@ export interface LogBindings {
   role?: string;
 }
 
-/** Standard output, written in batches of whole lines (see `BatchedDestination`). */
-export function stdoutDestination(): pino.DestinationStream {
-  return new BatchedDestination(1);
+/**
+ * Standard output, written in batches of whole lines (see `BatchedDestination`): at most PIPE_BUF per write when
+ * it is a pipe `shared` with other processes (a cluster's), larger batches otherwise.
+ */
+export function stdoutDestination(shared = false): pino.DestinationStream {
+  return new BatchedDestination(1, batchSizeFor(1, shared));
 }
 
 /** Creates the server's logger, writing JSON lines to `destination` (`stdoutDestination()` by default). */
@@ -41,7 +44,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: "[REDACTED]",
       },
     },
-    destination ?? stdoutDestination(),
+    // A logger bound to a cluster role (a worker's slot, the primary) shares stdout with the cluster's other processes.
+    destination ?? stdoutDestination(bindings.worker !== undefined || bindings.role !== undefined),
   );
 }
 
@@ -53,7 +57,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 export function requestLogger(logger: Logger): RequestLog {
   const stream = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym]!;
   const info = logger.levels.values.info!;
-  const write = requestLineWriter((text) => void stream.write(text), {
+  // Request lines may wait a few milliseconds for the ones after them (see BatchedDestination); other lines do not.
+  const writeLine = stream instanceof BatchedDestination ? (text: string) => stream.writeBatched(text) : (text: string) => void stream.write(text);
+  const write = requestLineWriter(writeLine, {
     bindings: JSON.stringify(logger.bindings()).slice(1, -1),
     level: info,
     onFailure: (line, error) => logger.error({ ...line, err: describeError(error) }, "request failed"),

@@ -1,13 +1,13 @@
 /**
- * The batched log destination: lines leave in whole-line writes of at most 4 KiB, within 10 ms of the first queued
- * one, and what is still queued when the process exits is written then.
+ * The batched log destination: lines leave in whole-line writes of at most a batch; request lines within 10 ms of
+ * the first queued one, others at the end of the event-loop turn; what is still queued at exit is written then.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BatchedDestination } from "../src/log-destination.js";
+import { BATCH, BatchedDestination, batchSizeFor, SHARED_PIPE_BATCH } from "../src/log-destination.js";
 
 function logFile() {
   const path = join(mkdtempSync(join(tmpdir(), "log-destination-")), "log.jsonl");
@@ -15,21 +15,33 @@ function logFile() {
 }
 
 describe("BatchedDestination", () => {
-  it("holds lines briefly, then writes them together within the delay", async () => {
+  it("holds request lines briefly, then writes them together within the delay", async () => {
     const file = logFile();
     const destination = new BatchedDestination(file.fd);
-    destination.write('{"n":1}\n');
-    destination.write('{"n":2}\n');
+    destination.writeBatched('{"n":1}\n');
+    destination.writeBatched('{"n":2}\n');
+    await new Promise((resolve) => setImmediate(resolve));
     expect(file.read()).toBe("");
     await expect.poll(file.read, { timeout: 1000, interval: 5 }).toBe('{"n":1}\n{"n":2}\n');
     closeSync(file.fd);
   });
 
-  it("writes at once when a batch would pass 4 KiB, in whole lines", () => {
+  it("writes other lines at the end of the event-loop turn, with the request lines queued before them", async () => {
     const file = logFile();
     const destination = new BatchedDestination(file.fd);
+    destination.writeBatched('{"n":1}\n');
+    destination.write('{"warn":true}\n');
+    expect(file.read()).toBe("");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(file.read()).toBe('{"n":1}\n{"warn":true}\n');
+    closeSync(file.fd);
+  });
+
+  it("writes at once when a batch would pass its size, in whole lines", () => {
+    const file = logFile();
+    const destination = new BatchedDestination(file.fd, SHARED_PIPE_BATCH);
     const line = `{"pad":"${"x".repeat(990)}"}\n`;
-    for (let index = 0; index < 5; index++) destination.write(line);
+    for (let index = 0; index < 5; index++) destination.writeBatched(line);
     const written = file.read();
     expect(written.length).toBeGreaterThan(0);
     expect(written.length).toBeLessThanOrEqual(4096);
@@ -39,10 +51,24 @@ describe("BatchedDestination", () => {
     closeSync(file.fd);
   });
 
+  it("batches up to PIPE_BUF only on a pipe shared with other processes", () => {
+    const file = logFile();
+    expect(batchSizeFor(file.fd, true)).toBe(BATCH);
+    expect(batchSizeFor(file.fd, false)).toBe(BATCH);
+    closeSync(file.fd);
+    const child = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", `import { batchSizeFor } from ${JSON.stringify(new URL("../dist/log-destination.js", import.meta.url).href)}; console.log(batchSizeFor(1, true), batchSizeFor(1, false));`],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    // The child's stdout is a pipe here.
+    expect(child.stdout.trim()).toBe(`${SHARED_PIPE_BATCH} ${BATCH}`);
+  });
+
   it("writes what is queued when the process exits", () => {
     // The built module (the test run builds first), in a process that queues a line and ends at once.
     const script = `import { BatchedDestination } from ${JSON.stringify(new URL("../dist/log-destination.js", import.meta.url).href)};
-      new BatchedDestination(1).write('{"last":true}\\n');`;
+      new BatchedDestination(1).writeBatched('{"last":true}\\n');`;
     const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
     expect(child.stderr).toBe("");
     expect(child.status).toBe(0);
