@@ -12,7 +12,7 @@
  *   xml     the XML parser on hostile 2 MiB bodies (DeleteObjects, CompleteMultipartUpload): each must cost < 50 ms
  *   soak    on demand only (BENCH_SECTIONS=soak): 512 connections of mixed GET/PUT for BENCH_SOAK_SECONDS (60);
  *           0 errors, and RSS and open files back where they were
- * BENCH_SECTIONS (default all), BENCH_CONNS (1,16,64), BENCH_SECONDS (5), BENCH_REPEATS (2). Uses wrk when installed
+ * BENCH_SECTIONS (default all), BENCH_CONNS (1,16,64), BENCH_SECONDS (5), BENCH_REPEATS (3). Uses wrk when installed
  * (else an in-process client, and says so), nginx as the GET backend when installed (else a Node origin), and pins
  * the proxy under test to its own CPUs when it can (taskset).
  */
@@ -33,7 +33,7 @@ import { soak } from "./lib/soak.mjs";
 const sections = new Set((process.env.BENCH_SECTIONS ?? "small,large,memory,cluster,worker,xml").split(","));
 const conns = (process.env.BENCH_CONNS ?? "1,16,64").split(",").map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const repeats = Number(process.env.BENCH_REPEATS ?? 2);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const MiB = 1024 * 1024;
 const KEY = { accessKeyId: "AKIABENCH0000000001", secretAccessKey: "bench-secret-00000000000000000000000001" };
 const here = import.meta.dirname;
@@ -116,7 +116,7 @@ async function smallGets(c, server) {
   return { summary, rangedAdded: ourRanged - cRanged };
 }
 
-const LARGE_ROUNDS = 7;
+const LARGE_ROUNDS = 15;
 
 async function large(cGet, cPut, server) {
   const dispatcher = new Agent({ connections: 4 });
