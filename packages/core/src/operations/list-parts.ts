@@ -3,6 +3,7 @@
  * skip the parts already sent) and to collect the ETags CompleteMultipartUpload needs.
  */
 import { S3Error } from "../errors.js";
+import { parseWholeNumber } from "../query-numbers.js";
 import { xmlDate, xmlResponse } from "../responses.js";
 import { childElements, childText, xmlElement, type XmlElement } from "../xml.js";
 import type { Backend, ListPartsResult, PlainResponse } from "../types.js";
@@ -15,11 +16,7 @@ const MAX_INTEGER_ARGUMENT = 2147483647;
 
 /** Reads a whole-number query parameter (0 to 2^31 - 1, as S3 checks it); absent gives `fallback`. */
 export function wholeNumber(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d{1,10}$/.test(value) || Number(value) > MAX_INTEGER_ARGUMENT) {
-    throw new S3Error("InvalidArgument", { message: `Argument ${name} must be an integer between 0 and ${MAX_INTEGER_ARGUMENT}`, details: { ArgumentName: name, ArgumentValue: value } });
-  }
-  return Number(value);
+  return parseWholeNumber(value, fallback, { name, message: `Argument ${name} must be an integer between 0 and ${MAX_INTEGER_ARGUMENT}`, limit: MAX_INTEGER_ARGUMENT });
 }
 
 /** What ListParts answers about: the names the client used and the id it sent (not the backend's). */

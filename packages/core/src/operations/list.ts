@@ -5,6 +5,7 @@ import { S3Error } from "../errors.js";
 import { uriEncode } from "../encoding.js";
 import { xmlResponse, xmlDate } from "../responses.js";
 import { xmlElement } from "../xml.js";
+import { parseWholeNumber } from "../query-numbers.js";
 import type { Query } from "../s3-request.js";
 import { stripViewPrefix, type ListingView } from "../target-mapping.js";
 import type { Backend, BucketConfig, BucketRegistry, Identity, ListResult, PlainResponse } from "../types.js";
@@ -38,10 +39,9 @@ export async function listBuckets(registry: BucketRegistry, identity: Identity, 
   return xmlResponse("ListAllMyBucketsResult", `${ownerXml(owner)}<Buckets>${items}</Buckets>`);
 }
 
+/** Reads `max-keys`: any whole number (however long), capped at `MAX_KEYS`; absent gives `MAX_KEYS`. */
 export function parseMaxKeys(value: string | undefined): number {
-  if (value === undefined) return MAX_KEYS;
-  if (!/^\d+$/.test(value)) throw new S3Error("InvalidArgument", { message: "max-keys must be a non-negative integer.", details: { ArgumentName: "max-keys", ArgumentValue: value } });
-  return Math.min(Number(value), MAX_KEYS);
+  return Math.min(parseWholeNumber(value, MAX_KEYS, { name: "max-keys", message: "max-keys must be a non-negative integer." }), MAX_KEYS);
 }
 
 /**
