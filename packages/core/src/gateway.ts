@@ -12,7 +12,7 @@ import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
 import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
 import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
-import { mappedRawPath, parseMappedRequest, type TargetMapping } from "./target-mapping.js";
+import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt, type TargetMapping } from "./target-mapping.js";
 import { admit } from "./admit.js";
 import { bucketCreated, bucketInfo } from "./operations/bucket.js";
 import { copyObject } from "./operations/copy.js";
@@ -150,8 +150,8 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   }
 
   /** CORS rules that apply to a request: its bucket's own (the mapped bucket's, under a mapping), else the global ones. */
-  async function corsRulesFor(request: GatewayRequest<B>): Promise<CorsRule[]> {
-    const name = bucketNameOf(mappedRawPath(options.targetMapping, request.method, request.target, request.headers, options.domain) ?? request.target, request.headers, options.domain);
+  async function corsRulesFor(request: GatewayRequest<B>, attempt: MappingAttempt | undefined): Promise<CorsRule[]> {
+    const name = bucketNameOf(attemptedRawPath(attempt) ?? request.target, request.headers, options.domain);
     const bucket = name === undefined ? undefined : await options.buckets.getBucket(name);
     return bucket?.cors_rules ?? options.cors ?? [];
   }
@@ -180,17 +180,19 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
 
       const origin = request.headers.get("origin");
       if (request.method === "OPTIONS") {
-        const preflight = preflightResponse(await corsRulesFor(request), request.headers);
+        const preflight = preflightResponse(await corsRulesFor(request, attemptMapping(options.targetMapping, request.method, target, request.headers, options.domain)), request.headers);
         return new ResponseExchangeResult<B>(exchange, { ...preflight, body: null });
       }
-      if (origin !== null) exchange.cors = corsResponseHeaders(await corsRulesFor(request), origin, request.method);
+      // Mapped before authentication (a refusal gets the mapped bucket's rules too), once: parsing reuses it.
+      const attempt = origin === null ? undefined : attemptMapping(options.targetMapping, request.method, target, request.headers, options.domain);
+      if (origin !== null) exchange.cors = corsResponseHeaders(await corsRulesFor(request, attempt), origin, request.method);
 
       // Authenticate before interpreting the request: an unsigned or mis-signed caller learns nothing about which
       // operations or keys we would accept. The target is split and its query parsed once for both.
       const split = splitTarget(target);
       const auth = await authenticate({ method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
       context.identity = auth.identity;
-      const mapped = options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;
+      const mapped = attempt !== undefined ? attemptedTarget(attempt) : options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;
       const parsed = mapped === undefined ? parseS3Request(request.method, target, request.headers, options.domain, split) : parseMappedRequest(request.method, request.headers, mapped, split.query, options.targetMapping!);
       exchange.resource = parsed.resource;
       context.operation = parsed.operation;

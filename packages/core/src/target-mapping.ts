@@ -72,15 +72,38 @@ export function parseMappedRequest(method: string, headers: Headers, mapped: Map
 }
 
 /**
- * The raw path a target mapping makes of a request (of a preflight, of the request it announces), for looking up the
- * mapped bucket's CORS rules; undefined when nothing is mapped.
+ * A request's target as a mapping made it (`mapped`), or what the mapping threw (`error`), kept for the request's
+ * parsing to raise: a CORS request is mapped before authentication (its mapped bucket's rules apply even to a refused
+ * request), and only once.
  */
-export function mappedRawPath(mapping: TargetMapping | undefined, method: string, target: string, headers: Headers, domain: string | undefined): string | undefined {
+export type MappingAttempt = { mapped: MappedTarget | undefined } | { error: unknown };
+
+/**
+ * Maps a request (a preflight: the request it announces) for looking up the mapped bucket's CORS rules; undefined
+ * when no mapping applies or its target is malformed (the request itself is refused later).
+ */
+export function attemptMapping(mapping: TargetMapping | undefined, method: string, target: string, headers: Headers, domain: string | undefined): MappingAttempt | undefined {
   if (mapping === undefined || isVirtualHosted(headers, domain)) return undefined;
+  let split: { rawPath: string; query: Query };
   try {
-    const { rawPath, query } = splitTarget(target);
-    return mapping.map(method === "OPTIONS" ? (headers.get("access-control-request-method") ?? "GET") : method, rawPath, query)?.rawPath;
+    split = splitTarget(target);
   } catch {
     return undefined; // A malformed target gets the global rules; the request itself is refused later.
   }
+  try {
+    return { mapped: mapping.map(method === "OPTIONS" ? (headers.get("access-control-request-method") ?? "GET") : method, split.rawPath, split.query) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The raw path an attempt mapped to; undefined when nothing was mapped (the global rules apply then). */
+export function attemptedRawPath(attempt: MappingAttempt | undefined): string | undefined {
+  return attempt !== undefined && "mapped" in attempt ? attempt.mapped?.rawPath : undefined;
+}
+
+/** The target an attempt mapped to, as `map` returned it; throws what `map` threw. */
+export function attemptedTarget(attempt: MappingAttempt): MappedTarget | undefined {
+  if ("error" in attempt) throw attempt.error;
+  return attempt.mapped;
 }

@@ -1,10 +1,10 @@
 /** Target mappings in the gateway: listings shown as the client named them, namespaces listed, signatures on the signed path. */
-import { describe, expect, it } from "vitest";
-import { createGateway, Query, type GatewayOptions, type TargetMapping } from "../src/index.js";
+import { describe, expect, it, vi } from "vitest";
+import { createGateway, Query, S3Error, type GatewayOptions, type TargetMapping } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
 import { stripViewPrefix } from "../src/target-mapping.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
-import { plain } from "./helpers/results.js";
+import { executed, plain } from "./helpers/results.js";
 import { NOW, signWithHeader } from "./helpers/sign.js";
 
 /** `/ns/<name>/...` is bucket `ns.<name>`; a listing of `/ns` with prefix `<name>/...` lists that bucket. */
@@ -95,6 +95,34 @@ describe("a gateway with a target mapping", () => {
     expect([preflight.status, preflight.headers.get("access-control-allow-origin")]).toEqual([200, "https://alpha.example"]);
     const refused = plain(await gateway.handle(gatewayRequest("OPTIONS", "/ns/alpha/file.txt", { origin: "https://global.example", "access-control-request-method": "GET" })));
     expect(refused.status).toBe(403);
+  });
+
+  it("maps a CORS request once, for its bucket's rules and its parsing, whether it is served, refused or unmappable", async () => {
+    // `/ns/bad/...` cannot be mapped: the mapping throws, and the request is refused after authentication.
+    const spied: TargetMapping = {
+      map(method, rawPath, query) {
+        if (rawPath.startsWith("/ns/bad/")) throw new S3Error("InvalidRequest", { message: "unmappable" });
+        return mapping.map(method, rawPath, query);
+      },
+    };
+    const map = vi.spyOn(spied, "map");
+    const rules = (origin: string) => [{ allowed_origins: [origin], allowed_methods: ["GET"] }];
+    const corsBuckets = [bucket("ns.alpha", { anonymous_access: true, cors_rules: rules("https://alpha.example") }), bucket("ns.beta", { cors_rules: rules("https://beta.example") })];
+    const backend = new MemoryBackend();
+    backend.put("file.txt", "x");
+    const gateway = make(backend, corsBuckets, { targetMapping: spied, cors: rules("https://global.example") });
+    const cases = [
+      { path: "/ns/alpha/file.txt", origin: "https://alpha.example", status: 200 },
+      { path: "/ns/beta/file.txt", origin: "https://beta.example", status: 403 },
+      { path: "/ns/bad/file.txt", origin: "https://global.example", status: 400 },
+    ];
+    for (const { path, origin, status } of cases) {
+      map.mockClear();
+      const result = await gateway.handle(gatewayRequest("GET", path, { origin }));
+      const response = result.type === "native" ? await executed(result) : plain(result);
+      expect([response.status, response.headers.get("access-control-allow-origin"), map.mock.calls.length]).toEqual([status, origin, 1]);
+    }
+    expect(text(plain(await gateway.handle(gatewayRequest("GET", "/ns/bad/file.txt", { origin: "https://global.example" }))).body)).toContain("unmappable");
   });
 
   it("maps start keys outside a view to its start or its end", () => {
