@@ -29,6 +29,7 @@
 import cluster from "node:cluster";
 import type { Middleware, RequestContext, RequestOutcome } from "@multistore/core";
 import { AggregatorRegistry, Counter, Histogram, Registry, type PrometheusContentType } from "prom-client";
+import { principalOf } from "./limiter.js";
 
 /** A label the metrics can carry. */
 export type MetricLabel = "bucket" | "principal" | "operation" | "status";
@@ -74,13 +75,11 @@ export interface PrometheusMetrics {
 
 /** The label values of a finished request (every label; the metrics keep those chosen). */
 export function labelValues(context: RequestContext, outcome: RequestOutcome): Record<MetricLabel, string> {
-  const identity = context.identity;
   return {
     // Only admitted requests have a configuration: their bucket name is one the registry knows.
     bucket: context.bucketConfig !== undefined && context.bucket !== undefined ? context.bucket : "",
-    // A role's sessions share one series: the session name is the caller's choice (as limiter.ts's principalOf; not
-    // imported, so that this file also runs alone in a cluster worker).
-    principal: identity?.type !== "credential" ? "anonymous" : identity.roleId === undefined ? identity.principalName : `role:${identity.roleId}`,
+    // A role's sessions share one series, as they share the limiter's counters: the session name is the caller's choice.
+    principal: principalOf(context.identity) ?? "anonymous",
     operation: context.operation ?? "",
     status: String(outcome.status),
   };

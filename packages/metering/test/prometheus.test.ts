@@ -111,6 +111,15 @@ describe("createPrometheusMetrics", () => {
     expect(requests.map((sample) => sample.value)).toEqual([3, 1]);
   });
 
+  it("counts a role's sessions under the role, as the limiter does: session names are the caller's choice", async () => {
+    const metrics = createPrometheusMetrics({ labels: ["principal"] });
+    const session = (name: string) => context({ identity: { type: "credential", accessKeyId: `ASIA${name}`, principalName: `assumed-role/reader/${name}`, scopes: [], roleId: "reader" } });
+    for (const name of ["a", "b"]) await metrics.middleware.after!(session(name), outcome());
+    await metrics.middleware.after!(context(), outcome());
+    const requests = parse(await metrics.render()).filter((sample) => sample.name === "multistore_requests_total");
+    expect(requests.map((sample) => [sample.labels.principal, sample.value])).toEqual([["role:reader", 2], ["alice", 1]]);
+  });
+
   it("takes a registry, a prefix and a subset of labels; refuses unknown labels and duplicate names", async () => {
     const registry = new Registry();
     const metrics = createPrometheusMetrics({ registry, prefix: "gw_", labels: ["bucket", "status"] });
@@ -142,9 +151,21 @@ describe("createPrometheusMetrics", () => {
 
 /**
  * A cluster worker counting `REQUESTS` requests; it shares them with the primary when `SHARE` is set, and otherwise
- * never answers. It runs this package's source as is (Node 24 strips the types).
+ * never answers. It runs this package's source as is (Node 24 strips the types); the source's relative imports name
+ * the built `.js` files, so a resolve hook falls back to the `.ts` beside them.
  */
 const WORKER = `
+import { registerHooks } from "node:module";
+registerHooks({
+  resolve(specifier, context, next) {
+    try {
+      return next(specifier, context);
+    } catch (error) {
+      if (!specifier.startsWith(".") || !specifier.endsWith(".js")) throw error;
+      return next(specifier.slice(0, -3) + ".ts", context);
+    }
+  },
+});
 const { createPrometheusMetrics, shareWithClusterPrimary } = await import(process.env.PROMETHEUS_SOURCE);
 const metrics = createPrometheusMetrics();
 const context = { identity: { type: "anonymous" }, operation: "GetObject", bucket: "photos", bucketConfig: {} };
