@@ -6,7 +6,7 @@ import { isS3Error } from "@multistore/core";
 import type { Backend, ObjectDispatch, ObjectRequest, PlainResponse } from "@multistore/core/backend";
 import { checkVersionId, copyObject, FS_COPY_DOMAIN, fsLayouts } from "./copy.js";
 import { listObjects } from "./list.js";
-import { listMultipartUploads } from "./list-uploads.js";
+import { listMultipartUploads, type ListedUploads } from "./list-uploads.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart } from "./multipart.js";
 import { deleteKey, deleteObject, putObject, readObject } from "./object-ops.js";
 import { layoutOf, resolveKey, type FsLayout, type KeyPath } from "./paths.js";
@@ -49,6 +49,8 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
   for (const dir of [layout.metaDir, layout.tmpDir, layout.uploadsDir]) mkdirSync(dir, { recursive: true });
   const ages = { tempMaxAgeMs: seconds(options, "temp_max_age_secs", 86_400), uploadMaxAgeMs: seconds(options, "multipart_max_age_secs", 604_800) };
   startSweeping(layout, ages, seconds(options, "sweep_interval_secs", 3600));
+  // Upload records read by listings, so that the pages of one client request do not each read them all again.
+  const listedUploads: ListedUploads = new Map();
 
   const backend: Backend<Readable> = {
     kind: "fs",
@@ -66,7 +68,7 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
     completeMultipartUpload: (key, uploadId, parts, headers) => completeMultipartUpload(layout, key, uploadId, parts, headers),
     abortMultipartUpload: (key, uploadId) => abortMultipartUpload(layout, key, uploadId),
     listParts: (key, uploadId, request) => listParts(layout, key, uploadId, request),
-    listMultipartUploads: (request) => listMultipartUploads(layout, request),
+    listMultipartUploads: (request) => listMultipartUploads(layout, request, listedUploads),
     async deleteObjects(keys) {
       const result: Awaited<ReturnType<Backend["deleteObjects"]>> = { deleted: [], errors: [] };
       for (const key of keys) {

@@ -24,9 +24,16 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024;
 /** S3's maximum object size. */
 const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
 
-interface UploadRecord {
+/**
+ * An upload's `upload.json`, written once (exclusively) by CreateMultipartUpload and never changed; the directory it
+ * sits in is named by the upload id, which is random and never reused.
+ */
+export interface UploadRecord {
+  /** The key the upload was created for. */
   key: string;
+  /** The headers the completed object will carry. */
   headers: Record<string, string>;
+  /** When the upload was created (ISO 8601). */
   initiated: string;
 }
 
@@ -34,22 +41,34 @@ function noSuchUpload(uploadId: string): S3Error {
   return new S3Error("NoSuchUpload", { details: { UploadId: uploadId } });
 }
 
+/** Whether `name` can be one of our upload ids (base64url); a staging directory named otherwise is not an upload. */
+export function isUploadId(name: string): boolean {
+  return /^[A-Za-z0-9_-]{16,64}$/.test(name);
+}
+
 /** The staging directory of `uploadId`; ids are ours (base64url), so anything else cannot exist. */
 function uploadDir(layout: FsLayout, uploadId: string): string {
-  if (!/^[A-Za-z0-9_-]{16,64}$/.test(uploadId)) throw noSuchUpload(uploadId);
+  if (!isUploadId(uploadId)) throw noSuchUpload(uploadId);
   return join(layout.uploadsDir, uploadId);
+}
+
+/**
+ * The record in staging directory `dir`, or undefined when there is none (never created, or completed or aborted
+ * since). A half-written record (its upload being created) throws a SyntaxError.
+ */
+export async function readUploadRecord(dir: string): Promise<UploadRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, "upload.json"), "utf8")) as UploadRecord;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
 }
 
 /** The upload's record; NoSuchUpload when unknown or bound to another key. */
 async function readUpload(dir: string, uploadId: string, key: string): Promise<UploadRecord> {
-  let record: UploadRecord;
-  try {
-    record = JSON.parse(await readFile(join(dir, "upload.json"), "utf8")) as UploadRecord;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw noSuchUpload(uploadId);
-    throw error;
-  }
-  if (record.key !== key) throw noSuchUpload(uploadId);
+  const record = await readUploadRecord(dir);
+  if (record === undefined || record.key !== key) throw noSuchUpload(uploadId);
   return record;
 }
 

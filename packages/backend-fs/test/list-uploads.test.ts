@@ -1,8 +1,30 @@
 /** fs-specific ListMultipartUploads behaviour beyond the shared contract: staging leftovers and vanished markers. */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import type { Backend, ListedUpload, ListUploadsRequest } from "@multistore/core/backend";
+import { describe, expect, it, vi } from "vitest";
+import { createFsBackend } from "../src/index.js";
+import { readUploadRecord } from "../src/multipart.js";
 import { freshBackend } from "./test-support.js";
+
+// Counts the records the listing reads (multipart.ts's own calls are inside the module, so they are not counted).
+vi.mock("../src/multipart.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../src/multipart.js")>();
+  return { ...actual, readUploadRecord: vi.fn(actual.readUploadRecord) };
+});
+
+/** Every upload under `prefix`, `maxUploads` a page, following each page's last upload as core does. */
+async function listAll(backend: Backend<unknown>, maxUploads: number): Promise<{ uploads: ListedUpload[]; pages: number }> {
+  const uploads: ListedUpload[] = [];
+  let request: ListUploadsRequest = { prefix: "", maxUploads };
+  for (let pages = 1; ; pages++) {
+    const page = await backend.listMultipartUploads!(request);
+    uploads.push(...page.uploads);
+    const last = page.uploads.at(-1);
+    if (!page.isTruncated || last === undefined) return { uploads, pages };
+    request = { prefix: "", maxUploads, keyMarker: last.key, uploadIdMarker: last.uploadId };
+  }
+}
 
 describe("fs backend ListMultipartUploads", () => {
   it("orders a key's uploads by initiation and skips staging directories without a readable record", async () => {
@@ -44,5 +66,35 @@ describe("fs backend ListMultipartUploads", () => {
     const first = await backend.listMultipartUploads!({ prefix: "", maxUploads: 2 });
     expect([first.uploads.length, first.isTruncated]).toEqual([2, true]);
     expect((await backend.listMultipartUploads!({ prefix: "c", maxUploads: 2 })).uploads.map((upload) => upload.key)).toEqual(["c"]);
+  });
+
+  it("reads each upload's record once across the pages of a listing, and sees uploads come and go", async () => {
+    const { backend, root } = await freshBackend();
+    const ids: string[] = [];
+    for (const key of ["a", "b", "b", "c", "d/e", "f", "g"]) ids.push((await backend.createMultipartUpload(key, new Headers())).uploadId);
+    const reads = vi.mocked(readUploadRecord);
+    reads.mockClear();
+    const paged = await listAll(backend, 2);
+    // Four pages of seven uploads: re-reading every record on every page would be 28 reads.
+    expect([paged.pages, reads.mock.calls.length]).toEqual([4, 7]);
+    expect(paged.uploads.map((upload) => upload.key)).toEqual(["a", "b", "b", "c", "d/e", "f", "g"]);
+
+    // A new upload is read (once); an aborted one is gone; a directory whose record is not written yet is not an upload.
+    await backend.abortMultipartUpload("c", ids[3]!);
+    const added = await backend.createMultipartUpload("b2", new Headers());
+    const pending = join(root, ".multistore", "uploads", "pending-record-0000000");
+    await mkdir(pending, { recursive: true });
+    reads.mockClear();
+    const after = await listAll(backend, 2);
+    // b2's record once; the directory without a record on each of the four pages.
+    expect([after.pages, reads.mock.calls.length]).toEqual([4, 1 + 4]);
+    expect(after.uploads.map((upload) => upload.key)).toEqual(["a", "b", "b", "b2", "d/e", "f", "g"]);
+    expect(after.uploads.some((upload) => upload.uploadId === added.uploadId)).toBe(true);
+    // Once the record is there, the upload is listed: a missing record is looked for again, not remembered.
+    await writeFile(join(pending, "upload.json"), JSON.stringify({ key: "b3", headers: {}, initiated: new Date().toISOString() }));
+    const withPending = await listAll(backend, 1000);
+    expect(withPending.uploads.map((upload) => upload.key)).toEqual(["a", "b", "b", "b2", "b3", "d/e", "f", "g"]);
+    // The same answer as a backend that has read nothing before.
+    expect((await listAll(createFsBackend({ root }), 3)).uploads).toEqual(withPending.uploads);
   });
 });
