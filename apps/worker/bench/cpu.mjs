@@ -6,34 +6,15 @@
  * per batch; the median batch is reported. Prints one JSON line. Usage: cpu.mjs ORIGIN [SECONDS]
  * (`pnpm bench` in apps/server runs it; it includes miniflare's own routing worker, which a deployment does not have).
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { Miniflare } from "miniflare";
+import { bundleWorker } from "./worker-bundle.mjs";
 
 const [origin, secondsText = "5"] = process.argv.slice(2);
 const seconds = Number(secondsText);
-const appDir = join(import.meta.dirname, "..");
 const KEY = { accessKeyId: "AKIAWORKERBENCH00001", secretAccessKey: "worker-bench-secret-000000000000000001" };
-
-function bundle() {
-  const outdir = mkdtempSync(join(tmpdir(), "multistore-worker-bench-"));
-  const wrangler = join(realpathSync(join(appDir, "node_modules/wrangler")), "bin/wrangler.js");
-  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: appDir,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_LOG: "error", CI: "true" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  // Every module counts (a dynamic import() would add one next to the entry), as in bench/bundle-size.mjs.
-  const modules = readdirSync(outdir).filter((name) => /\.m?js$/.test(name));
-  const entry = modules.includes("index.js") ? "index.js" : modules[0];
-  const sizes = modules.map((name) => readFileSync(join(outdir, name))).map((bytes) => [bytes.length, gzipSync(bytes, { level: 9 }).length]);
-  const sum = (index) => sizes.reduce((total, size) => total + size[index], 0) / 1024;
-  return { outdir, entry: join(outdir, entry), kib: sum(0), gzipKib: sum(1) };
-}
 
 function presign(endpoint, path) {
   const url = new URL(endpoint);
@@ -88,7 +69,7 @@ async function loadFor(url, batchSeconds) {
   return count;
 }
 
-const built = bundle();
+const built = bundleWorker();
 const config = {
   buckets: [{ name: "get", backend_type: "s3", anonymous_access: false, backend_options: { endpoint: origin, region: "us-east-1", bucket_name: "bucket", access_key_id: "AKIAORIGIN0000000001", secret_access_key: "origin-secret", force_path_style: "true" } }],
   roles: [],
@@ -127,4 +108,4 @@ for (let batch = 0; batch < 5; batch++) {
 await miniflare.dispose();
 rmSync(built.outdir, { recursive: true, force: true });
 batches.sort((a, b) => a - b);
-console.log(JSON.stringify({ cpuMillisMedian: batches[2], batches, requests, bundleKiB: built.kib, bundleGzipKiB: built.gzipKib }));
+console.log(JSON.stringify({ cpuMillisMedian: batches[2], batches, requests, bundleKiB: built.raw / 1024, bundleGzipKiB: built.gzip / 1024 }));
