@@ -1,4 +1,5 @@
 /** The site's navigation bar and sidebar. Links are site paths (see config.mts: the guide's pages live at the root). */
+import { existsSync, readdirSync } from "node:fs";
 import type { DefaultTheme } from "vitepress";
 
 const guide: DefaultTheme.SidebarItem[] = [
@@ -21,23 +22,20 @@ const reference: DefaultTheme.SidebarItem[] = [
   { text: "About this site", link: "/apps/docs/README" },
 ];
 
-const PACKAGES = [
-  "core",
-  "config",
-  "backend-s3",
-  "backend-azure",
-  "backend-gcs",
-  "backend-fs",
-  "backend-r2",
-  "sts",
-  "oidc-provider",
-  "node",
-  "fetch",
-  "lambda",
-  "metering",
-  "path-mapping",
-  "testing",
-];
+/**
+ * Every package with a README, read from packages/ (a new package gets its page in the sidebar without an edit
+ * here): core and config first, then the backends, then the rest, each group by name.
+ */
+function packageNames(): string[] {
+  const root = new URL("../../../packages/", import.meta.url);
+  const names = readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(new URL(`${entry.name}/README.md`, root)))
+    .map((entry) => entry.name);
+  const group = (name: string) => (name === "core" ? 0 : name === "config" ? 1 : name.startsWith("backend-") ? 2 : 3);
+  return names.sort((left, right) => group(left) - group(right) || left.localeCompare(right));
+}
+
+const PACKAGES = packageNames();
 
 const packages: DefaultTheme.SidebarItem[] = PACKAGES.map((name) => ({ text: `@multistore/${name}`, link: `/packages/${name}/README` }));
 

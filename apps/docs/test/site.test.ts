@@ -63,6 +63,17 @@ describe("the documentation site", () => {
     expect(PAGES.filter((page) => !files.includes(page))).toEqual([]);
   });
 
+  it("has a page, linked from the sidebar, for every package with a README", async () => {
+    const packagesRoot = fileURLToPath(new URL("../../../packages", import.meta.url));
+    const names = (await readdir(packagesRoot, { withFileTypes: true })).filter((entry) => entry.isDirectory() && existsSync(join(packagesRoot, entry.name, "README.md"))).map((entry) => entry.name);
+    expect(names.length).toBeGreaterThan(10);
+    const index = await readFile(join(DIST, "packages/core/README.html"), "utf8");
+    for (const name of names) {
+      expect(files).toContain(`packages/${name}/README.html`);
+      expect(index).toContain(`href="/packages/${name}/README`);
+    }
+  });
+
   it("has no broken internal link or anchor", async () => {
     const { broken, checked } = await brokenLinks(DIST);
     expect(broken).toEqual([]);
