@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { isConfigError, parseJsonConfig, parseTomlConfig } from "@multistore/config";
 import { errorCode, rawRequest, signedRawRequest, startS3rver } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fencedBlocks, type FencedBlock } from "./helpers/markdown-fences.js";
 import { codeBlocks, freePort, runToEnd, startExample, type RunningExample } from "./helpers/readme-examples.js";
 
 const SERVER_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -43,34 +44,9 @@ async function documents(): Promise<string[]> {
   return candidates.filter((file) => existsSync(join(REPOSITORY_DIR, file)));
 }
 
-/** A fenced block of a document. */
-interface FencedBlock {
-  /** Where it is, `file:line` (the line of the opening fence). */
-  where: string;
-  /** Its language (`toml`, `json`, ...), empty when the fence names none. */
-  lang: string;
-  /** Its text, indentation of the fence removed. */
-  text: string;
-  /** Why it is not a whole configuration, from `<!-- fragment: why -->` on the line before the fence. */
-  fragment?: string;
-}
-
-/** Marks the next block as deliberately partial; the reason is required, and shown when the test skips it. */
-const FRAGMENT_MARK = /<!--\s*fragment:\s*(.*?)\s*-->\s*$/;
-
-/** The fenced blocks of a Markdown document (fences may be indented, e.g. in a list, and carry an info string). */
-function fencedBlocks(file: string, markdown = readFileSync(join(REPOSITORY_DIR, file), "utf8")): FencedBlock[] {
-  return [...markdown.matchAll(/^( *)```([\w-]*)[^\n]*\n([\s\S]*?)^\1```[ \t]*$/gm)].map((match) => {
-    const indent = match[1]!;
-    const before = markdown.slice(0, match.index).replace(/\n$/, "");
-    const previousLine = before.slice(before.lastIndexOf("\n") + 1);
-    return {
-      where: `${file}:${before.split("\n").length + 1}`,
-      lang: match[2]!,
-      text: match[3]!.split("\n").map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line)).join("\n"),
-      fragment: FRAGMENT_MARK.exec(previousLine)?.[1],
-    };
-  });
+/** The fenced blocks of a document of the repository. */
+function documentBlocks(file: string): FencedBlock[] {
+  return fencedBlocks(file, readFileSync(join(REPOSITORY_DIR, file), "utf8"));
 }
 
 /** Loads a TOML or JSON block as a configuration (warnings, such as a path-style-only bucket name, are allowed). */
@@ -110,7 +86,7 @@ async function serve(pkg: string, env: Record<string, string> = {}): Promise<Run
 }
 
 beforeAll(async () => {
-  const blocks = (await documents()).flatMap((file) => fencedBlocks(file));
+  const blocks = (await documents()).flatMap((file) => documentBlocks(file));
   configBlocks = blocks.filter((block) => block.lang === "toml" || block.lang === "json");
   untaggedBlocks = blocks.filter((block) => block.lang === "");
   await mkdir(join(SERVER_DIR, ".tmp"), { recursive: true });
@@ -124,7 +100,7 @@ beforeAll(async () => {
     await writeFile(file, blocks[0]!);
   }
   for (const pkg of TYPE_CHECKED) {
-    const blocks = fencedBlocks(join("packages", pkg, "README.md")).filter((block) => block.lang === "ts" && block.fragment === undefined);
+    const blocks = documentBlocks(join("packages", pkg, "README.md")).filter((block) => block.lang === "ts" && block.fragment === undefined);
     expect(blocks.length, `${pkg}/README.md: TypeScript blocks to type-check`).toBeGreaterThan(0);
     await mkdir(join(scratch, "type-checked"), { recursive: true });
     for (const [index, block] of blocks.entries()) await writeFile(join(scratch, "type-checked", `${pkg}-${index}.ts`), block.text);

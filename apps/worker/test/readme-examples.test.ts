@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { blocksOf } from "../../server/test/helpers/markdown-fences.js";
 
 const run = promisify(execFile);
 const WORKER_DIR = join(import.meta.dirname, "..");
@@ -19,7 +20,7 @@ const READMES = ["packages/fetch/README.md", "packages/backend-r2/README.md", "a
 
 /** The ```ts blocks of a Markdown file. */
 function typeScriptBlocks(file: string): string[] {
-  return [...readFileSync(join(REPOSITORY_DIR, file), "utf8").matchAll(/^```ts[^\n]*\n([\s\S]*?)^```[ \t]*$/gm)].map((match) => match[1]!);
+  return blocksOf(readFileSync(join(REPOSITORY_DIR, file), "utf8"), "ts");
 }
 
 describe("Worker-side README examples", () => {

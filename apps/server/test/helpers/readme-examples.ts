@@ -5,11 +5,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { blocksOf } from "./markdown-fences.js";
 
 /** The fenced code blocks of `lang` (```ts, ```toml, ...) in a Markdown file, in order. */
 export function codeBlocks(file: string, lang: string): string[] {
-  const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter((match) => match[1] === lang).map((match) => match[2]!);
+  return blocksOf(readFileSync(file, "utf8"), lang);
 }
 
 /** A port nobody listens on now (the example listens on it next: a race no other test on 127.0.0.1 loses to). */
