@@ -192,8 +192,7 @@ describe("Ctrl-C", () => {
     const { code, signal } = await done;
     expect(code === 0 || (code === null && signal === "SIGINT"), `exit ${code} / ${signal}`).toBe(true);
     // The server writes its last line itself (it shares pnpm's output pipe), possibly after pnpm ended.
-    for (let attempt = 0; attempt < 50 && !/"msg":"stopped"/.test(started.output()); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(started.output()).toMatch(/"msg":"stopped"/);
+    await expect.poll(() => started.output(), { timeout: 5000, interval: 100 }).toMatch(/"msg":"stopped"/);
     expect(started.output()).not.toContain("ERR_PNPM");
   });
 });

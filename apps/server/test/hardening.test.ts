@@ -128,9 +128,7 @@ describe("hardening of the Node server", () => {
     expect(await other.value.Body!.transformToString()).toBe("ok");
     // The server cuts the readers after the idle timeout (a reset: they see it once they read again), and their
     // backend requests with them.
-    const deadline = Date.now() + 5000;
-    while (backend.open() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(backend.open()).toBe(0);
+    await expect.poll(() => backend.open(), { timeout: 5000, interval: 50 }).toBe(0);
     expect(lines.filter((line) => line.bucket === "public" && line.status === 499 && line.errorCode === "RequestTimeout")).toHaveLength(8);
     for (const reader of stalled) reader.request.destroy();
   }, 30_000);
@@ -200,9 +198,7 @@ describe("hardening of the Node server", () => {
       // Cut after the idle timeout (a reset the paused client sees only once it reads again): the log says so.
       const isCut = (line: Record<string, unknown>) => line.bucket === "public" && line.status === 499 && line.errorCode === "RequestTimeout";
       const before = lines.filter(isCut).length;
-      const deadline = Date.now() + IDLE_MS * 4;
-      while (lines.filter(isCut).length === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(lines.filter(isCut)).toHaveLength(before + 1);
+      await expect.poll(() => lines.filter(isCut), { timeout: IDLE_MS * 4, interval: 50 }).toHaveLength(before + 1);
       request.destroy();
     } finally {
       agent.destroy();
@@ -231,10 +227,9 @@ describe("hardening of the Node server", () => {
       request.on("error", () => undefined);
       request.end();
     });
-    const deadline = Date.now() + 3000;
-    while (!lines.slice(before).some((line) => line.operation === "GetObject") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    const line = lines.slice(before).find((entry) => entry.operation === "GetObject");
-    expect(line).toMatchObject({ level: 30, status: 499, msg: "client closed", bucket: "other" });
+    await expect
+      .poll(() => lines.slice(before).find((entry) => entry.operation === "GetObject"), { timeout: 3000, interval: 20 })
+      .toMatchObject({ level: 30, status: 499, msg: "client closed", bucket: "other" });
   });
 
   it("logs the backend's cause when a listing becomes a 503", async () => {

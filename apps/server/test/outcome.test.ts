@@ -9,7 +9,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { parseConfig } from "@multistore/config";
 import type { Middleware, RequestContext, RequestOutcome } from "@multistore/core";
 import { startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
 
 const KEY = { accessKeyId: "AKIAOUTCOME00000001", secretAccessKey: "outcome-secret-000000000000000000000001" };
@@ -50,12 +50,14 @@ describe("request outcomes (after-middleware and the request line)", () => {
 
   /** The outcome of the last request for `key` with `operation`, once its after-hook ran. */
   async function outcomeOf(operation: string, key: string): Promise<RequestOutcome> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const found = outcomes.findLast((entry) => entry.context.operation === operation && entry.context.key === key);
-      if (found) return found.outcome;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`no outcome for ${operation} ${key}`);
+    return vi.waitFor(
+      () => {
+        const found = outcomes.findLast((entry) => entry.context.operation === operation && entry.context.key === key);
+        if (!found) throw new Error(`no outcome for ${operation} ${key}`);
+        return found.outcome;
+      },
+      { timeout: 2000, interval: 20 },
+    );
   }
 
   it.each([

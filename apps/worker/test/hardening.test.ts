@@ -4,7 +4,7 @@
  * mid-download is logged as a client that closed (499, info), not as a failure.
  */
 import { createServer, request as httpRequest, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { errorCode, signedHeaders, signedRawRequest } from "@multistore/testing";
 import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
 
@@ -108,17 +108,18 @@ describe("worker: clients that leave", () => {
 
   /** The first request line for `operation` (or with that request id) written after `logs[from]` (bounded wait). */
   async function lineAfter(from: number, operation: string, requestId?: string): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const found = logs
-        .slice(from)
-        .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((line) => line.operation === operation && (requestId === undefined || line.requestId === requestId));
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${operation} line in: ${logs.slice(from).join("\n")}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    return vi.waitFor(
+      () => {
+        const found = logs
+          .slice(from)
+          .filter((line) => line.startsWith("{"))
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .find((line) => line.operation === operation && (requestId === undefined || line.requestId === requestId));
+        if (!found) throw new Error(`no ${operation} line in: ${logs.slice(from).join("\n")}`);
+        return found;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   }
 
   it.each([

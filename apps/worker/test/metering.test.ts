@@ -8,7 +8,7 @@
  */
 import { createDurableObjectStore, type MeteringNamespace } from "@multistore/metering/durable-object";
 import { request as httpRequest } from "node:http";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
 
 const KEY_PREFIX = "metering-test";
@@ -159,13 +159,16 @@ describe("a download the client leaves mid-body, with usage metered", () => {
       request.on("close", () => reject(new Error("closed before any body")));
       request.end();
     });
-    let line: Record<string, unknown> | undefined;
-    for (let attempt = 0; attempt < 100 && line === undefined; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      line = logs.slice(before).filter((text) => text.startsWith("{")).map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.operation === "GetObject");
-    }
+    const line = await vi.waitFor(
+      () => {
+        const found = logs.slice(before).filter((text) => text.startsWith("{")).map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.operation === "GetObject");
+        if (!found) throw new Error("no GetObject line");
+        return found;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect(line).toMatchObject({ status: 499, msg: "client closed" });
-    const bytes = line!.bytes as number;
+    const bytes = line.bytes as number;
     expect(bytes).toBe(BIG);
     const store = await objectStore(worker);
     let charged: number | undefined;

@@ -42,9 +42,7 @@ describe("fs backend sweep", () => {
     await writeFile(join(layout.tmpDir, "crash-leftover"), "x");
     const longAgo = new Date(Date.now() - HOUR);
     await utimes(join(layout.tmpDir, "crash-leftover"), longAgo, longAgo);
-    const deadline = Date.now() + 5000;
-    while (existsSync(join(layout.tmpDir, "crash-leftover")) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(existsSync(join(layout.tmpDir, "crash-leftover"))).toBe(false);
+    await expect.poll(() => existsSync(join(layout.tmpDir, "crash-leftover")), { timeout: 5000, interval: 100 }).toBe(false);
   });
 
   it("refuses ages that are not whole seconds, naming the option", () => {
