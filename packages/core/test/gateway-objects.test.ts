@@ -1,67 +1,17 @@
-/** Gateway operations on objects: DeleteObjects, CopyObject, multipart and native object dispatch. */
-import { createHash } from "node:crypto";
+/** Gateway operations on objects: DeleteObjects, CopyObject and native object dispatch. */
 import { beforeEach, describe, expect, it } from "vitest";
-import { createGateway, type GatewayResult } from "../src/index.js";
-import { childElements, childText, parseXml, type CopyRequest, type ObjectRequest, type XmlElement } from "../src/backend.js";
-import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
-import { awsEncode, NOW, signWithHeader, type Signer, type UnsignedRequest } from "./helpers/sign.js";
-
-const BUCKETS = [
-  bucket("public", { anonymous_access: true, backend_prefix: "pub/" }),
-  // No trailing "/": joined to keys with exactly one all the same (objects, copies, batch deletes, multipart).
-  bucket("data", { backend_prefix: "tenant-a" }),
-  bucket("other"),
-  bucket("remote", { backend_options: { domain: "elsewhere" } }),
-];
-const CREDENTIALS = [
-  credential("AKIDDELETER", [{ bucket: "data", prefixes: ["mine"], actions: ["delete_object"] }]),
-  credential("AKIDCOPIER", [
-    { bucket: "other", prefixes: ["src"], actions: ["get_object"] },
-    { bucket: "data", prefixes: ["dst/"], actions: ["put_object"] },
-    { bucket: "remote", prefixes: [], actions: ["get_object", "put_object"] },
-  ]),
-  credential("AKIDWRITER", [
-    { bucket: "data", prefixes: [], actions: ["put_object", "get_object", "create_multipart_upload", "complete_multipart_upload", "abort_multipart_upload"] },
-  ]),
-];
-const as = (id: string): Signer => ({ accessKeyId: id, secretAccessKey: `${id}-secret` });
-const sha256 = (body: string) => createHash("sha256").update(body).digest("hex");
+import { childElements, childText, type CopyRequest, type ObjectRequest, type XmlElement } from "../src/backend.js";
+import { type MemoryBackend, text } from "./helpers/memory-backend.js";
+import { as, objectsGateway, response, sha256 } from "./helpers/objects-gateway.js";
+import type { UnsignedRequest } from "./helpers/sign.js";
 
 let local: MemoryBackend;
 let remote: MemoryBackend;
-let gateway: ReturnType<typeof createGateway<Uint8Array>>;
+let send: ReturnType<typeof objectsGateway>["send"];
 
 beforeEach(() => {
-  local = new MemoryBackend("memory");
-  remote = new MemoryBackend("elsewhere");
-  local.put("src/k", "source bytes");
-  local.put("tenant-a/dst/existing", "x");
-  local.put("pub/index.html", "<html>");
-  remote.put("r", "remote");
-  gateway = createGateway<Uint8Array>({
-    buckets: { getBucket: (name) => BUCKETS.find((b) => b.name === name), listBuckets: () => BUCKETS },
-    credentials: { getCredential: (id) => CREDENTIALS.find((c) => c.access_key_id === id) },
-    backends: { memory: (config) => (config.backend_options.domain === "elsewhere" ? remote : local) },
-    maxXmlBodyBytes: 64 * 1024,
-    now: () => NOW,
-  });
+  ({ local, remote, send } = objectsGateway());
 });
-
-async function send(request: UnsignedRequest, signer?: Signer, body?: string) {
-  if (!signer) {
-    const query = Object.entries(request.query ?? {}).map(([name, value]) => `${awsEncode(name)}=${awsEncode(value)}`);
-    const target = query.length > 0 ? `${request.path}?${query.join("&")}` : request.path;
-    return gateway.handle(gatewayRequest(request.method, target, request.headers ?? {}, body));
-  }
-  const signed = await signWithHeader(signer, request);
-  return gateway.handle(gatewayRequest(request.method, signed.target, signed.headers, body));
-}
-
-function response(result: GatewayResult<Uint8Array>) {
-  if (result.type !== "response") throw new Error(`expected a response, got ${result.type}`);
-  const body = text(result.response.body);
-  return { status: result.response.status, headers: result.response.headers, body, root: body ? parseXml(body) : undefined };
-}
 
 const deleteBody = (keys: string[], quiet = false) =>
   `<Delete>${quiet ? "<Quiet>true</Quiet>" : ""}${keys.map((key) => `<Object><Key>${key}</Key></Object>`).join("")}</Delete>`;
@@ -185,68 +135,6 @@ describe("CopyObject", () => {
   it("answers NoSuchBucket for an unknown source bucket and 400 for a malformed source", async () => {
     expect(childText(response(await send(copy("nope/k"), as("AKIDCOPIER"))).root!, "Code")).toBe("NoSuchBucket");
     expect(childText(response(await send(copy("other"), as("AKIDCOPIER"))).root!, "Code")).toBe("InvalidArgument");
-  });
-});
-
-describe("multipart uploads", () => {
-  it("creates, completes and aborts with backend keys, answering with client keys", async () => {
-    const created = response(await send({ method: "POST", path: "/data/big/file.bin", query: { uploads: "" } }, as("AKIDWRITER")));
-    expect(created.root!.name).toBe("InitiateMultipartUploadResult");
-    expect(childText(created.root!, "Key")).toBe("big/file.bin");
-    expect(childText(created.root!, "Bucket")).toBe("data");
-    const uploadId = childText(created.root!, "UploadId")!;
-    expect(local.callsTo("createMultipartUpload")[0]![0]).toBe("tenant-a/big/file.bin");
-    // The client gets the backend's id bound to bucket and key; the backend gets its own id back.
-    expect(uploadId).not.toBe("upload-1");
-
-    const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"a"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"b"</ETag></Part></CompleteMultipartUpload>`;
-    const request: UnsignedRequest = { method: "POST", path: "/data/big/file.bin", query: { uploadId }, headers: { "x-amz-content-sha256": sha256(body) } };
-    const completed = response(await send(request, as("AKIDWRITER"), body));
-    expect(completed.status).toBe(200);
-    expect(childText(completed.root!, "ETag")).toBe('"multipart-2"');
-    expect(childText(completed.root!, "Location")).toBe("/data/big/file.bin");
-    expect(local.callsTo("completeMultipartUpload")[0]!.slice(0, 3)).toEqual([
-      "tenant-a/big/file.bin",
-      "upload-1",
-      [{ partNumber: 1, etag: '"a"' }, { partNumber: 2, etag: '"b"' }],
-    ]);
-
-    const aborted = response(await send({ method: "DELETE", path: "/data/big/file.bin", query: { uploadId } }, as("AKIDWRITER")));
-    expect(aborted.status).toBe(204);
-    expect(local.callsTo("abortMultipartUpload")).toEqual([["tenant-a/big/file.bin", "upload-1"]]);
-  });
-
-  it("answers NoSuchUpload for an upload id made for another key, another bucket, or not by this gateway", async () => {
-    const created = response(await send({ method: "POST", path: "/data/mine/file.bin", query: { uploads: "" } }, as("AKIDWRITER")));
-    const uploadId = childText(created.root!, "UploadId")!;
-    const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"a"</ETag></Part></CompleteMultipartUpload>`;
-    const complete = (path: string, id: string) => send({ method: "POST", path, query: { uploadId: id }, headers: { "x-amz-content-sha256": sha256(body) } }, as("AKIDWRITER"), body);
-    for (const [path, id] of [["/data/other/file.bin", uploadId], ["/data/mine/file.bin", "upload-1"], ["/data/mine/file.bin", `${uploadId.slice(0, -1)}${uploadId.endsWith("0") ? "1" : "0"}`], ["/data/mine/file.bin", "x"]] as const) {
-      const refused = response(await complete(path, id));
-      expect([refused.status, childText(refused.root!, "Code")], `${path} ${id}`).toEqual([404, "NoSuchUpload"]);
-    }
-    const part = response(await send({ method: "DELETE", path: "/data/other/file.bin", query: { uploadId } }, as("AKIDWRITER")));
-    expect(part.status).toBe(404);
-    expect(local.callsTo("completeMultipartUpload")).toEqual([]);
-    expect(local.callsTo("abortMultipartUpload")).toEqual([]);
-    expect(response(await complete("/data/mine/file.bin", uploadId)).status).toBe(200);
-  });
-
-  it("refuses a CompleteMultipartUpload body that does not match the signed payload hash", async () => {
-    const part = (etag: string) => `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`;
-    const created = response(await send({ method: "POST", path: "/data/big", query: { uploads: "" } }, as("AKIDWRITER")));
-    const uploadId = childText(created.root!, "UploadId")!;
-    const request: UnsignedRequest = { method: "POST", path: "/data/big", query: { uploadId }, headers: { "x-amz-content-sha256": sha256(part('"a"')) } };
-    const { status, root } = response(await send(request, as("AKIDWRITER"), part('"b"')));
-    expect(status).toBe(400);
-    expect(childText(root!, "Code")).toBe("XAmzContentSHA256Mismatch");
-    expect(local.callsTo("completeMultipartUpload")).toEqual([]);
-  });
-
-  it("refuses callers without the multipart actions", async () => {
-    expect(response(await send({ method: "POST", path: "/data/k", query: { uploads: "" } }, as("AKIDDELETER"))).status).toBe(403);
-    expect(response(await send({ method: "POST", path: "/public/k", query: { uploads: "" } })).status).toBe(403);
-    expect(local.callsTo("createMultipartUpload")).toEqual([]);
   });
 });
 
