@@ -90,13 +90,8 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
   respond(status: number, backendHeaders: Headers, backendMs?: number): ForwardedResponse {
     const exchange = this.exchange;
     const mapped = this.mapResponse ? this.mapResponse(status, backendHeaders) : undefined;
-    const renderError = (error: unknown): PlainResponse<never> => {
-      const response = errorResponse(error, exchange.method, exchange.resource ?? "/", exchange.context.requestId);
-      exchange.stamp(response.headers, backendMs);
-      return response;
-    };
     if (mapped !== undefined && isS3Error(mapped)) {
-      const response = renderError(mapped);
+      const response = this.renderError(mapped, backendMs);
       return { status: response.status, headers: response.headers, replaceBody: () => response };
     }
     const finalStatus = mapped === undefined ? status : mapped.status;
@@ -115,9 +110,17 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
       headers,
       replaceBody: (text) => {
         const document = readErrorDocument(text);
-        return renderError(backendError(finalStatus, document.code ?? fromHeaders, document.message));
+        return this.renderError(backendError(finalStatus, document.code ?? fromHeaders, document.message), backendMs);
       },
     };
+  }
+
+  /** A backend's error as this request's S3 error response (a method: `respond` allocates no closure for it). */
+  private renderError(error: unknown, backendMs: number | undefined): PlainResponse<never> {
+    const exchange = this.exchange;
+    const response = errorResponse(error, exchange.method, exchange.resource ?? "/", exchange.context.requestId);
+    exchange.stamp(response.headers, backendMs);
+    return response;
   }
 }
 
