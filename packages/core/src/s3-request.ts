@@ -101,15 +101,20 @@ const parsedQueries = new Map<string, Query>();
 const MAX_PARSED_QUERIES = 1024;
 const MAX_KEPT_QUERY_LENGTH = 2048;
 
+/** The last query looked up: a reader repeating one URL finds it by comparing, without hashing a long string. */
+let lastQuery: Query = EMPTY_QUERY;
+
 /** The parsed query of a raw query string (without `?`), shared between requests that sent the same string. */
 export function queryOf(raw: string): Query {
   if (raw === "") return EMPTY_QUERY;
+  if (raw === lastQuery.raw) return lastQuery;
   let query = parsedQueries.get(raw);
-  if (query !== undefined) return query;
+  if (query !== undefined) return (lastQuery = query);
   query = new Query(raw);
   if (raw.length <= MAX_KEPT_QUERY_LENGTH) {
     if (parsedQueries.size >= MAX_PARSED_QUERIES) parsedQueries.delete(parsedQueries.keys().next().value!);
     parsedQueries.set(raw, query);
+    lastQuery = query;
   }
   return query;
 }

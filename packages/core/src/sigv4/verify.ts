@@ -107,7 +107,7 @@ export function canonicalRequestFor(claim: SigV4Claim, request: SignedRequestPar
  * every request with the same query the same string (`queryOf`), whose hash V8 keeps, so a lookup does not rehash
  * a long key. Header-signed requests carry a fresh x-amz-date each and are not kept. Bounded; the oldest goes first.
  */
-const verifiedPresigned = new Map<string, { method: string; rawPath: string; block: string; payloadHash: string; secret: string; result: VerifiedSignature }>();
+const verifiedPresigned = new Map<string, { claim: SigV4Claim; method: string; rawPath: string; block: string; payloadHash: string; secret: string; result: VerifiedSignature }>();
 const MAX_VERIFIED_PRESIGNED = 4096;
 
 /**
@@ -126,7 +126,8 @@ export async function verifySigV4(claim: SigV4Claim, request: SignedRequestParts
       hit.rawPath === request.rawPath &&
       hit.block === signed.block &&
       hit.payloadHash === request.payloadHash &&
-      timingSafeEqual(hit.result.signature, claim.signature)
+      // The same claim object (the gateway keeps one per query), else its signature must be the verified one.
+      (hit.claim === claim || timingSafeEqual(hit.result.signature, claim.signature))
     ) {
       return hit.result;
     }
@@ -139,7 +140,7 @@ export async function verifySigV4(claim: SigV4Claim, request: SignedRequestParts
   const result = { signature: expected, key, scope, amzDate: claim.amzDate };
   if (kept) {
     if (verifiedPresigned.size >= MAX_VERIFIED_PRESIGNED && !verifiedPresigned.has(request.rawQuery)) verifiedPresigned.delete(verifiedPresigned.keys().next().value!);
-    verifiedPresigned.set(request.rawQuery, { method: request.method, rawPath: request.rawPath, block: signed.block!, payloadHash: request.payloadHash, secret, result });
+    verifiedPresigned.set(request.rawQuery, { claim, method: request.method, rawPath: request.rawPath, block: signed.block!, payloadHash: request.payloadHash, secret, result });
   }
   return result;
 }
