@@ -22,7 +22,10 @@ export interface ExchangeOptions {
 
 const RESOLVED = Promise.resolve();
 
-/** Milliseconds with one decimal, as `toFixed(1)` writes them for the durations a request has (cheaper). */
+/**
+ * Milliseconds with one decimal, rounded to the nearest tenth (cheaper than `toFixed(1)`, which can round an exact
+ * half of the binary value the other way: 0.15 is "0.2" here, "0.1" there).
+ */
 export function tenths(milliseconds: number): string {
   const rounded = Math.round(milliseconds * 10);
   return `${Math.trunc(rounded / 10)}.${rounded % 10}`;

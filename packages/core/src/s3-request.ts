@@ -95,11 +95,12 @@ const EMPTY_QUERY = new Query("");
  * Parsed queries by raw string. A reader going through one presigned URL (a GIS tool fetching tiles, a Parquet
  * reader fetching ranges) sends the same long query with every request; parsing and percent-decoding it was a tenth
  * of such a request's own CPU. A Query is never changed once built, so one can serve every request that sent its
- * string. Bounded; the oldest entry goes first. Long strings are parsed each time rather than kept.
+ * string. Bounded; the oldest entry goes first. Strings over 8 KiB are parsed each time rather than kept.
  */
 const parsedQueries = new Map<string, Query>();
 const MAX_PARSED_QUERIES = 1024;
-const MAX_KEPT_QUERY_LENGTH = 2048;
+// Presigned URLs with a session token run to a few KiB.
+const MAX_KEPT_QUERY_LENGTH = 8192;
 
 /** The last query looked up: a reader repeating one URL finds it by comparing, without hashing a long string. */
 let lastQuery: Query = EMPTY_QUERY;

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { HeaderMap } from "../src/header-map.js";
 import { forwardedRequestHeaders } from "../src/headers.js";
 import { parseAuthorizationHeader } from "../src/sigv4.js";
+import { isAmzDate } from "../src/sigv4/authorization.js";
 
 const SIGNATURE = "0a789fa06a34e010da9d9468dfa70a3413f26387b4f6fbaf1e4a435bd10a8ddc";
 const headers = (date = "20261205T105324Z") => new HeaderMap({ "x-amz-date": date, host: "h" });
@@ -29,6 +30,12 @@ describe("header claims", () => {
     expect(() => parseAuthorizationHeader(authorization(undefined, "x-amz-date"), headers())).toThrow(/must include host/);
     expect(() => parseAuthorizationHeader(authorization(), headers("20261205T245324Z"))).toThrow(expect.objectContaining({ code: "AccessDenied" }));
     expect(parseAuthorizationHeader(authorization(), headers()).accessKeyId).toBe("AKID");
+  });
+
+  it("never take an empty value for a remembered one", () => {
+    expect(isAmzDate("")).toBe(false);
+    expect(isAmzDate("20261205T105324Z")).toBe(true);
+    expect(isAmzDate("")).toBe(false);
   });
 
   it("carry a session token only when one was sent", () => {

@@ -18,10 +18,21 @@ describe("queryOf", () => {
   });
 
   it("parses long strings each time and keeps none of them", () => {
-    const raw = `prefix=${"p".repeat(3000)}`;
+    const raw = `prefix=${"p".repeat(9000)}`;
     const first = queryOf(raw);
-    expect(first.get("prefix")).toHaveLength(3000);
+    expect(first.get("prefix")).toHaveLength(9000);
     expect(queryOf(raw)).not.toBe(first);
+  });
+
+  it("keeps every string it saw (up to its bound), not only the last one", () => {
+    const first = queryOf("a=1&X-Amz-Signature=kept");
+    const second = queryOf("b=2");
+    expect(queryOf("a=1&X-Amz-Signature=kept")).toBe(first);
+    expect(queryOf("b=2")).toBe(second);
+    const session = `X-Amz-Security-Token=${"t".repeat(3000)}`;
+    const long = queryOf(session);
+    queryOf("c=3");
+    expect(queryOf(session)).toBe(long);
   });
 
   it("refuses a malformed string every time", () => {

@@ -44,11 +44,11 @@ interface CredentialScope {
  * repeat all three (its key and day, the headers its SDK signs, the second it signs in): each is parsed once per
  * change instead of once per request. Results are never changed by their users (SigV4Claim's arrays are read-only).
  */
-let lastCredential = "";
+let lastCredential: string | undefined;
 let lastScope: CredentialScope | undefined;
-let lastSignedHeaders = "";
+let lastSignedHeaders: string | undefined;
 let lastSignedNames: readonly string[] = [];
-let lastValidAmzDate = "";
+let lastValidAmzDate: string | undefined;
 
 function parseCredential(credential: string, error: (message: string) => S3Error): CredentialScope {
   if (credential === lastCredential && lastScope !== undefined) return lastScope;
