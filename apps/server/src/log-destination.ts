@@ -24,14 +24,15 @@ const MAX_DELAY_MS = 10;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * The batch size for `fd`: PIPE_BUF when it is a pipe or socket that other processes write to as well (`shared`),
- * else `BATCH`.
+ * The batch size for `fd`: PIPE_BUF when it is a pipe, socket or terminal that other processes write to as well
+ * (`shared`), else `BATCH`.
  */
 export function batchSizeFor(fd: number, shared: boolean): number {
   if (!shared) return BATCH;
   try {
     const stat = fstatSync(fd);
-    return stat.isFIFO() || stat.isSocket() ? SHARED_PIPE_BATCH : BATCH;
+    // A terminal shared by the cluster's processes does not keep a large write whole either.
+    return stat.isFIFO() || stat.isSocket() || stat.isCharacterDevice() ? SHARED_PIPE_BATCH : BATCH;
   } catch {
     return SHARED_PIPE_BATCH;
   }
@@ -45,10 +46,14 @@ export class BatchedDestination {
   /** Lines dropped because the descriptor stayed unwritable (a stalled log reader). */
   dropped = 0;
 
-  /** `batchBytes`: the most one write holds (see `batchSizeFor`); lines are never split, a longer one goes alone. */
+  /**
+   * `batchBytes`: the most one write holds (see `batchSizeFor`); lines are never split, a longer one goes alone.
+   * `delayMs`: how long a request line may wait for its batch.
+   */
   constructor(
     private readonly fd = 1,
     private readonly batchBytes = SHARED_PIPE_BATCH,
+    private readonly delayMs = MAX_DELAY_MS,
   ) {
     process.once("exit", () => this.flush());
   }
@@ -73,7 +78,7 @@ export class BatchedDestination {
       this.later = true;
       // Unreferenced, as the immediate above: a queued line does not keep a finished process alive (the exit
       // handler writes it).
-      setTimeout(this.flushLater, MAX_DELAY_MS).unref();
+      setTimeout(this.flushLater, this.delayMs).unref();
     }
   }
 

@@ -17,12 +17,13 @@ function logFile() {
 describe("BatchedDestination", () => {
   it("holds request lines briefly, then writes them together within the delay", async () => {
     const file = logFile();
-    const destination = new BatchedDestination(file.fd);
+    // A delay no slow machine outruns between two event-loop turns.
+    const destination = new BatchedDestination(file.fd, SHARED_PIPE_BATCH, 300);
     destination.writeBatched('{"n":1}\n');
     destination.writeBatched('{"n":2}\n');
     await new Promise((resolve) => setImmediate(resolve));
     expect(file.read()).toBe("");
-    await expect.poll(file.read, { timeout: 1000, interval: 5 }).toBe('{"n":1}\n{"n":2}\n');
+    await expect.poll(file.read, { timeout: 5000, interval: 5 }).toBe('{"n":1}\n{"n":2}\n');
     closeSync(file.fd);
   });
 

@@ -86,8 +86,8 @@ function executeForward(result: ForwardResultOf, request: IncomingMessage, heade
 
 /** The forward itself, once the bucket's slot is held; releases it. */
 async function forwardHolding(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, bucket: string, release: () => void): Promise<Outcome> {
-  const client = clientBody(request, headers, result);
   try {
+    const client = clientBody(request, headers, result);
     return withReceived(await forwardBody(result, client, response, options, bucket), client.counter);
   } finally {
     release();
