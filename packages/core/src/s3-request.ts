@@ -110,7 +110,10 @@ export function queryOf(raw: string): Query {
   if (raw === "") return EMPTY_QUERY;
   if (raw === lastQuery.raw) return lastQuery;
   let query = parsedQueries.get(raw);
-  if (query !== undefined) return (lastQuery = query);
+  if (query !== undefined) {
+    lastQuery = query;
+    return query;
+  }
   query = new Query(raw);
   if (raw.length <= MAX_KEPT_QUERY_LENGTH) {
     if (parsedQueries.size >= MAX_PARSED_QUERIES) parsedQueries.delete(parsedQueries.keys().next().value!);
