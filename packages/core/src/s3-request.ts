@@ -1,6 +1,7 @@
 /** Turns a raw HTTP request into an S3 operation with its bucket and key. */
 import type { ListingView, NamespaceListing } from "./target-mapping.js";
 import { S3Error } from "./errors.js";
+import { setBounded } from "./bounded-map.js";
 import { decodeKey, validateKey } from "./keys.js";
 import { parseQuery } from "./sigv4/canonical-request.js";
 import type { S3Operation } from "./types.js";
@@ -116,8 +117,7 @@ export function queryOf(raw: string): Query {
   }
   query = new Query(raw);
   if (raw.length <= MAX_KEPT_QUERY_LENGTH) {
-    if (parsedQueries.size >= MAX_PARSED_QUERIES) parsedQueries.delete(parsedQueries.keys().next().value!);
-    parsedQueries.set(raw, query);
+    setBounded(parsedQueries, raw, query, MAX_PARSED_QUERIES);
     lastQuery = query;
   }
   return query;

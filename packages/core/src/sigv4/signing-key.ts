@@ -5,6 +5,7 @@
  */
 import { cryptoPrimitives, type HmacKey } from "../crypto-primitives.js";
 import { toHex, utf8 } from "../encoding.js";
+import { setBounded } from "../bounded-map.js";
 
 const MAX_CACHED_KEYS = 2048;
 const cache = new Map<string, Promise<HmacKey>>();
@@ -33,8 +34,7 @@ export function signingKey(secret: string, date: string, region: string, service
     key = deriveSigningKey(secret, date, region, service);
     // A failed derivation must not poison the cache.
     key.catch(() => cache.delete(cacheKey));
-    if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
-    cache.set(cacheKey, key);
+    setBounded(cache, cacheKey, key, MAX_CACHED_KEYS);
   }
   return key;
 }

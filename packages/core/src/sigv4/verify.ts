@@ -1,6 +1,7 @@
 /** Verifies a SigV4 signature (header or presigned) against a known secret. */
 import type { HmacKey } from "../crypto-primitives.js";
 import { S3Error } from "../errors.js";
+import { setBounded } from "../bounded-map.js";
 import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
 import { HeaderMap } from "../header-map.js";
@@ -139,8 +140,8 @@ export async function verifySigV4(claim: SigV4Claim, request: SignedRequestParts
   if (!timingSafeEqual(expected, claim.signature)) throw new S3Error("SignatureDoesNotMatch");
   const result = { signature: expected, key, scope, amzDate: claim.amzDate };
   if (kept) {
-    if (verifiedPresigned.size >= MAX_VERIFIED_PRESIGNED && !verifiedPresigned.has(request.rawQuery)) verifiedPresigned.delete(verifiedPresigned.keys().next().value!);
-    verifiedPresigned.set(request.rawQuery, { claim, method: request.method, rawPath: request.rawPath, block: signed.block!, payloadHash: request.payloadHash, secret, result });
+    const entry = { claim, method: request.method, rawPath: request.rawPath, block: signed.block!, payloadHash: request.payloadHash, secret, result };
+    setBounded(verifiedPresigned, request.rawQuery, entry, MAX_VERIFIED_PRESIGNED);
   }
   return result;
 }
