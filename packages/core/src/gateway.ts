@@ -179,12 +179,12 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       }
 
       const origin = request.headers.get("origin");
+      // Mapped before authentication (a refusal gets the mapped bucket's CORS rules too), once: parsing reuses it.
+      const attempt = origin === null && request.method !== "OPTIONS" ? undefined : attemptMapping(options.targetMapping, request.method, target, request.headers, options.domain);
       if (request.method === "OPTIONS") {
-        const preflight = preflightResponse(await corsRulesFor(request, attemptMapping(options.targetMapping, request.method, target, request.headers, options.domain)), request.headers);
+        const preflight = preflightResponse(await corsRulesFor(request, attempt), request.headers);
         return new ResponseExchangeResult<B>(exchange, { ...preflight, body: null });
       }
-      // Mapped before authentication (a refusal gets the mapped bucket's rules too), once: parsing reuses it.
-      const attempt = origin === null ? undefined : attemptMapping(options.targetMapping, request.method, target, request.headers, options.domain);
       if (origin !== null) exchange.cors = corsResponseHeaders(await corsRulesFor(request, attempt), origin, request.method);
 
       // Authenticate before interpreting the request: an unsigned or mis-signed caller learns nothing about which
