@@ -132,7 +132,11 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     return { ...response, root: checkBackendResponse(response.status, response.text) };
   }
 
-  async function prepareObject(request: ObjectRequest): Promise<ForwardDispatch> {
+  /**
+   * The backend request of an object operation: a presigned URL. With static keys it is answered now whenever the
+   * URL is one still held (see `presigned`), so a reader's repeated GETs of one object take no promise turn here.
+   */
+  function prepareObject(request: ObjectRequest): ForwardDispatch | Promise<ForwardDispatch> {
     const method = METHODS[request.operation];
     const query: [string, string][] = [];
     if (request.responseOverrides) for (const name in request.responseOverrides) query.push([name, request.responseOverrides[name]!]);
@@ -143,7 +147,11 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     // Core builds the forwarded headers for this request alone: they are ours to extend.
     const sendHeaders = request.headers instanceof HeaderMap ? request.headers : new HeaderMap(request.headers);
     sendHeaders.record["user-agent"] = options.userAgent;
-    const signers = await signersFor();
+    if (!credentials) return presigned(staticSigners, method, path, query, sendHeaders);
+    return signersFor().then((signers) => presigned(signers, method, path, query, sendHeaders));
+  }
+
+  function presigned(signers: Signers | undefined, method: string, path: string, query: [string, string][], sendHeaders: HeaderMap): ForwardDispatch | Promise<ForwardDispatch> {
     if (!signers) {
       const search = query.length === 0 ? "" : `?${encodeQuery(query)}`;
       return { type: "forward", method, url: `${objectOrigin}${path}${search}`, headers: sendHeaders };
@@ -153,7 +161,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     // URL then serves every range a client reads of an object.
     const signed: Record<string, string> = {};
     let signedText = "";
-    request.headers.forEach((value, name) => {
+    sendHeaders.forEach((value, name) => {
       if (name.startsWith("x-amz-")) {
         signed[name] = value;
         signedText += `\n${name}:${value}`;
@@ -168,19 +176,22 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     const now = Date.now();
     const cached = signers.urls.get(cacheKey);
     if (cached !== undefined && cached.reuseUntil > now) return { type: "forward", method, url: cached.url, headers: sendHeaders };
-    const url = await signers.presign({
-      method,
-      origin: objectOrigin,
-      host: objectHost,
-      path,
-      query,
-      headers: signed,
-      ...(digest !== undefined && { payloadHash: digest }),
-      expiresIn: options.presignTtlSeconds,
-    });
-    if (cached === undefined && signers.urls.size >= MAX_REUSED_URLS) signers.urls.delete(signers.urls.keys().next().value!);
-    signers.urls.set(cacheKey, { url, reuseUntil: now + reuseMs });
-    return { type: "forward", method, url, headers: sendHeaders };
+    return signers
+      .presign({
+        method,
+        origin: objectOrigin,
+        host: objectHost,
+        path,
+        query,
+        headers: signed,
+        ...(digest !== undefined && { payloadHash: digest }),
+        expiresIn: options.presignTtlSeconds,
+      })
+      .then((url) => {
+        if (cached === undefined && signers.urls.size >= MAX_REUSED_URLS) signers.urls.delete(signers.urls.keys().next().value!);
+        signers.urls.set(cacheKey, { url, reuseUntil: now + reuseMs });
+        return { type: "forward", method, url, headers: sendHeaders };
+      });
   }
 
   const backend: S3Backend = {

@@ -68,6 +68,10 @@ describe("presigned URL reuse", () => {
     const backend = createNodeBackend({ ...OPTIONS, presign_ttl_secs: "300" });
     const first = await urlOf(backend, get({ range: "bytes=0-9" }));
     expect(await urlOf(backend, get({ range: "bytes=10-19" }))).toBe(first);
+    // A URL still held is answered now: the gateway forwards without waiting a promise turn.
+    const held = backend.prepareObject(get({ range: "bytes=20-29" }));
+    expect(held).not.toBeInstanceOf(Promise);
+    expect(held).toMatchObject({ type: "forward", url: first });
     vi.setSystemTime(Date.parse("2026-12-04T10:02:29Z"));
     expect(await urlOf(backend, get({}))).toBe(first);
     vi.setSystemTime(Date.parse("2026-12-04T10:02:31Z"));

@@ -6,6 +6,7 @@ import { authorize, canUseBucket, isAllowed } from "./authorize.js";
 import { S3Error } from "./errors.js";
 import { authorizeBucketLifecycle } from "./operations/bucket.js";
 import { authorizeCopy, type BucketResolver } from "./operations/copy.js";
+import type { MaybePromise } from "./maybe-promise.js";
 import type { ParsedS3Request } from "./s3-request.js";
 import { stripViewPrefix } from "./target-mapping.js";
 import type { Action, BucketConfig, BucketRegistry, Identity, ObjectOperation } from "./types.js";
@@ -21,22 +22,29 @@ const OBJECT_ACTIONS: Record<ObjectOperation, Action> = {
 
 /**
  * Authorizes a parsed request and resolves its bucket (undefined for requests on no one bucket): everything decided
- * before middleware runs. Throws when the request is refused, so middleware never sees a refused request.
+ * before middleware runs. Refuses by throwing (now, or by rejecting the promise), so middleware never sees a refused
+ * request. Answers now when the bucket registry does.
  */
-export async function admit(
+export function admit(
   parsed: ParsedS3Request,
   identity: Identity,
   headers: Headers,
   buckets: BucketRegistry,
   resolveBucket: BucketResolver,
-): Promise<BucketConfig | undefined> {
-  const { operation, query } = parsed;
+): MaybePromise<BucketConfig | undefined> {
+  const operation = parsed.operation;
   if (operation === "ListBuckets") return undefined;
   if (operation === "CreateBucket" || operation === "DeleteBucket") {
-    await authorizeBucketLifecycle(operation, parsed.bucket!, buckets, identity);
-    return undefined;
+    return authorizeBucketLifecycle(operation, parsed.bucket!, buckets, identity).then(() => undefined);
   }
-  const { bucket } = await resolveBucket(parsed.bucket!);
+  const resolved = resolveBucket(parsed.bucket!);
+  if (resolved instanceof Promise) return resolved.then(({ bucket }) => admitTo(bucket, parsed, identity, headers, resolveBucket));
+  return admitTo(resolved.bucket, parsed, identity, headers, resolveBucket);
+}
+
+/** Authorizes a request on its resolved bucket. */
+function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identity, headers: Headers, resolveBucket: BucketResolver): MaybePromise<BucketConfig> {
+  const { operation, query } = parsed;
   switch (operation) {
     case "HeadBucket":
     case "GetBucketLocation":
@@ -53,8 +61,7 @@ export async function admit(
       if (identity.type === "anonymous") throw new S3Error("AccessDenied");
       break;
     case "CopyObject":
-      await authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket);
-      break;
+      return authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket).then(() => bucket);
     case "CreateMultipartUpload":
       authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });
       break;

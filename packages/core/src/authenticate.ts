@@ -3,7 +3,8 @@ import { timingSafeEqual } from "./encoding.js";
 import { S3Error } from "./errors.js";
 import { isPresignedV4, parseAuthorizationHeader, parsePresignedQuery, type SigV4Claim } from "./sigv4/authorization.js";
 import { EMPTY_SHA256 } from "./sigv4/canonical-request.js";
-import { checkSignatureTime, verifySigV4, type VerifiedSignature } from "./sigv4/verify.js";
+import { checkSignatureTime, verifySignature, type VerifiedSignature } from "./sigv4/verify.js";
+import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
 import { checkSigV2Time, isPresignedV2, isSigV2Authorization, parseSigV2Header, parseSigV2Query, verifySigV2, virtualHostBucketOf } from "./sigv2/verify.js";
 import type { Query } from "./s3-request.js";
 import type { CredentialRegistry, Identity, StoredCredential, TemporaryCredentialResolver } from "./types.js";
@@ -45,25 +46,22 @@ function payloadHashFor(claim: SigV4Claim, headers: Headers, query: Query, metho
   throw new S3Error("InvalidRequest", { message: "Missing required header for this request: x-amz-content-sha256" });
 }
 
-async function secretFor(claim: Pick<SigV4Claim, "accessKeyId" | "sessionToken">, sources: AuthenticationSources, now: number) {
-  if (claim.sessionToken !== undefined) {
-    if (!sources.temporaryCredentials) {
-      throw new S3Error("InvalidToken", { message: "Session tokens are not accepted by this server." });
-    }
-    const temporary = await sources.temporaryCredentials.resolve(claim.sessionToken);
-    if (!temporary) throw new S3Error("InvalidToken");
-    if (temporary.expiresAt.getTime() <= now) throw new S3Error("ExpiredToken");
-    if (!timingSafeEqual(temporary.accessKeyId, claim.accessKeyId)) throw new S3Error("InvalidAccessKeyId");
-    const identity: Identity = {
-      type: "credential",
-      accessKeyId: temporary.accessKeyId,
-      principalName: temporary.principalName,
-      scopes: temporary.scopes,
-      ...(temporary.roleId !== undefined && { roleId: temporary.roleId }),
-    };
-    return { secret: temporary.secretAccessKey, identity };
-  }
-  const credential = await sources.credentials.getCredential(claim.accessKeyId);
+/** The secret a claim must be signed with, and who it names. */
+interface ClaimedSecret {
+  secret: string;
+  identity: Identity;
+  /** Set for a long-lived key (its state is checked after the signature). */
+  credential?: StoredCredential;
+}
+
+/** The claim's secret: now when the credential registry answers now (a static configuration), else a promise. */
+function secretFor(claim: Pick<SigV4Claim, "accessKeyId" | "sessionToken">, sources: AuthenticationSources, now: number): MaybePromise<ClaimedSecret> {
+  if (claim.sessionToken !== undefined) return temporarySecret(claim.sessionToken, claim.accessKeyId, sources, now);
+  const found = settledOrPromise(sources.credentials.getCredential(claim.accessKeyId));
+  return found instanceof Promise ? found.then(credentialSecret) : credentialSecret(found);
+}
+
+function credentialSecret(credential: StoredCredential | undefined): ClaimedSecret {
   if (!credential) throw new S3Error("InvalidAccessKeyId");
   const identity: Identity = {
     type: "credential",
@@ -72,6 +70,24 @@ async function secretFor(claim: Pick<SigV4Claim, "accessKeyId" | "sessionToken">
     scopes: credential.allowed_scopes,
   };
   return { secret: credential.secret_access_key, identity, credential };
+}
+
+async function temporarySecret(sessionToken: string, accessKeyId: string, sources: AuthenticationSources, now: number): Promise<ClaimedSecret> {
+  if (!sources.temporaryCredentials) {
+    throw new S3Error("InvalidToken", { message: "Session tokens are not accepted by this server." });
+  }
+  const temporary = await sources.temporaryCredentials.resolve(sessionToken);
+  if (!temporary) throw new S3Error("InvalidToken");
+  if (temporary.expiresAt.getTime() <= now) throw new S3Error("ExpiredToken");
+  if (!timingSafeEqual(temporary.accessKeyId, accessKeyId)) throw new S3Error("InvalidAccessKeyId");
+  const identity: Identity = {
+    type: "credential",
+    accessKeyId: temporary.accessKeyId,
+    principalName: temporary.principalName,
+    scopes: temporary.scopes,
+    ...(temporary.roleId !== undefined && { roleId: temporary.roleId }),
+  };
+  return { secret: temporary.secretAccessKey, identity };
 }
 
 /**
@@ -90,11 +106,19 @@ function presignedClaimOf(query: Query): SigV4Claim {
   return claim;
 }
 
-/** Authenticates a request: anonymous when it carries no signature, else a verified SigV4 identity. */
-export async function authenticate(
-  request: { method: string; rawPath: string; query: Query; headers: Headers },
-  sources: AuthenticationSources,
-): Promise<Authentication> {
+/** The parts of a request authentication reads. */
+interface AuthenticatedRequest {
+  method: string;
+  rawPath: string;
+  query: Query;
+  headers: Headers;
+}
+
+/**
+ * Authenticates a request: anonymous when it carries no signature, else a verified SigV4 identity. Answers now when
+ * every lookup does (see `MaybePromise`); a refusal is thrown now, or rejects the promise.
+ */
+export function authenticate(request: AuthenticatedRequest, sources: AuthenticationSources): MaybePromise<Authentication> {
   const authorization = request.headers.get("authorization");
   if ((authorization !== null && isSigV2Authorization(authorization)) || isPresignedV2(request.query)) {
     return authenticateSigV2(request, authorization, sources);
@@ -119,15 +143,26 @@ export async function authenticate(
   }
   const now = sources.now?.() ?? Date.now();
   checkSignatureTime(claim, now);
-  const { secret, identity, credential } = await secretFor(claim, sources, now);
+  const found = secretFor(claim, sources, now);
+  if (found instanceof Promise) return found.then((secret) => verified(claim, request, secret, now));
+  return verified(claim, request, found, now);
+}
+
+/** Verifies the claim's signature with its secret, then the key's state. */
+function verified(claim: SigV4Claim, request: AuthenticatedRequest, found: ClaimedSecret, now: number): MaybePromise<Authentication> {
   const payloadHash = payloadHashFor(claim, request.headers, request.query, request.method);
-  const signature = await verifySigV4(
+  const signature = verifySignature(
     claim,
     { method: request.method, rawPath: request.rawPath, rawQuery: request.query.raw, headers: request.headers, payloadHash },
-    secret,
+    found.secret,
   );
-  checkKeyState(credential, now);
-  return { identity, signature, payloadHash };
+  if (signature instanceof Promise) return signature.then((resolved) => accepted(found, now, resolved, payloadHash));
+  return accepted(found, now, signature, payloadHash);
+}
+
+function accepted(found: ClaimedSecret, now: number, signature: VerifiedSignature, payloadHash: string): Authentication {
+  checkKeyState(found.credential, now);
+  return { identity: found.identity, signature, payloadHash };
 }
 
 /** Key state is checked after the signature: only the key's holder learns that it is disabled or expired. */
@@ -142,7 +177,7 @@ function checkKeyState(credential: StoredCredential | undefined, now: number): v
 
 /** Legacy Signature Version 2 (header or presigned); the same key lookup, session tokens and key-state rules. */
 async function authenticateSigV2(
-  request: { method: string; rawPath: string; query: Query; headers: Headers },
+  request: AuthenticatedRequest,
   authorization: string | null,
   sources: AuthenticationSources,
 ): Promise<Authentication> {

@@ -3,44 +3,25 @@
  * a result the runtime executes: a complete response, a backend request to forward with streaming, or a native
  * operation. Object bodies are never read here.
  */
-import { keyPrefixOf } from "./keys.js";
 import { authenticate, type Authentication } from "./authenticate.js";
 import { S3Error, toS3Error } from "./errors.js";
-import { HeaderMap } from "./header-map.js";
 import { composeMiddleware, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
-import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request } from "./s3-request.js";
+import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type SplitTarget } from "./s3-request.js";
+import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
 import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
 import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt, type TargetMapping } from "./target-mapping.js";
 import { admit } from "./admit.js";
-import { bucketCreated, bucketInfo } from "./operations/bucket.js";
-import { copyObject } from "./operations/copy.js";
-import { deleteObjects } from "./operations/delete-objects.js";
-import { listBuckets, listObjects, type Owner } from "./operations/list.js";
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
-import { prepareObject } from "./operations/object.js";
-import { listParts } from "./operations/list-parts.js";
-import { listMultipartUploads } from "./operations/list-uploads.js";
-import { readSignedBody } from "./xml-body.js";
+import type { ResolvedBucket } from "./operations/copy.js";
+import type { Owner } from "./operations/list.js";
 import { toHex } from "./encoding.js";
 import { createUploadIdCodec } from "./upload-ids.js";
-import { ForwardExchangeResult, NativeExchangeResult, type ForwardResult, type NativeResult, type ResponsePlan } from "./dispatch.js";
-import { headRequestHeaders, requestedAttributes } from "./operations/object-attributes.js";
+import { ForwardExchangeResult, NativeExchangeResult, type ForwardResult, type NativeResult } from "./dispatch.js";
 import { Exchange, ResponseExchangeResult, type ExchangeOptions } from "./exchange.js";
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
-import type { BodyPlan } from "./request-body.js";
-import type {
-  Backend,
-  BackendFactory,
-  BucketConfig,
-  BucketRegistry,
-  CredentialRegistry,
-  ObjectDispatch,
-  ObjectOperation,
-  PlainResponse,
-  TemporaryCredentialResolver,
-} from "./types.js";
+import { createPerform, type Dispatched } from "./perform.js";
+import type { Backend, BackendFactory, BucketConfig, BucketRegistry, CredentialRegistry, PlainResponse, TemporaryCredentialResolver } from "./types.js";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions<B = unknown> {
@@ -111,8 +92,6 @@ export interface Gateway<B = unknown> {
   handle(request: GatewayRequest<B>): Promise<GatewayResult<B>>;
 }
 
-/** What dispatch resolves to: a complete response, or a backend call for the runtime. */
-type Dispatched<B> = PlainResponse<never> | (ObjectDispatch<B> & BodyPlan & ResponsePlan);
 
 const DEFAULT_OWNER: Owner = { id: "multistore-proxy", displayName: "multistore-proxy" };
 const DEFAULT_MAX_XML_BODY = 2 * 1024 * 1024;
@@ -143,8 +122,13 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     return backend;
   }
 
-  async function resolveBucket(name: string) {
-    const bucket = await options.buckets.getBucket(name);
+  /** A bucket's configuration and backend: now when the registry answers now. Throws NoSuchBucket. */
+  function resolveBucket(name: string): MaybePromise<ResolvedBucket> {
+    const found = settledOrPromise(options.buckets.getBucket(name));
+    return found instanceof Promise ? found.then((bucket) => resolvedBucket(name, bucket)) : resolvedBucket(name, found);
+  }
+
+  function resolvedBucket(name: string, bucket: BucketConfig | undefined): ResolvedBucket {
     if (!bucket) throw new S3Error("NoSuchBucket", { details: { BucketName: name } });
     return { bucket, backend: backendFor(bucket) as Backend<unknown> };
   }
@@ -164,8 +148,13 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   };
   const uploadIds = createUploadIdCodec(options.uploadIdSecret ?? toHex(crypto.getRandomValues(new Uint8Array(32))));
   const exchangeOptions: ExchangeOptions = { middleware, serverTiming, now, onError: options.onError };
+  const perform = createPerform<B>({ buckets: options.buckets, owner, createdAt, maxXmlBody, maxUploadBytes: options.maxUploadBytes, uploadIds, backendFor, resolveBucket });
 
-  async function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
+  /**
+   * Resolves a request. Most requests are resolved without a promise turn between their steps: each step answers
+   * now when what it looks up is there now (see `MaybePromise`), and only `handle`'s own promise remains.
+   */
+  function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
     const target = request.target;
     const context: RequestContext = { requestId: newRequestId(), method: request.method, headers: request.headers, startedAt: now() };
     if (request.clientAddress !== undefined) context.sourceIp = request.clientAddress;
@@ -173,123 +162,103 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     try {
       const questionMark = target.indexOf("?");
       const path = questionMark === -1 ? target : target.slice(0, questionMark);
-      if (routes.length > 0 && hasRoute(routes, request.method, path)) {
-        const routed = await runRoutes(routes, request, routeContext(context.requestId, path, request));
-        if (routed) return new ResponseExchangeResult<B>(exchange, routed);
-      }
-
       const origin = request.headers.get("origin");
-      // Mapped before authentication (a refusal gets the mapped bucket's CORS rules too), once: parsing reuses it.
-      const attempt = origin === null && request.method !== "OPTIONS" ? undefined : attemptMapping(options.targetMapping, request.method, target, request.headers, options.domain);
-      if (request.method === "OPTIONS") {
-        const preflight = preflightResponse(await corsRulesFor(request, attempt), request.headers);
-        return new ResponseExchangeResult<B>(exchange, { ...preflight, body: null });
-      }
-      if (origin !== null) exchange.cors = corsResponseHeaders(await corsRulesFor(request, attempt), origin, request.method);
-
-      // Authenticate before interpreting the request: an unsigned or mis-signed caller learns nothing about which
-      // operations or keys we would accept. The target is split and its query parsed once for both.
-      const split = splitTarget(target);
-      const auth = await authenticate({ method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
-      context.identity = auth.identity;
-      const mapped = attempt !== undefined ? attemptedTarget(attempt) : options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;
-      const parsed = mapped === undefined ? parseS3Request(request.method, target, request.headers, options.domain, split) : parseMappedRequest(request.method, request.headers, mapped, split.query, options.targetMapping!);
-      exchange.resource = parsed.resource;
-      context.operation = parsed.operation;
-      if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
-      if (parsed.key !== undefined) context.key = parsed.key;
-      const result = await dispatch(request, parsed, auth, context);
-      if (!("type" in result)) return new ResponseExchangeResult<B>(exchange, result);
-      exchange.dispatchMs = performance.now() - exchange.started;
-      if (result.type === "forward") return new ForwardExchangeResult(exchange, result);
-      return new NativeExchangeResult(exchange, result);
+      const routed = routes.length > 0 && hasRoute(routes, request.method, path);
+      const result = routed || origin !== null || request.method === "OPTIONS" ? handleBeforeS3(request, exchange, path, routed, origin) : resolve(request, exchange, undefined);
+      if (result instanceof Promise) return result.catch((error: unknown) => failed(exchange, error));
+      return Promise.resolve(result);
     } catch (error) {
-      const s3Error = toS3Error(error);
-      if (s3Error.code === "InternalError") {
-        try {
-          options.onError?.(error, context);
-        } catch {
-          // A failing error reporter must not turn a 500 into a rejected promise.
-        }
-      }
-      return new ResponseExchangeResult<B>(exchange, errorResponse(s3Error, request.method, exchange.resource ?? target.split("?")[0]!, context.requestId) as PlainResponse<B>, error);
+      return Promise.resolve(failed(exchange, error));
     }
+  }
+
+  /** Routes, CORS preflights and CORS requests: what is answered or decided before the S3 request is looked at. */
+  async function handleBeforeS3(request: GatewayRequest<B>, exchange: Exchange, path: string, routed: boolean, origin: string | null): Promise<GatewayResult<B>> {
+    if (routed) {
+      const response = await runRoutes(routes, request, routeContext(exchange.context.requestId, path, request));
+      if (response) return new ResponseExchangeResult<B>(exchange, response);
+    }
+    // Mapped before authentication (a refusal gets the mapped bucket's CORS rules too), once: parsing reuses it.
+    const attempt = origin === null && request.method !== "OPTIONS" ? undefined : attemptMapping(options.targetMapping, request.method, request.target, request.headers, options.domain);
+    if (request.method === "OPTIONS") {
+      const preflight = preflightResponse(await corsRulesFor(request, attempt), request.headers);
+      return new ResponseExchangeResult<B>(exchange, { ...preflight, body: null });
+    }
+    if (origin !== null) exchange.cors = corsResponseHeaders(await corsRulesFor(request, attempt), origin, request.method);
+    return resolve(request, exchange, attempt);
+  }
+
+  /**
+   * Authenticates, parses and dispatches an S3 request. Authentication comes before interpreting the request: an
+   * unsigned or mis-signed caller learns nothing about which operations or keys we would accept. The target is split
+   * and its query parsed once for both.
+   */
+  function resolve(request: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined): MaybePromise<GatewayResult<B>> {
+    const split = splitTarget(request.target);
+    const auth = authenticate({ method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
+    if (auth instanceof Promise) return auth.then((resolved) => authenticated(request, exchange, attempt, split, resolved));
+    return authenticated(request, exchange, attempt, split, auth);
+  }
+
+  function authenticated(request: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined, split: SplitTarget, auth: Authentication): MaybePromise<GatewayResult<B>> {
+    const context = exchange.context;
+    context.identity = auth.identity;
+    const mapped = attempt !== undefined ? attemptedTarget(attempt) : options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;
+    const parsed = mapped === undefined ? parseS3Request(request.method, request.target, request.headers, options.domain, split) : parseMappedRequest(request.method, request.headers, mapped, split.query, options.targetMapping!);
+    exchange.resource = parsed.resource;
+    context.operation = parsed.operation;
+    if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
+    if (parsed.key !== undefined) context.key = parsed.key;
+    const result = dispatch(request, parsed, auth, context);
+    if (result instanceof Promise) return result.then((dispatched) => resultOf(exchange, dispatched));
+    return resultOf(exchange, result);
+  }
+
+  function resultOf(exchange: Exchange, result: Dispatched<B>): GatewayResult<B> {
+    if (!("type" in result)) return new ResponseExchangeResult<B>(exchange, result);
+    exchange.dispatchMs = performance.now() - exchange.started;
+    if (result.type === "forward") return new ForwardExchangeResult(exchange, result);
+    return new NativeExchangeResult(exchange, result);
+  }
+
+  /** A request that failed before it was executed, as its error response. */
+  function failed(exchange: Exchange, error: unknown): GatewayResult<B> {
+    const s3Error = toS3Error(error);
+    if (s3Error.code === "InternalError") {
+      try {
+        options.onError?.(error, exchange.context);
+      } catch {
+        // A failing error reporter must not turn a 500 into a rejected promise.
+      }
+    }
+    const resource = exchange.resource ?? exchange.target.split("?")[0]!;
+    return new ResponseExchangeResult<B>(exchange, errorResponse(s3Error, exchange.method, resource, exchange.context.requestId) as PlainResponse<B>, error);
   }
 
   /** Admits the request, then runs middleware (once, here) around the operation. */
-  async function dispatch(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
+  function dispatch(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): MaybePromise<Dispatched<B>> {
     const namespace = parsed.namespace;
     if (namespace !== undefined && (parsed.operation === "ListObjects" || parsed.operation === "ListObjectsV2")) {
-      const version = parsed.operation === "ListObjects" ? 1 : 2;
-      // Admission first, as for every request: middleware never sees a refused one.
-      const usable = await usableNamespaceBuckets(namespace, options.buckets, auth.identity);
-      context.admitted = true;
-      const list = () => listNamespace(version, namespace, parsed.query, usable);
-      return chain === undefined ? await list() : await chain(context, list);
+      return dispatchNamespaceListing(parsed.operation === "ListObjects" ? 1 : 2, namespace, parsed, auth, context);
     }
-    const bucket = await admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
-    if (bucket !== undefined) context.bucketConfig = bucket;
-    context.admitted = true;
-    // (`return await`: returning a promise from an async function costs two more microtask turns.)
-    if (chain === undefined) return await perform(request, parsed, auth, context, bucket);
-    return await chain(context, () => perform(request, parsed, auth, context, bucket));
+    const bucket = admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
+    if (bucket instanceof Promise) return bucket.then((resolved) => admitted(request, parsed, auth, context, resolved));
+    return admitted(request, parsed, auth, context, bucket);
   }
 
-  /** Performs an admitted operation on the bucket configuration middleware left in the context. */
-  async function perform(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, original: BucketConfig | undefined): Promise<Dispatched<B>> {
-    const identity = auth.identity;
-    const { operation, query } = parsed;
-    if (operation === "ListBuckets") return listBuckets(options.buckets, identity, owner, createdAt);
-    if (operation === "CreateBucket") return bucketCreated(parsed.bucket!);
-    const served = context.bucketConfig!;
-    const backend = backendFor(served) as Backend<unknown>;
-    // A configuration a middleware swapped in serves the request (backend, prefix); the caller stays authorized, and
-    // named, as the registry's configuration said.
-    const bucket = original === undefined || served === original ? served : { ...served, name: original.name, anonymous_access: original.anonymous_access, allowed_roles: original.allowed_roles };
-    const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
-    // Upload ids are bound to the bucket and key the client named, whatever configuration serves them.
-    const bucketName = parsed.bucket!;
-    switch (operation) {
-      case "HeadBucket":
-        return { status: 200, headers: new HeaderMap(), body: null };
-      case "GetBucketLocation":
-      case "GetBucketVersioning":
-        return bucketInfo(operation, bucket, identity);
-      case "ListMultipartUploads":
-        return listMultipartUploads(backend, { bucket, bucketName, ...(parsed.listing && { view: parsed.listing }) }, query, owner, uploadIds);
-      case "ListObjects":
-      case "ListObjectsV2":
-        return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner, parsed.listing);
-      case "DeleteObjects":
-        return deleteObjects(backend, bucket, identity, await readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody));
-      case "CopyObject":
-        return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
-      case "CreateMultipartUpload":
-        return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
-      case "CompleteMultipartUpload": {
-        // The body first: a refused id still leaves the client's document read, not cut off mid-send.
-        const body = await readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody);
-        return completeMultipartUpload(backend, bucketName, parsed.key!, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!), body, request.headers);
-      }
-      case "GetObjectAttributes": {
-        const attributes = requestedAttributes(request.headers, query);
-        return { ...(await prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).dispatch, attributes };
-      }
-      case "ListParts": {
-        const clientUploadId = query.get("uploadId")!;
-        return listParts(backend, { bucket: bucketName, clientKey: parsed.key!, key: key!, clientUploadId, uploadId: await uploadIds.unwrap(bucketName, parsed.key!, clientUploadId) }, query);
-      }
-      case "AbortMultipartUpload":
-        return abortMultipartUpload(backend, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!));
-      default: {
-        const objectOperation = operation as ObjectOperation;
-        const uploadId = operation === "UploadPart" ? await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!) : undefined;
-        const prepared = await prepareObject(backend as Backend<B>, objectOperation, key!, request.headers, query, auth, options.maxUploadBytes, uploadId);
-        const { bodyEncoding, bodyChecks } = prepared;
-        if (!bodyEncoding && !bodyChecks) return prepared.dispatch;
-        return { ...prepared.dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
-      }
-    }
+  async function dispatchNamespaceListing(version: 1 | 2, namespace: NonNullable<ParsedS3Request["namespace"]>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
+    // Admission first, as for every request: middleware never sees a refused one.
+    const usable = await usableNamespaceBuckets(namespace, options.buckets, auth.identity);
+    context.admitted = true;
+    const list = () => listNamespace(version, namespace, parsed.query, usable);
+    return chain === undefined ? await list() : await chain(context, list);
+  }
+
+  function admitted(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, bucket: BucketConfig | undefined): MaybePromise<Dispatched<B>> {
+    if (bucket !== undefined) context.bucketConfig = bucket;
+    context.admitted = true;
+    if (chain === undefined) return perform(request, parsed, auth, context, bucket);
+    return chain(context, async () => perform(request, parsed, auth, context, bucket));
   }
 
   return { handle };

@@ -123,8 +123,16 @@ export function queryOf(raw: string): Query {
   return query;
 }
 
+/** A request target's raw path and query. */
+export interface SplitTarget {
+  /** The path as sent (still percent-encoded). */
+  rawPath: string;
+  /** The parsed query (shared between requests that sent the same one: see `queryOf`). */
+  query: Query;
+}
+
 /** Splits a request target into its raw path and its query (what a signature covers). */
-export function splitTarget(target: string): { rawPath: string; query: Query } {
+export function splitTarget(target: string): SplitTarget {
   const questionMark = target.indexOf("?");
   const rawPath = questionMark === -1 ? target : target.slice(0, questionMark);
   const query = queryOf(questionMark === -1 ? "" : target.slice(questionMark + 1));

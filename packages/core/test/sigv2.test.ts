@@ -30,7 +30,7 @@ interface Example {
   domain?: string;
 }
 
-function run(example: Example, now = Date.parse(example.headers.date ?? example.headers["x-amz-date"] ?? "2007-03-27T00:00:00Z")) {
+async function run(example: Example, now = Date.parse(example.headers.date ?? example.headers["x-amz-date"] ?? "2007-03-27T00:00:00Z")) {
   const questionMark = example.target.indexOf("?");
   const rawPath = questionMark === -1 ? example.target : example.target.slice(0, questionMark);
   const query = new Query(questionMark === -1 ? "" : example.target.slice(questionMark + 1));

@@ -1,4 +1,5 @@
 /** CopyObject: the source is authorized as a read, the destination as a write; the backend copies server-side. */
+import type { MaybePromise } from "../maybe-promise.js";
 import { keyPrefixOf } from "../keys.js";
 import { authorize } from "../authorize.js";
 import { S3Error } from "../errors.js";
@@ -9,7 +10,14 @@ import { xmlElement } from "../xml.js";
 import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js";
 
 /** Resolves a bucket name to its config and backend (or throws NoSuchBucket). */
-export type BucketResolver = (name: string) => Promise<{ bucket: BucketConfig; backend: Backend<unknown> }>;
+/** A bucket's configuration and the backend serving it. */
+export interface ResolvedBucket {
+  bucket: BucketConfig;
+  backend: Backend<unknown>;
+}
+
+/** Resolves a bucket name (now when the registry answers now); throws NoSuchBucket. */
+export type BucketResolver = (name: string) => MaybePromise<ResolvedBucket>;
 
 /** Authorizes CopyObject: the source as a read, the destination (`bucket`/`key`) as a write. Throws when refused. */
 export async function authorizeCopy(bucket: BucketConfig, key: string, copySource: string, identity: Identity, resolve: BucketResolver): Promise<void> {

@@ -3,6 +3,7 @@ import { awsChunkedEncodingOf, contentEncodingWithoutAwsChunked, type AwsChunked
 import { bodyChecksFor, verifyEmptyBody, type BodyChecks } from "../checksums/body-checks.js";
 import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
+import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
 import type { Query } from "../s3-request.js";
 import type { VerifiedSignature } from "../sigv4/verify.js";
 import type { Backend, ObjectDispatch, ObjectOperation, ObjectRequest } from "../types.js";
@@ -39,8 +40,11 @@ function uploadParameters(query: Query, uploadId?: string): { uploadId: string; 
   return { uploadId: uploadId ?? query.get("uploadId")!, partNumber };
 }
 
-/** Asks the backend to prepare the operation; handles aws-chunked framing and header filtering. */
-export async function prepareObject<B>(
+/**
+ * Asks the backend to prepare the operation; handles aws-chunked framing and header filtering. A read or a delete is
+ * prepared now when the backend answers now (a presigned URL it still holds).
+ */
+export function prepareObject<B>(
   backend: Backend<B>,
   operation: ObjectOperation,
   key: string,
@@ -49,42 +53,65 @@ export async function prepareObject<B>(
   auth: { payloadHash?: string; signature?: VerifiedSignature },
   maxUploadBytes?: number,
   backendUploadId?: string,
-): Promise<PreparedObject<B>> {
+): MaybePromise<PreparedObject<B>> {
   const sendsBody = operation === "PutObject" || operation === "UploadPart";
   // Only a real digest is passed on (the backend may verify it); markers describe the client's signing.
   const headers = forwardedRequestHeaders(clientHeaders, { object: { sendsBody } });
-  let bodyEncoding: AwsChunkedEncoding | undefined;
-  let bodyChecks: BodyChecks | undefined;
-  if (sendsBody) {
-    bodyEncoding = awsChunkedEncodingOf(clientHeaders, auth.payloadHash, auth.signature);
-    bodyChecks = bodyChecksFor(clientHeaders, auth.payloadHash, bodyEncoding !== undefined);
-    if (bodyEncoding) {
-      if (bodyEncoding.decodedLength === undefined) {
-        throw new S3Error("MissingContentLength", { message: "aws-chunked uploads need x-amz-decoded-content-length." });
-      }
-      for (const name of FRAMING_HEADERS) headers.delete(name);
-      const contentEncoding = contentEncodingWithoutAwsChunked(clientHeaders.get("content-encoding"));
-      if (contentEncoding) headers.set("content-encoding", contentEncoding);
-      else headers.delete("content-encoding");
-      headers.set("content-length", String(bodyEncoding.decodedLength));
-    } else if (!clientHeaders.has("content-length")) {
-      throw new S3Error("MissingContentLength");
-    }
-    const length = Number(headers.get("content-length"));
-    if (maxUploadBytes !== undefined && length > maxUploadBytes) {
-      throw new S3Error("EntityTooLarge", {
-        message: `Your proposed upload exceeds the maximum allowed size of ${maxUploadBytes} bytes.`,
-        details: { ProposedSize: String(length), MaxSizeAllowed: String(maxUploadBytes) },
-      });
-    }
-    // An empty body may reach the backend with no stream for the runtime to verify: settle its checks now.
-    if (length === 0 && bodyChecks && bodyChecks.trailerChecksums.length === 0) await verifyEmptyBody(bodyChecks);
-  } else {
-    // Presigners put `x-amz-checksum-mode` in the query; it asks for the same as the header does.
-    const checksumMode = query.get("x-amz-checksum-mode");
-    if (checksumMode !== undefined && !headers.has("x-amz-checksum-mode")) headers.set("x-amz-checksum-mode", checksumMode);
-  }
+  if (sendsBody) return prepareUpload(backend, operation, key, clientHeaders, headers, query, auth, maxUploadBytes, backendUploadId);
+  // Presigners put `x-amz-checksum-mode` in the query; it asks for the same as the header does.
+  const checksumMode = query.get("x-amz-checksum-mode");
+  if (checksumMode !== undefined && !headers.has("x-amz-checksum-mode")) headers.set("x-amz-checksum-mode", checksumMode);
+  const dispatch = settledOrPromise(backend.prepareObject(objectRequest(operation, key, headers, query, backendUploadId)));
+  return dispatch instanceof Promise ? dispatch.then(preparedOf) : preparedOf(dispatch);
+}
 
+function preparedOf<B>(dispatch: ObjectDispatch<B>): PreparedObject<B> {
+  return { dispatch };
+}
+
+/** PutObject and UploadPart: the body's framing and checks, then the backend. */
+async function prepareUpload<B>(
+  backend: Backend<B>,
+  operation: ObjectOperation,
+  key: string,
+  clientHeaders: Headers,
+  headers: Headers,
+  query: Query,
+  auth: { payloadHash?: string; signature?: VerifiedSignature },
+  maxUploadBytes: number | undefined,
+  backendUploadId: string | undefined,
+): Promise<PreparedObject<B>> {
+  const bodyEncoding = awsChunkedEncodingOf(clientHeaders, auth.payloadHash, auth.signature);
+  const bodyChecks = bodyChecksFor(clientHeaders, auth.payloadHash, bodyEncoding !== undefined);
+  if (bodyEncoding) {
+    if (bodyEncoding.decodedLength === undefined) {
+      throw new S3Error("MissingContentLength", { message: "aws-chunked uploads need x-amz-decoded-content-length." });
+    }
+    for (const name of FRAMING_HEADERS) headers.delete(name);
+    const contentEncoding = contentEncodingWithoutAwsChunked(clientHeaders.get("content-encoding"));
+    if (contentEncoding) headers.set("content-encoding", contentEncoding);
+    else headers.delete("content-encoding");
+    headers.set("content-length", String(bodyEncoding.decodedLength));
+  } else if (!clientHeaders.has("content-length")) {
+    throw new S3Error("MissingContentLength");
+  }
+  const length = Number(headers.get("content-length"));
+  if (maxUploadBytes !== undefined && length > maxUploadBytes) {
+    throw new S3Error("EntityTooLarge", {
+      message: `Your proposed upload exceeds the maximum allowed size of ${maxUploadBytes} bytes.`,
+      details: { ProposedSize: String(length), MaxSizeAllowed: String(maxUploadBytes) },
+    });
+  }
+  // An empty body may reach the backend with no stream for the runtime to verify: settle its checks now.
+  if (length === 0 && bodyChecks && bodyChecks.trailerChecksums.length === 0) await verifyEmptyBody(bodyChecks);
+  const request = objectRequest(operation, key, headers, query, backendUploadId);
+  if (bodyChecks) request.verifiedChecksums = () => ({ ...bodyChecks.verified });
+  const dispatch = await backend.prepareObject(request);
+  return { dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
+}
+
+/** The backend's request: the operation, its key and headers, and what the query asks of it. */
+function objectRequest(operation: ObjectOperation, key: string, headers: Headers, query: Query, backendUploadId: string | undefined): ObjectRequest {
   const request: ObjectRequest = { operation, key, headers };
   // Most object requests carry no query at all (presigned ones only their signature's).
   if (query.pairs.length > 0) {
@@ -102,7 +129,5 @@ export async function prepareObject<B>(
     if (versionId !== undefined) request.versionId = versionId;
     if (operation === "UploadPart") Object.assign(request, uploadParameters(query, backendUploadId));
   }
-  if (bodyChecks) request.verifiedChecksums = () => ({ ...bodyChecks.verified });
-  const dispatch = await backend.prepareObject(request);
-  return { dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
+  return request;
 }

@@ -4,6 +4,7 @@
  */
 import { cryptoPrimitives } from "../crypto-primitives.js";
 import { percentDecode, toHex, uriEncode, utf8 } from "../encoding.js";
+import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
 
 const CANONICAL_PATH = /^[A-Za-z0-9\-_.~/]*$/;
 
@@ -139,6 +140,13 @@ export interface CanonicalRequestParts {
 /** Joins the parts into the canonical request text. */
 export function canonicalRequest(parts: CanonicalRequestParts): string {
   return [parts.method, parts.uri, parts.query, parts.headers, parts.signedHeaders.join(";"), parts.payloadHash].join("\n");
+}
+
+/** SHA-256 hex of a string: now when the installed primitives hash strings now. */
+export function sha256HexNow(text: string): MaybePromise<string> {
+  const { primitives } = cryptoPrimitives();
+  if (primitives.sha256Hex) return settledOrPromise(primitives.sha256Hex(text));
+  return sha256Hex(text);
 }
 
 /** SHA-256 hex of a string. */

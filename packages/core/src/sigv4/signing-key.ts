@@ -6,9 +6,17 @@
 import { cryptoPrimitives, type HmacKey } from "../crypto-primitives.js";
 import { toHex, utf8 } from "../encoding.js";
 import { setBounded } from "../bounded-map.js";
+import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
 
 const MAX_CACHED_KEYS = 2048;
-const cache = new Map<string, Promise<HmacKey>>();
+
+/** A cached derivation: its promise, and the key itself once derived (so a hit needs no `await`). */
+interface CachedKey {
+  promise: Promise<HmacKey>;
+  key?: HmacKey;
+}
+
+const cache = new Map<string, CachedKey>();
 
 async function hmacKey(raw: Uint8Array | ArrayBuffer): Promise<HmacKey> {
   return cryptoPrimitives().primitives.importHmacKey(raw instanceof Uint8Array ? raw : new Uint8Array(raw));
@@ -25,18 +33,40 @@ async function deriveSigningKey(secret: string, date: string, region: string, se
   return key;
 }
 
-/** The signing key for a secret and credential scope (date `YYYYMMDD`). */
-export function signingKey(secret: string, date: string, region: string, service: string): Promise<HmacKey> {
+/**
+ * The signing key for a secret and credential scope (date `YYYYMMDD`): the key itself once it has been derived, else
+ * a promise of it.
+ */
+export function signingKeyNow(secret: string, date: string, region: string, service: string): MaybePromise<HmacKey> {
   // The generation changes when other primitives are installed: their keys are of another kind.
   const cacheKey = `${cryptoPrimitives().generation}\u0000${date}\u0000${region}\u0000${service}\u0000${secret}`;
-  let key = cache.get(cacheKey);
-  if (!key) {
-    key = deriveSigningKey(secret, date, region, service);
+  const cached = cache.get(cacheKey);
+  if (cached !== undefined) return cached.key ?? cached.promise;
+  const entry: CachedKey = { promise: deriveSigningKey(secret, date, region, service) };
+  entry.promise.then(
+    (key) => {
+      entry.key = key;
+    },
     // A failed derivation must not poison the cache.
-    key.catch(() => cache.delete(cacheKey));
-    setBounded(cache, cacheKey, key, MAX_CACHED_KEYS);
-  }
-  return key;
+    () => {
+      if (cache.get(cacheKey) === entry) cache.delete(cacheKey);
+    },
+  );
+  setBounded(cache, cacheKey, entry, MAX_CACHED_KEYS);
+  return entry.promise;
+}
+
+/** The signing key for a secret and credential scope (date `YYYYMMDD`). */
+export function signingKey(secret: string, date: string, region: string, service: string): Promise<HmacKey> {
+  const key = signingKeyNow(secret, date, region, service);
+  return key instanceof Promise ? key : Promise.resolve(key);
+}
+
+/** Hex HMAC-SHA256 signature of a string to sign: now when the installed primitives answer now. */
+export function signHexNow(key: HmacKey, text: string): MaybePromise<string> {
+  const { primitives } = cryptoPrimitives();
+  if (primitives.hmacSha256Hex) return settledOrPromise(primitives.hmacSha256Hex(key, text));
+  return hmac(key, text).then(toHex);
 }
 
 /** Hex HMAC-SHA256 signature of a string to sign. */

@@ -5,8 +5,9 @@ import { setBounded } from "../bounded-map.js";
 import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
 import { HeaderMap } from "../header-map.js";
-import { canonicalHeaders, canonicalHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, stringToSign } from "./canonical-request.js";
-import { signHex, signingKey } from "./signing-key.js";
+import { canonicalHeaders, canonicalHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, sha256HexNow } from "./canonical-request.js";
+import { signHexNow, signingKeyNow } from "./signing-key.js";
+import type { MaybePromise } from "../maybe-promise.js";
 
 /** Largest accepted difference between the request's clock and ours. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -116,6 +117,14 @@ const MAX_VERIFIED_PRESIGNED = 4096;
  * `SignatureDoesNotMatch` on mismatch. Does not check time: call `checkSignatureTime` first.
  */
 export async function verifySigV4(claim: SigV4Claim, request: SignedRequestParts, secret: string): Promise<VerifiedSignature> {
+  return verifySignature(claim, request, secret);
+}
+
+/**
+ * `verifySigV4`, answering now when it can: a presigned URL that verified before, or a cached signing key with
+ * synchronous primitives (Node's). A mismatch is thrown now, or rejects the promise.
+ */
+export function verifySignature(claim: SigV4Claim, request: SignedRequestParts, secret: string): MaybePromise<VerifiedSignature> {
   const signed = signedHeaderBlock(claim, request);
   const kept = claim.kind === "query" && signed.block !== undefined;
   if (kept) {
@@ -133,14 +142,35 @@ export async function verifySigV4(claim: SigV4Claim, request: SignedRequestParts
       return hit.result;
     }
   }
-  const scope = `${claim.date}/${claim.region}/${claim.service}/aws4_request`;
   const canonical = canonicalRequestWith(claim, request, signed);
-  const key = await signingKey(secret, claim.date, claim.region, claim.service);
-  const expected = await signHex(key, await stringToSign(claim.amzDate, scope, canonical));
+  const check: PendingCheck = { claim, request, secret, block: kept ? signed.block : undefined, scope: `${claim.date}/${claim.region}/${claim.service}/aws4_request` };
+  const key = signingKeyNow(secret, claim.date, claim.region, claim.service);
+  const digest = sha256HexNow(canonical);
+  if (key instanceof Promise || digest instanceof Promise) return Promise.all([key, digest]).then(([resolvedKey, resolvedDigest]) => signedWith(check, resolvedKey, resolvedDigest));
+  return signedWith(check, key, digest);
+}
+
+/** A signature being checked: what its last steps need. `block` is set when a match is kept (presigned URLs). */
+interface PendingCheck {
+  claim: SigV4Claim;
+  request: SignedRequestParts;
+  secret: string;
+  block: string | undefined;
+  scope: string;
+}
+
+function signedWith(check: PendingCheck, key: HmacKey, digest: string): MaybePromise<VerifiedSignature> {
+  const expected = signHexNow(key, `AWS4-HMAC-SHA256\n${check.claim.amzDate}\n${check.scope}\n${digest}`);
+  if (expected instanceof Promise) return expected.then((resolved) => compared(check, key, resolved));
+  return compared(check, key, expected);
+}
+
+function compared(check: PendingCheck, key: HmacKey, expected: string): VerifiedSignature {
+  const { claim, request } = check;
   if (!timingSafeEqual(expected, claim.signature)) throw new S3Error("SignatureDoesNotMatch");
-  const result = { signature: expected, key, scope, amzDate: claim.amzDate };
-  if (kept) {
-    const entry = { claim, method: request.method, rawPath: request.rawPath, block: signed.block!, payloadHash: request.payloadHash, secret, result };
+  const result = { signature: expected, key, scope: check.scope, amzDate: claim.amzDate };
+  if (check.block !== undefined) {
+    const entry = { claim, method: request.method, rawPath: request.rawPath, block: check.block, payloadHash: request.payloadHash, secret: check.secret, result };
     setBounded(verifiedPresigned, request.rawQuery, entry, MAX_VERIFIED_PRESIGNED);
   }
   return result;

@@ -219,8 +219,11 @@ export interface Backend<B = unknown> {
    * backends whose `copyDomain` is equal.
    */
   readonly copyDomain: string;
-  /** Prepare GetObject, HeadObject, PutObject, DeleteObject or UploadPart. */
-  prepareObject(request: ObjectRequest): Promise<ObjectDispatch<B>>;
+  /**
+   * Prepare GetObject, HeadObject, PutObject, DeleteObject or UploadPart. May answer synchronously (a presigned URL
+   * still held): the gateway then forwards without a promise turn.
+   */
+  prepareObject(request: ObjectRequest): ObjectDispatch<B> | Promise<ObjectDispatch<B>>;
   /** One page of keys. */
   listObjects(request: ListRequest): Promise<ListResult>;
   /** Start a multipart upload. */

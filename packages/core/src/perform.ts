@@ -1,0 +1,114 @@
+/**
+ * Performing an admitted request: its operation on the bucket's backend (or on the registry, for the bucket-level
+ * ones), answered now when the backend answers now (a GET through a presigned URL the backend still holds).
+ */
+import type { Authentication } from "./authenticate.js";
+import type { ResponsePlan } from "./dispatch.js";
+import { HeaderMap } from "./header-map.js";
+import { keyPrefixOf } from "./keys.js";
+import type { MaybePromise } from "./maybe-promise.js";
+import type { RequestContext } from "./middleware.js";
+import { bucketCreated, bucketInfo } from "./operations/bucket.js";
+import { copyObject, type BucketResolver } from "./operations/copy.js";
+import { deleteObjects } from "./operations/delete-objects.js";
+import { listBuckets, listObjects, type Owner } from "./operations/list.js";
+import { listMultipartUploads } from "./operations/list-uploads.js";
+import { listParts } from "./operations/list-parts.js";
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
+import { prepareObject, type PreparedObject } from "./operations/object.js";
+import { headRequestHeaders, requestedAttributes } from "./operations/object-attributes.js";
+import type { BodyPlan } from "./request-body.js";
+import type { GatewayRequest, ParsedS3Request } from "./s3-request.js";
+import type { Backend, BucketConfig, BucketRegistry, ObjectDispatch, ObjectOperation, PlainResponse } from "./types.js";
+import type { UploadIdCodec } from "./upload-ids.js";
+import { readSignedBody } from "./xml-body.js";
+
+/** What dispatch comes to: a complete response, or a backend call for the runtime. */
+export type Dispatched<B> = PlainResponse<never> | (ObjectDispatch<B> & BodyPlan & ResponsePlan);
+
+/** What performing needs from its gateway. */
+export interface PerformSettings<B> {
+  /** The bucket registry (ListBuckets). */
+  buckets: BucketRegistry;
+  /** Owner shown in listings. */
+  owner: Owner;
+  /** When the gateway started (ListBuckets' creation dates). */
+  createdAt: Date;
+  /** Cap for the XML bodies of CompleteMultipartUpload and DeleteObjects. */
+  maxXmlBody: number;
+  /** Largest PutObject / UploadPart body accepted. */
+  maxUploadBytes: number | undefined;
+  /** Binds the upload ids handed out to their bucket and key. */
+  uploadIds: UploadIdCodec;
+  /** The backend serving a bucket configuration. */
+  backendFor(bucket: BucketConfig): Backend<B>;
+  /** Resolves bucket names (CopyObject's source). */
+  resolveBucket: BucketResolver;
+}
+
+/** A prepared object operation as dispatch answers it: the backend's dispatch, with the body's plan when it has one. */
+function dispatchOf<B>(prepared: MaybePromise<PreparedObject<B>>): MaybePromise<Dispatched<B>> {
+  if (prepared instanceof Promise) return prepared.then(dispatchOf);
+  const { bodyEncoding, bodyChecks } = prepared;
+  if (!bodyEncoding && !bodyChecks) return prepared.dispatch;
+  return { ...prepared.dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
+}
+
+/** The function performing admitted requests for a gateway. */
+export function createPerform<B>(settings: PerformSettings<B>) {
+  const { owner, createdAt, maxXmlBody, uploadIds, backendFor, resolveBucket } = settings;
+
+  /** Performs an admitted operation on the bucket configuration middleware left in the context. */
+  return function perform(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, original: BucketConfig | undefined): MaybePromise<Dispatched<B>> {
+    const identity = auth.identity;
+    const { operation, query } = parsed;
+    if (operation === "ListBuckets") return listBuckets(settings.buckets, identity, owner, createdAt);
+    if (operation === "CreateBucket") return bucketCreated(parsed.bucket!);
+    const served = context.bucketConfig!;
+    const backend = backendFor(served) as Backend<unknown>;
+    // A configuration a middleware swapped in serves the request (backend, prefix); the caller stays authorized, and
+    // named, as the registry's configuration said.
+    const bucket = original === undefined || served === original ? served : { ...served, name: original.name, anonymous_access: original.anonymous_access, allowed_roles: original.allowed_roles };
+    const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
+    // Upload ids are bound to the bucket and key the client named, whatever configuration serves them.
+    const bucketName = parsed.bucket!;
+    const readBody = (limit: number) => request.readBody(limit);
+    switch (operation) {
+      case "HeadBucket":
+        return { status: 200, headers: new HeaderMap(), body: null };
+      case "GetBucketLocation":
+      case "GetBucketVersioning":
+        return bucketInfo(operation, bucket, identity);
+      case "ListMultipartUploads":
+        return listMultipartUploads(backend, { bucket, bucketName, ...(parsed.listing && { view: parsed.listing }) }, query, owner, uploadIds);
+      case "ListObjects":
+      case "ListObjectsV2":
+        return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner, parsed.listing);
+      case "DeleteObjects":
+        return readSignedBody(readBody, auth.payloadHash, maxXmlBody).then((body) => deleteObjects(backend, bucket, identity, body));
+      case "CopyObject":
+        return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
+      case "CreateMultipartUpload":
+        return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
+      case "CompleteMultipartUpload":
+        // The body first: a refused id still leaves the client's document read, not cut off mid-send.
+        return readSignedBody(readBody, auth.payloadHash, maxXmlBody).then(async (body) =>
+          completeMultipartUpload(backend, bucketName, parsed.key!, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!), body, request.headers),
+        );
+      case "GetObjectAttributes": {
+        const attributes = requestedAttributes(request.headers, query);
+        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).then((prepared) => ({ ...prepared.dispatch, attributes }));
+      }
+      case "ListParts": {
+        const clientUploadId = query.get("uploadId")!;
+        return uploadIds.unwrap(bucketName, parsed.key!, clientUploadId).then((uploadId) => listParts(backend, { bucket: bucketName, clientKey: parsed.key!, key: key!, clientUploadId, uploadId }, query));
+      }
+      case "AbortMultipartUpload":
+        return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) => abortMultipartUpload(backend, key!, uploadId));
+      case "UploadPart":
+        return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) => dispatchOf(prepareObject(backend as Backend<B>, operation, key!, request.headers, query, auth, settings.maxUploadBytes, uploadId)));
+      default:
+        return dispatchOf(prepareObject(backend as Backend<B>, operation as ObjectOperation, key!, request.headers, query, auth, settings.maxUploadBytes));
+    }
+  };
+}
