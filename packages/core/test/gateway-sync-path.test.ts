@@ -18,6 +18,7 @@ const stranger = { accessKeyId: "AKIDNOBODY", secretAccessKey: "AKIDNOBODY-secre
 
 /** A thenable that is not a native promise (as some libraries' are). */
 function thenable<T>(value: T): PromiseLike<T> {
+  // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a promise is what these tests are about.
   return { then: (resolve, reject) => Promise.resolve(value).then(resolve, reject) };
 }
 

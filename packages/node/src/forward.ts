@@ -146,14 +146,17 @@ export interface ForwardOptions {
  * reached or failed before answering, the outcome has `answered: false` and nothing was written.
  */
 export function forward(result: ForwardResult, response: ServerResponse, options: ForwardOptions): Promise<ForwardOutcome> {
+  return new Promise((resolve) => forwardThen(result, response, options, resolve));
+}
+
+/** `forward`, calling `settle` once with the outcome instead of resolving a promise (the server's own path). */
+export function forwardThen(result: ForwardResult, response: ServerResponse, options: ForwardOptions, settle: (outcome: ForwardOutcome) => void): void {
   const { origin, path } = splitUrl(result.request.url);
-  return new Promise((resolve) => {
-    const handler = new ForwardHandler(result, response, resolve);
-    const headers = headerRecord(result.request.headers);
-    try {
-      options.dispatcher.dispatch({ origin, path, method: result.request.method as Dispatcher.HttpMethod, headers, body: options.body }, handler);
-    } catch (error) {
-      handler.onError(error as Error);
-    }
-  });
+  const handler = new ForwardHandler(result, response, settle);
+  const headers = headerRecord(result.request.headers);
+  try {
+    options.dispatcher.dispatch({ origin, path, method: result.request.method as Dispatcher.HttpMethod, headers, body: options.body }, handler);
+  } catch (error) {
+    handler.onError(error as Error);
+  }
 }

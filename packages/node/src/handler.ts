@@ -6,14 +6,15 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { S3Error, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
+import { S3Error, type Gateway, type GatewayResult } from "@multistore/core";
 import { needsBodyDecoding, type BodyPlan } from "@multistore/core/runtime";
-import { forward, type ForwardOutcome } from "./forward.js";
+import { forward, forwardThen, type ForwardOutcome } from "./forward.js";
 import type { AddressCounter, BucketPools } from "./limits.js";
 import { CountingTransform, RequestBodyTransform } from "./request-body-transform.js";
 import { requestHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
-import { CLIENT_CLOSED, requestLineWriter, type RequestLog } from "./request-log.js";
+import { requestLineWriter, type RequestLog } from "./request-log.js";
+import { errorCodeOf, Served, writeError, type Done, type Outcome } from "./served.js";
 import type { Watchdog } from "./watchdog.js";
 import { clientAddressResolver, type ClientAddressOf } from "./client-address.js";
 
@@ -33,15 +34,6 @@ export interface HandlerOptions {
 
 type ForwardResultOf = Extract<GatewayResult<Readable>, { type: "forward" }>;
 type NativeResultOf = Extract<GatewayResult<Readable>, { type: "native" }>;
-
-/** What executing a result came to, for after-middleware and the log line. */
-interface Outcome {
-  status: number;
-  bytesSent: number;
-  bytesReceived?: number;
-  error?: unknown;
-  errorCode?: string | undefined;
-}
 
 function hasBody(headers: Headers): boolean {
   const length = headers.get("content-length");
@@ -70,37 +62,64 @@ function withReceived(outcome: Outcome, counter: Counter | undefined): Outcome {
 }
 
 /**
- * Forwards once one of the bucket's backend slots is held. A free slot is taken synchronously: most requests do not
- * wait, and each promise turn on this path shows in the CPU a small GET costs.
+ * Forwards once one of the bucket's backend slots is held, then calls `done` with what it came to (once; it is
+ * called synchronously only when this throws first). A free slot is taken synchronously, and the forward reports
+ * through callbacks rather than promises: most requests do not wait, and each promise turn on this path shows in the
+ * CPU a small GET costs.
  */
-function executeForward(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions): Promise<Outcome> {
+function executeForward(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, done: Done): void {
   const bucket = result.context.bucket ?? "";
   const release = options.pools.tryAcquire(bucket);
-  if (release !== undefined) return forwardHolding(result, request, headers, response, options, bucket, release);
+  if (release !== undefined) {
+    forwardHolding(result, request, headers, response, options, bucket, release, done);
+    return;
+  }
   // A bounded wait for one of the bucket's backend slots: a busy bucket cannot take another bucket's connections.
-  return options.pools.acquire(bucket).then(
-    (granted) => forwardHolding(result, request, headers, response, options, bucket, granted),
-    async (error: unknown) => ({ status: await writeError(result, response, error), bytesSent: 0, error }),
+  options.pools.acquire(bucket).then(
+    (granted) => {
+      try {
+        forwardHolding(result, request, headers, response, options, bucket, granted, done);
+      } catch (error) {
+        done.failed(error);
+      }
+    },
+    (error: unknown) => done.failed(error),
   );
 }
 
-/** The forward itself, once the bucket's slot is held; releases it. */
-async function forwardHolding(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, bucket: string, release: () => void): Promise<Outcome> {
+/** The forward itself, once the bucket's slot is held; releases it (before `done` hears of the outcome). */
+function forwardHolding(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, bucket: string, release: () => void, done: Done): void {
+  let client: ReturnType<typeof clientBody>;
   try {
-    const client = clientBody(request, headers, result);
-    return withReceived(await forwardBody(result, client, response, options, bucket), client.counter);
-  } finally {
+    client = clientBody(request, headers, result);
+  } catch (error) {
     release();
+    throw error;
   }
-}
-
-/** Sends the backend request with the client's body (checked first when it is empty: see `checkedEmptyBody`). */
-function forwardBody(result: ForwardResultOf, client: ReturnType<typeof clientBody>, response: ServerResponse, options: HandlerOptions, bucket: string): Promise<Outcome> {
-  const { decoder, body } = client;
+  const { decoder, body, counter } = client;
+  const settle = (outcome: Outcome | Promise<Outcome>) => {
+    if (outcome instanceof Promise) {
+      outcome.then(settle, (error: unknown) => {
+        release();
+        done.failed(error);
+      });
+      return;
+    }
+    release();
+    done.ended(withReceived(outcome, counter));
+  };
   // An empty object has no last chunk to hold back: the backend could complete the write before the body's checks
   // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
-  if (body && decoder && result.request.headers.get("content-length") === "0") return checkedEmptyBody(result, body, decoder, response, options, bucket);
-  return forward(result, response, { dispatcher: options.pools.dispatcher(bucket), body }).then((outcome) => outcomeOf(result, outcome, response, decoder));
+  if (body && decoder && result.request.headers.get("content-length") === "0") {
+    settle(checkedEmptyBody(result, body, decoder, response, options, bucket));
+    return;
+  }
+  try {
+    forwardThen(result, response, { dispatcher: options.pools.dispatcher(bucket), body }, (outcome) => settle(outcomeOf(result, outcome, response, decoder)));
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 async function checkedEmptyBody(result: ForwardResultOf, body: Readable, decoder: RequestBodyTransform, response: ServerResponse, options: HandlerOptions, bucket: string): Promise<Outcome> {
@@ -124,20 +143,6 @@ function outcomeOf(result: ForwardResultOf, outcome: ForwardOutcome, response: S
   return writeError(result, response, failure).then((status) => ({ status, bytesSent: 0, error: failure }));
 }
 
-function errorCodeOf(text: string): string | undefined {
-  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
-}
-
-async function writeError(result: ResultBase, response: ServerResponse, error: unknown): Promise<number> {
-  if (response.headersSent || response.destroyed) {
-    response.destroy();
-    return response.statusCode;
-  }
-  const plain = result.errorResponse(error);
-  await writeResponse(response, plain);
-  return plain.status;
-}
-
 async function executeNative(result: NativeResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse): Promise<Outcome> {
   const controller = new AbortController();
   const onClose = () => {
@@ -156,65 +161,54 @@ async function executeNative(result: NativeResultOf, request: IncomingMessage, h
   }
 }
 
-/** Runs a result that does work (a forward or a native operation), counted against its anonymous caller's address. */
-async function execute(result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, address: string): Promise<Outcome> {
-  if (result.type === "response") return { status: result.response.status, bytesSent: await writeResponse(response, result.response) };
-  let leave: (() => void) | undefined;
-  if (result.context.identity?.type === "anonymous") {
-    try {
-      leave = options.anonymousRequests.enter(address);
-    } catch (error) {
-      return { status: await writeError(result, response, error), bytesSent: 0, error, errorCode: "SlowDown" };
-    }
-  }
-  try {
-    return result.type === "forward" ? await executeForward(result, request, headers, response, options) : await executeNative(result, request, headers, response);
-  } finally {
-    leave?.();
-  }
-}
-
 /** Creates the `(request, response)` listener for node:http / node:https. */
 export function createRequestHandler(gateway: Gateway<Readable>, options: HandlerOptions) {
   const log = options.requestLog ?? requestLineWriter((text) => void process.stdout.write(text));
   const clientAddress = options.clientAddress ?? clientAddressResolver(undefined);
-  return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const watch = options.watchdog.watch(request, response);
-    const headers = requestHeaders(request);
-    // From the headers just read (node's request.headers would build a second copy of them).
-    const address = clientAddress(request.socket.remoteAddress, headers.get("x-forwarded-for") ?? undefined);
-    const result = await gateway.handle({
-      method: request.method ?? "GET",
-      target: request.url ?? "/",
-      headers,
-      body: request,
-      readBody: (limit) => readLimited(request, limit),
-      clientAddress: address,
-    });
-    let outcome: Outcome;
+  return function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
-      outcome = await execute(result, request, headers, response, options, address);
+      const watch = options.watchdog.watch(request, response);
+      const headers = requestHeaders(request);
+      // From the headers just read (node's request.headers would build a second copy of them).
+      const address = clientAddress(request.socket.remoteAddress, headers.get("x-forwarded-for") ?? undefined);
+      return gateway
+        .handle({
+          method: request.method ?? "GET",
+          target: request.url ?? "/",
+          headers,
+          body: request,
+          readBody: (limit) => readLimited(request, limit),
+          clientAddress: address,
+        })
+        .then((result) => serve(new Served(result, request, response, watch, log), result, request, headers, response, options, address));
     } catch (error) {
-      outcome = { status: await writeError(result, response, error), bytesSent: 0, error };
-    } finally {
-      watch.done();
+      // As a listener's rejection, never a throw out of node:http's event.
+      return Promise.reject(error);
     }
-    if (result.type === "response" && result.response.status >= 400) {
-      outcome.errorCode = errorCodeOf(typeof result.response.body === "string" ? result.response.body : "");
-      // The error behind an error response (a backend's failure behind a listing's 503, say), for the log.
-      if (result.error !== undefined) outcome.error = result.error;
-    }
-    const stall = watch.stalled();
-    if (stall === "backend stopped reading") {
-      outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: `The storage backend ${stall}.` }), errorCode: "ServiceUnavailable" };
-    } else if (stall !== undefined || (!response.writableFinished && (response.destroyed || (request.destroyed && !request.complete)))) {
-      // (A request whose body was read to its end is destroyed too, by then: that is not a client leaving.)
-      // The client left (or stalled and was cut): not a server failure, and logged as such.
-      outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
-    }
-    await result.finish(outcome);
-    log(result.context, outcome);
   };
+}
+
+/** Runs a result that does work (a forward or a native operation, counted against its anonymous caller's address). */
+function serve(served: Served, result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, address: string): Promise<void> {
+  try {
+    if (result.type === "response") {
+      writeResponse(response, result.response).then((bytesSent) => served.ended({ status: result.response.status, bytesSent }), (error: unknown) => served.failed(error));
+      return served.finished;
+    }
+    if (result.context.identity?.type === "anonymous") {
+      try {
+        served.leave = options.anonymousRequests.enter(address);
+      } catch (error) {
+        served.failed(error, "SlowDown");
+        return served.finished;
+      }
+    }
+    if (result.type === "forward") executeForward(result, request, headers, response, options, served);
+    else executeNative(result, request, headers, response).then((outcome) => served.ended(outcome), (error: unknown) => served.failed(error));
+  } catch (error) {
+    served.failed(error);
+  }
+  return served.finished;
 }
 
 export { describeError } from "./request-log.js";

@@ -1,0 +1,109 @@
+/**
+ * The end of a served request: its error document when it failed before answering, then its outcome reported to
+ * after-middleware and written as its request line, with the client's departure and stalls told apart from failures.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { S3Error, type GatewayResult, type ResultBase } from "@multistore/core";
+import { writeResponse } from "./node-http.js";
+import { CLIENT_CLOSED, type RequestLog } from "./request-log.js";
+import type { Stall } from "./watchdog.js";
+
+/** What executing a result came to, for after-middleware and the log line. */
+export interface Outcome {
+  status: number;
+  bytesSent: number;
+  bytesReceived?: number;
+  error?: unknown;
+  errorCode?: string | undefined;
+}
+
+/** What an execution reports to, once: its outcome, or a failure to answer with an error document. */
+export interface Done {
+  ended(outcome: Outcome): void;
+  failed(error: unknown): void;
+}
+
+/** The error code of an S3 error document. */
+export function errorCodeOf(text: string): string | undefined {
+  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+}
+
+/** Answers with the error's document when the response has not started (else cuts it); resolves with the status. */
+export async function writeError(result: ResultBase, response: ServerResponse, error: unknown): Promise<number> {
+  if (response.headersSent || response.destroyed) {
+    response.destroy();
+    return response.statusCode;
+  }
+  const plain = result.errorResponse(error);
+  await writeResponse(response, plain);
+  return plain.status;
+}
+
+/**
+ * One request being served. Its execution reports through `ended` or `failed` (callbacks, not promises: see
+ * `executeForward`); `finished` settles once after-middleware ran and the line is written.
+ */
+export class Served implements Done {
+  /** Leaves the anonymous count of the caller's address, when the request was counted in. */
+  leave: (() => void) | undefined;
+  /** Settles once the request line is written (rejects when reporting failed). */
+  readonly finished: Promise<void>;
+  private resolve!: () => void;
+  private reject!: (error: unknown) => void;
+
+  constructor(
+    private readonly result: GatewayResult<Readable>,
+    private readonly request: IncomingMessage,
+    private readonly response: ServerResponse,
+    private readonly watch: { done(): void; stalled(): Stall | undefined },
+    private readonly log: RequestLog,
+  ) {
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Answers with the error's document (when the response has not started), then ends. */
+  failed(error: unknown, errorCode?: string): void {
+    writeError(this.result, this.response, error).then(
+      (status) => this.ended({ status, bytesSent: 0, error, ...(errorCode !== undefined && { errorCode }) }),
+      (failure: unknown) => {
+        this.leave?.();
+        this.watch.done();
+        this.reject(failure);
+      },
+    );
+  }
+
+  /** Reports the outcome: after-middleware first, then the request line. */
+  ended(executed: Outcome): void {
+    this.leave?.();
+    this.watch.done();
+    const { result, request, response } = this;
+    try {
+      let outcome = executed;
+      if (result.type === "response" && result.response.status >= 400) {
+        outcome.errorCode = errorCodeOf(typeof result.response.body === "string" ? result.response.body : "");
+        // The error behind an error response (a backend's failure behind a listing's 503, say), for the log.
+        if (result.error !== undefined) outcome.error = result.error;
+      }
+      const stall = this.watch.stalled();
+      if (stall === "backend stopped reading") {
+        outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: `The storage backend ${stall}.` }), errorCode: "ServiceUnavailable" };
+      } else if (stall !== undefined || (!response.writableFinished && (response.destroyed || (request.destroyed && !request.complete)))) {
+        // (A request whose body was read to its end is destroyed too, by then: that is not a client leaving.)
+        // The client left (or stalled and was cut): not a server failure, and logged as such.
+        outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
+      }
+      const final = outcome;
+      result.finish(final).then(() => {
+        this.log(result.context, final);
+        this.resolve();
+      }, this.reject);
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The request listener's ends: a gateway breaking its contract (throwing, rejecting) gets a 500 and the server keeps
+ * serving; a request counted against its anonymous address is always counted out, whether it was answered, refused
+ * or its backend was unreachable; and every request gets exactly one line.
+ */
+import { createServer, type Server } from "node:http";
+import type { Readable } from "node:stream";
+import { createGateway, type Gateway, type RequestContext } from "@multistore/core";
+import { HeaderMap } from "@multistore/core/runtime";
+import { afterEach, describe, expect, it } from "vitest";
+import { createNodeRuntime, type NodeRuntime, type RequestEnd } from "../src/index.js";
+
+let server: Server | undefined;
+let runtime: NodeRuntime | undefined;
+
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await runtime?.close();
+  server = undefined;
+  runtime = undefined;
+});
+
+async function serve(gateway: Gateway<Readable>, anonymousRequestsPerAddress = 0) {
+  const lines: [string | undefined, number][] = [];
+  const errors: unknown[] = [];
+  runtime = createNodeRuntime({
+    requestLog: (context: RequestContext, end: RequestEnd) => void lines.push([context.operation, end.status]),
+    limits: { anonymousRequestsPerAddress, idleTimeoutMs: 5000, connectTimeoutMs: 1000 },
+    onError: (error) => errors.push(error),
+  });
+  server = createServer(runtime.createHandler(gateway));
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { base, lines, errors };
+}
+
+describe("the request listener", () => {
+  it("answers 500 when the gateway throws or rejects, and keeps serving", async () => {
+    let calls = 0;
+    const gateway = {
+      handle: () => {
+        calls++;
+        if (calls === 1) throw new Error("thrown now");
+        return Promise.reject(new Error("rejected"));
+      },
+    } as unknown as Gateway<Readable>;
+    const { base, errors } = await serve(gateway);
+    for (const expected of ["thrown now", "rejected"]) {
+      const response = await fetch(`${base}/b/k`);
+      expect(response.status).toBe(500);
+      expect(await response.text()).toContain("<Code>InternalError</Code>");
+      expect(errors.at(-1)).toMatchObject({ message: expected });
+    }
+  });
+
+  it("counts an anonymous request out however it ends", async () => {
+    const backend = createServer((_request, response) => response.writeHead(200, { "content-length": "2" }).end("ok"));
+    await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
+    const backendUrl = `http://127.0.0.1:${(backend.address() as { port: number }).port}/object`;
+    const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
+    let unreachable = false;
+    const gateway = createGateway<Readable>({
+      buckets: { getBucket: (name) => (name === "b" ? bucket : undefined), listBuckets: () => [bucket] },
+      credentials: { getCredential: () => undefined },
+      backends: {
+        stub: () =>
+          ({
+            kind: "stub",
+            bucketName: "b",
+            copyDomain: "stub",
+            // Port 9 (discard) refuses connections on loopback: the backend is unreachable.
+            prepareObject: () => ({ type: "forward", method: "GET", url: unreachable ? "http://127.0.0.1:9/none" : backendUrl, headers: new HeaderMap() }),
+          }) as never,
+      },
+    });
+    try {
+      // A cap of one at a time: a request left counted in would refuse every later one with SlowDown.
+      const { base, lines } = await serve(gateway, 1);
+      const statuses: number[] = [];
+      for (const step of ["ok", "missing", "unreachable", "ok"]) {
+        unreachable = step === "unreachable";
+        const response = await fetch(step === "missing" ? `${base}/nothing/k` : `${base}/b/k`);
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([200, 404, 503, 200]);
+      await expect.poll(() => lines.length).toBe(4);
+      expect(lines).toEqual([
+        ["GetObject", 200],
+        ["GetObject", 404],
+        ["GetObject", 503],
+        ["GetObject", 200],
+      ]);
+    } finally {
+      await new Promise((resolve) => backend.close(resolve));
+    }
+  });
+});
