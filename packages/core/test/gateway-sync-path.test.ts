@@ -12,7 +12,7 @@ import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpe
 import { NOW, presign, signWithHeader } from "./helpers/sign.js";
 
 const BUCKETS = [bucket("public", { anonymous_access: true }), bucket("data")];
-const CREDENTIALS = [credential("AKIDSYNC", [{ bucket: "data", prefixes: [], actions: ["get_object"] }])];
+const CREDENTIALS = [credential("AKIDSYNC", [{ bucket: "data", prefixes: [], actions: ["get_object"] }]), credential("AKIDOTHER", [{ bucket: "data", prefixes: [], actions: ["get_object"] }])];
 const reader = { accessKeyId: "AKIDSYNC", secretAccessKey: "AKIDSYNC-secret" };
 const stranger = { accessKeyId: "AKIDNOBODY", secretAccessKey: "AKIDNOBODY-secret" };
 
@@ -137,6 +137,47 @@ describe("with synchronous primitives", () => {
     const tampered = new Headers(signed.headers);
     tampered.set("authorization", signed.headers.get("authorization")!.replace(/.$/, (last) => (last === "0" ? "1" : "0")));
     expect(() => authenticate(requestOf({ target: signed.target, headers: tampered }), sources)).toThrow(expect.objectContaining({ code: "SignatureDoesNotMatch" }));
+  });
+});
+
+describe("lookups remembered from the last request", () => {
+  it.each([
+    ["WebCrypto", undefined],
+    ["synchronous primitives", nodePrimitives()],
+  ])("never carry one request's key, day or header list to another (%s)", async (_name, primitives) => {
+    if (primitives) useCryptoPrimitives(primitives);
+    const sources = { credentials: { getCredential: (id: string) => CREDENTIALS.find((entry) => entry.access_key_id === id) }, now: () => NOW };
+    const other = { accessKeyId: "AKIDOTHER", secretAccessKey: "AKIDOTHER-secret" };
+    const variants = [
+      await signWithHeader(reader, { method: "GET", path: "/data/c.txt" }),
+      await signWithHeader(other, { method: "GET", path: "/data/c.txt" }),
+      await signWithHeader(reader, { method: "GET", path: "/data/c.txt", headers: { "x-amz-meta-a": "1" } }),
+      await signWithHeader(reader, { method: "GET", path: "/data/c.txt", date: NOW - 86_400_000 + 600_000 }),
+      await signWithHeader(other, { method: "GET", path: "/data/c.txt", headers: { range: "bytes=0-1" } }),
+    ];
+    const check = async (signed: { target: string; headers: Headers }) => {
+      const { rawPath, query } = splitTarget(signed.target);
+      try {
+        const auth = await authenticate({ method: "GET", rawPath, query, headers: signed.headers }, { ...sources, now: () => Date.parse(signed.headers.get("x-amz-date")!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z")) });
+        return auth.identity.type === "credential" ? auth.identity.accessKeyId : "anonymous";
+      } catch (error) {
+        return (error as S3Error).code;
+      }
+    };
+    // Each in turn, twice over: every lookup meets a different last one.
+    const verified: string[] = [];
+    for (const round of [1, 2]) for (const signed of variants) verified.push(`${round}:${await check(signed)}`);
+    expect(verified).toEqual([1, 2].flatMap((round) => ["AKIDSYNC", "AKIDOTHER", "AKIDSYNC", "AKIDSYNC", "AKIDOTHER"].map((id) => `${round}:${id}`)));
+    // One request's signature under another's key, day or signed headers does not verify.
+    const crossed = (from: { headers: Headers }, onto: { target: string; headers: Headers }) => {
+      const headers = new Headers(onto.headers);
+      headers.set("authorization", onto.headers.get("authorization")!.replace(/Signature=[0-9a-f]+/, from.headers.get("authorization")!.match(/Signature=[0-9a-f]+/)![0]));
+      return { target: onto.target, headers };
+    };
+    expect(await check(crossed(variants[0]!, variants[1]!))).toBe("SignatureDoesNotMatch");
+    expect(await check(crossed(variants[0]!, variants[2]!))).toBe("SignatureDoesNotMatch");
+    expect(await check(crossed(variants[0]!, variants[3]!))).toBe("SignatureDoesNotMatch");
+    expect(await check(variants[0]!)).toBe("AKIDSYNC");
   });
 });
 

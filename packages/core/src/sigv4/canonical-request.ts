@@ -139,7 +139,7 @@ export interface CanonicalRequestParts {
 
 /** Joins the parts into the canonical request text. */
 export function canonicalRequest(parts: CanonicalRequestParts): string {
-  return [parts.method, parts.uri, parts.query, parts.headers, parts.signedHeaders.join(";"), parts.payloadHash].join("\n");
+  return `${parts.method}\n${parts.uri}\n${parts.query}\n${parts.headers}\n${parts.signedHeaders.join(";")}\n${parts.payloadHash}`;
 }
 
 /** SHA-256 hex of a string: now when the installed primitives hash strings now. */

@@ -58,9 +58,24 @@ export function checkSignatureTime(claim: SigV4Claim, now: number): void {
   }
 }
 
+/*
+ * The last signed-header list sorted, and its sorted copy. A claim's list is the same array while a client repeats it
+ * (see authorization.ts), and neither array is ever changed: sorting it once per change is enough.
+ */
+let lastSigned: readonly string[] | undefined;
+let lastSorted: readonly string[] = [];
+
+function sortedNames(signedHeaders: readonly string[]): readonly string[] {
+  if (signedHeaders !== lastSigned) {
+    lastSorted = Object.freeze([...signedHeaders].sort());
+    lastSigned = signedHeaders;
+  }
+  return lastSorted;
+}
+
 /** A claim's signed headers in canonical order, and their canonical block (undefined when one is missing). */
-function signedHeaderBlock(claim: SigV4Claim, request: SignedRequestParts): { names: string[]; block: string | undefined } {
-  const names = [...claim.signedHeaders].sort();
+function signedHeaderBlock(claim: SigV4Claim, request: SignedRequestParts): { names: readonly string[]; block: string | undefined } {
+  const names = sortedNames(claim.signedHeaders);
   const headers = request.headers;
   if (!(headers instanceof HeaderMap)) return { names, block: canonicalHeaders(headers, names) };
   // A HeaderMap has each name once, lowercase, repeated values already joined: look the signed ones up.
@@ -73,7 +88,7 @@ function signedHeaderBlock(claim: SigV4Claim, request: SignedRequestParts): { na
   return { names, block };
 }
 
-function canonicalRequestWith(claim: SigV4Claim, request: SignedRequestParts, signed: { names: string[]; block: string | undefined }): string {
+function canonicalRequestWith(claim: SigV4Claim, request: SignedRequestParts, signed: { names: readonly string[]; block: string | undefined }): string {
   let uri: string;
   let query: string;
   try {
