@@ -10,7 +10,6 @@ import {
   escapeXml,
   parseListMultipartUploadsResult,
   parseListPartsResult,
-  toBase64,
   type Backend,
   type CompletedPart,
   type CopyRequest,
@@ -22,6 +21,7 @@ import { HeaderMap } from "@multistore/core/runtime";
 import { createPresigner, type Presigner } from "@multistore/core/sigv4";
 import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from "./options.js";
 import { checkBackendResponse, parseDeleteResult, parseListResult, requiredText } from "./s3-xml.js";
+import { sha256Base64, sha256HexOf } from "./digests.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
 /** Presigned URLs kept for reuse per set of credentials. */
@@ -41,15 +41,6 @@ export interface S3Backend extends Backend<unknown> {
   readonly bucketName: string;
 }
 
-async function sha256Base64(bytes: Uint8Array): Promise<string> {
-  return toBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
-}
-
-async function sha256HexOf(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * Builds an S3 backend from options and a runtime. With `credentials`, every request is signed with what the
  * provider returns at that moment (static keys in `rawOptions` are then not needed).
@@ -59,7 +50,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
   interface Signers {
     signer: S3Signer;
     presign: Presigner;
-    /** Presigned object URLs by what they sign, reused for half their lifetime (see `prepareObject`). */
+    /** Presigned object URLs by what they sign, reused for half their lifetime (see `presigned`). */
     urls: Map<string, { url: string; reuseUntil: number }>;
   }
   const signersOf = (resolved: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): Signers => {

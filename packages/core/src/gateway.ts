@@ -155,6 +155,15 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
    * now when what it looks up is there now (see `MaybePromise`), and only `handle`'s own promise remains.
    */
   function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
+    try {
+      return handleNow(request);
+    } catch (error) {
+      // Only setting up the request (the clock, say) or rendering its error can throw here: a rejection, as ever.
+      return Promise.reject(error);
+    }
+  }
+
+  function handleNow(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
     const target = request.target;
     const context: RequestContext = { requestId: newRequestId(), method: request.method, headers: request.headers, startedAt: now() };
     if (request.clientAddress !== undefined) context.sourceIp = request.clientAddress;

@@ -114,6 +114,23 @@ describe("failures thrown now", () => {
       throw new S3Error("InvalidArgument", { message: "refused now" });
     };
     expect(outcome(await gatewayAnswering((value) => value, refusing).handle(gatewayRequest("GET", "/public/a.txt")))).toBe("400 InvalidArgument");
+
+    // Even setting a request up (a clock that fails) is a rejection, not a throw out of handle.
+    let reads = 0;
+    const clockless = createGateway<Uint8Array>({
+      buckets: { getBucket: () => undefined, listBuckets: () => [] },
+      credentials: { getCredential: () => undefined },
+      backends: {},
+      now: () => {
+        if (reads++ > 0) throw new Error("clock stopped");
+        return NOW;
+      },
+    });
+    let settled: Promise<unknown> | undefined;
+    expect(() => {
+      settled = clockless.handle(gatewayRequest("GET", "/public/a.txt"));
+    }).not.toThrow();
+    await expect(settled).rejects.toThrow("clock stopped");
   });
 });
 

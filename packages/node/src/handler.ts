@@ -62,10 +62,10 @@ function withReceived(outcome: Outcome, counter: Counter | undefined): Outcome {
 }
 
 /**
- * Forwards once one of the bucket's backend slots is held, then calls `done` with what it came to (once; it is
- * called synchronously only when this throws first). A free slot is taken synchronously, and the forward reports
- * through callbacks rather than promises: most requests do not wait, and each promise turn on this path shows in the
- * CPU a small GET costs.
+ * Forwards once one of the bucket's backend slots is held, then calls `done` once with what it came to. When it
+ * throws instead, it has released the slot and not called `done`: the caller answers the error. A free slot is taken
+ * synchronously, and the forward reports through callbacks rather than promises: most requests do not wait, and each
+ * promise turn on this path shows in the CPU a small GET costs.
  */
 function executeForward(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, done: Done): void {
   const bucket = result.context.bucket ?? "";

@@ -11,16 +11,23 @@ import type { Stall } from "./watchdog.js";
 
 /** What executing a result came to, for after-middleware and the log line. */
 export interface Outcome {
+  /** Status sent to the client. */
   status: number;
+  /** Body bytes sent to the client. */
   bytesSent: number;
+  /** Body bytes read from the client (requests with a body). */
   bytesReceived?: number;
+  /** Why it failed, when it did (for the log; never shown to the client). */
   error?: unknown;
+  /** The S3 error code answered, when one was. */
   errorCode?: string | undefined;
 }
 
 /** What an execution reports to, once: its outcome, or a failure to answer with an error document. */
 export interface Done {
+  /** The request was answered (or the client left): report it. */
   ended(outcome: Outcome): void;
+  /** Nothing was answered yet: answer the error's document, then report it. */
   failed(error: unknown): void;
 }
 
@@ -51,6 +58,7 @@ export class Served implements Done {
   readonly finished: Promise<void>;
   private resolve!: () => void;
   private reject!: (error: unknown) => void;
+  private reported = false;
 
   constructor(
     private readonly result: GatewayResult<Readable>,
@@ -65,24 +73,39 @@ export class Served implements Done {
     });
   }
 
-  /** Answers with the error's document (when the response has not started), then ends. */
+  /** Answers with the error's document (when the response has not started), then ends. Only the first report counts. */
   failed(error: unknown, errorCode?: string): void {
+    if (this.reported) return;
+    this.reported = true;
     writeError(this.result, this.response, error).then(
-      (status) => this.ended({ status, bytesSent: 0, error, ...(errorCode !== undefined && { errorCode }) }),
+      (status) => this.end({ status, bytesSent: 0, error, ...(errorCode !== undefined && { errorCode }) }),
       (failure: unknown) => {
-        this.leave?.();
-        this.watch.done();
+        this.release();
         this.reject(failure);
       },
     );
   }
 
-  /** Reports the outcome: after-middleware first, then the request line. */
+  /** Reports the outcome: after-middleware first, then the request line. Only the first report counts. */
   ended(executed: Outcome): void {
-    this.leave?.();
-    this.watch.done();
+    if (this.reported) return;
+    this.reported = true;
+    this.end(executed);
+  }
+
+  /** Counts the request out of its address and stops watching it. */
+  private release(): void {
+    try {
+      this.leave?.();
+    } finally {
+      this.watch.done();
+    }
+  }
+
+  private end(executed: Outcome): void {
     const { result, request, response } = this;
     try {
+      this.release();
       let outcome = executed;
       if (result.type === "response" && result.response.status >= 400) {
         outcome.errorCode = errorCodeOf(typeof result.response.body === "string" ? result.response.body : "");
@@ -98,10 +121,11 @@ export class Served implements Done {
         outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
       }
       const final = outcome;
-      result.finish(final).then(() => {
-        this.log(result.context, final);
-        this.resolve();
-      }, this.reject);
+      // A log that throws rejects `finished` (the runtime reports it), as a failing after-middleware chain does.
+      result
+        .finish(final)
+        .then(() => this.log(result.context, final))
+        .then(this.resolve, this.reject);
     } catch (error) {
       this.reject(error);
     }

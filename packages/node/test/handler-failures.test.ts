@@ -21,11 +21,14 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-async function serve(gateway: Gateway<Readable>, anonymousRequestsPerAddress = 0) {
+async function serve(gateway: Gateway<Readable>, anonymousRequestsPerAddress = 0, failingLog = false) {
   const lines: [string | undefined, number][] = [];
   const errors: unknown[] = [];
   runtime = createNodeRuntime({
-    requestLog: (context: RequestContext, end: RequestEnd) => void lines.push([context.operation, end.status]),
+    requestLog: (context: RequestContext, end: RequestEnd) => {
+      lines.push([context.operation, end.status]);
+      if (failingLog) throw new Error("log sink down");
+    },
     limits: { anonymousRequestsPerAddress, idleTimeoutMs: 5000, connectTimeoutMs: 1000 },
     onError: (error) => errors.push(error),
   });
@@ -52,6 +55,27 @@ describe("the request listener", () => {
       expect(await response.text()).toContain("<Code>InternalError</Code>");
       expect(errors.at(-1)).toMatchObject({ message: expected });
     }
+  });
+
+  it("reports a request log that throws, and keeps serving", async () => {
+    const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
+    const gateway = createGateway<Readable>({
+      buckets: { getBucket: (name) => (name === "b" ? bucket : undefined), listBuckets: () => [bucket] },
+      credentials: { getCredential: () => undefined },
+      backends: { stub: () => ({}) as never },
+    });
+    const { base, lines, errors } = await serve(gateway, 0, true);
+    for (let index = 0; index < 2; index++) {
+      const response = await fetch(`${base}/nothing/k`);
+      expect(response.status).toBe(404);
+      await response.arrayBuffer();
+    }
+    await expect.poll(() => errors.length).toBe(2);
+    expect(errors).toEqual([expect.objectContaining({ message: "log sink down" }), expect.objectContaining({ message: "log sink down" })]);
+    expect(lines).toEqual([
+      ["GetObject", 404],
+      ["GetObject", 404],
+    ]);
   });
 
   it("counts an anonymous request out however it ends", async () => {

@@ -9,10 +9,11 @@ import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
 import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js";
 
-/** Resolves a bucket name to its config and backend (or throws NoSuchBucket). */
 /** A bucket's configuration and the backend serving it. */
 export interface ResolvedBucket {
+  /** The bucket's configuration, as the registry answered it. */
   bucket: BucketConfig;
+  /** The backend serving it. */
   backend: Backend<unknown>;
 }
 

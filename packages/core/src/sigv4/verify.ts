@@ -60,7 +60,9 @@ export function checkSignatureTime(claim: SigV4Claim, now: number): void {
 
 /*
  * The last signed-header list sorted, and its sorted copy. A claim's list is the same array while a client repeats it
- * (see authorization.ts), and neither array is ever changed: sorting it once per change is enough.
+ * (see authorization.ts), and neither array is ever changed (`SigV4Claim.signedHeaders` is read-only; the lists
+ * core parses are frozen): sorting it once per change is enough. A caller that changed a list it had passed before
+ * would have it checked against the old order, and refused: never let in.
  */
 let lastSigned: readonly string[] | undefined;
 let lastSorted: readonly string[] = [];
