@@ -47,13 +47,51 @@ export function requestLineWriter(write: (text: string) => void, options: Reques
   };
 }
 
+/**
+ * A JSON string for a value that repeats from line to line (a method, a bucket, a principal): escaped once per
+ * change rather than once per line.
+ */
+class RepeatedString {
+  private raw: string | undefined;
+  private json = "";
+
+  of(value: string): string {
+    if (value !== this.raw) {
+      this.json = JSON.stringify(value);
+      this.raw = value;
+    }
+    return this.json;
+  }
+}
+
+const methods = new RepeatedString();
+const buckets = new RepeatedString();
+const principals = new RepeatedString();
+
+let prefixMillisecond = -1;
+let prefixLevel = -1;
+let prefixBindings = "";
+let prefix = "";
+
+/** `{"level":…,"time":…,<bindings>,"requestId":"`: the same for every line of one millisecond (and level). */
+function linePrefix(level: number, bindings: string): string {
+  const now = Date.now();
+  if (now !== prefixMillisecond || level !== prefixLevel || bindings !== prefixBindings) {
+    prefix = `{"level":${level},"time":"${new Date(now).toISOString()}"${bindings === "" ? "" : `,${bindings}`},"requestId":"`;
+    prefixMillisecond = now;
+    prefixLevel = level;
+    prefixBindings = bindings;
+  }
+  return prefix;
+}
+
 /** One request line in pino's format: `{"level":30,"time":…,<bindings>,<fields>,"msg":"request"}`. */
 export function formatRequestLine(line: RequestLine, bindings: string, level: number, message = "request"): string {
-  // Every string field but the generated request id and the method (an HTTP token) may hold any text: escaped.
-  let text = `{"level":${level}${isoTime()}${bindings === "" ? "" : `,${bindings}`},"requestId":"${line.requestId}","method":${JSON.stringify(line.method)}`;
-  if (line.bucket !== undefined) text += `,"bucket":${JSON.stringify(line.bucket)}`;
+  // Every string field but the generated request id and the operation (a fixed name) may hold any text: escaped.
+  let text = `${linePrefix(level, bindings)}${line.requestId}","method":${methods.of(line.method)}`;
+  if (line.bucket !== undefined) text += `,"bucket":${buckets.of(line.bucket)}`;
   if (line.operation !== undefined) text += `,"operation":"${line.operation}"`;
-  if (line.principal !== undefined) text += `,"principal":${JSON.stringify(line.principal)}`;
+  if (line.principal !== undefined) text += `,"principal":${principals.of(line.principal)}`;
   text += `,"status":${line.status},"bytes":${line.bytes}`;
   if (line.bytesReceived !== undefined) text += `,"bytesReceived":${line.bytesReceived}`;
   text += `,"durationMs":${line.durationMs}`;
