@@ -140,6 +140,8 @@ export class BucketPools {
   }
 }
 
+const NOT_COUNTED = () => {};
+
 /** Requests in flight per source address; `enter` refuses past the cap. */
 export class AddressCounter {
   private readonly counts = new Map<string, number>();
@@ -148,8 +150,10 @@ export class AddressCounter {
 
   /** Counts a request in; throws SlowDown when the address already has `cap` in flight. Returns the leave function. */
   enter(address: string): () => void {
+    // No cap, nothing to count: the counts serve the cap alone.
+    if (this.cap <= 0) return NOT_COUNTED;
     const count = this.counts.get(address) ?? 0;
-    if (this.cap > 0 && count >= this.cap) throw slowDown("Too many anonymous requests from your address at once.");
+    if (count >= this.cap) throw slowDown("Too many anonymous requests from your address at once.");
     this.counts.set(address, count + 1);
     let left = false;
     return () => {
