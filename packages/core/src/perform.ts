@@ -72,7 +72,6 @@ export function createPerform<B>(settings: PerformSettings<B>) {
     const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
     // Upload ids are bound to the bucket and key the client named, whatever configuration serves them.
     const bucketName = parsed.bucket!;
-    const readBody = (limit: number) => request.readBody(limit);
     switch (operation) {
       case "HeadBucket":
         return { status: 200, headers: new HeaderMap(), body: null };
@@ -85,14 +84,14 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "ListObjectsV2":
         return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner, parsed.listing);
       case "DeleteObjects":
-        return readSignedBody(readBody, auth.payloadHash, maxXmlBody).then((body) => deleteObjects(backend, bucket, identity, body));
+        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":
         return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
       case "CreateMultipartUpload":
         return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload":
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.
-        return readSignedBody(readBody, auth.payloadHash, maxXmlBody).then(async (body) =>
+        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody).then(async (body) =>
           completeMultipartUpload(backend, bucketName, parsed.key!, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!), body, request.headers),
         );
       case "GetObjectAttributes": {

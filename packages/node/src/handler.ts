@@ -89,34 +89,25 @@ function executeForward(result: ForwardResultOf, request: IncomingMessage, heade
 
 /** The forward itself, once the bucket's slot is held; releases it (before `done` hears of the outcome). */
 function forwardHolding(result: ForwardResultOf, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, bucket: string, release: () => void, done: Done): void {
-  let client: ReturnType<typeof clientBody>;
   try {
-    client = clientBody(request, headers, result);
+    const { decoder, body, counter } = clientBody(request, headers, result);
+    const settle = (outcome: Outcome | Promise<Outcome>) => {
+      if (outcome instanceof Promise) {
+        outcome.then(settle, (error: unknown) => {
+          release();
+          done.failed(error);
+        });
+        return;
+      }
+      release();
+      done.ended(withReceived(outcome, counter));
+    };
+    // An empty object has no last chunk to hold back: the backend could complete the write before the body's checks
+    // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
+    if (body && decoder && result.request.headers.get("content-length") === "0") settle(checkedEmptyBody(result, body, decoder, response, options, bucket));
+    else forwardThen(result, response, { dispatcher: options.pools.dispatcher(bucket), body }, (outcome) => settle(outcomeOf(result, outcome, response, decoder)));
   } catch (error) {
-    release();
-    throw error;
-  }
-  const { decoder, body, counter } = client;
-  const settle = (outcome: Outcome | Promise<Outcome>) => {
-    if (outcome instanceof Promise) {
-      outcome.then(settle, (error: unknown) => {
-        release();
-        done.failed(error);
-      });
-      return;
-    }
-    release();
-    done.ended(withReceived(outcome, counter));
-  };
-  // An empty object has no last chunk to hold back: the backend could complete the write before the body's checks
-  // (a trailer checksum) ran. Check the whole client body first, then send the backend nothing.
-  if (body && decoder && result.request.headers.get("content-length") === "0") {
-    settle(checkedEmptyBody(result, body, decoder, response, options, bucket));
-    return;
-  }
-  try {
-    forwardThen(result, response, { dispatcher: options.pools.dispatcher(bucket), body }, (outcome) => settle(outcomeOf(result, outcome, response, decoder)));
-  } catch (error) {
+    // (Releasing is idempotent: a forward that reported before throwing has released already.)
     release();
     throw error;
   }

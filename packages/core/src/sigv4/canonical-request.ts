@@ -157,7 +157,7 @@ export async function sha256Hex(text: string | Uint8Array): Promise<string> {
   return toHex(await primitives.sha256(bytes));
 }
 
-/** The SigV4 string to sign. */
-export async function stringToSign(amzDate: string, scope: string, canonical: string): Promise<string> {
-  return `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${await sha256Hex(canonical)}`;
+/** The SigV4 string to sign, from the hex SHA-256 of the canonical request. */
+export function stringToSign(amzDate: string, scope: string, canonicalDigest: string): string {
+  return `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${canonicalDigest}`;
 }

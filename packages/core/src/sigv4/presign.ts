@@ -5,9 +5,10 @@
  * and one HMAC over strings.
  */
 import { uriEncode } from "../encoding.js";
-import { canonicalHeaderValue, sha256Hex } from "./canonical-request.js";
-import { signHex, signingKey } from "./signing-key.js";
+import { canonicalHeaderValue, sha256Hex, stringToSign } from "./canonical-request.js";
+import { signHex, signingKeyNow } from "./signing-key.js";
 import type { HmacKey } from "../crypto-primitives.js";
+import type { MaybePromise } from "../maybe-promise.js";
 
 /** Credentials a presigner signs with; a session token goes into `X-Amz-Security-Token`. */
 export interface SigV4Credentials {
@@ -63,14 +64,14 @@ function byName(a: readonly [string, string], b: readonly [string, string]): num
 export function createPresigner(credentials: SigV4Credentials, region: string, service = "s3", now: () => number = Date.now): Presigner {
   const { accessKeyId, secretAccessKey, sessionToken } = credentials;
   const encodedToken = sessionToken === undefined ? undefined : uriEncode(sessionToken);
-  let day: { date: string; scope: string; credential: string; key: Promise<HmacKey> } | undefined;
+  let day: { date: string; scope: string; credential: string; key: MaybePromise<HmacKey> } | undefined;
 
   return async function presign(request) {
     const amzDate = amzDateOf(now());
     const date = amzDate.slice(0, 8);
     if (day?.date !== date) {
       const scope = `${date}/${region}/${service}/aws4_request`;
-      day = { date, scope, credential: uriEncode(`${accessKeyId}/${scope}`), key: signingKey(secretAccessKey, date, region, service) };
+      day = { date, scope, credential: uriEncode(`${accessKeyId}/${scope}`), key: signingKeyNow(secretAccessKey, date, region, service) };
     }
     const headers = request.headers;
     const names = ["host"];
@@ -96,8 +97,7 @@ export function createPresigner(credentials: SigV4Credentials, region: string, s
     for (const [name, value] of pairs) query += query === "" ? `${name}=${value}` : `&${name}=${value}`;
     const payloadHash = request.payloadHash ?? "UNSIGNED-PAYLOAD";
     const canonical = `${request.method}\n${request.path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${day.scope}\n${await sha256Hex(canonical)}`;
-    const signature = await signHex(await day.key, stringToSign);
+    const signature = await signHex(await day.key, stringToSign(amzDate, day.scope, await sha256Hex(canonical)));
     return `${request.origin}${request.path}?${query}&X-Amz-Signature=${signature}`;
   };
 }

@@ -69,12 +69,6 @@ export function signingKeyNow(secret: string, date: string, region: string, serv
   return entry.promise;
 }
 
-/** The signing key for a secret and credential scope (date `YYYYMMDD`). */
-export function signingKey(secret: string, date: string, region: string, service: string): Promise<HmacKey> {
-  const key = signingKeyNow(secret, date, region, service);
-  return key instanceof Promise ? key : Promise.resolve(key);
-}
-
 /** Hex HMAC-SHA256 signature of a string to sign: now when the installed primitives answer now. */
 export function signHexNow(key: HmacKey, text: string): MaybePromise<string> {
   const { primitives } = cryptoPrimitives();
@@ -84,7 +78,5 @@ export function signHexNow(key: HmacKey, text: string): MaybePromise<string> {
 
 /** Hex HMAC-SHA256 signature of a string to sign. */
 export async function signHex(key: HmacKey, text: string): Promise<string> {
-  const { primitives } = cryptoPrimitives();
-  if (primitives.hmacSha256Hex) return primitives.hmacSha256Hex(key, text);
-  return toHex(await hmac(key, text));
+  return signHexNow(key, text);
 }

@@ -5,7 +5,7 @@ import { setBounded } from "../bounded-map.js";
 import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
 import { HeaderMap } from "../header-map.js";
-import { canonicalHeaders, canonicalHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, sha256HexNow } from "./canonical-request.js";
+import { canonicalHeaders, canonicalHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, sha256HexNow, stringToSign } from "./canonical-request.js";
 import { signHexNow, signingKeyNow } from "./signing-key.js";
 import type { MaybePromise } from "../maybe-promise.js";
 
@@ -177,7 +177,7 @@ interface PendingCheck {
 }
 
 function signedWith(check: PendingCheck, key: HmacKey, digest: string): MaybePromise<VerifiedSignature> {
-  const expected = signHexNow(key, `AWS4-HMAC-SHA256\n${check.claim.amzDate}\n${check.scope}\n${digest}`);
+  const expected = signHexNow(key, stringToSign(check.claim.amzDate, check.scope, digest));
   if (expected instanceof Promise) return expected.then((resolved) => compared(check, key, resolved));
   return compared(check, key, expected);
 }
