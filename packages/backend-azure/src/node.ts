@@ -1,16 +1,10 @@
 /**
  * Node build of the Azure backend: `@azure/storage-blob` signs SAS tokens and sends the backend's own requests, with
- * the account key or, for `auth_type = "oidc"`, a federated bearer token and user delegation key.
+ * the account key or, for `auth_type = "oidc"`, a federated bearer token and user delegation key. The SDK is loaded
+ * on the backend's first signature or request (`deferred-sdk.ts`), not when the backend is created.
  */
 import { createAzureBackendWith, type AzureBackend } from "./azure-backend-base.js";
-import {
-  AnonymousCredential,
-  createSdkClient,
-  createSdkSasSigner,
-  createSdkUserDelegationSasSigner,
-  federatedTokenCredential,
-  StorageSharedKeyCredential,
-} from "./node-client.js";
+import { deferredClient, deferredSigner, type NodeClientModule } from "./deferred-sdk.js";
 import { resolveAzureOptions, type AzureBackendOptions } from "./options.js";
 import { requireFederation, type FederatedAzureExtras } from "./federated.js";
 
@@ -34,12 +28,19 @@ export function createAzureBackend(input: AzureBackendOptions | Readonly<Record<
   if (resolved.federated) {
     const userDelegationKey = requireFederation(extras.userDelegationKey, "userDelegationKey");
     const accessToken = requireFederation(extras.accessToken, "accessToken");
-    const signer = createSdkUserDelegationSasSigner(resolved.accountName, userDelegationKey);
-    return createAzureBackendWith(resolved, { signer, now, client: createSdkClient(resolved, federatedTokenCredential(accessToken)) });
+    const signer = deferredSigner((sdk) => sdk.createSdkUserDelegationSasSigner(resolved.accountName, userDelegationKey));
+    const client = deferredClient((sdk) => sdk.createSdkClient(resolved, sdk.federatedTokenCredential(accessToken)));
+    return createAzureBackendWith(resolved, { signer, now, client });
   }
-  const credential = resolved.accountKey === undefined ? new AnonymousCredential() : new StorageSharedKeyCredential(resolved.accountName, resolved.accountKey);
-  const signer = credential instanceof StorageSharedKeyCredential ? createSdkSasSigner(credential) : undefined;
-  return createAzureBackendWith(resolved, { signer, now, client: createSdkClient(resolved, credential) });
+  const { accountName, accountKey } = resolved;
+  if (accountKey === undefined) {
+    return createAzureBackendWith(resolved, { signer: undefined, now, client: deferredClient((sdk) => sdk.createSdkClient(resolved, new sdk.AnonymousCredential())) });
+  }
+  // One credential serves the signer and the client, as before the SDK was deferred.
+  let credential: InstanceType<NodeClientModule["StorageSharedKeyCredential"]> | undefined;
+  const credentialOf = (sdk: NodeClientModule) => (credential ??= new sdk.StorageSharedKeyCredential(accountName, accountKey));
+  const signer = deferredSigner((sdk) => sdk.createSdkSasSigner(credentialOf(sdk)));
+  return createAzureBackendWith(resolved, { signer, now, client: deferredClient((sdk) => sdk.createSdkClient(resolved, credentialOf(sdk))) });
 }
 
 export type { AzureBackend } from "./azure-backend-base.js";

@@ -1,0 +1,50 @@
+/**
+ * `@azure/storage-blob` loaded on first use. The SDK and its dependencies hold about 10 MB of a Node process's heap,
+ * and every mark-compact walks the live heap: a server that has no Azure bucket, or that has not yet sent an Azure
+ * request, should not carry it. Construction stays synchronous; the first signature or SDK call awaits the import.
+ */
+import type { AzureClient } from "./client.js";
+import type { SasSigner } from "./sas.js";
+
+/** The Node build's SDK adapter module. */
+export type NodeClientModule = typeof import("./node-client.js");
+
+let loading: Promise<NodeClientModule> | undefined;
+
+/** Imports the SDK adapter once; later calls share the same promise. */
+export function loadNodeClient(): Promise<NodeClientModule> {
+  loading ??= import("./node-client.js");
+  return loading;
+}
+
+/** A SAS signer made from the SDK once it is loaded. */
+export function deferredSigner(create: (sdk: NodeClientModule) => SasSigner): SasSigner {
+  let signer: Promise<SasSigner> | undefined;
+  return {
+    async sign(request) {
+      signer ??= loadNodeClient().then(create);
+      return (await signer).sign(request);
+    },
+  };
+}
+
+/** An Azure client made from the SDK once it is loaded; each method waits for it, then calls through. */
+export function deferredClient(create: (sdk: NodeClientModule) => AzureClient): AzureClient {
+  let client: Promise<AzureClient> | undefined;
+  const ready = () => {
+    client ??= loadNodeClient().then(create);
+    return client;
+  };
+  return {
+    listBlobs: async (request) => (await ready()).listBlobs(request),
+    uncommittedBlocks: async (blob) => (await ready()).uncommittedBlocks(blob),
+    commitBlocks: async (blob, blockIds, headers, metadata, conditions) => (await ready()).commitBlocks(blob, blockIds, headers, metadata, conditions),
+    putText: async (blob, text) => (await ready()).putText(blob, text),
+    getText: async (blob) => (await ready()).getText(blob),
+    deleteBlob: async (blob) => (await ready()).deleteBlob(blob),
+    startCopy: async (blob, sourceUrl, sourceConditions, metadata) => (await ready()).startCopy(blob, sourceUrl, sourceConditions, metadata),
+    properties: async (blob) => (await ready()).properties(blob),
+    setContentHeaders: async (blob, headers) => (await ready()).setContentHeaders(blob, headers),
+    setMetadata: async (blob, metadata) => (await ready()).setMetadata(blob, metadata),
+  };
+}
