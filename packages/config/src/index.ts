@@ -1,19 +1,10 @@
 /**
- * `@multistore/config`: the configuration format of Multistore (one TypeBox schema), its TOML and JSON loaders, and
- * static registries serving a parsed configuration. Runtime-free: works on Node, Workers and browsers.
+ * `@multistore/config`: the configuration format of Multistore, its TOML and JSON loaders, and static registries
+ * serving a parsed configuration. Runtime-free: works on Node, Workers and browsers. The TypeBox schemas the format is
+ * made from are `@multistore/config/schema`, apart so that parsing a configuration does not load TypeBox.
  */
 export { ConfigError, isConfigError, type ConfigIssue } from "./config-error.js";
-export {
-  ActionSchema,
-  BucketSchema,
-  ConfigSchema,
-  CredentialSchema,
-  RoleSchema,
-  ScopeSchema,
-  CorsRuleSchema,
-} from "./schema.js";
 export { BUCKET_NAME_PATTERN, DEFAULT_MAX_SESSION_DURATION_SECS, DEFAULT_OWNER } from "./schema-constants.js";
-export { MeteringSchema, QuotaSchema, RateLimitSchema } from "./metering-schema.js";
 export type {
   BucketDefinition,
   BucketInput,
@@ -47,7 +38,6 @@ export { createStaticRegistries, type StaticRegistries } from "./registries.js";
 export { createCachedRegistries, layeredRegistries, type CacheOptions, type Registries, type RoleLookup } from "./cached-registries.js";
 export { createHttpRegistries, type HttpRegistriesOptions } from "./http-registries.js";
 export { redactConfig, REDACTED } from "./redact.js";
-export { createConfigJsonSchema, JSON_SCHEMA_DIALECT } from "./json-schema.js";
 export { resolvePosixPath } from "./paths.js";
 export { uploadIdSecretOf } from "./upload-id-secret.js";
 export { checkBackends, type CheckBackendsOptions } from "./check-backends.js";

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import Value from "typebox/value";
-import { ConfigSchema, createConfigJsonSchema, parseTomlConfig } from "./index.js";
+import { parseTomlConfig } from "./index.js";
+import { ConfigSchema, createConfigJsonSchema } from "./schema-entry.js";
 import { FULL_TOML, minimalConfig } from "./test-fixtures.js";
 
 // Written by the build (`node dist/emit-json-schema.js`); turbo runs the build before the tests.
