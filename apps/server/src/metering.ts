@@ -6,7 +6,7 @@
 import { ConfigError, type MultistoreConfig } from "@multistore/config";
 import type { Middleware } from "@multistore/core";
 import { createLimiter, createMemoryStore, createMeteringMiddleware, type CounterStore } from "@multistore/metering";
-import { createRedisStore } from "@multistore/metering/redis";
+import type { RedisStoreOptions } from "@multistore/metering/redis";
 import { describeError, type Logger } from "./logger.js";
 
 /** Metering as the server runs it. */
@@ -20,6 +20,22 @@ export interface ServerMetering {
   ready(waitMs?: number): Promise<void>;
   /** Closes the store's connections. */
   close(): Promise<void>;
+}
+
+/**
+ * A Redis store whose module (and ioredis, about 40 modules) is imported only when a config asks for Redis: a server
+ * without it keeps a smaller heap, which each garbage collection walks. The store connects once loaded; `ready`
+ * (awaited before listening) and every call wait for it.
+ */
+function deferredRedisStore(options: RedisStoreOptions): CounterStore & { close(): Promise<void>; ready(): Promise<void> } {
+  const loading = import("@multistore/metering/redis").then(({ createRedisStore }) => createRedisStore(options));
+  // Reported by whichever call awaits it first (`ready` before listening); never an unhandled rejection meanwhile.
+  loading.catch(() => {});
+  return {
+    add: async (updates) => (await loading).add(updates),
+    ready: async () => (await loading).ready(),
+    close: async () => (await loading).close(),
+  };
 }
 
 /** Builds metering from the config; throws a ConfigError naming the field when it cannot run here. */
@@ -39,7 +55,7 @@ export function serverMetering(config: MultistoreConfig, logger: Logger, environ
     if (url === undefined || !/^rediss?:\/\//.test(url)) {
       throw new ConfigError([{ path: "metering.redis_url", message: "metering.redis_url: a redis:// or rediss:// URL is required with store = \"redis\" (or set MULTISTORE_REDIS_URL)" }]);
     }
-    store = createRedisStore({ url, commandTimeoutMs: timeoutMs, onError: (error) => logger.warn({ err: describeError(error) }, "metering: redis connection failed") });
+    store = deferredRedisStore({ url, commandTimeoutMs: timeoutMs, onError: (error) => logger.warn({ err: describeError(error) }, "metering: redis connection failed") });
   } else {
     store = createMemoryStore();
   }
