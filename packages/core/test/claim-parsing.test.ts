@@ -32,6 +32,34 @@ describe("header claims", () => {
     expect(parseAuthorizationHeader(authorization(), headers()).accessKeyId).toBe("AKID");
   });
 
+  it("read only the signature of a header that repeats the last one's fields, and refuse a bad one", () => {
+    const other = "f".repeat(64);
+    const head = "AWS4-HMAC-SHA256 Credential=AKID/20261205/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=";
+    parseAuthorizationHeader(head + SIGNATURE, headers());
+    const repeated = parseAuthorizationHeader(head + other, headers());
+    expect(repeated).toMatchObject({ accessKeyId: "AKID", signedHeaders: ["host", "x-amz-date"], signature: other });
+    // The same text with a signature that is not 64 lowercase hex digits is parsed in full, and refused.
+    expect(() => parseAuthorizationHeader(head + "F".repeat(64), headers())).toThrow(/64 lowercase hex/);
+    expect(() => parseAuthorizationHeader(`${head}${"f".repeat(63)}`, headers())).toThrow(/64 lowercase hex/);
+    // The date header is still read for each request.
+    expect(() => parseAuthorizationHeader(head + other, headers("2026"))).toThrow(expect.objectContaining({ code: "AccessDenied" }));
+  });
+
+  it("remember a header only where the signature ends it", () => {
+    const credential = "Credential=AKID/20261205/us-east-1/s3/aws4_request";
+    // Signature first: parsed in full each time. Then a header whose signature ends it but whose date is refused is
+    // not remembered: the same fields with another signature still check the date.
+    const first = `AWS4-HMAC-SHA256 Signature=${SIGNATURE}, ${credential}, SignedHeaders=host;x-amz-date`;
+    expect(parseAuthorizationHeader(first, headers()).signature).toBe(SIGNATURE);
+    const head = `AWS4-HMAC-SHA256 Credential=OTHER/20261205/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=`;
+    expect(() => parseAuthorizationHeader(head + SIGNATURE, headers("x"))).toThrow(expect.objectContaining({ code: "AccessDenied" }));
+    expect(parseAuthorizationHeader(head + "c".repeat(64), headers()).accessKeyId).toBe("OTHER");
+    // A repeated Signature field: the last one counts, remembered or not.
+    const twice = `AWS4-HMAC-SHA256 ${credential}, Signature=${"e".repeat(64)}, SignedHeaders=host;x-amz-date, Signature=`;
+    expect(parseAuthorizationHeader(twice + SIGNATURE, headers()).signature).toBe(SIGNATURE);
+    expect(parseAuthorizationHeader(twice + "d".repeat(64), headers()).signature).toBe("d".repeat(64));
+  });
+
   it("never take an empty value for a remembered one", () => {
     expect(isAmzDate("")).toBe(false);
     expect(isAmzDate("20261205T105324Z")).toBe(true);

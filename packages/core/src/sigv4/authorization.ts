@@ -81,9 +81,39 @@ function claimOf(kind: "header" | "query", scope: CredentialScope, amzDate: stri
   return claim;
 }
 
+/*
+ * The last authorization header's text up to its signature (`AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
+ * Signature=`), with what it parsed to. A client's header-signed requests differ only in their signature: a header
+ * that repeats this text followed by 64 lowercase hex digits parses to the same fields, so only the signature is
+ * read. Set only where the signature was the header's last field.
+ */
+let lastHead: string | undefined;
+let lastHeadCredential = "";
+let lastHeadSignedHeaders = "";
+const SIGNATURE_FIELD = "Signature=";
+const HEX_SIGNATURE = /^[0-9a-f]{64}$/;
+
+/** The claim of a header whose fields are known: the signature's, the date's and the token's headers are read. */
+function headerClaim(credential: string, signedHeaders: string, signature: string, headers: Headers, error: (message: string) => S3Error): SigV4Claim {
+  const amzDate = headers.get("x-amz-date") ?? dateHeaderToAmzDate(headers.get("date"));
+  if (!amzDate || !isAmzDate(amzDate)) {
+    throw new S3Error("AccessDenied", { message: "AWS authentication requires a valid Date or x-amz-date header" });
+  }
+  const sessionToken = headers.get("x-amz-security-token") ?? undefined;
+  return claimOf("header", parseCredential(credential, error), amzDate, parseSignedHeaders(signedHeaders, error), signature, sessionToken);
+}
+
+const malformedHeader = (message: string) => new S3Error("AuthorizationHeaderMalformed", { message });
+
 /** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
 export function parseAuthorizationHeader(value: string, headers: Headers): SigV4Claim {
-  const error = (message: string) => new S3Error("AuthorizationHeaderMalformed", { message });
+  const headLength = value.length - 64;
+  // (Comparing a slice is a memory compare; `startsWith` cost three times as much on these lengths.)
+  if (lastHead !== undefined && headLength === lastHead.length && value.slice(0, headLength) === lastHead) {
+    const signature = value.slice(headLength);
+    if (HEX_SIGNATURE.test(signature)) return headerClaim(lastHeadCredential, lastHeadSignedHeaders, signature, headers, malformedHeader);
+  }
+  const error = malformedHeader;
   const trimmed = value.trim();
   // One pass over `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` (every signed request has one).
   if (!trimmed.startsWith(ALGORITHM) || !WHITESPACE.test(trimmed.charAt(ALGORITHM.length))) {
@@ -104,13 +134,16 @@ export function parseAuthorizationHeader(value: string, headers: Headers): SigV4
   if (!credential || !signedHeaders || !signature) {
     throw error("The authorization header needs Credential, SignedHeaders and Signature.");
   }
-  if (!/^[0-9a-f]{64}$/.test(signature)) throw error("Signature must be 64 lowercase hex characters.");
-  const amzDate = headers.get("x-amz-date") ?? dateHeaderToAmzDate(headers.get("date"));
-  if (!amzDate || !isAmzDate(amzDate)) {
-    throw new S3Error("AccessDenied", { message: "AWS authentication requires a valid Date or x-amz-date header" });
+  if (!HEX_SIGNATURE.test(signature)) throw error("Signature must be 64 lowercase hex characters.");
+  const claim = headerClaim(credential, signedHeaders, signature, headers, error);
+  // Remembered once the whole header proved valid, and only when its last field is the signature, ending the text.
+  const lastField = trimmed.slice(trimmed.lastIndexOf(",") + 1).trim();
+  if (lastField === SIGNATURE_FIELD + signature && value.endsWith(signature)) {
+    lastHead = value.slice(0, value.length - 64);
+    lastHeadCredential = credential;
+    lastHeadSignedHeaders = signedHeaders;
   }
-  const sessionToken = headers.get("x-amz-security-token") ?? undefined;
-  return claimOf("header", parseCredential(credential, error), amzDate, parseSignedHeaders(signedHeaders, error), signature, sessionToken);
+  return claim;
 }
 
 function dateHeaderToAmzDate(value: string | null): string | undefined {
