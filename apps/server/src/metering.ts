@@ -15,24 +15,43 @@ export interface ServerMetering {
   middleware: Middleware | undefined;
   /**
    * Resolves once the store is connected, or after `waitMs` (logged): a server that starts serving before its Redis
-   * connection is up would let its first requests through uncounted.
+   * connection is up would let its first requests through uncounted. Rejects when the store cannot be made at all.
    */
   ready(waitMs?: number): Promise<void>;
   /** Closes the store's connections. */
   close(): Promise<void>;
 }
 
+/** A counter store as the server holds it. */
+type ServerStore = CounterStore & {
+  close?(): Promise<void>;
+  ready?(): Promise<void>;
+  /** Rejects when the store could not be made (a URL its client refuses): the server does not start. */
+  made?(): Promise<void>;
+};
+
 /**
  * A Redis store whose module (and ioredis, about 40 modules) is imported only when a config asks for Redis: a server
- * without it keeps a smaller heap, which each garbage collection walks. The store connects once loaded; `ready`
- * (awaited before listening) and every call wait for it.
+ * without it keeps a smaller heap, which each garbage collection walks. The store connects once loaded; `made` and
+ * `ready` (awaited before listening) and every call wait for it.
  */
-function deferredRedisStore(options: RedisStoreOptions): CounterStore & { close(): Promise<void>; ready(): Promise<void> } {
-  const loading = import("@multistore/metering/redis").then(({ createRedisStore }) => createRedisStore(options));
-  // Reported by whichever call awaits it first (`ready` before listening); never an unhandled rejection meanwhile.
+function deferredRedisStore(options: RedisStoreOptions): ServerStore {
+  const loading = import("@multistore/metering/redis").then(({ createRedisStore }) => {
+    try {
+      return createRedisStore(options);
+    } catch (error) {
+      // ioredis parses the URL as it is made: a URL that passed the scheme check but not its parser (a bad port, a
+      // malformed %-escape in the password). Its message does not repeat the URL, which may hold a password.
+      throw new ConfigError([{ path: "metering.redis_url", message: `metering.redis_url: the Redis client refuses this URL (${(error as Error).message})` }]);
+    }
+  });
+  // Reported by whichever call awaits it first (`made` before listening); never an unhandled rejection meanwhile.
   loading.catch(() => {});
   return {
     add: async (updates) => (await loading).add(updates),
+    made: async () => {
+      await loading;
+    },
     ready: async () => (await loading).ready(),
     close: async () => (await loading).close(),
   };
@@ -45,7 +64,7 @@ export function serverMetering(config: MultistoreConfig, logger: Logger, environ
   if (rateLimits.length === 0 && quotas.length === 0) return { middleware: undefined, ready: async () => {}, close: async () => {} };
   const settings = config.metering ?? {};
   const kind = settings.store ?? "memory";
-  let store: CounterStore & { close?(): Promise<void>; ready?(): Promise<void> };
+  let store: ServerStore;
   if (kind === "durable_object") {
     throw new ConfigError([{ path: "metering.store", message: 'metering.store: "durable_object" is the Worker\'s store; a fleet of servers shares "redis"' }]);
   }
@@ -70,6 +89,8 @@ export function serverMetering(config: MultistoreConfig, logger: Logger, environ
       onError: (error, context) => logger.warn({ requestId: context.requestId, err: describeError(error) }, "metering store failed"),
     }),
     async ready(waitMs = 5000) {
+      // A store that cannot be made stops the start, as a bad option does (a connection that fails does not).
+      await store.made?.();
       if (store.ready === undefined) return;
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<"late">((resolve) => {

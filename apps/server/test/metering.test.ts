@@ -103,6 +103,8 @@ describe("metering settings the server cannot run", () => {
     ['store = "durable_object"', 'metering.store: "durable_object" is the Worker\'s store'],
     ['store = "redis"', "metering.redis_url: a redis:// or rediss:// URL is required"],
     ['store = "redis"\nredis_url = "http://127.0.0.1:6379"', "metering.redis_url: a redis:// or rediss:// URL is required"],
+    // Refused by the Redis client itself (a malformed %-escape in the password), loaded only for a Redis store.
+    ['store = "redis"\nredis_url = "redis://:p%zz@127.0.0.1:6379"', "metering.redis_url: the Redis client refuses this URL"],
   ])("refuses to start with %s, naming the field", async (settings, message) => {
     const root = await mkdtemp(join(tmpdir(), "multistore-metering-config-"));
     try {

@@ -1,5 +1,5 @@
 /**
- * `@azure/storage-blob` loaded on first use. The SDK and its dependencies hold about 10 MB of a Node process's heap,
+ * `@azure/storage-blob` loaded on first use. The SDK and its dependencies hold about 6 MB of a Node server's heap,
  * and every mark-compact walks the live heap: a server that has no Azure bucket, or that has not yet sent an Azure
  * request, should not carry it. Construction stays synchronous; the first signature or SDK call awaits the import.
  */
@@ -11,9 +11,14 @@ export type NodeClientModule = typeof import("./node-client.js");
 
 let loading: Promise<NodeClientModule> | undefined;
 
-/** Imports the SDK adapter once; later calls share the same promise. */
+/**
+ * Imports the SDK adapter once; later calls share the same promise. Without the SDK installed (an optional peer
+ * dependency) it rejects with an error naming the package to install, the import's own error as its cause.
+ */
 export function loadNodeClient(): Promise<NodeClientModule> {
-  loading ??= import("./node-client.js");
+  loading ??= import("./node-client.js").catch((error: unknown) => {
+    throw new Error("The Azure backend's Node build needs @azure/storage-blob: install it beside @multistore/backend-azure", { cause: error });
+  });
   return loading;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The Node build loads `@azure/storage-blob` on a backend's first signature or SDK call, not when the package is
- * imported or a backend created: a server without Azure traffic does not carry the SDK's heap.
+ * imported or a backend created: a server without Azure traffic does not carry the SDK's heap. (The deferred SDK
+ * client, listing, block lists and copies, runs against Azurite in azurite.test.ts.)
  */
 import { describe, expect, it, vi } from "vitest";
 
@@ -18,8 +19,10 @@ describe("the Node build's SDK", () => {
     const { createAzureBackend: createWorkerBackend } = await import("../src/worker.js");
     const now = () => new Date("2030-01-02T03:04:05Z");
     const backend = createAzureBackend(OPTIONS, { now });
+    // An anonymous container's object URLs need no signature, and so no SDK.
     const anonymous = createAzureBackend({ account_name: "acct", container_name: "open", endpoint: "https://acct.blob.core.windows.net" });
-    expect(anonymous).toBeDefined();
+    const open = await anonymous.prepareObject({ operation: "GetObject", key: "a.txt", headers: new Headers() });
+    expect(open).toMatchObject({ type: "forward", url: "https://acct.blob.core.windows.net/open/a.txt" });
     expect(sdkImports.count).toBe(0);
 
     const [first, second] = await Promise.all([

@@ -32,7 +32,7 @@ describe("header claims", () => {
     expect(parseAuthorizationHeader(authorization(), headers()).accessKeyId).toBe("AKID");
   });
 
-  it("read only the signature of a header that repeats the last one's fields, and refuse a bad one", () => {
+  it("take a header repeating the last one's fields with a new signature as a full parse would, and refuse a bad one", () => {
     const other = "f".repeat(64);
     const head = "AWS4-HMAC-SHA256 Credential=AKID/20261205/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=";
     parseAuthorizationHeader(head + SIGNATURE, headers());
@@ -47,8 +47,8 @@ describe("header claims", () => {
 
   it("remember a header only where the signature ends it", () => {
     const credential = "Credential=AKID/20261205/us-east-1/s3/aws4_request";
-    // Signature first: parsed in full each time. Then a header whose signature ends it but whose date is refused is
-    // not remembered: the same fields with another signature still check the date.
+    // Signature first: the fields still come out right. Then a header refused for its date, followed by the same
+    // fields with another signature and a good date: accepted, with its own fields.
     const first = `AWS4-HMAC-SHA256 Signature=${SIGNATURE}, ${credential}, SignedHeaders=host;x-amz-date`;
     expect(parseAuthorizationHeader(first, headers()).signature).toBe(SIGNATURE);
     const head = `AWS4-HMAC-SHA256 Credential=OTHER/20261205/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=`;
