@@ -10,7 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Middleware, PlainResponse, Route } from "@multistore/core";
-import { createClusterMetrics, createPrometheusMetrics, shareWithClusterPrimary, type PrometheusMetrics } from "@multistore/metering/prometheus";
+import { deferredClusterMetrics, deferredPrometheusMetrics } from "./deferred-metrics.js";
 import { describeError, type Logger } from "./logger.js";
 
 /** Where the metrics are served (`ServerOptions.metrics`). */
@@ -44,8 +44,10 @@ const TEXT = { "content-type": "text/plain; charset=utf-8" };
 
 /** What a listener serves: this process's metrics, or the sum of a cluster's (`clustered`). */
 interface MetricsSource {
-  contentType: string;
+  readonly contentType: string;
   render(): Promise<string>;
+  /** Resolves once the metrics' module is loaded (awaited before listening). */
+  loaded(): Promise<void>;
   clustered?: boolean;
 }
 
@@ -56,7 +58,7 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /** The `/metrics` route on the S3 port: 401 without a bearer token, 403 with a wrong one, the metrics with the right one. */
-function tokenRoute(metrics: PrometheusMetrics, token: string, logger: Logger): Route {
+function tokenRoute(metrics: MetricsSource, token: string, logger: Logger): Route {
   return {
     // Every method: with a token set, the path is the metrics', not a bucket's.
     method: "*",
@@ -130,6 +132,7 @@ function metricsListener(source: MetricsSource, target: { host: string; port: nu
   let bound: { host: string; port: number } | undefined;
   return {
     async listen() {
+      await source.loaded();
       const listener = createServer(listenerHandler(source, logger));
       listener.headersTimeout = 10_000;
       listener.requestTimeout = 30_000;
@@ -166,21 +169,22 @@ function metricsListener(source: MetricsSource, target: { host: string; port: nu
  * with `shareWithPrimary`), or 503 when one of them does not answer within `timeoutMs` (default 3 s).
  */
 export function primaryMetrics(target: { host: string; port: number }, logger: Logger, options: { timeoutMs?: number } = {}): MetricsListener {
-  return metricsListener({ ...createClusterMetrics(options), clustered: true }, target, logger);
+  const source = deferredClusterMetrics(options);
+  return metricsListener({ get contentType() { return source.contentType; }, render: source.render, loaded: source.loaded, clustered: true }, target, logger);
 }
 
 /** Builds the metrics from the server options: nothing at all when neither way of serving them is set. */
 export function serverMetrics(options: MetricsOptions | undefined, logger: Logger): ServerMetrics {
   if (options?.shareWithPrimary) {
     if (options.listen !== undefined || options.token) throw new Error("metrics: shareWithPrimary leaves listen and token to the cluster's primary");
-    const metrics = createPrometheusMetrics();
-    shareWithClusterPrimary(metrics);
-    return { middleware: metrics.middleware, routes: [], listen: async () => undefined, address: () => undefined, close: async () => {} };
+    const metrics = deferredPrometheusMetrics(true);
+    // Loaded before the worker listens: the primary may ask for its counts as soon as it serves.
+    return { middleware: metrics.middleware, routes: [], listen: async () => void (await metrics.loaded()), address: () => undefined, close: async () => {} };
   }
   if (options?.listen === undefined && !options?.token) {
     return { middleware: undefined, routes: [], listen: async () => undefined, address: () => undefined, close: async () => {} };
   }
-  const metrics = createPrometheusMetrics();
+  const metrics = deferredPrometheusMetrics(false);
   const routes = options.token ? [tokenRoute(metrics, options.token, logger)] : [];
   // Said without the token itself.
   if (options.token) logger.info("metrics: GET /metrics on the S3 port, with the bearer token of MULTISTORE_METRICS_TOKEN");
@@ -188,7 +192,10 @@ export function serverMetrics(options: MetricsOptions | undefined, logger: Logge
   return {
     middleware: metrics.middleware,
     routes,
-    listen: async () => listener?.listen(),
+    listen: async () => {
+      await metrics.loaded();
+      return listener?.listen();
+    },
     address: () => listener?.address(),
     close: async () => listener?.close(),
   };

@@ -1,6 +1,7 @@
 /**
  * What a server loads: packages only some configurations need (the Azure SDK, ioredis for a shared metering store,
- * TypeBox's schema builder) stay out of a server that does not use them, even once it serves. Each one loaded holds
+ * prom-client for metrics, jose for web identity tokens and the OIDC provider, TypeBox's schema builder) stay out of a
+ * server that does not use them, even once it serves. Each one loaded holds
  * heap that every garbage collection walks; 64 MiB PUTs run about 1.6 mark-compacts each (speed issue, goal 3).
  */
 import type { ChildProcess } from "node:child_process";
@@ -71,13 +72,16 @@ afterAll(async () => {
 });
 
 describe("a server's loaded packages", () => {
-  it("leave out the Azure SDK, ioredis and TypeBox when the config does not use them", async () => {
+  it("leave out the Azure SDK, ioredis, prom-client, jose and TypeBox when the server does not use them", async () => {
     const loaded = await packagesLoaded({ buckets: [OPEN_BUCKET, AZURE_BUCKET], roles: [], credentials: [] });
     // The hook sees packages: the server's own forwarding library is among them.
     expect(loaded).toContain("undici");
     expect(loaded).not.toContain("@azure/storage-blob");
     expect(loaded).not.toContain("ioredis");
     expect(loaded).not.toContain("typebox");
+    // Metrics are off, no web identity token was verified and no OIDC provider is configured.
+    expect(loaded).not.toContain("prom-client");
+    expect(loaded).not.toContain("jose");
   });
 
   it("load ioredis when metering counts in Redis", async () => {

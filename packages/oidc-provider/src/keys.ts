@@ -9,7 +9,7 @@
  *   first signs and each `kid` is the key's RFC 7638 JWK thumbprint. Literal `\n` sequences (as some secret stores
  *   write newlines) are read as newlines.
  */
-import { calculateJwkThumbprint, exportJWK, importPKCS8, type JWK } from "jose";
+import type { JWK } from "jose";
 
 /** One configured key, not yet imported. */
 export interface ProviderKeyInput {
@@ -97,6 +97,8 @@ export function validateKeys(keys: readonly ProviderKeyInput[], name = "keys"): 
 
 /** Imports validated keys (WebCrypto via jose). Throws when a key is not an RSA key or kids collide. */
 export async function importSigningKeys(keys: readonly ProviderKeyInput[]): Promise<SigningKey[]> {
+  // Imported here, where keys are first needed: a server without the provider never loads jose.
+  const { calculateJwkThumbprint, exportJWK, importPKCS8 } = await import("jose");
   const imported = await Promise.all(
     keys.map(async (key, index) => {
       let privateKey: CryptoKey;

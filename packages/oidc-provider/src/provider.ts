@@ -4,7 +4,7 @@
  * `fetch`, WebCrypto and jose are used, so it runs on Node and on Workers.
  */
 import { isLoopbackHost, type PlainResponse, type Route } from "@multistore/core";
-import { SignJWT, type JSONWebKeySet } from "jose";
+import type { JSONWebKeySet } from "jose";
 import { importSigningKeys, parseProviderKeys, validateKeys, type ProviderKeyInput, type SigningKey } from "./keys.js";
 
 /** Options of `createOidcProvider`. */
@@ -122,6 +122,8 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
       if (!audience) throw new Error("mintToken: audience is required");
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 3600) throw new Error("mintToken: ttlSeconds must be 1..3600");
       const [key] = await signingKeys();
+      // (Loaded with the keys, by importSigningKeys; this import is already settled.)
+      const { SignJWT } = await import("jose");
       const issuedAt = Math.floor(now() / 1000);
       return new SignJWT({ jti: crypto.randomUUID() })
         .setProtectedHeader({ alg: "RS256", kid: key!.kid, typ: "JWT" })

@@ -1,5 +1,5 @@
 /** Verifying a web identity token (an OIDC JWT) against a role: issuer, signature, times, audience, subject. */
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import type { createLocalJWKSet, JSONWebKeySet, JWTPayload } from "jose";
 import type { RoleDefinition } from "@multistore/config";
 import { StsError } from "./errors.js";
 import type { JwksCache } from "./jwks.js";
@@ -54,7 +54,18 @@ function invalid(message: string, cause?: unknown): StsError {
   return new StsError("InvalidIdentityToken", message, { cause });
 }
 
-function mapJoseError(error: unknown): StsError {
+/**
+ * jose, imported by the first web identity token: most gateways never verify one, and a Node server keeps every
+ * module it loads on the heap that each garbage collection walks.
+ */
+type Jose = typeof import("jose");
+let jose: Promise<Jose> | undefined;
+const loadJose = (): Promise<Jose> => {
+  jose ??= import("jose");
+  return jose;
+};
+
+function mapJoseError(error: unknown, { errors }: Jose): StsError {
   if (error instanceof StsError) return error;
   if (error instanceof errors.JWTExpired) {
     return new StsError("ExpiredTokenException", "Token expired: current date/time must be before the expiration date/time.");
@@ -73,7 +84,7 @@ function mapJoseError(error: unknown): StsError {
 /** One key-set resolver per fetched JWKS, so imported keys are reused until the JWKS is refetched. */
 const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
 
-async function verifyWith(token: string, jwks: JSONWebKeySet, issuer: string, policy: TrustPolicy, now: number) {
+async function verifyWith({ createLocalJWKSet, jwtVerify }: Jose, token: string, jwks: JSONWebKeySet, issuer: string, policy: TrustPolicy, now: number) {
   let keySet = keySets.get(jwks);
   if (!keySet) {
     keySet = createLocalJWKSet(jwks);
@@ -95,12 +106,13 @@ async function verifyWith(token: string, jwks: JSONWebKeySet, issuer: string, po
  * unreachable), AccessDenied (subject does not match the role's `subject_conditions`).
  */
 export async function verifyWebIdentityToken(token: string, policy: TrustPolicy, keys: JwksCache, now: number): Promise<VerifiedToken> {
+  const library = await loadJose();
   let header;
   let unverified;
   try {
     if (token.split(".").length !== 3) throw new Error("not a compact JWS");
-    header = decodeProtectedHeader(token);
-    unverified = decodeJwt(token);
+    header = library.decodeProtectedHeader(token);
+    unverified = library.decodeJwt(token);
   } catch (error) {
     throw invalid("The web identity token is not a well-formed JWT.", error);
   }
@@ -115,16 +127,16 @@ export async function verifyWebIdentityToken(token: string, policy: TrustPolicy,
   try {
     const cached = await keys.keys(issuer);
     try {
-      result = await verifyWith(token, cached.jwks, issuer, policy, now);
+      result = await verifyWith(library, token, cached.jwks, issuer, policy, now);
     } catch (error) {
       // A kid we have not seen: the issuer may have rotated its keys since we fetched them.
-      if (!(error instanceof errors.JWKSNoMatchingKey) || cached.fresh) throw error;
+      if (!(error instanceof library.errors.JWKSNoMatchingKey) || cached.fresh) throw error;
       const refetched = await keys.refetch(issuer);
       if (!refetched) throw error;
-      result = await verifyWith(token, refetched, issuer, policy, now);
+      result = await verifyWith(library, token, refetched, issuer, policy, now);
     }
   } catch (error) {
-    throw mapJoseError(error);
+    throw mapJoseError(error, library);
   }
   const claims = result.payload;
   if (typeof claims.iat === "number" && claims.iat > now / 1000 + CLOCK_SKEW_SECS) {
