@@ -98,7 +98,7 @@ export function validateKeys(keys: readonly ProviderKeyInput[], name = "keys"): 
 /** Imports validated keys (WebCrypto via jose). Throws when a key is not an RSA key or kids collide. */
 export async function importSigningKeys(keys: readonly ProviderKeyInput[]): Promise<SigningKey[]> {
   // Imported here, where keys are first needed: a server without the provider never loads jose.
-  const { calculateJwkThumbprint, exportJWK, importPKCS8 } = await import("jose");
+  const { calculateJwkThumbprint, exportJWK, importPKCS8 } = await import("./jose-signing.js");
   const imported = await Promise.all(
     keys.map(async (key, index) => {
       let privateKey: CryptoKey;

@@ -123,7 +123,7 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
       if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 3600) throw new Error("mintToken: ttlSeconds must be 1..3600");
       const [key] = await signingKeys();
       // (Loaded with the keys, by importSigningKeys; this import is already settled.)
-      const { SignJWT } = await import("jose");
+      const { SignJWT } = await import("./jose-signing.js");
       const issuedAt = Math.floor(now() / 1000);
       return new SignJWT({ jti: crypto.randomUUID() })
         .setProtectedHeader({ alg: "RS256", kid: key!.kid, typ: "JWT" })

@@ -58,10 +58,10 @@ function invalid(message: string, cause?: unknown): StsError {
  * jose, imported by the first web identity token: most gateways never verify one, and a Node server keeps every
  * module it loads on the heap that each garbage collection walks.
  */
-type Jose = typeof import("jose");
+type Jose = typeof import("./jose-verify.js");
 let jose: Promise<Jose> | undefined;
 const loadJose = (): Promise<Jose> => {
-  jose ??= import("jose");
+  jose ??= import("./jose-verify.js");
   return jose;
 };
 
