@@ -1,8 +1,9 @@
 /**
  * What a server loads: packages only some configurations need (the Azure SDK, ioredis for a shared metering store,
- * prom-client for metrics, jose for web identity tokens and the OIDC provider, TypeBox's schema builder) stay out of a
- * server that does not use them, even once it serves. Each one loaded holds
- * heap that every garbage collection walks; 64 MiB PUTs run about 1.6 mark-compacts each (speed issue, goal 3).
+ * prom-client for metrics, jose for web identity tokens and the OIDC provider, @smithy/signature-v4 for S3 control
+ * requests, TypeBox's schema builder) stay out of a server that does not use them, even once it serves. Each one
+ * loaded holds heap that every garbage collection walks; 64 MiB PUTs run about 1.6 mark-compacts each (speed issue,
+ * goal 3).
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -56,6 +57,14 @@ const AZURE_BUCKET = {
   backend_options: { account_name: "acct", container_name: "data", access_key: "c2VjcmV0", endpoint: "http://127.0.0.1:9/acct" },
 };
 
+/** An S3 bucket with keys, also unused: its control-request signer (@smithy/signature-v4) is not loaded. */
+const S3_BUCKET = {
+  name: "objects",
+  backend_type: "s3",
+  anonymous_access: false,
+  backend_options: { endpoint: "http://127.0.0.1:9", region: "us-east-1", bucket_name: "objects", access_key_id: "AKIAUNUSED", secret_access_key: "unused-secret" },
+};
+
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "multistore-startup-modules-"));
   await writeFile(join(scratch, "hook.mjs"), HOOK);
@@ -72,8 +81,8 @@ afterAll(async () => {
 });
 
 describe("a server's loaded packages", () => {
-  it("leave out the Azure SDK, ioredis, prom-client, jose and TypeBox when the server does not use them", async () => {
-    const loaded = await packagesLoaded({ buckets: [OPEN_BUCKET, AZURE_BUCKET], roles: [], credentials: [] });
+  it("leave out the Azure SDK, ioredis, prom-client, jose, smithy's signer and TypeBox when the server does not use them", async () => {
+    const loaded = await packagesLoaded({ buckets: [OPEN_BUCKET, AZURE_BUCKET, S3_BUCKET], roles: [], credentials: [] });
     // The hook sees packages: the server's own forwarding library is among them.
     expect(loaded).toContain("undici");
     expect(loaded).not.toContain("@azure/storage-blob");
@@ -82,6 +91,7 @@ describe("a server's loaded packages", () => {
     // Metrics are off, no web identity token was verified and no OIDC provider is configured.
     expect(loaded).not.toContain("prom-client");
     expect(loaded).not.toContain("jose");
+    expect(loaded).not.toContain("@smithy/signature-v4");
   });
 
   it("load ioredis when metering counts in Redis", async () => {

@@ -1,6 +1,6 @@
 /** Node build of the S3 backend: @smithy/signature-v4 signs, undici sends. */
 import { createHash } from "node:crypto";
-import { SignatureV4 } from "@smithy/signature-v4";
+import type { SignatureV4 } from "@smithy/signature-v4";
 import { request as undiciRequest, type Dispatcher } from "undici";
 import { NodeSha256 } from "./node-sha256.js";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
@@ -44,14 +44,22 @@ function toSmithy(request: SignableRequest): SmithyRequest {
   };
 }
 
+/**
+ * The header signer of the backend's own requests (listings, multipart control, copies). @smithy/signature-v4 is
+ * imported by the first of them: object requests are presigned without it, and a server whose buckets are only read
+ * does not hold its modules on the heap that each garbage collection walks.
+ */
 function createSigner(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region: string): S3Signer {
-  // S3 paths are encoded once by us; the signer must not encode them again or normalize them.
-  const signer = new SignatureV4({ credentials, region, service: "s3", sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  let signer: Promise<SignatureV4> | undefined;
   return {
     async sign(request, payloadHash) {
+      // S3 paths are encoded once by us; the signer must not encode them again or normalize them.
+      signer ??= import("@smithy/signature-v4").then(
+        ({ SignatureV4 }) => new SignatureV4({ credentials, region, service: "s3", sha256: NodeSha256, uriEscapePath: false, applyChecksum: false }),
+      );
       const smithyRequest = toSmithy(request);
       smithyRequest.headers["x-amz-content-sha256"] = payloadHash;
-      const signed = (await signer.sign(smithyRequest as never)) as unknown as SmithyRequest;
+      const signed = (await (await signer).sign(smithyRequest as never)) as unknown as SmithyRequest;
       return signed.headers;
     },
   };
