@@ -200,7 +200,7 @@ async function main() {
   // and C's PUT proxy never served it, so the warmed server against a fresh C-put measured the state, not the proxies.
   if (sections.has("large")) {
     const [fresh, freshGet] = [await startServer(getOrigin.url, putOrigin.url, 1), await spawnListening(process.execPath, [join(here, "lib/c-proxy.mjs"), getOrigin.url], { cpus: layout.proxy })];
-    results.large = await largeObjects(freshGet, cPut, fresh, (path, method) => presignUrl(fresh.endpoint, path, KEY, { method }));
+    results.large = await largeObjects(freshGet, cPut, (path, method) => presignUrl(fresh.endpoint, path, KEY, { method }));
     for (const started of [fresh, freshGet]) started.child.kill("SIGTERM");
   }
   // On a fresh server: what earlier sections left in the heap is not what moving 1 GiB costs.

@@ -17,7 +17,7 @@ let loading: Promise<NodeClientModule> | undefined;
  */
 export function loadNodeClient(): Promise<NodeClientModule> {
   loading ??= import("./node-client.js").catch((error: unknown) => {
-    throw new Error("The Azure backend's Node build needs @azure/storage-blob: install it beside @multistore/backend-azure", { cause: error });
+    throw new Error("The Azure backend's Node build could not load @azure/storage-blob (is it installed beside @multistore/backend-azure?)", { cause: error });
   });
   return loading;
 }

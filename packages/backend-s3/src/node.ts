@@ -56,6 +56,10 @@ function createSigner(credentials: { accessKeyId: string; secretAccessKey: strin
       // S3 paths are encoded once by us; the signer must not encode them again or normalize them.
       signer ??= import("@smithy/signature-v4").then(
         ({ SignatureV4 }) => new SignatureV4({ credentials, region, service: "s3", sha256: NodeSha256, uriEscapePath: false, applyChecksum: false }),
+        (error: unknown) => {
+          // An optional peer dependency: say which package, with the import's own error as the cause.
+          throw new Error("The S3 backend's Node build could not load @smithy/signature-v4 (is it installed beside @multistore/backend-s3?)", { cause: error });
+        },
       );
       const smithyRequest = toSmithy(request);
       smithyRequest.headers["x-amz-content-sha256"] = payloadHash;

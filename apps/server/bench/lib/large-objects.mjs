@@ -9,10 +9,10 @@ const ROUNDS = 15;
 
 /**
  * Moves 64 MiB down through `cGet` and the server's `/get` bucket and up through `cPut` and its `/put` bucket,
- * `ROUNDS` times each, prints the table and resolves to each method's ratio to C. `presign(path, method)` signs the
- * server's URLs.
+ * `ROUNDS` times each, prints the table and resolves to each method's ratio to C. `presign(path, method)` gives the
+ * server's signed URL of a path.
  */
-export async function largeObjects(cGet, cPut, server, presign) {
+export async function largeObjects(cGet, cPut, presign) {
   const dispatcher = new Agent({ connections: 4 });
   const runs = { GET: [[], []], PUT: [[], []] };
   for (let round = 0; round < ROUNDS; round++) {
