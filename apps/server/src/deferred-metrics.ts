@@ -21,12 +21,16 @@ export interface DeferredSource {
   loaded(): Promise<void>;
 }
 
-function sourceOf(made: Promise<PrometheusMetrics | ClusterMetrics>): DeferredSource {
-  let current: PrometheusMetrics | ClusterMetrics | undefined;
+/** A source over metrics still being made; `current` once they are. */
+function sourceOf<M extends PrometheusMetrics | ClusterMetrics>(made: Promise<M>): DeferredSource & { readonly current: M | undefined } {
+  let current: M | undefined;
   void made.then((metrics) => {
     current = metrics;
   }, () => {});
   return {
+    get current() {
+      return current;
+    },
     get contentType() {
       return current?.contentType ?? PROMETHEUS_TEXT;
     },
@@ -42,27 +46,21 @@ function sourceOf(made: Promise<PrometheusMetrics | ClusterMetrics>): DeferredSo
  * answering the primary's requests for them once loaded.
  */
 export function deferredPrometheusMetrics(shareWithPrimary: boolean): DeferredSource & { middleware: Middleware } {
-  let current: PrometheusMetrics | undefined;
   const made = import("@multistore/metering/prometheus").then((module: PrometheusModule) => {
     const metrics = module.createPrometheusMetrics();
     if (shareWithPrimary) module.shareWithClusterPrimary(metrics);
-    current = metrics;
     return metrics;
   });
   const source = sourceOf(made);
   const middleware: Middleware = {
     name: "prometheus-metrics",
     // Requests end after `loaded` (the server awaits it before listening), so the wait is only for embedders.
-    after: (context, outcome) => (current ? current.middleware.after?.(context, outcome) : made.then((metrics) => metrics.middleware.after?.(context, outcome))),
-  };
-  return {
-    middleware,
-    get contentType() {
-      return source.contentType;
+    after: (context, outcome) => {
+      const current = source.current;
+      return current ? current.middleware.after?.(context, outcome) : made.then((metrics) => metrics.middleware.after?.(context, outcome));
     },
-    render: source.render,
-    loaded: source.loaded,
   };
+  return Object.assign(source, { middleware });
 }
 
 /** The sum of a node:cluster's worker metrics, as its primary serves it (`createClusterMetrics`). */

@@ -169,8 +169,7 @@ function metricsListener(source: MetricsSource, target: { host: string; port: nu
  * with `shareWithPrimary`), or 503 when one of them does not answer within `timeoutMs` (default 3 s).
  */
 export function primaryMetrics(target: { host: string; port: number }, logger: Logger, options: { timeoutMs?: number } = {}): MetricsListener {
-  const source = deferredClusterMetrics(options);
-  return metricsListener({ get contentType() { return source.contentType; }, render: source.render, loaded: source.loaded, clustered: true }, target, logger);
+  return metricsListener(Object.assign(deferredClusterMetrics(options), { clustered: true }), target, logger);
 }
 
 /** Builds the metrics from the server options: nothing at all when neither way of serving them is set. */

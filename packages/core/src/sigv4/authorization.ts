@@ -93,17 +93,17 @@ let lastHeadSignedHeaders = "";
 const SIGNATURE_FIELD = "Signature=";
 const HEX_SIGNATURE = /^[0-9a-f]{64}$/;
 
+const malformedHeader = (message: string) => new S3Error("AuthorizationHeaderMalformed", { message });
+
 /** The claim of a header whose fields are known: the signature's, the date's and the token's headers are read. */
-function headerClaim(credential: string, signedHeaders: string, signature: string, headers: Headers, error: (message: string) => S3Error): SigV4Claim {
+function headerClaim(credential: string, signedHeaders: string, signature: string, headers: Headers): SigV4Claim {
   const amzDate = headers.get("x-amz-date") ?? dateHeaderToAmzDate(headers.get("date"));
   if (!amzDate || !isAmzDate(amzDate)) {
     throw new S3Error("AccessDenied", { message: "AWS authentication requires a valid Date or x-amz-date header" });
   }
   const sessionToken = headers.get("x-amz-security-token") ?? undefined;
-  return claimOf("header", parseCredential(credential, error), amzDate, parseSignedHeaders(signedHeaders, error), signature, sessionToken);
+  return claimOf("header", parseCredential(credential, malformedHeader), amzDate, parseSignedHeaders(signedHeaders, malformedHeader), signature, sessionToken);
 }
-
-const malformedHeader = (message: string) => new S3Error("AuthorizationHeaderMalformed", { message });
 
 /** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
 export function parseAuthorizationHeader(value: string, headers: Headers): SigV4Claim {
@@ -111,7 +111,7 @@ export function parseAuthorizationHeader(value: string, headers: Headers): SigV4
   // (Comparing a slice is a memory compare; `startsWith` cost three times as much on these lengths.)
   if (lastHead !== undefined && headLength === lastHead.length && value.slice(0, headLength) === lastHead) {
     const signature = value.slice(headLength);
-    if (HEX_SIGNATURE.test(signature)) return headerClaim(lastHeadCredential, lastHeadSignedHeaders, signature, headers, malformedHeader);
+    if (HEX_SIGNATURE.test(signature)) return headerClaim(lastHeadCredential, lastHeadSignedHeaders, signature, headers);
   }
   const error = malformedHeader;
   const trimmed = value.trim();
@@ -135,7 +135,7 @@ export function parseAuthorizationHeader(value: string, headers: Headers): SigV4
     throw error("The authorization header needs Credential, SignedHeaders and Signature.");
   }
   if (!HEX_SIGNATURE.test(signature)) throw error("Signature must be 64 lowercase hex characters.");
-  const claim = headerClaim(credential, signedHeaders, signature, headers, error);
+  const claim = headerClaim(credential, signedHeaders, signature, headers);
   // Remembered once the whole header proved valid, and only when its last field is the signature, ending the text.
   const lastField = trimmed.slice(trimmed.lastIndexOf(",") + 1).trim();
   if (lastField === SIGNATURE_FIELD + signature && value.endsWith(signature)) {
@@ -188,7 +188,7 @@ export function parsePresignedQuery(query: QueryLookup): SigV4Claim {
   const expires = Number(expiresText);
   if (expires < 1) throw error("X-Amz-Expires must be at least 1 second.");
   if (expires > MAX_PRESIGNED_EXPIRES) throw error("X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds.");
-  if (!/^[0-9a-f]{64}$/.test(signature)) throw error("X-Amz-Signature must be 64 lowercase hex characters.");
+  if (!HEX_SIGNATURE.test(signature)) throw error("X-Amz-Signature must be 64 lowercase hex characters.");
   const sessionToken = query.get("X-Amz-Security-Token") ?? undefined;
   return claimOf("query", parseCredential(credential, error), amzDate, parseSignedHeaders(signedHeaders, error), signature, sessionToken, expires);
 }
