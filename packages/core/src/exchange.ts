@@ -96,6 +96,11 @@ export abstract class ExchangeResult {
     this.context = exchange.context;
   }
 
+  /** Whether `finish` runs any after-middleware (when not, a runtime may skip it). */
+  get afterHooks(): boolean {
+    return this.exchange.options.middleware.length > 0;
+  }
+
   /** How the request was served (each result's `type`). */
   abstract readonly type: "response" | "forward" | "native";
 

@@ -69,6 +69,11 @@ export interface ResultBase {
   context: RequestContext;
   /** Report the outcome once the response is complete (runs after-middleware). */
   finish(outcome: Omit<RequestOutcome, "durationMs" | "served">): Promise<void>;
+  /**
+   * False when no middleware has an `after` hook: `finish` would do nothing, and a runtime may skip it (and the
+   * promise turn of waiting for it). Absent means: call `finish`.
+   */
+  readonly afterHooks?: boolean;
   /** Renders an error raised while executing (client abort, backend unreachable, bad chunk signature). */
   errorResponse(error: unknown): PlainResponse<never>;
 }
@@ -90,6 +95,11 @@ export type GatewayResult<B = unknown> = ResponseResult<B> | (ResultBase & Forwa
 export interface Gateway<B = unknown> {
   /** Resolves a request. Never throws: failures become error responses. */
   handle(request: GatewayRequest<B>): Promise<GatewayResult<B>>;
+  /**
+   * `handle` without its promise where none is needed: the result itself when every step answered now (a static
+   * configuration, a cached key), else a promise of it. Throws only where `handle` would reject.
+   */
+  handleNow?(request: GatewayRequest<B>): MaybePromise<GatewayResult<B>>;
 }
 
 
@@ -156,14 +166,15 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
    */
   function handle(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
     try {
-      return handleNow(request);
+      const result = handleNow(request);
+      return result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       // Only setting up the request (the clock, say) or rendering its error can throw here: a rejection, as ever.
       return Promise.reject(error);
     }
   }
 
-  function handleNow(request: GatewayRequest<B>): Promise<GatewayResult<B>> {
+  function handleNow(request: GatewayRequest<B>): MaybePromise<GatewayResult<B>> {
     const target = request.target;
     const context: RequestContext = { requestId: newRequestId(), method: request.method, headers: request.headers, startedAt: now() };
     if (request.clientAddress !== undefined) context.sourceIp = request.clientAddress;
@@ -175,9 +186,9 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       const routed = routes.length > 0 && hasRoute(routes, request.method, path);
       const result = routed || origin !== null || request.method === "OPTIONS" ? handleBeforeS3(request, exchange, path, routed, origin) : resolve(request, exchange, undefined);
       if (result instanceof Promise) return result.catch((error: unknown) => failed(exchange, error));
-      return Promise.resolve(result);
+      return result;
     } catch (error) {
-      return Promise.resolve(failed(exchange, error));
+      return failed(exchange, error);
     }
   }
 
@@ -270,5 +281,5 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     return chain(context, async () => perform(request, parsed, auth, context, bucket));
   }
 
-  return { handle };
+  return { handle, handleNow };
 }

@@ -90,6 +90,40 @@ describe.each(ANSWERS)("registries answering %s", (_name, answer) => {
   });
 });
 
+describe("handleNow", () => {
+  it("answers the result itself when every lookup answers now, else a promise of the same result", async () => {
+    // A backend that presigns now, as the S3 backend does with static keys.
+    const presigning = new MemoryBackend();
+    presigning.prepareObject = ((request: { key: string }) => ({ type: "forward", method: "GET", url: `http://backend.invalid/${request.key}`, headers: new Headers() })) as unknown as MemoryBackend["prepareObject"];
+    for (const [name, answer] of ANSWERS) {
+      const resolved = gatewayAnswering(answer, presigning).handleNow!(gatewayRequest("GET", "/public/a.txt"));
+      expect({ name, promise: resolved instanceof Promise }).toEqual({ name, promise: name !== "now" });
+      expect(outcome(await resolved)).toBe("forward");
+    }
+    // An error response is a result too, answered now.
+    const refused = gatewayAnswering((value) => value).handleNow!(gatewayRequest("GET", "/nothing/a.txt"));
+    expect(refused).not.toBeInstanceOf(Promise);
+    expect(outcome(refused as GatewayResult<Uint8Array>)).toBe("404 NoSuchBucket");
+  });
+
+  it("says whether finishing a result runs after-middleware", async () => {
+    const plain = await gatewayAnswering((value) => value).handle(gatewayRequest("GET", "/public/a.txt"));
+    expect(plain.afterHooks).toBe(false);
+    const after: string[] = [];
+    const watched = createGateway<Uint8Array>({
+      buckets: { getBucket: (name) => BUCKETS.find((entry) => entry.name === name), listBuckets: () => BUCKETS },
+      credentials: { getCredential: () => undefined },
+      backends: { memory: () => new MemoryBackend() },
+      middleware: [{ name: "watch", after: (context) => void after.push(context.operation ?? "") }],
+      now: () => NOW,
+    });
+    const result = await watched.handle(gatewayRequest("GET", "/public/a.txt"));
+    expect(result.afterHooks).toBe(true);
+    await result.finish({ status: 200, bytesSent: 1 });
+    expect(after).toEqual(["GetObject"]);
+  });
+});
+
 describe("failures thrown now", () => {
   it("become error responses, never a rejected handle", async () => {
     const reported: unknown[] = [];

@@ -14,7 +14,7 @@ import { CountingTransform, RequestBodyTransform } from "./request-body-transfor
 import { requestHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
 import { requestLineWriter, type RequestLog } from "./request-log.js";
-import { errorCodeOf, Served, writeError, type Done, type Outcome } from "./served.js";
+import { errorCodeOf, Served, writeError, type Done, type Outcome, type Settle } from "./served.js";
 import type { Watchdog } from "./watchdog.js";
 import { clientAddressResolver, type ClientAddressOf } from "./client-address.js";
 
@@ -152,46 +152,77 @@ async function executeNative(result: NativeResultOf, request: IncomingMessage, h
   }
 }
 
-/** Creates the `(request, response)` listener for node:http / node:https. */
-export function createRequestHandler(gateway: Gateway<Readable>, options: HandlerOptions) {
+/**
+ * Creates the `(request, response)` listener for node:http / node:https. `settle` hears once of each request's end
+ * (see `Settle`). A request the gateway resolves now is served within node:http's event, with no promise turn.
+ */
+export function createRequestListener(gateway: Gateway<Readable>, options: HandlerOptions, settle: Settle): (request: IncomingMessage, response: ServerResponse) => void {
   const log = options.requestLog ?? requestLineWriter((text) => void process.stdout.write(text));
   const clientAddress = options.clientAddress ?? clientAddressResolver(undefined);
-  return function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  // (A gateway of another making may have only `handle`.)
+  const resolveNow = gateway.handleNow ? gateway.handleNow.bind(gateway) : gateway.handle.bind(gateway);
+  return function listener(request: IncomingMessage, response: ServerResponse): void {
     try {
       const watch = options.watchdog.watch(request, response);
       const headers = requestHeaders(request);
       // From the headers just read (node's request.headers would build a second copy of them).
       const address = clientAddress(request.socket.remoteAddress, headers.get("x-forwarded-for") ?? undefined);
-      return gateway
-        .handle({
-          method: request.method ?? "GET",
-          target: request.url ?? "/",
-          headers,
-          body: request,
-          readBody: (limit) => readLimited(request, limit),
-          clientAddress: address,
-        })
-        .then((result) => serve(new Served(result, request, response, watch, log), result, request, headers, response, options, address));
+      const resolved = resolveNow({
+        method: request.method ?? "GET",
+        target: request.url ?? "/",
+        headers,
+        body: request,
+        readBody: (limit) => readLimited(request, limit),
+        clientAddress: address,
+      });
+      if (resolved instanceof Promise) {
+        resolved.then(
+          (result) => serve(new Served(result, request, response, watch, log, settle), result, request, headers, response, options, address),
+          (error: unknown) => settle(response, error),
+        );
+      } else {
+        serve(new Served(resolved, request, response, watch, log, settle), resolved, request, headers, response, options, address);
+      }
     } catch (error) {
-      // As a listener's rejection, never a throw out of node:http's event.
-      return Promise.reject(error);
+      // Reported, never thrown out of node:http's event.
+      settle(response, error);
     }
   };
 }
 
+/**
+ * Creates the `(request, response)` listener for node:http / node:https, as a function returning a promise of each
+ * request's end: it rejects when reporting the request failed (after-middleware, the log) or when it could not be
+ * answered at all.
+ */
+export function createRequestHandler(gateway: Gateway<Readable>, options: HandlerOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const pending = new WeakMap<ServerResponse, { resolve: () => void; reject: (error: unknown) => void }>();
+  const listener = createRequestListener(gateway, options, (response, error) => {
+    const ends = pending.get(response);
+    pending.delete(response);
+    if (error === undefined) ends?.resolve();
+    else ends?.reject(error);
+  });
+  return (request, response) =>
+    new Promise<void>((resolve, reject) => {
+      pending.set(response, { resolve, reject });
+      listener(request, response);
+    });
+}
+
 /** Runs a result that does work (a forward or a native operation, counted against its anonymous caller's address). */
-function serve(served: Served, result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, address: string): Promise<void> {
+function serve(served: Served, result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, address: string): void {
   try {
     if (result.type === "response") {
       writeResponse(response, result.response).then((bytesSent) => served.ended({ status: result.response.status, bytesSent }), (error: unknown) => served.failed(error));
-      return served.finished;
+      return;
     }
     if (result.context.identity?.type === "anonymous") {
       try {
         served.leave = options.anonymousRequests.enter(address);
       } catch (error) {
         served.failed(error, "SlowDown");
-        return served.finished;
+        return;
       }
     }
     if (result.type === "forward") executeForward(result, request, headers, response, options, served);
@@ -199,7 +230,6 @@ function serve(served: Served, result: GatewayResult<Readable>, request: Incomin
   } catch (error) {
     served.failed(error);
   }
-  return served.finished;
 }
 
 export { describeError } from "./request-log.js";

@@ -5,7 +5,8 @@
  * `(request, response)` listener, usable alone or inside an existing server.
  */
 export { createNodeRuntime, type NodeRuntime, type NodeRuntimeOptions } from "./runtime.js";
-export { createRequestHandler, describeError, type HandlerOptions } from "./handler.js";
+export { createRequestHandler, createRequestListener, describeError, type HandlerOptions } from "./handler.js";
+export type { Settle } from "./served.js";
 export { DEFAULT_LIMITS, AddressCounter, BucketPools, Slots, type ServerLimits } from "./limits.js";
 export { Watchdog, type Stall } from "./watchdog.js";
 export { clientAddressResolver, parseTrustedProxies, type ClientAddressOf } from "./client-address.js";

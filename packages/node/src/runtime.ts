@@ -8,7 +8,7 @@ import type { Readable } from "node:stream";
 import type { Gateway } from "@multistore/core";
 import type { Agent } from "undici";
 import { clientAddressResolver, parseTrustedProxies } from "./client-address.js";
-import { createRequestHandler, describeError } from "./handler.js";
+import { createRequestListener, describeError } from "./handler.js";
 import { AddressCounter, BucketPools, DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
 import type { RequestLog } from "./request-log.js";
 import { Watchdog } from "./watchdog.js";
@@ -54,20 +54,22 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): NodeRuntime
   return {
     dispatcher: (bucket) => pools.dispatcher(bucket.name),
     createHandler(gateway) {
-      const handler = createRequestHandler(gateway as Gateway<Readable>, {
-        pools,
-        anonymousRequests: new AddressCounter(limits.anonymousRequestsPerAddress),
-        watchdog,
-        clientAddress,
-        ...(options.requestLog && { requestLog: options.requestLog }),
-      });
-      return (request, response) => {
-        handler(request, response).catch((error: unknown) => {
+      return createRequestListener(
+        gateway as Gateway<Readable>,
+        {
+          pools,
+          anonymousRequests: new AddressCounter(limits.anonymousRequestsPerAddress),
+          watchdog,
+          clientAddress,
+          ...(options.requestLog && { requestLog: options.requestLog }),
+        },
+        (response, error) => {
+          if (error === undefined) return;
           onError(error);
           if (!response.headersSent) response.writeHead(500, { "content-type": "application/xml" }).end(INTERNAL_ERROR);
           else response.destroy();
-        });
-      };
+        },
+      );
     },
     async close() {
       watchdog.close();

@@ -48,16 +48,18 @@ export async function writeError(result: ResultBase, response: ServerResponse, e
 }
 
 /**
+ * How a served request ends, called once: after its after-middleware ran and its line was written, with the error
+ * when either failed (or when no error document could be written).
+ */
+export type Settle = (response: ServerResponse, error?: unknown) => void;
+
+/**
  * One request being served. Its execution reports through `ended` or `failed` (callbacks, not promises: see
- * `executeForward`); `finished` settles once after-middleware ran and the line is written.
+ * `executeForward`); `settle` hears once after-middleware ran and the line is written.
  */
 export class Served implements Done {
   /** Leaves the anonymous count of the caller's address, when the request was counted in. */
   leave: (() => void) | undefined;
-  /** Settles once the request line is written (rejects when reporting failed). */
-  readonly finished: Promise<void>;
-  private resolve!: () => void;
-  private reject!: (error: unknown) => void;
   private reported = false;
 
   constructor(
@@ -66,12 +68,8 @@ export class Served implements Done {
     private readonly response: ServerResponse,
     private readonly watch: { done(): void; stalled(): Stall | undefined },
     private readonly log: RequestLog,
-  ) {
-    this.finished = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
+    private readonly settle: Settle,
+  ) {}
 
   /** Answers with the error's document (when the response has not started), then ends. Only the first report counts. */
   failed(error: unknown, errorCode?: string): void {
@@ -81,7 +79,7 @@ export class Served implements Done {
       (status) => this.end({ status, bytesSent: 0, error, ...(errorCode !== undefined && { errorCode }) }),
       (failure: unknown) => {
         this.release();
-        this.reject(failure);
+        this.settle(this.response, failure);
       },
     );
   }
@@ -121,13 +119,23 @@ export class Served implements Done {
         outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
       }
       const final = outcome;
-      // A log that throws rejects `finished` (the runtime reports it), as a failing after-middleware chain does.
-      result
-        .finish(final)
-        .then(() => this.log(result.context, final))
-        .then(this.resolve, this.reject);
+      if (result.afterHooks !== false) {
+        result
+          .finish(final)
+          .then(() => this.log(result.context, final))
+          .then(
+            () => this.settle(response),
+            (error: unknown) => this.settle(response, error),
+          );
+        return;
+      }
+      // Nothing to wait for: no promise turn between the response's end and its line.
+      this.log(result.context, final);
     } catch (error) {
-      this.reject(error);
+      // A log that throws is settled as a failure (the runtime reports it), as a failing after-middleware chain is.
+      this.settle(response, error);
+      return;
     }
+    this.settle(response);
   }
 }

@@ -57,6 +57,25 @@ describe("the request listener", () => {
     }
   });
 
+  it("answers 500 when the gateway's handleNow throws or answers a rejection, and keeps serving", async () => {
+    let calls = 0;
+    const gateway = {
+      handle: () => Promise.reject(new Error("handle is not used when handleNow is there")),
+      handleNow: () => {
+        calls++;
+        if (calls === 1) throw new Error("thrown now");
+        return Promise.reject(new Error("rejected"));
+      },
+    } as unknown as Gateway<Readable>;
+    const { base, errors } = await serve(gateway);
+    for (const expected of ["thrown now", "rejected"]) {
+      const response = await fetch(`${base}/b/k`);
+      expect(response.status).toBe(500);
+      expect(await response.text()).toContain("<Code>InternalError</Code>");
+      expect(errors.at(-1)).toMatchObject({ message: expected });
+    }
+  });
+
   it("reports a request log that throws, and keeps serving", async () => {
     const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
     const gateway = createGateway<Readable>({
