@@ -32,13 +32,19 @@ export class Query {
   /** Decoded name/value pairs in order. */
   readonly pairs: readonly (readonly [string, string])[];
   private readonly values = new Map<string, string>();
+  /** The first sub-resource in the query (in the order sent) that Multistore does not serve, if any. */
+  readonly unsupportedSubresource: string | undefined;
   constructor(readonly raw: string) {
     try {
       this.pairs = parseQuery(raw);
     } catch {
       throw new S3Error("InvalidArgument", { message: "The query string contains a malformed percent-encoding." });
     }
-    for (const [name, value] of this.pairs) if (!this.values.has(name)) this.values.set(name, value);
+    for (const [name, value] of this.pairs) {
+      if (!this.values.has(name)) this.values.set(name, value);
+      // Found once per Query: a reader repeating one presigned URL shares its Query (see `queryOf`).
+      if (this.unsupportedSubresource === undefined && UNSUPPORTED_SUBRESOURCES.has(name)) this.unsupportedSubresource = name;
+    }
   }
   /** The decoded value of a parameter. */
   get(name: string): string | undefined {
@@ -82,13 +88,6 @@ const UNSUPPORTED_SUBRESOURCES = new Set([
 
 function notImplemented(what: string): S3Error {
   return new S3Error("NotImplemented", { message: `${what} is not implemented by Multistore.` });
-}
-
-/** The first sub-resource in the query (in the order sent) that we do not serve. */
-function firstUnsupported(query: Query): string | undefined {
-  // One pass over the (usually empty or short) query, not one lookup per known sub-resource.
-  for (const [name] of query.pairs) if (UNSUPPORTED_SUBRESOURCES.has(name)) return name;
-  return undefined;
 }
 
 const EMPTY_QUERY = new Query("");
@@ -171,16 +170,14 @@ export function parseS3Request(
     rawKey = slash === -1 ? "" : rawPath.slice(slash + 1);
   }
   const key = rawKey === "" ? undefined : decodeKey(rawKey);
-  const resource = bucket === undefined ? "/" : key === undefined ? `/${bucket}` : `/${bucket}/${key}`;
-  const base = { rawPath, query, resource, ...(bucket !== undefined && { bucket }) };
-
+  // Plain literals, not spreads of a shared base: this runs for every request.
   if (bucket === undefined) {
-    if (method === "GET") return { ...base, operation: "ListBuckets" };
+    if (method === "GET") return { rawPath, query, resource: "/", operation: "ListBuckets" };
     throw new S3Error("MethodNotAllowed");
   }
-  if (key === undefined) return { ...base, operation: bucketOperation(method, query) };
+  if (key === undefined) return { rawPath, query, resource: `/${bucket}`, bucket, operation: bucketOperation(method, query) };
   validateKey(key);
-  return { ...base, key, operation: objectOperation(method, query, headers) };
+  return { rawPath, query, resource: `/${bucket}/${key}`, bucket, key, operation: objectOperation(method, query, headers) };
 }
 
 function bucketOperation(method: string, query: Query): S3Operation {
@@ -188,7 +185,7 @@ function bucketOperation(method: string, query: Query): S3Operation {
   if (method === "GET" && query.has("location")) return "GetBucketLocation";
   if (method === "GET" && query.has("versioning")) return "GetBucketVersioning";
   if (method === "GET" && query.has("uploads")) return "ListMultipartUploads";
-  const unsupported = firstUnsupported(query);
+  const unsupported = query.unsupportedSubresource;
   if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
   if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
   if (method === "HEAD") return "HeadBucket";
@@ -203,7 +200,7 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
     case "HEAD": {
       if (method === "GET" && query.has("uploadId")) return "ListParts";
       if (method === "GET" && query.has("attributes")) return "GetObjectAttributes";
-      const unsupported = firstUnsupported(query);
+      const unsupported = query.unsupportedSubresource;
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return method === "GET" ? "GetObject" : "HeadObject";
     }
@@ -215,13 +212,13 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
         }
         return "UploadPart";
       }
-      const unsupported = firstUnsupported(query);
+      const unsupported = query.unsupportedSubresource;
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return headers.has("x-amz-copy-source") ? "CopyObject" : "PutObject";
     }
     case "DELETE": {
       if (query.has("uploadId")) return "AbortMultipartUpload";
-      const unsupported = firstUnsupported(query);
+      const unsupported = query.unsupportedSubresource;
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return "DeleteObject";
     }

@@ -117,6 +117,14 @@ describe("parseS3Request: object operations", () => {
     expect(thrown(() => parse(method, target))).toMatchObject({ code: "NotImplemented", status: 501 });
   });
 
+  it("names the first unsupported sub-resource sent, for a query shared between requests too", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(thrown(() => parse("GET", "/b/k?x-id=1&torrent&acl")).message).toContain('"torrent"');
+      expect(thrown(() => parse("GET", "/b?prefix=a&website&cors")).message).toContain('"website"');
+    }
+    expect(parse("GET", "/b/k?x-id=1&response-content-type=a").operation).toBe("GetObject");
+  });
+
   it("refuses UploadPartCopy with 501", () => {
     const error = thrown(() => parse("PUT", "/b/k?partNumber=1&uploadId=abc", { "x-amz-copy-source": "/src/x" }));
     expect(error).toMatchObject({ code: "NotImplemented", status: 501 });
