@@ -99,8 +99,23 @@ export function isStrippedResponseHeader(name: string): boolean {
   return STRIPPED_RESPONSE_HEADERS.has(name) || name.startsWith("proxy-") || name.startsWith("x-forwarded-");
 }
 
+/** A record of backend response headers that holds none of the stripped ones (see `clientResponseHeaders`). */
+class ClientResponseHeaders extends HeaderMap {}
+
+/**
+ * Backend response headers read by a runtime that already left out every name `isStrippedResponseHeader` refuses
+ * (lowercase names, repeated ones joined): `respond` takes them as they are instead of copying what remains. The map
+ * owns `record` from now on.
+ */
+export function clientResponseHeaders(record: Record<string, string>): HeaderMap {
+  const map = new ClientResponseHeaders();
+  (map as { record: Record<string, string> }).record = record;
+  return map;
+}
+
 /** The backend's response headers without the ones clients must not see. */
 export function filterResponseHeaders(headers: Headers): HeaderMap {
+  if (headers instanceof ClientResponseHeaders) return headers;
   const out = new HeaderMap();
   headers.forEach((value, name) => {
     if (!isStrippedResponseHeader(name)) out.record[name] = value;

@@ -5,6 +5,7 @@
  * operation, decodes and verifies upload bodies, caps backend error reads and logs one line per request.
  */
 export { createHeaderRecord, HeaderMap, headerRecord } from "./header-map.js";
+export { clientResponseHeaders, isStrippedResponseHeader } from "./headers.js";
 export { MAX_BACKEND_ERROR_BYTES, type ForwardedResponse, type ForwardResult, type NativeResult } from "./dispatch.js";
 export type { PlainResponse } from "./types/backend.js";
 export { needsBodyDecoding, RequestBodyDecoder, type BodyPlan } from "./request-body.js";

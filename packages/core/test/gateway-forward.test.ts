@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createGateway, S3Error, type GatewayOptions, type GatewayResult, type ResultBase } from "../src/index.js";
 import { childText, parseXml, type ForwardDispatch, type ObjectRequest } from "../src/backend.js";
-import type { ForwardResult } from "../src/runtime.js";
+import { clientResponseHeaders, HeaderMap, type ForwardResult } from "../src/runtime.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { NOW, signWithHeader } from "./helpers/sign.js";
 
@@ -136,6 +136,18 @@ describe("respond(): successful backend responses", () => {
       "x-amz-server-side-encryption-aws-kms-key-id",
     ]) expect(headers).not.toHaveProperty(name);
     expect(headers["server-timing"]).toMatch(/backend;dur=12\.5/);
+  });
+
+  it("takes a runtime's already filtered headers as they are, and filters any other HeaderMap", async () => {
+    const result = await get();
+    const filtered = clientResponseHeaders({ etag: '"abc"', "content-length": "5" });
+    const answer = result.respond(200, filtered, 1);
+    expect(answer.headers).toBe(filtered);
+    expect(Object.fromEntries(answer.headers)).toMatchObject({ etag: '"abc"', "content-length": "5", "x-amz-request-id": result.context.requestId });
+    const unfiltered = new HeaderMap({ etag: '"abc"', server: "AmazonS3", "x-amz-id-2": "backend-id-2" });
+    const copied = result.respond(200, unfiltered, 1).headers;
+    expect(copied).not.toBe(unfiltered);
+    expect([...copied.keys()].filter((name) => name === "server" || name === "x-amz-id-2")).toEqual([]);
   });
 
   it("passes 206 and 3xx responses through", async () => {

@@ -7,7 +7,7 @@
 import type { ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { GatewayResult } from "@multistore/core";
-import { createHeaderRecord, HeaderMap, headerRecord, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse } from "@multistore/core/runtime";
+import { clientResponseHeaders, createHeaderRecord, type HeaderMap, headerRecord, isStrippedResponseHeader, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse } from "@multistore/core/runtime";
 import { util, type Dispatcher } from "undici";
 
 type ForwardResult = Extract<GatewayResult<Readable>, { type: "forward" }>;
@@ -27,18 +27,21 @@ export interface ForwardOutcome {
 }
 
 /**
- * Backend response headers as a record of lowercase names (repeated names joined), for `respond`. Names go through
- * undici's lookup of well-known header names, which answers an interned lowercase string without decoding the bytes.
+ * Backend response headers as a record of lowercase names (repeated names joined), for `respond`, without the ones
+ * clients never see: those are left undecoded, and `respond` takes the record as it is (see `clientResponseHeaders`).
+ * Names go through undici's lookup of well-known header names, which answers an interned lowercase string without
+ * decoding the bytes.
  */
 function parseRawHeaders(raw: Buffer[]): HeaderMap {
   const record = createHeaderRecord();
   for (let index = 0; index < raw.length; index += 2) {
     const name = util.headerNameToString(raw[index]!);
+    if (isStrippedResponseHeader(name)) continue;
     const value = raw[index + 1]!.toString("latin1");
     const previous = record[name];
     record[name] = previous === undefined ? value : `${previous}, ${value}`;
   }
-  return HeaderMap.adopt(record);
+  return clientResponseHeaders(record);
 }
 
 /** Splits an absolute URL into origin and path-with-query without a URL object. */
