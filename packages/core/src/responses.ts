@@ -43,21 +43,28 @@ export function stampHeaders(
   }
 }
 
-const randomPool = new Uint8Array(4096);
-let randomOffset = randomPool.length;
-const UPPER_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0").toUpperCase());
+const HEX_DIGITS = new TextEncoder().encode("0123456789ABCDEF");
+const ID_LENGTH = 16;
+const IDS_PER_DRAW = 512;
+let idPool = "";
+let idOffset = 0;
 
 /** A random request id: 16 uppercase hex characters, like S3's. */
 export function newRequestId(): string {
-  // One random draw serves 512 ids: a getRandomValues call per request shows in the hot path's profile.
-  if (randomOffset >= randomPool.length) {
-    crypto.getRandomValues(randomPool);
-    randomOffset = 0;
+  // One random draw serves 512 ids, as one flat string each id is a slice of (no copy): a getRandomValues call, or an
+  // id concatenated character by character, per request shows in the hot path's profile.
+  if (idOffset === idPool.length) {
+    const random = crypto.getRandomValues(new Uint8Array((IDS_PER_DRAW * ID_LENGTH) / 2));
+    const text = new Uint8Array(random.length * 2);
+    for (let index = 0; index < random.length; index++) {
+      text[2 * index] = HEX_DIGITS[random[index]! >> 4]!;
+      text[2 * index + 1] = HEX_DIGITS[random[index]! & 15]!;
+    }
+    idPool = new TextDecoder().decode(text);
+    idOffset = 0;
   }
-  let id = "";
-  for (let index = randomOffset; index < randomOffset + 8; index++) id += UPPER_HEX[randomPool[index]!];
-  randomOffset += 8;
-  return id;
+  idOffset += ID_LENGTH;
+  return idPool.slice(idOffset - ID_LENGTH, idOffset);
 }
 
 

@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { healthRoute, S3Error, type GatewayOptions, type Route } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
+import { newRequestId } from "../src/responses.js";
 import { gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { plain } from "./helpers/results.js";
 import { pipelineGateway, signed } from "./helpers/pipeline-gateway.js";
@@ -93,6 +94,15 @@ describe("request ids and Server-Timing", () => {
     expect(id).toMatch(/^[0-9A-F]{16}$/);
     expect(childText(parseXml(text(first.body)), "RequestId")).toBe(id);
     expect(second.headers.get("x-amz-request-id")).not.toBe(id);
+  });
+
+  it("draws ids 16 uppercase hex digits long and distinct, across the draws that supply them", () => {
+    // 512 ids come from one random draw: this spans several.
+    const ids = Array.from({ length: 2000 }, () => newRequestId());
+    expect(ids.filter((id) => !/^[0-9A-F]{16}$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every hex digit turns up in every position (a digit table or offset mistake would leave some out).
+    for (let position = 0; position < 16; position++) expect(new Set(ids.map((id) => id[position])).size).toBe(16);
   });
 
   it("stamps native results and their errors", async () => {
