@@ -181,6 +181,24 @@ describe("object operations (native dispatch)", () => {
     expect((local.callsTo("prepareObject")[0] as [ObjectRequest])[0]).toMatchObject({ versionId: "1", responseOverrides: { "response-content-type": "a/b" } });
   });
 
+  it("passes every response-* override a GET names (and no other parameter) to the backend", async () => {
+    const overrides = {
+      "response-content-type": "a/b",
+      "response-content-language": "fr",
+      "response-expires": "Thu, 01 Dec 1994 16:00:00 GMT",
+      "response-cache-control": "no-cache",
+      "response-content-disposition": "attachment",
+      "response-content-encoding": "gzip",
+    };
+    await send({ method: "GET", path: "/public/index.html", query: { ...overrides, "response-other": "x", "x-id": "GetObject" } });
+    const [request] = local.callsTo("prepareObject")[0] as [ObjectRequest];
+    expect(request.responseOverrides).toEqual(overrides);
+    expect(request).not.toHaveProperty("versionId");
+    // A parameter sent twice counts with its first value, as everywhere else.
+    await send({ method: "GET", path: "/public/index.html?response-content-type=a%2Fb&versionId=1&response-content-type=c%2Fd&versionId=2" });
+    expect((local.callsTo("prepareObject")[1] as [ObjectRequest])[0]).toMatchObject({ versionId: "1", responseOverrides: { "response-content-type": "a/b" } });
+  });
+
   it("refuses anonymous writes to public buckets before the backend is asked", async () => {
     const { status } = response(await send({ method: "PUT", path: "/public/x", headers: { "content-length": "1" } }, undefined, "x"));
     expect(status).toBe(403);
