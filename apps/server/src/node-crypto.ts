@@ -39,7 +39,9 @@ function hmacHex(key: NodeHmacKey, text: string): string {
   key.innerPad.copy(inner, 0);
   const length = inner.write(text, BLOCK, "utf8");
   key.outerPad.copy(outer, 0);
-  hash("sha256", inner.subarray(0, BLOCK + length), "buffer").copy(outer, BLOCK);
+  // The inner digest as a latin1 ("binary") string, copied in: a "buffer" digest costs Node a prototype change on a fresh
+  // Uint8Array per call, more than the hashing (about 1.4 → 0.9 µs per HMAC).
+  outer.write(hash("sha256", inner.subarray(0, BLOCK + length), "binary"), BLOCK, "binary");
   return hash("sha256", outer, "hex");
 }
 
