@@ -3,7 +3,7 @@ import type { AwsChunkedEncoding } from "./aws-chunked.js";
 import type { BodyChecks } from "./checksums/body-checks.js";
 import type { BodyPlan } from "./request-body.js";
 import { isS3Error, toS3Error } from "./errors.js";
-import { filterResponseHeaders } from "./headers.js";
+import { backendResponseHeaders, filterResponseHeaders } from "./headers.js";
 import { backendError, readErrorDocument } from "./operations/backend-errors.js";
 import { errorResponse } from "./responses.js";
 import { ExchangeResult, type Exchange } from "./exchange.js";
@@ -95,7 +95,9 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
       return { status: response.status, headers: response.headers, replaceBody: () => response };
     }
     const finalStatus = mapped === undefined ? status : mapped.status;
-    const headers = filterResponseHeaders(mapped === undefined ? backendHeaders : mapped.headers);
+    // What a backend's mapping returns is always filtered: it may have added any header (or returned a runtime's
+    // filtered record with one added).
+    const headers = mapped === undefined ? backendResponseHeaders(backendHeaders) : filterResponseHeaders(mapped.headers);
     if (this.attributes !== undefined && finalStatus === 200) {
       // The head's (empty) body is replaced by the document.
       const document = renderObjectAttributes(this.attributes, headers);

@@ -70,8 +70,8 @@ export interface ResultBase {
   /** Report the outcome once the response is complete (runs after-middleware). */
   finish(outcome: Omit<RequestOutcome, "durationMs" | "served">): Promise<void>;
   /**
-   * False when no middleware has an `after` hook: `finish` would do nothing, and a runtime may skip it (and the
-   * promise turn of waiting for it). Absent means: call `finish`.
+   * False when the gateway has no middleware: `finish` would do nothing, and a runtime may skip it (and the promise
+   * turn of waiting for it). Absent means: call `finish`.
    */
   readonly afterHooks?: boolean;
   /** Renders an error raised while executing (client abort, backend unreachable, bad chunk signature). */

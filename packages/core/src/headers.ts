@@ -113,9 +113,13 @@ export function clientResponseHeaders(record: Record<string, string>): HeaderMap
   return map;
 }
 
+/** The backend's response headers as `respond` takes them: a runtime's `clientResponseHeaders` as they are. */
+export function backendResponseHeaders(headers: Headers): HeaderMap {
+  return headers instanceof ClientResponseHeaders ? headers : filterResponseHeaders(headers);
+}
+
 /** The backend's response headers without the ones clients must not see. */
 export function filterResponseHeaders(headers: Headers): HeaderMap {
-  if (headers instanceof ClientResponseHeaders) return headers;
   const out = new HeaderMap();
   headers.forEach((value, name) => {
     if (!isStrippedResponseHeader(name)) out.record[name] = value;

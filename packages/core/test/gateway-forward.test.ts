@@ -150,6 +150,18 @@ describe("respond(): successful backend responses", () => {
     expect([...copied.keys()].filter((name) => name === "server" || name === "x-amz-id-2")).toEqual([]);
   });
 
+  it("filters what a backend's mapping returns, even the runtime's filtered record with a header added", async () => {
+    mapResponse = (status, headers) => {
+      headers.set("set-cookie", "session=secret");
+      headers.set("via", "1.1 mapper");
+      return { status, headers };
+    };
+    const result = await get();
+    const answer = result.respond(200, clientResponseHeaders({ etag: '"abc"' }), 1);
+    expect(answer.headers.get("etag")).toBe('"abc"');
+    expect([answer.headers.has("set-cookie"), answer.headers.has("via")]).toEqual([false, false]);
+  });
+
   it("passes 206 and 3xx responses through", async () => {
     const result = await get();
     expect(result.respond(206, new Headers({ "content-range": "bytes 0-1/5" })).headers.get("content-range")).toBe("bytes 0-1/5");

@@ -175,17 +175,19 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
         readBody: (limit) => readLimited(request, limit),
         clientAddress: address,
       });
-      if (resolved instanceof Promise) {
-        resolved.then(
+      // Any thenable (another library's promise from a gateway of another making), not only a native promise.
+      if (typeof (resolved as { then?: unknown }).then === "function") {
+        Promise.resolve(resolved).then(
           (result) => serve(new Served(result, request, response, watch, log, settle), result, request, headers, response, options, address),
-          (error: unknown) => settle(response, error),
+          (error: unknown) => settle(response, true, error),
         );
       } else {
-        serve(new Served(resolved, request, response, watch, log, settle), resolved, request, headers, response, options, address);
+        const result = resolved as GatewayResult<Readable>;
+        serve(new Served(result, request, response, watch, log, settle), result, request, headers, response, options, address);
       }
     } catch (error) {
       // Reported, never thrown out of node:http's event.
-      settle(response, error);
+      settle(response, true, error);
     }
   };
 }
@@ -197,11 +199,11 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
  */
 export function createRequestHandler(gateway: Gateway<Readable>, options: HandlerOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const pending = new WeakMap<ServerResponse, { resolve: () => void; reject: (error: unknown) => void }>();
-  const listener = createRequestListener(gateway, options, (response, error) => {
+  const listener = createRequestListener(gateway, options, (response, failed, error) => {
     const ends = pending.get(response);
     pending.delete(response);
-    if (error === undefined) ends?.resolve();
-    else ends?.reject(error);
+    if (failed) ends?.reject(error);
+    else ends?.resolve();
   });
   return (request, response) =>
     new Promise<void>((resolve, reject) => {

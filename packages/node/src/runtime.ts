@@ -63,8 +63,8 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): NodeRuntime
           clientAddress,
           ...(options.requestLog && { requestLog: options.requestLog }),
         },
-        (response, error) => {
-          if (error === undefined) return;
+        (response, failed, error) => {
+          if (!failed) return;
           onError(error);
           if (!response.headersSent) response.writeHead(500, { "content-type": "application/xml" }).end(INTERNAL_ERROR);
           else response.destroy();

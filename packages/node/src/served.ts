@@ -48,10 +48,11 @@ export async function writeError(result: ResultBase, response: ServerResponse, e
 }
 
 /**
- * How a served request ends, called once: after its after-middleware ran and its line was written, with the error
- * when either failed (or when no error document could be written).
+ * How a served request ends, called once: after its after-middleware ran and its line was written (`failed` false),
+ * or with the error when either failed or no error document could be written (`failed` true; the error may be any
+ * value a caller threw, `undefined` included).
  */
-export type Settle = (response: ServerResponse, error?: unknown) => void;
+export type Settle = (response: ServerResponse, failed: boolean, error?: unknown) => void;
 
 /**
  * One request being served. Its execution reports through `ended` or `failed` (callbacks, not promises: see
@@ -79,7 +80,7 @@ export class Served implements Done {
       (status) => this.end({ status, bytesSent: 0, error, ...(errorCode !== undefined && { errorCode }) }),
       (failure: unknown) => {
         this.release();
-        this.settle(this.response, failure);
+        this.settle(this.response, true, failure);
       },
     );
   }
@@ -124,8 +125,8 @@ export class Served implements Done {
           .finish(final)
           .then(() => this.log(result.context, final))
           .then(
-            () => this.settle(response),
-            (error: unknown) => this.settle(response, error),
+            () => this.settle(response, false),
+            (error: unknown) => this.settle(response, true, error),
           );
         return;
       }
@@ -133,9 +134,9 @@ export class Served implements Done {
       this.log(result.context, final);
     } catch (error) {
       // A log that throws is settled as a failure (the runtime reports it), as a failing after-middleware chain is.
-      this.settle(response, error);
+      this.settle(response, true, error);
       return;
     }
-    this.settle(response);
+    this.settle(response, false);
   }
 }

@@ -39,21 +39,49 @@ async function serve(gateway: Gateway<Readable>, anonymousRequestsPerAddress = 0
 }
 
 describe("the request listener", () => {
-  it.each(["handle", "handleNow"])("answers 500 when the gateway's %s throws or rejects, and keeps serving", async (method) => {
+  it.each([
+    ["handle", new Error("thrown now"), new Error("rejected")],
+    ["handleNow", new Error("thrown now"), new Error("rejected")],
+    // Whatever was thrown: `undefined` is a failure too, not an end without one.
+    ["handleNow", undefined, undefined],
+  ])("answers 500 when the gateway's %s throws or rejects (%s, %s), and keeps serving", async (method, thrown, rejected) => {
     let calls = 0;
     const failing = () => {
       calls++;
-      if (calls === 1) throw new Error("thrown now");
-      return Promise.reject(new Error("rejected"));
+      if (calls === 1) throw thrown;
+      return Promise.reject(rejected);
     };
     // A gateway of another making may have only `handle`; where `handleNow` is there, `handle` is not used.
     const gateway = (method === "handle" ? { handle: failing } : { handle: () => Promise.reject(new Error("handle used")), handleNow: failing }) as unknown as Gateway<Readable>;
     const { base, errors } = await serve(gateway);
-    for (const expected of ["thrown now", "rejected"]) {
-      const response = await fetch(`${base}/b/k`);
+    for (const expected of [thrown, rejected]) {
+      const response = await fetch(`${base}/b/k`, { signal: AbortSignal.timeout(5000) });
       expect(response.status).toBe(500);
       expect(await response.text()).toContain("<Code>InternalError</Code>");
-      expect(errors.at(-1)).toMatchObject({ message: expected });
+      expect(errors.at(-1)).toBe(expected);
+    }
+    expect(errors).toHaveLength(2);
+  });
+
+  it("serves a gateway whose handle answers another library's thenable", async () => {
+    const backend = createServer((_request, response) => response.writeHead(200, { "content-length": "2" }).end("ok"));
+    await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
+    const backendUrl = `http://127.0.0.1:${(backend.address() as { port: number }).port}/object`;
+    const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
+    const real = createGateway<Readable>({
+      buckets: { getBucket: (name) => (name === "b" ? bucket : undefined), listBuckets: () => [bucket] },
+      credentials: { getCredential: () => undefined },
+      backends: { stub: () => ({ kind: "stub", bucketName: "b", copyDomain: "stub", prepareObject: () => ({ type: "forward", method: "GET", url: backendUrl, headers: new HeaderMap() }) }) as never },
+    });
+    // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a native promise is what this test is about.
+    const gateway = { handle: (request: never) => ({ then: (resolve: (value: unknown) => void, reject: (error: unknown) => void) => real.handle(request).then(resolve, reject) }) } as unknown as Gateway<Readable>;
+    try {
+      const { base, lines } = await serve(gateway);
+      const response = await fetch(`${base}/b/k`);
+      expect([response.status, await response.text()]).toEqual([200, "ok"]);
+      await expect.poll(() => lines).toEqual([["GetObject", 200]]);
+    } finally {
+      await new Promise((resolve) => backend.close(resolve));
     }
   });
 

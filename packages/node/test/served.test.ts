@@ -25,7 +25,7 @@ function resultWith(afterHooks: boolean | undefined, events: string[]): GatewayR
 describe("Served", () => {
   it("writes the line and settles at once when no after-middleware runs", () => {
     const events: string[] = [];
-    const served = new Served(resultWith(false, events), request, response, watch, () => void events.push("line"), (_, error) => events.push(error === undefined ? "settled" : "failed"));
+    const served = new Served(resultWith(false, events), request, response, watch, () => void events.push("line"), (_, failed) => events.push(failed ? "failed" : "settled"));
     served.ended({ status: 200, bytesSent: 3 });
     expect(events).toEqual(["line", "settled"]);
   });
@@ -34,8 +34,8 @@ describe("Served", () => {
     const events: string[] = [];
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    const served = new Served(resultWith(afterHooks, events), request, response, watch, () => void events.push("line"), (_, error) => {
-      events.push(error === undefined ? "settled" : "failed");
+    const served = new Served(resultWith(afterHooks, events), request, response, watch, () => void events.push("line"), (_, failed) => {
+      events.push(failed ? "failed" : "settled");
       settle();
     });
     served.ended({ status: 200, bytesSent: 3 });
@@ -55,7 +55,7 @@ describe("Served", () => {
       () => {
         throw new Error("log sink down");
       },
-      (_, error) => errors.push(error),
+      (_, failed, error) => errors.push(failed ? error : "not failed"),
     );
     served.ended({ status: 200, bytesSent: 3 });
     served.ended({ status: 200, bytesSent: 3 });

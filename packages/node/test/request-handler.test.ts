@@ -1,0 +1,77 @@
+/**
+ * `createRequestHandler`, the promise-returning listener: each request's promise settles once its line is written,
+ * and rejects when reporting it failed (a throwing log, whatever it threw).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { createGateway } from "@multistore/core";
+import { HeaderMap } from "@multistore/core/runtime";
+import { afterEach, describe, expect, it } from "vitest";
+import { createRequestHandler } from "../src/index.js";
+import { AddressCounter, BucketPools, DEFAULT_LIMITS } from "../src/limits.js";
+import { Watchdog } from "../src/watchdog.js";
+
+let servers: Server[] = [];
+let pools: BucketPools | undefined;
+let watchdog: Watchdog | undefined;
+
+afterEach(async () => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  servers = [];
+  watchdog?.close();
+  await pools?.close();
+});
+
+async function listen(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+describe("createRequestHandler", () => {
+  it("resolves each request's promise after its line, and rejects it with what a failing log threw", async () => {
+    const backendUrl = `${await listen((_request, response) => response.writeHead(200, { "content-length": "2" }).end("ok"))}/object`;
+    const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
+    const gateway = createGateway<Readable>({
+      buckets: { getBucket: (name) => (name === "b" ? bucket : undefined), listBuckets: () => [bucket] },
+      credentials: { getCredential: () => undefined },
+      backends: { stub: () => ({ kind: "stub", bucketName: "b", copyDomain: "stub", prepareObject: () => ({ type: "forward", method: "GET", url: backendUrl, headers: new HeaderMap() }) }) as never },
+    });
+    const lines: number[] = [];
+    const thrown: unknown[] = [new Error("log sink down"), undefined];
+    let failing = false;
+    pools = new BucketPools(DEFAULT_LIMITS);
+    watchdog = new Watchdog(5000);
+    const handler = createRequestHandler(gateway, {
+      pools,
+      anonymousRequests: new AddressCounter(0),
+      watchdog,
+      requestLog: (_context, end) => {
+        lines.push(end.status);
+        if (failing) throw thrown.shift();
+      },
+    });
+    const settled: { state: string; linesThen: number; error?: unknown }[] = [];
+    const base = await listen((request, response) => {
+      handler(request, response).then(
+        () => settled.push({ state: "resolved", linesThen: lines.length }),
+        (error: unknown) => settled.push({ state: "rejected", linesThen: lines.length, error }),
+      );
+    });
+    for (const fails of [false, true, true]) {
+      failing = fails;
+      const response = await fetch(`${base}/b/k`);
+      expect([response.status, await response.text()]).toEqual([200, "ok"]);
+    }
+    await expect.poll(() => settled.length).toBe(3);
+    expect(settled).toEqual([
+      { state: "resolved", linesThen: 1 },
+      { state: "rejected", linesThen: 2, error: expect.objectContaining({ message: "log sink down" }) },
+      { state: "rejected", linesThen: 3, error: undefined },
+    ]);
+  });
+});
