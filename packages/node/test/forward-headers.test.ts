@@ -4,11 +4,9 @@
  * id is ours.
  */
 import { createServer, type Server } from "node:http";
-import type { Readable } from "node:stream";
-import { createGateway } from "@multistore/core";
-import { HeaderMap } from "@multistore/core/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeRuntime, type NodeRuntime } from "../src/index.js";
+import { stubForwardGateway } from "./helpers/stub-gateway.js";
 
 describe("forwarded response headers", () => {
   let backend: Server;
@@ -38,12 +36,7 @@ describe("forwarded response headers", () => {
     });
     await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
     const backendUrl = `http://127.0.0.1:${(backend.address() as { port: number }).port}/object`;
-    const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
-    const gateway = createGateway<Readable>({
-      buckets: { getBucket: (name) => (name === "b" ? bucket : undefined), listBuckets: () => [bucket] },
-      credentials: { getCredential: () => undefined },
-      backends: { stub: () => ({ kind: "stub", bucketName: "b", copyDomain: "stub", prepareObject: () => ({ type: "forward", method: "GET", url: backendUrl, headers: new HeaderMap() }) }) as never },
-    });
+    const gateway = stubForwardGateway(() => backendUrl);
     runtime = createNodeRuntime({ requestLog: () => {}, limits: { idleTimeoutMs: 5000 } });
     server = createServer(runtime.createHandler(gateway));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -6,9 +6,9 @@
 import { createServer, type Server } from "node:http";
 import type { Readable } from "node:stream";
 import { createGateway, type Gateway, type RequestContext } from "@multistore/core";
-import { HeaderMap } from "@multistore/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createNodeRuntime, type NodeRuntime, type RequestEnd } from "../src/index.js";
+import { stubForwardGateway } from "./helpers/stub-gateway.js";
 
 let server: Server | undefined;
 let runtime: NodeRuntime | undefined;
@@ -67,12 +67,7 @@ describe("the request listener", () => {
     const backend = createServer((_request, response) => response.writeHead(200, { "content-length": "2" }).end("ok"));
     await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
     const backendUrl = `http://127.0.0.1:${(backend.address() as { port: number }).port}/object`;
-    const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
-    const real = createGateway<Readable>({
-      buckets: { getBucket: (name) => (name === "b" ? bucket : undefined), listBuckets: () => [bucket] },
-      credentials: { getCredential: () => undefined },
-      backends: { stub: () => ({ kind: "stub", bucketName: "b", copyDomain: "stub", prepareObject: () => ({ type: "forward", method: "GET", url: backendUrl, headers: new HeaderMap() }) }) as never },
-    });
+    const real = stubForwardGateway(() => backendUrl);
     // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a native promise is what this test is about.
     const gateway = { handle: (request: never) => ({ then: (resolve: (value: unknown) => void, reject: (error: unknown) => void) => real.handle(request).then(resolve, reject) }) } as unknown as Gateway<Readable>;
     try {
@@ -110,22 +105,9 @@ describe("the request listener", () => {
     const backend = createServer((_request, response) => response.writeHead(200, { "content-length": "2" }).end("ok"));
     await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
     const backendUrl = `http://127.0.0.1:${(backend.address() as { port: number }).port}/object`;
-    const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
     let unreachable = false;
-    const gateway = createGateway<Readable>({
-      buckets: { getBucket: (name) => (name === "b" ? bucket : undefined), listBuckets: () => [bucket] },
-      credentials: { getCredential: () => undefined },
-      backends: {
-        stub: () =>
-          ({
-            kind: "stub",
-            bucketName: "b",
-            copyDomain: "stub",
-            // Port 9 (discard) refuses connections on loopback: the backend is unreachable.
-            prepareObject: () => ({ type: "forward", method: "GET", url: unreachable ? "http://127.0.0.1:9/none" : backendUrl, headers: new HeaderMap() }),
-          }) as never,
-      },
-    });
+    // Port 9 (discard) refuses connections on loopback: the backend is unreachable.
+    const gateway = stubForwardGateway(() => (unreachable ? "http://127.0.0.1:9/none" : backendUrl));
     try {
       // A cap of one at a time: a request left counted in would refuse every later one with SlowDown.
       const { base, lines } = await serve(gateway, 1);

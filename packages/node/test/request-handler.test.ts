@@ -3,13 +3,11 @@
  * and rejects when reporting it failed (a throwing log, whatever it threw).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Readable } from "node:stream";
-import { createGateway } from "@multistore/core";
-import { HeaderMap } from "@multistore/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRequestHandler } from "../src/index.js";
 import { AddressCounter, BucketPools, DEFAULT_LIMITS } from "../src/limits.js";
 import { Watchdog } from "../src/watchdog.js";
+import { stubForwardGateway } from "./helpers/stub-gateway.js";
 
 let servers: Server[] = [];
 let pools: BucketPools | undefined;
@@ -35,12 +33,7 @@ async function listen(handler: (request: IncomingMessage, response: ServerRespon
 describe("createRequestHandler", () => {
   it("resolves each request's promise after its line, and rejects it with what a failing log threw", async () => {
     const backendUrl = `${await listen((_request, response) => response.writeHead(200, { "content-length": "2" }).end("ok"))}/object`;
-    const bucket = { name: "b", backend_type: "stub", anonymous_access: true, backend_options: {} };
-    const gateway = createGateway<Readable>({
-      buckets: { getBucket: (name) => (name === "b" ? bucket : undefined), listBuckets: () => [bucket] },
-      credentials: { getCredential: () => undefined },
-      backends: { stub: () => ({ kind: "stub", bucketName: "b", copyDomain: "stub", prepareObject: () => ({ type: "forward", method: "GET", url: backendUrl, headers: new HeaderMap() }) }) as never },
-    });
+    const gateway = stubForwardGateway(() => backendUrl);
     const lines: number[] = [];
     const thrown: unknown[] = [new Error("log sink down"), undefined];
     let failing = false;
