@@ -51,8 +51,9 @@ export class HeaderMap implements Headers {
    * Wraps a record whose names are already lowercase, without copying it: the HeaderMap owns it from now on. The
    * Node adapter builds request headers this way in one pass over `rawHeaders`.
    */
-  static adopt(record: Record<string, string>): HeaderMap {
-    const map = new HeaderMap();
+  static adopt<M extends HeaderMap>(this: new () => M, record: Record<string, string>): M {
+    // (`this`: a subclass's `adopt` makes one of its own.)
+    const map = new this();
     (map as { record: Record<string, string> }).record = record;
     return map;
   }

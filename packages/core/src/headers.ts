@@ -108,9 +108,7 @@ class ClientResponseHeaders extends HeaderMap {}
  * owns `record` from now on.
  */
 export function clientResponseHeaders(record: Record<string, string>): HeaderMap {
-  const map = new ClientResponseHeaders();
-  (map as { record: Record<string, string> }).record = record;
-  return map;
+  return ClientResponseHeaders.adopt(record);
 }
 
 /** The backend's response headers as `respond` takes them: a runtime's `clientResponseHeaders` as they are. */
