@@ -7,7 +7,7 @@ import { createGateway, healthRoute, useCryptoPrimitives, type BackendFactory, t
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
 import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
 import { nodeBackends } from "./backends.js";
-import { createNodeRuntime, type ServerLimits } from "@multistore/node";
+import { createNodeRuntime, GatewayIncomingMessage, type ServerLimits } from "@multistore/node";
 import { nodeCryptoPrimitives } from "./node-crypto.js";
 import { describeError, requestLogger, type Logger } from "./logger.js";
 import { serverMetering } from "./metering.js";
@@ -149,7 +149,9 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });
   const listener = runtime.createHandler(gateway);
-  const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
+  // node:http's Host and Expect checks read the headers the gateway reads: one pass over them, not two.
+  const serverOptions = { IncomingMessage: GatewayIncomingMessage };
+  const server: Server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createHttpServer(serverOptions, listener);
   // Slow or stuck clients must not pin memory forever; large uploads still stream for as long as they move.
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;

@@ -1,21 +1,16 @@
 /** Conversions between Node's HTTP types and the web-standard ones the core speaks. */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { pipeline, type Readable } from "node:stream";
-import { createHeaderRecord, HeaderMap, headerRecord, type PlainResponse } from "@multistore/core/runtime";
+import { HeaderMap, headerRecord, type PlainResponse } from "@multistore/core/runtime";
+import { GatewayIncomingMessage, headerRecordOf } from "./incoming-message.js";
 
 /**
  * Request headers as a HeaderMap, in one pass over `rawHeaders`: names lowercased, repeated names joined with
- * `", "` in arrival order (as `Headers` joins them). node:http's parser already refused what HTTP forbids.
+ * `", "` in arrival order (as `Headers` joins them). node:http's parser already refused what HTTP forbids. A
+ * `GatewayIncomingMessage` hands over the record node:http's own checks already read.
  */
 export function requestHeaders(request: IncomingMessage): HeaderMap {
-  const record = createHeaderRecord();
-  const raw = request.rawHeaders;
-  for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!.toLowerCase();
-    const previous = record[name];
-    record[name] = previous === undefined ? raw[index + 1]! : `${previous}, ${raw[index + 1]!}`;
-  }
-  return HeaderMap.adopt(record);
+  return HeaderMap.adopt(request instanceof GatewayIncomingMessage ? request.takeHeaderRecord() : headerRecordOf(request.rawHeaders));
 }
 
 function isReadable(body: unknown): body is Readable {
