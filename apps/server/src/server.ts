@@ -149,8 +149,10 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });
   const listener = runtime.createHandler(gateway);
-  // node:http's Host and Expect checks read the headers the gateway reads: one pass over them, not two.
-  const serverOptions = { IncomingMessage: GatewayIncomingMessage };
+  // node:http's Host and Expect checks read the headers the gateway reads: one pass over them, not two. A request
+  // without a body (no Content-Length, no Transfer-Encoding: most GETs and HEADs) is ended at once instead of going
+  // through its stream's end and close events.
+  const serverOptions = { IncomingMessage: GatewayIncomingMessage, optimizeEmptyRequests: true };
   const server: Server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createHttpServer(serverOptions, listener);
   // Slow or stuck clients must not pin memory forever; large uploads still stream for as long as they move.
   server.headersTimeout = 60_000;

@@ -9,6 +9,9 @@ import { S3Error } from "@multistore/core";
 export function readLimited(request: IncomingMessage, limit: number): Promise<Uint8Array> {
   const tooLarge = () =>
     new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
+  // A request without Content-Length or Transfer-Encoding has no body. node:http may have ended it already
+  // (`optimizeEmptyRequests`), and then it emits no more events: there is nothing to wait for.
+  if (request.readableEnded) return Promise.resolve(Buffer.alloc(0));
   const declared = Number(request.headers["content-length"] ?? NaN);
   if (declared > limit) {
     request.resume();
