@@ -8,8 +8,8 @@
  * Prints `{"port":N}` on standard error once listening; request lines go to standard output, in the server's batches.
  */
 import http from "node:http";
-import { HeaderMap } from "@multistore/core/runtime";
-import { createNodeRuntime, requestLineWriter } from "@multistore/node";
+import { HeaderMap, isStrippedResponseHeader } from "@multistore/core/runtime";
+import { createNodeRuntime, GatewayIncomingMessage, requestLineWriter } from "@multistore/node";
 import { BatchedDestination, batchSizeFor } from "../dist/log-destination.js";
 
 const backend = process.argv[2];
@@ -18,7 +18,6 @@ const port = Number(process.argv[3] ?? 0);
 const destination = new BatchedDestination(1, batchSizeFor(1, false));
 const requestLog = process.argv.includes("--no-log") ? () => {} : requestLineWriter((text) => destination.writeBatched(text));
 const runtime = createNodeRuntime({ limits: { anonymousRequestsPerAddress: 0 }, requestLog });
-const STRIPPED = new Set(["server", "date", "connection", "keep-alive"]);
 let requests = 0;
 
 /** A gateway result forwarding to the 1 KiB object, as core would hand it to the runtime. */
@@ -31,7 +30,7 @@ function forwardResult(request) {
     respond(status, headers) {
       const out = new HeaderMap();
       headers.forEach((value, name) => {
-        if (!STRIPPED.has(name)) out.record[name] = value;
+        if (!isStrippedResponseHeader(name)) out.record[name] = value;
       });
       out.record["x-amz-request-id"] = context.requestId;
       return { status, headers: out };
@@ -41,7 +40,8 @@ function forwardResult(request) {
   };
 }
 
-const gateway = { handle: async (request) => forwardResult(request) };
-http.createServer({ keepAliveTimeout: 120_000 }, runtime.createHandler(gateway)).listen(port, "127.0.0.1", function listening() {
+// Answered now, as core answers a request whose lookups are at hand (no promise turn); served as the server serves.
+const gateway = { handle: async (request) => forwardResult(request), handleNow: forwardResult };
+http.createServer({ keepAliveTimeout: 120_000, IncomingMessage: GatewayIncomingMessage, optimizeEmptyRequests: true }, runtime.createHandler(gateway)).listen(port, "127.0.0.1", function listening() {
   process.stderr.write(`${JSON.stringify({ port: this.address().port })}\n`);
 });
