@@ -14,7 +14,7 @@ import { CountingTransform, RequestBodyTransform } from "./request-body-transfor
 import { requestHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
 import { requestLineWriter, type RequestLog } from "./request-log.js";
-import { errorCodeOf, Served, writeError, type Done, type Outcome, type Settle } from "./served.js";
+import { clientLeft, errorCodeOf, Served, writeError, type Done, type Outcome, type Settle } from "./served.js";
 import type { Watchdog } from "./watchdog.js";
 import { clientAddressResolver, type ClientAddressOf } from "./client-address.js";
 
@@ -129,8 +129,7 @@ function outcomeOf(result: ForwardResultOf, outcome: ForwardOutcome, response: S
     return { status: outcome.status, bytesSent: outcome.bytesSent, error: outcome.error, errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText) };
   }
   const request = response.req;
-  const clientGone = response.destroyed || (request.destroyed && !request.complete);
-  const failure = decoder?.failure ?? (clientGone ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));
+  const failure = decoder?.failure ?? (clientLeft(request, response) ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));
   return writeError(result, response, failure).then((status) => ({ status, bytesSent: 0, error: failure }));
 }
 

@@ -55,6 +55,16 @@ export async function writeError(result: ResultBase, response: ServerResponse, e
 export type Settle = (response: ServerResponse, failed: boolean, error?: unknown) => void;
 
 /**
+ * Whether the client went away: its response was destroyed, or its request before its body arrived. A request
+ * whose body was read to its end is destroyed too, by then; and one without a body that node:http ended at once
+ * (`optimizeEmptyRequests`) is destroyed before the listener runs and only marked complete after it: neither is a
+ * client leaving.
+ */
+export function clientLeft(request: IncomingMessage, response: ServerResponse): boolean {
+  return response.destroyed || (request.destroyed && !request.complete && !request.readableEnded);
+}
+
+/**
  * One request being served. Its execution reports through `ended` or `failed` (callbacks, not promises: see
  * `executeForward`); `settle` hears once after-middleware ran and the line is written.
  */
@@ -114,8 +124,7 @@ export class Served implements Done {
       const stall = this.watch.stalled();
       if (stall === "backend stopped reading") {
         outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: `The storage backend ${stall}.` }), errorCode: "ServiceUnavailable" };
-      } else if (stall !== undefined || (!response.writableFinished && (response.destroyed || (request.destroyed && !request.complete)))) {
-        // (A request whose body was read to its end is destroyed too, by then: that is not a client leaving.)
+      } else if (stall !== undefined || (!response.writableFinished && clientLeft(request, response))) {
         // The client left (or stalled and was cut): not a server failure, and logged as such.
         outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
       }

@@ -3,11 +3,11 @@
  * serving; a request counted against its anonymous address is always counted out, whether it was answered, refused
  * or its backend was unreachable; and every request gets exactly one line.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerOptions } from "node:http";
 import type { Readable } from "node:stream";
 import { createGateway, type Gateway, type RequestContext } from "@multistore/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { createNodeRuntime, type NodeRuntime, type RequestEnd } from "../src/index.js";
+import { createNodeRuntime, GatewayIncomingMessage, type NodeRuntime, type RequestEnd } from "../src/index.js";
 import { stubForwardGateway } from "./helpers/stub-gateway.js";
 
 let server: Server | undefined;
@@ -21,7 +21,7 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-async function serve(gateway: Gateway<Readable>, anonymousRequestsPerAddress = 0, failingLog = false) {
+async function serve(gateway: Gateway<Readable>, anonymousRequestsPerAddress = 0, failingLog = false, serverOptions: ServerOptions = {}) {
   const lines: [string | undefined, number][] = [];
   const errors: unknown[] = [];
   runtime = createNodeRuntime({
@@ -32,7 +32,7 @@ async function serve(gateway: Gateway<Readable>, anonymousRequestsPerAddress = 0
     limits: { anonymousRequestsPerAddress, idleTimeoutMs: 5000, connectTimeoutMs: 1000 },
     onError: (error) => errors.push(error),
   });
-  server = createServer(runtime.createHandler(gateway));
+  server = createServer(serverOptions, runtime.createHandler(gateway));
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { base, lines, errors };
@@ -129,5 +129,21 @@ describe("the request listener", () => {
     } finally {
       await new Promise((resolve) => backend.close(resolve));
     }
+  });
+
+  it.each([
+    ["a plain server", {}],
+    // node:http ends a body-less request before the listener runs and marks it complete after: the listener must not
+    // take it for a client that left when the forward fails at once.
+    ["the server's options", { IncomingMessage: GatewayIncomingMessage, optimizeEmptyRequests: true }],
+  ])("answers 503 ServiceUnavailable when the forward fails at once (%s)", async (_name, serverOptions) => {
+    // undici refuses a path with a space as it dispatches, before any connection: the failure is reported at once.
+    const gateway = stubForwardGateway(() => "http://127.0.0.1:9/has space");
+    const { base, lines } = await serve(gateway, 0, false, serverOptions as ServerOptions);
+    const response = await fetch(`${base}/b/k`, { signal: AbortSignal.timeout(5000) });
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain("<Code>ServiceUnavailable</Code>");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lines).toEqual([["GetObject", 503]]);
   });
 });

@@ -5,7 +5,7 @@
 import { createServer, IncomingMessage, type IncomingHttpHeaders, type Server } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { GatewayIncomingMessage, headerRecordOf } from "../src/index.js";
+import { GatewayIncomingMessage, headerRecordOf, requestHeaders } from "../src/index.js";
 
 const servers: Server[] = [];
 
@@ -84,6 +84,22 @@ describe("GatewayIncomingMessage", () => {
     expect(seen!.later).toEqual(plain);
     expect(seen!.later.authorization).toBe("first");
     expect(seen!.later.cookie).toBe("a=1; b=2");
+    expect(Object.getPrototypeOf(seen!.later)).toBe(Object.prototype);
+  });
+
+  it("is taken by requestHeaders: the gateway reads the same record, and the request's headers are node:http's after", async () => {
+    let seen: { early: unknown; gateway: Record<string, string>; later: IncomingHttpHeaders } | undefined;
+    const port = await listen(
+      createServer({ IncomingMessage: GatewayIncomingMessage }, (request, response) => {
+        const early = request.headers;
+        seen = { early, gateway: requestHeaders(request).record, later: request.headers };
+        response.end("ok");
+      }),
+    );
+    await exchange(port, REPEATED, /\r\n\r\nok$/);
+    expect(seen!.gateway).toBe(seen!.early);
+    expect(seen!.gateway.authorization).toBe("first, second");
+    expect(seen!.later.authorization).toBe("first");
     expect(Object.getPrototypeOf(seen!.later)).toBe(Object.prototype);
   });
 
