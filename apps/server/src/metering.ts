@@ -74,12 +74,12 @@ export function serverMetering(config: MultistoreConfig, logger: Logger, environ
     if (url === undefined || !/^rediss?:\/\//.test(url)) {
       throw new ConfigError([{ path: "metering.redis_url", message: "metering.redis_url: a redis:// or rediss:// URL is required with store = \"redis\" (or set MULTISTORE_REDIS_URL)" }]);
     }
-    store = deferredRedisStore({ url, commandTimeoutMs: timeoutMs, onError: (error) => logger.warn({ err: describeError(error) }, "metering: redis connection failed") });
+    store = deferredRedisStore({ url, cluster: settings.redis_cluster === true, commandTimeoutMs: timeoutMs, onError: (error) => logger.warn({ err: describeError(error) }, "metering: redis connection failed") });
   } else {
     store = createMemoryStore();
   }
   const limiter = createLimiter({ rateLimits, quotas, store, keyPrefix: settings.key_prefix });
-  logger.info({ store: kind, rateLimits: rateLimits.length, quotas: quotas.length }, kind === "memory" ? "metering: counters in this process (each process counts alone)" : "metering: counters in redis");
+  logger.info({ store: kind, ...(kind === "redis" && { cluster: settings.redis_cluster === true }), rateLimits: rateLimits.length, quotas: quotas.length }, kind === "memory" ? "metering: counters in this process (each process counts alone)" : "metering: counters in redis");
   return {
     middleware: createMeteringMiddleware({
       checker: limiter,

@@ -1,22 +1,26 @@
 /**
- * Rate limits and quotas held by a fleet: two server processes sharing one real redis-server enforce one limit
- * together, and a Redis outage neither hangs nor crashes a request (fail open by default, closed when configured).
+ * Rate limits and quotas held by a fleet: two server processes sharing one real redis-server, or a real Redis
+ * Cluster of three nodes (`redis_cluster`), enforce one limit together, and a Redis outage neither hangs nor crashes
+ * a request (fail open by default, closed when configured).
  */
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorCode, rawRequest, startCli, startRedisServer, type RedisServerHandle } from "@multistore/testing";
+import { errorCode, rawRequest, startCli, startRedisCluster, startRedisServer, type RedisClusterHandle, type RedisServerHandle } from "@multistore/testing";
 
 const cli = join(import.meta.dirname, "..", "dist/cli.js");
 // The longest window there is: a test never straddles two windows.
 const WINDOW = 31 * 86400;
 const BODY = "x".repeat(100);
 
-describe("metering across server processes sharing one Redis", () => {
+describe.each([
+  ["one Redis", false],
+  ["a Redis Cluster", true],
+])("metering across server processes sharing %s", (_name, cluster) => {
   const children: ChildProcess[] = [];
-  let redis: RedisServerHandle;
+  let redis: RedisServerHandle | RedisClusterHandle;
   let root: string;
   let first: string;
   let second: string;
@@ -29,7 +33,7 @@ describe("metering across server processes sharing one Redis", () => {
       bucket("metered"),
       `[[rate_limits]]\nscope = "source_ip"\nbucket = "open"\nrequests = 6\nwindow_secs = ${WINDOW}\n`,
       `[[quotas]]\nscope = "bucket"\nbucket = "metered"\nbytes = 250\nwindow_secs = ${WINDOW}\ndirection = "egress"\n`,
-      `[metering]\nstore = "redis"\nredis_url = "${redis.url}"\nkey_prefix = "test-${process.pid}"\ntimeout_ms = 200\non_store_error = "${onStoreError}"\n`,
+      `[metering]\nstore = "redis"\nredis_url = "${redis.url}"\nredis_cluster = ${cluster}\nkey_prefix = "test-${process.pid}"\ntimeout_ms = 200\non_store_error = "${onStoreError}"\n`,
     ].join("\n");
     return writeFile(path, text).then(() => path);
   }
@@ -43,7 +47,7 @@ describe("metering across server processes sharing one Redis", () => {
   const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = cluster ? await startRedisCluster({ nodes: 3 }) : await startRedisServer();
     root = await mkdtemp(join(tmpdir(), "multistore-metering-"));
     await mkdir(join(root, "data"));
     await writeFile(join(root, "data", "hello.txt"), BODY);
@@ -81,9 +85,11 @@ describe("metering across server processes sharing one Redis", () => {
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
   });
 
-  it("answers at once while Redis is down: the request goes through (allow), or gets 503 SlowDown (refuse)", async () => {
+  // (An outage is a single Redis taken away and brought back.)
+  if (!cluster) it("answers at once while Redis is down: the request goes through (allow), or gets 503 SlowDown (refuse)", async () => {
+    const single = redis as RedisServerHandle;
     const strict = await start(await configFile("strict", "refuse"));
-    await redis.stop();
+    await single.stop();
     try {
       const started = Date.now();
       const open = await get(first, "/metered/missing.txt");
@@ -91,9 +97,9 @@ describe("metering across server processes sharing one Redis", () => {
       expect(Date.now() - started).toBeLessThan(3000);
       expect(open.status).toBe(404);
       expect([closed.status, errorCode(closed.text)]).toEqual([503, "SlowDown"]);
-      expect(closed.text).not.toContain(String(redis.port));
+      expect(closed.text).not.toContain(String(single.port));
     } finally {
-      await redis.restart();
+      await single.restart();
     }
   });
 });
@@ -105,6 +111,7 @@ describe("metering settings the server cannot run", () => {
     ['store = "redis"\nredis_url = "http://127.0.0.1:6379"', "metering.redis_url: a redis:// or rediss:// URL is required"],
     // Refused by the Redis client itself (a malformed %-escape in the password), loaded only for a Redis store.
     ['store = "redis"\nredis_url = "redis://:p%zz@127.0.0.1:6379"', "metering.redis_url: the Redis client refuses this URL"],
+    ['store = "redis"\nredis_url = "redis://127.0.0.1:6379/2"\nredis_cluster = true', "metering.redis_url: the Redis client refuses this URL (a Redis Cluster has database 0 only"],
   ])("refuses to start with %s, naming the field", async (settings, message) => {
     const root = await mkdtemp(join(tmpdir(), "multistore-metering-config-"));
     try {

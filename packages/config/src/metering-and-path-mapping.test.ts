@@ -24,7 +24,7 @@ describe("metering and path mapping sections", () => {
     );
     expect(config.rate_limits).toEqual([{ scope: "source_ip", requests: 50, window_secs: 1 }]);
     expect(config.quotas).toEqual([{ scope: "principal", principal: "alice", bytes: 1_000_000, window_secs: 86400, direction: "total" }]);
-    expect(config.metering).toEqual({ store: "redis", redis_url: "redis://127.0.0.1:6379", key_prefix: "multistore", timeout_ms: 250, on_store_error: "allow" });
+    expect(config.metering).toEqual({ store: "redis", redis_url: "redis://127.0.0.1:6379", redis_cluster: false, key_prefix: "multistore", timeout_ms: 250, on_store_error: "allow" });
     expect(config.path_mapping).toEqual({ bucket_segments: 2, separator: ":" });
   });
 
@@ -33,7 +33,7 @@ describe("metering and path mapping sections", () => {
       issues({
         rate_limits: [{ scope: "ip", requests: 0 }],
         quotas: [{ scope: "bucket", bytes: 10 }],
-        metering: { store: "postgres", on_store_error: "maybe" },
+        metering: { store: "postgres", on_store_error: "maybe", redis_cluster: "yes" },
         path_mapping: { bucket_segments: 1, separator: "/" },
       }),
     ).toEqual([
@@ -42,6 +42,7 @@ describe("metering and path mapping sections", () => {
       "quotas[0].window_secs is required",
       'metering.store: "postgres" is not an allowed value (expected one of: memory, redis, durable_object)',
       'metering.on_store_error: "maybe" is not an allowed value (expected one of: allow, refuse)',
+      "metering.redis_cluster must be true or false (got a string)",
       "path_mapping.bucket_segments must be between 2 and 8 (got 1)",
       'path_mapping.separator: "/" is not a separator of 1 to 4 of ":", ".", "_" and "-"',
     ]);

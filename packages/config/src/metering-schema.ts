@@ -70,6 +70,14 @@ export const MeteringSchema = Type.Object(
     redis_url: Type.Optional(
       Type.String({ minLength: 1, description: "redis:// or rediss:// URL of the shared Redis (or MULTISTORE_REDIS_URL)." })
     ),
+    redis_cluster: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "redis_url is one node of a Redis Cluster: the others are discovered, and counters spread over the cluster (or " +
+          "stay on one node when key_prefix has a hash tag, e.g. {multistore}).",
+      })
+    ),
     key_prefix: Type.Optional(Type.String({ minLength: 1, default: "multistore", description: "Prefix of counter keys." })),
     timeout_ms: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 60_000, default: 250, description: "Longest wait for the store per request." })

@@ -482,6 +482,10 @@ export const CONFIG_VALIDATION_SCHEMA: SchemaNode = {
           "type": "string",
           "minLength": 1
         },
+        "redis_cluster": {
+          "type": "boolean",
+          "default": false
+        },
         "key_prefix": {
           "type": "string",
           "minLength": 1,

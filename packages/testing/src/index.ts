@@ -16,5 +16,6 @@ export { exerciseGatewayChain, type ChainTarget } from "./gateway-chain.js";
 export { startCli, type CliProcess } from "./cli-process.js";
 export { startRecordingOrigin, type RecordingOrigin } from "./recording-origin.js";
 export { startRedisServer, type RedisServerHandle, type StartRedisServerOptions } from "./redis-server.js";
+export { startRedisCluster, type RedisClusterHandle, type StartRedisClusterOptions } from "./redis-cluster.js";
 export { pathMappingConfig, runPathMappingClients, type PathMappingRuntime } from "./path-mapping-clients.js";
 export { browserConfig, CHROMIUM, runBrowserSuite, type BrowserRuntime } from "./browser.js";
