@@ -5,9 +5,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 
 /** A running Redis Cluster. */
 export interface RedisClusterHandle {
@@ -30,17 +31,6 @@ export interface StartRedisClusterOptions {
 }
 
 const SLOTS = 16384;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** Sends one inline command and resolves the first reply (enough for the replies used here). */
 function command(port: number, text: string): Promise<string> {
