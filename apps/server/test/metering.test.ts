@@ -21,6 +21,7 @@ describe.each([
 ])("metering across server processes sharing %s", (_name, cluster) => {
   const children: ChildProcess[] = [];
   let redis: RedisServerHandle | RedisClusterHandle;
+  let prefix = `test-${process.pid}`;
   let root: string;
   let first: string;
   let second: string;
@@ -33,7 +34,7 @@ describe.each([
       bucket("metered"),
       `[[rate_limits]]\nscope = "source_ip"\nbucket = "open"\nrequests = 6\nwindow_secs = ${WINDOW}\n`,
       `[[quotas]]\nscope = "bucket"\nbucket = "metered"\nbytes = 250\nwindow_secs = ${WINDOW}\ndirection = "egress"\n`,
-      `[metering]\nstore = "redis"\nredis_url = "${redis.url}"\nredis_cluster = ${cluster}\nkey_prefix = "test-${process.pid}"\ntimeout_ms = 200\non_store_error = "${onStoreError}"\n`,
+      `[metering]\nstore = "redis"\nredis_url = "${redis.url}"\nredis_cluster = ${cluster}\nkey_prefix = "${prefix}"\ntimeout_ms = 200\non_store_error = "${onStoreError}"\n`,
     ].join("\n");
     return writeFile(path, text).then(() => path);
   }
@@ -47,7 +48,16 @@ describe.each([
   const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
   beforeAll(async () => {
-    redis = cluster ? await startRedisCluster({ nodes: 3 }) : await startRedisServer();
+    if (cluster) {
+      const nodes = await startRedisCluster({ nodes: 3 });
+      redis = nodes;
+      // Every counter on a node other than the one redis_url names (a hash tag): a server that ignored redis_cluster
+      // would be sent elsewhere (MOVED) on every request, and count nothing.
+      for (let attempt = 0; (await nodes.nodeOf(`{${prefix}}`)) === 0; attempt++) prefix = `test-${process.pid}-${attempt}`;
+      prefix = `{${prefix}}`;
+    } else {
+      redis = await startRedisServer();
+    }
     root = await mkdtemp(join(tmpdir(), "multistore-metering-"));
     await mkdir(join(root, "data"));
     await writeFile(join(root, "data", "hello.txt"), BODY);

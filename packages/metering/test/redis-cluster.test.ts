@@ -2,6 +2,7 @@
  * The Redis store on a real Redis Cluster (three masters): counters of one request in one call when their keys share
  * a hash tag, else spread over the nodes that hold them; atomic across instances either way; and the limiter on top.
  */
+import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startRedisCluster, type RedisClusterHandle } from "@multistore/testing";
@@ -97,6 +98,52 @@ describe("createRedisStore with cluster: true", () => {
       const answers = [];
       for (let index = 0; index < 7; index++) answers.push(await limiters[index % 2]!.check(context, { bytesIn: 0 }));
       expect(answers.map((refusal) => refusal?.code ?? "ok")).toEqual(["ok", "ok", "ok", "ok", "ok", "SlowDown", "SlowDown"]);
+    }
+  });
+
+  it("fails fast while a node is down, and reports the node", async () => {
+    // A cluster of its own: this one loses a node.
+    const failing = await startRedisCluster({ nodes: 3 });
+    const errors: string[] = [];
+    const counters = createRedisStore({ url: failing.url, cluster: true, commandTimeoutMs: 1000, onError: (error) => errors.push(error.message) });
+    try {
+      await counters.ready();
+      let tag = 0;
+      while ((await failing.nodeOf(`{down${tag}}`)) !== 2) tag++;
+      const down = `{down${tag}}:counter`;
+      expect(await counters.add([{ key: down, amount: 1, ttlSecs: 60 }])).toEqual([1]);
+      await failing.stopNode(2);
+      // For three seconds (past the cluster's 2 s node timeout, when the others answer CLUSTERDOWN), every addition
+      // settles well within the 1 s command timeout, whichever node holds its counter.
+      const until = Date.now() + 3000;
+      let refusedDown = 0;
+      for (let index = 0; Date.now() < until; index++) {
+        const started = Date.now();
+        const outcome = await counters.add([{ key: down, amount: 1, ttlSecs: 60 }, { key: `up:${index}`, amount: 1, ttlSecs: 60 }]).then(() => "counted", () => "refused");
+        expect(Date.now() - started, outcome).toBeLessThan(150);
+        if (outcome === "refused") refusedDown++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(refusedDown).toBeGreaterThan(0);
+      expect(errors.some((message) => message.includes(`127.0.0.1:${failing.ports[2]}`))).toBe(true);
+    } finally {
+      await counters.close();
+      await failing.close();
+    }
+  }, 30_000);
+
+  it("rejects ready() in time when no node answers", async () => {
+    // A port nothing listens on any more.
+    const probe = createServer();
+    const closedPort = await new Promise<number>((resolve) => probe.listen(0, "127.0.0.1", () => resolve((probe.address() as { port: number }).port)));
+    await new Promise((resolve) => probe.close(resolve));
+    const counters = createRedisStore({ url: `redis://127.0.0.1:${closedPort}`, cluster: true, commandTimeoutMs: 250, onError: () => {} });
+    try {
+      const started = Date.now();
+      await expect(counters.ready()).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      await counters.close();
     }
   });
 
