@@ -83,13 +83,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const commandTimeout = options.commandTimeoutMs ?? 250;
   if (!Number.isSafeInteger(commandTimeout) || commandTimeout < 1) throw new Error("commandTimeoutMs must be a positive integer");
   let client: Redis | Cluster;
-  const readyWithin = Math.max(1000, commandTimeout * 4) + 1000;
+  const connectTimeout = Math.max(1000, commandTimeout * 4);
   const owned = options.client === undefined;
   if (options.client !== undefined) {
     client = options.client;
   } else {
     if (options.url === undefined || !/^rediss?:\/\//.test(options.url)) throw new Error("redis_url must be a redis:// or rediss:// URL");
-    const connectTimeout = Math.max(1000, commandTimeout * 4);
     if (options.cluster) {
       client = clusterClient(options.url, { commandTimeout, connectTimeout });
     } else {
@@ -130,7 +129,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       return totals.map(Number);
     },
     ready() {
-      return client instanceof Cluster ? clusterReady(client, readyWithin) : readyOf(client);
+      return client instanceof Cluster ? clusterReady(client, connectTimeout + 1000) : readyOf(client);
     },
     async close() {
       if (!owned) return;
