@@ -6,6 +6,7 @@
  */
 import { S3Error, type Middleware, type RequestContext } from "@multistore/core";
 import type { QuotaChecker, UsageRecorder } from "./types.js";
+import { within } from "./within.js";
 
 /** Options of `createMeteringMiddleware`. */
 export interface MeteringMiddlewareOptions {
@@ -27,14 +28,6 @@ export class StoreTimeoutError extends Error {
     super(`the metering store did not answer within ${timeoutMs} ms`);
     this.name = "StoreTimeoutError";
   }
-}
-
-function within<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreTimeoutError(timeoutMs)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The declared request body size: `content-length` (aws-chunked framing included, as bytes received count it). */
@@ -60,7 +53,7 @@ export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Mi
       if (checker === undefined) return;
       let refusal;
       try {
-        refusal = await within(checker.check(context, { bytesIn: declaredBytes(context.headers) }), timeoutMs);
+        refusal = await within(checker.check(context, { bytesIn: declaredBytes(context.headers) }), timeoutMs, () => new StoreTimeoutError(timeoutMs));
       } catch (error) {
         onError(error, context);
         if (refuseOnError) throw new S3Error("SlowDown", { cause: error, headers: { "retry-after": "1" } });
@@ -73,7 +66,7 @@ export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Mi
   if (recorder !== undefined) {
     middleware.after = async (context, outcome) => {
       try {
-        await within(recorder.record(context, outcome), timeoutMs);
+        await within(recorder.record(context, outcome), timeoutMs, () => new StoreTimeoutError(timeoutMs));
       } catch (error) {
         onError(error, context);
       }

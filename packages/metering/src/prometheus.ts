@@ -30,6 +30,7 @@ import cluster from "node:cluster";
 import type { Middleware, RequestContext, RequestOutcome } from "@multistore/core";
 import { AggregatorRegistry, Counter, Histogram, Registry, type PrometheusContentType } from "prom-client";
 import { principalOf } from "./limiter.js";
+import { within } from "./within.js";
 
 /** A label the metrics can carry. */
 export type MetricLabel = "bucket" | "principal" | "operation" | "status";
@@ -183,15 +184,7 @@ export function createClusterMetrics(options: { timeoutMs?: number } = {}): Clus
       const collected = aggregator.clusterMetrics();
       // prom-client rejects on its own later (after 5 s): once the race below is lost, nothing else awaits it.
       collected.catch(() => {});
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`a cluster worker did not answer within ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        return await Promise.race([collected, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return within(collected, timeoutMs, () => new Error(`a cluster worker did not answer within ${timeoutMs} ms`));
     },
   };
 }

@@ -6,6 +6,10 @@
  * command for a slot whose node is gone fails at once; the cluster keeps reconnecting in the background.
  */
 import { Cluster, type Redis } from "ioredis";
+import { within } from "./within.js";
+
+/** How long a client waits before trying Redis again: longer each time, at most 2 s. */
+export const reconnectDelay = (attempt: number): number => Math.min(attempt * 100, 2000);
 
 /** What Redis Cluster hashes a key by: the text between its first `{` and the next `}` when not empty, else all of it. */
 export function hashTagOf(key: string): string {
@@ -40,8 +44,8 @@ export function clusterClient(url: string, bounds: ClusterBounds): Cluster {
     slotsRefreshTimeout: bounds.connectTimeout,
     // Failovers are learnt from MOVED answers, and from a periodic look at the slots.
     slotsRefreshInterval: 10_000,
-    // Keep trying in the background, at most every 2 s, as the single-node client does.
-    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    // Keep trying in the background, as the single-node client does.
+    clusterRetryStrategy: reconnectDelay,
     // With TLS, connect to the seed by its name (not an address resolved first), so its certificate matches it.
     ...(tls && { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) }),
     redisOptions: {
@@ -72,14 +76,6 @@ export function readyOf(client: Redis | Cluster): Promise<void> {
   });
 }
 
-function timeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Resolves once the cluster knows its slots, reaches every master it knows of and reports `cluster_state:ok`; rejects
  * otherwise, within `withinMs` (a seed that does not resolve leaves a cluster retrying without an error event).
@@ -94,5 +90,5 @@ export function clusterReady(cluster: Cluster, withinMs: number): Promise<void> 
     const info = String(await cluster.cluster("INFO"));
     if (!info.includes("cluster_state:ok")) throw new Error("the Redis Cluster does not report cluster_state:ok");
   });
-  return timeout(checked, withinMs, `the Redis Cluster was not ready within ${withinMs} ms`);
+  return within(checked, withinMs, () => new Error(`the Redis Cluster was not ready within ${withinMs} ms`));
 }

@@ -14,7 +14,7 @@
  * stays atomic, and when a node is down the others' counters are still updated).
  */
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import { clusterClient, clusterReady, hashTagOf, readyOf } from "./redis-cluster.js";
+import { clusterClient, clusterReady, hashTagOf, readyOf, reconnectDelay } from "./redis-cluster.js";
 import type { CounterStore, CounterUpdate } from "./types.js";
 
 export { hashTagOf };
@@ -98,8 +98,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         maxRetriesPerRequest: 0,
         commandTimeout,
         connectTimeout,
-        // Keep trying in the background, at most every 2 s.
-        retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+        // Keep trying in the background.
+        retryStrategy: reconnectDelay,
         lazyConnect: false,
       };
       client = new Redis(options.url, settings);
