@@ -171,7 +171,7 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
         target: request.url ?? "/",
         headers,
         body: request,
-        readBody: (limit) => readLimited(request, limit),
+        readBody: (limit) => readLimited(request, limit, headers),
         clientAddress: address,
       });
       // Any thenable (another library's promise from a gateway of another making), not only a native promise.

@@ -16,4 +16,4 @@ export { requestHeaders, writeResponse, pipeBody } from "./node-http.js";
 export { GatewayIncomingMessage, headerRecordOf } from "./incoming-message.js";
 export { forward, type ForwardOptions, type ForwardOutcome } from "./forward.js";
 export { NODE_CHECKSUM_FACTORIES, RequestBodyTransform, CountingTransform } from "./request-body-transform.js";
-export { readLimited } from "./request-body.js";
+export { readLimited, type HeaderLookup } from "./request-body.js";

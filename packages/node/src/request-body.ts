@@ -2,17 +2,24 @@
 import type { IncomingMessage } from "node:http";
 import { S3Error } from "@multistore/core";
 
+/** Request headers by lowercase name (core's `HeaderMap` and WHATWG `Headers` fit). */
+export interface HeaderLookup {
+  get(name: string): string | null | undefined;
+}
+
 /**
  * Reads the whole body, refusing more than `limit` bytes (by Content-Length up front, or while reading). Past the
  * limit the rest is discarded rather than the socket destroyed, so the client still receives the error document.
+ * `headers`: the request's headers as already read (the gateway's), so that Content-Length is not looked up in
+ * `request.headers`, which node:http would build for it (a second pass over every header); default `request.headers`.
  */
-export function readLimited(request: IncomingMessage, limit: number): Promise<Uint8Array> {
+export function readLimited(request: IncomingMessage, limit: number, headers?: HeaderLookup): Promise<Uint8Array> {
   const tooLarge = () =>
     new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
   // A request without Content-Length or Transfer-Encoding has no body. node:http may have ended it already
   // (`optimizeEmptyRequests`), and then it emits no more events: there is nothing to wait for.
   if (request.readableEnded) return Promise.resolve(Buffer.alloc(0));
-  const declared = Number(request.headers["content-length"] ?? NaN);
+  const declared = Number((headers ? headers.get("content-length") : request.headers["content-length"]) ?? Number.NaN);
   if (declared > limit) {
     request.resume();
     return Promise.reject(tooLarge());

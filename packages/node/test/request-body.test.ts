@@ -5,6 +5,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { HeaderMap } from "@multistore/core/runtime";
 import { readLimited } from "../src/index.js";
 
 const servers: Server[] = [];
@@ -77,4 +78,32 @@ describe("readLimited", () => {
       });
     });
   }
+
+  it("takes Content-Length from the headers it is given, never reading request.headers", async () => {
+    const declared: string[] = [];
+    const server = createServer((request, response) => {
+      // node:http's own record, built on a read of request.headers: the gateway already read every header.
+      Object.defineProperty(request, "headers", {
+        get() {
+          throw new Error("request.headers was read");
+        },
+      });
+      const given = HeaderMap.adopt({ "content-length": declared.shift()! });
+      // (A throw, from a read of request.headers, is answered too.)
+      Promise.resolve(given)
+        .then((headers) => readLimited(request, 16, headers))
+        .then(
+          (body) => response.end(String(body.length)),
+          (error: { code?: string; message: string }) => response.end(`error ${error.code ?? error.message}`),
+        );
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    declared.push("5");
+    expect(await send(base, "POST", { "content-length": "5" }, "hello")).toBe("5");
+    // Refused up front by the length it was given (the request's own says 5).
+    declared.push("20");
+    expect(await send(base, "POST", { "content-length": "5" }, "hello")).toBe("error EntityTooLarge");
+  });
 });

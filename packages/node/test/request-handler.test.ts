@@ -3,8 +3,10 @@
  * and rejects when reporting it failed (a throwing log, whatever it threw).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { createGateway } from "@multistore/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { createRequestHandler } from "../src/index.js";
+import { createRequestHandler, GatewayIncomingMessage } from "../src/index.js";
 import { AddressCounter, BucketPools, DEFAULT_LIMITS } from "../src/limits.js";
 import { Watchdog } from "../src/watchdog.js";
 import { stubForwardGateway } from "./helpers/stub-gateway.js";
@@ -23,8 +25,8 @@ afterEach(async () => {
   await pools?.close();
 });
 
-async function listen(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<string> {
-  const server = createServer(handler);
+async function listen(handler: (request: IncomingMessage, response: ServerResponse) => void, IncomingMessageClass?: typeof GatewayIncomingMessage): Promise<string> {
+  const server = IncomingMessageClass ? createServer({ IncomingMessage: IncomingMessageClass }, handler) : createServer(handler);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -66,5 +68,34 @@ describe("createRequestHandler", () => {
       { state: "rejected", linesThen: 2, error: expect.objectContaining({ message: "log sink down" }) },
       { state: "rejected", linesThen: 3, error: undefined },
     ]);
+  });
+
+  it("reads a request body's length from the headers it already read: node:http never builds its own record", async () => {
+    // Counts reads of request.headers once the listener took the gateway's record (each builds node:http's record).
+    let nodeReads = 0;
+    const gatewayHeaders = Object.getOwnPropertyDescriptor(GatewayIncomingMessage.prototype, "headers")!;
+    class CountingMessage extends GatewayIncomingMessage {}
+    Object.defineProperty(CountingMessage.prototype, "headers", {
+      configurable: true,
+      get(this: GatewayIncomingMessage) {
+        if (this.handedOver) nodeReads++;
+        return gatewayHeaders.get!.call(this);
+      },
+    });
+    const gateway = createGateway<Readable>({
+      buckets: { getBucket: () => undefined, listBuckets: () => [] },
+      credentials: { getCredential: () => undefined },
+      backends: {},
+      routes: [{ method: "POST", path: "/xml", handler: async (request) => ({ status: 200, headers: new Headers(), body: `read ${(await request.readBody(16)).length}` }) }],
+    });
+    pools = new BucketPools(DEFAULT_LIMITS);
+    watchdog = new Watchdog(5000);
+    const handler = createRequestHandler(gateway, { pools, anonymousRequests: new AddressCounter(0), watchdog, requestLog: () => {} });
+    const base = await listen((request, response) => void handler(request, response), CountingMessage);
+    const small = await fetch(`${base}/xml`, { method: "POST", body: "<a/>" });
+    expect([small.status, await small.text()]).toEqual([200, "read 4"]);
+    const large = await fetch(`${base}/xml`, { method: "POST", body: "x".repeat(20) });
+    expect([large.status, await large.text()]).toEqual([400, expect.stringContaining("<Code>EntityTooLarge</Code>")]);
+    expect(nodeReads).toBe(0);
   });
 });
