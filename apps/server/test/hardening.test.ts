@@ -5,6 +5,7 @@
  * 499 at info level, and a backend's failure behind a listing's 503 is logged with its cause.
  */
 import { Agent, createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from "node:http";
+import { connect } from "node:net";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -230,6 +231,29 @@ describe("hardening of the Node server", () => {
     await expect
       .poll(() => lines.slice(before).find((entry) => entry.operation === "GetObject"), { timeout: 3000, interval: 20 })
       .toMatchObject({ level: 30, status: 499, msg: "client closed", bucket: "other" });
+  });
+
+  it("survives clients that reset right after asking for an fs object, logging each as 499 and no failure", async () => {
+    await client.send(new PutObjectCommand({ Bucket: "files", Key: "reset.txt", Body: "still here" }));
+    const url = new URL(await getSignedUrl(client, new GetObjectCommand({ Bucket: "files", Key: "reset.txt" }), { expiresIn: 60 }));
+    const before = lines.length;
+    // The file is still being opened when the connection goes: the response's stream must not fail unheard.
+    for (let round = 0; round < 20; round++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(url.port), "127.0.0.1", () => {
+          socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+          setImmediate(() => socket.resetAndDestroy());
+        });
+        socket.on("error", () => undefined);
+        socket.on("close", () => resolve());
+      });
+    }
+    await expect.poll(() => lines.slice(before).filter((entry) => entry.operation === "GetObject").length, { timeout: 3000, interval: 20 }).toBe(20);
+    const logged = lines.slice(before);
+    expect(logged.filter((entry) => entry.operation === "GetObject").map((entry) => entry.status)).toEqual(Array(20).fill(499));
+    expect(logged.filter((entry) => (entry.level as number) >= 50)).toEqual([]);
+    const response = await fetch(url);
+    expect([response.status, await response.text()]).toEqual([200, "still here"]);
   });
 
   it("logs the backend's cause when a listing becomes a 503", async () => {

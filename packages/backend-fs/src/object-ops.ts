@@ -1,7 +1,7 @@
 /** GetObject, HeadObject, PutObject and DeleteObject on the filesystem. */
 import { rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
-import { addAbortSignal, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
 import {
   applyResponseOverrides,
@@ -70,13 +70,27 @@ export async function readObject(layout: FsLayout, kp: KeyPath, request: ObjectR
     const status = range === undefined ? 200 : 206;
     if (head) return { status, headers, body: null };
     if (opened.handle === undefined || end < start) return { status, headers, body: Readable.from([]) };
+    // The client left while the file was opened: nothing to send (the handle is closed below).
+    signal.throwIfAborted();
     // The stream reads the inode opened above, so a concurrent overwrite cannot change what this response sends.
     const stream = opened.handle.createReadStream({ start, end, autoClose: true });
     keepOpen = true;
-    return { status, headers, body: addAbortSignal(signal, stream) };
+    return { status, headers, body: closedOnAbort(stream, signal) };
   } finally {
     if (!keepOpen) await opened.handle?.close();
   }
+}
+
+/**
+ * Destroys `stream` (closing its file) when `signal` aborts. Without an error: the runtime attaches its listeners
+ * only once the response is handed over, and an `error` event before that (what `addAbortSignal` emits) would be
+ * unhandled, taking the process down. A stream destroyed unread ends the runtime's pipe as a premature close.
+ */
+function closedOnAbort(stream: Readable, signal: AbortSignal): Readable {
+  const onAbort = () => stream.destroy();
+  signal.addEventListener("abort", onAbort, { once: true });
+  stream.once("close", () => signal.removeEventListener("abort", onAbort));
+  return stream;
 }
 
 /**

@@ -161,7 +161,8 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
       // The backend saw its body stream fail; the stream's own reason is the one to answer with.
       const error = bodyFailure?.() ?? caught;
       const s3Error = toS3Error(error);
-      if (s3Error.status >= 500) exchange.options.onError?.(error, exchange.context);
+      // Aborted: the client left (the runtime logs it as such), which is no failure of ours to report.
+      if (s3Error.status >= 500 && !signal.aborted) exchange.options.onError?.(error, exchange.context);
       const response = errorResponse(s3Error, exchange.method, exchange.resource ?? "/", exchange.context.requestId);
       exchange.stamp(response.headers, performance.now() - started);
       return response;
