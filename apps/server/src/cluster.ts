@@ -85,9 +85,11 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       quickDeaths.set(entry.slot, deaths);
       const delayMs = deaths === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** (deaths - 1));
       logger.error({ worker: entry.slot, pid: worker.process.pid, code, signal, livedMs: lived, restartInMs: delayMs }, "worker exited; starting a replacement");
+      // Referenced: when every worker died at once, this timer is all that keeps the primary running until the
+      // replacements start (unreferenced, the primary exited 0 with no worker left). A stop resolves regardless.
       setTimeout(() => {
         if (!stopping) fork(entry.slot);
-      }, delayMs).unref();
+      }, delayMs);
     });
 
     const stop = (signal: string) => {

@@ -8,7 +8,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedRawRequest } from "@multistore/testing";
+import { freePort, signedRawRequest } from "@multistore/testing";
 import { getFresh } from "./helpers/fresh-get.js";
 
 const cli = join(import.meta.dirname, "../dist/cli.js");
@@ -21,8 +21,10 @@ interface Started {
   waitFor: (predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
 }
 
-function startCluster(config: string, workers: number): Promise<Started> {
-  const child = spawn(process.execPath, [cli, "--config", config, "--listen", "127.0.0.1:0", "--workers", String(workers)], { stdio: ["ignore", "pipe", "pipe"] });
+/** Starts the cluster on a port of its own: workers that all died rebind it (port 0 would give them another). */
+async function startCluster(config: string, workers: number): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [cli, "--config", config, "--listen", `127.0.0.1:${port}`, "--workers", String(workers)], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const parsed = () =>
     output
@@ -116,6 +118,20 @@ describe("multistore --workers", () => {
     expect(logged).toMatchObject({ level: 50, worker: 2, pid: before.pid, signal: "SIGKILL" });
     const replacement = await cluster.waitFor((line) => line.msg === "multistore listening" && line.worker === 2 && line.pid !== before.pid);
     expect(alive(Number(replacement.pid))).toBe(true);
+    for (let index = 0; index < 4; index++) expect(await getFresh(`${cluster.endpoint}/files/hello.txt`)).toBe(200);
+  });
+
+  it("replaces every worker when all die at once, the primary staying up", async () => {
+    const pids = cluster
+      .lines()
+      .filter((line) => line.msg === "multistore listening" && line.worker !== undefined)
+      .map((line) => Number(line.pid))
+      .filter(alive);
+    expect(pids).toHaveLength(2);
+    const linesBefore = cluster.lines().length;
+    for (const pid of pids) process.kill(pid, "SIGKILL");
+    await cluster.waitFor(() => cluster.lines().slice(linesBefore).filter((line) => line.msg === "multistore listening" && line.worker !== undefined).length === 2);
+    expect(cluster.child.exitCode).toBeNull();
     for (let index = 0; index < 4; index++) expect(await getFresh(`${cluster.endpoint}/files/hello.txt`)).toBe(200);
   });
 
