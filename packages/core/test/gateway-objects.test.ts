@@ -176,7 +176,7 @@ describe("object operations (native dispatch)", () => {
 
   it("needs get_object_version for versioned reads and passes versionId", async () => {
     expect(response(await send({ method: "GET", path: "/data/k", query: { versionId: "1" } }, as("AKIDWRITER"))).status).toBe(403);
-    const result = await send({ method: "GET", path: "/public/index.html", query: { versionId: "1", "response-content-type": "a/b" } });
+    const result = await send({ method: "GET", path: "/public/index.html", query: { versionId: "1", "response-content-type": "a/b" } }, as("AKIDREADER"));
     expect(result.type).toBe("native");
     expect((local.callsTo("prepareObject")[0] as [ObjectRequest])[0]).toMatchObject({ versionId: "1", responseOverrides: { "response-content-type": "a/b" } });
   });
@@ -190,13 +190,22 @@ describe("object operations (native dispatch)", () => {
       "response-content-disposition": "attachment",
       "response-content-encoding": "gzip",
     };
-    await send({ method: "GET", path: "/public/index.html", query: { ...overrides, "response-other": "x", "x-id": "GetObject" } });
+    await send({ method: "GET", path: "/public/index.html", query: { ...overrides, "response-other": "x", "x-id": "GetObject" } }, as("AKIDREADER"));
     const [request] = local.callsTo("prepareObject")[0] as [ObjectRequest];
     expect(request.responseOverrides).toEqual(overrides);
     expect(request).not.toHaveProperty("versionId");
-    // A parameter sent twice counts with its first value, as everywhere else.
-    await send({ method: "GET", path: "/public/index.html?response-content-type=a%2Fb&versionId=1&response-content-type=c%2Fd&versionId=2" });
-    expect((local.callsTo("prepareObject")[1] as [ObjectRequest])[0]).toMatchObject({ versionId: "1", responseOverrides: { "response-content-type": "a/b" } });
+  });
+
+  it("refuses response-* overrides on anonymous reads (as S3), and values that are not printable ASCII", async () => {
+    const anonymous = response(await send({ method: "GET", path: "/public/index.html", query: { "response-content-type": "text/html" } }));
+    expect([anonymous.status, childText(anonymous.root!, "Code")]).toEqual([400, "InvalidRequest"]);
+    // Anonymous reads without overrides are served.
+    expect((await send({ method: "GET", path: "/public/index.html", query: { "x-id": "GetObject" } })).type).toBe("native");
+    for (const value of ["a\r\nx-injected: 1", "a\u0000", "caf\u00e9", "\u20ac"]) {
+      const refused = response(await send({ method: "GET", path: "/public/index.html", query: { "response-content-disposition": value } }, as("AKIDREADER")));
+      expect([refused.status, childText(refused.root!, "Code"), childText(refused.root!, "ArgumentName")], value).toEqual([400, "InvalidArgument", "response-content-disposition"]);
+    }
+    expect(local.callsTo("prepareObject").length).toBe(1);
   });
 
   it("refuses anonymous writes to public buckets before the backend is asked", async () => {

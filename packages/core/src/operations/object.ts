@@ -6,7 +6,7 @@ import { forwardedRequestHeaders } from "../headers.js";
 import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
 import type { Query } from "../s3-request.js";
 import type { VerifiedSignature } from "../sigv4/verify.js";
-import type { Backend, ObjectDispatch, ObjectOperation, ObjectRequest } from "../types.js";
+import type { Backend, Identity, ObjectDispatch, ObjectOperation, ObjectRequest } from "../types.js";
 
 /** GetObject query parameters that override response headers. */
 const RESPONSE_OVERRIDES = [
@@ -50,7 +50,7 @@ export function prepareObject<B>(
   key: string,
   clientHeaders: Headers,
   query: Query,
-  auth: { payloadHash?: string; signature?: VerifiedSignature },
+  auth: { payloadHash?: string; signature?: VerifiedSignature; identity?: Identity },
   maxUploadBytes?: number,
   backendUploadId?: string,
 ): MaybePromise<PreparedObject<B>> {
@@ -61,7 +61,7 @@ export function prepareObject<B>(
   // Presigners put `x-amz-checksum-mode` in the query; it asks for the same as the header does.
   const checksumMode = query.get("x-amz-checksum-mode");
   if (checksumMode !== undefined && !headers.has("x-amz-checksum-mode")) headers.set("x-amz-checksum-mode", checksumMode);
-  const dispatch = settledOrPromise(backend.prepareObject(objectRequest(operation, key, headers, query, backendUploadId)));
+  const dispatch = settledOrPromise(backend.prepareObject(objectRequest(operation, key, headers, query, backendUploadId, auth.identity?.type === "anonymous")));
   return dispatch instanceof Promise ? dispatch.then(preparedOf) : preparedOf(dispatch);
 }
 
@@ -77,7 +77,7 @@ async function prepareUpload<B>(
   clientHeaders: Headers,
   headers: Headers,
   query: Query,
-  auth: { payloadHash?: string; signature?: VerifiedSignature },
+  auth: { payloadHash?: string; signature?: VerifiedSignature; identity?: Identity },
   maxUploadBytes: number | undefined,
   backendUploadId: string | undefined,
 ): Promise<PreparedObject<B>> {
@@ -104,14 +104,21 @@ async function prepareUpload<B>(
   }
   // An empty body may reach the backend with no stream for the runtime to verify: settle its checks now.
   if (length === 0 && bodyChecks && bodyChecks.trailerChecksums.length === 0) await verifyEmptyBody(bodyChecks);
-  const request = objectRequest(operation, key, headers, query, backendUploadId);
+  const request = objectRequest(operation, key, headers, query, backendUploadId, false);
   if (bodyChecks) request.verifiedChecksums = () => ({ ...bodyChecks.verified });
   const dispatch = await backend.prepareObject(request);
   return { dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
 }
 
+/**
+ * What an override may not hold: control characters other than HTAB (CR and LF would end the header), and anything
+ * past ASCII. A header carries bytes, and runtimes write characters past ASCII differently (node:http as Latin-1,
+ * workerd as UTF-8, or not at all): a non-ASCII file name goes as RFC 6266's `filename*=UTF-8''…`, which is ASCII.
+ */
+const NOT_HEADER_TEXT = /[^\t\u0020-\u007e]/;
+
 /** The backend's request: the operation, its key and headers, and what the query asks of it. */
-function objectRequest(operation: ObjectOperation, key: string, headers: Headers, query: Query, backendUploadId: string | undefined): ObjectRequest {
+function objectRequest(operation: ObjectOperation, key: string, headers: Headers, query: Query, backendUploadId: string | undefined, anonymous: boolean): ObjectRequest {
   const request: ObjectRequest = { operation, key, headers };
   // Most object requests carry no query at all (presigned ones only their signature's).
   if (query.pairs.length > 0) {
@@ -120,6 +127,14 @@ function objectRequest(operation: ObjectOperation, key: string, headers: Headers
       for (const name of RESPONSE_OVERRIDES) {
         const value = query.get(name);
         if (value === undefined) continue;
+        // As S3: anyone could otherwise change how a public object is served (say, as HTML from this origin).
+        if (anonymous) throw new S3Error("InvalidRequest", { message: "Request specific response headers cannot be used for anonymous GET requests." });
+        if (NOT_HEADER_TEXT.test(value)) {
+          throw new S3Error("InvalidArgument", {
+            message: `${name} must be printable ASCII (a non-ASCII file name goes as filename*=UTF-8''<percent-encoded>).`,
+            details: { ArgumentName: name },
+          });
+        }
         responseOverrides ??= {};
         responseOverrides[name] = value;
       }

@@ -16,7 +16,7 @@ export const BUCKETS = [
   bucket("other"),
   bucket("remote", { backend_options: { domain: "elsewhere" } }),
 ];
-/** A deleter, a copier and a multipart writer, each scoped to what its tests need. */
+/** A deleter, a copier, a reader and a multipart writer, each scoped to what its tests need. */
 export const CREDENTIALS = [
   credential("AKIDDELETER", [{ bucket: "data", prefixes: ["mine"], actions: ["delete_object"] }]),
   credential("AKIDCOPIER", [
@@ -24,6 +24,7 @@ export const CREDENTIALS = [
     { bucket: "data", prefixes: ["dst/"], actions: ["put_object"] },
     { bucket: "remote", prefixes: [], actions: ["get_object", "put_object"] },
   ]),
+  credential("AKIDREADER", [{ bucket: "public", prefixes: [], actions: ["get_object", "get_object_version"] }]),
   credential("AKIDWRITER", [
     { bucket: "data", prefixes: [], actions: ["put_object", "get_object", "create_multipart_upload", "complete_multipart_upload", "abort_multipart_upload"] },
   ]),

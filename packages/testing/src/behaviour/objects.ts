@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
+import { errorCode, rawRequest, sdkClient, signedRawRequest } from "./clients.js";
 import { BACKENDS, BUCKETS, enforcesAll, etagIsMd5, type World } from "./setup.js";
 
 const MiB = 1024 * 1024;
@@ -106,6 +106,29 @@ export function objectBehaviour(world: () => World): void {
       expect((await client().send(new DeleteObjectCommand({ Bucket: bucket, Key: "delete/me.txt" }))).$metadata.httpStatusCode).toBe(204);
       expect((await client().send(new DeleteObjectCommand({ Bucket: bucket, Key: "delete/me.txt" }))).$metadata.httpStatusCode).toBe(204);
       await expect(client().send(new HeadObjectCommand({ Bucket: bucket, Key: "delete/me.txt" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    });
+
+    it("takes response-* overrides from signed requests only, refusing control characters and non-ASCII text", async () => {
+      const key = "overrides/report.txt";
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "report" }));
+      const get = (query: Record<string, string>) => signedRawRequest(world().endpoint, world().admin, { method: "GET", path: `/${bucket}/${key}`, query, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+      const overridden = await get({ "response-content-type": "text/x-report", "response-content-disposition": "inline" });
+      expect([overridden.status, overridden.headers["content-type"], overridden.headers["content-disposition"]]).toEqual([200, "text/x-report", "inline"]);
+      for (const value of ["a\nb", "a\rb", "a\u0000b", "a\u0001b", "a\u007fb", 'attachment; filename="été.txt"']) {
+        const refused = await get({ "response-content-disposition": value });
+        expect([refused.status, errorCode(refused.text)], JSON.stringify(value)).toEqual([400, "InvalidArgument"]);
+      }
+      if (enforcesAll(kind)) {
+        // A non-ASCII file name as RFC 6266 has it (s3rver answers this one with a 500 of its own).
+        const named = await get({ "response-content-disposition": "attachment; filename*=UTF-8''%C3%A9t%C3%A9.txt" });
+        expect([named.status, named.headers["content-disposition"]]).toEqual([200, "attachment; filename*=UTF-8''%C3%A9t%C3%A9.txt"]);
+      }
+      // An anonymous-read twin of the bucket: anonymous reads are allowed there, overrides not (as S3).
+      const publicBucket = kind === "s3" ? BUCKETS.publicS3 : kind === "native" ? BUCKETS.publicNative : undefined;
+      if (publicBucket !== undefined) {
+        const anonymous = await rawRequest(world().endpoint, { method: "GET", path: `/${publicBucket}/anything.txt?response-content-type=text%2Fhtml` });
+        expect([anonymous.status, errorCode(anonymous.text)]).toEqual([400, "InvalidRequest"]);
+      }
     });
 
     it("carries x-amz-request-id and Server-Timing on every response", async () => {
