@@ -20,7 +20,7 @@ import {
 import { HeaderMap } from "@multistore/core/runtime";
 import { createPresigner, type Presigner } from "@multistore/core/sigv4";
 import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from "./options.js";
-import { checkBackendResponse, parseDeleteResult, parseListResult, requiredText } from "./s3-xml.js";
+import { checkBackendResponse, parseDeleteResult, parseListResult, requiredDocument, requiredText } from "./s3-xml.js";
 import { sha256Base64, sha256HexOf } from "./digests.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
@@ -198,8 +198,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       if (request.continuationToken) query["continuation-token"] = request.continuationToken;
       else if (request.startAfter) query["start-after"] = request.startAfter;
       const { root } = await signedRequest("GET", urlFor(undefined, query), {});
-      if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty list response from the S3 backend") });
-      return parseListResult(root);
+      return parseListResult(requiredDocument(root, "ListBucketResult"));
     },
 
     async createMultipartUpload(key, headers) {
@@ -208,7 +207,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
         if (name !== "content-length" && name !== "content-md5" && name !== "x-amz-content-sha256") forwarded[name] = value;
       });
       const { root } = await signedRequest("POST", urlFor(key, { uploads: "" }), forwarded);
-      return { uploadId: requiredText(root!, "UploadId") };
+      return { uploadId: requiredText(root, "UploadId") };
     },
 
     async completeMultipartUpload(key, uploadId, parts: CompletedPart[], headers) {
@@ -228,7 +227,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       const extra = new Headers();
       const versionId = responseHeaders.get("x-amz-version-id");
       if (versionId) extra.set("x-amz-version-id", versionId);
-      return { etag: requiredText(root!, "ETag"), headers: extra };
+      return { etag: requiredText(root, "ETag"), headers: extra };
     },
 
     async abortMultipartUpload(key, uploadId) {
@@ -262,7 +261,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       };
       if (runtime.md5Base64) headers["content-md5"] = runtime.md5Base64(body);
       const { root } = await signedRequest("POST", urlFor(undefined, { delete: "" }), headers, body);
-      return parseDeleteResult(root!);
+      return parseDeleteResult(requiredDocument(root, "DeleteResult"));
     },
 
     async copyObject(request: CopyRequest<unknown>) {
@@ -282,7 +281,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       const versionId = responseHeaders.get("x-amz-version-id");
       if (versionId) extra.set("x-amz-version-id", versionId);
       return {
-        etag: requiredText(root!, "ETag"),
+        etag: requiredText(root, "ETag"),
         ...(lastModified !== undefined && { lastModified: new Date(lastModified) }),
         headers: extra,
       };

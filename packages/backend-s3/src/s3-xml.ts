@@ -50,8 +50,17 @@ export function parseDeleteResult(root: XmlElement): { deleted: string[]; errors
 }
 
 /** Text of a required child, or a 503 when the backend left it out. */
-export function requiredText(root: XmlElement, name: string): string {
-  const value = childElement(root, name)?.text;
+export function requiredText(root: XmlElement | undefined, name: string): string {
+  const value = childElement(requiredDocument(root, name), name)?.text;
   if (value === undefined) throw new S3Error("ServiceUnavailable", { cause: new Error(`S3 backend response without <${name}>`) });
   return value;
+}
+
+/**
+ * A backend answer's document, which a success must carry: a backend (or a proxy before it) that answered 2xx with an
+ * empty body is unavailable as far as the client can tell, not a failure of ours.
+ */
+export function requiredDocument(root: XmlElement | undefined, what: string): XmlElement {
+  if (root === undefined) throw new S3Error("ServiceUnavailable", { cause: new Error(`empty S3 backend response where <${what}> was expected`) });
+  return root;
 }

@@ -40,6 +40,18 @@ describe("multipart control requests", () => {
     expect(sent[1]!.headers["if-none-match"]).toBeUndefined();
   });
 
+  it("answers 503, not a crash, for a 200 with an empty body where a document was due", async () => {
+    const { backend } = fakeBackend(() => ({ status: 200, text: "" }));
+    const calls: [string, () => Promise<unknown>][] = [
+      ["CreateMultipartUpload", () => backend.createMultipartUpload("k", new Headers())],
+      ["CompleteMultipartUpload", () => backend.completeMultipartUpload("k", "u", [{ partNumber: 1, etag: '"e"' }], new Headers())],
+      ["CopyObject", () => backend.copyObject({ sourceBackend: backend, sourceKey: "a", key: "b", headers: new Headers() })],
+      ["DeleteObjects", () => backend.deleteObjects(["a"])],
+      ["ListObjectsV2", () => backend.listObjects({ maxKeys: 10 } as never)],
+    ];
+    for (const [name, call] of calls) await expect(call(), name).rejects.toMatchObject({ code: "ServiceUnavailable", status: 503 });
+  });
+
   it("treats a 200 whose body is an <Error> document as a failure", async () => {
     const { backend } = fakeBackend(() => ({ status: 200, text: errorDocument("InternalError") }));
     await expect(backend.completeMultipartUpload("k", "u", [{ partNumber: 1, etag: '"e"' }], new Headers())).rejects.toMatchObject({
