@@ -84,8 +84,8 @@ export class AwsChunkedDecoder {
         this.remaining -= take;
         if (this.encoding.signed) this.held.push(slice.slice());
         else {
+          this.count(slice.length);
           out.push(slice);
-          this.decodedBytes += slice.length;
         }
         if (this.remaining === 0) this.state = "data-end";
         continue;
@@ -156,8 +156,8 @@ export class AwsChunkedDecoder {
       const expected = await signHex(signed.key, stringToSign);
       if (!timingSafeEqual(expected, this.chunkSignature ?? "")) throw new S3Error("SignatureDoesNotMatch");
       this.previousSignature = expected;
+      this.count(data.length);
       if (data.length > 0) out.push(data);
-      this.decodedBytes += data.length;
     }
   }
 
@@ -186,6 +186,18 @@ export class AwsChunkedDecoder {
       ].join("\n");
       const expected = await signHex(signed.key, stringToSign);
       if (!timingSafeEqual(expected, trailerSignature ?? "")) throw new S3Error("SignatureDoesNotMatch");
+    }
+  }
+
+  /**
+   * Counts decoded bytes about to be passed on. More than `x-amz-decoded-content-length` fails here, before they go:
+   * the backend request was sent with that length, and its client would otherwise fail it as a transport error.
+   */
+  private count(length: number): void {
+    this.decodedBytes += length;
+    const declared = this.encoding.decodedLength;
+    if (declared !== undefined && this.decodedBytes > declared) {
+      throw new S3Error("IncompleteBody", { message: "The body holds more than its x-amz-decoded-content-length." });
     }
   }
 

@@ -29,6 +29,17 @@ describe("unsigned aws-chunked bodies (STREAMING-UNSIGNED-PAYLOAD-TRAILER)", () 
     expect(await decodeFailure({ trailer: true }, body.subarray(0, 10))).toMatchObject({ code: "IncompleteBody" });
   });
 
+  it("refuses bytes past the decoded length as they arrive, before passing any of them on", async () => {
+    // 12 bytes against a declared 5: the first chunk (6 bytes) already goes past it.
+    const decoder = new AwsChunkedDecoder({ trailer: true, decodedLength: 5 });
+    const passed: Uint8Array[] = [];
+    const failure = await (async () => {
+      for (let offset = 0; offset < body.length; offset += 4) passed.push(...(await decoder.push(body.subarray(offset, offset + 4))));
+    })().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: "IncompleteBody", status: 400 });
+    expect(passed.reduce((total, part) => total + part.length, 0)).toBeLessThanOrEqual(5);
+  });
+
   it.each([
     ["a chunk longer than declared", "5\r\nhello!\r\n0\r\n\r\n"],
     ["a chunk header that is not hex", "zz\r\nhello\r\n0\r\n\r\n"],
