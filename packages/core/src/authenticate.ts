@@ -2,6 +2,7 @@
 import { timingSafeEqual } from "./encoding.js";
 import { S3Error } from "./errors.js";
 import { isPresignedV4, parseAuthorizationHeader, parsePresignedQuery, type SigV4Claim } from "./sigv4/authorization.js";
+import { STREAMING_PAYLOADS } from "./aws-chunked.js";
 import { EMPTY_SHA256 } from "./sigv4/canonical-request.js";
 import { checkSignatureTime, verifySignature, type VerifiedSignature } from "./sigv4/verify.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
@@ -38,12 +39,26 @@ export interface Authentication {
  */
 function payloadHashFor(claim: SigV4Claim, headers: Headers, query: Query, method: string): string {
   const header = headers.get("x-amz-content-sha256");
-  if (claim.kind === "query") return header || (query.get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD");
-  if (header) return header;
+  if (claim.kind === "query") return checkedPayloadHash(header || (query.get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD"));
+  if (header) return checkedPayloadHash(header);
   const length = headers.get("content-length");
   const hasBody = (length !== null && length !== "0") || headers.has("transfer-encoding");
   if (!hasBody || method === "GET" || method === "HEAD") return EMPTY_SHA256;
   throw new S3Error("InvalidRequest", { message: "Missing required header for this request: x-amz-content-sha256" });
+}
+
+const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * A payload hash S3 accepts: a SHA-256 in hex, or a marker saying how the body is sent. Anything else would leave
+ * the body unchecked (a digest of the wrong length, a misspelt marker): refused as S3 refuses it.
+ */
+function checkedPayloadHash(value: string): string {
+  if (value === "UNSIGNED-PAYLOAD" || HEX_SHA256.test(value) || (STREAMING_PAYLOADS as readonly string[]).includes(value)) return value;
+  throw new S3Error("InvalidArgument", {
+    message: `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, ${STREAMING_PAYLOADS.join(", ")} or a valid sha256 value.`,
+    details: { ArgumentName: "x-amz-content-sha256" },
+  });
 }
 
 /** The secret a claim must be signed with, and who it names. */

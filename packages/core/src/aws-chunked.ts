@@ -214,6 +214,13 @@ export function awsChunkedEncodingOf(headers: Headers, payloadHash: string | und
   const contentEncoding = (headers.get("content-encoding") ?? "").split(",").map((part) => part.trim().toLowerCase());
   const streaming = payloadHash !== undefined && (STREAMING_PAYLOADS as readonly string[]).includes(payloadHash);
   if (!streaming && !contentEncoding.includes("aws-chunked")) return undefined;
+  // A digest would describe the framed bytes, which no client hashes: the body would go unchecked against it.
+  if (!streaming && payloadHash !== undefined && payloadHash !== "UNSIGNED-PAYLOAD") {
+    throw new S3Error("InvalidArgument", {
+      message: "An aws-chunked body is signed with a STREAMING-* x-amz-content-sha256 (or UNSIGNED-PAYLOAD), not a digest.",
+      details: { ArgumentName: "x-amz-content-sha256" },
+    });
+  }
   const decoded = headers.get("x-amz-decoded-content-length");
   const decodedLength = decoded !== null && /^\d+$/.test(decoded) ? Number(decoded) : undefined;
   const isSigned = payloadHash?.startsWith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") ?? false;

@@ -64,6 +64,25 @@ export function payloadBehaviour(world: () => World): void {
       expect(matching.status).toBe(200);
     });
 
+    it("refuses an x-amz-content-sha256 that is neither a SHA-256 nor a known marker, and a digest on an aws-chunked body", async () => {
+      const key = "payload/bad-hash.txt";
+      const digest = createHash("sha256").update("hello").digest("hex");
+      for (const value of [digest.slice(1), `${digest}0`, "notahash", "STREAMING-BOGUS", "unsigned-payload"]) {
+        const refused = await signedRawRequest(world().endpoint, world().admin, { method: "PUT", path: `/${bucket}/${key}`, headers: { "x-amz-content-sha256": value }, body: "hello" });
+        expect([refused.status, errorCode(refused.text)], value).toEqual([400, "InvalidArgument"]);
+      }
+      // "hello" framed as one aws-chunked chunk, with the digest of the decoded bytes: never checked, so refused.
+      const framed = "5\r\nhello\r\n0\r\n\r\n";
+      const chunked = await signedRawRequest(world().endpoint, world().admin, {
+        method: "PUT",
+        path: `/${bucket}/${key}`,
+        headers: { "x-amz-content-sha256": digest, "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "5" },
+        body: framed,
+      });
+      expect([chunked.status, errorCode(chunked.text)]).toEqual([400, "InvalidArgument"]);
+      expect((await readLeftover(key)).status).toBe(404);
+    });
+
     it.each(ALGORITHMS)("stores SDK uploads checksummed with %s, streamed (trailer) and buffered (header), and returns the checksum when asked", async (algorithm) => {
       const body = randomBytes(200_000);
       const expected = await checksumOf(algorithm.toLowerCase() as never, body);
