@@ -172,6 +172,8 @@ export function parseS3Request(
   const key = rawKey === "" ? undefined : decodeKey(rawKey);
   // Plain literals, not spreads of a shared base: this runs for every request.
   if (bucket === undefined) {
+    // `//key` names no bucket: not the service root (which would answer another operation, ListBuckets).
+    if (rawPath.length > 1) throw new S3Error("InvalidBucketName", { message: "The request path names an empty bucket." });
     if (method === "GET") return { rawPath, query, resource: "/", operation: "ListBuckets" };
     throw new S3Error("MethodNotAllowed");
   }

@@ -157,6 +157,19 @@ describe("ListObjects (V1)", () => {
     expect(childText(plain.root, "EncodingType")).toBeUndefined();
   });
 
+  it("refuses echoed parameters XML cannot carry unless encoding-type=url", async () => {
+    for (const [name, extra] of [["prefix", {}], ["delimiter", {}], ["start-after", { "list-type": "2" }], ["marker", {}]] as const) {
+      for (const value of ["a\u0000b", "a\u0001", "\u001f", "x\uffff"]) {
+        const { status, root } = document(await send(list({ ...extra, [name]: value }), as("AKIDADMIN")));
+        expect([status, childText(root, "Code"), childText(root, "ArgumentName")], `${name}=${JSON.stringify(value)}`).toEqual([400, "InvalidArgument", name]);
+      }
+    }
+    const encoded = document(await send(list({ prefix: "a\u0001", delimiter: "\u0002", "encoding-type": "url" }), as("AKIDADMIN")));
+    expect([encoded.status, childText(encoded.root, "Prefix"), childText(encoded.root, "Delimiter")]).toEqual([200, "a%01", "%02"]);
+    // Tab, line feed and carriage return are XML.
+    expect(document(await send(list({ prefix: "a\tb\n" }), as("AKIDADMIN"))).status).toBe(200);
+  });
+
   it("refuses an unknown encoding-type", async () => {
     const { status, root } = document(await send(list({ "encoding-type": "base64" }), as("AKIDADMIN")));
     expect(status).toBe(400);

@@ -17,6 +17,13 @@ describe("parseS3Request: service and bucket operations (path style)", () => {
     expect(parsed.resource).toBe("/");
   });
 
+  it("refuses a path with an empty bucket segment (//key) instead of taking it for the service root", () => {
+    for (const target of ["//pub/hello.txt", "//key", "//", "//?list-type=2"]) {
+      for (const method of ["GET", "PUT", "DELETE"]) expect(thrown(() => parse(method, target)), `${method} ${target}`).toMatchObject({ code: "InvalidBucketName", status: 400 });
+    }
+    expect(parse("GET", "/?x-id=ListBuckets").operation).toBe("ListBuckets");
+  });
+
   it("refuses other methods on the service with 405", () => {
     for (const method of ["PUT", "POST", "DELETE", "HEAD"]) {
       expect(thrown(() => parse(method, "/"))).toMatchObject({ code: "MethodNotAllowed", status: 405 });

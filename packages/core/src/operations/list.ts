@@ -70,6 +70,19 @@ export interface ListingParameters {
   encode(value: string): string;
 }
 
+/** Characters XML 1.0 cannot carry, even as references (control characters but TAB, LF and CR; U+FFFE, U+FFFF). */
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+/**
+ * Refuses a parameter the listing echoes that its XML could not carry: the client's parser would refuse the whole
+ * answer. With `encoding-type=url` it is echoed encoded, and fine.
+ */
+export function echoable(name: string, value: string): void {
+  if (NOT_XML.test(value)) {
+    throw new S3Error("InvalidArgument", { message: `${name} holds a character XML cannot carry; list with encoding-type=url.`, details: { ArgumentName: name } });
+  }
+}
+
 /** Reads a listing's prefix, delimiter and encoding; InvalidArgument for an encoding other than `url`. */
 export function listingParameters(query: { get(name: string): string | undefined }, view: ListingView | undefined): ListingParameters {
   const clientPrefix = query.get("prefix") ?? "";
@@ -77,11 +90,16 @@ export function listingParameters(query: { get(name: string): string | undefined
   if (encodingType !== undefined && encodingType !== "url") {
     throw new S3Error("InvalidArgument", { message: "Invalid Encoding Method specified in Request", details: { ArgumentName: "encoding-type" } });
   }
+  const delimiter = query.get("delimiter") || undefined;
+  if (encodingType === undefined) {
+    echoable("prefix", clientPrefix);
+    if (delimiter !== undefined) echoable("delimiter", delimiter);
+  }
   return {
     clientPrefix,
     prefix: stripViewPrefix(view, clientPrefix),
     shown: view?.keyPrefix ?? "",
-    delimiter: query.get("delimiter") || undefined,
+    delimiter,
     encodingType,
     encode: (value) => (encodingType === "url" ? uriEncode(value, true) : value),
   };
@@ -103,6 +121,7 @@ export async function listObjects(
   const maxKeys = parseMaxKeys(query.get("max-keys"));
   const backendPrefix = keyPrefixOf(bucket);
   const clientStartKey = version === 1 ? query.get("marker") : query.get("start-after");
+  if (clientStartKey !== undefined && encodingType === undefined) echoable(version === 1 ? "marker" : "start-after", clientStartKey);
   const startKey = clientStartKey === undefined ? undefined : stripViewPrefix(view, clientStartKey);
   const continuationToken = version === 2 ? query.get("continuation-token") : undefined;
   if (continuationToken === "") throw new S3Error("InvalidArgument", { message: "The continuation token provided is incorrect" });
