@@ -71,7 +71,7 @@ export interface ListingParameters {
 }
 
 /** Characters XML 1.0 cannot carry, even as references (control characters but TAB, LF and CR; U+FFFE, U+FFFF). */
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+const NOT_XML = /[^\t\n\r\u0020-\ufffd]/;
 
 /**
  * Refuses a parameter the listing echoes that its XML could not carry: the client's parser would refuse the whole
