@@ -94,3 +94,9 @@ export interface AzureRuntime {
   /** The clock for SAS expiry times. */
   now: () => Date;
 }
+
+/**
+ * The longest one control call (a listing, a commit, a copy's start, a property read) may take, its answer's body
+ * included: a silent or trickling endpoint is then answered 503, not waited on forever.
+ */
+export const CONTROL_TIMEOUT_MS = 30_000;

@@ -16,7 +16,7 @@ import {
   type UserDelegationKey as SdkUserDelegationKey,
 } from "@azure/storage-blob";
 import { AzureError } from "./azure-errors.js";
-import type { AzureClient, ContentHeaders } from "./client.js";
+import { CONTROL_TIMEOUT_MS, type AzureClient, type ContentHeaders } from "./client.js";
 import type { Conditions } from "./header-mapping.js";
 import { blobUrl } from "./names.js";
 import type { ResolvedAzureOptions } from "./options.js";
@@ -96,10 +96,14 @@ function accessConditions(conditions: Conditions): ModifiedAccessConditions {
   };
 }
 
-/** Runs an SDK call; Azure's answers become AzureError (`missing` codes on a 404 give `fallback`), the rest passes. */
-async function sdk<T>(operation: () => Promise<T>, fallback?: { value: T }): Promise<T> {
+/**
+ * Runs an SDK call within `CONTROL_TIMEOUT_MS` (the signal it is given aborts it then: the SDK sets no deadline of
+ * its own, and a silent endpoint held the call forever); Azure's answers become AzureError (`missing` codes on a 404
+ * give `fallback`), the rest (network failures, the abort) passes, to be answered 503.
+ */
+async function sdkCall<T>(operation: (abortSignal: AbortSignal) => Promise<T>, fallback: { value: T } | undefined, timeoutMs: number): Promise<T> {
   try {
-    return await operation();
+    return await operation(AbortSignal.timeout(timeoutMs));
   } catch (error) {
     if (!(error instanceof RestError) || error.statusCode === undefined) throw error;
     const details = error.details as { errorCode?: string } | undefined;
@@ -110,16 +114,19 @@ async function sdk<T>(operation: () => Promise<T>, fallback?: { value: T }): Pro
 }
 
 /** Creates the SDK client of one container. Retries are left to S3 clients, which retry 503s. */
-export function createSdkClient(options: ResolvedAzureOptions, credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential): AzureClient {
+export function createSdkClient(options: ResolvedAzureOptions, credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential, timeoutMs = CONTROL_TIMEOUT_MS): AzureClient {
+  const sdk = <T>(operation: (abortSignal: AbortSignal) => Promise<T>, fallback?: { value: T }) => sdkCall(operation, fallback, timeoutMs);
   const container = new ContainerClient(blobUrl(options.endpoint, options.containerName), newPipeline(credential, { retryOptions: { maxTries: 1 } }));
   const blockBlob = (name: string) => container.getBlockBlobClient(name);
   return {
     async listBlobs(request) {
-      const listOptions = { prefix: request.prefix, includeMetadata: true, ...(request.startFrom !== undefined && { startFrom: request.startFrom }) };
-      const pages = request.delimiter
-        ? container.listBlobsByHierarchy(request.delimiter, listOptions).byPage({ maxPageSize: request.maxResults, ...(request.marker && { continuationToken: request.marker }) })
-        : container.listBlobsFlat(listOptions).byPage({ maxPageSize: request.maxResults, ...(request.marker && { continuationToken: request.marker }) });
-      const { value: page } = await sdk(() => pages.next());
+      const { value: page } = await sdk((abortSignal) => {
+        const listOptions = { prefix: request.prefix, includeMetadata: true, abortSignal, ...(request.startFrom !== undefined && { startFrom: request.startFrom }) };
+        const pages = request.delimiter
+          ? container.listBlobsByHierarchy(request.delimiter, listOptions).byPage({ maxPageSize: request.maxResults, ...(request.marker && { continuationToken: request.marker }) })
+          : container.listBlobsFlat(listOptions).byPage({ maxPageSize: request.maxResults, ...(request.marker && { continuationToken: request.marker }) });
+        return pages.next();
+      });
       const segment = page.segment as { blobItems: { name: string; properties: { etag?: string; lastModified: Date; contentLength?: number }; metadata?: Record<string, string> }[]; blobPrefixes?: { name: string }[] };
       return {
         blobs: segment.blobItems.map((item) => ({
@@ -134,30 +141,30 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
       };
     },
     async uncommittedBlocks(blob) {
-      const list = await sdk(() => blockBlob(blob).getBlockList("uncommitted"), { value: undefined });
+      const list = await sdk((abortSignal) => blockBlob(blob).getBlockList("uncommitted", { abortSignal }), { value: undefined });
       return (list?.uncommittedBlocks ?? []).map((block) => ({ name: block.name, size: block.size }));
     },
     async commitBlocks(blob, blockIds, headers, metadata, conditions) {
-      const response = await sdk(() => blockBlob(blob).commitBlockList(blockIds, { blobHTTPHeaders: httpHeaders(headers), metadata, conditions: accessConditions(conditions) }));
+      const response = await sdk((abortSignal) => blockBlob(blob).commitBlockList(blockIds, { blobHTTPHeaders: httpHeaders(headers), metadata, conditions: accessConditions(conditions), abortSignal }));
       return { etag: response.etag ?? "", ...(response.lastModified && { lastModified: response.lastModified }) };
     },
     async putText(blob, text) {
-      await sdk(() => blockBlob(blob).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" } }));
+      await sdk((abortSignal) => blockBlob(blob).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" }, abortSignal }));
     },
     async getText(blob) {
-      const buffer = await sdk(() => blockBlob(blob).downloadToBuffer(), { value: undefined });
+      const buffer = await sdk((abortSignal) => blockBlob(blob).downloadToBuffer(undefined, undefined, { abortSignal }), { value: undefined });
       return buffer?.toString("utf8");
     },
     async deleteBlob(blob) {
-      return sdk(async () => (await blockBlob(blob).delete({ deleteSnapshots: "include" }), true), { value: false });
+      return sdk(async (abortSignal) => (await blockBlob(blob).delete({ deleteSnapshots: "include", abortSignal }), true), { value: false });
     },
     async startCopy(blob, sourceUrl, sourceConditions, metadata) {
-      const poller = await sdk(() => blockBlob(blob).beginCopyFromURL(sourceUrl, { sourceConditions: accessConditions(sourceConditions), ...(metadata && { metadata }) }));
+      const poller = await sdk((abortSignal) => blockBlob(blob).beginCopyFromURL(sourceUrl, { sourceConditions: accessConditions(sourceConditions), abortSignal, ...(metadata && { metadata }) }));
       // The poller has sent Copy Blob; the backend polls the blob's properties itself while the copy is pending.
       return poller.getOperationState().result?.copyStatus ?? "pending";
     },
     async properties(blob) {
-      const properties = await sdk(() => blockBlob(blob).getProperties(), { value: undefined });
+      const properties = await sdk((abortSignal) => blockBlob(blob).getProperties({ abortSignal }), { value: undefined });
       if (!properties) return undefined;
       return {
         etag: properties.etag ?? "",
@@ -168,10 +175,10 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
       };
     },
     async setContentHeaders(blob, headers) {
-      await sdk(() => blockBlob(blob).setHTTPHeaders(httpHeaders(headers)));
+      await sdk((abortSignal) => blockBlob(blob).setHTTPHeaders(httpHeaders(headers), { abortSignal }));
     },
     async setMetadata(blob, metadata) {
-      await sdk(() => blockBlob(blob).setMetadata(metadata));
+      await sdk((abortSignal) => blockBlob(blob).setMetadata(metadata, { abortSignal }));
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { childElement, childElements, childText, escapeXml, parseXml, type XmlElement } from "@multistore/core/backend";
 import { AzureError } from "./azure-errors.js";
-import type { AzureBlobInfo, AzureClient, AzureListedBlob, AzureListRequest, ContentHeaders } from "./client.js";
+import { CONTROL_TIMEOUT_MS, type AzureBlobInfo, type AzureClient, type AzureListedBlob, type AzureListRequest, type ContentHeaders } from "./client.js";
 import { azureWriteHeaders, conditionHeaders, type Conditions } from "./header-mapping.js";
 import { blobUrl } from "./names.js";
 import type { ResolvedAzureOptions } from "./options.js";
@@ -20,6 +20,8 @@ export interface RestClientOptions {
   fetch: typeof fetch;
   /** Clock for SAS expiry. */
   now: () => Date;
+  /** Bound of each call (default `CONTROL_TIMEOUT_MS`). */
+  timeoutMs?: number;
 }
 
 interface Call {
@@ -59,7 +61,7 @@ function listedBlob(element: XmlElement): AzureListedBlob {
 }
 
 /** Creates the REST client of one container. */
-export function createRestClient({ options, signer, fetch: send, now }: RestClientOptions): AzureClient {
+export function createRestClient({ options, signer, fetch: send, now, timeoutMs = CONTROL_TIMEOUT_MS }: RestClientOptions): AzureClient {
   const container = options.containerName;
 
   async function request(call: Call): Promise<Response> {
@@ -70,7 +72,8 @@ export function createRestClient({ options, signer, fetch: send, now }: RestClie
     }
     const url = blobUrl(options.endpoint, container, call.blob);
     const headers = { "x-ms-version": API_VERSION, ...call.headers };
-    const init: RequestInit = { method: call.method, headers, ...(call.body !== undefined && { body: call.body }) };
+    // Bounded, the answer's body included (read under the same signal); an abort is a network failure.
+    const init: RequestInit = { method: call.method, headers, signal: AbortSignal.timeout(timeoutMs), ...(call.body !== undefined && { body: call.body }) };
     // Network failures propagate as they are: the backend turns them into 503.
     return send(query.length === 0 ? url : `${url}?${query.join("&")}`, init);
   }
