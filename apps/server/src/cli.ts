@@ -151,6 +151,7 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
   // Whoever waits for this line gets it now, not with the next batch.
   logger.flush();
   await stopped;
+  served = true;
   logger.info("stopped");
   logger.flush();
   await forwardedInterruptSettled(interrupts);
@@ -159,6 +160,8 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
 
 /** Whether this process is a cluster's primary or worker. */
 let clustered = false;
+/** Whether this process served and stopped (rather than printing help, say). */
+let served = false;
 
 async function main(): Promise<number> {
   let options: CliOptions;
@@ -208,8 +211,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => {
     process.exitCode = code;
-    // A cluster's processes stay tied by their IPC channel: once stopped, they leave (flushing their logs on exit).
-    if (clustered) process.exit(code);
+    // Once stopped, the process leaves (flushing its logs on exit): a cluster's processes stay tied by their IPC
+    // channel, and backend requests a stop left running (see the server's close) would hold a single one open.
+    if (clustered || served) process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`multistore: ${(error as Error).message ?? error}\n`);

@@ -177,6 +177,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
       });
     },
     async close() {
+      const deadline = Date.now() + (options.shutdownTimeoutMs ?? 10_000);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections that finish their last request while we drain must not hold the process open.
       server.closeIdleConnections();
@@ -189,7 +190,11 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
         await closed;
       }
       clearInterval(sweeper);
-      await Promise.all([runtime.close(), metering.close(), metrics.close()]);
+      // Backend requests no client connection holds (a listing, a multipart commit) get what is left of the bound:
+      // the pools' close waits for each, and a backend trickling its answer would hold the stop for as long.
+      const released = Promise.all([runtime.close(), metering.close(), metrics.close()]);
+      const late = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now())).unref());
+      if ((await Promise.race([released, late])) === "late") logger.warn("shutdown timeout: leaving backend requests still running");
     },
   };
 }
