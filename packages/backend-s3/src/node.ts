@@ -5,7 +5,7 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { NodeSha256 } from "./node-sha256.js";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
+import { CONTROL_TIMEOUT_MS, controlAnswerText, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
 /** Options only the Node build understands. */
 export interface NodeS3Extras {
@@ -16,6 +16,8 @@ export interface NodeS3Extras {
    * federated credentials for `auth_type = "oidc"`); a session token is sent as `X-Amz-Security-Token`.
    */
   credentials?: S3CredentialsProvider;
+  /** The bound of each control request, its answer included (default `CONTROL_TIMEOUT_MS`, 30 s). */
+  controlTimeoutMs?: number;
 }
 
 interface SmithyRequest {
@@ -76,6 +78,7 @@ function nodeRuntime(extras: NodeS3Extras): S3Runtime {
       const response = await undiciRequest(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
+        signal: AbortSignal.timeout(extras.controlTimeoutMs ?? CONTROL_TIMEOUT_MS),
         ...(body && { body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) }),
         ...(extras.dispatcher && { dispatcher: extras.dispatcher }),
       });
@@ -83,7 +86,7 @@ function nodeRuntime(extras: NodeS3Extras): S3Runtime {
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
       }
-      return { status: response.statusCode, headers: responseHeaders, text: await response.body.text() };
+      return { status: response.statusCode, headers: responseHeaders, text: await controlAnswerText(response.body, () => response.body.destroy()) };
     },
     md5Base64: (bytes) => createHash("md5").update(bytes).digest("base64"),
   };
