@@ -16,6 +16,8 @@ export interface GcsExtras extends RemoteSigningExtras, DirectAccessExtras {
   fetch?: typeof fetch;
   /** The clock of signatures (tests pin it). */
   now?: () => Date;
+  /** The bound of each of the backend's small requests, its answer included (default 30 s). */
+  controlTimeoutMs?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export function createGcsBackend(input: GcsBackendOptions | Readonly<Record<stri
   const remoteSigner = remoteSignerOf(options, extras);
   return createGcsBackendWith(options, {
     createSigner: createGcsSigner,
-    send: fetchSender(extras.fetch),
+    send: fetchSender(extras.fetch, extras.controlTimeoutMs),
     ...(extras.now && { now: extras.now }),
     ...(remoteSigner && { remoteSigner }),
     ...(extras.accessToken && { accessToken: extras.accessToken }),

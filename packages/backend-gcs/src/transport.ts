@@ -2,6 +2,7 @@
  * What a runtime build of the GCS backend injects: how to sign (RSA) or which bearer token to send, and how to send
  * small requests.
  */
+import { CONTROL_TIMEOUT_MS, responseText } from "@multistore/core/backend";
 import type { GcsSigner } from "./v4-signing.js";
 import type { ServiceAccountKey } from "./options.js";
 
@@ -78,17 +79,19 @@ export function remoteSignerOf(options: { service_account_email?: string; auth_t
 }
 
 /** A `SendRequest` over a fetch implementation (both builds use the platform's fetch for small requests). */
-export function fetchSender(fetchImpl?: typeof fetch): SendRequest {
+export function fetchSender(fetchImpl?: typeof fetch, timeoutMs = CONTROL_TIMEOUT_MS): SendRequest {
   const send = fetchImpl ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   return async (method, url, headers, body) => {
     const response = await send(url, {
       method,
       headers,
+      // Bounded, the answer's body included: Node's fetch would wait 5 minutes for headers, and a trickled body forever.
+      signal: AbortSignal.timeout(timeoutMs),
       ...(body && { body: body as Uint8Array<ArrayBuffer> }),
       // Signed URLs are single-use targets: a redirect would go unsigned or to a place we did not sign for, and a
       // bearer token must never follow one to another host.
       redirect: "manual",
     });
-    return { status: response.status, headers: response.headers, text: method === "HEAD" ? "" : await response.text() };
+    return { status: response.status, headers: response.headers, text: method === "HEAD" ? "" : await responseText(response) };
   };
 }

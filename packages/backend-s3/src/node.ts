@@ -5,7 +5,8 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { NodeSha256 } from "./node-sha256.js";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { CONTROL_TIMEOUT_MS, controlAnswerText, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
+import { CONTROL_TIMEOUT_MS, controlAnswerText } from "@multistore/core/backend";
+import type { S3CredentialsProvider, S3Runtime, S3Signer, SignableRequest } from "./transport.js";
 
 /** Options only the Node build understands. */
 export interface NodeS3Extras {

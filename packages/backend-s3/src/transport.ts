@@ -58,30 +58,6 @@ export interface SmallResponse {
   text: string;
 }
 
-/**
- * The longest a control request (a listing, a multipart call, a batch delete, a copy) may take, its answer's body
- * included: a backend's own timeouts measure silence, so one trickling its answer was never cut.
- */
-export const CONTROL_TIMEOUT_MS = 30_000;
-/** The most a control answer may hold (a full listing page is well under 2 MiB): more is no S3 answer. */
-export const MAX_CONTROL_ANSWER_BYTES = 16 * 1024 * 1024;
-
-/** Reads a control answer's body as text, refusing one past `MAX_CONTROL_ANSWER_BYTES` (its stream is cancelled). */
-export async function controlAnswerText(body: AsyncIterable<Uint8Array>, cancel: () => void): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > MAX_CONTROL_ANSWER_BYTES) {
-      cancel();
-      throw new Error(`S3 backend answer over ${MAX_CONTROL_ANSWER_BYTES} bytes`);
-    }
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
-}
-
 /** Sends requests whose bodies are small (lists, multipart control, batch delete, copy). */
 export type SendRequest = (
   method: string,

@@ -2,7 +2,8 @@
 import { AwsClient } from "aws4fetch";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { CONTROL_TIMEOUT_MS, controlAnswerText, type S3CredentialsProvider, type S3Runtime, type S3Signer } from "./transport.js";
+import { CONTROL_TIMEOUT_MS, responseText } from "@multistore/core/backend";
+import type { S3CredentialsProvider, S3Runtime, S3Signer } from "./transport.js";
 
 /** Options only the worker build understands. */
 export interface WorkerS3Extras {
@@ -35,24 +36,13 @@ function createSigner(credentials: { accessKeyId: string; secretAccessKey: strin
   };
 }
 
-/** A body's chunks, read through its reader (which `controlAnswerText` may cancel). */
-async function* chunksOf(reader: ReadableStreamDefaultReader<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    yield value;
-  }
-}
-
 function workerRuntime(extras: WorkerS3Extras): S3Runtime {
   const send = extras.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   return {
     createSigner,
     async send(method, url, headers, body) {
       const response = await send(url, { method, headers, signal: AbortSignal.timeout(extras.controlTimeoutMs ?? CONTROL_TIMEOUT_MS), ...(body && { body: body as Uint8Array<ArrayBuffer> }) });
-      const reader = response.body?.getReader();
-      const text = reader === undefined ? "" : await controlAnswerText(chunksOf(reader), () => void reader.cancel().catch(() => undefined));
-      return { status: response.status, headers: response.headers, text };
+      return { status: response.status, headers: response.headers, text: await responseText(response) };
     },
   };
 }
