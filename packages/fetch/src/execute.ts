@@ -91,7 +91,10 @@ async function drain(stream: ReadableStream): Promise<void> {
   for (;;) if ((await reader.read()).done) return;
 }
 
-export async function executeForward(result: ForwardResult, request: Request, upload: Upload, fetcher: typeof fetch = fetch): Promise<Response> {
+/** How long a forward without a body waits for the backend's answer (its headers, or its whole error document). */
+export const BACKEND_ANSWER_TIMEOUT_MS = 30_000;
+
+export async function executeForward(result: ForwardResult, request: Request, upload: Upload, fetcher: typeof fetch = fetch, answerTimeoutMs = BACKEND_ANSWER_TIMEOUT_MS): Promise<Response> {
   const client = clientBody(request, result, true, upload);
   const { failure } = client;
   let body = client.body;
@@ -109,12 +112,35 @@ export async function executeForward(result: ForwardResult, request: Request, up
   // The runtime owns the framing of the body it sends.
   headers.delete("content-length");
   const started = performance.now();
+  // A silent backend is cut (503) rather than waited on: until its headers arrive, and for an error document until
+  // it is read. Not for uploads, whose answer waits for the client's body. A body being served is not cut here.
+  const deadline = body ? undefined : new AbortController();
+  const timer = deadline && setTimeout(() => deadline.abort(new Error(`no backend answer within ${answerTimeoutMs} ms`)), answerTimeoutMs);
+  try {
+    return await forwardWith(result, request, client, body, headers, started, fetcher, deadline?.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function forwardWith(
+  result: ForwardResult,
+  request: Request,
+  client: ReturnType<typeof clientBody>,
+  body: ReadableStream | null,
+  headers: Headers,
+  started: number,
+  fetcher: typeof fetch,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
+  const { failure } = client;
   let upstream: Response;
   try {
     upstream = await fetcher(result.request.url, {
       method: result.request.method,
       headers,
       body,
+      ...(signal && { signal }),
       // Runtimes other than workerd (Node's fetch) need this for a stream body; workerd ignores it.
       ...(body && { duplex: "half" }),
       // HEAD and GET answers must come from the backend every time, never from the platform cache.
@@ -130,7 +156,15 @@ export async function executeForward(result: ForwardResult, request: Request, up
   // answer reaches the client instead of a reset.
   if (body) await drainedWithin(client.drained());
   const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
-  if (answer.replaceBody) return toResponse(answer.replaceBody(await readCapped(upstream.body)));
+  if (answer.replaceBody) {
+    let text: string;
+    try {
+      text = await readCapped(upstream.body);
+    } catch (error) {
+      return errorResponse(result, new S3Error("ServiceUnavailable", { message: "The storage backend did not finish its answer.", cause: error }));
+    }
+    return toResponse(answer.replaceBody(text));
+  }
   const empty = answer.status === 204 || answer.status === 304 || request.method === "HEAD";
   return new Response(empty ? null : upstream.body, { status: answer.status, headers: answer.headers });
 }

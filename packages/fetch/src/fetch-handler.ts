@@ -4,7 +4,7 @@
  */
 import type { Gateway } from "@multistore/core";
 import { CLIENT_CLOSED, requestLineOf } from "@multistore/core/runtime";
-import { clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
+import { BACKEND_ANSWER_TIMEOUT_MS, clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
 import { keepsLengths, lengthKeepingStream } from "./streams.js";
 import type { Upload } from "./upload.js";
 
@@ -12,6 +12,11 @@ import type { Upload } from "./upload.js";
 export interface FetchHandlerOptions {
   /** The HTTP client for backend requests (default: the global `fetch`). */
   fetch?: typeof fetch;
+  /**
+   * How long a forwarded request without a body waits for the backend's headers (and an error document for its
+   * end) before it is answered 503 (default 30 s).
+   */
+  backendAnswerTimeoutMs?: number;
   /** Receives each request's line (default: one JSON line through `console.log`). */
   log?: (line: Record<string, unknown>) => void;
 }
@@ -46,10 +51,19 @@ function relay(response: Response): { response: Response; sent: Promise<boolean>
 export function createFetchHandler(gateway: Gateway<ReadableStream> | Gateway<unknown>, options: FetchHandlerOptions = {}): (request: Request, env?: unknown, context?: FetchContext) => Promise<Response> {
   const fetcher = options.fetch ?? fetch;
   const log = options.log ?? ((line: Record<string, unknown>) => console.log(JSON.stringify(line)));
-  return (request, _env, context) => handle(gateway as Gateway<ReadableStream>, request, (promise) => (context ? context.waitUntil(promise) : void promise.catch(() => undefined)), fetcher, log);
+  const answerTimeoutMs = options.backendAnswerTimeoutMs ?? BACKEND_ANSWER_TIMEOUT_MS;
+  return (request, _env, context) =>
+    handle(gateway as Gateway<ReadableStream>, request, (promise) => (context ? context.waitUntil(promise) : void promise.catch(() => undefined)), fetcher, log, answerTimeoutMs);
 }
 
-async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUntil: (promise: Promise<unknown>) => void, fetcher: typeof fetch, log: (line: Record<string, unknown>) => void): Promise<Response> {
+async function handle(
+  gateway: Gateway<ReadableStream>,
+  request: Request,
+  waitUntil: (promise: Promise<unknown>) => void,
+  fetcher: typeof fetch,
+  log: (line: Record<string, unknown>) => void,
+  answerTimeoutMs: number,
+): Promise<Response> {
   const clientIp = request.headers.get("cf-connecting-ip");
   const result = await gateway.handle({
     method: request.method,
@@ -65,7 +79,7 @@ async function handle(gateway: Gateway<ReadableStream>, request: Request, waitUn
   const upload: Upload = { left: false };
   try {
     if (result.type === "response") response = toResponse(result.response);
-    else if (result.type === "forward") response = await executeForward(result, request, upload, fetcher);
+    else if (result.type === "forward") response = await executeForward(result, request, upload, fetcher, answerTimeoutMs);
     else response = await executeNative(result, request, upload);
   } catch (error) {
     response = errorResponse(result, error);

@@ -76,3 +76,31 @@ describe("createFetchHandler on a runtime other than workerd", () => {
     expect(lines.findLast((line) => line.operation === "PutObject")).toMatchObject({ status: 200, principal: "uploader", bytesReceived: body.length });
   });
 });
+
+describe("createFetchHandler: a silent backend", () => {
+  it("answers a forwarded GET 503 within backendAnswerTimeoutMs instead of waiting on it", async () => {
+    const { createServer } = await import("node:net");
+    const sockets: import("node:net").Socket[] = [];
+    // Accepts connections and never answers.
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const config = parseConfig({
+        buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
+        roles: [],
+        credentials: [],
+      });
+      const registries = createStaticRegistries(config);
+      const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+      const handler = createFetchHandler(gateway, { log: () => undefined, backendAnswerTimeoutMs: 300 });
+      const started = performance.now();
+      const response = await handler(new Request("http://gateway.test/open/hello.txt"));
+      expect([response.status, (await response.text()).match(/<Code>(\w+)<\/Code>/)?.[1]]).toEqual([503, "ServiceUnavailable"]);
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
