@@ -5,7 +5,8 @@
  * leave at the end of the event-loop turn that logged them. Each write holds whole
  * lines. Where several processes write to one pipe or socket (cluster workers sharing stdout), a batch is at most
  * PIPE_BUF (4 KiB), so their lines never interleave: such writes are atomic. Lines still queued when the process
- * exits are written by its `exit` handler.
+ * exits are written by its `exit` handler. A reader that stops reading costs at most one bounded wait: lines are then
+ * dropped (counted) until it reads again.
  */
 import { fstatSync, writeSync } from "node:fs";
 
@@ -43,6 +44,11 @@ export class BatchedDestination {
   private pending = "";
   private soon = false;
   private later = false;
+  /**
+   * Set when a write waited its whole bound and dropped lines: the reader has stalled. Until a write goes through
+   * again, lines that do not fit are dropped at once, where waiting a second on every batch would freeze the server.
+   */
+  private stalled = false;
   /** Lines dropped because the descriptor stayed unwritable (a stalled log reader). */
   dropped = 0;
 
@@ -55,6 +61,11 @@ export class BatchedDestination {
     private readonly batchBytes = SHARED_PIPE_BATCH,
     private readonly delayMs = MAX_DELAY_MS,
   ) {
+    // A pipe or socket must not block a write: a log reader that stops reading would freeze the whole server in
+    // the kernel. Node makes standard output non-blocking when it opens it as a stream (never written through
+    // here); unopened, it is as the parent left it, usually blocking.
+    if (fd === 1) void process.stdout;
+    else if (fd === 2) void process.stderr;
     process.once("exit", () => this.flush());
   }
 
@@ -108,16 +119,20 @@ export class BatchedDestination {
 
   private writeAll(bytes: Buffer): void {
     let offset = 0;
-    const deadline = Date.now() + MAX_WAIT_MS;
+    // (Stalled: one try, no wait.)
+    const deadline = this.stalled ? 0 : Date.now() + MAX_WAIT_MS;
     while (offset < bytes.length) {
       try {
         offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
+        this.stalled = false;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if ((code === "EAGAIN" || code === "EBUSY") && Date.now() < deadline) {
+        const full = code === "EAGAIN" || code === "EBUSY";
+        if (full && Date.now() < deadline) {
           Atomics.wait(sleeper, 0, 0, 1);
           continue;
         }
+        if (full) this.stalled = true;
         this.dropped += countLines(bytes.subarray(offset));
         return;
       }

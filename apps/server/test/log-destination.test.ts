@@ -2,7 +2,7 @@
  * The batched log destination: lines leave in whole-line writes of at most a batch; request lines within 10 ms of
  * the first queued one, others at the end of the event-loop turn; what is still queued at exit is written then.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,5 +74,29 @@ describe("BatchedDestination", () => {
     expect(child.stderr).toBe("");
     expect(child.status).toBe(0);
     expect(child.stdout).toBe('{"last":true}\n');
+  });
+
+  it("costs one bounded wait, then drops lines, when its reader stops reading (a full pipe never freezes it)", () => {
+    // Standard output is a FIFO the test holds open and never reads: a blocking write would hang there for good.
+    const dir = mkdtempSync(join(tmpdir(), "log-destination-"));
+    const fifo = join(dir, "stdout.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const held = openSync(fifo, "r+");
+    try {
+      const script = `import { BatchedDestination } from ${JSON.stringify(new URL("../dist/log-destination.js", import.meta.url).href)};
+        const destination = new BatchedDestination(1);
+        const line = '{"pad":"${"x".repeat(200)}"}\\n';
+        const started = Date.now();
+        for (let batch = 0; batch < 200; batch++) { for (let index = 0; index < 16; index++) destination.writeBatched(line); destination.flush(); }
+        process.stderr.write(JSON.stringify({ ms: Date.now() - started, dropped: destination.dropped }));`;
+      const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000, stdio: ["ignore", held, "pipe"] });
+      expect(child.signal).toBeNull();
+      const { ms, dropped } = JSON.parse(child.stderr) as { ms: number; dropped: number };
+      // About 650 KiB against a 64 KiB pipe: one wait of a second, then lines dropped without waiting.
+      expect(dropped).toBeGreaterThan(2000);
+      expect(ms).toBeLessThan(5000);
+    } finally {
+      closeSync(held);
+    }
   });
 });
