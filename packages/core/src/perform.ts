@@ -84,14 +84,14 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "ListObjectsV2":
         return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner, parsed.listing);
       case "DeleteObjects":
-        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody).then((body) => deleteObjects(backend, bucket, identity, body));
+        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":
         return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
       case "CreateMultipartUpload":
         return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload":
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.
-        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody).then(async (body) =>
+        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers, false).then(async (body) =>
           completeMultipartUpload(backend, bucketName, parsed.key!, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!), body, request.headers),
         );
       case "GetObjectAttributes": {

@@ -1,15 +1,54 @@
 /** The small XML request bodies the gateway reads itself (CompleteMultipartUpload, DeleteObjects). */
+import { md5 } from "@noble/hashes/legacy.js";
+import { DEFAULT_CHECKSUM_FACTORIES } from "./checksums/algorithms.js";
+import { bodyChecksFor, compareDigests } from "./checksums/body-checks.js";
+import { fromBase64 } from "./encoding.js";
 import { S3Error } from "./errors.js";
 import { sha256Hex } from "./sigv4/canonical-request.js";
 
 /**
- * Reads a small XML body (at most `limit` bytes, as `readBody` enforces); when the request signed a hex digest of
- * its payload, the body must match it (`XAmzContentSHA256Mismatch`).
+ * Reads a small XML body (at most `limit` bytes, as `readBody` enforces) and checks it as S3 does: against the hex
+ * digest of its payload the request signed (`XAmzContentSHA256Mismatch`), its `Content-MD5` (`InvalidDigest` when
+ * malformed, `BadDigest` when it differs) and, where it describes the body, an `x-amz-checksum-*` header
+ * (`BadDigest`). SDKs send one of the latter with DeleteObjects; a body that fails is not acted on.
  */
-export async function readSignedBody(readBody: (limit: number) => Promise<Uint8Array>, payloadHash: string | undefined, limit: number): Promise<Uint8Array> {
+export async function readSignedBody(
+  readBody: (limit: number) => Promise<Uint8Array>,
+  payloadHash: string | undefined,
+  limit: number,
+  headers?: Headers,
+  /** Whether `x-amz-checksum-*` describes this body (DeleteObjects); on CompleteMultipartUpload it is the object's. */
+  bodyChecksums = true,
+): Promise<Uint8Array> {
+  // Malformed digests are refused before the body is read.
+  const expectedMd5 = headers ? contentMd5Of(headers) : undefined;
+  const checks = headers && bodyChecksums ? bodyChecksFor(headers, undefined, false) : undefined;
   const body = await readBody(limit);
   if (payloadHash !== undefined && /^[0-9a-f]{64}$/.test(payloadHash) && (await sha256Hex(body)) !== payloadHash) {
     throw new S3Error("XAmzContentSHA256Mismatch");
   }
+  if (expectedMd5 !== undefined && !sameBytes(md5(body), expectedMd5)) throw new S3Error("BadDigest");
+  if (checks !== undefined) {
+    await compareDigests(checks, async (algorithm) => {
+      const hash = DEFAULT_CHECKSUM_FACTORIES[algorithm]();
+      await hash.update(body);
+      return hash.digest();
+    });
+  }
   return body;
+}
+
+/** The 16 bytes a Content-MD5 header names; InvalidDigest unless it is base64 of 16 bytes. */
+function contentMd5Of(headers: Headers): Uint8Array | undefined {
+  const value = headers.get("content-md5");
+  if (value === null) return undefined;
+  const bytes = /^[A-Za-z0-9+/]{22}==$/.test(value.trim()) ? fromBase64(value.trim()) : undefined;
+  if (bytes === undefined || bytes.length !== 16) throw new S3Error("InvalidDigest");
+  return bytes;
+}
+
+function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
+  if (left.length !== right.length) return false;
+  for (let index = 0; index < left.length; index++) if (left[index] !== right[index]) return false;
+  return true;
 }

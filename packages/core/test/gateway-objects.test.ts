@@ -1,4 +1,6 @@
 /** Gateway operations on objects: DeleteObjects, CopyObject and native object dispatch. */
+import { createHash } from "node:crypto";
+import { crc32 as crc32Of } from "node:zlib";
 import { beforeEach, describe, expect, it } from "vitest";
 import { childElements, childText, type CopyRequest, type ObjectRequest, type XmlElement } from "../src/backend.js";
 import { type MemoryBackend, text } from "./helpers/memory-backend.js";
@@ -38,6 +40,26 @@ describe("DeleteObjects", () => {
       { key: "mine/../x", code: "InvalidArgument", message: 'Object keys with a "." or ".." path segment are not allowed.' },
       { key: "mine/locked", code: "AccessDenied", message: "locked by backend" },
     ]);
+  });
+
+  it("checks the body's Content-MD5 and x-amz-checksum-* header before deleting anything", async () => {
+    const body = deleteBody(["mine/a"]);
+    const md5 = createHash("md5").update(body).digest("base64");
+    const crc32 = Buffer.from(crc32Of(Buffer.from(body)).toString(16).padStart(8, "0"), "hex").toString("base64");
+    const withHeaders = (headers: Record<string, string>): UnsignedRequest => ({ ...postDelete(body), headers: { ...postDelete(body).headers, ...headers } });
+    for (const [headers, code] of [
+      [{ "content-md5": createHash("md5").update("other").digest("base64") }, "BadDigest"],
+      [{ "content-md5": "not-a-digest" }, "InvalidDigest"],
+      [{ "x-amz-checksum-crc32": "AAAAAA==" }, "BadDigest"],
+    ] as const) {
+      const { status, root } = response(await send(withHeaders(headers), as("AKIDDELETER"), body));
+      expect([status, childText(root!, "Code")], JSON.stringify(headers)).toEqual([400, code]);
+    }
+    expect(local.callsTo("deleteObjects")).toEqual([]);
+    for (const headers of [{ "content-md5": md5 }, { "x-amz-checksum-crc32": crc32 }]) {
+      expect(response(await send(withHeaders(headers), as("AKIDDELETER"), body)).status, JSON.stringify(headers)).toBe(200);
+    }
+    expect(local.callsTo("deleteObjects")).toHaveLength(2);
   });
 
   it("never calls the backend when every key is denied", async () => {

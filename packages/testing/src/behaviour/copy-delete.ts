@@ -1,4 +1,5 @@
 /** CopyObject within and across buckets of one endpoint, and DeleteObjects with per-key authorization. */
+import { createHash } from "node:crypto";
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
@@ -45,6 +46,24 @@ export function copyDeleteBehaviour(world: () => World): void {
       expect(result.Errors).toEqual([expect.objectContaining({ Key: "secret/d3.txt", Code: "AccessDenied" })]);
       await expect(client().send(new HeadObjectCommand({ Bucket: bucket, Key: "allowed/d1.txt" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
       expect((await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "secret/d3.txt" }))).$metadata.httpStatusCode).toBe(200);
+    });
+
+    it("refuses a batch delete whose body does not match its Content-MD5 or checksum header, deleting nothing", async () => {
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "digest/kept.txt", Body: "x" }));
+      const body = "<Delete><Object><Key>digest/kept.txt</Key></Object></Delete>";
+      for (const [headers, code] of [
+        [{ "content-md5": createHash("md5").update("another body").digest("base64") }, "BadDigest"],
+        [{ "content-md5": "zz" }, "InvalidDigest"],
+        [{ "x-amz-checksum-sha256": createHash("sha256").update("another body").digest("base64") }, "BadDigest"],
+      ] as const) {
+        const refused = await signedRawRequest(world().endpoint, world().admin, { method: "POST", path: `/${bucket}`, query: { delete: "" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...headers }, body });
+        expect([refused.status, errorCode(refused.text)], JSON.stringify(headers)).toEqual([400, code]);
+      }
+      expect((await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "digest/kept.txt" }))).$metadata.httpStatusCode).toBe(200);
+      const md5 = createHash("md5").update(body).digest("base64");
+      const deleted = await signedRawRequest(world().endpoint, world().admin, { method: "POST", path: `/${bucket}`, query: { delete: "" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-md5": md5 }, body });
+      expect(deleted.status).toBe(200);
+      await expect(client().send(new HeadObjectCommand({ Bucket: bucket, Key: "digest/kept.txt" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     });
 
     it("refuses batch deletes over 1000 keys and anonymous batch deletes", async () => {
