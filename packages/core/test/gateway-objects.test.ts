@@ -56,7 +56,7 @@ describe("DeleteObjects", () => {
       expect([status, childText(root!, "Code")], JSON.stringify(headers)).toEqual([400, code]);
     }
     expect(local.callsTo("deleteObjects")).toEqual([]);
-    for (const headers of [{ "content-md5": md5 }, { "x-amz-checksum-crc32": crc32 }]) {
+    for (const headers of [{ "content-md5": md5 }, { "x-amz-checksum-crc32": crc32 }] as Record<string, string>[]) {
       expect(response(await send(withHeaders(headers), as("AKIDDELETER"), body)).status, JSON.stringify(headers)).toBe(200);
     }
     expect(local.callsTo("deleteObjects")).toHaveLength(2);
