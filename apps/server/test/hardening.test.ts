@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { parseConfig } from "@multistore/config";
+import { signedHeaders } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
 
@@ -213,6 +214,26 @@ describe("hardening of the Node server", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await readdir(join(root, ".multistore/tmp"))).toEqual([]);
     expect(lines).toContainEqual(expect.objectContaining({ bucket: "files", operation: "PutObject", status: 499, errorCode: "RequestTimeout", msg: "client closed" }));
+    // A client's stall is no failure of ours: no error line for the request besides its own.
+    const { requestId } = lines.find((line) => line.bucket === "files" && line.operation === "PutObject" && line.status === 499)!;
+    expect(lines.filter((line) => line.requestId === requestId && (line.level as number) >= 50)).toEqual([]);
+  });
+
+  it("logs a DeleteObjects body that stalls as the client's (499), with no error line", async () => {
+    const url = new URL(endpoint);
+    const headers = await signedHeaders(endpoint, KEY, { method: "POST", path: "/other", query: { delete: "" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "100" } });
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(url.port), "127.0.0.1", () => {
+        // Declares 100 bytes, sends 8 and goes silent: the idle timeout cuts it.
+        socket.write(`POST /other?delete= HTTP/1.1\r\n${head}\r\n<Delete>`);
+      });
+      socket.on("error", () => undefined);
+      socket.on("close", () => resolve());
+    });
+    await expect.poll(() => lines.find((line) => line.operation === "DeleteObjects"), { timeout: 3000, interval: 20 }).toMatchObject({ status: 499 });
+    const line = lines.find((entry) => entry.operation === "DeleteObjects")!;
+    expect(lines.filter((entry) => entry.requestId === line.requestId && (entry.level as number) >= 50)).toEqual([]);
   });
 
   it("logs a client that leaves mid-response as 499 at info level, not as a failure", async () => {

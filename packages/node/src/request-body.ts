@@ -39,8 +39,14 @@ export function readLimited(request: IncomingMessage, limit: number, headers?: H
       reject(tooLarge());
     };
     const onEnd = () => resolve(Buffer.concat(chunks));
+    // A client that left or stalled (and was cut) before the end sent an incomplete body: a 4xx, not a failure of
+    // ours (the runtime logs the request as the client's departure).
+    const cut = (error?: unknown) => {
+      if (!request.readableEnded) reject(new S3Error("IncompleteBody", { message: "The request body ended before its end.", ...(error !== undefined && { cause: error }) }));
+    };
     request.on("data", onData);
     request.once("end", onEnd);
-    request.once("error", reject);
+    request.once("error", cut);
+    request.once("close", () => cut());
   });
 }

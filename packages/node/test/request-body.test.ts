@@ -106,4 +106,25 @@ describe("readLimited", () => {
     declared.push("20");
     expect(await send(base, "POST", { "content-length": "5" }, "hello")).toBe("error EntityTooLarge");
   });
+
+  it("rejects with IncompleteBody, not a raw socket error, when the client leaves mid-body", async () => {
+    let settled: (outcome: string) => void;
+    const outcome = new Promise<string>((resolve) => {
+      settled = resolve;
+    });
+    const server = createServer((request) => {
+      readLimited(request, 1024).then(
+        (body) => settled(`read ${body.length}`),
+        (error: { code?: string; message: string }) => settled(`error ${error.code ?? error.message}`),
+      );
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const socket = connect((server.address() as { port: number }).port, "127.0.0.1", () => {
+      socket.write("POST /b?delete HTTP/1.1\r\nHost: example.test\r\nContent-Length: 100\r\n\r\n<Delete>");
+      setTimeout(() => socket.destroy(), 50);
+    });
+    socket.on("error", () => undefined);
+    expect(await outcome).toBe("error IncompleteBody");
+  });
 });
