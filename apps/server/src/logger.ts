@@ -39,6 +39,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: "multistore", ...bindings },
       timestamp: isoTime,
+      // `err` is always `describeError`'s already (type, message, stack, cause): pino's own serializer would take it
+      // for an error and rebuild it, naming its type "Object" and emptying its stack.
+      serializers: { err: (value: unknown) => value },
       redact: {
         paths: ["*.secret_access_key", "*.*.secret_access_key", "*.authorization", "*.headers.authorization", "*.session_token"],
         censor: "[REDACTED]",

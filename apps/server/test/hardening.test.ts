@@ -285,5 +285,9 @@ describe("hardening of the Node server", () => {
     const line = lines.slice(before).find((entry) => entry.operation === "ListObjectsV2");
     expect(line).toMatchObject({ level: 50, status: 503, msg: "request failed" });
     expect(JSON.stringify(line!.err)).toContain("backend broke");
+    // The error as it was: its own type and where it was thrown (pino's serializer made these "Object" and "").
+    const err = line!.err as { type: string; stack?: string };
+    expect(err.type).not.toBe("Object");
+    expect(err.stack).toMatch(/\n\s+at /);
   });
 });

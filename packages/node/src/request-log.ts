@@ -99,8 +99,14 @@ export function formatRequestLine(line: RequestLine, bindings: string, level: nu
   return `${text},"msg":"${message}"}\n`;
 }
 
-/** An error for the log: message and cause chain, never request data. */
+/** An error for the log: type, message, stack and cause chain, never request data. */
 export function describeError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
-  return { type: error.name, message: error.message, ...(error.cause !== undefined && { cause: describeError(error.cause) }) };
+  return {
+    type: error.name,
+    message: error.message,
+    // Where it was thrown: code locations and the message, never an error's other properties (a request's headers).
+    ...(error.stack !== undefined && { stack: error.stack }),
+    ...(error.cause !== undefined && { cause: describeError(error.cause) }),
+  };
 }
