@@ -14,6 +14,7 @@ import { serverMetering } from "./metering.js";
 import { createPathMapping } from "@multistore/path-mapping";
 import { serverMetrics, type MetricsOptions } from "./metrics.js";
 import { stsDisabledRoutes } from "./sts-disabled.js";
+import { answerClientError } from "./client-errors.js";
 
 /** Options of `createMultistoreServer`. */
 export interface ServerOptions {
@@ -154,6 +155,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
   // through its stream's end and close events.
   const serverOptions = { IncomingMessage: GatewayIncomingMessage, optimizeEmptyRequests: true };
   const server: Server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createHttpServer(serverOptions, listener);
+  server.on("clientError", answerClientError);
   // Slow or stuck clients must not pin memory forever; large uploads still stream for as long as they move.
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;

@@ -1,0 +1,47 @@
+/** Requests node:http refuses before the gateway sees them are answered with S3 error documents, then closed. */
+import { connect } from "node:net";
+import { parseConfig } from "@multistore/config";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
+
+let server: MultistoreServer;
+let port: number;
+
+beforeAll(async () => {
+  server = createMultistoreServer({ config: parseConfig({ buckets: [], roles: [], credentials: [] }), logger: createLogger("silent") });
+  port = (await server.listen(0, "127.0.0.1")).port;
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+/** Sends raw bytes; resolves everything received until the server closed the connection. */
+function exchange(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(text));
+    let received = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(received));
+  });
+}
+
+describe("requests node:http refuses", () => {
+  it.each([
+    ["an unknown method", "FOO /b/k HTTP/1.1\r\nHost: h\r\n\r\n", "InvalidRequest"],
+    ["a malformed header line", "GET /b/k HTTP/1.1\r\nHost: h\r\nno colon here\r\n\r\n", "InvalidRequest"],
+    ["a header section past the limit", `GET /b/k HTTP/1.1\r\nHost: h\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`, "RequestHeaderSectionTooLarge"],
+  ])("answers %s with an S3 error document and closes", async (_name, text, code) => {
+    const answer = await exchange(text);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\ncontent-type: application\/xml\r\n/i);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toContain(`<Code>${code}</Code>`);
+    const requestId = /\r\nx-amz-request-id: ([0-9A-F]{16})\r\n/.exec(answer)?.[1];
+    expect(answer).toContain(`<RequestId>${requestId}</RequestId>`);
+  });
+});
