@@ -43,10 +43,17 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
   if (typeof options?.root !== "string" || options.root.trim() === "") {
     throw new Error("root is required for backend_type = fs");
   }
-  mkdirSync(options.root, { recursive: true });
-  // The real path, so symlink checks of keys compare against what realpath() returns.
-  const layout = layoutOf(realpathSync(resolve(options.root)));
-  for (const dir of [layout.metaDir, layout.tmpDir, layout.uploadsDir]) mkdirSync(dir, { recursive: true });
+  let layout: ReturnType<typeof layoutOf>;
+  try {
+    mkdirSync(options.root, { recursive: true });
+    // The real path, so symlink checks of keys compare against what realpath() returns.
+    layout = layoutOf(realpathSync(resolve(options.root)));
+    for (const dir of [layout.metaDir, layout.tmpDir, layout.uploadsDir]) mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    // A file where the directory should be, no permission, a read-only disk: say which option to fix.
+    const reason = (error as NodeJS.ErrnoException).code === "EEXIST" || (error as NodeJS.ErrnoException).code === "ENOTDIR" ? "is not a directory" : "cannot be used";
+    throw new Error(`root ${reason} for backend_type = fs: ${(error as Error).message}`, { cause: error });
+  }
   const ages = { tempMaxAgeMs: seconds(options, "temp_max_age_secs", 86_400), uploadMaxAgeMs: seconds(options, "multipart_max_age_secs", 604_800) };
   startSweeping(layout, ages, seconds(options, "sweep_interval_secs", 3600));
   // Upload records read by listings, so that the pages of one client request do not each read them all again.

@@ -13,6 +13,10 @@ describe("fs backend layout", () => {
     const root = join(await tempDir(), "nested", "bucket");
     createFsBackend({ root });
     expect((await stat(root)).isDirectory()).toBe(true);
+    // A file where the root (or a directory above it) should be: the error names the option, not only mkdir's.
+    const file = join(await tempDir(), "a-file");
+    await writeFile(file, "x");
+    for (const path of [file, join(file, "below")]) expect(() => createFsBackend({ root: path }), path).toThrow(/^root is not a directory for backend_type = fs: /);
   });
 
   it("stores keys as files under the root", async () => {

@@ -113,6 +113,10 @@ describe("structural errors", () => {
     expect(issuesAfter((c) => (c.buckets[0].backend_options.root = { path: "/x" }))).toEqual([
       "buckets[0].backend_options.root must be a string, a number or a boolean (got a table)",
     ]);
+    // 1e309 parses to Infinity: the message must not say it is of a kind the field takes.
+    expect(issuesAfter((c) => (c.buckets[0].backend_options.root = Number.POSITIVE_INFINITY))).toEqual([
+      "buckets[0].backend_options.root must be a string, a number or a boolean (got a number out of range)",
+    ]);
   });
 
   it("cannot be tricked by __proto__ keys", () => {

@@ -253,6 +253,8 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value instanceof Date) return "a date";
   if (typeof value === "object") return "a table";
+  // (TOML's inf and nan, or a JSON number like 1e309 that parses to Infinity: no number a field can take.)
+  if (typeof value === "number" && !Number.isFinite(value)) return "a number out of range";
   if (typeof value === "number" && !Number.isInteger(value)) return "a decimal number";
   if (typeof value === "number") return "an integer";
   if (typeof value === "boolean") return "a boolean";
