@@ -9,6 +9,14 @@ export const CONTROL_TIMEOUT_MS = 30_000;
 /** The most a control answer may hold (a full listing page is well under 2 MiB): more is no storage answer. */
 export const MAX_CONTROL_ANSWER_BYTES = 16 * 1024 * 1024;
 
+/** An answer longer than its reader allows. */
+export class AnswerTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`answer over ${limit} bytes`);
+    this.name = "AnswerTooLargeError";
+  }
+}
+
 /** Reads an answer's body as UTF-8 text, refusing one past `limit` bytes (`cancel` then stops its stream). */
 export async function controlAnswerText(body: AsyncIterable<Uint8Array>, cancel: () => void, limit = MAX_CONTROL_ANSWER_BYTES): Promise<string> {
   const decoder = new TextDecoder();
@@ -18,7 +26,7 @@ export async function controlAnswerText(body: AsyncIterable<Uint8Array>, cancel:
     size += chunk.byteLength;
     if (size > limit) {
       cancel();
-      throw new Error(`backend answer over ${limit} bytes`);
+      throw new AnswerTooLargeError(limit);
     }
     text += decoder.decode(chunk, { stream: true });
   }
@@ -34,9 +42,9 @@ export async function* streamChunks(reader: ReadableStreamDefaultReader<Uint8Arr
   }
 }
 
-/** A fetch `Response`'s body as text within the bounds (an empty string when it has none). */
-export function responseText(response: Response): Promise<string> {
+/** A fetch `Response`'s body as text, at most `limit` bytes (an empty string when it has none). */
+export function responseText(response: Response, limit = MAX_CONTROL_ANSWER_BYTES): Promise<string> {
   const reader = response.body?.getReader();
   if (reader === undefined) return Promise.resolve("");
-  return controlAnswerText(streamChunks(reader), () => void reader.cancel().catch(() => undefined));
+  return controlAnswerText(streamChunks(reader), () => void reader.cancel().catch(() => undefined), limit);
 }

@@ -1,4 +1,5 @@
 /** The small HTTP exchanges of credential federation: one POST, a timeout, a capped body, errors that name the step. */
+import { AnswerTooLargeError, responseText } from "@multistore/core/backend";
 
 /** A failed federation step: which step, and what the other side answered (for the client message and the log). */
 export class FederationError extends Error {
@@ -53,8 +54,16 @@ export async function post(step: string, url: string, headers: Record<string, st
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     throw new FederationError(step, timedOut ? "timeout" : "connection failed", `POST ${url} failed`, { cause: error });
   }
-  const text = await response.text().catch(() => "");
-  return { status: response.status, headers: response.headers, text: text.slice(0, MAX_BODY) };
+  let text: string;
+  try {
+    text = await responseText(response, MAX_BODY);
+  } catch (error) {
+    // Named as what it is: an answer too long, or one that stopped or stalled past the signal's bound.
+    if (error instanceof AnswerTooLargeError) throw new FederationError(step, "an answer too large", `POST ${url}`, { status: response.status, cause: error });
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    throw new FederationError(step, timedOut ? "timeout" : "connection failed", `POST ${url}: its answer was cut off`, { cause: error });
+  }
+  return { status: response.status, headers: response.headers, text };
 }
 
 /** Form encoding (`application/x-www-form-urlencoded`). */

@@ -3,6 +3,7 @@
  * per issuer. Web-standard `fetch` only, so it runs on Node and on Workers.
  */
 import { isLoopbackHost } from "@multistore/core";
+import { AnswerTooLargeError, responseText } from "@multistore/core/backend";
 import type { JSONWebKeySet } from "jose";
 import { StsError } from "./errors.js";
 
@@ -87,9 +88,18 @@ export function createJwksCache(options: JwksCacheOptions = {}): JwksCache {
     } catch (error) {
       throw new StsError("IDPCommunicationError", `Could not fetch the ${what} at ${url}.`, { cause: error });
     }
-    const text = await response.text().catch(() => "");
-    if (!response.ok) throw new StsError("IDPCommunicationError", `The ${what} at ${url} answered HTTP ${response.status}.`);
-    if (text.length > MAX_DOCUMENT_BYTES) throw new StsError("IDPCommunicationError", `The ${what} at ${url} is too large.`);
+    if (!response.ok) {
+      void response.body?.cancel().catch(() => undefined);
+      throw new StsError("IDPCommunicationError", `The ${what} at ${url} answered HTTP ${response.status}.`);
+    }
+    let text: string;
+    try {
+      // Read no further than a document may be (the same signal bounds the time).
+      text = await responseText(response, MAX_DOCUMENT_BYTES);
+    } catch (error) {
+      const reason = error instanceof AnswerTooLargeError ? "is too large" : "did not arrive in full (in time)";
+      throw new StsError("IDPCommunicationError", `The ${what} at ${url} ${reason}.`, { cause: error });
+    }
     try {
       const value: unknown = JSON.parse(text);
       if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;

@@ -100,3 +100,23 @@ describe("JWKS cache in-flight sharing", () => {
     expect(idp.fetches.jwks).toBe(3);
   });
 });
+
+describe("the JWKS cache against an issuer that misbehaves", () => {
+  it("says a trickled document did not arrive in time, and an endless one is too large, each within its bound", async () => {
+    const { startAnswerPeer } = await import("@multistore/testing");
+    for (const [kind, message] of [
+      ["trickle", "did not arrive in full (in time)"],
+      ["endless", "is too large"],
+    ] as const) {
+      const peer = await startAnswerPeer(kind);
+      try {
+        const cache = createJwksCache({ timeoutMs: 500, allowInsecureIssuers: true });
+        const started = performance.now();
+        await expect(cache.keys(peer.url), kind).rejects.toMatchObject({ code: "IDPCommunicationError", message: expect.stringContaining(message) });
+        expect(performance.now() - started, kind).toBeLessThan(3000);
+      } finally {
+        await peer.close();
+      }
+    }
+  });
+});
