@@ -28,6 +28,16 @@ describe("createHttpRegistries (against a local HTTP service)", () => {
       if (section === "slow") return; // never answers
       if (section === "fails") return void response.writeHead(500).end("database down");
       if (section === "garbage") return void response.writeHead(200, { "content-type": "application/json" }).end("{not json");
+      if (section === "endless") {
+        // A document that never ends, as fast as it is read.
+        response.writeHead(200, { "content-type": "application/json" });
+        const chunk = Buffer.alloc(1 << 20, 32);
+        const pump = () => {
+          while (!response.destroyed && response.write(chunk));
+        };
+        response.on("drain", pump);
+        return void pump();
+      }
       const table = section === "buckets" ? BUCKETS : section === "credentials" ? CREDENTIALS : section === "roles" ? ROLES : undefined;
       if (section === "buckets" && name === undefined) return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify([BUCKETS.data]));
       const document = table && name !== undefined ? table[name] : undefined;
@@ -77,6 +87,8 @@ describe("createHttpRegistries (against a local HTTP service)", () => {
     await unavailable(Promise.resolve(registries.buckets.getBucket("liar")), /the document is for name "data"/);
     await unavailable(Promise.resolve(createHttpRegistries({ url: `${url}/fails`, timeoutMs: 300 }).buckets.getBucket("x")), /status 500/);
     await unavailable(Promise.resolve(createHttpRegistries({ url: `${url}/garbage`, timeoutMs: 300 }).buckets.listBuckets()), /JSON/);
+    // Cut by its size, not by the (long) timeout.
+    await unavailable(Promise.resolve(createHttpRegistries({ url: `${url}/endless`, timeoutMs: 60_000 }).buckets.listBuckets()), /answer over/);
     const started = Date.now();
     await unavailable(Promise.resolve(createHttpRegistries({ url: `${url}/slow`, timeoutMs: 300 }).credentials.getCredential("AKIA")), /timeout|aborted/i);
     expect(Date.now() - started).toBeLessThan(3000);

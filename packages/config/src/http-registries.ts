@@ -13,10 +13,14 @@
  * `createCachedRegistries` so that requests do not each reach the service. Runtime-free: uses `fetch`.
  */
 import { S3Error, type BucketConfig, type StoredCredential } from "@multistore/core";
+import { responseText } from "@multistore/core/backend";
 import { isConfigError } from "./config-error.js";
 import { parseConfig } from "./parse-config.js";
 import type { Registries } from "./cached-registries.js";
 import type { RoleDefinition } from "./types.js";
+
+/** The largest document a registry may answer (a listing of every bucket, credential or role included). */
+const MAX_REGISTRY_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
 /** Options of `createHttpRegistries`. */
 export interface HttpRegistriesOptions {
@@ -64,7 +68,8 @@ export function createHttpRegistries(options: HttpRegistriesOptions): Required<R
       throw unavailable(`GET ${url.pathname}`, `status ${response.status}`);
     }
     try {
-      return await response.json();
+      // Capped as it arrives: a registry answering without end must not grow the gateway's memory.
+      return JSON.parse(await responseText(response, MAX_REGISTRY_DOCUMENT_BYTES));
     } catch (error) {
       throw unavailable(`GET ${url.pathname}`, error);
     }
