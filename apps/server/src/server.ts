@@ -7,7 +7,7 @@ import { createGateway, healthRoute, useCryptoPrimitives, type BackendFactory, t
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute } from "@multistore/sts";
 import { createFederatedCredentials, type FederationOptions, type OidcProvider } from "@multistore/oidc-provider";
 import { nodeBackends } from "./backends.js";
-import { createNodeRuntime, GatewayIncomingMessage, type ServerLimits } from "@multistore/node";
+import { awaitingContinue, createNodeRuntime, GatewayIncomingMessage, type ServerLimits } from "@multistore/node";
 import { nodeCryptoPrimitives } from "./node-crypto.js";
 import { describeError, requestLogger, type Logger } from "./logger.js";
 import { serverMetering } from "./metering.js";
@@ -156,6 +156,8 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
   const serverOptions = { IncomingMessage: GatewayIncomingMessage, optimizeEmptyRequests: true };
   const server: Server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createHttpServer(serverOptions, listener);
   server.on("clientError", answerClientError);
+  // Expect: 100-continue is answered once the gateway let the request through (see awaitingContinue).
+  server.on("checkContinue", awaitingContinue(listener));
   // Slow or stuck clients must not pin memory forever; large uploads still stream for as long as they move.
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;

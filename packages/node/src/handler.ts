@@ -13,6 +13,7 @@ import type { AddressCounter, BucketPools } from "./limits.js";
 import { CountingTransform, RequestBodyTransform } from "./request-body-transform.js";
 import { requestHeaders, writeResponse } from "./node-http.js";
 import { readLimited } from "./request-body.js";
+import { continueBody } from "./expect-continue.js";
 import { requestLineWriter, type RequestLog } from "./request-log.js";
 import { clientLeft, errorCodeOf, Served, writeError, type Done, type Outcome, type Settle } from "./served.js";
 import type { Watchdog } from "./watchdog.js";
@@ -49,6 +50,8 @@ type Counter = { bytesIn: number };
  */
 function clientBody(request: IncomingMessage, headers: Headers, result: BodyPlan): { body: Readable | null; decoder: RequestBodyTransform | undefined; counter: Counter | undefined } {
   if (!hasBody(headers)) return { body: null, decoder: undefined, counter: undefined };
+  // The gateway let the request through: a client waiting for 100 Continue may send its body now.
+  continueBody(request);
   const decoder = needsBodyDecoding(result) ? new RequestBodyTransform(result) : undefined;
   const counter = decoder ?? new CountingTransform();
   request.on("error", (error) => counter.destroy(error));
@@ -171,7 +174,10 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
         target: request.url ?? "/",
         headers,
         body: request,
-        readBody: (limit) => readLimited(request, limit, headers),
+        readBody: (limit) => {
+          continueBody(request);
+          return readLimited(request, limit, headers);
+        },
         clientAddress: address,
       });
       // Any thenable (another library's promise from a gateway of another making), not only a native promise.

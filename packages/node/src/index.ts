@@ -17,3 +17,4 @@ export { GatewayIncomingMessage, headerRecordOf } from "./incoming-message.js";
 export { forward, type ForwardOptions, type ForwardOutcome } from "./forward.js";
 export { NODE_CHECKSUM_FACTORIES, RequestBodyTransform, CountingTransform } from "./request-body-transform.js";
 export { readLimited, type HeaderLookup } from "./request-body.js";
+export { awaitingContinue, continueBody } from "./expect-continue.js";
