@@ -6,6 +6,7 @@
  * install a `FsLockService` with `useFsLocks`: a process then asks the service only for names it already holds in
  * process, so the service sees at most one request per name and process.
  */
+import { S3Error } from "@multistore/core";
 
 /** Grants exclusive holds on names across processes. */
 export interface FsLockService {
@@ -14,6 +15,8 @@ export interface FsLockService {
 }
 
 const tails = new Map<string, Promise<void>>();
+/** How long a writer waits for the writers before it (a commit stuck on a failing disk must not hold them all). */
+const LOCK_WAIT_MS = 30_000;
 let service: FsLockService | undefined;
 
 /**
@@ -26,9 +29,10 @@ export function useFsLocks(lockService?: FsLockService): void {
 
 /**
  * Runs `task` once every earlier task holding `name` has finished. Module-wide, so two backends with the same
- * root (locks are named by absolute path) also exclude each other.
+ * root (locks are named by absolute path) also exclude each other. A task that waited `waitMs` for those before it
+ * is refused (503 ServiceUnavailable), as one waiting on another process's hold is.
  */
-export async function withLock<T>(name: string, task: () => Promise<T>): Promise<T> {
+export async function withLock<T>(name: string, task: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   const previous = tails.get(name) ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((resolve) => {
@@ -36,7 +40,17 @@ export async function withLock<T>(name: string, task: () => Promise<T>): Promise
   });
   const tail = previous.then(() => mine);
   tails.set(name, tail);
-  await previous;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = await Promise.race([previous.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)))]);
+  clearTimeout(timer);
+  if (!waited) {
+    // Given up: the queue behind goes on once the holders before it are done, without this task.
+    void previous.then(() => {
+      release();
+      if (tails.get(name) === tail) tails.delete(name);
+    });
+    throw new S3Error("ServiceUnavailable", { message: "The object is busy with another write; try again." });
+  }
   try {
     const releaseShared = service ? await service.acquire(name) : undefined;
     try {
