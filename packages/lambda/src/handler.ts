@@ -23,6 +23,8 @@ export interface LambdaHandlerOptions {
   maxResponseBytes?: number;
   /** The HTTP client for backend requests (default: the global `fetch`). */
   fetch?: typeof fetch;
+  /** How long a backend request waits for the backend's headers before it is answered 503 (default 30 s). */
+  backendAnswerTimeoutMs?: number;
   /** Receives each request's line (default: one JSON line on stdout, which Lambda sends to CloudWatch). */
   log?: (line: Record<string, unknown>) => void;
 }
@@ -67,8 +69,8 @@ async function readWhole(response: Response, limit: number): Promise<Uint8Array>
 
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
-async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch }): Promise<Answer> {
-  const { upstream, answer } = await sendForward(result, method, body, options.fetch);
+async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch; answerTimeoutMs?: number }): Promise<Answer> {
+  const { upstream, answer } = await sendForward(result, method, body, options.fetch, options.answerTimeoutMs);
   if (answer.replaceBody) {
     // An error document is short; read a little more than the part that is kept, never the whole of a large one.
     const text = new TextDecoder().decode((await readWhole(upstream, MAX_BACKEND_ERROR_BYTES * 4).catch(() => new Uint8Array())).subarray(0, MAX_BACKEND_ERROR_BYTES));
@@ -112,7 +114,7 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<u
     try {
       checkRequestSize(request, result, maxRequestBytes);
       if (result.type === "response") answer = fromPlain(result.response, request.method);
-      else if (result.type === "forward") answer = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher });
+      else if (result.type === "forward") answer = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher, ...(options.backendAnswerTimeoutMs !== undefined && { answerTimeoutMs: options.backendAnswerTimeoutMs }) });
       else answer = await executeNative(result, request.method, request.body, maxResponseBytes);
     } catch (error) {
       answer = fromPlain((result as ResultBase).errorResponse(error), request.method);

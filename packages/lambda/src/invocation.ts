@@ -59,6 +59,9 @@ export async function endInvocation(request: EventRequest, result: GatewayResult
   log({ level: status >= 500 ? "error" : "info", ...requestLineOf(result.context, end) });
 }
 
+/** How long a forward waits for the backend's headers. */
+export const BACKEND_ANSWER_TIMEOUT_MS = 30_000;
+
 /** A forward result (the backend request the gateway resolved a request to). */
 export type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
 
@@ -66,16 +69,23 @@ export type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }
  * Sends a forward's backend request with the client's body (decoded and verified) and turns the backend's status
  * and headers into the client's; the backend's body is the caller's to read.
  */
-export async function sendForward(result: Forward, method: string, body: Uint8Array | null, fetcher: typeof fetch) {
+export async function sendForward(result: Forward, method: string, body: Uint8Array | null, fetcher: typeof fetch, answerTimeoutMs = BACKEND_ANSWER_TIMEOUT_MS) {
   const sent = await decodedBody(result, body);
   const headers = new Headers(result.request.headers);
   headers.delete("content-length");
   const started = performance.now();
   let upstream: Response;
+  // A silent backend is answered 503 within the bound rather than holding the invocation to Lambda's own timeout
+  // (which answers no S3 error). Until the headers only: the body the client reads is not cut by it.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`no backend answer within ${answerTimeoutMs} ms`)), answerTimeoutMs);
   try {
-    upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>), redirect: "manual" });
+    const requestBody = sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>);
+    upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: requestBody, redirect: "manual", signal: deadline.signal });
   } catch (error) {
     throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
+  } finally {
+    clearTimeout(timer);
   }
   return { upstream, answer: result.respond(upstream.status, upstream.headers, performance.now() - started) };
 }

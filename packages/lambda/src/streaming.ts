@@ -20,6 +20,22 @@ export interface LambdaResponseStream {
   destroy(error?: Error): void;
 }
 
+/** Resolves when `out` drains; rejects when it closes or fails first. */
+function drainedOrGone(out: LambdaResponseStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (error === undefined) resolve();
+      else reject(error instanceof Error ? error : new Error("the response stream closed before it drained"));
+    };
+    out.once("drain", () => settle());
+    out.once("close", () => settle(new Error("the response stream closed before it drained")));
+    out.once("error", (error) => settle(error ?? new Error("the response stream failed")));
+  });
+}
+
 /** The parts of Lambda's Node.js runtime (`globalThis.awslambda`) that response streaming uses. */
 export interface AwsLambdaStreamingApi {
   streamifyResponse(handler: (event: LambdaHttpEvent, responseStream: LambdaResponseStream, context: unknown) => Promise<void>): unknown;
@@ -34,6 +50,8 @@ export interface LambdaStreamingOptions {
   maxResponseBytes?: number;
   /** The HTTP client for backend requests (default: the global `fetch`). */
   fetch?: typeof fetch;
+  /** How long a backend request waits for the backend's headers before it is answered 503 (default 30 s). */
+  backendAnswerTimeoutMs?: number;
   /** Receives each request's line (default: one JSON line on stdout). */
   log?: (line: Record<string, unknown>) => void;
   /** The runtime's streaming API (default: `globalThis.awslambda`, present only inside Lambda). */
@@ -72,7 +90,8 @@ class StreamedAnswer {
       for (let next = await reader.read(); !next.done; next = await reader.read()) {
         this.bytes += next.value.length;
         if (this.bytes > limit) throw tooLarge("object", limit);
-        if (!out.write(next.value)) await new Promise((resolve) => out.once("drain", resolve));
+        // Drained, or gone: a stream that closes or fails while full never drains, and must not hold the invocation.
+        if (!out.write(next.value)) await drainedOrGone(out);
       }
     } catch (error) {
       await reader.cancel().catch(() => {});
@@ -90,8 +109,8 @@ class StreamedAnswer {
 
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
-async function streamForward(result: Forward, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, fetcher: typeof fetch): Promise<void> {
-  const { upstream, answer: forwarded } = await sendForward(result, method, body, fetcher);
+async function streamForward(result: Forward, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, fetcher: typeof fetch, answerTimeoutMs?: number): Promise<void> {
+  const { upstream, answer: forwarded } = await sendForward(result, method, body, fetcher, answerTimeoutMs);
   if (forwarded.replaceBody) {
     const text = upstream.body ? new TextDecoder().decode(((await readAtMost(upstream.body, MAX_BACKEND_ERROR_BYTES * 4).catch(() => undefined)) ?? new Uint8Array()).subarray(0, MAX_BACKEND_ERROR_BYTES)) : "";
     answer.send(forwarded.replaceBody(text), method === "HEAD");
@@ -138,7 +157,7 @@ export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | 
     try {
       checkRequestSize(request, result, maxRequestBytes);
       if (result.type === "response") answer.send(result.response, request.method === "HEAD");
-      else if (result.type === "forward") await streamForward(result, request.method, request.body, answer, maxResponseBytes, fetcher);
+      else if (result.type === "forward") await streamForward(result, request.method, request.body, answer, maxResponseBytes, fetcher, options.backendAnswerTimeoutMs);
       else await streamNative(result, request.method, request.body, answer, maxResponseBytes);
     } catch (error) {
       // A started body cannot become an error document: the client must see a broken response, never a short one.

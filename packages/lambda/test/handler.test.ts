@@ -133,3 +133,30 @@ describe("createLambdaHandler", () => {
     expect(() => createLambdaHandler(gateway, { maxRequestBytes: 7 << 20 })).toThrow("maxRequestBytes must be a whole number of bytes");
   });
 });
+
+describe("createLambdaHandler against a backend that never answers", () => {
+  it("answers 503 within backendAnswerTimeoutMs instead of running to the invocation's timeout", async () => {
+    const { createServer } = await import("node:net");
+    const sockets: import("node:net").Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const config = parseConfig({
+        buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
+        roles: [],
+        credentials: [],
+      });
+      const registries = createStaticRegistries(config);
+      const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+      const handler = createLambdaHandler(gateway, { log: () => undefined, backendAnswerTimeoutMs: 300 });
+      const started = performance.now();
+      const result = await handler(event("GET", "/open/hello.txt"));
+      expect([result.statusCode, codeOf(result)]).toEqual([503, "ServiceUnavailable"]);
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});

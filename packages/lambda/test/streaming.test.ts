@@ -77,6 +77,23 @@ describe("createLambdaStreamingHandler", () => {
     expect(lines.at(-1)).toMatchObject({ method: "GET", status: 200, bytes: object.length });
   });
 
+  it("ends the invocation when the response stream closes while full, instead of waiting for a drain", async () => {
+    // A stream nobody reads (a small buffer fills at once) that closes a moment later: Lambda's client went away.
+    const stream = new PassThrough({ highWaterMark: 1024 });
+    setTimeout(() => stream.destroy(), 200);
+    const event: LambdaHttpEvent = { version: "2.0", rawPath: "/public/big.bin", rawQueryString: "", headers: { host: DOMAIN }, requestContext: { domainName: DOMAIN, http: { method: "GET", sourceIp: "192.0.2.44" } } };
+    const started = performance.now();
+    const outcome = await Promise.race([
+      handler(event, stream as unknown as LambdaResponseStream, {}).then(
+        () => "settled",
+        () => "settled",
+      ),
+      new Promise((resolve) => setTimeout(() => resolve("still waiting"), 5000)),
+    ]);
+    expect(outcome).toBe("settled");
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it("streams a range, answers HEAD without a body and errors as S3 documents", async () => {
     const ranged = await invoke(handler, "GET", "/public/big.bin", { range: "bytes=1000-1999" });
     expect([ranged.statusCode, ranged.headers["content-range"], ranged.body.equals(object.subarray(1000, 2000))]).toEqual([206, `bytes 1000-1999/${object.length}`, true]);
