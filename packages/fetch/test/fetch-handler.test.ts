@@ -5,10 +5,16 @@
  */
 import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
-import { createGateway } from "@multistore/core";
+import { createGateway, type Gateway } from "@multistore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedHeaders, startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
+import { signedHeaders, startAnswerPeer, startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
 import { createFetchHandler } from "../src/index.js";
+
+/** A gateway over s3-backed `buckets` (and `credentials`). */
+function gatewayOver(buckets: unknown[], credentials: unknown[] = []): Gateway<ReadableStream> {
+  const registries = createStaticRegistries(parseConfig({ buckets, roles: [], credentials }));
+  return createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+}
 
 const KEY = { accessKeyId: "AKIAFETCHRUNTIME001", secretAccessKey: "fetch-runtime-secret-00000000000000000001" };
 
@@ -22,13 +28,10 @@ describe("createFetchHandler on a runtime other than workerd", () => {
     origin = await startRecordingOrigin();
     const endpoint = origin.endpoint;
     stored = origin.stored;
-    const config = parseConfig({
-      buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
-      roles: [],
-      credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "uploader", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["put_object"] }] }],
-    });
-    const registries = createStaticRegistries(config);
-    const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+    const gateway = gatewayOver(
+      [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
+      [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "uploader", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["put_object"] }] }],
+    );
     handler = createFetchHandler(gateway, { log: (line) => void lines.push(line) });
   });
 
@@ -79,28 +82,15 @@ describe("createFetchHandler on a runtime other than workerd", () => {
 
 describe("createFetchHandler: a silent backend", () => {
   it("answers a forwarded GET 503 within backendAnswerTimeoutMs instead of waiting on it", async () => {
-    const { createServer } = await import("node:net");
-    const sockets: import("node:net").Socket[] = [];
-    // Accepts connections and never answers.
-    const silent = createServer((socket) => void sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const silent = await startAnswerPeer("silent");
     try {
-      const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
-      const config = parseConfig({
-        buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
-        roles: [],
-        credentials: [],
-      });
-      const registries = createStaticRegistries(config);
-      const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
-      const handler = createFetchHandler(gateway, { log: () => undefined, backendAnswerTimeoutMs: 300 });
+      const handler = createFetchHandler(gatewayOver([{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: silent.url, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }]), { log: () => undefined, backendAnswerTimeoutMs: 300 });
       const started = performance.now();
       const response = await handler(new Request("http://gateway.test/open/hello.txt"));
       expect([response.status, (await response.text()).match(/<Code>(\w+)<\/Code>/)?.[1]]).toEqual([503, "ServiceUnavailable"]);
       expect(performance.now() - started).toBeLessThan(3000);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });

@@ -7,9 +7,15 @@ import { createHash, createHmac } from "node:crypto";
 import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway, type Gateway } from "@multistore/core";
-import { signedHeaders, startS3rver, type S3rverHandle } from "@multistore/testing";
+import { signedHeaders, startAnswerPeer, startS3rver, type S3rverHandle } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLambdaHandler, type LambdaHttpEvent, type LambdaHttpResult } from "../src/index.js";
+
+/** A gateway over s3-backed `buckets` (and `credentials`). */
+function gatewayOver(buckets: unknown[], credentials: unknown[] = []): Gateway<ReadableStream> {
+  const registries = createStaticRegistries(parseConfig({ buckets, roles: [], credentials }));
+  return createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+}
 
 const DOMAIN = "abcdefghij.lambda-url.us-east-1.on.aws";
 const KEY = { accessKeyId: "AKIALAMBDA000000001", secretAccessKey: "lambda-secret-00000000000000000000000001" };
@@ -38,16 +44,13 @@ describe("createLambdaHandler", () => {
   beforeAll(async () => {
     s3 = await startS3rver({ buckets: ["lambda"] });
     const backend_options = { endpoint: s3.endpoint, region: "us-east-1", bucket_name: "lambda", access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey, force_path_style: "true" };
-    const config = parseConfig({
-      buckets: [
+    gateway = gatewayOver(
+      [
         { name: "public", backend_type: "s3", anonymous_access: true, backend_options },
         { name: "private", backend_type: "s3", anonymous_access: false, backend_options },
       ],
-      roles: [],
-      credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "lambda-user", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "put_object", "list_bucket", "head_object"] }] }],
-    });
-    const registries = createStaticRegistries(config);
-    gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+      [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "lambda-user", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "put_object", "list_bucket", "head_object"] }] }],
+    );
     handler = createLambdaHandler(gateway, { maxRequestBytes: 1 << 20, maxResponseBytes: 1 << 20, log: (line) => void lines.push(line) });
   }, 120_000);
 
@@ -136,27 +139,15 @@ describe("createLambdaHandler", () => {
 
 describe("createLambdaHandler against a backend that never answers", () => {
   it("answers 503 within backendAnswerTimeoutMs instead of running to the invocation's timeout", async () => {
-    const { createServer } = await import("node:net");
-    const sockets: import("node:net").Socket[] = [];
-    const silent = createServer((socket) => void sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const silent = await startAnswerPeer("silent");
     try {
-      const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
-      const config = parseConfig({
-        buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
-        roles: [],
-        credentials: [],
-      });
-      const registries = createStaticRegistries(config);
-      const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
-      const handler = createLambdaHandler(gateway, { log: () => undefined, backendAnswerTimeoutMs: 300 });
+      const handler = createLambdaHandler(gatewayOver([{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: silent.url, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }]), { log: () => undefined, backendAnswerTimeoutMs: 300 });
       const started = performance.now();
       const result = await handler(event("GET", "/open/hello.txt"));
       expect([result.statusCode, codeOf(result)]).toEqual([503, "ServiceUnavailable"]);
       expect(performance.now() - started).toBeLessThan(3000);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });

@@ -10,12 +10,14 @@ export interface AnswerPeer {
 }
 
 /**
- * Starts a peer answering every request 200 with a body that is sent a byte every 100 ms and never ends (`trickle`:
- * a silence-based timeout never fires), or 1 MiB at a time as fast as it is read, forever (`endless`).
+ * Starts a peer that accepts requests and never answers them (`silent`), or answers every request 200 with a body
+ * sent a byte every 100 ms that never ends (`trickle`: a silence-based timeout never fires), or 1 MiB at a time as
+ * fast as it is read, forever (`endless`).
  */
-export async function startAnswerPeer(kind: "trickle" | "endless"): Promise<AnswerPeer> {
+export async function startAnswerPeer(kind: "silent" | "trickle" | "endless"): Promise<AnswerPeer> {
   const server = createServer((request, response) => {
     request.resume();
+    if (kind === "silent") return;
     response.writeHead(200, { "content-type": "application/xml" });
     const chunk = kind === "trickle" ? " " : Buffer.alloc(1 << 20, 32);
     const pump = () => {
