@@ -54,7 +54,8 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
  * the body unchecked (a digest of the wrong length, a misspelt marker): refused as S3 refuses it.
  */
 function checkedPayloadHash(value: string): string {
-  if (value === "UNSIGNED-PAYLOAD" || HEX_SHA256.test(value) || (STREAMING_PAYLOADS as readonly string[]).includes(value)) return value;
+  // (The two values most requests carry are compared first: a GET's empty-body digest and UNSIGNED-PAYLOAD.)
+  if (value === EMPTY_SHA256 || value === "UNSIGNED-PAYLOAD" || HEX_SHA256.test(value) || (STREAMING_PAYLOADS as readonly string[]).includes(value)) return value;
   throw new S3Error("InvalidArgument", {
     message: `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, ${STREAMING_PAYLOADS.join(", ")} or a valid sha256 value.`,
     details: { ArgumentName: "x-amz-content-sha256" },
