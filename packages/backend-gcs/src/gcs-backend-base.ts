@@ -103,19 +103,19 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     }
   }
 
-  async function send(method: string, url: string, headers: Record<string, string>, body?: Uint8Array): Promise<SmallResponse> {
+  async function send(method: string, url: string, headers: Record<string, string>, body?: Uint8Array, long = false): Promise<SmallResponse> {
     // Outside the try below: a token failure is not an unreachable backend, and keeps its own 503.
     const sendHeaders = { ...headers, ...(await authorization()) };
     try {
-      return await runtime.send(method, url, sendHeaders, body);
+      return await runtime.send(method, url, sendHeaders, body, long);
     } catch (error) {
       throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
     }
   }
 
-  /** A small signed request whose failures become S3 errors. */
-  async function call(method: string, key: string | undefined, query: Query, headers: Record<string, string>, body?: Uint8Array) {
-    const response = await send(method, await urlFor(method, key, query, headers), headers, body);
+  /** A small signed request whose failures become S3 errors (`long`: a copy or a completion, see `SendRequest`). */
+  async function call(method: string, key: string | undefined, query: Query, headers: Record<string, string>, body?: Uint8Array, long = false) {
+    const response = await send(method, await urlFor(method, key, query, headers), headers, body, long);
     return { ...response, root: checkGcsResponse(response.status, response.text) };
   }
 
@@ -200,7 +200,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       await checkWritePreconditionsNow(headers, key, lookup(key));
       const partsXml = parts.map((part) => `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(quoted(part.etag))}</ETag></Part>`).join("");
       const body = new TextEncoder().encode(`<CompleteMultipartUpload>${partsXml}</CompleteMultipartUpload>`);
-      const { root } = await call("POST", key, [["uploadId", uploadId]], { "content-type": "application/xml" }, body);
+      const { root } = await call("POST", key, [["uploadId", uploadId]], { "content-type": "application/xml" }, body, true);
       return { etag: requiredText(root, "ETag") };
     },
 
@@ -272,7 +272,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         ...(directive === "REPLACE" && gcsMetadataHeaders(request.headers)),
         ...(await generationPrecondition(request.headers, request.key, lookup(request.key))),
       };
-      const { root } = await call("PUT", request.key, [], headers);
+      const { root } = await call("PUT", request.key, [], headers, undefined, true);
       const lastModified = root?.children.find((child) => child.name === "LastModified")?.text;
       return { etag: requiredText(root, "ETag"), ...(lastModified !== undefined && { lastModified: new Date(lastModified) }) };
     },

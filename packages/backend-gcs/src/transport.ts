@@ -2,7 +2,7 @@
  * What a runtime build of the GCS backend injects: how to sign (RSA) or which bearer token to send, and how to send
  * small requests.
  */
-import { CONTROL_TIMEOUT_MS, responseText } from "@multistore/core/backend";
+import { CONTROL_TIMEOUT_MS, LONG_CONTROL_TIMEOUT_MS, responseText } from "@multistore/core/backend";
 import type { GcsSigner } from "./v4-signing.js";
 import type { ServiceAccountKey } from "./options.js";
 
@@ -17,7 +17,8 @@ export interface SmallResponse {
 }
 
 /** Sends requests whose bodies are small (lists, multipart control, batch delete, copy, precondition checks). */
-export type SendRequest = (method: string, url: string, headers: Record<string, string>, body?: Uint8Array) => Promise<SmallResponse>;
+/** Sends a small request; `long`: a copy or a multipart completion, which may take minutes (see the bounds below). */
+export type SendRequest = (method: string, url: string, headers: Record<string, string>, body?: Uint8Array, long?: boolean) => Promise<SmallResponse>;
 
 /** Everything a runtime provides. */
 export interface GcsRuntime {
@@ -81,12 +82,12 @@ export function remoteSignerOf(options: { service_account_email?: string; auth_t
 /** A `SendRequest` over a fetch implementation (both builds use the platform's fetch for small requests). */
 export function fetchSender(fetchImpl?: typeof fetch, timeoutMs = CONTROL_TIMEOUT_MS): SendRequest {
   const send = fetchImpl ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-  return async (method, url, headers, body) => {
+  return async (method, url, headers, body, long) => {
     const response = await send(url, {
       method,
       headers,
       // Bounded, the answer's body included: Node's fetch would wait 5 minutes for headers, and a trickled body forever.
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(long ? LONG_CONTROL_TIMEOUT_MS : timeoutMs),
       ...(body && { body: body as Uint8Array<ArrayBuffer> }),
       // Signed URLs are single-use targets: a redirect would go unsigned or to a place we did not sign for, and a
       // bearer token must never follow one to another host.

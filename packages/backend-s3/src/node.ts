@@ -5,7 +5,7 @@ import { request as undiciRequest, type Dispatcher } from "undici";
 import { NodeSha256 } from "./node-sha256.js";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { CONTROL_TIMEOUT_MS, controlAnswerText } from "@multistore/core/backend";
+import { CONTROL_TIMEOUT_MS, controlAnswerText, LONG_CONTROL_TIMEOUT_MS } from "@multistore/core/backend";
 import type { S3CredentialsProvider, S3Runtime, S3Signer, SignableRequest } from "./transport.js";
 
 /** Options only the Node build understands. */
@@ -75,11 +75,11 @@ function createSigner(credentials: { accessKeyId: string; secretAccessKey: strin
 function nodeRuntime(extras: NodeS3Extras): S3Runtime {
   return {
     createSigner,
-    async send(method, url, headers, body) {
+    async send(method, url, headers, body, long) {
       const response = await undiciRequest(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
-        signal: AbortSignal.timeout(extras.controlTimeoutMs ?? CONTROL_TIMEOUT_MS),
+        signal: AbortSignal.timeout(long ? LONG_CONTROL_TIMEOUT_MS : (extras.controlTimeoutMs ?? CONTROL_TIMEOUT_MS)),
         ...(body && { body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) }),
         ...(extras.dispatcher && { dispatcher: extras.dispatcher }),
       });

@@ -105,7 +105,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     return { "user-agent": options.userAgent };
   }
 
-  async function signedRequest(method: string, url: URL, headers: Record<string, string>, body?: Uint8Array) {
+  async function signedRequest(method: string, url: URL, headers: Record<string, string>, body?: Uint8Array, long = false) {
     const all = { ...baseHeaders(), ...headers };
     if (body) all["content-length"] = String(body.length);
     let sendHeaders = all;
@@ -116,7 +116,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     }
     let response;
     try {
-      response = await runtime.send(method, url.toString(), sendHeaders, body);
+      response = await runtime.send(method, url.toString(), sendHeaders, body, long);
     } catch (error) {
       throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
     }
@@ -223,7 +223,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
         const value = headers.get(name);
         if (value !== null) conditional[name] = value;
       }
-      const { root, headers: responseHeaders } = await signedRequest("POST", urlFor(key, { uploadId }), conditional, body);
+      const { root, headers: responseHeaders } = await signedRequest("POST", urlFor(key, { uploadId }), conditional, body, true);
       const extra = new Headers();
       const versionId = responseHeaders.get("x-amz-version-id");
       if (versionId) extra.set("x-amz-version-id", versionId);
@@ -275,7 +275,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       request.headers.forEach((value, name) => {
         if (name !== "content-length" && name !== "x-amz-content-sha256" && name !== "content-md5") headers[name] = value;
       });
-      const { root, headers: responseHeaders } = await signedRequest("PUT", urlFor(request.key), headers);
+      const { root, headers: responseHeaders } = await signedRequest("PUT", urlFor(request.key), headers, undefined, true);
       const lastModified = root ? root.children.find((child) => child.name === "LastModified")?.text : undefined;
       const extra = new Headers();
       const versionId = responseHeaders.get("x-amz-version-id");

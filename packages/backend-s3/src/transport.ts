@@ -58,12 +58,16 @@ export interface SmallResponse {
   text: string;
 }
 
-/** Sends requests whose bodies are small (lists, multipart control, batch delete, copy). */
+/**
+ * Sends requests whose bodies are small (lists, multipart control, batch delete, copy). `long`: a copy or a
+ * multipart completion, which S3 may take minutes over, answering 200 at once and whitespace until its document.
+ */
 export type SendRequest = (
   method: string,
   url: string,
   headers: Record<string, string>,
   body?: Uint8Array,
+  long?: boolean,
 ) => Promise<SmallResponse>;
 
 /** Everything a runtime provides. */

@@ -2,7 +2,7 @@
 import { AwsClient } from "aws4fetch";
 import { createS3BackendWith, type S3Backend } from "./s3-backend-base.js";
 import type { S3BackendOptions } from "./options.js";
-import { CONTROL_TIMEOUT_MS, responseText } from "@multistore/core/backend";
+import { CONTROL_TIMEOUT_MS, LONG_CONTROL_TIMEOUT_MS, responseText } from "@multistore/core/backend";
 import type { S3CredentialsProvider, S3Runtime, S3Signer } from "./transport.js";
 
 /** Options only the worker build understands. */
@@ -40,8 +40,8 @@ function workerRuntime(extras: WorkerS3Extras): S3Runtime {
   const send = extras.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   return {
     createSigner,
-    async send(method, url, headers, body) {
-      const response = await send(url, { method, headers, signal: AbortSignal.timeout(extras.controlTimeoutMs ?? CONTROL_TIMEOUT_MS), ...(body && { body: body as Uint8Array<ArrayBuffer> }) });
+    async send(method, url, headers, body, long) {
+      const response = await send(url, { method, headers, signal: AbortSignal.timeout(long ? LONG_CONTROL_TIMEOUT_MS : (extras.controlTimeoutMs ?? CONTROL_TIMEOUT_MS)), ...(body && { body: body as Uint8Array<ArrayBuffer> }) });
       return { status: response.status, headers: response.headers, text: await responseText(response) };
     },
   };

@@ -6,6 +6,12 @@
 /** The longest a control request may take, its answer's body included (runtimes abort it with a signal). */
 export const CONTROL_TIMEOUT_MS = 30_000;
 
+/**
+ * The longest a copy or a multipart completion may take: S3 answers those 200 at once and sends whitespace until its
+ * result is ready, which can take minutes for large objects (a silence between bytes is bounded apart from this).
+ */
+export const LONG_CONTROL_TIMEOUT_MS = 60 * 60_000;
+
 /** The most a control answer may hold (a full listing page is well under 2 MiB): more is no storage answer. */
 export const MAX_CONTROL_ANSWER_BYTES = 16 * 1024 * 1024;
 
