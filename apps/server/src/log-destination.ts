@@ -111,13 +111,22 @@ export class BatchedDestination {
 
   /** Writes what is queued now. */
   flush(): void {
-    if (this.pending === "") return;
+    if (this.pending === "" && this.owed === undefined) return;
     const text = this.pending;
     this.pending = "";
-    this.writeAll(Buffer.from(text));
+    const owed = this.owed;
+    this.owed = undefined;
+    this.writeAll(owed === undefined ? Buffer.from(text) : Buffer.concat([owed, Buffer.from(text)]), owed?.length ?? 0);
   }
 
-  private writeAll(bytes: Buffer): void {
+  /**
+   * The rest of a line a write stopped in the middle of: written before anything else, so that no line is ever cut
+   * short and glued to the next one (a write to a full non-blocking pipe may take part of a batch).
+   */
+  private owed: Buffer | undefined;
+
+  /** Writes `bytes`, whose first `owedLength` bytes end a line already begun (never dropped). */
+  private writeAll(bytes: Buffer, owedLength = 0): void {
     let offset = 0;
     // (Stalled: one try, no wait.)
     const deadline = this.stalled ? 0 : Date.now() + MAX_WAIT_MS;
@@ -133,7 +142,14 @@ export class BatchedDestination {
           continue;
         }
         if (full) this.stalled = true;
-        this.dropped += countLines(bytes.subarray(offset));
+        // Given up: whole lines are dropped (counted); the end of one already begun is kept for the next write.
+        const lineEnd = offset < owedLength ? owedLength : offset > 0 && bytes[offset - 1] !== 0x0a ? endOfLine(bytes, offset) : offset;
+        if (lineEnd > offset) this.owed = Buffer.from(bytes.subarray(offset, lineEnd));
+        this.dropped += countLines(bytes.subarray(lineEnd));
+        if (this.owed !== undefined && !this.later && !this.soon) {
+          this.later = true;
+          setTimeout(this.flushLater, this.delayMs).unref();
+        }
         return;
       }
     }
@@ -144,4 +160,10 @@ function countLines(bytes: Buffer): number {
   let lines = 0;
   for (const byte of bytes) if (byte === 0x0a) lines++;
   return lines;
+}
+
+/** The offset just past the line `offset` is in (the end of `bytes` when it has no line feed after it). */
+function endOfLine(bytes: Buffer, offset: number): number {
+  const feed = bytes.indexOf(0x0a, offset);
+  return feed === -1 ? bytes.length : feed + 1;
 }

@@ -2,8 +2,8 @@
  * The batched log destination: lines leave in whole-line writes of at most a batch; request lines within 10 ms of
  * the first queued one, others at the end of the event-loop turn; what is still queued at exit is written then.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -99,4 +99,51 @@ describe("BatchedDestination", () => {
       closeSync(held);
     }
   });
+
+  it("never cuts a line short under a reader slower than the writer: lines are whole or dropped", async () => {
+    // Standard output is a FIFO the test reads 8 KiB of every 50 ms after a stall of 1.5 s, far slower than the
+    // writer: writes to it are taken in part, and lines dropped.
+    const dir = mkdtempSync(join(tmpdir(), "log-destination-"));
+    const fifo = join(dir, "stdout.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const reading = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writing = openSync(fifo, constants.O_WRONLY);
+    const script = `import { BatchedDestination, BATCH } from ${JSON.stringify(new URL("../dist/log-destination.js", import.meta.url).href)};
+      const destination = new BatchedDestination(1, BATCH, 10);
+      let n = 0;
+      let rounds = 0;
+      const timer = setInterval(() => {
+        for (let index = 0; index < 200; index++) destination.write(JSON.stringify({ n: n++, pad: "x".repeat(900) }) + "\\n");
+        if (++rounds === 20) { clearInterval(timer); setTimeout(() => process.stderr.write(JSON.stringify({ dropped: destination.dropped })), 50); }
+      }, 200);`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", writing, "pipe"] });
+    closeSync(writing);
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    let running = true;
+    child.once("exit", () => (running = false));
+    const chunks: Buffer[] = [];
+    const take = (size: number) => {
+      const buffer = Buffer.alloc(size);
+      try {
+        const read = readSync(reading, buffer, 0, size, null);
+        if (read > 0) chunks.push(buffer.subarray(0, read));
+        return read;
+      } catch {
+        return -1; // EAGAIN: nothing there yet.
+      }
+    };
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    while (running) {
+      take(8192);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    while (take(1 << 20) > 0);
+    closeSync(reading);
+    const lines = Buffer.concat(chunks).toString("utf8").split("\n").slice(0, -1);
+    const { dropped } = JSON.parse(stderr) as { dropped: number };
+    // The stall was reached (lines were dropped), and what arrived is whole lines, none cut and glued to another.
+    expect(dropped).toBeGreaterThan(0);
+    expect(lines.filter((line) => !/^\{"n":\d+,"pad":"x{900}"\}$/.test(line))).toEqual([]);
+  }, 30_000);
 });
