@@ -26,8 +26,10 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const requestId = newRequestId();
   const s3Error = errorFor(error.code);
   const body = s3Error.toXml("/", requestId);
+  // Destroyed once written, as node:http's own answer is: a client keeping its side open must not hold the socket.
   socket.end(
     `HTTP/1.1 ${s3Error.status} Bad Request\r\n` +
       `Content-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-amz-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }

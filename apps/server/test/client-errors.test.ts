@@ -44,4 +44,15 @@ describe("requests node:http refuses", () => {
     const requestId = /\r\nx-amz-request-id: ([0-9A-F]{16})\r\n/.exec(answer)?.[1];
     expect(answer).toContain(`<RequestId>${requestId}</RequestId>`);
   });
+
+  it("closes the connection even when the client keeps its side open", async () => {
+    const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => socket.write("BOGUS / HTTP/1.1\r\nHost: h\r\n\r\n"));
+    socket.on("error", () => undefined);
+    socket.resume();
+    // The answer ended (the server's FIN), the client keeps its side open: the server must still let go of its own.
+    await new Promise((resolve) => socket.once("end", resolve));
+    const connections = () => new Promise<number>((resolve, reject) => server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    await expect.poll(connections, { timeout: 2000, interval: 20 }).toBe(0);
+    socket.destroy();
+  });
 });

@@ -80,4 +80,28 @@ describe("Expect: 100-continue", () => {
     expect(text).toContain("<Code>AccessDenied</Code>");
     expect(closed).toBe(true);
   });
+
+  it("keeps the connection of a request declaring an empty body, and refuses an oversized XML body without inviting it", async () => {
+    const empty = await upload("/files/ok/empty.txt", "");
+    expect(empty.text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(empty.text).not.toMatch(/\r\nconnection: close\r\n/i);
+    // A DeleteObjects body declared past the 2 MiB limit: refused at once, its body never asked for.
+    const headers = await signedHeaders(endpoint, KEY, { method: "POST", path: "/files", query: { delete: "" }, headers: { "content-length": String(3 << 20), expect: "100-continue", "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("");
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(endpoint).port), "127.0.0.1", () => socket.write(`POST /files?delete= HTTP/1.1\r\n${head}\r\n`));
+      let text = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (chunk: string) => {
+        text += chunk;
+        if (text.includes("</Error>")) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain("<Code>EntityTooLarge</Code>");
+  });
 });

@@ -24,7 +24,7 @@ export async function readSignedBody(
   const expectedMd5 = headers ? contentMd5Of(headers) : undefined;
   const checks = headers && bodyChecksums ? bodyChecksFor(headers, undefined, false) : undefined;
   const body = await readBody(limit);
-  if (payloadHash !== undefined && /^[0-9a-f]{64}$/.test(payloadHash) && (await sha256Hex(body)) !== payloadHash) {
+  if (payloadHash !== undefined && /^[0-9a-fA-F]{64}$/.test(payloadHash) && (await sha256Hex(body)) !== payloadHash.toLowerCase()) {
     throw new S3Error("XAmzContentSHA256Mismatch");
   }
   if (expectedMd5 !== undefined && !sameBytes(md5(body), expectedMd5)) throw new S3Error("BadDigest");

@@ -17,22 +17,33 @@ export interface LambdaResponseStream {
   write(chunk: Uint8Array): boolean;
   end(chunk?: Uint8Array | string): void;
   once(event: "drain" | "close" | "error", listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: "drain" | "close" | "error", listener: (...args: unknown[]) => void): unknown;
   destroy(error?: Error): void;
 }
 
-/** Resolves when `out` drains; rejects when it closes or fails first. */
+/** Resolves when `out` drains; rejects when it closes or fails first. Leaves no listener behind either way. */
 function drainedOrGone(out: LambdaResponseStream): Promise<void> {
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      if (error === undefined) resolve();
-      else reject(error instanceof Error ? error : new Error("the response stream closed before it drained"));
+    const onDrain = () => {
+      off();
+      resolve();
     };
-    out.once("drain", () => settle());
-    out.once("close", () => settle(new Error("the response stream closed before it drained")));
-    out.once("error", (error) => settle(error ?? new Error("the response stream failed")));
+    const onClose = () => {
+      off();
+      reject(new Error("the response stream closed before it drained"));
+    };
+    const onError = (error: unknown) => {
+      off();
+      reject(error instanceof Error ? error : new Error("the response stream failed"));
+    };
+    const off = () => {
+      out.removeListener("drain", onDrain);
+      out.removeListener("close", onClose);
+      out.removeListener("error", onError);
+    };
+    out.once("drain", onDrain);
+    out.once("close", onClose);
+    out.once("error", onError);
   });
 }
 

@@ -77,6 +77,19 @@ describe("createLambdaStreamingHandler", () => {
     expect(lines.at(-1)).toMatchObject({ method: "GET", status: 200, bytes: object.length });
   });
 
+  it("leaves no listeners behind on its response stream however often it waits for a drain", async () => {
+    // A small buffer read slowly: the 9 MiB object waits for many drains.
+    const stream = new PassThrough({ highWaterMark: 16 * 1024 });
+    const reader = setInterval(() => stream.read(), 1);
+    const event: LambdaHttpEvent = { version: "2.0", rawPath: "/public/big.bin", rawQueryString: "", headers: { host: DOMAIN }, requestContext: { domainName: DOMAIN, http: { method: "GET", sourceIp: "192.0.2.44" } } };
+    try {
+      await handler(event, stream as unknown as LambdaResponseStream, {});
+    } finally {
+      clearInterval(reader);
+    }
+    expect([stream.listenerCount("close"), stream.listenerCount("error")].every((count) => count < 5)).toBe(true);
+  });
+
   it("ends the invocation when the response stream closes while full, instead of waiting for a drain", async () => {
     // A stream nobody reads (a small buffer fills at once) that closes a moment later: Lambda's client went away.
     const stream = new PassThrough({ highWaterMark: 1024 });

@@ -14,8 +14,13 @@ const waiting = new WeakMap<IncomingMessage, { response: ServerResponse; keepAli
 /** Wraps a request listener for node:http's `checkContinue` event (see the module's comment). */
 export function awaitingContinue(listener: (request: IncomingMessage, response: ServerResponse) => void): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
-    waiting.set(request, { response, keepAlive: response.shouldKeepAlive });
-    response.shouldKeepAlive = false;
+    // A request declaring an empty body has nothing to hold back: continued at once, as node:http would, which keeps
+    // its connection (node:http closes one whose 100 Continue was never sent).
+    if (request.headers["content-length"] === "0") response.writeContinue();
+    else {
+      waiting.set(request, { response, keepAlive: response.shouldKeepAlive });
+      response.shouldKeepAlive = false;
+    }
     listener(request, response);
   };
 }

@@ -175,7 +175,8 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
         headers,
         body: request,
         readBody: (limit) => {
-          continueBody(request);
+          // Not for a body refused by its declared length: the client is not invited to send what is dropped.
+          if (!(Number(headers.get("content-length") ?? Number.NaN) > limit)) continueBody(request);
           return readLimited(request, limit, headers);
         },
         clientAddress: address,
