@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
 import {
   applyResponseOverrides,
+  contentMd5Of,
   checkReadConditions,
   checkWriteConditions,
   parseRangeHeader,
@@ -39,12 +40,10 @@ export function expectedLength(headers: Headers): number | undefined {
   return Number(value);
 }
 
-/** Decodes Content-MD5: InvalidDigest unless it is the base64 of 16 bytes. */
+/** Decodes Content-MD5 (core's reader): InvalidDigest unless it is the base64 of 16 bytes. */
 export function contentMd5(headers: Headers): Buffer | undefined {
-  const value = headers.get("content-md5");
-  if (value === null) return undefined;
-  if (!/^[A-Za-z0-9+/]{22}==$/.test(value.trim())) throw new S3Error("InvalidDigest");
-  return Buffer.from(value.trim(), "base64");
+  const bytes = contentMd5Of(headers);
+  return bytes === undefined ? undefined : Buffer.from(bytes);
 }
 
 function noSuchKey(key: string): S3Error {

@@ -5,6 +5,7 @@
  * encodings. Errors (`S3Error`, `isS3Error`) come from `@multistore/core`.
  */
 export type { BucketConfig, ObjectOperation } from "./types/access.js";
+export { contentMd5Of } from "./xml-body.js";
 export { AnswerTooLargeError, CONTROL_TIMEOUT_MS, LONG_CONTROL_TIMEOUT_MS, MAX_CONTROL_ANSWER_BYTES, controlAnswerText, responseText, streamChunks } from "./control-answer.js";
 export type {
   Backend,

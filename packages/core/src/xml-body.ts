@@ -2,7 +2,7 @@
 import { md5 } from "@noble/hashes/legacy.js";
 import { DEFAULT_CHECKSUM_FACTORIES } from "./checksums/algorithms.js";
 import { bodyChecksFor, compareDigests } from "./checksums/body-checks.js";
-import { fromBase64 } from "./encoding.js";
+import { fromBase64, toBase64 } from "./encoding.js";
 import { S3Error } from "./errors.js";
 import { sha256Hex } from "./sigv4/canonical-request.js";
 
@@ -27,7 +27,7 @@ export async function readSignedBody(
   if (payloadHash !== undefined && /^[0-9a-fA-F]{64}$/.test(payloadHash) && (await sha256Hex(body)) !== payloadHash.toLowerCase()) {
     throw new S3Error("XAmzContentSHA256Mismatch");
   }
-  if (expectedMd5 !== undefined && !sameBytes(md5(body), expectedMd5)) throw new S3Error("BadDigest");
+  if (expectedMd5 !== undefined && toBase64(md5(body)) !== toBase64(expectedMd5)) throw new S3Error("BadDigest");
   if (checks !== undefined) {
     await compareDigests(checks, async (algorithm) => {
       const hash = DEFAULT_CHECKSUM_FACTORIES[algorithm]();
@@ -38,17 +38,11 @@ export async function readSignedBody(
   return body;
 }
 
-/** The 16 bytes a Content-MD5 header names; InvalidDigest unless it is base64 of 16 bytes. */
-function contentMd5Of(headers: Headers): Uint8Array | undefined {
+/** The 16 bytes a `Content-MD5` header names (undefined without one); InvalidDigest unless it is base64 of 16 bytes. */
+export function contentMd5Of(headers: Headers): Uint8Array | undefined {
   const value = headers.get("content-md5");
   if (value === null) return undefined;
   const bytes = /^[A-Za-z0-9+/]{22}==$/.test(value.trim()) ? fromBase64(value.trim()) : undefined;
   if (bytes === undefined || bytes.length !== 16) throw new S3Error("InvalidDigest");
   return bytes;
-}
-
-function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
-  if (left.length !== right.length) return false;
-  for (let index = 0; index < left.length; index++) if (left[index] !== right[index]) return false;
-  return true;
 }

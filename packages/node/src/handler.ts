@@ -174,11 +174,7 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
         target: request.url ?? "/",
         headers,
         body: request,
-        readBody: (limit) => {
-          // Not for a body refused by its declared length: the client is not invited to send what is dropped.
-          if (!(Number(headers.get("content-length") ?? Number.NaN) > limit)) continueBody(request);
-          return readLimited(request, limit, headers);
-        },
+        readBody: (limit) => readLimited(request, limit, headers),
         clientAddress: address,
       });
       // Any thenable (another library's promise from a gateway of another making), not only a native promise.

@@ -1,6 +1,7 @@
 /** Reading small request bodies (XML documents) with a hard cap. */
 import type { IncomingMessage } from "node:http";
 import { S3Error } from "@multistore/core";
+import { continueBody } from "./expect-continue.js";
 
 /** Request headers by lowercase name (core's `HeaderMap` and WHATWG `Headers` fit). */
 export interface HeaderLookup {
@@ -24,6 +25,8 @@ export function readLimited(request: IncomingMessage, limit: number, headers?: H
     request.resume();
     return Promise.reject(tooLarge());
   }
+  // The body will be read: a client waiting for 100 Continue may send it now (never one refused just above).
+  continueBody(request);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
