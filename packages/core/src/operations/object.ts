@@ -87,6 +87,11 @@ async function prepareUpload<B>(
     if (bodyEncoding.decodedLength === undefined) {
       throw new S3Error("MissingContentLength", { message: "aws-chunked uploads need x-amz-decoded-content-length." });
     }
+    // Even an empty object's framing has its final chunk ("0\r\n\r\n"): an empty body is no aws-chunked body, and no
+    // runtime would read it to find out.
+    if (clientHeaders.get("content-length") === "0") {
+      throw new S3Error("IncompleteBody", { message: "Malformed aws-chunked body: the body is empty, with no final chunk." });
+    }
     for (const name of FRAMING_HEADERS) headers.delete(name);
     const contentEncoding = contentEncodingWithoutAwsChunked(clientHeaders.get("content-encoding"));
     if (contentEncoding) headers.set("content-encoding", contentEncoding);

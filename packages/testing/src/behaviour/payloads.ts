@@ -138,6 +138,28 @@ export function payloadBehaviour(world: () => World): void {
       await expectNotStored(key, Buffer.from("abc"));
     });
 
+    it("refuses an aws-chunked upload whose body is empty, with no framing at all (400 IncompleteBody, nothing stored)", async () => {
+      const key = "payload/unframed-empty.bin";
+      const empty = await signedRawRequest(world().endpoint, world().admin, {
+        method: "PUT",
+        path: `/${bucket}/${key}`,
+        headers: { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "0" },
+        body: Buffer.alloc(0),
+      });
+      expect([empty.status, errorCode(empty.text)]).toEqual([400, "IncompleteBody"]);
+      expect((await readLeftover(key)).status).toBe(404);
+      // The smallest framing there is, for an empty object, is accepted.
+      const framed = await signedRawRequest(world().endpoint, world().admin, {
+        method: "PUT",
+        path: `/${bucket}/${key}`,
+        headers: { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "0" },
+        body: Buffer.from("0\r\n\r\n"),
+      });
+      expect(framed.status).toBe(200);
+      const stored = await read(key);
+      expect([stored.status, stored.body.length]).toEqual([200, 0]);
+    });
+
     it("refuses signed streaming with a tampered chunk (SignatureDoesNotMatch) and stores nothing", async () => {
       const chunks = [randomBytes(64 * 1024), randomBytes(10_000)];
       const good = await signedStreamingUpload(world().endpoint, world().admin, `/${bucket}/payload/signed-good.bin`, chunks);
