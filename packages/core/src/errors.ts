@@ -19,6 +19,7 @@ const ERROR_CODES = {
   InvalidPartOrder: [400, "The list of parts was not in ascending order."],
   InvalidRange: [416, "The requested range is not satisfiable."],
   InvalidRequest: [400, "Invalid request."],
+  InvalidStorageClass: [400, "The storage class you specified is not valid."],
   InvalidToken: [400, "The provided token is malformed or otherwise invalid."],
   KeyTooLongError: [400, "Your key is too long."],
   MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],

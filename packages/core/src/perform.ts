@@ -6,6 +6,7 @@ import type { Authentication } from "./authenticate.js";
 import type { ResponsePlan } from "./dispatch.js";
 import { HeaderMap } from "./header-map.js";
 import { keyPrefixOf } from "./keys.js";
+import { checkObjectWriteHeaders } from "./object-write-headers.js";
 import type { MaybePromise } from "./maybe-promise.js";
 import type { RequestContext } from "./middleware.js";
 import { bucketCreated, bucketInfo } from "./operations/bucket.js";
@@ -86,8 +87,10 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "DeleteObjects":
         return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":
+        checkObjectWriteHeaders(request.headers, true);
         return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
       case "CreateMultipartUpload":
+        checkObjectWriteHeaders(request.headers, false);
         return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload":
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.

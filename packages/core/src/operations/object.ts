@@ -4,6 +4,7 @@ import { bodyChecksFor, verifyEmptyBody, type BodyChecks } from "../checksums/bo
 import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
+import { checkObjectWriteHeaders } from "../object-write-headers.js";
 import type { Query } from "../s3-request.js";
 import type { VerifiedSignature } from "../sigv4/verify.js";
 import type { Backend, Identity, ObjectDispatch, ObjectOperation, ObjectRequest } from "../types.js";
@@ -81,6 +82,7 @@ async function prepareUpload<B>(
   maxUploadBytes: number | undefined,
   backendUploadId: string | undefined,
 ): Promise<PreparedObject<B>> {
+  if (operation === "PutObject") checkObjectWriteHeaders(clientHeaders, false);
   const bodyEncoding = awsChunkedEncodingOf(clientHeaders, auth.payloadHash, auth.signature);
   const bodyChecks = bodyChecksFor(clientHeaders, auth.payloadHash, bodyEncoding !== undefined);
   if (bodyEncoding) {

@@ -1,4 +1,7 @@
-/** CopyObject within and across buckets of one endpoint, and DeleteObjects with per-key authorization. */
+/**
+ * CopyObject within and across buckets of one endpoint, DeleteObjects with per-key authorization, and the write
+ * headers S3 checks before it stores anything.
+ */
 import { createHash } from "node:crypto";
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
@@ -36,6 +39,32 @@ export function copyDeleteBehaviour(world: () => World): void {
       await expect(limited.send(new CopyObjectCommand({ Bucket: bucket, Key: "allowed/stolen.txt", CopySource: `${bucket}/secret/source.txt` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
       await expect(limited.send(new CopyObjectCommand({ Bucket: bucket, Key: "secret/planted.txt", CopySource: `${bucket}/allowed/source.txt` }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
       await limited.send(new CopyObjectCommand({ Bucket: bucket, Key: "allowed/copy.txt", CopySource: `${bucket}/allowed/source.txt` }));
+    });
+
+    it("refuses a storage class, canned ACL or copy directive S3 does not know, on every write, storing nothing", async () => {
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "headers/source.txt", Body: "x" }));
+      const unsigned = { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
+      const put = (key: string, headers: Record<string, string>) => signedRawRequest(world().endpoint, world().admin, { method: "PUT", path: `/${bucket}/${key}`, headers: { ...unsigned, ...headers }, body: "y" });
+      const copy = (key: string, headers: Record<string, string>) => signedRawRequest(world().endpoint, world().admin, { method: "PUT", path: `/${bucket}/${key}`, headers: { ...unsigned, "x-amz-copy-source": `/${bucket}/headers/source.txt`, ...headers } });
+      const create = (key: string, headers: Record<string, string>) => signedRawRequest(world().endpoint, world().admin, { method: "POST", path: `/${bucket}/${key}`, query: { uploads: "" }, headers: { ...unsigned, ...headers } });
+      for (const [send, headers, code, argument] of [
+        [put, { "x-amz-storage-class": "FAST" }, "InvalidStorageClass", undefined],
+        [put, { "x-amz-storage-class": "standard" }, "InvalidStorageClass", undefined],
+        [put, { "x-amz-acl": "public" }, "InvalidArgument", "x-amz-acl"],
+        [copy, { "x-amz-storage-class": "FAST" }, "InvalidStorageClass", undefined],
+        [copy, { "x-amz-metadata-directive": "MERGE" }, "InvalidArgument", "x-amz-metadata-directive"],
+        [copy, { "x-amz-tagging-directive": "KEEP" }, "InvalidArgument", "x-amz-tagging-directive"],
+        [create, { "x-amz-storage-class": "FAST" }, "InvalidStorageClass", undefined],
+        [create, { "x-amz-acl": "everyone" }, "InvalidArgument", "x-amz-acl"],
+      ] as const) {
+        const refused = await send("headers/refused.txt", headers);
+        expect([refused.status, errorCode(refused.text)], JSON.stringify(headers)).toEqual([400, code]);
+        if (argument !== undefined) expect(refused.text).toContain(`<ArgumentName>${argument}</ArgumentName>`);
+      }
+      await expect(client().send(new HeadObjectCommand({ Bucket: bucket, Key: "headers/refused.txt" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      // What clients send by default (rclone's `x-amz-acl: private`, aws-cli's storage class) is taken.
+      expect((await put("headers/taken.txt", { "x-amz-storage-class": "STANDARD", "x-amz-acl": "private" })).status).toBe(200);
+      expect((await copy("headers/copied.txt", { "x-amz-metadata-directive": "COPY", "x-amz-acl": "bucket-owner-full-control" })).status).toBe(200);
     });
 
     it("deletes a batch, reporting AccessDenied per key where the caller may not delete", async () => {
