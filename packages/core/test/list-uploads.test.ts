@@ -127,6 +127,16 @@ describe("ListMultipartUploads", () => {
     await expect(list(backendWith([]), { "encoding-type": "base64" })).rejects.toMatchObject({ code: "InvalidArgument" });
   });
 
+  it("refuses a key-marker XML cannot carry unless encoding-type=url, as the other echoed parameters", async () => {
+    const backend = backendWith([upload("a.bin", "id-1")]);
+    for (const [name, value] of [["key-marker", "a\u0001"], ["prefix", "\u0000"], ["delimiter", "\uffff"]] as const) {
+      const refused = listMultipartUploads(backend, target, query({ [name]: value }), owner, uploadIds);
+      await expect(refused, `${name}=${JSON.stringify(value)}`).rejects.toMatchObject({ code: "InvalidArgument", details: { ArgumentName: name } });
+    }
+    const { root } = await list(backend, { "key-marker": "a\u0001", "encoding-type": "url" });
+    expect(childText(root, "KeyMarker")).toBe("a%01");
+  });
+
   it("never lists keys outside the requested prefix, whatever the backend returns", async () => {
     const careless = { kind: "test", listMultipartUploads: async () => ({ uploads: [upload("secret/x", "i1"), upload("open/y", "i2")], isTruncated: false }) } as unknown as Backend<unknown>;
     expect(keysOf((await list(careless, { prefix: "open/" })).root)).toEqual(["open/y"]);

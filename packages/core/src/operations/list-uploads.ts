@@ -11,7 +11,7 @@ import { stripViewPrefix, type ListingView } from "../target-mapping.js";
 import type { UploadIdCodec } from "../upload-ids.js";
 import { childElements, childText, xmlElement, type XmlElement } from "../xml.js";
 import { wholeNumber } from "./list-parts.js";
-import { listingParameters, personXml, skipCommonPrefix, type Owner } from "./list.js";
+import { echoable, listingParameters, personXml, skipCommonPrefix, type Owner } from "./list.js";
 import type { Backend, BucketConfig, ListedUpload, ListUploadsRequest, ListUploadsResult, PlainResponse } from "../types.js";
 
 /** S3's largest (and default) page of uploads. */
@@ -101,6 +101,7 @@ export async function listMultipartUploads(
   const { clientPrefix, prefix, shown, delimiter, encodingType, encode } = listingParameters(query, view);
   const maxUploads = Math.min(wholeNumber(query.get("max-uploads"), "max-uploads", MAX_UPLOADS_PER_PAGE), MAX_UPLOADS_PER_PAGE);
   const clientKeyMarker = query.get("key-marker") ?? "";
+  if (encodingType === undefined) echoable("key-marker", clientKeyMarker);
   const keyMarker = clientKeyMarker === "" ? "" : stripViewPrefix(view, clientKeyMarker);
   // As on S3: without a key-marker, an upload-id-marker is ignored (and not echoed).
   const uploadIdMarker = clientKeyMarker === "" ? "" : (query.get("upload-id-marker") ?? "");
