@@ -1,8 +1,10 @@
 /**
  * Requests node:http refuses before the gateway sees them (a malformed request line or header, a header section
- * past its limit, headers that took too long): answered with an S3 error document, as every other refusal, where
- * node:http would send a bare status line. The connection is closed after it, as node:http does.
+ * past its limit, headers that took too long, an HTTP/1.1 request without Host, an Expect other than 100-continue):
+ * answered with an S3 error document, as every other refusal, where node:http would send a bare status line. The
+ * connection is closed after it, as node:http does.
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { newRequestId, S3Error } from "@multistore/core";
 
@@ -32,4 +34,32 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
       `Content-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-amz-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );
+}
+
+/** Answers a parsed request the gateway must not see, and closes its connection. */
+function refuse(response: ServerResponse, error: S3Error): void {
+  const requestId = newRequestId();
+  const body = error.toXml("/", requestId);
+  response.shouldKeepAlive = false;
+  response.writeHead(error.status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body), "x-amz-request-id": requestId });
+  response.end(body);
+}
+
+/**
+ * The listener behind the check node:http makes when its `requireHostHeader` is on (turn that off): an HTTP/1.1
+ * request without Host is refused (RFC 9112, 3.2), as an S3 error document.
+ */
+export function requiringHost(listener: RequestListener): RequestListener {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    if (request.headers.host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor === 1) {
+      refuse(response, new S3Error("InvalidRequest", { message: "An HTTP/1.1 request needs a Host header." }));
+      return;
+    }
+    listener(request, response);
+  };
+}
+
+/** A `checkExpectation` listener: an Expect other than 100-continue is 417, as node:http answers it, as S3 XML. */
+export function answerExpectationFailed(request: IncomingMessage, response: ServerResponse): void {
+  refuse(response, new S3Error("ExpectationFailed", { status: 417, message: "Only Expect: 100-continue is supported.", details: { Expect: String(request.headers.expect ?? "") } }));
 }

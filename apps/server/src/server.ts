@@ -14,7 +14,7 @@ import { serverMetering } from "./metering.js";
 import { createPathMapping } from "@multistore/path-mapping";
 import { serverMetrics, type MetricsOptions } from "./metrics.js";
 import { stsDisabledRoutes } from "./sts-disabled.js";
-import { answerClientError } from "./client-errors.js";
+import { answerClientError, answerExpectationFailed, requiringHost } from "./client-errors.js";
 
 /** Options of `createMultistoreServer`. */
 export interface ServerOptions {
@@ -149,13 +149,15 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });
-  const listener = runtime.createHandler(gateway);
+  const listener = requiringHost(runtime.createHandler(gateway));
   // node:http's Host and Expect checks read the headers the gateway reads: one pass over them, not two. A request
   // without a body (no Content-Length, no Transfer-Encoding: most GETs and HEADs) is ended at once instead of going
   // through its stream's end and close events.
-  const serverOptions = { IncomingMessage: GatewayIncomingMessage, optimizeEmptyRequests: true };
+  // The Host check is the listener's (requiringHost), to answer it as S3 does every other refusal.
+  const serverOptions = { IncomingMessage: GatewayIncomingMessage, optimizeEmptyRequests: true, requireHostHeader: false };
   const server: Server = options.tls ? createHttpsServer({ ...options.tls, ...serverOptions }, listener) : createHttpServer(serverOptions, listener);
   server.on("clientError", answerClientError);
+  server.on("checkExpectation", answerExpectationFailed);
   // Expect: 100-continue is answered once the gateway let the request through (see awaitingContinue).
   server.on("checkContinue", awaitingContinue(listener));
   // Slow or stuck clients must not pin memory forever; large uploads still stream for as long as they move.

@@ -45,6 +45,26 @@ describe("requests node:http refuses", () => {
     expect(answer).toContain(`<RequestId>${requestId}</RequestId>`);
   });
 
+  it.each([
+    ["an HTTP/1.1 request without Host", "GET /b/k HTTP/1.1\r\n\r\n", 400, "InvalidRequest"],
+    ["an Expect other than 100-continue", "GET /b/k HTTP/1.1\r\nHost: h\r\nExpect: teapot\r\n\r\n", 417, "ExpectationFailed"],
+    ["an Expect other than 100-continue, without Host", "PUT /b/k HTTP/1.1\r\nExpect: later\r\nContent-Length: 1\r\n\r\n", 417, "ExpectationFailed"],
+  ])("answers %s as node:http would, with an S3 error document, and closes", async (_name, text, status, code) => {
+    const answer = await exchange(text);
+    expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer).toMatch(/\r\ncontent-type: application\/xml\r\n/i);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toContain(`<Code>${code}</Code>`);
+    const requestId = /\r\nx-amz-request-id: ([0-9A-F]{16})\r\n/i.exec(answer)?.[1];
+    expect(answer).toContain(`<RequestId>${requestId}</RequestId>`);
+  });
+
+  it("serves an HTTP/1.0 request without Host (the gateway answers it)", async () => {
+    const answer = await exchange("GET /nobucket/k HTTP/1.0\r\n\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answer).toContain("<Code>NoSuchBucket</Code>");
+  });
+
   it("closes the connection even when the client keeps its side open", async () => {
     const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => socket.write("BOGUS / HTTP/1.1\r\nHost: h\r\n\r\n"));
     socket.on("error", () => undefined);
