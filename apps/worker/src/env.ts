@@ -8,6 +8,11 @@ export interface Env {
   VIRTUAL_HOST_DOMAIN?: string;
   /** Largest upload accepted (bytes); larger ones get 400 EntityTooLarge instead of the platform's 413. */
   MAX_UPLOAD_BYTES?: string;
+  /**
+   * Milliseconds a backend may stay silent on a forwarded request before the client gets 503 (default 30000): a read
+   * until the backend's headers arrive, an upload from when the backend had its whole body.
+   */
+  BACKEND_ANSWER_TIMEOUT_MS?: string;
   /** `"false"` leaves out the Server-Timing header. */
   SERVER_TIMING?: string;
   /**

@@ -34,7 +34,7 @@ export function createWorker(extensions: WorkerExtensions = {}): ExportedHandler
       }
       let handler = handlers.get(setup.gateway);
       if (!handler) {
-        handler = createFetchHandler(setup.gateway);
+        handler = createFetchHandler(setup.gateway, { ...(setup.backendAnswerTimeoutMs !== undefined && { backendAnswerTimeoutMs: setup.backendAnswerTimeoutMs }) });
         handlers.set(setup.gateway, handler);
       }
       return handler(request, env, context);

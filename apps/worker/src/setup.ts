@@ -27,7 +27,7 @@ import { meteringMiddleware } from "./metering.js";
 import { createPathMapping } from "@multistore/path-mapping";
 
 /** The ready gateway, or the configuration error every request must report. */
-export type Setup = { gateway: Gateway<ReadableStream>; config: MultistoreConfig } | { error: S3Error };
+export type Setup = { gateway: Gateway<ReadableStream>; config: MultistoreConfig; backendAnswerTimeoutMs?: number } | { error: S3Error };
 
 /** What a Worker built with `createWorker` adds to the gateway. */
 export interface WorkerExtensions {
@@ -147,6 +147,8 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
     const config = readConfig(env);
     const registries = registriesFor(env, config);
     const maxUploadBytes = positiveInteger(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES");
+    const backendAnswerTimeoutMs = positiveInteger(env.BACKEND_ANSWER_TIMEOUT_MS, "BACKEND_ANSWER_TIMEOUT_MS", "milliseconds");
+    if (backendAnswerTimeoutMs === 0) throw new ConfigError([{ path: "BACKEND_ANSWER_TIMEOUT_MS", message: "BACKEND_ANSWER_TIMEOUT_MS must be at least 1 millisecond" }]);
     const stsSetup = sts(env, config, registries.roles);
     const oidcSetup = oidc(env, config);
     const metering = meteringMiddleware(env, config);
@@ -195,7 +197,7 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
       ...(maxUploadBytes !== undefined && { maxUploadBytes }),
       onError: (error, context) => console.error(JSON.stringify({ level: "error", requestId: context.requestId, msg: "internal error", err: String(error), stack: error instanceof Error ? error.stack : undefined })),
     });
-    return { gateway, config };
+    return { gateway, config, ...(backendAnswerTimeoutMs !== undefined && { backendAnswerTimeoutMs }) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(JSON.stringify({ level: "error", msg: "invalid configuration", error: message }));

@@ -1,7 +1,7 @@
 /** The Worker's environment: PROXY_CONFIG as JSON or as a structured var, config errors, limits, virtual hosts. */
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { errorCode, signedRawRequest } from "@multistore/testing";
+import { errorCode, signedRawRequest, startAnswerPeer } from "@multistore/testing";
 import { startWorker, type WorkerHandle } from "./helpers/worker-harness.js";
 
 const KEY = { accessKeyId: "AKIAWORKERENV000001", secretAccessKey: "worker-env-secret-0000000000000000001" };
@@ -69,6 +69,25 @@ describe("worker environment", () => {
     expect(refused.status).toBe(400);
     expect(errorCode(refused.text)).toBe("EntityTooLarge");
   });
+
+  it("answers 503 once a backend stays silent for BACKEND_ANSWER_TIMEOUT_MS, on reads and after an upload's body", async () => {
+    const silent = await startAnswerPeer("silent");
+    try {
+      const bucket = { name: "quiet", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: silent.url, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } };
+      worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify({ ...config, buckets: [...config.buckets, bucket] }), BACKEND_ANSWER_TIMEOUT_MS: "400" }, r2Buckets: ["FILES"] });
+      for (const [method, body] of [["GET", undefined], ["PUT", "x".repeat(100_000)]] as const) {
+        const started = performance.now();
+        const response = await signedRawRequest(worker.endpoint, KEY, { method, path: "/quiet/key", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, ...(body && { body }) });
+        expect([method, response.status, errorCode(response.text)]).toEqual([method, 503, "ServiceUnavailable"]);
+        expect(performance.now() - started).toBeLessThan(5000);
+      }
+      await worker.close();
+      worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), BACKEND_ANSWER_TIMEOUT_MS: "0" }, r2Buckets: ["FILES"] });
+      expect(await (await fetch(`${worker.endpoint}/`)).text()).toContain("BACKEND_ANSWER_TIMEOUT_MS must be at least 1 millisecond");
+    } finally {
+      await silent.close();
+    }
+  }, 30_000);
 
   it("verifies a signed Accept-Encoding although the platform replaces it (rclone signs it on every GET)", async () => {
     worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES"] });

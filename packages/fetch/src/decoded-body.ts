@@ -22,6 +22,8 @@ export interface DecodedBody {
   brokenOff(): boolean;
   /** Bytes read from the client so far, framing included. */
   bytesIn(): number;
+  /** Resolves once the backend has had all of the body, or it ended otherwise (failed, broke off, was cancelled). */
+  ended(): Promise<void>;
 }
 
 async function dropRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
@@ -47,10 +49,15 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
   let brokenOff = false;
   let bytesIn = 0;
   let drained: Promise<void> = Promise.resolve();
+  let end: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
   const fail = (error: unknown, controller: ReadableStreamDefaultController<Uint8Array>) => {
     failure ??= error;
     controller.error(error);
     drained = dropRest(reader);
+    end();
   };
   const body = new ReadableStream<Uint8Array>(
     {
@@ -65,6 +72,7 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
             failure ??= error;
             brokenOff = true;
             controller.error(error);
+            end();
             return;
           }
           if (!chunk.done) bytesIn += chunk.value.length;
@@ -73,6 +81,7 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
             for (const part of parts) controller.enqueue(part);
             if (chunk.done) {
               controller.close();
+              end();
               return;
             }
             if (parts.length > 0) return;
@@ -86,10 +95,11 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
         // The backend gave up on the body (it answered early): the client's connection must still be read to its end
         // (bounded). Not a failure of the body: the backend's answer says what happened.
         drained = dropRest(reader);
+        end();
       },
     },
     // One chunk ahead: with a high-water mark of 0, workerd never pulls a stream that a fetch body reads.
     { highWaterMark: 1 },
   );
-  return { body, failure: () => failure, drained: () => drained, brokenOff: () => brokenOff, bytesIn: () => bytesIn };
+  return { body, failure: () => failure, drained: () => drained, brokenOff: () => brokenOff, bytesIn: () => bytesIn, ended: () => ended };
 }

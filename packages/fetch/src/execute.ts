@@ -113,12 +113,20 @@ export async function executeForward(result: ForwardResult, request: Request, up
   headers.delete("content-length");
   const started = performance.now();
   // A silent backend is cut (503) rather than waited on: until its headers arrive, and for an error document until
-  // it is read. Not for uploads, whose answer waits for the client's body. A body being served is not cut here.
-  const deadline = body ? undefined : new AbortController();
-  const timer = deadline && setTimeout(() => deadline.abort(new Error(`no backend answer within ${answerTimeoutMs} ms`)), answerTimeoutMs);
+  // it is read. An upload's clock starts once the backend has had the client's whole body (a slow client is not the
+  // backend's silence). A body being served is not cut here.
+  const deadline = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let settled = false;
+  const arm = () => {
+    if (!settled) timer = setTimeout(() => deadline.abort(new Error(`no backend answer within ${answerTimeoutMs} ms`)), answerTimeoutMs);
+  };
+  if (body) void client.ended().then(arm);
+  else arm();
   try {
-    return await forwardWith(result, request, client, body, headers, started, fetcher, deadline?.signal);
+    return await forwardWith(result, request, client, body, headers, started, fetcher, deadline.signal);
   } finally {
+    settled = true;
     clearTimeout(timer);
   }
 }

@@ -9,14 +9,18 @@ import { lengthKeepingStream } from "./streams.js";
 
 /**
  * The client's body, de-framed when it is aws-chunked and verified when it must match a hash or checksum (the last
- * chunk held back until it does), with its declared length kept, as backends need it.
+ * chunk held back until it does), with its declared length kept, as backends need it. `ended` resolves once the
+ * backend has had all of it (or it ended otherwise): from then on only the backend's answer is awaited.
  */
 export function clientBody(request: Request, result: BodyPlan, sized: boolean, upload: Upload) {
   const settled = () => Promise.resolve();
-  if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined, drained: settled };
+  if (!request.body || request.method === "GET" || request.method === "HEAD") return { body: null, failure: () => undefined, drained: settled, ended: settled };
   const declared = request.headers.get("content-length");
   const declaredLength = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
-  if (!needsBodyDecoding(result)) return { body: relayUpload(request.body, declaredLength, upload), failure: () => undefined, drained: settled };
+  if (!needsBodyDecoding(result)) {
+    const body = relayUpload(request.body, declaredLength, upload);
+    return { body, failure: () => undefined, drained: settled, ended: upload.settled! };
+  }
   const decoding = decodedBody(request.body, result, nativeChecksumFactories());
   upload.settled = async () => {
     upload.left ||= decoding.brokenOff();
@@ -24,7 +28,7 @@ export function clientBody(request: Request, result: BodyPlan, sized: boolean, u
   upload.bytesIn = decoding.bytesIn;
   const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declaredLength;
   // fetch needs the length to send Content-Length; native backends size streams themselves.
-  return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained };
+  return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained, ended: decoding.ended };
 }
 
 /** What became of the client's body. */

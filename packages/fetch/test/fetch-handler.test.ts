@@ -93,4 +93,58 @@ describe("createFetchHandler: a silent backend", () => {
       await silent.close();
     }
   });
+
+  const uploader = [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "uploader", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["put_object"] }] }];
+  const bucketAt = (endpoint: string) => [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }];
+  /** A signed PUT whose body arrives in `parts` chunks, `gapMs` apart (plain and aws-chunked). */
+  async function slowPut(parts: number, gapMs: number, chunked: boolean): Promise<Request> {
+    const piece = new Uint8Array(1000).fill(97);
+    const framed = (bytes: Uint8Array) => Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from("\r\n")]);
+    const chunks = Array.from({ length: parts }, () => (chunked ? framed(piece) : piece));
+    if (chunked) chunks.push(Buffer.from("0\r\n\r\n"));
+    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    const extra: Record<string, string> = chunked ? { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(parts * piece.length) } : { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
+    const headers = await signedHeaders("http://gateway.test", KEY, { method: "PUT", path: "/open/slow.bin", headers: { ...extra, "content-length": String(length) } });
+    let index = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (index === chunks.length) return controller.close();
+        await new Promise((resolve) => setTimeout(resolve, gapMs));
+        controller.enqueue(chunks[index++]!);
+      },
+    });
+    return new Request("http://gateway.test/open/slow.bin", { method: "PUT", headers, body, duplex: "half" } as RequestInit);
+  }
+
+  it.each([
+    ["a plain", false],
+    ["an aws-chunked", true],
+  ])("answers %s upload 503 once the backend had its body and stayed silent for backendAnswerTimeoutMs", async (_name, chunked) => {
+    const silent = await startAnswerPeer("silent");
+    try {
+      const handler = createFetchHandler(gatewayOver(bucketAt(silent.url), uploader), { log: () => undefined, backendAnswerTimeoutMs: 300 });
+      const started = performance.now();
+      const response = await handler(await slowPut(2, 10, chunked));
+      expect([response.status, (await response.text()).match(/<Code>(\w+)<\/Code>/)?.[1]]).toEqual([503, "ServiceUnavailable"]);
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it.each([
+    ["a plain", false],
+    ["an aws-chunked", true],
+  ])("lets %s upload whose client is slower than backendAnswerTimeoutMs complete", async (_name, chunked) => {
+    const origin = await startRecordingOrigin();
+    try {
+      const handler = createFetchHandler(gatewayOver(bucketAt(origin.endpoint), uploader), { log: () => undefined, backendAnswerTimeoutMs: 300 });
+      // 6 parts 150 ms apart: 900 ms of body, three times the answer timeout.
+      const response = await handler(await slowPut(6, 150, chunked));
+      expect(response.status).toBe(200);
+      expect(origin.stored.get("/b/slow.bin")?.length).toBe(6000);
+    } finally {
+      await origin.close();
+    }
+  });
 });
