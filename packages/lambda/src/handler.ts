@@ -5,7 +5,7 @@
  * answer is read whole — refused with a clear error when it cannot fit.
  */
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
-import { headerRecord, MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
+import { headerRecord, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
 import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 
@@ -70,12 +70,8 @@ async function readWhole(response: Response, limit: number): Promise<Uint8Array>
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
 async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch; answerTimeoutMs?: number }): Promise<Answer> {
-  const { upstream, answer } = await sendForward(result, method, body, options.fetch, options.answerTimeoutMs);
-  if (answer.replaceBody) {
-    // An error document is short; read a little more than the part that is kept, never the whole of a large one.
-    const text = new TextDecoder().decode((await readWhole(upstream, MAX_BACKEND_ERROR_BYTES * 4).catch(() => new Uint8Array())).subarray(0, MAX_BACKEND_ERROR_BYTES));
-    return fromPlain(answer.replaceBody(text), method);
-  }
+  const { upstream, answer, document } = await sendForward(result, method, body, options.fetch, options.answerTimeoutMs);
+  if (document) return fromPlain(document, method);
   if (method === "HEAD" || answer.status === 204 || answer.status === 304) {
     await upstream.body?.cancel();
     return toResult(answer.status, answer.headers, null, method === "HEAD");

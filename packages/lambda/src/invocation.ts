@@ -4,7 +4,7 @@
  * (after-middleware and the log line).
  */
 import { S3Error, type Gateway, type GatewayResult } from "@multistore/core";
-import { concatBytes, needsBodyDecoding, requestLineOf, RequestBodyDecoder, type BodyPlan, type PlainResponse } from "@multistore/core/runtime";
+import { concatBytes, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, readAtMost, requestLineOf, RequestBodyDecoder, type BodyPlan, type ForwardedResponse, type PlainResponse } from "@multistore/core/runtime";
 import { requestFromEvent, type EventRequest, type LambdaHttpEvent } from "./event.js";
 
 /** Refuses a request or response body past a deployment's limit, naming the limit. */
@@ -65,27 +65,51 @@ export const BACKEND_ANSWER_TIMEOUT_MS = 30_000;
 /** A forward result (the backend request the gateway resolved a request to). */
 export type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
 
+/** What a forward's backend answered: the client's status and headers, and the error document replacing its body. */
+export interface SentForward {
+  /** The backend's response; its body is the caller's to read unless `document` is set (then it was read). */
+  upstream: Response;
+  /** The client's status and headers. */
+  answer: ForwardedResponse;
+  /** When the backend answered an error: the client's error document, made from the backend's. */
+  document?: PlainResponse<never>;
+}
+
 /**
  * Sends a forward's backend request with the client's body (decoded and verified) and turns the backend's status
- * and headers into the client's; the backend's body is the caller's to read.
+ * and headers into the client's. An error document is read here, under the same deadline; a body being served is the
+ * caller's to read.
  */
-export async function sendForward(result: Forward, method: string, body: Uint8Array | null, fetcher: typeof fetch, answerTimeoutMs = BACKEND_ANSWER_TIMEOUT_MS) {
+export async function sendForward(result: Forward, method: string, body: Uint8Array | null, fetcher: typeof fetch, answerTimeoutMs = BACKEND_ANSWER_TIMEOUT_MS): Promise<SentForward> {
   const sent = await decodedBody(result, body);
   const headers = new Headers(result.request.headers);
   headers.delete("content-length");
   const started = performance.now();
-  let upstream: Response;
   // A silent backend is answered 503 within the bound rather than holding the invocation to Lambda's own timeout
-  // (which answers no S3 error). Until the headers only: the body the client reads is not cut by it.
+  // (which answers no S3 error): until the headers, and for an error document until it is read. The body the
+  // client reads is not cut by it.
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new Error(`no backend answer within ${answerTimeoutMs} ms`)), answerTimeoutMs);
   try {
-    const requestBody = sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>);
-    upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: requestBody, redirect: "manual", signal: deadline.signal });
-  } catch (error) {
-    throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
+    let upstream: Response;
+    try {
+      const requestBody = sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>);
+      upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: requestBody, redirect: "manual", signal: deadline.signal });
+    } catch (error) {
+      throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
+    }
+    const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
+    if (!answer.replaceBody) return { upstream, answer };
+    // An error document is short: a little more than the part kept is read, never the whole of a large one.
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = upstream.body ? await readAtMost(upstream.body, MAX_BACKEND_ERROR_BYTES * 4) : undefined;
+    } catch (error) {
+      throw new S3Error("ServiceUnavailable", { message: "The storage backend did not finish its answer.", cause: error });
+    }
+    const text = bytes === undefined ? "" : new TextDecoder().decode(bytes.subarray(0, MAX_BACKEND_ERROR_BYTES));
+    return { upstream, answer, document: answer.replaceBody(text) };
   } finally {
     clearTimeout(timer);
   }
-  return { upstream, answer: result.respond(upstream.status, upstream.headers, performance.now() - started) };
 }

@@ -7,7 +7,7 @@
  * body.
  */
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
-import { headerRecord, MAX_BACKEND_ERROR_BYTES, readAtMost, type PlainResponse } from "@multistore/core/runtime";
+import { headerRecord, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent } from "./event.js";
 import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 import { DEFAULT_BODY_LIMIT, LAMBDA_PAYLOAD_BYTES } from "./handler.js";
@@ -121,10 +121,9 @@ class StreamedAnswer {
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
 async function streamForward(result: Forward, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, fetcher: typeof fetch, answerTimeoutMs?: number): Promise<void> {
-  const { upstream, answer: forwarded } = await sendForward(result, method, body, fetcher, answerTimeoutMs);
-  if (forwarded.replaceBody) {
-    const text = upstream.body ? new TextDecoder().decode(((await readAtMost(upstream.body, MAX_BACKEND_ERROR_BYTES * 4).catch(() => undefined)) ?? new Uint8Array()).subarray(0, MAX_BACKEND_ERROR_BYTES)) : "";
-    answer.send(forwarded.replaceBody(text), method === "HEAD");
+  const { upstream, answer: forwarded, document } = await sendForward(result, method, body, fetcher, answerTimeoutMs);
+  if (document) {
+    answer.send(document, method === "HEAD");
     return;
   }
   if (Number(upstream.headers.get("content-length") ?? 0) > limit && method !== "HEAD") {

@@ -8,7 +8,7 @@ import { PassThrough } from "node:stream";
 import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway } from "@multistore/core";
-import { startS3rver, type S3rverHandle } from "@multistore/testing";
+import { startAnswerPeer, startS3rver, type S3rverHandle } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLambdaStreamingHandler, type AwsLambdaStreamingApi, type LambdaHttpEvent, type LambdaResponseStream } from "../src/index.js";
 
@@ -120,6 +120,22 @@ describe("createLambdaStreamingHandler", () => {
     const refused = await invoke(small, "GET", "/public/big.bin");
     expect(refused.statusCode).toBe(413);
     expect(refused.body.toString()).toContain("1048576-byte limit");
+  });
+
+  it("answers 503 within backendAnswerTimeoutMs when the backend's error document never ends", async () => {
+    const trickle = await startAnswerPeer("trickle", { status: 403 });
+    try {
+      const config = parseConfig({ buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: trickle.url, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }], roles: [], credentials: [] });
+      const registries = createStaticRegistries(config);
+      const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+      const quick = createLambdaStreamingHandler(gateway, { awslambda, backendAnswerTimeoutMs: 300, log: () => {} }) as StreamingHandler;
+      const started = performance.now();
+      const answer = await invoke(quick, "GET", "/open/hello.txt");
+      expect([answer.statusCode, /<Code>([^<]+)<\/Code>/.exec(answer.body.toString())?.[1]]).toEqual([503, "ServiceUnavailable"]);
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      await trickle.close();
+    }
   });
 
   it("refuses to start outside Lambda without the runtime's API", () => {

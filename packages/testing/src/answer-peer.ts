@@ -10,15 +10,15 @@ export interface AnswerPeer {
 }
 
 /**
- * Starts a peer that accepts requests and never answers them (`silent`), or answers every request 200 with a body
+ * Starts a peer that accepts requests and never answers them (`silent`), or answers every request with a body
  * sent a byte every 100 ms that never ends (`trickle`: a silence-based timeout never fires), or 1 MiB at a time as
- * fast as it is read, forever (`endless`).
+ * fast as it is read, forever (`endless`); with `status` (default 200) and an XML content type.
  */
-export async function startAnswerPeer(kind: "silent" | "trickle" | "endless"): Promise<AnswerPeer> {
+export async function startAnswerPeer(kind: "silent" | "trickle" | "endless", options: { status?: number } = {}): Promise<AnswerPeer> {
   const server = createServer((request, response) => {
     request.resume();
     if (kind === "silent") return;
-    response.writeHead(200, { "content-type": "application/xml" });
+    response.writeHead(options.status ?? 200, { "content-type": "application/xml" });
     const chunk = kind === "trickle" ? " " : Buffer.alloc(1 << 20, 32);
     const pump = () => {
       while (!response.destroyed && response.write(chunk) && kind === "endless");
