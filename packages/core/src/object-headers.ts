@@ -61,11 +61,33 @@ export function resolveRange(range: RequestedRange | "unsatisfiable" | undefined
 /** Headers GetObject's `response-*` query parameters may override. */
 const OVERRIDABLE = ["content-type", "content-disposition", "cache-control", "content-encoding", "content-language", "expires"];
 
-/** Applies `response-content-type` & co. to `headers`. */
+/** Whether this process's runtime writes each character of a header value as one byte (see `useLatin1HeaderValues`). */
+let latin1HeaderValues = false;
+
+/**
+ * Declares that the runtime writes header values one byte per character (node:http writes them as Latin-1; workerd
+ * writes UTF-8). An override past ASCII is then set as its UTF-8 bytes, one character each, so that the client gets
+ * the UTF-8 bytes S3 sends. Called by `@multistore/node`'s runtime.
+ */
+export function useLatin1HeaderValues(): void {
+  latin1HeaderValues = true;
+}
+
+const PAST_ASCII = /[\u0080-\uffff]/;
+
+/** A header value as this runtime must be given it to send its UTF-8 bytes. */
+function headerValueOf(value: string): string {
+  if (!latin1HeaderValues || !PAST_ASCII.test(value)) return value;
+  let bytes = "";
+  for (const byte of new TextEncoder().encode(value)) bytes += String.fromCharCode(byte);
+  return bytes;
+}
+
+/** Applies `response-content-type` & co. to `headers`, as UTF-8 (what S3 sends for text past ASCII). */
 export function applyResponseOverrides(headers: Headers, overrides: Record<string, string> | undefined): void {
   if (overrides === undefined) return;
   for (const name of OVERRIDABLE) {
     const value = overrides[`response-${name}`];
-    if (value !== undefined) headers.set(name, value);
+    if (value !== undefined) headers.set(name, headerValueOf(value));
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { S3Error } from "../src/index.js";
 import { applyResponseOverrides, parseRangeHeader, resolveRange } from "../src/backend.js";
+import { useLatin1HeaderValues } from "../src/runtime.js";
 
 describe("byte ranges", () => {
   it.each([
@@ -41,5 +42,17 @@ describe("response overrides", () => {
     expect(headers.get("content-type")).toBe("image/png");
     expect(headers.get("cache-control")).toBe("no-cache");
     expect(headers.get("etag")).toBe('"x"');
+  });
+
+  it("sets text past ASCII as it is, or as its UTF-8 bytes where the runtime writes header values as Latin-1", () => {
+    const name = 'attachment; filename="été ключ €.txt"';
+    const plain = new Map<string, string>();
+    applyResponseOverrides(plain as unknown as Headers, { "response-content-disposition": name, "response-content-type": "text/plain" });
+    expect(plain.get("content-disposition")).toBe(name);
+    useLatin1HeaderValues();
+    const latin1 = new Headers();
+    applyResponseOverrides(latin1, { "response-content-disposition": name, "response-content-type": "text/plain" });
+    expect(Buffer.from(latin1.get("content-disposition")!, "latin1").toString("utf8")).toBe(name);
+    expect(latin1.get("content-type")).toBe("text/plain");
   });
 });

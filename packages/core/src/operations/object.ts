@@ -118,11 +118,10 @@ async function prepareUpload<B>(
 }
 
 /**
- * What an override may not hold: control characters other than HTAB (CR and LF would end the header), and anything
- * past ASCII. A header carries bytes, and runtimes write characters past ASCII differently (node:http as Latin-1,
- * workerd as UTF-8, or not at all): a non-ASCII file name goes as RFC 6266's `filename*=UTF-8''…`, which is ASCII.
+ * What an override may not hold: control characters other than HTAB (CR and LF would end the header). Text past
+ * ASCII is sent as UTF-8, as S3 sends it (see `applyResponseOverrides`).
  */
-const NOT_HEADER_TEXT = /[^\t\u0020-\u007e]/;
+const NOT_HEADER_TEXT = /[^\t\u0020-\u007e\u0080-\uffff]/;
 
 /** The backend's request: the operation, its key and headers, and what the query asks of it. */
 function objectRequest(operation: ObjectOperation, key: string, headers: Headers, query: Query, backendUploadId: string | undefined, anonymous: boolean): ObjectRequest {
@@ -138,7 +137,7 @@ function objectRequest(operation: ObjectOperation, key: string, headers: Headers
         if (anonymous) throw new S3Error("InvalidRequest", { message: "Request specific response headers cannot be used for anonymous GET requests." });
         if (NOT_HEADER_TEXT.test(value)) {
           throw new S3Error("InvalidArgument", {
-            message: `${name} must be printable ASCII (a non-ASCII file name goes as filename*=UTF-8''<percent-encoded>).`,
+            message: `${name} must not hold control characters.`,
             details: { ArgumentName: name },
           });
         }
