@@ -5,6 +5,7 @@
  */
 import { S3Error, type GatewayResult, type ResultBase } from "@multistore/core";
 import { MAX_BACKEND_ERROR_BYTES, readAtMost, needsBodyDecoding, type PlainResponse } from "@multistore/core/runtime";
+import { BACKEND_BYTES_AS_SENT, bodyAsIs } from "./streams.js";
 import { clientBody, type Upload } from "./upload.js";
 
 type Result = GatewayResult<ReadableStream>;
@@ -72,13 +73,13 @@ export function toResponse(plain: PlainResponse<ReadableStream>): Response {
   const empty = plain.status === 204 || plain.status === 304;
   const body = plain.body;
   if (empty || (typeof body !== "string" && !(body instanceof Uint8Array))) {
-    return new Response(empty ? null : (body as BodyInit | null), { status: plain.status, headers: plain.headers });
+    return new Response(empty ? null : (body as BodyInit | null), bodyAsIs({ status: plain.status, headers: plain.headers }));
   }
   // A body in memory has a known length: say it (as the server does), so the log and after-middleware count it.
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   const headers = new Headers(plain.headers);
   headers.set("content-length", String(bytes.length));
-  return new Response(bytes as Uint8Array<ArrayBuffer>, { status: plain.status, headers });
+  return new Response(bytes as Uint8Array<ArrayBuffer>, bodyAsIs({ status: plain.status, headers }));
 }
 
 export function errorResponse(result: ResultBase, error: unknown): Response {
@@ -154,6 +155,7 @@ async function forwardWith(
       // HEAD and GET answers must come from the backend every time, never from the platform cache.
       cache: "no-store",
       redirect: "manual",
+      ...BACKEND_BYTES_AS_SENT,
     } as RequestInit);
   } catch (error) {
     const decodingError = failure();
@@ -174,7 +176,7 @@ async function forwardWith(
     return toResponse(answer.replaceBody(text));
   }
   const empty = answer.status === 204 || answer.status === 304 || request.method === "HEAD";
-  return new Response(empty ? null : upstream.body, { status: answer.status, headers: answer.headers });
+  return new Response(empty ? null : upstream.body, bodyAsIs({ status: answer.status, headers: answer.headers }));
 }
 
 export async function executeNative(result: NativeResult, request: Request, upload: Upload): Promise<Response> {

@@ -5,7 +5,7 @@
 import type { Gateway } from "@multistore/core";
 import { CLIENT_CLOSED, requestLineOf } from "@multistore/core/runtime";
 import { BACKEND_ANSWER_TIMEOUT_MS, clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
-import { keepsLengths, lengthKeepingStream } from "./streams.js";
+import { bodyAsIs, keepsLengths, lengthKeepingStream } from "./streams.js";
 import type { Upload } from "./upload.js";
 
 /** Options of `createFetchHandler`. */
@@ -40,7 +40,7 @@ function relay(response: Response): { response: Response; sent: Promise<boolean>
     () => true,
     () => false,
   );
-  return { response: new Response(readable, { status: response.status, headers: response.headers }), sent };
+  return { response: new Response(readable, bodyAsIs({ status: response.status, headers: response.headers })), sent };
 }
 
 /** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
