@@ -6,6 +6,7 @@
  */
 import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { useFsLocks } from "@multistore/backend-fs";
 import { checkBackends, createCachedRegistries, createHttpRegistries, type MultistoreConfig } from "@multistore/config";
 import { createSessionTokenSealer, parseSessionTokenKeys } from "@multistore/sts";
@@ -18,6 +19,7 @@ import { clusterLockService } from "./cluster-locks.js";
 import { runPrimary, workerSlot } from "./cluster.js";
 import { developmentKeyIn, developmentKeyPolicy } from "./development-key.js";
 import { loadConfigFile } from "./load-config.js";
+import { checkServerMetering } from "./metering.js";
 import { primaryMetrics } from "./metrics.js";
 import { createLogger, describeError } from "./logger.js";
 import { createMultistoreServer } from "./server.js";
@@ -87,12 +89,26 @@ async function prepare(options: CliOptions): Promise<Prepared | number> {
     process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
     return 2;
   }
+  // Metering that cannot run here (a Worker-only store, a missing Redis URL, two rules with one id): said once, here,
+  // rather than by every worker.
+  try {
+    checkServerMetering(config);
+  } catch (error) {
+    process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
+    return 2;
+  }
   let tls: Prepared["tls"];
   try {
     tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
   } catch (error) {
     // The path as resolved (relative ones against where the command was typed), so a wrong base shows.
     process.stderr.write(`multistore: cannot read the TLS certificate or key: ${(error as Error).message}\n`);
+    return 2;
+  }
+  try {
+    if (tls) createSecureContext(tls);
+  } catch (error) {
+    process.stderr.write(`multistore: the TLS certificate or key cannot be used (--tls-cert ${options.tlsCert}, --tls-key ${options.tlsKey}): ${(error as Error).message}\n`);
     return 2;
   }
   return { config, host: listen.host, sessionTokenKeys, warnings, ...(oidcProvider && { oidcProvider }), ...(tls && { tls }) };
@@ -218,5 +234,7 @@ main().then(
   (error: unknown) => {
     process.stderr.write(`multistore: ${(error as Error).message ?? error}\n`);
     process.exitCode = 1;
+    // A cluster worker stays tied to its primary by their IPC channel: it would never exit on its own.
+    if (cluster.isWorker) process.exit(1);
   },
 );

@@ -45,6 +45,9 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   const quickDeaths = new Map<number, number>();
   const listened = new Set<number>();
   let stopping = false;
+  /** Set once every worker listened: from then on a worker that dies is replaced; before, it stops the start. */
+  let started = false;
+  let exitCode = 0;
 
   function fork(slot: number): void {
     const worker = cluster.fork({ [SLOT_VARIABLE]: String(slot) });
@@ -60,6 +63,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       if (listened.has(entry.slot)) return;
       listened.add(entry.slot);
       if (listened.size === options.workers) {
+        started = true;
         const host = address.address ?? "0.0.0.0";
         const url = `${options.tls ? "https" : "http"}://${host}:${address.port}`;
         logger.info({ address: url, ...(options.metricsUrl && { metrics: options.metricsUrl }), workers: options.workers, pid: process.pid }, "multistore listening");
@@ -76,8 +80,16 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
         if (slots.size === 0) {
           logger.info("stopped");
           logger.flush();
-          resolve(0);
+          resolve(exitCode);
         }
+        return;
+      }
+      if (!started && !listened.has(entry.slot)) {
+        // A worker that could not start (the address in use, say): its siblings would fail alike, and replacing it
+        // forever would leave a primary that never serves. The start stops, with the worker's code (2: bad config).
+        logger.error({ worker: entry.slot, pid: worker.process.pid, code, signal }, "worker failed to start; stopping");
+        exitCode = code === 2 ? 2 : 1;
+        stop("a worker failed to start");
         return;
       }
       const lived = Date.now() - entry.startedAt;
@@ -97,7 +109,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       stopping = true;
       logger.info({ signal, workers: slots.size }, "shutting down: draining every worker");
       if (slots.size === 0) {
-        resolve(0);
+        resolve(exitCode);
         return;
       }
       for (const worker of slots.keys()) worker.process.kill("SIGTERM");

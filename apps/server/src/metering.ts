@@ -57,28 +57,55 @@ function deferredRedisStore(options: RedisStoreOptions): ServerStore {
   };
 }
 
+/** The Redis URL metering uses (undefined unless the store is Redis); throws a ConfigError naming the field when metering cannot run here. */
+function checkedRedisUrl(config: MultistoreConfig, environment: NodeJS.ProcessEnv): string | undefined {
+  const kind = config.metering?.store ?? "memory";
+  if (kind === "durable_object") {
+    throw new ConfigError([{ path: "metering.store", message: 'metering.store: "durable_object" is the Worker\'s store; a fleet of servers shares "redis"' }]);
+  }
+  if (kind !== "redis") return undefined;
+  const url = config.metering?.redis_url ?? environment.MULTISTORE_REDIS_URL;
+  if (url === undefined || !/^rediss?:\/\//.test(url)) {
+    throw new ConfigError([{ path: "metering.redis_url", message: "metering.redis_url: a redis:// or rediss:// URL is required with store = \"redis\" (or set MULTISTORE_REDIS_URL)" }]);
+  }
+  return url;
+}
+
+/** The limiter of these rules over `store`; a ConfigError when two rules share an id. */
+function limiterOf(config: MultistoreConfig, store: CounterStore) {
+  try {
+    return createLimiter({ rateLimits: config.rate_limits ?? [], quotas: config.quotas ?? [], store, keyPrefix: config.metering?.key_prefix });
+  } catch (error) {
+    throw new ConfigError([{ path: "rate_limits", message: (error as Error).message }]);
+  }
+}
+
+/**
+ * Checks that the config's metering can run on this server, without connecting to anything: a ConfigError naming the
+ * field otherwise (checked once before any worker starts, which would each fail alike).
+ */
+export function checkServerMetering(config: MultistoreConfig, environment: NodeJS.ProcessEnv = process.env): void {
+  if ((config.rate_limits ?? []).length === 0 && (config.quotas ?? []).length === 0) return;
+  checkedRedisUrl(config, environment);
+  limiterOf(config, createMemoryStore());
+}
+
 /** Builds metering from the config; throws a ConfigError naming the field when it cannot run here. */
 export function serverMetering(config: MultistoreConfig, logger: Logger, environment: NodeJS.ProcessEnv = process.env): ServerMetering {
   const rateLimits = config.rate_limits ?? [];
   const quotas = config.quotas ?? [];
   if (rateLimits.length === 0 && quotas.length === 0) return { middleware: undefined, ready: async () => {}, close: async () => {} };
+  // Checked before a Redis store starts connecting, which a refused config would leave behind.
+  checkServerMetering(config, environment);
   const settings = config.metering ?? {};
   const kind = settings.store ?? "memory";
-  let store: ServerStore;
-  if (kind === "durable_object") {
-    throw new ConfigError([{ path: "metering.store", message: 'metering.store: "durable_object" is the Worker\'s store; a fleet of servers shares "redis"' }]);
-  }
   const timeoutMs = settings.timeout_ms ?? 250;
-  if (kind === "redis") {
-    const url = settings.redis_url ?? environment.MULTISTORE_REDIS_URL;
-    if (url === undefined || !/^rediss?:\/\//.test(url)) {
-      throw new ConfigError([{ path: "metering.redis_url", message: "metering.redis_url: a redis:// or rediss:// URL is required with store = \"redis\" (or set MULTISTORE_REDIS_URL)" }]);
-    }
-    store = deferredRedisStore({ url, cluster: settings.redis_cluster === true, commandTimeoutMs: timeoutMs, onError: (error) => logger.warn({ err: describeError(error) }, "metering: redis connection failed") });
-  } else {
-    store = createMemoryStore();
-  }
-  const limiter = createLimiter({ rateLimits, quotas, store, keyPrefix: settings.key_prefix });
+  const url = checkedRedisUrl(config, environment);
+  const store: ServerStore =
+    url === undefined
+      ? createMemoryStore()
+      : deferredRedisStore({ url, cluster: settings.redis_cluster === true, commandTimeoutMs: timeoutMs, onError: (error) => logger.warn({ err: describeError(error) }, "metering: redis connection failed") });
+  const limiter = limiterOf(config, store);
   logger.info({ store: kind, ...(kind === "redis" && { cluster: settings.redis_cluster === true }), rateLimits: rateLimits.length, quotas: quotas.length }, kind === "memory" ? "metering: counters in this process (each process counts alone)" : "metering: counters in redis");
   return {
     middleware: createMeteringMiddleware({

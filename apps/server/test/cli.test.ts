@@ -3,6 +3,7 @@ import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { createServer as createNetServer } from "node:net";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { tmpdir } from "node:os";
@@ -108,6 +109,30 @@ describe("multistore CLI", () => {
     const cleanup = await fetch(`${endpoint}/private/cli-drain.txt`).catch(() => undefined);
     expect(cleanup).toBeUndefined();
   });
+
+  it("stops at start, never hanging: 1 when the address is in use, 2 for metering or TLS it cannot use, one worker or many", async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    const dir = await mkdtemp(join(tmpdir(), "multistore-start-"));
+    try {
+      for (const workers of ["1", "2"]) {
+        const inUse = run(["--listen", `127.0.0.1:${port}`, "--workers", workers]);
+        expect([inUse.status, inUse.stderr.includes("EADDRINUSE")], `--workers ${workers}: ${inUse.stderr}`).toEqual([1, true]);
+      }
+      const rules = join(dir, "rules.toml");
+      const rule = `[[rate_limits]]\nid = "same"\nscope = "source_ip"\nrequests = 5\nwindow_secs = 60\n`;
+      await writeFile(rules, `[[buckets]]\nname = "open"\nbackend_type = "fs"\nanonymous_access = true\n[buckets.backend_options]\nroot = "${join(dir, "data")}"\n\n${rule}\n${rule}`);
+      const shared = run(["--config", rules, "--listen", "127.0.0.1:0", "--workers", "2"]);
+      expect([shared.status, shared.stderr.match(/invalid configuration/g)?.length, shared.stderr.includes('share the id "same"')], shared.stderr).toEqual([2, 1, true]);
+      await writeFile(join(dir, "not-a-cert.pem"), "not a certificate\n");
+      const tls = run(["--listen", "127.0.0.1:0", "--workers", "2", "--tls-cert", join(dir, "not-a-cert.pem"), "--tls-key", join(dir, "not-a-cert.pem")]);
+      expect([tls.status, tls.stderr.includes("--tls-cert")], tls.stderr).toEqual([2, true]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("serves HTTPS with --tls-cert and --tls-key", async () => {
     const dir = await mkdtemp(join(tmpdir(), "multistore-tls-"));

@@ -117,14 +117,15 @@ describe.each([
 });
 
 describe("metering settings the server cannot run", () => {
+  // Exit code 2 (bad configuration) where the config alone says so; 1 where the Redis client, loaded to connect, refuses.
   it.each([
-    ['store = "durable_object"', 'metering.store: "durable_object" is the Worker\'s store'],
-    ['store = "redis"', "metering.redis_url: a redis:// or rediss:// URL is required"],
-    ['store = "redis"\nredis_url = "http://127.0.0.1:6379"', "metering.redis_url: a redis:// or rediss:// URL is required"],
+    ['store = "durable_object"', 'metering.store: "durable_object" is the Worker\'s store', 2],
+    ['store = "redis"', "metering.redis_url: a redis:// or rediss:// URL is required", 2],
+    ['store = "redis"\nredis_url = "http://127.0.0.1:6379"', "metering.redis_url: a redis:// or rediss:// URL is required", 2],
     // Refused by the Redis client itself (a malformed %-escape in the password), loaded only for a Redis store.
-    ['store = "redis"\nredis_url = "redis://:p%zz@127.0.0.1:6379"', "metering.redis_url: the Redis client refuses this URL"],
-    ['store = "redis"\nredis_url = "redis://127.0.0.1:6379/2"\nredis_cluster = true', "metering.redis_url: the Redis client refuses this URL (a Redis Cluster has database 0 only"],
-  ])("refuses to start with %s, naming the field", async (settings, message) => {
+    ['store = "redis"\nredis_url = "redis://:p%zz@127.0.0.1:6379"', "metering.redis_url: the Redis client refuses this URL", 1],
+    ['store = "redis"\nredis_url = "redis://127.0.0.1:6379/2"\nredis_cluster = true', "metering.redis_url: the Redis client refuses this URL (a Redis Cluster has database 0 only", 1],
+  ])("refuses to start with %s, naming the field", async (settings, message, code) => {
     const root = await mkdtemp(join(tmpdir(), "multistore-metering-config-"));
     try {
       const config = join(root, "config.toml");
@@ -132,7 +133,7 @@ describe("metering settings the server cannot run", () => {
       const environment = { ...process.env };
       delete environment.MULTISTORE_REDIS_URL;
       const run = spawnSync(process.execPath, [cli, "--config", config, "--listen", "127.0.0.1:0", "--workers", "1"], { env: environment, encoding: "utf8", timeout: 20_000 });
-      expect(run.status).toBe(1);
+      expect(run.status).toBe(code);
       expect(run.stderr).toContain(message);
     } finally {
       await rm(root, { recursive: true, force: true });
