@@ -148,6 +148,8 @@ export async function verifyWebIdentityToken(token: string, policy: TrustPolicy,
     throw new StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity.");
   }
   const audiences = typeof claims.aud === "string" ? [claims.aud] : (claims.aud ?? []);
+  // jose checks the claim's shape only when asked for an audience: a role that requires none takes any token.
+  if (!Array.isArray(audiences) || !audiences.every((entry) => typeof entry === "string")) throw invalid("The token's audience (aud) is not a string or an array of strings.");
   const audience = policy.required_audiences.find((wanted) => audiences.includes(wanted)) ?? audiences[0];
   return { claims, issuer, subject, ...(audience !== undefined && { audience }) };
 }

@@ -37,6 +37,10 @@ describe("verifyWebIdentityToken", () => {
     // Without audiences or subject conditions the role takes any.
     const open = { ...policy, required_audiences: [], subject_conditions: [] };
     expect((await verifyWebIdentityToken(await idp.mint({ aud: "x", sub: "anyone" }), open, keys, now())).audience).toBe("x");
+    // ... but not an audience claim of another shape (it was echoed into the answer's XML: a 500).
+    for (const aud of [[5], [null], [["a"]], { 0: {} }]) {
+      expect(await failure(verifyWebIdentityToken(await idp.mint({ aud, sub: "anyone" } as never), open, keys, now())), JSON.stringify(aud)).toMatchObject({ code: "InvalidIdentityToken" });
+    }
   });
 
   it("checks exp, nbf and iat with 60 s of clock skew", async () => {
