@@ -22,6 +22,15 @@ export function singleEtag(list: string): string | undefined {
  * The conditions of `headers` as an R2Conditional, for R2 to skip the body when they fail. Dates follow HTTP
  * semantics with second granularity: If-Unmodified-Since D holds when the upload second is <= D, i.e. before D+1s.
  */
+/**
+ * R2 takes dates from 1970 until 2189 (it throws a TypeError past that). Every upload date lies within: a date
+ * outside decides a condition as the nearest one inside does.
+ */
+function r2Date(milliseconds: number): Date {
+  return new Date(Math.min(Math.max(milliseconds, 0), LATEST_R2_DATE));
+}
+const LATEST_R2_DATE = Date.UTC(2189, 0, 1);
+
 export function toR2Conditional(headers: Headers, names: ConditionNames): R2Conditional | undefined {
   const conditional: R2Conditional = {};
   const ifMatch = headers.get(names.ifMatch);
@@ -30,7 +39,7 @@ export function toR2Conditional(headers: Headers, names: ConditionNames): R2Cond
     const etag = singleEtag(ifMatch);
     if (etag !== undefined) conditional.etagMatches = etag;
   } else if (unmodifiedSince !== undefined) {
-    conditional.uploadedBefore = new Date((unmodifiedSince + 1) * 1000);
+    conditional.uploadedBefore = r2Date((unmodifiedSince + 1) * 1000);
   }
   const ifNoneMatch = headers.get(names.ifNoneMatch);
   const modifiedSinceSeconds = httpSeconds(headers.get(names.ifModifiedSince));
@@ -38,7 +47,7 @@ export function toR2Conditional(headers: Headers, names: ConditionNames): R2Cond
     const etag = singleEtag(ifNoneMatch);
     if (etag !== undefined) conditional.etagDoesNotMatch = etag;
   } else if (modifiedSinceSeconds !== undefined) {
-    conditional.uploadedAfter = new Date(modifiedSinceSeconds * 1000);
+    conditional.uploadedAfter = r2Date(modifiedSinceSeconds * 1000);
   }
   if (conditional.uploadedBefore !== undefined || conditional.uploadedAfter !== undefined) conditional.secondsGranularity = true;
   return Object.keys(conditional).length === 0 ? undefined : conditional;

@@ -93,6 +93,13 @@ describe("conditional reads", () => {
     expect((await get(backend, key, { "if-modified-since": "not a date" })).status).toBe(200);
     // A present If-None-Match makes If-Modified-Since irrelevant.
     expect((await get(backend, key, { "if-none-match": '"other"', "if-modified-since": lastModified })).status).toBe(200);
+    // Dates R2 does not take (after 2189, before 1970) decide as the nearest it takes: no 500 from its TypeError.
+    const far = "Fri, 31 Dec 9999 23:59:59 GMT";
+    const early = "Mon, 01 Jan 1900 00:00:00 GMT";
+    expect((await get(backend, key, { "if-modified-since": far })).status).toBe(304);
+    expect((await get(backend, key, { "if-unmodified-since": far })).status).toBe(200);
+    expect((await get(backend, key, { "if-modified-since": early })).status).toBe(200);
+    expect((await get(backend, key, { "if-unmodified-since": early })).status).toBe(412);
   });
 
   it("answers 304 with the validators a cache needs", async () => {
