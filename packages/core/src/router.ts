@@ -74,7 +74,8 @@ export function checkRoutes(routes: readonly Route[]): void {
 }
 
 function methodMatches(route: Route, method: string): boolean {
-  return route.method === "*" || route.method === method;
+  // A GET route answers HEAD too (RFC 9110, 9.3.2): runtimes send HEAD answers without their body.
+  return route.method === "*" || route.method === method || (method === "HEAD" && route.method === "GET");
 }
 
 /** The parameters of `route` for `path`, or undefined when it does not match (a malformed escape does not match). */

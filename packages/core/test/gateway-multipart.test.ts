@@ -27,6 +27,11 @@ describe("multipart uploads", () => {
     const request: UnsignedRequest = { method: "POST", path: "/data/big/file.bin", query: { uploadId }, headers: { "x-amz-content-sha256": sha256(body) } };
     const completed = response(await send(request, as("AKIDWRITER"), body));
     expect(completed.status).toBe(200);
+    // Part numbers are digits: what Number() would also read is refused.
+    for (const partNumber of ["1e3", "0x3e9", "1.0", "+2", " 3", "0", "10001"]) {
+      const part = response(await send({ method: "PUT", path: "/data/big/file.bin", query: { uploadId, partNumber }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": "1" } }, as("AKIDWRITER"), "x"));
+      expect([part.status, childText(part.root!, "Code")], partNumber).toEqual([400, "InvalidArgument"]);
+    }
     expect(childText(completed.root!, "ETag")).toBe('"multipart-2"');
     expect(childText(completed.root!, "Location")).toBe("/data/big/file.bin");
     expect(local.callsTo("completeMultipartUpload")[0]!.slice(0, 3)).toEqual([

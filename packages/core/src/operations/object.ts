@@ -34,7 +34,9 @@ export interface PreparedObject<B> {
 
 /** UploadPart's parameters; `uploadId` is the backend's (unwrapped by the gateway), else the query's. */
 function uploadParameters(query: Query, uploadId?: string): { uploadId: string; partNumber: number } {
-  const partNumber = Number(query.get("partNumber"));
+  const raw = query.get("partNumber") ?? "";
+  // Digits only: Number() would also read "1e3", "0x3e9" and "1.0".
+  const partNumber = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
     throw new S3Error("InvalidArgument", { message: "Part number must be an integer between 1 and 10000, inclusive", details: { ArgumentName: "partNumber" } });
   }
@@ -70,6 +72,9 @@ function preparedOf<B>(dispatch: ObjectDispatch<B>): PreparedObject<B> {
   return { dispatch };
 }
 
+/** S3's largest object (5 TiB). */
+const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+
 /** PutObject and UploadPart: the body's framing and checks, then the backend. */
 async function prepareUpload<B>(
   backend: Backend<B>,
@@ -103,6 +108,10 @@ async function prepareUpload<B>(
     throw new S3Error("MissingContentLength");
   }
   const length = Number(headers.get("content-length"));
+  // Past S3's largest object, whatever the server allows: such lengths are not even exact numbers here.
+  if (!(length <= MAX_OBJECT_BYTES)) {
+    throw new S3Error("EntityTooLarge", { details: { ProposedSize: String(headers.get("content-length")), MaxSizeAllowed: String(MAX_OBJECT_BYTES) } });
+  }
   if (maxUploadBytes !== undefined && length > maxUploadBytes) {
     throw new S3Error("EntityTooLarge", {
       message: `Your proposed upload exceeds the maximum allowed size of ${maxUploadBytes} bytes.`,
