@@ -117,7 +117,7 @@ describe("the forwarded request", () => {
       { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "content-length": "60", "x-amz-decoded-content-length": "9007199254740993" },
       { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "content-length": "60", "x-amz-decoded-content-length": "99999999999999999999" },
       { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(5 * 1024 ** 4 + 1) },
-    ]) {
+    ] as Record<string, string>[]) {
       const signed = await signWithHeader(writer, { method: "PUT", path: "/data/up.bin", headers });
       const result = await make().handle(gatewayRequest("PUT", signed.target, signed.headers));
       if (result.type !== "response") throw new Error(`expected a response for ${JSON.stringify(headers)}`);
