@@ -89,6 +89,18 @@ describe("worker environment", () => {
     }
   }, 30_000);
 
+  it("answers an R2 write the backend refuses before reading its body at once, and logs no internal error", async () => {
+    const logs: string[] = [];
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES"], onLog: (line) => logs.push(line) });
+    const started = performance.now();
+    // If-None-Match with an ETag: a condition R2's writes cannot evaluate (501), refused before the body is read.
+    const refused = await put("x".repeat(1 << 20), { "if-none-match": '"abc"' });
+    expect([refused.status, errorCode(refused.text)]).toEqual([501, "NotImplemented"]);
+    expect(performance.now() - started).toBeLessThan(5000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(logs.filter((line) => line.includes("internal error"))).toEqual([]);
+  }, 30_000);
+
   it("verifies a signed Accept-Encoding although the platform replaces it (rclone signs it on every GET)", async () => {
     worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES"] });
     expect((await put("encoded")).status).toBe(200);

@@ -93,11 +93,14 @@ describe("worker: clients that leave", () => {
     await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
     const endpoint = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
     const config = {
-      buckets: [{ name: "data", backend_type: "s3", anonymous_access: false, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
+      buckets: [
+        { name: "data", backend_type: "s3", anonymous_access: false, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } },
+        { name: "files", backend_type: "r2", anonymous_access: false, backend_options: { binding: "FILES" } },
+      ],
       roles: [],
       credentials: [{ access_key_id: KEY_ALL.accessKeyId, secret_access_key: KEY_ALL.secretAccessKey, principal_name: "leaver", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object", "put_object"] }] }],
     };
-    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config) }, onLog: (line) => logs.push(line) });
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config) }, r2Buckets: ["FILES"], onLog: (line) => logs.push(line) });
   }, 60_000);
 
   afterAll(async () => {
@@ -123,14 +126,16 @@ describe("worker: clients that leave", () => {
   }
 
   it.each([
-    ["a plain body", {}],
-    ["a body checked as it streams", { "x-amz-checksum-crc32": "AAAAAA==" }],
-  ])("logs an upload of %s whose client leaves mid-body as 499 at info level", async (_, extra: Record<string, string>) => {
+    ["a plain body", "data", {}],
+    ["a body checked as it streams", "data", { "x-amz-checksum-crc32": "AAAAAA==" }],
+    ["a plain body to R2", "files", {}],
+    ["a body checked as it streams to R2", "files", { "x-amz-checksum-crc32": "AAAAAA==" }],
+  ])("logs an upload of %s whose client leaves mid-body as 499 at info level", async (_, bucket, extra: Record<string, string>) => {
     const url = new URL(worker.endpoint);
-    const headers = await signedHeaders(worker.endpoint, KEY_ALL, { method: "PUT", path: "/data/left-upload", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(8 << 20), ...extra } });
+    const headers = await signedHeaders(worker.endpoint, KEY_ALL, { method: "PUT", path: `/${bucket}/left-upload`, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(8 << 20), ...extra } });
     const before = logs.length;
     await new Promise<void>((resolve) => {
-      const request = httpRequest({ host: url.hostname, port: url.port, method: "PUT", path: "/data/left-upload", headers });
+      const request = httpRequest({ host: url.hostname, port: url.port, method: "PUT", path: `/${bucket}/left-upload`, headers });
       request.on("error", () => resolve());
       request.on("close", () => resolve());
       request.write(Buffer.alloc(1 << 20, 97), () => setTimeout(() => request.destroy(), 300));

@@ -162,7 +162,8 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
       const error = bodyFailure?.() ?? caught;
       const s3Error = toS3Error(error);
       // Aborted: the client left (the runtime logs it as such), which is no failure of ours to report.
-      if (s3Error.status >= 500 && !signal.aborted) exchange.options.onError?.(error, exchange.context);
+      // NotImplemented is an answer to the request (a condition the backend cannot evaluate), no failure either.
+      if (s3Error.status >= 500 && s3Error.code !== "NotImplemented" && !signal.aborted) exchange.options.onError?.(error, exchange.context);
       const response = errorResponse(s3Error, exchange.method, exchange.resource ?? "/", exchange.context.requestId);
       exchange.stamp(response.headers, performance.now() - started);
       return response;

@@ -5,6 +5,7 @@
  * instead of a reset. core's `createRequestBodyStream` pipes the request into a TransformStream, whose failure
  * cancels the request body mid-send.
  */
+import { S3Error } from "@multistore/core";
 import { RequestBodyDecoder, type BodyPlan, type ChecksumFactories } from "@multistore/core/runtime";
 
 /** Most bytes read and dropped after a failure; a longer body is left to the platform. */
@@ -26,7 +27,8 @@ export interface DecodedBody {
   ended(): Promise<void>;
 }
 
-async function dropRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+/** Reads the rest of a body and drops it, up to DRAIN_LIMIT bytes (then cancels it). */
+export async function dropRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   let dropped = 0;
   try {
     for (;;) {
@@ -69,7 +71,8 @@ export function decodedBody(source: ReadableStream<Uint8Array>, plan: BodyPlan, 
           try {
             chunk = await reader.read();
           } catch (error) {
-            failure ??= error;
+            // The client went away mid-body: the backend's failure is that, not one of its own.
+            failure ??= new S3Error("IncompleteBody", { message: "The client went away before sending its whole body.", cause: error });
             brokenOff = true;
             controller.error(error);
             end();

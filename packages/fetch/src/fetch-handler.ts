@@ -84,8 +84,13 @@ async function handle(
   } catch (error) {
     response = errorResponse(result, error);
   }
-  // A failed upload: did the backend fail, or did the client leave (its body broke off)?
-  if (upload.settled && response.status >= 500) await drainedWithin(upload.settled());
+  // A failed or refused upload: did the backend fail, or did the client leave (its body broke off)? A relay the
+  // backend may never read again is released first (the rest of the body read and dropped, bounded), so the answer
+  // does not wait on it.
+  if (upload.settled && response.status >= 400) {
+    upload.release?.();
+    await drainedWithin(upload.settled());
+  }
   // A request refused before its body was read (403, 400, ...) must still have its body consumed, or workerd resets
   // the connection and the client sees a broken socket instead of the error document. A body of modest size is read
   // (and dropped) before the refusal goes out, bounded in size and time; a larger one after (the platform then

@@ -3,7 +3,8 @@
  * checksum (the last chunk held back until it does), counted, and watched for a client that goes away mid-body.
  */
 import { needsBodyDecoding, withKnownLength, type BodyPlan } from "@multistore/core/runtime";
-import { decodedBody } from "./decoded-body.js";
+import { S3Error } from "@multistore/core";
+import { decodedBody, dropRest } from "./decoded-body.js";
 import { nativeChecksumFactories } from "./digest.js";
 import { lengthKeepingStream } from "./streams.js";
 
@@ -19,7 +20,9 @@ export function clientBody(request: Request, result: BodyPlan, sized: boolean, u
   const declaredLength = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
   if (!needsBodyDecoding(result)) {
     const body = relayUpload(request.body, declaredLength, upload);
-    return { body, failure: () => undefined, drained: settled, ended: upload.settled! };
+    // A backend whose body broke off because the client left failed for that reason, not one of its own.
+    const failure = () => (upload.left ? new S3Error("IncompleteBody", { message: "The client went away before sending its whole body." }) : undefined);
+    return { body, failure, drained: settled, ended: upload.settled! };
   }
   const decoding = decodedBody(request.body, result, nativeChecksumFactories());
   upload.settled = async () => {
@@ -39,6 +42,11 @@ export interface Upload {
   bytesIn?: () => number;
   /** For a body that was sent on: resolves once `left` is known. */
   settled?: () => Promise<void>;
+  /**
+   * For a relayed body whose backend failed (and may never read it): stops relaying, reading the rest of the
+   * client's body and dropping it (bounded), so that `settled` does not wait on a stream nobody reads.
+   */
+  release?: () => void;
 }
 
 /**
@@ -51,7 +59,13 @@ function relayUpload(source: ReadableStream<Uint8Array>, length: number | undefi
   const reader = source.getReader();
   const writer = writable.getWriter();
   let bytesIn = 0;
+  let released = false;
   upload.bytesIn = () => bytesIn;
+  upload.release = () => {
+    if (released) return;
+    released = true;
+    void writer.abort(new Error("the backend failed")).catch(() => undefined);
+  };
   const pumped = (async () => {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -67,6 +81,8 @@ function relayUpload(source: ReadableStream<Uint8Array>, length: number | undefi
         bytesIn += chunk.value.length;
         await writer.write(chunk.value);
       } catch (error) {
+        // Released (the backend failed): the rest is read and dropped, so the client gets the answer, not a reset.
+        if (released) return await dropRest(reader);
         // The backend stopped reading (it failed, or answered early).
         await reader.cancel(error).catch(() => undefined);
         return;
