@@ -22,6 +22,9 @@ export async function readStsParams(request: GatewayRequest<unknown>, url: URL):
     if (isS3Error(error) && error.code === "EntityTooLarge") {
       throw new StsError("RequestEntityTooLarge", `The request body exceeds ${MAX_FORM_BYTES} bytes.`);
     }
+    // The client cut its body short or stopped sending it (IncompleteBody, RequestTimeout): its doing, not a failure
+    // of ours to report.
+    if (isS3Error(error) && error.status < 500) throw new StsError("InvalidParameterValue", "The request body was cut short or not sent in time.", { cause: error });
     throw error;
   }
   let text: string;

@@ -114,6 +114,17 @@ describe("STS route", () => {
     expect(result.text).toMatch(/<ErrorResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>RequestEntityTooLarge<\/Code>/);
   });
 
+  it("answers a body the client cut short or stalled as the client's error, reporting no internal failure", async () => {
+    const reported: unknown[] = [];
+    const quiet = createStsRoute({ roles: [], sealer, onError: (error) => reported.push(error) });
+    for (const cut of [new S3Error("IncompleteBody"), new S3Error("RequestTimeout")]) {
+      const request: GatewayRequest<unknown> = { method: "POST", target: "/.sts", headers: new Headers(FORM), body: null, readBody: async () => Promise.reject(cut) };
+      const response = await runRoutes(quiet, request, { requestId: "REQ9", path: "/.sts", url: new URL("http://proxy.test/.sts") });
+      expect([response?.status, /<Code>(\w+)<\/Code>/.exec(String(response?.body))?.[1]], cut.code).toEqual([400, "InvalidParameterValue"]);
+    }
+    expect(reported).toEqual([]);
+  });
+
   it("validates parameters", async () => {
     const cases: [Record<string, string>, string, number][] = [
       [{ Action: "" }, "MissingAction", 400],
