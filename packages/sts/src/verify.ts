@@ -84,20 +84,37 @@ function mapJoseError(error: unknown, { errors }: Jose): StsError {
 /** One key-set resolver per fetched JWKS, so imported keys are reused until the JWKS is refetched. */
 const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
 
-async function verifyWith({ createLocalJWKSet, jwtVerify }: Jose, token: string, jwks: JSONWebKeySet, issuer: string, policy: TrustPolicy, now: number) {
+async function verifyWith({ createLocalJWKSet, errors, jwtVerify }: Jose, token: string, jwks: JSONWebKeySet, issuer: string, policy: TrustPolicy, now: number) {
   let keySet = keySets.get(jwks);
   if (!keySet) {
     keySet = createLocalJWKSet(jwks);
     keySets.set(jwks, keySet);
   }
-  return jwtVerify(token, keySet, {
+  const options = {
     algorithms: [...ACCEPTED_ALGORITHMS],
     issuer,
     clockTolerance: CLOCK_SKEW_SECS,
     currentDate: new Date(now),
     requiredClaims: ["exp", "sub"],
     ...(policy.required_audiences.length > 0 && { audience: policy.required_audiences }),
-  });
+  };
+  try {
+    return await jwtVerify(token, keySet, options);
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    // A token without kid that several published keys fit (an issuer mid-rotation): jose hands each candidate over;
+    // the first whose signature holds verifies it.
+    let failure: unknown = error;
+    for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
+      try {
+        return await jwtVerify(token, key, options);
+      } catch (attempt) {
+        if (!(attempt instanceof errors.JWSSignatureVerificationFailed)) throw attempt;
+        failure = attempt;
+      }
+    }
+    throw failure;
+  }
 }
 
 /**

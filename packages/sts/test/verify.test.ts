@@ -43,6 +43,21 @@ describe("verifyWebIdentityToken", () => {
     }
   });
 
+  it("verifies a token without kid against each published key of its algorithm", async () => {
+    const crowded = await startOidcIssuer();
+    try {
+      await crowded.publishExtraKey("RS256");
+      await crowded.publishExtraKey("RS256");
+      const own = { ...policy, trusted_oidc_issuers: [crowded.issuer] };
+      const verified = await verifyWebIdentityToken(await crowded.mint({}, { kid: null }), own, cache(), now());
+      expect(verified.subject).toBe("user-1");
+      const forged = await crowded.mint({}, { kid: null, key: await crowded.strangerKey() });
+      expect(await failure(verifyWebIdentityToken(forged, own, cache(), now()))).toMatchObject({ code: "InvalidIdentityToken" });
+    } finally {
+      await crowded.close();
+    }
+  });
+
   it("checks exp, nbf and iat with 60 s of clock skew", async () => {
     const keys = cache();
     const t = secs();

@@ -31,6 +31,11 @@ export interface OidcIssuer {
   mint(claims?: JWTPayload, options?: MintOptions): Promise<string>;
   /** Replaces the signing keys (new kids); the JWKS then serves only the new keys. */
   rotateKeys(): Promise<void>;
+  /**
+   * Publishes one more public key of `alg` in the JWKS, signing nothing (a token without `kid` then has several
+   * candidate keys, as an issuer mid-rotation publishes them).
+   */
+  publishExtraKey(alg?: "RS256" | "ES256"): Promise<void>;
   /** A key pair the JWKS does not publish (for bad-signature tests). */
   strangerKey(alg?: "RS256" | "ES256"): Promise<CryptoKey>;
   /** Stops the server. */
@@ -56,6 +61,7 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 /** Starts an issuer on 127.0.0.1 (random port). */
 export async function startOidcIssuer(): Promise<OidcIssuer> {
   let keys = { RS256: await newKey("RS256"), ES256: await newKey("ES256") };
+  const extra: JWK[] = [];
   const fetches = { discovery: 0, jwks: 0 };
   let issuer = "";
   const server = createServer((request, response) => {
@@ -66,7 +72,7 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
       body = { issuer, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ["RS256", "ES256"], response_types_supported: ["id_token"], subject_types_supported: ["public"] };
     } else if (path === "/jwks") {
       fetches.jwks++;
-      body = { keys: [keys.RS256.publicJwk, keys.ES256.publicJwk] };
+      body = { keys: [...extra, keys.RS256.publicJwk, keys.ES256.publicJwk] };
     } else {
       response.writeHead(404).end();
       return;
@@ -94,6 +100,9 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
     },
     async rotateKeys() {
       keys = { RS256: await newKey("RS256"), ES256: await newKey("ES256") };
+    },
+    async publishExtraKey(alg = "RS256") {
+      extra.push((await newKey(alg)).publicJwk);
     },
     async strangerKey(alg = "RS256") {
       return (await generateKeyPair(alg)).privateKey;
