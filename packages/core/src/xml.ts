@@ -34,10 +34,18 @@ export class XmlParseError extends Error {
 
 const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
+/** XML 1.0's Char: what a document may hold, literally or by reference (no NUL, few controls, no lone surrogates). */
+function isXmlCharacter(code: number): boolean {
+  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+}
+
+/** A character a document may not hold literally (control characters but TAB, LF and CR; lone surrogates; U+FFFE, U+FFFF). */
+const NOT_XML_CHARACTER = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+
 function decodeEntity(entity: string, match: string): string {
   if (entity.startsWith("#")) {
     const code = entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
-    if (!Number.isFinite(code) || code < 0 || code > 0x10ffff) throw new XmlParseError(`bad character reference ${match}`);
+    if (!Number.isFinite(code) || !isXmlCharacter(code)) throw new XmlParseError(`bad character reference ${match}`);
     return String.fromCodePoint(code);
   }
   const named = NAMED_ENTITIES[entity];
@@ -200,6 +208,7 @@ export const CLIENT_XML_LIMITS: XmlLimits = { maxDepth: 8, maxElements: 60_000, 
 export function parseClientXml(source: string, rootName: string): XmlElement {
   let root: XmlElement;
   try {
+    if (NOT_XML_CHARACTER.test(source)) throw new XmlParseError("a character XML does not allow");
     root = parseXml(source, CLIENT_XML_LIMITS);
   } catch (error) {
     throw new S3Error("MalformedXML", { cause: error });

@@ -174,6 +174,14 @@ describe("parseDeleteRequest", () => {
     expect(thrown(() => parseDeleteRequest(doc(object("a & b"))))).toMatchObject({ code: "MalformedXML" });
     expect(thrown(() => parseDeleteRequest(`<!DOCTYPE Delete>${doc(object("k")).replace(/^<\?xml[^>]*>/, "")}`))).toMatchObject({ code: "MalformedXML" });
   });
+
+  it("refuses characters XML does not allow, literal or referenced (they would be echoed into the answer)", () => {
+    for (const key of ["a\u0000", "a\u0001", "a\u001f", "a\ufffe", "a\ud800", "a&#0;", "a&#x1;", "a&#xD800;", "a&#xFFFF;", "a&#x110000;"]) {
+      expect(thrown(() => parseDeleteRequest(doc(object(key)))), JSON.stringify(key)).toMatchObject({ code: "MalformedXML" });
+    }
+    // Tab, line breaks, astral characters and references to them are XML.
+    expect(parseDeleteRequest(doc(object("a\tb\r\nc \u{1F600} &#x1F600; &#9;"))).keys).toEqual(["a\tb\r\nc \u{1F600} \u{1F600} \t"]);
+  });
 });
 
 describe("parseXml: bounded work on hostile documents", () => {
