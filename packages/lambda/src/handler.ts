@@ -7,6 +7,7 @@
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { headerRecord, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
+import { rawFetch } from "./raw-fetch.js";
 import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
@@ -21,7 +22,7 @@ export interface LambdaHandlerOptions {
   maxRequestBytes?: number;
   /** Largest response body (bytes; default as `maxRequestBytes`). Larger objects get `413`, asking for a Range. */
   maxResponseBytes?: number;
-  /** The HTTP client for backend requests (default: the global `fetch`). */
+  /** The HTTP client for backend requests (default: node:http's, which keeps encoded bodies as the backend sent them; the global `fetch` would decode them). */
   fetch?: typeof fetch;
   /** How long a backend request waits for the backend's headers before it is answered 503 (default 30 s). */
   backendAnswerTimeoutMs?: number;
@@ -100,7 +101,7 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<u
   for (const [name, value] of [["maxRequestBytes", maxRequestBytes], ["maxResponseBytes", maxResponseBytes]] as const) {
     if (!(Number.isInteger(value) && value > 0 && value <= LAMBDA_PAYLOAD_BYTES)) throw new TypeError(`createLambdaHandler: ${name} must be a whole number of bytes from 1 to ${LAMBDA_PAYLOAD_BYTES} (got ${String(value)})`);
   }
-  const fetcher = options.fetch ?? fetch;
+  const fetcher = options.fetch ?? rawFetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   return async (event) => {
     const invocation = await invoke(gateway, event);

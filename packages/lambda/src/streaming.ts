@@ -9,6 +9,7 @@
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { headerRecord, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent } from "./event.js";
+import { rawFetch } from "./raw-fetch.js";
 import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 import { DEFAULT_BODY_LIMIT, LAMBDA_PAYLOAD_BYTES } from "./handler.js";
 
@@ -59,7 +60,7 @@ export interface LambdaStreamingOptions {
   maxRequestBytes?: number;
   /** Largest response body streamed (bytes; default 20 MiB, Lambda's default limit for streamed responses). */
   maxResponseBytes?: number;
-  /** The HTTP client for backend requests (default: the global `fetch`). */
+  /** The HTTP client for backend requests (default: node:http's, which keeps encoded bodies as the backend sent them; the global `fetch` would decode them). */
   fetch?: typeof fetch;
   /** How long a backend request waits for the backend's headers before it is answered 503 (default 30 s). */
   backendAnswerTimeoutMs?: number;
@@ -157,7 +158,7 @@ export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | 
   for (const [name, value, most] of [["maxRequestBytes", maxRequestBytes, LAMBDA_PAYLOAD_BYTES], ["maxResponseBytes", maxResponseBytes, Number.MAX_SAFE_INTEGER]] as const) {
     if (!(Number.isInteger(value) && value > 0 && value <= most)) throw new TypeError(`createLambdaStreamingHandler: ${name} must be a whole number of bytes from 1 to ${most} (got ${String(value)})`);
   }
-  const fetcher = options.fetch ?? fetch;
+  const fetcher = options.fetch ?? rawFetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   return api.streamifyResponse(async (event, responseStream) => {
     const answer = new StreamedAnswer(api, responseStream);

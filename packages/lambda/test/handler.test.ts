@@ -4,6 +4,8 @@
  * aws-chunked), a listing, a header-signed and a presigned request, and the limits of a buffered invocation.
  */
 import { createHash, createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import { gzipSync } from "node:zlib";
 import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway, type Gateway } from "@multistore/core";
@@ -134,6 +136,23 @@ describe("createLambdaHandler", () => {
     // A range of it fits.
     expect((await handler(event("GET", "/public/big.bin", { headers: { range: "bytes=0-1023" } }))).statusCode).toBe(206);
     expect(() => createLambdaHandler(gateway, { maxRequestBytes: 7 << 20 })).toThrow("maxRequestBytes must be a whole number of bytes");
+  });
+});
+
+describe("createLambdaHandler: encoded objects", () => {
+  it("serves an object stored with Content-Encoding gzip byte for byte (the global fetch would decode it)", async () => {
+    const stored = gzipSync(Buffer.from("a compressible line\n".repeat(100)));
+    const origin = createServer((_request, response) => response.writeHead(200, { "content-encoding": "gzip", "content-length": String(stored.length), "content-type": "text/plain" }).end(stored));
+    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
+      const handler = createLambdaHandler(gatewayOver([{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }]), { log: () => undefined });
+      const result = await handler(event("GET", "/open/page.txt"));
+      const body = result.isBase64Encoded ? Buffer.from(result.body ?? "", "base64") : Buffer.from(result.body ?? "");
+      expect([result.statusCode, result.headers?.["content-encoding"], result.headers?.["content-length"], body.equals(stored)]).toEqual([200, "gzip", String(stored.length), true]);
+    } finally {
+      await new Promise((resolve) => origin.close(resolve));
+    }
   });
 });
 
