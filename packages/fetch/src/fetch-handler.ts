@@ -120,7 +120,8 @@ async function handle(
       // downloads short); otherwise nothing is claimed.
       const end = { status, bytesSent: closed ? (context.metersBytes ? bytes : 0) : bytes, ...(bytesReceived !== undefined && { bytesReceived }) };
       await result.finish(end);
-      log({ level: status >= 500 ? "error" : "info", ...requestLineOf(context, end), ...(closed && { msg: "client closed" }) });
+      // 501 answers what is not served (an unsupported operation or condition): no failure.
+      log({ level: status >= 500 && status !== 501 ? "error" : "info", ...requestLineOf(context, end), ...(closed && { msg: "client closed" }) });
     }),
   );
   return relayed.response;

@@ -56,7 +56,8 @@ export function checkRequestSize(request: EventRequest, result: GatewayResult<Re
 export async function endInvocation(request: EventRequest, result: GatewayResult<ReadableStream>, status: number, bytesSent: number, log: (line: Record<string, unknown>) => void): Promise<void> {
   const end = { status, bytesSent, ...(request.body !== null && { bytesReceived: request.body.length }) };
   await result.finish(end);
-  log({ level: status >= 500 ? "error" : "info", ...requestLineOf(result.context, end) });
+  // 501 answers what is not served (an unsupported operation or condition): no failure.
+  log({ level: status >= 500 && status !== 501 ? "error" : "info", ...requestLineOf(result.context, end) });
 }
 
 /** How long a forward waits for the backend's headers. */

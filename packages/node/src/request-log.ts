@@ -40,8 +40,9 @@ export function requestLineWriter(write: (text: string) => void, options: Reques
   const level = options.level ?? 30;
   return (context, end) => {
     const line = requestLineOf(context, end);
-    // SlowDown is the server shedding load as designed (a bucket's queue, an address's cap): not a failure.
-    const failed = end.status >= 500 && end.errorCode !== "SlowDown";
+    // SlowDown is the server shedding load as designed (a bucket's queue, an address's cap), and 501 the answer to
+    // what it does not serve: not failures.
+    const failed = end.status >= 500 && end.status !== 501 && end.errorCode !== "SlowDown";
     if (failed && options.onFailure) options.onFailure(line, end.error);
     else write(formatRequestLine(line, bindings, failed ? 50 : level, end.status === CLIENT_CLOSED ? "client closed" : failed ? "request failed" : "request"));
   };

@@ -3,7 +3,7 @@
  * carried (the time prefix and repeated values are reused from line to line).
  */
 import { describe, expect, it } from "vitest";
-import { formatRequestLine, type RequestLine } from "../src/index.js";
+import { formatRequestLine, requestLineWriter, type RequestLine } from "../src/index.js";
 
 const base: RequestLine = { requestId: "0123456789ABCDEF", method: "GET", bucket: "data", operation: "GetObject", principal: "reader", status: 200, bytes: 1024, durationMs: 0.4 };
 
@@ -31,5 +31,15 @@ describe("formatRequestLine", () => {
         expect(Object.keys(parsed).at(-1)).toBe("msg");
       }
     }
+  });
+});
+
+describe("requestLineWriter", () => {
+  it("logs failures at error level, but not load shedding (SlowDown) or what is not served (501)", () => {
+    const lines: string[] = [];
+    const log = requestLineWriter((text) => void lines.push(text));
+    const context = { requestId: "0123456789ABCDEF", method: "POST", headers: new Headers(), startedAt: Date.now() };
+    for (const end of [{ status: 503 }, { status: 503, errorCode: "SlowDown" }, { status: 501, errorCode: "NotImplemented" }, { status: 500 }]) log(context as never, { bytesSent: 0, ...end } as never);
+    expect(lines.map((line) => (JSON.parse(line) as { level: number }).level)).toEqual([50, 30, 30, 50]);
   });
 });
