@@ -37,7 +37,10 @@ describe("verifyWebIdentityToken", () => {
     // Without audiences or subject conditions the role takes any.
     const open = { ...policy, required_audiences: [], subject_conditions: [] };
     expect((await verifyWebIdentityToken(await idp.mint({ aud: "x", sub: "anyone" }), open, keys, now())).audience).toBe("x");
-    // ... but not an audience claim of another shape (it was echoed into the answer's XML: a 500).
+    // ... but not a subject XML cannot carry (echoed into the answer), nor an audience claim of another shape (a 500).
+    for (const sub of ["a\u0000b", "a\u0001", "\ud800"]) {
+      expect(await failure(verifyWebIdentityToken(await idp.mint({ sub }), open, keys, now())), JSON.stringify(sub)).toMatchObject({ code: "InvalidIdentityToken" });
+    }
     for (const aud of [[5], [null], [["a"]], { 0: {} }]) {
       expect(await failure(verifyWebIdentityToken(await idp.mint({ aud, sub: "anyone" } as never), open, keys, now())), JSON.stringify(aud)).toMatchObject({ code: "InvalidIdentityToken" });
     }
