@@ -149,6 +149,9 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     if (generation !== undefined) query.push(["generation", generation]);
     const url = await urlFor(method, key, query, headers);
     const sendHeaders = new Headers({ ...headers, ...(await authorization()) });
+    // GCS serves an object stored gzipped decompressed to a request that does not accept gzip (decompressive
+    // transcoding); S3 serves stored bytes as they are. Sent, not signed: runtimes may set it themselves.
+    if (method === "GET" || method === "HEAD") sendHeaders.set("accept-encoding", "gzip");
     // The length is the runtime's business (it frames the body); it is sent, never signed.
     const length = request.headers.get("content-length");
     if (length !== null && method === "PUT") sendHeaders.set("content-length", length);

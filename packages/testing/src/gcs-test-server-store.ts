@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { gunzipSync } from "node:zlib";
 
 /** An object as stored. */
 export interface StoredObject {
@@ -89,7 +90,7 @@ export function objectHeaders(object: StoredObject): Record<string, string> {
     "x-goog-generation": String(object.generation),
     "x-goog-metageneration": "1",
     "x-goog-stored-content-length": String(object.data.length),
-    "x-goog-stored-content-encoding": "identity",
+    "x-goog-stored-content-encoding": object.metadata["content-encoding"] ?? "identity",
     "x-goog-storage-class": "STANDARD",
     "x-goog-hash": object.md5 ? `crc32c=${object.crc32c},md5=${object.md5}` : `crc32c=${object.crc32c}`,
     "x-guploader-uploadid": randomBytes(12).toString("base64url"),
@@ -112,10 +113,25 @@ export function readPreconditions(object: StoredObject, headers: IncomingHttpHea
   return undefined;
 }
 
+/**
+ * Decompressive transcoding, as GCS documents it: an object stored with `Content-Encoding: gzip` is served
+ * decompressed, without that header and ignoring Range, to a request that does not accept gzip (unless the object's
+ * Cache-Control says no-transform).
+ */
+function transcoded(object: StoredObject, headers: IncomingHttpHeaders): StoreResponse | undefined {
+  if (object.metadata["content-encoding"] !== "gzip" || /\bno-transform\b/.test(object.metadata["cache-control"] ?? "")) return undefined;
+  if (/\bgzip\b/.test(header(headers, "accept-encoding") ?? "")) return undefined;
+  const body = gunzipSync(object.data);
+  const { "content-encoding": _encoding, ...out } = objectHeaders(object);
+  return { status: 200, headers: { ...out, "content-length": String(body.length), warning: "214 UncompressedContent" }, body };
+}
+
 /** GET / HEAD of an object: preconditions, then a single byte range (suffix ranges included). */
 export function readObject(object: StoredObject, headers: IncomingHttpHeaders): StoreResponse {
   const refused = readPreconditions(object, headers);
   if (refused) return refused;
+  const decompressed = transcoded(object, headers);
+  if (decompressed) return decompressed;
   const size = object.data.length;
   const out = objectHeaders(object);
   const range = /^bytes=(\d*)-(\d*)$/.exec(header(headers, "range")?.trim() ?? "");
