@@ -156,10 +156,12 @@ export function invocationDirectory(env: NodeJS.ProcessEnv, cwd: string = proces
 }
 
 /** `MULTISTORE_ALLOW_DEVELOPMENT_KEY`: true or false (1 or 0), unset is false. */
-function allowDevelopmentKeyFromEnv(value: string | undefined): boolean {
-  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+/** A boolean environment variable: true/1, false/0, or unset or empty for `fallback`; anything else is an error naming it. */
+function booleanFromEnv(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (value === "false" || value === "0") return false;
   if (value === "true" || value === "1") return true;
-  throw new Error(`MULTISTORE_ALLOW_DEVELOPMENT_KEY must be true or false, got "${value}"`);
+  throw new Error(`${name} must be true or false, got "${value}"`);
 }
 
 /**
@@ -210,14 +212,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string = p
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new Error("--tls-cert and --tls-key must be given together");
   const domain = values.domain ?? env.MULTISTORE_DOMAIN;
   const workers = parseWorkers(values.workers ?? env.MULTISTORE_WORKERS, availableParallelism());
-  const serverTiming = values["no-server-timing"] ? false : values["server-timing"] ?? env.MULTISTORE_SERVER_TIMING !== "false";
+  const serverTiming = values["no-server-timing"] ? false : values["server-timing"] ?? booleanFromEnv(env.MULTISTORE_SERVER_TIMING, "MULTISTORE_SERVER_TIMING", true);
   // S3's own ceiling for one object is 5 TiB.
   const maxUploadBytes = wholeNumber(values["max-upload-bytes"] ?? env.MULTISTORE_MAX_UPLOAD_BYTES, "--max-upload-bytes", 1, 5 * 1024 ** 4);
   const registry = parseRegistry(values, env);
   const metrics = parseMetrics(values, env, workers, Boolean(values.workers ?? env.MULTISTORE_WORKERS));
   const trustedProxies = values["trusted-proxies"] ?? env.MULTISTORE_TRUSTED_PROXIES;
   if (trustedProxies) parseTrustedProxies(trustedProxies);
-  const allowDevelopmentKey = values["allow-development-key"] ?? allowDevelopmentKeyFromEnv(env.MULTISTORE_ALLOW_DEVELOPMENT_KEY);
+  const allowDevelopmentKey = values["allow-development-key"] ?? booleanFromEnv(env.MULTISTORE_ALLOW_DEVELOPMENT_KEY, "MULTISTORE_ALLOW_DEVELOPMENT_KEY", false);
   const given = invocationDirectory(env, cwd);
   const config = values.config ?? env.MULTISTORE_CONFIG;
   return {

@@ -59,6 +59,8 @@ describe("multistore CLI", () => {
     const envLevel = run([], { MULTISTORE_LOG_LEVEL: "chatty" });
     expect(envLevel.status).toBe(2);
     expect(envLevel.stderr).toContain("--log-level must be one of");
+    const timing = run([], { MULTISTORE_SERVER_TIMING: "junk" });
+    expect([timing.status, timing.stderr.includes('MULTISTORE_SERVER_TIMING must be true or false, got "junk"')]).toEqual([2, true]);
   });
 
   it("names the field of a broken config and never prints its secrets", async () => {
