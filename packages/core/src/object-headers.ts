@@ -61,8 +61,19 @@ export function resolveRange(range: RequestedRange | "unsatisfiable" | undefined
 /** Headers GetObject's `response-*` query parameters may override. */
 const OVERRIDABLE = ["content-type", "content-disposition", "cache-control", "content-encoding", "content-language", "expires"];
 
-/** Whether this process's runtime writes each character of a header value as one byte (see `useLatin1HeaderValues`). */
-let latin1HeaderValues = false;
+/**
+ * Whether header values must be given one byte per character (see `useLatin1HeaderValues`). Found out at load where
+ * it can be: `Headers` that take only Latin-1 text (Node's, Bun's) would refuse a character past U+00FF; workerd's take
+ * any text and send it as UTF-8.
+ */
+let latin1HeaderValues = ((): boolean => {
+  try {
+    new Headers({ probe: "\u0100" });
+    return false;
+  } catch {
+    return true;
+  }
+})();
 
 /**
  * Declares that the runtime writes header values one byte per character (node:http writes them as Latin-1; workerd

@@ -8,7 +8,7 @@ import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { headerRecord, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
+import { checkRequestSize, resultHeaders, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -42,7 +42,7 @@ interface Answer {
 function toResult(status: number, headers: Headers, body: Uint8Array | string | null, head = false): Answer {
   const bytes = body === null ? new Uint8Array() : typeof body === "string" ? new TextEncoder().encode(body) : body;
   // A copy: the length added here must not change the response's own headers.
-  const record = { ...headerRecord(headers) };
+  const record = resultHeaders(headerRecord(headers));
   // A HEAD answer keeps the length of what a GET would send; others say the length of what they carry.
   if (!head && status !== 204 && status !== 304) record["content-length"] ??= String(bytes.length);
   return { result: { statusCode: status, headers: record, body: Buffer.from(bytes).toString("base64"), isBase64Encoded: true }, bytes: bytes.length };

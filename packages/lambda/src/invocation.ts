@@ -114,3 +114,25 @@ export async function sendForward(result: Forward, method: string, body: Uint8Ar
     clearTimeout(timer);
   }
 }
+
+/** Text past ASCII in a header value. */
+const PAST_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * Response headers as Lambda's JSON result carries them: text. Header values here hold bytes, one character each
+ * (node:http's Latin-1 decoding of a backend's answer, or an override given as its UTF-8 bytes); a value that is
+ * valid UTF-8 is handed over as the text it encodes, which API Gateway and Function URLs send as UTF-8 again.
+ */
+export function resultHeaders(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in record) {
+    const value = record[name]!;
+    if (!PAST_ASCII.test(value) || /[\u0100-\uffff]/.test(value)) {
+      out[name] = value;
+      continue;
+    }
+    const text = Buffer.from(value, "latin1").toString("utf8");
+    out[name] = text.includes("\ufffd") ? value : text;
+  }
+  return out;
+}

@@ -8,9 +8,11 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 
+/** The longest a backend may send nothing while it answers (headers or body), and an idle kept-alive socket lives. */
+const SILENCE_MS = 30_000;
 // Kept alive: a warm Lambda environment serves invocation after invocation to the same few backends.
-const httpAgent = new HttpAgent({ keepAlive: true });
-const httpsAgent = new HttpsAgent({ keepAlive: true });
+const httpAgent = new HttpAgent({ keepAlive: true, timeout: SILENCE_MS });
+const httpsAgent = new HttpsAgent({ keepAlive: true, timeout: SILENCE_MS });
 
 /** Statuses whose response has no body (a `Response` refuses one). */
 const BODILESS = new Set([101, 204, 205, 304]);
@@ -38,11 +40,24 @@ export function rawFetch(url: string | URL | Request, init: RequestInit = {}): P
   if (body != null && headers["content-length"] === undefined) headers["content-length"] = String(body.length);
   return new Promise((resolve, reject) => {
     const request = (secure ? httpsRequest : httpRequest)(target, { method: init.method ?? "GET", headers, agent: secure ? httpsAgent : httpAgent, ...(init.signal && { signal: init.signal }) }, (response) => {
-      const status = response.statusCode ?? 502;
+      const status = response.statusCode ?? 0;
+      // A Response takes 200 to 599 only (and this callback must not throw): anything else is no answer to serve.
+      if (status < 200 || status > 599) {
+        response.destroy();
+        reject(new Error(`the backend answered with status ${status}`));
+        return;
+      }
       const empty = BODILESS.has(status) || init.method === "HEAD";
       if (empty) response.resume();
-      resolve(new Response(empty ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>), { status, headers: headersOf(response) }));
+      try {
+        resolve(new Response(empty ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>), { status, headers: headersOf(response) }));
+      } catch (error) {
+        response.destroy();
+        reject(error);
+      }
     });
+    // A silent backend, before its headers or in the middle of its body, is cut: the body's stream then errors.
+    request.setTimeout(SILENCE_MS, () => request.destroy(new Error(`the backend sent nothing for ${SILENCE_MS} ms`)));
     // Kept for the request's life: an error after the answer (the body cut off) reaches its stream, and must not
     // go unhandled here.
     request.on("error", reject);

@@ -10,7 +10,7 @@ import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { headerRecord, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { checkRequestSize, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
+import { checkRequestSize, resultHeaders, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
 import { DEFAULT_BODY_LIMIT, LAMBDA_PAYLOAD_BYTES } from "./handler.js";
 
 /** The writable stream Lambda hands a streaming handler (a Node.js Writable). */
@@ -87,7 +87,7 @@ class StreamedAnswer {
   send(plain: PlainResponse<unknown>, head: boolean): void {
     const body = head ? null : typeof plain.body === "string" ? new TextEncoder().encode(plain.body) : plain.body instanceof Uint8Array ? plain.body : null;
     // A copy: the length added here must not change the response's own headers.
-    const headers = { ...headerRecord(plain.headers) };
+    const headers = resultHeaders(headerRecord(plain.headers));
     if (!head && plain.status !== 204 && plain.status !== 304) headers["content-length"] ??= String(body?.length ?? 0);
     const out = this.open(plain.status, headers);
     this.bytes = body?.length ?? 0;
@@ -96,7 +96,7 @@ class StreamedAnswer {
 
   /** Streams `body` with backpressure, stopping past `limit`. */
   async pipe(status: number, headers: Headers, body: ReadableStream<Uint8Array>, limit: number): Promise<void> {
-    const out = this.open(status, headerRecord(headers));
+    const out = this.open(status, resultHeaders(headerRecord(headers)));
     const reader = body.getReader();
     try {
       for (let next = await reader.read(); !next.done; next = await reader.read()) {

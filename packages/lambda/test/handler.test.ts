@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { createServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { gzipSync } from "node:zlib";
 import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
@@ -34,8 +35,17 @@ function event(method: string, path: string, options: { query?: string; headers?
   };
 }
 
+const READER = { access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "lambda-reader", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["get_object"] }] };
 const bodyOf = (result: LambdaHttpResult) => Buffer.from(result.body, result.isBase64Encoded ? "base64" : "utf8");
 const codeOf = (result: LambdaHttpResult) => /<Code>([^<]+)<\/Code>/.exec(bodyOf(result).toString())?.[1];
+
+/** Header-signed (SigV4) event for the Function URL's host. */
+async function signed(method: string, path: string, options: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer } = {}) {
+  const headers = await signedHeaders(`https://${DOMAIN}`, KEY, { method, path, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...options.headers }, ...(options.query && { query: options.query }), ...(options.body && { body: options.body }) });
+  // Spaces as %20: S3 reads a "+" in a query as a plus sign.
+  const query = new URLSearchParams(options.query ?? {}).toString().replace(/\+/g, "%20");
+  return event(method, path, { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])), query, ...(options.body && { body: options.body }) });
+}
 
 describe("createLambdaHandler", () => {
   let s3: S3rverHandle;
@@ -59,13 +69,6 @@ describe("createLambdaHandler", () => {
   afterAll(async () => {
     await s3?.close();
   });
-
-  /** Header-signed (SigV4) event for the Function URL's host. */
-  async function signed(method: string, path: string, options: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer } = {}) {
-    const headers = await signedHeaders(`https://${DOMAIN}`, KEY, { method, path, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...options.headers }, ...(options.query && { query: options.query }), ...(options.body && { body: options.body }) });
-    const query = new URLSearchParams(options.query ?? {}).toString();
-    return event(method, path, { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])), query, ...(options.body && { body: options.body }) });
-  }
 
   it("uploads with a signed PUT, reads it anonymously whole and by range, and lists it", async () => {
     const object = Buffer.from(Array.from({ length: 70_000 }, (_, index) => index % 251));
@@ -152,6 +155,32 @@ describe("createLambdaHandler: encoded objects", () => {
       expect([result.statusCode, result.headers?.["content-encoding"], result.headers?.["content-length"], body.equals(stored)]).toEqual([200, "gzip", String(stored.length), true]);
     } finally {
       await new Promise((resolve) => origin.close(resolve));
+    }
+  });
+});
+
+describe("createLambdaHandler: what a backend sends back", () => {
+  /** An origin answering every request with `answer`, raw. */
+  async function rawOrigin(answer: (path: string) => string) {
+    const server = createNetServer((socket) => socket.once("data", (chunk: Buffer) => socket.end(answer(chunk.toString("latin1").split(" ")[1] ?? "/"), "latin1")));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const handler = createLambdaHandler(gatewayOver([{ name: "open", backend_type: "s3", anonymous_access: false, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }], [READER]), { log: () => undefined });
+    return { handler, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it("hands a header's UTF-8 over as text (a response-* override S3 applied), and refuses a status past 599 with 503", async () => {
+    const name = 'attachment; filename="été ключ €.txt"';
+    const origin = await rawOrigin((path) =>
+      path.includes("weird") ? "HTTP/1.1 999 Odd\r\ncontent-length: 0\r\n\r\n" : `HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-disposition: ${Buffer.from(name, "utf8").toString("latin1")}\r\n\r\nok`,
+    );
+    try {
+      const named = await origin.handler(await signed("GET", "/open/report.txt", { query: { "response-content-disposition": name } }));
+      expect([named.statusCode, named.headers?.["content-disposition"]]).toEqual([200, name]);
+      const odd = await origin.handler(await signed("GET", "/open/weird.txt"));
+      expect([odd.statusCode, codeOf(odd)]).toEqual([503, "ServiceUnavailable"]);
+    } finally {
+      await origin.close();
     }
   });
 });
