@@ -229,7 +229,8 @@ main().then(
     process.exitCode = code;
     // Once stopped, the process leaves (flushing its logs on exit): a cluster's processes stay tied by their IPC
     // channel, and backend requests a stop left running (see the server's close) would hold a single one open.
-    if (clustered || served) process.exit(code);
+    // A worker whose start failed (its checks refused the config, say) leaves too, never waiting on the channel.
+    if (clustered || served || cluster.isWorker) process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`multistore: ${(error as Error).message ?? error}\n`);

@@ -84,7 +84,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
         }
         return;
       }
-      if (!started && !listened.has(entry.slot)) {
+      // Exited with a code (not killed by a signal, as the OOM killer does): the start itself failed.
+      if (!started && !listened.has(entry.slot) && code !== null) {
         // A worker that could not start (the address in use, say): its siblings would fail alike, and replacing it
         // forever would leave a primary that never serves. The start stops, with the worker's code (2: bad config).
         logger.error({ worker: entry.slot, pid: worker.process.pid, code, signal }, "worker failed to start; stopping");

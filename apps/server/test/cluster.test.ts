@@ -170,3 +170,26 @@ describe("multistore --workers", () => {
     expect(cluster.lines().filter((line) => line.msg === "stopped" && line.worker !== undefined).length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("multistore --workers, when a replacement cannot start", () => {
+  it("lets a replacement that refuses its config exit (code 2) rather than linger, and keeps the primary stoppable", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-broken-"));
+    const config = join(dir, "config.json");
+    await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
+    const broken = await startCluster(config, 2);
+    try {
+      const before = broken.lines().find((line) => line.msg === "multistore listening" && line.worker === 2)!;
+      // The config breaks after the start (a bad edit); the next worker to start reads it.
+      await writeFile(config, "{ not json");
+      process.kill(Number(before.pid), "SIGKILL");
+      const refused = await broken.waitFor((line) => line.msg === "worker exited; starting a replacement" && line.code === 2);
+      expect(refused).toMatchObject({ worker: 2 });
+      expect(broken.child.exitCode).toBeNull();
+      broken.child.kill("SIGTERM");
+      expect((await exited(broken.child)).code).toBe(0);
+    } finally {
+      if (broken.child.exitCode === null) broken.child.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+});
