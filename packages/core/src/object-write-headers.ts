@@ -32,10 +32,14 @@ function invalidArgument(name: string, value: string, message: string): S3Error 
   return new S3Error("InvalidArgument", { message, details: { ArgumentName: name, ArgumentValue: value } });
 }
 
-/** Throws the error S3 answers when a PutObject, CopyObject or CreateMultipartUpload header has a value S3 refuses. */
-export function checkObjectWriteHeaders(headers: Headers, copy: boolean): void {
+/**
+ * Throws the error S3 answers when a PutObject, CopyObject or CreateMultipartUpload header has a value S3 refuses.
+ * `backendKind` "s3" leaves the storage class to the backend, which gets the header: S3-compatible stores have classes
+ * of their own (Ceph's placement targets, say).
+ */
+export function checkObjectWriteHeaders(headers: Headers, copy: boolean, backendKind: string): void {
   const storageClass = headers.get("x-amz-storage-class");
-  if (storageClass !== null && !STORAGE_CLASSES.has(storageClass)) {
+  if (storageClass !== null && backendKind !== "s3" && !STORAGE_CLASSES.has(storageClass)) {
     throw new S3Error("InvalidStorageClass", { details: { StorageClassRequested: storageClass } });
   }
   const acl = headers.get("x-amz-acl");

@@ -87,10 +87,10 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "DeleteObjects":
         return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":
-        checkObjectWriteHeaders(request.headers, true);
+        checkObjectWriteHeaders(request.headers, true, backend.kind);
         return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
       case "CreateMultipartUpload":
-        checkObjectWriteHeaders(request.headers, false);
+        checkObjectWriteHeaders(request.headers, false, backend.kind);
         return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload":
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.

@@ -87,7 +87,7 @@ async function prepareUpload<B>(
   maxUploadBytes: number | undefined,
   backendUploadId: string | undefined,
 ): Promise<PreparedObject<B>> {
-  if (operation === "PutObject") checkObjectWriteHeaders(clientHeaders, false);
+  if (operation === "PutObject") checkObjectWriteHeaders(clientHeaders, false, backend.kind);
   const bodyEncoding = awsChunkedEncodingOf(clientHeaders, auth.payloadHash, auth.signature);
   const bodyChecks = bodyChecksFor(clientHeaders, auth.payloadHash, bodyEncoding !== undefined);
   if (bodyEncoding) {
