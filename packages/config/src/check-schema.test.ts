@@ -219,6 +219,12 @@ allowed_scopes = []
     expect(issuesAfter((c) => (c.roles[0].trusted_oidc_issuers = ["token.actions.githubusercontent.com"]))).toEqual([
       'roles[0].trusted_oidc_issuers[0]: "token.actions.githubusercontent.com" is not an OIDC issuer URL (https://...)',
     ]);
+    // An http issuer loads, said once: STS would refuse it on every call (loopback ones are test issuers).
+    const plain = minimalConfig();
+    plain.roles[0].trusted_oidc_issuers = ["http://issuer.example", "http://127.0.0.1:8080", "https://issuer.example"];
+    const remarks: string[] = [];
+    parseConfig(plain, { onWarning: (message) => remarks.push(message) });
+    expect(remarks).toEqual(['roles[0].trusted_oidc_issuers[0]: "http://issuer.example" is not https; STS fetches issuers over https only, so no token from it can assume this role']);
   });
 
   it("reports every issue of a list, with positions kept", () => {

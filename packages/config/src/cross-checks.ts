@@ -10,6 +10,9 @@ import { joinPath } from "./paths.js";
 import { BUCKET_NAME_PATTERN } from "./schema-constants.js";
 import { checkLimitRules } from "./metering-checks.js";
 
+/** An http:// URL on a loopback host (a local test issuer). */
+const LOOPBACK_HTTP = /^http:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(\/|$)/;
+
 /** Sessions STS may grant, in seconds: what AWS allows for a role's maximum session duration. */
 const SESSION_DURATION_RANGE = [900, 43_200] as const;
 const VIRTUAL_HOSTED_NAME = new RegExp(BUCKET_NAME_PATTERN);
@@ -109,6 +112,14 @@ export function crossCheck(
     if (Array.isArray(role.trusted_oidc_issuers) && role.trusted_oidc_issuers.length === 0) {
       warnings.push(`${joinPath(path, "trusted_oidc_issuers")}: no issuers are trusted, so no token can assume this role`);
     }
+    const issuers: unknown[] = Array.isArray(role.trusted_oidc_issuers) ? role.trusted_oidc_issuers : [];
+    issuers.forEach((issuer, index) => {
+      // STS fetches issuers over https only (plain http on loopback, for test issuers, when allowed): said at load
+      // rather than as an IDPCommunicationError on every call.
+      if (typeof issuer === "string" && issuer.startsWith("http://") && !LOOPBACK_HTTP.test(issuer)) {
+        warnings.push(`${joinPath(joinPath(path, "trusted_oidc_issuers"), index)}: ${JSON.stringify(issuer)} is not https; STS fetches issuers over https only, so no token from it can assume this role`);
+      }
+    });
     checkScopes(role.allowed_scopes, joinPath(path, "allowed_scopes"), bucketNames, issues);
   });
   checkUnique(checked.roles, "roles", "role_id", "role ids", issues);
