@@ -211,6 +211,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string = p
   const tlsKey = values["tls-key"] ?? env.MULTISTORE_TLS_KEY;
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new Error("--tls-cert and --tls-key must be given together");
   const domain = values.domain ?? env.MULTISTORE_DOMAIN;
+  // Virtual-hosted requests name `bucket.<domain>` in Host: the domain is a host name (a port may follow).
+  if (domain !== undefined && !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/i.test(domain)) {
+    throw new Error(`--domain must be a host name (e.g. s3.example.com), got "${domain}"`);
+  }
   const workers = parseWorkers(values.workers ?? env.MULTISTORE_WORKERS, availableParallelism());
   const serverTiming = values["no-server-timing"] ? false : values["server-timing"] ?? booleanFromEnv(env.MULTISTORE_SERVER_TIMING, "MULTISTORE_SERVER_TIMING", true);
   // S3's own ceiling for one object is 5 TiB.

@@ -59,6 +59,10 @@ describe("multistore CLI", () => {
     const envLevel = run([], { MULTISTORE_LOG_LEVEL: "chatty" });
     expect(envLevel.status).toBe(2);
     expect(envLevel.stderr).toContain("--log-level must be one of");
+    for (const domain of ["", "*..//", "s3..example.com"]) {
+      const refused = run(["--domain", domain]);
+      expect([refused.status, refused.stderr.includes("--domain must be a host name")], JSON.stringify(domain)).toEqual([2, true]);
+    }
     const timing = run([], { MULTISTORE_SERVER_TIMING: "junk" });
     expect([timing.status, timing.stderr.includes('MULTISTORE_SERVER_TIMING must be true or false, got "junk"')]).toEqual([2, true]);
   });
