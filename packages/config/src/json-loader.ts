@@ -10,8 +10,10 @@ import type { MultistoreConfig } from "./types.js";
  * @param options `source` names the document in errors (default `"JSON configuration"`)
  * @throws ConfigError on a syntax error (with line and column) or an invalid configuration
  */
-export function parseJsonConfig(text: string, options: ParseConfigOptions = {}): MultistoreConfig {
+export function parseJsonConfig(document: string, options: ParseConfigOptions = {}): MultistoreConfig {
   const source = options.source ?? "JSON configuration";
+  // A byte order mark, as editors on Windows save UTF-8 (the TOML loader takes it too), is no JSON.
+  const text = document.charCodeAt(0) === 0xfeff ? document.slice(1) : document;
   let value: unknown;
   try {
     value = JSON.parse(text);

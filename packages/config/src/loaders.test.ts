@@ -138,6 +138,11 @@ describe("parseTomlConfig", () => {
 });
 
 describe("parseJsonConfig", () => {
+  it("takes a document saved with a UTF-8 byte order mark, as the TOML loader does", () => {
+    const config = parseConfig({ buckets: [], roles: [], credentials: [] });
+    expect(parseJsonConfig(`\ufeff${JSON.stringify({ buckets: [], roles: [], credentials: [] })}`)).toStrictEqual(config);
+  });
+
   it("reports a syntax error with its line and column", () => {
     const text = '{\n  "buckets": [],\n  "roles": [] x\n}';
     expect(issuesOf(() => parseJsonConfig(text, { source: "config.json" }))).toEqual([
