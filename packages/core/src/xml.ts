@@ -42,6 +42,11 @@ function isXmlCharacter(code: number): boolean {
 /** A character a document may not hold literally (control characters but TAB, LF and CR; lone surrogates; U+FFFE, U+FFFF). */
 const NOT_XML_CHARACTER = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
+/** Whether XML 1.0 can carry `text` (no NUL, control characters but TAB, LF and CR, lone surrogates, U+FFFE/U+FFFF). */
+export function isXmlText(text: string): boolean {
+  return !NOT_XML_CHARACTER.test(text);
+}
+
 function decodeEntity(entity: string, match: string): string {
   if (entity.startsWith("#")) {
     const code = entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
@@ -208,7 +213,7 @@ export const CLIENT_XML_LIMITS: XmlLimits = { maxDepth: 8, maxElements: 60_000, 
 export function parseClientXml(source: string, rootName: string): XmlElement {
   let root: XmlElement;
   try {
-    if (NOT_XML_CHARACTER.test(source)) throw new XmlParseError("a character XML does not allow");
+    if (!isXmlText(source)) throw new XmlParseError("a character XML does not allow");
     root = parseXml(source, CLIENT_XML_LIMITS);
   } catch (error) {
     throw new S3Error("MalformedXML", { cause: error });

@@ -1,6 +1,7 @@
 /** Verifying a web identity token (an OIDC JWT) against a role: issuer, signature, times, audience, subject. */
 import type { createLocalJWKSet, JSONWebKeySet, JWTPayload } from "jose";
 import type { RoleDefinition } from "@multistore/config";
+import { isXmlText } from "@multistore/core/backend";
 import { StsError } from "./errors.js";
 import type { JwksCache } from "./jwks.js";
 
@@ -80,9 +81,6 @@ function mapJoseError(error: unknown, { errors }: Jose): StsError {
   if (error instanceof errors.JOSEAlgNotAllowed) return invalid("The token's signature algorithm is not accepted.", error);
   return invalid("The web identity token could not be verified.", error);
 }
-
-/** A character XML 1.0 cannot carry (control characters but TAB, LF and CR; lone surrogates; U+FFFE, U+FFFF). */
-const NOT_XML_TEXT = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 /** One key-set resolver per fetched JWKS, so imported keys are reused until the JWKS is refetched. */
 const keySets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
@@ -165,7 +163,7 @@ export async function verifyWebIdentityToken(token: string, policy: TrustPolicy,
   if (typeof claims.sub !== "string" || claims.sub === "") throw invalid("The token has no subject (sub).");
   const subject = claims.sub;
   // The subject is echoed into the answer's XML: one it cannot carry (NUL, control characters) is no identity.
-  if (NOT_XML_TEXT.test(subject)) throw invalid("The token's subject (sub) holds characters XML cannot carry.");
+  if (!isXmlText(subject)) throw invalid("The token's subject (sub) holds characters XML cannot carry.");
   if (policy.subject_conditions.length > 0 && !policy.subject_conditions.some((pattern) => globMatches(pattern, subject))) {
     throw new StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity.");
   }

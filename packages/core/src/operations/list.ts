@@ -4,7 +4,7 @@ import { canUseBucket, authorize } from "../authorize.js";
 import { S3Error } from "../errors.js";
 import { uriEncode } from "../encoding.js";
 import { xmlResponse, xmlDate } from "../responses.js";
-import { xmlElement } from "../xml.js";
+import { isXmlText, xmlElement } from "../xml.js";
 import { parseWholeNumber } from "../query-numbers.js";
 import type { Query } from "../s3-request.js";
 import { stripViewPrefix, type ListingView } from "../target-mapping.js";
@@ -70,15 +70,13 @@ export interface ListingParameters {
   encode(value: string): string;
 }
 
-/** Characters XML 1.0 cannot carry, even as references (control characters but TAB, LF and CR; U+FFFE, U+FFFF). */
-const NOT_XML = /[^\t\n\r\u0020-\ufffd]/;
 
 /**
  * Refuses a parameter the listing echoes that its XML could not carry: the client's parser would refuse the whole
  * answer. With `encoding-type=url` it is echoed encoded, and fine.
  */
 export function echoable(name: string, value: string): void {
-  if (NOT_XML.test(value)) {
+  if (!isXmlText(value)) {
     throw new S3Error("InvalidArgument", { message: `${name} holds a character XML cannot carry; list with encoding-type=url.`, details: { ArgumentName: name } });
   }
 }
