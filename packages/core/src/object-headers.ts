@@ -76,9 +76,9 @@ let latin1HeaderValues = ((): boolean => {
 })();
 
 /**
- * Declares that the runtime writes header values one byte per character (node:http writes them as Latin-1; workerd
- * writes UTF-8). An override past ASCII is then set as its UTF-8 bytes, one character each, so that the client gets
- * the UTF-8 bytes S3 sends. Called by `@multistore/node`'s runtime.
+ * Declares that the runtime writes header values one byte per character, for one whose `Headers` would take any text
+ * (node:http writes Latin-1, and Node's `Headers` already tell: no call is needed there; workerd writes UTF-8). An
+ * override past ASCII is then set as its UTF-8 bytes, one character each, so that the client gets the bytes S3 sends.
  */
 export function useLatin1HeaderValues(): void {
   latin1HeaderValues = true;

@@ -6,7 +6,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Gateway } from "@multistore/core";
-import { useLatin1HeaderValues } from "@multistore/core/runtime";
 import type { Agent } from "undici";
 import { clientAddressResolver, parseTrustedProxies } from "./client-address.js";
 import { createRequestListener, describeError } from "./handler.js";
@@ -47,8 +46,6 @@ const INTERNAL_ERROR = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>Int
  * @throws Error naming `--trusted-proxies` entries that are not addresses or ranges
  */
 export function createNodeRuntime(options: NodeRuntimeOptions = {}): NodeRuntime {
-  // node:http writes header values as Latin-1: response-* overrides past ASCII must be handed over as UTF-8 bytes.
-  useLatin1HeaderValues();
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const pools = new BucketPools(limits);
   const watchdog = new Watchdog(limits.idleTimeoutMs);
