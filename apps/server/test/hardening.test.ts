@@ -20,14 +20,20 @@ const KEY = { accessKeyId: "AKIAHARDENING000001", secretAccessKey: "hardening-se
 const ALL = ["get_object", "head_object", "put_object", "delete_object", "list_bucket"];
 const IDLE_MS = 1000;
 
+const EMPTY_LISTING = '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix>hold</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>';
+
 /** An origin whose misbehaviour the tests choose; it counts the responses it still has open. */
 function origin() {
   let open = 0;
+  // Listings of prefix `hold`, answered when the test says so.
+  const held: { answer: () => void }[] = [];
   const server: Server = createServer((request: IncomingMessage, response) => {
     open++;
     response.on("close", () => open--);
     const path = request.url!.split("?")[0]!;
-    if (request.method === "PUT") {
+    if (request.url!.includes("prefix=hold")) {
+      held.push({ answer: () => response.writeHead(200, { "content-type": "application/xml" }).end(EMPTY_LISTING) });
+    } else if (request.method === "PUT") {
       request.resume();
       request.on("end", () => response.writeHead(200, { etag: '"put"' }).end());
       request.on("error", () => undefined);
@@ -50,7 +56,7 @@ function origin() {
       response.writeHead(200, { "content-length": "2", etag: '"ok"' }).end("ok");
     }
   });
-  return { server, open: () => open };
+  return { server, open: () => open, held: () => held.length, answerHeld: () => held.splice(0).forEach((listing) => listing.answer()) };
 }
 
 /** A GET whose response is never read: it stays paused until destroyed. */
@@ -134,6 +140,32 @@ describe("hardening of the Node server", () => {
     expect(lines.filter((line) => line.bucket === "public" && line.status === 499 && line.errorCode === "RequestTimeout")).toHaveLength(8);
     for (const reader of stalled) reader.request.destroy();
   }, 30_000);
+
+  it("counts anonymous listings in flight against the cap per address, and counts them out when answered", async () => {
+    const listings = Array.from({ length: 8 }, () => fetch(`${endpoint}/public?list-type=2&prefix=hold`));
+    await expect.poll(() => backend.held(), { timeout: 3000, interval: 20 }).toBe(8);
+    // The address has eight requests in flight: a ninth listing, and a read, are told to slow down.
+    const ninth = await fetch(`${endpoint}/public?list-type=2&prefix=hold`);
+    expect([ninth.status, ninth.headers.get("retry-after"), await ninth.text()]).toEqual([503, "1", expect.stringContaining("<Code>SlowDown</Code>")]);
+    const read = await fetch(`${endpoint}/public/small`);
+    expect(read.status).toBe(503);
+    await read.text();
+    expect(backend.held()).toBe(8);
+    // Signed callers are not counted.
+    const signed = await client.send(new GetObjectCommand({ Bucket: "other", Key: "small" }));
+    expect(await signed.Body!.transformToString()).toBe("ok");
+    backend.answerHeld();
+    for (const listing of await Promise.all(listings)) {
+      expect(listing.status).toBe(200);
+      await listing.text();
+    }
+    const after = fetch(`${endpoint}/public?list-type=2&prefix=hold`);
+    await expect.poll(() => backend.held(), { timeout: 3000, interval: 20 }).toBe(1);
+    backend.answerHeld();
+    const answered = await after;
+    expect(answered.status).toBe(200);
+    await answered.text();
+  });
 
   it("260 authenticated uploads that go silent cannot take another bucket's connections, and are cut", async () => {
     const urls = await Promise.all(Array.from({ length: 260 }, (_, index) => getSignedUrl(client, new PutObjectCommand({ Bucket: "other", Key: `silent-${index}` }), { expiresIn: 60 })));

@@ -259,16 +259,17 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   function dispatch(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): MaybePromise<Dispatched<B>> {
     const namespace = parsed.namespace;
     if (namespace !== undefined && (parsed.operation === "ListObjects" || parsed.operation === "ListObjectsV2")) {
-      return dispatchNamespaceListing(parsed.operation === "ListObjects" ? 1 : 2, namespace, parsed, auth, context);
+      return dispatchNamespaceListing(request, parsed.operation === "ListObjects" ? 1 : 2, namespace, parsed, auth, context);
     }
     const bucket = admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
     if (bucket instanceof Promise) return bucket.then((resolved) => admitted(request, parsed, auth, context, resolved));
     return admitted(request, parsed, auth, context, bucket);
   }
 
-  async function dispatchNamespaceListing(version: 1 | 2, namespace: NonNullable<ParsedS3Request["namespace"]>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
+  async function dispatchNamespaceListing(request: GatewayRequest<B>, version: 1 | 2, namespace: NonNullable<ParsedS3Request["namespace"]>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
     // Admission first, as for every request: middleware never sees a refused one.
     const usable = await usableNamespaceBuckets(namespace, options.buckets, auth.identity);
+    request.onAdmitted?.(context);
     context.admitted = true;
     const list = () => listNamespace(version, namespace, parsed.query, usable);
     return chain === undefined ? await list() : await chain(context, list);
@@ -276,6 +277,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
 
   function admitted(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, bucket: BucketConfig | undefined): MaybePromise<Dispatched<B>> {
     if (bucket !== undefined) context.bucketConfig = bucket;
+    request.onAdmitted?.(context);
     context.admitted = true;
     if (chain === undefined) return perform(request, parsed, auth, context, bucket);
     return chain(context, async () => perform(request, parsed, auth, context, bucket));

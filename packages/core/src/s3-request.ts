@@ -4,6 +4,7 @@ import { S3Error } from "./errors.js";
 import { setBounded } from "./bounded-map.js";
 import { decodeKey, validateKey } from "./keys.js";
 import { parseQuery } from "./sigv4/canonical-request.js";
+import type { RequestContext } from "./middleware.js";
 import type { S3Operation } from "./types.js";
 
 /** A request as the core sees it. `B` is the runtime's body stream type. */
@@ -25,6 +26,13 @@ export interface GatewayRequest<B = unknown> {
    * `CF-Connecting-IP`), for middleware (`RequestContext.sourceIp`).
    */
   clientAddress?: string;
+  /**
+   * Called once the request is admitted (authenticated and authorized), before middleware or any backend work: the
+   * runtime's own admission (a cap on anonymous requests per address, say) for every request that does work, listings
+   * and multipart calls included. Throwing refuses the request with that error (an `S3Error`'s own status); it is then
+   * not admitted (`RequestContext.admitted` stays unset).
+   */
+  onAdmitted?: (context: RequestContext) => void;
 }
 
 /** Decoded query parameters (first value wins) plus the raw string for signing. */

@@ -164,6 +164,10 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
   // (A gateway of another making may have only `handle`.)
   const resolveNow = gateway.handleNow ? gateway.handleNow.bind(gateway) : gateway.handle.bind(gateway);
   return function listener(request: IncomingMessage, response: ServerResponse): void {
+    // Set when the gateway admits an anonymous caller, who is then counted in until the request has ended: the cap
+    // holds for every request that does work, listings and other control requests included (the gateway does those
+    // before it answers).
+    let leave: (() => void) | undefined;
     try {
       const watch = options.watchdog.watch(request, response);
       const headers = requestHeaders(request);
@@ -176,19 +180,26 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
         body: request,
         readBody: (limit) => readLimited(request, limit, headers),
         clientAddress: address,
+        onAdmitted: (context) => {
+          if (context.identity?.type === "anonymous") leave = options.anonymousRequests.enter(address);
+        },
       });
       // Any thenable (another library's promise from a gateway of another making), not only a native promise.
       if (typeof (resolved as { then?: unknown }).then === "function") {
         Promise.resolve(resolved).then(
-          (result) => serve(new Served(result, request, response, watch, log, settle), result, request, headers, response, options, address),
-          (error: unknown) => settle(response, true, error),
+          (result) => serve(counted(new Served(result, request, response, watch, log, settle), leave), result, request, headers, response, options),
+          (error: unknown) => {
+            leave?.();
+            settle(response, true, error);
+          },
         );
       } else {
         const result = resolved as GatewayResult<Readable>;
-        serve(new Served(result, request, response, watch, log, settle), result, request, headers, response, options, address);
+        serve(counted(new Served(result, request, response, watch, log, settle), leave), result, request, headers, response, options);
       }
     } catch (error) {
       // Reported, never thrown out of node:http's event.
+      leave?.();
       settle(response, true, error);
     }
   };
@@ -214,20 +225,18 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
     });
 }
 
-/** Runs a result that does work (a forward or a native operation, counted against its anonymous caller's address). */
-function serve(served: Served, result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions, address: string): void {
+/** `served`, counted out of its caller's address when it ends (when it was counted in). */
+function counted(served: Served, leave: (() => void) | undefined): Served {
+  served.leave = leave;
+  return served;
+}
+
+/** Writes a response the gateway made, or runs a result that does work (a forward or a native operation). */
+function serve(served: Served, result: GatewayResult<Readable>, request: IncomingMessage, headers: Headers, response: ServerResponse, options: HandlerOptions): void {
   try {
     if (result.type === "response") {
       writeResponse(response, result.response).then((bytesSent) => served.ended({ status: result.response.status, bytesSent }), (error: unknown) => served.failed(error));
       return;
-    }
-    if (result.context.identity?.type === "anonymous") {
-      try {
-        served.leave = options.anonymousRequests.enter(address);
-      } catch (error) {
-        served.failed(error, "SlowDown");
-        return;
-      }
     }
     if (result.type === "forward") executeForward(result, request, headers, response, options, served);
     else executeNative(result, request, headers, response).then((outcome) => served.ended(outcome), (error: unknown) => served.failed(error));
