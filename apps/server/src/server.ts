@@ -80,10 +80,26 @@ export interface MultistoreServer {
   server: Server;
   /** Starts listening; resolves with the bound address. */
   listen(port: number, host: string): Promise<{ port: number; host: string }>;
-  /** Stops accepting, drains in-flight requests (bounded), closes backend connections. */
+  /**
+   * Stops accepting, drains in-flight requests (bounded by `shutdownTimeoutMs`; requests cut at it get up to 1 s more
+   * to record their usage and write their line), closes backend connections and the metering store.
+   */
   close(): Promise<void>;
   /** The metrics listener's bound address, once listening (with `metrics.listen`). */
   metricsAddress(): { port: number; host: string } | undefined;
+}
+
+/** How long requests cut at the shutdown timeout get to record their usage and write their line. */
+const SETTLE_GRACE_MS = 1000;
+
+/** `work`'s outcome, or "late" at `deadline` (ms since epoch). */
+function within<T>(work: Promise<T>, deadline: number): Promise<T | "late"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** Creates the server. */
@@ -196,11 +212,16 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
         await closed;
       }
       clearInterval(sweeper);
+      // Requests whose connections were just closed are still ending: their usage is recorded and their line written
+      // once they are. They, and the metering store's close after them, get what is left of the bound, or a short
+      // grace past it when the timeout cut them (else the usage of the very requests cut would be lost).
+      const settleBy = Math.max(deadline, Date.now() + SETTLE_GRACE_MS);
+      const meteringClosed = within(runtime.drained(), settleBy).then(() => metering.close());
       // Backend requests no client connection holds (a listing, a multipart commit) get what is left of the bound:
       // the pools' close waits for each, and a backend trickling its answer would hold the stop for as long.
-      const released = Promise.all([runtime.close(), metering.close(), metrics.close()]);
-      const late = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now())).unref());
-      if ((await Promise.race([released, late])) === "late") logger.warn("shutdown timeout: leaving backend requests still running");
+      const released = Promise.all([runtime.close(), metrics.close()]);
+      if ((await within(released, deadline)) === "late") logger.warn("shutdown timeout: leaving backend requests still running");
+      if ((await within(meteringClosed, settleBy)) === "late") logger.warn("shutdown timeout: closing the metering store with usage still being recorded");
     },
   };
 }

@@ -34,6 +34,11 @@ export interface NodeRuntime {
    * gateway whose backends mix body types (`Gateway<unknown>`) is accepted: bodies are checked when they are sent.
    */
   createHandler(gateway: Gateway<Readable> | Gateway<unknown>): (request: IncomingMessage, response: ServerResponse) => void;
+  /**
+   * Resolves once no request is being served by a listener of this runtime: each one's after-middleware (usage
+   * records) has run and its line is written. For a stop: close the metering store after this, not before.
+   */
+  drained(): Promise<void>;
   /** Stops the watchdog and closes every backend connection (after the server stopped accepting requests). */
   close(): Promise<void>;
 }
@@ -51,10 +56,21 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): NodeRuntime
   const watchdog = new Watchdog(limits.idleTimeoutMs);
   const clientAddress = clientAddressResolver(options.trustedProxies ? parseTrustedProxies(options.trustedProxies) : undefined);
   const onError = options.onError ?? ((error: unknown) => console.error("multistore: unhandled error in request handler", describeError(error)));
+  // Requests being served, by every listener: entered as a listener gets one, left once it settled.
+  let serving = 0;
+  let whenDrained: (() => void)[] = [];
+  const left = () => {
+    if (--serving > 0) return;
+    serving = 0;
+    const waiting = whenDrained;
+    whenDrained = [];
+    for (const resolve of waiting) resolve();
+  };
   return {
     dispatcher: (bucket) => pools.dispatcher(bucket.name),
+    drained: () => (serving === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenDrained.push(resolve))),
     createHandler(gateway) {
-      return createRequestListener(
+      const listener = createRequestListener(
         gateway as Gateway<Readable>,
         {
           pools,
@@ -64,12 +80,17 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): NodeRuntime
           ...(options.requestLog && { requestLog: options.requestLog }),
         },
         (response, failed, error) => {
+          left();
           if (!failed) return;
           onError(error);
           if (!response.headersSent) response.writeHead(500, { "content-type": "application/xml" }).end(INTERNAL_ERROR);
           else response.destroy();
         },
       );
+      return (request, response) => {
+        serving++;
+        listener(request, response);
+      };
     },
     async close() {
       watchdog.close();
