@@ -5,6 +5,7 @@ import { isPresignedV4, parseAuthorizationHeader, parsePresignedQuery, type SigV
 import { STREAMING_PAYLOADS } from "./aws-chunked.js";
 import { EMPTY_SHA256 } from "./sigv4/canonical-request.js";
 import { checkSignatureTime, verifySignature, type VerifiedSignature } from "./sigv4/verify.js";
+import { checkAmzHeadersSigned } from "./sigv4/unsigned-headers.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
 import { checkSigV2Time, isPresignedV2, isSigV2Authorization, parseSigV2Header, parseSigV2Query, verifySigV2, virtualHostBucketOf } from "./sigv2/verify.js";
 import type { Query } from "./s3-request.js";
@@ -172,12 +173,14 @@ function verified(claim: SigV4Claim, request: AuthenticatedRequest, found: Claim
     { method: request.method, rawPath: request.rawPath, rawQuery: request.query.raw, headers: request.headers, payloadHash },
     found.secret,
   );
-  if (signature instanceof Promise) return signature.then((resolved) => accepted(found, now, resolved, payloadHash));
-  return accepted(found, now, signature, payloadHash);
+  if (signature instanceof Promise) return signature.then((resolved) => accepted(claim, request.headers, found, now, resolved, payloadHash));
+  return accepted(claim, request.headers, found, now, signature, payloadHash);
 }
 
-function accepted(found: ClaimedSecret, now: number, signature: VerifiedSignature, payloadHash: string): Authentication {
+/** After the signature (only its signer learns more): its key's state, and no `x-amz-*` header it did not sign. */
+function accepted(claim: SigV4Claim, headers: Headers, found: ClaimedSecret, now: number, signature: VerifiedSignature, payloadHash: string): Authentication {
   checkKeyState(found.credential, now);
+  checkAmzHeadersSigned(headers, claim.signedHeaders);
   return { identity: found.identity, signature, payloadHash };
 }
 

@@ -77,6 +77,16 @@ describe("header authentication", () => {
     expect(await rejected(run(wrongSecret))).toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 
+  it("refuses x-amz-* headers outside SignedHeaders, after the signature", async () => {
+    const signed = await signWithHeader(good, { method: "PUT", path: "/data/uploads/slot", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    const added = new Headers(signed.headers);
+    added.set("x-amz-copy-source", "/data/secret.txt");
+    expect(await rejected(run({ target: signed.target, headers: added }, "PUT"))).toMatchObject({ code: "AccessDenied", details: { HeadersNotSigned: "x-amz-copy-source" } });
+    // A wrong signature is that first: only the signer learns which headers it left unsigned.
+    added.set("authorization", added.get("authorization")!.replace(/Signature=[0-9a-f]{4}/, "Signature=0000"));
+    expect(await rejected(run({ target: signed.target, headers: added }, "PUT"))).toMatchObject({ code: "SignatureDoesNotMatch" });
+  });
+
   it("refuses a signed header missing from the request", async () => {
     const signed = await signWithHeader(good, { ...get, headers: { "x-amz-meta-a": "1" } });
     signed.headers.delete("x-amz-meta-a");
@@ -149,6 +159,25 @@ describe("presigned URLs", () => {
     expect(await rejected(run({ ...signed, target: changed }))).toMatchObject({ code: "SignatureDoesNotMatch" });
     const otherKey = signed.target.replace("q1.csv", "q2.csv");
     expect(await rejected(run({ ...signed, target: otherKey }))).toMatchObject({ code: "SignatureDoesNotMatch" });
+  });
+
+  it("refuses x-amz-* headers the URL did not sign (an unsigned x-amz-copy-source would turn a PUT into a copy)", async () => {
+    const put: UnsignedRequest = { method: "PUT", path: "/data/uploads/slot" };
+    const signed = await presign(good, put, 600);
+    const added = new Headers(signed.headers);
+    added.set("x-amz-copy-source", "/data/secret.txt");
+    added.set("x-amz-meta-owner", "someone");
+    const error = await rejected(run({ target: signed.target, headers: added }, "PUT"));
+    expect(error).toMatchObject({ code: "AccessDenied", status: 403, message: "There were headers present in the request which were not signed" });
+    expect(error.toXml("/data/uploads/slot", "id")).toContain("<HeadersNotSigned>x-amz-copy-source, x-amz-meta-owner</HeadersNotSigned>");
+    // Signed, the same header is taken; x-amz-content-sha256 (the payload hash the signature covers) and headers
+    // outside x-amz-* (x-amzn-trace-id among them) need no signing.
+    const signedWithIt = await presign(good, { ...put, headers: { "x-amz-meta-owner": "someone" } }, 600);
+    const extra = new Headers(signedWithIt.headers);
+    extra.set("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+    extra.set("x-amzn-trace-id", "Root=1-abc");
+    extra.set("content-type", "text/plain");
+    await expect(run({ target: signedWithIt.target, headers: extra }, "PUT")).resolves.toMatchObject({ identity: { accessKeyId: "AKIDGOOD" } });
   });
 
   it("refuses X-Amz-Expires over seven days", async () => {
