@@ -7,7 +7,7 @@ export const locks = {
    * An object: every commit and delete of the key. By absolute path, so backends on the same root share it, and
    * `a` and `a/` (which compete for the same path) exclude each other.
    */
-  key: (kp: KeyPath): string => `key:${kp.path}`,
+  key: (kp: Pick<KeyPath, "path">): string => `key:${kp.path}`,
   /** A multipart upload: part commits, complete and abort exclude each other. */
   upload: (uploadDir: string): string => `upload:${uploadDir}`,
 };

@@ -157,19 +157,27 @@ export async function deleteKey(layout: FsLayout, kp: KeyPath): Promise<boolean>
   return removed;
 }
 
-/** Removes now-empty directories above a deleted key, up to (not including) the root, stopping at folder markers. */
+/**
+ * Removes now-empty directories above a deleted key, up to (not including) the root, stopping at folder markers.
+ * Each directory is checked and removed under the lock of its folder key (`dir/`): a folder marker being written
+ * there at the same moment is either seen, or written after the directory went (and makes it again).
+ */
 async function pruneEmptyParents(layout: FsLayout, segments: string[]): Promise<void> {
   for (let depth = segments.length - 1; depth >= 1; depth--) {
     const dirSegments = segments.slice(0, depth);
     const dir = join(layout.root, ...dirSegments);
-    const stats = await lstatOrUndefined(dir);
-    if (stats === undefined || !stats.isDirectory()) return;
-    if ((await metaFor(layout, `${dirSegments.join("/")}/`, stats)) !== undefined) return;
-    try {
-      await rmdir(dir);
-    } catch {
-      return; // Not empty (or gone): nothing more to prune.
-    }
+    const pruned = await withLock(locks.key({ path: dir }), async () => {
+      const stats = await lstatOrUndefined(dir);
+      if (stats === undefined || !stats.isDirectory()) return false;
+      if ((await metaFor(layout, `${dirSegments.join("/")}/`, stats)) !== undefined) return false;
+      try {
+        await rmdir(dir);
+        return true;
+      } catch {
+        return false; // Not empty (or gone): nothing more to prune.
+      }
+    });
+    if (!pruned) return;
   }
 }
 

@@ -145,7 +145,8 @@ export async function commitFile(layout: FsLayout, kp: KeyPath, staged: StagedFi
         ...(meta.checksums !== undefined && Object.keys(meta.checksums).length > 0 && { checksums: meta.checksums }),
       };
       for (let attempt = 0; ; attempt++) {
-        await ensureDirectories(layout, kp.key, kp.segments.slice(0, -1));
+        // A concurrent delete may prune a parent directory at any moment until the rename: make it again.
+        if (!(await directoriesMade(layout, kp, kp.segments.slice(0, -1), attempt))) continue;
         const target = await lstatOrUndefined(kp.path);
         if (target?.isDirectory()) throw conflictError(kp.key, "a directory (folder) exists at this key");
         if (target !== undefined && !target.isFile()) throw conflictError(kp.key, "a symbolic link or special file exists at this key");
@@ -155,8 +156,7 @@ export async function commitFile(layout: FsLayout, kp: KeyPath, staged: StagedFi
           return new Date(Number(staged.stats.mtimeMs));
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
-          // A concurrent delete may have pruned a parent directory we just created: create it again.
-          if (code === "ENOENT" && attempt < 5) continue;
+          if (code === "ENOENT" && attempt < MAX_ATTEMPTS - 1) continue;
           if (code === "EISDIR" || code === "ENOTDIR" || code === "ENOTEMPTY" || code === "EEXIST") {
             throw conflictError(kp.key, "the filesystem refused the rename");
           }
@@ -169,6 +169,23 @@ export async function commitFile(layout: FsLayout, kp: KeyPath, staged: StagedFi
   }
 }
 
+/** Tries at making a key's directories while deletes prune them (each try is a few syscalls). */
+const MAX_ATTEMPTS = 6;
+
+/**
+ * Makes `segments`' directories; false when a concurrent delete pruned one of them in between (ENOENT) and another
+ * try is due; throws on the last try.
+ */
+async function directoriesMade(layout: FsLayout, kp: KeyPath, segments: string[], attempt: number): Promise<boolean> {
+  try {
+    await ensureDirectories(layout, kp.key, segments);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && attempt < MAX_ATTEMPTS - 1) return false;
+    throw error;
+  }
+}
+
 /** The ETag of zero bytes (folder markers). */
 export const EMPTY_ETAG = '"d41d8cd98f00b204e9800998ecf8427e"';
 
@@ -177,7 +194,8 @@ export async function commitFolder(layout: FsLayout, kp: KeyPath, headers: Recor
   return withLock(locks.key(kp), async () => {
     const current = await statObject(layout, kp);
     if (conditions !== undefined) checkWriteConditions(conditions, kp.key, current?.etag);
-    await ensureDirectories(layout, kp.key, kp.segments);
+    // (Pruning takes this key's lock before it removes the directory: once made here, it stays.)
+    for (let attempt = 0; !(await directoriesMade(layout, kp, kp.segments, attempt)); attempt++);
     const stats = await lstat(kp.path, { bigint: true });
     const now = new Date();
     await writeSidecar(layout, kp.key, [{ fp: fingerprint(stats), etag: EMPTY_ETAG, headers, time: now.toISOString() }]);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { NativeDispatch } from "@multistore/core/backend";
-import { codeOf, freshBackend, get, put, text } from "./test-support.js";
+import { codeOf, freshBackend, get, put, run, text } from "./test-support.js";
 
 const MiB = 1024 * 1024;
 
@@ -55,6 +55,29 @@ describe("fs backend atomic writes", () => {
     const right = await put(backend, "k", "data", { "content-md5": createHash("md5").update("data").digest("base64") });
     expect(right.status).toBe(200);
     expect(await leftovers(root)).toEqual([]);
+  });
+
+  it("lands every write in a directory that concurrent deletes empty and prune", async () => {
+    const { backend } = await freshBackend();
+    const failed: string[] = [];
+    for (let round = 0; round < 100; round++) {
+      await put(backend, `r${round}/s/t/b`, "b");
+      const [written] = await Promise.all([put(backend, `r${round}/s/t/c`, "c"), run(backend, { operation: "DeleteObject", key: `r${round}/s/t/b` })]);
+      if (written.status !== 200 || text((await get(backend, `r${round}/s/t/c`)).body) !== "c") failed.push(`round ${round}: ${written.status}`);
+    }
+    expect(failed).toEqual([]);
+  });
+
+  it("keeps a folder marker written while a delete empties its directory", async () => {
+    const { backend } = await freshBackend();
+    const lost: number[] = [];
+    for (let round = 0; round < 50; round++) {
+      await put(backend, `m${round}/last`, "x");
+      const [marker] = await Promise.all([put(backend, `m${round}/`, ""), run(backend, { operation: "DeleteObject", key: `m${round}/last` })]);
+      expect(marker.status).toBe(200);
+      if ((await run(backend, { operation: "HeadObject", key: `m${round}/` })).status !== 200) lost.push(round);
+    }
+    expect(lost).toEqual([]);
   });
 
   it("lets exactly one of many If-None-Match: * writers win", async () => {
