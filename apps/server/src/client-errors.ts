@@ -47,12 +47,19 @@ function refuse(response: ServerResponse, error: S3Error): void {
 
 /**
  * The listener behind the check node:http makes when its `requireHostHeader` is on (turn that off): an HTTP/1.1
- * request without Host is refused (RFC 9112, 3.2), as an S3 error document.
+ * request without Host, or any request with several, is refused (RFC 9112, 3.2), as an S3 error document.
  */
 export function requiringHost(listener: RequestListener): RequestListener {
   return (request: IncomingMessage, response: ServerResponse) => {
-    if (request.headers.host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor === 1) {
+    const host = request.headers.host;
+    if (host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor === 1) {
       refuse(response, new S3Error("InvalidRequest", { message: "An HTTP/1.1 request needs a Host header." }));
+      return;
+    }
+    // Repeated Host headers are joined with a comma (see headerRecordOf), which no host name holds: which one would
+    // name the bucket? Refused, as HTTP/1.1 asks (RFC 9112, section 3.2).
+    if (host?.includes(",")) {
+      refuse(response, new S3Error("InvalidRequest", { message: "A request must carry exactly one Host header." }));
       return;
     }
     listener(request, response);

@@ -47,6 +47,7 @@ describe("requests node:http refuses", () => {
 
   it.each([
     ["an HTTP/1.1 request without Host", "GET /b/k HTTP/1.1\r\n\r\n", 400, "InvalidRequest"],
+    ["a request with two Host headers", "GET /b/k HTTP/1.1\r\nHost: h\r\nHost: b.h\r\n\r\n", 400, "InvalidRequest"],
     ["an Expect other than 100-continue", "GET /b/k HTTP/1.1\r\nHost: h\r\nExpect: teapot\r\n\r\n", 417, "ExpectationFailed"],
     ["an Expect other than 100-continue, without Host", "PUT /b/k HTTP/1.1\r\nExpect: later\r\nContent-Length: 1\r\n\r\n", 417, "ExpectationFailed"],
   ])("answers %s as node:http would, with an S3 error document, and closes", async (_name, text, status, code) => {

@@ -14,14 +14,16 @@ const nodeHeaders = Object.getOwnPropertyDescriptor(IncomingMessage.prototype, "
 
 /**
  * Request headers as the gateway reads them, in one pass over raw name/value pairs: names lowercased, repeated names
- * joined with `", "` in arrival order (as `Headers` joins them). node:http's parser already refused what HTTP forbids.
+ * joined with `","` in arrival order. node:http's parser already refused what HTTP forbids. A bare comma, not the
+ * `", "` of WHATWG `Headers`: SigV4 signs a repeated header as its values joined by a comma, so a joined value must be
+ * told from one value holding ", " (the same to HTTP, which allows any whitespace around list commas).
  */
 export function headerRecordOf(raw: readonly string[]): Record<string, string> {
   const record = createHeaderRecord();
   for (let index = 0; index < raw.length; index += 2) {
     const name = raw[index]!.toLowerCase();
     const previous = record[name];
-    record[name] = previous === undefined ? raw[index + 1]! : `${previous}, ${raw[index + 1]!}`;
+    record[name] = previous === undefined ? raw[index + 1]! : `${previous},${raw[index + 1]!}`;
   }
   return record;
 }
