@@ -15,6 +15,7 @@ import {
   type CompletedPart,
   type CopyRequest,
   type DeleteObjectsResult,
+  type DeleteVersionsResult,
   type ForwardDispatch,
   type ListRequest,
   type ObjectRequest,
@@ -48,6 +49,28 @@ function generationOf(versionId: string): string | undefined {
   if (versionId === "null") return undefined;
   if (!/^\d{1,20}$/.test(versionId)) throw new S3Error("InvalidArgument", { message: "Invalid version id specified", details: { ArgumentName: "versionId" } });
   return versionId;
+}
+
+/**
+ * Runs `remove` on each item, a few at a time; an item's client error (an S3Error below 500) is its outcome. A
+ * refused signature or a missing bucket fails every key alike: that is the request's error (503), thrown.
+ */
+async function eachDeleted<T>(items: readonly T[], remove: (item: T) => Promise<void>): Promise<(S3Error | undefined)[]> {
+  const outcomes: (S3Error | undefined)[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        await remove(items[index]!);
+      } catch (error) {
+        if (!isS3Error(error) || error.status >= 500) throw error;
+        outcomes[index] = error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, items.length) }, worker));
+  return outcomes;
 }
 
 /** S3 accepts part ETags with or without quotes; the XML API compares the quoted form. */
@@ -171,8 +194,8 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
   }
 
   /** One key of a DeleteObjects batch: missing keys count as deleted, as in S3. */
-  async function deleteOne(key: string): Promise<void> {
-    const response = await send("DELETE", await urlFor("DELETE", key, [], {}), {});
+  async function deleteOne(key: string, generation?: string): Promise<void> {
+    const response = await send("DELETE", await urlFor("DELETE", key, generation === undefined ? [] : [["generation", generation]], {}), {});
     if (response.status === 404 && !response.text.includes("<Code>NoSuchBucket</Code>")) return;
     checkGcsResponse(response.status, response.text);
   }
@@ -231,26 +254,24 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     },
 
     async deleteObjects(keys): Promise<DeleteObjectsResult> {
-      const outcomes: (S3Error | undefined)[] = new Array(keys.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < keys.length) {
-          const index = next++;
-          try {
-            await deleteOne(keys[index]!);
-          } catch (error) {
-            // A refused signature or a missing bucket fails every key alike: that is the request's error (503).
-            if (!isS3Error(error) || error.status >= 500) throw error;
-            outcomes[index] = error;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
+      const outcomes = await eachDeleted(keys, (key) => deleteOne(key));
       const result: DeleteObjectsResult = { deleted: [], errors: [] };
       keys.forEach((key, index) => {
         const error = outcomes[index];
         if (error) result.errors.push({ key, code: error.code, message: error.message });
         else result.deleted.push(key);
+      });
+      return result;
+    },
+
+    async deleteObjectVersions(versions): Promise<DeleteVersionsResult> {
+      // A version is a generation; `null` is the live object (see generationOf).
+      const outcomes = await eachDeleted(versions, (version) => deleteOne(version.key, generationOf(version.versionId)));
+      const result: DeleteVersionsResult = { deleted: [], errors: [] };
+      versions.forEach((version, index) => {
+        const error = outcomes[index];
+        if (error) result.errors.push({ ...version, code: error.code, message: error.message });
+        else result.deleted.push(version);
       });
       return result;
     },

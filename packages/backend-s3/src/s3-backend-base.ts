@@ -16,12 +16,13 @@ import {
   type ForwardDispatch,
   type ListRequest,
   type ObjectRequest,
+  type XmlElement,
 } from "@multistore/core/backend";
 import { HeaderMap } from "@multistore/core/runtime";
 import { createPresigner, type Presigner } from "@multistore/core/sigv4";
 import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from "./options.js";
-import { checkBackendResponse, parseDeleteResult, parseListResult, requiredDocument, requiredText } from "./s3-xml.js";
-import { sha256Base64, sha256HexOf } from "./digests.js";
+import { checkBackendResponse, parseDeleteResult, parseDeleteVersionsResult, parseListResult, requiredDocument, requiredText } from "./s3-xml.js";
+import { deleteBodyHeaders, sha256HexOf } from "./digests.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
 /** Presigned URLs kept for reuse per set of credentials. */
@@ -185,6 +186,13 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       });
   }
 
+  /** POST ?delete with `<Object>` entries; the backend's DeleteResult. */
+  async function deleteRequest(objects: string): Promise<XmlElement> {
+    const body = new TextEncoder().encode(`<Delete><Quiet>false</Quiet>${objects}</Delete>`);
+    const { root } = await signedRequest("POST", urlFor(undefined, { delete: "" }), await deleteBodyHeaders(body, runtime.md5Base64), body);
+    return requiredDocument(root, "DeleteResult");
+  }
+
   const backend: S3Backend = {
     kind: "s3",
     bucketName: options.bucketName,
@@ -253,15 +261,12 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
 
     async deleteObjects(keys) {
       const objects = keys.map((key) => `<Object><Key>${escapeXml(key)}</Key></Object>`).join("");
-      const body = new TextEncoder().encode(`<Delete><Quiet>false</Quiet>${objects}</Delete>`);
-      const headers: Record<string, string> = {
-        "content-type": "application/xml",
-        "x-amz-checksum-sha256": await sha256Base64(body),
-        "x-amz-sdk-checksum-algorithm": "SHA256",
-      };
-      if (runtime.md5Base64) headers["content-md5"] = runtime.md5Base64(body);
-      const { root } = await signedRequest("POST", urlFor(undefined, { delete: "" }), headers, body);
-      return parseDeleteResult(requiredDocument(root, "DeleteResult"));
+      return parseDeleteResult(await deleteRequest(objects));
+    },
+
+    async deleteObjectVersions(versions) {
+      const objects = versions.map((version) => `<Object><Key>${escapeXml(version.key)}</Key><VersionId>${escapeXml(version.versionId)}</VersionId></Object>`).join("");
+      return parseDeleteVersionsResult(await deleteRequest(objects));
     },
 
     async copyObject(request: CopyRequest<unknown>) {

@@ -1,6 +1,6 @@
 /** Reading S3's XML responses. */
 import { S3Error } from "@multistore/core";
-import { childElement, childElements, childText, parseXml, backendError, type ListResult, type XmlElement } from "@multistore/core/backend";
+import { childElement, childElements, childText, parseXml, backendError, type DeleteVersionsResult, type ListResult, type XmlElement } from "@multistore/core/backend";
 
 /** Parses a backend document, turning garbage into a 503 (the backend misbehaved, not the client). */
 export function parseBackendXml(text: string): XmlElement {
@@ -35,6 +35,23 @@ export function parseListResult(root: XmlElement): ListResult {
   const isTruncated = childText(root, "IsTruncated") === "true";
   const next = childText(root, "NextContinuationToken");
   return { objects, commonPrefixes, isTruncated, ...(isTruncated && next && { nextContinuationToken: next }) };
+}
+
+/** A DeleteResult naming versions: each entry with the version it was about (`VersionId`) and `DeleteMarker`. */
+export function parseDeleteVersionsResult(root: XmlElement): DeleteVersionsResult {
+  return {
+    deleted: childElements(root, "Deleted").map((entry) => ({
+      key: childText(entry, "Key") ?? "",
+      versionId: childText(entry, "VersionId") ?? "",
+      ...(childText(entry, "DeleteMarker") === "true" && { deleteMarker: true }),
+    })),
+    errors: childElements(root, "Error").map((entry) => ({
+      key: childText(entry, "Key") ?? "",
+      versionId: childText(entry, "VersionId") ?? "",
+      code: childText(entry, "Code") ?? "InternalError",
+      message: childText(entry, "Message") ?? "",
+    })),
+  };
 }
 
 /** Converts a DeleteResult document. */

@@ -110,6 +110,28 @@ describe("batch delete", () => {
     expect(request!.headers["content-type"]).toBe("application/xml");
   });
 
+  it("deletes named versions with their VersionId, and reads back which version each entry was and delete markers", async () => {
+    const versionsResult =
+      `${XML}<DeleteResult><Deleted><Key>a</Key><VersionId>v1</VersionId><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>v1</DeleteMarkerVersionId></Deleted>` +
+      "<Deleted><Key>a</Key><VersionId>null</VersionId></Deleted><Error><Key>b</Key><VersionId>v&amp;2</VersionId><Code>AccessDenied</Code><Message>no</Message></Error></DeleteResult>";
+    const { backend, sent } = fakeBackend(() => ({ text: versionsResult }));
+    const result = await backend.deleteObjectVersions!([
+      { key: "a", versionId: "v1" },
+      { key: "a", versionId: "null" },
+      { key: "b", versionId: "v&2" },
+    ]);
+    expect(result).toEqual({
+      deleted: [{ key: "a", versionId: "v1", deleteMarker: true }, { key: "a", versionId: "null" }],
+      errors: [{ key: "b", versionId: "v&2", code: "AccessDenied", message: "no" }],
+    });
+    expect(sent[0]!.url.searchParams.has("delete")).toBe(true);
+    expect(sent[0]!.body).toBe(
+      "<Delete><Quiet>false</Quiet><Object><Key>a</Key><VersionId>v1</VersionId></Object><Object><Key>a</Key><VersionId>null</VersionId></Object>" +
+        "<Object><Key>b</Key><VersionId>v&amp;2</VersionId></Object></Delete>",
+    );
+    expect(sent[0]!.headers["content-md5"]).toBe(createHash("md5").update(Buffer.from(sent[0]!.body!)).digest("base64"));
+  });
+
   it("leaves out Content-MD5 when the runtime has no MD5", async () => {
     const { backend, sent } = fakeBackend(() => ({ text: deleteResult }), {}, false);
     await backend.deleteObjects(["k"]);

@@ -150,7 +150,13 @@ describe("parseDeleteRequest", () => {
 
   it("reads keys in order, exactly (whitespace and entities)", () => {
     const request = parseDeleteRequest(doc(object("b") + object(" spaced ") + object("a&amp;b") + object("€/x")));
-    expect(request).toEqual({ keys: ["b", " spaced ", "a&b", "€/x"], quiet: false });
+    expect(request).toMatchObject({ keys: ["b", " spaced ", "a&b", "€/x"], quiet: false });
+  });
+
+  it("reads each entry's VersionId, and refuses an empty one", () => {
+    const request = parseDeleteRequest(doc(object("a") + "<Object><Key>b</Key><VersionId>v&amp;1</VersionId></Object>"));
+    expect(request.entries).toEqual([{ key: "a" }, { key: "b", versionId: "v&1" }]);
+    expect(thrown(() => parseDeleteRequest(doc("<Object><Key>b</Key><VersionId></VersionId></Object>")))).toMatchObject({ code: "MalformedXML" });
   });
 
   it("reads Quiet", () => {

@@ -236,7 +236,13 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
 
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+    } catch {
+      // The client left mid-body (a gateway refusing a bad upload resets it): nothing to store, no one to answer.
+      response.destroy();
+      return;
+    }
     const target = request.url ?? "/";
     const queryAt = target.indexOf("?");
     const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);

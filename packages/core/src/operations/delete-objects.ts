@@ -1,23 +1,36 @@
-/** DeleteObjects: every key authorized on its own; denied keys get per-key AccessDenied and are never forwarded. */
+/**
+ * DeleteObjects: every key authorized on its own; denied keys get per-key AccessDenied and are never forwarded. An
+ * entry naming a `VersionId` deletes that version only, never the object's current one.
+ */
 import { isAllowed } from "../authorize.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { keyPrefixOf, validateKey } from "../keys.js";
 import { xmlResponse } from "../responses.js";
 import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
-import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js";
+import type { Backend, BucketConfig, DeleteVersionsResult, Identity, ObjectVersion, PlainResponse } from "../types.js";
 
 /** S3's limit on keys per DeleteObjects request. */
 export const MAX_DELETE_KEYS = 1000;
+
+/** An object named in a Delete document: a key, and the version to delete when it names one. */
+export interface DeleteEntry {
+  /** The key, as the client named it. */
+  key: string;
+  /** `VersionId`, when given: that version only. */
+  versionId?: string;
+}
 
 /** A parsed Delete document. */
 export interface DeleteRequest {
   /** Keys in request order. */
   keys: string[];
+  /** The entries in request order (`keys` with their versions). */
+  entries: DeleteEntry[];
   /** Quiet mode: only errors are reported. */
   quiet: boolean;
 }
 
-/** Parses `<Delete><Quiet/><Object><Key/></Object>...</Delete>`. */
+/** Parses `<Delete><Quiet/><Object><Key/><VersionId/></Object>...</Delete>`. */
 export function parseDeleteRequest(text: string): DeleteRequest {
   const root = parseClientXml(text, "Delete");
   const objects = childElements(root, "Object");
@@ -25,12 +38,36 @@ export function parseDeleteRequest(text: string): DeleteRequest {
   if (objects.length > MAX_DELETE_KEYS) {
     throw new S3Error("MalformedXML", { message: `A DeleteObjects request may name at most ${MAX_DELETE_KEYS} keys.` });
   }
-  const keys = objects.map((object) => {
+  const entries = objects.map((object): DeleteEntry => {
     const key = childElement(object, "Key");
     if (!key) throw new S3Error("MalformedXML");
-    return key.text;
+    const versionId = childText(object, "VersionId");
+    // An empty VersionId names no version S3 could have.
+    if (versionId === "") throw new S3Error("MalformedXML", { message: "A VersionId must not be empty." });
+    return versionId === undefined ? { key: key.text } : { key: key.text, versionId };
   });
-  return { keys, quiet: childText(root, "Quiet")?.trim().toLowerCase() === "true" };
+  return { keys: entries.map((entry) => entry.key), entries, quiet: childText(root, "Quiet")?.trim().toLowerCase() === "true" };
+}
+
+/** One line of the answer. */
+interface Reported {
+  key: string;
+  versionId?: string;
+  deleteMarker?: boolean;
+}
+
+/** Versions deleted by a backend without versions: `null` is the object itself, any other does not exist. */
+async function deleteWithoutVersions(backend: Backend<unknown>, versions: ObjectVersion[]): Promise<DeleteVersionsResult> {
+  const result: DeleteVersionsResult = { deleted: [], errors: [] };
+  const current = versions.filter((version) => version.versionId === "null");
+  for (const version of versions) {
+    if (version.versionId !== "null") result.errors.push({ ...version, code: "NoSuchVersion", message: "The specified version does not exist." });
+  }
+  if (current.length === 0) return result;
+  const deleted = await backend.deleteObjects(current.map((version) => version.key));
+  result.deleted.push(...deleted.deleted.map((key) => ({ key, versionId: "null" })));
+  result.errors.push(...deleted.errors.map((error) => ({ ...error, versionId: "null" })));
+  return result;
 }
 
 /** Runs a DeleteObjects request. */
@@ -42,29 +79,42 @@ export async function deleteObjects(
 ): Promise<PlainResponse<never>> {
   if (identity.type === "anonymous") throw new S3Error("AccessDenied");
   const request = parseDeleteRequest(new TextDecoder().decode(body));
-  const errors: { key: string; code: string; message: string }[] = [];
+  const errors: (Reported & { code: string; message: string })[] = [];
   const allowed: string[] = [];
-  for (const key of request.keys) {
+  const allowedVersions: ObjectVersion[] = [];
+  const prefix = keyPrefixOf(bucket);
+  for (const entry of request.entries) {
+    const { key, versionId } = entry;
     try {
       validateKey(key);
     } catch (error) {
-      errors.push({ key, code: isS3Error(error) ? error.code : "InvalidArgument", message: isS3Error(error) ? error.message : "Invalid key" });
+      errors.push({ ...entry, code: isS3Error(error) ? error.code : "InvalidArgument", message: isS3Error(error) ? error.message : "Invalid key" });
       continue;
     }
-    if (isAllowed(identity, "delete_object", bucket, { key })) allowed.push(key);
-    else errors.push({ key, code: "AccessDenied", message: "Access Denied" });
+    // A version is deleted with what deletes the object (DeleteObject with versionId asks the same).
+    if (!isAllowed(identity, "delete_object", bucket, { key })) errors.push({ ...entry, code: "AccessDenied", message: "Access Denied" });
+    else if (versionId === undefined) allowed.push(key);
+    else allowedVersions.push({ key: prefix + key, versionId });
   }
-  const prefix = keyPrefixOf(bucket);
-  const deleted: string[] = [];
+  const deleted: Reported[] = [];
+  const strip = (key: string) => key.slice(prefix.length);
   if (allowed.length > 0) {
     const result = await backend.deleteObjects(allowed.map((key) => prefix + key));
-    const strip = (key: string) => key.slice(prefix.length);
-    deleted.push(...result.deleted.map(strip));
+    deleted.push(...result.deleted.map((key) => ({ key: strip(key) })));
     errors.push(...result.errors.map((error) => ({ ...error, key: strip(error.key) })));
   }
-  const deletedXml = request.quiet ? "" : deleted.map((key) => `<Deleted>${xmlElement("Key", key)}</Deleted>`).join("");
+  if (allowedVersions.length > 0) {
+    const result = backend.deleteObjectVersions ? await backend.deleteObjectVersions(allowedVersions) : await deleteWithoutVersions(backend, allowedVersions);
+    deleted.push(...result.deleted.map((version) => ({ ...version, key: strip(version.key) })));
+    errors.push(...result.errors.map((error) => ({ ...error, key: strip(error.key) })));
+  }
+  // (A backend that did not say which version an entry was about leaves it empty: nothing to echo.)
+  const versionXml = (entry: Reported) => (entry.versionId ? xmlElement("VersionId", entry.versionId) : "");
+  const deletedXml = request.quiet
+    ? ""
+    : deleted.map((entry) => `<Deleted>${xmlElement("Key", entry.key)}${versionXml(entry)}${entry.deleteMarker ? "<DeleteMarker>true</DeleteMarker>" : ""}</Deleted>`).join("");
   const errorXml = errors
-    .map((error) => `<Error>${xmlElement("Key", error.key)}${xmlElement("Code", error.code)}${xmlElement("Message", error.message)}</Error>`)
+    .map((error) => `<Error>${xmlElement("Key", error.key)}${versionXml(error)}${xmlElement("Code", error.code)}${xmlElement("Message", error.message)}</Error>`)
     .join("");
   return xmlResponse("DeleteResult", deletedXml + errorXml);
 }

@@ -183,6 +183,22 @@ export interface DeleteObjectsResult {
   errors: { key: string; code: string; message: string }[];
 }
 
+/** A version of an object to delete (a DeleteObjects entry that names a `VersionId`). */
+export interface ObjectVersion {
+  /** Full backend key. */
+  key: string;
+  /** The version, as the client named it (`null`: the version an unversioned object has). */
+  versionId: string;
+}
+
+/** Result of deleting versions of objects. */
+export interface DeleteVersionsResult {
+  /** Versions deleted (or that did not exist). `deleteMarker` when the version deleted was a delete marker. */
+  deleted: (ObjectVersion & { deleteMarker?: boolean })[];
+  /** Versions that failed, with an S3 error code and message. */
+  errors: (ObjectVersion & { code: string; message: string })[];
+}
+
 /** Result of a write done by a backend in process. */
 export interface WriteResult {
   /** ETag including quotes. */
@@ -245,6 +261,12 @@ export interface Backend<B = unknown> {
   listMultipartUploads?(request: ListUploadsRequest): Promise<ListUploadsResult>;
   /** Delete up to 1000 keys. */
   deleteObjects(keys: string[]): Promise<DeleteObjectsResult>;
+  /**
+   * Delete up to 1000 named versions (DeleteObjects entries with a `VersionId`), each that version only. Optional:
+   * without it, core deletes version `null` as the object itself (the only version an unversioned object has) and
+   * answers any other version `NoSuchVersion`.
+   */
+  deleteObjectVersions?(versions: ObjectVersion[]): Promise<DeleteVersionsResult>;
   /** Server-side copy. Throws `NotImplemented` when the source is in another copy domain. */
   copyObject(request: CopyRequest<B>): Promise<WriteResult>;
 }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { sdkClient, signedRawRequest, errorCode } from "./clients.js";
-import { BACKEND_BUCKETS, BUCKETS, etagIsMd5, type World } from "./setup.js";
+import { BACKEND_BUCKETS, BUCKETS, enforcesAll, etagIsMd5, type World } from "./setup.js";
 
 /** Registers copy and batch-delete tests. */
 export function copyDeleteBehaviour(world: () => World): void {
@@ -79,6 +79,25 @@ export function copyDeleteBehaviour(world: () => World): void {
       expect(result.Errors).toEqual([expect.objectContaining({ Key: "secret/d3.txt", Code: "AccessDenied" })]);
       await expect(client().send(new HeadObjectCommand({ Bucket: bucket, Key: "allowed/d1.txt" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
       expect((await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "secret/d3.txt" }))).$metadata.httpStatusCode).toBe(200);
+    });
+
+    it("deletes only the version a batch entry names: an unknown version is reported and the object kept", async () => {
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "versions/kept.txt", Body: "x" }));
+      const unknown = await client().send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "versions/kept.txt", VersionId: "3HL4kqtJlcpXroDTDmJ" }] } }));
+      // (s3rver, behind the "s3" kind, ignores VersionId and deletes the object: the s3 backend's request is checked
+      // in its own tests.)
+      if (enforcesAll(kind)) {
+        expect(unknown.Deleted ?? []).toEqual([]);
+        // GCS versions are generations (numbers): an id that cannot be one is an invalid argument.
+        expect(unknown.Errors).toEqual([expect.objectContaining({ Key: "versions/kept.txt", VersionId: "3HL4kqtJlcpXroDTDmJ", Code: kind === "gcs" ? "InvalidArgument" : "NoSuchVersion" })]);
+        expect((await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "versions/kept.txt" }))).$metadata.httpStatusCode).toBe(200);
+      }
+      // Version "null" is the object of an unversioned bucket.
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "versions/gone.txt", Body: "x" }));
+      const deleted = await client().send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: "versions/gone.txt", VersionId: "null" }] } }));
+      expect(deleted.Deleted).toEqual([expect.objectContaining({ Key: "versions/gone.txt" })]);
+      if (enforcesAll(kind)) expect(deleted.Deleted![0]!.VersionId).toBe("null");
+      await expect(client().send(new HeadObjectCommand({ Bucket: bucket, Key: "versions/gone.txt" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     });
 
     it("refuses a batch delete whose body does not match its Content-MD5 or checksum header, deleting nothing", async () => {
