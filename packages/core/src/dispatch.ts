@@ -6,6 +6,7 @@ import { isS3Error, toS3Error } from "./errors.js";
 import { backendResponseHeaders, filterResponseHeaders } from "./headers.js";
 import { backendError, readErrorDocument } from "./operations/backend-errors.js";
 import { errorResponse } from "./responses.js";
+import { HeaderMap } from "./header-map.js";
 import { ExchangeResult, type Exchange } from "./exchange.js";
 import { renderObjectAttributes, type ObjectAttribute } from "./operations/object-attributes.js";
 import type { ForwardDispatch, NativeDispatch, PlainResponse } from "./types.js";
@@ -18,6 +19,9 @@ export interface ResponsePlan {
   /** Set for GetObjectAttributes: the backend was asked a HeadObject, answered with these attributes as XML. */
   attributes?: ObjectAttribute[];
 }
+
+/** The backend headers a 304 keeps. */
+const NOT_MODIFIED_HEADERS = ["etag", "last-modified", "cache-control", "expires", "vary", "x-amz-version-id"] as const;
 
 /** What the runtime sends after the backend answered. */
 export interface ForwardedResponse {
@@ -104,8 +108,9 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
       exchange.stamp(document.headers, backendMs);
       return { status: 200, headers: document.headers, replaceBody: () => document };
     }
+    if (finalStatus === 304) return { status: 304, headers: this.notModifiedHeaders(headers, backendMs) };
     exchange.stamp(headers, backendMs);
-    if (finalStatus < 400 && finalStatus !== 304) return { status: finalStatus, headers };
+    if (finalStatus < 400) return { status: finalStatus, headers };
     const fromHeaders = headers.get("x-amz-error-code") ?? undefined;
     return {
       status: finalStatus,
@@ -115,6 +120,20 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
         return this.renderError(backendError(finalStatus, document.code ?? fromHeaders, document.message), backendMs);
       },
     };
+  }
+
+  /**
+   * A 304's headers: the validators a cache revalidates with and the caching headers a 200 would have carried (RFC
+   * 9110, section 15.4.5), as S3 sends them; none that describe a body (there is none).
+   */
+  private notModifiedHeaders(headers: Headers, backendMs: number | undefined): Headers {
+    const kept = new HeaderMap();
+    for (const name of NOT_MODIFIED_HEADERS) {
+      const value = headers.get(name);
+      if (value !== null) kept.set(name, value);
+    }
+    this.exchange.stamp(kept, backendMs);
+    return kept;
   }
 
   /** A backend's error as this request's S3 error response (a method: `respond` allocates no closure for it). */

@@ -242,12 +242,16 @@ describe("respond(): backend errors", () => {
     expect(replaced.body).toBeNull();
   });
 
-  it("answers 304 without a body", async () => {
-    const answer = (await get()).respond(304, new Headers({ etag: '"abc"' }));
+  it("answers 304 with the validators and caching headers a 200 would carry, and none describing a body", async () => {
+    const backend = { etag: '"abc"', "last-modified": "Mon, 01 Jan 2024 00:00:00 GMT", "cache-control": "max-age=60", "content-type": "text/plain", "content-length": "3", "x-amz-meta-a": "1" };
+    const answer = (await get()).respond(304, new Headers(backend));
     expect(answer.status).toBe(304);
-    const replaced = answer.replaceBody!("");
-    expect(replaced.status).toBe(304);
-    expect(replaced.body).toBeNull();
+    // The backend's 304 has no body: nothing to replace.
+    expect(answer.replaceBody).toBeUndefined();
+    const headers = Object.fromEntries(answer.headers);
+    expect(headers).toMatchObject({ etag: '"abc"', "last-modified": "Mon, 01 Jan 2024 00:00:00 GMT", "cache-control": "max-age=60" });
+    expect(headers["x-amz-request-id"]).toMatch(/^[0-9A-F]{16}$/);
+    for (const name of ["content-type", "content-length", "x-amz-meta-a"]) expect(headers).not.toHaveProperty(name);
   });
 
   it("applies the backend's mapResponse, including errors it raises", async () => {
