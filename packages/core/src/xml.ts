@@ -5,11 +5,15 @@
  */
 import { S3Error } from "./errors.js";
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+/**
+ * A carriage return is written as a reference: a parser turns a literal one into a line feed (XML's line-end
+ * normalization), so a key holding `\r` would reach the client as another key.
+ */
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#13;" };
 
 /** Escapes text for element content and attribute values. */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character]!);
+  return text.replace(/[&<>"'\r]/g, (character) => ESCAPES[character]!);
 }
 
 /** A parsed element: its local name, attributes, child elements and text content (concatenated). */

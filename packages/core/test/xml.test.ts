@@ -7,14 +7,16 @@ import { parseClientXml, xmlElement, XmlParseError } from "../src/xml.js";
 import { thrown } from "./helpers/errors.js";
 
 describe("escapeXml / xmlElement", () => {
-  it("escapes the five special characters and nothing else", () => {
+  it("escapes the five special characters and carriage returns, and nothing else", () => {
     expect(escapeXml(`a&b<c>d"e'f`)).toBe("a&amp;b&lt;c&gt;d&quot;e&apos;f");
-    expect(escapeXml("plain €/😀 text")).toBe("plain €/😀 text");
+    expect(escapeXml("plain €/😀 text\tand\nlines")).toBe("plain €/😀 text\tand\nlines");
     expect(escapeXml("&amp;")).toBe("&amp;amp;");
+    // A parser reads a literal CR as a line feed: the key `a\rb` would come back as `a\nb`.
+    expect(escapeXml("a\rb\r\nc")).toBe("a&#13;b&#13;\nc");
   });
 
   it("round-trips through the parser", () => {
-    const text = `<key> & "quoted" 'single' ]]> €`;
+    const text = `<key> & "quoted" 'single' ]]> € a\rb\r\nc`;
     expect(parseXml(`<a>${escapeXml(text)}</a>`).text).toBe(text);
     expect(parseXml(`<a v="${escapeXml(text)}"/>`).attributes.v).toBe(text);
   });
