@@ -5,6 +5,7 @@
 import { S3Error } from "@multistore/core";
 import {
   applyResponseOverrides,
+  checkReadConditions,
   invalidRange,
   parseRangeHeader,
   resolveRange,
@@ -12,8 +13,9 @@ import {
   type ObjectRequest,
 } from "@multistore/core/backend";
 import { azureToS3Error, toS3Failure } from "./azure-errors.js";
-import type { AzureClient } from "./client.js";
-import { azureWriteHeaders, blobPropertiesOf, conditionHeaders, conditionsOf, s3ObjectHeaders } from "./header-mapping.js";
+import type { AzureBlobInfo, AzureClient } from "./client.js";
+import { partCount, quoteEtag, toS3Etag } from "./etag.js";
+import { azureWriteHeaders, blobPropertiesOf, conditionHeaders, conditionsOf, metadataValue, PARTS_METADATA, s3ObjectHeaders } from "./header-mapping.js";
 import { readMarker } from "./multipart.js";
 import { blockId, checkKey, checkUploadId, newPartTag } from "./names.js";
 import { API_VERSION } from "./sas.js";
@@ -39,7 +41,8 @@ function readResponse(overrides: Record<string, string> | undefined): MapRespons
     if (status >= 400) return failure(status, headers);
     // A range starting at or past the end is unsatisfiable. Azure answers 416 itself; Azurite 3.37 answers
     // `206 bytes 10-9/10` with no body, which would reach clients as an empty success.
-    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(headers.get("content-range") ?? "");
+    // (A zero-byte blob's is `bytes 0--1/0`.)
+    const range = /^bytes (\d+)-(-?\d+)\/(\d+)$/.exec(headers.get("content-range") ?? "");
     if (status === 206 && range && Number(range[1]) > Number(range[2])) return invalidRange(Number(range[3]));
     const out = s3ObjectHeaders(headers);
     if (status < 300) applyResponseOverrides(out, overrides);
@@ -69,21 +72,43 @@ const deleteResponse: MapResponse = (status, headers) => {
  * against the blob's size first (one extra request; an overwrite in between could shift it). Invalid and multiple
  * ranges are dropped (S3 serves the whole object then).
  */
-async function azureRange(context: ObjectContext, key: string, header: string | null): Promise<string | undefined> {
+async function azureRange(header: string | null, blob: () => Promise<AzureBlobInfo>): Promise<string | undefined> {
   const range = parseRangeHeader(header);
   if (range === undefined) return undefined;
   if (range !== "unsatisfiable" && "offset" in range) {
     return `bytes=${range.offset}-${range.length === undefined ? "" : range.offset + range.length - 1}`;
   }
-  let info;
-  try {
-    info = await context.client.properties(key);
-  } catch (error) {
-    throw toS3Failure(error);
-  }
-  if (info === undefined) throw new S3Error("NoSuchKey");
-  const resolved = resolveRange(range, info.size);
+  const resolved = resolveRange(range, (await blob()).size);
   return resolved && `bytes=${resolved.start}-${resolved.end}`;
+}
+
+/** The blob's properties, asked once however many steps need them (NoSuchKey when there is no blob). */
+function blobOnce(context: ObjectContext, key: string): () => Promise<AzureBlobInfo> {
+  let asked: Promise<AzureBlobInfo> | undefined;
+  return () =>
+    (asked ??= context.client.properties(key).then(
+      (info) => {
+        if (info === undefined) throw new S3Error("NoSuchKey");
+        return info;
+      },
+      (error: unknown) => {
+        throw toS3Failure(error);
+      },
+    ));
+}
+
+/**
+ * A read's conditions, evaluated here as S3 evaluates them: Azure differs (it refuses `If-None-Match: *` on reads,
+ * takes one ETag where S3 takes a list, and compares dates S3 ignores as invalid). One properties request, made only
+ * when the client sent a condition; 304 and 412 are thrown. A read that asked for one version (If-Match,
+ * If-Unmodified-Since) is then pinned to the ETag checked, so an overwrite in between is 412, never another object.
+ */
+async function readConditions(s3Headers: Headers, blob: () => Promise<AzureBlobInfo>): Promise<string | undefined> {
+  const pinned = s3Headers.has("if-match") || s3Headers.has("if-unmodified-since");
+  if (!pinned && !s3Headers.has("if-none-match") && !s3Headers.has("if-modified-since")) return undefined;
+  const info = await blob();
+  checkReadConditions(s3Headers, toS3Etag(info.etag, partCount(metadataValue(info.metadata, PARTS_METADATA))), info.lastModified);
+  return pinned ? quoteEtag(info.etag) : undefined;
 }
 
 /** Prepares one object operation as a forward to a SAS URL. */
@@ -100,8 +125,10 @@ export async function prepareObject(context: ObjectContext, request: ObjectReque
   switch (request.operation) {
     case "GetObject":
     case "HeadObject": {
-      for (const [name, value] of Object.entries(conditionHeaders(conditionsOf(s3Headers)))) headers.set(name, value);
-      const range = request.operation === "GetObject" ? await azureRange(context, key, s3Headers.get("range")) : undefined;
+      const blob = blobOnce(context, key);
+      const pin = await readConditions(s3Headers, blob);
+      if (pin !== undefined) headers.set("if-match", pin);
+      const range = request.operation === "GetObject" ? await azureRange(s3Headers.get("range"), blob) : undefined;
       if (range !== undefined) headers.set("range", range);
       const method = request.operation === "GetObject" ? "GET" : "HEAD";
       return { type: "forward", method, url: await context.signedUrl(key, "r"), headers, mapResponse: readResponse(request.responseOverrides) };
