@@ -21,18 +21,18 @@ function isUnsignedAmz(name: string, signed: readonly string[]): boolean {
  * `HeadersNotSigned`) when `headers` hold an `x-amz-*` header not in `signedHeaders` (lowercase names).
  */
 export function checkAmzHeadersSigned(headers: Headers, signedHeaders: readonly string[]): void {
-  let unsigned: string[] | undefined;
+  const unsigned: string[] = [];
   if (headers instanceof HeaderMap) {
     // One pass over the names the request has (a handful), no iterator.
     for (const name in headers.record) {
-      if (isUnsignedAmz(name, signedHeaders)) (unsigned ??= []).push(name);
+      if (isUnsignedAmz(name, signedHeaders)) unsigned.push(name);
     }
   } else {
     headers.forEach((_value, name) => {
-      if (isUnsignedAmz(name, signedHeaders)) (unsigned ??= []).push(name);
+      if (isUnsignedAmz(name, signedHeaders)) unsigned.push(name);
     });
   }
-  if (unsigned !== undefined) {
+  if (unsigned.length > 0) {
     throw new S3Error("AccessDenied", {
       message: "There were headers present in the request which were not signed",
       details: { HeadersNotSigned: unsigned.sort().join(", ") },
