@@ -4,6 +4,7 @@
  * goes away aborts the backend request.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { connect } from "node:net";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +35,11 @@ function misbehavingBackend() {
       response.writeHead(200, { "content-length": "1000000", etag: '"x"' });
       response.write(Buffer.alloc(1000, 97));
       setTimeout(() => response.destroy(), 50);
+    } else if (request.url!.startsWith("/b/unframed")) {
+      // No length: chunked to the gateway, and delimited by the connection's end for an HTTP/1.0 client.
+      response.writeHead(200, { etag: '"x"' });
+      response.write(Buffer.alloc(1000, 97));
+      setTimeout(() => response.destroy(), 50);
     } else if (request.url!.startsWith("/b/endless")) {
       response.writeHead(200, { "content-length": String(1 << 30) });
       const timer = setInterval(() => response.write(Buffer.alloc(65536, 98)), 5);
@@ -50,6 +56,7 @@ describe("streaming through the Node server", () => {
   let endpoint: string;
   let root: string;
   const fake = misbehavingBackend();
+  const lines: Record<string, unknown>[] = [];
   let deadPort: number;
 
   beforeAll(async () => {
@@ -69,7 +76,7 @@ describe("streaming through the Node server", () => {
       roles: [],
       credentials: [{ ...{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey }, principal_name: "streamer", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ALL }] }],
     });
-    gateway = createMultistoreServer({ config, logger: createLogger("silent") });
+    gateway = createMultistoreServer({ config, logger: createLogger("info", { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }) });
     endpoint = `http://127.0.0.1:${(await gateway.listen(0, "127.0.0.1")).port}`;
   }, 60_000);
 
@@ -126,6 +133,25 @@ describe("streaming through the Node server", () => {
     expect(outcome.status).toBe(200);
     expect(outcome.received).toBeLessThan(1000000);
     expect(outcome.error).toBeDefined();
+    // A failure of the backend's, logged as one (not as the client leaving, which would hide it).
+    await expect.poll(() => lines.filter((line) => line.bucket === "flaky" && line.operation === "GetObject"), { timeout: 3000, interval: 20 }).toEqual([
+      expect.objectContaining({ level: 50, status: 503, errorCode: "ServiceUnavailable", msg: "request failed" }),
+    ]);
+  });
+
+  it("resets an HTTP/1.0 client's connection when a body delimited by its end fails mid-way (a clean close would look complete)", async () => {
+    const port = Number(new URL(endpoint).port);
+    const outcome = await new Promise<{ received: string; error?: string }>((resolve) => {
+      let received = "";
+      const socket = connect(port, "127.0.0.1", () => socket.write("GET /flaky/unframed.bin HTTP/1.0\r\nHost: h\r\n\r\n"));
+      socket.setEncoding("latin1");
+      socket.on("data", (chunk: string) => (received += chunk));
+      socket.on("error", (error: NodeJS.ErrnoException) => resolve({ received, error: error.code }));
+      socket.on("end", () => resolve({ received }));
+    });
+    expect(outcome.received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(outcome.received).not.toMatch(/transfer-encoding|content-length/i);
+    expect(outcome.error).toBe("ECONNRESET");
   });
 
   it("sends User-Agent multistore/<version> to backends and aborts the backend request when the client goes away", async () => {

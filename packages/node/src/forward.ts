@@ -24,6 +24,8 @@ export interface ForwardOutcome {
   backendErrorText?: string;
   /** Set when the backend answered: the client's response has started (or is complete). */
   answered: boolean;
+  /** Set when the backend failed after the response started (the client was cut, not gone): a failure of ours. */
+  backendFailed?: true;
 }
 
 /**
@@ -69,6 +71,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private bytesSent = 0;
   private readonly started = performance.now();
   private settled = false;
+  /** The headers of the response as it started (read only if the backend fails mid-body). */
+  private sentHeaders: Headers | undefined;
   private readonly onClientClose = () => {
     if (!this.response.writableFinished) this.abort?.(new Error("client went away"));
   };
@@ -94,6 +98,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       return true;
     }
     this.response.writeHead(answer.status, headerRecord(answer.headers));
+    this.sentHeaders = answer.headers;
     return true;
   }
 
@@ -128,9 +133,16 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onError(error: Error): void {
     if (this.response.headersSent) {
+      // The client left first (its close aborted the backend request), or the backend failed mid-body.
+      const backendFailed = !this.response.destroyed;
       // A started body cannot become an error document: the client must see a broken response, never a short one.
+      // A body with a length, or chunked, shows a client it was cut; one delimited by the connection's end (HTTP/1.0
+      // without a length) would look complete after a clean close: that connection is reset instead.
+      const socket = this.response.socket;
+      const closeDelimited = !this.response.chunkedEncoding && this.sentHeaders?.get("content-length") == null;
+      if (backendFailed && socket && closeDelimited) socket.resetAndDestroy();
       this.response.destroy();
-      this.finish({ status: this.response.statusCode, bytesSent: this.bytesSent, error, answered: true });
+      this.finish({ status: this.response.statusCode, bytesSent: this.bytesSent, error, answered: true, ...(backendFailed && { backendFailed: true }) });
       return;
     }
     this.finish({ status: 0, bytesSent: 0, error, answered: false });

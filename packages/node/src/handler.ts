@@ -129,7 +129,13 @@ async function checkedEmptyBody(result: ForwardResultOf, body: Readable, decoder
 /** What a forward came to; one that failed before the backend answered gets its error document. */
 function outcomeOf(result: ForwardResultOf, outcome: ForwardOutcome, response: ServerResponse, decoder: RequestBodyTransform | undefined): Outcome | Promise<Outcome> {
   if (outcome.answered) {
-    return { status: outcome.status, bytesSent: outcome.bytesSent, error: outcome.error, errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText) };
+    return {
+      status: outcome.status,
+      bytesSent: outcome.bytesSent,
+      error: outcome.error,
+      errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText),
+      ...(outcome.backendFailed && { backendFailed: true }),
+    };
   }
   const request = response.req;
   const failure = decoder?.failure ?? (clientLeft(request, response) ? outcome.error : new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: outcome.error }));

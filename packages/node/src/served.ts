@@ -21,6 +21,8 @@ export interface Outcome {
   error?: unknown;
   /** The S3 error code answered, when one was. */
   errorCode?: string | undefined;
+  /** The backend failed mid-response (the client was cut): logged as the failure it is, not as the client leaving. */
+  backendFailed?: true;
 }
 
 /** What an execution reports to, once: its outcome, or a failure to answer with an error document. */
@@ -122,7 +124,9 @@ export class Served implements Done {
         if (result.error !== undefined) outcome.error = result.error;
       }
       const stall = this.watch.stalled();
-      if (stall === "backend stopped reading") {
+      if (outcome.backendFailed && stall === undefined) {
+        outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: "The storage backend failed mid-response.", cause: outcome.error }), errorCode: "ServiceUnavailable" };
+      } else if (stall === "backend stopped reading") {
         outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: `The storage backend ${stall}.` }), errorCode: "ServiceUnavailable" };
       } else if (stall !== undefined || (!response.writableFinished && clientLeft(request, response))) {
         // The client left (or stalled and was cut): not a server failure, and logged as such.
