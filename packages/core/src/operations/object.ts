@@ -5,6 +5,7 @@ import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
 import { checkObjectWriteHeaders } from "../object-write-headers.js";
+import { contentMd5Of } from "../xml-body.js";
 import type { Query } from "../s3-request.js";
 import type { VerifiedSignature } from "../sigv4/verify.js";
 import type { Backend, Identity, ObjectDispatch, ObjectOperation, ObjectRequest } from "../types.js";
@@ -88,6 +89,9 @@ async function prepareUpload<B>(
   backendUploadId: string | undefined,
 ): Promise<PreparedObject<B>> {
   if (operation === "PutObject") checkObjectWriteHeaders(clientHeaders, false, backend.kind);
+  // A Content-MD5 that is no MD5 at all is refused before any backend sees it (InvalidDigest, as S3): stores differ
+  // in what they answer to one, and some do not look at it.
+  contentMd5Of(clientHeaders);
   const bodyEncoding = awsChunkedEncodingOf(clientHeaders, auth.payloadHash, auth.signature);
   const bodyChecks = bodyChecksFor(clientHeaders, auth.payloadHash, bodyEncoding !== undefined);
   if (bodyEncoding) {

@@ -121,6 +121,23 @@ export function objectBehaviour(world: () => World): void {
       }
     });
 
+    it("refuses a Content-MD5 that is no MD5 (InvalidDigest) or not the body's (BadDigest), storing nothing", async () => {
+      const key = "digest/put.txt";
+      const put = (contentMd5: string) =>
+        signedRawRequest(world().endpoint, world().admin, { method: "PUT", path: `/${bucket}/${key}`, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-md5": contentMd5 }, body: Buffer.from("digest") });
+      for (const malformed of ["garbage", "AAAA", ""]) {
+        const refused = await put(malformed);
+        expect([refused.status, errorCode(refused.text)], malformed).toEqual([400, "InvalidDigest"]);
+      }
+      // (s3rver does not check Content-MD5.)
+      if (enforcesAll(kind)) {
+        const wrong = await put(createHash("md5").update("another body").digest("base64"));
+        expect([wrong.status, errorCode(wrong.text)]).toEqual([400, "BadDigest"]);
+      }
+      await expect(client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      expect((await put(createHash("md5").update("digest").digest("base64"))).status).toBe(200);
+    });
+
     it("preserves content headers and user metadata", async () => {
       const key = "headers/meta.txt";
       await client().send(
