@@ -5,12 +5,12 @@
  * subtrees wholly before the marker, and with a delimiter rolls a subtree up into one common prefix without
  * descending further than needed to prove it holds an object.
  */
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { S3Error } from "@multistore/core";
 import type { ListedObject, ListRequest, ListResult } from "@multistore/core/backend";
 import { describeObject, type ObjectState } from "./object-read.js";
-import { isMissing, isRealDirectory, lstatOrUndefined, MAX_KEY_BYTES, RESERVED_DIR, type FsLayout } from "./paths.js";
+import { directoryEntries, startIndex } from "./directory-entries.js";
+import { isRealDirectory, lstatOrUndefined, RESERVED_DIR, type FsLayout } from "./paths.js";
 
 interface WalkState {
   layout: FsLayout;
@@ -24,15 +24,6 @@ interface WalkState {
 
 type Item = { kind: "object"; key: string; state: ObjectState } | { kind: "prefix"; key: string };
 
-interface Entry {
-  /** The key (files) or the key prefix `dir/` (directories). */
-  full: string;
-  isDir: boolean;
-  sortKey: Buffer;
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 /** Byte order of UTF-8 encodings (JS `<` compares UTF-16 code units, which differs above U+FFFF). */
 function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
@@ -43,35 +34,6 @@ function rollUp(s: WalkState, key: string): string | undefined {
   if (s.delimiter === undefined || !key.startsWith(s.prefix)) return undefined;
   const at = key.indexOf(s.delimiter, s.prefix.length);
   return at < 0 ? undefined : key.slice(0, at + s.delimiter.length);
-}
-
-/** Sorted entries of the directory `dirKey` (`""` for the root) that can be objects or lead to some. */
-async function readEntries(layout: FsLayout, dirKey: string): Promise<Entry[]> {
-  let dirents;
-  try {
-    dirents = await readdir(dirKey === "" ? layout.root : join(layout.root, dirKey), { withFileTypes: true, encoding: "buffer" });
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw error;
-  }
-  const entries: Entry[] = [];
-  for (const dirent of dirents) {
-    // Symlinks are never followed and special files are not objects.
-    const isDir = dirent.isDirectory();
-    if (!isDir && !dirent.isFile()) continue;
-    let name: string;
-    try {
-      name = utf8.decode(dirent.name);
-    } catch {
-      continue; // A name that is not UTF-8 cannot be a key.
-    }
-    if (dirKey === "" && name === RESERVED_DIR) continue;
-    const full = isDir ? `${dirKey}${name}/` : `${dirKey}${name}`;
-    const sortKey = Buffer.from(full, "utf8");
-    if (sortKey.length > MAX_KEY_BYTES) continue; // Not addressable, so not listed (nor anything below).
-    entries.push({ full, isDir, sortKey });
-  }
-  return entries.sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
 }
 
 /** Whether `key` (an object key in walk order) is before the page or already covered by a common prefix. */
@@ -101,8 +63,16 @@ async function* emit(s: WalkState, key: string, isFolder: boolean): AsyncGenerat
 async function* walk(s: WalkState, dirKey: string): AsyncGenerator<Item> {
   // A folder marker `dir/` sorts before everything inside `dir/`.
   if (dirKey !== "") yield* emit(s, dirKey, true);
-  for (const entry of await readEntries(s.layout, dirKey)) {
+  const entries = await directoryEntries(s.layout, dirKey);
+  // Entries outside the prefix or wholly at or before the marker are passed over at once (a later page of a large
+  // directory starts where the last ended). The walk starts in the deepest directory the prefix names: the keys
+  // of its entries that start with the prefix are one run, and a walk below it is all inside the prefix.
+  const marker = s.marker !== undefined && s.marker.startsWith(dirKey) ? s.marker : undefined;
+  const prefix = s.prefix.startsWith(dirKey) ? s.prefix : "";
+  for (let index = startIndex(entries, prefix, marker); index < entries.length; index++) {
+    const entry = entries[index]!;
     const { full } = entry;
+    if (!full.startsWith(prefix)) return;
     if (!entry.isDir) {
       yield* emit(s, full, false);
       continue;
@@ -111,13 +81,13 @@ async function* walk(s: WalkState, dirKey: string): AsyncGenerator<Item> {
     // Every key below starts with `full`: all of them are <= the marker unless the marker is inside.
     if (s.marker !== undefined && compareKeys(full, s.marker) < 0 && !s.marker.startsWith(full)) continue;
     if (s.rolledUp !== undefined && full.startsWith(s.rolledUp)) continue;
-    const prefix = rollUp(s, full);
-    if (prefix === undefined) {
+    const rolled = rollUp(s, full);
+    if (rolled === undefined) {
       yield* walk(s, full);
     } else if (await hasObjects(s, full)) {
-      // Every key below rolls up into `prefix`; an empty directory tree is not a common prefix.
-      s.rolledUp = prefix;
-      yield { kind: "prefix", key: prefix };
+      // Every key below rolls up into `rolled`; an empty directory tree is not a common prefix.
+      s.rolledUp = rolled;
+      yield { kind: "prefix", key: rolled };
     }
   }
 }
