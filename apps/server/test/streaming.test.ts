@@ -4,8 +4,10 @@
  * goes away aborts the backend request.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { connect as tlsConnect } from "node:tls";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client, HeadObjectCommand } from "@aws-sdk/client-s3";
@@ -152,6 +154,46 @@ describe("streaming through the Node server", () => {
     expect(outcome.received).toMatch(/^HTTP\/1\.1 200 /);
     expect(outcome.received).not.toMatch(/transfer-encoding|content-length/i);
     expect(outcome.error).toBe("ECONNRESET");
+  });
+
+  it("cuts such a body over HTTPS too (a TLS socket cannot be reset: closed), and keeps serving", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "multistore-streaming-tls-"));
+    try {
+      const generated = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1"], { encoding: "utf8" });
+      expect(generated.status, generated.stderr).toBe(0);
+      const fakePort = (fake.server.address() as { port: number }).port;
+      const config = parseConfig({
+        buckets: [{ name: "flaky", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: `http://127.0.0.1:${fakePort}`, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }],
+        roles: [],
+        credentials: [],
+      });
+      const tlsLines: Record<string, unknown>[] = [];
+      const secure = createMultistoreServer({
+        config,
+        tls: { key: await readFile(join(dir, "key.pem")), cert: await readFile(join(dir, "cert.pem")) },
+        logger: createLogger("info", { write: (line: string) => void tlsLines.push(JSON.parse(line) as Record<string, unknown>) }),
+      });
+      const port = (await secure.listen(0, "127.0.0.1")).port;
+      try {
+        const exchangeTls = (text: string) =>
+          new Promise<string>((resolve) => {
+            let received = "";
+            const socket = tlsConnect({ port, host: "127.0.0.1", rejectUnauthorized: false }, () => socket.write(text));
+            socket.setEncoding("latin1");
+            socket.on("data", (chunk: string) => (received += chunk));
+            socket.on("error", () => resolve(received));
+            socket.on("close", () => resolve(received));
+          });
+        const cut = await exchangeTls("GET /flaky/unframed.bin HTTP/1.0\r\nHost: h\r\n\r\n");
+        expect(cut).toMatch(/^HTTP\/1\.1 200 /);
+        await expect.poll(() => tlsLines.find((line) => line.operation === "GetObject"), { timeout: 3000, interval: 20 }).toMatchObject({ status: 503, errorCode: "ServiceUnavailable" });
+        expect(await exchangeTls("GET /healthz HTTP/1.0\r\nHost: h\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 /);
+      } finally {
+        await secure.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("sends User-Agent multistore/<version> to backends and aborts the backend request when the client goes away", async () => {

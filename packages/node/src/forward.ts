@@ -5,6 +5,7 @@
  * the client going away aborts the backend request through undici's own abort callback.
  */
 import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type { GatewayResult } from "@multistore/core";
 import { clientResponseHeaders, createHeaderRecord, type HeaderMap, headerRecord, isStrippedResponseHeader, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse } from "@multistore/core/runtime";
@@ -140,7 +141,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       // without a length) would look complete after a clean close: that connection is reset instead.
       const socket = this.response.socket;
       const closeDelimited = !this.response.chunkedEncoding && this.sentHeaders?.get("content-length") == null;
-      if (backendFailed && socket && closeDelimited) socket.resetAndDestroy();
+      if (backendFailed && socket && closeDelimited) resetConnection(socket);
       this.response.destroy();
       this.finish({ status: this.response.statusCode, bytesSent: this.bytesSent, error, answered: true, ...(backendFailed && { backendFailed: true }) });
       return;
@@ -154,6 +155,18 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.response.off("close", this.onClientClose);
     if (this.resume) this.response.off("drain", this.resume);
     this.settle(outcome);
+  }
+}
+
+/**
+ * Resets a connection (RST). Only a plain TCP socket can be reset: a TLS socket is closed without its close_notify
+ * instead, which a TLS client can tell from a complete response.
+ */
+function resetConnection(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
   }
 }
 
