@@ -19,7 +19,7 @@ export interface Entry {
 
 /** Directories with fewer entries are read each time: cheap, and no memory kept. */
 const MIN_KEPT_ENTRIES = 1000;
-/** The most entries kept over all directories (about 100 bytes each). */
+/** The most entries kept over all directories (about 200 bytes each: 100 MB at most). */
 const MAX_KEPT_ENTRIES = 500_000;
 /**
  * A directory changed this recently may change again within its timestamp's granularity (a second on some file
@@ -91,11 +91,13 @@ export async function directoryEntries(layout: FsLayout, dirKey: string): Promis
   const stats = await lstatOrUndefined(path);
   if (stats === undefined || !stats.isDirectory()) return [];
   const settled = Number(stats.mtimeNs / 1_000_000n) < Date.now() - SETTLED_MS;
-  const known = kept.get(path);
+  // By root and key, not by path: the entries hold keys, and one directory is another key under a nested root.
+  const name = `${layout.root}\0${dirKey}`;
+  const known = kept.get(name);
   if (settled && known !== undefined && known.ino === stats.ino && known.mtimeNs === stats.mtimeNs) return known.entries;
   const entries = await readSorted(layout, path, dirKey);
-  if (settled && entries.length >= MIN_KEPT_ENTRIES) keep(path, { ino: stats.ino, mtimeNs: stats.mtimeNs, entries });
-  else if (known !== undefined) forget(path, known);
+  if (settled && entries.length >= MIN_KEPT_ENTRIES) keep(name, { ino: stats.ino, mtimeNs: stats.mtimeNs, entries });
+  else if (known !== undefined) forget(name, known);
   return entries;
 }
 

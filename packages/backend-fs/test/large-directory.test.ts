@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Backend } from "@multistore/core/backend";
 import type { Readable } from "node:stream";
+import { createFsBackend } from "../src/index.js";
 import { freshBackend, put } from "./test-support.js";
 
 const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -72,5 +73,20 @@ describe("listing a large directory", () => {
     await utimes(join(root, "big"), later, later);
     const changed = [...keys.filter((key) => key !== "big/f0002"), "big/f0600a"];
     expect(await listAll(backend, "big/", undefined, 500)).toEqual(expected(changed, "big/", undefined));
+  }, 60_000);
+
+  it("keeps the entries of one directory apart for backends whose roots are nested (other keys, same directory)", async () => {
+    const { backend, root } = await freshBackend();
+    const names = Array.from({ length: 1100 }, (_, index) => `n${String(index).padStart(4, "0")}`);
+    await mkdir(join(root, "team", "deep"), { recursive: true });
+    await Promise.all(names.map((name) => writeFile(join(root, "team", "deep", name), "x")));
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(root, "team", "deep"), past, past);
+    const nested = createFsBackend({ root: join(root, "team") });
+    // Each lists `deep` under its own keys, whichever read it first.
+    for (let round = 0; round < 2; round++) {
+      expect(await listAll(backend, "team/deep/", undefined, 1000)).toEqual(names.map((name) => `team/deep/${name}`));
+      expect(await listAll(nested, "deep/", undefined, 1000)).toEqual(names.map((name) => `deep/${name}`));
+    }
   }, 60_000);
 });
