@@ -46,6 +46,9 @@ export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Mi
   const { checker, recorder } = options;
 
   const middleware: Middleware = { name: "metering" };
+  // Requests this middleware refused: their error documents are charged to no quota (else a stranger over a rate
+  // limit could use up a bucket's egress quota with 503s).
+  const refused = new WeakSet<RequestContext>();
   if (checker !== undefined || recorder !== undefined) {
     middleware.before = async (context) => {
       // Where a quota charges the bytes sent, a download cut short must not escape it (see `metersBytes`).
@@ -56,15 +59,18 @@ export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Mi
         refusal = await within(checker.check(context, { bytesIn: declaredBytes(context.headers) }), timeoutMs, () => new StoreTimeoutError(timeoutMs));
       } catch (error) {
         onError(error, context);
-        if (refuseOnError) throw new S3Error("SlowDown", { cause: error, headers: { "retry-after": "1" } });
-        return;
+        if (!refuseOnError) return;
+        refused.add(context);
+        throw new S3Error("SlowDown", { cause: error, headers: { "retry-after": "1" } });
       }
       if (refusal === undefined) return;
+      refused.add(context);
       throw new S3Error(refusal.code, { message: refusal.message, headers: { "retry-after": String(refusal.retryAfterSecs) } });
     };
   }
   if (recorder !== undefined) {
     middleware.after = async (context, outcome) => {
+      if (refused.has(context)) return;
       try {
         await within(recorder.record(context, outcome), timeoutMs, () => new StoreTimeoutError(timeoutMs));
       } catch (error) {

@@ -70,6 +70,22 @@ describe("createMeteringMiddleware", () => {
     expect(errors[0]).toBeInstanceOf(StoreTimeoutError);
   });
 
+  it("charges nothing for the requests it refused (their error documents), and records the others", async () => {
+    const recorded: RequestContext[] = [];
+    const middleware = createMeteringMiddleware({
+      checker: { check: async (request) => (request.sourceIp === "192.0.2.9" ? { code: "SlowDown", retryAfterSecs: 1, message: "slow" } : undefined) },
+      recorder: { record: async (request) => void recorded.push(request) },
+    });
+    const outcome: RequestOutcome = { status: 503, bytesSent: 197, durationMs: 1, served: "response" };
+    const over = { ...context(), sourceIp: "192.0.2.9", admitted: true as const };
+    await refusalOf(middleware.before!(over));
+    await middleware.after!(over, outcome);
+    const allowed = { ...context(), admitted: true as const };
+    await middleware.before!(allowed);
+    await middleware.after!(allowed, { ...outcome, status: 200 });
+    expect(recorded).toEqual([allowed]);
+  });
+
   it("checks its options", () => {
     expect(() => createMeteringMiddleware({ timeoutMs: 0 })).toThrow("timeoutMs");
     expect(() => createMeteringMiddleware({ onStoreError: "maybe" as never })).toThrow("onStoreError");
