@@ -7,7 +7,7 @@
  * Signatures are verified against the path the client signed, before mapping. Virtual-hosted requests and
  * ListBuckets are served as they are. Runtime-free.
  */
-import type { MappedTarget, Query, TargetMapping } from "@multistore/core";
+import { S3Error, type MappedTarget, type Query, type TargetMapping } from "@multistore/core";
 import { decodeKey } from "@multistore/core/backend";
 
 /** Options of `createPathMapping` (the config file's `[path_mapping]`). */
@@ -21,11 +21,26 @@ export interface PathMappingOptions {
 /** Query parameters of a listing: a request with any other parameter is not a listing. */
 const LISTING_PARAMETERS = new Set(["list-type", "prefix", "delimiter", "marker", "start-after", "continuation-token", "max-keys", "encoding-type", "fetch-owner", "x-id"]);
 
+/** Parameters that sign a request rather than name an operation (X-Amz-*, or AWSAccessKeyId/Signature/Expires for V2). */
+const SIGNATURE_PARAMETER = /^(x-amz-|awsaccesskeyid$|signature$|expires$)/i;
+
 function isListing(method: string, query: Query): boolean {
   if (method !== "GET") return false;
-  // Presigned listings carry their signature in the query (X-Amz-*, or AWSAccessKeyId/Signature/Expires for V2).
-  for (const [name] of query.pairs) if (!LISTING_PARAMETERS.has(name) && !/^(x-amz-|awsaccesskeyid$|signature$|expires$)/i.test(name)) return false;
+  // Presigned listings carry their signature in the query.
+  for (const [name] of query.pairs) if (!LISTING_PARAMETERS.has(name) && !SIGNATURE_PARAMETER.test(name)) return false;
   return true;
+}
+
+/**
+ * A plain object request (no parameter naming an operation) on exactly a bucket's segments: to the client, key
+ * `product` of bucket `account`, which cannot exist, since it names a bucket of the namespace. Answered as such, never
+ * as the bucket-level request the same path is on a mapped bucket (a listing served as the object's body, a PUT that
+ * answers 200 as CreateBucket and stores nothing).
+ */
+function refuseKeyNamingBucket(method: string, query: Query, path: string): void {
+  if (query.pairs.some(([name]) => !SIGNATURE_PARAMETER.test(name))) return;
+  if (method === "GET" || method === "HEAD") throw new S3Error("NoSuchKey");
+  throw new S3Error("InvalidRequest", { message: `${path} names a bucket of the namespace; a key needs a path segment more.` });
 }
 
 /** Creates the mapping; options are checked here. */
@@ -44,6 +59,8 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
       let named = 0;
       while (named < count && named < raw.length && raw[named] !== "") named++;
       if (named === count) {
+        // (No trailing slash: `/account/product/` is the bucket itself.)
+        if (raw.length === count) refuseKeyNamingBucket(method, query, `/${names.join("/")}`);
         const bucket = names.slice(0, count).join(separator);
         const rest = raw.slice(count).join("/");
         return {

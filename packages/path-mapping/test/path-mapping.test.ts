@@ -18,6 +18,22 @@ describe("createPathMapping", () => {
     expect(map("HEAD", "/noaa/goes16/")).toEqual({ rawPath: "/noaa%3Agoes16", resource: "/noaa/goes16" });
   });
 
+  it("answers a plain object request on exactly a bucket's segments as the key it is to the client, which cannot exist", () => {
+    // `aws s3 cp f s3://noaa/goes16` and `aws s3 cp s3://noaa/goes16 .`: key `goes16` of bucket `noaa`.
+    const thrown = (method: string, query = "") => {
+      try {
+        map(method, "/noaa/goes16", query);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    expect(thrown("GET")).toMatchObject({ code: "NoSuchKey", status: 404 });
+    expect(thrown("HEAD", "X-Amz-Signature=abc&X-Amz-Credential=x")).toMatchObject({ code: "NoSuchKey" });
+    expect(thrown("PUT")).toMatchObject({ code: "InvalidRequest", status: 400 });
+    expect(thrown("DELETE")).toMatchObject({ code: "InvalidRequest" });
+  });
+
   it("maps a listing of the namespace onto the bucket its prefix names, and says how to show the keys", () => {
     expect(map("GET", "/noaa", "list-type=2&prefix=goes16/ABI&delimiter=/")).toEqual({
       rawPath: "/noaa%3Agoes16",

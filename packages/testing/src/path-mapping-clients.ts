@@ -115,5 +115,17 @@ export function runPathMappingClients(label: string, runtime: PathMappingRuntime
       const denied = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/archive/x.txt" });
       expect([denied.status, errorCode(denied.text)]).toEqual([403, "AccessDenied"]);
     });
+
+    it("answers an object request on a bucket's own segments as the key it is to the client (it cannot exist)", async () => {
+      // `aws s3 cp f s3://noaa/goes16` must not answer 200 (a CreateBucket) and store nothing.
+      const put = await signedRawRequest(gateway.endpoint, KEY, { method: "PUT", path: "/noaa/goes16", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: "lost?" });
+      expect([put.status, errorCode(put.text)]).toEqual([400, "InvalidRequest"]);
+      // Nor a GET the bucket's listing as the object's body.
+      const get = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/goes16" });
+      expect([get.status, errorCode(get.text)]).toEqual([404, "NoSuchKey"]);
+      // The bucket itself is still `/noaa/goes16/`.
+      const listing = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/goes16/", query: { "list-type": "2" } });
+      expect(listing.status).toBe(200);
+    });
   });
 }
