@@ -66,6 +66,11 @@ export function clientLeft(request: IncomingMessage, response: ServerResponse): 
   return response.destroyed || (request.destroyed && !request.complete && !request.readableEnded);
 }
 
+/** The body bytes read from the client, when an outcome counted them. */
+function received(outcome: Outcome): { bytesReceived?: number } {
+  return outcome.bytesReceived === undefined ? {} : { bytesReceived: outcome.bytesReceived };
+}
+
 /**
  * One request being served. Its execution reports through `ended` or `failed` (callbacks, not promises: see
  * `executeForward`); `settle` hears once after-middleware ran and the line is written.
@@ -125,12 +130,13 @@ export class Served implements Done {
       }
       const stall = this.watch.stalled();
       if (outcome.backendFailed && stall === undefined) {
-        outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: "The storage backend failed mid-response.", cause: outcome.error }), errorCode: "ServiceUnavailable" };
+        outcome = { ...received(outcome), status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: "The storage backend failed mid-response.", cause: outcome.error }), errorCode: "ServiceUnavailable" };
       } else if (stall === "backend stopped reading") {
-        outcome = { status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: `The storage backend ${stall}.` }), errorCode: "ServiceUnavailable" };
+        outcome = { ...received(outcome), status: 503, bytesSent: outcome.bytesSent, error: new S3Error("ServiceUnavailable", { message: `The storage backend ${stall}.` }), errorCode: "ServiceUnavailable" };
       } else if (stall !== undefined || (!response.writableFinished && clientLeft(request, response))) {
         // The client left (or stalled and was cut): not a server failure, and logged as such.
-        outcome = { status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
+        // What the client sent before it went is still charged and logged (a cut upload is no free one).
+        outcome = { ...received(outcome), status: CLIENT_CLOSED, bytesSent: outcome.bytesSent, errorCode: stall === undefined ? undefined : "RequestTimeout" };
       }
       const final = outcome;
       if (result.afterHooks !== false) {
