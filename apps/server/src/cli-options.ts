@@ -102,7 +102,16 @@ function parseRegistry(values: Record<string, string | boolean | undefined>, env
     if (ttl !== undefined || timeout !== undefined) throw new Error("--registry-ttl and --registry-timeout need --registry-url");
     return undefined;
   }
-  if (!/^https?:\/\/[^/]/.test(url)) throw new Error(`--registry-url must be an http(s) URL, got "${url}"`);
+  // (Never echoed: it may hold a password.)
+  if (!/^https?:\/\/[^/]/.test(url)) throw new Error("--registry-url must be an http(s) URL");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error("--registry-url must be an http(s) URL");
+  }
+  // fetch refuses URLs with credentials: every lookup would fail. The service's credential is a bearer token.
+  if (parsed.username !== "" || parsed.password !== "") throw new Error("--registry-url must not hold a user or password: set MULTISTORE_REGISTRY_TOKEN (sent as a bearer token)");
   const token = env.MULTISTORE_REGISTRY_TOKEN;
   return { url, ttlMs: (ttl ?? 60) * 1000, timeoutMs: (timeout ?? 5) * 1000, ...(token && { token }) };
 }

@@ -98,11 +98,13 @@ describe("multistore CLI with a catalogue service (--registry-url)", () => {
     }
   });
 
-  it("refuses registry flags without a URL, or with a URL that is not http(s), with exit code 2", () => {
-    for (const args of [["--registry-ttl", "5"], ["--registry-url", "ftp://catalogue"]]) {
+  it("refuses registry flags without a URL, or with a URL that is not http(s) or holds a password, with exit code 2", () => {
+    for (const args of [["--registry-ttl", "5"], ["--registry-url", "ftp://catalogue"], ["--registry-url", "http://user:hunter2@127.0.0.1:9/reg"]]) {
       const result = spawnSync(process.execPath, [cli, ...args], { cwd: appDir, encoding: "utf8", timeout: 30_000 });
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/--registry-(ttl|url)/);
+      // A password is never echoed.
+      expect(result.stderr).not.toContain("hunter2");
     }
   });
 });

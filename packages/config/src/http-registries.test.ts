@@ -113,6 +113,17 @@ describe("createHttpRegistries (against a local HTTP service)", () => {
   it("refuses a url that is not http(s) and a timeout that is not positive, naming the option", () => {
     expect(() => createHttpRegistries({ url: "not a url" })).toThrow("url is not a URL");
     expect(() => createHttpRegistries({ url: "file:///etc/buckets" })).toThrow("url must be http(s)");
+    // fetch would refuse every lookup (its error naming the URL, password and all); the message names neither.
+    const withPassword = (() => {
+      try {
+        createHttpRegistries({ url: "https://user:hunter2@registry.internal/" });
+      } catch (error) {
+        return String(error);
+      }
+      return "";
+    })();
+    expect(withPassword).toContain("url must not hold a user or password");
+    expect(withPassword).not.toContain("hunter2");
     expect(() => createHttpRegistries({ url, timeoutMs: 0 })).toThrow("timeoutMs must be a positive number");
   });
 });

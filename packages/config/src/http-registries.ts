@@ -42,9 +42,11 @@ export function createHttpRegistries(options: HttpRegistriesOptions): Required<R
   try {
     base = new URL(options.url.endsWith("/") ? options.url : `${options.url}/`);
   } catch {
-    throw new TypeError(`createHttpRegistries: url is not a URL: ${JSON.stringify(options.url)}`);
+    throw new TypeError("createHttpRegistries: url is not a URL");
   }
   if (base.protocol !== "https:" && base.protocol !== "http:") throw new TypeError(`createHttpRegistries: url must be http(s) (got ${base.protocol})`);
+  // fetch refuses URLs that hold credentials (every lookup would fail, its error naming the URL): use `headers`.
+  if (base.username !== "" || base.password !== "") throw new TypeError("createHttpRegistries: url must not hold a user or password (send a credential in headers)");
   const timeoutMs = options.timeoutMs ?? 5000;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TypeError(`createHttpRegistries: timeoutMs must be a positive number (got ${String(options.timeoutMs)})`);
   const fetcher = options.fetch ?? fetch;
