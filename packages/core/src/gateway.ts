@@ -4,7 +4,7 @@
  * operation. Object bodies are never read here.
  */
 import { authenticate, type Authentication } from "./authenticate.js";
-import { S3Error, toS3Error } from "./errors.js";
+import { isS3Error, S3Error, toS3Error } from "./errors.js";
 import { composeMiddleware, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
@@ -126,7 +126,14 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       if (!factory) {
         throw new S3Error("InternalError", { cause: new Error(`no backend registered for backend_type "${bucket.backend_type}"`) });
       }
-      backend = factory(bucket);
+      try {
+        backend = factory(bucket);
+      } catch (error) {
+        // Options the backend refuses (a bucket from a registry service, checked only now): the bucket cannot be
+        // served, which is no failure of the request's own.
+        if (isS3Error(error)) throw error;
+        throw new S3Error("ServiceUnavailable", { message: "The bucket's backend cannot be built from its configuration.", cause: error });
+      }
       backends.set(bucket, backend);
     }
     return backend;
