@@ -99,6 +99,12 @@ describe("createCachedRegistries", () => {
     await expect(cached.buckets!.getBucket("a")).rejects.toThrow("source down");
     // A name never seen has nothing stale to serve.
     await expect(cached.buckets!.getBucket("b")).rejects.toThrow("source down");
+    // Nor one the source said was unknown, once that expired: it may exist by now (a 503 is retried, NoSuchBucket not).
+    origin.fail(false);
+    expect(await cached.buckets!.getBucket("nope")).toBeUndefined();
+    origin.fail(true);
+    now = 8000;
+    await expect(cached.buckets!.getBucket("nope")).rejects.toThrow("source down");
     origin.fail(false);
     expect(await cached.buckets!.getBucket("a")).toMatchObject({ name: "a" });
   });

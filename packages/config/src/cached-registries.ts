@@ -60,7 +60,9 @@ function cachedLookup<T>(what: string, lookup: (name: string) => T | Promise<T>,
       entries.set(name, { value, expires: options.now() + ttl });
       return value;
     } catch (error) {
-      if (stale !== undefined && options.now() - stale.expires <= options.staleIfErrorMs) {
+      // An expired "no such name" is not served: the name may exist by now, and clients take NoSuchBucket or
+      // InvalidAccessKeyId as final where a 503 is retried.
+      if (stale !== undefined && stale.value !== undefined && options.now() - stale.expires <= options.staleIfErrorMs) {
         options.onStale?.(error, `${what} ${JSON.stringify(name)}`);
         return stale.value;
       }
