@@ -176,6 +176,8 @@ describe("presigned URLs", () => {
     const extra = new Headers(signedWithIt.headers);
     extra.set("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
     extra.set("x-amzn-trace-id", "Root=1-abc");
+    // (CloudFront adds its request id to whatever it passes on.)
+    extra.set("x-amz-cf-id", "5ZxaxPOoKEPPe3gLsvAMMMdZzcl7GjVYrPFL2Yn88VWbwGLVtiTJFw==");
     extra.set("content-type", "text/plain");
     await expect(run({ target: signedWithIt.target, headers: extra }, "PUT")).resolves.toMatchObject({ identity: { accessKeyId: "AKIDGOOD" } });
   });

@@ -7,13 +7,16 @@ import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 
 /**
- * Tolerated unsigned, as S3 tolerates it: its value is the payload hash the signature covers (the canonical
- * request's last line), so it is bound either way.
+ * Tolerated unsigned. `x-amz-content-sha256`, as S3 tolerates it: its value is the payload hash the signature covers
+ * (the canonical request's last line), so it is bound either way. `x-amz-cf-id`: the request id CloudFront adds to
+ * every request it passes on (a gateway behind it would otherwise refuse every signed request); nothing reads it.
  */
-const BOUND_ANYWAY = "x-amz-content-sha256";
+function isExempt(name: string): boolean {
+  return name === "x-amz-content-sha256" || name === "x-amz-cf-id";
+}
 
 function isUnsignedAmz(name: string, signed: readonly string[]): boolean {
-  return name.startsWith("x-amz-") && name !== BOUND_ANYWAY && !signed.includes(name);
+  return name.startsWith("x-amz-") && !isExempt(name) && !signed.includes(name);
 }
 
 /**
