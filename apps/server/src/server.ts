@@ -82,7 +82,7 @@ export interface MultistoreServer {
   listen(port: number, host: string): Promise<{ port: number; host: string }>;
   /**
    * Stops accepting, drains in-flight requests (bounded by `shutdownTimeoutMs`; requests cut at it get up to 1 s more
-   * to record their usage and write their line), closes backend connections and the metering store.
+   * to record their usage and write their line), closes backend connections and the metering store (1 s more at most).
    */
   close(): Promise<void>;
   /** The metrics listener's bound address, once listening (with `metrics.listen`). */
@@ -216,12 +216,21 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
       // once they are. They, and the metering store's close after them, get what is left of the bound, or a short
       // grace past it when the timeout cut them (else the usage of the very requests cut would be lost).
       const settleBy = Math.max(deadline, Date.now() + SETTLE_GRACE_MS);
-      const meteringClosed = within(runtime.drained(), settleBy).then(() => metering.close());
+      // The store's close (a Redis QUIT sends what is queued first) gets a bound of its own once they have.
+      const meteringClosed = within(runtime.drained(), settleBy)
+        .then(async (drained) => {
+          if (drained === "late") logger.warn("shutdown timeout: closing the metering store with usage still being recorded");
+          if ((await within(metering.close(), Date.now() + SETTLE_GRACE_MS)) === "late") logger.warn("shutdown timeout: the metering store did not close in time");
+        })
+        .catch((error: unknown) => logger.warn({ err: describeError(error) }, "metering store close failed"));
       // Backend requests no client connection holds (a listing, a multipart commit) get what is left of the bound:
       // the pools' close waits for each, and a backend trickling its answer would hold the stop for as long.
       const released = Promise.all([runtime.close(), metrics.close()]);
-      if ((await within(released, deadline)) === "late") logger.warn("shutdown timeout: leaving backend requests still running");
-      if ((await within(meteringClosed, settleBy)) === "late") logger.warn("shutdown timeout: closing the metering store with usage still being recorded");
+      try {
+        if ((await within(released, deadline)) === "late") logger.warn("shutdown timeout: leaving backend requests still running");
+      } finally {
+        await meteringClosed;
+      }
     },
   };
 }

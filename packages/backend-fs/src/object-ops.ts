@@ -166,17 +166,23 @@ async function pruneEmptyParents(layout: FsLayout, segments: string[]): Promise<
   for (let depth = segments.length - 1; depth >= 1; depth--) {
     const dirSegments = segments.slice(0, depth);
     const dir = join(layout.root, ...dirSegments);
-    const pruned = await withLock(locks.key({ path: dir }), async () => {
-      const stats = await lstatOrUndefined(dir);
-      if (stats === undefined || !stats.isDirectory()) return false;
-      if ((await metaFor(layout, `${dirSegments.join("/")}/`, stats)) !== undefined) return false;
-      try {
-        await rmdir(dir);
-        return true;
-      } catch {
-        return false; // Not empty (or gone): nothing more to prune.
-      }
-    });
+    let pruned = false;
+    try {
+      pruned = await withLock(locks.key({ path: dir }), async () => {
+        const stats = await lstatOrUndefined(dir);
+        if (stats === undefined || !stats.isDirectory()) return false;
+        if ((await metaFor(layout, `${dirSegments.join("/")}/`, stats)) !== undefined) return false;
+        try {
+          await rmdir(dir);
+          return true;
+        } catch {
+          return false; // Not empty (or gone): nothing more to prune.
+        }
+      });
+    } catch {
+      // The lock could not be had in time (or the lock service failed): the delete itself is done; an empty
+      // directory left behind is listed as nothing and pruned by a later delete.
+    }
     if (!pruned) return;
   }
 }
