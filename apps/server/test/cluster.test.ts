@@ -178,7 +178,8 @@ describe("multistore --workers, when a replacement cannot start", () => {
     await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
     const broken = await startCluster(config, 2);
     try {
-      const before = broken.lines().find((line) => line.msg === "multistore listening" && line.worker === 2)!;
+      // (The worker's own line may come after the primary's, on another pipe: waited for.)
+      const before = await broken.waitFor((line) => line.msg === "multistore listening" && line.worker === 2);
       // The config breaks after the start (a bad edit); the next worker to start reads it.
       await writeFile(config, "{ not json");
       process.kill(Number(before.pid), "SIGKILL");
