@@ -44,6 +44,7 @@ export function parseDeleteVersionsResult(root: XmlElement): DeleteVersionsResul
       key: childText(entry, "Key") ?? "",
       versionId: childText(entry, "VersionId") ?? "",
       ...(childText(entry, "DeleteMarker") === "true" && { deleteMarker: true }),
+      ...(childText(entry, "DeleteMarkerVersionId") !== undefined && { deleteMarkerVersionId: childText(entry, "DeleteMarkerVersionId")! }),
     })),
     errors: childElements(root, "Error").map((entry) => ({
       key: childText(entry, "Key") ?? "",

@@ -121,7 +121,7 @@ describe("batch delete", () => {
       { key: "b", versionId: "v&2" },
     ]);
     expect(result).toEqual({
-      deleted: [{ key: "a", versionId: "v1", deleteMarker: true }, { key: "a", versionId: "null" }],
+      deleted: [{ key: "a", versionId: "v1", deleteMarker: true, deleteMarkerVersionId: "v1" }, { key: "a", versionId: "null" }],
       errors: [{ key: "b", versionId: "v&2", code: "AccessDenied", message: "no" }],
     });
     expect(sent[0]!.url.searchParams.has("delete")).toBe(true);

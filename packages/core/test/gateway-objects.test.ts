@@ -42,6 +42,24 @@ describe("DeleteObjects", () => {
     ]);
   });
 
+  it("hands entries naming a version to the backend's deleteObjectVersions, with the bucket's prefix, and echoes what it says", async () => {
+    const asked: unknown[] = [];
+    local.deleteObjectVersions = async (versions) => {
+      asked.push(versions);
+      return {
+        deleted: [{ key: "tenant-a/mine/a", versionId: "v1", deleteMarker: true, deleteMarkerVersionId: "dm1" }],
+        errors: [{ key: "tenant-a/mine/b", versionId: "v&2", code: "NoSuchVersion", message: "gone" }],
+      };
+    };
+    const body = `<Delete><Object><Key>mine/a</Key><VersionId>v1</VersionId></Object><Object><Key>mine/b</Key><VersionId>v&amp;2</VersionId></Object><Object><Key>mine/c</Key></Object></Delete>`;
+    const { status, body: answer } = response(await send(postDelete(body), as("AKIDDELETER"), body));
+    expect(status).toBe(200);
+    expect(asked).toEqual([[{ key: "tenant-a/mine/a", versionId: "v1" }, { key: "tenant-a/mine/b", versionId: "v&2" }]]);
+    expect(local.callsTo("deleteObjects")).toEqual([[["tenant-a/mine/c"]]]);
+    expect(answer).toContain("<Deleted><Key>mine/a</Key><VersionId>v1</VersionId><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>dm1</DeleteMarkerVersionId></Deleted>");
+    expect(answer).toContain("<Error><Key>mine/b</Key><VersionId>v&amp;2</VersionId><Code>NoSuchVersion</Code>");
+  });
+
   it("checks the body's Content-MD5 and x-amz-checksum-* header before deleting anything", async () => {
     const body = deleteBody(["mine/a"]);
     const md5 = createHash("md5").update(body).digest("base64");

@@ -54,6 +54,7 @@ interface Reported {
   key: string;
   versionId?: string;
   deleteMarker?: boolean;
+  deleteMarkerVersionId?: string;
 }
 
 /** Versions deleted by a backend without versions: `null` is the object itself, any other does not exist. */
@@ -110,9 +111,11 @@ export async function deleteObjects(
   }
   // (A backend that did not say which version an entry was about leaves it empty: nothing to echo.)
   const versionXml = (entry: Reported) => (entry.versionId ? xmlElement("VersionId", entry.versionId) : "");
+  const markerXml = (entry: Reported) =>
+    (entry.deleteMarker ? "<DeleteMarker>true</DeleteMarker>" : "") + (entry.deleteMarkerVersionId ? xmlElement("DeleteMarkerVersionId", entry.deleteMarkerVersionId) : "");
   const deletedXml = request.quiet
     ? ""
-    : deleted.map((entry) => `<Deleted>${xmlElement("Key", entry.key)}${versionXml(entry)}${entry.deleteMarker ? "<DeleteMarker>true</DeleteMarker>" : ""}</Deleted>`).join("");
+    : deleted.map((entry) => `<Deleted>${xmlElement("Key", entry.key)}${versionXml(entry)}${markerXml(entry)}</Deleted>`).join("");
   const errorXml = errors
     .map((error) => `<Error>${xmlElement("Key", error.key)}${versionXml(error)}${xmlElement("Code", error.code)}${xmlElement("Message", error.message)}</Error>`)
     .join("");

@@ -193,8 +193,11 @@ export interface ObjectVersion {
 
 /** Result of deleting versions of objects. */
 export interface DeleteVersionsResult {
-  /** Versions deleted (or that did not exist). `deleteMarker` when the version deleted was a delete marker. */
-  deleted: (ObjectVersion & { deleteMarker?: boolean })[];
+  /**
+   * Versions deleted (or that did not exist). `deleteMarker` when the version deleted was a delete marker (or the
+   * delete made one), `deleteMarkerVersionId` that marker's version, as the store says.
+   */
+  deleted: (ObjectVersion & { deleteMarker?: boolean; deleteMarkerVersionId?: string })[];
   /** Versions that failed, with an S3 error code and message. */
   errors: (ObjectVersion & { code: string; message: string })[];
 }

@@ -119,6 +119,9 @@ export class MemoryBackend implements Backend<Uint8Array> {
     this.calls.push({ method: "abortMultipartUpload", args: [key, uploadId] });
   }
 
+  /** Versions: unset (a store without them) unless a test sets it. */
+  deleteObjectVersions?: Backend<Uint8Array>["deleteObjectVersions"];
+
   async deleteObjects(keys: string[]): Promise<DeleteObjectsResult> {
     this.calls.push({ method: "deleteObjects", args: [keys] });
     const result: DeleteObjectsResult = { deleted: [], errors: [] };
