@@ -95,7 +95,8 @@ function parseUpdates(text: string): CounterUpdate[] {
     if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw new BadRequest(`updates[${index}].key must be a string of 1 to ${MAX_KEY_LENGTH} characters`, 400);
     }
-    if (!Number.isSafeInteger(amount) || amount! < 0) throw new BadRequest(`updates[${index}].amount must be a non-negative integer`, 400);
+    // (Negative: a reservation given back.)
+    if (!Number.isSafeInteger(amount)) throw new BadRequest(`updates[${index}].amount must be an integer`, 400);
     if (!Number.isSafeInteger(ttlSecs) || ttlSecs! < 1 || ttlSecs! > MAX_TTL_SECS) {
       throw new BadRequest(`updates[${index}].ttlSecs must be an integer from 1 to ${MAX_TTL_SECS}`, 400);
     }

@@ -126,27 +126,38 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return { key: `${prefix}:${id}:${encodeURIComponent(value)}:${index}`, left: Math.max(1, Math.ceil((index + 1) * window - seconds)) };
   }
 
+  /**
+   * Bytes an admitted upload reserved in its quotas' counters, by counter key: the declared size, added when it was
+   * checked, so that uploads checked at the same moment see each other (else each would find the quota free and all
+   * pass it together). Its record charges what arrived less what it reserved.
+   */
+  const reservations = new WeakMap<RequestContext, CounterUpdate[]>();
+
   async function check(context: RequestContext, estimate: UsageEstimate): Promise<Refusal | undefined> {
     const updates: CounterUpdate[] = [];
-    const limits: { limit: number; left: number; quota?: (typeof quotas)[number] }[] = [];
+    const limits: { limit: number; left: number; quota?: (typeof quotas)[number]; reserved: number }[] = [];
     for (const rule of rateLimits) {
       const value = counterOf(rule, context);
       if (value === undefined) continue;
       const { key, left } = windowOf(rule.id, value, rule.window);
       updates.push({ key, amount: 1, ttlSecs: rule.window });
-      limits.push({ limit: rule.requests, left });
+      limits.push({ limit: rule.requests, left, reserved: 0 });
     }
+    const reserved: CounterUpdate[] = [];
     for (const rule of quotas) {
       const value = counterOf(rule, context);
       if (value === undefined) continue;
       const { key, left } = windowOf(rule.id, value, rule.window);
-      updates.push({ key, amount: 0, ttlSecs: rule.window });
-      limits.push({ limit: rule.bytes, left, quota: rule });
+      const incoming = rule.direction === "egress" ? 0 : Math.max(0, estimate.bytesIn);
+      const update = { key, amount: incoming, ttlSecs: rule.window };
+      updates.push(update);
+      if (incoming > 0) reserved.push(update);
+      limits.push({ limit: rule.bytes, left, quota: rule, reserved: incoming });
     }
     if (updates.length === 0) return undefined;
     const totals = await store.add(updates);
     let refusal: Refusal | undefined;
-    limits.forEach(({ limit, left, quota }, index) => {
+    limits.forEach(({ limit, left, quota, reserved: incoming }, index) => {
       const total = totals[index] ?? 0;
       if (quota === undefined) {
         if (total > limit && (refusal === undefined || left > refusal.retryAfterSecs)) {
@@ -154,29 +165,45 @@ export function createLimiter(options: LimiterOptions): Limiter {
         }
         return;
       }
-      const incoming = quota.direction === "egress" ? 0 : estimate.bytesIn;
-      if (total >= limit || total + incoming > limit) {
+      // `total` holds this request's own reservation: used up before it, or passed with it.
+      if (total - incoming >= limit || total > limit) {
         // A used-up quota outranks a rate limit: waiting out the rate window would not help.
         if (refusal?.code !== "TooManyRequests" || left > refusal.retryAfterSecs) {
           refusal = { code: "TooManyRequests", retryAfterSecs: left, message: `The bandwidth quota of this ${quota.scope.replace("_", " ")} is used up for the current ${quota.window}-second window.` };
         }
       }
     });
+    if (reserved.length > 0) {
+      // A refused upload sends nothing: its reservation is given back at once.
+      if (refusal !== undefined) await store.add(reserved.map((update) => ({ ...update, amount: -update.amount })));
+      else reservations.set(context, reserved);
+    }
     return refusal;
   }
 
   async function record(context: RequestContext, outcome: RequestOutcome): Promise<void> {
-    // Refused requests are not charged: a stranger's 403s must not drain a bucket's quota.
-    if (context.admitted !== true) return;
+    const reserved = reservations.get(context);
+    reservations.delete(context);
     const updates: CounterUpdate[] = [];
-    for (const rule of quotas) {
-      const bytes = (rule.direction === "ingress" ? 0 : outcome.bytesSent) + (rule.direction === "egress" ? 0 : (outcome.bytesReceived ?? 0));
-      if (bytes <= 0) continue;
-      const value = counterOf(rule, context);
-      if (value === undefined) continue;
-      updates.push({ key: windowOf(rule.id, value, rule.window).key, amount: bytes, ttlSecs: rule.window });
+    // Refused requests are not charged: a stranger's 403s must not drain a bucket's quota.
+    if (context.admitted === true) {
+      for (const rule of quotas) {
+        const bytes = (rule.direction === "ingress" ? 0 : outcome.bytesSent) + (rule.direction === "egress" ? 0 : (outcome.bytesReceived ?? 0));
+        if (bytes <= 0) continue;
+        const value = counterOf(rule, context);
+        if (value === undefined) continue;
+        updates.push({ key: windowOf(rule.id, value, rule.window).key, amount: bytes, ttlSecs: rule.window });
+      }
     }
-    if (updates.length > 0) await store.add(updates);
+    // What was reserved is given back where it was taken (the window it was checked in), what arrived charged now.
+    for (const update of reserved ?? []) updates.push({ ...update, amount: -update.amount });
+    const merged = new Map<string, CounterUpdate>();
+    for (const update of updates) {
+      const known = merged.get(update.key);
+      merged.set(update.key, known === undefined ? { ...update } : { ...known, amount: known.amount + update.amount });
+    }
+    const changes = [...merged.values()].filter((update) => update.amount !== 0);
+    if (changes.length > 0) await store.add(changes);
   }
 
   /** Whether an egress or total quota counts this request's bytes sent. */

@@ -5,7 +5,7 @@ import type { RequestContext, RequestOutcome } from "@multistore/core";
 export interface CounterUpdate {
   /** The counter's key (its window is part of it). */
   key: string;
-  /** What to add; 0 reads the counter without creating it. */
+  /** What to add (a negative amount gives back a reservation); 0 reads the counter without creating it. */
   amount: number;
   /** Seconds the counter lives after it is created (its window's length). */
   ttlSecs: number;

@@ -87,11 +87,34 @@ describe("bandwidth quotas", () => {
     });
     await limiter.record(context(alice), outcome(4000, 700));
     expect((await limiter.check(context(alice, { method: "PUT" }), { bytesIn: 301 }))?.code).toBe("TooManyRequests");
-    expect(await limiter.check(context(alice, { method: "PUT" }), { bytesIn: 300 })).toBeUndefined();
+    const put = context(alice, { method: "PUT" });
+    expect(await limiter.check(put, { bytesIn: 300 })).toBeUndefined();
+    // The upload failed before its body came: what it reserved is given back.
+    await limiter.record(put, outcome(0, 0));
     // Egress: 4000 of 5000 used, and what a GET will send is unknown beforehand: allowed.
     expect(await limiter.check(context(alice), { bytesIn: 0 })).toBeUndefined();
     await limiter.record(context(alice), outcome(1000));
     expect((await limiter.check(context(alice), { bytesIn: 0 }))?.code).toBe("TooManyRequests");
+  });
+
+  it("reserves an upload's declared size when it is checked: uploads checked together cannot pass the quota together", async () => {
+    const { clock, limiter } = setup({ quotas: [{ scope: "bucket", bytes: 3000, window_secs: 60, direction: "ingress" }] });
+    const uploads = Array.from({ length: 10 }, () => context(alice, { method: "PUT", operation: "PutObject" }));
+    const refusals = await Promise.all(uploads.map((upload) => limiter.check(upload, { bytesIn: 1000 })));
+    expect(refusals.filter((refusal) => refusal === undefined)).toHaveLength(3);
+    const admitted = uploads.filter((_, index) => refusals[index] === undefined);
+    // Each is charged what arrived, its reservation given back: two complete uploads and one cut at 400 bytes.
+    await limiter.record(admitted[0]!, outcome(0, 1000));
+    await limiter.record(admitted[1]!, outcome(0, 1000));
+    await limiter.record(admitted[2]!, outcome(0, 400));
+    expect(await limiter.check(context(alice, { method: "PUT" }), { bytesIn: 601 })).toMatchObject({ code: "TooManyRequests" });
+    const fits = context(alice, { method: "PUT" });
+    expect(await limiter.check(fits, { bytesIn: 600 })).toBeUndefined();
+    // An upload that outlives its window gives its reservation back to the window it took it from.
+    clock.now += 60_000;
+    await limiter.record(fits, outcome(0, 600));
+    expect(await limiter.check(context(alice, { method: "PUT" }), { bytesIn: 2400 })).toBeUndefined();
+    expect(await limiter.check(context(alice, { method: "PUT" }), { bytesIn: 1 })).toMatchObject({ code: "TooManyRequests" });
   });
 
   it("lets a used-up quota outrank a rate limit in the answer", async () => {
