@@ -156,7 +156,7 @@ describe("streaming through the Node server", () => {
     expect(outcome.error).toBe("ECONNRESET");
   });
 
-  it("cuts such a body over HTTPS too (a TLS socket cannot be reset: closed), and keeps serving", async () => {
+  it("cuts such a body over HTTPS too, and a stalled TLS reader, resetting the TCP connection under TLS, and keeps serving", async () => {
     const dir = await mkdtemp(join(tmpdir(), "multistore-streaming-tls-"));
     try {
       const generated = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1"], { encoding: "utf8" });
@@ -170,6 +170,7 @@ describe("streaming through the Node server", () => {
       const tlsLines: Record<string, unknown>[] = [];
       const secure = createMultistoreServer({
         config,
+        limits: { idleTimeoutMs: 500 },
         tls: { key: await readFile(join(dir, "key.pem")), cert: await readFile(join(dir, "cert.pem")) },
         logger: createLogger("info", { write: (line: string) => void tlsLines.push(JSON.parse(line) as Record<string, unknown>) }),
       });
@@ -187,6 +188,19 @@ describe("streaming through the Node server", () => {
         const cut = await exchangeTls("GET /flaky/unframed.bin HTTP/1.0\r\nHost: h\r\n\r\n");
         expect(cut).toMatch(/^HTTP\/1\.1 200 /);
         await expect.poll(() => tlsLines.find((line) => line.operation === "GetObject"), { timeout: 3000, interval: 20 }).toMatchObject({ status: 503, errorCode: "ServiceUnavailable" });
+        expect(await exchangeTls("GET /healthz HTTP/1.0\r\nHost: h\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 /);
+        // A reader that stops reading is cut after the idle timeout: the TCP connection under its TLS is reset.
+        const stalled = await new Promise<string | undefined>((resolve) => {
+          const socket = tlsConnect({ port, host: "127.0.0.1", rejectUnauthorized: false }, () => {
+            socket.write("GET /flaky/endless.bin HTTP/1.1\r\nHost: h\r\n\r\n");
+            socket.once("data", () => socket.pause());
+          });
+          socket.on("error", (error: NodeJS.ErrnoException) => resolve(error.code));
+          socket.on("close", () => resolve(undefined));
+          // It reads again once the server had time to cut it, and sees how.
+          setTimeout(() => socket.resume(), 2500);
+        });
+        expect(stalled).toBe("ECONNRESET");
         expect(await exchangeTls("GET /healthz HTTP/1.0\r\nHost: h\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 /);
       } finally {
         await secure.close();

@@ -5,11 +5,11 @@
  * the client going away aborts the backend request through undici's own abort callback.
  */
 import type { ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type { GatewayResult } from "@multistore/core";
 import { clientResponseHeaders, createHeaderRecord, type HeaderMap, headerRecord, isStrippedResponseHeader, MAX_BACKEND_ERROR_BYTES, type ForwardedResponse } from "@multistore/core/runtime";
 import { util, type Dispatcher } from "undici";
+import { resetConnection } from "./reset-connection.js";
 
 type ForwardResult = Extract<GatewayResult<Readable>, { type: "forward" }>;
 
@@ -155,18 +155,6 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.response.off("close", this.onClientClose);
     if (this.resume) this.response.off("drain", this.resume);
     this.settle(outcome);
-  }
-}
-
-/**
- * Resets a connection (RST). Only a plain TCP socket can be reset: a TLS socket is closed without its close_notify
- * instead, which a TLS client can tell from a complete response.
- */
-function resetConnection(socket: Socket): void {
-  try {
-    socket.resetAndDestroy();
-  } catch {
-    socket.destroy();
   }
 }
 

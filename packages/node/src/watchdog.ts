@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { resetConnection } from "./reset-connection.js";
 
 /** Why a request was cut. */
 export type Stall = "client stopped sending" | "client stopped reading" | "backend stopped reading";
@@ -111,8 +112,8 @@ export class Watchdog {
       entry.done();
       this.onStall(request, stall);
       // A reset, not a close: a client that does not read would never take the FIN, and the kernel would keep the
-      // connection and its unsent bytes for minutes.
-      socket.resetAndDestroy();
+      // connection and its unsent bytes for minutes. (Never a throw here: this is a timer's callback.)
+      resetConnection(socket);
     }
   }
 
