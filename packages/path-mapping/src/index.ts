@@ -21,6 +21,10 @@ export interface PathMappingOptions {
 /** Query parameters of a listing: a request with any other parameter is not a listing. */
 const LISTING_PARAMETERS = new Set(["list-type", "prefix", "delimiter", "marker", "start-after", "continuation-token", "max-keys", "encoding-type", "fetch-owner", "x-id"]);
 
+/** Parameters that name a bucket-level operation (a listing, a sub-resource of the bucket). */
+const BUCKET_PARAMETERS = new Set([...LISTING_PARAMETERS, "location", "versioning", "versions", "uploads", "delete", "acl", "cors", "policy", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate"]);
+BUCKET_PARAMETERS.delete("x-id");
+
 /** Parameters that sign a request rather than name an operation (X-Amz-*, or AWSAccessKeyId/Signature/Expires for V2). */
 const SIGNATURE_PARAMETER = /^(x-amz-|awsaccesskeyid$|signature$|expires$)/i;
 
@@ -38,7 +42,11 @@ function isListing(method: string, query: Query): boolean {
  * answers 200 as CreateBucket and stores nothing).
  */
 function refuseKeyNamingBucket(method: string, query: Query, path: string): void {
-  if (query.pairs.some(([name]) => !SIGNATURE_PARAMETER.test(name))) return;
+  // Only a parameter that names a bucket operation makes it one: an object request may carry others (the AWS SDK
+  // for JavaScript adds `x-id=GetObject`; `versionId`, `response-*`).
+  if (query.pairs.some(([name]) => BUCKET_PARAMETERS.has(name))) return;
+  // A CORS preflight is answered with the bucket's rules (the request it announces is refused in its turn).
+  if (method === "OPTIONS") return;
   if (method === "GET" || method === "HEAD") throw new S3Error("NoSuchKey");
   throw new S3Error("InvalidRequest", { message: `${path} names a bucket of the namespace; a key needs a path segment more.` });
 }

@@ -32,6 +32,13 @@ describe("createPathMapping", () => {
     expect(thrown("HEAD", "X-Amz-Signature=abc&X-Amz-Credential=x")).toMatchObject({ code: "NoSuchKey" });
     expect(thrown("PUT")).toMatchObject({ code: "InvalidRequest", status: 400 });
     expect(thrown("DELETE")).toMatchObject({ code: "InvalidRequest" });
+    // Parameters an object request carries do not make it a bucket's (the AWS SDK for JavaScript adds x-id).
+    expect(thrown("PUT", "x-id=PutObject")).toMatchObject({ code: "InvalidRequest" });
+    expect(thrown("GET", "x-id=GetObject&response-content-disposition=inline&versionId=null")).toMatchObject({ code: "NoSuchKey" });
+    // A bucket operation's parameter does.
+    expect(thrown("GET", "location")).toBeUndefined();
+    expect(thrown("POST", "delete")).toBeUndefined();
+    expect(thrown("OPTIONS")).toBeUndefined();
   });
 
   it("maps a listing of the namespace onto the bucket its prefix names, and says how to show the keys", () => {

@@ -120,6 +120,9 @@ export function runPathMappingClients(label: string, runtime: PathMappingRuntime
       // `aws s3 cp f s3://noaa/goes16` must not answer 200 (a CreateBucket) and store nothing.
       const put = await signedRawRequest(gateway.endpoint, KEY, { method: "PUT", path: "/noaa/goes16", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: "lost?" });
       expect([put.status, errorCode(put.text)]).toEqual([400, "InvalidRequest"]);
+      // As the AWS SDK for JavaScript sends it (x-id names the operation, not a bucket's).
+      const sdkPut = await signedRawRequest(gateway.endpoint, KEY, { method: "PUT", path: "/noaa/goes16", query: { "x-id": "PutObject" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: "lost?" });
+      expect([sdkPut.status, errorCode(sdkPut.text)]).toEqual([400, "InvalidRequest"]);
       // Nor a GET the bucket's listing as the object's body.
       const get = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/goes16" });
       expect([get.status, errorCode(get.text)]).toEqual([404, "NoSuchKey"]);
