@@ -8,7 +8,7 @@ import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { headerRecord, readAtMost, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { checkRequestSize, resultHeaders, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
+import { backendFailure, checkRequestSize, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, sendForward, tooLarge, webBody, type Forward } from "./invocation.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -54,39 +54,58 @@ function fromPlain(plain: PlainResponse<unknown>, method: string): Answer {
   return toResult(plain.status, plain.headers, body, head);
 }
 
-/** Reads a response body whole, refusing past `limit` (the declared length is checked first). */
-async function readWhole(response: Response, limit: number): Promise<Uint8Array> {
+/**
+ * Reads a response body whole, refusing past `limit` (the declared length is checked first). A body that fails (cut
+ * short, silent, past the invocation's deadline) is the backend's failure: 503.
+ */
+async function readWhole(response: Response, limit: number, deadline?: AbortSignal): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (declared > limit) {
     await response.body?.cancel();
     throw tooLarge("object", limit);
   }
-  if (!response.body) return new Uint8Array();
-  // Without a declared length (a chunked answer), read no more than the limit.
-  const bytes = await readAtMost(response.body, limit);
+  const body = response.body;
+  if (!body) return new Uint8Array();
+  // A body read in process (a native backend's) is not under the backend request's signal: cancelled here.
+  const onDeadline = () => void body.cancel(deadline?.reason).catch(() => {});
+  deadline?.addEventListener("abort", onDeadline, { once: true });
+  let bytes: Uint8Array | undefined;
+  try {
+    // Without a declared length (a chunked answer), read no more than the limit.
+    bytes = await readAtMost(body, limit);
+  } catch (error) {
+    throw backendFailure(error);
+  } finally {
+    deadline?.removeEventListener("abort", onDeadline);
+  }
+  if (deadline?.aborted) throw backendFailure(deadline.reason);
   if (bytes === undefined) throw tooLarge("object", limit);
   return bytes;
 }
 
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
-async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch; answerTimeoutMs?: number }): Promise<Answer> {
-  const { upstream, answer, document } = await sendForward(result, method, body, options.fetch, options.answerTimeoutMs);
+async function executeForward(result: Forward, method: string, body: Uint8Array | null, options: Required<Pick<LambdaHandlerOptions, "maxResponseBytes">> & { fetch: typeof fetch; answerTimeoutMs?: number; deadline?: AbortSignal }): Promise<Answer> {
+  const { upstream, answer, document } = await sendForward(result, method, body, options.fetch, options.answerTimeoutMs, options.deadline);
   if (document) return fromPlain(document, method);
   if (method === "HEAD" || answer.status === 204 || answer.status === 304) {
     await upstream.body?.cancel();
     return toResult(answer.status, answer.headers, null, method === "HEAD");
   }
-  return toResult(answer.status, answer.headers, await readWhole(upstream, options.maxResponseBytes));
+  return toResult(answer.status, answer.headers, await readWhole(upstream, options.maxResponseBytes, options.deadline));
 }
 
-async function executeNative(result: Native, method: string, body: Uint8Array | null, maxResponseBytes: number): Promise<Answer> {
+async function executeNative(result: Native, method: string, body: Uint8Array | null, maxResponseBytes: number, deadline: AbortSignal | undefined): Promise<Answer> {
   const decoded = await decodedBody(result, body);
   const stream = decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream();
-  const plain = await result.execute(stream, new AbortController().signal, () => undefined);
-  if (plain.body instanceof ReadableStream) {
-    const head = method === "HEAD";
-    return toResult(plain.status, plain.headers, head ? null : await readWhole(new Response(plain.body, { headers: plain.headers }), maxResponseBytes), head);
+  const plain = await result.execute(stream, deadline ?? new AbortController().signal, () => undefined);
+  const answerBody = webBody(plain.body);
+  if (answerBody !== undefined) {
+    if (method === "HEAD") {
+      await answerBody.cancel().catch(() => {});
+      return toResult(plain.status, plain.headers, null, true);
+    }
+    return toResult(plain.status, plain.headers, await readWhole(new Response(answerBody, { headers: plain.headers }), maxResponseBytes, deadline));
   }
   return fromPlain(plain, method);
 }
@@ -95,7 +114,7 @@ async function executeNative(result: Native, method: string, body: Uint8Array | 
  * Creates the Lambda handler (`export const handler = createLambdaHandler(gateway)`) for API Gateway HTTP APIs and
  * Function URLs, payload format 2.0. Backends answer through `fetch` (s3, az and gcs forward their requests).
  */
-export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<unknown>, options: LambdaHandlerOptions = {}): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
+export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<unknown>, options: LambdaHandlerOptions = {}): (event: LambdaHttpEvent, context?: unknown) => Promise<LambdaHttpResult> {
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_BODY_LIMIT;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_BODY_LIMIT;
   for (const [name, value] of [["maxRequestBytes", maxRequestBytes], ["maxResponseBytes", maxResponseBytes]] as const) {
@@ -103,16 +122,19 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<u
   }
   const fetcher = options.fetch ?? rawFetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
-  return async (event) => {
+  return async (event, context) => {
+    // Lambda's deadline for this invocation (less a margin to answer in): what the backend has not finished by then
+    // is answered 503.
+    const deadline = invocationDeadline(context);
     const invocation = await invoke(gateway, event);
-    if ("refusal" in invocation) return fromPlain(invocation.refusal, "GET").result;
+    if ("refusal" in invocation) return fromPlain(invocation.refusal, invocation.method).result;
     const { request, result } = invocation;
     let answer: Answer;
     try {
       checkRequestSize(request, result, maxRequestBytes);
       if (result.type === "response") answer = fromPlain(result.response, request.method);
-      else if (result.type === "forward") answer = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher, ...(options.backendAnswerTimeoutMs !== undefined && { answerTimeoutMs: options.backendAnswerTimeoutMs }) });
-      else answer = await executeNative(result, request.method, request.body, maxResponseBytes);
+      else if (result.type === "forward") answer = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher, ...(options.backendAnswerTimeoutMs !== undefined && { answerTimeoutMs: options.backendAnswerTimeoutMs }), ...(deadline && { deadline }) });
+      else answer = await executeNative(result, request.method, request.body, maxResponseBytes, deadline);
     } catch (error) {
       answer = fromPlain((result as ResultBase).errorResponse(error), request.method);
     }

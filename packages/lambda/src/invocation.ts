@@ -3,8 +3,9 @@
  * refused as S3 would), the request-size limit, the client's body decoded for the backend, and the request's end
  * (after-middleware and the log line).
  */
-import { S3Error, type Gateway, type GatewayResult } from "@multistore/core";
+import { isS3Error, S3Error, type Gateway, type GatewayResult } from "@multistore/core";
 import { concatBytes, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, readAtMost, requestLineOf, RequestBodyDecoder, type BodyPlan, type ForwardedResponse, type PlainResponse } from "@multistore/core/runtime";
+import { Readable } from "node:stream";
 import { requestFromEvent, type EventRequest, type LambdaHttpEvent } from "./event.js";
 
 /** Refuses a request or response body past a deployment's limit, naming the limit. */
@@ -20,7 +21,7 @@ export async function decodedBody(plan: BodyPlan, body: Uint8Array | null): Prom
 }
 
 /** An event resolved by the gateway, or the answer to an event that could not be read. */
-export type Invocation = { request: EventRequest; result: GatewayResult<ReadableStream> } | { refusal: PlainResponse<never> };
+export type Invocation = { request: EventRequest; result: GatewayResult<ReadableStream> } | { refusal: PlainResponse<never>; method: string };
 
 /** Turns an event into a gateway result. */
 export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>, event: LambdaHttpEvent): Promise<Invocation> {
@@ -30,7 +31,9 @@ export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>
   } catch (error) {
     // A header value HTTP forbids (Headers refuses it): the client's fault, answered as S3 would.
     const refusal = new S3Error("InvalidRequest", { message: "The request has a malformed header.", cause: error });
-    return { refusal: { status: 400, headers: new Headers({ "content-type": "application/xml" }), body: refusal.toXml(event.rawPath || "/", "") } };
+    // (A HEAD's refusal carries no body.)
+    const method = typeof event.requestContext?.http?.method === "string" ? event.requestContext.http.method.toUpperCase() : "GET";
+    return { refusal: { status: 400, headers: new Headers({ "content-type": "application/xml" }), body: refusal.toXml(event.rawPath || "/", "") }, method };
   }
   const result = await (gateway as Gateway<ReadableStream>).handle({
     method: request.method,
@@ -63,6 +66,27 @@ export async function endInvocation(request: EventRequest, result: GatewayResult
 /** How long a forward waits for the backend's headers. */
 export const BACKEND_ANSWER_TIMEOUT_MS = 30_000;
 
+/** Time kept back from an invocation's deadline to send its answer. */
+const DEADLINE_MARGIN_MS = 1000;
+
+/**
+ * The invocation's own deadline, from Lambda's `context.getRemainingTimeInMillis()`, less a margin to answer in:
+ * aborted then, so that a backend still answering (a trickle, a silence) is answered 503 by us, not cut by Lambda
+ * (whose own timeout answers no S3 error). Undefined without a Lambda context.
+ */
+export function invocationDeadline(context: unknown): AbortSignal | undefined {
+  const remaining = (context as { getRemainingTimeInMillis?: () => number } | null | undefined)?.getRemainingTimeInMillis?.();
+  if (typeof remaining !== "number" || !Number.isFinite(remaining)) return undefined;
+  const margin = Math.min(DEADLINE_MARGIN_MS, remaining / 2);
+  return AbortSignal.timeout(Math.max(1, Math.floor(remaining - margin)));
+}
+
+/** What a backend's body failing (cut, silent, past the invocation's deadline) is to the client: the backend's failure. */
+export function backendFailure(error: unknown): S3Error {
+  if (isS3Error(error)) return error;
+  return new S3Error("ServiceUnavailable", { message: "The storage backend did not finish its answer in time.", cause: error });
+}
+
 /** A forward result (the backend request the gateway resolved a request to). */
 export type Forward = Extract<GatewayResult<ReadableStream>, { type: "forward" }>;
 
@@ -81,7 +105,7 @@ export interface SentForward {
  * and headers into the client's. An error document is read here, under the same deadline; a body being served is the
  * caller's to read.
  */
-export async function sendForward(result: Forward, method: string, body: Uint8Array | null, fetcher: typeof fetch, answerTimeoutMs = BACKEND_ANSWER_TIMEOUT_MS): Promise<SentForward> {
+export async function sendForward(result: Forward, method: string, body: Uint8Array | null, fetcher: typeof fetch, answerTimeoutMs = BACKEND_ANSWER_TIMEOUT_MS, invocation?: AbortSignal): Promise<SentForward> {
   const sent = await decodedBody(result, body);
   const headers = new Headers(result.request.headers);
   headers.delete("content-length");
@@ -95,7 +119,9 @@ export async function sendForward(result: Forward, method: string, body: Uint8Ar
     let upstream: Response;
     try {
       const requestBody = sent === null || (sent.length === 0 && method !== "PUT") ? null : (sent as Uint8Array<ArrayBuffer>);
-      upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: requestBody, redirect: "manual", signal: deadline.signal });
+      // The invocation's deadline bounds the whole exchange, the body the client reads included.
+      const signal = invocation === undefined ? deadline.signal : AbortSignal.any([deadline.signal, invocation]);
+      upstream = await fetcher(result.request.url, { method: result.request.method, headers, body: requestBody, redirect: "manual", signal });
     } catch (error) {
       throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
     }
@@ -113,6 +139,16 @@ export async function sendForward(result: Forward, method: string, body: Uint8Ar
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A native backend's body as a web stream: backends made for Node (fs) answer with a Node `Readable`, which this
+ * runtime reads as any other body (it was taken for no body at all, and its file left open).
+ */
+export function webBody(body: unknown): ReadableStream<Uint8Array> | undefined {
+  if (body instanceof ReadableStream) return body as ReadableStream<Uint8Array>;
+  if (body instanceof Readable) return Readable.toWeb(body) as unknown as ReadableStream<Uint8Array>;
+  return undefined;
 }
 
 /** Text past ASCII in a header value. */

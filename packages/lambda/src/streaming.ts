@@ -10,7 +10,7 @@ import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { headerRecord, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { checkRequestSize, resultHeaders, decodedBody, endInvocation, invoke, sendForward, tooLarge, type Forward } from "./invocation.js";
+import { backendFailure, checkRequestSize, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, sendForward, tooLarge, webBody, type Forward } from "./invocation.js";
 import { DEFAULT_BODY_LIMIT, LAMBDA_PAYLOAD_BYTES } from "./handler.js";
 
 /** The writable stream Lambda hands a streaming handler (a Node.js Writable). */
@@ -95,9 +95,12 @@ class StreamedAnswer {
   }
 
   /** Streams `body` with backpressure, stopping past `limit`. */
-  async pipe(status: number, headers: Headers, body: ReadableStream<Uint8Array>, limit: number): Promise<void> {
+  async pipe(status: number, headers: Headers, body: ReadableStream<Uint8Array>, limit: number, deadline?: AbortSignal): Promise<void> {
     const out = this.open(status, resultHeaders(headerRecord(headers)));
     const reader = body.getReader();
+    // Past the invocation's deadline the body is cut (the client sees a broken response, never a short one).
+    const onDeadline = () => void reader.cancel(deadline?.reason).catch(() => {});
+    deadline?.addEventListener("abort", onDeadline, { once: true });
     try {
       for (let next = await reader.read(); !next.done; next = await reader.read()) {
         this.bytes += next.value.length;
@@ -105,9 +108,12 @@ class StreamedAnswer {
         // Drained, or gone: a stream that closes or fails while full never drains, and must not hold the invocation.
         if (!out.write(next.value)) await drainedOrGone(out);
       }
+      if (deadline?.aborted) throw backendFailure(deadline.reason);
     } catch (error) {
       await reader.cancel().catch(() => {});
       throw error;
+    } finally {
+      deadline?.removeEventListener("abort", onDeadline);
     }
     out.end();
   }
@@ -121,8 +127,8 @@ class StreamedAnswer {
 
 type Native = Extract<GatewayResult<ReadableStream>, { type: "native" }>;
 
-async function streamForward(result: Forward, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, fetcher: typeof fetch, answerTimeoutMs?: number): Promise<void> {
-  const { upstream, answer: forwarded, document } = await sendForward(result, method, body, fetcher, answerTimeoutMs);
+async function streamForward(result: Forward, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, fetcher: typeof fetch, answerTimeoutMs: number | undefined, deadline: AbortSignal | undefined): Promise<void> {
+  const { upstream, answer: forwarded, document } = await sendForward(result, method, body, fetcher, answerTimeoutMs, deadline);
   if (document) {
     answer.send(document, method === "HEAD");
     return;
@@ -136,14 +142,19 @@ async function streamForward(result: Forward, method: string, body: Uint8Array |
     answer.send({ status: forwarded.status, headers: forwarded.headers, body: null }, method === "HEAD");
     return;
   }
-  await answer.pipe(forwarded.status, forwarded.headers, upstream.body, limit);
+  await answer.pipe(forwarded.status, forwarded.headers, upstream.body, limit, deadline);
 }
 
-async function streamNative(result: Native, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number): Promise<void> {
+async function streamNative(result: Native, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, deadline: AbortSignal | undefined): Promise<void> {
   const decoded = await decodedBody(result, body);
-  const plain = await result.execute(decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream(), new AbortController().signal, () => undefined);
-  if (plain.body instanceof ReadableStream && method !== "HEAD") await answer.pipe(plain.status, plain.headers, plain.body, limit);
-  else answer.send(plain, method === "HEAD");
+  const plain = await result.execute(decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream(), deadline ?? new AbortController().signal, () => undefined);
+  const answerBody = webBody(plain.body);
+  if (answerBody !== undefined && method !== "HEAD") {
+    await answer.pipe(plain.status, plain.headers, answerBody, limit, deadline);
+    return;
+  }
+  await answerBody?.cancel().catch(() => {});
+  answer.send(plain, method === "HEAD");
 }
 
 /**
@@ -160,16 +171,18 @@ export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | 
   }
   const fetcher = options.fetch ?? rawFetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
-  return api.streamifyResponse(async (event, responseStream) => {
+  return api.streamifyResponse(async (event, responseStream, context) => {
     const answer = new StreamedAnswer(api, responseStream);
+    // Lambda's deadline for this invocation, less a margin: see invocationDeadline.
+    const deadline = invocationDeadline(context);
     const invocation = await invoke(gateway, event);
-    if ("refusal" in invocation) return answer.send(invocation.refusal, false);
+    if ("refusal" in invocation) return answer.send(invocation.refusal, invocation.method === "HEAD");
     const { request, result } = invocation;
     try {
       checkRequestSize(request, result, maxRequestBytes);
       if (result.type === "response") answer.send(result.response, request.method === "HEAD");
-      else if (result.type === "forward") await streamForward(result, request.method, request.body, answer, maxResponseBytes, fetcher, options.backendAnswerTimeoutMs);
-      else await streamNative(result, request.method, request.body, answer, maxResponseBytes);
+      else if (result.type === "forward") await streamForward(result, request.method, request.body, answer, maxResponseBytes, fetcher, options.backendAnswerTimeoutMs, deadline);
+      else await streamNative(result, request.method, request.body, answer, maxResponseBytes, deadline);
     } catch (error) {
       // A started body cannot become an error document: the client must see a broken response, never a short one.
       if (answer.started) responseStream.destroy(error instanceof Error ? error : new Error(String(error)));

@@ -6,6 +6,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
@@ -120,6 +121,61 @@ describe("createLambdaHandler", () => {
     const bad = await handler(await signed("PUT", "/private/refused.txt", { headers, body: chunked("AAAAAA==") }));
     expect([bad.statusCode, codeOf(bad)]).toEqual([400, "BadDigest"]);
     expect((await handler(event("GET", "/public/refused.txt"))).statusCode).toBe(404);
+  });
+
+  it("answers 503 before the invocation's deadline when a backend still trickles its body, or cuts it short", async () => {
+    const trickle = await startAnswerPeer("trickle", { status: 200 });
+    try {
+      const slow = createLambdaHandler(gatewayOver([{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: trickle.url, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }]), { log: () => {} });
+      const started = performance.now();
+      const answer = await slow(event("GET", "/open/slow.txt"), { getRemainingTimeInMillis: () => 1500 });
+      expect([answer.statusCode, codeOf(answer)]).toEqual([503, "ServiceUnavailable"]);
+      // Within the deadline, less the margin kept to answer.
+      expect(performance.now() - started).toBeLessThan(1400);
+    } finally {
+      await trickle.close();
+    }
+    // A body shorter than its length: the backend's failure, not ours (it was a 500).
+    const short = createNetServer((socket) => socket.once("data", () => socket.end("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nnine byte")));
+    await new Promise<void>((resolve) => short.listen(0, "127.0.0.1", resolve));
+    try {
+      const cut = createLambdaHandler(gatewayOver([{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: `http://127.0.0.1:${(short.address() as { port: number }).port}`, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }]), { log: () => {} });
+      const answer = await cut(event("GET", "/open/short.txt"));
+      expect([answer.statusCode, codeOf(answer)]).toEqual([503, "ServiceUnavailable"]);
+    } finally {
+      await new Promise((resolve) => short.close(resolve));
+    }
+  });
+
+  it("serves a native backend's Node stream (fs answers with one) and closes it; a refused HEAD has no body", async () => {
+    let closed = 0;
+    const native = createGateway<ReadableStream>({
+      buckets: { getBucket: (name) => (name === "files" ? ({ name, backend_type: "node-stream", anonymous_access: true, backend_options: {} } as never) : undefined), listBuckets: () => [] },
+      credentials: { getCredential: () => undefined },
+      backends: {
+        "node-stream": () =>
+          ({
+            kind: "node-stream",
+            prepareObject: async () => ({
+              type: "native",
+              execute: async () => {
+                const body = Readable.from([Buffer.from("from "), Buffer.from("a node stream")]);
+                body.on("close", () => closed++);
+                return { status: 200, headers: new Headers({ "content-length": "18" }), body };
+              },
+            }),
+          }) as never,
+      },
+    });
+    const files = createLambdaHandler(native, { log: () => {} });
+    const got = await files(event("GET", "/files/a.txt"));
+    expect([got.statusCode, bodyOf(got).toString()]).toEqual([200, "from a node stream"]);
+    const head = await files(event("HEAD", "/files/a.txt"));
+    expect([head.statusCode, bodyOf(head).length]).toEqual([200, 0]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(2);
+    const refused = await handler(event("HEAD", "/public/x", { headers: { "x-bad": "a\u0000b" } }));
+    expect([refused.statusCode, bodyOf(refused).length]).toEqual([400, 0]);
   });
 
   it("answers 400 for a header value HTTP forbids instead of failing the invocation", async () => {

@@ -29,16 +29,18 @@ const awslambda: AwsLambdaStreamingApi = {
 };
 
 /** Invokes the handler and splits what it streamed into prelude and body, as Lambda does. */
-async function invoke(handler: StreamingHandler, method: string, path: string, headers: Record<string, string> = {}) {
+async function invoke(handler: StreamingHandler, method: string, path: string, headers: Record<string, string> = {}, context: unknown = {}) {
   const stream = new PassThrough();
   const chunks: Buffer[] = [];
   stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  // A response cut mid-body is destroyed with its error (Lambda then breaks the client's response).
+  stream.on("error", () => {});
   const ended = new Promise<boolean>((resolve) => {
     stream.once("end", () => resolve(true));
     stream.once("close", () => resolve(stream.readableEnded));
   });
   const event: LambdaHttpEvent = { version: "2.0", rawPath: path, rawQueryString: "", headers: { host: DOMAIN, ...headers }, requestContext: { domainName: DOMAIN, http: { method, sourceIp: "192.0.2.44" } } };
-  await handler(event, stream as unknown as LambdaResponseStream, {});
+  await handler(event, stream as unknown as LambdaResponseStream, context);
   const complete = await ended;
   const all = Buffer.concat(chunks);
   const delimiter = all.indexOf(Buffer.alloc(8));
@@ -133,6 +135,23 @@ describe("createLambdaStreamingHandler", () => {
       const answer = await invoke(quick, "GET", "/open/hello.txt");
       expect([answer.statusCode, /<Code>([^<]+)<\/Code>/.exec(answer.body.toString())?.[1]]).toEqual([503, "ServiceUnavailable"]);
       expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      await trickle.close();
+    }
+  });
+
+  it("cuts a body still trickling at the invocation's deadline (less a margin), rather than being cut by Lambda", async () => {
+    const trickle = await startAnswerPeer("trickle", { status: 200 });
+    try {
+      const config = parseConfig({ buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: trickle.url, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }], roles: [], credentials: [] });
+      const registries = createStaticRegistries(config);
+      const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+      const handler = createLambdaStreamingHandler(gateway, { awslambda, log: () => {} }) as StreamingHandler;
+      const started = performance.now();
+      const answer = await invoke(handler, "GET", "/open/slow.txt", {}, { getRemainingTimeInMillis: () => 1500 });
+      // Headers went out at once: the body is cut, never ended as if complete.
+      expect([answer.statusCode, answer.complete]).toEqual([200, false]);
+      expect(performance.now() - started).toBeLessThan(1400);
     } finally {
       await trickle.close();
     }
