@@ -37,6 +37,9 @@ function misbehavingBackend() {
       response.writeHead(200, { "content-length": "1000000", etag: '"x"' });
       response.write(Buffer.alloc(1000, 97));
       setTimeout(() => response.destroy(), 50);
+    } else if (request.url!.startsWith("/b/moved")) {
+      response.writeHead(301, { location: "https://internal-bucket.s3.us-west-2.amazonaws.com/moved.bin", "content-type": "application/xml" });
+      response.end("<Error><Code>PermanentRedirect</Code><Endpoint>internal-bucket.s3.us-west-2.amazonaws.com</Endpoint></Error>");
     } else if (request.url!.startsWith("/b/unframed")) {
       // No length: chunked to the gateway, and delimited by the connection's end for an HTTP/1.0 client.
       response.writeHead(200, { etag: '"x"' });
@@ -139,6 +142,14 @@ describe("streaming through the Node server", () => {
     await expect.poll(() => lines.filter((line) => line.bucket === "flaky" && line.operation === "GetObject"), { timeout: 3000, interval: 20 }).toEqual([
       expect.objectContaining({ level: 50, status: 503, errorCode: "ServiceUnavailable", msg: "request failed" }),
     ]);
+  });
+
+  it("answers a backend's redirect 503, sending the client neither its Location nor its document (they name the backend)", async () => {
+    const response = await fetch(`${endpoint}/flaky/moved.bin`, { redirect: "manual" });
+    const text = await response.text();
+    expect([response.status, response.headers.get("location")]).toEqual([503, null]);
+    expect(text).toContain("<Code>ServiceUnavailable</Code>");
+    expect(text).not.toContain("internal-bucket");
   });
 
   it("resets an HTTP/1.0 client's connection when a body delimited by its end fails mid-way (a clean close would look complete)", async () => {

@@ -2,7 +2,7 @@
 import type { AwsChunkedEncoding } from "./aws-chunked.js";
 import type { BodyChecks } from "./checksums/body-checks.js";
 import type { BodyPlan } from "./request-body.js";
-import { isS3Error, toS3Error } from "./errors.js";
+import { isS3Error, S3Error, toS3Error } from "./errors.js";
 import { backendResponseHeaders, filterResponseHeaders } from "./headers.js";
 import { backendError, readErrorDocument } from "./operations/backend-errors.js";
 import { errorResponse } from "./responses.js";
@@ -109,6 +109,13 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
       return { status: 200, headers: document.headers, replaceBody: () => document };
     }
     if (finalStatus === 304) return { status: 304, headers: this.notModifiedHeaders(headers, backendMs) };
+    if (finalStatus >= 300 && finalStatus < 400) {
+      // A redirect names the backend (S3's 301 PermanentRedirect for a bucket in another region, its Endpoint, the
+      // Location): the client must not be sent there, nor learn it. The store is misconfigured or moving: 503.
+      const redirect = new Error(`the storage backend answered ${finalStatus}${headers.get("location") ? ` to ${headers.get("location")}` : ""}`);
+      const response = this.renderError(new S3Error("ServiceUnavailable", { message: "The storage backend redirected the request.", cause: redirect }), backendMs);
+      return { status: response.status, headers: response.headers, replaceBody: () => response };
+    }
     exchange.stamp(headers, backendMs);
     if (finalStatus < 400) return { status: finalStatus, headers };
     const fromHeaders = headers.get("x-amz-error-code") ?? undefined;

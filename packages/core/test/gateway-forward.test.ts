@@ -194,10 +194,17 @@ describe("respond(): successful backend responses", () => {
     expect([answer.headers.has("set-cookie"), answer.headers.has("via")]).toEqual([false, false]);
   });
 
-  it("passes 206 and 3xx responses through", async () => {
+  it("passes 206 through, and answers a backend's redirect 503 without its Location or body (they name the backend)", async () => {
     const result = await get();
     expect(result.respond(206, new Headers({ "content-range": "bytes 0-1/5" })).headers.get("content-range")).toBe("bytes 0-1/5");
-    expect(result.respond(307, new Headers({ location: "x" })).replaceBody).toBeUndefined();
+    for (const status of [301, 307]) {
+      const answer = result.respond(status, new Headers({ location: "https://internal-bucket.s3.us-west-2.amazonaws.com/a.txt" }));
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get("location")).toBeNull();
+      const document = answer.replaceBody!("<Error><Code>PermanentRedirect</Code><Endpoint>internal-bucket.s3.us-west-2.amazonaws.com</Endpoint></Error>");
+      expect(String(document.body)).toContain("<Code>ServiceUnavailable</Code>");
+      expect(String(document.body)).not.toContain("internal-bucket");
+    }
   });
 
   it("omits Server-Timing with serverTiming: false", async () => {
