@@ -48,6 +48,13 @@ async function invoke(handler: StreamingHandler, method: string, path: string, h
   return { ...prelude, body: all.subarray(delimiter + 8), complete };
 }
 
+/** A gateway with one anonymous bucket, `open`, on an S3 endpoint (unsigned). */
+function openBucketAt(endpoint: string) {
+  const config = parseConfig({ buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }], roles: [], credentials: [] });
+  const registries = createStaticRegistries(config);
+  return createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+}
+
 describe("createLambdaStreamingHandler", () => {
   let s3: S3rverHandle;
   let handler: StreamingHandler;
@@ -127,9 +134,7 @@ describe("createLambdaStreamingHandler", () => {
   it("answers 503 within backendAnswerTimeoutMs when the backend's error document never ends", async () => {
     const trickle = await startAnswerPeer("trickle", { status: 403 });
     try {
-      const config = parseConfig({ buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: trickle.url, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }], roles: [], credentials: [] });
-      const registries = createStaticRegistries(config);
-      const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+      const gateway = openBucketAt(trickle.url);
       const quick = createLambdaStreamingHandler(gateway, { awslambda, backendAnswerTimeoutMs: 300, log: () => {} }) as StreamingHandler;
       const started = performance.now();
       const answer = await invoke(quick, "GET", "/open/hello.txt");
@@ -143,9 +148,7 @@ describe("createLambdaStreamingHandler", () => {
   it("cuts a body still trickling at the invocation's deadline (less a margin), rather than being cut by Lambda", async () => {
     const trickle = await startAnswerPeer("trickle", { status: 200 });
     try {
-      const config = parseConfig({ buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: trickle.url, region: "us-east-1", bucket_name: "b", skip_signature: "true", force_path_style: "true" } }], roles: [], credentials: [] });
-      const registries = createStaticRegistries(config);
-      const gateway = createGateway<ReadableStream>({ buckets: registries.buckets, credentials: registries.credentials, backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never } });
+      const gateway = openBucketAt(trickle.url);
       const handler = createLambdaStreamingHandler(gateway, { awslambda, log: () => {} }) as StreamingHandler;
       const started = performance.now();
       const answer = await invoke(handler, "GET", "/open/slow.txt", {}, { getRemainingTimeInMillis: () => 1500 });
