@@ -9,15 +9,15 @@ import { connect } from "node:net";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { parseConfig } from "@multistore/config";
-import { signedHeaders } from "@multistore/testing";
+import { errorCode, signedHeaders, signedRawRequest } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
 
 const KEY = { accessKeyId: "AKIAHARDENING000001", secretAccessKey: "hardening-secret-000000000000000000001" };
-const ALL = ["get_object", "head_object", "put_object", "delete_object", "list_bucket"];
+const ALL = ["get_object", "head_object", "put_object", "delete_object", "list_bucket", "create_multipart_upload", "upload_part"];
 const IDLE_MS = 1000;
 
 const EMPTY_LISTING = '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix>hold</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>';
@@ -250,6 +250,20 @@ describe("hardening of the Node server", () => {
     // A client's stall is no failure of ours: no error line for the request besides its own.
     const { requestId } = lines.find((line) => line.bucket === "files" && line.operation === "PutObject" && line.status === 499)!;
     expect(lines.filter((line) => line.requestId === requestId && (line.level as number) >= 50)).toEqual([]);
+  });
+
+  it("answers small bodies that fail their checks before the fs backend reads them 400, and keeps serving", async () => {
+    // The fs backend looks the upload (or, for a conditional write, the object) up before it reads the body: a small
+    // body has failed its checksum by then, with no reader yet (the process died of that unheard error).
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: "files", Key: "checked/part" }));
+    const body = Buffer.alloc(1000, 66);
+    const wrong = Buffer.from([0, 0, 0, 1]).toString("base64");
+    const part = await signedRawRequest(endpoint, KEY, { method: "PUT", path: "/files/checked/part", query: { partNumber: "1", uploadId: UploadId! }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-checksum-crc32": wrong }, body });
+    expect([part.status, errorCode(part.text)]).toEqual([400, "BadDigest"]);
+    const conditional = await signedRawRequest(endpoint, KEY, { method: "PUT", path: "/files/checked/object", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-checksum-crc32": wrong, "if-none-match": "*" }, body });
+    expect([conditional.status, errorCode(conditional.text)]).toEqual([400, "BadDigest"]);
+    const after = await client.send(new PutObjectCommand({ Bucket: "files", Key: "checked/after", Body: "still serving" }));
+    expect(after.$metadata.httpStatusCode).toBe(200);
   });
 
   it("logs a DeleteObjects body that stalls as the client's (499), with no error line", async () => {

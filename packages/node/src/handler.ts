@@ -41,6 +41,8 @@ function hasBody(headers: Headers): boolean {
   return (length !== null && length !== "0") || headers.has("transfer-encoding");
 }
 
+function ignoreError(): void {}
+
 /** A body stream that counts what it read from the client. */
 type Counter = { bytesIn: number };
 
@@ -55,6 +57,11 @@ function clientBody(request: IncomingMessage, headers: Headers, result: BodyPlan
   const decoder = needsBodyDecoding(result) ? new RequestBodyTransform(result) : undefined;
   const counter = decoder ?? new CountingTransform();
   request.on("error", (error) => counter.destroy(error));
+  // The body flows in before its reader attaches (a backend that looks something up first, a forward waiting for a
+  // slot): a check that fails then (a wrong checksum, found at the body's end) must not be an unheard 'error' event,
+  // which would end the process. Readers still get the error (a failed stream's iterator and pipe report it), and
+  // the decoder keeps it (`failure`) for the answer.
+  counter.on("error", ignoreError);
   return { body: request.pipe(counter) as Readable, decoder, counter };
 }
 
