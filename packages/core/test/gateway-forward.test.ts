@@ -128,19 +128,20 @@ describe("the forwarded request", () => {
     expect(result.response.status).toBe(411);
   });
 
-  it("refuses lengths past S3's largest object (5 TiB) with EntityTooLarge, without a size limit of its own", async () => {
+  it("refuses lengths past S3's largest upload body (5 GiB) with EntityTooLarge, without a size limit of its own", async () => {
     for (const headers of [
       { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "content-length": "60", "x-amz-decoded-content-length": "9007199254740993" },
       { "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "content-encoding": "aws-chunked", "content-length": "60", "x-amz-decoded-content-length": "99999999999999999999" },
       { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(5 * 1024 ** 4 + 1) },
+      { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(5 * 1024 ** 3 + 1) },
     ] as Record<string, string>[]) {
       const signed = await signWithHeader(writer, { method: "PUT", path: "/data/up.bin", headers });
       const result = await make().handle(gatewayRequest("PUT", signed.target, signed.headers));
       if (result.type !== "response") throw new Error(`expected a response for ${JSON.stringify(headers)}`);
       expect([result.response.status, String(result.response.body).match(/<Code>(\w+)<\/Code>/)?.[1]], JSON.stringify(headers)).toEqual([400, "EntityTooLarge"]);
     }
-    // 5 TiB itself is taken.
-    const signed = await signWithHeader(writer, { method: "PUT", path: "/data/up.bin", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(5 * 1024 ** 4) } });
+    // 5 GiB itself is taken.
+    const signed = await signWithHeader(writer, { method: "PUT", path: "/data/up.bin", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "content-length": String(5 * 1024 ** 3) } });
     expect((await make().handle(gatewayRequest("PUT", signed.target, signed.headers))).type).not.toBe("response");
   });
 });

@@ -73,8 +73,8 @@ function preparedOf<B>(dispatch: ObjectDispatch<B>): PreparedObject<B> {
   return { dispatch };
 }
 
-/** S3's largest object (5 TiB). */
-const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+/** S3's largest body of one PutObject or UploadPart (5 GiB): larger objects are uploaded in parts. */
+const MAX_UPLOAD_BODY_BYTES = 5 * 1024 ** 3;
 
 /** PutObject and UploadPart: the body's framing and checks, then the backend. */
 async function prepareUpload<B>(
@@ -112,9 +112,10 @@ async function prepareUpload<B>(
     throw new S3Error("MissingContentLength");
   }
   const length = Number(headers.get("content-length"));
-  // Past S3's largest object, whatever the server allows: such lengths are not even exact numbers here.
-  if (!(length <= MAX_OBJECT_BYTES)) {
-    throw new S3Error("EntityTooLarge", { details: { ProposedSize: String(headers.get("content-length")), MaxSizeAllowed: String(MAX_OBJECT_BYTES) } });
+  // Past what S3 takes in one request, whatever the server allows (a backend would stage it before refusing it);
+  // some such lengths are not even exact numbers here.
+  if (!(length <= MAX_UPLOAD_BODY_BYTES)) {
+    throw new S3Error("EntityTooLarge", { details: { ProposedSize: String(headers.get("content-length")), MaxSizeAllowed: String(MAX_UPLOAD_BODY_BYTES) } });
   }
   if (maxUploadBytes !== undefined && length > maxUploadBytes) {
     throw new S3Error("EntityTooLarge", {
