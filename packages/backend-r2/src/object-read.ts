@@ -76,8 +76,10 @@ export async function getObject(bucket: R2Bucket, request: ObjectRequest): Promi
   try {
     object = await bucket.get(key, { ...(onlyIf !== undefined && { onlyIf }), ...(requested !== undefined && { range: requested }) });
   } catch (error) {
-    // R2 refuses ranges beyond the end without saying the size, which the 416 must carry.
-    if (r2ErrorCode(error) === R2_CODES.invalidRange) return readPinned(bucket, request, requested);
+    // R2 refuses ranges beyond the end without saying the size, which the 416 must carry; some (a range of an empty
+    // object) it fails with no code at all. A ranged read that fails is tried again as one resolved against the
+    // object's size: a 416 then, or the store's own error.
+    if (r2ErrorCode(error) === R2_CODES.invalidRange || requested !== undefined) return readPinned(bucket, request, requested);
     throw mapR2Error(error, { key });
   }
   if (object === null) throw noSuchKey(key);
