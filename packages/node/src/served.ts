@@ -90,11 +90,11 @@ export class Served implements Done {
   ) {}
 
   /** Answers with the error's document (when the response has not started), then ends. Only the first report counts. */
-  failed(error: unknown, errorCode?: string): void {
+  failed(error: unknown): void {
     if (this.reported) return;
     this.reported = true;
     writeError(this.result, this.response, error).then(
-      (status) => this.end({ status, bytesSent: 0, error, ...(errorCode !== undefined && { errorCode }) }),
+      (status) => this.end({ status, bytesSent: 0, error }),
       (failure: unknown) => {
         this.release();
         this.settle(this.response, true, failure);
