@@ -3,12 +3,13 @@
  * executes with streaming; listing, multipart control, copies and batch deletes are small requests of the injected
  * client. The Node build injects `@azure/storage-blob`, the worker build fetch + WebCrypto.
  */
-import type { Backend, CompletedPart, CopyRequest, ListRequest, ObjectRequest } from "@multistore/core/backend";
-import type { AzureRuntime } from "./client.js";
+import type { Backend, CompletedPart, CopyRequest, ListRequest, ObjectRequest, PartCopyRequest } from "@multistore/core/backend";
+import type { AzureBlobInfo, AzureRuntime } from "./client.js";
 import { copyObject, deleteObjects } from "./copy-delete.js";
 import { listObjects } from "./list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./multipart.js";
 import { blobUrl } from "./names.js";
+import { uploadPartCopy } from "./part-copy.js";
 import { prepareObject, type ObjectContext } from "./object-dispatch.js";
 import type { ResolvedAzureOptions } from "./options.js";
 import { SAS_TTL_SECONDS } from "./sas.js";
@@ -19,6 +20,8 @@ export interface AzureBackend extends Backend<unknown> {
   readonly containerName: string;
   /** A short-lived URL reading `key` (a read SAS unless requests are unsigned). */
   readUrl(key: string): Promise<string>;
+  /** Get Blob Properties of `key` (a part copy's source); undefined when it does not exist. */
+  blobProperties(key: string): Promise<AzureBlobInfo | undefined>;
 }
 
 /** Builds an Azure backend from validated options and a runtime. */
@@ -43,6 +46,7 @@ export function createAzureBackendWith(options: ResolvedAzureOptions, runtime: A
     copyDomain: `az:${options.endpoint}:${options.accountName}:${options.federated ? "oidc" : options.accountKey === undefined ? "anonymous" : "key"}`,
     containerName: options.containerName,
     readUrl: (key: string) => signedUrl(key, "r"),
+    blobProperties: (key: string) => client.properties(key),
     prepareObject: (request: ObjectRequest) => prepareObject(context, request),
     listObjects: (request: ListRequest) => listObjects(client, request),
     createMultipartUpload: (key: string, headers: Headers) => createMultipartUpload(client, key, headers),
@@ -51,6 +55,7 @@ export function createAzureBackendWith(options: ResolvedAzureOptions, runtime: A
     abortMultipartUpload: (key: string, uploadId: string) => abortMultipartUpload(client, key, uploadId),
     deleteObjects: (keys: string[]) => deleteObjects(client, keys),
     copyObject: (request: CopyRequest<unknown>) => copyObject(client, backend, request),
+    uploadPartCopy: (request: PartCopyRequest<unknown>) => uploadPartCopy(client, backend, request),
   };
   return backend;
 }

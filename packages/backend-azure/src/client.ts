@@ -77,6 +77,11 @@ export interface AzureClient {
   deleteBlob(blob: string): Promise<boolean>;
   /** Copy Blob from a URL; `metadata` replaces the source's when given. Returns the copy status. */
   startCopy(blob: string, sourceUrl: string, sourceConditions: Conditions, metadata?: Record<string, string>): Promise<string>;
+  /**
+   * Put Block From URL: stages block `blockId` of `blob` from `count` bytes of the source at `offset` (the whole
+   * source without a range).
+   */
+  stageBlockFromUrl(blob: string, blockId: string, sourceUrl: string, range?: { offset: number; count: number }): Promise<void>;
   /** Get Blob Properties; undefined when the blob does not exist. */
   properties(blob: string): Promise<AzureBlobInfo | undefined>;
   /** Set Blob Properties: replaces all content headers (unset ones are cleared). */

@@ -48,6 +48,7 @@ export function deferredClient(create: (sdk: NodeClientModule) => AzureClient): 
     getText: async (blob) => (await ready()).getText(blob),
     deleteBlob: async (blob) => (await ready()).deleteBlob(blob),
     startCopy: async (blob, sourceUrl, sourceConditions, metadata) => (await ready()).startCopy(blob, sourceUrl, sourceConditions, metadata),
+    stageBlockFromUrl: async (blob, blockId, sourceUrl, range) => (await ready()).stageBlockFromUrl(blob, blockId, sourceUrl, range),
     properties: async (blob) => (await ready()).properties(blob),
     setContentHeaders: async (blob, headers) => (await ready()).setContentHeaders(blob, headers),
     setMetadata: async (blob, metadata) => (await ready()).setMetadata(blob, metadata),

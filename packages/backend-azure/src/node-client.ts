@@ -163,6 +163,9 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
       // The poller has sent Copy Blob; the backend polls the blob's properties itself while the copy is pending.
       return poller.getOperationState().result?.copyStatus ?? "pending";
     },
+    async stageBlockFromUrl(blob, blockId, sourceUrl, range) {
+      await sdk((abortSignal) => blockBlob(blob).stageBlockFromURL(blockId, sourceUrl, range?.offset, range?.count, { abortSignal }));
+    },
     async properties(blob) {
       const properties = await sdk((abortSignal) => blockBlob(blob).getProperties({ abortSignal }), { value: undefined });
       if (!properties) return undefined;

@@ -152,6 +152,12 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       return response.headers.get("x-ms-copy-status") ?? "success";
     },
 
+    async stageBlockFromUrl(blob, blockId, sourceUrl, range) {
+      const headers: Record<string, string> = { "x-ms-copy-source": sourceUrl, "content-length": "0" };
+      if (range) headers["x-ms-source-range"] = `bytes=${range.offset}-${range.offset + range.count - 1}`;
+      await expectDone(await request({ method: "PUT", blob, permissions: "w", query: { comp: "block", blockid: blockId }, headers }));
+    },
+
     async properties(blob): Promise<AzureBlobInfo | undefined> {
       // HEAD answers carry no body: a missing blob is a bare 404.
       const response = await expect(await request({ method: "HEAD", blob, permissions: "r" }), ["BlobNotFound"]);

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import { isS3Error } from "@multistore/core";
 import type { Backend, ObjectDispatch, ObjectRequest, PlainResponse } from "@multistore/core/backend";
 import { checkVersionId, copyObject, FS_COPY_DOMAIN, fsLayouts } from "./copy.js";
+import { uploadPartCopy } from "./part-copy.js";
 import { listObjects } from "./list.js";
 import { listMultipartUploads, type ListedUploads } from "./list-uploads.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart } from "./multipart.js";
@@ -90,6 +91,7 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
       return result;
     },
     copyObject: (request) => copyObject(layout, request),
+    uploadPartCopy: (request) => uploadPartCopy(layout, request),
   };
   fsLayouts.set(backend, layout);
   return backend;

@@ -11,5 +11,5 @@ runBackendContract({
     const root = await mkdtemp(join(tmpdir(), "multistore-fs-contract-"));
     return { backend: createFsBackend({ root }), cleanup: () => rm(root, { recursive: true, force: true }) };
   },
-  capabilities: { conditionalWrites: true, abortMultipart: true, listParts: true, listUploads: true },
+  capabilities: { conditionalWrites: true, abortMultipart: true, listParts: true, listUploads: true, partCopy: true },
 });

@@ -19,10 +19,12 @@ import {
   type ForwardDispatch,
   type ListRequest,
   type ObjectRequest,
+  type PartCopyRequest,
 } from "@multistore/core/backend";
 import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
 import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
 import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";
+import { uploadPartCopy } from "./part-copy.js";
 import { resolveGcsOptions, type GcsBackendOptions } from "./options.js";
 import { checkWritePreconditionsNow, generationPrecondition, type ObjectLookup } from "./preconditions.js";
 import type { GcsRuntime, SmallResponse } from "./transport.js";
@@ -300,6 +302,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       const lastModified = root?.children.find((child) => child.name === "LastModified")?.text;
       return { etag: requiredText(root, "ETag"), ...(lastModified !== undefined && { lastModified: new Date(lastModified) }) };
     },
+    ...(runtime.stream && { uploadPartCopy: (request: PartCopyRequest<unknown>) => uploadPartCopy(backend, request, runtime.stream!) }),
   };
   return backend;
 }

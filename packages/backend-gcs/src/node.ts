@@ -7,6 +7,7 @@
 import { createPrivateKey, sign, type KeyObject } from "node:crypto";
 import { createGcsBackendWith, type GcsBackend } from "./gcs-backend-base.js";
 import { parseServiceAccountKey, type GcsBackendOptions, type ServiceAccountKey } from "./options.js";
+import { fetchStreamer } from "./part-copy.js";
 import { fetchSender, remoteSignerOf, type DirectAccessExtras, type RemoteSigningExtras } from "./transport.js";
 import type { GcsSigner } from "./v4-signing.js";
 
@@ -50,6 +51,7 @@ export function createGcsBackend(input: GcsBackendOptions | Readonly<Record<stri
   return createGcsBackendWith(options, {
     createSigner: createGcsSigner,
     send: fetchSender(extras.fetch, extras.controlTimeoutMs),
+    stream: fetchStreamer(extras.fetch),
     ...(extras.now && { now: extras.now }),
     ...(remoteSigner && { remoteSigner }),
     ...(extras.accessToken && { accessToken: extras.accessToken }),

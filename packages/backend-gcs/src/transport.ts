@@ -3,6 +3,7 @@
  * small requests.
  */
 import { CONTROL_TIMEOUT_MS, LONG_CONTROL_TIMEOUT_MS, responseText } from "@multistore/core/backend";
+import type { StreamRequest } from "./part-copy.js";
 import type { GcsSigner } from "./v4-signing.js";
 import type { ServiceAccountKey } from "./options.js";
 
@@ -26,6 +27,8 @@ export interface GcsRuntime {
   createSigner(key: ServiceAccountKey): GcsSigner;
   /** Sends small requests. */
   send: SendRequest;
+  /** Sends the streamed requests of UploadPartCopy (without it, UploadPartCopy answers 501). */
+  stream?: StreamRequest;
   /** Signs remotely instead (IAM Credentials `signBlob` as a federated service account); wins over a key. */
   remoteSigner?: GcsSigner;
   /** The federated access token of direct resource access (`auth_type = "oidc"` without a service account). */

@@ -1,6 +1,7 @@
 /** Worker build of the GCS backend: WebCrypto signs (RSASSA-PKCS1-v1_5 over the PKCS#8 key), fetch sends. No Node built-ins. */
 import { createGcsBackendWith, type GcsBackend } from "./gcs-backend-base.js";
 import { parseServiceAccountKey, pemToDer, type GcsBackendOptions, type ServiceAccountKey } from "./options.js";
+import { fetchStreamer } from "./part-copy.js";
 import { fetchSender, remoteSignerOf, type DirectAccessExtras, type RemoteSigningExtras } from "./transport.js";
 import type { GcsSigner } from "./v4-signing.js";
 
@@ -41,6 +42,7 @@ export function createGcsBackend(input: GcsBackendOptions | Readonly<Record<stri
   return createGcsBackendWith(options, {
     createSigner: createGcsSigner,
     send: fetchSender(extras.fetch, extras.controlTimeoutMs),
+    stream: fetchStreamer(extras.fetch),
     ...(extras.now && { now: extras.now }),
     ...(remoteSigner && { remoteSigner }),
     ...(extras.accessToken && { accessToken: extras.accessToken }),

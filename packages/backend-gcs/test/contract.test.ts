@@ -43,7 +43,7 @@ for (const [build, create] of [["node", createNodeBackend], ["worker", createWor
     },
     // Conditional writes map to generation preconditions and aborts to the XML API's DELETE ?uploadId; the server
     // implements both as documented, so nothing is left out.
-    capabilities: { conditionalWrites: true, abortMultipart: true, listParts: true, listUploads: true },
+    capabilities: { conditionalWrites: true, abortMultipart: true, listParts: true, listUploads: true, partCopy: true },
   });
 
   runBackendContract({
@@ -69,6 +69,6 @@ for (const [build, create] of [["node", createNodeBackend], ["worker", createWor
         },
       };
     },
-    capabilities: { conditionalWrites: true, abortMultipart: true, listParts: true, listUploads: true },
+    capabilities: { conditionalWrites: true, abortMultipart: true, listParts: true, listUploads: true, partCopy: true },
   });
 }

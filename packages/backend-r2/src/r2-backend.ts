@@ -2,6 +2,7 @@
 import { isS3Error } from "@multistore/core";
 import type { Backend, DeleteObjectsResult, ObjectDispatch, ObjectRequest, PlainResponse } from "@multistore/core/backend";
 import { copyDomainOf, copyObject, r2Buckets } from "./copy.js";
+import { uploadPartCopy } from "./part-copy.js";
 import { checkKey, checkVersionId } from "./keys.js";
 import { listObjects } from "./list.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart } from "./multipart.js";
@@ -45,6 +46,7 @@ export function createR2Backend(options: R2BackendOptions): Backend<ReadableStre
     abortMultipartUpload: (key, uploadId) => abortMultipartUpload(bucket, key, uploadId),
     deleteObjects: (keys) => deleteObjects(bucket, keys),
     copyObject: (request) => copyObject(bucket, request),
+    uploadPartCopy: (request) => uploadPartCopy(bucket, request),
   };
   r2Buckets.set(backend, bucket);
   return backend;

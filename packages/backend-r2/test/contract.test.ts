@@ -11,7 +11,7 @@ runBackendContract({
     const { bucket, dispose } = await startR2();
     return { backend: createR2Backend({ bucket }), cleanup: dispose };
   },
-  capabilities: { conditionalWrites: true, abortMultipart: true },
+  capabilities: { conditionalWrites: true, abortMultipart: true, partCopy: true },
   nativeBody: "web",
   // miniflare's part ETags are opaque ids; real R2 returns each part's MD5 (developers.cloudflare.com/r2/objects/multipart-objects).
   emulatorGaps: { partEtagNotMd5: true },

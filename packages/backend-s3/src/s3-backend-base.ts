@@ -13,6 +13,7 @@ import {
   type Backend,
   type CompletedPart,
   type CopyRequest,
+  type PartCopyRequest,
   type ForwardDispatch,
   type ListRequest,
   type ObjectRequest,
@@ -22,6 +23,8 @@ import { HeaderMap } from "@multistore/core/runtime";
 import { createPresigner, type Presigner } from "@multistore/core/sigv4";
 import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from "./options.js";
 import { checkBackendResponse, parseDeleteResult, parseDeleteVersionsResult, parseListResult, requiredDocument, requiredText } from "./s3-xml.js";
+import { copyResultOf, copySourceHeaders } from "./copy-source.js";
+import { tagsOf } from "./tagging.js";
 import { deleteBodyHeaders, sha256HexOf } from "./digests.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
@@ -270,26 +273,24 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     },
 
     async copyObject(request: CopyRequest<unknown>) {
-      const source = request.sourceBackend as S3Backend;
-      if (source.copyDomain !== backend.copyDomain || typeof source.bucketName !== "string") {
-        throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported." });
-      }
-      let copySource = `/${source.bucketName}/${encodeKeyPath(request.sourceKey)}`;
-      if (request.sourceVersionId !== undefined) copySource += `?versionId=${encodeURIComponent(request.sourceVersionId)}`;
-      const headers: Record<string, string> = { "x-amz-copy-source": copySource };
+      const headers = copySourceHeaders(request, backend);
       request.headers.forEach((value, name) => {
         if (name !== "content-length" && name !== "x-amz-content-sha256" && name !== "content-md5") headers[name] = value;
       });
       const { root, headers: responseHeaders } = await signedRequest("PUT", urlFor(request.key), headers, undefined, true);
-      const lastModified = root ? root.children.find((child) => child.name === "LastModified")?.text : undefined;
-      const extra = new Headers();
-      const versionId = responseHeaders.get("x-amz-version-id");
-      if (versionId) extra.set("x-amz-version-id", versionId);
-      return {
-        etag: requiredText(root, "ETag"),
-        ...(lastModified !== undefined && { lastModified: new Date(lastModified) }),
-        headers: extra,
-      };
+      return copyResultOf(root, responseHeaders, "x-amz-version-id");
+    },
+
+    async getObjectTagging(key, versionId) {
+      const { root, headers } = await signedRequest("GET", urlFor(key, { tagging: "", ...(versionId !== undefined && { versionId }) }), {});
+      return tagsOf(requiredDocument(root, "Tagging"), headers.get("x-amz-version-id"));
+    },
+
+    async uploadPartCopy(request: PartCopyRequest<unknown>) {
+      const headers = copySourceHeaders(request, backend);
+      if (request.range) headers["x-amz-copy-source-range"] = `bytes=${request.range.first}-${request.range.last}`;
+      const { root, headers: responseHeaders } = await signedRequest("PUT", urlFor(request.key, { partNumber: String(request.partNumber), uploadId: request.uploadId }), headers, undefined, true);
+      return copyResultOf(root, responseHeaders, "x-amz-copy-source-version-id");
     },
   };
   return backend;

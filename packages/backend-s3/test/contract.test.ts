@@ -20,7 +20,7 @@ for (const [build, create] of [["node", createNodeBackend], ["worker", createWor
     },
     // s3rver does not enforce conditional writes and answers AbortMultipartUpload with 405: those are proven on
     // the fs backend and by the signed-request tests in this package.
-    capabilities: { conditionalWrites: false, abortMultipart: false, listParts: true, listUploads: true },
+    capabilities: { conditionalWrites: false, abortMultipart: false, listParts: true, listUploads: true, partCopy: true },
     // Defects of s3rver 5.0, seen in its raw responses to well-formed requests (range, read preconditions and copy
     // conditions also with plain unsigned requests): the contract leaves out only what each one breaks. Real S3
     // needs none of these.
@@ -36,6 +36,7 @@ for (const [build, create] of [["node", createNodeBackend], ["worker", createWor
       completeIgnoresPartOrderAndEtags: true,
       completeCrashesOnMissingPart: true,
       copyIgnoresSourceConditions: true,
+      partCopyIgnoresUploadId: true,
     },
   });
 }

@@ -62,6 +62,8 @@ function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identi
       break;
     case "CopyObject":
       return authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket).then(() => bucket);
+    case "UploadPartCopy":
+      return authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket, "upload_part").then(() => bucket);
     case "CreateMultipartUpload":
       authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });
       break;
@@ -77,9 +79,10 @@ function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identi
       if (!isAllowed(identity, "upload_part", bucket, { key: parsed.key! })) authorize(identity, "list_bucket", bucket, { listPrefix: parsed.key! });
       break;
     default: {
-      // GetObjectAttributes needs what GetObject needs (as on S3).
-      const action = operation === "GetObjectAttributes" ? "get_object" : OBJECT_ACTIONS[operation as ObjectOperation];
-      const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject" || operation === "GetObjectAttributes");
+      // GetObjectAttributes and GetObjectTagging need what GetObject needs (reading an object's tags is reading it).
+      const reads = operation === "GetObjectAttributes" || operation === "GetObjectTagging";
+      const action = reads ? "get_object" : OBJECT_ACTIONS[operation as ObjectOperation];
+      const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject" || reads);
       authorize(identity, versioned ? "get_object_version" : action, bucket, { key: parsed.key! });
     }
   }

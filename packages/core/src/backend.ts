@@ -11,6 +11,7 @@ export type {
   Backend,
   BackendFactory,
   CompletedPart,
+  CopyRange,
   CopyRequest,
   DeleteObjectsResult,
   DeleteVersionsResult,
@@ -26,7 +27,9 @@ export type {
   NativeDispatch,
   ObjectDispatch,
   ObjectRequest,
+  ObjectTag,
   ObjectVersion,
+  PartCopyRequest,
   PlainResponse,
   UploadedPart,
   WriteResult,
@@ -65,3 +68,4 @@ export { parseListPartsResult } from "./operations/list-parts.js";
 export { parseListMultipartUploadsResult } from "./operations/list-uploads.js";
 export { decodeKey, DOT_SEGMENT, encodeKeyPath } from "./keys.js";
 export { fromBase64, fromHex, toBase64, toHex, uriEncode, utf8 } from "./encoding.js";
+export { checkCopyRange, MAX_PART_COPY_BYTES } from "./operations/upload-part-copy.js";

@@ -8,16 +8,18 @@ import { backendError, readErrorDocument } from "./operations/backend-errors.js"
 import { errorResponse } from "./responses.js";
 import { HeaderMap } from "./header-map.js";
 import { ExchangeResult, type Exchange } from "./exchange.js";
-import { renderObjectAttributes, type ObjectAttribute } from "./operations/object-attributes.js";
 import type { ForwardDispatch, NativeDispatch, PlainResponse } from "./types.js";
 
 /** Largest backend error document the runtime reads to translate it. */
 export const MAX_BACKEND_ERROR_BYTES = 64 * 1024;
 
-/** How the backend's answer becomes the client's, besides filtering: GetObjectAttributes renders a head as XML. */
+/**
+ * How the backend's answer becomes the client's, besides filtering: GetObjectAttributes and GetObjectTagging render
+ * a head as an XML document.
+ */
 export interface ResponsePlan {
-  /** Set for GetObjectAttributes: the backend was asked a HeadObject, answered with these attributes as XML. */
-  attributes?: ObjectAttribute[];
+  /** Set when the backend was asked a HeadObject whose success (its filtered headers) this renders as a document. */
+  renderHead?: (headers: Headers) => PlainResponse<never>;
 }
 
 /** The backend headers a 304 keeps. */
@@ -80,11 +82,11 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
   /** Set when the body must match a hash or checksum. */
   readonly bodyChecks?: BodyChecks;
   private readonly mapResponse: ForwardDispatch["mapResponse"];
-  private readonly attributes: ObjectAttribute[] | undefined;
+  private readonly renderHead: ResponsePlan["renderHead"];
 
   constructor(exchange: Exchange, dispatch: ForwardDispatch & BodyPlan & ResponsePlan) {
     super(exchange);
-    this.attributes = dispatch.attributes;
+    this.renderHead = dispatch.renderHead;
     this.request = { method: dispatch.method, url: dispatch.url, headers: dispatch.headers };
     if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
     if (dispatch.bodyChecks) this.bodyChecks = dispatch.bodyChecks;
@@ -102,9 +104,9 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
     // What a backend's mapping returns is always filtered: it may have added any header (or returned a runtime's
     // filtered record with one added).
     const headers = mapped === undefined ? backendResponseHeaders(backendHeaders) : filterResponseHeaders(mapped.headers);
-    if (this.attributes !== undefined && finalStatus === 200) {
+    if (this.renderHead !== undefined && finalStatus === 200) {
       // The head's (empty) body is replaced by the document.
-      const document = renderObjectAttributes(this.attributes, headers);
+      const document = this.renderHead(headers);
       exchange.stamp(document.headers, backendMs);
       return { status: 200, headers: document.headers, replaceBody: () => document };
     }
@@ -176,8 +178,8 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
     try {
       const response = await this.dispatch.execute(body, signal);
       const headers = filterResponseHeaders(response.headers);
-      if (this.dispatch.attributes !== undefined && response.status === 200) {
-        const document = renderObjectAttributes(this.dispatch.attributes, headers);
+      if (this.dispatch.renderHead !== undefined && response.status === 200) {
+        const document = this.dispatch.renderHead(headers);
         exchange.stamp(document.headers, performance.now() - started);
         return document;
       }

@@ -16,8 +16,10 @@ import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { listMultipartUploads } from "./operations/list-uploads.js";
 import { listParts } from "./operations/list-parts.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
-import { prepareObject, type PreparedObject } from "./operations/object.js";
-import { headRequestHeaders, requestedAttributes } from "./operations/object-attributes.js";
+import { prepareObject, uploadParameters, type PreparedObject } from "./operations/object.js";
+import { renderEmptyTagging, renderTagging, taggingHeadHeaders } from "./operations/object-tagging.js";
+import { uploadPartCopy } from "./operations/upload-part-copy.js";
+import { headRequestHeaders, renderObjectAttributes, requestedAttributes } from "./operations/object-attributes.js";
 import type { BodyPlan } from "./request-body.js";
 import type { GatewayRequest, ParsedS3Request } from "./s3-request.js";
 import type { Backend, BucketConfig, BucketRegistry, ObjectDispatch, ObjectOperation, PlainResponse } from "./types.js";
@@ -43,7 +45,7 @@ export interface PerformSettings<B> {
   uploadIds: UploadIdCodec;
   /** The backend serving a bucket configuration. */
   backendFor(bucket: BucketConfig): Backend<B>;
-  /** Resolves bucket names (CopyObject's source). */
+  /** Resolves bucket names (the source of CopyObject and UploadPartCopy). */
   resolveBucket: BucketResolver;
 }
 
@@ -89,6 +91,12 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "CopyObject":
         checkObjectWriteHeaders(request.headers, true, backend.kind);
         return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
+      case "UploadPartCopy": {
+        const { partNumber } = uploadParameters(query);
+        return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) =>
+          uploadPartCopy({ bucket, backend, key: parsed.key!, uploadId, partNumber }, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket),
+        );
+      }
       case "CreateMultipartUpload":
         checkObjectWriteHeaders(request.headers, false, backend.kind);
         return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
@@ -99,7 +107,12 @@ export function createPerform<B>(settings: PerformSettings<B>) {
         );
       case "GetObjectAttributes": {
         const attributes = requestedAttributes(request.headers, query);
-        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).then((prepared) => ({ ...prepared.dispatch, attributes }));
+        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: (headers: Headers) => renderObjectAttributes(attributes, headers) }));
+      }
+      case "GetObjectTagging": {
+        const versionId = query.get("versionId");
+        if (backend.getObjectTagging) return backend.getObjectTagging(key!, versionId).then((tagging) => renderTagging(tagging.tags, tagging.versionId));
+        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, taggingHeadHeaders(), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: renderEmptyTagging }));
       }
       case "ListParts": {
         const clientUploadId = query.get("uploadId")!;

@@ -82,7 +82,7 @@ export interface ParsedS3Request {
   listing?: ListingView;
   /** Set when a target mapping found a listing of a namespace above its buckets. */
   namespace?: NamespaceListing;
-  /** A CopyObject's source as a target mapping rewrote it (else `x-amz-copy-source` as sent). */
+  /** A CopyObject's or UploadPartCopy's source as a target mapping rewrote it (else `x-amz-copy-source` as sent). */
   copySource?: string;
 }
 
@@ -210,17 +210,18 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
     case "HEAD": {
       if (method === "GET" && query.has("uploadId")) return "ListParts";
       if (method === "GET" && query.has("attributes")) return "GetObjectAttributes";
+      if (method === "GET" && query.has("tagging")) return "GetObjectTagging";
       const unsupported = query.unsupportedSubresource;
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return method === "GET" ? "GetObject" : "HeadObject";
     }
     case "PUT": {
       if (query.has("uploadId") || query.has("partNumber")) {
-        if (headers.has("x-amz-copy-source")) throw notImplemented("UploadPartCopy");
+        const copy = headers.has("x-amz-copy-source");
         if (!query.get("uploadId") || !query.get("partNumber")) {
-          throw new S3Error("InvalidRequest", { message: "UploadPart needs both uploadId and partNumber." });
+          throw new S3Error("InvalidRequest", { message: `${copy ? "UploadPartCopy" : "UploadPart"} needs both uploadId and partNumber.` });
         }
-        return "UploadPart";
+        return copy ? "UploadPartCopy" : "UploadPart";
       }
       const unsupported = query.unsupportedSubresource;
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);

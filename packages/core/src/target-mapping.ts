@@ -54,14 +54,14 @@ export function stripViewPrefix(view: ListingView | undefined, value: string): s
 
 /**
  * Parses a mapped request: the mapped bucket's names for everything it does, the client's for error documents. A
- * CopyObject's source names a path of the namespace too, and is mapped the same way.
+ * CopyObject's (and UploadPartCopy's) source names a path of the namespace too, and is mapped the same way.
  */
 export function parseMappedRequest(method: string, headers: Headers, mapped: MappedTarget, query: Query, mapping: TargetMapping): ParsedS3Request {
   const parsed = parseS3Request(method, "", headers, undefined, { rawPath: mapped.rawPath ?? mapped.resource, query });
   parsed.resource = mapped.resource;
   if (mapped.listing) parsed.listing = mapped.listing;
   if (mapped.namespace) parsed.namespace = mapped.namespace;
-  const source = parsed.operation === "CopyObject" ? headers.get("x-amz-copy-source") : null;
+  const source = parsed.operation === "CopyObject" || parsed.operation === "UploadPartCopy" ? headers.get("x-amz-copy-source") : null;
   if (source) {
     const questionMark = source.indexOf("?");
     const path = `/${(questionMark === -1 ? source : source.slice(0, questionMark)).replace(/^\//, "")}`;

@@ -99,6 +99,9 @@ describe("parseS3Request: object operations", () => {
     ["POST", "/b/k?uploadId=abc", {}, "CompleteMultipartUpload"],
     ["GET", "/b/k?uploadId=abc", {}, "ListParts"],
     ["GET", "/b/k?attributes", { "x-amz-object-attributes": "ETag" }, "GetObjectAttributes"],
+    ["GET", "/b/k?tagging", {}, "GetObjectTagging"],
+    ["GET", "/b/k?tagging&versionId=3", {}, "GetObjectTagging"],
+    ["PUT", "/b/k?partNumber=1&uploadId=abc", { "x-amz-copy-source": "/src/x" }, "UploadPartCopy"],
     ["GET", "/b/k?uploadId=abc&max-parts=2&part-number-marker=1", {}, "ListParts"],
   ] as const)("%s %s %j is %s", (method, target, headers, operation) => {
     const parsed = parse(method, target, headers);
@@ -109,7 +112,7 @@ describe("parseS3Request: object operations", () => {
   });
 
   it.each([
-    ["GET", "/b/k?tagging"],
+    ["HEAD", "/b/k?tagging"],
     ["GET", "/b/k?acl"],
     ["HEAD", "/b/k?uploadId=abc"],
     ["HEAD", "/b/k?attributes"],
@@ -132,10 +135,12 @@ describe("parseS3Request: object operations", () => {
     expect(parse("GET", "/b/k?x-id=1&response-content-type=a").operation).toBe("GetObject");
   });
 
-  it("refuses UploadPartCopy with 501", () => {
-    const error = thrown(() => parse("PUT", "/b/k?partNumber=1&uploadId=abc", { "x-amz-copy-source": "/src/x" }));
-    expect(error).toMatchObject({ code: "NotImplemented", status: 501 });
-    expect(error.message).toContain("UploadPartCopy");
+  it("needs both uploadId and partNumber for UploadPartCopy", () => {
+    for (const target of ["/b/k?uploadId=abc", "/b/k?partNumber=1", "/b/k?partNumber=1&uploadId="]) {
+      const error = thrown(() => parse("PUT", target, { "x-amz-copy-source": "/src/x" }));
+      expect(error).toMatchObject({ code: "InvalidRequest", status: 400 });
+      expect(error.message).toContain("UploadPartCopy");
+    }
   });
 
   it("needs both uploadId and partNumber for UploadPart", () => {

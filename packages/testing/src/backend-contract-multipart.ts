@@ -7,6 +7,7 @@ import { expect, it } from "vitest";
 import { itIf, md5, MiB, type BackendContractContext } from "./backend-contract-context.js";
 import { listPartsContract } from "./backend-contract-list-parts.js";
 import { listUploadsContract } from "./backend-contract-list-uploads.js";
+import { partCopyContract } from "./backend-contract-part-copy.js";
 
 /** Registers the multipart checks (inside the contract's "multipart uploads" describe). */
 export function multipartContract(context: BackendContractContext): void {
@@ -16,6 +17,7 @@ export function multipartContract(context: BackendContractContext): void {
     run({ operation: "UploadPart", key, uploadId, partNumber, headers: { "content-length": String(bytes.length) } }, bytes);
 
   listPartsContract({ backend: context.backend, declared: capabilities.listParts === true, fresh, uploadPart });
+  partCopyContract(context);
   listUploadsContract({ backend: context.backend, declared: capabilities.listUploads === true, aborts: capabilities.abortMultipart === true, fresh, uploadPart });
 
   it("assembles parts into one object", async () => {

@@ -47,6 +47,8 @@ export interface EmulatorGaps {
    * PreconditionFailed. Such requests are not sent.
    */
   copyIgnoresSourceConditions?: boolean;
+  /** UploadPartCopy into an upload id that does not exist succeeds instead of failing with NoSuchUpload. Not sent. */
+  partCopyIgnoresUploadId?: boolean;
   /**
    * UploadPart answers an opaque id as the part's ETag instead of the part's MD5 (miniflare's local R2; real R2 has
    * returned the MD5 for uploads created since June 2023).
@@ -62,9 +64,9 @@ export interface BackendContractOptions {
   setup(): Promise<{ backend: Backend<any>; cleanup?(): Promise<void> }>;
   /**
    * Optional features; the matching tests exist only when true (default: all off; `listParts` and `listUploads` must
-   * match the backend's optional `listParts` and `listMultipartUploads`).
+   * match the backend's optional `listParts` and `listMultipartUploads`, `partCopy` its `uploadPartCopy`).
    */
-  capabilities?: { conditionalWrites?: boolean; abortMultipart?: boolean; listParts?: boolean; listUploads?: boolean };
+  capabilities?: { conditionalWrites?: boolean; abortMultipart?: boolean; listParts?: boolean; listUploads?: boolean; partCopy?: boolean };
   /** Defects of the emulator standing in for the real store (default: none). Only for emulator-backed suites. */
   emulatorGaps?: EmulatorGaps;
   /**

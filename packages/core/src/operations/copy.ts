@@ -20,12 +20,15 @@ export interface ResolvedBucket {
 /** Resolves a bucket name (now when the registry answers now); throws NoSuchBucket. */
 export type BucketResolver = (name: string) => MaybePromise<ResolvedBucket>;
 
-/** Authorizes CopyObject: the source as a read, the destination (`bucket`/`key`) as a write. Throws when refused. */
-export async function authorizeCopy(bucket: BucketConfig, key: string, copySource: string, identity: Identity, resolve: BucketResolver): Promise<void> {
+/**
+ * Authorizes CopyObject (UploadPartCopy): the source as a read, the destination (`bucket`/`key`) as a write (a part
+ * upload). Throws when refused.
+ */
+export async function authorizeCopy(bucket: BucketConfig, key: string, copySource: string, identity: Identity, resolve: BucketResolver, write: "put_object" | "upload_part" = "put_object"): Promise<void> {
   const source = parseCopySource(copySource);
   const { bucket: sourceBucket } = await resolve(source.bucket);
   authorize(identity, source.versionId === undefined ? "get_object" : "get_object_version", sourceBucket, { key: source.key });
-  authorize(identity, "put_object", bucket, { key });
+  authorize(identity, write, bucket, { key });
 }
 
 /** Runs CopyObject into `destination`/`key` (authorized by `authorizeCopy`). */

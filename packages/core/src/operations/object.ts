@@ -33,8 +33,8 @@ export interface PreparedObject<B> {
   bodyChecks?: BodyChecks;
 }
 
-/** UploadPart's parameters; `uploadId` is the backend's (unwrapped by the gateway), else the query's. */
-function uploadParameters(query: Query, uploadId?: string): { uploadId: string; partNumber: number } {
+/** UploadPart's (and UploadPartCopy's) parameters; `uploadId` is the backend's (unwrapped by the gateway), else the query's. */
+export function uploadParameters(query: Query, uploadId?: string): { uploadId: string; partNumber: number } {
   const raw = query.get("partNumber") ?? "";
   // Digits only: Number() would also read "1e3", "0x3e9" and "1.0".
   const partNumber = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;

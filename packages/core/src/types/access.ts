@@ -143,6 +143,7 @@ export type S3Operation =
   | "DeleteObjects"
   | "CreateMultipartUpload"
   | "UploadPart"
+  | "UploadPartCopy"
   | "CompleteMultipartUpload"
   | "AbortMultipartUpload"
   | "HeadBucket"
@@ -152,7 +153,8 @@ export type S3Operation =
   | "GetBucketVersioning"
   | "ListMultipartUploads"
   | "ListParts"
-  | "GetObjectAttributes";
+  | "GetObjectAttributes"
+  | "GetObjectTagging";
 
 /** A body-carrying object operation: executed by the runtime so the body streams. */
 export type ObjectOperation = "GetObject" | "HeadObject" | "PutObject" | "DeleteObject" | "UploadPart";

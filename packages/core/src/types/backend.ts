@@ -226,6 +226,42 @@ export interface CopyRequest<B = unknown> {
   headers: Headers;
 }
 
+/** The bytes of a part copy's source (inclusive offsets), from `x-amz-copy-source-range`. */
+export interface CopyRange {
+  /** First byte. */
+  first: number;
+  /** Last byte (inclusive). */
+  last: number;
+}
+
+/** An UploadPartCopy request: an object (or a range of it) copied into one part of a multipart upload. */
+export interface PartCopyRequest<B = unknown> {
+  /** Backend of the source bucket (the same object as `this` for copies within a bucket). */
+  sourceBackend: Backend<B>;
+  /** Full backend key of the source. */
+  sourceKey: string;
+  /** `versionId` of the source, if given. */
+  sourceVersionId?: string;
+  /** The source bytes to copy; the whole object when absent. Check it against the source's size (`checkCopyRange`). */
+  range?: CopyRange;
+  /** Full backend key of the upload. */
+  key: string;
+  /** The backend's upload id. */
+  uploadId: string;
+  /** The part number (1..10000, checked). */
+  partNumber: number;
+  /** Copy-relevant client headers; the backend evaluates `x-amz-copy-source-if-*` against the source. */
+  headers: Headers;
+}
+
+/** One tag of an object (GetObjectTagging). */
+export interface ObjectTag {
+  /** Tag key. */
+  key: string;
+  /** Tag value. */
+  value: string;
+}
+
 /**
  * A storage backend for one bucket. Backends are made by `createXBackend(options)` factories and pass the shared
  * contract suite. Methods throw `S3Error` for S3-visible failures; other errors become 500/503.
@@ -272,6 +308,17 @@ export interface Backend<B = unknown> {
   deleteObjectVersions?(versions: ObjectVersion[]): Promise<DeleteVersionsResult>;
   /** Server-side copy. Throws `NotImplemented` when the source is in another copy domain. */
   copyObject(request: CopyRequest<B>): Promise<WriteResult>;
+  /**
+   * UploadPartCopy: copies the source (or its range) into a part; the result's ETag is the part's, as UploadPart
+   * answers it. Throws `NotImplemented` when the source is in another copy domain. Optional: without it,
+   * UploadPartCopy answers `501 NotImplemented` (and clients copying large objects in parts fail).
+   */
+  uploadPartCopy?(request: PartCopyRequest<B>): Promise<WriteResult>;
+  /**
+   * GetObjectTagging: the object's tags (`NoSuchKey` when it does not exist) and the version they belong to.
+   * Optional: a backend that stores no tags leaves it out, and its objects have an empty tag set.
+   */
+  getObjectTagging?(key: string, versionId?: string): Promise<{ tags: ObjectTag[]; versionId?: string }>;
 }
 
 /** Makes the backend of a bucket from its configuration. Called once per bucket configuration object. */

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { authBehaviour } from "./auth.js";
 import { bucketCallBehaviour } from "./bucket-calls.js";
 import { copyDeleteBehaviour } from "./copy-delete.js";
+import { partCopyBehaviour } from "./part-copy.js";
+import { objectTaggingBehaviour } from "./object-tagging.js";
 import { corsBehaviour } from "./cors.js";
 import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
@@ -44,6 +46,8 @@ export function runS3BehaviourSuite(
     listUploadsBehaviour(current);
     objectAttributesBehaviour(current);
     copyDeleteBehaviour(current);
+    partCopyBehaviour(current);
+    objectTaggingBehaviour(current);
     authBehaviour(current);
     keyBehaviour(current);
     corsBehaviour(current);

@@ -39,6 +39,8 @@ if op == "upload":
     s3.upload_file(a["file"], a["bucket"], a["key"])
 elif op == "download":
     s3.download_file(a["bucket"], a["key"], a["file"])
+elif op == "copy":
+    s3.copy({"Bucket": a["bucket"], "Key": a["source"]}, a["bucket"], a["key"])
 elif op == "list":
     print(json.dumps(keys(a["prefix"])))
 elif op == "delete":
@@ -83,6 +85,7 @@ export function boto3Client(options: { id: string; label: string; python: string
     styles: ["path", "virtual"],
     upload: async (target, file, bucket, key) => void (await run(target, { op: "upload", file, bucket, key })),
     download: async (target, bucket, key, file) => void (await run(target, { op: "download", file, bucket, key })),
+    copy: async (target, bucket, source, key) => void (await run(target, { op: "copy", bucket, source, key })),
     list: async (target, bucket, prefix) => JSON.parse(await run(target, { op: "list", bucket, prefix })) as string[],
     deleteRecursive: async (target, bucket, prefix) => void (await run(target, { op: "delete", bucket, prefix })),
     rangedRead: async (target, bucket, key, start, end, file) => void (await run(target, { op: "range", bucket, key, start, end, file })),

@@ -1,0 +1,56 @@
+/**
+ * UploadPartCopy on Azure: Put Block From URL stages the source's bytes (or a range of them) as the part's block,
+ * server-side, read through a SAS of the source (any container of the same account).
+ */
+import { S3Error } from "@multistore/core";
+import { checkCopyRange, checkCopySourceConditions, type Backend, type PartCopyRequest, type WriteResult } from "@multistore/core/backend";
+import { toS3Failure } from "./azure-errors.js";
+import type { AzureBlobInfo, AzureClient } from "./client.js";
+import { partCount, toS3Etag } from "./etag.js";
+import { metadataValue, PARTS_METADATA } from "./header-mapping.js";
+import { readMarker } from "./multipart.js";
+import { blockId, checkKey, checkUploadId, newPartTag } from "./names.js";
+
+/** What a part copy needs of its source backend (an az backend of the same account). */
+export interface PartCopySource extends Backend<unknown> {
+  /** A short-lived URL reading `key`. */
+  readUrl(key: string): Promise<string>;
+  /** Get Blob Properties of `key`; undefined when it does not exist. */
+  blobProperties(key: string): Promise<AzureBlobInfo | undefined>;
+}
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toS3Failure(error);
+  }
+}
+
+/**
+ * Copies the source range into part `partNumber` of the upload (see `Backend.uploadPartCopy`). The source's
+ * properties decide the copy-source conditions and the range's validity; the copy then reads what is there (a
+ * replacement landing in between is copied, as if it had come first).
+ */
+export async function uploadPartCopy(client: AzureClient, self: Backend<unknown>, request: PartCopyRequest<unknown>): Promise<WriteResult> {
+  const source = request.sourceBackend as Partial<PartCopySource>;
+  if (source.copyDomain !== self.copyDomain || typeof source.readUrl !== "function" || typeof source.blobProperties !== "function") {
+    throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage accounts is not supported." });
+  }
+  checkKey(request.key);
+  checkKey(request.sourceKey);
+  if (request.sourceVersionId !== undefined && request.sourceVersionId !== "null") {
+    throw new S3Error("NotImplemented", { message: "Object versions are not supported by the az backend." });
+  }
+  checkUploadId(request.uploadId);
+  // The marker proves the upload exists (and was not aborted) and belongs to this key.
+  await readMarker(client, request.key, request.uploadId);
+  const info = await call(() => source.blobProperties!(request.sourceKey));
+  if (info === undefined) throw new S3Error("NoSuchKey", { details: { Key: request.sourceKey } });
+  checkCopySourceConditions(request.headers, toS3Etag(info.etag, partCount(metadataValue(info.metadata, PARTS_METADATA))), info.lastModified);
+  const { start, length } = checkCopyRange(request.range, info.size);
+  const { tag, etag } = newPartTag(null);
+  const sourceUrl = await source.readUrl(request.sourceKey);
+  await call(() => client.stageBlockFromUrl(request.key, blockId(request.uploadId, request.partNumber, tag), sourceUrl, length === 0 ? undefined : { offset: start, count: length }));
+  return { etag, lastModified: new Date() };
+}
