@@ -16,6 +16,7 @@ import {
   type UserDelegationKey as SdkUserDelegationKey,
 } from "@azure/storage-blob";
 import { AzureError } from "./azure-errors.js";
+import { LONG_CONTROL_TIMEOUT_MS } from "@multistore/core/backend";
 import { CONTROL_TIMEOUT_MS, type AzureClient, type ContentHeaders } from "./client.js";
 import type { Conditions } from "./header-mapping.js";
 import { blobUrl } from "./names.js";
@@ -164,7 +165,8 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
       return poller.getOperationState().result?.copyStatus ?? "pending";
     },
     async stageBlockFromUrl(blob, blockId, sourceUrl, range) {
-      await sdk((abortSignal) => blockBlob(blob).stageBlockFromURL(blockId, sourceUrl, range?.offset, range?.count, { abortSignal }));
+      // A server-side copy of up to 5 GiB: bounded as S3's copies are, not as a control call.
+      await sdkCall((abortSignal) => blockBlob(blob).stageBlockFromURL(blockId, sourceUrl, range?.offset, range?.count, { abortSignal }), undefined, Math.max(timeoutMs, LONG_CONTROL_TIMEOUT_MS));
     },
     async properties(blob) {
       const properties = await sdk((abortSignal) => blockBlob(blob).getProperties({ abortSignal }), { value: undefined });

@@ -29,8 +29,10 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
 
 /**
  * Copies the source range into part `partNumber` of the upload (see `Backend.uploadPartCopy`). The source's
- * properties decide the copy-source conditions and the range's validity; the copy then reads what is there (a
- * replacement landing in between is copied, as if it had come first).
+ * properties decide the copy-source conditions and the range's validity; they are read again after the copy, and a
+ * source replaced in between (its ETag changed: Azure gives every write a new one) fails the copy (503, retried by
+ * clients) rather than completing it with bytes the conditions were not checked against. Its block stays
+ * uncommitted, unnamed by any ETag, and goes with the upload.
  */
 export async function uploadPartCopy(client: AzureClient, self: Backend<unknown>, request: PartCopyRequest<unknown>): Promise<WriteResult> {
   const source = request.sourceBackend as Partial<PartCopySource>;
@@ -46,11 +48,15 @@ export async function uploadPartCopy(client: AzureClient, self: Backend<unknown>
   // The marker proves the upload exists (and was not aborted) and belongs to this key.
   await readMarker(client, request.key, request.uploadId);
   const info = await call(() => source.blobProperties!(request.sourceKey));
-  if (info === undefined) throw new S3Error("NoSuchKey", { details: { Key: request.sourceKey } });
+  if (info === undefined) throw new S3Error("NoSuchKey");
   checkCopySourceConditions(request.headers, toS3Etag(info.etag, partCount(metadataValue(info.metadata, PARTS_METADATA))), info.lastModified);
   const { start, length } = checkCopyRange(request.range, info.size);
   const { tag, etag } = newPartTag(null);
   const sourceUrl = await source.readUrl(request.sourceKey);
   await call(() => client.stageBlockFromUrl(request.key, blockId(request.uploadId, request.partNumber, tag), sourceUrl, length === 0 ? undefined : { offset: start, count: length }));
+  const after = await call(() => source.blobProperties!(request.sourceKey));
+  if (after?.etag !== info.etag) {
+    throw new S3Error("ServiceUnavailable", { message: "The copy source changed during the copy; please retry.", cause: new Error(`${request.sourceKey} replaced during UploadPartCopy`) });
+  }
   return { etag, lastModified: new Date() };
 }

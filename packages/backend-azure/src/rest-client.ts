@@ -2,7 +2,7 @@
  * The worker build's Azure client: REST calls with fetch, each authorized by its own short-lived service SAS (so the
  * worker needs only the SAS signer, no Shared Key request signing). No Node built-ins.
  */
-import { childElement, childElements, childText, escapeXml, parseXml, type XmlElement } from "@multistore/core/backend";
+import { childElement, childElements, childText, escapeXml, LONG_CONTROL_TIMEOUT_MS, parseXml, type XmlElement } from "@multistore/core/backend";
 import { AzureError } from "./azure-errors.js";
 import { CONTROL_TIMEOUT_MS, type AzureBlobInfo, type AzureClient, type AzureListedBlob, type AzureListRequest, type ContentHeaders } from "./client.js";
 import { azureWriteHeaders, conditionHeaders, type Conditions } from "./header-mapping.js";
@@ -32,6 +32,8 @@ interface Call {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
+  /** A call that may take minutes (a server-side copy of up to 5 GiB): bounded by `LONG_CONTROL_TIMEOUT_MS`. */
+  long?: boolean;
 }
 
 function metadataOf(headers: Headers): Record<string, string> {
@@ -73,7 +75,7 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
     const url = blobUrl(options.endpoint, container, call.blob);
     const headers = { "x-ms-version": API_VERSION, ...call.headers };
     // Bounded, the answer's body included (read under the same signal); an abort is a network failure.
-    const init: RequestInit = { method: call.method, headers, signal: AbortSignal.timeout(timeoutMs), ...(call.body !== undefined && { body: call.body }) };
+    const init: RequestInit = { method: call.method, headers, signal: AbortSignal.timeout(call.long ? Math.max(timeoutMs, LONG_CONTROL_TIMEOUT_MS) : timeoutMs), ...(call.body !== undefined && { body: call.body }) };
     // Network failures propagate as they are: the backend turns them into 503.
     return send(query.length === 0 ? url : `${url}?${query.join("&")}`, init);
   }
@@ -155,7 +157,7 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
     async stageBlockFromUrl(blob, blockId, sourceUrl, range) {
       const headers: Record<string, string> = { "x-ms-copy-source": sourceUrl, "content-length": "0" };
       if (range) headers["x-ms-source-range"] = `bytes=${range.offset}-${range.offset + range.count - 1}`;
-      await expectDone(await request({ method: "PUT", blob, permissions: "w", query: { comp: "block", blockid: blockId }, headers }));
+      await expectDone(await request({ method: "PUT", blob, permissions: "w", query: { comp: "block", blockid: blockId }, headers, long: true }));
     },
 
     async properties(blob): Promise<AzureBlobInfo | undefined> {

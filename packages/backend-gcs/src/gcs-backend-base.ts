@@ -24,17 +24,17 @@ import {
 import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
 import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
 import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";
+import { DELETE_CONCURRENCY, eachDeleted } from "./batch-delete.js";
 import { uploadPartCopy } from "./part-copy.js";
 import { resolveGcsOptions, type GcsBackendOptions } from "./options.js";
 import { checkWritePreconditionsNow, generationPrecondition, type ObjectLookup } from "./preconditions.js";
 import type { GcsRuntime, SmallResponse } from "./transport.js";
 import { signUrlV4, unsignedUrl, type GcsSigner } from "./v4-signing.js";
 
+export { DELETE_CONCURRENCY };
+
 /** Lifetime of the signed URLs the backend makes: they are used at once, by the runtime or by us. */
 export const PRESIGN_TTL_SECONDS = 300;
-
-/** Deletes of one DeleteObjects request in flight at once. */
-export const DELETE_CONCURRENCY = 8;
 
 const METHODS = { GetObject: "GET", HeadObject: "HEAD", PutObject: "PUT", DeleteObject: "DELETE", UploadPart: "PUT" } as const;
 
@@ -51,28 +51,6 @@ function generationOf(versionId: string): string | undefined {
   if (versionId === "null") return undefined;
   if (!/^\d{1,20}$/.test(versionId)) throw new S3Error("InvalidArgument", { message: "Invalid version id specified", details: { ArgumentName: "versionId" } });
   return versionId;
-}
-
-/**
- * Runs `remove` on each item, a few at a time; an item's client error (an S3Error below 500) is its outcome. A
- * refused signature or a missing bucket fails every key alike: that is the request's error (503), thrown.
- */
-async function eachDeleted<T>(items: readonly T[], remove: (item: T) => Promise<void>): Promise<(S3Error | undefined)[]> {
-  const outcomes: (S3Error | undefined)[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      try {
-        await remove(items[index]!);
-      } catch (error) {
-        if (!isS3Error(error) || error.status >= 500) throw error;
-        outcomes[index] = error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, items.length) }, worker));
-  return outcomes;
 }
 
 /** S3 accepts part ETags with or without quotes; the XML API compares the quoted form. */

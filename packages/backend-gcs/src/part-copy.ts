@@ -14,7 +14,8 @@ export type StreamRequest = (method: string, url: string, headers: Headers, body
 export function fetchStreamer(fetchImpl?: typeof fetch): StreamRequest {
   const send = fetchImpl ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   return (method, url, headers, body, signal) =>
-    send(url, { method, headers, body, signal, redirect: "manual", ...(body && { duplex: "half" }) } as RequestInit);
+    // Never from a platform cache (workerd's fetch has one): the copy takes what the store holds now.
+    send(url, { method, headers, body, signal, redirect: "manual", cache: "no-store", ...(body && { duplex: "half" }) } as RequestInit);
 }
 
 /** The copy-source conditions as the source GET's own conditions: any failure (412 or 304) is S3's 412. */
@@ -52,7 +53,18 @@ async function sent(stream: StreamRequest, dispatch: ForwardDispatch, headers: H
 
 /** Copies the source range into part `partNumber` of the upload on `self` (see `Backend.uploadPartCopy`). */
 export async function uploadPartCopy(self: Backend<unknown>, request: PartCopyRequest<unknown>, stream: StreamRequest): Promise<WriteResult> {
-  const signal = AbortSignal.timeout(LONG_CONTROL_TIMEOUT_MS);
+  // Bounded as a whole; a copy that fails (the part refused early, say) aborts the source read with it, which would
+  // otherwise stay open, unread, until the bound.
+  const copying = new AbortController();
+  const signal = AbortSignal.any([copying.signal, AbortSignal.timeout(LONG_CONTROL_TIMEOUT_MS)]);
+  try {
+    return await copyPart(self, request, stream, signal);
+  } finally {
+    copying.abort();
+  }
+}
+
+async function copyPart(self: Backend<unknown>, request: PartCopyRequest<unknown>, stream: StreamRequest, signal: AbortSignal): Promise<WriteResult> {
   const read = await forwardOf(
     request.sourceBackend.prepareObject({
       operation: "GetObject",
@@ -72,6 +84,11 @@ export async function uploadPartCopy(self: Backend<unknown>, request: PartCopyRe
     checkCopyRange(request.range, totalSize(source.headers.get("content-range")));
   }
   if (source.status !== 200 && source.status !== 206) checkGcsResponse(source.status, await responseText(source));
+  if (request.range && source.status !== 206) {
+    // A range ignored: the body would start at byte 0.
+    drop();
+    throw new S3Error("ServiceUnavailable", { cause: new Error(`GCS answered ${source.status} to a ranged read`) });
+  }
   let length: number;
   try {
     // fetch decodes a stored Content-Encoding where the runtime cannot be told not to (Node): the bytes would not be

@@ -8,7 +8,7 @@ import { sizedStream } from "./body.js";
 import { r2Buckets } from "./copy.js";
 import { checkKey, checkVersionId, noSuchKey } from "./keys.js";
 import { r2Call } from "./r2-errors.js";
-import type { R2Bucket } from "./r2-types.js";
+import type { R2Bucket, R2UploadedPart } from "./r2-types.js";
 
 /** Copies the source range into part `partNumber` of the upload (see `Backend.uploadPartCopy`). */
 export async function uploadPartCopy(bucket: R2Bucket, request: PartCopyRequest<ReadableStream>): Promise<WriteResult> {
@@ -32,6 +32,13 @@ export async function uploadPartCopy(bucket: R2Bucket, request: PartCopyRequest<
     }
     value = sizedStream(object.body, length);
   }
-  const part = await r2Call(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, value), { key, uploadId });
+  let part: R2UploadedPart;
+  try {
+    part = await r2Call(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, value), { key, uploadId });
+  } catch (error) {
+    // Refused before reading it all (an aborted upload): the source read is released, not left open.
+    if (value instanceof ReadableStream) void value.cancel().catch(() => undefined);
+    throw error;
+  }
   return { etag: `"${bareEtag(part.etag)}"`, lastModified: new Date() };
 }

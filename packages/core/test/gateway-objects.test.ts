@@ -146,6 +146,12 @@ describe("CopyObject", () => {
     expect(local.objects.get("tenant-a/dst/k")?.body).toEqual(new TextEncoder().encode("source bytes"));
   });
 
+  it("names a missing source as the client did (not by its backend key)", async () => {
+    const { status, root, body } = response(await send(copy("/data/dst/gone", "/data/dst/k"), as("AKIDWRITER")));
+    expect([status, childText(root!, "Code"), childText(root!, "Key")]).toEqual([404, "NoSuchKey", "dst/gone"]);
+    expect(body).not.toContain("tenant-a");
+  });
+
   it("refuses when the source may not be read", async () => {
     const { status, root } = response(await send(copy("other/secret/k"), as("AKIDCOPIER")));
     expect(status).toBe(403);

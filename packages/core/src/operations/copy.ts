@@ -2,7 +2,7 @@
 import type { MaybePromise } from "../maybe-promise.js";
 import { keyPrefixOf } from "../keys.js";
 import { authorize } from "../authorize.js";
-import { S3Error } from "../errors.js";
+import { isS3Error, S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import { xmlResponse, xmlDate } from "../responses.js";
 import { parseCopySource } from "../s3-request.js";
@@ -19,6 +19,17 @@ export interface ResolvedBucket {
 
 /** Resolves a bucket name (now when the registry answers now); throws NoSuchBucket. */
 export type BucketResolver = (name: string) => MaybePromise<ResolvedBucket>;
+
+/**
+ * A backend's `NoSuchKey` for a copy's source, naming the key as the client did: the backend's names the source by
+ * its backend key, which holds the bucket's `backend_prefix` (not the client's to see).
+ */
+export function inClientTerms(clientKey: string): (error: unknown) => never {
+  return (error) => {
+    if (isS3Error(error) && error.code === "NoSuchKey") throw new S3Error("NoSuchKey", { details: { Key: clientKey }, cause: error });
+    throw error;
+  };
+}
 
 /**
  * Authorizes CopyObject (UploadPartCopy): the source as a read, the destination (`bucket`/`key`) as a write (a part
@@ -45,13 +56,15 @@ export async function copyObject(
   if (sourceBackend.copyDomain !== destination.backend.copyDomain) {
     throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported." });
   }
-  const result = await destination.backend.copyObject({
-    sourceBackend,
-    sourceKey: keyPrefixOf(sourceBucket) + source.key,
-    ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
-    key: keyPrefixOf(destination.bucket) + key,
-    headers: forwardedRequestHeaders(headers, { copy: true }),
-  });
+  const result = await destination.backend
+    .copyObject({
+      sourceBackend,
+      sourceKey: keyPrefixOf(sourceBucket) + source.key,
+      ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
+      key: keyPrefixOf(destination.bucket) + key,
+      headers: forwardedRequestHeaders(headers, { copy: true }),
+    })
+    .catch(inClientTerms(source.key));
   const response = xmlResponse(
     "CopyObjectResult",
     xmlElement("LastModified", xmlDate(result.lastModified ?? new Date())) + xmlElement("ETag", result.etag),

@@ -9,7 +9,7 @@ import { xmlDate, xmlResponse } from "../responses.js";
 import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
 import type { Backend, BucketConfig, CopyRange, PlainResponse } from "../types.js";
-import type { BucketResolver } from "./copy.js";
+import { inClientTerms, type BucketResolver } from "./copy.js";
 
 /** S3's largest copy source (and so part) of one UploadPartCopy: 5 GiB. */
 export const MAX_PART_COPY_BYTES = 5 * 1024 ** 3;
@@ -53,8 +53,9 @@ export function checkCopyRange(range: CopyRange | undefined, size: number): { st
 
 /** What UploadPartCopy needs of the parsed request. */
 export interface PartCopyTarget {
-  /** The destination bucket's configuration and backend. */
+  /** The destination bucket's configuration. */
   bucket: BucketConfig;
+  /** The backend serving it. */
   backend: Backend<unknown>;
   /** The upload's key as the client named it (the bucket's prefix is added here). */
   key: string;
@@ -74,16 +75,18 @@ export async function uploadPartCopy(target: PartCopyTarget, headers: Headers, c
   if (sourceBackend.copyDomain !== backend.copyDomain) {
     throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported." });
   }
-  const result = await backend.uploadPartCopy({
-    sourceBackend,
-    sourceKey: keyPrefixOf(sourceBucket) + source.key,
-    ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
-    ...(range !== undefined && { range }),
-    key: keyPrefixOf(target.bucket) + target.key,
-    uploadId: target.uploadId,
-    partNumber: target.partNumber,
-    headers: forwardedRequestHeaders(headers, { copy: true }),
-  });
+  const result = await backend
+    .uploadPartCopy({
+      sourceBackend,
+      sourceKey: keyPrefixOf(sourceBucket) + source.key,
+      ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
+      ...(range !== undefined && { range }),
+      key: keyPrefixOf(target.bucket) + target.key,
+      uploadId: target.uploadId,
+      partNumber: target.partNumber,
+      headers: forwardedRequestHeaders(headers, { copy: true }),
+    })
+    .catch(inClientTerms(source.key));
   const response = xmlResponse("CopyPartResult", xmlElement("LastModified", xmlDate(result.lastModified ?? new Date())) + xmlElement("ETag", result.etag));
   result.headers?.forEach((value, name) => response.headers.set(name, value));
   return response;

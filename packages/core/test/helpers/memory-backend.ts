@@ -8,6 +8,7 @@ import {
   type ListRequest,
   type ListResult,
   type ObjectRequest,
+  type PartCopyRequest,
   type WriteResult,
 } from "../../src/backend.js";
 
@@ -138,10 +139,20 @@ export class MemoryBackend implements Backend<Uint8Array> {
   async copyObject(request: CopyRequest<Uint8Array>): Promise<WriteResult> {
     this.calls.push({ method: "copyObject", args: [request] });
     const source = (request.sourceBackend as MemoryBackend).objects.get(request.sourceKey);
-    if (!source) throw new S3Error("NoSuchKey");
+    if (!source) throw new S3Error("NoSuchKey", { details: { Key: request.sourceKey } });
     this.objects.set(request.key, { ...source });
     return { etag: source.etag, lastModified: new Date("2024-02-02T00:00:00Z"), headers: new Headers({ "x-amz-version-id": "v9" }) };
   }
+
+  /** Records the copy; answers the source range's length in the ETag. A test may unset it (a backend without it). */
+  uploadPartCopy?: Backend<Uint8Array>["uploadPartCopy"] = async (request: PartCopyRequest<Uint8Array>): Promise<WriteResult> => {
+    this.calls.push({ method: "uploadPartCopy", args: [request] });
+    const source = (request.sourceBackend as MemoryBackend).objects.get(request.sourceKey);
+    // As real backends do: named by the backend key.
+    if (!source) throw new S3Error("NoSuchKey", { details: { Key: request.sourceKey } });
+    const length = request.range ? request.range.last - request.range.first + 1 : source.body.length;
+    return { etag: `"part-${length}"`, lastModified: new Date("2024-03-03T00:00:00Z") };
+  };
 }
 
 /** A bucket config. */

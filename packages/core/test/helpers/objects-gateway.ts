@@ -27,6 +27,7 @@ export const CREDENTIALS = [
   credential("AKIDREADER", [{ bucket: "public", prefixes: [], actions: ["get_object", "get_object_version"] }]),
   credential("AKIDWRITER", [
     { bucket: "data", prefixes: [], actions: ["put_object", "get_object", "create_multipart_upload", "upload_part", "complete_multipart_upload", "abort_multipart_upload"] },
+    { bucket: "remote", prefixes: [], actions: ["get_object"] },
   ]),
 ];
 
