@@ -180,7 +180,20 @@ async function forwardWith(
 }
 
 export async function executeNative(result: NativeResult, request: Request, upload: Upload): Promise<Response> {
-  const { body, failure, drained } = clientBody(request, result, false, upload);
+  const client = clientBody(request, result, false, upload);
+  const { failure, drained } = client;
+  let body = client.body;
+  // As for a forward (see executeForward): an empty object has no last chunk to hold back, and R2 completes an empty
+  // write without waiting for its stream's end. Check the whole client body first, then write nothing.
+  const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : Number(request.headers.get("content-length") ?? Number.NaN);
+  if (body && needsBodyDecoding(result) && length === 0) {
+    try {
+      await drain(body);
+    } catch (error) {
+      return refuseBody(result, failure() ?? error, drained);
+    }
+    body = null;
+  }
   const plain = await result.execute(body, request.signal, failure);
   const decodingError = failure();
   return decodingError ? refuseBody(result, decodingError, drained) : toResponse(plain);

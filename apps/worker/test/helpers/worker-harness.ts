@@ -1,9 +1,10 @@
 /**
  * Runs the Worker the way it ships: bundled by wrangler (`deploy --dry-run --outdir`, the exact bundle a deploy
- * uploads), then executed by workerd through miniflare 4 on 127.0.0.1.
+ * uploads), then executed through miniflare 4 on 127.0.0.1 by the workerd release wrangler itself runs.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, realpathSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
@@ -29,6 +30,18 @@ const wrangler = join(realpathSync(join(appDir, "node_modules/wrangler")), "bin/
   });
   bundled.set(variant, outdir);
   return outdir;
+}
+
+/**
+ * The workerd binary wrangler runs (through its own miniflare; the `workerd` package's default export is its path).
+ * miniflare 4 brings an older workerd, which among other things ends a chunked response cleanly when its body fails
+ * (a truncation that looks complete to the client); the Worker is tested on the runtime `wrangler dev` uses.
+ */
+export async function workerdBinary(): Promise<string> {
+  const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler"));
+  const fromMiniflare = createRequire(fromWrangler.resolve("miniflare"));
+  const module = (await import(fromMiniflare.resolve("workerd"))) as { default: string | { default: string } };
+  return typeof module.default === "string" ? module.default : module.default.default;
 }
 
 /** The bundle's main module file. */
@@ -69,6 +82,8 @@ export async function startWorker(options: {
   ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period?: 10 | 60 } }>;
 }): Promise<WorkerHandle> {
   const outdir = bundleWorker(options.entry ? { entry: options.entry } : {});
+  // miniflare reads the binary to run from this variable.
+  process.env.MINIFLARE_WORKERD_PATH ??= await workerdBinary();
   const miniflare = new Miniflare({
     modules: true,
     scriptPath: bundleEntry(outdir),
