@@ -26,19 +26,47 @@ export interface FetchContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+/** How a relayed body ended: sent whole, cut by the client leaving, or cut by the backend failing mid-body. */
+type Relayed = "sent" | "client left" | "backend failed";
+
 /**
- * An object's body on its way to the client through a native pipe whose promise says how it ended: false when the
- * client went away first. No JavaScript runs per chunk: on Workers, relaying a body through a stream that counts it
- * costs about fifteen times the CPU time of the native pipe (measured under workerd: 0.9 s against 0.05 s per 64 MiB).
- * Only bodies of a known length are relayed (`FixedLengthStream` keeps `Content-Length`); anything else is sent as it is.
+ * How long a broken relay waits for the request's signal to say the client left, before blaming the backend (the
+ * signal may trail the broken pipe on a loaded isolate; only the log line waits).
  */
-function relay(response: Response): { response: Response; sent: Promise<boolean> } {
+const CLIENT_SIGNAL_GRACE_MS = 1000;
+
+/** Resolves when `signal` aborts, or after `ms`. */
+function abortedWithin(signal: AbortSignal, ms: number): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done);
+  });
+}
+
+/**
+ * An object's body on its way to the client through a native pipe whose promise says how it ended. No JavaScript runs
+ * per chunk: on Workers, relaying a body through a stream that counts it costs about fifteen times the CPU time of
+ * the native pipe (measured under workerd: 0.9 s against 0.05 s per 64 MiB). A body of known length goes through
+ * `FixedLengthStream` (which keeps `Content-Length`), any other through `IdentityTransformStream`; a body the backend
+ * breaks off then reaches the client cut (a short body, or a chunked one without its last chunk), never as complete.
+ * Which side broke a pipe: workerd aborts the request's signal when the client leaves, not when the backend fails.
+ */
+function relay(response: Response, signal: AbortSignal): { response: Response; sent: Promise<Relayed> } {
   const length = response.headers.get("content-length");
-  if (!response.body || length === null || !/^\d+$/.test(length) || !keepsLengths()) return { response, sent: Promise.resolve(true) };
-  const { readable, writable } = lengthKeepingStream(Number(length));
+  if (!response.body || !keepsLengths()) return { response, sent: Promise.resolve("sent") };
+  const { readable, writable } = lengthKeepingStream(length !== null && /^\d+$/.test(length) ? Number(length) : undefined);
   const sent = response.body.pipeTo(writable).then(
-    () => true,
-    () => false,
+    (): Relayed => "sent",
+    async (): Promise<Relayed> => {
+      await abortedWithin(signal, CLIENT_SIGNAL_GRACE_MS);
+      return signal.aborted ? "client left" : "backend failed";
+    },
   );
   return { response: new Response(readable, bodyAsIs({ status: response.status, headers: response.headers })), sent };
 }
@@ -107,21 +135,35 @@ async function handle(
   const bodiless = request.method === "HEAD" || response.status === 204 || response.status === 304;
   const bytes = bodiless ? 0 : Number(response.headers.get("content-length") ?? 0);
   // The client may leave mid-upload (the backend request then fails: not a backend failure) or mid-download (the
-  // relay's pipe breaks); either is logged as a client that closed, at info level, as the server logs it.
+  // relay's pipe breaks); either is logged as a client that closed, at info level, as the server logs it. A backend
+  // that breaks off a download is logged as a failure (see `relay`).
   const download = request.method === "GET" && (response.status === 200 || response.status === 206);
-  const relayed = !download || request.signal.aborted || upload.left ? { response, sent: Promise.resolve(!request.signal.aborted && !upload.left) } : relay(response);
+  const left = request.signal.aborted || upload.left;
+  const relayed = !download || left ? { response, sent: Promise.resolve<Relayed>(left ? "client left" : "sent") } : relay(response, request.signal);
   waitUntil(
-    relayed.sent.then(async (sent) => {
-      const closed = !sent || request.signal.aborted;
-      const status = closed ? CLIENT_CLOSED : response.status;
+    relayed.sent.then(async (outcome) => {
+      const closed = outcome === "client left" || (outcome === "sent" && request.signal.aborted);
+      const cut = closed || outcome === "backend failed";
+      // A backend failing mid-body is a failure of ours (503, as the Node server logs it), not the client leaving.
+      const status = closed ? CLIENT_CLOSED : outcome === "backend failed" ? 503 : response.status;
       const bytesReceived = upload.bytesIn?.();
       // How much of a cut body reached the client is not known here (the relay is native, see `relay`): a request whose
       // bytes are charged is charged the whole body (an upper bound, so a quota cannot be dodged by cutting
       // downloads short); otherwise nothing is claimed.
-      const end = { status, bytesSent: closed ? (context.metersBytes ? bytes : 0) : bytes, ...(bytesReceived !== undefined && { bytesReceived }) };
+      const end = {
+        status,
+        bytesSent: cut ? (context.metersBytes ? bytes : 0) : bytes,
+        ...(bytesReceived !== undefined && { bytesReceived }),
+        ...(outcome === "backend failed" && { errorCode: "ServiceUnavailable" }),
+      };
       await result.finish(end);
       // 501 answers what is not served (an unsupported operation or condition): no failure.
-      log({ level: status >= 500 && status !== 501 ? "error" : "info", ...requestLineOf(context, end), ...(closed && { msg: "client closed" }) });
+      log({
+        level: status >= 500 && status !== 501 ? "error" : "info",
+        ...requestLineOf(context, end),
+        ...(closed && { msg: "client closed" }),
+        ...(outcome === "backend failed" && { msg: "the storage backend failed mid-response" }),
+      });
     }),
   );
   return relayed.response;
