@@ -84,6 +84,13 @@ async function copyPart(self: Backend<unknown>, request: PartCopyRequest<unknown
     checkCopyRange(request.range, totalSize(source.headers.get("content-range")));
   }
   if (source.status !== 200 && source.status !== 206) checkGcsResponse(source.status, await responseText(source));
+  // fetch decodes a stored Content-Encoding where the runtime cannot be told not to (Node): the bytes would not be the
+  // stored ones, nor their length the declared one. (GCS also ignores ranges of such objects: answered first.)
+  const encoding = source.headers.get("content-encoding");
+  if (encoding !== null && encoding !== "identity") {
+    drop();
+    throw new S3Error("NotImplemented", { message: "UploadPartCopy of an object stored with a Content-Encoding is not supported by the gcs backend." });
+  }
   if (request.range && source.status !== 206) {
     // A range ignored: the body would start at byte 0.
     drop();
@@ -91,12 +98,6 @@ async function copyPart(self: Backend<unknown>, request: PartCopyRequest<unknown
   }
   let length: number;
   try {
-    // fetch decodes a stored Content-Encoding where the runtime cannot be told not to (Node): the bytes would not be
-    // the stored ones, nor their length the declared one.
-    const encoding = source.headers.get("content-encoding");
-    if (encoding !== null && encoding !== "identity") {
-      throw new S3Error("NotImplemented", { message: "UploadPartCopy of an object stored with a Content-Encoding is not supported by the gcs backend." });
-    }
     // GCS serves a range running past the end up to the end: S3 refuses it, so the size decides.
     const declared = source.headers.get("content-length");
     const size = source.status === 206 ? totalSize(source.headers.get("content-range")) : declared === null ? Number.NaN : Number(declared);

@@ -48,7 +48,7 @@ export function knownLengthBody(body: unknown, headers: Headers, signal?: AbortS
   return withKnownLength(body, length, signal);
 }
 
-/** The stream of a stored object sized for a write, as `knownLengthBody` does for client bodies. */
-export function sizedStream(stream: ReadableStream<Uint8Array>, size: number): ReadableStream<Uint8Array> {
-  return withKnownLength(stream, size);
+/** The stream of a stored object sized for a write, as `knownLengthBody` does for client bodies; `signal` cancels its read. */
+export function sizedStream(stream: ReadableStream<Uint8Array>, size: number, signal?: AbortSignal): ReadableStream<Uint8Array> {
+  return withKnownLength(stream, size, signal);
 }

@@ -23,6 +23,9 @@ export async function uploadPartCopy(bucket: R2Bucket, request: PartCopyRequest<
   checkCopySourceConditions(request.headers, described.etag, described.uploaded);
   const { start, length } = checkCopyRange(request.range, described.size);
   let value: ReadableStream<Uint8Array> | Uint8Array = new Uint8Array();
+  // Aborted when the part is refused: the read of the source is cancelled (uploadPart may hold the sized stream
+  // locked, unread, so cancelling that would do nothing).
+  const released = new AbortController();
   if (length > 0) {
     const object = await r2Call(() => source.get(sourceKey, { range: { offset: start, length }, onlyIf: { etagMatches: described.etag } }), { key: sourceKey });
     if (object === null) throw noSuchKey(sourceKey);
@@ -30,14 +33,13 @@ export async function uploadPartCopy(bucket: R2Bucket, request: PartCopyRequest<
       // Replaced between the two calls: what was checked is gone; the client retries a 503.
       throw new S3Error("ServiceUnavailable", { message: "The copy source changed during the copy; please retry.", cause: new Error(`${sourceKey} replaced during UploadPartCopy`) });
     }
-    value = sizedStream(object.body, length);
+    value = sizedStream(object.body, length, released.signal);
   }
   let part: R2UploadedPart;
   try {
     part = await r2Call(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, value), { key, uploadId });
   } catch (error) {
-    // Refused before reading it all (an aborted upload): the source read is released, not left open.
-    if (value instanceof ReadableStream) void value.cancel().catch(() => undefined);
+    released.abort(error);
     throw error;
   }
   return { etag: `"${bareEtag(part.etag)}"`, lastModified: new Date() };
