@@ -1,8 +1,9 @@
 /**
- * A backend that fails mid-body: the client's response is cut (never ended as if complete) and the request is logged
- * as the failure it is (503 at error level, as the Node server logs it), not as a client that left. What the client
- * sees is checked under the workerd release wrangler runs (see bare-workerd.ts: the older workerd of the miniflare the
- * other tests use ends a broken chunked body as if complete).
+ * A download broken off mid-body: by the backend, the client's response is cut (never ended as if complete) and the
+ * request is logged as the failure it is (503 at error level, as the Node server logs it); by the client, it is
+ * logged as a client that closed (499, info). Which side broke it is read from the request's signal, which workerd
+ * aborts only with `enable_request_signal`: without the flag every break is taken for the client leaving. The
+ * client's side is also checked under workerd without miniflare's entry worker in front (bare-workerd.ts).
  */
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
@@ -37,14 +38,20 @@ describe("worker: a backend that fails mid-body", () => {
   let origin: Server;
   let worker: WorkerHandle;
   let bare: { endpoint: string; close(): Promise<void> };
+  let unflagged: { endpoint: string; close(): Promise<void> };
   const logs: string[] = [];
+  const unflaggedLogs: string[] = [];
 
   beforeAll(async () => {
     origin = createServer((request, response) => {
-      // 100 KB of a body, then the connection is lost: with a length (1 MB announced) or chunked.
       response.writeHead(200, request.url!.includes("length") ? { "content-length": "1000000" } : {});
       response.write(Buffer.alloc(100_000, 97));
-      setTimeout(() => response.socket?.destroy(), 200);
+      // 100 KB of a body, then the connection is lost (1 MB announced, or chunked); or a slow trickle a client leaves.
+      if (!request.url!.includes("slow")) setTimeout(() => response.socket?.destroy(), 200);
+      else {
+        const trickle = setInterval(() => response.write(Buffer.alloc(1000, 98)), 50);
+        response.on("close", () => clearInterval(trickle));
+      }
     });
     await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
     const endpoint = `http://127.0.0.1:${(origin.address() as { port: number }).port}`;
@@ -55,28 +62,54 @@ describe("worker: a backend that fails mid-body", () => {
     });
     worker = await startWorker({ bindings: { PROXY_CONFIG: config }, onLog: (line) => logs.push(line) });
     bare = await startBareWorkerd({ bindings: { PROXY_CONFIG: config } });
+    unflagged = await startBareWorkerd({ bindings: { PROXY_CONFIG: config }, compatibilityFlags: [], onLog: (line) => unflaggedLogs.push(line) });
   }, 90_000);
 
   afterAll(async () => {
     await worker?.close();
     await bare?.close();
+    await unflagged?.close();
     origin.closeAllConnections();
     await new Promise((resolve) => origin.close(resolve));
   });
+
+  /** The first GetObject request line in `lines` after `from` (bounded wait). */
+  function lineAfter(lines: string[], from: number): Promise<Record<string, unknown>> {
+    return vi.waitFor(
+      () => {
+        const found = lines.slice(from).find((text) => text.includes('"operation":"GetObject"'));
+        if (!found) throw new Error(`no GetObject line in: ${lines.slice(from).join("\n")}`);
+        return JSON.parse(found.slice(found.indexOf("{"))) as Record<string, unknown>;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+  }
 
   it.each(["with-length", "chunked"])("logs a download whose backend fails mid-body (%s) as 503 at error level", async (name) => {
     const before = logs.length;
     const got = await rawGet(worker.endpoint, `/data/${name}`);
     expect(got.text.startsWith("HTTP/1.1 200")).toBe(true);
-    const line = await vi.waitFor(
-      () => {
-        const found = logs.slice(before).find((text) => text.includes('"operation":"GetObject"'));
-        if (!found) throw new Error(`no GetObject line in: ${logs.slice(before).join("\n")}`);
-        return JSON.parse(found) as Record<string, unknown>;
-      },
-      { timeout: 10_000, interval: 50 },
-    );
-    expect(line).toMatchObject({ level: "error", status: 503, errorCode: "ServiceUnavailable", msg: "the storage backend failed mid-response" });
+    expect(await lineAfter(logs, before)).toMatchObject({ level: "error", status: 503, errorCode: "ServiceUnavailable", msg: "the storage backend failed mid-response" });
+  }, 30_000);
+
+  it.each([
+    ["with the flag", () => worker.endpoint, () => logs],
+    ["without enable_request_signal", () => unflagged.endpoint, () => unflaggedLogs],
+  ])("logs a chunked download whose client leaves mid-body as 499 at info level (%s)", async (_, endpoint, lines) => {
+    const before = lines().length;
+    const url = new URL(endpoint());
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname);
+      let received = 0;
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 50_000) socket.destroy();
+      });
+      socket.on("close", () => resolve());
+      socket.on("error", () => undefined);
+      socket.write(`GET /data/slow-chunked HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+    });
+    expect(await lineAfter(lines(), before)).toMatchObject({ level: "info", status: 499, msg: "client closed" });
   }, 30_000);
 
   it("cuts the client's response, chunked or not, under current workerd", async () => {

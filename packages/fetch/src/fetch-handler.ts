@@ -2,8 +2,8 @@
  * The fetch runtime adapter (Cloudflare Workers, and any runtime with fetch and web streams): a Request in, a
  * Response out, the request line written once the response is sent (`waitUntil` keeps that alive past the return).
  */
-import type { Gateway } from "@multistore/core";
-import { CLIENT_CLOSED, requestLineOf } from "@multistore/core/runtime";
+import type { Gateway, GatewayResult } from "@multistore/core";
+import { CLIENT_CLOSED, requestLineOf, type RequestEnd } from "@multistore/core/runtime";
 import { BACKEND_ANSWER_TIMEOUT_MS, clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
 import { bodyAsIs, keepsLengths, lengthKeepingStream } from "./streams.js";
 import type { Upload } from "./upload.js";
@@ -28,6 +28,16 @@ export interface FetchContext {
 
 /** How a relayed body ended: sent whole, cut by the client leaving, or cut by the backend failing mid-body. */
 type Relayed = "sent" | "client left" | "backend failed";
+
+/**
+ * Whether the request's signal aborts when the client leaves: on Workers only with the `enable_request_signal`
+ * compatibility flag (workerd says which flags are on in `Cloudflare.compatibilityFlags`; a runtime that does not
+ * say is taken not to).
+ */
+function signalsClientLeaving(): boolean {
+  const flags = (globalThis as { Cloudflare?: { compatibilityFlags?: Record<string, boolean> } }).Cloudflare?.compatibilityFlags;
+  return flags?.enable_request_signal === true;
+}
 
 /**
  * How long a broken relay waits for the request's signal to say the client left, before blaming the backend (the
@@ -55,15 +65,20 @@ function abortedWithin(signal: AbortSignal, ms: number): Promise<void> {
  * the native pipe (measured under workerd: 0.9 s against 0.05 s per 64 MiB). A body of known length goes through
  * `FixedLengthStream` (which keeps `Content-Length`), any other through `IdentityTransformStream`; a body the backend
  * breaks off then reaches the client cut (a short body, or a chunked one without its last chunk), never as complete.
- * Which side broke a pipe: workerd aborts the request's signal when the client leaves, not when the backend fails.
+ * Which side broke a pipe: workerd aborts the request's signal when the client leaves (with `enable_request_signal`),
+ * not when the backend fails.
  */
 function relay(response: Response, signal: AbortSignal): { response: Response; sent: Promise<Relayed> } {
   const length = response.headers.get("content-length");
   if (!response.body || !keepsLengths()) return { response, sent: Promise.resolve("sent") };
   const { readable, writable } = lengthKeepingStream(length !== null && /^\d+$/.test(length) ? Number(length) : undefined);
+  const signalled = signalsClientLeaving();
   const sent = response.body.pipeTo(writable).then(
     (): Relayed => "sent",
     async (): Promise<Relayed> => {
+      // Without a signal that says so, a broken pipe is taken for the client leaving (as before the signal existed):
+      // a client that leaves is common, and must not be logged as a failure of ours.
+      if (!signalled) return "client left";
       await abortedWithin(signal, CLIENT_SIGNAL_GRACE_MS);
       return signal.aborted ? "client left" : "backend failed";
     },
@@ -103,8 +118,9 @@ async function handle(
     // Set by Cloudflare's edge (and by workerd locally) to the client's address; a client cannot forge it there.
     ...(clientIp !== null && { clientAddress: clientIp }),
   });
-  let response: Response;
   const upload: Upload = { left: false };
+  const ending = endOf(result, request, upload, waitUntil, log);
+  let response: Response;
   try {
     if (result.type === "response") response = toResponse(result.response);
     else if (result.type === "forward") response = await executeForward(result, request, upload, fetcher, answerTimeoutMs);
@@ -140,8 +156,7 @@ async function handle(
   const download = request.method === "GET" && (response.status === 200 || response.status === 206);
   const left = request.signal.aborted || upload.left;
   const relayed = !download || left ? { response, sent: Promise.resolve<Relayed>(left ? "client left" : "sent") } : relay(response, request.signal);
-  waitUntil(
-    relayed.sent.then(async (outcome) => {
+  void relayed.sent.then((outcome) => {
       const closed = outcome === "client left" || (outcome === "sent" && request.signal.aborted);
       const cut = closed || outcome === "backend failed";
       // A backend failing mid-body is a failure of ours (503, as the Node server logs it), not the client leaving.
@@ -156,15 +171,49 @@ async function handle(
         ...(bytesReceived !== undefined && { bytesReceived }),
         ...(outcome === "backend failed" && { errorCode: "ServiceUnavailable" }),
       };
+      ending.settle(end, closed ? "client closed" : outcome === "backend failed" ? "the storage backend failed mid-response" : undefined);
+    });
+  return relayed.response;
+}
+
+/**
+ * How long after the client reset its connection the request is ended for it, when the handler has not ended it
+ * itself by then (it normally has: a client that closes ends the handler's reads and writes with errors it handles).
+ */
+const ABANDONED_AFTER_MS = 5_000;
+
+/**
+ * The end of a request, run once through `waitUntil`: its usage recorded (a quota reservation settled) and its line
+ * logged. It is registered with `waitUntil` before anything is awaited: a client that resets the connection cancels
+ * the request, and a `waitUntil` registered after that is not kept (the end, registered once the answer was known,
+ * never ran: no line, and the reservation of the declared size held for its whole window). Should the handler itself
+ * not get past where it waits, the end comes at the latest `ABANDONED_AFTER_MS` after the request's signal aborted,
+ * as a client that closed, charged the bytes of its body that arrived.
+ */
+function endOf(result: GatewayResult<ReadableStream>, request: Request, upload: Upload, waitUntil: (promise: Promise<unknown>) => void, log: (line: Record<string, unknown>) => void) {
+  let settle!: (ending: { end: RequestEnd; msg: string | undefined }) => void;
+  const ended = new Promise<{ end: RequestEnd; msg: string | undefined }>((resolve) => (settle = resolve));
+  waitUntil(
+    ended.then(async ({ end, msg }) => {
       await result.finish(end);
       // 501 answers what is not served (an unsupported operation or condition): no failure.
-      log({
-        level: status >= 500 && status !== 501 ? "error" : "info",
-        ...requestLineOf(context, end),
-        ...(closed && { msg: "client closed" }),
-        ...(outcome === "backend failed" && { msg: "the storage backend failed mid-response" }),
-      });
+      log({ level: end.status >= 500 && end.status !== 501 ? "error" : "info", ...requestLineOf(result.context, end), ...(msg && { msg }) });
     }),
   );
-  return relayed.response;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const abandoned = () => {
+    timer = setTimeout(() => {
+      const bytesReceived = upload.bytesIn?.();
+      settle({ end: { status: CLIENT_CLOSED, bytesSent: 0, ...(bytesReceived !== undefined && { bytesReceived }) }, msg: "client closed" });
+    }, ABANDONED_AFTER_MS);
+  };
+  if (request.signal.aborted) abandoned();
+  else request.signal.addEventListener("abort", abandoned, { once: true });
+  return {
+    settle(end: RequestEnd, msg: string | undefined) {
+      clearTimeout(timer);
+      request.signal.removeEventListener("abort", abandoned);
+      settle({ end, msg });
+    },
+  };
 }
