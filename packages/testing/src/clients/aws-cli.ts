@@ -49,7 +49,9 @@ export function awsCli(options: { id: string; label: string; command: string; in
     styles: ["path", "virtual"],
     upload: async (target, file, bucket, key) => void (await aws(target, ["s3", "cp", "--no-progress", file, `s3://${bucket}/${key}`])),
     download: async (target, bucket, key, file) => void (await aws(target, ["s3", "cp", "--no-progress", `s3://${bucket}/${key}`, file])),
+    // Above 8 MiB (the default multipart_threshold) in parts.
     copy: async (target, bucket, sourceKey, key) => void (await aws(target, ["s3", "cp", "--no-progress", `s3://${bucket}/${sourceKey}`, `s3://${bucket}/${key}`])),
+    copiesInParts: true,
     list: async (target, bucket, prefix) =>
       keysFromLines(await aws(target, ["s3", "ls", "--recursive", `s3://${bucket}/${prefix}`]), (line) => /^\S+ \S+ +\d+ (.*)$/.exec(line)?.[1]),
     syncUp: async (target, dir, bucket, prefix) => void (await aws(target, ["s3", "sync", "--no-progress", dir, `s3://${bucket}/${prefix}`])),

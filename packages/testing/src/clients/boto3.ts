@@ -85,7 +85,9 @@ export function boto3Client(options: { id: string; label: string; python: string
     styles: ["path", "virtual"],
     upload: async (target, file, bucket, key) => void (await run(target, { op: "upload", file, bucket, key })),
     download: async (target, bucket, key, file) => void (await run(target, { op: "download", file, bucket, key })),
+    // s3.copy: above 8 MiB (the default multipart_threshold) in parts.
     copy: async (target, bucket, source, key) => void (await run(target, { op: "copy", bucket, source, key })),
+    copiesInParts: true,
     list: async (target, bucket, prefix) => JSON.parse(await run(target, { op: "list", bucket, prefix })) as string[],
     deleteRecursive: async (target, bucket, prefix) => void (await run(target, { op: "delete", bucket, prefix })),
     rangedRead: async (target, bucket, key, start, end, file) => void (await run(target, { op: "range", bucket, key, start, end, file })),

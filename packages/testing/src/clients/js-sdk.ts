@@ -6,7 +6,7 @@ import { createReadStream, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ClientTarget, MatrixClient } from "./adapters.js";
@@ -47,6 +47,8 @@ export function jsSdkClient(): MatrixClient {
       const response = await client(target).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       await writeFile(file, await response.Body!.transformToByteArray());
     },
+    // CopyObject (the SDK has no managed copy in parts).
+    copy: async (target, bucket, sourceKey, key) => void (await client(target).send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${encodeURIComponent(sourceKey)}` }))),
     list: async (target, bucket, prefix) => {
       const keys: string[] = [];
       for await (const page of paginateListObjectsV2({ client: client(target) }, { Bucket: bucket, Prefix: prefix })) {

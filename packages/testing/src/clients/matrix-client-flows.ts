@@ -132,11 +132,11 @@ export function clientFlows(context: MatrixContext, scheme: Scheme, client: Matr
         await client.download(t, bucket, key, out);
         expectSameBytes(readFileSync(out), original, "downloaded file");
         if (client.copy) {
-          // Above 8 MiB aws-cli and boto3 copy in parts (UploadPartCopy): the copy has the source's bytes, in parts.
+          // A server-side copy has the source's bytes; one copied in parts (UploadPartCopy) has a multipart ETag.
           const copyKey = `${client.id}/large-copy.bin`;
           await client.copy(t, bucket, key, copyKey);
           expectSameBytes(await getBytes(scheme, bucket, copyKey), original, "copied object");
-          if (backend === "native") expect(await etagOf(scheme, bucket, copyKey)).toMatch(/-\d+"$/);
+          if (client.copiesInParts && backend === "native") expect(await etagOf(scheme, bucket, copyKey)).toMatch(/-\d+"$/);
           await current().sdk[scheme].send(new PutObjectCommand({ Bucket: bucket, Key: copyKey, Body: "" }));
         }
         await current().sdk[scheme].send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "" }));

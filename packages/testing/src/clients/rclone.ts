@@ -30,6 +30,8 @@ export function rcloneClient(): MatrixClient {
         // S3 does for the bucket's owner (no `no_check_bucket` needed).
         RCLONE_CONFIG_MULTISTORE_UPLOAD_CUTOFF: "5M",
         RCLONE_CONFIG_MULTISTORE_CHUNK_SIZE: "5M",
+        // Server-side copies above 5 MiB in parts (UploadPartCopy with ranges), as above 4.6 GiB by default.
+        RCLONE_CONFIG_MULTISTORE_COPY_CUTOFF: "5M",
         // Go's resolver has no per-process hook: virtual-hosted requests go through the loopback proxy.
         ...(target.loopbackProxy && { HTTP_PROXY: target.loopbackProxy, HTTPS_PROXY: target.loopbackProxy }),
       }),
@@ -41,6 +43,8 @@ export function rcloneClient(): MatrixClient {
     styles: ["path", "virtual"],
     upload: async (target, file, bucket, key) => void (await rclone(target, ["copyto", file, `multistore:${bucket}/${key}`])),
     download: async (target, bucket, key, file) => void (await rclone(target, ["copyto", `multistore:${bucket}/${key}`, file])),
+    copy: async (target, bucket, sourceKey, key) => void (await rclone(target, ["copyto", `multistore:${bucket}/${sourceKey}`, `multistore:${bucket}/${key}`])),
+    copiesInParts: true,
     list: async (target, bucket, prefix) => {
       const entries = JSON.parse(await rclone(target, ["lsjson", "-R", "--files-only", `multistore:${bucket}/${prefix}`])) as { Path: string }[];
       return entries.map((entry) => `${prefix}${entry.Path}`);
