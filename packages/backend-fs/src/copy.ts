@@ -4,11 +4,11 @@
  */
 import type { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
-import { checkCopySourceConditions, checkWriteConditions, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
+import { checkCopySourceConditions, checkWriteConditions, type Backend, type CopyRequest, type PartCopyRequest, type WriteResult } from "@multistore/core/backend";
 import { pickStoredHeaders } from "./metadata.js";
 import { openObject, statObject } from "./object-read.js";
 import { bodySource } from "./object-ops.js";
-import { resolveKey, type FsLayout } from "./paths.js";
+import { resolveKey, type FsLayout, type KeyPath } from "./paths.js";
 import { commitFile, commitFolder, EMPTY_ETAG, stageBody } from "./write-atomic.js";
 
 /** Layouts of the fs backends made in this process, so a copy can read the source backend's files directly. */
@@ -22,8 +22,11 @@ export function checkVersionId(versionId: string | undefined): void {
   if (versionId !== undefined && versionId !== "null") throw new S3Error("NoSuchVersion", { details: { VersionId: versionId } });
 }
 
-/** Server-side copy (see `Backend.copyObject`). */
-export async function copyObject(layout: FsLayout, request: CopyRequest<Readable>): Promise<WriteResult> {
+/**
+ * The source and destination of a copy (CopyObject, UploadPartCopy) between fs backends; NotImplemented for a source
+ * in another backend, NoSuchVersion for a version other than `null`.
+ */
+export function copyEnds(layout: FsLayout, request: CopyRequest<Readable> | PartCopyRequest<Readable>): { sourceLayout: FsLayout; source: KeyPath; destination: KeyPath } {
   const sourceLayout = fsLayouts.get(request.sourceBackend);
   if (request.sourceBackend.copyDomain !== FS_COPY_DOMAIN || sourceLayout === undefined) {
     throw new S3Error("NotImplemented", { message: "Copying between these buckets is not supported." });
@@ -31,6 +34,12 @@ export async function copyObject(layout: FsLayout, request: CopyRequest<Readable
   const destination = resolveKey(layout, request.key);
   const source = resolveKey(sourceLayout, request.sourceKey);
   checkVersionId(request.sourceVersionId);
+  return { sourceLayout, source, destination };
+}
+
+/** Server-side copy (see `Backend.copyObject`). */
+export async function copyObject(layout: FsLayout, request: CopyRequest<Readable>): Promise<WriteResult> {
+  const { sourceLayout, source, destination } = copyEnds(layout, request);
   const directive = (request.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
   if (directive !== "COPY" && directive !== "REPLACE") {
     throw new S3Error("InvalidArgument", {

@@ -2,20 +2,14 @@
 import type { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
 import { checkCopyRange, checkCopySourceConditions, type PartCopyRequest, type WriteResult } from "@multistore/core/backend";
-import { checkVersionId, FS_COPY_DOMAIN, fsLayouts } from "./copy.js";
+import { copyEnds } from "./copy.js";
 import { uploadPart } from "./multipart.js";
 import { openObject } from "./object-read.js";
-import { resolveKey, type FsLayout } from "./paths.js";
+import type { FsLayout } from "./paths.js";
 
 /** Copies the source range into part `partNumber` of the upload (see `Backend.uploadPartCopy`). */
 export async function uploadPartCopy(layout: FsLayout, request: PartCopyRequest<Readable>): Promise<WriteResult> {
-  const sourceLayout = fsLayouts.get(request.sourceBackend);
-  if (request.sourceBackend.copyDomain !== FS_COPY_DOMAIN || sourceLayout === undefined) {
-    throw new S3Error("NotImplemented", { message: "Copying between these buckets is not supported." });
-  }
-  const destination = resolveKey(layout, request.key);
-  const source = resolveKey(sourceLayout, request.sourceKey);
-  checkVersionId(request.sourceVersionId);
+  const { sourceLayout, source, destination } = copyEnds(layout, request);
   const opened = await openObject(sourceLayout, source);
   if (opened === undefined) throw new S3Error("NoSuchKey", { details: { Key: request.sourceKey } });
   let handleOwned = true;
