@@ -14,9 +14,10 @@ import {
 } from "@multistore/core/backend";
 import { contentMd5Hex, knownLengthBody } from "./body.js";
 import { checkKey } from "./keys.js";
+import { md5Checked } from "./md5-check.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
 import { r2Call } from "./r2-errors.js";
-import type { R2Bucket } from "./r2-types.js";
+import type { R2Bucket, R2UploadedPart } from "./r2-types.js";
 
 /** CreateMultipartUpload: R2 stores the content headers and metadata the completed object will carry. */
 export async function createMultipartUpload(bucket: R2Bucket, key: string, headers: Headers): Promise<{ uploadId: string }> {
@@ -39,17 +40,25 @@ function checkPartNumber(partNumber: number | undefined): number {
 }
 
 /**
- * UploadPart. R2's uploadPart takes no checksum, so Content-MD5 is compared with the part's ETag afterwards (real
- * R2 part ETags are the part's MD5); the part then already replaced any earlier upload of that number, which a
- * retry of the part overwrites again. ETags that are not an MD5 (miniflare's opaque ids) cannot be compared.
+ * UploadPart. R2's uploadPart takes no checksum: a streamed body's Content-MD5 is checked as it streams where the
+ * runtime can hash natively (workerd, see md5-check.ts), so a part that does not match is never stored; otherwise it
+ * is compared with the part's ETag afterwards (real R2 part ETags are the part's MD5), when the part has already
+ * replaced any earlier upload of that number. ETags that are not an MD5 (miniflare's opaque ids) cannot be compared.
  */
 export async function uploadPart(bucket: R2Bucket, request: ObjectRequest, body: unknown, signal: AbortSignal): Promise<PlainResponse<ReadableStream>> {
   const { key, headers } = request;
   const uploadId = request.uploadId ?? "";
   const partNumber = checkPartNumber(request.partNumber);
   const md5 = contentMd5Hex(headers);
-  const value = knownLengthBody(body, headers, signal) ?? new Uint8Array();
-  const part = await r2Call(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, value), { key, uploadId });
+  const checked = md5 !== undefined && body instanceof ReadableStream ? md5Checked(body, md5) : undefined;
+  const value = knownLengthBody(checked?.body ?? body, headers, signal) ?? new Uint8Array();
+  let part: R2UploadedPart;
+  try {
+    part = await r2Call(() => bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, value), { key, uploadId });
+  } catch (error) {
+    if (checked?.failed()) throw new S3Error("BadDigest", { message: "The Content-MD5 you specified did not match what we received.", cause: error });
+    throw error;
+  }
   const etag = bareEtag(part.etag);
   if (md5 !== undefined && /^[0-9a-f]{32}$/i.test(etag) && etag.toLowerCase() !== md5) {
     throw new S3Error("BadDigest", { message: "The Content-MD5 you specified did not match what we received." });
