@@ -49,6 +49,7 @@ function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identi
     case "HeadBucket":
     case "GetBucketLocation":
     case "GetBucketVersioning":
+    case "GetBucketAcl":
       if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
       break;
     case "ListMultipartUploads":
@@ -64,6 +65,10 @@ function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identi
       return authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket).then(() => bucket);
     case "UploadPartCopy":
       return authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket, "upload_part").then(() => bucket);
+    case "PutObjectAcl":
+      // Setting an object's ACL is writing to it (S3's s3:PutObjectAcl); only the ACL it has is taken anyway.
+      authorize(identity, "put_object", bucket, { key: parsed.key! });
+      break;
     case "CreateMultipartUpload":
       authorize(identity, "create_multipart_upload", bucket, { key: parsed.key! });
       break;
@@ -79,8 +84,8 @@ function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identi
       if (!isAllowed(identity, "upload_part", bucket, { key: parsed.key! })) authorize(identity, "list_bucket", bucket, { listPrefix: parsed.key! });
       break;
     default: {
-      // GetObjectAttributes and GetObjectTagging need what GetObject needs (reading an object's tags is reading it).
-      const reads = operation === "GetObjectAttributes" || operation === "GetObjectTagging";
+      // GetObjectAttributes, GetObjectTagging and GetObjectAcl need what GetObject needs (reading about an object).
+      const reads = operation === "GetObjectAttributes" || operation === "GetObjectTagging" || operation === "GetObjectAcl";
       const action = reads ? "get_object" : OBJECT_ACTIONS[operation as ObjectOperation];
       const versioned = query.has("versionId") && (operation === "GetObject" || operation === "HeadObject" || reads);
       authorize(identity, versioned ? "get_object_version" : action, bucket, { key: parsed.key! });

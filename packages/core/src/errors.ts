@@ -22,6 +22,7 @@ const ERROR_CODES = {
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
   InvalidToken: [400, "The provided token is malformed or otherwise invalid."],
   KeyTooLongError: [400, "Your key is too long."],
+  MalformedACLError: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   MethodNotAllowed: [405, "The specified method is not allowed against this resource."],
   MissingContentLength: [411, "You must provide the Content-Length HTTP header."],

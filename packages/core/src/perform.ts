@@ -9,6 +9,7 @@ import { keyPrefixOf } from "./keys.js";
 import { checkObjectWriteHeaders } from "./object-write-headers.js";
 import type { MaybePromise } from "./maybe-promise.js";
 import type { RequestContext } from "./middleware.js";
+import { aclTaken, checkObjectAcl, renderAcl } from "./operations/acl.js";
 import { bucketCreated, bucketInfo } from "./operations/bucket.js";
 import { copyObject, type BucketResolver } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
@@ -17,7 +18,7 @@ import { listMultipartUploads } from "./operations/list-uploads.js";
 import { listParts } from "./operations/list-parts.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject, uploadParameters, type PreparedObject } from "./operations/object.js";
-import { renderEmptyTagging, renderTagging, taggingHeadHeaders } from "./operations/object-tagging.js";
+import { renderEmptyTagging, renderTagging } from "./operations/object-tagging.js";
 import { uploadPartCopy } from "./operations/upload-part-copy.js";
 import { headRequestHeaders, renderObjectAttributes, requestedAttributes } from "./operations/object-attributes.js";
 import type { BodyPlan } from "./request-body.js";
@@ -81,6 +82,17 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "GetBucketLocation":
       case "GetBucketVersioning":
         return bucketInfo(operation, bucket, identity);
+      case "GetBucketAcl":
+        return renderAcl(owner, bucket);
+      case "PutObjectAcl":
+        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => {
+          checkObjectAcl(owner, bucket, request.headers, body);
+          // The object must exist (NoSuchKey otherwise): a head, answered 200 with no body.
+          return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, new HeaderMap(), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: aclTaken }));
+        });
+      case "GetObjectAcl":
+        // The object must exist (NoSuchKey otherwise): a head, answered with its bucket's policy.
+        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, new HeaderMap(), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: () => renderAcl(owner, bucket) }));
       case "ListMultipartUploads":
         return listMultipartUploads(backend, { bucket, bucketName, ...(parsed.listing && { view: parsed.listing }) }, query, owner, uploadIds);
       case "ListObjects":
@@ -112,7 +124,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "GetObjectTagging": {
         const versionId = query.get("versionId");
         if (backend.getObjectTagging) return backend.getObjectTagging(key!, versionId).then((tagging) => renderTagging(tagging.tags, tagging.versionId));
-        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, taggingHeadHeaders(), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: renderEmptyTagging }));
+        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, new HeaderMap(), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: renderEmptyTagging }));
       }
       case "ListParts": {
         const clientUploadId = query.get("uploadId")!;

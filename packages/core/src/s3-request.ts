@@ -194,6 +194,7 @@ function bucketOperation(method: string, query: Query): S3Operation {
   if (method === "POST" && query.has("delete")) return "DeleteObjects";
   if (method === "GET" && query.has("location")) return "GetBucketLocation";
   if (method === "GET" && query.has("versioning")) return "GetBucketVersioning";
+  if (method === "GET" && query.has("acl")) return "GetBucketAcl";
   if (method === "GET" && query.has("uploads")) return "ListMultipartUploads";
   const unsupported = query.unsupportedSubresource;
   if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
@@ -211,11 +212,13 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
       if (method === "GET" && query.has("uploadId")) return "ListParts";
       if (method === "GET" && query.has("attributes")) return "GetObjectAttributes";
       if (method === "GET" && query.has("tagging")) return "GetObjectTagging";
+      if (method === "GET" && query.has("acl")) return "GetObjectAcl";
       const unsupported = query.unsupportedSubresource;
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return method === "GET" ? "GetObject" : "HeadObject";
     }
     case "PUT": {
+      if (query.has("acl")) return "PutObjectAcl";
       if (query.has("uploadId") || query.has("partNumber")) {
         const copy = headers.has("x-amz-copy-source");
         if (!query.get("uploadId") || !query.get("partNumber")) {

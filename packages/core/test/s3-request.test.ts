@@ -43,6 +43,7 @@ describe("parseS3Request: service and bucket operations (path style)", () => {
     ["DELETE", "/photos", "DeleteBucket"],
     ["GET", "/photos?location", "GetBucketLocation"],
     ["GET", "/photos?versioning", "GetBucketVersioning"],
+    ["GET", "/photos?acl", "GetBucketAcl"],
     ["GET", "/photos?uploads", "ListMultipartUploads"],
     ["GET", "/photos?uploads&prefix=a/b", "ListMultipartUploads"],
   ])("%s %s is %s", (method, target, operation) => {
@@ -55,7 +56,7 @@ describe("parseS3Request: service and bucket operations (path style)", () => {
 
   it.each([
     ["PUT", "/photos?versioning"],
-    ["GET", "/photos?acl"],
+    ["HEAD", "/photos?acl"],
     ["PUT", "/photos?acl"],
     ["GET", "/photos?versions"],
     ["GET", "/photos?policy"],
@@ -100,6 +101,7 @@ describe("parseS3Request: object operations", () => {
     ["GET", "/b/k?uploadId=abc", {}, "ListParts"],
     ["GET", "/b/k?attributes", { "x-amz-object-attributes": "ETag" }, "GetObjectAttributes"],
     ["GET", "/b/k?tagging", {}, "GetObjectTagging"],
+    ["GET", "/b/k?acl", {}, "GetObjectAcl"],
     ["GET", "/b/k?tagging&versionId=3", {}, "GetObjectTagging"],
     ["PUT", "/b/k?partNumber=1&uploadId=abc", { "x-amz-copy-source": "/src/x" }, "UploadPartCopy"],
     ["GET", "/b/k?uploadId=abc&max-parts=2&part-number-marker=1", {}, "ListParts"],
@@ -113,7 +115,7 @@ describe("parseS3Request: object operations", () => {
 
   it.each([
     ["HEAD", "/b/k?tagging"],
-    ["GET", "/b/k?acl"],
+    ["HEAD", "/b/k?acl"],
     ["HEAD", "/b/k?uploadId=abc"],
     ["HEAD", "/b/k?attributes"],
     ["HEAD", "/b/k?retention"],
@@ -129,7 +131,7 @@ describe("parseS3Request: object operations", () => {
 
   it("names the first unsupported sub-resource sent, for a query shared between requests too", () => {
     for (let round = 0; round < 2; round++) {
-      expect(thrown(() => parse("GET", "/b/k?x-id=1&torrent&acl")).message).toContain('"torrent"');
+      expect(thrown(() => parse("GET", "/b/k?x-id=1&torrent&retention")).message).toContain('"torrent"');
       expect(thrown(() => parse("GET", "/b?prefix=a&website&cors")).message).toContain('"website"');
     }
     expect(parse("GET", "/b/k?x-id=1&response-content-type=a").operation).toBe("GetObject");

@@ -3,7 +3,6 @@
  * its objects have an empty tag set (found by a head of the object, so a missing key is still NoSuchKey). aws-cli
  * reads the source's tags before copying an object in parts.
  */
-import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
 import { xmlElement } from "../xml.js";
 import type { ObjectTag, PlainResponse } from "../types.js";
@@ -19,9 +18,4 @@ export function renderTagging(tags: readonly ObjectTag[], versionId?: string | n
 /** The empty tag set of an object a head found (its filtered headers), for backends that store no tags. */
 export function renderEmptyTagging(headHeaders: Headers): PlainResponse<never> {
   return renderTagging([], headHeaders.get("x-amz-version-id"));
-}
-
-/** Headers of the head that stands in for GetObjectTagging: none of the client's (conditions do not apply). */
-export function taggingHeadHeaders(): Headers {
-  return new HeaderMap();
 }

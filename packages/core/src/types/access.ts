@@ -154,7 +154,10 @@ export type S3Operation =
   | "ListMultipartUploads"
   | "ListParts"
   | "GetObjectAttributes"
-  | "GetObjectTagging";
+  | "GetObjectTagging"
+  | "GetBucketAcl"
+  | "GetObjectAcl"
+  | "PutObjectAcl";
 
 /** A body-carrying object operation: executed by the runtime so the body streams. */
 export type ObjectOperation = "GetObject" | "HeadObject" | "PutObject" | "DeleteObject" | "UploadPart";

@@ -5,6 +5,7 @@ import { bucketCallBehaviour } from "./bucket-calls.js";
 import { copyDeleteBehaviour } from "./copy-delete.js";
 import { partCopyBehaviour } from "./part-copy.js";
 import { objectTaggingBehaviour } from "./object-tagging.js";
+import { aclBehaviour } from "./acl.js";
 import { corsBehaviour } from "./cors.js";
 import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
@@ -48,6 +49,7 @@ export function runS3BehaviourSuite(
     copyDeleteBehaviour(current);
     partCopyBehaviour(current);
     objectTaggingBehaviour(current);
+    aclBehaviour(current);
     authBehaviour(current);
     keyBehaviour(current);
     corsBehaviour(current);
