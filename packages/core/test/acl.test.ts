@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { checkObjectAcl, renderAcl } from "../src/operations/acl.js";
 import type { BucketConfig } from "../src/types.js";
+import { as, objectsGateway, response } from "./helpers/objects-gateway.js";
 
 const owner = { id: "owner-id", displayName: "owner" };
 const bucket = (anonymous: boolean): BucketConfig => ({ name: "b", backend_type: "fs", anonymous_access: anonymous, backend_options: {} });
@@ -28,5 +29,21 @@ describe("checkObjectAcl", () => {
     expect(check(true, {}, renderAcl(owner, bucket(false)).body as string)).toThrow(expect.objectContaining({ code: "NotImplemented" }));
     expect(check(false, {}, "<AccessControlPolicy><AccessControlList>")).toThrow(expect.objectContaining({ code: "MalformedACLError", status: 400 }));
     expect(check(false, {}, "")).toThrow(expect.objectContaining({ code: "MalformedACLError" }));
+    // An email grantee that reads like the owner's id is not the owner; a grant without a permission is no grant.
+    const email = "<AccessControlPolicy><AccessControlList><Grant><Grantee><EmailAddress>owner-id</EmailAddress></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>";
+    expect(check(false, {}, email)).toThrow(expect.objectContaining({ code: "NotImplemented" }));
+    expect(check(false, {}, "<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>owner-id</ID></Grantee></Grant></AccessControlList></AccessControlPolicy>")).toThrow(expect.objectContaining({ code: "MalformedACLError" }));
+    // Pretty-printed is the same document.
+    const pretty = "<AccessControlPolicy>\n <AccessControlList>\n  <Grant>\n   <Grantee><ID> owner-id </ID></Grantee>\n   <Permission>FULL_CONTROL</Permission>\n  </Grant>\n </AccessControlList>\n</AccessControlPolicy>";
+    expect(check(false, {}, pretty)).not.toThrow();
+  });
+});
+
+describe("PutObjectAcl through the gateway", () => {
+  it("needs put_object and head_object (its answer tells whether the object exists)", async () => {
+    const { send } = objectsGateway();
+    // The copier may write data/dst/ but not read or head it: no probing of keys through their ACL.
+    const refused = response(await send({ method: "PUT", path: "/data/dst/existing", query: { acl: "" }, headers: { "x-amz-acl": "private" } }, as("AKIDCOPIER")));
+    expect(refused.status).toBe(403);
   });
 });

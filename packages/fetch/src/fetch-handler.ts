@@ -108,18 +108,25 @@ async function handle(
   answerTimeoutMs: number,
 ): Promise<Response> {
   const clientIp = request.headers.get("cf-connecting-ip");
-  const result = await gateway.handle({
-    method: request.method,
-    target: requestTarget(request.url),
-    headers: clientHeaders(request),
-    body: request.body,
-    readBody: (limit) => readLimited(request, limit),
-    signal: request.signal,
-    // Set by Cloudflare's edge (and by workerd locally) to the client's address; a client cannot forge it there.
-    ...(clientIp !== null && { clientAddress: clientIp }),
-  });
   const upload: Upload = { left: false };
-  const ending = endOf(result, request, upload, waitUntil, log);
+  const ending = endOf(request, upload, waitUntil, log);
+  let result: GatewayResult<ReadableStream>;
+  try {
+    result = await gateway.handle({
+      method: request.method,
+      target: requestTarget(request.url),
+      headers: clientHeaders(request),
+      body: request.body,
+      readBody: (limit) => readLimited(request, limit),
+      signal: request.signal,
+      // Set by Cloudflare's edge (and by workerd locally) to the client's address; a client cannot forge it there.
+      ...(clientIp !== null && { clientAddress: clientIp }),
+    });
+  } catch (error) {
+    ending.bind(undefined);
+    throw error;
+  }
+  ending.bind(result);
   let response: Response;
   try {
     if (result.type === "response") response = toResponse(result.response);
@@ -157,22 +164,22 @@ async function handle(
   const left = request.signal.aborted || upload.left;
   const relayed = !download || left ? { response, sent: Promise.resolve<Relayed>(left ? "client left" : "sent") } : relay(response, request.signal);
   void relayed.sent.then((outcome) => {
-      const closed = outcome === "client left" || (outcome === "sent" && request.signal.aborted);
-      const cut = closed || outcome === "backend failed";
-      // A backend failing mid-body is a failure of ours (503, as the Node server logs it), not the client leaving.
-      const status = closed ? CLIENT_CLOSED : outcome === "backend failed" ? 503 : response.status;
-      const bytesReceived = upload.bytesIn?.();
-      // How much of a cut body reached the client is not known here (the relay is native, see `relay`): a request whose
-      // bytes are charged is charged the whole body (an upper bound, so a quota cannot be dodged by cutting
-      // downloads short); otherwise nothing is claimed.
-      const end = {
-        status,
-        bytesSent: cut ? (context.metersBytes ? bytes : 0) : bytes,
-        ...(bytesReceived !== undefined && { bytesReceived }),
-        ...(outcome === "backend failed" && { errorCode: "ServiceUnavailable" }),
-      };
-      ending.settle(end, closed ? "client closed" : outcome === "backend failed" ? "the storage backend failed mid-response" : undefined);
-    });
+    const closed = outcome === "client left" || (outcome === "sent" && request.signal.aborted);
+    const cut = closed || outcome === "backend failed";
+    // A backend failing mid-body is a failure of ours (503, as the Node server logs it), not the client leaving.
+    const status = closed ? CLIENT_CLOSED : outcome === "backend failed" ? 503 : response.status;
+    const bytesReceived = upload.bytesIn?.();
+    // How much of a cut body reached the client is not known here (the relay is native, see `relay`): a request whose
+    // bytes are charged is charged the whole body (an upper bound, so a quota cannot be dodged by cutting
+    // downloads short); otherwise nothing is claimed.
+    const end = {
+      status,
+      bytesSent: cut ? (context.metersBytes ? bytes : 0) : bytes,
+      ...(bytesReceived !== undefined && { bytesReceived }),
+      ...(outcome === "backend failed" && { errorCode: "ServiceUnavailable" }),
+    };
+    ending.settle(end, closed ? "client closed" : outcome === "backend failed" ? "the storage backend failed mid-response" : undefined);
+  });
   return relayed.response;
 }
 
@@ -184,17 +191,23 @@ const ABANDONED_AFTER_MS = 5_000;
 
 /**
  * The end of a request, run once through `waitUntil`: its usage recorded (a quota reservation settled) and its line
- * logged. It is registered with `waitUntil` before anything is awaited: a client that resets the connection cancels
- * the request, and a `waitUntil` registered after that is not kept (the end, registered once the answer was known,
- * never ran: no line, and the reservation of the declared size held for its whole window). Should the handler itself
- * not get past where it waits, the end comes at the latest `ABANDONED_AFTER_MS` after the request's signal aborted,
- * as a client that closed, charged the bytes of its body that arrived.
+ * logged. It is registered with `waitUntil` before anything is awaited, the gateway's own work included (it reserves
+ * quota, and reads small bodies: DeleteObjects', PutObjectAcl's): a client that resets the connection cancels the
+ * request, and a `waitUntil` registered after that is not kept (the end, registered once the answer was known, never
+ * ran: no line, and the reservation of the declared size held for its whole window). Should the handler itself not
+ * get past where it waits, the end comes at the latest `ABANDONED_AFTER_MS` after the request's signal aborted, as a
+ * client that closed, charged the bytes of its body that arrived. `bind` gives it the gateway's result (undefined
+ * when there is none: nothing to end); `settle` ends it.
  */
-function endOf(result: GatewayResult<ReadableStream>, request: Request, upload: Upload, waitUntil: (promise: Promise<unknown>) => void, log: (line: Record<string, unknown>) => void) {
+function endOf(request: Request, upload: Upload, waitUntil: (promise: Promise<unknown>) => void, log: (line: Record<string, unknown>) => void) {
   let settle!: (ending: { end: RequestEnd; msg: string | undefined }) => void;
   const ended = new Promise<{ end: RequestEnd; msg: string | undefined }>((resolve) => (settle = resolve));
+  let bind!: (result: GatewayResult<ReadableStream> | undefined) => void;
+  const bound = new Promise<GatewayResult<ReadableStream> | undefined>((resolve) => (bind = resolve));
   waitUntil(
-    ended.then(async ({ end, msg }) => {
+    bound.then(async (result) => {
+      if (result === undefined) return;
+      const { end, msg } = await ended;
       await result.finish(end);
       // 501 answers what is not served (an unsupported operation or condition): no failure.
       log({ level: end.status >= 500 && end.status !== 501 ? "error" : "info", ...requestLineOf(result.context, end), ...(msg && { msg }) });
@@ -210,6 +223,7 @@ function endOf(result: GatewayResult<ReadableStream>, request: Request, upload: 
   if (request.signal.aborted) abandoned();
   else request.signal.addEventListener("abort", abandoned, { once: true });
   return {
+    bind,
     settle(end: RequestEnd, msg: string | undefined) {
       clearTimeout(timer);
       request.signal.removeEventListener("abort", abandoned);

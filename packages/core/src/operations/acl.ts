@@ -12,13 +12,14 @@ import type { BucketConfig, PlainResponse } from "../types.js";
 import type { Owner } from "./list.js";
 
 const XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+const ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
 
 /** The AccessControlPolicy of a bucket, or of an object in it (an object's is its bucket's). */
 export function renderAcl(owner: Owner, bucket: BucketConfig): PlainResponse<never> {
   const person = xmlElement("ID", owner.id) + xmlElement("DisplayName", owner.displayName);
   let grants = `<Grant><Grantee ${XSI} xsi:type="CanonicalUser">${person}</Grantee><Permission>FULL_CONTROL</Permission></Grant>`;
   if (bucket.anonymous_access) {
-    grants += `<Grant><Grantee ${XSI} xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>`;
+    grants += `<Grant><Grantee ${XSI} xsi:type="Group"><URI>${ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant>`;
   }
   return xmlResponse("AccessControlPolicy", `<Owner>${person}</Owner><AccessControlList>${grants}</AccessControlList>`);
 }
@@ -29,15 +30,21 @@ function cannedMatches(canned: string, bucket: BucketConfig): boolean {
   return !bucket.anonymous_access && (canned === "private" || canned === "bucket-owner-full-control" || canned === "bucket-owner-read");
 }
 
-/** The grants of an AccessControlPolicy document, as `Type:who:Permission` strings. */
+/** The grants of an AccessControlPolicy document, as `kind:who:Permission` strings (values trimmed). */
 function grantsOf(document: string): Set<string> {
   const root = parseClientXml(document, "AccessControlPolicy");
   const list = childElement(root, "AccessControlList");
   const grants = new Set<string>();
   for (const grant of list ? childElements(list, "Grant") : []) {
     const grantee = childElement(grant, "Grantee");
-    const who = grantee ? (childText(grantee, "ID") ?? childText(grantee, "URI") ?? childText(grantee, "EmailAddress") ?? "") : "";
-    grants.add(`${who}:${childText(grant, "Permission") ?? ""}`);
+    const permission = childText(grant, "Permission")?.trim();
+    if (grantee === undefined || permission === undefined) throw new Error("a Grant without its Grantee or Permission");
+    // Who a grantee is, by what names it: a canonical user's ID, a group's URI, an email address.
+    const id = childText(grantee, "ID");
+    const uri = childText(grantee, "URI");
+    const email = childText(grantee, "EmailAddress");
+    const who = id !== undefined ? `user:${id.trim()}` : uri !== undefined ? `group:${uri.trim()}` : email !== undefined ? `email:${email.trim()}` : "";
+    grants.add(`${who}:${permission}`);
   }
   return grants;
 }
@@ -62,7 +69,7 @@ export function checkObjectAcl(owner: Owner, bucket: BucketConfig, headers: Head
   } catch (error) {
     throw new S3Error("MalformedACLError", { cause: error });
   }
-  const expected = new Set([`${owner.id}:FULL_CONTROL`, ...(bucket.anonymous_access ? ["http://acs.amazonaws.com/groups/global/AllUsers:READ"] : [])]);
+  const expected = new Set([`user:${owner.id}:FULL_CONTROL`, ...(bucket.anonymous_access ? [`group:${ALL_USERS}:READ`] : [])]);
   if (grants.size !== expected.size || [...grants].some((grant) => !expected.has(grant))) throw unsupported;
 }
 
