@@ -86,7 +86,6 @@ function relay(response: Response, signal: AbortSignal): { response: Response; s
   return { response: new Response(readable, bodyAsIs({ status: response.status, headers: response.headers })), sent };
 }
 
-/** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
 /**
  * Creates the handler: `(request, env, context) => Promise<Response>`, a Worker's `fetch` as it is (env unused), or
  * `(request) => ...` elsewhere (without a context, after-middleware and the log line run unawaited).
@@ -99,6 +98,7 @@ export function createFetchHandler(gateway: Gateway<ReadableStream> | Gateway<un
     handle(gateway as Gateway<ReadableStream>, request, (promise) => (context ? context.waitUntil(promise) : void promise.catch(() => undefined)), fetcher, log, answerTimeoutMs);
 }
 
+/** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
 async function handle(
   gateway: Gateway<ReadableStream>,
   request: Request,
