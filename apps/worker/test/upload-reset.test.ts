@@ -21,7 +21,7 @@ describe("worker: an upload whose client resets the connection", () => {
       // One bucket per case: each has its own bucket-wide quota.
       buckets: ["files", "acls"].map((name) => ({ name, backend_type: "r2", anonymous_access: false, backend_options: { binding: "FILES" } })),
       roles: [],
-      credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "resetter", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["put_object", "head_object"] }] }],
+      credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "resetter", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "*", prefixes: [], actions: ["put_object", "head_object", "get_object"] }] }],
       metering: { store: "memory", key_prefix: "reset-test" },
       quotas: [{ scope: "bucket", bytes: QUOTA, window_secs: 3600, direction: "ingress" }],
     };
@@ -58,10 +58,29 @@ describe("worker: an upload whose client resets the connection", () => {
       { timeout: 15_000, interval: 100 },
     );
     expect(line).toMatchObject({ level: "info", status: 499, msg: "client closed", principal: "resetter" });
-    // (A document the gateway reads itself is not counted as it arrives: PutObjectAcl has no bytesReceived.)
+    // (A document the gateway reads itself is counted once read whole: a reset one has no bytesReceived.)
     expect(line.bytesReceived ?? 0).toBeLessThan(declared);
     // The declared 900 KB no longer held: another 500 KB fits the 1 MB quota (what arrived, at most 4 KB, is charged).
     const next = await signedRawRequest(worker.endpoint, KEY, { method: "PUT", path: `${path.slice(0, path.lastIndexOf("/"))}/next.bin`, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: Buffer.alloc(500_000, 2) });
     expect(next.status, next.text).toBe(200);
   }, 60_000);
+
+  it("counts a document the gateway reads itself (PutObjectAcl's) as received", async () => {
+    const put = await signedRawRequest(worker.endpoint, KEY, { method: "PUT", path: "/acls/counted.txt", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: "x" });
+    expect(put.status).toBe(200);
+    const acl = await signedRawRequest(worker.endpoint, KEY, { method: "GET", path: "/acls/counted.txt", query: { acl: "" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    expect(acl.status).toBe(200);
+    const before = logs.length;
+    const set = await signedRawRequest(worker.endpoint, KEY, { method: "PUT", path: "/acls/counted.txt", query: { acl: "" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: acl.text });
+    expect(set.status, set.text).toBe(200);
+    const line = await vi.waitFor(
+      () => {
+        const found = logs.slice(before).filter((text) => text.startsWith("{")).map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.operation === "PutObjectAcl");
+        if (!found) throw new Error("no PutObjectAcl line");
+        return found;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(line).toMatchObject({ status: 200, bytesReceived: Buffer.byteLength(acl.text) });
+  }, 30_000);
 });

@@ -117,7 +117,12 @@ async function handle(
       target: requestTarget(request.url),
       headers: clientHeaders(request),
       body: request.body,
-      readBody: (limit) => readLimited(request, limit),
+      // A document the gateway reads itself (DeleteObjects', PutObjectAcl's) is counted as received, as a streamed body is.
+      readBody: (limit) =>
+        readLimited(request, limit).then((document) => {
+          upload.bytesIn ??= () => document.length;
+          return document;
+        }),
       signal: request.signal,
       // Set by Cloudflare's edge (and by workerd locally) to the client's address; a client cannot forge it there.
       ...(clientIp !== null && { clientAddress: clientIp }),
