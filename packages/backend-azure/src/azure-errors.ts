@@ -80,3 +80,12 @@ export function toS3Failure(error: unknown): S3Error {
   if (error instanceof AzureError) return azureToS3Error(error.status, error.code, error.message);
   return new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
 }
+
+/** Runs one call to Azure; what it throws becomes the S3 error it means (see `toS3Failure`). */
+export async function azureCall<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toS3Failure(error);
+  }
+}

@@ -1,7 +1,7 @@
 /** CopyObject (Copy Blob from a SAS URL of the source, within one storage account) and DeleteObjects. */
 import { S3Error } from "@multistore/core";
 import type { Backend, CopyRequest, DeleteObjectsResult, WriteResult } from "@multistore/core/backend";
-import { toS3Failure } from "./azure-errors.js";
+import { toS3Failure, azureCall as call } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, metadataValue, PARTS_METADATA } from "./header-mapping.js";
@@ -17,14 +17,6 @@ export const COPY_WAIT_MS = 60_000;
 export interface CopySource extends Backend<unknown> {
   /** A short-lived URL reading `key`. */
   readUrl(key: string): Promise<string>;
-}
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw toS3Failure(error);
-  }
 }
 
 async function propertiesOf(client: AzureClient, key: string): Promise<AzureBlobInfo> {

@@ -10,7 +10,7 @@
  */
 import { S3Error } from "@multistore/core";
 import { compareUtf8, fromBase64, toBase64, type ListedObject, type ListRequest, type ListResult } from "@multistore/core/backend";
-import { toS3Failure } from "./azure-errors.js";
+import { azureCall as call } from "./azure-errors.js";
 import type { AzureClient, AzureListedBlob } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { metadataValue, PARTS_METADATA } from "./header-mapping.js";
@@ -52,14 +52,6 @@ function startFromFor(prefix: string, delimiter: string | undefined, after: stri
 function listedObject(blob: AzureListedBlob): ListedObject {
   const etag = toS3Etag(blob.etag, partCount(metadataValue(blob.metadata, PARTS_METADATA)));
   return { key: blob.name, lastModified: blob.lastModified, etag, size: blob.size, storageClass: "STANDARD" };
-}
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw toS3Failure(error);
-  }
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { S3Error } from "@multistore/core";
 import type { CompletedPart, WriteResult } from "@multistore/core/backend";
-import { toS3Failure } from "./azure-errors.js";
+import { azureCall as call } from "./azure-errors.js";
 import type { AzureClient, ContentHeaders } from "./client.js";
 import { toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, PARTS_METADATA } from "./header-mapping.js";
@@ -30,14 +30,6 @@ interface UploadMarker {
   headers: ContentHeaders;
   /** Metadata for the object, by Azure name. */
   metadata: Record<string, string>;
-}
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw toS3Failure(error);
-  }
 }
 
 function isRecordOfStrings(value: unknown): value is Record<string, string> {

@@ -4,7 +4,7 @@
  */
 import { S3Error } from "@multistore/core";
 import { checkCopyRange, checkCopySourceConditions, type Backend, type PartCopyRequest, type WriteResult } from "@multistore/core/backend";
-import { toS3Failure } from "./azure-errors.js";
+import { azureCall as call } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { metadataValue, PARTS_METADATA } from "./header-mapping.js";
@@ -17,14 +17,6 @@ export interface PartCopySource extends Backend<unknown> {
   readUrl(key: string): Promise<string>;
   /** Get Blob Properties of `key`; undefined when it does not exist. */
   blobProperties(key: string): Promise<AzureBlobInfo | undefined>;
-}
-
-async function call<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw toS3Failure(error);
-  }
 }
 
 /**

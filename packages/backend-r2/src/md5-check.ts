@@ -5,6 +5,7 @@
  * reaches its full length and R2 stores nothing.
  */
 import { S3Error } from "@multistore/core";
+import { toHex } from "@multistore/core/backend";
 
 type DigestStreamClass = new (algorithm: string) => WritableStream<Uint8Array> & { readonly digest: Promise<ArrayBuffer> };
 
@@ -31,7 +32,7 @@ export function md5Checked(body: ReadableStream<Uint8Array>, expectedHex: string
       },
       async flush(controller) {
         await writer.close();
-        const hex = Array.from(new Uint8Array(await digest.digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+        const hex = toHex(new Uint8Array(await digest.digest));
         if (hex !== expectedHex) {
           mismatch = true;
           throw new S3Error("BadDigest", { message: "The Content-MD5 you specified did not match what we received." });
