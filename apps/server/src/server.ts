@@ -150,6 +150,8 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     buckets: registries.buckets,
     credentials: registries.credentials,
     backends: { ...nodeBackends({ dispatcher: runtime.dispatcher, ...(federation && { federation }) }), ...options.backends },
+    // Copies between stores that cannot copy between each other stream through the buckets' pools.
+    transport: runtime.transport,
     routes: [healthRoute(), ...stsRoutes, ...(options.oidcProvider?.routes ?? []), ...metrics.routes, ...(options.routes ?? [])],
     ...(temporaryCredentials && { temporaryCredentials }),
     // Metering first in the chain: a refused request reaches no other middleware. Metrics have only an `after` hook

@@ -18,6 +18,7 @@ import {
 import { createAzureBackend } from "@multistore/backend-azure";
 import { createGcsBackend } from "@multistore/backend-gcs";
 import { createR2Backend } from "@multistore/backend-r2";
+import { createFetchTransport } from "@multistore/fetch";
 import { createS3Backend } from "@multistore/backend-s3";
 import { createGateway, healthRoute, S3Error, type BackendFactory, type BucketConfig, type Gateway, type Middleware, type Route, type TemporaryCredentialResolver } from "@multistore/core";
 import { createSessionTokenResolver, createSessionTokenSealer, createStsRoute, parseSessionTokenKeys } from "@multistore/sts";
@@ -183,6 +184,8 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
       buckets: registries.buckets,
       credentials: registries.credentials,
       backends: prebuilt,
+      // Copies between stores that cannot copy between each other stream through the Worker's fetch.
+      transport: createFetchTransport(fetch, backendAnswerTimeoutMs),
       routes: [healthRoute(), ...stsSetup.routes, ...oidcSetup.routes, ...(extensions.routes ?? [])],
       // Metering first: a refused request costs no other middleware's work.
       middleware: [...(metering ? [metering] : []), ...(extensions.middleware ?? [])],

@@ -22,6 +22,7 @@ import { Exchange, ResponseExchangeResult, type ExchangeOptions } from "./exchan
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
 import { createPerform, type Dispatched } from "./perform.js";
 import type { Backend, BackendFactory, BucketConfig, BucketRegistry, CredentialRegistry, PlainResponse, TemporaryCredentialResolver } from "./types.js";
+import type { BackendTransport } from "./types/transport.js";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions<B = unknown> {
@@ -61,6 +62,13 @@ export interface GatewayOptions<B = unknown> {
   cors?: CorsRule[];
   /** Called with errors worth logging that never reach a response (after-middleware failures). */
   onError?: (error: unknown, context: RequestContext) => void;
+  /**
+   * The runtime's HTTP client for the gateway's own backend requests (`createNodeTransport`, `createFetchTransport`):
+   * with it, CopyObject and UploadPartCopy between stores that cannot copy between each other (different backend
+   * kinds or accounts) stream the source into the destination. Without it they answer 501, unless both backends are
+   * native (fs, R2).
+   */
+  transport?: BackendTransport<B>;
 }
 
 /** Common to every result: what the request was and how to report its end. */
@@ -165,7 +173,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   };
   const uploadIds = createUploadIdCodec(options.uploadIdSecret ?? toHex(crypto.getRandomValues(new Uint8Array(32))));
   const exchangeOptions: ExchangeOptions = { middleware, serverTiming, now, onError: options.onError };
-  const perform = createPerform<B>({ buckets: options.buckets, owner, createdAt, maxXmlBody, maxUploadBytes: options.maxUploadBytes, uploadIds, backendFor, resolveBucket });
+  const perform = createPerform<B>({ buckets: options.buckets, owner, createdAt, maxXmlBody, maxUploadBytes: options.maxUploadBytes, uploadIds, backendFor, resolveBucket, transport: options.transport });
 
   /**
    * Resolves a request. Most requests are resolved without a promise turn between their steps: each step answers

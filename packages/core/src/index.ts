@@ -32,5 +32,6 @@ export type { ListingView, MappedTarget, NamespaceListing, TargetMapping } from 
 export { useCryptoPrimitives, webCryptoPrimitives, type CryptoPrimitives, type HmacKey } from "./crypto-primitives.js";
 // What `GatewayOptions.backends` and middleware answers are made of; the whole backend contract is in `./backend`.
 export type { Backend, BackendFactory, ObjectDispatch, PlainResponse } from "./types/backend.js";
+export type { BackendTransport, TransportOptions, TransportRequest, TransportResponse } from "./types/transport.js";
 export { newRequestId } from "./responses.js";
 export { isLoopbackHost } from "./hosts.js";

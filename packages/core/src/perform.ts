@@ -11,7 +11,7 @@ import type { MaybePromise } from "./maybe-promise.js";
 import type { RequestContext } from "./middleware.js";
 import { aclTaken, checkObjectAcl, renderAcl } from "./operations/acl.js";
 import { bucketCreated, bucketInfo } from "./operations/bucket.js";
-import { copyObject, type BucketResolver } from "./operations/copy.js";
+import { copyObject, type BucketResolver, type CrossCopy } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { listMultipartUploads } from "./operations/list-uploads.js";
@@ -24,6 +24,7 @@ import { headRequestHeaders, renderObjectAttributes, requestedAttributes } from 
 import type { BodyPlan } from "./request-body.js";
 import type { GatewayRequest, ParsedS3Request } from "./s3-request.js";
 import type { Backend, BucketConfig, BucketRegistry, ObjectDispatch, ObjectOperation, PlainResponse } from "./types.js";
+import type { BackendTransport } from "./types/transport.js";
 import type { UploadIdCodec } from "./upload-ids.js";
 import { readSignedBody } from "./xml-body.js";
 
@@ -48,6 +49,8 @@ export interface PerformSettings<B> {
   backendFor(bucket: BucketConfig): Backend<B>;
   /** Resolves bucket names (the source of CopyObject and UploadPartCopy). */
   resolveBucket: BucketResolver;
+  /** The runtime's transport: copies between stores that cannot copy between each other stream through it. */
+  transport: BackendTransport<B> | undefined;
 }
 
 /** A prepared object operation as dispatch answers it: the backend's dispatch, with the body's plan when it has one. */
@@ -61,6 +64,9 @@ function dispatchOf<B>(prepared: MaybePromise<PreparedObject<B>>): MaybePromise<
 /** The function performing admitted requests for a gateway. */
 export function createPerform<B>(settings: PerformSettings<B>) {
   const { owner, createdAt, maxXmlBody, uploadIds, backendFor, resolveBucket } = settings;
+  const transport = settings.transport as BackendTransport<unknown> | undefined;
+  /** How a copy between stores is streamed for `request` (see `CrossCopy`). */
+  const crossCopy = (request: GatewayRequest<B>): CrossCopy => ({ transport, signal: request.signal ?? new AbortController().signal });
 
   /** Performs an admitted operation on the bucket configuration middleware left in the context. */
   return function perform(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, original: BucketConfig | undefined): MaybePromise<Dispatched<B>> {
@@ -102,11 +108,11 @@ export function createPerform<B>(settings: PerformSettings<B>) {
         return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":
         checkObjectWriteHeaders(request.headers, true, backend.kind);
-        return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket);
+        return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request));
       case "UploadPartCopy": {
         const { partNumber } = uploadParameters(query);
         return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) =>
-          uploadPartCopy({ bucket, backend, key: parsed.key!, uploadId, partNumber }, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket),
+          uploadPartCopy({ bucket, backend, key: parsed.key!, uploadId, partNumber }, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)),
         );
       }
       case "CreateMultipartUpload":

@@ -8,6 +8,7 @@ export { createHeaderRecord, HeaderMap, headerRecord } from "./header-map.js";
 export { clientResponseHeaders, isStrippedResponseHeader } from "./headers.js";
 export { MAX_BACKEND_ERROR_BYTES, type ForwardedResponse, type ForwardResult, type NativeResult } from "./dispatch.js";
 export type { PlainResponse } from "./types/backend.js";
+export type { BackendTransport, TransportOptions, TransportRequest, TransportResponse } from "./types/transport.js";
 export { needsBodyDecoding, RequestBodyDecoder, type BodyPlan } from "./request-body.js";
 export type { AwsChunkedEncoding } from "./aws-chunked.js";
 export type { BodyChecks } from "./checksums/body-checks.js";

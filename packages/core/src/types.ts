@@ -4,3 +4,4 @@
  */
 export * from "./types/access.js";
 export * from "./types/backend.js";
+export * from "./types/transport.js";

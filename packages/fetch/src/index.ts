@@ -5,3 +5,4 @@
 export { createFetchHandler, type FetchContext, type FetchHandlerOptions } from "./fetch-handler.js";
 export { clientHeaders, requestTarget } from "./execute.js";
 export { nativeChecksumFactories } from "./digest.js";
+export { createFetchTransport } from "./transport.js";

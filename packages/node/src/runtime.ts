@@ -6,11 +6,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Gateway } from "@multistore/core";
+import type { BackendTransport } from "@multistore/core/runtime";
 import type { Agent } from "undici";
 import { clientAddressResolver, parseTrustedProxies } from "./client-address.js";
 import { createRequestListener, describeError } from "./handler.js";
 import { AddressCounter, BucketPools, DEFAULT_LIMITS, type ServerLimits } from "./limits.js";
 import type { RequestLog } from "./request-log.js";
+import { createNodeTransport } from "./transport.js";
 import { Watchdog } from "./watchdog.js";
 
 /** Options of `createNodeRuntime`. */
@@ -29,6 +31,11 @@ export interface NodeRuntimeOptions {
 export interface NodeRuntime {
   /** The connection pool of a bucket's backend requests: give it to the backends (undici `dispatcher`). */
   dispatcher(bucket: { name: string }): Agent;
+  /**
+   * The gateway's own backend requests, through the same pools (give it to `createGateway` as `transport`: copies
+   * between stores that cannot copy between each other stream through it).
+   */
+  readonly transport: BackendTransport<Readable>;
   /**
    * The `(request, response)` listener serving `gateway`, for node:http / node:https or an existing server. A
    * gateway whose backends mix body types (`Gateway<unknown>`) is accepted: bodies are checked when they are sent.
@@ -68,6 +75,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): NodeRuntime
   };
   return {
     dispatcher: (bucket) => pools.dispatcher(bucket.name),
+    transport: createNodeTransport((bucket) => pools.dispatcher(bucket)),
     drained: () => (serving === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenDrained.push(resolve))),
     createHandler(gateway) {
       const listener = createRequestListener(

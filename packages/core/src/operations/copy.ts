@@ -7,7 +7,9 @@ import { forwardedRequestHeaders } from "../headers.js";
 import { xmlResponse, xmlDate } from "../responses.js";
 import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
-import type { Backend, BucketConfig, Identity, PlainResponse } from "../types.js";
+import type { Backend, BucketConfig, Identity, PlainResponse, WriteResult } from "../types.js";
+import type { BackendTransport } from "../types/transport.js";
+import { streamedCopy } from "./streamed-copy.js";
 
 /** A bucket's configuration and the backend serving it. */
 export interface ResolvedBucket {
@@ -42,6 +44,17 @@ export async function authorizeCopy(bucket: BucketConfig, key: string, copySourc
   authorize(identity, write, bucket, { key });
 }
 
+/**
+ * How a copy between stores that cannot copy between each other is streamed: the runtime's transport (absent: such
+ * copies answer 501 unless both backends are native) and the client's request signal.
+ */
+export interface CrossCopy {
+  /** The runtime's transport for the gateway's own backend requests. */
+  transport: BackendTransport<unknown> | undefined;
+  /** Aborted when the client's request ends. */
+  signal: AbortSignal;
+}
+
 /** Runs CopyObject into `destination`/`key` (authorized by `authorizeCopy`). */
 export async function copyObject(
   destination: { bucket: BucketConfig; backend: Backend<unknown> },
@@ -50,21 +63,32 @@ export async function copyObject(
   /** `x-amz-copy-source`, or what a target mapping made of it. */
   copySource: string,
   resolve: BucketResolver,
+  cross: CrossCopy,
 ): Promise<PlainResponse<never>> {
   const source = parseCopySource(copySource);
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
-  if (sourceBackend.copyDomain !== destination.backend.copyDomain) {
-    throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported." });
-  }
-  const result = await destination.backend
-    .copyObject({
+  const sourceKey = keyPrefixOf(sourceBucket) + source.key;
+  const destinationKey = keyPrefixOf(destination.bucket) + key;
+  let copied: Promise<WriteResult>;
+  if (sourceBackend.copyDomain === destination.backend.copyDomain) {
+    copied = destination.backend.copyObject({
       sourceBackend,
-      sourceKey: keyPrefixOf(sourceBucket) + source.key,
+      sourceKey,
       ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
-      key: keyPrefixOf(destination.bucket) + key,
+      key: destinationKey,
       headers: forwardedRequestHeaders(headers, { copy: true }),
-    })
-    .catch(inClientTerms(source.key));
+    });
+  } else {
+    // The stores cannot copy between each other: the gateway streams the source into the destination.
+    copied = streamedCopy({
+      transport: cross.transport,
+      source: { backend: sourceBackend, bucket: sourceBucket.name, key: sourceKey, ...(source.versionId !== undefined && { versionId: source.versionId }) },
+      destination: { backend: destination.backend, bucket: destination.bucket.name, key: destinationKey },
+      headers,
+      signal: cross.signal,
+    });
+  }
+  const result = await copied.catch(inClientTerms(source.key));
   const response = xmlResponse(
     "CopyObjectResult",
     xmlElement("LastModified", xmlDate(result.lastModified ?? new Date())) + xmlElement("ETag", result.etag),

@@ -64,6 +64,11 @@ export class MemoryBackend implements Backend<Uint8Array> {
             this.put(request.key, bytes);
             return { status: 200, headers: new Headers({ etag: this.objects.get(request.key)!.etag }), body: null };
           }
+          case "UploadPart": {
+            // Parts are not kept: their ETag says how many bytes came.
+            const bytes = body ?? new Uint8Array(0);
+            return { status: 200, headers: new Headers({ etag: `"uploaded-part-${bytes.length}"` }), body: null };
+          }
           case "DeleteObject":
             this.objects.delete(request.key);
             return { status: 204, headers: new Headers(), body: null };

@@ -3,7 +3,7 @@
  * may delete, copy or write, and a fresh gateway over them for each test.
  */
 import { createHash } from "node:crypto";
-import { createGateway, type GatewayResult } from "../../src/index.js";
+import { createGateway, type BackendTransport, type GatewayResult } from "../../src/index.js";
 import { parseXml } from "../../src/backend.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./memory-backend.js";
 import { awsEncode, NOW, signWithHeader, type Signer, type UnsignedRequest } from "./sign.js";
@@ -36,8 +36,11 @@ export const as = (id: string): Signer => ({ accessKeyId: id, secretAccessKey: `
 /** The hex SHA-256 of a body, as `x-amz-content-sha256` carries it. */
 export const sha256 = (body: string) => createHash("sha256").update(body).digest("hex");
 
-/** A gateway over fresh backends: `local` (holding a few objects) and `remote` (another copy domain). */
-export function objectsGateway() {
+/**
+ * A gateway over fresh backends: `local` (holding a few objects) and `remote` (another copy domain); `transport`
+ * streams copies between them when one answers with a forward dispatch.
+ */
+export function objectsGateway(transport?: BackendTransport<Uint8Array>) {
   const local = new MemoryBackend("memory");
   const remote = new MemoryBackend("elsewhere");
   local.put("src/k", "source bytes");
@@ -50,6 +53,7 @@ export function objectsGateway() {
     backends: { memory: (config) => (config.backend_options.domain === "elsewhere" ? remote : local) },
     maxXmlBodyBytes: 64 * 1024,
     now: () => NOW,
+    ...(transport && { transport }),
   });
   /** Handles `request`, signed with a header by `signer` (anonymous without one). */
   async function send(request: UnsignedRequest, signer?: Signer, body?: string) {

@@ -4,6 +4,7 @@ import { authBehaviour } from "./auth.js";
 import { bucketCallBehaviour } from "./bucket-calls.js";
 import { copyDeleteBehaviour } from "./copy-delete.js";
 import { partCopyBehaviour } from "./part-copy.js";
+import { crossStoreCopyBehaviour } from "./cross-store-copy.js";
 import { objectTaggingBehaviour } from "./object-tagging.js";
 import { aclBehaviour } from "./acl.js";
 import { corsBehaviour } from "./cors.js";
@@ -48,6 +49,7 @@ export function runS3BehaviourSuite(
     objectAttributesBehaviour(current);
     copyDeleteBehaviour(current);
     partCopyBehaviour(current);
+    crossStoreCopyBehaviour(current);
     objectTaggingBehaviour(current);
     aclBehaviour(current);
     authBehaviour(current);

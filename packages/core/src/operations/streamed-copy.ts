@@ -1,0 +1,205 @@
+/**
+ * Copies between stores that cannot copy between each other (buckets of different backend kinds or accounts): the
+ * source is read with one GET and its body streamed into the destination's PUT (CopyObject) or part upload
+ * (UploadPartCopy), through the runtime's transport, never buffered. The source's `x-amz-copy-source-if-*`
+ * conditions and range are checked against that same GET's headers, so the bytes copied are those of the version the
+ * conditions were checked on.
+ */
+import { checkCopySourceConditions } from "../conditions.js";
+import { isS3Error, S3Error } from "../errors.js";
+import { HeaderMap } from "../header-map.js";
+import { backendResponseHeaders, filterResponseHeaders, forwardedRequestHeaders } from "../headers.js";
+import type { Backend, CopyRange, ObjectDispatch, ObjectRequest, WriteResult } from "../types.js";
+import type { BackendTransport, TransportOptions } from "../types/transport.js";
+import { backendError, readErrorDocument } from "./backend-errors.js";
+import { checkCopyRange } from "./copy-range.js";
+
+/** Largest backend error document read to translate it (as the runtimes read them). */
+const MAX_ERROR_DOCUMENT_BYTES = 64 * 1024;
+
+/** Content headers a copy takes from its source unless the client replaces them (`x-amz-metadata-directive`). */
+const CONTENT_HEADERS = new Set(["content-type", "content-encoding", "content-language", "content-disposition", "cache-control", "expires"]);
+
+/** Request headers that describe the client's request, not the object written. */
+const REQUEST_ONLY_HEADERS = new Set(["range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "content-length", "content-md5", "x-amz-content-sha256"]);
+
+/** One side of a streamed copy. */
+export interface CopyEnd<B> {
+  /** The backend serving the bucket. */
+  backend: Backend<B>;
+  /** The bucket as the client named it (the transport's pool). */
+  bucket: string;
+  /** Full backend key. */
+  key: string;
+}
+
+/** A copy between stores. */
+export interface StreamedCopy<B> {
+  /** Sends the backend requests of forward dispatches; without one, only native backends can be copied between. */
+  transport: BackendTransport<B> | undefined;
+  /** The source object (and its version, if named). */
+  source: CopyEnd<B> & { versionId?: string };
+  /** The destination: an object (CopyObject), or a part of an upload (UploadPartCopy). */
+  destination: CopyEnd<B> & { part?: { uploadId: string; partNumber: number } };
+  /** UploadPartCopy's source range. */
+  range?: CopyRange;
+  /** The client's request headers: conditions, directives, the new object's headers. */
+  headers: Headers;
+  /** The client's request ending aborts the copy. */
+  signal: AbortSignal;
+}
+
+/** What a backend answered, in S3's terms: status, client-form headers and the body. */
+interface Answer<B> {
+  status: number;
+  headers: Headers;
+  body: B | null;
+}
+
+/** Drops an unread body: the transport's way, else a Node stream's `destroy` or a web stream's `cancel`. */
+function drop<B>(body: B | null, transport: BackendTransport<B> | undefined): void {
+  if (body === null || typeof body !== "object") return;
+  if (transport) {
+    transport.discard(body);
+    return;
+  }
+  const stream = body as { destroy?: () => void; on?: (event: string, listener: () => void) => void; cancel?: () => Promise<void>; locked?: boolean };
+  if (typeof stream.destroy === "function") {
+    // A Node stream may report being destroyed as an error: heard here, not left to end the process.
+    stream.on?.("error", () => undefined);
+    stream.destroy();
+  }
+  else if (typeof stream.cancel === "function" && !stream.locked) void stream.cancel().catch(() => undefined);
+}
+
+/** Runs a backend's dispatch with `body`; a failure is thrown as S3's error, a success answered in S3's terms. */
+async function run<B>(dispatch: ObjectDispatch<B>, body: B | null, transport: BackendTransport<B> | undefined, options: TransportOptions): Promise<Answer<B>> {
+  if (dispatch.type === "native") {
+    const response = await dispatch.execute(body, options.signal);
+    const headers = filterResponseHeaders(response.headers);
+    if (response.status >= 300) {
+      drop(response.body as B | null, transport);
+      throw backendError(response.status, headers.get("x-amz-error-code") ?? undefined);
+    }
+    return { status: response.status, headers, body: response.body as B | null };
+  }
+  if (!transport) {
+    drop(body, transport);
+    throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage endpoints is not supported by this runtime." });
+  }
+  let answer: Awaited<ReturnType<BackendTransport<B>["send"]>>;
+  try {
+    answer = await transport.send({ method: dispatch.method, url: dispatch.url, headers: dispatch.headers }, body, options);
+  } catch (error) {
+    drop(body, transport);
+    if (isS3Error(error)) throw error;
+    throw new S3Error("ServiceUnavailable", { message: "The storage backend is unreachable.", cause: error });
+  }
+  const mapped = dispatch.mapResponse ? dispatch.mapResponse(answer.status, answer.headers) : undefined;
+  if (isS3Error(mapped)) {
+    drop(answer.body, transport);
+    throw mapped;
+  }
+  const status = mapped === undefined ? answer.status : mapped.status;
+  const headers = mapped === undefined ? backendResponseHeaders(answer.headers) : filterResponseHeaders(mapped.headers);
+  if (status < 300) return { status, headers, body: answer.body };
+  const text = answer.body === null ? "" : await transport.text(answer.body, MAX_ERROR_DOCUMENT_BYTES).catch(() => "");
+  if (status < 400) {
+    // A redirect names the backend: a misconfigured or moving store, not the client's to follow.
+    throw new S3Error("ServiceUnavailable", { message: "The storage backend redirected the request.", cause: new Error(`the storage backend answered ${status}`) });
+  }
+  const document = readErrorDocument(text);
+  throw backendError(status, document.code ?? headers.get("x-amz-error-code") ?? undefined, document.message);
+}
+
+/** Reads the source: the whole object, or the range asked for. */
+async function readSource<B>(copy: StreamedCopy<B>): Promise<Answer<B>> {
+  const { source, range } = copy;
+  const headers = new HeaderMap();
+  if (range !== undefined) headers.set("range", `bytes=${range.first}-${range.last}`);
+  const request: ObjectRequest = { operation: "GetObject", key: source.key, headers, ...(source.versionId !== undefined && { versionId: source.versionId }) };
+  try {
+    return await run(await source.backend.prepareObject(request), null, copy.transport, { bucket: source.bucket, signal: copy.signal });
+  } catch (error) {
+    // A range that starts past the object's end: S3 names the copy's header.
+    if (range !== undefined && isS3Error(error) && error.code === "InvalidRange") {
+      throw new S3Error("InvalidArgument", {
+        message: "Range specified is not valid for the source object.",
+        details: { ArgumentName: "x-amz-copy-source-range", ArgumentValue: `bytes=${range.first}-${range.last}` },
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
+
+/** The number of bytes the source's answer carries, once its range (or size) was checked as S3 checks a copy's. */
+function copiedLength(source: Answer<unknown>, range: CopyRange | undefined): number {
+  const declared = source.headers.get("content-length");
+  if (declared === null || !/^\d+$/.test(declared)) {
+    throw new S3Error("NotImplemented", { message: "The copy source's length is not known: it cannot be copied to another store." });
+  }
+  const length = Number(declared);
+  if (range === undefined) return checkCopyRange(undefined, length).length;
+  if (source.status === 206) {
+    const served = CONTENT_RANGE.exec(source.headers.get("content-range") ?? "");
+    if (served === null) throw new S3Error("ServiceUnavailable", { message: "The storage backend answered a range without its Content-Range." });
+    const { start, end } = checkCopyRange(range, Number(served[3]));
+    if (Number(served[1]) !== start || Number(served[2]) !== end || end - start + 1 !== length) {
+      throw new S3Error("ServiceUnavailable", { message: "The storage backend answered another range than the one asked for." });
+    }
+    return length;
+  }
+  // The whole object came back: a range that covers it all, or one the store ignored (never copied as the part).
+  const { start, length: wanted } = checkCopyRange(range, length);
+  if (start !== 0 || wanted !== length) throw new S3Error("ServiceUnavailable", { message: "The storage backend ignored the range asked for." });
+  return length;
+}
+
+/** The destination's request: its key, length and headers (the source's or the client's, per the directives). */
+function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, length: number): ObjectRequest {
+  const headers = new HeaderMap();
+  const { destination } = copy;
+  if (destination.part === undefined) {
+    const replace = copy.headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
+    const replaceTags = copy.headers.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE";
+    forwardedRequestHeaders(copy.headers).forEach((value, name) => {
+      if (REQUEST_ONLY_HEADERS.has(name) || name.startsWith("x-amz-checksum-")) return;
+      if (!replace && (CONTENT_HEADERS.has(name) || name.startsWith("x-amz-meta-"))) return;
+      if (name === "x-amz-tagging" && !replaceTags) return;
+      headers.set(name, value);
+    });
+    if (!replace) {
+      sourceHeaders.forEach((value, name) => {
+        if (CONTENT_HEADERS.has(name) || name.startsWith("x-amz-meta-")) headers.set(name, value);
+      });
+    }
+  }
+  headers.set("content-length", String(length));
+  const part = destination.part;
+  return { operation: part === undefined ? "PutObject" : "UploadPart", key: destination.key, headers, ...(part !== undefined && { uploadId: part.uploadId, partNumber: part.partNumber }) };
+}
+
+/** Runs a copy between stores (see the module's comment); answers the written object's (or part's) ETag. */
+export async function streamedCopy<B>(copy: StreamedCopy<B>): Promise<WriteResult> {
+  const source = await readSource(copy);
+  let length: number;
+  let dispatch: ObjectDispatch<B>;
+  try {
+    const lastModified = source.headers.get("last-modified");
+    checkCopySourceConditions(copy.headers, source.headers.get("etag") ?? "", new Date(lastModified ?? 0));
+    length = copiedLength(source, copy.range);
+    dispatch = await copy.destination.backend.prepareObject(destinationRequest(copy, source.headers, length));
+  } catch (error) {
+    drop(source.body, copy.transport);
+    throw error;
+  }
+  const written = await run(dispatch, source.body, copy.transport, { bucket: copy.destination.bucket, signal: copy.signal });
+  drop(written.body, copy.transport);
+  const etag = written.headers.get("etag");
+  if (etag === null) throw new S3Error("ServiceUnavailable", { message: "The storage backend stored the copy without an ETag." });
+  const lastModified = new Date(written.headers.get("last-modified") ?? Number.NaN);
+  return { etag, lastModified: Number.isNaN(lastModified.getTime()) ? new Date() : lastModified };
+}
