@@ -16,9 +16,10 @@ export function createFetchTransport(fetcher: typeof fetch = fetch, answerTimeou
     async send(request, body, options) {
       const headers = new Headers(request.headers);
       const length = headers.get("content-length");
-      // The runtime owns the framing of what it sends: a body of known length carries it.
-      headers.delete("content-length");
       const sent = body !== null && length !== null ? withKnownLength(body, Number(length), options.signal) : body;
+      // workerd frames a body of known length itself (and refuses a Content-Length set by hand); elsewhere (Node's
+      // fetch) the header is what keeps the body from going chunked, which stores refuse for a PUT.
+      if (sent !== body) headers.delete("content-length");
       const deadline = new AbortController();
       const abort = () => deadline.abort(options.signal.reason);
       options.signal.addEventListener("abort", abort, { once: true });
