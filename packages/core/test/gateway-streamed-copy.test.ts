@@ -80,6 +80,22 @@ describe("CopyObject between copy domains", () => {
     expect(Object.fromEntries(put!.headers)).toEqual({ "content-length": "6", "content-type": "text/x-new", "x-amz-meta-color": "red", "x-amz-storage-class": "STANDARD" });
   });
 
+  it("copies the source's tags into a store that keeps tags, unless the client replaces them", async () => {
+    transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
+    remote.getObjectTagging = async () => ({ tags: [{ key: "a b", value: "1&2" }, { key: "c", value: "" }] });
+    await copy();
+    // The destination keeps no tags (no getObjectTagging): none sent.
+    expect(putRequests()[0]!.headers.has("x-amz-tagging")).toBe(false);
+    local.getObjectTagging = async () => ({ tags: [] });
+    await copy();
+    expect(putRequests()[1]!.headers.get("x-amz-tagging")).toBe("a%20b=1%262&c=");
+    await copy({ "x-amz-tagging-directive": "REPLACE", "x-amz-tagging": "mine=1" });
+    expect(putRequests()[2]!.headers.get("x-amz-tagging")).toBe("mine=1");
+    remote.getObjectTagging = async () => ({ tags: [] });
+    await copy();
+    expect(putRequests()[3]!.headers.has("x-amz-tagging")).toBe(false);
+  });
+
   it("checks the source's conditions on its GET: a failure writes nothing and drops the body", async () => {
     const body = answer(200, SOURCE, "remote");
     transport.answers.set("GET https://remote.example/r", body);

@@ -3,7 +3,8 @@
  * source is read with one GET and its body streamed into the destination's PUT (CopyObject) or part upload
  * (UploadPartCopy), through the runtime's transport, never buffered. The source's `x-amz-copy-source-if-*`
  * conditions and range are checked against that same GET's headers, so the bytes copied are those of the version the
- * conditions were checked on.
+ * conditions were checked on. A CopyObject into a store that keeps tags takes the source's (unless the client
+ * replaces them).
  */
 import { checkCopySourceConditions } from "../conditions.js";
 import { isS3Error, S3Error } from "../errors.js";
@@ -158,8 +159,21 @@ function copiedLength(source: Answer<unknown>, range: CopyRange | undefined): nu
   return length;
 }
 
+/**
+ * The source's tags as `x-amz-tagging` carries them, when a CopyObject copies tags (`x-amz-tagging-directive` COPY, the
+ * default) into a store that keeps them: a backend that can answer tags (`getObjectTagging`) stores them too.
+ */
+async function copiedTags<B>(copy: StreamedCopy<B>): Promise<string | undefined> {
+  const { source, destination } = copy;
+  if (destination.part !== undefined || copy.headers.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE") return undefined;
+  if (!source.backend.getObjectTagging || !destination.backend.getObjectTagging) return undefined;
+  const { tags } = await source.backend.getObjectTagging(source.key, source.versionId);
+  if (tags.length === 0) return undefined;
+  return tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join("&");
+}
+
 /** The destination's request: its key, length and headers (the source's or the client's, per the directives). */
-function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, length: number): ObjectRequest {
+function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, length: number, tags: string | undefined): ObjectRequest {
   const headers = new HeaderMap();
   const { destination } = copy;
   if (destination.part === undefined) {
@@ -177,6 +191,7 @@ function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, le
       });
     }
   }
+  if (tags !== undefined) headers.set("x-amz-tagging", tags);
   headers.set("content-length", String(length));
   const part = destination.part;
   return { operation: part === undefined ? "PutObject" : "UploadPart", key: destination.key, headers, ...(part !== undefined && { uploadId: part.uploadId, partNumber: part.partNumber }) };
@@ -184,6 +199,8 @@ function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, le
 
 /** Runs a copy between stores (see the module's comment); answers the written object's (or part's) ETag. */
 export async function streamedCopy<B>(copy: StreamedCopy<B>): Promise<WriteResult> {
+  // The tags first: the source's body is not held open while they are asked for.
+  const tags = await copiedTags(copy);
   const source = await readSource(copy);
   let length: number;
   let dispatch: ObjectDispatch<B>;
@@ -191,7 +208,7 @@ export async function streamedCopy<B>(copy: StreamedCopy<B>): Promise<WriteResul
     const lastModified = source.headers.get("last-modified");
     checkCopySourceConditions(copy.headers, source.headers.get("etag") ?? "", new Date(lastModified ?? 0));
     length = copiedLength(source, copy.range);
-    dispatch = await copy.destination.backend.prepareObject(destinationRequest(copy, source.headers, length));
+    dispatch = await copy.destination.backend.prepareObject(destinationRequest(copy, source.headers, length, tags));
   } catch (error) {
     drop(source.body, copy.transport);
     throw error;

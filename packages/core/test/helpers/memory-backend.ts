@@ -125,6 +125,9 @@ export class MemoryBackend implements Backend<Uint8Array> {
     this.calls.push({ method: "abortMultipartUpload", args: [key, uploadId] });
   }
 
+  /** Tags: unset (a store without them) unless a test sets it. */
+  getObjectTagging?: Backend<Uint8Array>["getObjectTagging"];
+
   /** Versions: unset (a store without them) unless a test sets it. */
   deleteObjectVersions?: Backend<Uint8Array>["deleteObjectVersions"];
 
