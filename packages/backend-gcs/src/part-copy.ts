@@ -14,8 +14,9 @@ export type StreamRequest = (method: string, url: string, headers: Headers, body
 export function fetchStreamer(fetchImpl?: typeof fetch): StreamRequest {
   const send = fetchImpl ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   return (method, url, headers, body, signal) =>
-    // Never from a platform cache (workerd's fetch has one): the copy takes what the store holds now.
-    send(url, { method, headers, body, signal, redirect: "manual", cache: "no-store", ...(body && { duplex: "half" }) } as RequestInit);
+    // A read never from a platform cache (workerd's fetch has one): the copy takes what the store holds now. Only a
+    // read: workerd sends `Cache-Control: no-cache` for it, which a write could keep.
+    send(url, { method, headers, body, signal, redirect: "manual", ...(method === "GET" && { cache: "no-store" }), ...(body && { duplex: "half" }) } as RequestInit);
 }
 
 /** The copy-source conditions as the source GET's own conditions: any failure (412 or 304) is S3's 412. */

@@ -152,8 +152,9 @@ async function forwardWith(
       ...(signal && { signal }),
       // Runtimes other than workerd (Node's fetch) need this for a stream body; workerd ignores it.
       ...(body && { duplex: "half" }),
-      // HEAD and GET answers must come from the backend every time, never from the platform cache.
-      cache: "no-store",
+      // HEAD and GET answers must come from the backend every time, never from the platform cache. Only those:
+      // workerd sends `Cache-Control: no-cache` for it, which a PUT stored as the object's own Cache-Control.
+      ...((result.request.method === "GET" || result.request.method === "HEAD") && { cache: "no-store" }),
       redirect: "manual",
       ...BACKEND_BYTES_AS_SENT,
     } as RequestInit);

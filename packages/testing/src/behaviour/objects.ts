@@ -163,6 +163,10 @@ export function objectBehaviour(world: () => World): void {
         expect(got.Metadata).toEqual({ colour: "blue", "multi-word": "x y z" });
         expect(got.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
       }
+      // A header the client did not send is not stored: no runtime adds one of its own (a cache directive) on the way.
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "headers/plain.txt", Body: "plain" }));
+      const plain = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "headers/plain.txt" }));
+      expect([plain.CacheControl, plain.Expires, plain.ContentLanguage, plain.ContentDisposition, plain.Metadata]).toEqual([undefined, undefined, undefined, undefined, {}]);
     });
 
     it("answers NoSuchKey for missing objects and deletes idempotently", async () => {
