@@ -66,7 +66,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
   const { owner, createdAt, maxXmlBody, uploadIds, backendFor, resolveBucket } = settings;
   const transport = settings.transport as BackendTransport<unknown> | undefined;
   /** How a copy between stores is streamed for `request` (see `CrossCopy`). */
-  const crossCopy = (request: GatewayRequest<B>): CrossCopy => ({ transport, signal: request.signal ?? new AbortController().signal });
+  const crossCopy = (request: GatewayRequest<B>): CrossCopy => ({ transport, signal: request.signal ?? new AbortController().signal, maxUploadBytes: settings.maxUploadBytes });
 
   /** Performs an admitted operation on the bucket configuration middleware left in the context. */
   return function perform(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, original: BucketConfig | undefined): MaybePromise<Dispatched<B>> {

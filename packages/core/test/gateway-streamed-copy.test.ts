@@ -75,9 +75,41 @@ describe("CopyObject between copy domains", () => {
 
   it("takes the request's headers instead with x-amz-metadata-directive: REPLACE", async () => {
     transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
-    await copy({ "x-amz-metadata-directive": "REPLACE", "x-amz-meta-color": "red", "content-type": "text/x-new", "x-amz-storage-class": "STANDARD", "if-match": '"x"' });
+    await copy({ "x-amz-metadata-directive": "REPLACE", "x-amz-meta-color": "red", "content-type": "text/x-new", "x-amz-storage-class": "STANDARD", "if-modified-since": "Mon, 01 Jan 2024 00:00:00 GMT" });
     const [put] = putRequests();
     expect(Object.fromEntries(put!.headers)).toEqual({ "content-length": "6", "content-type": "text/x-new", "x-amz-meta-color": "red", "x-amz-storage-class": "STANDARD" });
+  });
+
+  it("passes If-Match and If-None-Match on to the destination's write, as a copy within one store does", async () => {
+    transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
+    await copy({ "if-none-match": "*" });
+    await copy({ "if-match": '"current"' });
+    expect(putRequests().map((put) => [put.headers.get("if-none-match"), put.headers.get("if-match")])).toEqual([["*", null], [null, '"current"']]);
+  });
+
+  it("answers the versions written and copied, and counts the copy against the gateway's write cap", async () => {
+    forwarding(local, "local");
+    transport.answers.set("GET https://remote.example/r", answer(200, { ...SOURCE, "x-amz-version-id": "source-v1" }, "remote"));
+    transport.answers.set("PUT https://local.example/tenant-a/dst/k", answer(200, { etag: '"written"', "x-amz-version-id": "written-v2" }));
+    const { status, headers } = response(await copy());
+    expect([status, headers.get("x-amz-version-id"), headers.get("x-amz-copy-source-version-id")]).toEqual([200, "written-v2", "source-v1"]);
+    const capped = objectsGateway(transport, 5);
+    forwarding(capped.remote, "remote");
+    const refused = response(await capped.send({ method: "PUT", path: "/data/dst/k", headers: { "x-amz-copy-source": "/remote/r" } }, as("AKIDCOPIER")));
+    expect([refused.status, childText(refused.root!, "Code"), childText(refused.root!, "MaxSizeAllowed")]).toEqual([400, "EntityTooLarge", "5"]);
+  });
+
+  it("drops the source's body when a native destination refuses without reading it", async () => {
+    const body = answer(200, SOURCE, "remote");
+    transport.answers.set("GET https://remote.example/r", body);
+    local.prepareOverride = async () => ({
+      type: "native",
+      execute: async () => {
+        throw new S3Error("NoSuchUpload");
+      },
+    });
+    expect(response(await copy()).status).toBe(404);
+    expect(transport.discarded).toEqual([body.body]);
   });
 
   it("copies the source's tags into a store that keeps tags, unless the client replaces them", async () => {

@@ -55,6 +55,28 @@ describe("createFetchTransport on Node's fetch", () => {
     expect([answer.status, text.length, text.startsWith("<Error><Code>AccessDenied</Code>")]).toEqual([403, 100, true]);
   });
 
+  it("bounds silence, not duration: a slow body that keeps coming is sent, one that stops is cut", async () => {
+    const transport = createFetchTransport(fetch, 300);
+    const signal = new AbortController().signal;
+    /** 12 chunks, one every `everyMs`; with `stallAfter`, silence after that many. */
+    const slow = (everyMs: number, stallAfter = Number.POSITIVE_INFINITY) => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent === stallAfter) return new Promise<void>(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, everyMs));
+          controller.enqueue(new Uint8Array(100).fill(65));
+          if (++sent === 12) controller.close();
+        },
+      });
+    };
+    const answer = await transport.send({ method: "PUT", url: `${endpoint}/slow`, headers: new Headers({ "content-length": "1200" }) }, slow(100), { bucket: "b", signal });
+    expect([answer.status, received.at(-1)!.body.length]).toEqual([200, 1200]);
+    const started = Date.now();
+    await expect(transport.send({ method: "PUT", url: `${endpoint}/stalled`, headers: new Headers({ "content-length": "1200" }) }, slow(10, 3), { bucket: "b", signal })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it("cuts a backend that sends no headers within the bound", async () => {
     const transport = createFetchTransport(fetch, 200);
     const started = Date.now();

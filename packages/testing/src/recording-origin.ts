@@ -1,6 +1,7 @@
 /**
  * A minimal object store for runtime tests: PUT keeps a body by path, GET (and HEAD) serve it, whole or one
- * `bytes=a-b` range, and a missing path is S3's `404 NoSuchKey`. Its `stored` map lets a test look at what arrived.
+ * `bytes=a-b` range, GetObjectTagging answers an empty tag set, and a missing path is S3's `404 NoSuchKey`. Its
+ * `stored` map lets a test look at what arrived.
  */
 import { createServer, type Server } from "node:http";
 
@@ -30,6 +31,8 @@ export async function startRecordingOrigin(): Promise<RecordingOrigin> {
     }
     const body = stored.get(path);
     if (!body) return void response.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>");
+    // GetObjectTagging (a copy between stores asks for the source's tags): it keeps none.
+    if (/[?&]tagging(=|&|$)/.test(request.url!)) return void response.writeHead(200, { "content-type": "application/xml" }).end("<Tagging><TagSet></TagSet></Tagging>");
     const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? "");
     const [start, end] = range ? [Number(range[1]), Math.min(Number(range[2]), body.length - 1)] : [0, body.length - 1];
     const headers = { "content-length": String(end - start + 1), etag: '"stored"', ...(range && { "content-range": `bytes ${start}-${end}/${body.length}` }) };

@@ -53,6 +53,8 @@ export interface CrossCopy {
   transport: BackendTransport<unknown> | undefined;
   /** Aborted when the client's request ends. */
   signal: AbortSignal;
+  /** The gateway's cap on one write (`maxUploadBytes`), which a streamed copy's bytes count against. */
+  maxUploadBytes: number | undefined;
 }
 
 /** Runs CopyObject into `destination`/`key` (authorized by `authorizeCopy`). */
@@ -86,6 +88,7 @@ export async function copyObject(
       destination: { backend: destination.backend, bucket: destination.bucket.name, key: destinationKey },
       headers,
       signal: cross.signal,
+      maxUploadBytes: cross.maxUploadBytes,
     });
   }
   const result = await copied.catch(inClientTerms(source.key));

@@ -73,6 +73,16 @@ function preparedOf<B>(dispatch: ObjectDispatch<B>): PreparedObject<B> {
   return { dispatch };
 }
 
+/** Throws EntityTooLarge for a write of `length` bytes past the gateway's own cap (`maxUploadBytes`), if it has one. */
+export function checkUploadCap(length: number, maxUploadBytes: number | undefined): void {
+  if (maxUploadBytes !== undefined && length > maxUploadBytes) {
+    throw new S3Error("EntityTooLarge", {
+      message: `Your proposed upload exceeds the maximum allowed size of ${maxUploadBytes} bytes.`,
+      details: { ProposedSize: String(length), MaxSizeAllowed: String(maxUploadBytes) },
+    });
+  }
+}
+
 /** S3's largest body of one PutObject or UploadPart (5 GiB): larger objects are uploaded in parts. */
 const MAX_UPLOAD_BODY_BYTES = 5 * 1024 ** 3;
 
@@ -117,12 +127,7 @@ async function prepareUpload<B>(
   if (!(length <= MAX_UPLOAD_BODY_BYTES)) {
     throw new S3Error("EntityTooLarge", { details: { ProposedSize: String(headers.get("content-length")), MaxSizeAllowed: String(MAX_UPLOAD_BODY_BYTES) } });
   }
-  if (maxUploadBytes !== undefined && length > maxUploadBytes) {
-    throw new S3Error("EntityTooLarge", {
-      message: `Your proposed upload exceeds the maximum allowed size of ${maxUploadBytes} bytes.`,
-      details: { ProposedSize: String(length), MaxSizeAllowed: String(maxUploadBytes) },
-    });
-  }
+  checkUploadCap(length, maxUploadBytes);
   // An empty body may reach the backend with no stream for the runtime to verify: settle its checks now.
   if (length === 0 && bodyChecks && bodyChecks.trailerChecksums.length === 0) await verifyEmptyBody(bodyChecks);
   const request = objectRequest(operation, key, headers, query, backendUploadId, false);

@@ -14,6 +14,7 @@ import type { Backend, CopyRange, ObjectDispatch, ObjectRequest, WriteResult } f
 import type { BackendTransport, TransportOptions } from "../types/transport.js";
 import { backendError, readErrorDocument } from "./backend-errors.js";
 import { checkCopyRange } from "./copy-range.js";
+import { checkUploadCap } from "./object.js";
 
 /** Largest backend error document read to translate it (as the runtimes read them). */
 const MAX_ERROR_DOCUMENT_BYTES = 64 * 1024;
@@ -21,8 +22,11 @@ const MAX_ERROR_DOCUMENT_BYTES = 64 * 1024;
 /** Content headers a copy takes from its source unless the client replaces them (`x-amz-metadata-directive`). */
 const CONTENT_HEADERS = new Set(["content-type", "content-encoding", "content-language", "content-disposition", "cache-control", "expires"]);
 
-/** Request headers that describe the client's request, not the object written. */
-const REQUEST_ONLY_HEADERS = new Set(["range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "content-length", "content-md5", "x-amz-content-sha256"]);
+/**
+ * Request headers that describe the client's request, not the object written. `If-Match` and `If-None-Match` stay:
+ * they are the destination's write conditions, as within one store.
+ */
+const REQUEST_ONLY_HEADERS = new Set(["range", "if-modified-since", "if-unmodified-since", "content-length", "content-md5", "x-amz-content-sha256"]);
 
 /** One side of a streamed copy. */
 export interface CopyEnd<B> {
@@ -48,6 +52,8 @@ export interface StreamedCopy<B> {
   headers: Headers;
   /** The client's request ending aborts the copy. */
   signal: AbortSignal;
+  /** The gateway's cap on what one write may store (`maxUploadBytes`): the bytes of a copy pass through it. */
+  maxUploadBytes?: number | undefined;
 }
 
 /** What a backend answered, in S3's terms: status, client-form headers and the body. */
@@ -69,14 +75,21 @@ function drop<B>(body: B | null, transport: BackendTransport<B> | undefined): vo
     // A Node stream may report being destroyed as an error: heard here, not left to end the process.
     stream.on?.("error", () => undefined);
     stream.destroy();
-  }
-  else if (typeof stream.cancel === "function" && !stream.locked) void stream.cancel().catch(() => undefined);
+  } else if (typeof stream.cancel === "function" && !stream.locked) void stream.cancel().catch(() => undefined);
 }
 
 /** Runs a backend's dispatch with `body`; a failure is thrown as S3's error, a success answered in S3's terms. */
 async function run<B>(dispatch: ObjectDispatch<B>, body: B | null, transport: BackendTransport<B> | undefined, options: TransportOptions): Promise<Answer<B>> {
   if (dispatch.type === "native") {
-    const response = await dispatch.execute(body, options.signal);
+    let response: Awaited<ReturnType<typeof dispatch.execute>>;
+    try {
+      response = await dispatch.execute(body, options.signal);
+    } catch (error) {
+      // A store that refused before reading (an aborted upload) left the source's answer paused: its connection is
+      // held (no idle timeout runs on a paused body) until it is dropped.
+      drop(body, transport);
+      throw error;
+    }
     const headers = filterResponseHeaders(response.headers);
     if (response.status >= 300) {
       drop(response.body as B | null, transport);
@@ -208,6 +221,7 @@ export async function streamedCopy<B>(copy: StreamedCopy<B>): Promise<WriteResul
     const lastModified = source.headers.get("last-modified");
     checkCopySourceConditions(copy.headers, source.headers.get("etag") ?? "", new Date(lastModified ?? 0));
     length = copiedLength(source, copy.range);
+    checkUploadCap(length, copy.maxUploadBytes);
     dispatch = await copy.destination.backend.prepareObject(destinationRequest(copy, source.headers, length, tags));
   } catch (error) {
     drop(source.body, copy.transport);
@@ -218,5 +232,11 @@ export async function streamedCopy<B>(copy: StreamedCopy<B>): Promise<WriteResul
   const etag = written.headers.get("etag");
   if (etag === null) throw new S3Error("ServiceUnavailable", { message: "The storage backend stored the copy without an ETag." });
   const lastModified = new Date(written.headers.get("last-modified") ?? Number.NaN);
-  return { etag, lastModified: Number.isNaN(lastModified.getTime()) ? new Date() : lastModified };
+  // The versions S3 names in a copy's answer: the one written (a versioned store's), and the source's copied.
+  const headers = new HeaderMap();
+  const writtenVersion = written.headers.get("x-amz-version-id");
+  const sourceVersion = source.headers.get("x-amz-version-id");
+  if (writtenVersion !== null) headers.set("x-amz-version-id", writtenVersion);
+  if (sourceVersion !== null) headers.set("x-amz-copy-source-version-id", sourceVersion);
+  return { etag, lastModified: Number.isNaN(lastModified.getTime()) ? new Date() : lastModified, headers };
 }

@@ -57,6 +57,7 @@ export async function uploadPartCopy(target: PartCopyTarget, headers: Headers, c
       ...(range !== undefined && { range }),
       headers,
       signal: cross.signal,
+      maxUploadBytes: cross.maxUploadBytes,
     });
   }
   const result = await copied.catch(inClientTerms(source.key));

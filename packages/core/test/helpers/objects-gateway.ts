@@ -40,7 +40,7 @@ export const sha256 = (body: string) => createHash("sha256").update(body).digest
  * A gateway over fresh backends: `local` (holding a few objects) and `remote` (another copy domain); `transport`
  * streams copies between them when one answers with a forward dispatch.
  */
-export function objectsGateway(transport?: BackendTransport<Uint8Array>) {
+export function objectsGateway(transport?: BackendTransport<Uint8Array>, maxUploadBytes?: number) {
   const local = new MemoryBackend("memory");
   const remote = new MemoryBackend("elsewhere");
   local.put("src/k", "source bytes");
@@ -54,6 +54,7 @@ export function objectsGateway(transport?: BackendTransport<Uint8Array>) {
     maxXmlBodyBytes: 64 * 1024,
     now: () => NOW,
     ...(transport && { transport }),
+    ...(maxUploadBytes !== undefined && { maxUploadBytes }),
   });
   /** Handles `request`, signed with a header by `signer` (anonymous without one). */
   async function send(request: UnsignedRequest, signer?: Signer, body?: string) {
