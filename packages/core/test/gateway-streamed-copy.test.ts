@@ -112,6 +112,18 @@ describe("CopyObject between copy domains", () => {
     expect(transport.discarded).toEqual([body.body]);
   });
 
+  it("answers 503, not the client's IncompleteBody, when the source broke off its bytes on the way", async () => {
+    transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
+    local.prepareOverride = async () => ({
+      type: "native",
+      execute: async () => {
+        throw new S3Error("IncompleteBody");
+      },
+    });
+    const { status, root } = response(await copy());
+    expect([status, childText(root!, "Code")]).toEqual([503, "ServiceUnavailable"]);
+  });
+
   it("copies the source's tags into a store that keeps tags, unless the client replaces them", async () => {
     transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
     remote.getObjectTagging = async () => ({ tags: [{ key: "a b", value: "1&2" }, { key: "c", value: "" }] });

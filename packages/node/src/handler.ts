@@ -192,6 +192,10 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
         headers,
         body: request,
         readBody: (limit) => readLimited(request, limit, headers),
+        // Made when read (the gateway reads it for the work it does itself, a copy between stores), not per request.
+        get signal() {
+          return clientSignal(response);
+        },
         clientAddress: address,
         onAdmitted: (context) => {
           if (context.identity?.type === "anonymous") leave = options.anonymousRequests.enter(address);
@@ -236,6 +240,17 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
       pending.set(response, { resolve, reject });
       listener(request, response);
     });
+}
+
+/** A signal aborted when the client goes away before its response is complete. */
+function clientSignal(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  const left = () => {
+    if (!response.writableFinished) controller.abort(new Error("client went away"));
+  };
+  if (response.destroyed) left();
+  else response.once("close", left);
+  return controller.signal;
 }
 
 /** `served`, counted out of its caller's address when it ends (when it was counted in). */

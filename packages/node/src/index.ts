@@ -18,4 +18,4 @@ export { forward, type ForwardOptions, type ForwardOutcome } from "./forward.js"
 export { NODE_CHECKSUM_FACTORIES, RequestBodyTransform, CountingTransform } from "./request-body-transform.js";
 export { readLimited, type HeaderLookup } from "./request-body.js";
 export { awaitingContinue, continueBody } from "./expect-continue.js";
-export { createNodeTransport } from "./transport.js";
+export { createNodeTransport, type TransportSlots } from "./transport.js";

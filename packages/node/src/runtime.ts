@@ -75,7 +75,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): NodeRuntime
   };
   return {
     dispatcher: (bucket) => pools.dispatcher(bucket.name),
-    transport: createNodeTransport((bucket) => pools.dispatcher(bucket)),
+    transport: createNodeTransport((bucket) => pools.dispatcher(bucket), pools),
     drained: () => (serving === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenDrained.push(resolve))),
     createHandler(gateway) {
       const listener = createRequestListener(

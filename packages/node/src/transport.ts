@@ -46,23 +46,41 @@ async function readText(body: Readable, limit: number): Promise<string> {
   return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
 }
 
+/** A bucket's backend slots (the runtime's `BucketPools`): a request holds one while it is in flight. */
+export interface TransportSlots {
+  /** A free slot's release function now, else undefined. */
+  tryAcquire(bucket: string): (() => void) | undefined;
+  /** Waits, bounded, for a slot (rejects with 503 SlowDown past the bucket's queue time). */
+  acquire(bucket: string): Promise<() => void>;
+}
+
 /**
  * Creates the transport: each request goes through `dispatcherFor(bucket)` (the runtime's per-bucket pools; any
- * undici dispatcher elsewhere).
+ * undici dispatcher elsewhere), holding one of the bucket's `slots` (when given) from before it is sent until its
+ * answer's body is done with. Slots keep the wait for a connection bounded: copies in opposite directions each hold a
+ * source connection while they wait for the other bucket's, and undici's own queue has no bound.
  */
-export function createNodeTransport(dispatcherFor: (bucket: string) => Dispatcher): BackendTransport<Readable> {
+export function createNodeTransport(dispatcherFor: (bucket: string) => Dispatcher, slots?: TransportSlots): BackendTransport<Readable> {
   return {
     async send(request, body, options) {
       const { origin, path } = splitUrl(request.url);
-      const answer = await dispatcherFor(options.bucket).request({
-        origin,
-        path,
-        method: request.method as Dispatcher.HttpMethod,
-        headers: headerRecord(request.headers),
-        body,
-        signal: options.signal,
-      });
-      return { status: answer.statusCode, headers: headersOf(answer.headers), body: answer.body };
+      const release = slots ? (slots.tryAcquire(options.bucket) ?? (await slots.acquire(options.bucket))) : undefined;
+      try {
+        const answer = await dispatcherFor(options.bucket).request({
+          origin,
+          path,
+          method: request.method as Dispatcher.HttpMethod,
+          headers: headerRecord(request.headers),
+          body,
+          signal: options.signal,
+        });
+        // Released once the body ended or was dropped (a stream closes either way).
+        if (release) answer.body.once("close", release);
+        return { status: answer.statusCode, headers: headersOf(answer.headers), body: answer.body };
+      } catch (error) {
+        release?.();
+        throw error;
+      }
     },
     text: readText,
     discard: drop,
