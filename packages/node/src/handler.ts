@@ -12,12 +12,12 @@ import { forward, forwardThen, type ForwardOutcome } from "./forward.js";
 import type { AddressCounter, BucketPools } from "./limits.js";
 import { CountingTransform, RequestBodyTransform } from "./request-body-transform.js";
 import { requestHeaders, writeResponse } from "./node-http.js";
-import { readLimited } from "./request-body.js";
 import { continueBody } from "./expect-continue.js";
 import { requestLineWriter, type RequestLog } from "./request-log.js";
 import { clientLeft, errorCodeOf, Served, writeError, type Done, type Outcome, type Settle } from "./served.js";
 import type { Watchdog } from "./watchdog.js";
 import { clientAddressResolver, type ClientAddressOf } from "./client-address.js";
+import { NodeGatewayRequest } from "./gateway-request.js";
 
 /** Options of the request handler. */
 export interface HandlerOptions {
@@ -186,21 +186,11 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
       const headers = requestHeaders(request);
       // From the headers just read (node's request.headers would build a second copy of them).
       const address = clientAddress(request.socket.remoteAddress, headers.get("x-forwarded-for") ?? undefined);
-      const resolved = resolveNow({
-        method: request.method ?? "GET",
-        target: request.url ?? "/",
-        headers,
-        body: request,
-        readBody: (limit) => readLimited(request, limit, headers),
-        // Made when read (the gateway reads it for the work it does itself, a copy between stores), not per request.
-        get signal() {
-          return clientSignal(response);
-        },
-        clientAddress: address,
-        onAdmitted: (context) => {
+      const resolved = resolveNow(
+        new NodeGatewayRequest(request, response, headers, address, (context) => {
           if (context.identity?.type === "anonymous") leave = options.anonymousRequests.enter(address);
-        },
-      });
+        }),
+      );
       // Any thenable (another library's promise from a gateway of another making), not only a native promise.
       if (typeof (resolved as { then?: unknown }).then === "function") {
         Promise.resolve(resolved).then(
@@ -240,17 +230,6 @@ export function createRequestHandler(gateway: Gateway<Readable>, options: Handle
       pending.set(response, { resolve, reject });
       listener(request, response);
     });
-}
-
-/** A signal aborted when the client goes away before its response is complete. */
-function clientSignal(response: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  const left = () => {
-    if (!response.writableFinished) controller.abort(new Error("client went away"));
-  };
-  if (response.destroyed) left();
-  else response.once("close", left);
-  return controller.signal;
 }
 
 /** `served`, counted out of its caller's address when it ends (when it was counted in). */

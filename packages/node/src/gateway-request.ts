@@ -1,0 +1,53 @@
+/**
+ * The gateway's view of a node:http request. A class rather than an object literal: its `signal` is a getter on the
+ * prototype, made only when read (the gateway reads it for work it does itself, a copy between stores), where a getter
+ * in a literal costs a runtime call per request (about 0.5 µs, measured).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import type { GatewayRequest, RequestContext } from "@multistore/core";
+import { readLimited } from "./request-body.js";
+
+/** A signal aborted when the client goes away before its response is complete. */
+function clientSignal(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  const left = () => {
+    if (!response.writableFinished) controller.abort(new Error("client went away"));
+  };
+  if (response.destroyed) left();
+  else response.once("close", left);
+  return controller.signal;
+}
+
+/** A node:http request as `gateway.handle` takes it. */
+export class NodeGatewayRequest implements GatewayRequest<Readable> {
+  /** HTTP method. */
+  readonly method: string;
+  /** Path and query as sent. */
+  readonly target: string;
+
+  constructor(
+    /** The request, which is also its body stream. */
+    readonly body: IncomingMessage,
+    private readonly response: ServerResponse,
+    /** The request's headers, read once. */
+    readonly headers: Headers,
+    /** The client's address. */
+    readonly clientAddress: string | undefined,
+    /** Called once the gateway admitted the request. */
+    readonly onAdmitted: (context: RequestContext) => void,
+  ) {
+    this.method = body.method ?? "GET";
+    this.target = body.url ?? "/";
+  }
+
+  /** Reads at most `limit` bytes of the body. */
+  readBody(limit: number): Promise<Uint8Array> {
+    return readLimited(this.body, limit, this.headers);
+  }
+
+  /** Aborted when the client goes away before its response is complete. */
+  get signal(): AbortSignal {
+    return clientSignal(this.response);
+  }
+}
