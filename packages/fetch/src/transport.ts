@@ -24,32 +24,58 @@ function progressing(body: Body, progressed: () => void): Body {
 }
 
 /**
+ * An answer's body that fails once a read of it waits `silenceMs` for the store: whoever reads it (a native store
+ * writing the copy, which has no bound of its own) is not kept waiting on a store gone silent.
+ */
+function bounded(body: Body, silenceMs: number): Body {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the storage backend sent nothing for ${silenceMs} ms`)), silenceMs)));
+      try {
+        const { done, value } = await Promise.race([reader.read(), silent]);
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        void reader.cancel(error).catch(() => undefined);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
+/**
  * Creates the transport, sending with `fetcher`. Every wait is bounded by `answerTimeoutMs` of no progress: no byte of
- * the body taken (a silent source, or a store that stops reading), or no answer once the body was sent.
+ * the body taken (a silent source, or a store that stops reading), no answer once the body was sent, or no byte of
+ * an answer's body when one is read.
  */
 export function createFetchTransport(fetcher: typeof fetch = fetch, answerTimeoutMs = BACKEND_ANSWER_TIMEOUT_MS): BackendTransport<Body> {
   return {
     async send(request, body, options) {
       const deadline = new AbortController();
       const abort = () => deadline.abort(options.signal.reason);
-      if (options.signal.aborted) abort();
-      else options.signal.addEventListener("abort", abort, { once: true });
-      let last = Date.now();
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const watch = () => {
-        const idle = Date.now() - last;
-        if (idle >= answerTimeoutMs) deadline.abort(new Error(`no progress from the backend within ${answerTimeoutMs} ms`));
-        else timer = setTimeout(watch, answerTimeoutMs - idle);
-      };
-      timer = setTimeout(watch, answerTimeoutMs);
-      const headers = new Headers(request.headers);
-      const length = headers.get("content-length");
-      const watched = body === null ? null : progressing(body, () => (last = Date.now()));
-      const sent = watched !== null && length !== null ? withKnownLength(watched, Number(length), deadline.signal) : watched;
-      // workerd frames a body of known length itself (and refuses a Content-Length set by hand); elsewhere (Node's
-      // fetch) the header is what keeps the body from going chunked, which stores refuse for a PUT.
-      if (sent !== watched) headers.delete("content-length");
       try {
+        if (options.signal.aborted) abort();
+        else options.signal.addEventListener("abort", abort, { once: true });
+        let last = Date.now();
+        const watch = () => {
+          const idle = Date.now() - last;
+          if (idle >= answerTimeoutMs) deadline.abort(new Error(`no progress from the backend within ${answerTimeoutMs} ms`));
+          else timer = setTimeout(watch, answerTimeoutMs - idle);
+        };
+        timer = setTimeout(watch, answerTimeoutMs);
+        const headers = new Headers(request.headers);
+        const length = headers.get("content-length");
+        const watched = body === null ? null : progressing(body, () => (last = Date.now()));
+        const sent = watched !== null && length !== null ? withKnownLength(watched, Number(length), deadline.signal) : watched;
+        // workerd frames a body of known length itself (and refuses a Content-Length set by hand); elsewhere (Node's
+        // fetch) the header is what keeps the body from going chunked, which stores refuse for a PUT.
+        if (sent !== watched) headers.delete("content-length");
         const init = {
           method: request.method,
           headers,
@@ -64,7 +90,7 @@ export function createFetchTransport(fetcher: typeof fetch = fetch, answerTimeou
           ...BACKEND_BYTES_AS_SENT,
         };
         const response = await fetcher(request.url, init as RequestInit);
-        return { status: response.status, headers: response.headers, body: response.body };
+        return { status: response.status, headers: response.headers, body: response.body && bounded(response.body, answerTimeoutMs) };
       } finally {
         clearTimeout(timer);
         options.signal.removeEventListener("abort", abort);

@@ -21,6 +21,7 @@ describe("createFetchTransport on Node's fetch", () => {
   beforeAll(async () => {
     server = createServer((request, response) => {
       if (request.url === "/silent") return;
+      if (request.url === "/stall-body") return void response.writeHead(200, { "content-length": "1000" }).write("ten bytes.");
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => {
@@ -74,6 +75,16 @@ describe("createFetchTransport on Node's fetch", () => {
     expect([answer.status, received.at(-1)!.body.length]).toEqual([200, 1200]);
     const started = Date.now();
     await expect(transport.send({ method: "PUT", url: `${endpoint}/stalled`, headers: new Headers({ "content-length": "1200" }) }, slow(10, 3), { bucket: "b", signal })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("fails an answer's body once a read of it waits the bound for a store gone silent", async () => {
+    const transport = createFetchTransport(fetch, 300);
+    const answer = await transport.send({ method: "GET", url: `${endpoint}/stall-body`, headers: new Headers() }, null, { bucket: "b", signal: new AbortController().signal });
+    const reader = answer.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("ten bytes.");
+    const started = Date.now();
+    await expect(reader.read()).rejects.toThrow(/sent nothing for 300 ms/);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
