@@ -112,16 +112,18 @@ describe("CopyObject between copy domains", () => {
     expect(transport.discarded).toEqual([body.body]);
   });
 
-  it("answers 503, not the client's IncompleteBody, when the source broke off its bytes on the way", async () => {
+  it("answers 503, not the client's IncompleteBody nor a 500, when the source broke off its bytes on the way", async () => {
     transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
-    local.prepareOverride = async () => ({
-      type: "native",
-      execute: async () => {
-        throw new S3Error("IncompleteBody");
-      },
-    });
-    const { status, root } = response(await copy());
-    expect([status, childText(root!, "Code")]).toEqual([503, "ServiceUnavailable"]);
+    for (const failure of [new S3Error("IncompleteBody"), new Error("Network connection lost.")]) {
+      local.prepareOverride = async () => ({
+        type: "native",
+        execute: async () => {
+          throw failure;
+        },
+      });
+      const { status, root } = response(await copy());
+      expect([status, childText(root!, "Code")], failure.message).toEqual([503, "ServiceUnavailable"]);
+    }
   });
 
   it("copies the source's tags into a store that keeps tags, unless the client replaces them", async () => {

@@ -88,9 +88,10 @@ async function run<B>(dispatch: ObjectDispatch<B>, body: B | null, transport: Ba
       // A store that refused before reading (an aborted upload) left the source's answer paused: its connection is
       // held (no idle timeout runs on a paused body) until it is dropped.
       drop(body, transport);
-      // A body that came short here is the source store's failure (it broke off), not the client's: the copy request
-      // has no body of its own. Clients retry a 503.
-      if (body !== null && isS3Error(error) && error.code === "IncompleteBody") {
+      // With a body (the source's), a failure that is no answer of the store's own is the source failing, not the
+      // client's request (which has no body of its own): the bytes came short (IncompleteBody) or their stream broke
+      // (a runtime's error: the source's connection lost, silent past its bound). Clients retry a 503.
+      if (body !== null && (!isS3Error(error) || error.code === "IncompleteBody")) {
         throw new S3Error("ServiceUnavailable", { message: "The copy source's store broke off the object's bytes.", cause: error });
       }
       throw error;
