@@ -57,20 +57,32 @@ export class Slots {
     return this.releaser();
   }
 
-  /** A slot; waits at most `timeoutMs`, then rejects with SlowDown (as it does when the queue is full). */
-  acquire(timeoutMs: number): Promise<() => void> {
+  /**
+   * A slot; waits at most `timeoutMs`, then rejects with SlowDown (as it does when the queue is full). `signal` ends
+   * the wait early (the caller went away), rejecting with its reason.
+   */
+  acquire(timeoutMs: number, signal?: AbortSignal): Promise<() => void> {
     const free = this.tryAcquire();
     if (free !== undefined) return Promise.resolve(free);
     if (this.waiting.length >= this.maxWaiting) return Promise.reject(slowDown("Too many requests are waiting for this bucket's backend."));
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const entry = {
-        grant: () => resolve(this.releaser()),
-        timer: setTimeout(() => {
-          const index = this.waiting.indexOf(entry);
-          if (index !== -1) this.waiting.splice(index, 1);
-          reject(slowDown("This bucket's backend is busy; try again."));
-        }, timeoutMs),
+      const leave = (error: unknown) => {
+        const index = this.waiting.indexOf(entry);
+        if (index !== -1) this.waiting.splice(index, 1);
+        clearTimeout(entry.timer);
+        signal?.removeEventListener("abort", aborted);
+        reject(error);
       };
+      const aborted = () => leave(signal!.reason);
+      const entry = {
+        grant: () => {
+          signal?.removeEventListener("abort", aborted);
+          resolve(this.releaser());
+        },
+        timer: setTimeout(() => leave(slowDown("This bucket's backend is busy; try again.")), timeoutMs),
+      };
+      signal?.addEventListener("abort", aborted, { once: true });
       this.waiting.push(entry);
     });
   }
@@ -129,9 +141,9 @@ export class BucketPools {
     return this.poolOf(bucket).slots.tryAcquire();
   }
 
-  /** Waits (bounded) for one of the bucket's backend slots. */
-  acquire(bucket: string): Promise<() => void> {
-    return this.poolOf(bucket).slots.acquire(this.limits.bucketQueueMs);
+  /** Waits (bounded, or until `signal` aborts) for one of the bucket's backend slots. */
+  acquire(bucket: string, signal?: AbortSignal): Promise<() => void> {
+    return this.poolOf(bucket).slots.acquire(this.limits.bucketQueueMs, signal);
   }
 
   /** Closes every pool. */

@@ -50,8 +50,8 @@ async function readText(body: Readable, limit: number): Promise<string> {
 export interface TransportSlots {
   /** A free slot's release function now, else undefined. */
   tryAcquire(bucket: string): (() => void) | undefined;
-  /** Waits, bounded, for a slot (rejects with 503 SlowDown past the bucket's queue time). */
-  acquire(bucket: string): Promise<() => void>;
+  /** Waits, bounded, for a slot (rejects with 503 SlowDown past the bucket's queue time, or when `signal` aborts). */
+  acquire(bucket: string, signal?: AbortSignal): Promise<() => void>;
 }
 
 /**
@@ -64,7 +64,7 @@ export function createNodeTransport(dispatcherFor: (bucket: string) => Dispatche
   return {
     async send(request, body, options) {
       const { origin, path } = splitUrl(request.url);
-      const release = slots ? (slots.tryAcquire(options.bucket) ?? (await slots.acquire(options.bucket))) : undefined;
+      const release = slots ? (slots.tryAcquire(options.bucket) ?? (await slots.acquire(options.bucket, options.signal))) : undefined;
       try {
         const answer = await dispatcherFor(options.bucket).request({
           origin,

@@ -29,6 +29,22 @@ describe("Slots", () => {
     expect(slots.active).toBe(0);
   });
 
+  it("let a waiter go when its signal aborts: it is refused at once, and a released slot is not handed to it", async () => {
+    const slots = new Slots(1);
+    const held = slots.tryAcquire()!;
+    const controller = new AbortController();
+    const started = Date.now();
+    const gone = slots.acquire(60_000, controller.signal);
+    const next = slots.acquire(60_000);
+    controller.abort(new Error("client went away"));
+    await expect(gone).rejects.toThrow("client went away");
+    expect(Date.now() - started).toBeLessThan(1_000);
+    held();
+    (await next)();
+    expect(slots.active).toBe(0);
+    await expect(slots.acquire(60_000, controller.signal).then(() => "granted")).resolves.toBe("granted");
+  });
+
   it("refuse a waiter with SlowDown after its wait", async () => {
     const slots = new Slots(1);
     slots.tryAcquire();
