@@ -90,8 +90,11 @@ export interface MatrixClient {
   uploadStream?(target: ClientTarget, bucket: string, key: string, stream: Readable): Promise<void>;
   /** Size and ETag (quoted) of an object as the client's stat call reports them. */
   stat?(target: ClientTarget, bucket: string, key: string): Promise<{ size: number; etag: string }>;
-  /** Copies an object within a bucket, server-side, as the client's copy command does. */
-  copy?(target: ClientTarget, bucket: string, sourceKey: string, key: string): Promise<void>;
+  /**
+   * Copies an object server-side, as the client's copy command does: within `bucket`, or into `toBucket` (a bucket of
+   * another store: the gateway streams the copy).
+   */
+  copy?(target: ClientTarget, bucket: string, sourceKey: string, key: string, toBucket?: string): Promise<void>;
   /** True when `copy` copies a 20 MiB object in parts (UploadPartCopy) rather than with one CopyObject. */
   copiesInParts?: boolean;
   /** True when the client uploads a 20 MiB file in parts (as configured here). */

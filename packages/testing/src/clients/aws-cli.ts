@@ -50,7 +50,7 @@ export function awsCli(options: { id: string; label: string; command: string; in
     upload: async (target, file, bucket, key) => void (await aws(target, ["s3", "cp", "--no-progress", file, `s3://${bucket}/${key}`])),
     download: async (target, bucket, key, file) => void (await aws(target, ["s3", "cp", "--no-progress", `s3://${bucket}/${key}`, file])),
     // Above 8 MiB (the default multipart_threshold) in parts.
-    copy: async (target, bucket, sourceKey, key) => void (await aws(target, ["s3", "cp", "--no-progress", `s3://${bucket}/${sourceKey}`, `s3://${bucket}/${key}`])),
+    copy: async (target, bucket, sourceKey, key, toBucket = bucket) => void (await aws(target, ["s3", "cp", "--no-progress", `s3://${bucket}/${sourceKey}`, `s3://${toBucket}/${key}`])),
     copiesInParts: true,
     list: async (target, bucket, prefix) =>
       keysFromLines(await aws(target, ["s3", "ls", "--recursive", `s3://${bucket}/${prefix}`]), (line) => /^\S+ \S+ +\d+ (.*)$/.exec(line)?.[1]),

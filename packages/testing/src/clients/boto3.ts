@@ -40,7 +40,7 @@ if op == "upload":
 elif op == "download":
     s3.download_file(a["bucket"], a["key"], a["file"])
 elif op == "copy":
-    s3.copy({"Bucket": a["bucket"], "Key": a["source"]}, a["bucket"], a["key"])
+    s3.copy({"Bucket": a["bucket"], "Key": a["source"]}, a["toBucket"], a["key"])
 elif op == "list":
     print(json.dumps(keys(a["prefix"])))
 elif op == "delete":
@@ -86,7 +86,7 @@ export function boto3Client(options: { id: string; label: string; python: string
     upload: async (target, file, bucket, key) => void (await run(target, { op: "upload", file, bucket, key })),
     download: async (target, bucket, key, file) => void (await run(target, { op: "download", file, bucket, key })),
     // s3.copy: above 8 MiB (the default multipart_threshold) in parts.
-    copy: async (target, bucket, source, key) => void (await run(target, { op: "copy", bucket, source, key })),
+    copy: async (target, bucket, source, key, toBucket = bucket) => void (await run(target, { op: "copy", bucket, source, key, toBucket })),
     copiesInParts: true,
     list: async (target, bucket, prefix) => JSON.parse(await run(target, { op: "list", bucket, prefix })) as string[],
     deleteRecursive: async (target, bucket, prefix) => void (await run(target, { op: "delete", bucket, prefix })),

@@ -48,7 +48,7 @@ export function jsSdkClient(): MatrixClient {
       await writeFile(file, await response.Body!.transformToByteArray());
     },
     // CopyObject (the SDK has no managed copy in parts).
-    copy: async (target, bucket, sourceKey, key) => void (await client(target).send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${encodeURIComponent(sourceKey)}` }))),
+    copy: async (target, bucket, sourceKey, key, toBucket = bucket) => void (await client(target).send(new CopyObjectCommand({ Bucket: toBucket, Key: key, CopySource: `${bucket}/${encodeURIComponent(sourceKey)}` }))),
     list: async (target, bucket, prefix) => {
       const keys: string[] = [];
       for await (const page of paginateListObjectsV2({ client: client(target) }, { Bucket: bucket, Prefix: prefix })) {

@@ -43,7 +43,7 @@ export function rcloneClient(): MatrixClient {
     styles: ["path", "virtual"],
     upload: async (target, file, bucket, key) => void (await rclone(target, ["copyto", file, `multistore:${bucket}/${key}`])),
     download: async (target, bucket, key, file) => void (await rclone(target, ["copyto", `multistore:${bucket}/${key}`, file])),
-    copy: async (target, bucket, sourceKey, key) => void (await rclone(target, ["copyto", `multistore:${bucket}/${sourceKey}`, `multistore:${bucket}/${key}`])),
+    copy: async (target, bucket, sourceKey, key, toBucket = bucket) => void (await rclone(target, ["copyto", `multistore:${bucket}/${sourceKey}`, `multistore:${toBucket}/${key}`])),
     copiesInParts: true,
     list: async (target, bucket, prefix) => {
       const entries = JSON.parse(await rclone(target, ["lsjson", "-R", "--files-only", `multistore:${bucket}/${prefix}`])) as { Path: string }[];

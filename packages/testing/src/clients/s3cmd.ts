@@ -45,7 +45,7 @@ export function s3cmdClient(options: { sigv2?: boolean } = {}): MatrixClient {
     upload: async (target, file, bucket, key) => void (await s3cmd(target, ["put", file, `s3://${bucket}/${key}`])),
     download: async (target, bucket, key, file) => void (await s3cmd(target, ["get", "--force", `s3://${bucket}/${key}`, file])),
     // CopyObject (s3cmd copies in parts only above 5 GiB).
-    copy: async (target, bucket, sourceKey, key) => void (await s3cmd(target, ["cp", `s3://${bucket}/${sourceKey}`, `s3://${bucket}/${key}`])),
+    copy: async (target, bucket, sourceKey, key, toBucket = bucket) => void (await s3cmd(target, ["cp", `s3://${bucket}/${sourceKey}`, `s3://${toBucket}/${key}`])),
     list: async (target, bucket, prefix) =>
       keysFromLines(await s3cmd(target, ["ls", "--recursive", `s3://${bucket}/${prefix}`]), (line) => {
         const at = line.indexOf(`s3://${bucket}/`);
