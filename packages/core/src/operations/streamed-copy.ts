@@ -7,6 +7,7 @@
  * replaces them).
  */
 import { checkCopySourceConditions } from "../conditions.js";
+import { MAX_BACKEND_ERROR_BYTES } from "../dispatch.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { backendResponseHeaders, filterResponseHeaders, forwardedRequestHeaders } from "../headers.js";
@@ -15,9 +16,6 @@ import type { BackendTransport, TransportOptions } from "../types/transport.js";
 import { backendError, readErrorDocument } from "./backend-errors.js";
 import { checkCopyRange } from "./copy-range.js";
 import { checkUploadCap } from "./object.js";
-
-/** Largest backend error document read to translate it (as the runtimes read them). */
-const MAX_ERROR_DOCUMENT_BYTES = 64 * 1024;
 
 /** Content headers a copy takes from its source unless the client replaces them (`x-amz-metadata-directive`). */
 const CONTENT_HEADERS = new Set(["content-type", "content-encoding", "content-language", "content-disposition", "cache-control", "expires"]);
@@ -123,7 +121,7 @@ async function run<B>(dispatch: ObjectDispatch<B>, body: B | null, transport: Ba
   const status = mapped === undefined ? answer.status : mapped.status;
   const headers = mapped === undefined ? backendResponseHeaders(answer.headers) : filterResponseHeaders(mapped.headers);
   if (status < 300) return { status, headers, body: answer.body };
-  const text = answer.body === null ? "" : await transport.text(answer.body, MAX_ERROR_DOCUMENT_BYTES).catch(() => "");
+  const text = answer.body === null ? "" : await transport.text(answer.body, MAX_BACKEND_ERROR_BYTES).catch(() => "");
   if (status < 400) {
     // A redirect names the backend: a misconfigured or moving store, not the client's to follow.
     throw new S3Error("ServiceUnavailable", { message: "The storage backend redirected the request.", cause: new Error(`the storage backend answered ${status}`) });
