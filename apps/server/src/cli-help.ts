@@ -33,6 +33,9 @@ Options:
                                                      [env MULTISTORE_ANONYMOUS_REQUESTS_PER_ADDRESS, default 32]
   --max-upload-bytes <n>                Largest PutObject / UploadPart body, by declared length (400 EntityTooLarge)
                                                      [env MULTISTORE_MAX_UPLOAD_BYTES, default none]
+  --keep-alive-after <s>  A copy or multipart completion still running after this long starts its answer as
+                         S3 does: 200, whitespace, then the result or error [env MULTISTORE_KEEP_ALIVE_AFTER, default 10]
+  --keep-alive-every <s>  Seconds between the spaces of such an answer    [env MULTISTORE_KEEP_ALIVE_EVERY, default 10]
   --trusted-proxies <list>  Believe X-Forwarded-For from these addresses / CIDR ranges (comma-separated)
                                                      [env MULTISTORE_TRUSTED_PROXIES, default none]
   --registry-url <url>   Ask this HTTP service for buckets, credentials and roles the config file lacks

@@ -34,6 +34,8 @@ export interface CliOptions {
   limits: Partial<ServerLimits>;
   /** Largest upload body accepted (declared length), as the Worker's MAX_UPLOAD_BYTES; none when unset. */
   maxUploadBytes?: number;
+  /** When long copies and completions start their answer, and how often it sends a space (ms); defaults when unset. */
+  keepAlive?: { afterMs?: number; everyMs?: number };
   /** Proxies whose X-Forwarded-For is believed (addresses and CIDR ranges, comma-separated). */
   trustedProxies?: string;
   /** A catalogue service asked for buckets, credentials and roles the config file does not have. */
@@ -198,6 +200,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string = p
       "bucket-connections": { type: "string" },
       "anonymous-requests-per-address": { type: "string" },
       "max-upload-bytes": { type: "string" },
+      "keep-alive-after": { type: "string" },
+      "keep-alive-every": { type: "string" },
       "registry-url": { type: "string" },
       "trusted-proxies": { type: "string" },
       "registry-ttl": { type: "string" },
@@ -228,6 +232,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string = p
   const serverTiming = values["no-server-timing"] ? false : values["server-timing"] ?? booleanFromEnv(env.MULTISTORE_SERVER_TIMING, "MULTISTORE_SERVER_TIMING", true);
   // S3's own ceiling for one object is 5 TiB.
   const maxUploadBytes = wholeNumber(values["max-upload-bytes"] ?? env.MULTISTORE_MAX_UPLOAD_BYTES, "--max-upload-bytes", 1, 5 * 1024 ** 4);
+  const keepAliveAfter = wholeNumber(values["keep-alive-after"] ?? env.MULTISTORE_KEEP_ALIVE_AFTER, "--keep-alive-after", 1, 3600);
+  const keepAliveEvery = wholeNumber(values["keep-alive-every"] ?? env.MULTISTORE_KEEP_ALIVE_EVERY, "--keep-alive-every", 1, 3600);
   const registry = parseRegistry(values, env);
   const metrics = parseMetrics(values, env, workers, Boolean(values.workers ?? env.MULTISTORE_WORKERS));
   const trustedProxies = values["trusted-proxies"] ?? env.MULTISTORE_TRUSTED_PROXIES;
@@ -249,6 +255,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string = p
     workers,
     limits: parseLimits(values, env),
     ...(maxUploadBytes !== undefined && { maxUploadBytes }),
+    ...((keepAliveAfter !== undefined || keepAliveEvery !== undefined) && {
+      keepAlive: { ...(keepAliveAfter !== undefined && { afterMs: keepAliveAfter * 1000 }), ...(keepAliveEvery !== undefined && { everyMs: keepAliveEvery * 1000 }) },
+    }),
     ...(registry && { registry }),
     ...(metrics && { metrics }),
     ...(trustedProxies && { trustedProxies }),

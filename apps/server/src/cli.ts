@@ -134,6 +134,7 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
     serverTiming: options.serverTiming,
     limits: options.limits,
     ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
+    ...(options.keepAlive && { keepAlive: options.keepAlive }),
     ...(options.trustedProxies && { trustedProxies: options.trustedProxies }),
     sessionTokenKeys: prepared.sessionTokenKeys,
     ...(prepared.oidcProvider && { oidcProvider: prepared.oidcProvider }),

@@ -9,6 +9,7 @@
 import { pino } from "pino";
 import { BatchedDestination, batchSizeFor } from "./log-destination.js";
 import { describeError, isoTime, requestLineWriter, type RequestLog } from "@multistore/node";
+import { isFailure } from "@multistore/core/runtime";
 
 /** The logger type used across the server. */
 export type Logger = pino.Logger;
@@ -68,7 +69,7 @@ export function requestLogger(logger: Logger): RequestLog {
     onFailure: (line, error) => logger.error({ ...line, err: describeError(error) }, "request failed"),
   });
   return (context, end) => {
-    if (logger.levelVal <= info || (end.status >= 500 && end.errorCode !== "SlowDown")) write(context, end);
+    if (logger.levelVal <= info || isFailure(end)) write(context, end);
   };
 }
 

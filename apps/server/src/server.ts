@@ -49,6 +49,11 @@ export interface ServerOptions {
   /** Largest PutObject / UploadPart body accepted, by declared length (larger: 400 EntityTooLarge); default none. */
   maxUploadBytes?: number;
   /**
+   * When a long CopyObject, UploadPartCopy or CompleteMultipartUpload starts its answer (200, whitespace every
+   * `everyMs`, then the result or the error, as S3 answers; default 10 s and 10 s). See core's `keepAlive`.
+   */
+  keepAlive?: { afterMs?: number; everyMs?: number };
+  /**
    * Proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges, comma-separated, e.g. `10.0.0.0/8`): the
    * client address middleware sees and the anonymous cap counts is then the right-most untrusted hop. Default: none.
    */
@@ -165,6 +170,7 @@ export function createMultistoreServer(options: ServerOptions): MultistoreServer
     ...(options.config.cors_rules && { cors: options.config.cors_rules }),
     serverTiming: options.serverTiming ?? true,
     ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
+    ...(options.keepAlive && { keepAlive: options.keepAlive }),
     onError: (error, context) => logger.error({ requestId: context.requestId, err: describeError(error) }, "internal error"),
   });
   const listener = requiringHost(runtime.createHandler(gateway));

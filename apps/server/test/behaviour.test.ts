@@ -8,6 +8,7 @@ runS3BehaviourSuite("node server", async (config, options) => {
     config: parseConfig(config),
     logger: createLogger("silent"),
     ...(options.domain && { domain: options.domain }),
+    ...(options.keepAlive && { keepAlive: options.keepAlive }),
   });
   const { port } = await server.listen(0, "127.0.0.1");
   return { endpoint: `http://127.0.0.1:${port}`, close: () => server.close() };

@@ -16,6 +16,13 @@ export interface Env {
   /** `"false"` leaves out the Server-Timing header. */
   SERVER_TIMING?: string;
   /**
+   * Milliseconds a CopyObject, UploadPartCopy or CompleteMultipartUpload may take before its answer starts (200, then
+   * whitespace every `KEEP_ALIVE_EVERY_MS`, then the result or the error, as S3 answers them; default 10000 each).
+   */
+  KEEP_ALIVE_AFTER_MS?: string;
+  /** Milliseconds between the spaces of a started long answer (default 10000). */
+  KEEP_ALIVE_EVERY_MS?: string;
+  /**
    * Keys sealing STS session tokens (a secret): base64 of 32 bytes, or a comma-separated list while rotating (the
    * first seals, all unseal). Without it STS is off and requests carrying a session token are refused.
    */

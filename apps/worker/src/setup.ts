@@ -69,6 +69,18 @@ function positiveInteger(value: string | undefined, name: string, unit = "bytes"
   return Number(value);
 }
 
+/** `KEEP_ALIVE_AFTER_MS` and `KEEP_ALIVE_EVERY_MS`: when a long answer starts, and how often it sends a space. */
+function keepAliveOf(env: Env): { afterMs?: number; everyMs?: number } {
+  const settings: { afterMs?: number; everyMs?: number } = {};
+  for (const [name, field] of [["KEEP_ALIVE_AFTER_MS", "afterMs"], ["KEEP_ALIVE_EVERY_MS", "everyMs"]] as const) {
+    const value = positiveInteger(env[name], name, "milliseconds");
+    if (value === undefined) continue;
+    if (value < 1 || value > 3_600_000) throw new ConfigError([{ path: name, message: `${name} must be from 1 to 3600000 milliseconds, got "${env[name]}"` }]);
+    settings[field] = value;
+  }
+  return settings;
+}
+
 /** The config's buckets, credentials and roles, then (with REGISTRY_URL) the catalogue service's, cached per isolate. */
 function registriesFor(env: Env, config: MultistoreConfig): Required<Registries> {
   const fromConfig = createStaticRegistries(config);
@@ -150,6 +162,7 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
     const maxUploadBytes = positiveInteger(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES");
     const backendAnswerTimeoutMs = positiveInteger(env.BACKEND_ANSWER_TIMEOUT_MS, "BACKEND_ANSWER_TIMEOUT_MS", "milliseconds");
     if (backendAnswerTimeoutMs === 0) throw new ConfigError([{ path: "BACKEND_ANSWER_TIMEOUT_MS", message: "BACKEND_ANSWER_TIMEOUT_MS must be at least 1 millisecond" }]);
+    const keepAlive = keepAliveOf(env);
     const stsSetup = sts(env, config, registries.roles);
     const oidcSetup = oidc(env, config);
     const metering = meteringMiddleware(env, config);
@@ -198,6 +211,7 @@ function build(env: Env, extensions: WorkerExtensions): Setup {
         targetMapping: createPathMapping({ bucketSegments: config.path_mapping.bucket_segments, separator: config.path_mapping.separator }),
       }),
       ...(maxUploadBytes !== undefined && { maxUploadBytes }),
+      keepAlive,
       onError: (error, context) => console.error(JSON.stringify({ level: "error", requestId: context.requestId, msg: "internal error", err: String(error), stack: error instanceof Error ? error.stack : undefined })),
     });
     return { gateway, config, ...(backendAnswerTimeoutMs !== undefined && { backendAnswerTimeoutMs }) };

@@ -8,7 +8,11 @@ runS3BehaviourSuite(
   "cloudflare worker",
   async (config, options) => {
     const worker = await startWorker({
-      bindings: { PROXY_CONFIG: JSON.stringify(config), ...(options.domain && { VIRTUAL_HOST_DOMAIN: options.domain }) },
+      bindings: {
+        PROXY_CONFIG: JSON.stringify(config),
+        ...(options.domain && { VIRTUAL_HOST_DOMAIN: options.domain }),
+        ...(options.keepAlive && { KEEP_ALIVE_AFTER_MS: String(options.keepAlive.afterMs), KEEP_ALIVE_EVERY_MS: String(options.keepAlive.everyMs) }),
+      },
       r2Buckets: [BUCKETS.native, BUCKETS.nativeOther, BUCKETS.publicNative].map(binding),
       // One JSON line per request would drown the test output; errors are still shown.
       onLog: (line) => {

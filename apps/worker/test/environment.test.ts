@@ -62,6 +62,19 @@ describe("worker environment", () => {
     expect(await (await fetch(`${worker.endpoint}/`)).text()).toContain("REGISTRY_TTL must be a whole number of seconds");
   });
 
+  it("refuses KEEP_ALIVE_AFTER_MS and KEEP_ALIVE_EVERY_MS that are no whole number of milliseconds from 1, naming them", async () => {
+    for (const [name, value, message] of [
+      ["KEEP_ALIVE_AFTER_MS", "soon", "KEEP_ALIVE_AFTER_MS must be a whole number of milliseconds"],
+      ["KEEP_ALIVE_EVERY_MS", "0", "KEEP_ALIVE_EVERY_MS must be from 1 to 3600000 milliseconds"],
+    ] as const) {
+      worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), [name]: value }, r2Buckets: ["FILES"] });
+      expect(await (await fetch(`${worker.endpoint}/`)).text()).toContain(message);
+      await worker.close();
+    }
+    worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), KEEP_ALIVE_AFTER_MS: "5000", KEEP_ALIVE_EVERY_MS: "2000" }, r2Buckets: ["FILES"] });
+    expect((await put("accepted")).status).toBe(200);
+  });
+
   it("refuses uploads over MAX_UPLOAD_BYTES with an S3 EntityTooLarge", async () => {
     worker = await startWorker({ bindings: { PROXY_CONFIG: JSON.stringify(config), MAX_UPLOAD_BYTES: "10" }, r2Buckets: ["FILES"] });
     expect((await put("0123456789")).status).toBe(200);

@@ -6,6 +6,7 @@
 import { runAfter, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse } from "./responses.js";
 import { HeaderMap } from "./header-map.js";
+import type { KeepAliveBody } from "./keep-alive.js";
 import type { PlainResponse } from "./types.js";
 
 /** What an exchange needs from its gateway. */
@@ -122,7 +123,7 @@ export class ResponseExchangeResult<B> extends ExchangeResult {
 
   constructor(
     exchange: Exchange,
-    readonly response: PlainResponse<B>,
+    readonly response: PlainResponse<B | KeepAliveBody>,
     /** For an error response: the error it renders (for logs). */
     readonly error?: unknown,
   ) {

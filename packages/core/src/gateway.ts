@@ -5,13 +5,13 @@
  */
 import { authenticate, type Authentication } from "./authenticate.js";
 import { isS3Error, S3Error, toS3Error } from "./errors.js";
-import { composeMiddleware, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
+import { composeMiddleware, type RequestContext, type RequestOutcome } from "./middleware.js";
 import { errorResponse, newRequestId } from "./responses.js";
-import { checkRoutes, hasRoute, routeContext, runRoutes, type Route } from "./router.js";
+import { checkRoutes, hasRoute, routeContext, runRoutes } from "./router.js";
 import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type SplitTarget } from "./s3-request.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
 import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
-import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt, type TargetMapping } from "./target-mapping.js";
+import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt } from "./target-mapping.js";
 import { admit } from "./admit.js";
 import type { ResolvedBucket } from "./operations/copy.js";
 import type { Owner } from "./operations/list.js";
@@ -21,55 +21,11 @@ import { ForwardExchangeResult, NativeExchangeResult, type ForwardResult, type N
 import { Exchange, ResponseExchangeResult, type ExchangeOptions } from "./exchange.js";
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
 import { createPerform, type Dispatched } from "./perform.js";
-import type { Backend, BackendFactory, BucketConfig, BucketRegistry, CredentialRegistry, PlainResponse, TemporaryCredentialResolver } from "./types.js";
-import type { BackendTransport } from "./types/transport.js";
+import { keepAliveSettings, type KeepAliveBody } from "./keep-alive.js";
+import type { Backend, BucketConfig, PlainResponse } from "./types.js";
+import type { GatewayOptions } from "./types/gateway-options.js";
 
-/** Options of `createGateway`. */
-export interface GatewayOptions<B = unknown> {
-  /** Where buckets come from. */
-  buckets: BucketRegistry;
-  /** Where long-lived access keys come from. */
-  credentials: CredentialRegistry;
-  /** Backend factories by `backend_type`. */
-  backends: Record<string, BackendFactory<B>>;
-  /** Resolves session tokens (STS); without it, requests with a token are refused. */
-  temporaryCredentials?: TemporaryCredentialResolver;
-  /** Routes checked before S3 parsing. */
-  routes?: Route[];
-  /** Middleware around dispatch. */
-  middleware?: Middleware[];
-  /** Domain for virtual-hosted style (`bucket.domain`). */
-  domain?: string;
-  /** Rewrites path-style requests of a hierarchical namespace onto configured buckets (`@multistore/path-mapping`). */
-  targetMapping?: TargetMapping;
-  /** Owner shown in listings. */
-  owner?: Partial<Owner>;
-  /** Add `Server-Timing` to responses (default true). */
-  serverTiming?: boolean;
-  /** Cap for the XML bodies of CompleteMultipartUpload and DeleteObjects (default 2 MiB). */
-  maxXmlBodyBytes?: number;
-  /** Largest PutObject / UploadPart body accepted (by declared length); larger ones get 400 EntityTooLarge. */
-  maxUploadBytes?: number;
-  /** Clock, for tests. */
-  now?: () => number;
-  /**
-   * Secret binding the multipart upload ids the gateway hands out to their bucket and key (see `createUploadIdCodec`).
-   * Every instance serving the same clients must use the same one: uploads started on one are continued on another.
-   * Default: a random secret, good for one process only.
-   */
-  uploadIdSecret?: string;
-  /** CORS rules for every bucket without rules of its own (CORS is off when neither has any). */
-  cors?: CorsRule[];
-  /** Called with errors worth logging that never reach a response (after-middleware failures). */
-  onError?: (error: unknown, context: RequestContext) => void;
-  /**
-   * The runtime's HTTP client for the gateway's own backend requests (`createNodeTransport`, `createFetchTransport`):
-   * with it, CopyObject and UploadPartCopy between stores that cannot copy between each other (different backend
-   * kinds or accounts) stream the source into the destination. Without it they answer 501, unless both backends are
-   * native (fs, R2).
-   */
-  transport?: BackendTransport<B>;
-}
+export type { GatewayOptions } from "./types/gateway-options.js";
 
 /** Common to every result: what the request was and how to report its end. */
 export interface ResultBase {
@@ -90,8 +46,8 @@ export interface ResultBase {
 export interface ResponseResult<B> extends ResultBase {
   /** Discriminant. */
   type: "response";
-  /** The response. */
-  response: PlainResponse<B>;
+  /** The response: its body may be a `KeepAliveBody` (a long copy or completion answered as S3 answers it). */
+  response: PlainResponse<B | KeepAliveBody>;
   /** For an error response: the error it renders, causes kept (for logs; never shown to clients). */
   error?: unknown;
 }
@@ -173,7 +129,8 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   };
   const uploadIds = createUploadIdCodec(options.uploadIdSecret ?? toHex(crypto.getRandomValues(new Uint8Array(32))));
   const exchangeOptions: ExchangeOptions = { middleware, serverTiming, now, onError: options.onError };
-  const perform = createPerform<B>({ buckets: options.buckets, owner, createdAt, maxXmlBody, maxUploadBytes: options.maxUploadBytes, uploadIds, backendFor, resolveBucket, transport: options.transport });
+  const keepAlive = keepAliveSettings(options.keepAlive);
+  const perform = createPerform<B>({ buckets: options.buckets, owner, createdAt, maxXmlBody, maxUploadBytes: options.maxUploadBytes, uploadIds, backendFor, resolveBucket, transport: options.transport, keepAlive, onError: options.onError });
 
   /**
    * Resolves a request. Most requests are resolved without a promise turn between their steps: each step answers

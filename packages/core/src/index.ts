@@ -34,4 +34,5 @@ export { useCryptoPrimitives, webCryptoPrimitives, type CryptoPrimitives, type H
 export type { Backend, BackendFactory, ObjectDispatch, PlainResponse } from "./types/backend.js";
 export type { BackendTransport, TransportOptions, TransportRequest, TransportResponse } from "./types/transport.js";
 export { newRequestId } from "./responses.js";
+export { DEFAULT_KEEP_ALIVE, isKeepAliveBody, KeepAliveBody, type KeepAliveEnd, type LateFailure, type KeepAliveSettings } from "./keep-alive.js";
 export { isLoopbackHost } from "./hosts.js";

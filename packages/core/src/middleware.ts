@@ -6,6 +6,7 @@
  * has been sent.
  */
 import { HeaderMap } from "./header-map.js";
+import type { KeepAliveBody } from "./keep-alive.js";
 import type { BucketConfig, Identity, ObjectDispatch, PlainResponse, S3Operation } from "./types.js";
 
 /** What middleware knows about a request. */
@@ -66,8 +67,13 @@ export interface RequestOutcome {
    * `response` (answered by the gateway itself: an error, a listing, a route).
    */
   served: "forward" | "native" | "response";
-  /** The S3 error code, for error responses. */
+  /** The S3 error code, for error responses (and for an error inside a 200 answer, see `errorStatus`). */
   errorCode?: string;
+  /**
+   * The status of an error answered inside a 200: a long copy or multipart completion whose answer had started (see
+   * `createGateway`'s `keepAlive`) when it failed. `status` stays 200, what the client got.
+   */
+  errorStatus?: number;
   /** The error behind a failure (for logs; never shown to clients). */
   error?: unknown;
 }
@@ -75,9 +81,10 @@ export interface RequestOutcome {
 /**
  * What `next` resolves to: a complete response (`status` set: a listing, a multipart result, an error) or a backend
  * call the runtime makes once middleware has returned (`type` set: `"forward"` or `"native"`; its outcome reaches
- * `after`). A middleware returns it, or a response of its own.
+ * `after`). A middleware returns it, or a response of its own. A long copy or multipart completion's response may
+ * have a `KeepAliveBody` (see `createGateway`'s `keepAlive`): a 200 whose document is still to come.
  */
-export type MiddlewareAnswer = PlainResponse<never> | ObjectDispatch<unknown>;
+export type MiddlewareAnswer = PlainResponse<KeepAliveBody> | ObjectDispatch<unknown>;
 
 /** Calls the rest of the onion (the next middleware, then the gateway's own dispatch). Call it at most once. */
 export type Next = () => Promise<MiddlewareAnswer>;
@@ -98,18 +105,18 @@ export interface Middleware {
 }
 
 /** Whether an answer is a complete response (as opposed to a backend call the runtime makes). */
-export function isPlainResponse(answer: MiddlewareAnswer): answer is PlainResponse<never> {
+export function isPlainResponse(answer: MiddlewareAnswer): answer is PlainResponse<KeepAliveBody> {
   return !("type" in answer);
 }
 
 /** Runs the onion of `before` / `handle` hooks around `inner` for one request. */
-export type MiddlewareChain = <A>(context: RequestContext, inner: () => Promise<A>) => Promise<A | PlainResponse<never>>;
+export type MiddlewareChain = <A>(context: RequestContext, inner: () => Promise<A>) => Promise<A | PlainResponse<KeepAliveBody>>;
 
 /** A middleware's own answer, checked: a response with `Headers` (a plain record is accepted and wrapped). */
 function checkedAnswer(name: string, answer: unknown): MiddlewareAnswer {
   if (answer === null || typeof answer !== "object") throw new Error(`middleware "${name}" resolved to ${String(answer)}, not an answer`);
   if ("type" in answer) return answer as MiddlewareAnswer;
-  const response = answer as PlainResponse<never>;
+  const response = answer as PlainResponse<KeepAliveBody>;
   if (typeof response.status !== "number" || !Number.isInteger(response.status) || response.status < 200 || response.status > 599) {
     throw new Error(`middleware "${name}" answered with status ${String(response.status)}`);
   }
@@ -125,8 +132,8 @@ function checkedAnswer(name: string, answer: unknown): MiddlewareAnswer {
 export function composeMiddleware(middlewares: readonly Middleware[]): MiddlewareChain | undefined {
   const layers = middlewares.filter((middleware) => middleware.before !== undefined || middleware.handle !== undefined);
   if (layers.length === 0) return undefined;
-  return function run<A>(context: RequestContext, inner: () => Promise<A>): Promise<A | PlainResponse<never>> {
-    const step = async (index: number): Promise<A | PlainResponse<never>> => {
+  return function run<A>(context: RequestContext, inner: () => Promise<A>): Promise<A | PlainResponse<KeepAliveBody>> {
+    const step = async (index: number): Promise<A | PlainResponse<KeepAliveBody>> => {
       if (index === layers.length) return inner();
       const layer = layers[index]!;
       if (layer.before) await layer.before(context);
@@ -137,7 +144,7 @@ export function composeMiddleware(middlewares: readonly Middleware[]): Middlewar
         called = true;
         return step(index + 1) as Promise<MiddlewareAnswer>;
       };
-      return checkedAnswer(layer.name, await layer.handle(context, next)) as A | PlainResponse<never>;
+      return checkedAnswer(layer.name, await layer.handle(context, next)) as A | PlainResponse<KeepAliveBody>;
     };
     return step(0);
   };

@@ -25,11 +25,14 @@ import type { BodyPlan } from "./request-body.js";
 import type { GatewayRequest, ParsedS3Request } from "./s3-request.js";
 import type { Backend, BucketConfig, BucketRegistry, ObjectDispatch, ObjectOperation, PlainResponse } from "./types.js";
 import type { BackendTransport } from "./types/transport.js";
+import { answerPatiently, type KeepAliveBody, type KeepAliveSettings } from "./keep-alive.js";
+import { toS3Error } from "./errors.js";
+import { errorResponse } from "./responses.js";
 import type { UploadIdCodec } from "./upload-ids.js";
 import { readSignedBody } from "./xml-body.js";
 
 /** What dispatch comes to: a complete response, or a backend call for the runtime. */
-export type Dispatched<B> = PlainResponse<never> | (ObjectDispatch<B> & BodyPlan & ResponsePlan);
+export type Dispatched<B> = PlainResponse<KeepAliveBody> | (ObjectDispatch<B> & BodyPlan & ResponsePlan);
 
 /** What performing needs from its gateway. */
 export interface PerformSettings<B> {
@@ -51,6 +54,10 @@ export interface PerformSettings<B> {
   resolveBucket: BucketResolver;
   /** The runtime's transport: copies between stores that cannot copy between each other stream through it. */
   transport: BackendTransport<B> | undefined;
+  /** When long copies and completions start their answer (undefined: they answer once done). */
+  keepAlive: KeepAliveSettings | undefined;
+  /** Told of internal errors that end a started answer (the gateway's `onError`). */
+  onError: ((error: unknown, context: RequestContext) => void) | undefined;
 }
 
 /** A prepared object operation as dispatch answers it: the backend's dispatch, with the body's plan when it has one. */
@@ -67,6 +74,20 @@ export function createPerform<B>(settings: PerformSettings<B>) {
   const transport = settings.transport as BackendTransport<unknown> | undefined;
   /** How a copy between stores is streamed for `request` (see `CrossCopy`). */
   const crossCopy = (request: GatewayRequest<B>): CrossCopy => ({ transport, signal: request.signal ?? new AbortController().signal, maxUploadBytes: settings.maxUploadBytes });
+  /** A long operation's answer, kept alive once it takes long (an error then ends the 200 answer, rendered here). */
+  const patiently = (work: Promise<PlainResponse<never>>, request: GatewayRequest<B>, parsed: ParsedS3Request, context: RequestContext) =>
+    answerPatiently(work, settings.keepAlive, (error) => {
+      const s3Error = toS3Error(error);
+      if (s3Error.code === "InternalError") {
+        try {
+          settings.onError?.(error, context);
+        } catch {
+          // A failing error reporter must not break the answer.
+        }
+      }
+      const body = errorResponse(s3Error, request.method, parsed.resource, context.requestId).body;
+      return { code: s3Error.code, status: s3Error.status, body: typeof body === "string" ? body : "" };
+    });
 
   /** Performs an admitted operation on the bucket configuration middleware left in the context. */
   return function perform(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, original: BucketConfig | undefined): MaybePromise<Dispatched<B>> {
@@ -108,11 +129,11 @@ export function createPerform<B>(settings: PerformSettings<B>) {
         return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":
         checkObjectWriteHeaders(request.headers, true, backend.kind);
-        return copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request));
+        return patiently(copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)), request, parsed, context);
       case "UploadPartCopy": {
         const { partNumber } = uploadParameters(query);
         return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) =>
-          uploadPartCopy({ bucket, backend, key: parsed.key!, uploadId, partNumber }, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)),
+          patiently(uploadPartCopy({ bucket, backend, key: parsed.key!, uploadId, partNumber }, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)), request, parsed, context),
         );
       }
       case "CreateMultipartUpload":
@@ -120,9 +141,11 @@ export function createPerform<B>(settings: PerformSettings<B>) {
         return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload":
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.
-        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers, false).then(async (body) =>
-          completeMultipartUpload(backend, bucketName, parsed.key!, key!, await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!), body, request.headers),
-        );
+        // The answer is kept alive from when the document is read: a client still sending it gets no answer yet.
+        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers, false).then(async (body) => {
+          const uploadId = await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!);
+          return patiently(completeMultipartUpload(backend, bucketName, parsed.key!, key!, uploadId, body, request.headers), request, parsed, context);
+        });
       case "GetObjectAttributes": {
         const attributes = requestedAttributes(request.headers, query);
         return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: (headers: Headers) => renderObjectAttributes(attributes, headers) }));

@@ -26,6 +26,17 @@ export interface RequestEnd {
   bytesReceived?: number;
   error?: unknown;
   errorCode?: string;
+  /**
+   * The status of an error answered inside a 200 (a long copy or multipart completion that failed after its answer
+   * started, see `KeepAliveBody`): what tells a failure from a refusal in the log.
+   */
+  errorStatus?: number;
+}
+
+/** Whether a request's end is a failure of the gateway's or its backend's (5xx but 501, SlowDown and a client gone). */
+export function isFailure(end: RequestEnd): boolean {
+  const status = end.errorStatus ?? end.status;
+  return status >= 500 && status !== 501 && end.errorCode !== "SlowDown";
 }
 
 /** The status logged for a request whose client went away (or stalled and was cut) before its response was complete. */

@@ -17,4 +17,5 @@ export { withKnownLength } from "./fixed-length.js";
 export { useLatin1HeaderValues } from "./object-headers.js";
 export { readAtMost } from "./read-bytes.js";
 export { concatBytes } from "./encoding.js";
-export { CLIENT_CLOSED, requestLineOf, type RequestEnd, type RequestLine } from "./request-line.js";
+export { CLIENT_CLOSED, isFailure, requestLineOf, type RequestEnd, type RequestLine } from "./request-line.js";
+export { isKeepAliveBody, KeepAliveBody, type KeepAliveEnd, type LateFailure } from "./keep-alive.js";

@@ -3,9 +3,10 @@
  * Response out, the request line written once the response is sent (`waitUntil` keeps that alive past the return).
  */
 import type { Gateway, GatewayResult } from "@multistore/core";
-import { CLIENT_CLOSED, requestLineOf, type RequestEnd } from "@multistore/core/runtime";
+import { CLIENT_CLOSED, isFailure, isKeepAliveBody, requestLineOf, type PlainResponse, type RequestEnd } from "@multistore/core/runtime";
 import { BACKEND_ANSWER_TIMEOUT_MS, clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
 import { bodyAsIs, keepsLengths, lengthKeepingStream } from "./streams.js";
+import { keptAliveResponse, type KeptAliveEnd } from "./kept-alive.js";
 import type { Upload } from "./upload.js";
 
 /** Options of `createFetchHandler`. */
@@ -133,8 +134,14 @@ async function handle(
   }
   ending.bind(result);
   let response: Response;
+  let kept: Promise<KeptAliveEnd> | undefined;
   try {
-    if (result.type === "response") response = toResponse(result.response);
+    const body = result.type === "response" ? result.response.body : null;
+    if (result.type === "response" && isKeepAliveBody(body)) {
+      const answer = keptAliveResponse(result.response.status, result.response.headers, body);
+      response = answer.response;
+      kept = answer.ended;
+    } else if (result.type === "response") response = toResponse(result.response as PlainResponse<ReadableStream>);
     else if (result.type === "forward") response = await executeForward(result, request, upload, fetcher, answerTimeoutMs);
     else response = await executeNative(result, request, upload);
   } catch (error) {
@@ -157,6 +164,10 @@ async function handle(
     if (response.status >= 400 && declared <= DRAIN_BEFORE_REFUSING) {
       await drainedWithin(drained);
     } else waitUntil(drained);
+  }
+  if (kept !== undefined) {
+    endKeptAlive(kept, upload, ending);
+    return response;
   }
   const context = result.context;
   // What the body carries: a HEAD, 204 or 304 carries none, whatever length it announces.
@@ -188,6 +199,22 @@ async function handle(
   return relayed.response;
 }
 
+/** Ends a kept-alive answer's request once its body is over: an error inside its 200 logged as that error. */
+function endKeptAlive(kept: Promise<KeptAliveEnd>, upload: Upload, ending: { settle(end: RequestEnd, msg: string | undefined): void }): void {
+  void kept.then((end) => {
+    const bytesReceived = upload.bytesIn?.();
+    // A client that left is logged as gone, whatever the work did after (as the Node server logs it).
+    const failure = end.complete ? end.failure : undefined;
+    const requestEnd: RequestEnd = {
+      status: end.complete ? 200 : CLIENT_CLOSED,
+      bytesSent: end.bytesSent,
+      ...(bytesReceived !== undefined && { bytesReceived }),
+      ...(failure !== undefined && { errorCode: failure.code, errorStatus: failure.status, error: failure.error }),
+    };
+    ending.settle(requestEnd, !end.complete ? "client closed" : failure !== undefined ? "failed after its answer started" : undefined);
+  });
+}
+
 /**
  * How long after the client reset its connection the request is ended for it, when the handler has not ended it
  * itself by then (it normally has: a client that closes ends the handler's reads and writes with errors it handles).
@@ -215,7 +242,7 @@ function endOf(request: Request, upload: Upload, waitUntil: (promise: Promise<un
       const { end, msg } = await ended;
       await result.finish(end);
       // 501 answers what is not served (an unsupported operation or condition): no failure.
-      log({ level: end.status >= 500 && end.status !== 501 ? "error" : "info", ...requestLineOf(result.context, end), ...(msg && { msg }) });
+      log({ level: isFailure(end) ? "error" : "info", ...requestLineOf(result.context, end), ...(msg && { msg }) });
     }),
   );
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -5,10 +5,10 @@
  * answer is read whole — refused with a clear error when it cannot fit.
  */
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
-import { headerRecord, readAtMost, type PlainResponse } from "@multistore/core/runtime";
+import { headerRecord, readAtMost, type LateFailure, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { backendFailure, checkRequestSize, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, sendForward, tooLarge, webBody, type Forward } from "./invocation.js";
+import { backendFailure, checkRequestSize, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -130,15 +130,19 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<u
     if ("refusal" in invocation) return fromPlain(invocation.refusal, invocation.method).result;
     const { request, result } = invocation;
     let answer: Answer;
+    let failure: LateFailure | undefined;
     try {
       checkRequestSize(request, result, maxRequestBytes);
-      if (result.type === "response") answer = fromPlain(result.response, request.method);
-      else if (result.type === "forward") answer = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher, ...(options.backendAnswerTimeoutMs !== undefined && { answerTimeoutMs: options.backendAnswerTimeoutMs }), ...(deadline && { deadline }) });
+      if (result.type === "response") {
+        const whole = await wholeResponse(result.response);
+        failure = whole.failure;
+        answer = fromPlain(whole.plain, request.method);
+      } else if (result.type === "forward") answer = await executeForward(result, request.method, request.body, { maxResponseBytes, fetch: fetcher, ...(options.backendAnswerTimeoutMs !== undefined && { answerTimeoutMs: options.backendAnswerTimeoutMs }), ...(deadline && { deadline }) });
       else answer = await executeNative(result, request.method, request.body, maxResponseBytes, deadline);
     } catch (error) {
       answer = fromPlain((result as ResultBase).errorResponse(error), request.method);
     }
-    await endInvocation(request, result, answer.result.statusCode, answer.bytes, log);
+    await endInvocation(request, result, answer.result.statusCode, answer.bytes, log, failure);
     return answer.result;
   };
 }

@@ -4,7 +4,7 @@
  * (after-middleware and the log line).
  */
 import { isS3Error, S3Error, type Gateway, type GatewayResult } from "@multistore/core";
-import { concatBytes, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, readAtMost, requestLineOf, RequestBodyDecoder, type BodyPlan, type ForwardedResponse, type PlainResponse } from "@multistore/core/runtime";
+import { concatBytes, isFailure, isKeepAliveBody, MAX_BACKEND_ERROR_BYTES, needsBodyDecoding, readAtMost, requestLineOf, RequestBodyDecoder, type BodyPlan, type ForwardedResponse, type LateFailure, type PlainResponse, type RequestEnd } from "@multistore/core/runtime";
 import { Readable } from "node:stream";
 import { requestFromEvent, type EventRequest, type LambdaHttpEvent } from "./event.js";
 
@@ -55,12 +55,31 @@ export function checkRequestSize(request: EventRequest, result: GatewayResult<Re
   if (result.type !== "response" && (declared > limit || (request.body?.length ?? 0) > limit)) throw tooLarge("request body", limit);
 }
 
-/** Reports the request's end to after-middleware and writes its log line. */
-export async function endInvocation(request: EventRequest, result: GatewayResult<ReadableStream>, status: number, bytesSent: number, log: (line: Record<string, unknown>) => void): Promise<void> {
-  const end = { status, bytesSent, ...(request.body !== null && { bytesReceived: request.body.length }) };
+/** Reports the request's end to after-middleware and writes its log line (`failure`: an error inside a 200 answer). */
+export async function endInvocation(request: EventRequest, result: GatewayResult<ReadableStream>, status: number, bytesSent: number, log: (line: Record<string, unknown>) => void, failure?: LateFailure): Promise<void> {
+  const end: RequestEnd = {
+    status,
+    bytesSent,
+    ...(request.body !== null && { bytesReceived: request.body.length }),
+    ...(failure !== undefined && { errorCode: failure.code, errorStatus: failure.status, error: failure.error }),
+  };
   await result.finish(end);
   // 501 answers what is not served (an unsupported operation or condition): no failure.
-  log({ level: status >= 500 && status !== 501 ? "error" : "info", ...requestLineOf(result.context, end) });
+  log({ level: isFailure(end) ? "error" : "info", ...requestLineOf(result.context, end) });
+}
+
+/**
+ * The gateway's own response, with a kept-alive body (a long copy or completion, see core's `KeepAliveBody`) read
+ * whole: Lambda hands its answer over at once, so keeping it alive gains nothing here (`keepAlive: false` on the
+ * gateway keeps such answers' own status), but its document is still a valid S3 answer.
+ */
+export async function wholeResponse(plain: PlainResponse<unknown>): Promise<{ plain: PlainResponse<unknown>; failure?: LateFailure }> {
+  const body = plain.body;
+  if (!isKeepAliveBody(body)) return { plain };
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  const { failure } = await body.ended;
+  return { plain: { status: plain.status, headers: plain.headers, body: concatBytes(chunks) }, ...(failure !== undefined && { failure }) };
 }
 
 /** How long a forward waits for the backend's headers. */

@@ -7,10 +7,10 @@
  * body.
  */
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
-import { headerRecord, type PlainResponse } from "@multistore/core/runtime";
+import { headerRecord, type LateFailure, type PlainResponse } from "@multistore/core/runtime";
 import type { LambdaHttpEvent } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { backendFailure, checkRequestSize, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, sendForward, tooLarge, webBody, type Forward } from "./invocation.js";
+import { backendFailure, checkRequestSize, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
 import { DEFAULT_BODY_LIMIT, LAMBDA_PAYLOAD_BYTES } from "./handler.js";
 
 /** The writable stream Lambda hands a streaming handler (a Node.js Writable). */
@@ -178,16 +178,20 @@ export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | 
     const invocation = await invoke(gateway, event);
     if ("refusal" in invocation) return answer.send(invocation.refusal, invocation.method === "HEAD");
     const { request, result } = invocation;
+    let failure: LateFailure | undefined;
     try {
       checkRequestSize(request, result, maxRequestBytes);
-      if (result.type === "response") answer.send(result.response, request.method === "HEAD");
-      else if (result.type === "forward") await streamForward(result, request.method, request.body, answer, maxResponseBytes, fetcher, options.backendAnswerTimeoutMs, deadline);
+      if (result.type === "response") {
+        const whole = await wholeResponse(result.response);
+        failure = whole.failure;
+        answer.send(whole.plain, request.method === "HEAD");
+      } else if (result.type === "forward") await streamForward(result, request.method, request.body, answer, maxResponseBytes, fetcher, options.backendAnswerTimeoutMs, deadline);
       else await streamNative(result, request.method, request.body, answer, maxResponseBytes, deadline);
     } catch (error) {
       // A started body cannot become an error document: the client must see a broken response, never a short one.
       if (answer.started) responseStream.destroy(error instanceof Error ? error : new Error(String(error)));
       else answer.send((result as ResultBase).errorResponse(error), request.method === "HEAD");
     }
-    await endInvocation(request, result, answer.status, answer.bytes, log);
+    await endInvocation(request, result, answer.status, answer.bytes, log, failure);
   });
 }

@@ -82,7 +82,8 @@ export function labelValues(context: RequestContext, outcome: RequestOutcome): R
     // A role's sessions share one series, as they share the limiter's counters: the session name is the caller's choice.
     principal: principalOf(context.identity) ?? "anonymous",
     operation: context.operation ?? "",
-    status: String(outcome.status),
+    // An error inside a kept-alive 200 (a long copy that failed) counts under its own status: it is no success.
+    status: String(outcome.errorStatus ?? outcome.status),
   };
 }
 

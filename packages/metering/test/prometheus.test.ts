@@ -79,6 +79,15 @@ describe("createPrometheusMetrics", () => {
     expect(metrics.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   });
 
+  it("counts a long copy that failed inside its kept-alive 200 under the error's own status", async () => {
+    const metrics = createPrometheusMetrics();
+    await metrics.middleware.after!(context({ method: "PUT", operation: "CopyObject" }), outcome({ status: 200, errorCode: "ServiceUnavailable", errorStatus: 503, bytesSent: 120 }));
+    const samples = parse(await metrics.render());
+    const copy = { bucket: "photos", principal: "alice", operation: "CopyObject" };
+    expect(valueOf(samples, "multistore_requests_total", { ...copy, status: "503" })).toBe(1);
+    expect(valueOf(samples, "multistore_requests_total", { ...copy, status: "200" })).toBe(0);
+  });
+
   it("observes durations in seconds, labelled by bucket and operation only", async () => {
     const metrics = createPrometheusMetrics();
     await metrics.middleware.after!(context(), outcome({ durationMs: 20 }));

@@ -1,7 +1,7 @@
 /** Conversions between Node's HTTP types and the web-standard ones the core speaks. */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { pipeline, type Readable } from "node:stream";
-import { HeaderMap, headerRecord, type PlainResponse } from "@multistore/core/runtime";
+import { pipeline, Readable } from "node:stream";
+import { HeaderMap, headerRecord, isKeepAliveBody, type KeepAliveBody, type PlainResponse } from "@multistore/core/runtime";
 import { GatewayIncomingMessage, headerRecordOf } from "./incoming-message.js";
 
 /**
@@ -22,9 +22,15 @@ function isReadable(body: unknown): body is Readable {
  * connection, so the client sees a broken response instead of a silently truncated one. Resolves with the body
  * bytes written.
  */
-export function writeResponse(response: ServerResponse, plain: PlainResponse<Readable>): Promise<number> {
+export function writeResponse(response: ServerResponse, plain: PlainResponse<Readable | KeepAliveBody>): Promise<number> {
   const headers: OutgoingHttpHeaders = headerRecord(plain.headers);
   const body = plain.body;
+  if (isKeepAliveBody(body)) {
+    // A long copy or completion's answer: sent as its chunks come (its length is known only at its end).
+    delete headers["content-length"];
+    response.writeHead(plain.status, headers);
+    return pipeBody(Readable.from(body, { objectMode: false }), response);
+  }
   if (body === null || typeof body === "string" || body instanceof Uint8Array) {
     const bytes = body === null ? undefined : typeof body === "string" ? Buffer.from(body) : body;
     if (bytes !== undefined || (headers["content-length"] === undefined && plain.status !== 204 && plain.status !== 304)) {

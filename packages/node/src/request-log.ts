@@ -4,7 +4,7 @@
  * none of which holds a header, a query string, a key or a credential.
  */
 import type { RequestContext } from "@multistore/core";
-import { CLIENT_CLOSED, requestLineOf, type RequestEnd, type RequestLine } from "@multistore/core/runtime";
+import { CLIENT_CLOSED, isFailure, requestLineOf, type RequestEnd, type RequestLine } from "@multistore/core/runtime";
 
 export { CLIENT_CLOSED, type RequestEnd, type RequestLine };
 
@@ -42,7 +42,7 @@ export function requestLineWriter(write: (text: string) => void, options: Reques
     const line = requestLineOf(context, end);
     // SlowDown is the server shedding load as designed (a bucket's queue, an address's cap), and 501 the answer to
     // what it does not serve: not failures.
-    const failed = end.status >= 500 && end.status !== 501 && end.errorCode !== "SlowDown";
+    const failed = isFailure(end);
     if (failed && options.onFailure) options.onFailure(line, end.error);
     else write(formatRequestLine(line, bindings, failed ? 50 : level, end.status === CLIENT_CLOSED ? "client closed" : failed ? "request failed" : "request"));
   };

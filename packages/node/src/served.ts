@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { S3Error, type GatewayResult, type ResultBase } from "@multistore/core";
+import { isKeepAliveBody } from "@multistore/core/runtime";
 import { writeResponse } from "./node-http.js";
 import { CLIENT_CLOSED, type RequestLog } from "./request-log.js";
 import type { Stall } from "./watchdog.js";
@@ -21,6 +22,8 @@ export interface Outcome {
   error?: unknown;
   /** The S3 error code answered, when one was. */
   errorCode?: string | undefined;
+  /** The status of an error answered inside a 200 (a kept-alive answer whose work failed after it started). */
+  errorStatus?: number;
   /** The backend failed mid-response (the client was cut): logged as the failure it is, not as the client leaving. */
   backendFailed?: true;
 }
@@ -123,7 +126,10 @@ export class Served implements Done {
     try {
       this.release();
       let outcome = executed;
-      if (result.type === "response" && result.response.status >= 400) {
+      const body = result.type === "response" ? result.response.body : null;
+      const late = isKeepAliveBody(body) ? body.lateFailure : undefined;
+      if (late !== undefined) outcome = { ...outcome, errorCode: late.code, errorStatus: late.status, error: late.error };
+      else if (result.type === "response" && result.response.status >= 400) {
         outcome.errorCode = errorCodeOf(typeof result.response.body === "string" ? result.response.body : "");
         // The error behind an error response (a backend's failure behind a listing's 503, say), for the log.
         if (result.error !== undefined) outcome.error = result.error;

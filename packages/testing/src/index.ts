@@ -17,6 +17,7 @@ export { startCli, type CliProcess } from "./cli-process.js";
 export { startRecordingOrigin, type RecordingOrigin } from "./recording-origin.js";
 export { freePort } from "./free-port.js";
 export { startAnswerPeer, type AnswerPeer } from "./answer-peer.js";
+export { startSlowStore, type SlowStore } from "./slow-store.js";
 export { controlBoundsSuite } from "./control-bounds-suite.js";
 export { startRedisServer, type RedisServerHandle, type StartRedisServerOptions } from "./redis-server.js";
 export { startRedisCluster, type RedisClusterHandle, type StartRedisClusterOptions } from "./redis-cluster.js";

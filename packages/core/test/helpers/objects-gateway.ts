@@ -3,7 +3,7 @@
  * may delete, copy or write, and a fresh gateway over them for each test.
  */
 import { createHash } from "node:crypto";
-import { createGateway, type BackendTransport, type GatewayResult } from "../../src/index.js";
+import { createGateway, type BackendTransport, type GatewayOptions, type GatewayResult } from "../../src/index.js";
 import { parseXml } from "../../src/backend.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./memory-backend.js";
 import { awsEncode, NOW, signWithHeader, type Signer, type UnsignedRequest } from "./sign.js";
@@ -40,7 +40,7 @@ export const sha256 = (body: string) => createHash("sha256").update(body).digest
  * A gateway over fresh backends: `local` (holding a few objects) and `remote` (another copy domain); `transport`
  * streams copies between them when one answers with a forward dispatch.
  */
-export function objectsGateway(transport?: BackendTransport<Uint8Array>, maxUploadBytes?: number) {
+export function objectsGateway(transport?: BackendTransport<Uint8Array>, maxUploadBytes?: number, options: Partial<GatewayOptions<Uint8Array>> = {}) {
   const local = new MemoryBackend("memory");
   const remote = new MemoryBackend("elsewhere");
   local.put("src/k", "source bytes");
@@ -55,6 +55,7 @@ export function objectsGateway(transport?: BackendTransport<Uint8Array>, maxUplo
     now: () => NOW,
     ...(transport && { transport }),
     ...(maxUploadBytes !== undefined && { maxUploadBytes }),
+    ...options,
   });
   /** Handles `request`, signed with a header by `signer` (anonymous without one). */
   async function send(request: UnsignedRequest, signer?: Signer, body?: string) {
@@ -66,7 +67,7 @@ export function objectsGateway(transport?: BackendTransport<Uint8Array>, maxUplo
     const signed = await signWithHeader(signer, request);
     return gateway.handle(gatewayRequest(request.method, signed.target, signed.headers, body));
   }
-  return { local, remote, send };
+  return { local, remote, send, gateway };
 }
 
 /** A gateway's response: status, headers, body and its parsed XML (none when the body is empty). */

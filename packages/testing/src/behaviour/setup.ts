@@ -17,8 +17,11 @@ export interface GatewayTarget {
   close(): Promise<void>;
 }
 
-/** Starts a runtime with a config; `domain` enables virtual-hosted style. */
-export type StartGateway = (config: Record<string, unknown>, options: { domain?: string }) => Promise<GatewayTarget>;
+/**
+ * Starts a runtime with a config; `domain` enables virtual-hosted style, `keepAlive` sets when long copies and
+ * completions start their answer (core's `keepAlive`; the runtime's default without it).
+ */
+export type StartGateway = (config: Record<string, unknown>, options: { domain?: string; keepAlive?: { afterMs: number; everyMs: number } }) => Promise<GatewayTarget>;
 
 /**
  * Where a runtime cannot behave like the others, the difference and its reason are written down here, and the

@@ -10,6 +10,7 @@ import { aclBehaviour } from "./acl.js";
 import { corsBehaviour } from "./cors.js";
 import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
+import { longAnswerBehaviour } from "./long-answers.js";
 import { multipartBehaviour } from "./multipart.js";
 import { listPartsBehaviour } from "./list-parts.js";
 import { listUploadsBehaviour } from "./list-uploads.js";
@@ -58,5 +59,6 @@ export function runS3BehaviourSuite(
     payloadBehaviour(current);
     rangeReaderBehaviour(current);
     pmtilesBehaviour(current);
+    longAnswerBehaviour(start, options.native);
   });
 }
