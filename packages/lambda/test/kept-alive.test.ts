@@ -10,7 +10,8 @@ import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway, type Gateway } from "@multistore/core";
 import { signedHeaders } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLambdaHandler, createLambdaStreamingHandler, type AwsLambdaStreamingApi, type LambdaHttpEvent, type LambdaResponseStream } from "../src/index.js";
+import { createLambdaHandler, createLambdaStreamingHandler, type LambdaHttpEvent, type LambdaResponseStream } from "../src/index.js";
+import { awslambda } from "./helpers/awslambda.js";
 
 const DOMAIN = "abcdefghij.lambda-url.us-east-1.on.aws";
 const KEY = { accessKeyId: "AKIALAMBDALONG00001", secretAccessKey: "lambda-long-secret-000000000000000000001" };
@@ -28,18 +29,6 @@ async function copyEvent(key: string, source: string): Promise<LambdaHttpEvent> 
     requestContext: { domainName: DOMAIN, http: { method: "PUT", sourceIp: "192.0.2.44" } },
   };
 }
-
-/** Lambda's streaming API as documented: the prelude, eight NULs, then the body. */
-const awslambda: AwsLambdaStreamingApi = {
-  streamifyResponse: (handler) => handler,
-  HttpResponseStream: {
-    from(stream, metadata) {
-      stream.write(new TextEncoder().encode(JSON.stringify(metadata)));
-      stream.write(new Uint8Array(8));
-      return stream;
-    },
-  },
-};
 
 describe("Lambda: a long copy's kept-alive answer", () => {
   let store: Server;

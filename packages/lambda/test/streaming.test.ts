@@ -10,23 +10,12 @@ import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway } from "@multistore/core";
 import { startAnswerPeer, startS3rver, type S3rverHandle } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLambdaStreamingHandler, type AwsLambdaStreamingApi, type LambdaHttpEvent, type LambdaResponseStream } from "../src/index.js";
+import { createLambdaStreamingHandler, type LambdaHttpEvent, type LambdaResponseStream } from "../src/index.js";
+import { awslambda } from "./helpers/awslambda.js";
 
 const DOMAIN = "abcdefghij.lambda-url.us-east-1.on.aws";
 
 type StreamingHandler = (event: LambdaHttpEvent, stream: LambdaResponseStream, context: unknown) => Promise<void>;
-
-/** Lambda's streaming API as documented: the prelude, eight NULs, then the body. */
-const awslambda: AwsLambdaStreamingApi = {
-  streamifyResponse: (handler) => handler,
-  HttpResponseStream: {
-    from(stream, metadata) {
-      stream.write(new TextEncoder().encode(JSON.stringify(metadata)));
-      stream.write(new Uint8Array(8));
-      return stream;
-    },
-  },
-};
 
 /** Invokes the handler and splits what it streamed into prelude and body, as Lambda does. */
 async function invoke(handler: StreamingHandler, method: string, path: string, headers: Record<string, string> = {}, context: unknown = {}) {
