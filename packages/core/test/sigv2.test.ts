@@ -78,6 +78,17 @@ describe("SigV2 header authentication: AWS's examples", () => {
     expect(result.identity.type).toBe("credential");
   });
 
+  it("accepts a path-style listing of a bucket signed over `/bucket/`, as botocore signs it, and only a bucket's", async () => {
+    const sign = (resource: string) => createHmac("sha1", SECRET).update(`GET\n\n\n\nx-amz-date:Tue, 27 Mar 2007 21:20:26 +0000\n${resource}`).digest("base64");
+    const listing = (target: string, resource: string) => run({ method: "GET", target, headers: { host: "localhost", "x-amz-date": "Tue, 27 Mar 2007 21:20:26 +0000", authorization: auth(sign(resource)) } });
+    expect((await listing("/bucket?prefix=photos/&delimiter=/", "/bucket/")).identity.type).toBe("credential");
+    expect((await listing("/bucket?prefix=photos/", "/bucket")).identity.type).toBe("credential");
+    expect((await listing("/bucket?location", "/bucket/?location")).identity.type).toBe("credential");
+    // An object's path is signed as sent: a slash added is another resource.
+    expect(await rejected(listing("/bucket/key", "/bucket/key/"))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    expect(await rejected(listing("/bucket/", "/bucket//"))).toMatchObject({ code: "SignatureDoesNotMatch" });
+  });
+
   it("refuses skewed clocks, missing dates, unknown keys and malformed headers", async () => {
     const [, example] = EXAMPLES[0]!;
     expect(await rejected(run(example, Date.parse("2007-03-27T20:00:00Z")))).toMatchObject({ code: "RequestTimeTooSkewed" });

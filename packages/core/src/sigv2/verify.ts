@@ -92,9 +92,22 @@ export function checkSigV2Time(claim: SigV2Claim, headers: Headers, now: number)
 /**
  * The strings the claim may have been made over. S3 documents that with `x-amz-date` the Date position is empty
  * (and x-amz-date is signed as an amz header: the AWS SDKs do this), but its own worked example puts the x-amz-date
- * value in the Date position instead; both are accepted. The Date positions differ, so the two cannot collide.
+ * value in the Date position instead; both are accepted. The Date positions differ, so the two cannot collide. A
+ * path-style request of a bucket is also taken as signed over `/bucket/`.
  */
 export function sigV2StringsToSign(claim: SigV2Claim, request: SigV2Request): string[] {
+  const resource = canonicalResource(request.rawPath, request.rawQuery, request.virtualHostBucket);
+  const strings = sigV2StringsOver(claim, request, resource);
+  // A path-style request of a bucket itself (`GET /bucket?prefix=...`) signs its resource as `/bucket/`, as S3 names
+  // a bucket's resource: botocore does (its ListObjects was refused), other signers sign the path as sent.
+  if (request.virtualHostBucket === undefined && /^\/[^/]+$/.test(request.rawPath)) {
+    strings.push(...sigV2StringsOver(claim, request, canonicalResource(`${request.rawPath}/`, request.rawQuery)));
+  }
+  return strings;
+}
+
+/** `sigV2StringsToSign` for one canonical resource. */
+function sigV2StringsOver(claim: SigV2Claim, request: SigV2Request, resource: string): string[] {
   const { headers } = request;
   const fromQuery = (name: string) => request.queryPairs.find(([key]) => key.toLowerCase() === name)?.[1];
   // Presigners (botocore) move Content-Type, Content-MD5 and x-amz-* headers into the query after signing them.
@@ -104,7 +117,7 @@ export function sigV2StringsToSign(claim: SigV2Claim, request: SigV2Request): st
     method: request.method,
     contentMd5: pick("content-md5").trim(),
     contentType: pick("content-type").trim(),
-    resource: canonicalResource(request.rawPath, request.rawQuery, request.virtualHostBucket),
+    resource,
   };
   const amzDate = headers.get("x-amz-date");
   const date = claim.kind === "query" ? String(claim.expires) : amzDate !== null ? "" : (headers.get("date") ?? "").trim();

@@ -4,6 +4,22 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, it } from "vitest";
 import { errorCode, handSignedGet, rawRequest, sdkClient, signedRawRequest } from "./clients.js";
 import { BACKENDS, BUCKETS, type World } from "./setup.js";
+import { cleanEnv, mustRun, requireTool, succeeds } from "../clients/tools.js";
+
+/** boto3 signing with Signature Version 2 (`signature_version="s3"`), path style: a write, then both listings. */
+const BOTO3_SIGV2 = `
+import json, sys
+import boto3
+from botocore.config import Config
+a = json.loads(sys.argv[1])
+s3 = boto3.client("s3", endpoint_url=a["endpoint"], region_name="us-east-1", aws_access_key_id=a["id"], aws_secret_access_key=a["secret"],
+    config=Config(signature_version="s3", retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}))
+s3.put_object(Bucket=a["bucket"], Key="sigv2/boto3.txt", Body=b"signed with v2")
+v1 = [o["Key"] for o in s3.list_objects(Bucket=a["bucket"], Prefix="sigv2/").get("Contents", [])]
+v2 = [o["Key"] for o in s3.list_objects_v2(Bucket=a["bucket"], Prefix="sigv2/").get("Contents", [])]
+body = s3.get_object(Bucket=a["bucket"], Key="sigv2/boto3.txt")["Body"].read().decode()
+print(json.dumps({"v1": v1, "v2": v2, "body": body}))
+`;
 
 /** Registers authentication and authorization tests. */
 export function authBehaviour(world: () => World): void {
@@ -113,4 +129,11 @@ export function authBehaviour(world: () => World): void {
       expect(tooLong.status).toBe(400);
     });
   });
+
+  it("serves boto3 signing with Signature Version 2: writes, both listings of a path-style bucket, reads", async () => {
+    requireTool("boto3 (PATH)", () => succeeds("python3", ["-c", "import boto3"]), "pip install boto3 (the machine image's pyenv python3 has it)");
+    const payload = { endpoint: world().endpoint, id: world().admin.accessKeyId, secret: world().admin.secretAccessKey, bucket: BUCKETS.native };
+    const output = await mustRun("python3", ["-c", BOTO3_SIGV2, JSON.stringify(payload)], { env: cleanEnv({ AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }), timeoutMs: 60_000 });
+    expect(JSON.parse(output)).toEqual({ v1: ["sigv2/boto3.txt"], v2: ["sigv2/boto3.txt"], body: "signed with v2" });
+  }, 60_000);
 }
