@@ -11,6 +11,7 @@ import { checkRoutes, hasRoute, routeContext, runRoutes } from "./router.js";
 import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type SplitTarget } from "./s3-request.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
 import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
+import { listNamespaceKeys } from "./operations/namespace-keys.js";
 import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt } from "./target-mapping.js";
 import { admit } from "./admit.js";
 import type { ResolvedBucket } from "./operations/copy.js";
@@ -243,7 +244,11 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     const usable = await usableNamespaceBuckets(namespace, options.buckets, auth.identity);
     request.onAdmitted?.(context);
     context.admitted = true;
-    const list = () => listNamespace(version, namespace, parsed.query, usable);
+    // Without a delimiter S3 lists keys, not prefixes: every usable bucket's keys, under its path.
+    const list = () =>
+      parsed.query.get("delimiter")
+        ? listNamespace(version, namespace, parsed.query, usable)
+        : listNamespaceKeys(version, namespace, parsed.query, usable, { identity: auth.identity, owner, backendFor: (bucket) => backendFor(bucket) as Backend<unknown> });
     return chain === undefined ? await list() : await chain(context, list);
   }
 

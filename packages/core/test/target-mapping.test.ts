@@ -63,8 +63,49 @@ describe("a gateway with a target mapping", () => {
   it("lists the namespace as the buckets the caller may use, and answers NoSuchBucket for an empty one", async () => {
     const listing = plain(await send(make(new MemoryBackend()), "/ns", { "list-type": "2", delimiter: "/" }));
     expect([...text(listing.body).matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["", "alpha/", "beta/"]);
-    const filtered = plain(await send(make(new MemoryBackend()), "/ns", { "list-type": "2", prefix: "b" }));
+    const filtered = plain(await send(make(new MemoryBackend()), "/ns", { "list-type": "2", prefix: "b", delimiter: "/" }));
     expect([...text(filtered.body).matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["b", "beta/"]);
+  });
+
+  it("lists every key of the namespace without a delimiter, across buckets in key order, paged", async () => {
+    const stores: Record<string, MemoryBackend> = { "ns.alpha": new MemoryBackend(), "ns.beta": new MemoryBackend(), "ns.hidden": new MemoryBackend() };
+    for (const name of ["a.txt", "c/d.txt"]) stores["ns.alpha"]!.put(name, "x");
+    stores["ns.beta"]!.put("pre/x.txt", "xy");
+    stores["ns.hidden"]!.put("secret.txt", "x");
+    const buckets = [bucket("ns.alpha"), bucket("ns.beta", { backend_prefix: "pre/" }), bucket("ns.hidden")];
+    const gateway = make(new MemoryBackend(), buckets, { backends: { memory: (config) => stores[config.name]! } });
+    const listing = async (query: Record<string, string>) => {
+      const answer = plain(await send(gateway, "/ns", query));
+      const root = parseXml(text(answer.body));
+      return { status: answer.status, root, keys: [...text(answer.body).matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => match[1]!), body: text(answer.body) };
+    };
+    // Every key the caller may list, under its bucket's path; no common prefix (S3 rolls nothing up without one).
+    const all = await listing({ "list-type": "2" });
+    expect(all.keys).toEqual(["alpha/a.txt", "alpha/c/d.txt", "beta/x.txt"]);
+    expect(all.body).not.toContain("<CommonPrefixes>");
+    expect([childText(all.root, "KeyCount"), childText(all.root, "IsTruncated")]).toEqual(["3", "false"]);
+    // Pages of one key, continued across buckets.
+    const seen: string[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const next = await listing({ "list-type": "2", "max-keys": "1", ...(token && { "continuation-token": token }) });
+      seen.push(...next.keys);
+      token = childText(next.root, "NextContinuationToken");
+      if (childText(next.root, "IsTruncated") === "false") break;
+    }
+    expect([seen, token]).toEqual([["alpha/a.txt", "alpha/c/d.txt", "beta/x.txt"], undefined]);
+    const two = await listing({ "list-type": "2", "max-keys": "2" });
+    expect([two.keys, childText(two.root, "IsTruncated")]).toEqual([["alpha/a.txt", "alpha/c/d.txt"], "true"]);
+    // A page that ends with the last listable key says nothing follows (the hidden bucket is not the caller's to list).
+    const three = await listing({ "list-type": "2", "max-keys": "3" });
+    expect([three.keys.length, childText(three.root, "IsTruncated")]).toEqual([3, "false"]);
+    expect((await listing({ "list-type": "2", prefix: "be" })).keys).toEqual(["beta/x.txt"]);
+    expect((await listing({ "list-type": "2", "start-after": "alpha/a.txt" })).keys).toEqual(["alpha/c/d.txt", "beta/x.txt"]);
+    expect((await listing({ marker: "alpha/c/d.txt" })).keys).toEqual(["beta/x.txt"]);
+    const none = await listing({ "list-type": "2", "max-keys": "0" });
+    expect([none.keys, childText(none.root, "IsTruncated")]).toEqual([[], "false"]);
+    const bad = await listing({ "list-type": "2", "continuation-token": "!!" });
+    expect([bad.status, childText(bad.root, "Code")]).toEqual([400, "InvalidArgument"]);
   });
 
   it("pages a namespace listing with max-keys and continuation tokens (V2) or markers (V1)", async () => {

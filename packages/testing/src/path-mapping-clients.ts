@@ -93,6 +93,19 @@ export function runPathMappingClients(label: string, runtime: PathMappingRuntime
       }, 120_000);
     }
 
+    it("lists every key of the namespace to a recursive listing (aws s3 ls --recursive s3://noaa/, boto3's paginator)", async () => {
+      for (const name of ["goes16/recursive/one.txt", "goes16/recursive/two.txt"]) {
+        const put = await signedRawRequest(gateway.endpoint, KEY, { method: "PUT", path: `/noaa/${name}`, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: name });
+        expect(put.status).toBe(200);
+      }
+      for (const client of CLIENTS) {
+        client.require();
+        const keys = await client.list(target(), "noaa", "");
+        expect(keys, client.label).toEqual(expect.arrayContaining(["goes16/recursive/one.txt", "goes16/recursive/two.txt"]));
+        expect(keys.every((key) => key.startsWith("goes16/") || key.startsWith("archive/")), client.label).toBe(true);
+      }
+    }, 120_000);
+
     it("copies within the namespace: the copy source is mapped like the path", async () => {
       const put = await signedRawRequest(gateway.endpoint, KEY, { method: "PUT", path: "/noaa/goes16/copy/source.txt", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body: "copied across" });
       expect(put.status).toBe(200);

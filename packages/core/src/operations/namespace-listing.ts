@@ -9,6 +9,7 @@ import { xmlResponse } from "../responses.js";
 import { xmlElement } from "../xml.js";
 import { fromBase64, toBase64 } from "../encoding.js";
 import { compareUtf8, parseMaxKeys } from "./list.js";
+import { namespacePath } from "./namespace-keys.js";
 import type { NamespaceListing } from "../target-mapping.js";
 import type { Query } from "../s3-request.js";
 import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
@@ -22,13 +23,13 @@ export async function usableNamespaceBuckets(namespace: NamespaceListing, regist
   return usable;
 }
 
-/** ListObjects V1 or V2 of a namespace, over the buckets `usableNamespaceBuckets` found. */
+/** ListObjects V1 or V2 of a namespace with a delimiter, over the buckets `usableNamespaceBuckets` found. */
 export function listNamespace(version: 1 | 2, namespace: NamespaceListing, query: Query, usable: readonly BucketConfig[]): Promise<PlainResponse<never>> {
   const prefix = query.get("prefix") ?? "";
   const delimiter = query.get("delimiter") || undefined;
   const shown = new Set<string>();
   for (const bucket of usable) {
-    const path = `${bucket.name.slice(namespace.bucketPrefix.length).split(namespace.separator).join("/")}/`;
+    const path = namespacePath(namespace, bucket);
     if (!path.startsWith(prefix)) continue;
     // With a delimiter, a deeper bucket shows as its first level below the prefix, as S3 rolls keys up.
     const cut = delimiter === undefined ? -1 : path.indexOf(delimiter, prefix.length);

@@ -1,0 +1,115 @@
+/**
+ * A namespace listed without a delimiter (`aws s3 ls --recursive s3://account/`, `aws s3 sync s3://account/ dir`):
+ * S3 lists every key below the prefix and no common prefix, so the keys of every mapped bucket the caller may list
+ * are listed, each under its bucket's path (`product/key`), in key order across buckets. Pages continue after the
+ * last key shown (V1 marker, V2 continuation token, start-after), whichever bucket it is in.
+ */
+import { isAllowed } from "../authorize.js";
+import { S3Error } from "../errors.js";
+import { fromBase64, toBase64 } from "../encoding.js";
+import { keyPrefixOf } from "../keys.js";
+import { xmlDate, xmlResponse } from "../responses.js";
+import { xmlElement } from "../xml.js";
+import { compareUtf8, echoable, listingParameters, parseMaxKeys, personXml, type Owner } from "./list.js";
+import type { NamespaceListing } from "../target-mapping.js";
+import type { Query } from "../s3-request.js";
+import type { Backend, BucketConfig, Identity, ListedObject, PlainResponse } from "../types.js";
+
+/** What listing a namespace's keys needs besides the request. */
+export interface NamespaceKeysContext {
+  /** The caller (each bucket's keys are listed only where it may list them). */
+  identity: Identity;
+  /** Owner shown in V1 listings and with `fetch-owner`. */
+  owner: Owner;
+  /** The backend serving a bucket configuration. */
+  backendFor(bucket: BucketConfig): Backend<unknown>;
+}
+
+/** A bucket's path under the namespace, as the client sees it (`product/`). */
+export function namespacePath(namespace: NamespaceListing, bucket: BucketConfig): string {
+  return `${bucket.name.slice(namespace.bucketPrefix.length).split(namespace.separator).join("/")}/`;
+}
+
+/** The first key to list after `start` in a bucket at `path`: undefined for all of it, null for none of it. */
+function startIn(path: string, start: string | undefined): string | undefined | null {
+  if (start === undefined || compareUtf8(start, path) < 0) return undefined;
+  if (start.startsWith(path)) return start.slice(path.length);
+  // `start` sorts after `path` and does not begin with it: it sorts after every key of the bucket.
+  return null;
+}
+
+/** ListObjects V1 or V2 of a namespace without a delimiter, over the buckets the caller may use. */
+export async function listNamespaceKeys(version: 1 | 2, namespace: NamespaceListing, query: Query, usable: readonly BucketConfig[], context: NamespaceKeysContext): Promise<PlainResponse<never>> {
+  const { clientPrefix, encodingType, encode } = listingParameters(query, undefined);
+  const maxKeys = parseMaxKeys(query.get("max-keys"));
+  const token = version === 2 ? query.get("continuation-token") : undefined;
+  const decoded = token === undefined ? undefined : fromBase64(token);
+  if (token !== undefined && (token === "" || decoded === undefined)) throw new S3Error("InvalidArgument", { message: "The continuation token provided is incorrect" });
+  const clientStart = version === 1 ? query.get("marker") : query.get("start-after");
+  if (clientStart !== undefined && encodingType === undefined) echoable(version === 1 ? "marker" : "start-after", clientStart);
+  const start = decoded !== undefined ? new TextDecoder().decode(decoded) : clientStart;
+  const buckets = usable
+    .map((bucket) => ({ bucket, path: namespacePath(namespace, bucket) }))
+    .filter(({ path }) => path.startsWith(clientPrefix) || clientPrefix.startsWith(path))
+    .sort((left, right) => compareUtf8(left.path, right.path));
+  const listed: { key: string; object: ListedObject }[] = [];
+  let truncated = false;
+  // max-keys=0 lists nothing and says nothing follows, as a bucket's listing does.
+  for (const { bucket, path } of maxKeys === 0 ? [] : buckets) {
+    const inner = startIn(path, start);
+    if (inner === null) continue;
+    const prefix = clientPrefix.startsWith(path) ? clientPrefix.slice(path.length) : "";
+    // A bucket whose keys the caller may not list is left out, as the namespace's own listing leaves it out.
+    if (!isAllowed(context.identity, "list_bucket", bucket, { listPrefix: prefix })) continue;
+    if (listed.length === maxKeys) {
+      // The page is full: whether anything follows is told by the next bucket that has a key.
+      const next = await context.backendFor(bucket).listObjects({ prefix: keyPrefixOf(bucket) + prefix, maxKeys: 1, ...(inner && { startAfter: keyPrefixOf(bucket) + inner }) });
+      if (next.objects.length > 0) {
+        truncated = true;
+        break;
+      }
+      continue;
+    }
+    const backend = context.backendFor(bucket);
+    const backendPrefix = keyPrefixOf(bucket);
+    let continuationToken: string | undefined;
+    for (;;) {
+      const page = await backend.listObjects({
+        prefix: backendPrefix + prefix,
+        maxKeys: maxKeys - listed.length,
+        ...(continuationToken === undefined && inner && { startAfter: backendPrefix + inner }),
+        ...(continuationToken !== undefined && { continuationToken }),
+      });
+      for (const object of page.objects) listed.push({ key: path + object.key.slice(backendPrefix.length), object });
+      if (!page.isTruncated || !page.nextContinuationToken) break;
+      if (listed.length >= maxKeys) {
+        truncated = true;
+        break;
+      }
+      continuationToken = page.nextContinuationToken;
+    }
+    if (truncated) break;
+  }
+  const last = listed.at(-1)?.key;
+  const fetchOwner = version === 1 || query.get("fetch-owner") === "true";
+  const contents = listed
+    .map(
+      ({ key, object }) =>
+        `<Contents>${xmlElement("Key", encode(key))}${xmlElement("LastModified", xmlDate(object.lastModified))}${xmlElement("ETag", object.etag)}` +
+        `${xmlElement("Size", object.size)}${fetchOwner ? `<Owner>${personXml(context.owner)}</Owner>` : ""}${xmlElement("StorageClass", object.storageClass ?? "STANDARD")}</Contents>`,
+    )
+    .join("");
+  let head = xmlElement("Name", namespace.name) + xmlElement("Prefix", encode(clientPrefix));
+  if (version === 1) {
+    head += xmlElement("Marker", encode(clientStart ?? ""));
+  } else {
+    head += xmlElement("KeyCount", listed.length);
+    if (token !== undefined) head += xmlElement("ContinuationToken", token);
+    if (truncated && last !== undefined) head += xmlElement("NextContinuationToken", toBase64(new TextEncoder().encode(last)));
+    if (clientStart !== undefined) head += xmlElement("StartAfter", encode(clientStart));
+  }
+  head += xmlElement("MaxKeys", maxKeys);
+  if (encodingType) head += xmlElement("EncodingType", encodingType);
+  head += xmlElement("IsTruncated", truncated);
+  return xmlResponse("ListBucketResult", head + contents);
+}
