@@ -10,7 +10,7 @@ import { errorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes } from "./router.js";
 import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type SplitTarget } from "./s3-request.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
-import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
+import { listNamespace, namespaceBucketCall, usableNamespaceBuckets } from "./operations/namespace-listing.js";
 import { listNamespaceKeys } from "./operations/namespace-keys.js";
 import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt } from "./target-mapping.js";
 import { admit } from "./admit.js";
@@ -234,22 +234,32 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     if (namespace !== undefined && (parsed.operation === "ListObjects" || parsed.operation === "ListObjectsV2")) {
       return dispatchNamespaceListing(request, parsed.operation === "ListObjects" ? 1 : 2, namespace, parsed, auth, context);
     }
+    if (namespace !== undefined && (parsed.operation === "HeadBucket" || parsed.operation === "GetBucketLocation")) {
+      // The namespace is a bucket to its clients: it exists when a bucket under it is the caller's to use.
+      const operation = parsed.operation;
+      return dispatchOnNamespace(request, namespace, auth, context, async () => namespaceBucketCall(operation));
+    }
     const bucket = admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
     if (bucket instanceof Promise) return bucket.then((resolved) => admitted(request, parsed, auth, context, resolved));
     return admitted(request, parsed, auth, context, bucket);
   }
 
   async function dispatchNamespaceListing(request: GatewayRequest<B>, version: 1 | 2, namespace: NonNullable<ParsedS3Request["namespace"]>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext): Promise<Dispatched<B>> {
+    return dispatchOnNamespace(request, namespace, auth, context, (usable) =>
+      // Without a delimiter S3 lists keys, not prefixes: every usable bucket's keys, under its path.
+      parsed.query.get("delimiter")
+        ? listNamespace(version, namespace, parsed.query, usable)
+        : listNamespaceKeys(version, namespace, parsed.query, usable, { identity: auth.identity, owner, backendFor: (bucket) => backendFor(bucket) as Backend<unknown> }),
+    );
+  }
+
+  /** A request on a namespace itself, once one of its buckets is the caller's to use; middleware around it. */
+  async function dispatchOnNamespace(request: GatewayRequest<B>, namespace: NonNullable<ParsedS3Request["namespace"]>, auth: Authentication, context: RequestContext, answer: (usable: BucketConfig[]) => Promise<PlainResponse<never>>): Promise<Dispatched<B>> {
     // Admission first, as for every request: middleware never sees a refused one.
     const usable = await usableNamespaceBuckets(namespace, options.buckets, auth.identity);
     request.onAdmitted?.(context);
     context.admitted = true;
-    // Without a delimiter S3 lists keys, not prefixes: every usable bucket's keys, under its path.
-    const list = () =>
-      parsed.query.get("delimiter")
-        ? listNamespace(version, namespace, parsed.query, usable)
-        : listNamespaceKeys(version, namespace, parsed.query, usable, { identity: auth.identity, owner, backendFor: (bucket) => backendFor(bucket) as Backend<unknown> });
-    return chain === undefined ? await list() : await chain(context, list);
+    return chain === undefined ? await answer(usable) : await chain(context, () => answer(usable));
   }
 
   function admitted(request: GatewayRequest<B>, parsed: ParsedS3Request, auth: Authentication, context: RequestContext, bucket: BucketConfig | undefined): MaybePromise<Dispatched<B>> {

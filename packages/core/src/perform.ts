@@ -10,7 +10,7 @@ import { checkObjectWriteHeaders } from "./object-write-headers.js";
 import type { MaybePromise } from "./maybe-promise.js";
 import type { RequestContext } from "./middleware.js";
 import { aclTaken, checkObjectAcl, renderAcl } from "./operations/acl.js";
-import { bucketCreated, bucketInfo } from "./operations/bucket.js";
+import { bucketCreated, bucketInfo, checkBucketConfiguration } from "./operations/bucket.js";
 import { copyObject, type BucketResolver, type CrossCopy } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
@@ -60,6 +60,12 @@ export interface PerformSettings<B> {
   onError: ((error: unknown, context: RequestContext) => void) | undefined;
 }
 
+/** Whether a request says it has a body (a length other than 0, or chunked). */
+function carriesBody(headers: Headers): boolean {
+  const length = headers.get("content-length");
+  return (length !== null && length.trim() !== "0") || headers.has("transfer-encoding");
+}
+
 /** A prepared object operation as dispatch answers it: the backend's dispatch, with the body's plan when it has one. */
 function dispatchOf<B>(prepared: MaybePromise<PreparedObject<B>>): MaybePromise<Dispatched<B>> {
   if (prepared instanceof Promise) return prepared.then(dispatchOf);
@@ -94,7 +100,13 @@ export function createPerform<B>(settings: PerformSettings<B>) {
     const identity = auth.identity;
     const { operation, query } = parsed;
     if (operation === "ListBuckets") return listBuckets(settings.buckets, identity, owner, createdAt);
-    if (operation === "CreateBucket") return bucketCreated(parsed.bucket!);
+    if (operation === "CreateBucket") {
+      if (!carriesBody(request.headers)) return bucketCreated(parsed.bucket!);
+      return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => {
+        checkBucketConfiguration(body);
+        return bucketCreated(parsed.bucket!);
+      });
+    }
     const served = context.bucketConfig!;
     const backend = backendFor(served) as Backend<unknown>;
     // A configuration a middleware swapped in serves the request (backend, prefix); the caller stays authorized, and

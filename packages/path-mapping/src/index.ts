@@ -35,6 +35,13 @@ function isListing(method: string, query: Query): boolean {
   return true;
 }
 
+/** A HEAD (HeadBucket) or `GET ?location` (GetBucketLocation) without another operation's parameter. */
+function isNamespaceCall(method: string, query: Query): boolean {
+  const named = query.pairs.filter(([name]) => name !== "x-id" && !SIGNATURE_PARAMETER.test(name)).map(([name]) => name);
+  if (method === "HEAD") return named.length === 0;
+  return method === "GET" && named.length === 1 && named[0] === "location";
+}
+
 /**
  * A plain object request (no parameter naming an operation) on exactly a bucket's segments: to the client, key
  * `product` of bucket `account`, which cannot exist, since it names a bucket of the namespace. Answered as such, never
@@ -76,12 +83,19 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
           resource: `/${names.join("/")}`.replace(/\/$/, ""),
         };
       }
-      if (!isListing(method, query) || raw.slice(named).some((segment) => segment !== "")) return undefined;
-      // Fewer segments than a bucket needs: the listing's prefix supplies the rest (`product/` of `product/x`).
+      // Fewer segments than a bucket needs. Without a trailing slash, `/account/x` is key `x` of bucket `account` to
+      // the client, which cannot exist (an object request, never the namespace's listing as the object's body).
+      if (named >= 2 && raw.length === named) refuseKeyNamingBucket(method, query, `/${names.join("/")}`);
+      if (raw.slice(named).some((segment) => segment !== "")) return undefined;
+      const client = names[0]!;
+      const namespace = { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator };
+      // HeadBucket and GetBucketLocation of the namespace: clients check a bucket before they write to it (rclone).
+      if (isNamespaceCall(method, query)) return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
+      if (!isListing(method, query)) return undefined;
+      // The listing's prefix supplies the rest (`product/` of `product/x`).
       const prefix = query.get("prefix") ?? "";
       const fromPrefix = prefix.split("/");
       const needed = count - named;
-      const client = names[0]!;
       const pathPart = names.slice(1, named).map((segment) => `${segment}/`).join("");
       if (fromPrefix.length > needed && fromPrefix.slice(0, needed).every((segment) => segment !== "")) {
         const bucket = [...names.slice(0, named), ...fromPrefix.slice(0, needed)].join(separator);
@@ -91,7 +105,7 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
           listing: { name: client, keyPrefix: pathPart + fromPrefix.slice(0, needed).map((segment) => `${segment}/`).join("") },
         };
       }
-      return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace: { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator } };
+      return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
     },
   };
 }

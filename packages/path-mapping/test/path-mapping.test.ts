@@ -58,11 +58,37 @@ describe("createPathMapping", () => {
     expect(map("GET", "/noaa", "prefix=goes16")).toEqual(namespace);
   });
 
+  it("maps HeadBucket and GetBucketLocation of the namespace onto it (rclone checks a bucket before writing)", () => {
+    const namespace = { rawPath: "/noaa", resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":" } };
+    expect(map("HEAD", "/noaa")).toEqual(namespace);
+    expect(map("GET", "/noaa", "location")).toEqual(namespace);
+    expect(map("HEAD", "/noaa", "X-Amz-Signature=abc&x-id=HeadBucket")).toEqual(namespace);
+  });
+
   it("leaves alone what is not a request on the namespace: ListBuckets, other methods and sub-resources above a bucket", () => {
     expect(map("GET", "/")).toBeUndefined();
-    expect(map("HEAD", "/noaa")).toBeUndefined();
-    expect(map("GET", "/noaa", "location")).toBeUndefined();
+    expect(map("GET", "/noaa", "location&acl")).toBeUndefined();
     expect(map("PUT", "/noaa")).toBeUndefined();
+    expect(map("POST", "/noaa", "delete")).toBeUndefined();
+  });
+
+  it("answers an object request on fewer segments than a bucket's as the key it is, never as the namespace's listing", () => {
+    const deep = createPathMapping({ bucketSegments: 3 });
+    const thrown = (method: string, rawPath: string, query = "") => {
+      try {
+        deep.map(method, rawPath, new Query(query));
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+      return "mapped";
+    };
+    // `get_object(Bucket="acme", Key="x")`: key `x` of bucket `acme`, which cannot exist.
+    expect(thrown("GET", "/acme/x")).toBe("NoSuchKey");
+    expect(thrown("HEAD", "/acme/x")).toBe("NoSuchKey");
+    expect(thrown("PUT", "/acme/x")).toBe("InvalidRequest");
+    // A listing's parameters, or a trailing slash, still address the namespace below `acme/x`.
+    expect(deep.map("GET", "/acme/x", new Query("list-type=2"))).toMatchObject({ namespace: { bucketPrefix: "acme:x:" } });
+    expect(deep.map("GET", "/acme/x/", new Query(""))).toMatchObject({ namespace: { bucketPrefix: "acme:x:" } });
   });
 
   it("checks its options", () => {

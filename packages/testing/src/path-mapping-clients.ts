@@ -120,6 +120,14 @@ export function runPathMappingClients(label: string, runtime: PathMappingRuntime
       expect(listing.status).toBe(200);
       expect([...listing.text.matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["", "archive/", "goes16/"]);
       expect(listing.text).toContain("<Name>noaa</Name>");
+      // The namespace is a bucket to its clients: HeadBucket and GetBucketLocation answer as for one (rclone checks the
+      // bucket before it writes, and creates it when the check fails).
+      const head = await signedRawRequest(gateway.endpoint, KEY, { method: "HEAD", path: "/noaa" });
+      expect(head.status).toBe(200);
+      const location = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa", query: { location: "" } });
+      expect([location.status, location.text.includes("<LocationConstraint")]).toEqual([200, true]);
+      const noNamespace = await signedRawRequest(gateway.endpoint, KEY, { method: "HEAD", path: "/nasa" });
+      expect(noNamespace.status).toBe(404);
       const missing = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/goes16/none.txt" });
       expect([missing.status, errorCode(missing.text)]).toEqual([404, "NoSuchKey"]);
       expect(missing.text).toContain("<Resource>/noaa/goes16/none.txt</Resource>");

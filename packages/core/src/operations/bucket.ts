@@ -8,6 +8,7 @@ import { canUseBucket, isAllowed } from "../authorize.js";
 import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
+import { parseClientXml } from "../xml.js";
 import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
 
 /** The bucket calls answered before a bucket is resolved (an unconfigured bucket is refused, not "no such"). */
@@ -25,6 +26,16 @@ export async function authorizeBucketLifecycle(operation: BucketLifecycleOperati
   if (operation === "DeleteBucket") throw new S3Error("AccessDenied", { message: "Buckets are configured, not deleted, through Multistore." });
   const bucket = await buckets.getBucket(name);
   if (!bucket || !isAllowed(identity, "put_object", bucket, { bucketOnly: true })) throw new S3Error("AccessDenied");
+}
+
+/**
+ * Checks CreateBucket's body: nothing, or a `CreateBucketConfiguration` (aws-cli and rclone send one with a
+ * location). Anything else is `400 MalformedXML`, as on S3: a PUT of data taken for a CreateBucket (a key ending in
+ * `/` under a path mapping, `/noaa/goes16/`) must not answer 200 and drop what it carried.
+ */
+export function checkBucketConfiguration(body: Uint8Array): void {
+  if (body.length === 0) return;
+  parseClientXml(new TextDecoder("utf-8", { fatal: false }).decode(body), "CreateBucketConfiguration");
 }
 
 /** CreateBucket's answer once authorized: `200` with `Location: /<bucket>` (S3's answer to the owner in us-east-1). */

@@ -5,7 +5,7 @@
  */
 import { CreateBucketCommand, DeleteBucketCommand, GetBucketLocationCommand, GetBucketVersioningCommand, type S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { sdkClient } from "./clients.js";
+import { errorCode, sdkClient, signedRawRequest } from "./clients.js";
 import { BACKENDS, BUCKETS, type World } from "./setup.js";
 
 const statusOf = (client: S3Client, command: object) =>
@@ -36,6 +36,16 @@ export function bucketCallBehaviour(world: () => World): void {
       expect(await statusOf(anonymous, new CreateBucketCommand({ Bucket: BUCKETS.publicS3 }))).toBe("403 AccessDenied");
       expect(await statusOf(admin, new DeleteBucketCommand({ Bucket: BUCKETS.s3 }))).toBe("403 AccessDenied");
       expect(await statusOf(admin, new DeleteBucketCommand({ Bucket: "not-configured-here" }))).toBe("403 AccessDenied");
+    });
+
+    it("refuses a CreateBucket whose body is no CreateBucketConfiguration with 400 MalformedXML (never 200, data dropped)", async () => {
+      const unsigned = { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
+      const put = (body: string) => signedRawRequest(world().endpoint, world().admin, { method: "PUT", path: `/${BUCKETS.s3}`, headers: unsigned, body });
+      for (const body of ["important data", "<NotAConfiguration/>"]) {
+        const refused = await put(body);
+        expect([body, refused.status, errorCode(refused.text)]).toEqual([body, 400, "MalformedXML"]);
+      }
+      expect((await put("<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>")).status).toBe(200);
     });
 
     it("answers GetBucketLocation to whoever may use the bucket", async () => {
