@@ -114,6 +114,8 @@ function parseRegistry(values: Record<string, string | boolean | undefined>, env
   }
   // fetch refuses URLs with credentials: every lookup would fail. The service's credential is a bearer token.
   if (parsed.username !== "" || parsed.password !== "") throw new Error("--registry-url must not hold a user or password: set MULTISTORE_REGISTRY_TOKEN (sent as a bearer token)");
+  // Lookups are paths below the URL's: a query or fragment would be lost, and every lookup sent elsewhere.
+  if (url.includes("?") || url.includes("#")) throw new Error("--registry-url must not hold a query or fragment: set MULTISTORE_REGISTRY_TOKEN (sent as a bearer token)");
   const token = env.MULTISTORE_REGISTRY_TOKEN;
   return { url, ttlMs: (ttl ?? 60) * 1000, timeoutMs: (timeout ?? 5) * 1000, ...(token && { token }) };
 }

@@ -15,11 +15,18 @@ export interface LoadConfigOptions {
  */
 export async function loadConfigFile(path: string, options: LoadConfigOptions = {}): Promise<MultistoreConfig> {
   const absolute = resolve(path);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(absolute, "utf8");
+    bytes = await readFile(absolute);
   } catch (error) {
     throw new Error(`cannot read config file ${absolute}: ${(error as Error).message}`);
+  }
+  let text: string;
+  try {
+    // TOML and JSON files are UTF-8: a byte that is not would become U+FFFD in a name or a path, silently.
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError([{ path: "", message: "the file is not valid UTF-8 (TOML and JSON config files must be)" }], absolute);
   }
   const parseOptions = { baseDirectory: dirname(absolute), source: absolute, ...(options.onWarning && { onWarning: options.onWarning }) };
   const config = absolute.endsWith(".json") ? parseJsonConfig(text, parseOptions) : parseTomlConfig(text, parseOptions);

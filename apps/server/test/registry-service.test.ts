@@ -98,8 +98,8 @@ describe("multistore CLI with a catalogue service (--registry-url)", () => {
     }
   });
 
-  it("refuses registry flags without a URL, or with a URL that is not http(s) or holds a password, with exit code 2", () => {
-    for (const args of [["--registry-ttl", "5"], ["--registry-url", "ftp://catalogue"], ["--registry-url", "http://user:hunter2@127.0.0.1:9/reg"]]) {
+  it("refuses registry flags without a URL, or with a URL that is not http(s), holds a password or a query, with exit code 2", () => {
+    for (const args of [["--registry-ttl", "5"], ["--registry-url", "ftp://catalogue"], ["--registry-url", "http://user:hunter2@127.0.0.1:9/reg"], ["--registry-url", "http://127.0.0.1:9/api/v1?key=hunter2"], ["--registry-url", "http://127.0.0.1:9/api/v1#x"]]) {
       const result = spawnSync(process.execPath, [cli, ...args], { cwd: appDir, encoding: "utf8", timeout: 30_000 });
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/--registry-(ttl|url)/);

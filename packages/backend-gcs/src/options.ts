@@ -101,6 +101,12 @@ export function resolveGcsOptions(options: GcsBackendOptions): ResolvedGcsOption
   if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(options.bucket_name)) {
     throw new Error(`bucket_name must be a valid bucket name (lowercase letters, digits, "-", "_", ".") ${SUFFIX}`);
   }
+  // The file is read by the server's config loader, which hands the backend its contents (service_account_key): a
+  // path that reaches the backend came from elsewhere (a registry service, the Worker) and was never read. Refused,
+  // rather than reaching the bucket unsigned.
+  if (options.service_account_path !== undefined && options.service_account_key === undefined) {
+    throw new Error(`service_account_path is read only from the server's config file; give the key's contents as service_account_key ${SUFFIX}`);
+  }
   const authType = options.auth_type || "static";
   if (authType !== "static" && authType !== "oidc") {
     throw new Error(`auth_type must be "static" or "oidc" ${SUFFIX}`);

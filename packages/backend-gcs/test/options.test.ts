@@ -26,6 +26,8 @@ describe.each([
     [{ bucket_name: "b-1", skip_signature: "true", endpoint: "ftp://host" }, /^endpoint must use http or https/],
     [{ bucket_name: "b-1", skip_signature: "true", endpoint: "http://host/?a=b" }, /^endpoint must not carry a query/],
     [{ bucket_name: "b-1", service_account_key: KEY, auth_type: "web" }, /^auth_type must be "static" or "oidc" for backend_type = gcs/],
+    // A key file's path reaching the backend was never read (a registry service's entry): refused, never unsigned.
+    [{ bucket_name: "b-1", service_account_path: "/keys/sa.json" }, /^service_account_path is read only from the server's config file; give the key's contents as service_account_key for backend_type = gcs/],
     [{ bucket_name: "b-1", auth_type: "oidc" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs: .* sends the federated access token directly/],
     [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "" }, /^auth_type = "oidc" needs federated credentials for backend_type = gcs: .* sends the federated access token directly/],
     [{ bucket_name: "b-1", auth_type: "oidc", service_account_email: "not-an-email" }, /^service_account_email must be an email address/],

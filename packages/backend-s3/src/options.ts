@@ -70,6 +70,11 @@ function bool(value: string | undefined, name: string): boolean {
 export function resolveS3Options(options: S3BackendOptions, { credentialsProvided = false }: { credentialsProvided?: boolean } = {}): ResolvedS3Options {
   if (!options.bucket_name) throw new Error("bucket_name is required for backend_type = s3");
   const region = options.region || DEFAULT_REGION;
+  // The region is signed into every request's scope and, without an endpoint, names the host: a character beyond
+  // letters, digits, ".", "_" and "-" would change the scope's shape or send requests to another host.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(region)) {
+    throw new Error("region must be a region name (letters, digits, \".\", \"_\" and \"-\", e.g. us-west-2) for backend_type = s3");
+  }
   const skipSignature = bool(options.skip_signature, "skip_signature");
   const forcePathStyle = bool(options.force_path_style, "force_path_style");
   const virtualHosted = options.virtual_hosted_style_request === undefined || options.virtual_hosted_style_request === "" ? undefined : bool(options.virtual_hosted_style_request, "virtual_hosted_style_request");

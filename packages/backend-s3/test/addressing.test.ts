@@ -75,6 +75,11 @@ describe("option validation", () => {
     [{ force_path_style: "1" }, 'force_path_style must be "true" or "false" for backend_type = s3'],
     [{ presign_ttl_secs: "0" }, "presign_ttl_secs must be 1..604800 for backend_type = s3"],
     [{ presign_ttl_secs: "604801" }, "presign_ttl_secs must be 1..604800 for backend_type = s3"],
+    // A region names the host when no endpoint is set, and the signing scope: nothing that would change either's shape.
+    [{ region: "evil.com#", endpoint: undefined }, "region must be a region name"],
+    [{ region: "x@evil.com", endpoint: undefined }, "region must be a region name"],
+    [{ region: "us-east-1/evil" }, "region must be a region name"],
+    [{ region: "us east 1" }, "region must be a region name"],
   ])("refuses %o", (options, message) => {
     expect(create(options)).toThrow(message);
   });

@@ -37,9 +37,27 @@ describe("structural errors", () => {
     ).toEqual([
       "buckets[2].frobnicate is not a known field",
       "roles[0].allowed_scopes[0].colour is not a known field",
-      "credentials[0].Enabled is not a known field",
+      "credentials[0].Enabled is not a known field (did you mean enabled?)",
       "frobnicate is not a known field",
     ]);
+  });
+
+  it("names the closest known field of a misspelt one", () => {
+    expect(
+      issuesAfter((c) => {
+        c.bukets = [];
+        c.buckets[0].anonymous_acess = true;
+        c.credentials[0].secret_acces_key = "x";
+        c.roles[0].max_session_duration_sec = 3600;
+      })
+    ).toEqual(
+      expect.arrayContaining([
+        "bukets is not a known field (did you mean buckets?)",
+        "buckets[0].anonymous_acess is not a known field (did you mean anonymous_access?)",
+        "credentials[0].secret_acces_key is not a known field (did you mean secret_access_key?)",
+        "roles[0].max_session_duration_sec is not a known field (did you mean max_session_duration_secs?)",
+      ])
+    );
   });
 
   it("names invalid actions and lists the valid ones", () => {

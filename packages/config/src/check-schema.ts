@@ -9,6 +9,7 @@
 import type { ConfigIssue } from "./config-error.js";
 import { isDateTime } from "./date-time.js";
 import { joinPath } from "./paths.js";
+import { closestName } from "./closest-name.js";
 
 /** The parts of a JSON Schema node this validator understands, and the hint that words its failures. */
 export interface SchemaNode {
@@ -168,7 +169,8 @@ function checkObject(
       : patterns.find(([pattern]) => new RegExp(pattern, "u").test(key))?.[1];
     if (child === undefined) {
       if (schema.additionalProperties === false) {
-        issues.push({ path: childPath, message: `${childPath} is not a known field` });
+        const closest = closestName(key, Object.keys(properties));
+        issues.push({ path: childPath, message: `${childPath} is not a known field${closest === undefined ? "" : ` (did you mean ${closest}?)`}` });
       } else result[key] = item;
       continue;
     }

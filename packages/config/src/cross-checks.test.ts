@@ -81,6 +81,8 @@ describe("references", () => {
         c.buckets[1].allowed_roles = ["ci"];
       })
     ).toEqual(['test.toml: buckets[1].allowed_roles[0]: "ci" is not a configured role_id (no roles are configured); it grants nothing']);
+    // "*" lets every role in: nothing to warn about.
+    expect(warningsAfter((c) => (c.buckets[0].allowed_roles = ["*"]))).toEqual([]);
   });
 
   it("lets role scopes name claim templates (filled in by STS), not only configured buckets", () => {

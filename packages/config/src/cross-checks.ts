@@ -161,7 +161,8 @@ function checkRoleReferences(
 ): void {
   if (!Array.isArray(roles) || roleIds === undefined) return;
   roles.forEach((roleId: unknown, index) => {
-    if (typeof roleId !== "string" || roleIds.has(roleId)) return;
+    // `"*"` lets every role in (core's authorization reads it so).
+    if (typeof roleId !== "string" || roleId === "*" || roleIds.has(roleId)) return;
     const known = roleIds.size === 0 ? "no roles are configured" : `configured: ${[...roleIds].join(", ")}`;
     warnings.push(`${joinPath(path, index)}: ${JSON.stringify(roleId)} is not a configured role_id (${known}); it grants nothing`);
   });

@@ -125,5 +125,24 @@ describe("createHttpRegistries (against a local HTTP service)", () => {
     expect(withPassword).toContain("url must not hold a user or password");
     expect(withPassword).not.toContain("hunter2");
     expect(() => createHttpRegistries({ url, timeoutMs: 0 })).toThrow("timeoutMs must be a positive number");
+    // Lookups are paths below the URL's: a query or fragment would send every one elsewhere.
+    for (const withQuery of ["https://registry.internal/api/v1?key=abc", "https://registry.internal/api/v1#x", "https://registry.internal/api/v1?"]) {
+      expect(() => createHttpRegistries({ url: withQuery }), withQuery).toThrow("url must not hold a query or fragment");
+    }
+  });
+
+  it("asks for entries below the URL's path, with or without its trailing slash", async () => {
+    for (const base of ["https://registry.internal/api/v1", "https://registry.internal/api/v1/"]) {
+      const asked: string[] = [];
+      const registries = createHttpRegistries({
+        url: base,
+        fetch: async (input) => {
+          asked.push(new URL(String(input)).pathname);
+          return new Response("not found", { status: 404 });
+        },
+      });
+      expect(await registries.buckets!.getBucket("data")).toBeUndefined();
+      expect(asked, base).toEqual(["/api/v1/buckets/data"]);
+    }
   });
 });

@@ -40,10 +40,16 @@ export interface HttpRegistriesOptions {
 export function createHttpRegistries(options: HttpRegistriesOptions): Required<Registries> {
   let base: URL;
   try {
-    base = new URL(options.url.endsWith("/") ? options.url : `${options.url}/`);
+    base = new URL(options.url);
   } catch {
     throw new TypeError("createHttpRegistries: url is not a URL");
   }
+  // Lookups are paths below the URL's own (`<url>/buckets/<name>`): a query or fragment would be lost, and every lookup
+  // sent elsewhere.
+  if (base.search !== "" || base.hash !== "" || options.url.includes("?") || options.url.includes("#")) {
+    throw new TypeError("createHttpRegistries: url must not hold a query or fragment (send a credential in headers)");
+  }
+  if (!base.pathname.endsWith("/")) base.pathname += "/";
   if (base.protocol !== "https:" && base.protocol !== "http:") throw new TypeError(`createHttpRegistries: url must be http(s) (got ${base.protocol})`);
   // fetch refuses URLs that hold credentials (every lookup would fail, its error naming the URL): use `headers`.
   if (base.username !== "" || base.password !== "") throw new TypeError("createHttpRegistries: url must not hold a user or password (send a credential in headers)");

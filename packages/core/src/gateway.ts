@@ -89,7 +89,9 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     if (!backend) {
       const factory = options.backends[bucket.backend_type];
       if (!factory) {
-        throw new S3Error("InternalError", { cause: new Error(`no backend registered for backend_type "${bucket.backend_type}"`) });
+        // A bucket of a kind this runtime does not serve (an r2 bucket from a registry service, on the Node server):
+        // that bucket cannot be served, which is no failure of the request's own, nor of the others.
+        throw new S3Error("ServiceUnavailable", { message: "The bucket's backend_type is not served here.", cause: new Error(`no backend registered for backend_type "${bucket.backend_type}"`) });
       }
       try {
         backend = factory(bucket);

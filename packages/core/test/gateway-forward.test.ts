@@ -81,6 +81,16 @@ describe("a bucket whose backend cannot be built", () => {
     // Not an internal error of the gateway's.
     expect(errors).toEqual([]);
   });
+
+  it("answers 503 for a bucket whose backend_type the runtime does not serve (an r2 bucket from a registry on Node)", async () => {
+    const errors: unknown[] = [];
+    const gateway = make({ backends: {}, onError: (error) => errors.push(error) });
+    const result = await gateway.handle(gatewayRequest("GET", "/public/a.txt"));
+    const response = (result as { response: { status: number; body: unknown } }).response;
+    expect([response.status, String(response.body).match(/<Code>([^<]+)/)?.[1]]).toEqual([503, "ServiceUnavailable"]);
+    expect((result as { error?: unknown }).error).toMatchObject({ code: "ServiceUnavailable", cause: expect.objectContaining({ message: expect.stringContaining("no backend registered") }) });
+    expect(errors).toEqual([]);
+  });
 });
 
 describe("the forwarded request", () => {
