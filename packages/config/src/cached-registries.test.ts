@@ -85,6 +85,60 @@ describe("createCachedRegistries", () => {
     expect(unshared.calls).toEqual(["bucket b", "bucket b", "bucket b"]);
   });
 
+  it("answers at once while the source keeps failing (a hanging service), asking it again in the background", async () => {
+    let now = 0;
+    let hanging = false;
+    let release: (() => void) | undefined;
+    const asked: string[] = [];
+    const registries = {
+      buckets: {
+        getBucket: async (name: string) => {
+          asked.push(name);
+          if (hanging) {
+            // A service that hangs until its timeout, then fails (unless it recovered meanwhile).
+            await new Promise<void>((resolve) => {
+              release = resolve;
+            });
+            if (hanging) throw new Error("timed out");
+          }
+          return bucket(name, asked.length);
+        },
+        listBuckets: async () => [],
+      },
+    };
+    const cached = createCachedRegistries(registries, { ttlMs: 1000, staleIfErrorMs: 60_000, now: () => now });
+    expect(await cached.buckets!.getBucket("a")).toMatchObject({ name: "a" });
+    hanging = true;
+    now = 2000;
+    // The first lookup after expiry waits for the source's failure, then is answered stale.
+    const first = cached.buckets!.getBucket("a");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    release!();
+    expect(await first).toMatchObject({ backend_options: { root: "/data/1" } });
+    // The next ones are answered at once, stale, while one lookup asks the source in the background.
+    now = 3000;
+    const second = cached.buckets!.getBucket("a");
+    expect(second).not.toBeInstanceOf(Promise);
+    expect(second).toMatchObject({ backend_options: { root: "/data/1" } });
+    expect(cached.buckets!.getBucket("a")).toMatchObject({ backend_options: { root: "/data/1" } });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(asked).toEqual(["a", "a", "a"]);
+    // The source recovers: the background lookup's answer replaces the entry.
+    hanging = false;
+    release!();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    now = 3500;
+    expect(await cached.buckets!.getBucket("a")).toMatchObject({ backend_options: { root: "/data/3" } });
+    // Past the stale-if-error window nothing stale answers: the lookup waits for the source again.
+    hanging = true;
+    now = 100_000;
+    const late = cached.buckets!.getBucket("a");
+    expect(late).toBeInstanceOf(Promise);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    release!();
+    await expect(late).rejects.toThrow("timed out");
+  });
+
   it("answers from an expired entry while the source fails, for staleIfErrorMs, and says so", async () => {
     let now = 0;
     const origin = source();

@@ -2,7 +2,7 @@
  * A cache in front of registries that live elsewhere (an HTTP service, a database). Entries live for a TTL; an
  * unknown name is remembered for a shorter one, so a caller inventing access key ids cannot make every request reach
  * the source; concurrent misses of one name share one lookup; a source that fails is answered from an expired entry
- * for a while (stale-if-error). Only data is cached: whether a caller may use a bucket is decided on every request
+ * for a while (stale-if-error), at once while it keeps failing, with the source asked again in the background. Only data is cached: whether a caller may use a bucket is decided on every request
  * from the bucket's current entry.
  */
 import type { BucketConfig, BucketRegistry, CredentialRegistry, StoredCredential } from "@multistore/core";
@@ -42,6 +42,8 @@ export interface CacheOptions {
 interface Entry<T> {
   value: T;
   expires: number;
+  /** Set once the source failed and this (expired) entry answered instead: see the lookup's getter. */
+  failing?: true;
 }
 
 /** One cached lookup: entries by name, one lookup in flight per name. */
@@ -64,6 +66,8 @@ function cachedLookup<T>(what: string, lookup: (name: string) => T | Promise<T>,
       // InvalidAccessKeyId as final where a 503 is retried.
       if (stale !== undefined && stale.value !== undefined && options.now() - stale.expires <= options.staleIfErrorMs) {
         options.onStale?.(error, `${what} ${JSON.stringify(name)}`);
+        // Its expiry stays: the stale-if-error window counts from it.
+        if (entries.get(name) === stale) entries.set(name, { value: stale.value, expires: stale.expires, failing: true });
         return stale.value;
       }
       throw error;
@@ -74,9 +78,20 @@ function cachedLookup<T>(what: string, lookup: (name: string) => T | Promise<T>,
 
   return (name: string): T | Promise<T> => {
     const entry = entries.get(name);
-    if (entry !== undefined && entry.expires > options.now()) return entry.value;
+    const now = options.now();
+    if (entry !== undefined && entry.expires > now) return entry.value;
     if (!options.shareInFlight) return refresh(name, entry);
     let pending = inFlight.get(name);
+    // While the source fails (a hanging service costs each lookup its whole timeout), an entry inside its
+    // stale-if-error window answers at once; one lookup at a time goes on asking the source in the background.
+    if (entry?.failing && now - entry.expires <= options.staleIfErrorMs) {
+      if (pending === undefined) {
+        pending = refresh(name, entry);
+        inFlight.set(name, pending);
+        pending.catch(() => undefined);
+      }
+      return entry.value;
+    }
     if (pending === undefined) {
       pending = refresh(name, entry);
       inFlight.set(name, pending);
