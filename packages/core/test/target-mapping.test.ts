@@ -67,6 +67,22 @@ describe("a gateway with a target mapping", () => {
     expect([...text(filtered.body).matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["b", "beta/"]);
   });
 
+  it("checks a namespace listing's parameters as a bucket's listing does", async () => {
+    const gateway = make(new MemoryBackend());
+    const answer = async (query: Record<string, string>) => {
+      const result = plain(await send(gateway, "/ns", { "list-type": "2", delimiter: "/", ...query }));
+      return { status: result.status, root: parseXml(text(result.body)) };
+    };
+    for (const query of [{ "encoding-type": "bogus" }, { "continuation-token": "" }, { "continuation-token": "!!" }] as Record<string, string>[]) {
+      const refused = await answer(query);
+      expect([refused.status, childText(refused.root, "Code")], JSON.stringify(query)).toEqual([400, "InvalidArgument"]);
+    }
+    const none = await answer({ "max-keys": "0" });
+    expect([childText(none.root, "IsTruncated"), childText(none.root, "KeyCount")]).toEqual(["false", "0"]);
+    const encoded = await answer({ "encoding-type": "url", prefix: "b" });
+    expect([childText(encoded.root, "EncodingType"), childText(encoded.root, "Prefix")]).toEqual(["url", "b"]);
+  });
+
   it("lists every key of the namespace without a delimiter, across buckets in key order, paged", async () => {
     const stores: Record<string, MemoryBackend> = { "ns.alpha": new MemoryBackend(), "ns.beta": new MemoryBackend(), "ns.hidden": new MemoryBackend() };
     for (const name of ["a.txt", "c/d.txt"]) stores["ns.alpha"]!.put(name, "x");

@@ -9,7 +9,7 @@ import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
 import { xmlElement } from "../xml.js";
 import { fromBase64, toBase64 } from "../encoding.js";
-import { compareUtf8, parseMaxKeys } from "./list.js";
+import { compareUtf8, echoable, listingParameters, parseMaxKeys } from "./list.js";
 import { namespacePath } from "./namespace-keys.js";
 import type { NamespaceListing } from "../target-mapping.js";
 import type { Query } from "../s3-request.js";
@@ -31,8 +31,8 @@ export function namespaceBucketCall(operation: "HeadBucket" | "GetBucketLocation
 
 /** ListObjects V1 or V2 of a namespace with a delimiter, over the buckets `usableNamespaceBuckets` found. */
 export function listNamespace(version: 1 | 2, namespace: NamespaceListing, query: Query, usable: readonly BucketConfig[]): Promise<PlainResponse<never>> {
-  const prefix = query.get("prefix") ?? "";
-  const delimiter = query.get("delimiter") || undefined;
+  // Parameters are checked as a bucket's listing checks them (encoding-type, what XML cannot carry).
+  const { clientPrefix: prefix, delimiter, encodingType, encode } = listingParameters(query, undefined);
   const shown = new Set<string>();
   for (const bucket of usable) {
     const path = namespacePath(namespace, bucket);
@@ -45,23 +45,29 @@ export function listNamespace(version: 1 | 2, namespace: NamespaceListing, query
   // Pages continue after a marker (V1), a continuation token (V2: the last prefix of the previous page, base64) or a
   // start-after key, as a listing of keys does.
   const token = version === 2 ? query.get("continuation-token") : undefined;
-  const start = version === 1 ? query.get("marker") : token !== undefined ? new TextDecoder().decode(fromBase64(token) ?? new Uint8Array()) : query.get("start-after");
+  const decoded = token === undefined ? undefined : fromBase64(token);
+  if (token !== undefined && (token === "" || decoded === undefined)) throw new S3Error("InvalidArgument", { message: "The continuation token provided is incorrect" });
+  const clientStart = version === 1 ? query.get("marker") : query.get("start-after");
+  if (clientStart !== undefined && encodingType === undefined) echoable(version === 1 ? "marker" : "start-after", clientStart);
+  const start = decoded !== undefined ? new TextDecoder().decode(decoded) : clientStart;
   const after = [...shown].sort(compareUtf8).filter((common) => start === undefined || compareUtf8(common, start) > 0);
   const prefixes = after.slice(0, maxKeys);
-  const truncated = after.length > prefixes.length;
+  // max-keys=0 lists nothing and says nothing follows, as a bucket's listing does.
+  const truncated = maxKeys > 0 && after.length > prefixes.length;
   const last = prefixes.at(-1);
-  let head = xmlElement("Name", namespace.name) + xmlElement("Prefix", prefix);
+  let head = xmlElement("Name", namespace.name) + xmlElement("Prefix", encode(prefix));
   if (version === 1) {
-    head += xmlElement("Marker", query.get("marker") ?? "");
-    if (truncated && last !== undefined) head += xmlElement("NextMarker", last);
+    head += xmlElement("Marker", encode(clientStart ?? ""));
+    if (truncated && last !== undefined) head += xmlElement("NextMarker", encode(last));
   } else {
     head += xmlElement("KeyCount", prefixes.length);
     if (token !== undefined) head += xmlElement("ContinuationToken", token);
     if (truncated && last !== undefined) head += xmlElement("NextContinuationToken", toBase64(new TextEncoder().encode(last)));
-    if (query.get("start-after") !== undefined) head += xmlElement("StartAfter", query.get("start-after")!);
+    if (clientStart !== undefined) head += xmlElement("StartAfter", encode(clientStart));
   }
   head += xmlElement("MaxKeys", maxKeys);
-  if (delimiter !== undefined) head += xmlElement("Delimiter", delimiter);
+  if (delimiter !== undefined) head += xmlElement("Delimiter", encode(delimiter));
+  if (encodingType) head += xmlElement("EncodingType", encodingType);
   head += xmlElement("IsTruncated", truncated);
-  return Promise.resolve(xmlResponse("ListBucketResult", head + prefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", common)}</CommonPrefixes>`).join("")));
+  return Promise.resolve(xmlResponse("ListBucketResult", head + prefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", encode(common))}</CommonPrefixes>`).join("")));
 }
