@@ -97,14 +97,25 @@ export class S3Error extends Error {
     // NotImplemented messages are ours and say what is missing; other 5xx details belong in the log only.
     const message = this.status >= 500 && !this.expose && this.code !== "NotImplemented" ? genericMessage(this.code) : this.message;
     const details = Object.entries(this.details)
-      .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+      .map(([name, value]) => `<${name}>${escapeXml(carriable(value))}</${name}>`)
       .join("");
     return (
       `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(this.code)}</Code>` +
-      `<Message>${escapeXml(message)}</Message>${details}<Resource>${escapeXml(resource)}</Resource>` +
+      `<Message>${escapeXml(carriable(message))}</Message>${details}<Resource>${escapeXml(carriable(resource))}</Resource>` +
       `<RequestId>${escapeXml(requestId)}</RequestId></Error>`
     );
   }
+}
+
+/** Characters XML 1.0 cannot carry (a key or path's control characters), each percent-encoded. */
+const NOT_CARRIABLE = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/**
+ * A value an error document echoes (a key, a path), with what XML cannot carry percent-encoded: a raw control
+ * character would make the whole document one no client can parse.
+ */
+function carriable(value: string): string {
+  return value.replace(NOT_CARRIABLE, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }
 
 function genericMessage(code: string): string {
