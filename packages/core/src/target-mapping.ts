@@ -23,6 +23,12 @@ export interface NamespaceListing {
   bucketPrefix: string;
   /** Separator between the segments of a mapped bucket name (each becomes a `/` for the client). */
   separator: string;
+  /**
+   * How many segments follow `bucketPrefix` in a bucket's name, when the mapping knows: a separator inside the last
+   * one (`logs-2024` under separator `-`) is then part of its name, not a level of its own, and a bucket with fewer
+   * segments (which the mapping cannot reach) is left out. Absent: every separator is a level.
+   */
+  segments?: number;
 }
 
 /** A request rewritten onto the bucket it means. */

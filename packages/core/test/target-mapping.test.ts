@@ -67,6 +67,30 @@ describe("a gateway with a target mapping", () => {
     expect([...text(filtered.body).matchAll(/<Prefix>([^<]*)<\/Prefix>/g)].map((match) => match[1])).toEqual(["b", "beta/"]);
   });
 
+  it("shows a bucket whose last segment holds the separator at the path the mapping reaches it by, in order", async () => {
+    // separator "-", one segment below the namespace: `acme-logs-2024` is reached at /acme/logs-2024/..., not /acme/logs/2024/.
+    const dashed: TargetMapping = { map: () => ({ resource: "/acme", namespace: { name: "acme", bucketPrefix: "acme-", separator: "-", segments: 1 } }) };
+    const stores: Record<string, MemoryBackend> = { "acme-logs": new MemoryBackend(), "acme-logs-2024": new MemoryBackend() };
+    for (const key of ["2024/old", "a", "z"]) stores["acme-logs"]!.put(key, "x");
+    for (const key of ["x", "y"]) stores["acme-logs-2024"]!.put(key, "x");
+    const buckets = [bucket("acme-logs"), bucket("acme-logs-2024")];
+    const credentials = [credential("AKIDMAPPED", [{ bucket: "*", prefixes: [], actions: ["list_bucket"] }])];
+    const gateway = createGateway<Uint8Array>({
+      buckets: { getBucket: (name) => buckets.find((b) => b.name === name), listBuckets: () => buckets },
+      credentials: { getCredential: (id) => credentials.find((c) => c.access_key_id === id) },
+      backends: { memory: (config) => stores[config.name]! },
+      now: () => NOW,
+      targetMapping: dashed,
+    });
+    const keysOf = async (query: Record<string, string>) => [...text(plain(await send(gateway as never, "/acme", query)).body).matchAll(/<(?:Key|Prefix)>([^<]*)<\//g)].map((match) => match[1]);
+    expect(await keysOf({ "list-type": "2" })).toEqual(["", "logs-2024/x", "logs-2024/y", "logs/2024/old", "logs/a", "logs/z"]);
+    expect(await keysOf({ "list-type": "2", delimiter: "/" })).toEqual(["", "logs-2024/", "logs/"]);
+    // Pages of two, across both buckets, lose nothing.
+    const first = parseXml(text(plain(await send(gateway as never, "/acme", { "list-type": "2", "max-keys": "2" })).body));
+    const second = await keysOf({ "list-type": "2", "max-keys": "5", "continuation-token": childText(first, "NextContinuationToken")! });
+    expect(second).toEqual(["", "logs/2024/old", "logs/a", "logs/z"]);
+  });
+
   it("checks a namespace listing's parameters as a bucket's listing does", async () => {
     const gateway = make(new MemoryBackend());
     const answer = async (query: Record<string, string>) => {

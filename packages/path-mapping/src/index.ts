@@ -88,7 +88,7 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
       if (named >= 2 && raw.length === named) refuseKeyNamingBucket(method, query, `/${names.join("/")}`);
       if (raw.slice(named).some((segment) => segment !== "")) return undefined;
       const client = names[0]!;
-      const namespace = { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator };
+      const namespace = { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator, segments: count - named };
       // HeadBucket and GetBucketLocation of the namespace: clients check a bucket before they write to it (rclone).
       if (isNamespaceCall(method, query)) return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
       if (!isListing(method, query)) return undefined;

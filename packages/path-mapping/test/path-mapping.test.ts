@@ -52,14 +52,14 @@ describe("createPathMapping", () => {
   });
 
   it("lists the namespace itself when the prefix names no bucket yet", () => {
-    const namespace = { rawPath: "/noaa", resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":" } };
+    const namespace = { rawPath: "/noaa", resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":", segments: 1 } };
     expect(map("GET", "/noaa", "list-type=2&delimiter=/")).toEqual(namespace);
     expect(map("GET", "/noaa", "prefix=goe")).toEqual(namespace);
     expect(map("GET", "/noaa", "prefix=goes16")).toEqual(namespace);
   });
 
   it("maps HeadBucket and GetBucketLocation of the namespace onto it (rclone checks a bucket before writing)", () => {
-    const namespace = { rawPath: "/noaa", resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":" } };
+    const namespace = { rawPath: "/noaa", resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":", segments: 1 } };
     expect(map("HEAD", "/noaa")).toEqual(namespace);
     expect(map("GET", "/noaa", "location")).toEqual(namespace);
     expect(map("HEAD", "/noaa", "X-Amz-Signature=abc&x-id=HeadBucket")).toEqual(namespace);

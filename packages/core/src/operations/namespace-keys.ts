@@ -25,9 +25,25 @@ export interface NamespaceKeysContext {
   backendFor(bucket: BucketConfig): Backend<unknown>;
 }
 
-/** A bucket's path under the namespace, as the client sees it (`product/`). */
-export function namespacePath(namespace: NamespaceListing, bucket: BucketConfig): string {
-  return `${bucket.name.slice(namespace.bucketPrefix.length).split(namespace.separator).join("/")}/`;
+/**
+ * A bucket's path under the namespace, as the client reaches it (`product/`); undefined for a bucket the mapping
+ * cannot reach (fewer segments than it needs). With `segments` known, only the first separators are levels: the last
+ * segment keeps any separator it holds, as the mapping joins the client's segments.
+ */
+export function namespacePath(namespace: NamespaceListing, bucket: BucketConfig): string | undefined {
+  const rest = bucket.name.slice(namespace.bucketPrefix.length);
+  const { separator, segments } = namespace;
+  if (segments === undefined) return `${rest.split(separator).join("/")}/`;
+  const parts: string[] = [];
+  let remaining = rest;
+  while (parts.length < segments - 1) {
+    const at = remaining.indexOf(separator);
+    if (at === -1) return undefined;
+    parts.push(remaining.slice(0, at));
+    remaining = remaining.slice(at + separator.length);
+  }
+  parts.push(remaining);
+  return parts.some((part) => part === "") ? undefined : `${parts.join("/")}/`;
 }
 
 /** The first key to list after `start` in a bucket at `path`: undefined for all of it, null for none of it. */
@@ -50,7 +66,7 @@ export async function listNamespaceKeys(version: 1 | 2, namespace: NamespaceList
   const start = decoded !== undefined ? new TextDecoder().decode(decoded) : clientStart;
   const buckets = usable
     .map((bucket) => ({ bucket, path: namespacePath(namespace, bucket) }))
-    .filter(({ path }) => path.startsWith(clientPrefix) || clientPrefix.startsWith(path))
+    .filter((entry): entry is { bucket: BucketConfig; path: string } => entry.path !== undefined && (entry.path.startsWith(clientPrefix) || clientPrefix.startsWith(entry.path)))
     .sort((left, right) => compareUtf8(left.path, right.path));
   const listed: { key: string; object: ListedObject }[] = [];
   let truncated = false;

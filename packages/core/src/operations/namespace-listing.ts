@@ -36,7 +36,7 @@ export function listNamespace(version: 1 | 2, namespace: NamespaceListing, query
   const shown = new Set<string>();
   for (const bucket of usable) {
     const path = namespacePath(namespace, bucket);
-    if (!path.startsWith(prefix)) continue;
+    if (path === undefined || !path.startsWith(prefix)) continue;
     // With a delimiter, a deeper bucket shows as its first level below the prefix, as S3 rolls keys up.
     const cut = delimiter === undefined ? -1 : path.indexOf(delimiter, prefix.length);
     shown.add(cut === -1 ? path : path.slice(0, cut + delimiter!.length));
