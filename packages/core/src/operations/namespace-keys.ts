@@ -54,16 +54,24 @@ function startIn(path: string, start: string | undefined): string | undefined | 
   return null;
 }
 
-/** ListObjects V1 or V2 of a namespace without a delimiter, over the buckets the caller may use. */
-export async function listNamespaceKeys(version: 1 | 2, namespace: NamespaceListing, query: Query, usable: readonly BucketConfig[], context: NamespaceKeysContext): Promise<PlainResponse<never>> {
-  const { clientPrefix, encodingType, encode } = listingParameters(query, undefined);
-  const maxKeys = parseMaxKeys(query.get("max-keys"));
+/**
+ * Where a namespace listing's page starts: after the V2 continuation token (the last name of the previous page,
+ * base64; an empty or undecodable one is InvalidArgument), else after the V1 marker or V2 start-after.
+ */
+export function namespaceStart(version: 1 | 2, query: Query, encodingType: string | undefined): { token: string | undefined; clientStart: string | undefined; start: string | undefined } {
   const token = version === 2 ? query.get("continuation-token") : undefined;
   const decoded = token === undefined ? undefined : fromBase64(token);
   if (token !== undefined && (token === "" || decoded === undefined)) throw new S3Error("InvalidArgument", { message: "The continuation token provided is incorrect" });
   const clientStart = version === 1 ? query.get("marker") : query.get("start-after");
   if (clientStart !== undefined && encodingType === undefined) echoable(version === 1 ? "marker" : "start-after", clientStart);
-  const start = decoded !== undefined ? new TextDecoder().decode(decoded) : clientStart;
+  return { token, clientStart, start: decoded !== undefined ? new TextDecoder().decode(decoded) : clientStart };
+}
+
+/** ListObjects V1 or V2 of a namespace without a delimiter, over the buckets the caller may use. */
+export async function listNamespaceKeys(version: 1 | 2, namespace: NamespaceListing, query: Query, usable: readonly BucketConfig[], context: NamespaceKeysContext): Promise<PlainResponse<never>> {
+  const { clientPrefix, encodingType, encode } = listingParameters(query, undefined);
+  const maxKeys = parseMaxKeys(query.get("max-keys"));
+  const { token, clientStart, start } = namespaceStart(version, query, encodingType);
   const buckets = usable
     .map((bucket) => ({ bucket, path: namespacePath(namespace, bucket) }))
     .filter((entry): entry is { bucket: BucketConfig; path: string } => entry.path !== undefined && (entry.path.startsWith(clientPrefix) || clientPrefix.startsWith(entry.path)))

@@ -8,9 +8,9 @@ import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
 import { xmlElement } from "../xml.js";
-import { fromBase64, toBase64 } from "../encoding.js";
-import { compareUtf8, echoable, listingParameters, parseMaxKeys } from "./list.js";
-import { namespacePath } from "./namespace-keys.js";
+import { toBase64 } from "../encoding.js";
+import { compareUtf8, listingParameters, parseMaxKeys } from "./list.js";
+import { namespacePath, namespaceStart } from "./namespace-keys.js";
 import type { NamespaceListing } from "../target-mapping.js";
 import type { Query } from "../s3-request.js";
 import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
@@ -44,12 +44,7 @@ export function listNamespace(version: 1 | 2, namespace: NamespaceListing, query
   const maxKeys = parseMaxKeys(query.get("max-keys"));
   // Pages continue after a marker (V1), a continuation token (V2: the last prefix of the previous page, base64) or a
   // start-after key, as a listing of keys does.
-  const token = version === 2 ? query.get("continuation-token") : undefined;
-  const decoded = token === undefined ? undefined : fromBase64(token);
-  if (token !== undefined && (token === "" || decoded === undefined)) throw new S3Error("InvalidArgument", { message: "The continuation token provided is incorrect" });
-  const clientStart = version === 1 ? query.get("marker") : query.get("start-after");
-  if (clientStart !== undefined && encodingType === undefined) echoable(version === 1 ? "marker" : "start-after", clientStart);
-  const start = decoded !== undefined ? new TextDecoder().decode(decoded) : clientStart;
+  const { token, clientStart, start } = namespaceStart(version, query, encodingType);
   const after = [...shown].sort(compareUtf8).filter((common) => start === undefined || compareUtf8(common, start) > 0);
   const prefixes = after.slice(0, maxKeys);
   // max-keys=0 lists nothing and says nothing follows, as a bucket's listing does.
