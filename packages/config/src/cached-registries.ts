@@ -2,8 +2,8 @@
  * A cache in front of registries that live elsewhere (an HTTP service, a database). Entries live for a TTL; an
  * unknown name is remembered for a shorter one, so a caller inventing access key ids cannot make every request reach
  * the source; concurrent misses of one name share one lookup; a source that fails is answered from an expired entry
- * for a while (stale-if-error), at once while it keeps failing, with the source asked again in the background. Only data is cached: whether a caller may use a bucket is decided on every request
- * from the bucket's current entry.
+ * for a while (stale-if-error), at once while it keeps failing, with the source asked again in the background. Only
+ * data is cached: whether a caller may use a bucket is decided on every request from the bucket's current entry.
  */
 import type { BucketConfig, BucketRegistry, CredentialRegistry, StoredCredential } from "@multistore/core";
 import type { RoleDefinition } from "./types.js";

@@ -8,7 +8,7 @@ import { isXmlText, xmlElement } from "../xml.js";
 import { parseWholeNumber } from "../query-numbers.js";
 import type { Query } from "../s3-request.js";
 import { stripViewPrefix, type ListingView } from "../target-mapping.js";
-import type { Backend, BucketConfig, BucketRegistry, Identity, ListResult, PlainResponse } from "../types.js";
+import type { Backend, BucketConfig, BucketRegistry, Identity, ListedObject, ListResult, PlainResponse } from "../types.js";
 
 /** The owner shown in listings. */
 export interface Owner {
@@ -136,14 +136,7 @@ export async function listObjects(
   }
   const strip = (key: string) => shown + (key.startsWith(backendPrefix) ? key.slice(backendPrefix.length) : key);
   const fetchOwner = version === 1 || query.get("fetch-owner") === "true";
-  const contents = page.objects
-    .map(
-      (object) =>
-        `<Contents>${xmlElement("Key", encode(strip(object.key)))}${xmlElement("LastModified", xmlDate(object.lastModified))}` +
-        `${xmlElement("ETag", object.etag)}${xmlElement("Size", object.size)}${fetchOwner ? ownerXml(owner) : ""}` +
-        `${xmlElement("StorageClass", object.storageClass ?? "STANDARD")}</Contents>`,
-    )
-    .join("");
+  const contents = page.objects.map((object) => contentsXml(encode(strip(object.key)), object, fetchOwner ? owner : undefined)).join("");
   const prefixes = page.commonPrefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", encode(strip(common)))}</CommonPrefixes>`).join("");
   let head = xmlElement("Name", view?.name ?? bucket.name) + xmlElement("Prefix", encode(clientPrefix));
   if (version === 1) {
@@ -161,6 +154,14 @@ export async function listObjects(
   if (encodingType) head += xmlElement("EncodingType", encodingType);
   head += xmlElement("IsTruncated", page.isTruncated);
   return xmlResponse("ListBucketResult", head + contents + prefixes);
+}
+
+/** One listed object as a listing's `<Contents>` (`key` as shown, encoded), with its owner when asked for. */
+export function contentsXml(key: string, object: ListedObject, owner: Owner | undefined): string {
+  return (
+    `<Contents>${xmlElement("Key", key)}${xmlElement("LastModified", xmlDate(object.lastModified))}${xmlElement("ETag", object.etag)}` +
+    `${xmlElement("Size", object.size)}${owner ? ownerXml(owner) : ""}${xmlElement("StorageClass", object.storageClass ?? "STANDARD")}</Contents>`
+  );
 }
 
 const encoder = new TextEncoder();

@@ -8,9 +8,9 @@ import { isAllowed } from "../authorize.js";
 import { S3Error } from "../errors.js";
 import { fromBase64, toBase64 } from "../encoding.js";
 import { keyPrefixOf } from "../keys.js";
-import { xmlDate, xmlResponse } from "../responses.js";
+import { xmlResponse } from "../responses.js";
 import { xmlElement } from "../xml.js";
-import { compareUtf8, echoable, listingParameters, parseMaxKeys, personXml, type Owner } from "./list.js";
+import { compareUtf8, contentsXml, echoable, listingParameters, parseMaxKeys, type Owner } from "./list.js";
 import type { NamespaceListing } from "../target-mapping.js";
 import type { Query } from "../s3-request.js";
 import type { Backend, BucketConfig, Identity, ListedObject, PlainResponse } from "../types.js";
@@ -116,13 +116,7 @@ export async function listNamespaceKeys(version: 1 | 2, namespace: NamespaceList
   }
   const last = listed.at(-1)?.key;
   const fetchOwner = version === 1 || query.get("fetch-owner") === "true";
-  const contents = listed
-    .map(
-      ({ key, object }) =>
-        `<Contents>${xmlElement("Key", encode(key))}${xmlElement("LastModified", xmlDate(object.lastModified))}${xmlElement("ETag", object.etag)}` +
-        `${xmlElement("Size", object.size)}${fetchOwner ? `<Owner>${personXml(context.owner)}</Owner>` : ""}${xmlElement("StorageClass", object.storageClass ?? "STANDARD")}</Contents>`,
-    )
-    .join("");
+  const contents = listed.map(({ key, object }) => contentsXml(encode(key), object, fetchOwner ? context.owner : undefined)).join("");
   let head = xmlElement("Name", namespace.name) + xmlElement("Prefix", encode(clientPrefix));
   if (version === 1) {
     head += xmlElement("Marker", encode(clientStart ?? ""));
