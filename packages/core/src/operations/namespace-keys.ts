@@ -67,6 +67,45 @@ export function namespaceStart(version: 1 | 2, query: Query, encodingType: strin
   return { token, clientStart, start: decoded !== undefined ? new TextDecoder().decode(decoded) : clientStart };
 }
 
+/** A page of a namespace listing, as its document's head tells it. */
+export interface NamespacePage {
+  /** The client's prefix. */
+  prefix: string;
+  /** The page's start, as `namespaceStart` read it. */
+  start: { token: string | undefined; clientStart: string | undefined };
+  /** Keys and prefixes listed. */
+  count: number;
+  /** The last of them (where the next page starts). */
+  last: string | undefined;
+  /** Whether more follows. */
+  truncated: boolean;
+  /** The page's size. */
+  maxKeys: number;
+}
+
+/**
+ * The `ListBucketResult` elements before the entries, for V1 or V2: markers and tokens, encoding, delimiter (V1's
+ * `NextMarker` only with one, as S3 sends it).
+ */
+export function namespaceListingHead(version: 1 | 2, namespace: NamespaceListing, query: Query, page: NamespacePage): string {
+  const { delimiter, encodingType, encode } = listingParameters(query, undefined);
+  const { token, clientStart } = page.start;
+  let head = xmlElement("Name", namespace.name) + xmlElement("Prefix", encode(page.prefix));
+  if (version === 1) {
+    head += xmlElement("Marker", encode(clientStart ?? ""));
+    if (delimiter !== undefined && page.truncated && page.last !== undefined) head += xmlElement("NextMarker", encode(page.last));
+  } else {
+    head += xmlElement("KeyCount", page.count);
+    if (token !== undefined) head += xmlElement("ContinuationToken", token);
+    if (page.truncated && page.last !== undefined) head += xmlElement("NextContinuationToken", toBase64(new TextEncoder().encode(page.last)));
+    if (clientStart !== undefined) head += xmlElement("StartAfter", encode(clientStart));
+  }
+  head += xmlElement("MaxKeys", page.maxKeys);
+  if (delimiter !== undefined) head += xmlElement("Delimiter", encode(delimiter));
+  if (encodingType) head += xmlElement("EncodingType", encodingType);
+  return head + xmlElement("IsTruncated", page.truncated);
+}
+
 /** ListObjects V1 or V2 of a namespace without a delimiter, over the buckets the caller may use. */
 export async function listNamespaceKeys(version: 1 | 2, namespace: NamespaceListing, query: Query, usable: readonly BucketConfig[], context: NamespaceKeysContext): Promise<PlainResponse<never>> {
   const { clientPrefix, encodingType, encode } = listingParameters(query, undefined);
@@ -117,17 +156,6 @@ export async function listNamespaceKeys(version: 1 | 2, namespace: NamespaceList
   const last = listed.at(-1)?.key;
   const fetchOwner = version === 1 || query.get("fetch-owner") === "true";
   const contents = listed.map(({ key, object }) => contentsXml(encode(key), object, fetchOwner ? context.owner : undefined)).join("");
-  let head = xmlElement("Name", namespace.name) + xmlElement("Prefix", encode(clientPrefix));
-  if (version === 1) {
-    head += xmlElement("Marker", encode(clientStart ?? ""));
-  } else {
-    head += xmlElement("KeyCount", listed.length);
-    if (token !== undefined) head += xmlElement("ContinuationToken", token);
-    if (truncated && last !== undefined) head += xmlElement("NextContinuationToken", toBase64(new TextEncoder().encode(last)));
-    if (clientStart !== undefined) head += xmlElement("StartAfter", encode(clientStart));
-  }
-  head += xmlElement("MaxKeys", maxKeys);
-  if (encodingType) head += xmlElement("EncodingType", encodingType);
-  head += xmlElement("IsTruncated", truncated);
+  const head = namespaceListingHead(version, namespace, query, { prefix: clientPrefix, start: { token, clientStart }, count: listed.length, last, truncated, maxKeys });
   return xmlResponse("ListBucketResult", head + contents);
 }

@@ -8,9 +8,8 @@ import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
 import { xmlElement } from "../xml.js";
-import { toBase64 } from "../encoding.js";
 import { compareUtf8, listingParameters, parseMaxKeys } from "./list.js";
-import { namespacePath, namespaceStart } from "./namespace-keys.js";
+import { namespaceListingHead, namespacePath, namespaceStart } from "./namespace-keys.js";
 import type { NamespaceListing } from "../target-mapping.js";
 import type { Query } from "../s3-request.js";
 import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
@@ -50,19 +49,6 @@ export function listNamespace(version: 1 | 2, namespace: NamespaceListing, query
   // max-keys=0 lists nothing and says nothing follows, as a bucket's listing does.
   const truncated = maxKeys > 0 && after.length > prefixes.length;
   const last = prefixes.at(-1);
-  let head = xmlElement("Name", namespace.name) + xmlElement("Prefix", encode(prefix));
-  if (version === 1) {
-    head += xmlElement("Marker", encode(clientStart ?? ""));
-    if (truncated && last !== undefined) head += xmlElement("NextMarker", encode(last));
-  } else {
-    head += xmlElement("KeyCount", prefixes.length);
-    if (token !== undefined) head += xmlElement("ContinuationToken", token);
-    if (truncated && last !== undefined) head += xmlElement("NextContinuationToken", toBase64(new TextEncoder().encode(last)));
-    if (clientStart !== undefined) head += xmlElement("StartAfter", encode(clientStart));
-  }
-  head += xmlElement("MaxKeys", maxKeys);
-  if (delimiter !== undefined) head += xmlElement("Delimiter", encode(delimiter));
-  if (encodingType) head += xmlElement("EncodingType", encodingType);
-  head += xmlElement("IsTruncated", truncated);
+  const head = namespaceListingHead(version, namespace, query, { prefix, start: { token, clientStart }, count: prefixes.length, last, truncated, maxKeys });
   return Promise.resolve(xmlResponse("ListBucketResult", head + prefixes.map((common) => `<CommonPrefixes>${xmlElement("Prefix", encode(common))}</CommonPrefixes>`).join("")));
 }
