@@ -2,4 +2,4 @@
 import { runPathMappingClients } from "@multistore/testing";
 import { cliGateway } from "./helpers/cli-gateway.js";
 
-runPathMappingClients("node server (multistore CLI)", cliGateway("path-mapping"));
+runPathMappingClients("node server (multistore CLI)", { ...cliGateway("path-mapping"), listsUploads: true });

@@ -12,6 +12,8 @@ import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
 import { listNamespace, namespaceBucketCall, usableNamespaceBuckets } from "./operations/namespace-listing.js";
 import { listNamespaceKeys } from "./operations/namespace-keys.js";
+import { deleteNamespaceObjects } from "./operations/namespace-delete.js";
+import { readSignedBody } from "./xml-body.js";
 import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt } from "./target-mapping.js";
 import { admit } from "./admit.js";
 import type { ResolvedBucket } from "./operations/copy.js";
@@ -219,15 +221,18 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   /** A request that failed before it was executed, as its error response. */
   function failed(exchange: Exchange, error: unknown): GatewayResult<B> {
     const s3Error = toS3Error(error);
-    if (s3Error.code === "InternalError") {
-      try {
-        options.onError?.(error, exchange.context);
-      } catch {
-        // A failing error reporter must not turn a 500 into a rejected promise.
-      }
-    }
+    if (s3Error.code === "InternalError") reportError(error, exchange.context);
     const resource = exchange.resource ?? exchange.target.split("?")[0]!;
     return new ResponseExchangeResult<B>(exchange, errorResponse(s3Error, exchange.method, resource, exchange.context.requestId) as PlainResponse<B>, error);
+  }
+
+  /** Tells the gateway's `onError` of an internal error. */
+  function reportError(error: unknown, context: RequestContext): void {
+    try {
+      options.onError?.(error, context);
+    } catch {
+      // A failing error reporter must not turn a 500 into a rejected promise, nor end an answer.
+    }
   }
 
   /** Admits the request, then runs middleware (once, here) around the operation. */
@@ -240,6 +245,15 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
       // The namespace is a bucket to its clients: it exists when a bucket under it is the caller's to use.
       const operation = parsed.operation;
       return dispatchOnNamespace(request, namespace, auth, context, async () => namespaceBucketCall(operation));
+    }
+    if (namespace !== undefined && parsed.operation === "DeleteObjects") {
+      return dispatchOnNamespace(request, namespace, auth, context, async () => {
+        const body = await readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers);
+        return deleteNamespaceObjects(namespace, auth.identity, body, resolveBucket, (error) => reportError(error, context));
+      });
+    }
+    if (namespace !== undefined && parsed.operation === "ListMultipartUploads") {
+      throw new S3Error("NotImplemented", { message: "Listing multipart uploads above the buckets of a namespace is not supported; name a bucket in the prefix (prefix=product/)." });
     }
     const bucket = admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
     if (bucket instanceof Promise) return bucket.then((resolved) => admitted(request, parsed, auth, context, resolved));

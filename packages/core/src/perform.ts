@@ -115,6 +115,10 @@ export function createPerform<B>(settings: PerformSettings<B>) {
     const key = parsed.key === undefined ? undefined : keyPrefixOf(bucket) + parsed.key;
     // Upload ids are bound to the bucket and key the client named, whatever configuration serves them.
     const bucketName = parsed.bucket!;
+    // Answers name the bucket and key as the client did (`acme` and `data/k`, not the mapped `acme:data` and `k`).
+    const shown = parsed.shown;
+    const shownBucket = shown?.name ?? bucketName;
+    const shownKey = shown === undefined || parsed.key === undefined ? parsed.key : shown.keyPrefix + parsed.key;
     switch (operation) {
       case "HeadBucket":
         return { status: 200, headers: new HeaderMap(), body: null };
@@ -150,13 +154,13 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       }
       case "CreateMultipartUpload":
         checkObjectWriteHeaders(request.headers, false, backend.kind);
-        return createMultipartUpload(backend, bucketName, parsed.key!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
+        return createMultipartUpload(backend, shownBucket, shownKey!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload":
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.
         // The answer is kept alive from when the document is read: a client still sending it gets no answer yet.
         return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers, false).then(async (body) => {
           const uploadId = await uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!);
-          return patiently(completeMultipartUpload(backend, bucketName, parsed.key!, key!, uploadId, body, request.headers), request, parsed, context);
+          return patiently(completeMultipartUpload(backend, shownBucket, shownKey!, key!, uploadId, body, request.headers), request, parsed, context);
         });
       case "GetObjectAttributes": {
         const attributes = requestedAttributes(request.headers, query);
@@ -169,7 +173,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       }
       case "ListParts": {
         const clientUploadId = query.get("uploadId")!;
-        return uploadIds.unwrap(bucketName, parsed.key!, clientUploadId).then((uploadId) => listParts(backend, { bucket: bucketName, clientKey: parsed.key!, key: key!, clientUploadId, uploadId }, query));
+        return uploadIds.unwrap(bucketName, parsed.key!, clientUploadId).then((uploadId) => listParts(backend, { bucket: shownBucket, clientKey: shownKey!, key: key!, clientUploadId, uploadId }, query));
       }
       case "AbortMultipartUpload":
         return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) => abortMultipartUpload(backend, key!, uploadId));

@@ -82,6 +82,8 @@ export interface ParsedS3Request {
   listing?: ListingView;
   /** Set when a target mapping found a listing of a namespace above its buckets. */
   namespace?: NamespaceListing;
+  /** For an object request a target mapping rewrote: the bucket and key prefix the client named (answers name them). */
+  shown?: ListingView;
   /** A CopyObject's or UploadPartCopy's source as a target mapping rewrote it (else `x-amz-copy-source` as sent). */
   copySource?: string;
 }

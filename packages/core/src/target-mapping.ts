@@ -39,6 +39,8 @@ export interface MappedTarget {
   resource: string;
   /** Set for listings of a mapped bucket. */
   listing?: ListingView;
+  /** Set for an object request on a mapped bucket: the bucket and key prefix the client named (multipart answers name them). */
+  shown?: ListingView;
   /** Set for listings above any mapped bucket. */
   namespace?: NamespaceListing;
 }
@@ -66,6 +68,7 @@ export function parseMappedRequest(method: string, headers: Headers, mapped: Map
   const parsed = parseS3Request(method, "", headers, undefined, { rawPath: mapped.rawPath ?? mapped.resource, query });
   parsed.resource = mapped.resource;
   if (mapped.listing) parsed.listing = mapped.listing;
+  if (mapped.shown) parsed.shown = mapped.shown;
   if (mapped.namespace) parsed.namespace = mapped.namespace;
   const source = parsed.operation === "CopyObject" || parsed.operation === "UploadPartCopy" ? headers.get("x-amz-copy-source") : null;
   if (source) {

@@ -21,6 +21,9 @@ export interface PathMappingOptions {
 /** Query parameters of a listing: a request with any other parameter is not a listing. */
 const LISTING_PARAMETERS = new Set(["list-type", "prefix", "delimiter", "marker", "start-after", "continuation-token", "max-keys", "encoding-type", "fetch-owner", "x-id"]);
 
+/** Query parameters of ListMultipartUploads (`uploads` itself among them). */
+const UPLOAD_LISTING_PARAMETERS = new Set(["uploads", "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type", "x-id"]);
+
 /** Parameters that name a bucket-level operation (a listing, a sub-resource of the bucket). */
 const BUCKET_PARAMETERS = new Set([...LISTING_PARAMETERS, "location", "versioning", "versions", "uploads", "delete", "acl", "cors", "policy", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate"]);
 BUCKET_PARAMETERS.delete("x-id");
@@ -28,11 +31,20 @@ BUCKET_PARAMETERS.delete("x-id");
 /** Parameters that sign a request rather than name an operation (X-Amz-*, or AWSAccessKeyId/Signature/Expires for V2). */
 const SIGNATURE_PARAMETER = /^(x-amz-|awsaccesskeyid$|signature$|expires$)/i;
 
+/** Whether a request is a listing of keys (ListObjects, V1 or V2) or of uploads (ListMultipartUploads). */
 function isListing(method: string, query: Query): boolean {
   if (method !== "GET") return false;
+  const parameters = query.has("uploads") ? UPLOAD_LISTING_PARAMETERS : LISTING_PARAMETERS;
   // Presigned listings carry their signature in the query.
-  for (const [name] of query.pairs) if (!LISTING_PARAMETERS.has(name) && !SIGNATURE_PARAMETER.test(name)) return false;
+  for (const [name] of query.pairs) if (!parameters.has(name) && !SIGNATURE_PARAMETER.test(name)) return false;
   return true;
+}
+
+/** A DeleteObjects (`POST ?delete`): its keys name the namespace's buckets by their first segments. */
+function isDeleteObjects(method: string, query: Query): boolean {
+  if (method !== "POST") return false;
+  const named = query.pairs.filter(([name]) => name !== "x-id" && !SIGNATURE_PARAMETER.test(name)).map(([name]) => name);
+  return named.length === 1 && named[0] === "delete";
 }
 
 /** A HEAD (HeadBucket) or `GET ?location` (GetBucketLocation) without another operation's parameter. */
@@ -78,10 +90,11 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
         if (raw.length === count) refuseKeyNamingBucket(method, query, `/${names.join("/")}`);
         const bucket = names.slice(0, count).join(separator);
         const rest = raw.slice(count).join("/");
-        return {
-          rawPath: `/${encodeURIComponent(bucket)}${rest === "" ? "" : `/${rest}`}`,
-          resource: `/${names.join("/")}`.replace(/\/$/, ""),
-        };
+        const rawPath = `/${encodeURIComponent(bucket)}${rest === "" ? "" : `/${rest}`}`;
+        const resource = `/${names.join("/")}`.replace(/\/$/, "");
+        // `/account/product/` is the bucket itself, under its own name; a key is the client's key of bucket `account`.
+        if (rest === "") return { rawPath, resource };
+        return { rawPath, resource, shown: { name: names[0]!, keyPrefix: names.slice(1, count).map((segment) => `${segment}/`).join("") } };
       }
       // Fewer segments than a bucket needs. Without a trailing slash, `/account/x` is key `x` of bucket `account` to
       // the client, which cannot exist (an object request, never the namespace's listing as the object's body).
@@ -90,7 +103,8 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
       const client = names[0]!;
       const namespace = { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator, segments: count - named };
       // HeadBucket and GetBucketLocation of the namespace: clients check a bucket before they write to it (rclone).
-      if (isNamespaceCall(method, query)) return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
+      // DeleteObjects of keys across the namespace's buckets (`aws s3 rm --recursive s3://account/product/`).
+      if (isNamespaceCall(method, query) || isDeleteObjects(method, query)) return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
       if (!isListing(method, query)) return undefined;
       // The listing's prefix supplies the rest (`product/` of `product/x`).
       const prefix = query.get("prefix") ?? "";

@@ -8,7 +8,12 @@ const map = (method: string, rawPath: string, query = "") => mapping.map(method,
 
 describe("createPathMapping", () => {
   it("maps the leading segments of an object request onto one bucket, keeping the key's encoding", () => {
-    expect(map("GET", "/noaa/goes16/ABI-L2/2024/file%20one.nc")).toEqual({ rawPath: "/noaa%3Agoes16/ABI-L2/2024/file%20one.nc", resource: "/noaa/goes16/ABI-L2/2024/file one.nc" });
+    expect(map("GET", "/noaa/goes16/ABI-L2/2024/file%20one.nc")).toEqual({
+      rawPath: "/noaa%3Agoes16/ABI-L2/2024/file%20one.nc",
+      resource: "/noaa/goes16/ABI-L2/2024/file one.nc",
+      // Multipart answers name the bucket and key as the client did.
+      shown: { name: "noaa", keyPrefix: "goes16/" },
+    });
     expect(map("PUT", "/noaa/goes16/k")).toMatchObject({ rawPath: "/noaa%3Agoes16/k" });
     expect(createPathMapping({ bucketSegments: 3, separator: "--" }).map("GET", "/a/b/c/k", new Query(""))).toMatchObject({ rawPath: "/a--b--c/k" });
   });
@@ -69,7 +74,27 @@ describe("createPathMapping", () => {
     expect(map("GET", "/")).toBeUndefined();
     expect(map("GET", "/noaa", "location&acl")).toBeUndefined();
     expect(map("PUT", "/noaa")).toBeUndefined();
-    expect(map("POST", "/noaa", "delete")).toBeUndefined();
+    expect(map("POST", "/noaa", "delete&acl")).toBeUndefined();
+    expect(map("POST", "/noaa")).toBeUndefined();
+  });
+
+  it("maps DeleteObjects of the namespace onto it: its keys name their buckets", () => {
+    const namespace = { rawPath: "/noaa", resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":", segments: 1 } };
+    expect(map("POST", "/noaa", "delete")).toEqual(namespace);
+    expect(map("POST", "/noaa/", "delete&x-id=DeleteObjects")).toEqual(namespace);
+    // On a bucket's own path, its own DeleteObjects.
+    expect(map("POST", "/noaa/goes16/", "delete")).toEqual({ rawPath: "/noaa%3Agoes16", resource: "/noaa/goes16" });
+  });
+
+  it("maps a listing of uploads onto the bucket its prefix names, and above any bucket onto the namespace", () => {
+    expect(map("GET", "/noaa", "uploads&prefix=goes16/ABI&key-marker=goes16/a&upload-id-marker=x&max-uploads=5&delimiter=/")).toEqual({
+      rawPath: "/noaa%3Agoes16",
+      resource: "/noaa",
+      listing: { name: "noaa", keyPrefix: "goes16/" },
+    });
+    expect(map("GET", "/noaa", "uploads")).toMatchObject({ namespace: { bucketPrefix: "noaa:" } });
+    // A key listing's parameters are no uploads listing's.
+    expect(map("GET", "/noaa", "uploads&list-type=2&prefix=goes16/")).toBeUndefined();
   });
 
   it("answers an object request on fewer segments than a bucket's as the key it is, never as the namespace's listing", () => {

@@ -49,12 +49,21 @@ export function parseDeleteRequest(text: string): DeleteRequest {
   return { keys: entries.map((entry) => entry.key), entries, quiet: childText(root, "Quiet")?.trim().toLowerCase() === "true" };
 }
 
-/** One line of the answer. */
-interface Reported {
+/** One line of the answer: a deleted key (or version). */
+export interface Reported {
   key: string;
   versionId?: string;
   deleteMarker?: boolean;
   deleteMarkerVersionId?: string;
+}
+
+/** One line of the answer: a key (or version) that was not deleted, and why. */
+export type ReportedError = Reported & { code: string; message: string };
+
+/** What deleting a bucket's entries came to. */
+export interface DeleteOutcome {
+  deleted: Reported[];
+  errors: ReportedError[];
 }
 
 /** Versions deleted by a backend without versions: `null` is the object itself, any other does not exist. */
@@ -80,11 +89,19 @@ export async function deleteObjects(
 ): Promise<PlainResponse<never>> {
   if (identity.type === "anonymous") throw new S3Error("AccessDenied");
   const request = parseDeleteRequest(new TextDecoder().decode(body));
-  const errors: (Reported & { code: string; message: string })[] = [];
+  return renderDeleteResult(request.quiet, await deleteEntries(backend, bucket, identity, request.entries));
+}
+
+/**
+ * Deletes a bucket's entries (keys in the bucket's terms): each authorized on its own, denied ones reported with
+ * AccessDenied and never forwarded.
+ */
+export async function deleteEntries(backend: Backend<unknown>, bucket: BucketConfig, identity: Identity, entries: readonly DeleteEntry[]): Promise<DeleteOutcome> {
+  const errors: ReportedError[] = [];
   const allowed: string[] = [];
   const allowedVersions: ObjectVersion[] = [];
   const prefix = keyPrefixOf(bucket);
-  for (const entry of request.entries) {
+  for (const entry of entries) {
     const { key, versionId } = entry;
     try {
       validateKey(key);
@@ -109,13 +126,16 @@ export async function deleteObjects(
     deleted.push(...result.deleted.map((version) => ({ ...version, key: strip(version.key) })));
     errors.push(...result.errors.map((error) => ({ ...error, key: strip(error.key) })));
   }
+  return { deleted, errors };
+}
+
+/** The DeleteResult document: deleted entries (none in quiet mode), then errors. */
+export function renderDeleteResult(quiet: boolean, { deleted, errors }: DeleteOutcome): PlainResponse<never> {
   // (A backend that did not say which version an entry was about leaves it empty: nothing to echo.)
   const versionXml = (entry: Reported) => (entry.versionId ? xmlElement("VersionId", entry.versionId) : "");
   const markerXml = (entry: Reported) =>
     (entry.deleteMarker ? "<DeleteMarker>true</DeleteMarker>" : "") + (entry.deleteMarkerVersionId ? xmlElement("DeleteMarkerVersionId", entry.deleteMarkerVersionId) : "");
-  const deletedXml = request.quiet
-    ? ""
-    : deleted.map((entry) => `<Deleted>${xmlElement("Key", entry.key)}${versionXml(entry)}${markerXml(entry)}</Deleted>`).join("");
+  const deletedXml = quiet ? "" : deleted.map((entry) => `<Deleted>${xmlElement("Key", entry.key)}${versionXml(entry)}${markerXml(entry)}</Deleted>`).join("");
   const errorXml = errors
     .map((error) => `<Error>${xmlElement("Key", error.key)}${versionXml(error)}${xmlElement("Code", error.code)}${xmlElement("Message", error.message)}</Error>`)
     .join("");
