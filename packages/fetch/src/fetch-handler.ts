@@ -20,6 +20,13 @@ export interface FetchHandlerOptions {
   backendAnswerTimeoutMs?: number;
   /** Receives each request's line (default: one JSON line through `console.log`). */
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * The client's address (logs, `source_ip` rate limits), from the request and what the runtime passed as the
+   * handler's second argument: Deno's `ServeHandlerInfo` (`(_request, info) => info.remoteAddr.hostname`), or what a
+   * Bun or Node wrapper passes. Default: on Cloudflare Workers the `cf-connecting-ip` header, which Cloudflare's edge
+   * sets; elsewhere none, since any client can send that header there.
+   */
+  clientAddress?: (request: Request, env: unknown) => string | undefined;
 }
 
 /** What a runtime passes besides the request: Workers' execution context (its `waitUntil`). */
@@ -95,8 +102,19 @@ export function createFetchHandler(gateway: Gateway<ReadableStream> | Gateway<un
   const fetcher = options.fetch ?? fetch;
   const log = options.log ?? ((line: Record<string, unknown>) => console.log(JSON.stringify(line)));
   const answerTimeoutMs = options.backendAnswerTimeoutMs ?? BACKEND_ANSWER_TIMEOUT_MS;
-  return (request, _env, context) =>
-    handle(gateway as Gateway<ReadableStream>, request, (promise) => (context ? context.waitUntil(promise) : void promise.catch(() => undefined)), fetcher, log, answerTimeoutMs);
+  const addressOf = options.clientAddress ?? (onCloudflareWorkers() ? edgeAddress : () => undefined);
+  return (request, env, context) =>
+    handle(gateway as Gateway<ReadableStream>, request, (promise) => (context ? context.waitUntil(promise) : void promise.catch(() => undefined)), fetcher, log, answerTimeoutMs, addressOf(request, env));
+}
+
+/** Whether this is Cloudflare's Workers runtime (workerd says so in `navigator.userAgent`). */
+function onCloudflareWorkers(): boolean {
+  return (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
+}
+
+/** The client's address as Cloudflare's edge (and workerd locally) sets it; a client cannot forge it there. */
+function edgeAddress(request: Request): string | undefined {
+  return request.headers.get("cf-connecting-ip") ?? undefined;
 }
 
 /** Handles one request with the gateway; `waitUntil` keeps after-middleware and logging alive past the response. */
@@ -107,8 +125,8 @@ async function handle(
   fetcher: typeof fetch,
   log: (line: Record<string, unknown>) => void,
   answerTimeoutMs: number,
+  clientAddress: string | undefined,
 ): Promise<Response> {
-  const clientIp = request.headers.get("cf-connecting-ip");
   const upload: Upload = { left: false };
   const ending = endOf(request, upload, waitUntil, log);
   let result: GatewayResult<ReadableStream>;
@@ -125,8 +143,7 @@ async function handle(
           return document;
         }),
       signal: request.signal,
-      // Set by Cloudflare's edge (and by workerd locally) to the client's address; a client cannot forge it there.
-      ...(clientIp !== null && { clientAddress: clientIp }),
+      ...(clientAddress !== undefined && clientAddress !== "" && { clientAddress }),
     });
   } catch (error) {
     ending.bind(undefined);

@@ -6,7 +6,7 @@
 import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway, type Gateway } from "@multistore/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signedHeaders, startAnswerPeer, startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
 import { createFetchHandler } from "../src/index.js";
 
@@ -146,5 +146,45 @@ describe("createFetchHandler: a silent backend", () => {
     } finally {
       await origin.close();
     }
+  });
+});
+
+describe("the client's address on the fetch runtime", () => {
+  /** A gateway over a bucket that answers 501 without a backend, recording each request's `sourceIp`. */
+  function recording() {
+    const seen: (string | undefined)[] = [];
+    const registries = createStaticRegistries(parseConfig({ buckets: [{ name: "open", backend_type: "s3", anonymous_access: true, backend_options: { endpoint: "http://127.0.0.1:9", region: "us-east-1", bucket_name: "b", skip_signature: "true" } }], roles: [], credentials: [] }));
+    const gateway = createGateway<ReadableStream>({
+      buckets: registries.buckets,
+      credentials: registries.credentials,
+      backends: { s3: (bucket) => createS3Backend(bucket.backend_options) as never },
+      middleware: [{ name: "recorder", before: (context) => void seen.push(context.sourceIp) }],
+    });
+    return { gateway, seen };
+  }
+  const forged = () => new Request("http://gateway.test/open?location", { headers: { "cf-connecting-ip": "203.0.113.66" } });
+
+  it("never takes cf-connecting-ip from a client outside Cloudflare Workers (any client can send it there)", async () => {
+    const { gateway, seen } = recording();
+    await createFetchHandler(gateway, { log: () => {} })(forged());
+    expect(seen).toEqual([undefined]);
+  });
+
+  it("takes the address the runtime gives through clientAddress (Deno's info, a Bun or Node wrapper's)", async () => {
+    const { gateway, seen } = recording();
+    const handler = createFetchHandler(gateway, { log: () => {}, clientAddress: (_request, env) => (env as { remoteAddr: { hostname: string } }).remoteAddr.hostname });
+    await handler(forged(), { remoteAddr: { hostname: "198.51.100.9" } });
+    expect(seen).toEqual(["198.51.100.9"]);
+  });
+
+  it("takes cf-connecting-ip on Cloudflare Workers, where the edge sets it", async () => {
+    const { gateway, seen } = recording();
+    vi.stubGlobal("navigator", { userAgent: "Cloudflare-Workers" });
+    try {
+      await createFetchHandler(gateway, { log: () => {} })(forged());
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(seen).toEqual(["203.0.113.66"]);
   });
 });
