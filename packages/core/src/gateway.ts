@@ -192,7 +192,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
    */
   function resolve(request: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined): MaybePromise<GatewayResult<B>> {
     const split = splitTarget(request.target);
-    const auth = authenticate({ method: request.method, rawPath: split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
+    const auth = authenticate({ method: request.method, rawPath: request.signedPath ?? split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
     if (auth instanceof Promise) return auth.then((resolved) => authenticated(request, exchange, attempt, split, resolved));
     return authenticated(request, exchange, attempt, split, auth);
   }

@@ -27,6 +27,11 @@ export interface GatewayRequest<B = unknown> {
    */
   clientAddress?: string;
   /**
+   * The raw path the client signed, when the runtime took a prefix off `target` that names no bucket (an API Gateway
+   * stage, `/prod/bucket/key`): signatures are verified over it, everything else reads `target`.
+   */
+  signedPath?: string;
+  /**
    * Called once the request is admitted (authenticated and authorized), before middleware or any backend work: the
    * runtime's own admission (a cap on anonymous requests per address, say) for every request that does work, listings
    * and multipart calls included. Throwing refuses the request with that error (an `S3Error`'s own status); it is then

@@ -18,6 +18,8 @@ export interface LambdaHttpEvent {
   requestContext: {
     /** The endpoint's host name (`<id>.execute-api.<region>.amazonaws.com`, `<id>.lambda-url.<region>.on.aws`). */
     domainName?: string;
+    /** An HTTP API's stage (`$default`, or a name that then starts `rawPath`: `/prod/bucket/key`). */
+    stage?: string;
     http: {
       method: string;
       /** The client's address. */
@@ -45,10 +47,31 @@ export interface EventRequest {
   headers: Headers;
   body: Uint8Array | null;
   clientAddress: string | undefined;
+  /** The raw path the client signed, when a base path was taken off the target. */
+  signedPath?: string;
 }
 
-/** Translates an event: the request line as sent, headers (cookies back in), the body decoded. */
-export function requestFromEvent(event: LambdaHttpEvent): EventRequest {
+/** Checks a handler's `basePath` option: `""`, or whole segments (`/s3`, `/v1/data`) without a trailing slash. */
+export function checkBasePath(handler: string, basePath: string | undefined): void {
+  if (basePath === undefined || basePath === "" || /^(\/[^/?#\s]+)+$/.test(basePath)) return;
+  throw new TypeError(`${handler}: basePath must be "" or path segments such as "/s3" (got ${JSON.stringify(basePath)})`);
+}
+
+/**
+ * The prefix of `rawPath` that names no bucket: `basePath` when given (`""`: none), else a named stage of an HTTP API,
+ * which API Gateway puts in front of the path (`/prod/bucket/key` on `https://<id>.execute-api.<region>.amazonaws.com/prod`).
+ */
+function basePathOf(event: LambdaHttpEvent, basePath: string | undefined): string {
+  if (basePath !== undefined) return basePath;
+  const stage = event.requestContext.stage;
+  return stage === undefined || stage === "" || stage === "$default" ? "" : `/${stage}`;
+}
+
+/**
+ * Translates an event: the request line as sent (less its base path, see `basePathOf`), headers (cookies back in),
+ * the body decoded.
+ */
+export function requestFromEvent(event: LambdaHttpEvent, basePath?: string): EventRequest {
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
   if (event.cookies && event.cookies.length > 0 && !headers.has("cookie")) headers.set("cookie", event.cookies.join("; "));
@@ -57,11 +80,17 @@ export function requestFromEvent(event: LambdaHttpEvent): EventRequest {
   const query = event.rawQueryString ?? "";
   const raw = event.body;
   const body = raw === undefined || raw === null ? null : event.isBase64Encoded ? new Uint8Array(Buffer.from(raw, "base64")) : new TextEncoder().encode(raw);
+  const rawPath = event.rawPath || "/";
+  const base = basePathOf(event, basePath);
+  // Only a whole leading segment (or segments) is a base path: `/prod` and `/prod/...`, never `/production`.
+  const based = base !== "" && (rawPath === base || rawPath.startsWith(`${base}/`));
+  const path = based ? rawPath.slice(base.length) || "/" : rawPath;
   return {
     method: event.requestContext.http.method.toUpperCase(),
-    target: `${event.rawPath || "/"}${query === "" ? "" : `?${query}`}`,
+    target: `${path}${query === "" ? "" : `?${query}`}`,
     headers,
     body,
     clientAddress: event.requestContext.http.sourceIp,
+    ...(based && { signedPath: rawPath }),
   };
 }

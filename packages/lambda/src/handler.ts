@@ -6,9 +6,9 @@
  */
 import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { headerRecord, readAtMost, type LateFailure, type PlainResponse } from "@multistore/core/runtime";
-import type { LambdaHttpEvent, LambdaHttpResult } from "./event.js";
+import { checkBasePath, type LambdaHttpEvent, type LambdaHttpResult } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { backendFailure, checkRequestSize, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
+import { backendFailure, checkRequestSize, deadlineFailure, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, refusalLine, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -26,6 +26,13 @@ export interface LambdaHandlerOptions {
   fetch?: typeof fetch;
   /** How long a backend request waits for the backend's headers before it is answered 503 (default 30 s). */
   backendAnswerTimeoutMs?: number;
+  /**
+   * A leading part of every path that names no bucket: a custom domain's API mapping (`/s3` of
+   * `https://data.example.com/s3`), or `""` for none. Default: the HTTP API's stage when it is not `$default` (API
+   * Gateway puts `/prod` in front of each path on `https://<id>.execute-api.<region>.amazonaws.com/prod`). Clients
+   * sign the whole path; buckets are read after it.
+   */
+  basePath?: string;
   /** Receives each request's line (default: one JSON line on stdout, which Lambda sends to CloudWatch). */
   log?: (line: Record<string, unknown>) => void;
 }
@@ -98,7 +105,7 @@ async function executeForward(result: Forward, method: string, body: Uint8Array 
 async function executeNative(result: Native, method: string, body: Uint8Array | null, maxResponseBytes: number, deadline: AbortSignal | undefined): Promise<Answer> {
   const decoded = await decodedBody(result, body);
   const stream = decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream();
-  const plain = await result.execute(stream, deadline ?? new AbortController().signal, () => undefined);
+  const plain = await result.execute(stream, deadline ?? new AbortController().signal, deadlineFailure(deadline));
   const answerBody = webBody(plain.body);
   if (answerBody !== undefined) {
     if (method === "HEAD") {
@@ -120,14 +127,18 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<u
   for (const [name, value] of [["maxRequestBytes", maxRequestBytes], ["maxResponseBytes", maxResponseBytes]] as const) {
     if (!(Number.isInteger(value) && value > 0 && value <= LAMBDA_PAYLOAD_BYTES)) throw new TypeError(`createLambdaHandler: ${name} must be a whole number of bytes from 1 to ${LAMBDA_PAYLOAD_BYTES} (got ${String(value)})`);
   }
+  checkBasePath("createLambdaHandler", options.basePath);
   const fetcher = options.fetch ?? rawFetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   return async (event, context) => {
     // Lambda's deadline for this invocation (less a margin to answer in): what the backend has not finished by then
     // is answered 503.
     const deadline = invocationDeadline(context);
-    const invocation = await invoke(gateway, event);
-    if ("refusal" in invocation) return fromPlain(invocation.refusal, invocation.method).result;
+    const invocation = await invoke(gateway, event, options.basePath);
+    if ("refusal" in invocation) {
+      log(refusalLine(invocation));
+      return fromPlain(invocation.refusal, invocation.method).result;
+    }
     const { request, result } = invocation;
     let answer: Answer;
     let failure: LateFailure | undefined;

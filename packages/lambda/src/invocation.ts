@@ -21,19 +21,39 @@ export async function decodedBody(plan: BodyPlan, body: Uint8Array | null): Prom
 }
 
 /** An event resolved by the gateway, or the answer to an event that could not be read. */
-export type Invocation = { request: EventRequest; result: GatewayResult<ReadableStream> } | { refusal: PlainResponse<never>; method: string };
+export type Invocation = { request: EventRequest; result: GatewayResult<ReadableStream> } | Refusal;
+
+/** An event refused before the gateway saw it: its answer, and what its log line says. */
+export interface Refusal {
+  refusal: PlainResponse<never>;
+  method: string;
+  error: S3Error;
+  msg: string;
+}
+
+/** The log line of an event refused before the gateway saw it (no request to describe beyond this). */
+export function refusalLine(invocation: Refusal): Record<string, unknown> {
+  const { status } = invocation.refusal;
+  return { level: status >= 500 ? "error" : "info", method: invocation.method, status, error: invocation.error.code, msg: invocation.msg };
+}
 
 /** Turns an event into a gateway result. */
-export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>, event: LambdaHttpEvent): Promise<Invocation> {
+export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>, event: LambdaHttpEvent, basePath?: string): Promise<Invocation> {
   let request: EventRequest;
   try {
-    request = requestFromEvent(event);
+    request = requestFromEvent(event, basePath);
   } catch (error) {
-    // A header value HTTP forbids (Headers refuses it): the client's fault, answered as S3 would.
-    const refusal = new S3Error("InvalidRequest", { message: "The request has a malformed header.", cause: error });
+    const http = (event as Partial<LambdaHttpEvent> | null | undefined)?.requestContext?.http;
+    // Not payload format 2.0 (a REST API's, an ALB's, payload 1.0): the integration is set up wrong, not the request.
+    // Otherwise a header value HTTP forbids (Headers refuses it): the client's fault, answered as S3 would.
+    // (The client sees an internal error; the log line says what to set.)
+    const misconfigured = typeof http?.method !== "string" || typeof event.rawPath !== "string";
+    const refusal = misconfigured ? new S3Error("InternalError", { cause: error }) : new S3Error("InvalidRequest", { message: "The request has a malformed header.", cause: error });
+    const msg = misconfigured ? "This function takes payload format 2.0 events (an HTTP API or a Function URL); set the integration's payload format version to 2.0." : refusal.message;
     // (A HEAD's refusal carries no body.)
-    const method = typeof event.requestContext?.http?.method === "string" ? event.requestContext.http.method.toUpperCase() : "GET";
-    return { refusal: { status: 400, headers: new Headers({ "content-type": "application/xml" }), body: refusal.toXml(event.rawPath || "/", "") }, method };
+    const method = typeof http?.method === "string" ? http.method.toUpperCase() : "GET";
+    const resource = typeof event?.rawPath === "string" && event.rawPath !== "" ? event.rawPath : "/";
+    return { refusal: { status: refusal.status, headers: new Headers({ "content-type": "application/xml" }), body: refusal.toXml(resource, "") }, method, error: refusal, msg };
   }
   const result = await (gateway as Gateway<ReadableStream>).handle({
     method: request.method,
@@ -45,6 +65,7 @@ export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>
       return request.body ?? new Uint8Array();
     },
     ...(request.clientAddress !== undefined && { clientAddress: request.clientAddress }),
+    ...(request.signedPath !== undefined && { signedPath: request.signedPath }),
   });
   return { request, result };
 }
@@ -104,6 +125,14 @@ export function invocationDeadline(context: unknown): AbortSignal | undefined {
 export function backendFailure(error: unknown): S3Error {
   if (isS3Error(error)) return error;
   return new S3Error("ServiceUnavailable", { message: "The storage backend did not finish its answer in time.", cause: error });
+}
+
+/**
+ * Why a native backend (fs) stopped, when the invocation's deadline stopped it: the backend's failure (503), as a
+ * forward's backend that is still answering then. Without it, the aborted read or write is an internal error (500).
+ */
+export function deadlineFailure(deadline: AbortSignal | undefined): () => unknown {
+  return () => (deadline?.aborted ? backendFailure(deadline.reason) : undefined);
 }
 
 /** A forward result (the backend request the gateway resolved a request to). */

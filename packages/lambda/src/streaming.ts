@@ -6,11 +6,11 @@
  * Node.js runtime: `streamifyResponse` and `HttpResponseStream.from`, which sends the status and headers ahead of the
  * body.
  */
-import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
+import { toS3Error, type Gateway, type GatewayResult, type ResultBase } from "@multistore/core";
 import { headerRecord, type LateFailure, type PlainResponse } from "@multistore/core/runtime";
-import type { LambdaHttpEvent } from "./event.js";
+import { checkBasePath, type LambdaHttpEvent } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { backendFailure, checkRequestSize, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
+import { backendFailure, checkRequestSize, deadlineFailure, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, refusalLine, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
 import { DEFAULT_BODY_LIMIT, LAMBDA_PAYLOAD_BYTES } from "./handler.js";
 
 /** The writable stream Lambda hands a streaming handler (a Node.js Writable). */
@@ -64,6 +64,13 @@ export interface LambdaStreamingOptions {
   fetch?: typeof fetch;
   /** How long a backend request waits for the backend's headers before it is answered 503 (default 30 s). */
   backendAnswerTimeoutMs?: number;
+  /**
+   * A leading part of every path that names no bucket: a custom domain's API mapping (`/s3` of
+   * `https://data.example.com/s3`), or `""` for none. Default: the HTTP API's stage when it is not `$default` (API
+   * Gateway puts `/prod` in front of each path on `https://<id>.execute-api.<region>.amazonaws.com/prod`). Clients
+   * sign the whole path; buckets are read after it.
+   */
+  basePath?: string;
   /** Receives each request's line (default: one JSON line on stdout). */
   log?: (line: Record<string, unknown>) => void;
   /** The runtime's streaming API (default: `globalThis.awslambda`, present only inside Lambda). */
@@ -103,8 +110,9 @@ class StreamedAnswer {
     deadline?.addEventListener("abort", onDeadline, { once: true });
     try {
       for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        // (A body without a declared length is cut at the limit; what was sent is what is counted.)
+        if (this.bytes + next.value.length > limit) throw tooLarge("object", limit);
         this.bytes += next.value.length;
-        if (this.bytes > limit) throw tooLarge("object", limit);
         // Drained, or gone: a stream that closes or fails while full never drains, and must not hold the invocation.
         if (!out.write(next.value)) await drainedOrGone(out);
       }
@@ -147,8 +155,13 @@ async function streamForward(result: Forward, method: string, body: Uint8Array |
 
 async function streamNative(result: Native, method: string, body: Uint8Array | null, answer: StreamedAnswer, limit: number, deadline: AbortSignal | undefined): Promise<void> {
   const decoded = await decodedBody(result, body);
-  const plain = await result.execute(decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream(), deadline ?? new AbortController().signal, () => undefined);
+  const plain = await result.execute(decoded === null ? null : new Blob([decoded as Uint8Array<ArrayBuffer>]).stream(), deadline ?? new AbortController().signal, deadlineFailure(deadline));
   const answerBody = webBody(plain.body);
+  // Refused before anything is sent, as a forward's is: a 200 cut at the limit would look like a broken download.
+  if (answerBody !== undefined && method !== "HEAD" && Number(plain.headers.get("content-length") ?? 0) > limit) {
+    await answerBody.cancel().catch(() => {});
+    throw tooLarge("object", limit);
+  }
   if (answerBody !== undefined && method !== "HEAD") {
     await answer.pipe(plain.status, plain.headers, answerBody, limit, deadline);
     return;
@@ -169,14 +182,18 @@ export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | 
   for (const [name, value, most] of [["maxRequestBytes", maxRequestBytes, LAMBDA_PAYLOAD_BYTES], ["maxResponseBytes", maxResponseBytes, Number.MAX_SAFE_INTEGER]] as const) {
     if (!(Number.isInteger(value) && value > 0 && value <= most)) throw new TypeError(`createLambdaStreamingHandler: ${name} must be a whole number of bytes from 1 to ${most} (got ${String(value)})`);
   }
+  checkBasePath("createLambdaStreamingHandler", options.basePath);
   const fetcher = options.fetch ?? rawFetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   return api.streamifyResponse(async (event, responseStream, context) => {
     const answer = new StreamedAnswer(api, responseStream);
     // Lambda's deadline for this invocation, less a margin: see invocationDeadline.
     const deadline = invocationDeadline(context);
-    const invocation = await invoke(gateway, event);
-    if ("refusal" in invocation) return answer.send(invocation.refusal, invocation.method === "HEAD");
+    const invocation = await invoke(gateway, event, options.basePath);
+    if ("refusal" in invocation) {
+      log(refusalLine(invocation));
+      return answer.send(invocation.refusal, invocation.method === "HEAD");
+    }
     const { request, result } = invocation;
     let failure: LateFailure | undefined;
     try {
@@ -188,9 +205,13 @@ export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | 
       } else if (result.type === "forward") await streamForward(result, request.method, request.body, answer, maxResponseBytes, fetcher, options.backendAnswerTimeoutMs, deadline);
       else await streamNative(result, request.method, request.body, answer, maxResponseBytes, deadline);
     } catch (error) {
-      // A started body cannot become an error document: the client must see a broken response, never a short one.
-      if (answer.started) responseStream.destroy(error instanceof Error ? error : new Error(String(error)));
-      else answer.send((result as ResultBase).errorResponse(error), request.method === "HEAD");
+      // A started body cannot become an error document: the client must see a broken response, never a short one,
+      // and the log line the failure (its code and status) behind the 200 that was sent.
+      if (answer.started) {
+        responseStream.destroy(error instanceof Error ? error : new Error(String(error)));
+        const s3Error = toS3Error(error);
+        failure = { code: s3Error.code, status: s3Error.status, error };
+      } else answer.send((result as ResultBase).errorResponse(error), request.method === "HEAD");
     }
     await endInvocation(request, result, answer.status, answer.bytes, log, failure);
   });
