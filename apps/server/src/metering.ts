@@ -5,7 +5,7 @@
  */
 import { ConfigError, type MultistoreConfig } from "@multistore/config";
 import type { Middleware } from "@multistore/core";
-import { createLimiter, createMemoryStore, createMeteringMiddleware, type CounterStore } from "@multistore/metering";
+import { checkRedisUrl, createLimiter, createMemoryStore, createMeteringMiddleware, type CounterStore } from "@multistore/metering";
 import type { RedisStoreOptions } from "@multistore/metering/redis";
 import { describeError, type Logger } from "./logger.js";
 
@@ -67,6 +67,11 @@ function checkedRedisUrl(config: MultistoreConfig, environment: NodeJS.ProcessEn
   const url = config.metering?.redis_url ?? environment.MULTISTORE_REDIS_URL;
   if (url === undefined || !/^rediss?:\/\//.test(url)) {
     throw new ConfigError([{ path: "metering.redis_url", message: "metering.redis_url: a redis:// or rediss:// URL is required with store = \"redis\" (or set MULTISTORE_REDIS_URL)" }]);
+  }
+  try {
+    checkRedisUrl(url, config.metering?.redis_cluster === true);
+  } catch (error) {
+    throw new ConfigError([{ path: "metering.redis_url", message: `metering.redis_url ${(error as Error).message}` }]);
   }
   return url;
 }

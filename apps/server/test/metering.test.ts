@@ -117,14 +117,17 @@ describe.each([
 });
 
 describe("metering settings the server cannot run", () => {
-  // Exit code 2 (bad configuration) where the config alone says so; 1 where the Redis client, loaded to connect, refuses.
+  // Exit code 2 (bad configuration), before anything connects: ioredis read some of these loosely (`/abc` became a
+  // `SELECT NaN` sent once connected, which crashed the listening server).
   it.each([
     ['store = "durable_object"', 'metering.store: "durable_object" is the Worker\'s store', 2],
     ['store = "redis"', "metering.redis_url: a redis:// or rediss:// URL is required", 2],
     ['store = "redis"\nredis_url = "http://127.0.0.1:6379"', "metering.redis_url: a redis:// or rediss:// URL is required", 2],
-    // Refused by the Redis client itself (a malformed %-escape in the password), loaded only for a Redis store.
-    ['store = "redis"\nredis_url = "redis://:p%zz@127.0.0.1:6379"', "metering.redis_url: the Redis client refuses this URL", 1],
-    ['store = "redis"\nredis_url = "redis://127.0.0.1:6379/2"\nredis_cluster = true', "metering.redis_url: the Redis client refuses this URL (a Redis Cluster has database 0 only", 1],
+    ['store = "redis"\nredis_url = "redis://:p%zz@127.0.0.1:6379"', "metering.redis_url has a user or password with a malformed percent-encoding", 2],
+    ['store = "redis"\nredis_url = "redis://127.0.0.1:6379/2"\nredis_cluster = true', "metering.redis_url names a database, but a Redis Cluster has database 0 only", 2],
+    ['store = "redis"\nredis_url = "redis://127.0.0.1:6379/abc"', 'metering.redis_url names database "abc", which is not a number', 2],
+    ['store = "redis"\nredis_url = "redis://127.0.0.1:99999"', "metering.redis_url is not a valid URL", 2],
+    ['store = "redis"\nredis_url = "redis://"', "metering.redis_url names no host", 2],
   ])("refuses to start with %s, naming the field", async (settings, message, code) => {
     const root = await mkdtemp(join(tmpdir(), "multistore-metering-config-"));
     try {

@@ -5,5 +5,6 @@
  */
 export type { CounterStore, CounterUpdate, QuotaChecker, Refusal, UsageEstimate, UsageRecorder } from "./types.js";
 export { createLimiter, principalOf, type Limiter, type LimiterOptions, type LimitScope, type QuotaRule, type RateLimitRule, type RuleTarget } from "./limiter.js";
+export { checkRedisUrl } from "./redis-url.js";
 export { createMemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export { createMeteringMiddleware, StoreTimeoutError, type MeteringMiddlewareOptions } from "./middleware.js";

@@ -144,7 +144,13 @@ export function createLimiter(options: LimiterOptions): Limiter {
       limits.push({ limit: rule.requests, left, reserved: 0 });
     }
     const reserved: CounterUpdate[] = [];
+    // A quota refuses only requests that move bytes in its direction: a GET may send a body (egress), an upload
+    // declares one (ingress). A used-up upload quota leaves reads, deletes and a multipart upload's completion alone.
+    const sends = context.method === "GET";
+    const receives = estimate.bytesIn > 0;
     for (const rule of quotas) {
+      const moves = rule.direction === "egress" ? sends : rule.direction === "ingress" ? receives : sends || receives;
+      if (!moves) continue;
       const value = counterOf(rule, context);
       if (value === undefined) continue;
       const { key, left } = windowOf(rule.id, value, rule.window);

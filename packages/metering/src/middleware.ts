@@ -30,9 +30,19 @@ export class StoreTimeoutError extends Error {
   }
 }
 
-/** The declared request body size: `content-length` (aws-chunked framing included, as bytes received count it). */
-function declaredBytes(headers: Headers): number {
-  const length = Number(headers.get("content-length") ?? 0);
+/** Operations whose body is object data: what an ingress quota admits or refuses before it arrives. */
+const DATA_OPERATIONS = new Set(["PutObject", "UploadPart"]);
+
+/**
+ * The object data a request declares it will send: `content-length` (aws-chunked framing included, as bytes received
+ * count it), or for a chunked upload without one its `x-amz-decoded-content-length`. 0 for other operations: their
+ * bodies are small documents (CompleteMultipartUpload's, DeleteObjects'), charged once received but never a reason to
+ * refuse them (a used-up quota must not keep an upload from being completed or aborted).
+ */
+function declaredBytes(context: RequestContext): number {
+  if (context.operation === undefined || !DATA_OPERATIONS.has(context.operation)) return 0;
+  const headers = context.headers;
+  const length = Number(headers.get("content-length") ?? headers.get("x-amz-decoded-content-length") ?? 0);
   return Number.isSafeInteger(length) && length > 0 ? length : 0;
 }
 
@@ -56,7 +66,7 @@ export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Mi
       if (checker === undefined) return;
       let refusal;
       try {
-        refusal = await within(checker.check(context, { bytesIn: declaredBytes(context.headers) }), timeoutMs, () => new StoreTimeoutError(timeoutMs));
+        refusal = await within(checker.check(context, { bytesIn: declaredBytes(context) }), timeoutMs, () => new StoreTimeoutError(timeoutMs));
       } catch (error) {
         onError(error, context);
         if (!refuseOnError) return;

@@ -13,6 +13,7 @@
  * else one call per counter, in parallel, each on the node that holds it (counters spread over the cluster; each
  * stays atomic, and when a node is down the others' counters are still updated).
  */
+import { checkRedisUrl } from "./redis-url.js";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { clusterClient, clusterReady, hashTagOf, readyOf, reconnectDelay } from "./redis-cluster.js";
 import type { CounterStore, CounterUpdate } from "./types.js";
@@ -78,6 +79,15 @@ function throttled(report: (error: Error) => void): (error: Error) => void {
   };
 }
 
+/** `checkRedisUrl`, its message naming the option. */
+function checkRedisUrlNamed(url: string, cluster: boolean): void {
+  try {
+    checkRedisUrl(url, cluster);
+  } catch (error) {
+    throw new Error(`redis_url ${(error as Error).message}`);
+  }
+}
+
 /** Creates a Redis counter store. */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const commandTimeout = options.commandTimeoutMs ?? 250;
@@ -88,7 +98,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (options.client !== undefined) {
     client = options.client;
   } else {
-    if (options.url === undefined || !/^rediss?:\/\//.test(options.url)) throw new Error("redis_url must be a redis:// or rediss:// URL");
+    if (options.url === undefined) throw new Error("redis_url must be a redis:// or rediss:// URL");
+    checkRedisUrlNamed(options.url, options.cluster === true);
     if (options.cluster) {
       client = clusterClient(options.url, { commandTimeout, connectTimeout });
     } else {

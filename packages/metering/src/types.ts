@@ -24,7 +24,7 @@ export interface CounterStore {
 
 /** What is known of a request's size before it runs. */
 export interface UsageEstimate {
-  /** Bytes the client declared it will send (`content-length`), 0 without a body. */
+  /** Object data the client declared it will send (`content-length` of an upload), 0 for other requests. */
   bytesIn: number;
 }
 

@@ -1,6 +1,6 @@
 /** Rate limits and bandwidth quotas over the in-memory store, on a clock the test moves. */
 import { describe, expect, it } from "vitest";
-import type { Identity, RequestContext, RequestOutcome } from "@multistore/core";
+import type { Identity, RequestContext, RequestOutcome, S3Operation } from "@multistore/core";
 import { createLimiter, createMemoryStore, type LimiterOptions } from "../src/index.js";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -95,6 +95,26 @@ describe("bandwidth quotas", () => {
     expect(await limiter.check(context(alice), { bytesIn: 0 })).toBeUndefined();
     await limiter.record(context(alice), outcome(1000));
     expect((await limiter.check(context(alice), { bytesIn: 0 }))?.code).toBe("TooManyRequests");
+  });
+
+  it("refuses, once a quota is used up, only requests that move bytes its way", async () => {
+    const { limiter } = setup({
+      quotas: [
+        { scope: "bucket", bucket: "data", bytes: 1000, window_secs: 60, direction: "ingress" },
+        { scope: "bucket", bucket: "out", bytes: 1000, window_secs: 60, direction: "egress" },
+        { scope: "bucket", bucket: "both", bytes: 1000, window_secs: 60 },
+      ],
+    });
+    for (const bucket of ["data", "out", "both"]) await limiter.record(context(alice, { bucket }), outcome(1000, 1000));
+    const code = async (bucket: string, method: string, operation: S3Operation, bytesIn = 0) => (await limiter.check(context(alice, { bucket, method, operation }), { bytesIn }))?.code;
+    // Uploads used up: another upload is refused; reads, deletes and finishing or aborting a multipart upload are not.
+    expect(await code("data", "PUT", "PutObject", 10)).toBe("TooManyRequests");
+    expect([await code("data", "GET", "GetObject"), await code("data", "HEAD", "HeadObject"), await code("data", "DELETE", "DeleteObject"), await code("data", "POST", "CompleteMultipartUpload"), await code("data", "DELETE", "AbortMultipartUpload")]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    // Downloads used up: a GET is refused; a write or a HEAD is not.
+    expect(await code("out", "GET", "GetObject")).toBe("TooManyRequests");
+    expect([await code("out", "PUT", "PutObject", 10), await code("out", "HEAD", "HeadObject"), await code("out", "DELETE", "DeleteObject")]).toEqual([undefined, undefined, undefined]);
+    // Both directions: either is refused, what moves no data is not.
+    expect([await code("both", "GET", "GetObject"), await code("both", "PUT", "PutObject", 10), await code("both", "DELETE", "DeleteObject")]).toEqual(["TooManyRequests", "TooManyRequests", undefined]);
   });
 
   it("reserves an upload's declared size when it is checked: uploads checked together cannot pass the quota together", async () => {

@@ -1,10 +1,10 @@
 /** The metering middleware: refusals as S3 errors with Retry-After, bounded waits, failing open or closed. */
 import { describe, expect, it, vi } from "vitest";
-import { isS3Error, S3Error, type RequestContext, type RequestOutcome } from "@multistore/core";
+import { isS3Error, S3Error, type RequestContext, type RequestOutcome, type S3Operation } from "@multistore/core";
 import { createMeteringMiddleware, StoreTimeoutError, type QuotaChecker } from "../src/index.js";
 
-function context(headers: Record<string, string> = {}): RequestContext {
-  return { requestId: "r", method: "PUT", headers: new Headers(headers), startedAt: 0, identity: { type: "anonymous" }, sourceIp: "192.0.2.1", bucket: "b" };
+function context(headers: Record<string, string> = {}, operation: S3Operation = "PutObject"): RequestContext {
+  return { requestId: "r", method: "PUT", headers: new Headers(headers), startedAt: 0, identity: { type: "anonymous" }, sourceIp: "192.0.2.1", bucket: "b", operation };
 }
 
 async function refusalOf(promise: unknown): Promise<S3Error> {
@@ -28,6 +28,15 @@ describe("createMeteringMiddleware", () => {
     const rate = await refusalOf(middleware.before!(context()));
     expect([rate.code, rate.status, rate.headers["retry-after"]]).toEqual(["SlowDown", 503, "3"]);
     expect(check.mock.calls.map(([, estimate]) => estimate.bytesIn)).toEqual([1000, 0]);
+  });
+
+  it("estimates a chunked upload by its decoded length, and a document's body (CompleteMultipartUpload's) as no data", async () => {
+    const check = vi.fn<QuotaChecker["check"]>(async () => undefined);
+    const middleware = createMeteringMiddleware({ checker: { check } });
+    await middleware.before!(context({ "transfer-encoding": "chunked", "x-amz-decoded-content-length": "12000000" }));
+    await middleware.before!(context({ "content-length": "12000144", "x-amz-decoded-content-length": "12000000" }, "UploadPart"));
+    await middleware.before!(context({ "content-length": "300" }, "CompleteMultipartUpload"));
+    expect(check.mock.calls.map(([, estimate]) => estimate.bytesIn)).toEqual([12000000, 12000144, 0]);
   });
 
   it("lets a request through when the store fails or is slow (allow), reporting it; never waits past timeoutMs", async () => {

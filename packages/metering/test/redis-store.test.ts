@@ -62,6 +62,19 @@ describe("createRedisStore", () => {
     expect(totals).toEqual([1]);
   });
 
+  it("refuses a URL ioredis would read loosely, before connecting, without repeating its password", () => {
+    expect(() => createRedisStore({ url: "redis://:secret@127.0.0.1:6379/abc" })).toThrow('redis_url names database "abc", which is not a number');
+    expect(() => createRedisStore({ url: "redis://:secret@127.0.0.1:99999" })).toThrow(/^redis_url is not a valid URL/);
+    expect(() => createRedisStore({ url: "redis://:p%zz@127.0.0.1" })).toThrow("malformed percent-encoding");
+    expect(() => createRedisStore({ url: "redis://127.0.0.1:6379/1?db=2" })).toThrow("must not have a query");
+    expect(() => createRedisStore({ url: "redis://" })).toThrow("names no host");
+    try {
+      createRedisStore({ url: "redis://:secret@127.0.0.1:99999" });
+    } catch (error) {
+      expect((error as Error).message).not.toContain("secret");
+    }
+  });
+
   it("refuses a URL that is not redis:// or rediss://", () => {
     expect(() => createRedisStore({ url: "http://127.0.0.1:6379" })).toThrow("redis_url must be a redis:// or rediss:// URL");
   });
