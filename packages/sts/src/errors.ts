@@ -17,6 +17,7 @@ const STATUS = {
   MissingParameter: 400,
   RequestEntityTooLarge: 413,
   InternalFailure: 500,
+  ServiceUnavailable: 503,
 } as const;
 
 /** A known STS error code. */
@@ -45,6 +46,15 @@ export function stsXmlResponse(status: number, body: string, requestId: string):
   };
 }
 
+/**
+ * A message as XML can carry it: messages may quote the caller's parameters (`Action`, `Version`), and characters XML
+ * cannot hold (control characters, lone surrogates) would make the whole answer unreadable to SDKs. They become `?`.
+ */
+function xmlCarried(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 forbids.
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "?");
+}
+
 /** Renders an error (an `StsError`, or anything else as a 500 InternalFailure) as STS's error document. */
 export function stsErrorResponse(error: unknown, requestId: string): PlainResponse<never> {
   const stsError = error instanceof StsError ? error : new StsError("InternalFailure", "An internal error occurred.", { cause: error });
@@ -52,7 +62,7 @@ export function stsErrorResponse(error: unknown, requestId: string): PlainRespon
   return stsXmlResponse(
     stsError.status,
     `<ErrorResponse xmlns="${STS_NAMESPACE}"><Error><Type>${type}</Type><Code>${stsError.code}</Code>` +
-      `<Message>${escapeXml(stsError.message)}</Message></Error><RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`,
+      `<Message>${escapeXml(xmlCarried(stsError.message))}</Message></Error><RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`,
     requestId,
   );
 }

@@ -72,6 +72,13 @@ export function assumeRoleParams(params: URLSearchParams): AssumeRoleParams {
   if (version !== null && version !== "2011-06-15") {
     throw new StsError("InvalidParameterValue", `Version ${version} is not supported; use 2011-06-15.`);
   }
+  // Session policies narrow a session below its role's permissions; taking the call and ignoring them would hand out
+  // broader credentials than asked for.
+  for (const name of params.keys()) {
+    if (name === "Policy" || name.startsWith("PolicyArns.")) {
+      throw new StsError("InvalidParameterValue", "Session policies (Policy, PolicyArns) are not supported: a session has its role's scopes. Use a role with narrower scopes.");
+    }
+  }
   const roleArn = required(params, "RoleArn");
   const sessionName = params.get("RoleSessionName") || DEFAULT_SESSION_NAME;
   const token = required(params, "WebIdentityToken");

@@ -7,7 +7,7 @@ import { createJwksCache, type JwksCache } from "./jwks.js";
 import { expandScopes, newAccessKeyId, newSecretAccessKey, sessionDuration } from "./mint.js";
 import { assumeRoleParams, isFormRequest, readStsParams } from "./params.js";
 import type { SessionTokenSealer } from "./sealer.js";
-import { verifyWebIdentityToken } from "./verify.js";
+import { inspectWebIdentityToken, notAuthorized, verifyWebIdentityToken } from "./verify.js";
 
 /** The role fields STS uses. */
 export type StsRole = Pick<
@@ -48,13 +48,20 @@ export interface StsRouteOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Finds the role a `RoleArn` names: a role id, or an ARN (`arn:...:role/path/<role_id>`) ending in one. */
+/**
+ * Finds the role a `RoleArn` names: a role id, or an ARN (`arn:...:role/path/<role_id>`) ending in one, which is looked
+ * up by its role id first (a role of the config file is found without asking a registry behind it), then whole. A
+ * registry that fails is a 503: the caller may retry.
+ */
 async function findRole(roles: StsRouteOptions["roles"], roleArn: string): Promise<StsRole | undefined> {
   const lookup = typeof roles === "function" ? roles : (id: string) => roles.find((role) => role.role_id === id);
-  const direct = await lookup(roleArn);
-  if (direct || !roleArn.startsWith("arn:")) return direct;
-  const slash = roleArn.lastIndexOf("/");
-  return slash === -1 ? undefined : lookup(roleArn.slice(slash + 1));
+  const slash = roleArn.startsWith("arn:") ? roleArn.lastIndexOf("/") : -1;
+  try {
+    if (slash === -1) return await lookup(roleArn);
+    return (await lookup(roleArn.slice(slash + 1))) ?? (await lookup(roleArn));
+  } catch (error) {
+    throw new StsError("ServiceUnavailable", "The role could not be looked up; try again.", { cause: error });
+  }
 }
 
 /** AWS's timestamp format for STS (`2025-01-01T00:00:00Z`). */
@@ -67,11 +74,13 @@ const element = (name: string, value: string) => `<${name}>${escapeXml(value)}</
 /** Runs AssumeRoleWithWebIdentity for already-read parameters. */
 async function assumeRole(params: URLSearchParams, options: StsRouteOptions, keys: JwksCache, requestId: string): Promise<PlainResponse<never>> {
   const request = assumeRoleParams(params);
-  const role = await findRole(options.roles, request.roleArn);
-  // Unknown roles answer like a refused subject, so role ids cannot be probed.
-  if (!role) throw new StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity.");
   const now = options.now?.() ?? Date.now();
-  const verified = await verifyWebIdentityToken(request.token, role, keys, now);
+  // What the token says whatever the role is checked first; then an unknown role answers as everything the role
+  // refuses does (see notAuthorized), so role ids cannot be probed.
+  const inspected = await inspectWebIdentityToken(request.token, now);
+  const role = await findRole(options.roles, request.roleArn);
+  if (!role) throw notAuthorized("No such role.");
+  const verified = await verifyWebIdentityToken(request.token, role, keys, now, inspected);
   const duration = sessionDuration(request.durationSeconds, role.max_session_duration_secs);
   const expiresAt = new Date(Math.floor(now / 1000) * 1000 + duration * 1000);
   const accessKeyId = newAccessKeyId();

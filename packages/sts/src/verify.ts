@@ -56,6 +56,15 @@ function invalid(message: string, cause?: unknown): StsError {
 }
 
 /**
+ * What every failure that depends on the role answers (an untrusted issuer, a signature or audience the role's
+ * issuer does not vouch for, a subject the role does not take), as an unknown role answers: a caller without a token
+ * the role accepts cannot tell which roles exist, or whom they trust. Why it failed stays in the cause (for logs).
+ */
+export function notAuthorized(why: string, cause?: unknown): StsError {
+  return new StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity.", { cause: new Error(why, { cause }) });
+}
+
+/**
  * jose, imported by the first web identity token: most gateways never verify one, and a Node server keeps every
  * module it loads on the heap that each garbage collection walks.
  */
@@ -72,12 +81,12 @@ function mapJoseError(error: unknown, { errors }: Jose): StsError {
     return new StsError("ExpiredTokenException", "Token expired: current date/time must be before the expiration date/time.");
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "aud") return invalid("Incorrect token audience.", error);
+    if (error.claim === "aud") return notAuthorized("Incorrect token audience.", error);
     if (error.claim === "nbf") return invalid("The token is not valid yet (nbf is in the future).", error);
     return invalid(`The token's "${error.claim}" claim is invalid: ${error.reason}.`, error);
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return invalid("The token's signature is invalid.", error);
-  if (error instanceof errors.JWKSNoMatchingKey) return invalid("No key of the issuer matches the token's kid.", error);
+  if (error instanceof errors.JWSSignatureVerificationFailed) return notAuthorized("The token's signature is invalid.", error);
+  if (error instanceof errors.JWKSNoMatchingKey) return notAuthorized("No key of the issuer matches the token's kid.", error);
   if (error instanceof errors.JOSEAlgNotAllowed) return invalid("The token's signature algorithm is not accepted.", error);
   return invalid("The web identity token could not be verified.", error);
 }
@@ -118,29 +127,52 @@ async function verifyWith({ createLocalJWKSet, errors, jwtVerify }: Jose, token:
   }
 }
 
+/** A token read but not yet verified: its header and claims. */
+export interface InspectedToken {
+  header: { alg?: unknown };
+  claims: JWTPayload;
+}
+
 /**
- * Verifies `token` for a role. Throws `StsError`: InvalidIdentityToken (malformed, untrusted issuer, bad signature,
- * unknown kid, wrong audience, not yet valid), ExpiredTokenException, IDPCommunicationError (discovery or JWKS
- * unreachable), AccessDenied (subject does not match the role's `subject_conditions`).
+ * Checks what a token says whatever role it is for: a well-formed JWT, an accepted algorithm, a subject, and its
+ * times (`exp`, `nbf`, `iat`, with `CLOCK_SKEW_SECS`). Run before the role is looked up, so these answers are the same
+ * for every role, known or not. Throws InvalidIdentityToken or ExpiredTokenException.
  */
-export async function verifyWebIdentityToken(token: string, policy: TrustPolicy, keys: JwksCache, now: number): Promise<VerifiedToken> {
+export async function inspectWebIdentityToken(token: string, now: number): Promise<InspectedToken> {
   const library = await loadJose();
   let header;
-  let unverified;
+  let claims;
   try {
     if (token.split(".").length !== 3) throw new Error("not a compact JWS");
     header = library.decodeProtectedHeader(token);
-    unverified = library.decodeJwt(token);
+    claims = library.decodeJwt(token);
   } catch (error) {
     throw invalid("The web identity token is not a well-formed JWT.", error);
   }
   if (typeof header.alg !== "string" || !(ACCEPTED_ALGORITHMS as readonly string[]).includes(header.alg)) {
-    throw invalid(`Tokens signed with ${String(header.alg)} are not accepted; use RS256 or ES256.`);
+    // (Not echoed: the header is the caller's text, and the answer is XML.)
+    throw invalid("The token's signature algorithm is not accepted; use RS256 or ES256.");
   }
+  const seconds = now / 1000;
+  if (typeof claims.exp !== "number") throw invalid('The token has no expiration time ("exp").');
+  if (claims.exp <= seconds - CLOCK_SKEW_SECS) throw new StsError("ExpiredTokenException", "Token expired: current date/time must be before the expiration date/time.");
+  if (typeof claims.nbf === "number" && claims.nbf > seconds + CLOCK_SKEW_SECS) throw invalid("The token is not valid yet (nbf is in the future).");
+  if (typeof claims.iat === "number" && claims.iat > seconds + CLOCK_SKEW_SECS) throw invalid("The token was issued in the future (iat).");
+  if (typeof claims.sub !== "string" || claims.sub === "") throw invalid("The token has no subject (sub).");
+  // The subject is echoed into the answer's XML: one it cannot carry (NUL, control characters) is no identity.
+  if (!isXmlText(claims.sub)) throw invalid("The token's subject (sub) holds characters XML cannot carry.");
+  return { header, claims };
+}
+
+/**
+ * Verifies `token` for a role. Throws `StsError`: what `inspectWebIdentityToken` throws; AccessDenied for everything
+ * that depends on the role (see `notAuthorized`); IDPCommunicationError (discovery or JWKS unreachable).
+ */
+export async function verifyWebIdentityToken(token: string, policy: TrustPolicy, keys: JwksCache, now: number, inspected?: InspectedToken): Promise<VerifiedToken> {
+  const library = await loadJose();
+  const unverified = (inspected ?? (await inspectWebIdentityToken(token, now))).claims;
   const issuer = unverified.iss;
-  if (typeof issuer !== "string" || !policy.trusted_oidc_issuers.includes(issuer)) {
-    throw invalid("The token's issuer is not trusted by this role.");
-  }
+  if (typeof issuer !== "string" || !policy.trusted_oidc_issuers.includes(issuer)) throw notAuthorized("The token's issuer is not trusted by this role.");
   let result;
   try {
     const cached = await keys.keys(issuer);
@@ -156,20 +188,17 @@ export async function verifyWebIdentityToken(token: string, policy: TrustPolicy,
   } catch (error) {
     throw mapJoseError(error, library);
   }
+  // (What was inspected is what was signed: the same token.)
   const claims = result.payload;
-  if (typeof claims.iat === "number" && claims.iat > now / 1000 + CLOCK_SKEW_SECS) {
-    throw invalid("The token was issued in the future (iat).");
-  }
-  if (typeof claims.sub !== "string" || claims.sub === "") throw invalid("The token has no subject (sub).");
-  const subject = claims.sub;
-  // The subject is echoed into the answer's XML: one it cannot carry (NUL, control characters) is no identity.
-  if (!isXmlText(subject)) throw invalid("The token's subject (sub) holds characters XML cannot carry.");
+  const subject = claims.sub as string;
   if (policy.subject_conditions.length > 0 && !policy.subject_conditions.some((pattern) => globMatches(pattern, subject))) {
-    throw new StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity.");
+    throw notAuthorized("The token's subject does not match the role's subject_conditions.");
   }
   const audiences = typeof claims.aud === "string" ? [claims.aud] : (claims.aud ?? []);
   // jose checks the claim's shape only when asked for an audience: a role that requires none takes any token.
   if (!Array.isArray(audiences) || !audiences.every((entry) => typeof entry === "string")) throw invalid("The token's audience (aud) is not a string or an array of strings.");
   const audience = policy.required_audiences.find((wanted) => audiences.includes(wanted)) ?? audiences[0];
+  // The audience is echoed into the answer's XML too.
+  if (audience !== undefined && !isXmlText(audience)) throw invalid("The token's audience (aud) holds characters XML cannot carry.");
   return { claims, issuer, subject, ...(audience !== undefined && { audience }) };
 }

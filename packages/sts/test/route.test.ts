@@ -197,8 +197,8 @@ describe("STS route", () => {
     const error = async (claims: Record<string, unknown>) => (await call("GET", `/.sts?${await params({}, claims)}`)).field("Code");
     const t = Math.floor(Date.now() / 1000);
     expect(await error({ exp: t - 3600 })).toBe("ExpiredTokenException");
-    expect(await error({ aud: "nope" })).toBe("InvalidIdentityToken");
-    expect(await error({ iss: "https://untrusted.example" })).toBe("InvalidIdentityToken");
+    expect(await error({ aud: "nope" })).toBe("AccessDenied");
+    expect(await error({ iss: "https://untrusted.example" })).toBe("AccessDenied");
     const noKeys = createStsRoute({ roles: [role], sealer });
     expect((await call("GET", `/.sts?${await params()}`, {}, noKeys)).field("Code")).toBe("IDPCommunicationError");
   });

@@ -15,7 +15,7 @@ const cache = () => createJwksCache({ allowInsecureIssuers: true });
 const now = () => Date.now();
 const secs = () => Math.floor(Date.now() / 1000);
 async function failure(promise: Promise<unknown>) {
-  return promise.then(() => undefined, (error: unknown) => error as { code: string; message: string });
+  return promise.then(() => undefined, (error: unknown) => error as { code: string; message: string; cause?: unknown });
 }
 
 describe("verifyWebIdentityToken", () => {
@@ -29,9 +29,12 @@ describe("verifyWebIdentityToken", () => {
 
   it("rejects untrusted issuers, wrong audiences and unmatched subjects", async () => {
     const keys = cache();
-    expect(await failure(verifyWebIdentityToken(await idp.mint({ iss: "https://evil.example" }), policy, keys, now()))).toMatchObject({ code: "InvalidIdentityToken" });
-    expect(await failure(verifyWebIdentityToken(await idp.mint({ aud: "someone-else" }), policy, keys, now()))).toMatchObject({ code: "InvalidIdentityToken", message: "Incorrect token audience." });
-    expect(await failure(verifyWebIdentityToken(await idp.mint({ aud: undefined }), policy, keys, now()))).toMatchObject({ code: "InvalidIdentityToken" });
+    // What the role refuses answers as an unknown role does (role ids and their issuers cannot be probed); why is kept.
+    const denied = await failure(verifyWebIdentityToken(await idp.mint({ aud: "someone-else" }), policy, keys, now()));
+    expect(denied).toMatchObject({ code: "AccessDenied", message: "Not authorized to perform sts:AssumeRoleWithWebIdentity." });
+    expect(String(denied?.cause)).toContain("Incorrect token audience.");
+    expect(await failure(verifyWebIdentityToken(await idp.mint({ iss: "https://evil.example" }), policy, keys, now()))).toMatchObject({ code: "AccessDenied" });
+    expect(await failure(verifyWebIdentityToken(await idp.mint({ aud: undefined }), policy, keys, now()))).toMatchObject({ code: "AccessDenied" });
     expect(await failure(verifyWebIdentityToken(await idp.mint({ sub: "repo:other/app:ref:main" }), policy, keys, now()))).toMatchObject({ code: "AccessDenied" });
     expect(await failure(verifyWebIdentityToken(await idp.mint({ sub: undefined }), policy, keys, now()))).toMatchObject({ code: "InvalidIdentityToken" });
     // Without audiences or subject conditions the role takes any.
@@ -55,7 +58,7 @@ describe("verifyWebIdentityToken", () => {
       const verified = await verifyWebIdentityToken(await crowded.mint({}, { kid: null }), own, cache(), now());
       expect(verified.subject).toBe("user-1");
       const forged = await crowded.mint({}, { kid: null, key: await crowded.strangerKey() });
-      expect(await failure(verifyWebIdentityToken(forged, own, cache(), now()))).toMatchObject({ code: "InvalidIdentityToken" });
+      expect(await failure(verifyWebIdentityToken(forged, own, cache(), now()))).toMatchObject({ code: "AccessDenied" });
     } finally {
       await crowded.close();
     }
@@ -76,13 +79,14 @@ describe("verifyWebIdentityToken", () => {
   it("rejects bad signatures, alg none, HS256 and other algorithms", async () => {
     const keys = cache();
     const forged = await idp.mint({}, { key: await idp.strangerKey() });
-    expect(await failure(verifyWebIdentityToken(forged, policy, keys, now()))).toMatchObject({ code: "InvalidIdentityToken", message: expect.stringContaining("signature") });
+    const refused = await failure(verifyWebIdentityToken(forged, policy, keys, now()));
+    expect([refused?.code, String(refused?.cause)]).toEqual(["AccessDenied", expect.stringContaining("signature")]);
     const good = await idp.mint();
     const [header, payload] = good.split(".");
     const otherPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, "base64url").toString()), sub: "user-2" })).toString("base64url");
-    expect(await failure(verifyWebIdentityToken(`${header}.${otherPayload}.${good.split(".")[2]}`, policy, keys, now()))).toMatchObject({ code: "InvalidIdentityToken" });
+    expect(await failure(verifyWebIdentityToken(`${header}.${otherPayload}.${good.split(".")[2]}`, policy, keys, now()))).toMatchObject({ code: "AccessDenied" });
     for (const alg of ["none", "HS256"] as const) {
-      expect(await failure(verifyWebIdentityToken(await idp.mint({}, { alg }), policy, keys, now()))).toMatchObject({ code: "InvalidIdentityToken", message: expect.stringContaining(alg) });
+      expect(await failure(verifyWebIdentityToken(await idp.mint({}, { alg }), policy, keys, now()))).toMatchObject({ code: "InvalidIdentityToken", message: expect.stringContaining("RS256 or ES256") });
     }
     for (const token of ["", "a.b", "a.b.c", "x.y.z.w.v", good.replace(/\./g, "")]) {
       expect(await failure(verifyWebIdentityToken(token, policy, keys, now())), token).toMatchObject({ code: "InvalidIdentityToken" });
@@ -101,10 +105,10 @@ describe("verifyWebIdentityToken", () => {
     expect(idp.fetches.jwks - before.jwks).toBe(2);
     // Made-up kids cannot make us hammer the issuer: no further refetch within 30 s of the last one.
     for (let index = 0; index < 3; index++) {
-      expect(await failure(verifyWebIdentityToken(await idp.mint({}, { kid: `nope-${index}` }), policy, keys, clock))).toMatchObject({ code: "InvalidIdentityToken" });
+      expect(await failure(verifyWebIdentityToken(await idp.mint({}, { kid: `nope-${index}` }), policy, keys, clock))).toMatchObject({ code: "AccessDenied" });
     }
     await idp.rotateKeys();
-    expect(await failure(verifyWebIdentityToken(await idp.mint(), policy, keys, clock + 29_000))).toMatchObject({ code: "InvalidIdentityToken" });
+    expect(await failure(verifyWebIdentityToken(await idp.mint(), policy, keys, clock + 29_000))).toMatchObject({ code: "AccessDenied" });
     expect(idp.fetches.jwks - before.jwks).toBe(2);
     clock += 30_000;
     await verifyWebIdentityToken(await idp.mint(), policy, keys, clock);
@@ -137,7 +141,7 @@ describe("verifyWebIdentityToken", () => {
     };
     const issuer = "https://idp.example";
     const keys = createJwksCache({ fetch: fake as typeof fetch });
-    const attempt = () => keys.keys(issuer).then(() => undefined, (error: unknown) => error as { code: string; message: string });
+    const attempt = () => keys.keys(issuer).then(() => undefined, (error: unknown) => error as { code: string; message: string; cause?: unknown });
     expect(await attempt()).toMatchObject({ code: "IDPCommunicationError", message: expect.stringContaining("404") });
     documents[`${issuer}/.well-known/openid-configuration`] = { issuer: "https://other.example", jwks_uri: `${issuer}/jwks` };
     expect(await attempt()).toMatchObject({ message: expect.stringContaining("names another issuer") });
