@@ -171,14 +171,20 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
 
   /** Routes, CORS preflights and CORS requests: what is answered or decided before the S3 request is looked at. */
   async function handleBeforeS3(request: GatewayRequest<B>, exchange: Exchange, path: string, routed: boolean, origin: string | null): Promise<GatewayResult<B>> {
-    if (routed) {
+    // A route's path (STS, OIDC discovery) names no bucket: the global CORS rules apply to it, and its preflight is
+    // answered from them, never by the route (a browser's web identity flow posts to STS from another origin).
+    const isPreflight = request.method === "OPTIONS" && origin !== null;
+    if (routed && !isPreflight) {
       const response = await runRoutes(routes, request, routeContext(exchange.context.requestId, path, request));
-      if (response) return new ResponseExchangeResult<B>(exchange, response);
+      if (response) {
+        if (origin !== null) exchange.cors = corsResponseHeaders(options.cors ?? [], origin, request.method);
+        return new ResponseExchangeResult<B>(exchange, response);
+      }
     }
     // Mapped before authentication (a refusal gets the mapped bucket's CORS rules too), once: parsing reuses it.
     const attempt = origin === null && request.method !== "OPTIONS" ? undefined : attemptMapping(options.targetMapping, request.method, request.target, request.headers, options.domain);
     if (request.method === "OPTIONS") {
-      const preflight = preflightResponse(await corsRulesFor(request, attempt), request.headers);
+      const preflight = preflightResponse(routed ? (options.cors ?? []) : await corsRulesFor(request, attempt), request.headers);
       return new ResponseExchangeResult<B>(exchange, { ...preflight, body: null });
     }
     if (origin !== null) exchange.cors = corsResponseHeaders(await corsRulesFor(request, attempt), origin, request.method);

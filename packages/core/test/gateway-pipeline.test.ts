@@ -41,6 +41,19 @@ describe("routes", () => {
     expect(childText(parseXml(text(other.body)), "Code")).toBe("NoSuchBucket");
   });
 
+  it("gives a route's answer the global CORS headers, and answers its preflight from them (a browser posting to STS)", async () => {
+    const sts: Route = { method: "*", path: "/.sts", handler: () => ({ status: 200, headers: new Headers(), body: "sts" }) };
+    const gateway = make({ routes: [sts], cors: [{ allowed_origins: ["https://app.example"], allowed_methods: ["POST"], allowed_headers: ["content-type"] }] });
+    const preflight = plain(await gateway.handle(gatewayRequest("OPTIONS", "/.sts", { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" })));
+    expect([preflight.status, preflight.headers.get("access-control-allow-origin"), preflight.body]).toEqual([200, "https://app.example", null]);
+    const answered = plain(await gateway.handle(gatewayRequest("POST", "/.sts", { origin: "https://app.example" })));
+    expect([answered.body, answered.headers.get("access-control-allow-origin")]).toEqual(["sts", "https://app.example"]);
+    const stranger = plain(await gateway.handle(gatewayRequest("POST", "/.sts", { origin: "https://evil.example" })));
+    expect([stranger.body, stranger.headers.get("access-control-allow-origin")]).toEqual(["sts", null]);
+    // Without an Origin, OPTIONS is the route's as any method is.
+    expect(plain(await gateway.handle(gatewayRequest("OPTIONS", "/.sts"))).body).toBe("sts");
+  });
+
   it("falls through a declining route to the next route, then to S3", async () => {
     const seen: { path: string; requestId: string; host: string }[] = [];
     const declining: Route = {
