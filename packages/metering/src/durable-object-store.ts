@@ -188,9 +188,10 @@ export class MeteringCounters {
     const changed = new Map<string, StoredCounter>();
     const totals = updates.map(({ key, amount, ttlSecs }) => {
       const counter = live.get(key);
-      if (amount === 0) return counter?.value ?? 0;
+      // A give-back (a negative amount) never takes a counter below 0, nor creates one (see CounterStore.add).
+      if (amount === 0 || (amount < 0 && counter === undefined)) return counter?.value ?? 0;
       // A fresh object per change: storage may hand out (and cache) the objects it returned.
-      const next = { value: (counter?.value ?? 0) + amount, expiresAt: counter?.expiresAt ?? now + ttlSecs * 1000 };
+      const next = { value: Math.max(0, (counter?.value ?? 0) + amount), expiresAt: counter?.expiresAt ?? now + ttlSecs * 1000 };
       live.set(key, next);
       changed.set(key, next);
       return next.value;

@@ -161,7 +161,15 @@ export function createLimiter(options: LimiterOptions): Limiter {
       limits.push({ limit: rule.bytes, left, quota: rule, reserved: incoming });
     }
     if (updates.length === 0) return undefined;
-    const totals = await store.add(updates);
+    let totals: number[];
+    try {
+      totals = await store.add(updates);
+    } catch (error) {
+      // A reservation the store may still apply (its command timed out, a stalled Redis) is given back when the request
+      // ends, as an admitted upload's is: else the upload is charged twice. (Counters never go below 0 if it was not.)
+      if (reserved.length > 0 && (error as { mayHaveApplied?: unknown } | null)?.mayHaveApplied === true) reservations.set(context, reserved);
+      throw error;
+    }
     let refusal: Refusal | undefined;
     limits.forEach(({ limit, left, quota, reserved: incoming }, index) => {
       const total = totals[index] ?? 0;

@@ -35,13 +35,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): CounterStor
           counters.delete(key);
           counter = undefined;
         }
-        if (amount === 0) return counter?.value ?? 0;
+        // A give-back (a negative amount) never takes a counter below 0, nor creates one (see CounterStore.add).
+        if (amount === 0 || (amount < 0 && counter === undefined)) return counter?.value ?? 0;
         if (counter === undefined) {
           if (counters.size >= maxCounters) makeRoom(at);
           counter = { value: 0, expiresAt: at + ttlSecs * 1000 };
           counters.set(key, counter);
         }
-        counter.value += amount;
+        counter.value = Math.max(0, counter.value + amount);
         return counter.value;
       });
     },

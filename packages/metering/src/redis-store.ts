@@ -57,6 +57,11 @@ for index = 1, #KEYS do
   local amount = tonumber(ARGV[index * 2 - 1])
   if amount == 0 then
     totals[index] = tonumber(redis.call('GET', KEYS[index]) or '0')
+  elseif amount < 0 then
+    local current = tonumber(redis.call('GET', KEYS[index]) or '0')
+    local take = math.min(-amount, current)
+    if take > 0 then current = redis.call('DECRBY', KEYS[index], take) end
+    totals[index] = current
   else
     local total = redis.call('INCRBY', KEYS[index], amount)
     if redis.call('TTL', KEYS[index]) < 0 then redis.call('EXPIRE', KEYS[index], tonumber(ARGV[index * 2])) end
@@ -123,21 +128,32 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   client.defineCommand("multistoreAdd", { lua: ADD_SCRIPT });
   const metered = client as MeteredRedis;
 
+  /** One round trip for the updates (one per key on a cluster whose keys lie on different slots). */
+  async function addAll(updates: readonly CounterUpdate[]): Promise<number[]> {
+    const keys = updates.map((update) => update.key);
+    if (client.isCluster && keys.length > 1) {
+      const tag = hashTagOf(keys[0]!);
+      if (!keys.every((key) => hashTagOf(key) === tag)) {
+        const each = await Promise.all(updates.map((update) => metered.multistoreAdd(1, update.key, update.amount, update.ttlSecs)));
+        return each.map(([total]) => Number(total));
+      }
+    }
+    const argumentsOf = updates.flatMap((update) => [update.amount, update.ttlSecs]);
+    const totals = await metered.multistoreAdd(keys.length, ...keys, ...argumentsOf);
+    return totals.map(Number);
+  }
+
   return {
     client,
     async add(updates: readonly CounterUpdate[]): Promise<number[]> {
       if (updates.length === 0) return [];
-      const keys = updates.map((update) => update.key);
-      if (client.isCluster && keys.length > 1) {
-        const tag = hashTagOf(keys[0]!);
-        if (!keys.every((key) => hashTagOf(key) === tag)) {
-          const each = await Promise.all(updates.map((update) => metered.multistoreAdd(1, update.key, update.amount, update.ttlSecs)));
-          return each.map(([total]) => Number(total));
-        }
+      try {
+        return await addAll(updates);
+      } catch (error) {
+        // A command that timed out was sent: Redis may still run it (see CounterStore.add).
+        if (error instanceof Error && /timed out/i.test(error.message)) throw Object.assign(new Error(error.message, { cause: error }), { mayHaveApplied: true });
+        throw error;
       }
-      const argumentsOf = updates.flatMap((update) => [update.amount, update.ttlSecs]);
-      const totals = await metered.multistoreAdd(keys.length, ...keys, ...argumentsOf);
-      return totals.map(Number);
     },
     ready() {
       return client instanceof Cluster ? clusterReady(client, connectTimeout + 1000) : readyOf(client);

@@ -16,7 +16,12 @@ export interface CounterUpdate {
  * addition and expires `ttlSecs` after that; additions are atomic, so instances never lose each other's counts.
  */
 export interface CounterStore {
-  /** Applies the updates (in one round trip where the store allows) and resolves to each counter's new value. */
+  /**
+   * Applies the updates (in one round trip where the store allows) and resolves to each counter's new value. A
+   * negative amount (a reservation given back) never takes a counter below 0, nor creates one: a store that lost its
+   * counters (a restarted Redis) must not hand out extra quota. A store that may still apply updates it failed to
+   * confirm (a command that timed out) rejects with an error whose `mayHaveApplied` is true.
+   */
   add(updates: readonly CounterUpdate[]): Promise<number[]>;
   /** Releases connections (optional). */
   close?(): Promise<void>;

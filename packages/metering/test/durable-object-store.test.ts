@@ -94,6 +94,14 @@ describe("createDurableObjectStore", () => {
     ).toEqual([5, 5, 7]);
   });
 
+  it("never takes a counter below 0 nor creates one when giving back", async () => {
+    const { namespace, objects } = fakeNamespace();
+    const store = createDurableObjectStore(namespace, { shards: 1 });
+    expect(await store.add([{ key: "lost", amount: -3, ttlSecs: 60 }])).toEqual([0]);
+    expect([...objects.values()][0]!.storage.data.size).toBe(0);
+    expect(await store.add([{ key: "a", amount: 5, ttlSecs: 60 }, { key: "a", amount: -8, ttlSecs: 60 }, { key: "a", amount: 1, ttlSecs: 60 }])).toEqual([5, 0, 1]);
+  });
+
   it("loses no addition when many callers add to one counter at once", async () => {
     const { namespace } = fakeNamespace();
     const stores = [createDurableObjectStore(namespace), createDurableObjectStore(namespace)];

@@ -1,7 +1,7 @@
 /** Rate limits and bandwidth quotas over the in-memory store, on a clock the test moves. */
 import { describe, expect, it } from "vitest";
 import type { Identity, RequestContext, RequestOutcome, S3Operation } from "@multistore/core";
-import { createLimiter, createMemoryStore, type LimiterOptions } from "../src/index.js";
+import { createLimiter, createMemoryStore, type CounterStore, type LimiterOptions } from "../src/index.js";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const anonymous: Identity = { type: "anonymous" };
@@ -115,6 +115,33 @@ describe("bandwidth quotas", () => {
     expect([await code("out", "PUT", "PutObject", 10), await code("out", "HEAD", "HeadObject"), await code("out", "DELETE", "DeleteObject")]).toEqual([undefined, undefined, undefined]);
     // Both directions: either is refused, what moves no data is not.
     expect([await code("both", "GET", "GetObject"), await code("both", "PUT", "PutObject", 10), await code("both", "DELETE", "DeleteObject")]).toEqual(["TooManyRequests", "TooManyRequests", undefined]);
+  });
+
+  it("keeps the memory store's counters at 0 or more when giving back", async () => {
+    const memory = createMemoryStore();
+    expect(await memory.add([{ key: "lost", amount: -3, ttlSecs: 60 }, { key: "a", amount: 5, ttlSecs: 60 }, { key: "a", amount: -8, ttlSecs: 60 }, { key: "a", amount: 1, ttlSecs: 60 }])).toEqual([0, 5, 0, 1]);
+  });
+
+  it("gives back a reservation the store applied without confirming it (a stalled Redis), once the request ends", async () => {
+    const clock = { now: T0 };
+    const memory = createMemoryStore({ now: () => clock.now });
+    let stall = true;
+    const keys = new Set<string>();
+    const store: CounterStore = {
+      async add(updates) {
+        for (const update of updates) keys.add(update.key);
+        const totals = await memory.add(updates);
+        if (!stall) return totals;
+        stall = false;
+        throw Object.assign(new Error("Command timed out"), { mayHaveApplied: true });
+      },
+    };
+    const limiter = createLimiter({ quotas: [{ scope: "bucket", bytes: 10_000, window_secs: 60, direction: "ingress" }], store, now: () => clock.now });
+    const put = context(alice, { method: "PUT", operation: "PutObject" });
+    await expect(limiter.check(put, { bytesIn: 4000 })).rejects.toThrow("timed out");
+    // Let through (the store failed open); 1000 bytes arrived.
+    await limiter.record(put, outcome(0, 1000));
+    expect(await memory.add([...keys].map((key) => ({ key, amount: 0, ttlSecs: 60 })))).toEqual([1000]);
   });
 
   it("reserves an upload's declared size when it is checked: uploads checked together cannot pass the quota together", async () => {

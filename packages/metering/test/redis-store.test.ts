@@ -43,6 +43,27 @@ describe("createRedisStore", () => {
     expect(await counters.add([{ key: "test:short", amount: 0, ttlSecs: 1 }, { key: "test:long", amount: 0, ttlSecs: 60 }])).toEqual([0, 7]);
   });
 
+  it("never takes a counter below 0 nor creates one when giving back (a restarted Redis lost what was reserved)", async () => {
+    const counters = store();
+    await counters.ready();
+    expect(await counters.add([{ key: "test:giveback", amount: 5, ttlSecs: 60 }])).toEqual([5]);
+    expect(await counters.add([{ key: "test:giveback", amount: -8, ttlSecs: 60 }, { key: "test:lost", amount: -3, ttlSecs: 60 }])).toEqual([0, 0]);
+    expect(await counters.client.exists("test:lost")).toBe(0);
+    expect(await counters.add([{ key: "test:giveback", amount: 2, ttlSecs: 60 }])).toEqual([2]);
+  });
+
+  it("says a command that timed out may still be applied (a stalled Redis runs it later)", async () => {
+    const counters = store();
+    await counters.ready();
+    const pauser = store();
+    await pauser.ready();
+    await pauser.client.call("CLIENT", "PAUSE", "700", "ALL");
+    const failure = await counters.add([{ key: "test:stalled", amount: 10, ttlSecs: 60 }]).then(() => undefined, (error: unknown) => error);
+    expect(failure).toMatchObject({ mayHaveApplied: true });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await counters.add([{ key: "test:stalled", amount: 0, ttlSecs: 60 }])).toEqual([10]);
+  });
+
   it("fails fast while Redis is down and recovers when it is back", async () => {
     const counters = store();
     await counters.ready();
