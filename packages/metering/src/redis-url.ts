@@ -14,6 +14,7 @@ export function checkRedisUrl(url: string, cluster = false): void {
     throw new Error("is not a valid URL (host, port 1 to 65535, percent-encoded user and password)");
   }
   if (parsed.hostname === "") throw new Error("names no host");
+  if (parsed.port === "0") throw new Error("names port 0 (a port is 1 to 65535)");
   try {
     decodeURIComponent(parsed.username);
     decodeURIComponent(parsed.password);

@@ -89,6 +89,7 @@ describe("createRedisStore", () => {
     expect(() => createRedisStore({ url: "redis://:p%zz@127.0.0.1" })).toThrow("malformed percent-encoding");
     expect(() => createRedisStore({ url: "redis://127.0.0.1:6379/1?db=2" })).toThrow("must not have a query");
     expect(() => createRedisStore({ url: "redis://" })).toThrow("names no host");
+    expect(() => createRedisStore({ url: "redis://127.0.0.1:0" })).toThrow("names port 0");
     try {
       createRedisStore({ url: "redis://:secret@127.0.0.1:99999" });
     } catch (error) {

@@ -75,20 +75,23 @@ const loadJose = (): Promise<Jose> => {
   return jose;
 };
 
+/**
+ * What a failure of `jwtVerify` answers. It runs once the role trusts the token's issuer, so every failure but an
+ * expiry (what the token says whatever the role, see `inspectWebIdentityToken`) depends on the role: its issuer's
+ * keys, its audiences, and what jose refuses in a token that claims to be that issuer's (a `crit` header, a signature
+ * that is no base64url). All of them answer as an unknown role does (`notAuthorized`), the reason kept as the cause.
+ */
 function mapJoseError(error: unknown, { errors }: Jose): StsError {
   if (error instanceof StsError) return error;
   if (error instanceof errors.JWTExpired) {
     return new StsError("ExpiredTokenException", "Token expired: current date/time must be before the expiration date/time.");
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "aud") return notAuthorized("Incorrect token audience.", error);
-    if (error.claim === "nbf") return invalid("The token is not valid yet (nbf is in the future).", error);
-    return invalid(`The token's "${error.claim}" claim is invalid: ${error.reason}.`, error);
+    return notAuthorized(error.claim === "aud" ? "Incorrect token audience." : `The token's "${error.claim}" claim is invalid: ${error.reason}.`, error);
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return notAuthorized("The token's signature is invalid.", error);
   if (error instanceof errors.JWKSNoMatchingKey) return notAuthorized("No key of the issuer matches the token's kid.", error);
-  if (error instanceof errors.JOSEAlgNotAllowed) return invalid("The token's signature algorithm is not accepted.", error);
-  return invalid("The web identity token could not be verified.", error);
+  return notAuthorized("The web identity token could not be verified.", error);
 }
 
 /** One key-set resolver per fetched JWKS, so imported keys are reused until the JWKS is refetched. */

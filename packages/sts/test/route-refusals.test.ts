@@ -22,6 +22,12 @@ async function call(query: URLSearchParams, roles: StsRouteOptions["roles"] = [r
   return { status: response?.status, code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1], text };
 }
 
+/** A token no key signed, claiming the test issuer, with `header`. */
+function handWritten(header: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  return `${part(header)}.${part({ iss: idp.issuer, sub: "user-1", aud: "multistore", exp: Math.floor(Date.now() / 1000) + 600 })}.AAAA`;
+}
+
 const params = (roleArn: string, token: string, extra: Record<string, string> = {}) =>
   new URLSearchParams({ Action: "AssumeRoleWithWebIdentity", Version: "2011-06-15", RoleArn: roleArn, RoleSessionName: "s1", WebIdentityToken: token, ...extra });
 
@@ -33,6 +39,9 @@ describe("STS refusals", () => {
       await idp.mint({ sub: "robot-1" }),
       await idp.mint({}, { key: await idp.strangerKey() }),
       await idp.mint({}, { kid: "unknown-kid" }),
+      // What jose refuses only once it verifies: a critical header it does not know, a signature that is no base64url.
+      handWritten({ alg: "RS256", kid: "made-up", crit: ["zzz"], zzz: true }),
+      `${(await idp.mint()).split(".").slice(0, 2).join(".")}.!!!!`,
     ];
     for (const token of tokens) {
       const known = await call(params("reader", token));
