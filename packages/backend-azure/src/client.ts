@@ -75,8 +75,11 @@ export interface AzureClient {
   getText(blob: string): Promise<string | undefined>;
   /** Deletes a blob (and its snapshots); false when it did not exist. */
   deleteBlob(blob: string): Promise<boolean>;
-  /** Copy Blob from a URL; `metadata` replaces the source's when given. Returns the copy status. */
-  startCopy(blob: string, sourceUrl: string, sourceConditions: Conditions, metadata?: Record<string, string>): Promise<string>;
+  /**
+   * Copy Blob from a URL; `metadata` replaces the source's when given, `conditions` are the destination's (`If-Match`,
+   * `If-None-Match: *`). Returns the copy status.
+   */
+  startCopy(blob: string, sourceUrl: string, sourceConditions: Conditions, metadata?: Record<string, string>, conditions?: Conditions): Promise<string>;
   /**
    * Put Block From URL: stages block `blockId` of `blob` from `count` bytes of the source at `offset` (the whole
    * source without a range).

@@ -6,6 +6,7 @@ import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, metadataValue, PARTS_METADATA } from "./header-mapping.js";
 import { checkKey, isReservedKey, UPLOADS_PREFIX } from "./names.js";
+import { destinationConditions } from "./write-conditions.js";
 
 /** Deletes in flight at once: fast for 1000 keys, gentle on the account's request rate. */
 export const DELETE_CONCURRENCY = 8;
@@ -62,12 +63,14 @@ export async function copyObject(client: AzureClient, self: Backend<unknown>, re
   const properties = replace ? blobPropertiesOf(request.headers) : undefined;
   // Copy Blob keeps the source's metadata unless it is given some.
   const metadata = properties && Object.keys(properties.metadata).length > 0 ? properties.metadata : undefined;
-  const conditions = conditionsOf(request.headers, "x-amz-copy-source-");
-  const status = await call(() => client.startCopy(request.key, sourceUrl, conditions, metadata));
+  const sourceConditions = conditionsOf(request.headers, "x-amz-copy-source-");
+  const conditions = await destinationConditions(client, request.key, request.headers);
+  const status = await call(() => client.startCopy(request.key, sourceUrl, sourceConditions, metadata, conditions));
   let info = await waitForCopy(client, request.key, status);
   if (properties) {
-    // Copy Blob takes no content headers: set them (all of them, unset ones cleared, as S3's REPLACE does).
-    await call(() => client.setContentHeaders(request.key, properties.headers));
+    // Copy Blob takes no content headers: set them (all of them, unset ones cleared, as S3's REPLACE does; a type left
+    // out is the default type, as for a PUT without one).
+    await call(() => client.setContentHeaders(request.key, { "content-type": "application/octet-stream", ...properties.headers }));
     if (metadata === undefined) await call(() => client.setMetadata(request.key, {}));
     info = await propertiesOf(client, request.key);
   }

@@ -16,7 +16,10 @@ export function isReservedKey(key: string): boolean {
   return key.startsWith(UPLOADS_PREFIX);
 }
 
-/** Refuses keys the backend cannot address: marker blobs, and `.`/`..` segments URL parsing would resolve away. */
+/**
+ * Refuses keys the backend cannot address: marker blobs, `.`/`..` segments URL parsing would resolve away, and
+ * backslashes Azure turns into slashes.
+ */
 export function checkKey(key: string): void {
   if (isReservedKey(key)) {
     throw new S3Error("InvalidArgument", { message: `Keys under "${UPLOADS_PREFIX}" are reserved by the az backend.` });
@@ -24,6 +27,9 @@ export function checkKey(key: string): void {
   if (key.split("/").some((segment) => segment === "." || segment === "..")) {
     throw new S3Error("InvalidArgument", { message: 'Object keys with a "." or ".." path segment are not allowed.' });
   }
+  // Azure reads a backslash in a blob name as "/": `a\b` would be stored as `a/b` (another key's blob), and its SAS
+  // signs a name the service does not see (a misleading 403).
+  if (key.includes("\\")) throw new S3Error("InvalidArgument", { message: "Object keys with a backslash are not supported by the az backend." });
 }
 
 /** URL of the container, or of a blob in it (each key byte encoded once, slashes kept). */

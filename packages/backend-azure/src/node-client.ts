@@ -159,8 +159,9 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
     async deleteBlob(blob) {
       return sdk(async (abortSignal) => (await blockBlob(blob).delete({ deleteSnapshots: "include", abortSignal }), true), { value: false });
     },
-    async startCopy(blob, sourceUrl, sourceConditions, metadata) {
-      const poller = await sdk((abortSignal) => blockBlob(blob).beginCopyFromURL(sourceUrl, { sourceConditions: accessConditions(sourceConditions), abortSignal, ...(metadata && { metadata }) }));
+    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions) {
+      const options = { sourceConditions: accessConditions(sourceConditions), ...(conditions && { conditions: accessConditions(conditions) }), ...(metadata && { metadata }) };
+      const poller = await sdk((abortSignal) => blockBlob(blob).beginCopyFromURL(sourceUrl, { ...options, abortSignal }));
       // The poller has sent Copy Blob; the backend polls the blob's properties itself while the copy is pending.
       return poller.getOperationState().result?.copyStatus ?? "pending";
     },

@@ -15,8 +15,9 @@ import {
 import { azureToS3Error, toS3Failure } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, quoteEtag, toS3Etag } from "./etag.js";
-import { azureWriteHeaders, blobPropertiesOf, conditionHeaders, conditionsOf, metadataValue, PARTS_METADATA, s3ObjectHeaders } from "./header-mapping.js";
+import { azureWriteHeaders, blobPropertiesOf, conditionHeaders, metadataValue, PARTS_METADATA, s3ObjectHeaders } from "./header-mapping.js";
 import { readMarker } from "./multipart.js";
+import { destinationConditions } from "./write-conditions.js";
 import { blockId, checkKey, checkUploadId, newPartTag } from "./names.js";
 import { API_VERSION } from "./sas.js";
 
@@ -35,8 +36,11 @@ function failure(status: number, headers: Headers): S3Error {
   return azureToS3Error(status, headers.get("x-ms-error-code") ?? undefined);
 }
 
-/** GET and HEAD: metadata and ETag renamed, `response-*` overrides applied (Azure's own need signing; ours don't). */
-function readResponse(overrides: Record<string, string> | undefined): MapResponse {
+/**
+ * GET and HEAD: metadata and ETag renamed, `response-*` overrides applied (Azure's own need signing; ours don't). A HEAD
+ * of a range (`selected`, of an object of `size` bytes) answers 206 with the range's length.
+ */
+function readResponse(overrides: Record<string, string> | undefined, selected?: { start: number; end: number; size: number }): MapResponse {
   return (status, headers) => {
     if (status >= 400) return failure(status, headers);
     // A range starting at or past the end is unsatisfiable. Azure answers 416 itself; Azurite 3.37 answers
@@ -46,8 +50,22 @@ function readResponse(overrides: Record<string, string> | undefined): MapRespons
     if (status === 206 && range && Number(range[1]) > Number(range[2])) return invalidRange(Number(range[3]));
     const out = s3ObjectHeaders(headers);
     if (status < 300) applyResponseOverrides(out, overrides);
+    if (selected !== undefined && status === 200) {
+      out.set("content-length", String(selected.end - selected.start + 1));
+      out.set("content-range", `bytes ${selected.start}-${selected.end}/${selected.size}`);
+      return { status: 206, headers: out };
+    }
     return { status, headers: out };
   };
+}
+
+/** The bytes a HEAD's range selects (undefined: the whole object); InvalidRange when it starts past the end. */
+async function headRange(header: string | null, blob: () => Promise<AzureBlobInfo>): Promise<{ start: number; end: number; size: number } | undefined> {
+  const range = parseRangeHeader(header);
+  if (range === undefined) return undefined;
+  const size = (await blob()).size;
+  const selected = resolveRange(range, size);
+  return selected && { ...selected, size };
 }
 
 /** PUT and Put Block: Azure's 201 is S3's 200, with the ETag S3 clients expect. */
@@ -128,10 +146,14 @@ export async function prepareObject(context: ObjectContext, request: ObjectReque
       const blob = blobOnce(context, key);
       const pin = await readConditions(s3Headers, blob);
       if (pin !== undefined) headers.set("if-match", pin);
-      const range = request.operation === "GetObject" ? await azureRange(s3Headers.get("range"), blob) : undefined;
+      if (request.operation === "HeadObject") {
+        // Get Blob Properties ignores Range; S3's HeadObject answers for the range (206 and its length, or 416).
+        const selected = await headRange(s3Headers.get("range"), blob);
+        return { type: "forward", method: "HEAD", url: await context.signedUrl(key, "r"), headers, mapResponse: readResponse(request.responseOverrides, selected) };
+      }
+      const range = await azureRange(s3Headers.get("range"), blob);
       if (range !== undefined) headers.set("range", range);
-      const method = request.operation === "GetObject" ? "GET" : "HEAD";
-      return { type: "forward", method, url: await context.signedUrl(key, "r"), headers, mapResponse: readResponse(request.responseOverrides) };
+      return { type: "forward", method: "GET", url: await context.signedUrl(key, "r"), headers, mapResponse: readResponse(request.responseOverrides) };
     }
     case "PutObject": {
       headers.set("x-ms-blob-type", "BlockBlob");
@@ -139,8 +161,7 @@ export async function prepareObject(context: ObjectContext, request: ObjectReque
       // Azure checks a Content-MD5 against the body and stores it.
       if (contentMd5 !== null) headers.set("content-md5", contentMd5);
       for (const [name, value] of Object.entries(azureWriteHeaders(blobPropertiesOf(s3Headers)))) headers.set(name, value);
-      const { ifMatch, ifNoneMatch } = conditionsOf(s3Headers);
-      for (const [name, value] of Object.entries(conditionHeaders({ ...(ifMatch && { ifMatch }), ...(ifNoneMatch && { ifNoneMatch }) }))) headers.set(name, value);
+      for (const [name, value] of Object.entries(conditionHeaders((await destinationConditions(context.client, key, s3Headers)) ?? {}))) headers.set(name, value);
       return { type: "forward", method: "PUT", url: await context.signedUrl(key, "cw"), headers, mapResponse: writeResponse() };
     }
     case "DeleteObject": {

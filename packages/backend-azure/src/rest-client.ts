@@ -148,8 +148,13 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       return response !== undefined;
     },
 
-    async startCopy(blob, sourceUrl, sourceConditions, metadata) {
-      const headers = { "x-ms-copy-source": sourceUrl, ...conditionHeaders(sourceConditions, "x-ms-source-"), ...azureWriteHeaders({ headers: {}, metadata: metadata ?? {} }) };
+    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions) {
+      const headers = {
+        "x-ms-copy-source": sourceUrl,
+        ...conditionHeaders(sourceConditions, "x-ms-source-"),
+        ...conditionHeaders(conditions ?? {}),
+        ...azureWriteHeaders({ headers: {}, metadata: metadata ?? {} }),
+      };
       const response = await expectDone(await request({ method: "PUT", blob, permissions: "cw", headers }));
       return response.headers.get("x-ms-copy-status") ?? "success";
     },

@@ -177,6 +177,8 @@ describe("mapResponse of prepared operations", () => {
 
   it("refuses reserved keys, versions and malformed upload ids before any request", async () => {
     await expect(prepare({ operation: "GetObject", key: ".multistore-uploads/x" })).rejects.toMatchObject({ code: "InvalidArgument" });
+    // Azure reads a backslash as "/": `a\b` would be another key's blob.
+    await expect(prepare({ operation: "PutObject", key: "a\\b" })).rejects.toMatchObject({ code: "InvalidArgument", message: expect.stringContaining("backslash") });
     await expect(prepare({ operation: "GetObject", key: "k", versionId: "v1" })).rejects.toMatchObject({ code: "NotImplemented" });
     await expect(prepare({ operation: "UploadPart", key: "k", uploadId: "../x", partNumber: 1 })).rejects.toMatchObject({ code: "NoSuchUpload" });
   });

@@ -47,8 +47,9 @@ export function checkGcsResponse(status: number, text: string): XmlElement | und
 }
 
 /**
- * Converts a `list-type=2` ListBucketResult. Common prefixes not after `startAfter` are dropped: S3 never lists the
- * prefix a V1 marker points at again (which V1 paging by the last common prefix relies on).
+ * Converts a `list-type=2` ListBucketResult. A common prefix the listing starts after is dropped: S3 never lists the
+ * prefix a V1 marker points at again (which V1 paging by the last common prefix relies on). One the start point lies
+ * inside (`dir/` after `dir/a`) is kept: keys under it follow the start point, and S3 lists it.
  */
 export function parseListResult(root: XmlElement, startAfter?: string): ListResult {
   const objects = childElements(root, "Contents").map((entry) => ({
@@ -60,7 +61,7 @@ export function parseListResult(root: XmlElement, startAfter?: string): ListResu
   }));
   const commonPrefixes = childElements(root, "CommonPrefixes")
     .map((entry) => childText(entry, "Prefix") ?? "")
-    .filter((prefix) => startAfter === undefined || compareUtf8(prefix, startAfter) > 0);
+    .filter((prefix) => startAfter === undefined || compareUtf8(prefix, startAfter) > 0 || (startAfter.startsWith(prefix) && startAfter !== prefix));
   const isTruncated = childText(root, "IsTruncated") === "true";
   const next = childText(root, "NextContinuationToken");
   return { objects, commonPrefixes, isTruncated, ...(isTruncated && next && { nextContinuationToken: next }) };

@@ -95,7 +95,10 @@ export async function listObjects(bucket: R2Bucket, request: ListRequest): Promi
       // R2 rolls keys up itself; doing it again keeps a key under a covered prefix from slipping through.
       const rolled = found.object === undefined ? undefined : rollUp(found.key);
       const entry = rolled === undefined ? found : { key: rolled };
-      if (last !== undefined && compareUtf8(entry.key, last) <= 0) continue;
+      // Past the start point: an object after it (rolled up or not), or a prefix after it or holding it (`d1/` holds
+      // the start point `d1/a`, and is listed for the keys under it that follow).
+      const holdsStart = found.object === undefined && last !== undefined && last.startsWith(entry.key) && last !== entry.key;
+      if (last !== undefined && compareUtf8(found.key, last) <= 0 && !holdsStart) continue;
       if (covered !== undefined && entry.key.startsWith(covered)) continue;
       entries.push(entry);
       last = entry.key;

@@ -101,9 +101,11 @@ describe("listing against miniflare", () => {
     expect(await listAll(backend, { prefix, delimiter: "/", maxKeys: 4 }, "marker")).toEqual(expected(keys, prefix, "/"));
     const after = `${prefix}dir05/`;
     expect(await listAll(backend, { prefix, delimiter: "/", maxKeys: 6, startAfter: after })).toEqual(expected(keys, prefix, "/", after));
+    // A start point inside a prefix (`dir05/a` in `dir05/`, which holds `dir05/b/c` after it) lists the prefix: S3 lists
+    // every key after the start point, rolled up (which is why its V1 NextMarker names the prefix, not a key in it).
     const inside = `${prefix}dir05/a`;
     const result = await backend.listObjects({ prefix, delimiter: "/", maxKeys: 2, startAfter: inside });
-    expect(result.commonPrefixes).toEqual([`${prefix}dir06/`, `${prefix}dir07/`]);
+    expect(result.commonPrefixes).toEqual([`${prefix}dir05/`, `${prefix}dir06/`]);
   });
 });
 

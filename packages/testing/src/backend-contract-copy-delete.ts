@@ -3,7 +3,7 @@
  * conditions fail or whose source is missing are refused, and batch deletes succeed for missing keys too.
  */
 import { expect, it } from "vitest";
-import { text, type BackendContractContext } from "./backend-contract-context.js";
+import { itIf, text, type BackendContractContext } from "./backend-contract-context.js";
 
 /** Registers the copy and batch delete checks (inside the contract's "copy and batch delete" describe). */
 export function copyDeleteContract(context: BackendContractContext): void {
@@ -25,6 +25,9 @@ export function copyDeleteContract(context: BackendContractContext): void {
     expect(replaced.headers.get("content-type")).toBe("text/x-new");
     expect(replaced.headers.get("x-amz-meta-b")).toBe("2");
     expect(replaced.headers.get("x-amz-meta-a")).toBeNull();
+    // REPLACE without a Content-Type gives the default type, as a PUT without one does (never none at all).
+    await backend.copyObject({ sourceBackend: backend, sourceKey: `${prefix}source`, key: `${prefix}untyped`, headers: new Headers({ "x-amz-metadata-directive": "REPLACE" }) });
+    expect((await head(`${prefix}untyped`)).headers.get("content-type")).toMatch(/^(application|binary)\/octet-stream$/);
   });
 
   it("refuses copies whose source conditions fail or whose source is missing", async () => {
@@ -37,6 +40,20 @@ export function copyDeleteContract(context: BackendContractContext): void {
     }
     await expect(backend.copyObject({ sourceBackend: backend, sourceKey: `${prefix}missing`, key: `${prefix}dest`, headers: new Headers() })).rejects.toMatchObject({ code: "NoSuchKey" });
     expect((await get(`${prefix}dest`)).status).toBe(404);
+  });
+
+  itIf(context.capabilities.conditionalWrites === true)("honours the destination's If-None-Match and If-Match, as a PUT does", async () => {
+    const backend = context.backend();
+    const prefix = fresh();
+    await putOk(`${prefix}source`, "new");
+    await putOk(`${prefix}taken`, "kept");
+    const copy = (key: string, headers: Record<string, string>) => backend.copyObject({ sourceBackend: backend, sourceKey: `${prefix}source`, key: prefix + key, headers: new Headers(headers) });
+    await expect(copy("taken", { "if-none-match": "*" })).rejects.toMatchObject({ code: "PreconditionFailed" });
+    await expect(copy("taken", { "if-match": '"0123456789abcdef0123456789abcdef"' })).rejects.toMatchObject({ code: "PreconditionFailed" });
+    expect(text((await get(`${prefix}taken`)).body)).toBe("kept");
+    await expect(copy("absent", { "if-match": '"0123456789abcdef0123456789abcdef"' })).rejects.toMatchObject({ code: "NoSuchKey" });
+    await copy("fresh", { "if-none-match": "*" });
+    expect(text((await get(`${prefix}fresh`)).body)).toBe("new");
   });
 
   it("deletes keys in batches, missing keys included", async () => {

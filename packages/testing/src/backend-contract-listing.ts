@@ -59,6 +59,12 @@ export function listingContract(context: BackendContractContext): void {
     const laterPrefixes = [`${prefix}d2/`, `${prefix}d3/`];
     if (gaps.startAfterKeepsCommonPrefix) expect(afterPrefix.commonPrefixes).toEqual(expect.arrayContaining(laterPrefixes));
     else expect(afterPrefix.commonPrefixes).toEqual(laterPrefixes);
+    // A start point inside a common prefix (`d1/a` in `d1/`) still lists the prefix: `d1/b` follows it.
+    const inside = await backend.listObjects({ prefix, delimiter: "/", maxKeys: 1000, startAfter: `${prefix}d1/a` });
+    expect(inside.commonPrefixes).toEqual([`${prefix}d1/`, ...laterPrefixes]);
+    // One past every key of the prefix does not.
+    const beyond = await backend.listObjects({ prefix, delimiter: "/", maxKeys: 1000, startAfter: `${prefix}d1/z` });
+    expect(beyond.commonPrefixes).toEqual(laterPrefixes);
     const page = await backend.listObjects({ prefix, maxKeys: 3 });
     expect(page.isTruncated).toBe(true);
     expect(page.objects).toHaveLength(3);

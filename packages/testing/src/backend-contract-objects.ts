@@ -100,6 +100,10 @@ export function objectsContract(context: BackendContractContext): void {
     const unsatisfiable = await get(key, { range: "bytes=10-" });
     expect(unsatisfiable.status).toBe(416);
     expect(code(unsatisfiable)).toBe("InvalidRange");
+    // HeadObject answers for the range too: its length, or 416.
+    const ranged = await head(key, { range: "bytes=2-5" });
+    expect([ranged.status, ranged.headers.get("content-length"), ranged.headers.get("content-range")]).toEqual([206, "4", "bytes 2-5/10"]);
+    expect((await head(key, { range: "bytes=10-" })).status).toBe(416);
   });
 
   it("evaluates conditional GET and HEAD", async () => {
@@ -134,6 +138,9 @@ export function objectsContract(context: BackendContractContext): void {
     expect((await put(key, "v3", { "if-match": '"0123456789abcdef0123456789abcdef"' })).status).toBe(412);
     expect((await put(key, "v4", { "if-match": etag })).status).toBe(200);
     expect(text((await get(key)).body)).toBe("v4");
+    // If-Match on a key with no object: NoSuchKey, as on S3.
+    const absent = await put(`${key}-absent`, "v5", { "if-match": etag });
+    expect([absent.status, code(absent)]).toEqual([404, "NoSuchKey"]);
   });
 
   it("keeps keys with special characters distinct", async () => {

@@ -5,7 +5,7 @@ import { byteOrder, element, gcsError, xml } from "./gcs-test-server-store.js";
 
 /**
  * Lists `objects` with S3's semantics, which the XML API shares: `max-keys` counts keys and common prefixes, a
- * common prefix not after the start point (`start-after`, `marker` or the continuation token) is not listed again,
+ * common prefix the start point names (`start-after`, `marker` or the continuation token) is not listed again,
  * and the continuation token encodes the last name returned.
  */
 export function listObjects(bucket: string, objects: Map<string, StoredObject>, query: Map<string, string>): StoreResponse {
@@ -30,7 +30,9 @@ export function listObjects(bucket: string, objects: Map<string, StoredObject>, 
     const cut = delimiter === undefined ? -1 : key.indexOf(delimiter, prefix.length);
     if (cut !== -1) {
       const common = key.slice(0, cut + delimiter!.length);
-      if (byteOrder(common, after) <= 0 || entries.at(-1)?.name === common) continue;
+      // (A key after the start point whose common prefix sorts before it: the start point lies inside the prefix, as
+      // `dir/a` in `dir/`, and the prefix is listed; only the prefix the start point names is not listed again.)
+      if (common === after || entries.at(-1)?.name === common) continue;
       if (entries.length >= maxKeys) {
         truncated = true;
         break;
