@@ -179,6 +179,16 @@ describe("CopyObject", () => {
     expect(remote.callsTo("copyObject")).toEqual([]);
   });
 
+  it("refuses a copy of an object onto itself that changes nothing, as S3 does; one that changes it is copied", async () => {
+    const same = response(await send(copy("/data/dst/k", "/data/dst/k", { "x-amz-metadata-directive": "COPY" }), as("AKIDWRITER")));
+    expect([same.status, childText(same.root!, "Code")]).toEqual([400, "InvalidRequest"]);
+    expect(childText(same.root!, "Message")).toContain("copy an object to itself");
+    expect(local.callsTo("copyObject")).toEqual([]);
+    await send(copy("/data/dst/k", "/data/dst/k"), as("AKIDWRITER"));
+    await send(copy("/data/dst/k", "/data/dst/k", { "x-amz-metadata-directive": "COPY", "x-amz-storage-class": "STANDARD_IA" }), as("AKIDWRITER"));
+    expect(local.callsTo("copyObject")).toHaveLength(2);
+  });
+
   it("answers NoSuchBucket for an unknown source bucket and 400 for a malformed source", async () => {
     expect(childText(response(await send(copy("nope/k"), as("AKIDCOPIER"))).root!, "Code")).toBe("NoSuchBucket");
     expect(childText(response(await send(copy("other"), as("AKIDCOPIER"))).root!, "Code")).toBe("InvalidArgument");

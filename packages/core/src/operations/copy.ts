@@ -57,6 +57,18 @@ export interface CrossCopy {
   maxUploadBytes: number | undefined;
 }
 
+/**
+ * Whether a copy changes what it copies (S3 refuses a copy of an object onto itself that does not): new metadata, a
+ * storage class, a website redirect or encryption settings.
+ */
+function changesObject(headers: Headers): boolean {
+  if (headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE") return true;
+  for (const [name] of headers) {
+    if (name === "x-amz-storage-class" || name === "x-amz-website-redirect-location" || name.startsWith("x-amz-server-side-encryption")) return true;
+  }
+  return false;
+}
+
 /** Runs CopyObject into `destination`/`key` (authorized by `authorizeCopy`). */
 export async function copyObject(
   destination: { bucket: BucketConfig; backend: Backend<unknown> },
@@ -71,6 +83,11 @@ export async function copyObject(
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
   const sourceKey = keyPrefixOf(sourceBucket) + source.key;
   const destinationKey = keyPrefixOf(destination.bucket) + key;
+  if (sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined && !changesObject(headers)) {
+    throw new S3Error("InvalidRequest", {
+      message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    });
+  }
   let copied: Promise<WriteResult>;
   if (sourceBackend.copyDomain === destination.backend.copyDomain) {
     copied = destination.backend.copyObject({

@@ -32,6 +32,15 @@ export function copyDeleteBehaviour(world: () => World): void {
       expect(head.ContentType).toBe("text/x-new");
     });
 
+    it("refuses a copy of an object onto itself that changes nothing, and copies one that replaces its metadata", async () => {
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "copy/self.txt", Body: "myself", Metadata: { tag: "one" } }));
+      const refused = await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/self.txt", CopySource: `${bucket}/copy/self.txt` })).then(() => undefined, (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => error);
+      expect([refused?.name, refused?.$metadata?.httpStatusCode]).toEqual(["InvalidRequest", 400]);
+      await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/self.txt", CopySource: `${bucket}/copy/self.txt`, MetadataDirective: "REPLACE", Metadata: { tag: "two" } }));
+      const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "copy/self.txt" }));
+      expect(head.Metadata).toEqual({ tag: "two" });
+    });
+
     it("authorizes the copy source as a read and the destination as a write", async () => {
       const limited = sdkClient(world(), world().limited);
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "secret/source.txt", Body: "secret" }));
