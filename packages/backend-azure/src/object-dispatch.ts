@@ -79,11 +79,18 @@ function writeResponse(etag?: string): MapResponse {
   };
 }
 
-/** DELETE: S3 answers 204, also for keys that did not exist. */
-const deleteResponse: MapResponse = (status, headers) => {
-  if (status < 300 || (status === 404 && headers.get("x-ms-error-code") === "BlobNotFound")) return { status: 204, headers: new Headers() };
-  return failure(status, headers);
-};
+/**
+ * DELETE: S3 answers 204, also for keys that did not exist; a conditional delete (`If-Match`) of a key with no
+ * object is NoSuchKey.
+ */
+function deleteResponse(conditional: boolean): MapResponse {
+  return (status, headers) => {
+    const missing = status === 404 && headers.get("x-ms-error-code") === "BlobNotFound";
+    if (missing && conditional) return new S3Error("NoSuchKey");
+    if (status < 300 || missing) return { status: 204, headers: new Headers() };
+    return failure(status, headers);
+  };
+}
 
 /**
  * The Range header to send. Azure serves `bytes=a-` and `bytes=a-b` only, so a suffix range (`bytes=-n`) is resolved
@@ -167,7 +174,12 @@ export async function prepareObject(context: ObjectContext, request: ObjectReque
     case "DeleteObject": {
       // Without it Azure refuses to delete a blob that has snapshots.
       headers.set("x-ms-delete-snapshots", "include");
-      return { type: "forward", method: "DELETE", url: await context.signedUrl(key, "d"), headers, mapResponse: deleteResponse };
+      // S3's conditional delete: Delete Blob evaluates If-Match itself (412 ConditionNotMet); a key with no object is
+      // NoSuchKey (one properties request first, as for a conditional write).
+      const ifMatch = s3Headers.get("if-match");
+      const conditions = ifMatch === null ? undefined : await destinationConditions(context.client, key, new Headers({ "if-match": ifMatch }));
+      for (const [name, value] of Object.entries(conditionHeaders(conditions ?? {}))) headers.set(name, value);
+      return { type: "forward", method: "DELETE", url: await context.signedUrl(key, "d"), headers, mapResponse: deleteResponse(ifMatch !== null) };
     }
     case "UploadPart": {
       const uploadId = request.uploadId ?? "";

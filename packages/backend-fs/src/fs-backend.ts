@@ -105,7 +105,7 @@ function execute(layout: FsLayout, kp: KeyPath, request: ObjectRequest, body: Re
     case "PutObject":
       return putObject(layout, kp, request.headers, body, signal, request.verifiedChecksums);
     case "DeleteObject":
-      return deleteObject(layout, kp);
+      return deleteObject(layout, kp, request.headers);
     case "UploadPart":
       return uploadPart(layout, kp, request.uploadId ?? "", request.partNumber, request.headers, body, signal, request.verifiedChecksums);
   }

@@ -187,8 +187,13 @@ async function pruneEmptyParents(layout: FsLayout, segments: string[]): Promise<
   }
 }
 
-/** DeleteObject: 204 whether or not the key existed. */
-export async function deleteObject(layout: FsLayout, kp: KeyPath): Promise<PlainResponse<Readable>> {
+/**
+ * DeleteObject: 204 whether or not the key existed. With `If-Match` (S3's conditional delete) only the object it
+ * names: 412 for another, NoSuchKey without one. (Checked just before deleting: a write in between is not seen.)
+ */
+export async function deleteObject(layout: FsLayout, kp: KeyPath, headers: Headers): Promise<PlainResponse<Readable>> {
+  const ifMatch = headers.get("if-match");
+  if (ifMatch !== null) checkWriteConditions(new Headers({ "if-match": ifMatch }), kp.key, (await statObject(layout, kp))?.etag);
   await deleteKey(layout, kp);
   return { status: 204, headers: new Headers(), body: null };
 }

@@ -147,7 +147,10 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       headers = gcsUploadHeaders(request.headers, false);
       query.push(["partNumber", String(request.partNumber)], ["uploadId", request.uploadId ?? ""]);
     }
-    // Conditional deletes are not S3 behaviour the gateway offers (the fs backend ignores them too): none are sent.
+    // S3's conditional delete (If-Match): the generation it names, or NoSuchKey / 412 before anything is sent.
+    else if (operation === "DeleteObject" && request.headers.has("if-match")) {
+      headers = await generationPrecondition(new Headers({ "if-match": request.headers.get("if-match")! }), key, lookup(key));
+    }
     const generation = request.versionId === undefined || operation === "PutObject" || operation === "UploadPart" ? undefined : generationOf(request.versionId);
     if (generation !== undefined) query.push(["generation", generation]);
     const url = await urlFor(method, key, query, headers);

@@ -76,8 +76,13 @@ export async function putObject(bucket: R2Bucket, request: ObjectRequest, body: 
   return { status: 200, headers: new Headers({ etag: object.httpEtag, ...request.verifiedChecksums?.() }), body: null };
 }
 
-/** DeleteObject: 204 whether or not the key existed. */
-export async function deleteObject(bucket: R2Bucket, key: string): Promise<PlainResponse<ReadableStream>> {
+/**
+ * DeleteObject: 204 whether or not the key existed. With `If-Match` (S3's conditional delete) only the object it
+ * names: 412 for another, NoSuchKey without one. R2's delete takes no condition: checked just before deleting.
+ */
+export async function deleteObject(bucket: R2Bucket, key: string, headers: Headers): Promise<PlainResponse<ReadableStream>> {
+  const ifMatch = headers.get("if-match");
+  if (ifMatch !== null) checkWriteConditions(new Headers({ "if-match": ifMatch }), key, (await r2Call(() => bucket.head(key), { key }))?.etag);
   await r2Call(() => bucket.delete(key), { key });
   return { status: 204, headers: new Headers(), body: null };
 }

@@ -61,7 +61,7 @@ function execute(bucket: R2Bucket, request: ObjectRequest, body: ReadableStream 
     case "PutObject":
       return putObject(bucket, request, body, signal);
     case "DeleteObject":
-      return deleteObject(bucket, request.key);
+      return deleteObject(bucket, request.key, request.headers);
     case "UploadPart":
       return uploadPart(bucket, request, body, signal);
   }

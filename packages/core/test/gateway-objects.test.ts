@@ -104,6 +104,13 @@ describe("DeleteObjects", () => {
     expect(local.callsTo("deleteObjects")).toEqual([]);
   });
 
+  it("refuses conditional entries (ETag) whole rather than deleting them unconditionally", async () => {
+    const body = `<Delete><Object><Key>mine/a</Key></Object><Object><Key>mine/b</Key><ETag>"abc"</ETag></Object></Delete>`;
+    const { status, root } = response(await send(postDelete(body), as("AKIDDELETER"), body));
+    expect([status, childText(root!, "Code")]).toEqual([501, "NotImplemented"]);
+    expect(local.callsTo("deleteObjects")).toEqual([]);
+  });
+
   it("refuses malformed and oversized documents", async () => {
     const bad = "<Delete><Object></Delete>";
     expect(childText(response(await send(postDelete(bad), as("AKIDDELETER"), bad)).root!, "Code")).toBe("MalformedXML");

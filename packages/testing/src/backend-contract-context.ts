@@ -46,7 +46,7 @@ export interface BackendContractContext {
   /** HeadObject. */
   head(key: string, headers?: HeadersInit): Promise<ExecutedResponse>;
   /** DeleteObject. */
-  del(key: string): Promise<ExecutedResponse>;
+  del(key: string, headers?: HeadersInit): Promise<ExecutedResponse>;
   /** The S3 error code of a response (null for a success). */
   code(response: ExecutedResponse): string | null;
   /** PutObject that must succeed; answers the quoted ETag. */
@@ -76,7 +76,7 @@ export function backendContractContext(options: BackendContractOptions, backend:
     run({ operation: "PutObject", key, headers: { "content-length": String(typeof body === "string" ? Buffer.byteLength(body) : body.length), ...headers } }, body);
   const get = (key: string, headers?: HeadersInit, extra?: Partial<ObjectRequest>) => run({ operation: "GetObject", key, ...(headers && { headers }), ...extra });
   const head = (key: string, headers?: HeadersInit) => run({ operation: "HeadObject", key, ...(headers && { headers }) });
-  const del = (key: string) => run({ operation: "DeleteObject", key });
+  const del = (key: string, headers?: HeadersInit) => run({ operation: "DeleteObject", key, ...(headers && { headers }) });
   const code = (response: ExecutedResponse) => response.headers.get(ERROR_CODE_HEADER);
 
   async function putOk(key: string, body: Uint8Array | string, headers?: HeadersInit): Promise<string> {

@@ -143,6 +143,19 @@ export function objectsContract(context: BackendContractContext): void {
     expect([absent.status, code(absent)]).toEqual([404, "NoSuchKey"]);
   });
 
+  itIf(capabilities.conditionalWrites === true)("evaluates a conditional DELETE (If-Match)", async () => {
+    const key = `${fresh()}guarded`;
+    await putOk(key, "keep me");
+    const etag = (await head(key)).headers.get("etag")!;
+    const refused = await del(key, { "if-match": '"0123456789abcdef0123456789abcdef"' });
+    expect([refused.status, code(refused)]).toEqual([412, "PreconditionFailed"]);
+    expect(text((await get(key)).body)).toBe("keep me");
+    expect((await del(key, { "if-match": etag })).status).toBe(204);
+    expect((await get(key)).status).toBe(404);
+    const absent = await del(key, { "if-match": etag });
+    expect([absent.status, code(absent)]).toEqual([404, "NoSuchKey"]);
+  });
+
   it("keeps keys with special characters distinct", async () => {
     const prefix = fresh();
     const names = ["a b", "a+b", "a%25b", "a%b", "*", "a=b&c?d", "ünïcødé/ファイル", "emoji-😀", "tab\tand~tilde", "quote'\"", "semi;colon,comma"];

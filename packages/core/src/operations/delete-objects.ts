@@ -41,6 +41,11 @@ export function parseDeleteRequest(text: string): DeleteRequest {
   const entries = objects.map((object): DeleteEntry => {
     const key = childElement(object, "Key");
     if (!key) throw new S3Error("MalformedXML");
+    // A conditional entry (S3 deletes it only while its ETag, modification time or size match) must not be deleted
+    // unconditionally: refused whole, before anything is deleted.
+    if (["ETag", "LastModifiedTime", "Size"].some((name) => childElement(object, name) !== undefined)) {
+      throw new S3Error("NotImplemented", { message: "Conditional entries (ETag, LastModifiedTime, Size) in DeleteObjects are not supported; delete such keys one by one with If-Match." });
+    }
     const versionId = childText(object, "VersionId");
     // An empty VersionId names no version S3 could have.
     if (versionId === "") throw new S3Error("MalformedXML", { message: "A VersionId must not be empty." });
