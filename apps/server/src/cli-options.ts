@@ -50,7 +50,8 @@ export interface CliOptions {
 
 /** Parses `--listen` (`host:port`, `:port`, `port`, `[::1]:port`). */
 export function parseListen(value: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(value);
+  // `8080` alone is a port on every address, as `:8080` is.
+  const match = /^\d+$/.test(value) ? [value, undefined, undefined, value] : /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
   const port = Number(match?.[3]);
   if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--listen must be host:port (e.g. 0.0.0.0:8080), got "${value}"`);
@@ -222,6 +223,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string = p
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   }
+  // A flag given with no value (`--tls-cert "$UNSET"`) must not quietly serve plain HTTP; an empty variable is unset.
+  for (const flag of ["tls-cert", "tls-key"] as const) if (values[flag] === "") throw new Error(`--${flag} must name a file, got ""`);
   const tlsCert = values["tls-cert"] ?? env.MULTISTORE_TLS_CERT;
   const tlsKey = values["tls-key"] ?? env.MULTISTORE_TLS_KEY;
   if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new Error("--tls-cert and --tls-key must be given together");

@@ -16,12 +16,13 @@ import { HELP } from "./cli-help.js";
 import { countInterrupts, forwardedInterruptSettled } from "./interrupts.js";
 import { parseCli, type CliOptions } from "./cli-options.js";
 import { clusterLockService } from "./cluster-locks.js";
-import { runPrimary, workerSlot } from "./cluster.js";
+import { runPrimary, urlHost, workerSlot } from "./cluster.js";
 import { developmentKeyIn, developmentKeyPolicy } from "./development-key.js";
 import { loadConfigFile } from "./load-config.js";
+import { receiveStartSnapshot, snapshotTls, startSnapshot, type StartSnapshot } from "./start-snapshot.js";
 import { checkServerMetering } from "./metering.js";
 import { primaryMetrics } from "./metrics.js";
-import { createLogger, describeError } from "./logger.js";
+import { createLogger, describeError, type Logger } from "./logger.js";
 import { createMultistoreServer } from "./server.js";
 import { VERSION } from "./version.js";
 
@@ -40,12 +41,15 @@ interface Prepared {
 /** Why the server has no backend of some types, and what serves them. */
 const UNAVAILABLE_HERE = { r2: "R2 buckets are reached through a Workers R2 binding: serve them with the Worker (apps/worker), or reach R2 as backend_type = \"s3\" with its S3 endpoint" };
 
-/** Loads and checks the config and the environment's keys; a failure is reported and becomes exit code 2. */
-async function prepare(options: CliOptions): Promise<Prepared | number> {
+/**
+ * Loads and checks the config and the environment's keys; a failure is reported and becomes exit code 2. A cluster
+ * worker takes the config and TLS files as its primary read them (`snapshot`, see start-snapshot.ts).
+ */
+async function prepare(options: CliOptions, snapshot?: StartSnapshot): Promise<Prepared | number> {
   let config;
   const warnings: string[] = [];
   try {
-    config = await loadConfigFile(options.config, { onWarning: (message) => warnings.push(message) });
+    config = snapshot?.config ?? (await loadConfigFile(options.config, { onWarning: (message) => warnings.push(message) }));
   } catch (error) {
     process.stderr.write(`multistore: invalid configuration\n${(error as Error).message}\n`);
     return 2;
@@ -99,7 +103,7 @@ async function prepare(options: CliOptions): Promise<Prepared | number> {
   }
   let tls: Prepared["tls"];
   try {
-    tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
+    tls = snapshot ? snapshotTls(snapshot) : options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
   } catch (error) {
     // The path as resolved (relative ones against where the command was typed), so a wrong base shows.
     process.stderr.write(`multistore: cannot read the TLS certificate or key: ${(error as Error).message}\n`);
@@ -159,10 +163,11 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
     // forwarded by pnpm; the drain is bounded anyway (shutdownTimeoutMs).
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
+    ignoreHangUp(slot === undefined ? logger : undefined);
     if (slot !== undefined) process.once("disconnect", () => stop("primary gone"));
   });
   logger.info(
-    { address: `${tls ? "https" : "http"}://${address.host}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config, pid: process.pid },
+    { address: `${tls ? "https" : "http"}://${urlHost(address.host)}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config, pid: process.pid },
     "multistore listening",
   );
   // Whoever waits for this line gets it now, not with the next batch.
@@ -173,6 +178,18 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
   logger.flush();
   await forwardedInterruptSettled(interrupts);
   return 0;
+}
+
+/**
+ * SIGHUP (a closed terminal, a unit's `ExecReload=kill -HUP`) killed the server outright, in-flight requests and all.
+ * It reloads nothing here (a new configuration takes a restart, see start-snapshot.ts): ignored, and said so by
+ * `logger` (the primary, or a single process; workers get the terminal's too, and stay quiet).
+ */
+function ignoreHangUp(logger: Logger | undefined): void {
+  process.on("SIGHUP", () => {
+    logger?.warn("SIGHUP ignored: the configuration is read at start; restart the server (SIGTERM drains it) to apply a new one");
+    logger?.flush();
+  });
 }
 
 /** Whether this process is a cluster's primary or worker. */
@@ -196,7 +213,7 @@ async function main(): Promise<number> {
     process.stdout.write(`multistore ${VERSION}\n`);
     return 0;
   }
-  const prepared = await prepare(options);
+  const prepared = await prepare(options, cluster.isWorker ? await receiveStartSnapshot() : undefined);
   if (typeof prepared === "number") return prepared;
   clustered = cluster.isWorker || options.workers > 1;
   // Said once, by the process that starts the others.
@@ -214,9 +231,11 @@ async function main(): Promise<number> {
     // runPrimary stops on the first SIGTERM or SIGINT; these keep a repeated one (pnpm forwards the terminal's
     // Ctrl-C) from killing the primary while its workers drain, which pnpm would report as a failure.
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => {});
+    ignoreHangUp(logger);
     const interrupts = countInterrupts();
     try {
-      return await runPrimary({ workers: options.workers, logger, tls: prepared.tls !== undefined, ...(metricsUrl && { metricsUrl }) });
+      const snapshot = startSnapshot(prepared.config, prepared.tls);
+      return await runPrimary({ workers: options.workers, logger, snapshot, ...(metricsUrl && { metricsUrl }) });
     } finally {
       await metrics?.close();
       await forwardedInterruptSettled(interrupts);

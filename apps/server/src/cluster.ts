@@ -7,6 +7,7 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import { createLockTable } from "./cluster-locks.js";
+import { sendStartSnapshot, type StartSnapshot } from "./start-snapshot.js";
 import type { Logger } from "./logger.js";
 
 /** The environment variable that tells a worker its slot (1..N); replacements take over their slot's number. */
@@ -15,6 +16,11 @@ const SLOT_VARIABLE = "MULTISTORE_WORKER_SLOT";
 const QUICK_DEATH_MS = 5_000;
 /** The longest delay before replacing a worker that keeps dying at start. */
 const MAX_RESTART_DELAY_MS = 30_000;
+
+/** A host as a URL names it: an IPv6 address in brackets (RFC 3986), so that the logged address parses. */
+export function urlHost(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
 
 /** This process's worker slot, when it is a cluster worker. */
 export function workerSlot(): number | undefined {
@@ -29,8 +35,8 @@ export interface PrimaryOptions {
   workers: number;
   /** The primary's logger. */
   logger: Logger;
-  /** Whether workers serve HTTPS (for the address in the log). */
-  tls: boolean;
+  /** What every worker serves, as the primary loaded it at start (whether they serve HTTPS: its `tls`). */
+  snapshot: StartSnapshot;
   /** The URL of the primary's metrics listener (`primaryMetrics`), if any: logged with the address. */
   metricsUrl?: string;
   /** How long workers may take to drain before they are killed (default: their own 10 s, plus 5 s). */
@@ -51,6 +57,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
   function fork(slot: number): void {
     const worker = cluster.fork({ [SLOT_VARIABLE]: String(slot) });
+    sendStartSnapshot(worker, options.snapshot);
     slots.set(worker, { slot, startedAt: Date.now() });
     worker.on("message", (message: unknown) => locks.onMessage(worker, message));
   }
@@ -58,14 +65,13 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   return new Promise((resolve) => {
     cluster.on("listening", (worker, address) => {
       const entry = slots.get(worker);
-      if (!entry) return;
-      quickDeaths.delete(entry.slot);
-      if (listened.has(entry.slot)) return;
+      // (The count of quick deaths is not reset here: a worker that dies soon after listening, again and again, is
+      // in a crash loop too, and its replacements wait longer each time. One that lived QUICK_DEATH_MS resets it.)
+      if (!entry || listened.has(entry.slot)) return;
       listened.add(entry.slot);
       if (listened.size === options.workers) {
         started = true;
-        const host = address.address ?? "0.0.0.0";
-        const url = `${options.tls ? "https" : "http"}://${host}:${address.port}`;
+        const url = `${options.snapshot.tls ? "https" : "http"}://${urlHost(address.address ?? "0.0.0.0")}:${address.port}`;
         logger.info({ address: url, ...(options.metricsUrl && { metrics: options.metricsUrl }), workers: options.workers, pid: process.pid }, "multistore listening");
         logger.flush();
       }

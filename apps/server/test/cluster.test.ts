@@ -148,6 +148,13 @@ describe("multistore --workers", () => {
     expect(await readFile(join(dir, "race.txt"), "utf8")).toBe(`writer ${winner}\n`);
   });
 
+  it("ignores SIGHUP (a closed terminal, a reload), saying so, and keeps serving", async () => {
+    cluster.child.kill("SIGHUP");
+    await cluster.waitFor((line) => line.role === "primary" && String(line.msg).startsWith("SIGHUP ignored"));
+    expect(cluster.child.exitCode).toBeNull();
+    expect(await getFresh(`${cluster.endpoint}/files/hello.txt`)).toBe(200);
+  });
+
   it("drains every worker on SIGTERM: an upload in flight completes, then all processes exit 0", async () => {
     const workers = cluster.lines().filter((line) => line.msg === "multistore listening" && line.worker !== undefined).map((line) => Number(line.pid)).filter(alive);
     const slow = new Promise<number>((resolve, reject) => {
@@ -171,25 +178,33 @@ describe("multistore --workers", () => {
   });
 });
 
-describe("multistore --workers, when a replacement cannot start", () => {
-  it("lets a replacement that refuses its config exit (code 2) rather than linger, and keeps the primary stoppable", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-broken-"));
+describe("multistore --workers, when the files change after the start", () => {
+  it("starts a replacement on the config the primary started with, whatever the file holds by then", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-snapshot-"));
     const config = join(dir, "config.json");
+    await writeFile(join(dir, "hello.txt"), "as started\n");
     await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
-    const broken = await startCluster(config, 2);
+    const started = await startCluster(config, 2);
     try {
       // (The worker's own line may come after the primary's, on another pipe: waited for.)
-      const before = await broken.waitFor((line) => line.msg === "multistore listening" && line.worker === 2);
-      // The config breaks after the start (a bad edit); the next worker to start reads it.
+      const before = await started.waitFor((line) => line.msg === "multistore listening" && line.worker === 2);
+      // The file changes after the start (a bad edit): the workers served it as it was, and so must a replacement;
+      // one that read the file again would refuse to start, or serve another config than its sibling.
       await writeFile(config, "{ not json");
       process.kill(Number(before.pid), "SIGKILL");
-      const refused = await broken.waitFor((line) => line.msg === "worker exited; starting a replacement" && line.code === 2);
-      expect(refused).toMatchObject({ worker: 2 });
-      expect(broken.child.exitCode).toBeNull();
-      broken.child.kill("SIGTERM");
-      expect((await exited(broken.child)).code).toBe(0);
+      const replacement = await started.waitFor((line) => line.msg === "multistore listening" && line.worker === 2 && line.pid !== before.pid);
+      expect(started.lines().filter((line) => line.msg === "worker exited; starting a replacement" && line.code === 2)).toEqual([]);
+      const linesBefore = started.lines().length;
+      for (let index = 0; index < 8; index++) expect(await getFresh(`${started.endpoint}/files/hello.txt`)).toBe(200);
+      await started.waitFor(() => started.lines().slice(linesBefore).filter((line) => line.msg === "request").length >= 8);
+      // Worker 2 is the replacement by now.
+      const servedBy = new Set(started.lines().slice(linesBefore).filter((line) => line.msg === "request").map((line) => line.worker));
+      expect(servedBy.has(2)).toBe(true);
+      expect(alive(Number(replacement.pid))).toBe(true);
+      started.child.kill("SIGTERM");
+      expect((await exited(started.child)).code).toBe(0);
     } finally {
-      if (broken.child.exitCode === null) broken.child.kill("SIGKILL");
+      if (started.child.exitCode === null) started.child.kill("SIGKILL");
       await rm(dir, { recursive: true, force: true });
     }
   }, 40_000);

@@ -1,0 +1,51 @@
+/**
+ * What a cluster's workers serve: the configuration and the TLS certificate as the primary read them at its start.
+ * A worker reads neither file itself: one started later (the replacement of a worker that died) would serve what the
+ * files hold by then, so the workers would answer alike no more, and one the files no longer let start (a config
+ * moved away or broken) would leave the primary replacing it for ever. A new configuration takes a restart.
+ */
+import type { Worker } from "node:cluster";
+import type { MultistoreConfig } from "@multistore/config";
+
+/** The configuration and TLS certificate a worker serves (the certificate and key as base64: IPC carries JSON). */
+export interface StartSnapshot {
+  config: MultistoreConfig;
+  tls?: { cert: string; key: string };
+}
+
+/** The IPC message that carries it (other messages, the fs locks', share the channel). */
+const MESSAGE = "multistore:start-snapshot";
+/** How long a worker waits for it: the primary sends it as it forks the worker. */
+const WAIT_MS = 10_000;
+
+/** The snapshot of what the primary loaded. */
+export function startSnapshot(config: MultistoreConfig, tls: { cert: Buffer; key: Buffer } | undefined): StartSnapshot {
+  return { config, ...(tls && { tls: { cert: tls.cert.toString("base64"), key: tls.key.toString("base64") } }) };
+}
+
+/** The TLS certificate and key of a snapshot, as the server takes them. */
+export function snapshotTls(snapshot: StartSnapshot): { cert: Buffer; key: Buffer } | undefined {
+  return snapshot.tls && { cert: Buffer.from(snapshot.tls.cert, "base64"), key: Buffer.from(snapshot.tls.key, "base64") };
+}
+
+/** Sends a freshly forked worker what it serves. */
+export function sendStartSnapshot(worker: Worker, snapshot: StartSnapshot): void {
+  worker.send({ type: MESSAGE, snapshot });
+}
+
+/** In a worker: what the primary sent it to serve; rejects when nothing comes within `WAIT_MS`. */
+export function receiveStartSnapshot(): Promise<StartSnapshot> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message !== "object" || message === null || (message as { type?: unknown }).type !== MESSAGE) return;
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      resolve((message as { snapshot: StartSnapshot }).snapshot);
+    };
+    const timer = setTimeout(() => {
+      process.off("message", onMessage);
+      reject(new Error(`no configuration came from the primary within ${WAIT_MS / 1000} s`));
+    }, WAIT_MS);
+    process.on("message", onMessage);
+  });
+}
