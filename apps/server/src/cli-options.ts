@@ -60,10 +60,10 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 /** Parses `--workers` (a whole number from 1 to 1024); unset means `fallback`. */
-export function parseWorkers(value: string | undefined, fallback: number): number {
+export function parseWorkers(value: string | undefined, fallback: number, name = "--workers"): number {
   if (value === undefined || value === "") return fallback;
   const workers = Number(value);
-  if (!/^\d+$/.test(value) || workers < 1 || workers > 1024) throw new Error(`--workers must be a whole number from 1 to 1024, got "${value}"`);
+  if (!/^\d+$/.test(value) || workers < 1 || workers > 1024) throw new Error(`${name} must be a whole number from 1 to 1024, got "${value}"`);
   return workers;
 }
 
@@ -233,7 +233,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string = p
   if (domain !== undefined && !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/i.test(domain)) {
     throw new Error(`--domain must be a host name (e.g. s3.example.com), got "${domain}"`);
   }
-  const workers = parseWorkers(values.workers ?? env.MULTISTORE_WORKERS, availableParallelism());
+  // The variable's own name when it gave the value, so a bad one in a unit file is found.
+  const workers = values.workers !== undefined ? parseWorkers(values.workers, availableParallelism()) : parseWorkers(env.MULTISTORE_WORKERS, availableParallelism(), "MULTISTORE_WORKERS");
   const serverTiming = values["no-server-timing"] ? false : values["server-timing"] ?? booleanFromEnv(env.MULTISTORE_SERVER_TIMING, "MULTISTORE_SERVER_TIMING", true);
   // S3's own ceiling for one object is 5 TiB.
   const maxUploadBytes = wholeNumber(values["max-upload-bytes"] ?? env.MULTISTORE_MAX_UPLOAD_BYTES, "--max-upload-bytes", 1, 5 * 1024 ** 4);

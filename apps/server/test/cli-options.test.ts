@@ -45,3 +45,11 @@ describe("the address in the log", () => {
     expect([urlHost("127.0.0.1"), urlHost("localhost"), urlHost("[::1]")]).toEqual(["127.0.0.1", "localhost", "[::1]"]);
   });
 });
+
+describe("--workers", () => {
+  it("names the variable when MULTISTORE_WORKERS gave the bad value", () => {
+    expect(() => parseCli([], { MULTISTORE_WORKERS: "many" })).toThrow('MULTISTORE_WORKERS must be a whole number from 1 to 1024, got "many"');
+    expect(() => parseCli(["--workers", "0"], { MULTISTORE_WORKERS: "2" })).toThrow('--workers must be a whole number');
+    expect(parseCli(["--workers", "3"], { MULTISTORE_WORKERS: "many" }).workers).toBe(3);
+  });
+});
