@@ -198,6 +198,8 @@ let clustered = false;
 let served = false;
 
 async function main(): Promise<number> {
+  // Until the server is up (and says so when one comes, see ignoreHangUp), a SIGHUP must not kill the start either.
+  process.on("SIGHUP", () => {});
   let options: CliOptions;
   try {
     options = parseCli(process.argv.slice(2), process.env);

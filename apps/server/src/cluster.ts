@@ -7,7 +7,7 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import { createLockTable } from "./cluster-locks.js";
-import { sendStartSnapshot, type StartSnapshot } from "./start-snapshot.js";
+import { answerStartSnapshot, type StartSnapshot } from "./start-snapshot.js";
 import type { Logger } from "./logger.js";
 
 /** The environment variable that tells a worker its slot (1..N); replacements take over their slot's number. */
@@ -57,9 +57,11 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
   function fork(slot: number): void {
     const worker = cluster.fork({ [SLOT_VARIABLE]: String(slot) });
-    sendStartSnapshot(worker, options.snapshot);
     slots.set(worker, { slot, startedAt: Date.now() });
-    worker.on("message", (message: unknown) => locks.onMessage(worker, message));
+    worker.on("message", (message: unknown) => {
+      answerStartSnapshot(worker, message, options.snapshot);
+      locks.onMessage(worker, message);
+    });
   }
 
   return new Promise((resolve) => {

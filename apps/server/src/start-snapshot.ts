@@ -15,7 +15,9 @@ export interface StartSnapshot {
 
 /** The IPC message that carries it (other messages, the fs locks', share the channel). */
 const MESSAGE = "multistore:start-snapshot";
-/** How long a worker waits for it: the primary sends it as it forks the worker. */
+/** A worker's request for it: sent once the worker listens for the answer (a message sent earlier would be lost). */
+const REQUEST = "multistore:start-snapshot-wanted";
+/** How long a worker waits for it. */
 const WAIT_MS = 10_000;
 
 /** The snapshot of what the primary loaded. */
@@ -28,8 +30,12 @@ export function snapshotTls(snapshot: StartSnapshot): { cert: Buffer; key: Buffe
   return snapshot.tls && { cert: Buffer.from(snapshot.tls.cert, "base64"), key: Buffer.from(snapshot.tls.key, "base64") };
 }
 
-/** Sends a freshly forked worker what it serves. */
-export function sendStartSnapshot(worker: Worker, snapshot: StartSnapshot): void {
+/**
+ * Answers a worker's request for what it serves. Sent on request, not at fork: a worker that takes a while before its
+ * code runs (a `--import` preload awaiting something) has no listener yet, and Node drops what arrives before one.
+ */
+export function answerStartSnapshot(worker: Worker, message: unknown, snapshot: StartSnapshot): void {
+  if (typeof message !== "object" || message === null || (message as { type?: unknown }).type !== REQUEST) return;
   worker.send({ type: MESSAGE, snapshot });
 }
 
@@ -47,5 +53,6 @@ export function receiveStartSnapshot(): Promise<StartSnapshot> {
       reject(new Error(`no configuration came from the primary within ${WAIT_MS / 1000} s`));
     }, WAIT_MS);
     process.on("message", onMessage);
+    process.send?.({ type: REQUEST });
   });
 }

@@ -22,9 +22,9 @@ interface Started {
 }
 
 /** Starts the cluster on a port of its own: workers that all died rebind it (port 0 would give them another). */
-async function startCluster(config: string, workers: number): Promise<Started> {
+async function startCluster(config: string, workers: number, nodeArguments: string[] = []): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, "--config", config, "--listen", `127.0.0.1:${port}`, "--workers", String(workers)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArguments, cli, "--config", config, "--listen", `127.0.0.1:${port}`, "--workers", String(workers)], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const parsed = () =>
     output
@@ -201,6 +201,24 @@ describe("multistore --workers, when the files change after the start", () => {
       const servedBy = new Set(started.lines().slice(linesBefore).filter((line) => line.msg === "request").map((line) => line.worker));
       expect(servedBy.has(2)).toBe(true);
       expect(alive(Number(replacement.pid))).toBe(true);
+      started.child.kill("SIGTERM");
+      expect((await exited(started.child)).code).toBe(0);
+    } finally {
+      if (started.child.exitCode === null) started.child.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+  it("starts workers whose code runs late (a --import preload that awaits), each getting its config", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-preload-"));
+    const config = join(dir, "config.json");
+    const preload = join(dir, "preload.mjs");
+    await writeFile(join(dir, "hello.txt"), "late but served\n");
+    await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
+    // Only in workers: the primary forks them at once, and a snapshot sent then would find no listener yet.
+    await writeFile(preload, 'import cluster from "node:cluster";\nif (cluster.isWorker) await new Promise((resolve) => setTimeout(resolve, 300));\n');
+    const started = await startCluster(config, 2, ["--import", preload]);
+    try {
+      expect(await getFresh(`${started.endpoint}/files/hello.txt`)).toBe(200);
       started.child.kill("SIGTERM");
       expect((await exited(started.child)).code).toBe(0);
     } finally {

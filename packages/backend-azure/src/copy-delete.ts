@@ -5,7 +5,7 @@ import { toS3Failure, azureCall as call } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, metadataValue, PARTS_METADATA } from "./header-mapping.js";
-import { checkKey, isReservedKey, UPLOADS_PREFIX } from "./names.js";
+import { checkKey } from "./names.js";
 import { destinationConditions } from "./write-conditions.js";
 
 /** Deletes in flight at once: fast for 1000 keys, gentle on the account's request rate. */
@@ -85,8 +85,13 @@ export async function deleteObjects(client: AzureClient, keys: string[]): Promis
     while (next < keys.length) {
       const index = next++;
       const key = keys[index]!;
-      if (isReservedKey(key)) {
-        outcomes[index] = { error: { code: "InvalidArgument", message: `Keys under "${UPLOADS_PREFIX}" are reserved by the az backend.` } };
+      // Refused as the single operations refuse it: a reserved key, and a backslash Azure would read as "/" (another
+      // key's blob would be deleted).
+      try {
+        checkKey(key);
+      } catch (error) {
+        const refused = toS3Failure(error);
+        outcomes[index] = { error: { code: refused.code, message: refused.message } };
         continue;
       }
       try {

@@ -169,15 +169,20 @@ for (const [build, create] of [["node", createNodeBackend], ["worker", createWor
       await expect(backend.listObjects({ prefix, maxKeys: 1, continuationToken: "forged" })).rejects.toMatchObject({ code: "InvalidArgument" });
     });
 
-    it("deletes many keys in parallel, reporting reserved ones", async () => {
+    it("deletes many keys in parallel, reporting reserved and backslash keys (never deleting another key's blob)", async () => {
       const backend = create(options());
       const prefix = fresh();
       const keys = Array.from({ length: 20 }, (_, index) => `${prefix}${index}`);
       for (const key of keys.slice(0, 10)) await put(backend, key, "x");
-      const result = await backend.deleteObjects([...keys, ".multistore-uploads/x"]);
+      // Azure reads `\\` as "/": `<prefix>keep\\me` must not delete `<prefix>keep/me`.
+      await put(backend, `${prefix}keep/me`, "kept");
+      const result = await backend.deleteObjects([...keys, ".multistore-uploads/x", `${prefix}keep\\me`]);
       expect(result.deleted).toEqual(keys);
-      expect(result.errors).toEqual([{ key: ".multistore-uploads/x", code: "InvalidArgument", message: expect.any(String) }]);
-      expect((await backend.listObjects({ prefix, maxKeys: 100 })).objects).toEqual([]);
+      expect(result.errors).toEqual([
+        { key: ".multistore-uploads/x", code: "InvalidArgument", message: expect.any(String) },
+        { key: `${prefix}keep\\me`, code: "InvalidArgument", message: expect.stringContaining("backslash") },
+      ]);
+      expect((await backend.listObjects({ prefix, maxKeys: 100 })).objects.map((object) => object.key)).toEqual([`${prefix}keep/me`]);
     });
   });
 }

@@ -136,8 +136,10 @@ export async function putObject(
  * Deletes the key if it is an object (never a symlink, a special file or a plain directory), its sidecar, and the
  * directories left empty above it. Returns whether an object was removed.
  */
-export async function deleteKey(layout: FsLayout, kp: KeyPath): Promise<boolean> {
+export async function deleteKey(layout: FsLayout, kp: KeyPath, ifMatch?: string): Promise<boolean> {
   const removed = await withLock(locks.key(kp), async () => {
+    // A conditional delete checks under the key's lock: a write landing in between is either seen or comes after.
+    if (ifMatch !== undefined) checkWriteConditions(new Headers({ "if-match": ifMatch }), kp.key, (await statObject(layout, kp))?.etag);
     if (!(await isRealDirectory(layout, kp.parent))) return false;
     const stats = await lstatOrUndefined(kp.path);
     if (kp.isFolder) {
@@ -189,11 +191,9 @@ async function pruneEmptyParents(layout: FsLayout, segments: string[]): Promise<
 
 /**
  * DeleteObject: 204 whether or not the key existed. With `If-Match` (S3's conditional delete) only the object it
- * names: 412 for another, NoSuchKey without one. (Checked just before deleting: a write in between is not seen.)
+ * names: 412 for another, NoSuchKey without one, checked under the key's lock as writes are.
  */
 export async function deleteObject(layout: FsLayout, kp: KeyPath, headers: Headers): Promise<PlainResponse<Readable>> {
-  const ifMatch = headers.get("if-match");
-  if (ifMatch !== null) checkWriteConditions(new Headers({ "if-match": ifMatch }), kp.key, (await statObject(layout, kp))?.etag);
-  await deleteKey(layout, kp);
+  await deleteKey(layout, kp, headers.get("if-match") ?? undefined);
   return { status: 204, headers: new Headers(), body: null };
 }

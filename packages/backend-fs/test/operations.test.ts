@@ -4,6 +4,8 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Backend } from "@multistore/core/backend";
+import { locks } from "../src/locks-names.js";
+import { withLock } from "../src/locks.js";
 import { codeOf, freshBackend, get, put, run, text } from "./test-support.js";
 
 describe("fs backend multipart uploads", () => {
@@ -44,6 +46,25 @@ describe("fs backend multipart uploads", () => {
     expect(text((await get(backend, "exists")).body)).toBe("old");
     await backend.completeMultipartUpload("exists", uploadId, parts, new Headers());
     expect(text((await get(backend, "exists")).body)).toBe("new");
+  });
+});
+
+describe("fs backend conditional deletes", () => {
+  it("checks If-Match under the key's lock: an overwrite committed while the delete waits for it is seen (412)", async () => {
+    const { backend, root } = await freshBackend();
+    const first = await put(backend, "guarded", "v1");
+    const etag = first.headers.get("etag")!;
+    // Another writer holds the key's lock, and overwrites the object while the conditional delete waits behind it.
+    let release!: () => void;
+    const held = withLock(locks.key({ path: join(root, "guarded") }), () => new Promise<void>((resolve) => (release = resolve)));
+    const deleting = run(backend, { operation: "DeleteObject", key: "guarded", headers: { "if-match": etag } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writeFile(join(root, "guarded"), "v2, written later");
+    release();
+    await held;
+    const deleted = await deleting;
+    expect([deleted.status, codeOf(deleted)]).toEqual([412, "PreconditionFailed"]);
+    expect(text((await get(backend, "guarded")).body)).toBe("v2, written later");
   });
 });
 

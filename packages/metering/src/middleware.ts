@@ -80,9 +80,11 @@ export function createMeteringMiddleware(options: MeteringMiddlewareOptions): Mi
   }
   if (recorder !== undefined) {
     middleware.after = async (context, outcome) => {
-      if (refused.has(context)) return;
+      // A request refused here is charged nothing, but what its check may have reserved is still given back (a store
+      // that failed after applying the reservation, under on_store_error = "refuse").
+      const charged = refused.has(context) ? { ...outcome, bytesSent: 0, bytesReceived: 0 } : outcome;
       try {
-        await within(recorder.record(context, outcome), timeoutMs, () => new StoreTimeoutError(timeoutMs));
+        await within(recorder.record(context, charged), timeoutMs, () => new StoreTimeoutError(timeoutMs));
       } catch (error) {
         onError(error, context);
       }
