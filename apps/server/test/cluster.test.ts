@@ -178,14 +178,29 @@ describe("multistore --workers", () => {
   });
 });
 
+/**
+ * Starts two workers serving a fresh directory as bucket `files` (anonymous reads, `hello.txt` holding `hello`), runs
+ * `body`, then stops them (SIGTERM: exit code 0) and removes the directory. `nodeArguments` go before the CLI.
+ */
+async function withFsCluster(name: string, hello: string, body: (started: Started, config: string) => Promise<void>, nodeArguments: (dir: string) => Promise<string[]> = async () => []): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), `multistore-cluster-${name}-`));
+  const config = join(dir, "config.json");
+  await writeFile(join(dir, "hello.txt"), hello);
+  await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
+  const started = await startCluster(config, 2, await nodeArguments(dir));
+  try {
+    await body(started, config);
+    started.child.kill("SIGTERM");
+    expect((await exited(started.child)).code).toBe(0);
+  } finally {
+    if (started.child.exitCode === null) started.child.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe("multistore --workers, when the files change after the start", () => {
   it("starts a replacement on the config the primary started with, whatever the file holds by then", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-snapshot-"));
-    const config = join(dir, "config.json");
-    await writeFile(join(dir, "hello.txt"), "as started\n");
-    await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
-    const started = await startCluster(config, 2);
-    try {
+    await withFsCluster("snapshot", "as started\n", async (started, config) => {
       // (The worker's own line may come after the primary's, on another pipe: waited for.)
       const before = await started.waitFor((line) => line.msg === "multistore listening" && line.worker === 2);
       // The file changes after the start (a bad edit): the workers served it as it was, and so must a replacement;
@@ -201,29 +216,16 @@ describe("multistore --workers, when the files change after the start", () => {
       const servedBy = new Set(started.lines().slice(linesBefore).filter((line) => line.msg === "request").map((line) => line.worker));
       expect(servedBy.has(2)).toBe(true);
       expect(alive(Number(replacement.pid))).toBe(true);
-      started.child.kill("SIGTERM");
-      expect((await exited(started.child)).code).toBe(0);
-    } finally {
-      if (started.child.exitCode === null) started.child.kill("SIGKILL");
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }, 40_000);
+
   it("starts workers whose code runs late (a --import preload that awaits), each getting its config", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-preload-"));
-    const config = join(dir, "config.json");
-    const preload = join(dir, "preload.mjs");
-    await writeFile(join(dir, "hello.txt"), "late but served\n");
-    await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
     // Only in workers: the primary forks them at once, and a snapshot sent then would find no listener yet.
-    await writeFile(preload, 'import cluster from "node:cluster";\nif (cluster.isWorker) await new Promise((resolve) => setTimeout(resolve, 300));\n');
-    const started = await startCluster(config, 2, ["--import", preload]);
-    try {
-      expect(await getFresh(`${started.endpoint}/files/hello.txt`)).toBe(200);
-      started.child.kill("SIGTERM");
-      expect((await exited(started.child)).code).toBe(0);
-    } finally {
-      if (started.child.exitCode === null) started.child.kill("SIGKILL");
-      await rm(dir, { recursive: true, force: true });
-    }
+    const preload = async (dir: string) => {
+      const path = join(dir, "preload.mjs");
+      await writeFile(path, 'import cluster from "node:cluster";\nif (cluster.isWorker) await new Promise((resolve) => setTimeout(resolve, 300));\n');
+      return ["--import", path];
+    };
+    await withFsCluster("preload", "late but served\n", async (started) => expect(await getFresh(`${started.endpoint}/files/hello.txt`)).toBe(200), preload);
   }, 40_000);
 });

@@ -1,7 +1,8 @@
 /** Rate limits and bandwidth quotas over the in-memory store, on a clock the test moves. */
 import { describe, expect, it } from "vitest";
 import type { Identity, RequestContext, RequestOutcome, S3Operation } from "@multistore/core";
-import { createLimiter, createMemoryStore, type CounterStore, type LimiterOptions } from "../src/index.js";
+import { createLimiter, createMemoryStore, type LimiterOptions } from "../src/index.js";
+import { stalledOnce } from "./stalled-store.js";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const anonymous: Identity = { type: "anonymous" };
@@ -124,24 +125,13 @@ describe("bandwidth quotas", () => {
 
   it("gives back a reservation the store applied without confirming it (a stalled Redis), once the request ends", async () => {
     const clock = { now: T0 };
-    const memory = createMemoryStore({ now: () => clock.now });
-    let stall = true;
-    const keys = new Set<string>();
-    const store: CounterStore = {
-      async add(updates) {
-        for (const update of updates) keys.add(update.key);
-        const totals = await memory.add(updates);
-        if (!stall) return totals;
-        stall = false;
-        throw Object.assign(new Error("Command timed out"), { mayHaveApplied: true });
-      },
-    };
+    const { store, totals } = stalledOnce(() => clock.now);
     const limiter = createLimiter({ quotas: [{ scope: "bucket", bytes: 10_000, window_secs: 60, direction: "ingress" }], store, now: () => clock.now });
     const put = context(alice, { method: "PUT", operation: "PutObject" });
     await expect(limiter.check(put, { bytesIn: 4000 })).rejects.toThrow("timed out");
     // Let through (the store failed open); 1000 bytes arrived.
     await limiter.record(put, outcome(0, 1000));
-    expect(await memory.add([...keys].map((key) => ({ key, amount: 0, ttlSecs: 60 })))).toEqual([1000]);
+    expect(await totals()).toEqual([1000]);
   });
 
   it("reserves an upload's declared size when it is checked: uploads checked together cannot pass the quota together", async () => {

@@ -1,7 +1,8 @@
 /** The metering middleware: refusals as S3 errors with Retry-After, bounded waits, failing open or closed. */
 import { describe, expect, it, vi } from "vitest";
 import { isS3Error, S3Error, type RequestContext, type RequestOutcome, type S3Operation } from "@multistore/core";
-import { createLimiter, createMemoryStore, createMeteringMiddleware, StoreTimeoutError, type CounterStore, type QuotaChecker } from "../src/index.js";
+import { createLimiter, createMeteringMiddleware, StoreTimeoutError, type QuotaChecker } from "../src/index.js";
+import { stalledOnce } from "./stalled-store.js";
 
 function context(headers: Record<string, string> = {}, operation: S3Operation = "PutObject"): RequestContext {
   return { requestId: "r", method: "PUT", headers: new Headers(headers), startedAt: 0, identity: { type: "anonymous" }, sourceIp: "192.0.2.1", bucket: "b", operation };
@@ -97,24 +98,13 @@ describe("createMeteringMiddleware", () => {
   });
 
   it("gives back what a refused request's check reserved when the store failed after applying it (on_store_error refuse)", async () => {
-    const memory = createMemoryStore();
-    const keys = new Set<string>();
-    let stall = true;
-    const store: CounterStore = {
-      async add(updates) {
-        for (const update of updates) keys.add(update.key);
-        const totals = await memory.add(updates);
-        if (!stall) return totals;
-        stall = false;
-        throw Object.assign(new Error("Command timed out"), { mayHaveApplied: true });
-      },
-    };
+    const { store, totals } = stalledOnce();
     const limiter = createLimiter({ quotas: [{ scope: "bucket", bytes: 10_000, window_secs: 60, direction: "ingress" }], store });
     const middleware = createMeteringMiddleware({ checker: limiter, recorder: limiter, onStoreError: "refuse", onError: () => {} });
     const upload = { ...context({ "content-length": "4000" }), admitted: true as const };
     expect((await refusalOf(middleware.before!(upload))).code).toBe("SlowDown");
     await middleware.after!(upload, { status: 503, bytesSent: 200, bytesReceived: 0, durationMs: 1, served: "response" });
-    expect(await memory.add([...keys].map((key) => ({ key, amount: 0, ttlSecs: 60 })))).toEqual([0]);
+    expect(await totals()).toEqual([0]);
   });
 
   it("checks its options", () => {
