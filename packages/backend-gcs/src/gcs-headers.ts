@@ -104,7 +104,7 @@ export function mapObjectResponse(status: number, headers: Headers, context: Obj
   // S3 deletes are idempotent; GCS answers 404 for a missing object. A 204 has no body, so no backend header stays.
   if (operation === "DeleteObject" && status === 404) return { status: 204, headers: new Headers() };
   const out = s3ResponseHeaders(headers);
-  if (operation === "GetObject" && (status === 200 || status === 206)) applyResponseOverrides(out, context.responseOverrides);
+  if ((operation === "GetObject" || operation === "HeadObject") && (status === 200 || status === 206)) applyResponseOverrides(out, context.responseOverrides);
   if ((operation === "GetObject" || operation === "HeadObject") && (status === 200 || status === 206)) {
     // GCS's CRC32C covers the whole object, multipart objects included: S3's FULL_OBJECT type.
     setChecksumHeaders(out, context.requestHeaders, checksumsFromGoogHash(headers.get("x-goog-hash")), { ranged: status === 206 || out.has("content-range") });

@@ -263,6 +263,9 @@ describe("object operations (native dispatch)", () => {
   it("refuses response-* overrides on anonymous reads (as S3), and values with control characters", async () => {
     const anonymous = response(await send({ method: "GET", path: "/public/index.html", query: { "response-content-type": "text/html" } }));
     expect([anonymous.status, childText(anonymous.root!, "Code")]).toEqual([400, "InvalidRequest"]);
+    // HEAD answers with the headers GET would: the same overrides, the same refusal.
+    const anonymousHead = await send({ method: "HEAD", path: "/public/index.html", query: { "response-content-type": "text/html" } });
+    expect(response(anonymousHead).status).toBe(400);
     // Anonymous reads without overrides are served.
     expect((await send({ method: "GET", path: "/public/index.html", query: { "x-id": "GetObject" } })).type).toBe("native");
     for (const value of ["a\r\nx-injected: 1", "a\u0000", "a\u001f", "a\u007f"]) {
@@ -273,7 +276,8 @@ describe("object operations (native dispatch)", () => {
     // Text past ASCII is passed on as it is (backends put it in URLs; applyResponseOverrides sends it as UTF-8).
     await send({ method: "GET", path: "/public/index.html", query: { "response-content-disposition": 'attachment; filename="caf\u00e9 \u20ac.txt"' } }, as("AKIDREADER"));
     const [request] = local.callsTo("prepareObject")[1] as [ObjectRequest];
-    expect(request.responseOverrides).toEqual({ "response-content-disposition": 'attachment; filename="caf\u00e9 \u20ac.txt"' });
+    expect(request.responseOverrides).toEqual({ "response-content-disposition": 'attachment; filename="caf\u00e9 \u20ac.txt"' });    await send({ method: "HEAD", path: "/public/index.html", query: { "response-cache-control": "no-store" } }, as("AKIDREADER"));
+    expect((local.callsTo("prepareObject")[2] as [ObjectRequest])[0]).toMatchObject({ operation: "HeadObject", responseOverrides: { "response-cache-control": "no-store" } });
   });
 
   it("refuses anonymous writes to public buckets before the backend is asked", async () => {

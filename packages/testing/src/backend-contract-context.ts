@@ -44,7 +44,7 @@ export interface BackendContractContext {
   /** GetObject, with optional headers and other request fields (response overrides). */
   get(key: string, headers?: HeadersInit, extra?: Partial<ObjectRequest>): Promise<ExecutedResponse>;
   /** HeadObject. */
-  head(key: string, headers?: HeadersInit): Promise<ExecutedResponse>;
+  head(key: string, headers?: HeadersInit, extra?: Partial<ObjectRequest>): Promise<ExecutedResponse>;
   /** DeleteObject. */
   del(key: string, headers?: HeadersInit): Promise<ExecutedResponse>;
   /** The S3 error code of a response (null for a success). */
@@ -75,7 +75,7 @@ export function backendContractContext(options: BackendContractOptions, backend:
   const put = (key: string, body: Uint8Array | string, headers?: HeadersInit) =>
     run({ operation: "PutObject", key, headers: { "content-length": String(typeof body === "string" ? Buffer.byteLength(body) : body.length), ...headers } }, body);
   const get = (key: string, headers?: HeadersInit, extra?: Partial<ObjectRequest>) => run({ operation: "GetObject", key, ...(headers && { headers }), ...extra });
-  const head = (key: string, headers?: HeadersInit) => run({ operation: "HeadObject", key, ...(headers && { headers }) });
+  const head = (key: string, headers?: HeadersInit, extra?: Partial<ObjectRequest>) => run({ operation: "HeadObject", key, ...(headers && { headers }), ...extra });
   const del = (key: string, headers?: HeadersInit) => run({ operation: "DeleteObject", key, ...(headers && { headers }) });
   const code = (response: ExecutedResponse) => response.headers.get(ERROR_CODE_HEADER);
 

@@ -68,15 +68,16 @@ export function objectsContract(context: BackendContractContext): void {
     expect((await head(plain)).headers.get("content-type")).toMatch(/octet-stream/);
   });
 
-  it("applies response header overrides on GET", async () => {
+  it("applies response header overrides on GET and HEAD", async () => {
     const key = `${fresh()}override`;
     await putOk(key, "data", { "content-type": "text/plain" });
     const overrides = { "response-content-type": "application/x-test", "response-content-disposition": "inline", "response-cache-control": "no-store" };
-    const response = await get(key, undefined, { responseOverrides: overrides });
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toBe("application/x-test");
-    expect(response.headers.get("content-disposition")).toBe("inline");
-    expect(response.headers.get("cache-control")).toBe("no-store");
+    for (const response of [await get(key, undefined, { responseOverrides: overrides }), await head(key, undefined, { responseOverrides: overrides })]) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("application/x-test");
+      expect(response.headers.get("content-disposition")).toBe("inline");
+      expect(response.headers.get("cache-control")).toBe("no-store");
+    }
   });
 
   it("serves single byte ranges and refuses unsatisfiable ones", async () => {

@@ -147,13 +147,14 @@ function objectRequest(operation: ObjectOperation, key: string, headers: Headers
   const request: ObjectRequest = { operation, key, headers };
   // Most object requests carry no query at all (presigned ones only their signature's).
   if (query.pairs.length > 0) {
-    if (operation === "GetObject") {
+    // (HeadObject takes them too: it answers with the headers GetObject would.)
+    if (operation === "GetObject" || operation === "HeadObject") {
       let responseOverrides: Record<string, string> | undefined;
       for (const name of RESPONSE_OVERRIDES) {
         const value = query.get(name);
         if (value === undefined) continue;
         // As S3: anyone could otherwise change how a public object is served (say, as HTML from this origin).
-        if (anonymous) throw new S3Error("InvalidRequest", { message: "Request specific response headers cannot be used for anonymous GET requests." });
+        if (anonymous) throw new S3Error("InvalidRequest", { message: `Request specific response headers cannot be used for anonymous ${operation === "GetObject" ? "GET" : "HEAD"} requests.` });
         if (NOT_HEADER_TEXT.test(value)) {
           throw new S3Error("InvalidArgument", {
             message: `${name} must not hold control characters.`,
