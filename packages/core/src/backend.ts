@@ -63,7 +63,7 @@ export { applyResponseOverrides, invalidRange, parseRangeHeader, resolveRange, t
 export { setChecksumHeaders } from "./checksums/response-headers.js";
 export { backendError, readErrorDocument } from "./operations/backend-errors.js";
 export { compareUtf8 } from "./operations/list.js";
-export { childElement, childElements, childText, escapeXml, isXmlText, parseXml, type XmlElement, type XmlLimits } from "./xml.js";
+export { childElement, childElements, childText, escapeXml, isXmlText, parseXml, replaceNonXml, type XmlElement, type XmlLimits } from "./xml.js";
 export { parseListPartsResult } from "./operations/list-parts.js";
 export { parseListMultipartUploadsResult } from "./operations/list-uploads.js";
 export { decodeKey, DOT_SEGMENT, encodeKeyPath } from "./keys.js";

@@ -1,4 +1,4 @@
-import { escapeXml } from "./xml.js";
+import { escapeXml, replaceNonXml } from "./xml.js";
 
 /** S3 error codes Multistore emits, with their HTTP status and a default message. */
 const ERROR_CODES = {
@@ -107,15 +107,12 @@ export class S3Error extends Error {
   }
 }
 
-/** Characters XML 1.0 cannot carry (a key or path's control characters), each percent-encoded. */
-const NOT_CARRIABLE = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
-
 /**
  * A value an error document echoes (a key, a path), with what XML cannot carry percent-encoded: a raw control
  * character would make the whole document one no client can parse.
  */
 function carriable(value: string): string {
-  return value.replace(NOT_CARRIABLE, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return replaceNonXml(value, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }
 
 function genericMessage(code: string): string {

@@ -51,6 +51,17 @@ export function isXmlText(text: string): boolean {
   return !NOT_XML_CHARACTER.test(text);
 }
 
+/** Every such character, for replacing them. */
+const NOT_XML_CHARACTERS = new RegExp(NOT_XML_CHARACTER.source, "gu");
+
+/**
+ * `text` with each character XML 1.0 cannot carry replaced by what `replace` makes of it: a document echoing the
+ * caller's text (a key, a parameter) must stay one a client can parse.
+ */
+export function replaceNonXml(text: string, replace: (character: string) => string): string {
+  return text.replace(NOT_XML_CHARACTERS, replace);
+}
+
 function decodeEntity(entity: string, match: string): string {
   if (entity.startsWith("#")) {
     const code = entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);

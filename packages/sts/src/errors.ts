@@ -1,6 +1,6 @@
 /** STS errors and the XML documents AWS STS answers with. */
 import type { PlainResponse } from "@multistore/core";
-import { escapeXml } from "@multistore/core/backend";
+import { escapeXml, replaceNonXml } from "@multistore/core/backend";
 
 /** AWS STS's XML namespace. */
 export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -47,22 +47,16 @@ export function stsXmlResponse(status: number, body: string, requestId: string):
 }
 
 /**
- * A message as XML can carry it: messages may quote the caller's parameters (`Action`, `Version`), and characters XML
- * cannot hold (control characters, lone surrogates) would make the whole answer unreadable to SDKs. They become `?`.
+ * Renders an error (an `StsError`, or anything else as a 500 InternalFailure) as STS's error document. Messages may
+ * quote the caller's parameters (`Action`, `Version`): what XML cannot carry becomes `?`, or SDKs could not read it.
  */
-function xmlCarried(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 forbids.
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "?");
-}
-
-/** Renders an error (an `StsError`, or anything else as a 500 InternalFailure) as STS's error document. */
 export function stsErrorResponse(error: unknown, requestId: string): PlainResponse<never> {
   const stsError = error instanceof StsError ? error : new StsError("InternalFailure", "An internal error occurred.", { cause: error });
   const type = stsError.status >= 500 ? "Receiver" : "Sender";
   return stsXmlResponse(
     stsError.status,
     `<ErrorResponse xmlns="${STS_NAMESPACE}"><Error><Type>${type}</Type><Code>${stsError.code}</Code>` +
-      `<Message>${escapeXml(xmlCarried(stsError.message))}</Message></Error><RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`,
+      `<Message>${escapeXml(replaceNonXml(stsError.message, () => "?"))}</Message></Error><RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`,
     requestId,
   );
 }
