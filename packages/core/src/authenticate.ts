@@ -64,15 +64,18 @@ function checkedPayloadHash(value: string): string {
 }
 
 /** The secret a claim must be signed with, and who it names. */
-interface ClaimedSecret {
+export interface ClaimedSecret {
   secret: string;
   identity: Identity;
   /** Set for a long-lived key (its state is checked after the signature). */
   credential?: StoredCredential;
 }
 
-/** The claim's secret: now when the credential registry answers now (a static configuration), else a promise. */
-function secretFor(claim: Pick<SigV4Claim, "accessKeyId" | "sessionToken">, sources: AuthenticationSources, now: number): MaybePromise<ClaimedSecret> {
+/**
+ * The claim's secret: now when the credential registry answers now (a static configuration), else a promise. Throws
+ * InvalidAccessKeyId for an unknown key, InvalidToken / ExpiredToken for a session token that is not good.
+ */
+export function secretFor(claim: Pick<SigV4Claim, "accessKeyId" | "sessionToken">, sources: AuthenticationSources, now: number): MaybePromise<ClaimedSecret> {
   if (claim.sessionToken !== undefined) return temporarySecret(claim.sessionToken, claim.accessKeyId, sources, now);
   const found = settledOrPromise(sources.credentials.getCredential(claim.accessKeyId));
   return found instanceof Promise ? found.then(credentialSecret) : credentialSecret(found);
@@ -185,7 +188,7 @@ function accepted(claim: SigV4Claim, headers: Headers, found: ClaimedSecret, now
 }
 
 /** Key state is checked after the signature: only the key's holder learns that it is disabled or expired. */
-function checkKeyState(credential: StoredCredential | undefined, now: number): void {
+export function checkKeyState(credential: StoredCredential | undefined, now: number): void {
   if (credential) {
     if (!credential.enabled) throw new S3Error("AccessDenied", { message: "The access key is disabled." });
     if (credential.expires_at !== undefined && Date.parse(credential.expires_at) <= now) {

@@ -1,5 +1,6 @@
 /** The two executable results: a backend request to forward, and a native operation. */
 import type { AwsChunkedEncoding } from "./aws-chunked.js";
+import type { FormFileFraming } from "./post-object/form-file.js";
 import type { BodyChecks } from "./checksums/body-checks.js";
 import type { BodyPlan } from "./request-body.js";
 import { isS3Error, S3Error, toS3Error } from "./errors.js";
@@ -15,10 +16,13 @@ export const MAX_BACKEND_ERROR_BYTES = 64 * 1024;
 
 /**
  * How the backend's answer becomes the client's, besides filtering: GetObjectAttributes and GetObjectTagging render
- * a head as an XML document.
+ * a head as an XML document; a form upload answers its PutObject as the form asked.
  */
 export interface ResponsePlan {
-  /** Set when the backend was asked a HeadObject whose success (its filtered headers) this renders as a document. */
+  /**
+   * Set when the backend's success (a 200, its filtered headers) is rendered as the client's answer: a HeadObject's
+   * as a document, a form upload's as its 204, 201 or 303.
+   */
   renderHead?: (headers: Headers) => PlainResponse<never>;
 }
 
@@ -48,6 +52,8 @@ export interface ForwardResult {
   bodyEncoding?: AwsChunkedEncoding;
   /** Set when the body must match a hash or checksum: verify it while streaming (see `RequestBodyDecoder`). */
   bodyChecks?: BodyChecks;
+  /** Set for a browser form upload: the file is cut out of the rest of the body while streaming. */
+  formFile?: FormFileFraming;
   /** Turns the backend's status and headers into the client's response. `backendMs`: time to backend headers. */
   respond(status: number, headers: Headers, backendMs?: number): ForwardedResponse;
 }
@@ -60,6 +66,8 @@ export interface NativeResult<B> {
   bodyEncoding?: AwsChunkedEncoding;
   /** Set when the body must match a hash or checksum: pass `execute` the verifying stream. */
   bodyChecks?: BodyChecks;
+  /** Set for a browser form upload: pass `execute` the file cut out of the rest of the body. */
+  formFile?: FormFileFraming;
   /**
    * Runs it. Never throws: failures become error responses. `bodyFailure` tells why the body stream failed when the
    * runtime's decoding or verification of it did (a refused checksum is the client's fault: answered, not reported
@@ -81,6 +89,8 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
   readonly bodyEncoding?: AwsChunkedEncoding;
   /** Set when the body must match a hash or checksum. */
   readonly bodyChecks?: BodyChecks;
+  /** Set for a browser form upload. */
+  readonly formFile?: FormFileFraming;
   private readonly mapResponse: ForwardDispatch["mapResponse"];
   private readonly renderHead: ResponsePlan["renderHead"];
 
@@ -90,6 +100,7 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
     this.request = { method: dispatch.method, url: dispatch.url, headers: dispatch.headers };
     if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
     if (dispatch.bodyChecks) this.bodyChecks = dispatch.bodyChecks;
+    if (dispatch.formFile) this.formFile = dispatch.formFile;
     this.mapResponse = dispatch.mapResponse;
   }
 
@@ -108,7 +119,7 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
       // The head's (empty) body is replaced by the document.
       const document = this.renderHead(headers);
       exchange.stamp(document.headers, backendMs);
-      return { status: 200, headers: document.headers, replaceBody: () => document };
+      return { status: document.status, headers: document.headers, replaceBody: () => document };
     }
     if (finalStatus === 304) return { status: 304, headers: this.notModifiedHeaders(headers, backendMs) };
     if (finalStatus >= 300 && finalStatus < 400) {
@@ -162,6 +173,8 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
   readonly bodyEncoding?: AwsChunkedEncoding;
   /** Set when the body must match a hash or checksum. */
   readonly bodyChecks?: BodyChecks;
+  /** Set for a browser form upload. */
+  readonly formFile?: FormFileFraming;
 
   constructor(
     exchange: Exchange,
@@ -170,6 +183,7 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
     super(exchange);
     if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
     if (dispatch.bodyChecks) this.bodyChecks = dispatch.bodyChecks;
+    if (dispatch.formFile) this.formFile = dispatch.formFile;
   }
 
   async execute(body: B | null, signal: AbortSignal, bodyFailure?: () => unknown): Promise<PlainResponse<B>> {

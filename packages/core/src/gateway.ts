@@ -16,6 +16,7 @@ import { deleteNamespaceObjects } from "./operations/namespace-delete.js";
 import { readSignedBody } from "./xml-body.js";
 import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt } from "./target-mapping.js";
 import { admit } from "./admit.js";
+import { FormUploadRequest, isFormUpload, readFormUpload, withFormPlan, type FormUpload } from "./post-object/form-upload.js";
 import type { ResolvedBucket } from "./operations/copy.js";
 import type { Owner } from "./operations/list.js";
 import { toHex } from "./encoding.js";
@@ -68,7 +69,6 @@ export interface Gateway<B = unknown> {
    */
   handleNow?(request: GatewayRequest<B>): MaybePromise<GatewayResult<B>>;
 }
-
 
 const DEFAULT_OWNER: Owner = { id: "multistore-proxy", displayName: "multistore-proxy" };
 const DEFAULT_MAX_XML_BODY = 2 * 1024 * 1024;
@@ -198,12 +198,14 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
    */
   function resolve(request: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined): MaybePromise<GatewayResult<B>> {
     const split = splitTarget(request.target);
+    // A browser form upload: performed as the PutObject its fields describe (mapped, admitted, metered as one).
+    if (request.method === "POST" && isFormUpload(request, split, options.domain)) return readFormUpload(request, split, options.domain, authenticationSources).then((upload) => authenticated(new FormUploadRequest(request, upload), exchange, undefined, upload.split, upload.auth, upload));
     const auth = authenticate({ method: request.method, rawPath: request.signedPath ?? split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
     if (auth instanceof Promise) return auth.then((resolved) => authenticated(request, exchange, attempt, split, resolved));
     return authenticated(request, exchange, attempt, split, auth);
   }
 
-  function authenticated(request: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined, split: SplitTarget, auth: Authentication): MaybePromise<GatewayResult<B>> {
+  function authenticated(request: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined, split: SplitTarget, auth: Authentication, upload?: FormUpload): MaybePromise<GatewayResult<B>> {
     const context = exchange.context;
     context.identity = auth.identity;
     const mapped = attempt !== undefined ? attemptedTarget(attempt) : options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;
@@ -213,6 +215,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
     if (parsed.key !== undefined) context.key = parsed.key;
     const result = dispatch(request, parsed, auth, context);
+    if (upload !== undefined) return Promise.resolve(result).then((dispatched) => resultOf(exchange, withFormPlan(dispatched, upload)));
     if (result instanceof Promise) return result.then((dispatched) => resultOf(exchange, dispatched));
     return resultOf(exchange, result);
   }

@@ -19,6 +19,14 @@ export interface GatewayRequest<B = unknown> {
   body: B | null;
   /** Reads the body up to `limit` bytes; throws `S3Error` (EntityTooLarge) beyond it. Used for small XML bodies only. */
   readBody(limit: number): Promise<Uint8Array>;
+  /**
+   * Reads the body's first bytes up to the end of its head and leaves the rest as the body: `end` is called with all
+   * bytes read so far after each read, and answers the head's length once they hold it (-1: not yet). Resolves with
+   * the head, or with every byte when the body ends first; rejects with what `end` throws. Afterwards the runtime
+   * sends backends only the bytes after the head. For browser form uploads (their fields precede the file); without
+   * it, form uploads are refused (501).
+   */
+  readBodyHead?(end: (bytes: Uint8Array) => number): Promise<Uint8Array>;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
   /**

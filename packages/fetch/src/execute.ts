@@ -4,7 +4,7 @@
  * client's body, responses as they are; plus the small body reads and bounded drains around them.
  */
 import { S3Error, type GatewayResult, type ResultBase } from "@multistore/core";
-import { MAX_BACKEND_ERROR_BYTES, readAtMost, needsBodyDecoding, type PlainResponse } from "@multistore/core/runtime";
+import { decodedLengthOf, MAX_BACKEND_ERROR_BYTES, readAtMost, needsBodyDecoding, type PlainResponse } from "@multistore/core/runtime";
 import { BACKEND_BYTES_AS_SENT, bodyAsIs } from "./streams.js";
 import { clientBody, type Upload } from "./upload.js";
 
@@ -186,7 +186,7 @@ export async function executeNative(result: NativeResult, request: Request, uplo
   let body = client.body;
   // As for a forward (see executeForward): an empty object has no last chunk to hold back, and R2 completes an empty
   // write without waiting for its stream's end. Check the whole client body first, then write nothing.
-  const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : Number(request.headers.get("content-length") ?? Number.NaN);
+  const length = decodedLengthOf(result, Number(request.headers.get("content-length") ?? Number.NaN));
   if (body && needsBodyDecoding(result) && length === 0) {
     try {
       await drain(body);

@@ -4,6 +4,7 @@
  */
 import type { Gateway, GatewayResult } from "@multistore/core";
 import { CLIENT_CLOSED, isFailure, isKeepAliveBody, requestLineOf, type PlainResponse, type RequestEnd } from "@multistore/core/runtime";
+import { readBodyHead, withBody } from "./body-head.js";
 import { BACKEND_ANSWER_TIMEOUT_MS, clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
 import { bodyAsIs, keepsLengths, lengthKeepingStream } from "./streams.js";
 import { keptAliveResponse, type KeptAliveEnd } from "./kept-alive.js";
@@ -142,6 +143,15 @@ async function handle(
           upload.bytesIn ??= () => document.length;
           return document;
         }),
+      readBodyHead: async (end) => {
+        if (request.body === null) return new Uint8Array(0);
+        const read = await readBodyHead(request.body, end);
+        // From here on the request's body is what follows the head: streamed to the backend, or drained.
+        request = withBody(request, read.rest);
+        upload.bytesIn = () => read.head.length;
+        if (read.failure !== undefined) throw read.failure;
+        return read.head;
+      },
       signal: request.signal,
       ...(clientAddress !== undefined && clientAddress !== "" && { clientAddress }),
     });

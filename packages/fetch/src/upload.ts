@@ -2,7 +2,7 @@
  * A client's body on its way to the backend: de-framed when it is aws-chunked, verified when it must match a hash or
  * checksum (the last chunk held back until it does), counted, and watched for a client that goes away mid-body.
  */
-import { needsBodyDecoding, withKnownLength, type BodyPlan } from "@multistore/core/runtime";
+import { decodedLengthOf, needsBodyDecoding, withKnownLength, type BodyPlan } from "@multistore/core/runtime";
 import { S3Error } from "@multistore/core";
 import { decodedBody, dropRest } from "./decoded-body.js";
 import { nativeChecksumFactories } from "./digest.js";
@@ -30,7 +30,7 @@ export function clientBody(request: Request, result: BodyPlan, sized: boolean, u
     upload.left ||= decoding.brokenOff();
   };
   upload.bytesIn = decoding.bytesIn;
-  const length = result.bodyEncoding ? result.bodyEncoding.decodedLength : declaredLength;
+  const length = decodedLengthOf(result, declaredLength);
   // fetch needs the length to send Content-Length; native backends size streams themselves.
   return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained, ended: decoding.ended };
 }

@@ -64,6 +64,14 @@ export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>
       if (request.body !== null && request.body.length > limit) throw new S3Error("EntityTooLarge", { message: `The request body exceeds the ${limit}-byte limit for this operation.` });
       return request.body ?? new Uint8Array();
     },
+    // A form upload's fields: the rest of the (whole, buffered) body is what the backend gets.
+    readBodyHead: async (end) => {
+      const body = request.body ?? new Uint8Array();
+      const length = end(body);
+      if (length < 0) return body;
+      request.body = body.subarray(length);
+      return body.subarray(0, length);
+    },
     ...(request.clientAddress !== undefined && { clientAddress: request.clientAddress }),
     ...(request.signedPath !== undefined && { signedPath: request.signedPath }),
   });

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { GatewayRequest, RequestContext } from "@multistore/core";
-import { readLimited } from "./request-body.js";
+import { readHead, readLimited } from "./request-body.js";
 
 /** A signal aborted when the client goes away before its response is complete. */
 function clientSignal(response: ServerResponse): AbortSignal {
@@ -44,6 +44,11 @@ export class NodeGatewayRequest implements GatewayRequest<Readable> {
   /** Reads at most `limit` bytes of the body. */
   readBody(limit: number): Promise<Uint8Array> {
     return readLimited(this.body, limit, this.headers);
+  }
+
+  /** Reads the body's head (a form upload's fields); what follows stays in the request, streamed on next. */
+  readBodyHead(end: (bytes: Uint8Array) => number): Promise<Uint8Array> {
+    return readHead(this.body, end);
   }
 
   /** Aborted when the client goes away before its response is complete. */

@@ -53,3 +53,54 @@ export function readLimited(request: IncomingMessage, limit: number, headers?: H
     request.once("close", () => cut());
   });
 }
+
+/**
+ * Reads the body up to the end of its head (`end` answers its length once the bytes read hold it, else -1) and puts
+ * back what follows, for whoever streams the body next (a form upload's file, after its fields). Resolves with every
+ * byte when the body ends first. When `end` throws, the rest of the body is read and dropped, so that the client
+ * still receives the error document, and the promise rejects with what it threw.
+ */
+export function readHead(request: IncomingMessage, end: (bytes: Uint8Array) => number): Promise<Uint8Array> {
+  if (request.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  continueBody(request);
+  return new Promise((resolve, reject) => {
+    let buffered: Buffer = Buffer.alloc(0);
+    const stop = () => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", cut);
+      request.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      let length: number;
+      try {
+        length = end(buffered);
+      } catch (error) {
+        stop();
+        request.resume();
+        reject(error);
+        return;
+      }
+      if (length < 0) return;
+      stop();
+      request.pause();
+      if (length < buffered.length) request.unshift(buffered.subarray(length));
+      resolve(buffered.subarray(0, length));
+    };
+    const onEnd = () => {
+      stop();
+      resolve(buffered);
+    };
+    const cut = (error?: unknown) => {
+      if (request.readableEnded) return;
+      stop();
+      reject(new S3Error("IncompleteBody", { message: "The request body ended before its end.", ...(error !== undefined && { cause: error }) }));
+    };
+    const onClose = () => cut();
+    request.on("data", onData);
+    request.once("end", onEnd);
+    request.once("error", cut);
+    request.once("close", onClose);
+  });
+}

@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import type { PresignedForm } from "./form-posts.js";
 import type { Page } from "playwright-core";
 import type { KeyPair } from "./behaviour/clients.js";
 
@@ -185,4 +186,54 @@ export function putInPage(page: Page, url: string, size: number, contentType: st
     },
     { url, size, contentType },
   );
+}
+
+/** Posts a form of `fields` and `size` pattern bytes (the file, last) with the page's `fetch` and `FormData`. */
+export function formPostInPage(page: Page, form: PresignedForm, size: number, filename: string): Promise<PagePut> {
+  return page.evaluate(
+    async ({ form, size, filename }) => {
+      const bytes = new Uint8Array(size);
+      for (let index = 0; index < size; index++) bytes[index] = (index * 31 + 7) & 255;
+      const body = new FormData();
+      for (const [name, value] of Object.entries(form.fields)) body.append(name, value);
+      body.append("file", new File([bytes], filename, { type: "application/octet-stream" }));
+      try {
+        const response = await fetch(form.url, { method: "POST", body, cache: "no-store" });
+        return { status: response.status, etag: response.headers.get("etag") };
+      } catch (error) {
+        return { error: `${(error as Error).name}: ${(error as Error).message}` };
+      }
+    },
+    { form, size, filename },
+  );
+}
+
+/**
+ * Submits a real HTML form (method POST, multipart/form-data) with a file the user "chose" (`setInputFiles`), as a
+ * page without script would; resolves with the URL the browser lands on (the form's `success_action_redirect`, to
+ * which the gateway adds `bucket`, `key` and `etag`).
+ */
+export async function formSubmitInPage(page: Page, form: PresignedForm, file: { name: string; mimeType: string; buffer: Buffer }): Promise<string> {
+  await page.evaluate((form) => {
+    const element = document.createElement("form");
+    element.method = "POST";
+    element.enctype = "multipart/form-data";
+    element.action = form.url;
+    for (const [name, value] of Object.entries(form.fields)) {
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      element.append(input);
+    }
+    const chooser = document.createElement("input");
+    chooser.type = "file";
+    chooser.name = "file";
+    chooser.id = "chooser";
+    element.append(chooser);
+    document.body.append(element);
+  }, form);
+  await page.setInputFiles("#chooser", file);
+  await Promise.all([page.waitForURL((url) => url.searchParams.has("etag"), { timeout: 30_000 }), page.evaluate(() => document.querySelector("form")!.submit())]);
+  return page.url();
 }

@@ -9,7 +9,8 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
 import { sdkClient, type KeyPair } from "./behaviour/clients.js";
-import { listInPage, loadSdk, multipartInPage, pageFetch, patternBytes, putInPage } from "./browser-page-actions.js";
+import { presignedForm } from "./form-posts.js";
+import { formPostInPage, formSubmitInPage, listInPage, loadSdk, multipartInPage, pageFetch, patternBytes, putInPage } from "./browser-page-actions.js";
 
 /** What the flows need from the suite that registers them. */
 export interface UploadSession {
@@ -86,6 +87,29 @@ export function registerUploadTests(session: UploadSession): void {
     const head = await s3().send(new HeadObjectCommand({ Bucket: open, Key: key }));
     expect(head.ContentType).toBe("application/octet-stream");
   }, UPLOAD_TIMEOUT_MS);
+
+  it("uploads 20 MiB with a signed form (createPresignedPost) from the page's fetch and reads the exposed ETag", async () => {
+    const page = await session.pageAt(session.origins().sdk);
+    const form = await presignedForm(session.endpoint(), session.key, { bucket: open, key: "uploads/form/${filename}", conditions: [["content-length-range", 1, LARGE]], expires: 300 });
+    const posted = await formPostInPage(page, form, LARGE, "from chromium.bin");
+    expect([posted.error, posted.status]).toEqual([undefined, 204]);
+    const object = await stored(open, "uploads/form/from chromium.bin");
+    expect([object.length, object.digest]).toEqual([LARGE, sha256(patternBytes(LARGE))]);
+    expect(posted.etag).toBe(object.etag);
+  }, UPLOAD_TIMEOUT_MS);
+
+  it("takes an HTML form submitted with a chosen file, and redirects the browser as the form asks", async () => {
+    const origin = session.origins().app;
+    const page = await session.pageAt(origin);
+    const redirect = `${origin}/?uploaded=1`;
+    const form = await presignedForm(session.endpoint(), session.key, { bucket: open, key: "uploads/html/${filename}", fields: { success_action_redirect: redirect }, expires: 300 });
+    const landed = new URL(await formSubmitInPage(page, form, { name: "chosen.txt", mimeType: "text/plain", buffer: Buffer.from("chosen by a person\n") }));
+    const object = await stored(open, "uploads/html/chosen.txt");
+    expect([landed.origin, landed.searchParams.get("uploaded"), landed.searchParams.get("bucket"), landed.searchParams.get("key"), landed.searchParams.get("etag")]).toEqual([origin, "1", open, "uploads/html/chosen.txt", object.etag]);
+    expect(object.length).toBe("chosen by a person\n".length);
+    const head = await s3().send(new HeadObjectCommand({ Bucket: open, Key: "uploads/html/chosen.txt" }));
+    expect(head.ContentType).toBe("text/plain");
+  }, 60_000);
 
   it("reads byte ranges of a public object anonymously, as open-data readers do", async () => {
     const text = Array.from({ length: 200 }, (_, index) => `line ${String(index).padStart(3, "0")}\n`).join("");

@@ -3,6 +3,7 @@ export * from "./backend-contract.js";
 export * from "./s3rver.js";
 export { runS3BehaviourSuite } from "./behaviour/suite.js";
 export { behaviourConfig, BUCKETS, fsNativeBuckets, startWorld, type GatewayTarget, type NativeBucket, type StartGateway, type World } from "./behaviour/setup.js";
+export { encodedForm, formData, presignedForm, type FormOptions, type PresignedForm } from "./form-posts.js";
 export { errorCode, rawRequest, sdkClient, signedHeaders, signedRawRequest, type KeyPair, type RawResponse } from "./behaviour/clients.js";
 export { startOidcIssuer, type MintOptions, type OidcIssuer } from "./oidc-issuer.js";
 export * from "./clients/index.js";

@@ -8,6 +8,7 @@ import { crossStoreCopyBehaviour } from "./cross-store-copy.js";
 import { objectTaggingBehaviour } from "./object-tagging.js";
 import { aclBehaviour } from "./acl.js";
 import { corsBehaviour } from "./cors.js";
+import { formUploadBehaviour } from "./form-uploads.js";
 import { keyBehaviour } from "./keys.js";
 import { listingBehaviour } from "./listing.js";
 import { longAnswerBehaviour } from "./long-answers.js";
@@ -56,6 +57,7 @@ export function runS3BehaviourSuite(
     authBehaviour(current);
     keyBehaviour(current);
     corsBehaviour(current);
+    formUploadBehaviour(current);
     payloadBehaviour(current);
     rangeReaderBehaviour(current);
     pmtilesBehaviour(current);

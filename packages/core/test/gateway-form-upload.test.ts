@@ -1,0 +1,159 @@
+/** Browser form uploads through the gateway: signed policies, their conditions, scopes, and what the form asks back. */
+import { createHmac } from "node:crypto";
+import { beforeEach, describe, expect, it } from "vitest";
+import { parseXml, childText } from "../src/backend.js";
+import type { GatewayRequest, GatewayResult } from "../src/index.js";
+import { RequestBodyDecoder } from "../src/request-body.js";
+import { BOUNDARY, formBody, policyOf, signatureConditions, signedFields } from "./helpers/form.js";
+import type { MemoryBackend } from "./helpers/memory-backend.js";
+import { text } from "./helpers/memory-backend.js";
+import { objectsGateway } from "./helpers/objects-gateway.js";
+
+const EXPIRES = "2024-01-01T13:00:00Z";
+let local: MemoryBackend;
+let gateway: ReturnType<typeof objectsGateway>["gateway"];
+
+beforeEach(() => {
+  ({ local, gateway } = objectsGateway());
+});
+
+/** A POST of `body` whose runtime reads heads (unless `heads` is false). */
+function formRequest(body: Uint8Array, options: { target?: string; headers?: Record<string, string>; heads?: boolean } = {}): GatewayRequest<Uint8Array> {
+  let rest = body;
+  const request: GatewayRequest<Uint8Array> = {
+    method: "POST",
+    target: options.target ?? "/data",
+    headers: new Headers({ host: "localhost:8080", "content-type": `multipart/form-data; boundary=${BOUNDARY}`, "content-length": String(body.length), ...options.headers }),
+    get body() {
+      return rest;
+    },
+    readBody: async () => rest,
+  };
+  if (options.heads !== false) {
+    request.readBodyHead = async (end) => {
+      const length = end(body);
+      if (length < 0) return body;
+      rest = body.subarray(length);
+      return body.subarray(0, length);
+    };
+  }
+  return request;
+}
+
+/** Runs a result as a runtime would: the rest of the body decoded (the file cut out), then the backend. */
+async function answer(result: GatewayResult<Uint8Array>, request: GatewayRequest<Uint8Array>) {
+  if (result.type === "response") return { status: result.response.status, headers: result.response.headers, body: text(result.response.body) };
+  if (result.type !== "native") throw new Error("expected a native dispatch");
+  const decoder = new RequestBodyDecoder(result);
+  const parts = [...(await decoder.push(request.body!)), ...(await decoder.finish())];
+  const file = new Uint8Array(Buffer.concat(parts));
+  const response = await result.execute(file, new AbortController().signal);
+  return { status: response.status, headers: response.headers, body: text(response.body) };
+}
+
+/** Posts a form signed by `id` (secret `<id>-secret`) with a policy of `conditions` plus the signature's own. */
+async function post(id: string, fields: [string, string][], conditions: unknown[], file = "form file bytes", options: { expiration?: string; target?: string; secret?: string } = {}) {
+  const policy = policyOf(options.expiration ?? EXPIRES, [...conditions, ...signatureConditions(id)]);
+  const body = formBody([...fields, ...signedFields(id, options.secret ?? `${id}-secret`, policy)], { filename: "photo.png", type: "image/png", content: file });
+  const request = formRequest(body, { target: options.target ?? "/data" });
+  return answer(await gateway.handle(request), request);
+}
+
+const codeOf = (body: string) => childText(parseXml(body), "Code");
+
+describe("form uploads", () => {
+  it("stores the file under the key the form names, with its fields as the object's headers, and answers 204", async () => {
+    const fields: [string, string][] = [["key", "uploads/${filename}"], ["Content-Type", "text/plain"], ["x-amz-meta-owner", "ana"]];
+    const conditions = [{ bucket: "data" }, ["starts-with", "$key", "uploads/"], ["eq", "$Content-Type", "text/plain"], ["starts-with", "$x-amz-meta-owner", ""], ["content-length-range", 1, 100]];
+    const { status, headers, body } = await post("AKIDWRITER", fields, conditions);
+    expect({ status, body }).toEqual({ status: 204, body: "" });
+    expect(headers.get("etag")).toBe(local.objects.get("tenant-a/uploads/photo.png")!.etag);
+    expect(headers.get("location")).toBe("/data/uploads/photo.png");
+    expect(text(local.objects.get("tenant-a/uploads/photo.png")!.body)).toBe("form file bytes");
+    const asked = local.callsTo("prepareObject").at(-1)![0] as { operation: string; headers: Headers };
+    expect(asked.operation).toBe("PutObject");
+    expect(asked.headers.get("content-type")).toBe("text/plain");
+    expect(asked.headers.get("x-amz-meta-owner")).toBe("ana");
+    expect(asked.headers.get("content-length")).toBe("15");
+  });
+
+  it("answers 201 with a document, or a 303 to the form's redirect", async () => {
+    const created = await post("AKIDWRITER", [["key", "a.txt"], ["success_action_status", "201"]], [{ key: "a.txt" }, { success_action_status: "201" }]);
+    expect(created.status).toBe(201);
+    const document = parseXml(created.body);
+    expect([childText(document, "Bucket"), childText(document, "Key"), childText(document, "ETag"), childText(document, "Location")]).toEqual(["data", "a.txt", local.objects.get("tenant-a/a.txt")!.etag, "/data/a.txt"]);
+    const redirected = await post("AKIDWRITER", [["key", "b.txt"], ["success_action_redirect", "https://app.example.com/done?x=1"]], [{ key: "b.txt" }, ["starts-with", "$success_action_redirect", "https://app.example.com/"]]);
+    expect(redirected.status).toBe(303);
+    const location = new URL(redirected.headers.get("location")!);
+    expect([location.origin + location.pathname, location.searchParams.get("x"), location.searchParams.get("bucket"), location.searchParams.get("key"), location.searchParams.get("etag")]).toEqual([
+      "https://app.example.com/done", "1", "data", "b.txt", local.objects.get("tenant-a/b.txt")!.etag,
+    ]);
+  });
+
+  it("takes the file part's Content-Type without a Content-Type field, and the tagging field's document as tags", async () => {
+    const tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>geo data</Value></Tag></TagSet></Tagging>";
+    const { status } = await post("AKIDWRITER", [["key", "c.png"], ["tagging", tagging]], [{ key: "c.png" }, { tagging }]);
+    expect(status).toBe(204);
+    const asked = local.callsTo("prepareObject").at(-1)![0] as { headers: Headers };
+    expect(asked.headers.get("content-type")).toBe("image/png");
+    expect(asked.headers.get("x-amz-tagging")).toBe("team=geo%20data");
+  });
+
+  it("takes a policy signed with Signature Version 2", async () => {
+    const policy = policyOf(EXPIRES, [{ key: "v2.txt" }]);
+    const signature = createHmac("sha1", "AKIDWRITER-secret").update(policy).digest("base64");
+    const request = formRequest(formBody([["key", "v2.txt"], ["AWSAccessKeyId", "AKIDWRITER"], ["policy", policy], ["signature", signature]], { content: "v2" }));
+    expect((await answer(await gateway.handle(request), request)).status).toBe(204);
+    expect(text(local.objects.get("tenant-a/v2.txt")!.body)).toBe("v2");
+  });
+
+  it("refuses forms the policy does not allow, and stores nothing", async () => {
+    const refusal = async (fields: [string, string][], conditions: unknown[], options: Parameters<typeof post>[4] = {}, file?: string) => {
+      const { status, body } = await post("AKIDWRITER", fields, conditions, file, options);
+      const document = parseXml(body);
+      return { status, code: childText(document, "Code"), message: childText(document, "Message") };
+    };
+    expect(await refusal([["key", "other/x"]], [["starts-with", "$key", "uploads/"]])).toEqual({ status: 403, code: "AccessDenied", message: 'Invalid according to Policy: Policy Condition failed: ["starts-with","$key","uploads/"]' });
+    expect(await refusal([["key", "x"]], [{ key: "x" }], { expiration: "2024-01-01T11:59:59Z" })).toEqual({ status: 403, code: "AccessDenied", message: "Invalid according to Policy: Policy expired." });
+    expect(await refusal([["key", "x"], ["x-amz-meta-extra", "1"]], [{ key: "x" }])).toEqual({ status: 403, code: "AccessDenied", message: "Invalid according to Policy: Extra input fields: x-amz-meta-extra" });
+    expect(await refusal([["key", "x"]], [{ key: "x" }, ["content-length-range", 0, 10]])).toMatchObject({ status: 400, code: "EntityTooLarge" });
+    expect(await refusal([["key", "x"]], [{ key: "x" }, ["content-length-range", 100, 200]])).toMatchObject({ status: 400, code: "EntityTooSmall" });
+    expect(await refusal([["key", "x"]], [{ bucket: "other" }, { key: "x" }])).toMatchObject({ status: 403, code: "AccessDenied" });
+    expect(await refusal([["key", "x"]], [["matches", "$key", "x"]])).toMatchObject({ status: 400, code: "InvalidPolicyDocument" });
+    expect(await refusal([["key", "x"]], [{ key: "x" }], { secret: "wrong" })).toMatchObject({ status: 403, code: "SignatureDoesNotMatch" });
+    expect(await refusal([["key", "x"], ["acl", "everyone"]], [{ key: "x" }, { acl: "everyone" }])).toMatchObject({ status: 400, code: "InvalidArgument" });
+    expect(await refusal([["x-amz-meta-a", "1"]], [["starts-with", "$x-amz-meta-a", ""]])).toMatchObject({ status: 400, code: "InvalidArgument", message: expect.stringContaining("'key'") });
+    expect(local.callsTo("prepareObject")).toEqual([]);
+  });
+
+  it("authorizes the upload as a PutObject of the key by the policy's signer", async () => {
+    // AKIDCOPIER may put under dst/ only.
+    expect((await post("AKIDCOPIER", [["key", "dst/ok"]], [{ key: "dst/ok" }])).status).toBe(204);
+    const refused = await post("AKIDCOPIER", [["key", "elsewhere"]], [{ key: "elsewhere" }]);
+    expect([refused.status, codeOf(refused.body)]).toEqual([403, "AccessDenied"]);
+    const unknown = await post("AKIDNOBODY", [["key", "x"]], [{ key: "x" }]);
+    expect([unknown.status, codeOf(unknown.body)]).toEqual([403, "InvalidAccessKeyId"]);
+    // Without a policy the form is anonymous: a private bucket refuses it.
+    const anonymous = formRequest(formBody([["key", "x"]], { content: "x" }));
+    const answered = await answer(await gateway.handle(anonymous), anonymous);
+    expect([answered.status, codeOf(answered.body)]).toEqual([403, "AccessDenied"]);
+    const unsignedPolicy = formRequest(formBody([["key", "x"], ["x-amz-signature", "00"]], { content: "x" }));
+    expect(codeOf((await answer(await gateway.handle(unsignedPolicy), unsignedPolicy)).body)).toBe("InvalidArgument");
+  });
+
+  it("refuses forms a runtime cannot read, without a length, or with a bad boundary", async () => {
+    const body = formBody([["key", "x"]], { content: "x" });
+    const cases: [GatewayRequest<Uint8Array>, number, string][] = [
+      [formRequest(body, { heads: false }), 501, "NotImplemented"],
+      [formRequest(body, { headers: { "content-length": "" } }), 411, "MissingContentLength"],
+      [formRequest(body, { headers: { "content-type": "multipart/form-data" } }), 400, "MalformedPOSTRequest"],
+    ];
+    for (const [request, status, code] of cases) {
+      const answered = await answer(await gateway.handle(request), request);
+      expect([answered.status, codeOf(answered.body)]).toEqual([status, code]);
+    }
+    // A POST to a key, or with a sub-resource, is no form upload.
+    const toKey = formRequest(body, { target: "/data/key" });
+    expect(codeOf((await answer(await gateway.handle(toKey), toKey)).body)).toBe("NotImplemented");
+  });
+});
