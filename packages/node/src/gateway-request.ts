@@ -48,6 +48,11 @@ export class NodeGatewayRequest implements GatewayRequest<Readable> {
 
   /** Reads the body's head (a form upload's fields); what follows stays in the request, streamed on next. */
   readBodyHead(end: (bytes: Uint8Array) => number): Promise<Uint8Array> {
+    // node:http drops a body nobody read once the answer is sent, but not one whose reading began: the rest of a form
+    // refused after its head is dropped here, or the connection could not carry the client's next request.
+    this.response.once("finish", () => {
+      if (!this.body.readableEnded && this.body.readableFlowing !== true) this.body.resume();
+    });
     return readHead(this.body, end);
   }
 

@@ -4,10 +4,11 @@
  * conditions, the signer's scopes and the form's framing are enforced before anything is stored.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, mustRun, requireTool, succeeds } from "../clients/tools.js";
-import { formData, presignedForm, type FormOptions, type PresignedForm } from "../form-posts.js";
+import { encodedForm, formData, presignedForm, type FormOptions, type PresignedForm } from "../form-posts.js";
 import { errorCode, sdkClient, type KeyPair } from "./clients.js";
 import { BACKENDS, BUCKETS, type World } from "./setup.js";
 
@@ -41,6 +42,35 @@ print(json.dumps(out))
 function postForm(form: PresignedForm, file: Uint8Array, options: { filename?: string; extra?: Record<string, string>; origin?: string; after?: Record<string, string> } = {}): Promise<Response> {
   const body = formData(form, { bytes: file, ...(options.filename !== undefined && { filename: options.filename }) }, options);
   return fetch(form.url, { method: "POST", body, redirect: "manual", ...(options.origin && { headers: { origin: options.origin } }) });
+}
+
+/**
+ * Sends `first` and then `second` on one connection (the second once the first's answer began) and resolves with
+ * everything the connection carried until both answers arrived or it closed.
+ */
+function twoOnOneConnection(endpoint: string, first: Buffer, second: Buffer): Promise<string> {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    let received = "";
+    let sentSecond = false;
+    const timer = setTimeout(() => socket.destroy(), 15_000);
+    socket.on("data", (chunk) => {
+      received += chunk.toString("latin1");
+      if (!sentSecond) {
+        sentSecond = true;
+        socket.write(second);
+      }
+      if ((received.match(/HTTP\/1\.1 /g) ?? []).length >= 2 && received.trimEnd().endsWith("</Error>")) socket.end();
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+    socket.once("connect", () => socket.write(first));
+    socket.once("error", reject);
+  });
 }
 
 /** Registers form upload tests. */
@@ -103,6 +133,16 @@ export function formUploadBehaviour(world: () => World): void {
       const refused = await postForm(forged, randomBytes(10));
       expect([refused.status, errorCode(await refused.text())]).toEqual([403, "SignatureDoesNotMatch"]);
       for (const key of ["typed", "extra", "expired", "forged"]) expect(await missing(bucket, `form/${key}.bin`)).toBe(true);
+    });
+
+    it("drops the rest of a refused form's body, so that its connection carries the next request", async () => {
+      const form = await presign(world().admin, bucket, "form/refused.bin", { conditions: [["content-length-range", 0, 10]] });
+      const { body, contentType } = await encodedForm(formData(form, { bytes: randomBytes(512 * 1024) }));
+      const host = new URL(world().endpoint).host;
+      const first = Buffer.concat([Buffer.from(`POST /${bucket} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+      const second = Buffer.from(`GET /${bucket}/form/none HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      const carried = await twoOnOneConnection(world().endpoint, first, second);
+      expect(carried.match(/<Code>[^<]+<\/Code>/g)).toEqual(["<Code>EntityTooLarge</Code>", "<Code>AccessDenied</Code>"]);
     });
 
     it("authorizes the upload as the signer's PutObject of the key", async () => {
