@@ -2,7 +2,7 @@
 import { createHmac } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseXml, childText } from "../src/backend.js";
-import type { GatewayRequest, GatewayResult } from "../src/index.js";
+import type { GatewayRequest, GatewayResult, TargetMapping } from "../src/index.js";
 import { RequestBodyDecoder } from "../src/request-body.js";
 import { BOUNDARY, formBody, policyOf, signatureConditions, signedFields } from "./helpers/form.js";
 import type { MemoryBackend } from "./helpers/memory-backend.js";
@@ -60,6 +60,14 @@ async function post(id: string, fields: [string, string][], conditions: unknown[
 }
 
 const codeOf = (body: string) => childText(parseXml(body), "Code");
+
+/** A form for `key` signed by `id` (with `token`, a session's), posted to `target` with `headers`. */
+async function signedForm(id: string, secret: string, key: string, options: { target?: string; headers?: Record<string, string>; token?: string; bucket?: string } = {}) {
+  const token: [string, string][] = options.token === undefined ? [] : [["x-amz-security-token", options.token]];
+  const policy = policyOf(EXPIRES, [{ key }, ...(options.bucket === undefined ? [] : [{ bucket: options.bucket }]), ...signatureConditions(id), ...token.map(([name, value]) => ({ [name]: value }))]);
+  const body = formBody([["key", key], ...token, ...signedFields(id, secret, policy)], { content: `to ${key}` });
+  return formRequest(body, { ...(options.target !== undefined && { target: options.target }), ...(options.headers !== undefined && { headers: options.headers }) });
+}
 
 describe("form uploads", () => {
   it("stores the file under the key the form names, with its fields as the object's headers, and answers 204", async () => {
@@ -155,5 +163,46 @@ describe("form uploads", () => {
     // A POST to a key, or with a sub-resource, is no form upload.
     const toKey = formRequest(body, { target: "/data/key" });
     expect(codeOf((await answer(await gateway.handle(toKey), toKey)).body)).toBe("NotImplemented");
+  });
+});
+
+describe("form uploads signed with session credentials, virtual-hosted, and under a target mapping", () => {
+  it("takes a form signed with temporary credentials and their session token", async () => {
+    const session = { accessKeyId: "ASIASESSION", secretAccessKey: "session-secret", principalName: "role/session", expiresAt: new Date("2024-01-01T18:00:00Z"), scopes: [{ bucket: "data", prefixes: ["shared/"], actions: ["put_object" as const] }] };
+    ({ local, gateway } = objectsGateway(undefined, undefined, { temporaryCredentials: { resolve: async (token) => (token === "good-token" ? session : undefined) } }));
+    const good = await signedForm("ASIASESSION", "session-secret", "shared/s.txt", { token: "good-token" });
+    expect((await answer(await gateway.handle(good), good)).status).toBe(204);
+    expect(text(local.objects.get("tenant-a/shared/s.txt")!.body)).toBe("to shared/s.txt");
+    const unknown = await signedForm("ASIASESSION", "session-secret", "shared/t.txt", { token: "other-token" });
+    expect(codeOf((await answer(await gateway.handle(unknown), unknown)).body)).toBe("InvalidToken");
+    // Without its token the key is no long-lived one.
+    const tokenless = await signedForm("ASIASESSION", "session-secret", "shared/u.txt");
+    expect(codeOf((await answer(await gateway.handle(tokenless), tokenless)).body)).toBe("InvalidAccessKeyId");
+  });
+
+  it("takes a virtual-hosted form (POST / on bucket.domain), its bucket condition naming the host's bucket", async () => {
+    ({ local, gateway } = objectsGateway(undefined, undefined, { domain: "s3.example.com" }));
+    const headers = { host: "data.s3.example.com" };
+    const posted = await signedForm("AKIDWRITER", "AKIDWRITER-secret", "vhost.txt", { target: "/", headers, bucket: "data" });
+    const answered = await answer(await gateway.handle(posted), posted);
+    expect([answered.status, answered.headers.get("location")]).toEqual([204, "/vhost.txt"]);
+    expect(text(local.objects.get("tenant-a/vhost.txt")!.body)).toBe("to vhost.txt");
+    const elsewhere = await signedForm("AKIDWRITER", "AKIDWRITER-secret", "vhost.txt", { target: "/", headers, bucket: "other" });
+    expect(codeOf((await answer(await gateway.handle(elsewhere), elsewhere)).body)).toBe("AccessDenied");
+  });
+
+  it("maps the key a form names under a namespace onto the bucket its first segment names, and answers with the client's names", async () => {
+    // `/ns/<key>` is key `<key>` of bucket `data` (with its prefix) for this test's mapping.
+    const targetMapping: TargetMapping = {
+      map(_method, rawPath) {
+        if (!rawPath.startsWith("/ns/")) return undefined;
+        return { rawPath: `/data/${rawPath.slice("/ns/".length)}`, resource: rawPath, shown: { name: "ns", keyPrefix: "" } };
+      },
+    };
+    ({ local, gateway } = objectsGateway(undefined, undefined, { targetMapping }));
+    const posted = await signedForm("AKIDWRITER", "AKIDWRITER-secret", "mapped/m.txt", { target: "/ns", bucket: "ns" });
+    const answered = await answer(await gateway.handle(posted), posted);
+    expect([answered.status, answered.headers.get("location")]).toEqual([204, "/ns/mapped/m.txt"]);
+    expect(text(local.objects.get("tenant-a/mapped/m.txt")!.body)).toBe("to mapped/m.txt");
   });
 });
