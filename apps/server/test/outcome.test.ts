@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { parseConfig } from "@multistore/config";
 import type { Middleware, RequestContext, RequestOutcome } from "@multistore/core";
-import { startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
+import { encodedForm, formData, presignedForm, startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger, createMultistoreServer, type MultistoreServer } from "../src/index.js";
 
@@ -19,6 +19,7 @@ describe("request outcomes (after-middleware and the request line)", () => {
   let origin: RecordingOrigin;
   let root: string;
   let client: S3Client;
+  let gatewayEndpoint: string;
   const outcomes: { context: RequestContext; outcome: RequestOutcome }[] = [];
   const lines: Record<string, unknown>[] = [];
   let stored: Map<string, Buffer>;
@@ -39,7 +40,8 @@ describe("request outcomes (after-middleware and the request line)", () => {
     const recorder: Middleware = { name: "recorder", after: (context, outcome) => void outcomes.push({ context, outcome }) };
     gateway = createMultistoreServer({ config, logger: createLogger("info", { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }), middleware: [recorder] });
     const address = await gateway.listen(0, "127.0.0.1");
-    client = new S3Client({ endpoint: `http://127.0.0.1:${address.port}`, region: "us-east-1", forcePathStyle: true, credentials: KEY, maxAttempts: 1 });
+    gatewayEndpoint = `http://127.0.0.1:${address.port}`;
+    client = new S3Client({ endpoint: gatewayEndpoint, region: "us-east-1", forcePathStyle: true, credentials: KEY, maxAttempts: 1 });
   }, 60_000);
 
   afterAll(async () => {
@@ -73,6 +75,14 @@ describe("request outcomes (after-middleware and the request line)", () => {
     expect(download).toMatchObject({ status: 200, bytesSent: body.length, served });
     expect(download.bytesReceived).toBeUndefined();
     expect(lines.findLast((line) => line.operation === "PutObject" && line.bucket === bucket)).toMatchObject({ bytesReceived: body.length });
+  });
+
+  it.each(["files", "remote"])("counts a form upload's whole body as received, its fields before the file included (%s bucket)", async (bucket) => {
+    const form = await presignedForm(gatewayEndpoint, KEY, { bucket, key: `form-${bucket}`, fields: { "x-ignore-padding": "p".repeat(20_000) } });
+    const { body, contentType } = await encodedForm(formData(form, { bytes: new Uint8Array(150_000).fill(3) }));
+    const posted = await fetch(form.url, { method: "POST", headers: { "content-type": contentType }, body });
+    expect(posted.status).toBe(204);
+    expect(await outcomeOf("PutObject", `form-${bucket}`)).toMatchObject({ status: 204, bytesReceived: body.length });
   });
 
   it("tells middleware the client's address: the peer, or with trusted proxies the forwarded client", async () => {

@@ -16,7 +16,7 @@ import { deleteNamespaceObjects } from "./operations/namespace-delete.js";
 import { readSignedBody } from "./xml-body.js";
 import { attemptedRawPath, attemptedTarget, attemptMapping, parseMappedRequest, type MappingAttempt } from "./target-mapping.js";
 import { admit } from "./admit.js";
-import { FormUploadRequest, isFormUpload, readFormUpload, withFormPlan, type FormUpload } from "./post-object/form-upload.js";
+import { isFormUpload, readFormUpload, withFormPlan, type FormUpload } from "./post-object/form-upload.js";
 import type { ResolvedBucket } from "./operations/copy.js";
 import type { Owner } from "./operations/list.js";
 import { toHex } from "./encoding.js";
@@ -173,8 +173,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   async function handleBeforeS3(request: GatewayRequest<B>, exchange: Exchange, path: string, routed: boolean, origin: string | null): Promise<GatewayResult<B>> {
     // A route's path (STS, OIDC discovery) names no bucket: the global CORS rules apply to it, and its preflight is
     // answered from them, never by the route (a browser's web identity flow posts to STS from another origin).
-    const isPreflight = request.method === "OPTIONS" && origin !== null;
-    if (routed && !isPreflight) {
+    if (routed && !(request.method === "OPTIONS" && origin !== null)) {
       const response = await runRoutes(routes, request, routeContext(exchange.context.requestId, path, request));
       if (response) {
         if (origin !== null) exchange.cors = corsResponseHeaders(options.cors ?? [], origin, request.method);
@@ -192,14 +191,16 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   }
 
   /**
-   * Authenticates, parses and dispatches an S3 request. Authentication comes before interpreting the request: an
-   * unsigned or mis-signed caller learns nothing about which operations or keys we would accept. The target is split
-   * and its query parsed once for both.
+   * Authenticates, parses and dispatches an S3 request (a browser form upload: the PutObject its fields describe,
+   * mapped, admitted and metered as one). Authentication comes before interpreting the request: an unsigned or
+   * mis-signed caller learns nothing about which operations or keys we would accept. The target is split and its
+   * query parsed once for both.
    */
   function resolve(request: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined): MaybePromise<GatewayResult<B>> {
     const split = splitTarget(request.target);
-    // A browser form upload: performed as the PutObject its fields describe (mapped, admitted, metered as one).
-    if (request.method === "POST" && isFormUpload(request, split, options.domain)) return readFormUpload(request, split, options.domain, authenticationSources).then((upload) => authenticated(new FormUploadRequest(request, upload), exchange, undefined, upload.split, upload.auth, upload));
+    if (request.method === "POST" && isFormUpload(request, split, options.domain)) {
+      return readFormUpload(request, split, options.domain, authenticationSources).then((upload) => authenticated(upload.request, exchange, undefined, upload.split, upload.auth, upload));
+    }
     const auth = authenticate({ method: request.method, rawPath: request.signedPath ?? split.rawPath, query: split.query, headers: request.headers }, authenticationSources);
     if (auth instanceof Promise) return auth.then((resolved) => authenticated(request, exchange, attempt, split, resolved));
     return authenticated(request, exchange, attempt, split, auth);
@@ -215,8 +216,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     if (parsed.bucket !== undefined) context.bucket = parsed.bucket;
     if (parsed.key !== undefined) context.key = parsed.key;
     const result = dispatch(request, parsed, auth, context);
-    if (upload !== undefined) return Promise.resolve(result).then((dispatched) => resultOf(exchange, withFormPlan(dispatched, upload)));
-    if (result instanceof Promise) return result.then((dispatched) => resultOf(exchange, dispatched));
+    if (result instanceof Promise || upload !== undefined) return Promise.resolve(result).then((dispatched) => resultOf(exchange, upload === undefined ? dispatched : withFormPlan(dispatched, upload)));
     return resultOf(exchange, result);
   }
 

@@ -1,12 +1,15 @@
 /** Browser form uploads: the form's head (fields before the file) and the file cut out of the rest of the body. */
 import { describe, expect, it } from "vitest";
 import { S3Error } from "../src/index.js";
-import { findFormHead, formBoundaryOf } from "../src/post-object/form-head.js";
+import { formBoundaryOf, FormHeadReader } from "../src/post-object/form-head.js";
 import { FormFileDecoder, formTrailerLength } from "../src/post-object/form-file.js";
 import { RequestBodyDecoder } from "../src/request-body.js";
+import { BytePattern } from "../src/post-object/byte-pattern.js";
 import { BOUNDARY, formBody } from "./helpers/form.js";
 
 const LIMIT = 64 * 1024;
+/** The head of `bytes` read at once by a fresh reader. */
+const findFormHead = (bytes: Uint8Array, boundary: string, limit: number) => new FormHeadReader(boundary, limit).read(bytes);
 const codeOf = (run: () => unknown) => {
   try {
     run();
@@ -34,7 +37,6 @@ describe("findFormHead", () => {
     const head = findFormHead(body, BOUNDARY, LIMIT)!;
     expect([...head.fields.values()]).toEqual([{ name: "key", value: "uploads/${filename}" }, { name: "x-amz-meta-note", value: "héllo" }]);
     expect(head.filename).toBe("a b.txt");
-    expect(head.contentType).toBe("text/plain");
     expect(new TextDecoder().decode(body.subarray(head.length))).toBe(`file bytes\r\n--${BOUNDARY}--\r\n`);
   });
 
@@ -42,6 +44,16 @@ describe("findFormHead", () => {
     const head = findFormHead(body, BOUNDARY, LIMIT)!;
     for (let cut = 0; cut < head.length; cut++) expect(findFormHead(body.subarray(0, cut), BOUNDARY, LIMIT)).toBeUndefined();
     expect(findFormHead(body.subarray(0, head.length), BOUNDARY, LIMIT)?.length).toBe(head.length);
+  });
+
+  it("reads as the bytes grow, resuming where it stopped, in any chunking", () => {
+    const whole = findFormHead(body, BOUNDARY, LIMIT)!;
+    for (const step of [1, 2, 7, 64]) {
+      const reader = new FormHeadReader(BOUNDARY, LIMIT);
+      let head: ReturnType<FormHeadReader["read"]>;
+      for (let length = step; head === undefined; length += step) head = reader.read(body.subarray(0, Math.min(length, body.length)));
+      expect(head).toEqual(whole);
+    }
   });
 
   it("skips a preamble and takes field names without regard to case", () => {
@@ -102,5 +114,17 @@ describe("FormFileDecoder", () => {
     const decoder = new RequestBodyDecoder({ formFile: { length: 4, boundary: BOUNDARY }, bodyChecks: { headerChecksums: [], trailerChecksums: [], verified: {}, sha256Hex: "0".repeat(64) } });
     await decoder.push(rest("file"));
     await expect(decoder.finish()).rejects.toMatchObject({ code: "XAmzContentSHA256Mismatch" });
+  });
+});
+
+describe("BytePattern", () => {
+  it("finds a pattern at or after an offset, in data that repeats its bytes", () => {
+    const pattern = new BytePattern("\r\n--b");
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    expect(pattern.indexIn(bytes("\r\r\n\r\n-\r\n--b"))).toBe(6);
+    expect(pattern.indexIn(bytes("\r\n--b..\r\n--b"), 1)).toBe(7);
+    expect(pattern.indexIn(bytes("\r".repeat(10_000)))).toBe(-1);
+    expect(pattern.indexIn(bytes("\r\n--"))).toBe(-1);
+    expect([pattern.isAt(bytes("x\r\n--b"), 1), pattern.isAt(bytes("x\r\n--"), 1)]).toEqual([true, false]);
   });
 });

@@ -98,13 +98,36 @@ describe("form uploads", () => {
     ]);
   });
 
-  it("takes the file part's Content-Type without a Content-Type field, and the tagging field's document as tags", async () => {
+  it("gives the object no type without a Content-Type field (not the file part's own), and the tagging field's document as tags", async () => {
     const tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>geo data</Value></Tag></TagSet></Tagging>";
     const { status } = await post("AKIDWRITER", [["key", "c.png"], ["tagging", tagging]], [{ key: "c.png" }, { tagging }]);
     expect(status).toBe(204);
     const asked = local.callsTo("prepareObject").at(-1)![0] as { headers: Headers };
-    expect(asked.headers.get("content-type")).toBe("image/png");
+    expect(asked.headers.get("content-type")).toBeNull();
     expect(asked.headers.get("x-amz-tagging")).toBe("team=geo%20data");
+  });
+
+  it("checks the key's conditions against the key written (${filename} replaced by the file's name)", async () => {
+    expect((await post("AKIDWRITER", [["key", "up/${filename}"]], [["starts-with", "$key", "up/"]])).status).toBe(204);
+    expect(local.objects.has("tenant-a/up/photo.png")).toBe(true);
+    expect((await post("AKIDWRITER", [["key", "exact/${filename}"]], [{ key: "exact/photo.png" }])).status).toBe(204);
+    const placeholder = await post("AKIDWRITER", [["key", "up/${filename}"]], [{ key: "up/${filename}" }]);
+    expect([placeholder.status, codeOf(placeholder.body)]).toEqual([403, "AccessDenied"]);
+    // No file chosen (an empty file name): no key at all, never the bucket itself.
+    const policy = policyOf(EXPIRES, [["starts-with", "$key", ""], ...signatureConditions("AKIDWRITER")]);
+    const nameless = formRequest(formBody([["key", "${filename}"], ...signedFields("AKIDWRITER", "AKIDWRITER-secret", policy)], { filename: "", content: "" }));
+    const answered = await answer(await gateway.handle(nameless), nameless);
+    expect([answered.status, codeOf(answered.body)]).toEqual([400, "InvalidArgument"]);
+  });
+
+  it("sends non-ASCII field values as RFC 2047 words, and refuses control characters and an aws-chunked encoding", async () => {
+    expect((await post("AKIDWRITER", [["key", "u.txt"], ["x-amz-meta-city", "Zürich ☃"]], [{ key: "u.txt" }, { "x-amz-meta-city": "Zürich ☃" }])).status).toBe(204);
+    const asked = local.callsTo("prepareObject").at(-1)![0] as { headers: Headers };
+    expect(asked.headers.get("x-amz-meta-city")).toBe(`=?UTF-8?B?${Buffer.from("Zürich ☃").toString("base64")}?=`);
+    const control = await post("AKIDWRITER", [["key", "v.txt"], ["x-amz-meta-x", "a\u0001b"]], [{ key: "v.txt" }, { "x-amz-meta-x": "a\u0001b" }]);
+    expect([control.status, codeOf(control.body)]).toEqual([400, "InvalidArgument"]);
+    const chunked = await post("AKIDWRITER", [["key", "w.txt"], ["Content-Encoding", "gzip, aws-chunked"]], [{ key: "w.txt" }, { "Content-Encoding": "gzip, aws-chunked" }]);
+    expect([chunked.status, codeOf(chunked.body)]).toEqual([400, "InvalidArgument"]);
   });
 
   it("takes a policy signed with Signature Version 2", async () => {
@@ -123,6 +146,10 @@ describe("form uploads", () => {
     };
     expect(await refusal([["key", "other/x"]], [["starts-with", "$key", "uploads/"]])).toEqual({ status: 403, code: "AccessDenied", message: 'Invalid according to Policy: Policy Condition failed: ["starts-with","$key","uploads/"]' });
     expect(await refusal([["key", "x"]], [{ key: "x" }], { expiration: "2024-01-01T11:59:59Z" })).toEqual({ status: 403, code: "AccessDenied", message: "Invalid according to Policy: Policy expired." });
+    // An expiration is a UTC time, read the same wherever the server runs; a date that does not exist is none.
+    for (const expiration of ["2024-01-01T13:00:00", "2024-02-30T13:00:00Z", "2024-01-01T24:00:00Z", "tomorrow"]) {
+      expect(await refusal([["key", "x"]], [{ key: "x" }], { expiration })).toMatchObject({ status: 400, code: "InvalidPolicyDocument" });
+    }
     expect(await refusal([["key", "x"], ["x-amz-meta-extra", "1"]], [{ key: "x" }])).toEqual({ status: 403, code: "AccessDenied", message: "Invalid according to Policy: Extra input fields: x-amz-meta-extra" });
     expect(await refusal([["key", "x"]], [{ key: "x" }, ["content-length-range", 0, 10]])).toMatchObject({ status: 400, code: "EntityTooLarge" });
     expect(await refusal([["key", "x"]], [{ key: "x" }, ["content-length-range", 100, 200]])).toMatchObject({ status: 400, code: "EntityTooSmall" });
@@ -132,6 +159,8 @@ describe("form uploads", () => {
     expect(await refusal([["key", "x"], ["acl", "everyone"]], [{ key: "x" }, { acl: "everyone" }])).toMatchObject({ status: 400, code: "InvalidArgument" });
     expect(await refusal([["x-amz-meta-a", "1"]], [["starts-with", "$x-amz-meta-a", ""]])).toMatchObject({ status: 400, code: "InvalidArgument", message: expect.stringContaining("'key'") });
     expect(local.callsTo("prepareObject")).toEqual([]);
+    // (Fractions of a second are taken.)
+    expect((await post("AKIDWRITER", [["key", "ms"]], [{ key: "ms" }], "x", { expiration: "2024-01-01T12:00:00.500Z" })).status).toBe(204);
   });
 
   it("authorizes the upload as a PutObject of the key by the policy's signer", async () => {

@@ -2,7 +2,7 @@
  * Reading a request body's head (a browser form upload's fields) and keeping the rest as a stream: the file that
  * follows is streamed to the backend from where the head ended.
  */
-import { concatBytes } from "@multistore/core/runtime";
+import { GrowingBytes } from "@multistore/core/runtime";
 import { S3Error } from "@multistore/core";
 
 /** A body's head, and the rest of the body (what follows the head). */
@@ -18,7 +18,7 @@ export interface BodyHead {
 /** Reads `body` until `end` answers the head's length (-1: not yet). */
 export async function readBodyHead(body: ReadableStream<Uint8Array>, end: (bytes: Uint8Array) => number): Promise<BodyHead> {
   const reader = body.getReader();
-  let buffered: Uint8Array = new Uint8Array(0);
+  const read = new GrowingBytes();
   const restAfter = (leftover: Uint8Array) =>
     new ReadableStream<Uint8Array>({
       start(controller) {
@@ -38,8 +38,8 @@ export async function readBodyHead(body: ReadableStream<Uint8Array>, end: (bytes
     } catch (error) {
       throw new S3Error("IncompleteBody", { message: "The request body ended before its end.", cause: error });
     }
-    if (chunk.done) return { head: buffered, rest: restAfter(new Uint8Array(0)) };
-    buffered = buffered.length === 0 ? chunk.value : concatBytes([buffered, chunk.value]);
+    if (chunk.done) return { head: read.bytes, rest: restAfter(new Uint8Array(0)) };
+    const buffered = read.append(chunk.value);
     let length: number;
     try {
       length = end(buffered);

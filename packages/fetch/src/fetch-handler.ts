@@ -148,6 +148,7 @@ async function handle(
         const read = await readBodyHead(request.body, end);
         // From here on the request's body is what follows the head: streamed to the backend, or drained.
         request = withBody(request, read.rest);
+        upload.headBytes = read.head.length;
         upload.bytesIn = () => read.head.length;
         if (read.failure !== undefined) throw read.failure;
         return read.head;

@@ -29,7 +29,8 @@ export function clientBody(request: Request, result: BodyPlan, sized: boolean, u
   upload.settled = async () => {
     upload.left ||= decoding.brokenOff();
   };
-  upload.bytesIn = decoding.bytesIn;
+  // A form upload's fields were read before its file (`headBytes`): they were received too.
+  upload.bytesIn = () => (upload.headBytes ?? 0) + decoding.bytesIn();
   const length = decodedLengthOf(result, declaredLength);
   // fetch needs the length to send Content-Length; native backends size streams themselves.
   return { body: sized && length !== undefined ? withKnownLength(decoding.body, length) : decoding.body, failure: decoding.failure, drained: decoding.drained, ended: decoding.ended };
@@ -41,6 +42,8 @@ export interface Upload {
   left: boolean;
   /** Body bytes read from the client (framing included), once a body was read; for the log and after-middleware. */
   bytesIn?: () => number;
+  /** Bytes of the body's head the gateway read itself (a form upload's fields), before the rest was streamed. */
+  headBytes?: number;
   /** For a body that was sent on: resolves once `left` is known. */
   settled?: () => Promise<void>;
   /**
@@ -61,7 +64,7 @@ function relayUpload(source: ReadableStream<Uint8Array>, length: number | undefi
   const writer = writable.getWriter();
   let bytesIn = 0;
   let released = false;
-  upload.bytesIn = () => bytesIn;
+  upload.bytesIn = () => (upload.headBytes ?? 0) + bytesIn;
   upload.release = () => {
     if (released) return;
     released = true;

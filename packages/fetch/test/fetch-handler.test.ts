@@ -7,7 +7,7 @@ import { createS3Backend } from "@multistore/backend-s3";
 import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway, type Gateway } from "@multistore/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { signedHeaders, startAnswerPeer, startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
+import { encodedForm, formData, presignedForm, signedHeaders, startAnswerPeer, startRecordingOrigin, type RecordingOrigin } from "@multistore/testing";
 import { createFetchHandler } from "../src/index.js";
 
 /** A gateway over s3-backed `buckets` (and `credentials`). */
@@ -77,6 +77,17 @@ describe("createFetchHandler on a runtime other than workerd", () => {
     expect(Buffer.from(body).equals(stored.get("/b/upload.bin")!)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(lines.findLast((line) => line.operation === "PutObject")).toMatchObject({ status: 200, principal: "uploader", bytesReceived: body.length });
+  });
+
+  it("streams a form upload's file to the backend, and counts the whole form as received, fields included", async () => {
+    const form = await presignedForm("http://gateway.test", KEY, { bucket: "open", key: "forms/${filename}", fields: { "x-ignore-padding": "p".repeat(20_000) } });
+    const file = new Uint8Array(150_000).fill(5);
+    const { body, contentType } = await encodedForm(formData(form, { bytes: file, filename: "f.bin" }));
+    const posted = await handler(new Request("http://gateway.test/open", { method: "POST", headers: { "content-type": contentType, "content-length": String(body.length) }, body }));
+    expect(posted.status).toBe(204);
+    expect(Buffer.from(file).equals(stored.get("/b/forms/f.bin")!)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.findLast((line) => line.method === "POST")).toMatchObject({ status: 204, operation: "PutObject", bytesReceived: body.length });
   });
 });
 

@@ -45,7 +45,10 @@ export interface EventRequest {
   method: string;
   target: string;
   headers: Headers;
+  /** The body (after a form upload's head was read: what follows it). */
   body: Uint8Array | null;
+  /** Bytes of the body's head the gateway read (a form upload's fields): received too. */
+  headLength?: number;
   clientAddress: string | undefined;
   /** The raw path the client signed, when a base path was taken off the target. */
   signedPath?: string;

@@ -70,6 +70,7 @@ export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>
       const length = end(body);
       if (length < 0) return body;
       request.body = body.subarray(length);
+      request.headLength = length;
       return body.subarray(0, length);
     },
     ...(request.clientAddress !== undefined && { clientAddress: request.clientAddress }),
@@ -89,7 +90,7 @@ export async function endInvocation(request: EventRequest, result: GatewayResult
   const end: RequestEnd = {
     status,
     bytesSent,
-    ...(request.body !== null && { bytesReceived: request.body.length }),
+    ...(request.body !== null && { bytesReceived: (request.headLength ?? 0) + request.body.length }),
     ...(failure !== undefined && { errorCode: failure.code, errorStatus: failure.status, error: failure.error }),
   };
   await result.finish(end);

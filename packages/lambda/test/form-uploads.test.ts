@@ -62,8 +62,12 @@ class Recorded extends Writable {
 
 describe("form uploads on Lambda", () => {
   it("stores the form's file with the buffered handler and answers as the form asks", async () => {
-    const handler = createLambdaHandler(gateway, { log: () => {} });
-    const result = await handler(await formEvent("forms/buffered.txt", "posted through a Function URL"));
+    const lines: Record<string, unknown>[] = [];
+    const handler = createLambdaHandler(gateway, { log: (line) => void lines.push(line) });
+    const posted = await formEvent("forms/buffered.txt", "posted through a Function URL");
+    const result = await handler(posted);
+    // The whole form was received, its fields included.
+    expect(lines.at(-1)).toMatchObject({ status: 201, bytesReceived: Buffer.from(posted.body!, "base64").length });
     expect(result.statusCode).toBe(201);
     expect(text(result)).toContain("<Key>forms/buffered.txt</Key>");
     expect(readFileSync(join(root, "forms/buffered.txt"), "utf8")).toBe("posted through a Function URL");

@@ -13,6 +13,7 @@ import type { AddressCounter, BucketPools } from "./limits.js";
 import { CountingTransform, RequestBodyTransform } from "./request-body-transform.js";
 import { requestHeaders, writeResponse } from "./node-http.js";
 import { continueBody } from "./expect-continue.js";
+import { headLengthOf } from "./request-body.js";
 import { requestLineWriter, type RequestLog } from "./request-log.js";
 import { clientLeft, errorCodeOf, Served, writeError, type Done, type Outcome, type Settle } from "./served.js";
 import type { Watchdog } from "./watchdog.js";
@@ -56,6 +57,8 @@ function clientBody(request: IncomingMessage, headers: Headers, result: BodyPlan
   continueBody(request);
   const decoder = needsBodyDecoding(result) ? new RequestBodyTransform(result) : undefined;
   const counter = decoder ?? new CountingTransform();
+  // A form upload's fields were read before its file: they were received too.
+  counter.bytesIn = headLengthOf(request);
   request.on("error", (error) => counter.destroy(error));
   // The body flows in before its reader attaches (a backend that looks something up first, a forward waiting for a
   // slot): a check that fails then (a wrong checksum, found at the body's end) must not be an unheard 'error' event,

@@ -1,6 +1,7 @@
 /** Reading small request bodies (XML documents) with a hard cap. */
 import type { IncomingMessage } from "node:http";
 import { S3Error } from "@multistore/core";
+import { GrowingBytes } from "@multistore/core/runtime";
 import { continueBody } from "./expect-continue.js";
 
 /** Request headers by lowercase name (core's `HeaderMap` and WHATWG `Headers` fit). */
@@ -51,7 +52,17 @@ export function readLimited(request: IncomingMessage, limit: number, headers?: H
     request.once("end", onEnd);
     request.once("error", cut);
     request.once("close", () => cut());
+    // A body paused after its head was read (`readHead`) would not flow again for a listener alone.
+    request.resume();
   });
+}
+
+/** The bytes of each request's head `readHead` read: counted with the rest of its body as received. */
+const headLengths = new WeakMap<IncomingMessage, number>();
+
+/** How many bytes of `request`'s body `readHead` read as its head (0 when none were). */
+export function headLengthOf(request: IncomingMessage): number {
+  return headLengths.get(request) ?? 0;
 }
 
 /**
@@ -64,7 +75,7 @@ export function readHead(request: IncomingMessage, end: (bytes: Uint8Array) => n
   if (request.readableEnded) return Promise.resolve(Buffer.alloc(0));
   continueBody(request);
   return new Promise((resolve, reject) => {
-    let buffered: Buffer = Buffer.alloc(0);
+    const read = new GrowingBytes();
     const stop = () => {
       request.off("data", onData);
       request.off("end", onEnd);
@@ -72,7 +83,7 @@ export function readHead(request: IncomingMessage, end: (bytes: Uint8Array) => n
       request.off("close", onClose);
     };
     const onData = (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      const buffered = read.append(chunk);
       let length: number;
       try {
         length = end(buffered);
@@ -84,13 +95,14 @@ export function readHead(request: IncomingMessage, end: (bytes: Uint8Array) => n
       }
       if (length < 0) return;
       stop();
+      headLengths.set(request, length);
       request.pause();
-      if (length < buffered.length) request.unshift(buffered.subarray(length));
+      if (length < buffered.length) request.unshift(Buffer.from(buffered.buffer, buffered.byteOffset + length, buffered.length - length));
       resolve(buffered.subarray(0, length));
     };
     const onEnd = () => {
       stop();
-      resolve(buffered);
+      resolve(read.bytes);
     };
     const cut = (error?: unknown) => {
       if (request.readableEnded) return;

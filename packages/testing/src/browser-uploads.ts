@@ -102,7 +102,7 @@ export function registerUploadTests(session: UploadSession): void {
     const origin = session.origins().app;
     const page = await session.pageAt(origin);
     const redirect = `${origin}/?uploaded=1`;
-    const form = await presignedForm(session.endpoint(), session.key, { bucket: open, key: "uploads/html/${filename}", fields: { success_action_redirect: redirect }, expires: 300 });
+    const form = await presignedForm(session.endpoint(), session.key, { bucket: open, key: "uploads/html/${filename}", fields: { success_action_redirect: redirect, "Content-Type": "text/plain" }, expires: 300 });
     const landed = new URL(await formSubmitInPage(page, form, { name: "chosen.txt", mimeType: "text/plain", buffer: Buffer.from("chosen by a person\n") }));
     const object = await stored(open, "uploads/html/chosen.txt");
     expect([landed.origin, landed.searchParams.get("uploaded"), landed.searchParams.get("bucket"), landed.searchParams.get("key"), landed.searchParams.get("etag")]).toEqual([origin, "1", open, "uploads/html/chosen.txt", object.etag]);

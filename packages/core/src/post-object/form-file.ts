@@ -7,6 +7,7 @@
  * parts follow it, which the computed length would have stored as part of the object.
  */
 import { S3Error } from "../errors.js";
+import { BytePattern } from "./byte-pattern.js";
 
 /** Where the file lies in what remains of a form upload's body once its head was read. */
 export interface FormFileFraming {
@@ -17,7 +18,7 @@ export interface FormFileFraming {
 }
 
 /** What follows the file: its closing delimiter, then the line's end. */
-export function formTrailer(boundary: string): string {
+function formTrailer(boundary: string): string {
   return `\r\n--${boundary}--\r\n`;
 }
 
@@ -36,7 +37,7 @@ function notLastPart(): S3Error {
 export class FormFileDecoder {
   private readonly trailer: Uint8Array;
   /** `\r\n--boundary`: where a part ends. */
-  private readonly delimiter: Uint8Array;
+  private readonly delimiter: BytePattern;
   /** The file's last bytes seen (fewer than the delimiter's), for a delimiter split between two pushes. */
   private tail = new Uint8Array(0);
   private seen = 0;
@@ -46,18 +47,18 @@ export class FormFileDecoder {
 
   constructor(private readonly framing: FormFileFraming) {
     this.trailer = new TextEncoder().encode(formTrailer(framing.boundary));
-    this.delimiter = this.trailer.subarray(0, this.trailer.length - 4);
+    this.delimiter = new BytePattern(`\r\n--${framing.boundary}`);
   }
 
   /** Throws when the file's bytes (after those seen before) hold the form's delimiter. */
   private searchDelimiter(file: Uint8Array): void {
     const delimiter = this.delimiter;
-    const keep = delimiter.length - 1;
+    const keep = delimiter.bytes.length - 1;
     // Across the previous push's end: the tail and the first bytes of this one.
     const joined = new Uint8Array(this.tail.length + Math.min(file.length, keep));
     joined.set(this.tail);
     joined.set(file.subarray(0, keep), this.tail.length);
-    if (indexOf(joined, delimiter) !== -1 || indexOf(file, delimiter) !== -1) throw notLastPart();
+    if (delimiter.indexIn(joined) !== -1 || delimiter.indexIn(file) !== -1) throw notLastPart();
     this.tail = file.length >= keep ? file.slice(file.length - keep) : joined.slice(Math.max(0, joined.length - keep));
   }
 
@@ -92,14 +93,3 @@ export class FormFileDecoder {
   }
 }
 
-/** Where `needle` first occurs in `haystack`, or -1 (a native scan for its first byte, then a comparison). */
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0]!;
-  const last = haystack.length - needle.length;
-  for (let at = haystack.indexOf(first); at !== -1 && at <= last; at = haystack.indexOf(first, at + 1)) {
-    let index = 1;
-    while (index < needle.length && haystack[at + index] === needle[index]) index++;
-    if (index === needle.length) return at;
-  }
-  return -1;
-}

@@ -3,6 +3,7 @@
  * and that part's own headers. The file's bytes are not read here: they stream to the backend (see `FormFileDecoder`).
  */
 import { S3Error } from "../errors.js";
+import { BytePattern } from "./byte-pattern.js";
 
 /** One form field: its name as sent and its value (UTF-8). */
 export interface FormField {
@@ -18,14 +19,10 @@ export interface FormHead {
   fields: Map<string, FormField>;
   /** The file part's `filename` parameter, when it has one. */
   filename?: string;
-  /** The file part's own `Content-Type`, when it has one. */
-  contentType?: string;
   /** Bytes from the body's start to the file's first byte. */
   length: number;
 }
 
-/** Latin-1 decoding keeps one character per byte: offsets found in the text are offsets in the bytes. */
-const bytesAsText = new TextDecoder("latin1");
 const utf8Text = new TextDecoder("utf-8", { fatal: true });
 
 function malformed(message: string): S3Error {
@@ -52,11 +49,10 @@ export function isFormContentType(contentType: string | null): boolean {
   return contentType !== null && contentType.trimStart().toLowerCase().startsWith("multipart/form-data");
 }
 
-/** A part's headers: Content-Disposition's `name` and `filename`, and Content-Type. */
+/** A part's Content-Disposition: its `name` and `filename`. */
 interface PartHeaders {
   name: string;
   filename?: string;
-  contentType?: string;
 }
 
 /** Reads a Content-Disposition parameter value: quoted (browsers escape `"` as `%22`) or a token. */
@@ -78,13 +74,10 @@ function parsePartHeaders(bytes: Uint8Array): PartHeaders {
     throw malformed("a part's headers are not UTF-8.");
   }
   let disposition: string | undefined;
-  let contentType: string | undefined;
   for (const line of text.split("\r\n")) {
     const colon = line.indexOf(":");
     if (colon <= 0) throw malformed("a part has a header line without a name.");
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (name === "content-disposition") disposition = line.slice(colon + 1);
-    else if (name === "content-type") contentType = line.slice(colon + 1).trim();
+    if (line.slice(0, colon).trim().toLowerCase() === "content-disposition") disposition = line.slice(colon + 1);
   }
   if (disposition === undefined) throw malformed("a part has no Content-Disposition.");
   // `form-data; name="key"; filename="a.txt"`: split on the semicolons outside quotes.
@@ -100,61 +93,97 @@ function parsePartHeaders(bytes: Uint8Array): PartHeaders {
     else if (name === "filename") filename = parameterValue(parameter.slice(equals + 1));
   }
   if (fieldName === undefined) throw malformed("a part has no name.");
-  return { name: fieldName, ...(filename !== undefined && { filename }), ...(contentType !== undefined && { contentType }) };
+  return { name: fieldName, ...(filename !== undefined && { filename }) };
 }
 
+const CRLF_CRLF = new BytePattern("\r\n\r\n");
+
 /**
- * Finds the form's head in the first bytes of its body: undefined while more bytes are needed. Throws
- * MaxPostPreDataLengthExceeded once `limit` bytes hold no file part, IncorrectNumberOfFilesInPostRequest when the form
- * ends without one, MalformedPOSTRequest for a body that is not multipart/form-data, and InvalidArgument for a field
- * sent twice.
+ * Reads a form's head from the first bytes of its body as they grow: `read` with every byte so far, after each
+ * chunk. It resumes where the last call stopped (each byte is searched once, whatever the chunking), and answers the
+ * head once the file part's headers are complete. Throws MaxPostPreDataLengthExceeded once `limit` bytes hold no file
+ * part, IncorrectNumberOfFilesInPostRequest when the form ends without one, MalformedPOSTRequest for a body that is
+ * not multipart/form-data, and InvalidArgument for a field sent twice.
  */
-export function findFormHead(bytes: Uint8Array, boundary: string, limit: number): FormHead | undefined {
-  const text = bytesAsText.decode(bytes);
-  const delimiter = `--${boundary}`;
-  const tooLarge = () => new S3Error("MaxPostPreDataLengthExceeded", { message: `Your POST request fields preceding the upload file were too large (over ${limit} bytes).` });
-  const needMore = (): undefined => {
-    if (bytes.length > limit) throw tooLarge();
-    return undefined;
-  };
-  // Anything before the first delimiter is a preamble, ignored (RFC 2046).
-  let position = text.startsWith(delimiter) ? 0 : text.indexOf(`\r\n${delimiter}`);
-  if (position === -1) return needMore();
-  if (position > 0) position += 2;
-  const fields = new Map<string, FormField>();
-  for (;;) {
-    position += delimiter.length;
-    if (text.length < position + 2) return needMore();
-    if (text.startsWith("--", position)) throw new S3Error("IncorrectNumberOfFilesInPostRequest");
-    // Transport padding (spaces and tabs) may follow a delimiter before its line ends.
-    while (text[position] === " " || text[position] === "\t") position++;
-    if (text.length < position + 2) return needMore();
-    if (!text.startsWith("\r\n", position)) throw malformed("a boundary line does not end with CRLF.");
-    const headersStart = position + 2;
-    const headersEnd = text.indexOf("\r\n\r\n", headersStart);
-    if (headersEnd === -1) return needMore();
-    const part = parsePartHeaders(bytes.subarray(headersStart, headersEnd));
-    const contentStart = headersEnd + 4;
-    if (part.name.toLowerCase() === "file") {
-      if (contentStart > limit) throw tooLarge();
-      return {
-        fields,
-        ...(part.filename !== undefined && { filename: part.filename }),
-        ...(part.contentType !== undefined && { contentType: part.contentType }),
-        length: contentStart,
-      };
-    }
-    const contentEnd = text.indexOf(`\r\n${delimiter}`, contentStart);
-    if (contentEnd === -1) return needMore();
-    let value: string;
-    try {
-      value = utf8Text.decode(bytes.subarray(contentStart, contentEnd));
-    } catch {
-      throw malformed(`the field "${part.name}" is not UTF-8.`);
-    }
-    const name = part.name.toLowerCase();
-    if (fields.has(name)) throw new S3Error("InvalidArgument", { message: `The form field "${part.name}" appears more than once.`, details: { ArgumentName: part.name } });
-    fields.set(name, { name: part.name, value });
-    position = contentEnd + 2;
+export class FormHeadReader {
+  /** `--boundary`: a part's first line. */
+  private readonly delimiter: BytePattern;
+  /** `\r\n--boundary`: a part's end. */
+  private readonly partEnd: BytePattern;
+  private readonly fields = new Map<string, FormField>();
+  /** Where the next part's delimiter line starts, once the first was found. */
+  private next = -1;
+  /** The current part's headers, once its headers were read. */
+  private part: { name: string; contentStart: number } | undefined;
+  /** Where the pending search resumes (what it already searched holds no match). */
+  private resume = 0;
+
+  constructor(
+    boundary: string,
+    private readonly limit: number,
+  ) {
+    this.delimiter = new BytePattern(`--${boundary}`);
+    this.partEnd = new BytePattern(`\r\n--${boundary}`);
   }
+
+  private needMore(bytes: Uint8Array, searched: BytePattern | undefined): undefined {
+    if (bytes.length > this.limit) throw tooLarge(this.limit);
+    if (searched !== undefined) this.resume = Math.max(this.resume, bytes.length - searched.bytes.length + 1);
+    return undefined;
+  }
+
+  /** The head, once `bytes` (every byte read so far, from the body's first) hold it; undefined while more are needed. */
+  read(bytes: Uint8Array): FormHead | undefined {
+    if (this.next === -1) {
+      // Anything before the first delimiter is a preamble, ignored (RFC 2046).
+      if (this.delimiter.isAt(bytes, 0)) this.next = 0;
+      else {
+        const found = this.partEnd.indexIn(bytes, this.resume);
+        if (found === -1) return this.needMore(bytes, this.partEnd);
+        this.next = found + 2;
+        this.resume = 0;
+      }
+    }
+    for (;;) {
+      if (this.part === undefined) {
+        let position = this.next + this.delimiter.bytes.length;
+        if (bytes.length < position + 2) return this.needMore(bytes, undefined);
+        if (bytes[position] === 0x2d && bytes[position + 1] === 0x2d) throw new S3Error("IncorrectNumberOfFilesInPostRequest");
+        // Transport padding (spaces and tabs) may follow a delimiter before its line ends.
+        while (bytes[position] === 0x20 || bytes[position] === 0x09) position++;
+        if (bytes.length < position + 2) return this.needMore(bytes, undefined);
+        if (bytes[position] !== 0x0d || bytes[position + 1] !== 0x0a) throw malformed("a boundary line does not end with CRLF.");
+        const headersStart = position + 2;
+        const headersEnd = CRLF_CRLF.indexIn(bytes, Math.max(headersStart, this.resume));
+        if (headersEnd === -1) return this.needMore(bytes, CRLF_CRLF);
+        this.resume = 0;
+        const headers = parsePartHeaders(bytes.subarray(headersStart, headersEnd));
+        const contentStart = headersEnd + 4;
+        if (headers.name.toLowerCase() === "file") {
+          if (contentStart > this.limit) throw tooLarge(this.limit);
+          return { fields: this.fields, ...(headers.filename !== undefined && { filename: headers.filename }), length: contentStart };
+        }
+        this.part = { name: headers.name, contentStart };
+      }
+      const { name, contentStart } = this.part;
+      const contentEnd = this.partEnd.indexIn(bytes, Math.max(contentStart, this.resume));
+      if (contentEnd === -1) return this.needMore(bytes, this.partEnd);
+      this.resume = 0;
+      let value: string;
+      try {
+        value = utf8Text.decode(bytes.subarray(contentStart, contentEnd));
+      } catch {
+        throw malformed(`the field "${name}" is not UTF-8.`);
+      }
+      const key = name.toLowerCase();
+      if (this.fields.has(key)) throw new S3Error("InvalidArgument", { message: `The form field "${name}" appears more than once.`, details: { ArgumentName: name } });
+      this.fields.set(key, { name, value });
+      this.part = undefined;
+      this.next = contentEnd + 2;
+    }
+  }
+}
+
+function tooLarge(limit: number): S3Error {
+  return new S3Error("MaxPostPreDataLengthExceeded", { message: `Your POST request fields preceding the upload file were too large (over ${limit} bytes).` });
 }

@@ -7,7 +7,7 @@
  * document, or a 303 redirect).
  */
 import type { AuthenticationSources } from "../authenticate.js";
-import { uriEncode } from "../encoding.js";
+import { toBase64, uriEncode, utf8 } from "../encoding.js";
 import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { decodeKey, encodeKeyPath } from "../keys.js";
@@ -17,7 +17,7 @@ import { xmlResponse } from "../responses.js";
 import { isVirtualHosted, splitTarget, type GatewayRequest, type SplitTarget } from "../s3-request.js";
 import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
 import type { PlainResponse } from "../types.js";
-import { findFormHead, formBoundaryOf, isFormContentType, type FormHead } from "./form-head.js";
+import { formBoundaryOf, FormHeadReader, isFormContentType, type FormHead } from "./form-head.js";
 import { formTrailerLength, type FormFileFraming } from "./form-file.js";
 import { authenticateForm, type FormAuthentication } from "./form-signature.js";
 import { checkPostPolicy } from "./policy.js";
@@ -26,7 +26,9 @@ import { checkPostPolicy } from "./policy.js";
 export const MAX_FORM_HEAD_BYTES = 64 * 1024;
 
 /** A form upload, read and authenticated: the PutObject it describes. */
-export interface FormUpload {
+export interface FormUpload<B = unknown> {
+  /** The PutObject request (its body: what follows the form's head). */
+  request: GatewayRequest<B>;
   /** Who signed the form's policy (anonymous without one). */
   auth: FormAuthentication;
   /** The PutObject's request target (`/bucket/key`, or `/key` virtual-hosted). */
@@ -42,11 +44,11 @@ export interface FormUpload {
 }
 
 /**
- * Whether a request is a form upload: a POST of `multipart/form-data` to a bucket (`/bucket`, or `/` when
- * virtual-hosted), with no signature of its own and no sub-resource.
+ * Whether a POST is a form upload: `multipart/form-data` to a bucket (`/bucket`, or `/` when virtual-hosted), with no
+ * signature of its own and no sub-resource.
  */
 export function isFormUpload(request: GatewayRequest<unknown>, split: SplitTarget, domain: string | undefined): boolean {
-  if (request.method !== "POST" || !isFormContentType(request.headers.get("content-type")) || request.headers.has("authorization")) return false;
+  if (!isFormContentType(request.headers.get("content-type")) || request.headers.has("authorization")) return false;
   const { query, rawPath } = split;
   if (query.has("delete") || query.has("uploads") || query.has("uploadId")) return false;
   return isVirtualHosted(request.headers, domain) ? rawPath === "/" : /^\/[^/]+\/?$/.test(rawPath);
@@ -55,12 +57,16 @@ export function isFormUpload(request: GatewayRequest<unknown>, split: SplitTarge
 /** Form fields sent on as the PutObject's headers, under the same name. */
 const HEADER_FIELDS = ["cache-control", "content-type", "content-disposition", "content-encoding", "content-language", "content-md5", "expires", "x-amz-storage-class"];
 
+/** Control characters other than HTAB (what is neither HTAB, printable ASCII nor past ASCII): a header cannot carry them. */
+const CONTROL = /[^\t\u0020-\u007e\u0080-\uffff]/;
+/** Anything past ASCII: sent as RFC 2047 (`=?UTF-8?B?…?=`), as S3 keeps and returns non-ASCII metadata. */
+const NOT_ASCII = /[\u0080-\uffff]/;
+
 function headerOf(headers: Headers, name: string, value: string, field: string): void {
-  try {
-    headers.set(name, value);
-  } catch (error) {
-    throw new S3Error("InvalidArgument", { message: `The form field "${field}" holds characters an HTTP header cannot carry.`, details: { ArgumentName: field }, cause: error });
+  if (CONTROL.test(value)) {
+    throw new S3Error("InvalidArgument", { message: `The form field "${field}" holds characters an HTTP header cannot carry.`, details: { ArgumentName: field } });
   }
+  headers.set(name, NOT_ASCII.test(value) ? `=?UTF-8?B?${toBase64(utf8(value))}?=` : value);
 }
 
 /** A `tagging` field's document (`<Tagging><TagSet><Tag>…`) as `x-amz-tagging`'s query string. */
@@ -77,13 +83,17 @@ function uploadHeaders(request: GatewayRequest<unknown>, head: FormHead, fileLen
   const headers = new Headers();
   const host = request.headers.get("host");
   if (host !== null) headers.set("host", host);
+  // (Without a Content-Type field the object gets the store's default type, as on S3, not the file part's own: the
+  // policy's signer never allowed that one, and a page could otherwise store HTML on a bucket it may write to.)
   for (const [name, field] of head.fields) {
     if (HEADER_FIELDS.includes(name) || name.startsWith("x-amz-meta-") || name.startsWith("x-amz-checksum-")) headerOf(headers, name, field.value, field.name);
     else if (name === "acl") headerOf(headers, "x-amz-acl", field.value, field.name);
     else if (name === "tagging") headerOf(headers, "x-amz-tagging", taggingHeader(field.value), field.name);
   }
-  // Without a Content-Type field, the file's own (what the browser read from the file) describes it.
-  if (!head.fields.has("content-type") && head.contentType !== undefined) headerOf(headers, "content-type", head.contentType, "file");
+  // The form's body is no aws-chunked stream, whatever a field says.
+  if (/(^|,)\s*aws-chunked\s*(,|$)/i.test(headers.get("content-encoding") ?? "")) {
+    throw new S3Error("InvalidArgument", { message: "The Content-Encoding field may not name aws-chunked: a form's file is sent as it is.", details: { ArgumentName: "Content-Encoding" } });
+  }
   headers.set("content-length", String(fileLength));
   return headers;
 }
@@ -131,7 +141,7 @@ function successRenderer(head: FormHead, bucket: string, key: string, location: 
  * Reads a form upload's fields, authenticates its policy's signature and checks the policy: the PutObject it
  * describes. `domain`: the virtual-hosted style domain, if any.
  */
-export async function readFormUpload(request: GatewayRequest<unknown>, split: SplitTarget, domain: string | undefined, sources: AuthenticationSources): Promise<FormUpload> {
+export async function readFormUpload<B>(request: GatewayRequest<B>, split: SplitTarget, domain: string | undefined, sources: AuthenticationSources): Promise<FormUpload<B>> {
   const virtualHosted = isVirtualHosted(request.headers, domain);
   // The bucket the client posted to (what the policy's `bucket` condition names).
   const bucket = virtualHosted ? virtualHostBucketOf(request.headers, domain)! : decodeKey(split.rawPath.slice(1).replace(/\/$/, ""));
@@ -141,36 +151,44 @@ export async function readFormUpload(request: GatewayRequest<unknown>, split: Sp
   if (declared === null || !/^\d{1,16}$/.test(declared.trim())) throw new S3Error("MissingContentLength", { message: "A form upload needs a Content-Length." });
   if (request.readBodyHead === undefined) throw new S3Error("NotImplemented", { message: "Form uploads (POST Object) are not supported by this runtime." });
   let head: FormHead | undefined;
+  const reader = new FormHeadReader(boundary, MAX_FORM_HEAD_BYTES);
   await request.readBodyHead((bytes) => {
-    head = findFormHead(bytes, boundary, MAX_FORM_HEAD_BYTES);
+    head = reader.read(bytes);
     return head === undefined ? -1 : head.length;
   });
   if (head === undefined) throw new S3Error("IncorrectNumberOfFilesInPostRequest", { message: "POST requires exactly one file upload per request: the body ended before its file part." });
   const fileLength = Number(declared) - head.length - formTrailerLength(boundary);
   if (fileLength < 0) throw new S3Error("MalformedPOSTRequest", { message: "The body of your POST request is not well-formed multipart/form-data: it is shorter than its fields and closing boundary." });
   const auth = await authenticateForm(head.fields, sources);
-  const now = sources.now?.() ?? Date.now();
-  if (auth.policy !== undefined) checkPostPolicy(auth.policy, { fields: head.fields, bucket, fileLength, now });
-  const keyField = head.fields.get("key")?.value;
-  if (keyField === undefined || keyField === "") {
+  const keyField = head.fields.get("key");
+  if (keyField === undefined || keyField.value === "") {
     throw new S3Error("InvalidArgument", { message: "Bucket POST must contain a field named 'key'. If it is specified, please check the order of the fields.", details: { ArgumentName: "key" } });
   }
-  // `${filename}` stands for the name of the file the user chose.
-  const key = keyField.replaceAll("${filename}", head.filename ?? "");
+  // `${filename}` stands for the name of the file the user chose. The policy is checked against the key as it will be
+  // written (what the AWS SDKs' `starts-with` condition for such a key restricts), never the placeholder.
+  const key = keyField.value.replaceAll("${filename}", head.filename ?? "");
+  // (A key of `${filename}` with no file chosen: a browser sends `filename=""`.)
+  if (key === "") throw new S3Error("InvalidArgument", { message: "The form upload's key is empty: its ${filename} was replaced by an empty file name.", details: { ArgumentName: "key" } });
+  if (auth.policy !== undefined) {
+    const fields = new Map(head.fields).set("key", { name: keyField.name, value: key });
+    checkPostPolicy(auth.policy, { fields, bucket, fileLength, now: sources.now?.() ?? Date.now() });
+  }
   const bucketPath = virtualHosted ? "" : split.rawPath.replace(/\/$/, "");
   const target = `${bucketPath}/${encodeKeyPath(key)}`;
+  const headers = uploadHeaders(request, head, fileLength);
   return {
+    request: new FormUploadRequest(request, target, headers),
     auth,
     target,
     split: splitTarget(target),
-    headers: uploadHeaders(request, head, fileLength),
+    headers,
     framing: { length: fileLength, boundary },
     renderSuccess: successRenderer(head, bucket, key, target),
   };
 }
 
 /** The form upload as the PutObject request the gateway performs; its body is what remains after the form's head. */
-export class FormUploadRequest<B> implements GatewayRequest<B> {
+class FormUploadRequest<B> implements GatewayRequest<B> {
   /** A PUT of the object. */
   readonly method = "PUT";
   /** The object's target. */
@@ -180,10 +198,11 @@ export class FormUploadRequest<B> implements GatewayRequest<B> {
 
   constructor(
     private readonly request: GatewayRequest<B>,
-    upload: FormUpload,
+    target: string,
+    headers: Headers,
   ) {
-    this.target = upload.target;
-    this.headers = upload.headers;
+    this.target = target;
+    this.headers = headers;
   }
 
   /** The rest of the client's body (the file and the form's closing boundary). */
@@ -191,7 +210,7 @@ export class FormUploadRequest<B> implements GatewayRequest<B> {
     return this.request.body;
   }
 
-  /** Not read: a form upload's body is its file. */
+  /** The client's own reader (a PutObject reads no document: never called). */
   readBody(limit: number): Promise<Uint8Array> {
     return this.request.readBody(limit);
   }
@@ -213,7 +232,7 @@ export class FormUploadRequest<B> implements GatewayRequest<B> {
 }
 
 /** The dispatch of a form upload's PutObject, with its file's framing and its answer. */
-export function withFormPlan<D>(dispatched: D, upload: FormUpload): D {
+export function withFormPlan<D>(dispatched: D, upload: FormUpload<unknown>): D {
   if (typeof dispatched !== "object" || dispatched === null || !("type" in dispatched)) return dispatched;
   return { ...dispatched, formFile: upload.framing, renderHead: upload.renderSuccess };
 }

@@ -52,6 +52,20 @@ function lengthBound(raw: unknown, condition: unknown): number {
   return value;
 }
 
+/**
+ * An ISO 8601 UTC time (`2026-12-01T12:00:00.000Z`) in milliseconds, or NaN: a time without its `Z` would be read in
+ * the server's own time zone, and `Date.parse` would move a 30 February to March.
+ */
+function utcTime(text: string): number {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/.exec(text);
+  if (parts === null) return Number.NaN;
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const time = Date.UTC(year, month - 1, day, hour, minute, second);
+  const date = new Date(time);
+  const exact = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+  return exact ? time + Math.floor(Number(`0${parts[7] ?? ""}`) * 1000) : Number.NaN;
+}
+
 /** Decodes and checks a policy; throws InvalidPolicyDocument, AccessDenied, EntityTooSmall or EntityTooLarge. */
 export function checkPostPolicy(policy: string, subject: PolicySubject): void {
   const bytes = fromBase64(policy.trim());
@@ -65,7 +79,7 @@ export function checkPostPolicy(policy: string, subject: PolicySubject): void {
   if (typeof document !== "object" || document === null || Array.isArray(document)) throw invalidPolicy("the document is not a JSON object.");
   const { expiration, conditions } = document as { expiration?: unknown; conditions?: unknown };
   if (expiration === undefined) throw invalidPolicy("Policy missing expiration.");
-  const expires = typeof expiration === "string" && /^\d{4}-\d{2}-\d{2}T/.test(expiration) ? Date.parse(expiration) : Number.NaN;
+  const expires = typeof expiration === "string" ? utcTime(expiration) : Number.NaN;
   if (Number.isNaN(expires)) throw invalidPolicy(`Invalid 'expiration' value: ${quoted(expiration)}.`);
   if (conditions === undefined) throw invalidPolicy("Policy missing conditions.");
   if (!Array.isArray(conditions)) throw invalidPolicy("the conditions are not a list.");
