@@ -74,6 +74,12 @@ describe("findFormHead", () => {
     const long = formBody([["x-amz-meta-big", "x".repeat(LIMIT)]], { content: "x" });
     expect(codeOf(() => findFormHead(long, BOUNDARY, LIMIT))).toBe("MaxPostPreDataLengthExceeded");
     expect(codeOf(() => findFormHead(new Uint8Array(LIMIT + 1), BOUNDARY, LIMIT))).toBe("MaxPostPreDataLengthExceeded");
+    // Past the limit, the same refusal whether the bytes came at once (Lambda) or in chunks (what follows the limit
+    // is never looked at): a form without a file, or with a field sent twice, after a long field.
+    const longField = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="x-amz-meta-big"\r\n\r\n${"x".repeat(LIMIT)}\r\n`;
+    for (const rest of [`--${BOUNDARY}--\r\n`, `--${BOUNDARY}\r\nContent-Disposition: form-data; name="X-Amz-Meta-Big"\r\n\r\nv\r\n`]) {
+      expect(codeOf(() => findFormHead(new TextEncoder().encode(longField + rest), BOUNDARY, LIMIT))).toBe("MaxPostPreDataLengthExceeded");
+    }
   });
 });
 

@@ -146,6 +146,8 @@ describe("form uploads", () => {
     };
     expect(await refusal([["key", "other/x"]], [["starts-with", "$key", "uploads/"]])).toEqual({ status: 403, code: "AccessDenied", message: 'Invalid according to Policy: Policy Condition failed: ["starts-with","$key","uploads/"]' });
     expect(await refusal([["key", "x"]], [{ key: "x" }], { expiration: "2024-01-01T11:59:59Z" })).toEqual({ status: 403, code: "AccessDenied", message: "Invalid according to Policy: Policy expired." });
+    // (A year below 100 is that year, long past.)
+    expect(await refusal([["key", "x"]], [{ key: "x" }], { expiration: "0050-01-01T00:00:00Z" })).toMatchObject({ status: 403, code: "AccessDenied" });
     // An expiration is a UTC time, read the same wherever the server runs; a date that does not exist is none.
     for (const expiration of ["2024-01-01T13:00:00", "2024-02-30T13:00:00Z", "2024-01-01T24:00:00Z", "tomorrow"]) {
       expect(await refusal([["key", "x"]], [{ key: "x" }], { expiration })).toMatchObject({ status: 400, code: "InvalidPolicyDocument" });

@@ -44,7 +44,7 @@ async function formEvent(key: string, file: string, after: Record<string, string
     rawQueryString: "",
     headers: { host: DOMAIN, "content-type": contentType, "content-length": String(body.length) },
     requestContext: { domainName: DOMAIN, stage: "$default", http: { method: "POST", sourceIp: "192.0.2.9" } },
-    body: body.toString("base64"),
+    body: Buffer.from(body).toString("base64"),
     isBase64Encoded: true,
   };
 }

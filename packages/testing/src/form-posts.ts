@@ -45,7 +45,7 @@ export function formData(form: PresignedForm, file: { bytes: Uint8Array; filenam
 }
 
 /** A form encoded as the platform sends it: its bytes and its Content-Type (with the boundary). */
-export async function encodedForm(data: FormData): Promise<{ body: Buffer; contentType: string }> {
+export async function encodedForm(data: FormData): Promise<{ body: Uint8Array<ArrayBuffer>; contentType: string }> {
   const encoded = new Response(data);
-  return { body: Buffer.from(await encoded.arrayBuffer()), contentType: encoded.headers.get("content-type")! };
+  return { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get("content-type")! };
 }

@@ -146,6 +146,9 @@ export class FormHeadReader {
     }
     for (;;) {
       if (this.part === undefined) {
+        // A part that starts (or, below, whose headers or value end) past the limit: no head fits, however the bytes
+        // came (at once, or in chunks that stop at the limit).
+        if (this.next > this.limit) throw tooLarge(this.limit);
         let position = this.next + this.delimiter.bytes.length;
         if (bytes.length < position + 2) return this.needMore(bytes, undefined);
         if (bytes[position] === 0x2d && bytes[position + 1] === 0x2d) throw new S3Error("IncorrectNumberOfFilesInPostRequest");
@@ -157,10 +160,10 @@ export class FormHeadReader {
         const headersEnd = CRLF_CRLF.indexIn(bytes, Math.max(headersStart, this.resume));
         if (headersEnd === -1) return this.needMore(bytes, CRLF_CRLF);
         this.resume = 0;
-        const headers = parsePartHeaders(bytes.subarray(headersStart, headersEnd));
         const contentStart = headersEnd + 4;
+        if (contentStart > this.limit) throw tooLarge(this.limit);
+        const headers = parsePartHeaders(bytes.subarray(headersStart, headersEnd));
         if (headers.name.toLowerCase() === "file") {
-          if (contentStart > this.limit) throw tooLarge(this.limit);
           return { fields: this.fields, ...(headers.filename !== undefined && { filename: headers.filename }), length: contentStart };
         }
         this.part = { name: headers.name, contentStart };
@@ -168,6 +171,7 @@ export class FormHeadReader {
       const { name, contentStart } = this.part;
       const contentEnd = this.partEnd.indexIn(bytes, Math.max(contentStart, this.resume));
       if (contentEnd === -1) return this.needMore(bytes, this.partEnd);
+      if (contentEnd > this.limit) throw tooLarge(this.limit);
       this.resume = 0;
       let value: string;
       try {

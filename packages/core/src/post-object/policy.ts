@@ -60,8 +60,10 @@ function utcTime(text: string): number {
   const parts = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/.exec(text);
   if (parts === null) return Number.NaN;
   const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const time = Date.UTC(year, month - 1, day, hour, minute, second);
-  const date = new Date(time);
+  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
+  // (Date.UTC reads years 0 to 99 as 1900 to 1999: the year is set on its own.)
+  date.setUTCFullYear(year, month - 1, day);
+  const time = date.getTime();
   const exact = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
   return exact ? time + Math.floor(Number(`0${parts[7] ?? ""}`) * 1000) : Number.NaN;
 }
