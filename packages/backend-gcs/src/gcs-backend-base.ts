@@ -172,7 +172,12 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       method,
       url,
       headers: sendHeaders,
-      mapResponse: (status, responseHeaders) => (status === 401 ? refusedCredentials(status) : mapObjectResponse(status, responseHeaders, context)),
+      mapResponse: (status, responseHeaders) => {
+        if (status === 401) return refusedCredentials(status);
+        // GCS answers a generation the key does not have (a version) as a missing key; S3 says which is missing.
+        if (status === 404 && generation !== undefined && method !== "DELETE") return new S3Error("NoSuchVersion", { details: { VersionId: request.versionId! } });
+        return mapObjectResponse(status, responseHeaders, context);
+      },
     };
   }
 

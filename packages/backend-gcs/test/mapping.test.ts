@@ -159,6 +159,24 @@ describe("on the GCS test server", () => {
     await expect(backend().completeMultipartUpload("complete-exists", uploadId, [{ partNumber: 1, etag: '"x"' }], new Headers({ "if-none-match": "*" }))).rejects.toMatchObject({ code: "PreconditionFailed" });
   });
 
+  it("answers a version (generation) the key does not have NoSuchVersion, and serves the live one as `null`", async () => {
+    const first = await put("versioned", "v1");
+    // A write pinned to the first generation (If-Match) names it in its precondition; the key then has another.
+    await put("versioned", "v2", { "if-match": first.headers.get("etag")! });
+    const replaced = server.requests.at(-1)!.headers["x-goog-if-generation-match"] as string;
+    expect(replaced).toMatch(/^\d+$/);
+    const read = async (operation: "GetObject" | "HeadObject", versionId: string) =>
+      executeDispatch((await backend().prepareObject({ operation, key: "versioned", headers: new Headers(), versionId })) as ForwardDispatch);
+    expect((await read("GetObject", "null")).status).toBe(200);
+    for (const operation of ["GetObject", "HeadObject"] as const) {
+      const gone = await read(operation, replaced);
+      expect([gone.status, gone.headers.get("x-multistore-error-code")]).toEqual([404, "NoSuchVersion"]);
+    }
+    // A key never written is NoSuchKey.
+    const absent = await executeDispatch((await backend().prepareObject({ operation: "GetObject", key: "never-written", headers: new Headers() })) as ForwardDispatch);
+    expect(absent.headers.get("x-multistore-error-code")).toBe("NoSuchKey");
+  });
+
   it("maps a missing bucket, an expired signature and a foreign key to 503", async () => {
     const missing = createGcsBackend({ bucket_name: "no-such-bucket", endpoint: server.endpoint, service_account_key: server.serviceAccountKey });
     await expect(missing.listObjects({ prefix: "", maxKeys: 10 })).rejects.toMatchObject({ code: "ServiceUnavailable", status: 503 });
