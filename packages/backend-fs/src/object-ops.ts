@@ -7,6 +7,7 @@ import {
   applyResponseOverrides,
   contentMd5Of,
   checkReadConditions,
+  checkIfMatch,
   checkWriteConditions,
   parseRangeHeader,
   resolveRange,
@@ -139,7 +140,7 @@ export async function putObject(
 export async function deleteKey(layout: FsLayout, kp: KeyPath, ifMatch?: string): Promise<boolean> {
   const removed = await withLock(locks.key(kp), async () => {
     // A conditional delete checks under the key's lock: a write landing in between is either seen or comes after.
-    if (ifMatch !== undefined) checkWriteConditions(new Headers({ "if-match": ifMatch }), kp.key, (await statObject(layout, kp))?.etag);
+    if (ifMatch !== undefined) checkIfMatch(ifMatch, kp.key, (await statObject(layout, kp))?.etag);
     if (!(await isRealDirectory(layout, kp.parent))) return false;
     const stats = await lstatOrUndefined(kp.path);
     if (kp.isFolder) {

@@ -1,6 +1,6 @@
 /** PutObject and DeleteObject through the binding, and the conditional-write plumbing CopyObject shares. */
 import { S3Error } from "@multistore/core";
-import { checkWriteConditions, fromBase64, toHex, type ObjectRequest, type PlainResponse } from "@multistore/core/backend";
+import { checkIfMatch, checkWriteConditions, fromBase64, toHex, type ObjectRequest, type PlainResponse } from "@multistore/core/backend";
 import { contentMd5Hex, knownLengthBody } from "./body.js";
 import { singleEtag } from "./conditional.js";
 import { noSuchKey } from "./keys.js";
@@ -82,7 +82,7 @@ export async function putObject(bucket: R2Bucket, request: ObjectRequest, body: 
  */
 export async function deleteObject(bucket: R2Bucket, key: string, headers: Headers): Promise<PlainResponse<ReadableStream>> {
   const ifMatch = headers.get("if-match");
-  if (ifMatch !== null) checkWriteConditions(new Headers({ "if-match": ifMatch }), key, (await r2Call(() => bucket.head(key), { key }))?.etag);
+  if (ifMatch !== null) checkIfMatch(ifMatch, key, (await r2Call(() => bucket.head(key), { key }))?.etag);
   await r2Call(() => bucket.delete(key), { key });
   return { status: 204, headers: new Headers(), body: null };
 }

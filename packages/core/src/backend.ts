@@ -47,6 +47,7 @@ export {
 export {
   bareEtag,
   checkCopySourceConditions,
+  checkIfMatch,
   checkReadConditions,
   checkWriteConditions,
   COPY_SOURCE_CONDITIONS,

@@ -118,8 +118,14 @@ export function checkWriteConditions(headers: Headers, key: string, currentEtag:
     if (currentEtag !== undefined) throw new S3Error("PreconditionFailed", { details: { Condition: "If-None-Match" } });
   }
   const ifMatch = headers.get("if-match");
-  if (ifMatch !== null) {
-    if (currentEtag === undefined) throw new S3Error("NoSuchKey", { details: { Key: key } });
-    if (!etagListMatches(ifMatch, currentEtag)) throw new S3Error("PreconditionFailed", { details: { Condition: "If-Match" } });
-  }
+  if (ifMatch !== null) checkIfMatch(ifMatch, key, currentEtag);
+}
+
+/**
+ * `If-Match` of a write or of S3's conditional delete against the current object's ETag (undefined: no object):
+ * NoSuchKey without an object, PreconditionFailed for another one.
+ */
+export function checkIfMatch(ifMatch: string, key: string, currentEtag: string | undefined): void {
+  if (currentEtag === undefined) throw new S3Error("NoSuchKey", { details: { Key: key } });
+  if (!etagListMatches(ifMatch, currentEtag)) throw new S3Error("PreconditionFailed", { details: { Condition: "If-Match" } });
 }
