@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { Client as MinioClient } from "minio";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, mustRun, requireTool, succeeds } from "../clients/tools.js";
 import { encodedForm, formData, presignedForm, type FormOptions, type PresignedForm } from "../form-posts.js";
@@ -181,6 +182,23 @@ export function formUploadBehaviour(world: () => World): void {
       const output = await mustRun("python3", ["-c", BOTO3_FORMS, JSON.stringify(payload)], { env: cleanEnv({ AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }), timeoutMs: 60_000 });
       expect(JSON.parse(output)).toEqual({ s3v4: [204, "a,b\n1,2\n", "text/csv"], s3: [204, "a,b\n1,2\n", "text/csv"] });
     }, 60_000);
+
+    it("takes the form minio-js's presignedPostPolicy signs, with its metadata and content conditions", async () => {
+      const endpoint = new URL(world().endpoint);
+      const minio = new MinioClient({ endPoint: endpoint.hostname, port: Number(endpoint.port), useSSL: false, accessKey: world().admin.accessKeyId, secretKey: world().admin.secretAccessKey, region: "us-east-1", pathStyle: true });
+      const policy = minio.newPostPolicy();
+      policy.setBucket(bucket);
+      policy.setKey("form/minio.txt");
+      policy.setExpires(new Date(Date.now() + 600_000));
+      policy.setContentType("text/plain");
+      policy.setContentLengthRange(1, 1024);
+      policy.setUserMetaData({ origin: "minio-js" });
+      const { postURL, formData: fields } = await minio.presignedPostPolicy(policy);
+      const answer = await postForm({ url: postURL, fields: fields as Record<string, string> }, new TextEncoder().encode("posted by minio-js"));
+      expect(answer.status).toBe(204);
+      const { bytes, object } = await read(bucket, "form/minio.txt");
+      expect([new TextDecoder().decode(bytes), object.ContentType, object.Metadata]).toEqual(["posted by minio-js", "text/plain", { origin: "minio-js" }]);
+    });
 
     it("verifies a checksum field against the file, storing nothing on a mismatch", async () => {
       const file = randomBytes(100 * 1024);
