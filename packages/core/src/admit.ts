@@ -55,6 +55,7 @@ function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identi
     case "ListMultipartUploads":
     case "ListObjects":
     case "ListObjectsV2":
+    case "ListObjectVersions":
       authorize(identity, "list_bucket", bucket, { listPrefix: stripViewPrefix(parsed.listing, query.get("prefix") ?? "") });
       break;
     case "DeleteObjects":

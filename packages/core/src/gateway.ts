@@ -261,8 +261,8 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
         return deleteNamespaceObjects(namespace, auth.identity, body, resolveBucket, (error) => reportError(error, context));
       });
     }
-    if (namespace !== undefined && parsed.operation === "ListMultipartUploads") {
-      throw new S3Error("NotImplemented", { message: "Listing multipart uploads above the buckets of a namespace is not supported; name a bucket in the prefix (prefix=product/)." });
+    if (namespace !== undefined && (parsed.operation === "ListMultipartUploads" || parsed.operation === "ListObjectVersions")) {
+      throw new S3Error("NotImplemented", { message: `Listing ${parsed.operation === "ListMultipartUploads" ? "multipart uploads" : "object versions"} above the buckets of a namespace is not supported; name a bucket in the prefix (prefix=product/).` });
     }
     const bucket = admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
     if (bucket instanceof Promise) return bucket.then((resolved) => admitted(request, parsed, auth, context, resolved));

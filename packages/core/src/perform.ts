@@ -15,6 +15,7 @@ import { copyObject, type BucketResolver, type CrossCopy } from "./operations/co
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
 import { listMultipartUploads } from "./operations/list-uploads.js";
+import { listObjectVersions } from "./operations/list-versions.js";
 import { listParts } from "./operations/list-parts.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject, uploadParameters, type PreparedObject } from "./operations/object.js";
@@ -141,6 +142,8 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "ListObjects":
       case "ListObjectsV2":
         return listObjects(operation === "ListObjects" ? 1 : 2, bucket, backend, query, identity, owner, parsed.listing);
+      case "ListObjectVersions":
+        return listObjectVersions(bucket, backend, query, identity, owner, parsed.listing);
       case "DeleteObjects":
         return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":

@@ -211,6 +211,7 @@ function bucketOperation(method: string, query: Query): S3Operation {
   if (method === "GET" && query.has("versioning")) return "GetBucketVersioning";
   if (method === "GET" && query.has("acl")) return "GetBucketAcl";
   if (method === "GET" && query.has("uploads")) return "ListMultipartUploads";
+  if (method === "GET" && query.has("versions")) return "ListObjectVersions";
   const unsupported = query.unsupportedSubresource;
   if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
   if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";

@@ -46,6 +46,8 @@ describe("parseS3Request: service and bucket operations (path style)", () => {
     ["GET", "/photos?acl", "GetBucketAcl"],
     ["GET", "/photos?uploads", "ListMultipartUploads"],
     ["GET", "/photos?uploads&prefix=a/b", "ListMultipartUploads"],
+    ["GET", "/photos?versions", "ListObjectVersions"],
+    ["GET", "/photos?versions&prefix=a/&key-marker=a/b", "ListObjectVersions"],
   ])("%s %s is %s", (method, target, operation) => {
     const parsed = parse(method, target);
     expect(parsed.operation).toBe(operation);
@@ -58,7 +60,7 @@ describe("parseS3Request: service and bucket operations (path style)", () => {
     ["PUT", "/photos?versioning"],
     ["HEAD", "/photos?acl"],
     ["PUT", "/photos?acl"],
-    ["GET", "/photos?versions"],
+    ["PUT", "/photos?versions"],
     ["GET", "/photos?policy"],
     ["HEAD", "/photos?cors"],
     ["PUT", "/photos?lifecycle"],

@@ -24,6 +24,9 @@ const LISTING_PARAMETERS = new Set(["list-type", "prefix", "delimiter", "marker"
 /** Query parameters of ListMultipartUploads (`uploads` itself among them). */
 const UPLOAD_LISTING_PARAMETERS = new Set(["uploads", "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type", "x-id"]);
 
+/** Query parameters of ListObjectVersions (`versions` itself among them). */
+const VERSION_LISTING_PARAMETERS = new Set(["versions", "prefix", "delimiter", "key-marker", "version-id-marker", "max-keys", "encoding-type", "x-id"]);
+
 /** Parameters that name a bucket-level operation (a listing, a sub-resource of the bucket). */
 const BUCKET_PARAMETERS = new Set([...LISTING_PARAMETERS, "location", "versioning", "versions", "uploads", "delete", "acl", "cors", "policy", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate"]);
 BUCKET_PARAMETERS.delete("x-id");
@@ -31,10 +34,13 @@ BUCKET_PARAMETERS.delete("x-id");
 /** Parameters that sign a request rather than name an operation (X-Amz-*, or AWSAccessKeyId/Signature/Expires for V2). */
 const SIGNATURE_PARAMETER = /^(x-amz-|awsaccesskeyid$|signature$|expires$)/i;
 
-/** Whether a request is a listing of keys (ListObjects, V1 or V2) or of uploads (ListMultipartUploads). */
+/**
+ * Whether a request is a listing of keys (ListObjects, V1 or V2), of uploads (ListMultipartUploads) or of versions
+ * (ListObjectVersions).
+ */
 function isListing(method: string, query: Query): boolean {
   if (method !== "GET") return false;
-  const parameters = query.has("uploads") ? UPLOAD_LISTING_PARAMETERS : LISTING_PARAMETERS;
+  const parameters = query.has("uploads") ? UPLOAD_LISTING_PARAMETERS : query.has("versions") ? VERSION_LISTING_PARAMETERS : LISTING_PARAMETERS;
   // Presigned listings carry their signature in the query.
   for (const [name] of query.pairs) if (!parameters.has(name) && !SIGNATURE_PARAMETER.test(name)) return false;
   return true;

@@ -97,6 +97,16 @@ describe("createPathMapping", () => {
     expect(map("GET", "/noaa", "uploads&list-type=2&prefix=goes16/")).toBeUndefined();
   });
 
+  it("maps a listing of versions onto the bucket its prefix names, and above any bucket onto the namespace", () => {
+    expect(map("GET", "/noaa", "versions&prefix=goes16/ABI&key-marker=goes16/a&version-id-marker=null&max-keys=5&delimiter=/")).toEqual({
+      rawPath: "/noaa%3Agoes16",
+      resource: "/noaa",
+      listing: { name: "noaa", keyPrefix: "goes16/" },
+    });
+    expect(map("GET", "/noaa", "versions")).toMatchObject({ namespace: { bucketPrefix: "noaa:" } });
+    expect(map("GET", "/noaa", "versions&list-type=2&prefix=goes16/")).toBeUndefined();
+  });
+
   it("answers an object request on fewer segments than a bucket's as the key it is, never as the namespace's listing", () => {
     const deep = createPathMapping({ bucketSegments: 3 });
     const thrown = (method: string, rawPath: string, query = "") => {

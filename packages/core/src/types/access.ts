@@ -135,6 +135,7 @@ export type S3Operation =
   | "ListBuckets"
   | "ListObjects"
   | "ListObjectsV2"
+  | "ListObjectVersions"
   | "GetObject"
   | "HeadObject"
   | "PutObject"

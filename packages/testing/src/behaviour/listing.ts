@@ -1,5 +1,5 @@
-/** ListObjects V1 and V2: more than 1000 keys, pagination, delimiter, backend_prefix, ListBuckets. */
-import { DeleteObjectsCommand, ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+/** ListObjects V1 and V2 (and ListObjectVersions): more than 1000 keys, pagination, delimiter, backend_prefix, ListBuckets. */
+import { DeleteObjectsCommand, ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sdkClient } from "./clients.js";
 import { BACKENDS, BUCKETS, etagIsMd5, type World } from "./setup.js";
@@ -59,6 +59,20 @@ export function listingBehaviour(world: () => World): void {
       const next = await client().send(new ListObjectsCommand({ Bucket: bucket, Prefix: "tree/", Delimiter: "/", Marker: v1.NextMarker }));
       expect(next.Contents!.map((object) => object.Key)).toEqual(["tree/top.txt"]);
       expect(next.CommonPrefixes ?? []).toEqual([]);
+    });
+
+    it("lists each object as its only version (null, latest) with ListObjectVersions, paged by its markers", async () => {
+      const versions: [string | undefined, string | undefined, boolean | undefined][] = [];
+      let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
+      for (let pages = 0; pages < 5; pages++) {
+        const page = await client().send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: "tree/", MaxKeys: 3, ...markers }));
+        for (const version of page.Versions ?? []) versions.push([version.Key, version.VersionId, version.IsLatest]);
+        if (!page.IsTruncated) break;
+        markers = { KeyMarker: page.NextKeyMarker!, VersionIdMarker: page.NextVersionIdMarker! };
+      }
+      expect(versions).toEqual(["tree/a/one.txt", "tree/a/two.txt", "tree/b/three.txt", "tree/top.txt"].map((key) => [key, "null", true]));
+      const rolled = await client().send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: "tree/", Delimiter: "/" }));
+      expect([rolled.Versions?.map((version) => version.Key), rolled.CommonPrefixes?.map((common) => common.Prefix), rolled.DeleteMarkers]).toEqual([["tree/top.txt"], ["tree/a/", "tree/b/"], undefined]);
     });
 
     it("url-encodes listings when asked", async () => {
