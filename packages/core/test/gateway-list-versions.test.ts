@@ -61,3 +61,48 @@ describe("ListObjectVersions", () => {
     }
   });
 });
+
+describe("listings paged by markers on a backend that answers truncated pages without entries", () => {
+  /** A backend whose first `empty` pages are truncated and empty (as the az backend's may be), then every key. */
+  function sparse(empty: number) {
+    const asked: { maxKeys: number; continuationToken?: string }[] = [];
+    const backend = new MemoryBackend();
+    for (const key of ["k1", "k2", "k3"]) backend.put(key, key);
+    const list = backend.listObjects.bind(backend);
+    backend.listObjects = async (request) => {
+      asked.push({ maxKeys: request.maxKeys, ...(request.continuationToken !== undefined && { continuationToken: request.continuationToken }) });
+      const served = Number(request.continuationToken ?? "0");
+      if (served < empty) return { objects: [], commonPrefixes: [], isTruncated: true, nextContinuationToken: String(served + 1) };
+      return list({ ...request, continuationToken: undefined } as never);
+    };
+    const configured = [bucket("sparse")];
+    const sparseGateway = createGateway<Uint8Array>({
+      buckets: { getBucket: (name) => configured.find((b) => b.name === name), listBuckets: () => configured },
+      credentials: { getCredential: (id) => [credential("AKIDLISTER", [{ bucket: "*", prefixes: [], actions: ["list_bucket"] }])].find((c) => c.access_key_id === id) },
+      backends: { memory: () => backend },
+      now: () => NOW,
+    });
+    const send = async (query: Record<string, string>) => {
+      const signed = await signWithHeader({ accessKeyId: "AKIDLISTER", secretAccessKey: "AKIDLISTER-secret" }, { method: "GET", path: "/sparse", query });
+      const result = await sparseGateway.handle(gatewayRequest("GET", signed.target, signed.headers));
+      if (result.type !== "response") throw new Error("expected a response");
+      return { status: result.response.status, root: parseXml(text(result.response.body)) };
+    };
+    return { asked, send };
+  }
+
+  it("reads the continuation until entries come, cut to max-keys, so the page names where the next starts", async () => {
+    const { asked, send } = sparse(3);
+    const { root } = await send({ versions: "", "max-keys": "2" });
+    expect([listed(root).map(([key]) => key), childText(root, "IsTruncated"), childText(root, "NextKeyMarker")]).toEqual([["k1", "k2"], "true", "k2"]);
+    expect(asked).toEqual([{ maxKeys: 2 }, { maxKeys: 1000, continuationToken: "1" }, { maxKeys: 1000, continuationToken: "2" }, { maxKeys: 1000, continuationToken: "3" }]);
+    // ListObjects V1 too (its next page starts after the last key).
+    const v1 = (await sparse(2).send({ "max-keys": "1" })).root;
+    expect([childElements(v1, "Contents").map((item) => childText(item, "Key")), childText(v1, "IsTruncated")]).toEqual([["k1"], "true"]);
+  });
+
+  it("refuses (503) rather than answer a truncated page with nothing to continue from", async () => {
+    const { status, root } = await sparse(50).send({ versions: "" });
+    expect([status, childText(root, "Code")]).toEqual([503, "ServiceUnavailable"]);
+  });
+});

@@ -10,7 +10,7 @@ import { keyPrefixOf } from "../keys.js";
 import { xmlDate, xmlResponse } from "../responses.js";
 import { stripViewPrefix, type ListingView } from "../target-mapping.js";
 import { xmlElement } from "../xml.js";
-import { compareUtf8, echoable, listingParameters, parseMaxKeys, personXml, skipCommonPrefix, type Owner } from "./list.js";
+import { compareUtf8, echoable, listingParameters, markerPage, parseMaxKeys, personXml, skipCommonPrefix, type Owner } from "./list.js";
 import type { Query } from "../s3-request.js";
 import type { Backend, BucketConfig, Identity, ListResult, PlainResponse } from "../types.js";
 
@@ -36,7 +36,7 @@ export async function listObjectVersions(bucket: BucketConfig, backend: Backend<
   const startKey = keyMarker ? stripViewPrefix(view, keyMarker) : undefined;
   let page: ListResult = { objects: [], commonPrefixes: [], isTruncated: false };
   if (maxKeys > 0) {
-    page = await backend.listObjects({
+    page = await markerPage(backend, {
       prefix: backendPrefix + prefix,
       maxKeys,
       ...(delimiter !== undefined && { delimiter }),

@@ -8,7 +8,7 @@ import { isXmlText, xmlElement } from "../xml.js";
 import { parseWholeNumber } from "../query-numbers.js";
 import type { Query } from "../s3-request.js";
 import { stripViewPrefix, type ListingView } from "../target-mapping.js";
-import type { Backend, BucketConfig, BucketRegistry, Identity, ListedObject, ListResult, PlainResponse } from "../types.js";
+import type { Backend, BucketConfig, BucketRegistry, Identity, ListedObject, ListRequest, ListResult, PlainResponse } from "../types.js";
 
 /** The owner shown in listings. */
 export interface Owner {
@@ -103,6 +103,40 @@ export function listingParameters(query: { get(name: string): string | undefined
   };
 }
 
+/** Backend pages a listing paged by markers reads at most to find an entry (see `markerPage`). */
+const MAX_EMPTY_PAGES = 10;
+
+/**
+ * One page of a listing paged by markers (ListObjects V1, ListObjectVersions): the client's next page starts after
+ * this page's last entry, so a page that is truncated must hold one. A backend may answer a truncated page without
+ * any (the az backend skips its reserved blobs for a bounded number of Azure pages): its continuation is read, in
+ * full pages, until entries come, then cut to `maxKeys` in key order. Past `MAX_EMPTY_PAGES` the listing is refused
+ * (503), never answered truncated with nothing to continue from, which clients take for its end.
+ */
+export async function markerPage(backend: Backend<unknown>, request: ListRequest): Promise<ListResult> {
+  let page = await backend.listObjects(request);
+  for (let pages = 1; page.isTruncated && page.objects.length === 0 && page.commonPrefixes.length === 0; pages++) {
+    if (page.nextContinuationToken === undefined || pages >= MAX_EMPTY_PAGES) {
+      throw new S3Error("ServiceUnavailable", { message: "The listing found no entry to continue from; try again.", cause: new Error(`${pages} truncated backend pages without an entry`) });
+    }
+    page = await backend.listObjects({ ...request, maxKeys: MAX_KEYS, continuationToken: page.nextContinuationToken });
+    const entries = page.objects.length + page.commonPrefixes.length;
+    if (entries > request.maxKeys) page = cutPage(page, request.maxKeys);
+  }
+  return page;
+}
+
+/** The first `maxKeys` entries of a page (keys and common prefixes in key order), truncated. */
+function cutPage(page: ListResult, maxKeys: number): ListResult {
+  const entries = [...page.objects.map((object) => ({ key: object.key, object })), ...page.commonPrefixes.map((prefix) => ({ key: prefix, object: undefined }))];
+  const kept = entries.sort((a, b) => compareUtf8(a.key, b.key)).slice(0, maxKeys);
+  return {
+    objects: kept.flatMap((entry) => (entry.object === undefined ? [] : [entry.object])),
+    commonPrefixes: kept.flatMap((entry) => (entry.object === undefined ? [entry.key] : [])),
+    isTruncated: true,
+  };
+}
+
 /** ListObjects V1 or V2 for one bucket: authorizes the prefix, asks the backend for one page, renders it. */
 export async function listObjects(
   version: 1 | 2,
@@ -126,13 +160,15 @@ export async function listObjects(
 
   let page: ListResult = { objects: [], commonPrefixes: [], isTruncated: false };
   if (maxKeys > 0) {
-    page = await backend.listObjects({
+    const request: ListRequest = {
       prefix: backendPrefix + prefix,
       maxKeys,
       ...(delimiter !== undefined && { delimiter }),
       ...(startKey && { startAfter: backendPrefix + skipCommonPrefix(startKey, prefix, delimiter) }),
       ...(continuationToken !== undefined && { continuationToken }),
-    });
+    };
+    // V2 hands the backend's continuation to the client; V1 pages by its last entry, which a truncated page must have.
+    page = version === 2 ? await backend.listObjects(request) : await markerPage(backend, request);
   }
   const strip = (key: string) => shown + (key.startsWith(backendPrefix) ? key.slice(backendPrefix.length) : key);
   const fetchOwner = version === 1 || query.get("fetch-owner") === "true";
