@@ -55,7 +55,8 @@ describe("ListObjectVersions", () => {
   it("authorizes the prefix like a listing and refuses markers S3 refuses", async () => {
     expect(listed((await versions({ prefix: "dir/" }, "AKIDDIR")).root)).toEqual([["dir/b.txt", "null", "true"], ["dir/c.txt", "null", "true"]]);
     expect((await versions({}, "AKIDDIR")).status).toBe(403);
-    for (const query of [{ "version-id-marker": "null" }, { "key-marker": "a.txt", "version-id-marker": "3HL4kqtJlcpX" }]) {
+    const refused: Record<string, string>[] = [{ "version-id-marker": "null" }, { "key-marker": "a.txt", "version-id-marker": "3HL4kqtJlcpX" }];
+    for (const query of refused) {
       const { status, root } = await versions(query);
       expect([status, childText(root, "Code")]).toEqual([400, "InvalidArgument"]);
     }
