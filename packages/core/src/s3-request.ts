@@ -35,6 +35,11 @@ export interface GatewayRequest<B = unknown> {
    */
   clientAddress?: string;
   /**
+   * The scheme and host the client addressed (`https://s3.example.com`), as the runtime knows them: for answers that
+   * name a URL (a form upload's `Location`). Absent: those name a path.
+   */
+  origin?: string;
+  /**
    * The raw path the client signed, when the runtime took a prefix off `target` that names no bucket (an API Gateway
    * stage, `/prod/bucket/key`): signatures are verified over it, everything else reads `target`.
    */

@@ -18,9 +18,11 @@ beforeEach(() => {
 });
 
 /** A POST of `body` whose runtime reads heads (unless `heads` is false). */
-function formRequest(body: Uint8Array, options: { target?: string; headers?: Record<string, string>; heads?: boolean } = {}): GatewayRequest<Uint8Array> {
+function formRequest(body: Uint8Array, options: { target?: string; headers?: Record<string, string>; heads?: boolean; origin?: string; signedPath?: string } = {}): GatewayRequest<Uint8Array> {
   let rest = body;
   const request: GatewayRequest<Uint8Array> = {
+    ...(options.origin !== undefined && { origin: options.origin }),
+    ...(options.signedPath !== undefined && { signedPath: options.signedPath }),
     method: "POST",
     target: options.target ?? "/data",
     headers: new Headers({ host: "localhost:8080", "content-type": `multipart/form-data; boundary=${BOUNDARY}`, "content-length": String(body.length), ...options.headers }),
@@ -128,6 +130,19 @@ describe("form uploads", () => {
     expect([control.status, codeOf(control.body)]).toEqual([400, "InvalidArgument"]);
     const chunked = await post("AKIDWRITER", [["key", "w.txt"], ["Content-Encoding", "gzip, aws-chunked"]], [{ key: "w.txt" }, { "Content-Encoding": "gzip, aws-chunked" }]);
     expect([chunked.status, codeOf(chunked.body)]).toEqual([400, "InvalidArgument"]);
+  });
+
+  it("names the object's URL as the client addresses it: the runtime's origin, and a prefix it took off the path", async () => {
+    const policy = policyOf(EXPIRES, [{ key: "where.txt" }, { success_action_status: "201" }, ...signatureConditions("AKIDWRITER")]);
+    const body = formBody([["key", "where.txt"], ["success_action_status", "201"], ...signedFields("AKIDWRITER", "AKIDWRITER-secret", policy)], { content: "x" });
+    for (const [options, location] of [
+      [{ origin: "https://s3.example.com" }, "https://s3.example.com/data/where.txt"],
+      [{ origin: "https://api.example.com", signedPath: "/prod/data" }, "https://api.example.com/prod/data/where.txt"],
+    ] as const) {
+      const request = formRequest(body, options);
+      const answered = await answer(await gateway.handle(request), request);
+      expect([answered.status, answered.headers.get("location"), childText(parseXml(answered.body), "Location")]).toEqual([201, location, location]);
+    }
   });
 
   it("takes a policy signed with Signature Version 2", async () => {

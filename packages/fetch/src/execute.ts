@@ -19,6 +19,12 @@ export function requestTarget(url: string): string {
   return pathStart === -1 ? "/" : url.slice(pathStart);
 }
 
+/** A request URL's scheme and host (`https://s3.example.com`), as the client addressed them. */
+export function requestOrigin(url: string): string {
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  return pathStart === -1 ? url : url.slice(0, pathStart);
+}
+
 /** Largest oversized body read to its end before refusing it, so the refusal reaches the client. */
 export const DRAIN_BEFORE_REFUSING = 16 * 1024 * 1024;
 /** The longest a refusal waits for its body to be drained. */

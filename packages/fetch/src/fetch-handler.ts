@@ -5,7 +5,7 @@
 import type { Gateway, GatewayResult } from "@multistore/core";
 import { CLIENT_CLOSED, isFailure, isKeepAliveBody, requestLineOf, type PlainResponse, type RequestEnd } from "@multistore/core/runtime";
 import { readBodyHead, withBody } from "./body-head.js";
-import { BACKEND_ANSWER_TIMEOUT_MS, clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestTarget, toResponse } from "./execute.js";
+import { BACKEND_ANSWER_TIMEOUT_MS, clientHeaders, DRAIN_BEFORE_REFUSING, drainedWithin, errorResponse, executeForward, executeNative, readLimited, requestOrigin, requestTarget, toResponse } from "./execute.js";
 import { bodyAsIs, keepsLengths, lengthKeepingStream } from "./streams.js";
 import { keptAliveResponse, type KeptAliveEnd } from "./kept-alive.js";
 import type { Upload } from "./upload.js";
@@ -135,6 +135,7 @@ async function handle(
     result = await gateway.handle({
       method: request.method,
       target: requestTarget(request.url),
+      origin: requestOrigin(request.url),
       headers: clientHeaders(request),
       body: request.body,
       // A document the gateway reads itself (DeleteObjects', PutObjectAcl's) is counted as received, as a streamed body is.

@@ -75,6 +75,8 @@ export async function invoke(gateway: Gateway<ReadableStream> | Gateway<unknown>
     },
     ...(request.clientAddress !== undefined && { clientAddress: request.clientAddress }),
     ...(request.signedPath !== undefined && { signedPath: request.signedPath }),
+    // API Gateway and Function URLs are reached over HTTPS.
+    ...(request.headers.has("host") && { origin: `https://${request.headers.get("host")}` }),
   });
   return { request, result };
 }

@@ -70,6 +70,7 @@ describe("form uploads on Lambda", () => {
     expect(lines.at(-1)).toMatchObject({ status: 201, bytesReceived: Buffer.from(posted.body!, "base64").length });
     expect(result.statusCode).toBe(201);
     expect(text(result)).toContain("<Key>forms/buffered.txt</Key>");
+    expect(text(result)).toContain(`<Location>https://${DOMAIN}/uploads/forms/buffered.txt</Location>`);
     expect(readFileSync(join(root, "forms/buffered.txt"), "utf8")).toBe("posted through a Function URL");
     // A field after the file would have been stored inside it: refused, and nothing is written.
     const late = await handler(await formEvent("forms/late.txt", "file", { "x-ignore-late": "1" }));

@@ -9,7 +9,7 @@ import { BlockList, isIP } from "node:net";
 export type ClientAddressOf = (peer: string | undefined, forwardedFor: string | string[] | undefined) => string;
 
 /** Node reports IPv4 peers of a dual-stack socket as `::ffff:a.b.c.d`; proxies and operators write `a.b.c.d`. */
-function plain(address: string): string {
+export function plainAddress(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
@@ -41,9 +41,9 @@ export function clientAddressResolver(proxies: BlockList | undefined): ClientAdd
     return family !== 0 && proxies!.check(address, family === 4 ? "ipv4" : "ipv6");
   };
   return (peer, forwardedFor) => {
-    const direct = plain(peer ?? "");
+    const direct = plainAddress(peer ?? "");
     if (!proxies || forwardedFor === undefined || !trusted(direct)) return direct;
-    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",").map((hop) => plain(hop.trim()));
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",").map((hop) => plainAddress(hop.trim()));
     for (let index = hops.length - 1; index >= 0; index--) {
       const hop = hops[index]!;
       // A hop that is not an address ends the chain: nothing left of it can be trusted either.

@@ -5,8 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import type { GatewayRequest, RequestContext } from "@multistore/core";
 import { readHead, readLimited } from "./request-body.js";
+import { plainAddress } from "./client-address.js";
 
 /** A signal aborted when the client goes away before its response is complete. */
 function clientSignal(response: ServerResponse): AbortSignal {
@@ -54,6 +56,20 @@ export class NodeGatewayRequest implements GatewayRequest<Readable> {
       if (!this.body.readableEnded && this.body.readableFlowing !== true) this.body.resume();
     });
     return readHead(this.body, end);
+  }
+
+  /**
+   * The scheme and host the client addressed: the Host header, and the socket's TLS or, from a trusted proxy (one
+   * whose X-Forwarded-For named the client), its X-Forwarded-Proto.
+   */
+  get origin(): string | undefined {
+    const host = this.headers.get("host");
+    if (host === null) return undefined;
+    const socket = this.body.socket as TLSSocket;
+    const proxied = this.clientAddress !== undefined && this.clientAddress !== plainAddress(socket.remoteAddress ?? "");
+    const forwarded = proxied ? this.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() : undefined;
+    const scheme = forwarded === "https" || forwarded === "http" ? forwarded : socket.encrypted ? "https" : "http";
+    return `${scheme}://${host}`;
   }
 
   /** Aborted when the client goes away before its response is complete. */

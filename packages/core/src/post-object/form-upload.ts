@@ -176,6 +176,10 @@ export async function readFormUpload<B>(request: GatewayRequest<B>, split: Split
   const bucketPath = virtualHosted ? "" : split.rawPath.replace(/\/$/, "");
   const target = `${bucketPath}/${encodeKeyPath(key)}`;
   const headers = uploadHeaders(request, head, fileLength);
+  // Where the object is, as the client addresses it: a prefix the runtime took off (an API Gateway stage) put back.
+  const signed = request.signedPath;
+  const taken = signed !== undefined && signed.endsWith(split.rawPath) ? signed.slice(0, signed.length - split.rawPath.length) : "";
+  const location = `${request.origin ?? ""}${taken}${target}`;
   return {
     request: new FormUploadRequest(request, target, headers),
     auth,
@@ -183,7 +187,7 @@ export async function readFormUpload<B>(request: GatewayRequest<B>, split: Split
     split: splitTarget(target),
     headers,
     framing: { length: fileLength, boundary },
-    renderSuccess: successRenderer(head, bucket, key, target),
+    renderSuccess: successRenderer(head, bucket, key, location),
   };
 }
 
@@ -213,6 +217,11 @@ class FormUploadRequest<B> implements GatewayRequest<B> {
   /** The client's own reader (a PutObject reads no document: never called). */
   readBody(limit: number): Promise<Uint8Array> {
     return this.request.readBody(limit);
+  }
+
+  /** The scheme and host the client addressed. */
+  get origin(): string | undefined {
+    return this.request.origin;
   }
 
   /** The client's signal. */

@@ -168,6 +168,9 @@ export function formUploadBehaviour(world: () => World): void {
       const document = await answer.text();
       expect(document).toContain("<Bucket>" + bucket + "</Bucket>");
       expect(document).toContain("<Key>form/created.txt</Key>");
+      // An absolute URL, as the client addresses the gateway (a page on another origin resolves it against this one).
+      expect(document).toContain(`<Location>${world().endpoint}/${bucket}/form/created.txt</Location>`);
+      expect(answer.headers.get("location")).toBe(`${world().endpoint}/${bucket}/form/created.txt`);
       const redirect = await presign(world().admin, bucket, "form/redirect.txt", { fields: { success_action_redirect: "https://app.example.com/uploaded" } });
       const redirected = await postForm(redirect, new TextEncoder().encode("redirected"));
       expect(redirected.status).toBe(303);
