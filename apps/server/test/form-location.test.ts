@@ -51,6 +51,8 @@ describe("a form upload's Location behind a proxy", () => {
   it("takes the scheme a trusted proxy forwarded, and the socket's otherwise", async () => {
     const proxied = { host: "s3.example.com", "x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https" };
     expect(await locationOf("via-proxy.txt", proxied)).toBe("https://s3.example.com/drop/via-proxy.txt");
+    // A client on the proxy's own machine: the forwarded client is the proxy's address, and still believed.
+    expect(await locationOf("same-host.txt", { ...proxied, "x-forwarded-for": "127.0.0.1" })).toBe("https://s3.example.com/drop/same-host.txt");
     // Without a forwarded client the header came from the client itself: the socket's scheme stands.
     expect(await locationOf("direct.txt", { host: "s3.example.com", "x-forwarded-proto": "https" })).toBe("http://s3.example.com/drop/direct.txt");
   });

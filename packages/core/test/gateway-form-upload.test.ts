@@ -233,6 +233,9 @@ describe("form uploads signed with session credentials, virtual-hosted, and unde
     const answered = await answer(await gateway.handle(posted), posted);
     expect([answered.status, answered.headers.get("location")]).toEqual([204, "/vhost.txt"]);
     expect(text(local.objects.get("tenant-a/vhost.txt")!.body)).toBe("to vhost.txt");
+    // Posted to a base path the runtime took off (`https://data.s3.example.com/s3`): the Location keeps it.
+    const based = formRequest(formBody([["key", "based.txt"], ...signedFields("AKIDWRITER", "AKIDWRITER-secret", policyOf(EXPIRES, [{ key: "based.txt" }, ...signatureConditions("AKIDWRITER")]))], { content: "x" }), { target: "/", headers, origin: "https://data.s3.example.com", signedPath: "/s3" });
+    expect((await answer(await gateway.handle(based), based)).headers.get("location")).toBe("https://data.s3.example.com/s3/based.txt");
     const elsewhere = await signedForm("AKIDWRITER", "AKIDWRITER-secret", "vhost.txt", { target: "/", headers, bucket: "other" });
     expect(codeOf((await answer(await gateway.handle(elsewhere), elsewhere)).body)).toBe("AccessDenied");
   });

@@ -5,11 +5,14 @@
  */
 import { BlockList, isIP } from "node:net";
 
-/** Resolves the client address of a request. */
-export type ClientAddressOf = (peer: string | undefined, forwardedFor: string | string[] | undefined) => string;
+/**
+ * Resolves the client address of a request. `trustsPeer`, when there: whether a peer is a proxy whose forwarded headers
+ * are believed (`X-Forwarded-Proto` for the URLs a form upload's answer names).
+ */
+export type ClientAddressOf = ((peer: string | undefined, forwardedFor: string | string[] | undefined) => string) & { trustsPeer?: (peer: string | undefined) => boolean };
 
 /** Node reports IPv4 peers of a dual-stack socket as `::ffff:a.b.c.d`; proxies and operators write `a.b.c.d`. */
-export function plainAddress(address: string): string {
+function plainAddress(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
@@ -40,7 +43,7 @@ export function clientAddressResolver(proxies: BlockList | undefined): ClientAdd
     const family = isIP(address);
     return family !== 0 && proxies!.check(address, family === 4 ? "ipv4" : "ipv6");
   };
-  return (peer, forwardedFor) => {
+  const resolve: ClientAddressOf = (peer, forwardedFor) => {
     const direct = plainAddress(peer ?? "");
     if (!proxies || forwardedFor === undefined || !trusted(direct)) return direct;
     const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",").map((hop) => plainAddress(hop.trim()));
@@ -52,4 +55,6 @@ export function clientAddressResolver(proxies: BlockList | undefined): ClientAdd
     }
     return hops[0] && isIP(hops[0]) !== 0 ? hops[0] : direct;
   };
+  resolve.trustsPeer = (peer) => proxies !== undefined && trusted(plainAddress(peer ?? ""));
+  return resolve;
 }

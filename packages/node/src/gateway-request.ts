@@ -8,7 +8,6 @@ import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { GatewayRequest, RequestContext } from "@multistore/core";
 import { readHead, readLimited } from "./request-body.js";
-import { plainAddress } from "./client-address.js";
 
 /** A signal aborted when the client goes away before its response is complete. */
 function clientSignal(response: ServerResponse): AbortSignal {
@@ -38,6 +37,8 @@ export class NodeGatewayRequest implements GatewayRequest<Readable> {
     readonly clientAddress: string | undefined,
     /** Called once the gateway admitted the request. */
     readonly onAdmitted: (context: RequestContext) => void,
+    /** Whether a peer is a trusted proxy (its forwarded headers believed); absent: none is. */
+    private readonly trustsPeer?: (peer: string | undefined) => boolean,
   ) {
     this.method = body.method ?? "GET";
     this.target = body.url ?? "/";
@@ -59,14 +60,14 @@ export class NodeGatewayRequest implements GatewayRequest<Readable> {
   }
 
   /**
-   * The scheme and host the client addressed: the Host header, and the socket's TLS or, from a trusted proxy (one
-   * whose X-Forwarded-For named the client), its X-Forwarded-Proto.
+   * The scheme and host the client addressed: the Host header, and the socket's TLS or, from a trusted proxy that
+   * forwarded the request (with X-Forwarded-For), its X-Forwarded-Proto.
    */
   get origin(): string | undefined {
     const host = this.headers.get("host");
     if (host === null) return undefined;
     const socket = this.body.socket as TLSSocket;
-    const proxied = this.clientAddress !== undefined && this.clientAddress !== plainAddress(socket.remoteAddress ?? "");
+    const proxied = this.headers.has("x-forwarded-for") && this.trustsPeer?.(socket.remoteAddress) === true;
     const forwarded = proxied ? this.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() : undefined;
     const scheme = forwarded === "https" || forwarded === "http" ? forwarded : socket.encrypted ? "https" : "http";
     return `${scheme}://${host}`;

@@ -190,9 +190,16 @@ export function createRequestListener(gateway: Gateway<Readable>, options: Handl
       // From the headers just read (node's request.headers would build a second copy of them).
       const address = clientAddress(request.socket.remoteAddress, headers.get("x-forwarded-for") ?? undefined);
       const resolved = resolveNow(
-        new NodeGatewayRequest(request, response, headers, address, (context) => {
-          if (context.identity?.type === "anonymous") leave = options.anonymousRequests.enter(address);
-        }),
+        new NodeGatewayRequest(
+          request,
+          response,
+          headers,
+          address,
+          (context) => {
+            if (context.identity?.type === "anonymous") leave = options.anonymousRequests.enter(address);
+          },
+          clientAddress.trustsPeer,
+        ),
       );
       // Any thenable (another library's promise from a gateway of another making), not only a native promise.
       if (typeof (resolved as { then?: unknown }).then === "function") {

@@ -17,7 +17,7 @@ import type { Backend, BucketConfig, Identity, ListResult, PlainResponse } from 
 /** The only version of an object in a bucket never versioned. */
 const NULL_VERSION = "null";
 
-/** ListObjectVersions for one bucket: authorizes the prefix, asks the backend for one page of keys, renders them. */
+/** ListObjectVersions for one bucket: authorizes the prefix, asks the backend for a page of keys (see `markerPage`), renders them. */
 export async function listObjectVersions(bucket: BucketConfig, backend: Backend<unknown>, query: Query, identity: Identity, owner: Owner, view?: ListingView): Promise<PlainResponse<never>> {
   const { clientPrefix, prefix, shown, delimiter, encodingType, encode } = listingParameters(query, view);
   authorize(identity, "list_bucket", bucket, { listPrefix: prefix });

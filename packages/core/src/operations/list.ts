@@ -54,7 +54,7 @@ export function skipCommonPrefix(startAfter: string, prefix: string, delimiter: 
   return `${startAfter}\u{10FFFF}`;
 }
 
-/** What ListObjects and ListMultipartUploads read alike from a listing's query (under a mapping's view). */
+/** What ListObjects, ListObjectVersions and ListMultipartUploads read alike from a listing's query (under a mapping's view). */
 export interface ListingParameters {
   /** `prefix` as the client sent it. */
   clientPrefix: string;
@@ -137,7 +137,7 @@ function cutPage(page: ListResult, maxKeys: number): ListResult {
   };
 }
 
-/** ListObjects V1 or V2 for one bucket: authorizes the prefix, asks the backend for one page, renders it. */
+/** ListObjects V1 or V2 for one bucket: authorizes the prefix, asks the backend for a page (see `markerPage`), renders it. */
 export async function listObjects(
   version: 1 | 2,
   bucket: BucketConfig,

@@ -178,7 +178,7 @@ export async function readFormUpload<B>(request: GatewayRequest<B>, split: Split
   const headers = uploadHeaders(request, head, fileLength);
   // Where the object is, as the client addresses it: a prefix the runtime took off (an API Gateway stage) put back.
   const signed = request.signedPath;
-  const taken = signed !== undefined && signed.endsWith(split.rawPath) ? signed.slice(0, signed.length - split.rawPath.length) : "";
+  const taken = signed === undefined ? "" : split.rawPath === "/" ? signed.replace(/\/$/, "") : signed.endsWith(split.rawPath) ? signed.slice(0, signed.length - split.rawPath.length) : "";
   const location = `${request.origin ?? ""}${taken}${target}`;
   return {
     request: new FormUploadRequest(request, target, headers),
