@@ -34,17 +34,20 @@ describe("fs backend ListMultipartUploads", () => {
       await mkdir(join(uploads, id, "parts"), { recursive: true });
       await writeFile(join(uploads, id, "upload.json"), record);
     };
-    // Ids in the opposite order of their initiation: the listing follows the initiation.
-    await staged("zzzzzzzzzzzzzzzzzzzzzz", JSON.stringify({ key: "k", headers: {}, initiated: "2026-01-01T00:00:00.000Z" }));
-    await staged("aaaaaaaaaaaaaaaaaaaaaa", JSON.stringify({ key: "k", headers: {}, initiated: "2026-01-02T00:00:00.000Z" }));
+    // Ids in the opposite order of their initiation: the listing follows the initiation. Recent initiations: the
+    // backend's sweep (which starts with it) aborts uploads older than seven days, and would race this test for them.
+    const first = new Date(Date.now() - 120_000);
+    const second = new Date(Date.now() - 60_000);
+    await staged("zzzzzzzzzzzzzzzzzzzzzz", JSON.stringify({ key: "k", headers: {}, initiated: first.toISOString() }));
+    await staged("aaaaaaaaaaaaaaaaaaaaaa", JSON.stringify({ key: "k", headers: {}, initiated: second.toISOString() }));
     await staged("half-written-record-00", '{"key": "k", "head');
     await mkdir(join(uploads, "no-record-yet-0000000"), { recursive: true });
     await mkdir(join(uploads, "not an id"), { recursive: true });
     const listed = await backend.listMultipartUploads!({ prefix: "", maxUploads: 10 });
     expect(listed).toEqual({
       uploads: [
-        { key: "k", uploadId: "zzzzzzzzzzzzzzzzzzzzzz", initiated: new Date("2026-01-01T00:00:00.000Z") },
-        { key: "k", uploadId: "aaaaaaaaaaaaaaaaaaaaaa", initiated: new Date("2026-01-02T00:00:00.000Z") },
+        { key: "k", uploadId: "zzzzzzzzzzzzzzzzzzzzzz", initiated: first },
+        { key: "k", uploadId: "aaaaaaaaaaaaaaaaaaaaaa", initiated: second },
       ],
       isTruncated: false,
     });
