@@ -31,12 +31,8 @@ export interface FormUpload<B = unknown> {
   request: GatewayRequest<B>;
   /** Who signed the form's policy (anonymous without one). */
   auth: FormAuthentication;
-  /** The PutObject's request target (`/bucket/key`, or `/key` virtual-hosted). */
-  target: string;
-  /** Its split target. */
+  /** The request's split target (`/bucket/key`, or `/key` virtual-hosted). */
   split: SplitTarget;
-  /** The PutObject's headers: the object's, from the form's fields, and the file's length. */
-  headers: Headers;
   /** Where the file lies in the rest of the body. */
   framing: FormFileFraming;
   /** Renders the upload's success as the form asked (from the backend's filtered answer headers). */
@@ -183,9 +179,7 @@ export async function readFormUpload<B>(request: GatewayRequest<B>, split: Split
   return {
     request: new FormUploadRequest(request, target, headers),
     auth,
-    target,
     split: splitTarget(target),
-    headers,
     framing: { length: fileLength, boundary },
     renderSuccess: successRenderer(head, bucket, key, location),
   };
