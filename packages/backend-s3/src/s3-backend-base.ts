@@ -137,6 +137,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
     if (request.responseOverrides) for (const name in request.responseOverrides) query.push([name, request.responseOverrides[name]!]);
     if (request.versionId !== undefined) query.push(["versionId", request.versionId]);
     if (request.operation === "UploadPart") query.push(["partNumber", String(request.partNumber)], ["uploadId", request.uploadId!]);
+    else if (request.partNumber !== undefined) query.push(["partNumber", String(request.partNumber)]);
     refuseDotSegments(request.key);
     const path = objectPathPrefix + encodeKeyPath(request.key);
     // Core builds the forwarded headers for this request alone: they are ours to extend.
@@ -199,6 +200,8 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
   const backend: S3Backend = {
     kind: "s3",
     bucketName: options.bucketName,
+    // S3 knows where each part of a multipart object starts.
+    readsParts: true,
     copyDomain: `s3:${options.endpoint.origin}${options.endpoint.pathname}:${options.credentials?.accessKeyId ?? (credentials ? `provider:${rawOptions.oidc_role_arn ?? ""}` : "anonymous")}`,
     prepareObject,
 

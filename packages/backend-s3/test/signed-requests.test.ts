@@ -143,3 +143,26 @@ describe("header-signed requests of both builds", () => {
     expect(query.get("start-after")).toBe(list.startAfter);
   });
 });
+
+describe("part reads", () => {
+  it("ask S3 for the part itself: partNumber is in the signed URL of GetObject and HeadObject, apart from other parts'", async () => {
+    for (const create of [createNodeBackend, createWorkerBackend]) {
+      const backend = create(OPTIONS);
+      expect(backend.readsParts).toBe(true);
+      const urls: string[] = [];
+      for (const [operation, partNumber] of [["GetObject", 2], ["HeadObject", 2], ["GetObject", 3], ["GetObject", undefined]] as const) {
+        const dispatch = await backend.prepareObject({ operation, key: "k", headers: new Headers(), ...(partNumber && { partNumber }) } as ObjectRequest);
+        if (dispatch.type !== "forward") throw new Error("expected a forward dispatch");
+        expect(dispatch.method).toBe(operation === "GetObject" ? "GET" : "HEAD");
+        const url = new URL(dispatch.url);
+        expect(url.searchParams.get("partNumber")).toBe(partNumber === undefined ? null : String(partNumber));
+        const rawQuery = url.search.slice(1);
+        const claim = parsePresignedQuery(new Query(rawQuery));
+        await expect(verifySigV4(claim, { method: dispatch.method, rawPath: url.pathname, rawQuery, headers: [["host", url.host]], payloadHash: "UNSIGNED-PAYLOAD" }, "secret")).resolves.toBeDefined();
+        urls.push(dispatch.url);
+      }
+      // A URL held for one part never serves another, nor the whole object.
+      expect(new Set(urls).size).toBe(4);
+    }
+  });
+});

@@ -6,6 +6,7 @@ import type { BodyPlan } from "./request-body.js";
 import { isS3Error, S3Error, toS3Error } from "./errors.js";
 import { backendResponseHeaders, filterResponseHeaders } from "./headers.js";
 import { backendError, readErrorDocument } from "./operations/backend-errors.js";
+import { wholeObjectAsPart } from "./operations/object-parts.js";
 import { errorResponse } from "./responses.js";
 import { HeaderMap } from "./header-map.js";
 import { ExchangeResult, type Exchange } from "./exchange.js";
@@ -24,6 +25,8 @@ export interface ResponsePlan {
    * as a document, a form upload's as its 204, 201 or 303.
    */
   renderHead?: (headers: Headers) => PlainResponse<never>;
+  /** Set for a read of one part (`?partNumber=N`): a `200` means the store holds the object whole (`wholeObjectAsPart`). */
+  partNumber?: number;
 }
 
 /** The backend headers a 304 keeps. */
@@ -93,10 +96,12 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
   readonly formFile?: FormFileFraming;
   private readonly mapResponse: ForwardDispatch["mapResponse"];
   private readonly renderHead: ResponsePlan["renderHead"];
+  private readonly partNumber: number | undefined;
 
   constructor(exchange: Exchange, dispatch: ForwardDispatch & BodyPlan & ResponsePlan) {
     super(exchange);
     this.renderHead = dispatch.renderHead;
+    this.partNumber = dispatch.partNumber;
     this.request = { method: dispatch.method, url: dispatch.url, headers: dispatch.headers };
     if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
     if (dispatch.bodyChecks) this.bodyChecks = dispatch.bodyChecks;
@@ -111,10 +116,18 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
       const response = this.renderError(mapped, backendMs);
       return { status: response.status, headers: response.headers, replaceBody: () => response };
     }
-    const finalStatus = mapped === undefined ? status : mapped.status;
+    let finalStatus = mapped === undefined ? status : mapped.status;
     // What a backend's mapping returns is always filtered: it may have added any header (or returned a runtime's
     // filtered record with one added).
     const headers = mapped === undefined ? backendResponseHeaders(backendHeaders) : filterResponseHeaders(mapped.headers);
+    if (this.partNumber !== undefined && finalStatus === 200) {
+      const answer = wholeObjectAsPart(this.partNumber, headers);
+      if (isS3Error(answer)) {
+        const response = this.renderError(answer, backendMs);
+        return { status: response.status, headers: response.headers, replaceBody: () => response };
+      }
+      finalStatus = answer;
+    }
     if (this.renderHead !== undefined && finalStatus === 200) {
       // The head's (empty) body is replaced by the document.
       const document = this.renderHead(headers);
@@ -192,13 +205,20 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
     try {
       const response = await this.dispatch.execute(body, signal);
       const headers = filterResponseHeaders(response.headers);
+      let status = response.status;
+      if (this.dispatch.partNumber !== undefined && status === 200) {
+        // (A part past the first was asked of the store as a head: there is no body to let go of.)
+        const answer = wholeObjectAsPart(this.dispatch.partNumber, headers);
+        if (isS3Error(answer)) throw answer;
+        status = answer;
+      }
       if (this.dispatch.renderHead !== undefined && response.status === 200) {
         const document = this.dispatch.renderHead(headers);
         exchange.stamp(document.headers, performance.now() - started);
         return document;
       }
       exchange.stamp(headers, performance.now() - started);
-      return { status: response.status, headers, body: response.body };
+      return { status, headers, body: response.body };
     } catch (caught) {
       // The backend saw its body stream fail; the stream's own reason is the one to answer with.
       const error = bodyFailure?.() ?? caught;

@@ -17,6 +17,7 @@ const ERROR_CODES = {
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
   InvalidPart: [400, "One or more of the specified parts could not be found."],
+  InvalidPartNumber: [416, "The requested partnumber is not satisfiable."],
   InvalidPartOrder: [400, "The list of parts was not in ascending order."],
   InvalidPolicyDocument: [400, "The content of the form does not meet the conditions specified in the policy document."],
   InvalidRange: [416, "The requested range is not satisfiable."],

@@ -19,6 +19,7 @@ import { listObjectVersions } from "./operations/list-versions.js";
 import { listParts } from "./operations/list-parts.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject, uploadParameters, type PreparedObject } from "./operations/object.js";
+import { preparePartRead } from "./operations/object-parts.js";
 import { renderEmptyTagging, renderTagging } from "./operations/object-tagging.js";
 import { uploadPartCopy } from "./operations/upload-part-copy.js";
 import { headRequestHeaders, renderObjectAttributes, requestedAttributes } from "./operations/object-attributes.js";
@@ -183,6 +184,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "UploadPart":
         return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) => dispatchOf(prepareObject(backend as Backend<B>, operation, key!, request.headers, query, auth, settings.maxUploadBytes, uploadId)));
       default:
+        if ((operation === "GetObject" || operation === "HeadObject") && query.pairs.length > 0 && query.has("partNumber")) return preparePartRead(backend as Backend<B>, operation, key!, request.headers, query, auth);
         return dispatchOf(prepareObject(backend as Backend<B>, operation as ObjectOperation, key!, request.headers, query, auth, settings.maxUploadBytes));
     }
   };

@@ -72,6 +72,11 @@ export class Query {
       if (this.unsupportedSubresource === undefined && UNSUPPORTED_SUBRESOURCES.has(name)) this.unsupportedSubresource = name;
     }
   }
+  /** The first sub-resource Multistore does not serve, `allowed` aside (GetObject reads `partNumber`). */
+  unsupportedBesides(allowed: string): string | undefined {
+    for (const [name] of this.pairs) if (name !== allowed && UNSUPPORTED_SUBRESOURCES.has(name)) return name;
+    return undefined;
+  }
   /** The decoded value of a parameter. */
   get(name: string): string | undefined {
     return this.values.get(name);
@@ -234,7 +239,8 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
       if (method === "GET" && query.has("attributes")) return "GetObjectAttributes";
       if (method === "GET" && query.has("tagging")) return "GetObjectTagging";
       if (method === "GET" && query.has("acl")) return "GetObjectAcl";
-      const unsupported = query.unsupportedSubresource;
+      // `partNumber` reads one part of the object (see `preparePartRead`).
+      const unsupported = query.unsupportedSubresource === "partNumber" ? query.unsupportedBesides("partNumber") : query.unsupportedSubresource;
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);
       return method === "GET" ? "GetObject" : "HeadObject";
     }

@@ -35,18 +35,24 @@ export interface PreparedObject<B> {
 
 /** UploadPart's (and UploadPartCopy's) parameters; `uploadId` is the backend's (unwrapped by the gateway), else the query's. */
 export function uploadParameters(query: Query, uploadId?: string): { uploadId: string; partNumber: number } {
+  return { uploadId: uploadId ?? query.get("uploadId")!, partNumber: partNumberOf(query) };
+}
+
+/** The query's `partNumber` (1..10000), else `InvalidArgument`. */
+export function partNumberOf(query: Query): number {
   const raw = query.get("partNumber") ?? "";
   // Digits only: Number() would also read "1e3", "0x3e9" and "1.0".
   const partNumber = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
     throw new S3Error("InvalidArgument", { message: "Part number must be an integer between 1 and 10000, inclusive", details: { ArgumentName: "partNumber" } });
   }
-  return { uploadId: uploadId ?? query.get("uploadId")!, partNumber };
+  return partNumber;
 }
 
 /**
  * Asks the backend to prepare the operation; handles aws-chunked framing and header filtering. A read or a delete is
- * prepared now when the backend answers now (a presigned URL it still holds).
+ * prepared now when the backend answers now (a presigned URL it still holds). `partNumber`: the part a read asks a
+ * backend that `readsParts` for.
  */
 export function prepareObject<B>(
   backend: Backend<B>,
@@ -57,6 +63,7 @@ export function prepareObject<B>(
   auth: { payloadHash?: string; signature?: VerifiedSignature; identity?: Identity },
   maxUploadBytes?: number,
   backendUploadId?: string,
+  partNumber?: number,
 ): MaybePromise<PreparedObject<B>> {
   const sendsBody = operation === "PutObject" || operation === "UploadPart";
   // Only a real digest is passed on (the backend may verify it); markers describe the client's signing.
@@ -65,7 +72,9 @@ export function prepareObject<B>(
   // Presigners put `x-amz-checksum-mode` in the query; it asks for the same as the header does.
   const checksumMode = query.get("x-amz-checksum-mode");
   if (checksumMode !== undefined && !headers.has("x-amz-checksum-mode")) headers.set("x-amz-checksum-mode", checksumMode);
-  const dispatch = settledOrPromise(backend.prepareObject(objectRequest(operation, key, headers, query, backendUploadId, auth.identity?.type === "anonymous")));
+  const request = objectRequest(operation, key, headers, query, backendUploadId, auth.identity?.type === "anonymous");
+  if (partNumber !== undefined) request.partNumber = partNumber;
+  const dispatch = settledOrPromise(backend.prepareObject(request));
   return dispatch instanceof Promise ? dispatch.then(preparedOf) : preparedOf(dispatch);
 }
 

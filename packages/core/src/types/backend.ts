@@ -19,7 +19,10 @@ export interface ObjectRequest {
   versionId?: string;
   /** UploadPart only. */
   uploadId?: string;
-  /** UploadPart only (1..10000). */
+  /**
+   * UploadPart: its part (1..10000). GetObject and HeadObject: the part to read (`?partNumber=N`), given only to a
+   * backend that `readsParts`.
+   */
   partNumber?: number;
   /** GetObject response overrides (`response-content-type`, ...), passed through to the backend. */
   responseOverrides?: Record<string, string>;
@@ -235,6 +238,12 @@ export interface Backend<B = unknown> {
    * backends whose `copyDomain` is equal.
    */
   readonly copyDomain: string;
+  /**
+   * Whether the store reads one part of a multipart object itself (S3's `partNumber` on GetObject and HeadObject):
+   * `ObjectRequest.partNumber` is then passed on. Without it, core reads the object as its one part (see
+   * `preparePartRead`): a store that keeps no part boundaries cannot say where a part starts.
+   */
+  readonly readsParts?: boolean;
   /**
    * Prepare GetObject, HeadObject, PutObject, DeleteObject or UploadPart. May answer synchronously (a presigned URL
    * still held): the gateway then forwards without a promise turn.

@@ -16,6 +16,8 @@ import { multipartBehaviour } from "./multipart.js";
 import { listPartsBehaviour } from "./list-parts.js";
 import { listUploadsBehaviour } from "./list-uploads.js";
 import { objectAttributesBehaviour } from "./object-attributes.js";
+import { objectPartsBehaviour } from "./object-parts.js";
+import { partStoreBehaviour } from "./part-store.js";
 import { objectBehaviour } from "./objects.js";
 import { payloadBehaviour } from "./payloads.js";
 import { pmtilesBehaviour, rangeReaderBehaviour } from "./range-readers.js";
@@ -49,6 +51,7 @@ export function runS3BehaviourSuite(
     listPartsBehaviour(current);
     listUploadsBehaviour(current);
     objectAttributesBehaviour(current);
+    objectPartsBehaviour(current);
     copyDeleteBehaviour(current);
     partCopyBehaviour(current);
     crossStoreCopyBehaviour(current);
@@ -62,5 +65,6 @@ export function runS3BehaviourSuite(
     rangeReaderBehaviour(current);
     pmtilesBehaviour(current);
     longAnswerBehaviour(start, options.native);
+    partStoreBehaviour(start);
   });
 }
