@@ -2,12 +2,13 @@
  * The server on every core: a primary process forks `--workers` workers, each a full gateway, which share the
  * listen address through node:cluster (the primary accepts and hands connections out in turn). The primary keeps
  * the fs backend's write locks (cluster-locks.ts), replaces a worker that dies (logged, with a growing delay when
- * workers keep dying at start), and on SIGTERM or SIGINT has every worker drain before it exits. With
+ * workers keep dying at start), passes each worker's standard error on with its slot (worker-stderr.ts), and on SIGTERM or SIGINT has every worker drain before it exits. With
  * `--metrics-listen`, the primary also serves the workers' summed metrics (metrics.ts, `primaryMetrics`).
  */
 import cluster, { type Worker } from "node:cluster";
 import { createLockTable } from "./cluster-locks.js";
 import { answerStartSnapshot, type StartSnapshot } from "./start-snapshot.js";
+import { passWorkerStderr } from "./worker-stderr.js";
 import type { Logger } from "./logger.js";
 
 /** The environment variable that tells a worker its slot (1..N); replacements take over their slot's number. */
@@ -55,8 +56,12 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   let started = false;
   let exitCode = 0;
 
+  // Standard output (the JSON log lines, each naming its worker) stays shared; standard error comes through here.
+  cluster.setupPrimary({ stdio: ["inherit", "inherit", "pipe", "ipc"] });
+
   function fork(slot: number): void {
     const worker = cluster.fork({ [SLOT_VARIABLE]: String(slot) });
+    if (worker.process.stderr) passWorkerStderr(worker.process.stderr, slot);
     slots.set(worker, { slot, startedAt: Date.now() });
     worker.on("message", (message: unknown) => {
       answerStartSnapshot(worker, message, options.snapshot);

@@ -17,6 +17,8 @@ const KEY = { accessKeyId: "AKIACLUSTER000000001", secretAccessKey: "cluster-sec
 interface Started {
   child: ChildProcess;
   endpoint: string;
+  /** Everything the cluster wrote to its standard error so far. */
+  stderr: () => string;
   lines: () => Record<string, unknown>[];
   waitFor: (predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
 }
@@ -26,6 +28,7 @@ async function startCluster(config: string, workers: number, nodeArguments: stri
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArguments, cli, "--config", config, "--listen", `127.0.0.1:${port}`, "--workers", String(workers)], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
+  let stderr = "";
   const parsed = () =>
     output
       .split("\n")
@@ -52,10 +55,12 @@ async function startCluster(config: string, workers: number, nodeArguments: stri
   });
   child.stderr!.on("data", (chunk: Buffer) => {
     output += chunk.toString();
+    stderr += chunk.toString();
   });
   return waitFor((line) => line.role === "primary" && line.msg === "multistore listening").then((line) => ({
     child,
     endpoint: String(line.address),
+    stderr: () => stderr,
     lines: parsed,
     waitFor,
   }));
@@ -217,6 +222,23 @@ describe("multistore --workers, when the files change after the start", () => {
       expect(servedBy.has(2)).toBe(true);
       expect(alive(Number(replacement.pid))).toBe(true);
     });
+  }, 40_000);
+
+  it("passes on what each worker writes to standard error, every line prefixed with the worker's slot", async () => {
+    // Only in workers: a note of two lines, then a line without its end (as a crash's last words may be).
+    const preload = async (dir: string) => {
+      const path = join(dir, "preload.mjs");
+      await writeFile(path, 'import cluster from "node:cluster";\nif (cluster.isWorker) process.stderr.write(`note from ${process.env.MULTISTORE_WORKER_SLOT}\\nsecond line\\nunfinished`);\n');
+      return ["--import", path];
+    };
+    await withFsCluster("stderr", "noted\n", async (started) => {
+      expect(await getFresh(`${started.endpoint}/files/hello.txt`)).toBe(200);
+      await expect.poll(() => started.stderr(), { timeout: 10_000 }).toContain("[worker 2] second line\n");
+      const lines = started.stderr().split("\n");
+      for (const slot of [1, 2]) expect(lines).toEqual(expect.arrayContaining([`[worker ${slot}] note from ${slot}`, `[worker ${slot}] second line`]));
+      // Nothing a worker wrote there comes through without its slot.
+      expect(lines.filter((line) => /note from|second line/.test(line) && !line.startsWith("[worker "))).toEqual([]);
+    }, preload);
   }, 40_000);
 
   it("starts workers whose code runs late (a --import preload that awaits), each getting its config", async () => {
