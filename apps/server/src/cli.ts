@@ -164,7 +164,16 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
     ignoreHangUp(slot === undefined ? logger : undefined);
-    if (slot !== undefined) process.once("disconnect", () => stop("primary gone"));
+    const worker = cluster.worker;
+    if (slot !== undefined && worker) {
+      // When the primary goes (killed, out of memory), Node's cluster ends each worker at once, cutting every request
+      // in flight, unless the disconnect was asked for. It emits the worker's "disconnect" before it decides: marked
+      // as asked for here, the worker drains as on SIGTERM instead (no new connection reaches it without a primary).
+      worker.once("disconnect", () => {
+        worker.exitedAfterDisconnect = true;
+        stop("primary gone");
+      });
+    }
   });
   logger.info(
     { address: `${tls ? "https" : "http"}://${urlHost(address.host)}:${address.port}`, buckets: config.buckets.map((bucket) => bucket.name), config: options.config, pid: process.pid },

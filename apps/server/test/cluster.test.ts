@@ -8,7 +8,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, signedRawRequest } from "@multistore/testing";
+import { freePort, signedHeaders, signedRawRequest } from "@multistore/testing";
 import { getFresh } from "./helpers/fresh-get.js";
 
 const cli = join(import.meta.dirname, "../dist/cli.js");
@@ -202,6 +202,68 @@ async function withFsCluster(name: string, hello: string, body: (started: Starte
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+describe("multistore --workers, when the primary dies", () => {
+  it("drains every worker: a download in flight completes, an upload is answered, then the workers exit", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-orphans-"));
+    const config = join(dir, "config.json");
+    const big = Buffer.alloc(16 * 1024 * 1024, 7);
+    await writeFile(join(dir, "big.bin"), big);
+    await writeFile(
+      config,
+      JSON.stringify({
+        buckets: [{ name: "files", backend_type: "fs", anonymous_access: false, backend_options: { root: dir } }],
+        roles: [],
+        credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "writer", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "files", prefixes: [], actions: ["get_object", "put_object"] }] }],
+      }),
+    );
+    const started = await startCluster(config, 2);
+    let workers: number[] = [];
+    try {
+      await started.waitFor(() => started.lines().filter((line) => line.msg === "multistore listening" && line.worker !== undefined).length === 2);
+      workers = started.lines().filter((line) => line.msg === "multistore listening" && line.worker !== undefined).map((line) => Number(line.pid));
+      const sign = (method: string, path: string, extra: Record<string, string> = {}) => signedHeaders(started.endpoint, KEY, { method, path, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", ...extra } });
+      const getHeaders = await sign("GET", "/files/big.bin");
+      const putHeaders = await sign("PUT", "/files/orphaned.txt", { "content-length": "7" });
+      // A reader that has taken the headers and little else, and a writer halfway through its body.
+      const download = new Promise<number>((resolve, reject) => {
+        httpRequest(`${started.endpoint}/files/big.bin`, { headers: getHeaders, agent: false }, (response) => {
+          let received = 0;
+          response.pause();
+          setTimeout(() => response.resume(), 900);
+          response.on("data", (chunk: Buffer) => (received += chunk.length));
+          response.on("end", () => resolve(received));
+          response.on("error", reject);
+        })
+          .on("error", reject)
+          .end();
+      });
+      const upload = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(`${started.endpoint}/files/orphaned.txt`, { method: "PUT", headers: putHeaders, agent: false }, (response) => {
+          let body = "";
+          response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on("error", reject);
+        request.write("orph");
+        setTimeout(() => {
+          started.child.kill("SIGKILL");
+          setTimeout(() => request.end("ans"), 300);
+        }, 300);
+      });
+      // The whole object, not a connection cut at the primary's death.
+      expect(await download).toBe(big.length);
+      // The fs backend's write locks were the primary's: the write is refused as a retryable 503, not cut off.
+      const answered = await upload;
+      expect([answered.status, answered.body]).toEqual([503, expect.stringContaining("<Code>ServiceUnavailable</Code>")]);
+      await expect.poll(() => workers.filter(alive), { timeout: 15_000 }).toEqual([]);
+      expect(started.lines()).toContainEqual(expect.objectContaining({ signal: "primary gone", msg: "shutting down: draining in-flight requests" }));
+    } finally {
+      for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+});
 
 describe("multistore --workers, when the files change after the start", () => {
   it("starts a replacement on the config the primary started with, whatever the file holds by then", async () => {
