@@ -45,6 +45,10 @@ function misbehavingBackend() {
       response.writeHead(200, { etag: '"x"' });
       response.write(Buffer.alloc(1000, 97));
       setTimeout(() => response.destroy(), 50);
+    } else if (request.url!.startsWith("/b/error-lookalike.xml")) {
+      // An object (sent whole whatever part is asked for) whose bytes look like an S3 error document.
+      response.writeHead(200, { "content-length": String(1 << 20), etag: '"x"' });
+      response.write("<Error><Code>FromTheObject</Code></Error>");
     } else if (request.url!.startsWith("/b/endless")) {
       response.writeHead(200, { "content-length": String(1 << 30) });
       const timer = setInterval(() => response.write(Buffer.alloc(65536, 98)), 5);
@@ -142,6 +146,12 @@ describe("streaming through the Node server", () => {
     await expect.poll(() => lines.filter((line) => line.bucket === "flaky" && line.operation === "GetObject"), { timeout: 3000, interval: 20 }).toEqual([
       expect.objectContaining({ level: 50, status: 503, errorCode: "ServiceUnavailable", msg: "request failed" }),
     ]);
+  });
+
+  it("refuses a part the store sent whole at once, logging its own error code, never one read from the object", async () => {
+    const response = await fetch(`${endpoint}/flaky/error-lookalike.xml?partNumber=2`);
+    expect([response.status, await response.text()]).toEqual([416, expect.stringContaining("<Code>InvalidPartNumber</Code>")]);
+    await expect.poll(() => lines.find((line) => line.bucket === "flaky" && line.status === 416), { timeout: 3000, interval: 20 }).toMatchObject({ errorCode: "InvalidPartNumber" });
   });
 
   it("answers a backend's redirect 503, sending the client neither its Location nor its document (they name the backend)", async () => {

@@ -43,6 +43,12 @@ export interface ForwardedResponse {
    * pass the text here and send the returned response instead.
    */
   replaceBody?: (backendBody: string) => PlainResponse<never>;
+  /**
+   * Set with `replaceBody` when the backend's body is no error document but content the client must not get (an
+   * object sent whole for a part past the first): call `replaceBody("")` at once and let go of the backend's body
+   * unread, however long it is.
+   */
+  bodyUnread?: true;
 }
 
 /** A backend request the runtime executes with its own HTTP client, streaming both ways. */
@@ -124,7 +130,7 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
       const answer = wholeObjectAsPart(this.partNumber, headers);
       if (isS3Error(answer)) {
         const response = this.renderError(answer, backendMs);
-        return { status: response.status, headers: response.headers, replaceBody: () => response };
+        return { status: response.status, headers: response.headers, replaceBody: () => response, bodyUnread: true };
       }
       finalStatus = answer;
     }

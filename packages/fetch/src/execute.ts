@@ -174,6 +174,11 @@ async function forwardWith(
   if (body) await drainedWithin(client.drained());
   const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
   if (answer.replaceBody) {
+    if (answer.bodyUnread) {
+      // An object, not an error document: let go of, unread.
+      upstream.body?.cancel().catch(() => undefined);
+      return toResponse(answer.replaceBody(""));
+    }
     let text: string;
     try {
       text = await readCapped(upstream.body);

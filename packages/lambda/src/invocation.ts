@@ -186,6 +186,11 @@ export async function sendForward(result: Forward, method: string, body: Uint8Ar
     }
     const answer = result.respond(upstream.status, upstream.headers, performance.now() - started);
     if (!answer.replaceBody) return { upstream, answer };
+    if (answer.bodyUnread) {
+      // An object, not an error document: let go of, unread.
+      upstream.body?.cancel().catch(() => undefined);
+      return { upstream, answer, document: answer.replaceBody("") };
+    }
     // An error document is short: a little more than the part kept is read, never the whole of a large one.
     let bytes: Uint8Array | undefined;
     try {

@@ -95,6 +95,15 @@ describe("createLambdaHandler", () => {
     expect(lines.find((line) => line.operation === "PutObject")).toMatchObject({ status: 200, principal: "lambda-user", bucket: "private" });
   });
 
+  it("reads by part number: part 1 whole from a store that ignores it (s3rver), a later part refused", async () => {
+    const object = Buffer.alloc(600_000, 7);
+    expect((await handler(await signed("PUT", "/private/dir/parts.bin", { body: object }))).statusCode).toBe(200);
+    const first = await handler(event("GET", "/public/dir/parts.bin", { query: "partNumber=1" }));
+    expect([first.statusCode, first.headers["content-range"], bodyOf(first).equals(object)]).toEqual([206, `bytes 0-${object.length - 1}/${object.length}`, true]);
+    const second = await handler(event("GET", "/public/dir/parts.bin", { query: "partNumber=2" }));
+    expect([second.statusCode, codeOf(second)]).toEqual([416, "InvalidPartNumber"]);
+  });
+
   it("answers a request whose body the gateway reads and whose backend request is a HEAD (PutObjectAcl)", async () => {
     expect((await handler(await signed("PUT", "/private/dir/acl.bin", { body: Buffer.from("x") }))).statusCode).toBe(200);
     // The ACL it has, read and set again (as s3cmd does on the destination of a copy).

@@ -69,6 +69,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private replaced: ForwardedResponse | undefined;
   private replacedChunks: Buffer[] = [];
   private replacedBytes = 0;
+  /** Set when the backend's body is let go of unread (`ForwardedResponse.bodyUnread`): the answer is already sent. */
+  private letGo = false;
   private bytesSent = 0;
   private readonly started = performance.now();
   private settled = false;
@@ -96,6 +98,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     const answer = this.result.respond(statusCode, parseRawHeaders(rawHeaders), performance.now() - this.started);
     if (answer.replaceBody) {
       this.replaced = answer;
+      if (answer.bodyUnread) {
+        // Answered now; the backend's body (an object, not an error document) is let go of, not read to its end.
+        this.letGo = true;
+        this.sendReplacement("");
+        this.abort?.(new Error("the backend's body is not needed"));
+      }
       return true;
     }
     this.response.writeHead(answer.status, headerRecord(answer.headers));
@@ -104,6 +112,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.letGo) return true;
     if (this.replaced) {
       if (this.replacedBytes < MAX_BACKEND_ERROR_BYTES) this.replacedChunks.push(chunk);
       this.replacedBytes += chunk.length;
@@ -116,23 +125,32 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    if (this.letGo) return;
     if (this.replaced) {
-      const text = Buffer.concat(this.replacedChunks).subarray(0, MAX_BACKEND_ERROR_BYTES).toString("utf8");
-      const replacement = this.replaced.replaceBody!(text);
-      const headers = headerRecord(replacement.headers);
-      const body = typeof replacement.body === "string" ? Buffer.from(replacement.body) : null;
-      if (body) headers["content-length"] = String(body.length);
-      this.response.writeHead(replacement.status, headers);
-      this.response.end(body ?? undefined);
-      // (A replaced success, GetObjectAttributes' document, has no backend error to log.)
-      this.finish({ status: replacement.status, bytesSent: body?.length ?? 0, ...(replacement.status >= 400 && { backendErrorText: text }), answered: true });
+      this.sendReplacement(Buffer.concat(this.replacedChunks).subarray(0, MAX_BACKEND_ERROR_BYTES).toString("utf8"));
       return;
     }
     this.response.end();
     this.finish({ status: this.response.statusCode, bytesSent: this.bytesSent, answered: true });
   }
 
+  /** Sends the document that replaces the backend's body (`text`: what was read of that body). */
+  private sendReplacement(text: string): void {
+    const replacement = this.replaced!.replaceBody!(text);
+    const headers = headerRecord(replacement.headers);
+    const body = typeof replacement.body === "string" ? Buffer.from(replacement.body) : null;
+    if (body) headers["content-length"] = String(body.length);
+    this.response.writeHead(replacement.status, headers);
+    this.response.end(body ?? undefined);
+    // (A replaced success, GetObjectAttributes' document, has no backend error to log; a body let go of unread has
+    // no backend document: the log's error code is our own.)
+    const logged = this.letGo ? (typeof replacement.body === "string" ? replacement.body : "") : text;
+    this.finish({ status: replacement.status, bytesSent: body?.length ?? 0, ...(replacement.status >= 400 && { backendErrorText: logged }), answered: true });
+  }
+
   onError(error: Error): void {
+    // (Our own abort of a body let go of: the answer was sent.)
+    if (this.letGo) return;
     if (this.response.headersSent) {
       // The client left first (its close aborted the backend request), or the backend failed mid-body.
       const backendFailed = !this.response.destroyed;

@@ -10,7 +10,7 @@ import { S3Error } from "../errors.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import type { Query } from "../s3-request.js";
 import type { Backend, ObjectDispatch } from "../types.js";
-import { partNumberOf, prepareObject } from "./object.js";
+import { anonymousOverrides, partNumberOf, prepareObject, RESPONSE_OVERRIDES } from "./object.js";
 
 /** A part read's dispatch: the read, and the part it asks for (see `wholeObjectAsPart`). */
 export type PartReadDispatch<B> = ObjectDispatch<B> & { partNumber: number };
@@ -29,6 +29,8 @@ export function preparePartRead<B>(
   // Past part 1 of a store that holds objects whole, only whether the object exists is left to ask (NoSuchKey, and
   // its conditions): a head, never the object's bytes.
   const read = backend.readsParts || partNumber === 1 ? operation : "HeadObject";
+  // (Checked for the head too, and named as the client's GET.)
+  if (read !== operation && auth.identity?.type === "anonymous" && RESPONSE_OVERRIDES.some((name) => query.has(name))) throw anonymousOverrides(operation);
   const prepared = prepareObject(backend, read, key, clientHeaders, query, auth, undefined, undefined, backend.readsParts ? partNumber : undefined);
   if (prepared instanceof Promise) return prepared.then(({ dispatch }) => ({ ...dispatch, partNumber }));
   return { ...prepared.dispatch, partNumber };

@@ -11,7 +11,7 @@ import type { VerifiedSignature } from "../sigv4/verify.js";
 import type { Backend, Identity, ObjectDispatch, ObjectOperation, ObjectRequest } from "../types.js";
 
 /** GetObject query parameters that override response headers. */
-const RESPONSE_OVERRIDES = [
+export const RESPONSE_OVERRIDES = [
   "response-content-type",
   "response-content-language",
   "response-expires",
@@ -41,8 +41,8 @@ export function uploadParameters(query: Query, uploadId?: string): { uploadId: s
 /** The query's `partNumber` (1..10000), else `InvalidArgument`. */
 export function partNumberOf(query: Query): number {
   const raw = query.get("partNumber") ?? "";
-  // Digits only: Number() would also read "1e3", "0x3e9" and "1.0".
-  const partNumber = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+  // Digits only (leading zeros aside): Number() would also read "1e3", "0x3e9" and "1.0".
+  const partNumber = /^0*\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
     throw new S3Error("InvalidArgument", { message: "Part number must be an integer between 1 and 10000, inclusive", details: { ArgumentName: "partNumber" } });
   }
@@ -151,6 +151,11 @@ async function prepareUpload<B>(
  */
 const NOT_HEADER_TEXT = /[^\t\u0020-\u007e\u0080-\uffff]/;
 
+/** Response overrides asked for anonymously: as S3, refused (anyone could change how a public object is served). */
+export function anonymousOverrides(operation: ObjectOperation): S3Error {
+  return new S3Error("InvalidRequest", { message: `Request specific response headers cannot be used for anonymous ${operation === "GetObject" ? "GET" : "HEAD"} requests.` });
+}
+
 /** The backend's request: the operation, its key and headers, and what the query asks of it. */
 function objectRequest(operation: ObjectOperation, key: string, headers: Headers, query: Query, backendUploadId: string | undefined, anonymous: boolean): ObjectRequest {
   const request: ObjectRequest = { operation, key, headers };
@@ -163,7 +168,7 @@ function objectRequest(operation: ObjectOperation, key: string, headers: Headers
         const value = query.get(name);
         if (value === undefined) continue;
         // As S3: anyone could otherwise change how a public object is served (say, as HTML from this origin).
-        if (anonymous) throw new S3Error("InvalidRequest", { message: `Request specific response headers cannot be used for anonymous ${operation === "GetObject" ? "GET" : "HEAD"} requests.` });
+        if (anonymous) throw anonymousOverrides(operation);
         if (NOT_HEADER_TEXT.test(value)) {
           throw new S3Error("InvalidArgument", {
             message: `${name} must not hold control characters.`,
