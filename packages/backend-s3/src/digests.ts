@@ -12,10 +12,11 @@ export async function sha256HexOf(bytes: Uint8Array): Promise<string> {
 }
 
 /**
- * The headers of a Delete document sent to S3: S3 needs a body checksum on DeleteObjects (SHA-256 always; MD5 too
- * where the runtime has it, for S3-compatible stores that know only Content-MD5).
+ * The headers of an XML document sent to S3 (DeleteObjects' Delete, PutObjectTagging's Tagging): S3 needs a body
+ * checksum on both (SHA-256 always; MD5 too where the runtime has it, for S3-compatible stores that know only
+ * Content-MD5).
  */
-export async function deleteBodyHeaders(body: Uint8Array, md5Base64: ((bytes: Uint8Array) => string) | undefined): Promise<Record<string, string>> {
+export async function xmlBodyHeaders(body: Uint8Array, md5Base64: ((bytes: Uint8Array) => string) | undefined): Promise<Record<string, string>> {
   const headers: Record<string, string> = { "content-type": "application/xml", "x-amz-checksum-sha256": await sha256Base64(body), "x-amz-sdk-checksum-algorithm": "SHA256" };
   if (md5Base64) headers["content-md5"] = md5Base64(body);
   return headers;

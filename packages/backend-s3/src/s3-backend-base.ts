@@ -24,8 +24,8 @@ import { createPresigner, type Presigner } from "@multistore/core/sigv4";
 import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from "./options.js";
 import { checkBackendResponse, parseDeleteResult, parseDeleteVersionsResult, parseListResult, requiredDocument, requiredText } from "./s3-xml.js";
 import { copyResultOf, copySourceHeaders } from "./copy-source.js";
-import { tagsOf } from "./tagging.js";
-import { deleteBodyHeaders, sha256HexOf } from "./digests.js";
+import { taggingMethods } from "./tagging.js";
+import { xmlBodyHeaders, sha256HexOf } from "./digests.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
 /** Presigned URLs kept for reuse per set of credentials. */
@@ -193,7 +193,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
   /** POST ?delete with `<Object>` entries; the backend's DeleteResult. */
   async function deleteRequest(objects: string): Promise<XmlElement> {
     const body = new TextEncoder().encode(`<Delete><Quiet>false</Quiet>${objects}</Delete>`);
-    const { root } = await signedRequest("POST", urlFor(undefined, { delete: "" }), await deleteBodyHeaders(body, runtime.md5Base64), body);
+    const { root } = await signedRequest("POST", urlFor(undefined, { delete: "" }), await xmlBodyHeaders(body, runtime.md5Base64), body);
     return requiredDocument(root, "DeleteResult");
   }
 
@@ -284,10 +284,7 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
       return copyResultOf(root, responseHeaders, "x-amz-version-id");
     },
 
-    async getObjectTagging(key, versionId) {
-      const { root, headers } = await signedRequest("GET", urlFor(key, { tagging: "", ...(versionId !== undefined && { versionId }) }), {});
-      return tagsOf(requiredDocument(root, "Tagging"), headers.get("x-amz-version-id"));
-    },
+    ...taggingMethods({ signedRequest, urlFor, md5Base64: runtime.md5Base64 }),
 
     async uploadPartCopy(request: PartCopyRequest<unknown>) {
       const headers = copySourceHeaders(request, backend);

@@ -23,6 +23,7 @@ const ERROR_CODES = {
   InvalidRange: [416, "The requested range is not satisfiable."],
   InvalidRequest: [400, "Invalid request."],
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
+  InvalidTag: [400, "The tag provided was not a valid tag."],
   InvalidToken: [400, "The provided token is malformed or otherwise invalid."],
   KeyTooLongError: [400, "Your key is too long."],
   MalformedACLError: [400, "The XML you provided was not well-formed or did not validate against our published schema."],

@@ -20,7 +20,7 @@ import { listParts } from "./operations/list-parts.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./operations/multipart.js";
 import { prepareObject, uploadParameters, type PreparedObject } from "./operations/object.js";
 import { preparePartRead } from "./operations/object-parts.js";
-import { renderEmptyTagging, renderTagging } from "./operations/object-tagging.js";
+import { parseTagging, renderEmptyTagging, renderTagging, writeTagging } from "./operations/object-tagging.js";
 import { uploadPartCopy } from "./operations/upload-part-copy.js";
 import { headRequestHeaders, renderObjectAttributes, requestedAttributes } from "./operations/object-attributes.js";
 import type { BodyPlan } from "./request-body.js";
@@ -135,6 +135,10 @@ export function createPerform<B>(settings: PerformSettings<B>) {
           // The object must exist (NoSuchKey otherwise): a head, answered 200 with no body.
           return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, new HeaderMap(), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: aclTaken }));
         });
+      case "PutObjectTagging":
+        return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => writeTagging(backend as Backend<B>, key!, parseTagging(body), query, auth));
+      case "DeleteObjectTagging":
+        return writeTagging(backend as Backend<B>, key!, undefined, query, auth);
       case "GetObjectAcl":
         // The object must exist (NoSuchKey otherwise): a head, answered with its bucket's policy.
         return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, new HeaderMap(), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: () => renderAcl(owner, bucket) }));

@@ -246,6 +246,7 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
     }
     case "PUT": {
       if (query.has("acl")) return "PutObjectAcl";
+      if (query.has("tagging")) return "PutObjectTagging";
       if (query.has("uploadId") || query.has("partNumber")) {
         const copy = headers.has("x-amz-copy-source");
         if (!query.get("uploadId") || !query.get("partNumber")) {
@@ -258,6 +259,7 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
       return headers.has("x-amz-copy-source") ? "CopyObject" : "PutObject";
     }
     case "DELETE": {
+      if (query.has("tagging")) return "DeleteObjectTagging";
       if (query.has("uploadId")) return "AbortMultipartUpload";
       const unsupported = query.unsupportedSubresource;
       if (unsupported) throw notImplemented(`The object sub-resource "${unsupported}"`);

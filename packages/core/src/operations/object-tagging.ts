@@ -1,11 +1,17 @@
 /**
- * GetObjectTagging. A backend that stores tags answers them (`Backend.getObjectTagging`); any other stores none, and
- * its objects have an empty tag set (found by a head of the object, so a missing key is still NoSuchKey). aws-cli
- * reads the source's tags before copying an object in parts.
+ * GetObjectTagging, PutObjectTagging and DeleteObjectTagging. A backend that stores tags answers them
+ * (`Backend.getObjectTagging` & co.); any other stores none, and its objects have an empty tag set (found by a head
+ * of the object, so a missing key is still NoSuchKey). aws-cli reads the source's tags before copying an object in
+ * parts.
  */
+import type { ResponsePlan } from "../dispatch.js";
+import { S3Error } from "../errors.js";
+import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
-import { xmlElement } from "../xml.js";
-import type { ObjectTag, PlainResponse } from "../types.js";
+import type { Query } from "../s3-request.js";
+import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
+import type { Backend, ObjectDispatch, ObjectTag, PlainResponse } from "../types.js";
+import { prepareObject } from "./object.js";
 
 /** The Tagging document of `tags`, with the version it describes when the backend said. */
 export function renderTagging(tags: readonly ObjectTag[], versionId?: string | null): PlainResponse<never> {
@@ -18,4 +24,61 @@ export function renderTagging(tags: readonly ObjectTag[], versionId?: string | n
 /** The empty tag set of an object a head found (its filtered headers), for backends that store no tags. */
 export function renderEmptyTagging(headHeaders: Headers): PlainResponse<never> {
   return renderTagging([], headHeaders.get("x-amz-version-id"));
+}
+
+/** S3's limits on an object's tags. */
+const MAX_TAGS = 10;
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+
+/** The tags of a PutObjectTagging document (`<Tagging><TagSet><Tag>…`), checked against S3's limits. */
+export function parseTagging(body: Uint8Array): ObjectTag[] {
+  const set = childElement(parseClientXml(new TextDecoder().decode(body), "Tagging"), "TagSet");
+  if (set === undefined) throw new S3Error("MalformedXML", { message: "The Tagging document has no TagSet." });
+  const tags: ObjectTag[] = [];
+  const keys = new Set<string>();
+  for (const tag of childElements(set, "Tag")) {
+    const key = childText(tag, "Key");
+    const value = childText(tag, "Value");
+    if (key === undefined || value === undefined) throw new S3Error("MalformedXML", { message: "Each Tag needs a Key and a Value." });
+    if (key.length === 0 || [...key].length > MAX_TAG_KEY) throw new S3Error("InvalidTag", { message: `The TagKey you have provided is invalid: 1 to ${MAX_TAG_KEY} characters.` });
+    if ([...value].length > MAX_TAG_VALUE) throw new S3Error("InvalidTag", { message: `The TagValue you have provided is too long, max ${MAX_TAG_VALUE}.` });
+    if (keys.has(key)) throw new S3Error("InvalidTag", { message: "Cannot provide multiple Tags with the same key." });
+    keys.add(key);
+    tags.push({ key, value });
+  }
+  if (tags.length > MAX_TAGS) throw new S3Error("InvalidTag", { message: `Object tags cannot be greater than ${MAX_TAGS}.` });
+  return tags;
+}
+
+/** PutObjectTagging's (200) or DeleteObjectTagging's (204) answer, naming the version when there is one. */
+function taggingWritten(deleted: boolean, versionId: string | null | undefined): PlainResponse<never> {
+  const headers = new HeaderMap();
+  if (versionId) headers.set("x-amz-version-id", versionId);
+  return { status: deleted ? 204 : 200, headers, body: null };
+}
+
+/**
+ * PutObjectTagging (`tags`) or DeleteObjectTagging (`tags` undefined). A backend that stores no tags takes only what
+ * its objects already have, no tags: putting none or deleting them is answered after a head of the object (so a
+ * missing key is still NoSuchKey); putting any is `501 NotImplemented`.
+ */
+export function writeTagging<B>(
+  backend: Backend<B>,
+  key: string,
+  tags: readonly ObjectTag[] | undefined,
+  query: Query,
+  auth: Parameters<typeof prepareObject>[5],
+): Promise<PlainResponse<never> | (ObjectDispatch<B> & ResponsePlan)> {
+  const versionId = query.get("versionId");
+  const deleted = tags === undefined;
+  if (deleted ? backend.deleteObjectTagging : backend.putObjectTagging) {
+    const written = deleted ? backend.deleteObjectTagging!(key, versionId) : backend.putObjectTagging!(key, tags, versionId);
+    return written.then((result) => taggingWritten(deleted, result.versionId));
+  }
+  if (tags !== undefined && tags.length > 0) throw new S3Error("NotImplemented", { message: `Objects of ${backend.kind} buckets have no tags: only an empty tag set can be put.` });
+  return Promise.resolve(prepareObject(backend, "HeadObject", key, new HeaderMap(), query, auth)).then((prepared) => ({
+    ...prepared.dispatch,
+    renderHead: (headers: Headers) => taggingWritten(deleted, headers.get("x-amz-version-id")),
+  }));
 }

@@ -156,6 +156,8 @@ export type S3Operation =
   | "ListParts"
   | "GetObjectAttributes"
   | "GetObjectTagging"
+  | "PutObjectTagging"
+  | "DeleteObjectTagging"
   | "GetBucketAcl"
   | "GetObjectAcl"
   | "PutObjectAcl";

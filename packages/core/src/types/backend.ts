@@ -289,6 +289,14 @@ export interface Backend<B = unknown> {
    * Optional: a backend that stores no tags leaves it out, and its objects have an empty tag set.
    */
   getObjectTagging?(key: string, versionId?: string): Promise<{ tags: ObjectTag[]; versionId?: string }>;
+  /**
+   * PutObjectTagging: replaces the object's tags (`NoSuchKey` when it does not exist); the version they were set on.
+   * Optional, with `deleteObjectTagging`: a backend that stores no tags leaves both out, and only an empty tag set
+   * may be put on its objects (they have no other).
+   */
+  putObjectTagging?(key: string, tags: readonly ObjectTag[], versionId?: string): Promise<{ versionId?: string }>;
+  /** DeleteObjectTagging: removes the object's tags (`NoSuchKey` when it does not exist). */
+  deleteObjectTagging?(key: string, versionId?: string): Promise<{ versionId?: string }>;
 }
 
 /** Makes the backend of a bucket from its configuration. Called once per bucket configuration object. */
