@@ -124,6 +124,9 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
   const logger = createLogger(options.logLevel, undefined, slot === undefined ? {} : { worker: slot });
   // Cluster workers share the fs backend's roots: its write locks are kept by the primary.
   if (slot !== undefined) useFsLocks(clusterLockService());
+  // A worker's standard error is a pipe to the primary (worker-stderr.ts): once the primary is gone (killed, and the
+  // worker draining), a write there fails with EPIPE, which must not end the worker in the middle of its drain.
+  if (slot !== undefined) process.stderr.on("error", () => undefined);
   const { config, tls } = prepared;
   const registry = options.registry;
   const server = createMultistoreServer({

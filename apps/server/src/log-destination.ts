@@ -60,6 +60,8 @@ export class BatchedDestination {
     private readonly fd = 1,
     private readonly batchBytes = SHARED_PIPE_BATCH,
     private readonly delayMs = MAX_DELAY_MS,
+    /** How long a write may wait for a full pipe (0: lines that do not fit are dropped at once). */
+    private readonly maxWaitMs = MAX_WAIT_MS,
   ) {
     // A pipe or socket must not block a write: a log reader that stops reading would freeze the whole server in
     // the kernel. Node makes standard output non-blocking when it opens it as a stream (never written through
@@ -129,7 +131,7 @@ export class BatchedDestination {
   private writeAll(bytes: Buffer, owedLength = 0): void {
     let offset = 0;
     // (Stalled: one try, no wait.)
-    const deadline = this.stalled ? 0 : Date.now() + MAX_WAIT_MS;
+    const deadline = this.stalled ? 0 : Date.now() + this.maxWaitMs;
     while (offset < bytes.length) {
       try {
         offset += writeSync(this.fd, bytes, offset, bytes.length - offset);

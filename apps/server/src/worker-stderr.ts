@@ -1,8 +1,9 @@
 /**
  * A cluster worker's standard error as the primary passes it on: each line prefixed with the worker's slot
  * (`[worker 2] `), so that what a worker writes there outside its JSON log lines (Node's warnings, the stack of a
- * crash) says which worker wrote it. Lines leave through a batched destination that never blocks the primary, which
- * hands out every connection: a flood of worker output, or a stalled reader, costs dropped lines, never stalls it.
+ * crash) says which worker wrote it. Lines leave through a batched destination that never waits for its reader: the
+ * primary hands out every connection, and a flood of worker output or a slow or stalled reader costs dropped lines,
+ * never a stalled primary.
  */
 import type { Readable } from "node:stream";
 import { BatchedDestination, batchSizeFor } from "./log-destination.js";
@@ -14,7 +15,7 @@ let destination: BatchedDestination | undefined;
 
 /** Passes `source` (a worker's standard error) on to this process's standard error, every line prefixed. */
 export function passWorkerStderr(source: Readable, slot: number): void {
-  destination ??= new BatchedDestination(2, batchSizeFor(2, true));
+  destination ??= new BatchedDestination(2, batchSizeFor(2, true), undefined, 0);
   const out = destination;
   const prefix = `[worker ${slot}] `;
   let partial = "";
@@ -25,8 +26,10 @@ export function passWorkerStderr(source: Readable, slot: number): void {
     partial = text.slice(end + 1);
     if (end !== -1) for (const line of text.slice(0, end).split("\n")) out.write(`${prefix}${line}\n`);
     while (partial.length > MAX_PARTIAL_LINE) {
-      out.write(`${prefix}${partial.slice(0, MAX_PARTIAL_LINE)}\n`);
-      partial = partial.slice(MAX_PARTIAL_LINE);
+      // Never between the two halves of a surrogate pair (an emoji would become two replacement characters).
+      const cut = isHighSurrogate(partial.charCodeAt(MAX_PARTIAL_LINE - 1)) ? MAX_PARTIAL_LINE - 1 : MAX_PARTIAL_LINE;
+      out.write(`${prefix}${partial.slice(0, cut)}\n`);
+      partial = partial.slice(cut);
     }
   });
   source.on("end", () => {
@@ -35,4 +38,8 @@ export function passWorkerStderr(source: Readable, slot: number): void {
   });
   // A broken pipe from a worker that died is its exit's business (logged by the primary), not an error here.
   source.on("error", () => undefined);
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -217,7 +217,10 @@ describe("multistore --workers, when the primary dies", () => {
         credentials: [{ access_key_id: KEY.accessKeyId, secret_access_key: KEY.secretAccessKey, principal_name: "writer", created_at: "2024-01-01T00:00:00Z", enabled: true, allowed_scopes: [{ bucket: "files", prefixes: [], actions: ["get_object", "put_object"] }] }],
       }),
     );
-    const started = await startCluster(config, 2);
+    // Workers that keep writing to standard error while they drain: a pipe to a primary that is gone.
+    const ticker = join(dir, "ticker.mjs");
+    await writeFile(ticker, 'import cluster from "node:cluster";\nif (cluster.isWorker) setInterval(() => process.stderr.write("tick\\n"), 50).unref();\n');
+    const started = await startCluster(config, 2, ["--import", ticker]);
     let workers: number[] = [];
     try {
       await started.waitFor(() => started.lines().filter((line) => line.msg === "multistore listening" && line.worker !== undefined).length === 2);

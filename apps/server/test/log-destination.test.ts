@@ -100,6 +100,28 @@ describe("BatchedDestination", () => {
     }
   });
 
+  it("drops what a full pipe does not take at once when told not to wait (a cluster's passed-on stderr)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "log-destination-"));
+    const fifo = join(dir, "stdout.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const held = openSync(fifo, "r+");
+    try {
+      const script = `import { BatchedDestination, SHARED_PIPE_BATCH } from ${JSON.stringify(new URL("../dist/log-destination.js", import.meta.url).href)};
+        const destination = new BatchedDestination(1, SHARED_PIPE_BATCH, 10, 0);
+        const line = '{"pad":"${"x".repeat(200)}"}\\n';
+        const started = Date.now();
+        for (let batch = 0; batch < 200; batch++) { for (let index = 0; index < 16; index++) destination.write(line); destination.flush(); }
+        process.stderr.write(JSON.stringify({ ms: Date.now() - started, dropped: destination.dropped }));`;
+      const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000, stdio: ["ignore", held, "pipe"] });
+      const { ms, dropped } = JSON.parse(child.stderr) as { ms: number; dropped: number };
+      // About 650 KiB against a 64 KiB pipe: lines dropped, and no second-long wait for the reader first.
+      expect(dropped).toBeGreaterThan(2000);
+      expect(ms).toBeLessThan(900);
+    } finally {
+      closeSync(held);
+    }
+  });
+
   it("never cuts a line short under a reader slower than the writer: lines are whole or dropped", async () => {
     // Standard output is a FIFO the test reads 8 KiB of every 50 ms after a stall of 1.5 s, far slower than the
     // writer: writes to it are taken in part, and lines dropped.
