@@ -96,7 +96,8 @@ export class BatchedDestination {
   }
 
   private queue(line: string): void {
-    // (Lengths in UTF-16 units, which ASCII lines, the usual, have as many as bytes.)
+    // (Lengths in UTF-16 units, which ASCII lines, the usual, have as many as bytes; `flush` splits a batch that
+    // text past ASCII made too long.)
     if (this.pending.length + line.length > this.batchBytes - 96) this.flush();
     this.pending += line;
   }
@@ -118,7 +119,28 @@ export class BatchedDestination {
     this.pending = "";
     const owed = this.owed;
     this.owed = undefined;
-    this.writeAll(owed === undefined ? Buffer.from(text) : Buffer.concat([owed, Buffer.from(text)]), owed?.length ?? 0);
+    const bytes = owed === undefined ? Buffer.from(text) : Buffer.concat([owed, Buffer.from(text)]);
+    if (bytes.length <= this.batchBytes) {
+      this.writeAll(bytes, owed?.length ?? 0);
+      return;
+    }
+    // Batches are counted in UTF-16 units: text past ASCII makes one longer in bytes than a write may hold whole
+    // (PIPE_BUF on a shared pipe, where a longer write can interleave with another process's). It leaves in several
+    // writes of whole lines, each within the batch (a longer line alone).
+    let start = 0;
+    let owedLength = owed?.length ?? 0;
+    while (start < bytes.length) {
+      let end = start + this.batchBytes >= bytes.length ? bytes.length : bytes.lastIndexOf(0x0a, start + this.batchBytes - 1) + 1;
+      if (end <= start) end = endOfLine(bytes, start);
+      const whole = this.writeAll(bytes.subarray(start, end), owedLength);
+      owedLength = 0;
+      if (!whole) {
+        // The reader stalled: what is left is dropped, as writeAll drops (the end of a begun line is kept).
+        this.dropped += countLines(bytes.subarray(end));
+        return;
+      }
+      start = end;
+    }
   }
 
   /**
@@ -127,8 +149,11 @@ export class BatchedDestination {
    */
   private owed: Buffer | undefined;
 
-  /** Writes `bytes`, whose first `owedLength` bytes end a line already begun (never dropped). */
-  private writeAll(bytes: Buffer, owedLength = 0): void {
+  /**
+   * Writes `bytes`, whose first `owedLength` bytes end a line already begun (never dropped). False when the reader
+   * stalled and lines were dropped.
+   */
+  private writeAll(bytes: Buffer, owedLength = 0): boolean {
     let offset = 0;
     // (Stalled: one try, no wait.)
     const deadline = this.stalled ? 0 : Date.now() + this.maxWaitMs;
@@ -152,9 +177,10 @@ export class BatchedDestination {
           this.later = true;
           setTimeout(this.flushLater, this.delayMs).unref();
         }
-        return;
+        return false;
       }
     }
+    return true;
   }
 }
 
