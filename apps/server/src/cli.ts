@@ -126,7 +126,12 @@ async function serve(options: CliOptions, prepared: Prepared): Promise<number> {
   if (slot !== undefined) useFsLocks(clusterLockService());
   // A worker's standard error is a pipe to the primary (worker-stderr.ts): once the primary is gone (killed, and the
   // worker draining), a write there fails with EPIPE, which must not end the worker in the middle of its drain.
-  if (slot !== undefined) process.stderr.on("error", () => undefined);
+  if (slot !== undefined) {
+    process.stderr.on("error", () => undefined);
+    // Written at once, as to a file or a terminal: Node queues writes to a full pipe, and a worker that exits (a
+    // crash's stack, its last words) would lose what is queued. The primary reads the pipe without ever waiting.
+    (process.stderr as unknown as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle?.setBlocking?.(true);
+  }
   const { config, tls } = prepared;
   const registry = options.registry;
   const server = createMultistoreServer({

@@ -3,6 +3,7 @@
  * replaced; SIGTERM drains every worker and the primary exits 0; fs writes from different workers exclude each other.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
@@ -304,6 +305,31 @@ describe("multistore --workers, when the files change after the start", () => {
       // Nothing a worker wrote there comes through without its slot.
       expect(lines.filter((line) => /note from|second line/.test(line) && !line.startsWith("[worker "))).toEqual([]);
     }, preload);
+  }, 40_000);
+
+  it("passes on what a worker wrote to standard error just before it exited, however much", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-last-words-"));
+    const errors = openSync(join(dir, "stderr.txt"), "w");
+    let child: ChildProcess | undefined;
+    try {
+      const config = join(dir, "config.json");
+      await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
+      // On SIGUSR2, a worker writes 2 MiB (far more than a pipe holds) and exits at once, as a crash would.
+      const preload = join(dir, "last-words.mjs");
+      await writeFile(preload, 'import cluster from "node:cluster";\nif (cluster.isWorker) process.on("SIGUSR2", () => { process.stderr.write("x".repeat(100).concat("\\n").repeat(20_000) + "END of worker " + process.env.MULTISTORE_WORKER_SLOT + "\\n"); process.exit(3); });\n');
+      // Standard error to a file, which never makes the primary drop a line.
+      child = spawn(process.execPath, ["--import", preload, cli, "--config", config, "--listen", `127.0.0.1:${await freePort()}`, "--workers", "2"], { stdio: ["ignore", "pipe", errors] });
+      let output = "";
+      child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      const listening = () => output.split("\n").filter((line) => line.includes('"msg":"multistore listening"') && line.includes('"worker":1'));
+      await expect.poll(listening, { timeout: 15_000 }).toHaveLength(1);
+      process.kill(Number((JSON.parse(listening()[0]!) as { pid: number }).pid), "SIGUSR2");
+      await expect.poll(() => readFileSync(join(dir, "stderr.txt"), "utf8").includes("[worker 1] END of worker 1\n"), { timeout: 10_000 }).toBe(true);
+    } finally {
+      child?.kill("SIGKILL");
+      closeSync(errors);
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 40_000);
 
   it("starts workers whose code runs late (a --import preload that awaits), each getting its config", async () => {
