@@ -188,3 +188,23 @@ describe("listing", () => {
     expect(result.isTruncated).toBe(false);
   });
 });
+
+describe("object tagging", () => {
+  it("puts the tag set as S3's document with a body checksum, on the version asked for, and names the version S3 answers", async () => {
+    const { backend, sent } = fakeBackend(() => ({ headers: { "x-amz-version-id": "v2" } }));
+    await expect(backend.putObjectTagging!("a/b c", [{ key: "k&<", value: "v\"'>" }], "v1")).resolves.toEqual({ versionId: "v2" });
+    const [request] = sent;
+    expect([request!.method, request!.url.pathname, request!.url.searchParams.get("versionId"), request!.url.searchParams.has("tagging")]).toEqual(["PUT", "/a/b%20c", "v1", true]);
+    expect(request!.body).toBe("<Tagging><TagSet><Tag><Key>k&amp;&lt;</Key><Value>v&quot;&apos;&gt;</Value></Tag></TagSet></Tagging>");
+    expect(request!.headers["x-amz-checksum-sha256"]).toBe(createHash("sha256").update(request!.body!).digest("base64"));
+    expect(request!.headers["content-md5"]).toBe(createHash("md5").update(request!.body!).digest("base64"));
+  });
+
+  it("passes the store's refusals through: InvalidTag, NoSuchKey, and a 501 as NotImplemented (not a retryable 503)", async () => {
+    for (const [status, code] of [[400, "InvalidTag"], [404, "NoSuchKey"], [501, "NotImplemented"]] as const) {
+      const { backend } = fakeBackend(() => ({ status, text: errorDocument(code) }));
+      await expect(backend.putObjectTagging!("k", [{ key: "aws:k", value: "v" }])).rejects.toMatchObject({ code, status });
+      await expect(backend.deleteObjectTagging!("k")).rejects.toMatchObject({ code, status });
+    }
+  });
+});

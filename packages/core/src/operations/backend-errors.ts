@@ -6,7 +6,7 @@ const PASSED_CODES = new Set<string>([
   "NoSuchKey", "NoSuchUpload", "NoSuchVersion", "InvalidRange", "PreconditionFailed", "NotModified", "InvalidPart",
   "InvalidPartOrder", "EntityTooSmall", "EntityTooLarge", "BadDigest", "InvalidDigest", "InvalidArgument",
   "InvalidRequest", "KeyTooLongError", "MalformedXML", "IncompleteBody", "InvalidStorageClass", "MissingContentLength",
-  "XAmzContentSHA256Mismatch", "SlowDown", "MethodNotAllowed", "NotImplemented", "InvalidObjectState", "InvalidPartNumber",
+  "XAmzContentSHA256Mismatch", "SlowDown", "MethodNotAllowed", "NotImplemented", "InvalidObjectState", "InvalidPartNumber", "InvalidTag",
 ]);
 
 /** Codes that mean the gateway's own backend credentials or configuration are wrong. */

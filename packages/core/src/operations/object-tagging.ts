@@ -9,7 +9,7 @@ import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
 import type { Query } from "../s3-request.js";
-import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
+import { childElement, childElements, parseClientXml, type XmlElement, xmlElement } from "../xml.js";
 import type { Backend, ObjectDispatch, ObjectTag, PlainResponse } from "../types.js";
 import { prepareObject } from "./object.js";
 
@@ -31,16 +31,37 @@ const MAX_TAGS = 10;
 const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
 
-/** The tags of a PutObjectTagging document (`<Tagging><TagSet><Tag>…`), checked against S3's limits. */
+/** An element that must hold exactly `names`, once each (`Tagging`: a `TagSet`; a `Tag`: its `Key` and `Value`). */
+function holdsExactly(element: XmlElement, names: readonly string[]): boolean {
+  return element.text.trim() === "" && element.children.length === names.length && names.every((name) => childElements(element, name).length === 1);
+}
+
+/**
+ * The tags of a PutObjectTagging document (`<Tagging><TagSet><Tag>…`), checked against its schema (anything else in
+ * it is MalformedXML: a misspelt `<tag>` must not read as an empty tag set, which would remove every tag) and S3's
+ * limits.
+ */
 export function parseTagging(body: Uint8Array): ObjectTag[] {
-  const set = childElement(parseClientXml(new TextDecoder().decode(body), "Tagging"), "TagSet");
-  if (set === undefined) throw new S3Error("MalformedXML", { message: "The Tagging document has no TagSet." });
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch (error) {
+    throw new S3Error("MalformedXML", { message: "The Tagging document is not UTF-8.", cause: error });
+  }
+  const root = parseClientXml(text, "Tagging");
+  const set = childElement(root, "TagSet");
+  if (set === undefined || !holdsExactly(root, ["TagSet"])) throw new S3Error("MalformedXML", { message: "The Tagging document needs one TagSet and nothing else." });
+  if (set.text.trim() !== "" || set.children.some((child) => child.name !== "Tag")) throw new S3Error("MalformedXML", { message: "A TagSet holds Tag elements only." });
   const tags: ObjectTag[] = [];
   const keys = new Set<string>();
-  for (const tag of childElements(set, "Tag")) {
-    const key = childText(tag, "Key");
-    const value = childText(tag, "Value");
-    if (key === undefined || value === undefined) throw new S3Error("MalformedXML", { message: "Each Tag needs a Key and a Value." });
+  for (const tag of set.children) {
+    const keyElement = childElement(tag, "Key");
+    const valueElement = childElement(tag, "Value");
+    if (keyElement === undefined || valueElement === undefined || !holdsExactly(tag, ["Key", "Value"]) || keyElement.children.length > 0 || valueElement.children.length > 0) {
+      throw new S3Error("MalformedXML", { message: "Each Tag holds one Key and one Value, as text." });
+    }
+    const key = keyElement.text;
+    const value = valueElement.text;
     if (key.length === 0 || [...key].length > MAX_TAG_KEY) throw new S3Error("InvalidTag", { message: `The TagKey you have provided is invalid: 1 to ${MAX_TAG_KEY} characters.` });
     if ([...value].length > MAX_TAG_VALUE) throw new S3Error("InvalidTag", { message: `The TagValue you have provided is too long, max ${MAX_TAG_VALUE}.` });
     if (keys.has(key)) throw new S3Error("InvalidTag", { message: "Cannot provide multiple Tags with the same key." });

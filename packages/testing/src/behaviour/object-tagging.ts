@@ -60,10 +60,16 @@ export function objectTaggingBehaviour(world: () => World): void {
     it("checks a tag set against S3's limits and authorizes tagging as writing", async () => {
       const key = "allowed/tagging/limits.txt";
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
-      const send = (body: string, credentials = world().admin, target = key) =>
+      const send = (body: string | Buffer, credentials = world().admin, target = key) =>
         signedRawRequest(world().endpoint, credentials, { method: "PUT", path: `/${bucket}/${target}`, query: { tagging: "" }, headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" }, body });
       const tag = (name: string, value = "v") => `<Tag><Key>${name}</Key><Value>${value}</Value></Tag>`;
-      const refused: [string, string][] = [
+      const refused: [string | Buffer, string][] = [
+        // A misspelt Tag must not read as an empty tag set (which would remove every tag).
+        [`<Tagging><TagSet><tag><Key>a</Key><Value>b</Value></tag></TagSet></Tagging>`, "MalformedXML"],
+        [`<Tagging><TagSet>${tag("a")}<Other/></TagSet></Tagging>`, "MalformedXML"],
+        ["<Tagging><TagSet><Tag><Key>a<b>x</b></Key><Value>v</Value></Tag></TagSet></Tagging>", "MalformedXML"],
+        [`<Tagging><TagSet>${tag("a")}</TagSet><TagSet/></Tagging>`, "MalformedXML"],
+        [Buffer.concat([Buffer.from("<Tagging><TagSet><Tag><Key>"), Buffer.from([0xff, 0xfe]), Buffer.from("</Key><Value>v</Value></Tag></TagSet></Tagging>")]), "MalformedXML"],
         [`<Tagging><TagSet>${Array.from({ length: 11 }, (_, index) => tag(`k${index}`)).join("")}</TagSet></Tagging>`, "InvalidTag"],
         [`<Tagging><TagSet>${tag("same")}${tag("same")}</TagSet></Tagging>`, "InvalidTag"],
         [`<Tagging><TagSet>${tag("k".repeat(129))}</TagSet></Tagging>`, "InvalidTag"],
@@ -74,7 +80,13 @@ export function objectTaggingBehaviour(world: () => World): void {
       ];
       for (const [body, code] of refused) {
         const answer = await send(body);
-        expect([answer.status, errorCode(answer.text)], body.slice(0, 60)).toEqual([400, code]);
+        expect([answer.status, errorCode(answer.text)], body.toString().slice(0, 60)).toEqual([400, code]);
+      }
+      if (kind === "s3") {
+        // Refused documents changed nothing: the tags set before are still there.
+        await client().send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: [{ Key: "kept", Value: "yes" }] } }));
+        expect((await send(`<Tagging><TagSet><tag><Key>a</Key><Value>b</Value></tag></TagSet></Tagging>`)).status).toBe(400);
+        expect((await client().send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet).toEqual([{ Key: "kept", Value: "yes" }]);
       }
       // Writing tags is writing the object: refused outside the caller's prefixes, taken inside them.
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "secret/tagging.txt", Body: "x" }));
