@@ -224,6 +224,20 @@ export function parseXml(source: string, limits: XmlLimits = DEFAULT_XML_LIMITS)
  */
 export const CLIENT_XML_LIMITS: XmlLimits = { maxDepth: 8, maxElements: 60_000, maxAttributes: 4 };
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text of a document a client sent: UTF-8, as S3 reads it. Bytes that are no UTF-8 are MalformedXML (decoded as
+ * U+FFFD instead, a key to delete or a tag to store would be another one than the client meant).
+ */
+export function clientXmlText(body: Uint8Array): string {
+  try {
+    return strictUtf8.decode(body);
+  } catch (error) {
+    throw new S3Error("MalformedXML", { message: "The XML you provided is not UTF-8.", cause: error });
+  }
+}
+
 /** Parses a document a client sent, whose root must be `rootName`; anything else is S3's MalformedXML. */
 export function parseClientXml(source: string, rootName: string): XmlElement {
   let root: XmlElement;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { childElement, childElements, childText, escapeXml, parseXml } from "../src/backend.js";
 import { MAX_DELETE_KEYS, parseDeleteRequest } from "../src/operations/delete-objects.js";
 import { parseCompleteMultipartUpload } from "../src/operations/multipart.js";
-import { parseClientXml, xmlElement, XmlParseError } from "../src/xml.js";
+import { clientXmlText, parseClientXml, xmlElement, XmlParseError } from "../src/xml.js";
 import { thrown } from "./helpers/errors.js";
 
 describe("escapeXml / xmlElement", () => {
@@ -220,5 +220,15 @@ describe("parseXml: bounded work on hostile documents", () => {
       `<Part><PartNumber>${number}</PartNumber><ETag>"e${number}"</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32><ChecksumSHA256>y</ChecksumSHA256></Part>`;
     const document = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${Array.from({ length: 10_000 }, (_, index) => part(index + 1)).join("")}</CompleteMultipartUpload>`;
     expect(parseClientXml(document, "CompleteMultipartUpload").children).toHaveLength(10_000);
+  });
+});
+
+describe("clientXmlText", () => {
+  it("reads a client's document as UTF-8 and refuses bytes that are none as MalformedXML", () => {
+    expect(clientXmlText(new TextEncoder().encode("<Delete><Object><Key>ключ 😀</Key></Object></Delete>"))).toBe("<Delete><Object><Key>ключ 😀</Key></Object></Delete>");
+    for (const bytes of [[0xff, 0xfe], [0xc3], [0xed, 0xa0, 0x80], [0xe9]]) {
+      const body = new Uint8Array([...new TextEncoder().encode("<Delete><Object><Key>"), ...bytes, ...new TextEncoder().encode("</Key></Object></Delete>")]);
+      expect(() => clientXmlText(body)).toThrow(expect.objectContaining({ code: "MalformedXML", status: 400 }));
+    }
   });
 });

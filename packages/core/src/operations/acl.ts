@@ -7,7 +7,7 @@
 import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
-import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
+import { childElement, childElements, childText, clientXmlText, parseClientXml, xmlElement } from "../xml.js";
 import type { BucketConfig, PlainResponse } from "../types.js";
 import type { Owner } from "./list.js";
 
@@ -65,7 +65,7 @@ export function checkObjectAcl(owner: Owner, bucket: BucketConfig, headers: Head
   }
   let grants: Set<string>;
   try {
-    grants = grantsOf(new TextDecoder().decode(body));
+    grants = grantsOf(clientXmlText(body));
   } catch (error) {
     throw new S3Error("MalformedACLError", { cause: error });
   }

@@ -8,7 +8,7 @@ import { canUseBucket, isAllowed } from "../authorize.js";
 import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
-import { parseClientXml } from "../xml.js";
+import { clientXmlText, parseClientXml } from "../xml.js";
 import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
 
 /** The bucket calls answered before a bucket is resolved (an unconfigured bucket is refused, not "no such"). */
@@ -35,7 +35,7 @@ export async function authorizeBucketLifecycle(operation: BucketLifecycleOperati
  */
 export function checkBucketConfiguration(body: Uint8Array): void {
   if (body.length === 0) return;
-  parseClientXml(new TextDecoder("utf-8", { fatal: false }).decode(body), "CreateBucketConfiguration");
+  parseClientXml(clientXmlText(body), "CreateBucketConfiguration");
 }
 
 /** CreateBucket's answer once authorized: `200` with `Location: /<bucket>` (S3's answer to the owner in us-east-1). */

@@ -6,7 +6,7 @@ import { isAllowed } from "../authorize.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { keyPrefixOf, validateKey } from "../keys.js";
 import { xmlResponse } from "../responses.js";
-import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
+import { childElement, childElements, childText, clientXmlText, parseClientXml, xmlElement } from "../xml.js";
 import type { Backend, BucketConfig, DeleteVersionsResult, Identity, ObjectVersion, PlainResponse } from "../types.js";
 
 /** S3's limit on keys per DeleteObjects request. */
@@ -93,7 +93,7 @@ export async function deleteObjects(
   body: Uint8Array,
 ): Promise<PlainResponse<never>> {
   if (identity.type === "anonymous") throw new S3Error("AccessDenied");
-  const request = parseDeleteRequest(new TextDecoder().decode(body));
+  const request = parseDeleteRequest(clientXmlText(body));
   return renderDeleteResult(request.quiet, await deleteEntries(backend, bucket, identity, request.entries));
 }
 

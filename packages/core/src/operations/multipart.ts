@@ -2,7 +2,7 @@
 import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import { xmlResponse } from "../responses.js";
-import { childElements, childText, parseClientXml, xmlElement } from "../xml.js";
+import { childElements, childText, clientXmlText, parseClientXml, xmlElement } from "../xml.js";
 import type { Backend, CompletedPart, PlainResponse } from "../types.js";
 
 /** Parts a CompleteMultipartUpload may name. */
@@ -59,7 +59,7 @@ export async function completeMultipartUpload(
   body: Uint8Array,
   headers: Headers,
 ): Promise<PlainResponse<never>> {
-  const parts = parseCompleteMultipartUpload(new TextDecoder("utf-8", { fatal: false }).decode(body));
+  const parts = parseCompleteMultipartUpload(clientXmlText(body));
   const result = await backend.completeMultipartUpload(key, uploadId, parts, forwardedRequestHeaders(headers));
   const response = xmlResponse(
     "CompleteMultipartUploadResult",

@@ -7,6 +7,7 @@
 import { S3Error, toS3Error } from "../errors.js";
 import type { NamespaceListing } from "../target-mapping.js";
 import type { Identity, PlainResponse } from "../types.js";
+import { clientXmlText } from "../xml.js";
 import type { BucketResolver } from "./copy.js";
 import { deleteEntries, parseDeleteRequest, renderDeleteResult, type DeleteEntry, type DeleteOutcome } from "./delete-objects.js";
 
@@ -26,7 +27,7 @@ export async function deleteNamespaceObjects(
   onInternalError: (error: unknown) => void,
 ): Promise<PlainResponse<never>> {
   if (identity.type === "anonymous") throw new S3Error("AccessDenied");
-  const request = parseDeleteRequest(new TextDecoder().decode(body));
+  const request = parseDeleteRequest(clientXmlText(body));
   const segments = namespace.segments;
   // (A mapping that does not say how many segments name a bucket cannot say which bucket a key is in.)
   if (segments === undefined) throw new S3Error("NotImplemented", { message: "DeleteObjects above the buckets of this namespace is not supported; delete from a bucket's own path." });

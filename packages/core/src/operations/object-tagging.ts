@@ -9,7 +9,7 @@ import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
 import type { Query } from "../s3-request.js";
-import { childElement, childElements, parseClientXml, type XmlElement, xmlElement } from "../xml.js";
+import { childElement, childElements, clientXmlText, parseClientXml, type XmlElement, xmlElement } from "../xml.js";
 import type { Backend, ObjectDispatch, ObjectTag, PlainResponse } from "../types.js";
 import { prepareObject } from "./object.js";
 
@@ -42,13 +42,7 @@ function holdsExactly(element: XmlElement, names: readonly string[]): boolean {
  * limits.
  */
 export function parseTagging(body: Uint8Array): ObjectTag[] {
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
-  } catch (error) {
-    throw new S3Error("MalformedXML", { message: "The Tagging document is not UTF-8.", cause: error });
-  }
-  const root = parseClientXml(text, "Tagging");
+  const root = parseClientXml(clientXmlText(body), "Tagging");
   const set = childElement(root, "TagSet");
   if (set === undefined || !holdsExactly(root, ["TagSet"])) throw new S3Error("MalformedXML", { message: "The Tagging document needs one TagSet and nothing else." });
   if (set.text.trim() !== "" || set.children.some((child) => child.name !== "Tag")) throw new S3Error("MalformedXML", { message: "A TagSet holds Tag elements only." });
