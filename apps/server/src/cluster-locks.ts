@@ -76,6 +76,11 @@ export function clusterLockService(): FsLockService {
     if (!isLockMessage(message) || message.multistoreLock !== "granted") return;
     pending.get(message.id)?.(true);
   });
+  // The primary is gone (the worker drains): no grant will come, and a write waiting for one is answered now, not
+  // after the lock's wait, which outlasts the drain.
+  process.once("disconnect", () => {
+    for (const settle of [...pending.values()]) settle(false);
+  });
   const send = (message: LockMessage) => {
     if (!process.send || !process.connected) throw new Error("the cluster primary is gone");
     process.send(message);
@@ -97,10 +102,11 @@ export function clusterLockService(): FsLockService {
           release();
           reject(new S3Error("ServiceUnavailable", { message: "The object is busy with another write; try again." }));
         }, LOCK_WAIT_MS);
-        pending.set(id, () => {
+        pending.set(id, (granted) => {
           clearTimeout(timer);
           pending.delete(id);
-          resolve(release);
+          if (granted) resolve(release);
+          else reject(new S3Error("ServiceUnavailable", { message: "The server is shutting down." }));
         });
         try {
           send({ multistoreLock: "acquire", id, name });

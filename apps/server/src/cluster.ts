@@ -2,8 +2,9 @@
  * The server on every core: a primary process forks `--workers` workers, each a full gateway, which share the
  * listen address through node:cluster (the primary accepts and hands connections out in turn). The primary keeps
  * the fs backend's write locks (cluster-locks.ts), replaces a worker that dies (logged, with a growing delay when
- * workers keep dying at start), passes each worker's standard error on with its slot (worker-stderr.ts), and on SIGTERM or SIGINT has every worker drain before it exits. With
- * `--metrics-listen`, the primary also serves the workers' summed metrics (metrics.ts, `primaryMetrics`).
+ * workers keep dying at start), passes each worker's standard error on with its slot (worker-stderr.ts), and on
+ * SIGTERM or SIGINT has every worker drain before it exits. With `--metrics-listen`, the primary also serves the
+ * workers' summed metrics (metrics.ts, `primaryMetrics`).
  */
 import cluster, { type Worker } from "node:cluster";
 import { createLockTable } from "./cluster-locks.js";
@@ -55,13 +56,20 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   /** Set once every worker listened: from then on a worker that dies is replaced; before, it stops the start. */
   let started = false;
   let exitCode = 0;
+  /** Workers' standard error still being passed on: a worker's exit can come before the last of it was read. */
+  const stderrPassed = new Set<Promise<void>>();
+  const STDERR_GRACE_MS = 1_000;
 
   // Standard output (the JSON log lines, each naming its worker) stays shared; standard error comes through here.
   cluster.setupPrimary({ stdio: ["inherit", "inherit", "pipe", "ipc"] });
 
   function fork(slot: number): void {
     const worker = cluster.fork({ [SLOT_VARIABLE]: String(slot) });
-    if (worker.process.stderr) passWorkerStderr(worker.process.stderr, slot);
+    if (worker.process.stderr) {
+      const passed = passWorkerStderr(worker.process.stderr, slot);
+      stderrPassed.add(passed);
+      void passed.then(() => stderrPassed.delete(passed));
+    }
     slots.set(worker, { slot, startedAt: Date.now() });
     worker.on("message", (message: unknown) => {
       answerStartSnapshot(worker, message, options.snapshot);
@@ -69,7 +77,12 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     });
   }
 
-  return new Promise((resolve) => {
+  return new Promise((resolveExit) => {
+    // The primary exits once its workers' last words are passed on (within a bound).
+    const resolve = (code: number) => {
+      const grace = new Promise((done) => setTimeout(done, STDERR_GRACE_MS).unref());
+      void Promise.race([Promise.all(stderrPassed), grace]).then(() => resolveExit(code));
+    };
     cluster.on("listening", (worker, address) => {
       const entry = slots.get(worker);
       // (The count of quick deaths is not reset here: a worker that dies soon after listening, again and again, is

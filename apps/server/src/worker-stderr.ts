@@ -13,8 +13,11 @@ const MAX_PARTIAL_LINE = 16 * 1024;
 
 let destination: BatchedDestination | undefined;
 
-/** Passes `source` (a worker's standard error) on to this process's standard error, every line prefixed. */
-export function passWorkerStderr(source: Readable, slot: number): void {
+/**
+ * Passes `source` (a worker's standard error) on to this process's standard error, every line prefixed. Resolves
+ * once the worker's side has ended and all of it was passed on.
+ */
+export function passWorkerStderr(source: Readable, slot: number): Promise<void> {
   destination ??= new BatchedDestination(2, batchSizeFor(2, true), undefined, 0);
   const out = destination;
   const prefix = `[worker ${slot}] `;
@@ -32,12 +35,15 @@ export function passWorkerStderr(source: Readable, slot: number): void {
       partial = partial.slice(cut);
     }
   });
-  source.on("end", () => {
-    if (partial !== "") out.write(`${prefix}${partial}\n`);
-    partial = "";
-  });
   // A broken pipe from a worker that died is its exit's business (logged by the primary), not an error here.
   source.on("error", () => undefined);
+  return new Promise((resolve) => {
+    source.once("close", () => {
+      if (partial !== "") out.write(`${prefix}${partial}\n`);
+      partial = "";
+      resolve();
+    });
+  });
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -1,4 +1,8 @@
-/** The primary's lock table: one holder per name, in arrival order; a worker that exits frees what it held. */
+/**
+ * The primary's lock table: one holder per name, in arrival order; a worker that exits frees what it held. The
+ * worker's side: a wait for a grant ends when the primary goes.
+ */
+import { spawn } from "node:child_process";
 import type { Worker } from "node:cluster";
 import { describe, expect, it } from "vitest";
 import { createLockTable } from "../src/cluster-locks.js";
@@ -63,4 +67,23 @@ describe("cluster lock table", () => {
     expect(table.onMessage(fakeWorker().worker, { hello: 1 })).toBe(false);
     expect(table.onMessage(fakeWorker().worker, "text")).toBe(false);
   });
+});
+
+describe("cluster lock service (a worker's side)", () => {
+  it("answers a write waiting for a grant 503 at once when the primary goes, not after the lock's wait", async () => {
+    // A child asks this process, its "primary", for a lock that never comes; then its channel closes.
+    const script = `import { clusterLockService } from ${JSON.stringify(new URL("../dist/cluster-locks.js", import.meta.url).href)};
+      const started = Date.now();
+      clusterLockService().acquire("name").then(() => console.log("granted"), (error) => console.log(JSON.stringify({ code: error.code, ms: Date.now() - started })));
+      process.send({ ready: true });`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise((resolve) => child.once("message", resolve));
+    child.disconnect();
+    await new Promise((resolve) => child.once("exit", resolve));
+    const outcome = JSON.parse(output) as { code: string; ms: number };
+    expect(outcome.code).toBe("ServiceUnavailable");
+    expect(outcome.ms).toBeLessThan(10_000);
+  }, 20_000);
 });

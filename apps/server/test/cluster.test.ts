@@ -332,6 +332,30 @@ describe("multistore --workers, when the files change after the start", () => {
     }
   }, 40_000);
 
+  it("passes on every worker's last words before the primary exits, when a failed start stops it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-failed-start-"));
+    const errors = openSync(join(dir, "stderr.txt"), "w");
+    try {
+      const config = join(dir, "config.json");
+      await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
+      const preload = join(dir, "crash.mjs");
+      // Worker 1 fails to start (before it listens, once worker 2 is up), which stops the start: worker 2, told to
+      // stop, says so as it exits.
+      await writeFile(
+        preload,
+        'import cluster from "node:cluster";\nconst slot = process.env.MULTISTORE_WORKER_SLOT;\nif (cluster.isWorker && slot === "1") { await new Promise((resolve) => setTimeout(resolve, 2000)); process.stderr.write("CRASH STACK of worker 1\\n    at start\\n"); process.exit(1); }\nif (cluster.isWorker && slot === "2") process.on("SIGTERM", () => { process.stderr.write("LAST WORDS of worker 2\\n".repeat(50)); process.exit(0); });\n',
+      );
+      const child = spawn(process.execPath, ["--import", preload, cli, "--config", config, "--listen", `127.0.0.1:${await freePort()}`, "--workers", "2"], { stdio: ["ignore", "ignore", errors] });
+      expect((await exited(child)).code).toBe(1);
+      const written = readFileSync(join(dir, "stderr.txt"), "utf8");
+      expect(written).toContain("[worker 1] CRASH STACK of worker 1\n[worker 1]     at start\n");
+      expect(written).toContain("[worker 2] LAST WORDS of worker 2\n".repeat(50));
+    } finally {
+      closeSync(errors);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
   it("starts workers whose code runs late (a --import preload that awaits), each getting its config", async () => {
     // Only in workers: the primary forks them at once, and a snapshot sent then would find no listener yet.
     const preload = async (dir: string) => {

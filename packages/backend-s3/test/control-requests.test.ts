@@ -206,5 +206,8 @@ describe("object tagging", () => {
       await expect(backend.putObjectTagging!("k", [{ key: "aws:k", value: "v" }])).rejects.toMatchObject({ code, status });
       await expect(backend.deleteObjectTagging!("k")).rejects.toMatchObject({ code, status });
     }
+    // A 501 that is no S3 NotImplemented (a proxy's page) is a failure of the store: retryable.
+    const { backend } = fakeBackend(() => ({ status: 501, text: "<html><body>Not Implemented</body></html>" }));
+    await expect(backend.deleteObjectTagging!("k")).rejects.toMatchObject({ code: "ServiceUnavailable", status: 503 });
   });
 });

@@ -69,9 +69,8 @@ function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identi
     case "PutObjectAcl":
     case "PutObjectTagging":
     case "DeleteObjectTagging":
-      // Setting an object's ACL or tags is writing to it (S3's s3:PutObjectAcl, s3:PutObjectTagging); only the ACL it
-      // has is taken anyway. The answer tells whether the object (or version) exists: a write-only caller must not
-      // learn that this way.
+      // Setting an object's ACL or tags is writing to it (S3's s3:PutObjectAcl, s3:PutObjectTagging). The answer
+      // tells whether the object (or version) exists: a write-only caller must not learn that this way.
       authorize(identity, "put_object", bucket, { key: parsed.key! });
       authorize(identity, query.has("versionId") ? "get_object_version" : "head_object", bucket, { key: parsed.key! });
       break;

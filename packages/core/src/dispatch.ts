@@ -25,8 +25,11 @@ export interface ResponsePlan {
    * as a document, a form upload's as its 204, 201 or 303.
    */
   renderHead?: (headers: Headers) => PlainResponse<never>;
-  /** Set for a read of one part (`?partNumber=N`): a `200` means the store holds the object whole (`wholeObjectAsPart`). */
-  partNumber?: number;
+  /**
+   * Set for a read of one part (`?partNumber=N`, its number): a `200` means the store holds the object whole
+   * (`wholeObjectAsPart`). (Not `partNumber`, which an UploadPart's dispatch could carry.)
+   */
+  partRead?: number;
 }
 
 /** The backend headers a 304 keeps. */
@@ -102,12 +105,12 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
   readonly formFile?: FormFileFraming;
   private readonly mapResponse: ForwardDispatch["mapResponse"];
   private readonly renderHead: ResponsePlan["renderHead"];
-  private readonly partNumber: number | undefined;
+  private readonly partRead: number | undefined;
 
   constructor(exchange: Exchange, dispatch: ForwardDispatch & BodyPlan & ResponsePlan) {
     super(exchange);
     this.renderHead = dispatch.renderHead;
-    this.partNumber = dispatch.partNumber;
+    this.partRead = dispatch.partRead;
     this.request = { method: dispatch.method, url: dispatch.url, headers: dispatch.headers };
     if (dispatch.bodyEncoding) this.bodyEncoding = dispatch.bodyEncoding;
     if (dispatch.bodyChecks) this.bodyChecks = dispatch.bodyChecks;
@@ -126,8 +129,8 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
     // What a backend's mapping returns is always filtered: it may have added any header (or returned a runtime's
     // filtered record with one added).
     const headers = mapped === undefined ? backendResponseHeaders(backendHeaders) : filterResponseHeaders(mapped.headers);
-    if (this.partNumber !== undefined && finalStatus === 200) {
-      const answer = wholeObjectAsPart(this.partNumber, headers);
+    if (this.partRead !== undefined && finalStatus === 200) {
+      const answer = wholeObjectAsPart(this.partRead, headers);
       if (isS3Error(answer)) {
         const response = this.renderError(answer, backendMs);
         return { status: response.status, headers: response.headers, replaceBody: () => response, bodyUnread: true };
@@ -212,9 +215,10 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
       const response = await this.dispatch.execute(body, signal);
       const headers = filterResponseHeaders(response.headers);
       let status = response.status;
-      if (this.dispatch.partNumber !== undefined && status === 200) {
-        // (A part past the first was asked of the store as a head: there is no body to let go of.)
-        const answer = wholeObjectAsPart(this.dispatch.partNumber, headers);
+      if (this.dispatch.partRead !== undefined && status === 200) {
+        // (A part past the first was asked of the store as a head: no native backend reads parts, so there is no
+        // body to let go of.)
+        const answer = wholeObjectAsPart(this.dispatch.partRead, headers);
         if (isS3Error(answer)) throw answer;
         status = answer;
       }

@@ -151,6 +151,9 @@ describe("createLambdaHandler", () => {
       expect([answer.statusCode, codeOf(answer)]).toEqual([503, "ServiceUnavailable"]);
       // Within the deadline, less the margin kept to answer.
       expect(performance.now() - started).toBeLessThan(1400);
+      // A later part of what the store sends whole (it ignores partNumber): refused at once, its body let go of.
+      const part = await slow(event("GET", "/open/slow.txt", { query: "partNumber=2" }), { getRemainingTimeInMillis: () => 1500 });
+      expect([part.statusCode, codeOf(part)]).toEqual([416, "InvalidPartNumber"]);
     } finally {
       await trickle.close();
     }

@@ -100,8 +100,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       this.replaced = answer;
       if (answer.bodyUnread) {
         // Answered now; the backend's body (an object, not an error document) is let go of, not read to its end.
-        this.letGo = true;
         this.sendReplacement("");
+        // (Set once answered: a failure to answer still takes the error path.)
+        this.letGo = true;
         this.abort?.(new Error("the backend's body is not needed"));
       }
       return true;
@@ -144,7 +145,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.response.end(body ?? undefined);
     // (A replaced success, GetObjectAttributes' document, has no backend error to log; a body let go of unread has
     // no backend document: the log's error code is our own.)
-    const logged = this.letGo ? (typeof replacement.body === "string" ? replacement.body : "") : text;
+    const logged = this.replaced!.bodyUnread ? (typeof replacement.body === "string" ? replacement.body : "") : text;
     this.finish({ status: replacement.status, bytesSent: body?.length ?? 0, ...(replacement.status >= 400 && { backendErrorText: logged }), answered: true });
   }
 

@@ -41,9 +41,9 @@ export function backendError(status: number, code: string | undefined, backendMe
   if (code && BACKEND_AUTH_CODES.has(code)) {
     return new S3Error("ServiceUnavailable", { status: 503, message: "The storage backend refused the gateway's request.", cause });
   }
-  // Clients retry 503s; a failing backend is exactly that case. A store that does not implement the call is no
-  // failure to retry: its 501 is passed on.
-  if (status === 501 && (code === undefined || code === "NotImplemented")) return new S3Error("NotImplemented", { message: "The storage backend does not implement this request.", cause });
+  // Clients retry 503s; a failing backend is exactly that case. A store that says it does not implement the call (S3's
+  // NotImplemented) is no failure to retry: its 501 is passed on. Any other 501 (a proxy's page) is a failure.
+  if (status === 501 && code === "NotImplemented") return new S3Error("NotImplemented", { message: "The storage backend does not implement this request.", cause });
   if (status >= 500) return new S3Error("ServiceUnavailable", { cause });
   if (code && PASSED_CODES.has(code)) return new S3Error(code, { status, cause });
   if (code === "AccessDenied" || status === 403) return new S3Error("AccessDenied", { cause });

@@ -13,7 +13,7 @@ import type { Backend, ObjectDispatch } from "../types.js";
 import { anonymousOverrides, partNumberOf, prepareObject, RESPONSE_OVERRIDES } from "./object.js";
 
 /** A part read's dispatch: the read, and the part it asks for (see `wholeObjectAsPart`). */
-export type PartReadDispatch<B> = ObjectDispatch<B> & { partNumber: number };
+export type PartReadDispatch<B> = ObjectDispatch<B> & { partRead: number };
 
 /** Prepares a read of the part `query` names. */
 export function preparePartRead<B>(
@@ -32,8 +32,8 @@ export function preparePartRead<B>(
   // (Checked for the head too, and named as the client's GET.)
   if (read !== operation && auth.identity?.type === "anonymous" && RESPONSE_OVERRIDES.some((name) => query.has(name))) throw anonymousOverrides(operation);
   const prepared = prepareObject(backend, read, key, clientHeaders, query, auth, undefined, undefined, backend.readsParts ? partNumber : undefined);
-  if (prepared instanceof Promise) return prepared.then(({ dispatch }) => ({ ...dispatch, partNumber }));
-  return { ...prepared.dispatch, partNumber };
+  if (prepared instanceof Promise) return prepared.then(({ dispatch }) => ({ ...dispatch, partRead: partNumber }));
+  return { ...prepared.dispatch, partRead: partNumber };
 }
 
 /**
@@ -43,6 +43,8 @@ export function preparePartRead<B>(
  */
 export function wholeObjectAsPart(partNumber: number, headers: Headers): number | S3Error {
   if (partNumber !== 1) return new S3Error("InvalidPartNumber");
+  // One part: a count the store sent would send a download manager after parts that are refused.
+  headers.delete("x-amz-mp-parts-count");
   const length = Number(headers.get("content-length") ?? Number.NaN);
   if (!(Number.isSafeInteger(length) && length > 0)) return 200;
   headers.set("content-range", `bytes 0-${length - 1}/${length}`);

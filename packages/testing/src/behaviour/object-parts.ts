@@ -52,7 +52,7 @@ export function objectPartsBehaviour(world: () => World): void {
       }
     });
 
-    it("refuses any other part with 416 InvalidPartNumber, reading no byte of the object", async () => {
+    it("refuses any other part with 416 InvalidPartNumber", async () => {
       const key = "allowed/parts/single.bin";
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: randomBytes(200 * 1024) }));
       for (const partNumber of ["2", "10000"]) {

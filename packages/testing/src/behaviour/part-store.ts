@@ -29,7 +29,8 @@ function startPartStore(): Promise<{ server: Server; endpoint: string; urls: str
     const send = (status: number, headers: Record<string, string>, bytes: Buffer | string) => response.writeHead(status, headers).end(request.method === "HEAD" ? undefined : bytes);
     if (url.pathname === "/ignoring/whole.bin") {
       if (part === null || part === "1" || request.method === "HEAD") {
-        send(200, { "content-length": String(WHOLE.length), etag: '"whole"' }, WHOLE);
+        // (With a part count of its own, which the whole object's answer must not pass on.)
+        send(200, { "content-length": String(WHOLE.length), etag: '"whole"', "x-amz-mp-parts-count": "3" }, WHOLE);
         return;
       }
       // Another part: the whole object's headers and its first bytes, then nothing until the gateway lets go.
