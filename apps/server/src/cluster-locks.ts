@@ -83,7 +83,9 @@ export function clusterLockService(): FsLockService {
   });
   const send = (message: LockMessage) => {
     if (!process.send || !process.connected) throw new Error("the cluster primary is gone");
-    process.send(message);
+    // With a callback, a send that fails later (the primary just died) is not an 'error' event ending the worker:
+    // a wait for a grant is then settled by the channel's disconnect.
+    process.send(message, undefined, undefined, () => {});
   };
   return {
     acquire(name) {

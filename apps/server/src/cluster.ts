@@ -71,6 +71,9 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       void passed.then(() => stderrPassed.delete(passed));
     }
     slots.set(worker, { slot, startedAt: Date.now() });
+    // A worker killed just after a message (Ctrl-C or the OOM killer at start) makes the answer fail (EPIPE, or its
+    // channel closed) as an 'error' event, which unheard would end the primary. Its exit is handled below.
+    worker.on("error", (error: Error) => logger.debug({ worker: slot, pid: worker.process.pid, err: error.message }, "a message to a worker failed"));
     worker.on("message", (message: unknown) => {
       answerStartSnapshot(worker, message, options.snapshot);
       locks.onMessage(worker, message);
@@ -136,6 +139,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       stopping = true;
       logger.info({ signal, workers: slots.size }, "shutting down: draining every worker");
       if (slots.size === 0) {
+        logger.info("stopped");
+        logger.flush();
         resolve(exitCode);
         return;
       }

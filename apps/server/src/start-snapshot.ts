@@ -36,7 +36,8 @@ export function snapshotTls(snapshot: StartSnapshot): { cert: Buffer; key: Buffe
  */
 export function answerStartSnapshot(worker: Worker, message: unknown, snapshot: StartSnapshot): void {
   if (typeof message !== "object" || message === null || (message as { type?: unknown }).type !== REQUEST) return;
-  worker.send({ type: MESSAGE, snapshot });
+  // (A send that fails, the worker killed meanwhile, is the worker's 'error' event: see runPrimary.)
+  if (worker.isConnected()) worker.send({ type: MESSAGE, snapshot });
 }
 
 /** In a worker: what the primary sent it to serve; rejects when nothing comes within `WAIT_MS`. */
@@ -53,6 +54,12 @@ export function receiveStartSnapshot(): Promise<StartSnapshot> {
       reject(new Error(`no configuration came from the primary within ${WAIT_MS / 1000} s`));
     }, WAIT_MS);
     process.on("message", onMessage);
-    process.send?.({ type: REQUEST });
+    // With a callback: a primary gone before it could answer is this rejection, not an 'error' event.
+    process.send?.({ type: REQUEST }, undefined, undefined, (error: Error | null) => {
+      if (!error) return;
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      reject(new Error(`the primary could not be asked for the configuration: ${error.message}`));
+    });
   });
 }

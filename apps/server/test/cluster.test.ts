@@ -1,85 +1,19 @@
 /**
  * `multistore --workers N`: N worker processes behind one address, each logging as itself; a worker that dies is
- * replaced; SIGTERM drains every worker and the primary exits 0; fs writes from different workers exclude each other.
+ * replaced; SIGTERM drains every worker and the primary exits 0; fs writes from different workers exclude each other;
+ * workers whose primary dies drain. (Their start and standard error: cluster-start.test.ts.)
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, signedHeaders, signedRawRequest } from "@multistore/testing";
+import { signedHeaders, signedRawRequest } from "@multistore/testing";
+import { alive, exited, startCluster, type Started } from "./helpers/cluster.js";
 import { getFresh } from "./helpers/fresh-get.js";
 
-const cli = join(import.meta.dirname, "../dist/cli.js");
 const KEY = { accessKeyId: "AKIACLUSTER000000001", secretAccessKey: "cluster-secret-00000000000000000000000001" };
-
-interface Started {
-  child: ChildProcess;
-  endpoint: string;
-  /** Everything the cluster wrote to its standard error so far. */
-  stderr: () => string;
-  lines: () => Record<string, unknown>[];
-  waitFor: (predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
-}
-
-/** Starts the cluster on a port of its own: workers that all died rebind it (port 0 would give them another). */
-async function startCluster(config: string, workers: number, nodeArguments: string[] = []): Promise<Started> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArguments, cli, "--config", config, "--listen", `127.0.0.1:${port}`, "--workers", String(workers)], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  let stderr = "";
-  const parsed = () =>
-    output
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  const waitFor = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const check = () => {
-        const found = parsed().find(predicate);
-        if (!found) return false;
-        clearTimeout(timer);
-        child.stdout!.off("data", check);
-        resolve(found);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        child.stdout!.off("data", check);
-        reject(new Error(`no such log line within ${timeoutMs} ms:\n${output}`));
-      }, timeoutMs);
-      if (!check()) child.stdout!.on("data", check);
-    });
-  child.stdout!.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr!.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-    stderr += chunk.toString();
-  });
-  return waitFor((line) => line.role === "primary" && line.msg === "multistore listening").then((line) => ({
-    child,
-    endpoint: String(line.address),
-    stderr: () => stderr,
-    lines: parsed,
-    waitFor,
-  }));
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("multistore --workers", () => {
   let dir: string;
@@ -184,26 +118,6 @@ describe("multistore --workers", () => {
   });
 });
 
-/**
- * Starts two workers serving a fresh directory as bucket `files` (anonymous reads, `hello.txt` holding `hello`), runs
- * `body`, then stops them (SIGTERM: exit code 0) and removes the directory. `nodeArguments` go before the CLI.
- */
-async function withFsCluster(name: string, hello: string, body: (started: Started, config: string) => Promise<void>, nodeArguments: (dir: string) => Promise<string[]> = async () => []): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), `multistore-cluster-${name}-`));
-  const config = join(dir, "config.json");
-  await writeFile(join(dir, "hello.txt"), hello);
-  await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
-  const started = await startCluster(config, 2, await nodeArguments(dir));
-  try {
-    await body(started, config);
-    started.child.kill("SIGTERM");
-    expect((await exited(started.child)).code).toBe(0);
-  } finally {
-    if (started.child.exitCode === null) started.child.kill("SIGKILL");
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 describe("multistore --workers, when the primary dies", () => {
   it("drains every worker: a download in flight completes, an upload is answered, then the workers exit", async () => {
     const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-orphans-"));
@@ -266,103 +180,5 @@ describe("multistore --workers, when the primary dies", () => {
       for (const pid of workers.filter(alive)) process.kill(pid, "SIGKILL");
       await rm(dir, { recursive: true, force: true });
     }
-  }, 40_000);
-});
-
-describe("multistore --workers, when the files change after the start", () => {
-  it("starts a replacement on the config the primary started with, whatever the file holds by then", async () => {
-    await withFsCluster("snapshot", "as started\n", async (started, config) => {
-      // (The worker's own line may come after the primary's, on another pipe: waited for.)
-      const before = await started.waitFor((line) => line.msg === "multistore listening" && line.worker === 2);
-      // The file changes after the start (a bad edit): the workers served it as it was, and so must a replacement;
-      // one that read the file again would refuse to start, or serve another config than its sibling.
-      await writeFile(config, "{ not json");
-      process.kill(Number(before.pid), "SIGKILL");
-      const replacement = await started.waitFor((line) => line.msg === "multistore listening" && line.worker === 2 && line.pid !== before.pid);
-      expect(started.lines().filter((line) => line.msg === "worker exited; starting a replacement" && line.code === 2)).toEqual([]);
-      const linesBefore = started.lines().length;
-      for (let index = 0; index < 8; index++) expect(await getFresh(`${started.endpoint}/files/hello.txt`)).toBe(200);
-      await started.waitFor(() => started.lines().slice(linesBefore).filter((line) => line.msg === "request").length >= 8);
-      // Worker 2 is the replacement by now.
-      const servedBy = new Set(started.lines().slice(linesBefore).filter((line) => line.msg === "request").map((line) => line.worker));
-      expect(servedBy.has(2)).toBe(true);
-      expect(alive(Number(replacement.pid))).toBe(true);
-    });
-  }, 40_000);
-
-  it("passes on what each worker writes to standard error, every line prefixed with the worker's slot", async () => {
-    // Only in workers: a note of two lines, then a line without its end (as a crash's last words may be).
-    const preload = async (dir: string) => {
-      const path = join(dir, "preload.mjs");
-      await writeFile(path, 'import cluster from "node:cluster";\nif (cluster.isWorker) process.stderr.write(`note from ${process.env.MULTISTORE_WORKER_SLOT}\\nsecond line\\nunfinished`);\n');
-      return ["--import", path];
-    };
-    await withFsCluster("stderr", "noted\n", async (started) => {
-      expect(await getFresh(`${started.endpoint}/files/hello.txt`)).toBe(200);
-      await expect.poll(() => started.stderr(), { timeout: 10_000 }).toContain("[worker 2] second line\n");
-      const lines = started.stderr().split("\n");
-      for (const slot of [1, 2]) expect(lines).toEqual(expect.arrayContaining([`[worker ${slot}] note from ${slot}`, `[worker ${slot}] second line`]));
-      // Nothing a worker wrote there comes through without its slot.
-      expect(lines.filter((line) => /note from|second line/.test(line) && !line.startsWith("[worker "))).toEqual([]);
-    }, preload);
-  }, 40_000);
-
-  it("passes on what a worker wrote to standard error just before it exited, however much", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-last-words-"));
-    const errors = openSync(join(dir, "stderr.txt"), "w");
-    let child: ChildProcess | undefined;
-    try {
-      const config = join(dir, "config.json");
-      await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
-      // On SIGUSR2, a worker writes 2 MiB (far more than a pipe holds) and exits at once, as a crash would.
-      const preload = join(dir, "last-words.mjs");
-      await writeFile(preload, 'import cluster from "node:cluster";\nif (cluster.isWorker) process.on("SIGUSR2", () => { process.stderr.write("x".repeat(100).concat("\\n").repeat(20_000) + "END of worker " + process.env.MULTISTORE_WORKER_SLOT + "\\n"); process.exit(3); });\n');
-      // Standard error to a file, which never makes the primary drop a line.
-      child = spawn(process.execPath, ["--import", preload, cli, "--config", config, "--listen", `127.0.0.1:${await freePort()}`, "--workers", "2"], { stdio: ["ignore", "pipe", errors] });
-      let output = "";
-      child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      const listening = () => output.split("\n").filter((line) => line.includes('"msg":"multistore listening"') && line.includes('"worker":1'));
-      await expect.poll(listening, { timeout: 15_000 }).toHaveLength(1);
-      process.kill(Number((JSON.parse(listening()[0]!) as { pid: number }).pid), "SIGUSR2");
-      await expect.poll(() => readFileSync(join(dir, "stderr.txt"), "utf8").includes("[worker 1] END of worker 1\n"), { timeout: 10_000 }).toBe(true);
-    } finally {
-      child?.kill("SIGKILL");
-      closeSync(errors);
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 40_000);
-
-  it("passes on every worker's last words before the primary exits, when a failed start stops it", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "multistore-cluster-failed-start-"));
-    const errors = openSync(join(dir, "stderr.txt"), "w");
-    try {
-      const config = join(dir, "config.json");
-      await writeFile(config, JSON.stringify({ buckets: [{ name: "files", backend_type: "fs", anonymous_access: true, backend_options: { root: dir } }], roles: [], credentials: [] }));
-      const preload = join(dir, "crash.mjs");
-      // Worker 1 fails to start (before it listens, once worker 2 is up), which stops the start: worker 2, told to
-      // stop, says so as it exits.
-      await writeFile(
-        preload,
-        'import cluster from "node:cluster";\nconst slot = process.env.MULTISTORE_WORKER_SLOT;\nif (cluster.isWorker && slot === "1") { await new Promise((resolve) => setTimeout(resolve, 2000)); process.stderr.write("CRASH STACK of worker 1\\n    at start\\n"); process.exit(1); }\nif (cluster.isWorker && slot === "2") process.on("SIGTERM", () => { process.stderr.write("LAST WORDS of worker 2\\n".repeat(50)); process.exit(0); });\n',
-      );
-      const child = spawn(process.execPath, ["--import", preload, cli, "--config", config, "--listen", `127.0.0.1:${await freePort()}`, "--workers", "2"], { stdio: ["ignore", "ignore", errors] });
-      expect((await exited(child)).code).toBe(1);
-      const written = readFileSync(join(dir, "stderr.txt"), "utf8");
-      expect(written).toContain("[worker 1] CRASH STACK of worker 1\n[worker 1]     at start\n");
-      expect(written).toContain("[worker 2] LAST WORDS of worker 2\n".repeat(50));
-    } finally {
-      closeSync(errors);
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 40_000);
-
-  it("starts workers whose code runs late (a --import preload that awaits), each getting its config", async () => {
-    // Only in workers: the primary forks them at once, and a snapshot sent then would find no listener yet.
-    const preload = async (dir: string) => {
-      const path = join(dir, "preload.mjs");
-      await writeFile(path, 'import cluster from "node:cluster";\nif (cluster.isWorker) await new Promise((resolve) => setTimeout(resolve, 300));\n');
-      return ["--import", path];
-    };
-    await withFsCluster("preload", "late but served\n", async (started) => expect(await getFresh(`${started.endpoint}/files/hello.txt`)).toBe(200), preload);
   }, 40_000);
 });
