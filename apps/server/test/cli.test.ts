@@ -31,7 +31,8 @@ function start(args: string[], cwd = appDir) {
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": what it wrote last may still be in its pipes when it exits.
+  return new Promise((resolve) => child.once("close", (code) => resolve(code)));
 }
 
 describe("multistore CLI", () => {

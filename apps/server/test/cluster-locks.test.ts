@@ -81,7 +81,9 @@ describe("cluster lock service (a worker's side)", () => {
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     await new Promise((resolve) => child.once("message", resolve));
     child.disconnect();
-    await new Promise((resolve) => child.once("exit", resolve));
+    // Its exit and the end of its output: the last line can still be in the pipe when it exits. (Not "close", which
+    // never comes for a child whose channel this side disconnected.)
+    await Promise.all([new Promise((resolve) => child.once("exit", resolve)), new Promise((resolve) => child.stdout!.once("close", resolve))]);
     const outcome = JSON.parse(output) as { code: string; ms: number };
     expect(outcome.code).toBe("ServiceUnavailable");
     expect(outcome.ms).toBeLessThan(10_000);

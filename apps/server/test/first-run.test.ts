@@ -32,7 +32,8 @@ const underPnpm = () => ({ INIT_CWD: userDir, npm_lifecycle_event: "start", npm_
 
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": what it wrote last may still be in its pipes when it exits.
+  return new Promise((resolve) => child.once("close", (code) => resolve(code)));
 }
 
 /** Spawns `command` in a process group of its own (as a terminal runs it) and waits for the server's address. */

@@ -143,7 +143,8 @@ describe("createLambdaStreamingHandler", () => {
       const answer = await invoke(handler, "GET", "/open/slow.txt", {}, { getRemainingTimeInMillis: () => 1500 });
       // Headers went out at once: the body is cut, never ended as if complete.
       expect([answer.statusCode, answer.complete]).toEqual([200, false]);
-      expect(performance.now() - started).toBeLessThan(1400);
+      // Before Lambda's own cut at 1500 ms.
+      expect(performance.now() - started).toBeLessThan(1500);
     } finally {
       await trickle.close();
     }
