@@ -172,7 +172,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
         });
       case "GetObjectAttributes": {
         const attributes = requestedAttributes(request.headers, query);
-        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: (headers: Headers) => renderObjectAttributes(attributes, headers) }));
+        return Promise.resolve(prepareObject(backend as Backend<B>, "HeadObject", key!, headRequestHeaders(request.headers, attributes), query, auth)).then((prepared) => ({ ...prepared.dispatch, renderHead: (headers: Headers) => renderObjectAttributes(attributes, headers, backend.readsParts === true) }));
       }
       case "GetObjectTagging": {
         const versionId = query.get("versionId");

@@ -2,7 +2,8 @@
  * GetObjectAttributes, on every backend: the gateway asks the backend for a HeadObject (with stored checksums when
  * `Checksum` is wanted), and renders the head's headers as S3's XML document in place of the head's empty answer.
  * What a head cannot tell is left out: `ObjectParts` carries the part count of a multipart ETag (`"…-N"`), not the
- * parts themselves.
+ * parts themselves, and only from a backend that `readsParts`: other stores read every object as its one part
+ * (object-parts.ts), so a count there would name parts that `partNumber` refuses.
  */
 import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
@@ -53,8 +54,11 @@ export function headRequestHeaders(headers: Headers, attributes: ObjectAttribute
   return head;
 }
 
-/** Renders a successful head's (filtered) headers as the GetObjectAttributes document; the caller stamps it. */
-export function renderObjectAttributes(attributes: ObjectAttribute[], head: Headers): PlainResponse<never> {
+/**
+ * Renders a successful head's (filtered) headers as the GetObjectAttributes document; the caller stamps it.
+ * `partsReadable`: the backend reads parts by number (`Backend.readsParts`), so a multipart ETag's count is reported.
+ */
+export function renderObjectAttributes(attributes: ObjectAttribute[], head: Headers, partsReadable: boolean): PlainResponse<never> {
   let inner = "";
   const etag = head.get("etag");
   if (attributes.includes("ETag") && etag !== null) inner += xmlElement("ETag", etag.replace(/^"(.*)"$/, "$1"));
@@ -63,7 +67,7 @@ export function renderObjectAttributes(attributes: ObjectAttribute[], head: Head
     const type = head.get("x-amz-checksum-type");
     if (checksums.length > 0) inner += `<Checksum>${checksums.join("")}${type === null ? "" : xmlElement("ChecksumType", type)}</Checksum>`;
   }
-  const parts = etag === null ? undefined : /-(\d+)"?$/.exec(etag)?.[1];
+  const parts = etag === null || !partsReadable ? undefined : /-(\d+)"?$/.exec(etag)?.[1];
   if (attributes.includes("ObjectParts") && parts !== undefined) inner += `<ObjectParts>${xmlElement("PartsCount", parts)}</ObjectParts>`;
   if (attributes.includes("StorageClass")) inner += xmlElement("StorageClass", head.get("x-amz-storage-class") ?? "STANDARD");
   const size = head.get("content-length");

@@ -1,7 +1,7 @@
 /**
  * GetObjectAttributes on every backend: answered from a HeadObject of the backend, so what it reports must agree
  * with HeadObject's own answer (ETag without quotes, size, storage class, the stored checksums, a multipart object's
- * part count); scoped like GetObject; a missing attribute list is refused.
+ * part count where parts can be read by number); scoped like GetObject; a missing attribute list is refused.
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -21,7 +21,7 @@ const MiB = 1024 * 1024;
 
 /** Registers GetObjectAttributes tests. */
 export function objectAttributesBehaviour(world: () => World): void {
-  describe.each(BACKENDS)("GetObjectAttributes on the %s backend", (_kind, bucket) => {
+  describe.each(BACKENDS)("GetObjectAttributes on the %s backend", (kind, bucket) => {
     const client = () => sdkClient(world(), world().admin);
 
     it("reports what HeadObject reports: ETag, size, storage class and stored checksums", async () => {
@@ -55,7 +55,9 @@ export function objectAttributesBehaviour(world: () => World): void {
       const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       const attributes = await client().send(new GetObjectAttributesCommand({ Bucket: bucket, Key: key, ObjectAttributes: ["ObjectParts", "ObjectSize", "ETag"] }));
       expect([attributes.ObjectSize, attributes.ETag]).toEqual([5 * MiB + 1000, head.ETag!.replace(/"/g, "")]);
-      if (/-2"$/.test(head.ETag!)) expect(attributes.ObjectParts?.TotalPartsCount).toBe(2);
+      // Only where parts can be read by number (S3): other stores read the object as its one part, and a count of 2
+      // would send a download manager to a part 2 they refuse.
+      if (kind === "s3" && /-2"$/.test(head.ETag!)) expect(attributes.ObjectParts?.TotalPartsCount).toBe(2);
       else expect(attributes.ObjectParts).toBeUndefined();
     });
 
