@@ -103,9 +103,8 @@ describe("copies between stores on the Node server", () => {
     const deadline = Date.now() + 5_000;
     while (stores[0]!.slowClosed() === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(stores[0]!.slowClosed()).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // (The fs backend's own directories stay; its temporary files go.)
-    expect((await readdir(root, { recursive: true })).filter((path) => !path.startsWith(".multistore"))).toEqual([]);
-    expect(await readdir(join(root, ".multistore", "tmp"))).toEqual([]);
+    // (The fs backend's own directories stay; its temporary files go: polled, as the cleanup follows the cut.)
+    await expect.poll(async () => (await readdir(root, { recursive: true })).filter((path) => !path.startsWith(".multistore")), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => readdir(join(root, ".multistore", "tmp")), { timeout: 5000 }).toEqual([]);
   }, 20_000);
 });

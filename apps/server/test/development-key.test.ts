@@ -131,7 +131,8 @@ describe("the CLI with the development key", () => {
       };
       child.stdout.on("data", collect);
       child.stderr.on("data", collect);
-      child.once("exit", () => resolve(output));
+      // "close": on the EADDRINUSE path, the error may still be in the pipe at its exit.
+      child.once("close", () => resolve(output));
     });
     expect(outcome).toMatch(/"address":"http:\/\/127\.0\.0\.1:8080"|EADDRINUSE[^\n]*127\.0\.0\.1:8080/);
     if (outcome.includes('"address"')) {

@@ -144,6 +144,8 @@ describe("BatchedDestination", () => {
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     let running = true;
     child.once("exit", () => (running = false));
+    // Its standard error (the count of dropped lines) may still be in the pipe at its exit.
+    const stderrEnded = new Promise((resolve) => child.stderr!.once("close", resolve));
     const chunks: Buffer[] = [];
     const take = (size: number) => {
       const buffer = Buffer.alloc(size);
@@ -163,6 +165,7 @@ describe("BatchedDestination", () => {
     while (take(1 << 20) > 0);
     closeSync(reading);
     const lines = Buffer.concat(chunks).toString("utf8").split("\n").slice(0, -1);
+    await stderrEnded;
     const { dropped } = JSON.parse(stderr) as { dropped: number };
     // The stall was reached (lines were dropped), and what arrived is whole lines, none cut and glued to another.
     expect(dropped).toBeGreaterThan(0);

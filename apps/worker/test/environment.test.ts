@@ -42,6 +42,8 @@ describe("worker environment", () => {
       expect(text).toContain("buckets[0].anonymous_access is required");
       expect(text).not.toContain(KEY.secretAccessKey);
     }
+    // workerd's log lines come through a pipe: waited for, then a moment more for any repeat.
+    await expect.poll(() => logs.filter((line) => line.includes("invalid configuration")).length, { timeout: 10_000 }).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(logs.filter((line) => line.includes("invalid configuration"))).toHaveLength(1);
   });
@@ -130,8 +132,7 @@ describe("worker environment", () => {
     expect(refused.status).toBe(400);
     expect(errorCode(refused.text)).toBe("XAmzContentSHA256Mismatch");
     expect((await fetch(`${worker.endpoint}/files/hello.txt`)).status).toBe(404);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(logs.some((line) => line.includes('"status":400'))).toBe(true);
+    await expect.poll(() => logs.some((line) => line.includes('"status":400')), { timeout: 10_000 }).toBe(true);
     expect(logs.filter((line) => line.includes("internal error"))).toEqual([]);
   });
 

@@ -127,7 +127,7 @@ describe("worker: gcs with auth_type = oidc (workload identity federation, signB
     expect(errorCode(response.text)).toBe("ServiceUnavailable");
     expect(response.text).toContain("federated credentials for bucket gfed-other-provider: Google STS token exchange answered invalid_target");
     expect(google.exchanges.at(-1)).toMatchObject({ outcome: "invalid_target" });
-    await expect.poll(() => logLines.find((line) => line.bucket === "gfed-other-provider")).toMatchObject({
+    await expect.poll(() => logLines.find((line) => line.bucket === "gfed-other-provider"), { timeout: 10_000 }).toMatchObject({
       msg: "federated backend credentials failed",
       step: "Google STS token exchange answered invalid_target",
     });

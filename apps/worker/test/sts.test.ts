@@ -190,6 +190,8 @@ describe("STS on the Worker without SESSION_TOKEN_KEY", () => {
       for (let index = 0; index < 2; index++) {
         expect(await outcome(s3(credentials, disabled.endpoint).send(new GetObjectCommand({ Bucket: "data", Key: "users/user-1/hello.txt" })))).toBe("InvalidToken");
       }
+      // workerd's log lines come through a pipe: waited for, then a moment more for any repeat.
+      await expect.poll(() => logs.filter((line) => line.includes("STS disabled: SESSION_TOKEN_KEY is not set")).length, { timeout: 10_000 }).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const off = logs.filter((line) => line.includes("STS disabled: SESSION_TOKEN_KEY is not set"));
       expect(off).toHaveLength(1);

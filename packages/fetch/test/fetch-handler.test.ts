@@ -149,9 +149,10 @@ describe("createFetchHandler: a silent backend", () => {
   ])("lets %s upload whose client is slower than backendAnswerTimeoutMs complete", async (_name, chunked) => {
     const origin = await startRecordingOrigin();
     try {
-      const handler = createFetchHandler(gatewayOver(bucketAt(origin.endpoint), uploader), { log: () => undefined, backendAnswerTimeoutMs: 300 });
-      // 6 parts 150 ms apart: 900 ms of body, three times the answer timeout.
-      const response = await handler(await slowPut(6, 150, chunked));
+      // (The timeout also bounds the store's answer once the body is in: 1.5 s leaves a loaded machine room for it.)
+      const handler = createFetchHandler(gatewayOver(bucketAt(origin.endpoint), uploader), { log: () => undefined, backendAnswerTimeoutMs: 1500 });
+      // 6 parts 600 ms apart: 3.6 s of body, more than twice the answer timeout.
+      const response = await handler(await slowPut(6, 600, chunked));
       expect(response.status).toBe(200);
       expect(origin.stored.get("/b/slow.bin")?.length).toBe(6000);
     } finally {

@@ -6,8 +6,9 @@ import { createRedisStore, type RedisStore } from "../src/redis-store.js";
 let redis: RedisServerHandle;
 const stores: RedisStore[] = [];
 
-function store(): RedisStore {
-  const made = createRedisStore({ url: redis.url, commandTimeoutMs: 200, onError: () => {} });
+/** A store over the test's Redis; `commandTimeoutMs` short only where a test wants a command to time out. */
+function store(commandTimeoutMs = 2000): RedisStore {
+  const made = createRedisStore({ url: redis.url, commandTimeoutMs, onError: () => {} });
   stores.push(made);
   return made;
 }
@@ -53,7 +54,7 @@ describe("createRedisStore", () => {
   });
 
   it("says a command that timed out may still be applied (a stalled Redis runs it later)", async () => {
-    const counters = store();
+    const counters = store(200);
     await counters.ready();
     const pauser = store();
     await pauser.ready();
@@ -65,7 +66,7 @@ describe("createRedisStore", () => {
   });
 
   it("fails fast while Redis is down and recovers when it is back", async () => {
-    const counters = store();
+    const counters = store(200);
     await counters.ready();
     await redis.stop();
     try {
