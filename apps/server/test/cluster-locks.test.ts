@@ -79,7 +79,8 @@ describe("cluster lock service (a worker's side)", () => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await new Promise((resolve) => child.once("message", resolve));
+    // Its "ready", not its lock request, which comes first: disconnecting before "ready" is sent would fail that send.
+    await new Promise<void>((resolve) => child.on("message", (message: { ready?: boolean }) => message.ready && resolve()));
     child.disconnect();
     // Its exit and the end of its output: the last line can still be in the pipe when it exits. (Not "close", which
     // never comes for a child whose channel this side disconnected.)
