@@ -152,7 +152,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
       case "DeleteObjects":
         return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":
-        checkObjectWriteHeaders(request.headers, true, backend.kind);
+        checkObjectWriteHeaders(request.headers, true, backend);
         return patiently(copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)), request, parsed, context);
       case "UploadPartCopy": {
         const { partNumber } = uploadParameters(query);
@@ -161,7 +161,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
         );
       }
       case "CreateMultipartUpload":
-        checkObjectWriteHeaders(request.headers, false, backend.kind);
+        checkObjectWriteHeaders(request.headers, false, backend);
         return createMultipartUpload(backend, shownBucket, shownKey!, key!, request.headers, (backendId) => uploadIds.wrap(bucketName, parsed.key!, backendId));
       case "CompleteMultipartUpload":
         // The body first: a refused id still leaves the client's document read, not cut off mid-send.

@@ -102,6 +102,9 @@ describe("form uploads", () => {
 
   it("gives the object no type without a Content-Type field (not the file part's own), and the tagging field's document as tags", async () => {
     const tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>geo data</Value></Tag></TagSet></Tagging>";
+    // A store that keeps no tags refuses them, rather than dropping them.
+    expect((await post("AKIDWRITER", [["key", "c.png"], ["tagging", tagging]], [{ key: "c.png" }, { tagging }])).status).toBe(501);
+    local.putObjectTagging = async () => ({});
     const { status } = await post("AKIDWRITER", [["key", "c.png"], ["tagging", tagging]], [{ key: "c.png" }, { tagging }]);
     expect(status).toBe(204);
     const asked = local.callsTo("prepareObject").at(-1)![0] as { headers: Headers };

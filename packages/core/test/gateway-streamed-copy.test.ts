@@ -133,6 +133,7 @@ describe("CopyObject between copy domains", () => {
     // The destination keeps no tags (no getObjectTagging): none sent.
     expect(putRequests()[0]!.headers.has("x-amz-tagging")).toBe(false);
     local.getObjectTagging = async () => ({ tags: [] });
+    local.putObjectTagging = async () => ({});
     await copy();
     expect(putRequests()[1]!.headers.get("x-amz-tagging")).toBe("a%20b=1%262&c=");
     await copy({ "x-amz-tagging-directive": "REPLACE", "x-amz-tagging": "mine=1" });

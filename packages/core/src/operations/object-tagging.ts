@@ -7,6 +7,7 @@
 import type { ResponsePlan } from "../dispatch.js";
 import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
+import { checkedTags } from "../object-tags.js";
 import { xmlResponse } from "../responses.js";
 import type { Query } from "../s3-request.js";
 import { childElement, childElements, clientXmlText, parseClientXml, type XmlElement, xmlElement } from "../xml.js";
@@ -26,11 +27,6 @@ export function renderEmptyTagging(headHeaders: Headers): PlainResponse<never> {
   return renderTagging([], headHeaders.get("x-amz-version-id"));
 }
 
-/** S3's limits on an object's tags. */
-const MAX_TAGS = 10;
-const MAX_TAG_KEY = 128;
-const MAX_TAG_VALUE = 256;
-
 /** An element that must hold exactly `names`, once each (`Tagging`: a `TagSet`; a `Tag`: its `Key` and `Value`). */
 function holdsExactly(element: XmlElement, names: readonly string[]): boolean {
   return element.text.trim() === "" && element.children.length === names.length && names.every((name) => childElements(element, name).length === 1);
@@ -46,24 +42,16 @@ export function parseTagging(body: Uint8Array): ObjectTag[] {
   const set = childElement(root, "TagSet");
   if (set === undefined || !holdsExactly(root, ["TagSet"])) throw new S3Error("MalformedXML", { message: "The Tagging document needs one TagSet and nothing else." });
   if (set.text.trim() !== "" || set.children.some((child) => child.name !== "Tag")) throw new S3Error("MalformedXML", { message: "A TagSet holds Tag elements only." });
-  const tags: ObjectTag[] = [];
-  const keys = new Set<string>();
+  const pairs: [string, string][] = [];
   for (const tag of set.children) {
     const keyElement = childElement(tag, "Key");
     const valueElement = childElement(tag, "Value");
     if (keyElement === undefined || valueElement === undefined || !holdsExactly(tag, ["Key", "Value"]) || keyElement.children.length > 0 || valueElement.children.length > 0) {
       throw new S3Error("MalformedXML", { message: "Each Tag holds one Key and one Value, as text." });
     }
-    const key = keyElement.text;
-    const value = valueElement.text;
-    if (key.length === 0 || [...key].length > MAX_TAG_KEY) throw new S3Error("InvalidTag", { message: `The TagKey you have provided is invalid: 1 to ${MAX_TAG_KEY} characters.` });
-    if ([...value].length > MAX_TAG_VALUE) throw new S3Error("InvalidTag", { message: `The TagValue you have provided is too long, max ${MAX_TAG_VALUE}.` });
-    if (keys.has(key)) throw new S3Error("InvalidTag", { message: "Cannot provide multiple Tags with the same key." });
-    keys.add(key);
-    tags.push({ key, value });
+    pairs.push([keyElement.text, valueElement.text]);
   }
-  if (tags.length > MAX_TAGS) throw new S3Error("InvalidTag", { message: `Object tags cannot be greater than ${MAX_TAGS}.` });
-  return tags;
+  return checkedTags(pairs);
 }
 
 /** PutObjectTagging's (200) or DeleteObjectTagging's (204) answer, naming the version when there is one. */

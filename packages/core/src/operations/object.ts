@@ -107,7 +107,7 @@ async function prepareUpload<B>(
   maxUploadBytes: number | undefined,
   backendUploadId: string | undefined,
 ): Promise<PreparedObject<B>> {
-  if (operation === "PutObject") checkObjectWriteHeaders(clientHeaders, false, backend.kind);
+  if (operation === "PutObject") checkObjectWriteHeaders(clientHeaders, false, backend);
   // A Content-MD5 that is no MD5 at all is refused before any backend sees it (InvalidDigest, as S3): stores differ
   // in what they answer to one, and some do not look at it.
   contentMd5Of(clientHeaders);

@@ -125,8 +125,9 @@ export class MemoryBackend implements Backend<Uint8Array> {
     this.calls.push({ method: "abortMultipartUpload", args: [key, uploadId] });
   }
 
-  /** Tags: unset (a store without them) unless a test sets it. */
+  /** Tags: unset (a store without them) unless a test sets them. */
   getObjectTagging?: Backend<Uint8Array>["getObjectTagging"];
+  putObjectTagging?: Backend<Uint8Array>["putObjectTagging"];
 
   /** Versions: unset (a store without them) unless a test sets it. */
   deleteObjectVersions?: Backend<Uint8Array>["deleteObjectVersions"];

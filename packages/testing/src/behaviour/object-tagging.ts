@@ -2,9 +2,18 @@
  * GetObjectTagging (aws-cli reads a source's tags before it copies the object in parts): an S3 backend's stored
  * tags, an empty tag set where a backend stores none, NoSuchKey for a missing key, and the read authorized as one.
  * PutObjectTagging and DeleteObjectTagging: passed on to an S3 backend; elsewhere only the tags an object has (none)
- * are taken; the document checked against S3's limits; authorized as writes.
+ * are taken; the document checked against S3's limits; authorized as writes. Tags asked for at write time
+ * (`x-amz-tagging`): kept by an S3 backend, refused elsewhere rather than dropped.
  */
-import { DeleteObjectTaggingCommand, GetObjectTaggingCommand, PutObjectCommand, PutObjectTaggingCommand } from "@aws-sdk/client-s3";
+import {
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectTaggingCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+} from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { errorCode, sdkClient, signedRawRequest } from "./clients.js";
 import { BACKENDS, BUCKETS, type World } from "./setup.js";
@@ -55,6 +64,28 @@ export function objectTaggingBehaviour(world: () => World): void {
       // A key that is not there is NoSuchKey, whatever the store keeps.
       await expect(put([], "allowed/tagging/missing.txt")).rejects.toMatchObject({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
       if (kind !== "s3") await expect(client().send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: "allowed/tagging/missing.txt" }))).rejects.toMatchObject({ name: "NoSuchKey" });
+    });
+
+    it("keeps the tags a write asks for (x-amz-tagging) where the store keeps tags, and refuses them where it keeps none", async () => {
+      const key = "allowed/tagging/on-write.txt";
+      const write = (tagging: string, target = key) => client().send(new PutObjectCommand({ Bucket: bucket, Key: target, Body: "tagged at write", Tagging: tagging }));
+      const head = (target: string) => client().send(new HeadObjectCommand({ Bucket: bucket, Key: target })).then(() => "found", (error: { name?: string }) => error.name);
+      // Tags past S3's limits: refused before anything is stored, on every store.
+      await expect(write("a=1&a=2", "allowed/tagging/refused.txt")).rejects.toMatchObject({ name: "InvalidTag", $metadata: { httpStatusCode: 400 } });
+      expect(await head("allowed/tagging/refused.txt")).toBe("NotFound");
+      if (kind === "s3") {
+        // Passed on with the object (s3rver takes the write but keeps no tags from it, as S3 would).
+        expect((await write("project=alpha&team=geo%20data")).$metadata.httpStatusCode).toBe(200);
+        expect(await head(key)).toBe("found");
+      } else {
+        // Dropping them would lose what the client asked to keep: refused, and nothing stored.
+        await expect(write("project=alpha")).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
+        expect(await head(key)).toBe("NotFound");
+        await expect(client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, Tagging: "project=alpha" }))).rejects.toMatchObject({ name: "NotImplemented" });
+        await expect(
+          client().send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/allowed/tagging/written.txt`, TaggingDirective: "REPLACE", Tagging: "project=alpha" })),
+        ).rejects.toMatchObject({ name: "NotImplemented" });
+      }
     });
 
     it("checks a tag set against S3's limits and authorizes tagging as writing", async () => {
