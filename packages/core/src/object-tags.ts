@@ -26,7 +26,17 @@ export function checkedTags(pairs: Iterable<readonly [key: string, value: string
   return tags;
 }
 
-/** The tags an `x-amz-tagging` header names (empty: none), checked as `checkedTags` checks them. */
+/**
+ * The tags an `x-amz-tagging` header names (empty: none), checked as `checkedTags` checks them, but for a key named
+ * twice: S3 answers that header `InvalidArgument` (a document's duplicate is `InvalidTag`).
+ */
 export function tagsOfHeader(value: string): ObjectTag[] {
-  return checkedTags(new URLSearchParams(value));
+  const pairs = [...new URLSearchParams(value)];
+  if (new Set(pairs.map(([key]) => key)).size !== pairs.length) {
+    throw new S3Error("InvalidArgument", {
+      message: "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.",
+      details: { ArgumentName: "x-amz-tagging", ArgumentValue: value },
+    });
+  }
+  return checkedTags(pairs);
 }

@@ -126,11 +126,15 @@ describe("CopyObject between copy domains", () => {
     }
   });
 
-  it("copies the source's tags into a store that keeps tags, unless the client replaces them", async () => {
+  it("copies the source's tags into a store that keeps tags, unless the client replaces them; a store without tags refuses them", async () => {
     transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
     remote.getObjectTagging = async () => ({ tags: [{ key: "a b", value: "1&2" }, { key: "c", value: "" }] });
-    await copy();
-    // The destination keeps no tags (no getObjectTagging): none sent.
+    // The destination keeps no tags (no putObjectTagging): refused as S3 refuses where tags cannot be kept, nothing
+    // written, rather than dropped; with the REPLACE directive (and no tags) it copies.
+    const refused = response(await copy());
+    expect([refused.status, childText(refused.root!, "Code")]).toEqual([501, "NotImplemented"]);
+    expect(putRequests()).toHaveLength(0);
+    await copy({ "x-amz-tagging-directive": "REPLACE" });
     expect(putRequests()[0]!.headers.has("x-amz-tagging")).toBe(false);
     local.getObjectTagging = async () => ({ tags: [] });
     local.putObjectTagging = async () => ({});

@@ -178,14 +178,21 @@ function copiedLength(source: Answer<unknown>, range: CopyRange | undefined): nu
 
 /**
  * The source's tags as `x-amz-tagging` carries them, when a CopyObject copies tags (`x-amz-tagging-directive` COPY, the
- * default) into a store that keeps them: a backend that can answer tags (`getObjectTagging`) stores them too.
+ * default) into a store that keeps them (`putObjectTagging`). A store that keeps none refuses a source that has some
+ * (`501`, as S3 answers where a destination cannot hold tags): dropping them silently would lose them; the client
+ * may copy with the REPLACE directive instead.
  */
 async function copiedTags<B>(copy: StreamedCopy<B>): Promise<string | undefined> {
   const { source, destination } = copy;
   if (destination.part !== undefined || copy.headers.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE") return undefined;
-  if (!source.backend.getObjectTagging || !destination.backend.getObjectTagging) return undefined;
+  if (!source.backend.getObjectTagging) return undefined;
   const { tags } = await source.backend.getObjectTagging(source.key, source.versionId);
   if (tags.length === 0) return undefined;
+  if (!destination.backend.putObjectTagging) {
+    throw new S3Error("NotImplemented", {
+      message: `The source object has tags, which objects of ${destination.backend.kind} buckets cannot keep: copy with x-amz-tagging-directive REPLACE to leave them.`,
+    });
+  }
   return tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join("&");
 }
 

@@ -71,7 +71,8 @@ export function objectTaggingBehaviour(world: () => World): void {
       const write = (tagging: string, target = key) => client().send(new PutObjectCommand({ Bucket: bucket, Key: target, Body: "tagged at write", Tagging: tagging }));
       const head = (target: string) => client().send(new HeadObjectCommand({ Bucket: bucket, Key: target })).then(() => "found", (error: { name?: string }) => error.name);
       // Tags past S3's limits: refused before anything is stored, on every store.
-      await expect(write("a=1&a=2", "allowed/tagging/refused.txt")).rejects.toMatchObject({ name: "InvalidTag", $metadata: { httpStatusCode: 400 } });
+      await expect(write("a=1&a=2", "allowed/tagging/refused.txt")).rejects.toMatchObject({ name: "InvalidArgument", $metadata: { httpStatusCode: 400 } });
+      await expect(write(`${"k".repeat(129)}=1`, "allowed/tagging/refused.txt")).rejects.toMatchObject({ name: "InvalidTag", $metadata: { httpStatusCode: 400 } });
       expect(await head("allowed/tagging/refused.txt")).toBe("NotFound");
       if (kind === "s3") {
         // Passed on with the object (s3rver takes the write but keeps no tags from it, as S3 would).
@@ -85,6 +86,14 @@ export function objectTaggingBehaviour(world: () => World): void {
         await expect(
           client().send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/allowed/tagging/written.txt`, TaggingDirective: "REPLACE", Tagging: "project=alpha" })),
         ).rejects.toMatchObject({ name: "NotImplemented" });
+        // A tagged object of an s3 bucket copied in: its tags are refused too, unless the copy replaces them (with none).
+        await client().send(new PutObjectCommand({ Bucket: BUCKETS.s3, Key: "allowed/tagging/tagged-source.txt", Body: "tagged source" }));
+        await client().send(new PutObjectTaggingCommand({ Bucket: BUCKETS.s3, Key: "allowed/tagging/tagged-source.txt", Tagging: { TagSet: [{ Key: "project", Value: "alpha" }] } }));
+        const copyIn = (directive?: "REPLACE") => client().send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${BUCKETS.s3}/allowed/tagging/tagged-source.txt`, ...(directive && { TaggingDirective: directive }) }));
+        await expect(copyIn()).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
+        expect(await head(key)).toBe("NotFound");
+        expect((await copyIn("REPLACE")).CopyObjectResult?.ETag).toBeDefined();
+        expect(await head(key)).toBe("found");
       }
     });
 
