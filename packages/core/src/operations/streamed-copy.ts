@@ -186,9 +186,13 @@ async function copiedTags<B>(copy: StreamedCopy<B>): Promise<string | undefined>
   const { source, destination } = copy;
   if (destination.part !== undefined || copy.headers.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE") return undefined;
   if (!source.backend.getObjectTagging) return undefined;
-  const { tags } = await source.backend.getObjectTagging(source.key, source.versionId);
+  const keeps = destination.backend.putObjectTagging !== undefined;
+  // Into a store without tags, a source whose tags cannot be read (a store without the call, credentials without
+  // the permission) is copied as before: only tags known to be there are refused.
+  const read = source.backend.getObjectTagging(source.key, source.versionId);
+  const tags = keeps ? (await read).tags : await read.then((answer) => answer.tags, () => []);
   if (tags.length === 0) return undefined;
-  if (!destination.backend.putObjectTagging) {
+  if (!keeps) {
     throw new S3Error("NotImplemented", {
       message: `The source object has tags, which objects of ${destination.backend.kind} buckets cannot keep: copy with x-amz-tagging-directive REPLACE to leave them.`,
     });
