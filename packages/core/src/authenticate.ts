@@ -7,6 +7,7 @@ import { EMPTY_SHA256 } from "./sigv4/canonical-request.js";
 import { checkSignatureTime, verifySignature, type VerifiedSignature } from "./sigv4/verify.js";
 import { checkAmzHeadersSigned } from "./sigv4/unsigned-headers.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
+import { withPresignedHeaders } from "./presigned-headers.js";
 import { checkSigV2Time, isPresignedV2, isSigV2Authorization, parseSigV2Header, parseSigV2Query, verifySigV2, virtualHostBucketOf } from "./sigv2/verify.js";
 import type { Query } from "./s3-request.js";
 import type { CredentialRegistry, Identity, StoredCredential, TemporaryCredentialResolver } from "./types.js";
@@ -31,6 +32,8 @@ export interface Authentication {
   signature?: VerifiedSignature;
   /** The payload hash the request was signed with. */
   payloadHash?: string;
+  /** A presigned request's headers with those a presigner moved into its query (`withPresignedHeaders`), when any. */
+  headers?: Headers;
 }
 
 /**
@@ -176,15 +179,19 @@ function verified(claim: SigV4Claim, request: AuthenticatedRequest, found: Claim
     { method: request.method, rawPath: request.rawPath, rawQuery: request.query.raw, headers: request.headers, payloadHash },
     found.secret,
   );
-  if (signature instanceof Promise) return signature.then((resolved) => accepted(claim, request.headers, found, now, resolved, payloadHash));
-  return accepted(claim, request.headers, found, now, signature, payloadHash);
+  if (signature instanceof Promise) return signature.then((resolved) => accepted(claim, request, found, now, resolved, payloadHash));
+  return accepted(claim, request, found, now, signature, payloadHash);
 }
 
-/** After the signature (only its signer learns more): its key's state, and no `x-amz-*` header it did not sign. */
-function accepted(claim: SigV4Claim, headers: Headers, found: ClaimedSecret, now: number, signature: VerifiedSignature, payloadHash: string): Authentication {
+/**
+ * After the signature (only its signer learns more): its key's state, and no `x-amz-*` header it did not sign. A
+ * presigned request's query may carry headers a presigner moved there, covered by the signature: taken now.
+ */
+function accepted(claim: SigV4Claim, request: AuthenticatedRequest, found: ClaimedSecret, now: number, signature: VerifiedSignature, payloadHash: string): Authentication {
   checkKeyState(found.credential, now);
-  checkAmzHeadersSigned(headers, claim.signedHeaders);
-  return { identity: found.identity, signature, payloadHash };
+  checkAmzHeadersSigned(request.headers, claim.signedHeaders);
+  const headers = claim.kind === "query" ? withPresignedHeaders(request.query, request.headers) : request.headers;
+  return headers === request.headers ? { identity: found.identity, signature, payloadHash } : { identity: found.identity, signature, payloadHash, headers };
 }
 
 /** Key state is checked after the signature: only the key's holder learns that it is disabled or expired. */
@@ -221,5 +228,7 @@ async function authenticateSigV2(
     ...(virtualHostBucket !== undefined && { virtualHostBucket }),
   }, secret);
   checkKeyState(credential, now);
-  return { identity };
+  // A presigned URL's query may carry headers its presigner moved there (SigV2 signs them as amz headers).
+  const presigned = authorization === null ? withPresignedHeaders(query, headers) : headers;
+  return presigned === headers ? { identity } : { identity, headers: presigned };
 }

@@ -25,6 +25,7 @@ import { ForwardExchangeResult, NativeExchangeResult, type ForwardResult, type N
 import { Exchange, ResponseExchangeResult, type ExchangeOptions } from "./exchange.js";
 import { bucketNameOf, corsResponseHeaders, preflightResponse, type CorsRule } from "./cors.js";
 import { createPerform, type Dispatched } from "./perform.js";
+import { requestWithHeaders } from "./presigned-headers.js";
 import { keepAliveSettings, type KeepAliveBody } from "./keep-alive.js";
 import type { Backend, BucketConfig, PlainResponse } from "./types.js";
 import type { GatewayOptions } from "./types/gateway-options.js";
@@ -91,15 +92,13 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     if (!backend) {
       const factory = options.backends[bucket.backend_type];
       if (!factory) {
-        // A bucket of a kind this runtime does not serve (an r2 bucket from a registry service, on the Node server):
-        // that bucket cannot be served, which is no failure of the request's own, nor of the others.
+        // A bucket of a kind this runtime does not serve (an r2 bucket on the Node server): no failure of the request.
         throw new S3Error("ServiceUnavailable", { message: "The bucket's backend_type is not served here.", cause: new Error(`no backend registered for backend_type "${bucket.backend_type}"`) });
       }
       try {
         backend = factory(bucket);
       } catch (error) {
-        // Options the backend refuses (a bucket from a registry service, checked only now): the bucket cannot be
-        // served, which is no failure of the request's own.
+        // Options the backend refuses (a registry service's bucket, checked only now): no failure of the request.
         if (isS3Error(error)) throw error;
         throw new S3Error("ServiceUnavailable", { message: "The bucket's backend cannot be built from its configuration.", cause: error });
       }
@@ -206,7 +205,8 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     return authenticated(request, exchange, attempt, split, auth);
   }
 
-  function authenticated(request: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined, split: SplitTarget, auth: Authentication, upload?: FormUpload): MaybePromise<GatewayResult<B>> {
+  function authenticated(sent: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined, split: SplitTarget, auth: Authentication, upload?: FormUpload): MaybePromise<GatewayResult<B>> {
+    const request = auth.headers === undefined ? sent : requestWithHeaders(sent, auth.headers);
     const context = exchange.context;
     context.identity = auth.identity;
     const mapped = attempt !== undefined ? attemptedTarget(attempt) : options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;

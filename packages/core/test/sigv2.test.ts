@@ -123,7 +123,10 @@ describe("SigV2 query authentication", () => {
     const text = "PUT\n\ntext/plain\n1175139620\nx-amz-acl:private\n/bucket/key";
     const signature = encodeURIComponent(createHmac("sha1", SECRET).update(text).digest("base64"));
     const signed = { method: "PUT", target: `/bucket/key?AWSAccessKeyId=${KEY}&Expires=1175139620&content-type=text%2Fplain&x-amz-acl=private&Signature=${signature}`, headers: { host: "localhost" } };
-    expect((await run(signed, before)).identity.type).toBe("credential");
+    const accepted = await run(signed, before);
+    expect(accepted.identity.type).toBe("credential");
+    // Signed, they are the request's headers (the ACL a PUT is written with).
+    expect(accepted.headers?.get("x-amz-acl")).toBe("private");
     expect(await rejected(run({ ...signed, target: signed.target.replace("private", "public-read") }, before))).toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 });

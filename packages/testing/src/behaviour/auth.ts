@@ -1,5 +1,8 @@
-/** Authentication and authorization as clients see them: anonymous rules, bad signatures, presigned URLs. */
-import { GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+/**
+ * Authentication and authorization as clients see them: anonymous rules, bad signatures, presigned URLs (and the
+ * headers a presigner moves into them).
+ */
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, it } from "vitest";
 import { errorCode, handSignedGet, rawRequest, sdkClient, signedRawRequest } from "./clients.js";
@@ -127,6 +130,24 @@ export function authBehaviour(world: () => World): void {
       expect(await expired.text()).toContain("Request has expired");
       const tooLong = await fetch(getUrl.replace(/X-Amz-Expires=\d+/, "X-Amz-Expires=604801"));
       expect(tooLong.status).toBe(400);
+    });
+
+    it("takes the headers the presigner moved into the URL: a PUT's metadata, a copy's source (never its empty-body checksum)", async () => {
+      const admin = sdkClient(world(), world().admin);
+      const putUrl = await getSignedUrl(admin, new PutObjectCommand({ Bucket: bucket, Key: "presigned/meta.txt", Metadata: { colour: "blue" } }), { expiresIn: 60 });
+      expect(new URL(putUrl).searchParams.get("x-amz-meta-colour")).toBe("blue");
+      // (The SDK's URL also carries the CRC32 of an empty body: the body sent is not held to it.)
+      const put = await fetch(putUrl, { method: "PUT", body: "presigned with metadata" });
+      expect(put.status).toBe(200);
+      const head = await admin.send(new HeadObjectCommand({ Bucket: bucket, Key: "presigned/meta.txt" }));
+      expect(head.Metadata).toEqual({ colour: "blue" });
+      // A presigned copy copies: taken as a PUT without its x-amz-copy-source, it stored an empty object.
+      const copyUrl = await getSignedUrl(admin, new CopyObjectCommand({ Bucket: bucket, Key: "presigned/copied.txt", CopySource: `${bucket}/presigned/meta.txt` }), { expiresIn: 60 });
+      expect(new URL(copyUrl).searchParams.get("x-amz-copy-source")).toBe(`${bucket}/presigned/meta.txt`);
+      const copied = await fetch(copyUrl, { method: "PUT" });
+      expect([copied.status, await copied.text()]).toEqual([200, expect.stringContaining("<CopyObjectResult")]);
+      const got = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: "presigned/copied.txt" }));
+      expect([await got.Body!.transformToString(), got.Metadata]).toEqual(["presigned with metadata", { colour: "blue" }]);
     });
   });
 

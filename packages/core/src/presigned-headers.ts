@@ -1,0 +1,60 @@
+/**
+ * Headers a presigner moved into a presigned URL's query string. The AWS SDKs' presigners move every `x-amz-*` header
+ * but the server-side encryption ones into the query, where the signature covers them, and S3 takes them as the
+ * request's headers: a presigned PutObject's metadata, storage class, tags and canned ACL, a presigned CopyObject's
+ * source, directives and source conditions. The gateway takes them too (a header the request sends itself wins), so
+ * a presigned upload keeps its metadata and a presigned copy copies, rather than storing an empty object.
+ * Checksums are not taken: a presigner computes them before it has the body (the AWS SDK for JavaScript puts the
+ * CRC32 of an empty body into every presigned PutObject URL), and the body is checked as it is sent.
+ */
+import { HeaderMap } from "./header-map.js";
+import type { GatewayRequest, Query } from "./s3-request.js";
+
+/** The hoisted headers taken, besides `x-amz-meta-*`: those the gateway checks or passes on for a write or copy. */
+const TAKEN = new Set([
+  "x-amz-acl",
+  "x-amz-storage-class",
+  "x-amz-tagging",
+  "x-amz-copy-source",
+  "x-amz-copy-source-range",
+  "x-amz-copy-source-if-match",
+  "x-amz-copy-source-if-none-match",
+  "x-amz-copy-source-if-modified-since",
+  "x-amz-copy-source-if-unmodified-since",
+  "x-amz-metadata-directive",
+  "x-amz-tagging-directive",
+]);
+
+const NONE: readonly (readonly [string, string])[] = [];
+/** Per parsed query (queries are shared between requests that send the same string): its hoisted headers. */
+const hoistedOf = new WeakMap<Query, readonly (readonly [string, string])[]>();
+
+function hoisted(query: Query): readonly (readonly [string, string])[] {
+  let found = hoistedOf.get(query);
+  if (found !== undefined) return found;
+  const pairs: [string, string][] = [];
+  for (const [name, value] of query.pairs) {
+    const lower = name.toLowerCase();
+    if ((lower.startsWith("x-amz-meta-") || TAKEN.has(lower)) && !pairs.some(([taken]) => taken === lower)) pairs.push([lower, value]);
+  }
+  found = pairs.length === 0 ? NONE : pairs;
+  hoistedOf.set(query, found);
+  return found;
+}
+
+/**
+ * The headers of a verified presigned request with those its query carries (see above); `headers` itself when it
+ * carries none, else a copy. Only for a query-signed request, once its signature is verified.
+ */
+export function withPresignedHeaders(query: Query, headers: Headers): Headers {
+  const pairs = hoisted(query);
+  if (pairs === NONE) return headers;
+  const merged = new HeaderMap(headers);
+  for (const [name, value] of pairs) if (!merged.has(name)) merged.set(name, value);
+  return merged;
+}
+
+/** `request` with other headers: everything else (its body, methods) as it was. */
+export function requestWithHeaders<B>(request: GatewayRequest<B>, headers: Headers): GatewayRequest<B> {
+  return Object.create(request, { headers: { value: headers, enumerable: true } }) as GatewayRequest<B>;
+}

@@ -1,0 +1,27 @@
+/** Headers a presigner moved into the query: taken as the request's own, where it does not send them itself. */
+import { describe, expect, it } from "vitest";
+import { withPresignedHeaders } from "../src/presigned-headers.js";
+import { queryOf } from "../src/s3-request.js";
+
+describe("withPresignedHeaders", () => {
+  it("takes metadata, the storage class, tags, the ACL and a copy's source; a header sent itself wins", () => {
+    const query = queryOf("X-Amz-Algorithm=AWS4-HMAC-SHA256&x-amz-meta-colour=blue&X-Amz-Meta-Size=L&x-amz-storage-class=STANDARD_IA&x-amz-tagging=a%3D1&x-amz-acl=private&x-amz-copy-source=b%2Fk&x-id=PutObject");
+    const headers = withPresignedHeaders(query, new Headers({ host: "h", "x-amz-acl": "public-read" }));
+    expect(Object.fromEntries(headers)).toEqual({
+      host: "h",
+      "x-amz-acl": "public-read",
+      "x-amz-meta-colour": "blue",
+      "x-amz-meta-size": "L",
+      "x-amz-storage-class": "STANDARD_IA",
+      "x-amz-tagging": "a=1",
+      "x-amz-copy-source": "b/k",
+    });
+  });
+
+  it("leaves checksums a presigner computed without the body, and the signature's own parameters", () => {
+    const sent = new Headers({ host: "h" });
+    const query = queryOf("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20240101T000000Z&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD&x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-sdk-checksum-algorithm=CRC32&X-Amz-Signature=00");
+    // Nothing to take: the very same headers, no copy.
+    expect(withPresignedHeaders(query, sent)).toBe(sent);
+  });
+});
