@@ -206,7 +206,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   }
 
   function authenticated(sent: GatewayRequest<B>, exchange: Exchange, attempt: MappingAttempt | undefined, split: SplitTarget, auth: Authentication, upload?: FormUpload): MaybePromise<GatewayResult<B>> {
-    const request = auth.headers === undefined ? sent : requestWithHeaders(sent, auth.headers);
+    const request = auth.headers === undefined ? sent : requestWithHeaders(sent, auth.headers, exchange.context);
     const context = exchange.context;
     context.identity = auth.identity;
     const mapped = attempt !== undefined ? attemptedTarget(attempt) : options.targetMapping && !isVirtualHosted(request.headers, options.domain) ? options.targetMapping.map(request.method, split.rawPath, split.query) : undefined;

@@ -7,7 +7,10 @@
  * Checksums are not taken: a presigner computes them before it has the body (the AWS SDK for JavaScript puts the
  * CRC32 of an empty body into every presigned PutObject URL), and the body is checked as it is sent.
  */
+import { S3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
+import { headerText, isHeaderName } from "./header-text.js";
+import type { RequestContext } from "./middleware.js";
 import type { GatewayRequest, Query } from "./s3-request.js";
 
 /** The hoisted headers taken, besides `x-amz-meta-*`: those the gateway checks or passes on for a write or copy. */
@@ -35,7 +38,11 @@ function hoisted(query: Query): readonly (readonly [string, string])[] {
   const pairs: [string, string][] = [];
   for (const [name, value] of query.pairs) {
     const lower = name.toLowerCase();
-    if ((lower.startsWith("x-amz-meta-") || TAKEN.has(lower)) && !pairs.some(([taken]) => taken === lower)) pairs.push([lower, value]);
+    if (!(lower.startsWith("x-amz-meta-") || TAKEN.has(lower)) || pairs.some(([taken]) => taken === lower)) continue;
+    // Never through an HTTP parser: held to what a header carries. Trimmed, as a parser trims a header, and as SigV2
+    // signs the value: what is taken is what was signed.
+    if (!isHeaderName(lower)) throw new S3Error("InvalidArgument", { message: `"${name}" is not a name a header can have.`, details: { ArgumentName: name } });
+    pairs.push([lower, headerText(value.trim(), name)]);
   }
   found = pairs.length === 0 ? NONE : pairs;
   hoistedOf.set(query, found);
@@ -54,7 +61,11 @@ export function withPresignedHeaders(query: Query, headers: Headers): Headers {
   return merged;
 }
 
-/** `request` with other headers: everything else (its body, methods) as it was. */
-export function requestWithHeaders<B>(request: GatewayRequest<B>, headers: Headers): GatewayRequest<B> {
+/**
+ * `request` with other headers, everything else (its body, methods) as it was; middleware sees them too (`context`),
+ * as everything after authentication does.
+ */
+export function requestWithHeaders<B>(request: GatewayRequest<B>, headers: Headers, context: RequestContext): GatewayRequest<B> {
+  context.headers = headers;
   return Object.create(request, { headers: { value: headers, enumerable: true } }) as GatewayRequest<B>;
 }

@@ -1,6 +1,7 @@
 /** Headers a presigner moved into the query: taken as the request's own, where it does not send them itself. */
 import { describe, expect, it } from "vitest";
 import { withPresignedHeaders } from "../src/presigned-headers.js";
+import { thrown } from "./helpers/errors.js";
 import { queryOf } from "../src/s3-request.js";
 
 describe("withPresignedHeaders", () => {
@@ -23,5 +24,13 @@ describe("withPresignedHeaders", () => {
     const query = queryOf("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20240101T000000Z&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD&x-amz-checksum-crc32=AAAAAA%3D%3D&x-amz-sdk-checksum-algorithm=CRC32&X-Amz-Signature=00");
     // Nothing to take: the very same headers, no copy.
     expect(withPresignedHeaders(query, sent)).toBe(sent);
+  });
+
+  it("holds what it takes to what a header carries: trimmed, past ASCII as RFC 2047, control characters and bad names refused", () => {
+    const taken = withPresignedHeaders(queryOf("x-amz-meta-price=%20%E2%82%AC%205%20&x-amz-copy-source=b%2Fsrc%20"), new Headers());
+    expect([taken.get("x-amz-meta-price"), taken.get("x-amz-copy-source")]).toEqual([`=?UTF-8?B?${Buffer.from("€ 5").toString("base64")}?=`, "b/src"]);
+    for (const raw of ["x-amz-meta-a=b%0Ac", "x-amz-meta-a=%01", "x-amz-meta-a%20b=v", "x-amz-tagging=a%3D1%0D%0Ab%3D2"]) {
+      expect(thrown(() => withPresignedHeaders(queryOf(raw), new Headers())), raw).toMatchObject({ code: "InvalidArgument", status: 400 });
+    }
   });
 });

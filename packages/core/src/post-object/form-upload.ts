@@ -7,7 +7,8 @@
  * document, or a 303 redirect).
  */
 import type { AuthenticationSources } from "../authenticate.js";
-import { toBase64, uriEncode, utf8 } from "../encoding.js";
+import { uriEncode } from "../encoding.js";
+import { headerText } from "../header-text.js";
 import { S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { decodeKey, encodeKeyPath } from "../keys.js";
@@ -53,16 +54,8 @@ export function isFormUpload(request: GatewayRequest<unknown>, split: SplitTarge
 /** Form fields sent on as the PutObject's headers, under the same name. */
 const HEADER_FIELDS = ["cache-control", "content-type", "content-disposition", "content-encoding", "content-language", "content-md5", "expires", "x-amz-storage-class"];
 
-/** Control characters other than HTAB (what is neither HTAB, printable ASCII nor past ASCII): a header cannot carry them. */
-const CONTROL = /[^\t\u0020-\u007e\u0080-\uffff]/;
-/** Anything past ASCII: sent as RFC 2047 (`=?UTF-8?B?…?=`), as S3 keeps and returns non-ASCII metadata. */
-const NOT_ASCII = /[\u0080-\uffff]/;
-
 function headerOf(headers: Headers, name: string, value: string, field: string): void {
-  if (CONTROL.test(value)) {
-    throw new S3Error("InvalidArgument", { message: `The form field "${field}" holds characters an HTTP header cannot carry.`, details: { ArgumentName: field } });
-  }
-  headers.set(name, NOT_ASCII.test(value) ? `=?UTF-8?B?${toBase64(utf8(value))}?=` : value);
+  headers.set(name, headerText(value, field, `The form field "${field}"`));
 }
 
 /** A `tagging` field's document (`<Tagging><TagSet><Tag>…`) as `x-amz-tagging`'s query string. */
