@@ -17,10 +17,15 @@ const NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
  * carry it.
  */
 export function headerText(value: string, argument: string, what = `"${argument}"`): string {
-  if (CONTROL.test(value)) {
+  if (holdsControlCharacters(value)) {
     throw new S3Error("InvalidArgument", { message: `${what} holds characters an HTTP header cannot carry.`, details: { ArgumentName: argument } });
   }
   return NOT_ASCII.test(value) ? `=?UTF-8?B?${toBase64(utf8(value))}?=` : value;
+}
+
+/** Whether `value` holds characters no header can carry (control characters other than HTAB: CR and LF end one). */
+export function holdsControlCharacters(value: string): boolean {
+  return CONTROL.test(value);
 }
 
 /** Whether a lowercase `name` is one a header may have. */

@@ -5,6 +5,7 @@ import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
 import { checkObjectWriteHeaders } from "../object-write-headers.js";
+import { holdsControlCharacters } from "../header-text.js";
 import { contentMd5Of } from "../xml-body.js";
 import type { Query } from "../s3-request.js";
 import type { VerifiedSignature } from "../sigv4/verify.js";
@@ -145,12 +146,6 @@ async function prepareUpload<B>(
   return { dispatch, ...(bodyEncoding && { bodyEncoding }), ...(bodyChecks && { bodyChecks }) };
 }
 
-/**
- * What an override may not hold: control characters other than HTAB (CR and LF would end the header). Text past
- * ASCII is sent as UTF-8, as S3 sends it (see `applyResponseOverrides`).
- */
-const NOT_HEADER_TEXT = /[^\t\u0020-\u007e\u0080-\uffff]/;
-
 /** Response overrides asked for anonymously: as S3, refused (anyone could change how a public object is served). */
 export function anonymousOverrides(operation: ObjectOperation): S3Error {
   return new S3Error("InvalidRequest", { message: `Request specific response headers cannot be used for anonymous ${operation === "GetObject" ? "GET" : "HEAD"} requests.` });
@@ -169,7 +164,8 @@ function objectRequest(operation: ObjectOperation, key: string, headers: Headers
         if (value === undefined) continue;
         // As S3: anyone could otherwise change how a public object is served (say, as HTML from this origin).
         if (anonymous) throw anonymousOverrides(operation);
-        if (NOT_HEADER_TEXT.test(value)) {
+        // (Text past ASCII is sent as UTF-8, as S3 sends it: see `applyResponseOverrides`.)
+        if (holdsControlCharacters(value)) {
           throw new S3Error("InvalidArgument", {
             message: `${name} must not hold control characters.`,
             details: { ArgumentName: name },
