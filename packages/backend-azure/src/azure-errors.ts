@@ -37,6 +37,11 @@ const DIRECT: Record<string, S3ErrorCode> = {
   InvalidBlobOrBlock: "InvalidArgument",
   InvalidBlockId: "InvalidArgument",
   InvalidResourceName: "InvalidArgument",
+  // Blob index tags Azure refused (the backend checks S3's limits and Azure's characters first).
+  InvalidTag: "InvalidTag",
+  TagsTooLarge: "InvalidTag",
+  EmptyTagName: "InvalidTag",
+  DuplicateTagNames: "InvalidTag",
 };
 
 /** The gateway's own credentials or SAS were refused (or a public container forbids the operation). */

@@ -3,6 +3,7 @@
  * implements them with `@azure/storage-blob`, the worker build with fetch and SAS URLs. Failures are thrown as
  * `AzureError` (an Azure answer) or anything else (the network).
  */
+import type { ObjectTag } from "@multistore/core/backend";
 import type { Conditions, ContentHeaderName } from "./header-mapping.js";
 import type { SasSigner } from "./sas.js";
 
@@ -56,6 +57,8 @@ export interface AzureBlobInfo {
   metadata: Record<string, string>;
   /** `x-ms-copy-status` of the last copy into the blob, if any. */
   copyStatus?: string;
+  /** How many blob index tags the blob has (absent: none). */
+  tagCount?: number;
 }
 
 /** Content headers by S3 name. */
@@ -67,8 +70,15 @@ export interface AzureClient {
   listBlobs(request: AzureListRequest): Promise<AzureListPage>;
   /** The uncommitted blocks of a blob (empty when the blob has none or does not exist). */
   uncommittedBlocks(blob: string): Promise<{ name: string; size: number }[]>;
-  /** Put Block List: commits `blockIds` (uncommitted) in order with content headers, metadata and conditions. */
-  commitBlocks(blob: string, blockIds: string[], headers: ContentHeaders, metadata: Record<string, string>, conditions: Conditions): Promise<{ etag: string; lastModified?: Date }>;
+  /** Put Block List: commits `blockIds` (uncommitted) in order with content headers, metadata, tags and conditions. */
+  commitBlocks(
+    blob: string,
+    blockIds: string[],
+    headers: ContentHeaders,
+    metadata: Record<string, string>,
+    conditions: Conditions,
+    tags: readonly ObjectTag[],
+  ): Promise<{ etag: string; lastModified?: Date }>;
   /** Writes a small blob (upload markers). */
   putText(blob: string, text: string): Promise<void>;
   /** Reads a small blob; undefined when it does not exist. */
@@ -77,9 +87,9 @@ export interface AzureClient {
   deleteBlob(blob: string): Promise<boolean>;
   /**
    * Copy Blob from a URL; `metadata` replaces the source's when given, `conditions` are the destination's (`If-Match`,
-   * `If-None-Match: *`). Returns the copy status.
+   * `If-None-Match: *`), `tags` the copy's (Copy Blob copies none of the source's). Returns the copy status.
    */
-  startCopy(blob: string, sourceUrl: string, sourceConditions: Conditions, metadata?: Record<string, string>, conditions?: Conditions): Promise<string>;
+  startCopy(blob: string, sourceUrl: string, sourceConditions: Conditions, metadata?: Record<string, string>, conditions?: Conditions, tags?: readonly ObjectTag[]): Promise<string>;
   /**
    * Put Block From URL: stages block `blockId` of `blob` from `count` bytes of the source at `offset` (the whole
    * source without a range).
@@ -91,6 +101,10 @@ export interface AzureClient {
   setContentHeaders(blob: string, headers: ContentHeaders): Promise<void>;
   /** Set Blob Metadata: replaces all metadata. */
   setMetadata(blob: string, metadata: Record<string, string>): Promise<void>;
+  /** Get Blob Tags; undefined when the blob does not exist. */
+  getTags(blob: string): Promise<ObjectTag[] | undefined>;
+  /** Set Blob Tags: replaces all tags (none removes them); false when the blob does not exist. */
+  setTags(blob: string, tags: readonly ObjectTag[]): Promise<boolean>;
 }
 
 /** What a runtime build injects. */

@@ -1,11 +1,12 @@
 /** CopyObject (Copy Blob from a SAS URL of the source, within one storage account) and DeleteObjects. */
 import { S3Error } from "@multistore/core";
-import type { Backend, CopyRequest, DeleteObjectsResult, WriteResult } from "@multistore/core/backend";
+import type { Backend, CopyRequest, DeleteObjectsResult, ObjectTag, WriteResult } from "@multistore/core/backend";
 import { toS3Failure, azureCall as call } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, metadataValue, PARTS_METADATA } from "./header-mapping.js";
 import { checkKey } from "./names.js";
+import { tagsOfTaggingHeader } from "./tags.js";
 import { destinationConditions } from "./write-conditions.js";
 
 /** Deletes in flight at once: fast for 1000 keys, gentle on the account's request rate. */
@@ -18,6 +19,8 @@ export const COPY_WAIT_MS = 60_000;
 export interface CopySource extends Backend<unknown> {
   /** A short-lived URL reading `key`. */
   readUrl(key: string): Promise<string>;
+  /** Get Blob Properties of `key`; undefined when it does not exist. */
+  blobProperties(key: string): Promise<AzureBlobInfo | undefined>;
 }
 
 async function propertiesOf(client: AzureClient, key: string): Promise<AzureBlobInfo> {
@@ -45,19 +48,37 @@ async function waitForCopy(client: AzureClient, key: string, status: string): Pr
 }
 
 /**
+ * The copy's tags: the request's with `x-amz-tagging-directive: REPLACE`, else the source's (S3's default, COPY). Copy
+ * Blob copies none of the source's, so they are read first and set with the copy; a source that changes in between
+ * gives its tags of a moment before. Get Blob Tags is asked only of a source whose properties count tags: it needs a
+ * permission of its own (the SAS's `t`, an identity's `tags/read`) that copies of untagged blobs then do without. A
+ * tagged source whose tags cannot be read fails the copy: dropping them silently would lose them.
+ */
+async function copiedTags(source: CopySource, request: CopyRequest<unknown>): Promise<readonly ObjectTag[]> {
+  if (request.headers.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE") return tagsOfTaggingHeader(request.headers.get("x-amz-tagging"));
+  if (source.getObjectTagging === undefined) return [];
+  const info = await call(() => source.blobProperties(request.sourceKey));
+  if (info === undefined) throw new S3Error("NoSuchKey");
+  return info.tagCount === undefined ? [] : (await source.getObjectTagging(request.sourceKey)).tags;
+}
+
+/**
  * Copies with Copy Blob: the source URL carries a read SAS, `x-amz-copy-source-if-*` become `x-ms-source-if-*`.
- * With `x-amz-metadata-directive: REPLACE` the destination then gets the request's content headers and metadata.
+ * With `x-amz-metadata-directive: REPLACE` the destination then gets the request's content headers and metadata. Tags
+ * are copied as S3 copies them (`copiedTags`).
  */
 export async function copyObject(client: AzureClient, self: Backend<unknown>, request: CopyRequest<unknown>): Promise<WriteResult> {
-  const source = request.sourceBackend as Partial<CopySource>;
-  if (source.copyDomain !== self.copyDomain || typeof source.readUrl !== "function") {
+  const candidate = request.sourceBackend as Partial<CopySource>;
+  if (candidate.copyDomain !== self.copyDomain || typeof candidate.readUrl !== "function" || typeof candidate.blobProperties !== "function") {
     throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage accounts is not supported." });
   }
+  const source = candidate as CopySource;
   checkKey(request.key);
   checkKey(request.sourceKey);
   if (request.sourceVersionId !== undefined && request.sourceVersionId !== "null") {
     throw new S3Error("NotImplemented", { message: "Object versions are not supported by the az backend." });
   }
+  const tags = await copiedTags(source, request);
   const sourceUrl = await source.readUrl(request.sourceKey);
   const replace = request.headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
   const properties = replace ? blobPropertiesOf(request.headers) : undefined;
@@ -65,7 +86,7 @@ export async function copyObject(client: AzureClient, self: Backend<unknown>, re
   const metadata = properties && Object.keys(properties.metadata).length > 0 ? properties.metadata : undefined;
   const sourceConditions = conditionsOf(request.headers, "x-amz-copy-source-");
   const conditions = await destinationConditions(client, request.key, request.headers);
-  const status = await call(() => client.startCopy(request.key, sourceUrl, sourceConditions, metadata, conditions));
+  const status = await call(() => client.startCopy(request.key, sourceUrl, sourceConditions, metadata, conditions, tags));
   let info = await waitForCopy(client, request.key, status);
   if (properties) {
     // Copy Blob takes no content headers: set them (all of them, unset ones cleared, as S3's REPLACE does; a type left

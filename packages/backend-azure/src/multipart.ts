@@ -1,6 +1,6 @@
 /**
  * Multipart uploads on block blobs. CreateMultipartUpload writes a small marker blob
- * (`.multistore-uploads/<uploadId>`) holding the key and the object's content headers and metadata, so every
+ * (`.multistore-uploads/<uploadId>`) holding the key and the object's content headers, metadata and tags, so every
  * request and isolate sees the upload without in-memory state. Parts are blocks staged on the destination blob
  * (UploadPart is a forward; see `blockId`). CompleteMultipartUpload checks the list against Azure's uncommitted
  * blocks and commits it with Put Block List; Abort deletes the marker and lets Azure expire the blocks (7 days).
@@ -16,6 +16,7 @@ import type { AzureClient, ContentHeaders } from "./client.js";
 import { toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, PARTS_METADATA } from "./header-mapping.js";
 import { blockId, checkKey, checkUploadId, markerName, newUploadId, tagOfPartEtag } from "./names.js";
+import { tagsOfTaggingHeader } from "./tags.js";
 
 /** S3's minimum size of every part but the last. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -30,6 +31,12 @@ interface UploadMarker {
   headers: ContentHeaders;
   /** Metadata for the object, by Azure name. */
   metadata: Record<string, string>;
+  /** Tags for the object (`x-amz-tagging`) as key / value pairs; absent for none (and in markers of older versions). */
+  tags?: [string, string][];
+}
+
+function isTagPairs(value: unknown): value is [string, string][] {
+  return Array.isArray(value) && value.every((pair) => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "string");
 }
 
 function isRecordOfStrings(value: unknown): value is Record<string, string> {
@@ -47,7 +54,7 @@ export async function readMarker(client: AzureClient, key: string, uploadId: str
   } catch (error) {
     throw new S3Error("InternalError", { cause: new Error(`unreadable upload marker ${uploadId}`, { cause: error }) });
   }
-  if (marker.v !== 1 || !isRecordOfStrings(marker.headers) || !isRecordOfStrings(marker.metadata)) {
+  if (marker.v !== 1 || !isRecordOfStrings(marker.headers) || !isRecordOfStrings(marker.metadata) || (marker.tags !== undefined && !isTagPairs(marker.tags))) {
     throw new S3Error("InternalError", { cause: new Error(`malformed upload marker ${uploadId}`) });
   }
   if (marker.key !== key) throw new S3Error("NoSuchUpload");
@@ -57,9 +64,11 @@ export async function readMarker(client: AzureClient, key: string, uploadId: str
 /** Starts an upload: a fresh id and its marker. */
 export async function createMultipartUpload(client: AzureClient, key: string, headers: Headers): Promise<{ uploadId: string }> {
   checkKey(key);
+  // Tags are checked now, not when the upload completes: S3 refuses them here.
+  const tags = tagsOfTaggingHeader(headers.get("x-amz-tagging"));
   const uploadId = newUploadId();
   const properties = blobPropertiesOf(headers);
-  const marker: UploadMarker = { v: 1, key, headers: properties.headers, metadata: properties.metadata };
+  const marker: UploadMarker = { v: 1, key, headers: properties.headers, metadata: properties.metadata, ...(tags.length > 0 && { tags: tags.map((tag): [string, string] => [tag.key, tag.value]) }) };
   await call(() => client.putText(markerName(uploadId), JSON.stringify(marker)));
   return { uploadId };
 }
@@ -92,7 +101,8 @@ export async function completeMultipartUpload(client: AzureClient, key: string, 
   const ids = blockIdsOf(uploadId, parts, staged);
   const { ifMatch, ifNoneMatch } = conditionsOf(headers);
   const metadata = { ...marker.metadata, [PARTS_METADATA]: String(parts.length) };
-  const committed = await call(() => client.commitBlocks(key, ids, marker.headers, metadata, { ...(ifMatch && { ifMatch }), ...(ifNoneMatch && { ifNoneMatch }) }));
+  const tags = (marker.tags ?? []).map(([tagKey, value]) => ({ key: tagKey, value }));
+  const committed = await call(() => client.commitBlocks(key, ids, marker.headers, metadata, { ...(ifMatch && { ifMatch }), ...(ifNoneMatch && { ifNoneMatch }) }, tags));
   // The object exists now; a marker left behind only keeps the id answering InvalidPart instead of NoSuchUpload.
   await client.deleteBlob(markerName(uploadId)).catch(() => undefined);
   return { etag: toS3Etag(committed.etag, parts.length), ...(committed.lastModified && { lastModified: committed.lastModified }) };

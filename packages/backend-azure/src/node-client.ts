@@ -22,6 +22,7 @@ import type { Conditions } from "./header-mapping.js";
 import { blobUrl } from "./names.js";
 import type { ResolvedAzureOptions } from "./options.js";
 import { API_VERSION, type SasRequest, type SasSigner } from "./sas.js";
+import { tagsRecord } from "./tags.js";
 import { expiryWithin, keyTime, type UserDelegationKeyProvider } from "./user-delegation-sas.js";
 
 /** The SDK's SAS generation, pinned to the same service version as the worker build's signer. */
@@ -145,8 +146,9 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
       const list = await sdk((abortSignal) => blockBlob(blob).getBlockList("uncommitted", { abortSignal }), { value: undefined });
       return (list?.uncommittedBlocks ?? []).map((block) => ({ name: block.name, size: block.size }));
     },
-    async commitBlocks(blob, blockIds, headers, metadata, conditions) {
-      const response = await sdk((abortSignal) => blockBlob(blob).commitBlockList(blockIds, { blobHTTPHeaders: httpHeaders(headers), metadata, conditions: accessConditions(conditions), abortSignal }));
+    async commitBlocks(blob, blockIds, headers, metadata, conditions, tags) {
+      const options = { blobHTTPHeaders: httpHeaders(headers), metadata, conditions: accessConditions(conditions), ...(tags.length > 0 && { tags: tagsRecord(tags) }) };
+      const response = await sdk((abortSignal) => blockBlob(blob).commitBlockList(blockIds, { ...options, abortSignal }));
       return { etag: response.etag ?? "", ...(response.lastModified && { lastModified: response.lastModified }) };
     },
     async putText(blob, text) {
@@ -159,8 +161,13 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
     async deleteBlob(blob) {
       return sdk(async (abortSignal) => (await blockBlob(blob).delete({ deleteSnapshots: "include", abortSignal }), true), { value: false });
     },
-    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions) {
-      const options = { sourceConditions: accessConditions(sourceConditions), ...(conditions && { conditions: accessConditions(conditions) }), ...(metadata && { metadata }) };
+    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions, tags = []) {
+      const options = {
+        sourceConditions: accessConditions(sourceConditions),
+        ...(conditions && { conditions: accessConditions(conditions) }),
+        ...(metadata && { metadata }),
+        ...(tags.length > 0 && { tags: tagsRecord(tags) }),
+      };
       const poller = await sdk((abortSignal) => blockBlob(blob).beginCopyFromURL(sourceUrl, { ...options, abortSignal }));
       // The poller has sent Copy Blob; the backend polls the blob's properties itself while the copy is pending.
       return poller.getOperationState().result?.copyStatus ?? "pending";
@@ -178,6 +185,7 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
         size: properties.contentLength ?? 0,
         metadata: properties.metadata ?? {},
         ...(properties.copyStatus && { copyStatus: properties.copyStatus }),
+        ...(properties.tagCount && { tagCount: properties.tagCount }),
       };
     },
     async setContentHeaders(blob, headers) {
@@ -185,6 +193,17 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
     },
     async setMetadata(blob, metadata) {
       await sdk((abortSignal) => blockBlob(blob).setMetadata(metadata, { abortSignal }));
+    },
+    async getTags(blob) {
+      const answer = await sdk((abortSignal) => blockBlob(blob).getTags({ abortSignal }), { value: undefined });
+      return answer && Object.entries(answer.tags).map(([key, value]) => ({ key, value }));
+    },
+    async setTags(blob, tags) {
+      const set = async (abortSignal: AbortSignal) => {
+        await blockBlob(blob).setTags(tagsRecord(tags), { abortSignal });
+        return true;
+      };
+      return sdk(set, { value: false });
     },
   };
 }

@@ -20,6 +20,7 @@ import { readMarker } from "./multipart.js";
 import { destinationConditions } from "./write-conditions.js";
 import { blockId, checkKey, checkUploadId, newPartTag } from "./names.js";
 import { API_VERSION } from "./sas.js";
+import { tagsHeaderValue, tagsOfTaggingHeader } from "./tags.js";
 
 /** What preparing an object operation needs from the backend. */
 export interface ObjectContext {
@@ -37,10 +38,10 @@ function failure(status: number, headers: Headers): S3Error {
 }
 
 /**
- * GET and HEAD: metadata and ETag renamed, `response-*` overrides applied (Azure's own need signing; ours don't). A HEAD
- * of a range (`selected`, of an object of `size` bytes) answers 206 with the range's length.
+ * GET and HEAD (`head`): metadata and ETag renamed, `response-*` overrides applied (Azure's own need signing; ours
+ * don't), a GET's tag count given. A HEAD of a range (`selected`, of an object of `size` bytes) answers 206 with the range's length.
  */
-function readResponse(overrides: Record<string, string> | undefined, selected?: { start: number; end: number; size: number }): MapResponse {
+function readResponse(head: boolean, overrides: Record<string, string> | undefined, selected?: { start: number; end: number; size: number }): MapResponse {
   return (status, headers) => {
     if (status >= 400) return failure(status, headers);
     // A range starting at or past the end is unsatisfiable. Azure answers 416 itself; Azurite 3.37 answers
@@ -49,6 +50,9 @@ function readResponse(overrides: Record<string, string> | undefined, selected?: 
     const range = /^bytes (\d+)-(-?\d+)\/(\d+)$/.exec(headers.get("content-range") ?? "");
     if (status === 206 && range && Number(range[1]) > Number(range[2])) return invalidRange(Number(range[3]));
     const out = s3ObjectHeaders(headers);
+    // GetObject says how many tags the object has (HeadObject does not, on S3); Azure says so on both.
+    const tagCount = head ? null : headers.get("x-ms-tag-count");
+    if (tagCount !== null) out.set("x-amz-tagging-count", tagCount);
     if (status < 300) applyResponseOverrides(out, overrides);
     if (selected !== undefined && status === 200) {
       out.set("content-length", String(selected.end - selected.start + 1));
@@ -156,20 +160,23 @@ export async function prepareObject(context: ObjectContext, request: ObjectReque
       if (request.operation === "HeadObject") {
         // Get Blob Properties ignores Range; S3's HeadObject answers for the range (206 and its length, or 416).
         const selected = await headRange(s3Headers.get("range"), blob);
-        return { type: "forward", method: "HEAD", url: await context.signedUrl(key, "r"), headers, mapResponse: readResponse(request.responseOverrides, selected) };
+        return { type: "forward", method: "HEAD", url: await context.signedUrl(key, "r"), headers, mapResponse: readResponse(true, request.responseOverrides, selected) };
       }
       const range = await azureRange(s3Headers.get("range"), blob);
       if (range !== undefined) headers.set("range", range);
-      return { type: "forward", method: "GET", url: await context.signedUrl(key, "r"), headers, mapResponse: readResponse(request.responseOverrides) };
+      return { type: "forward", method: "GET", url: await context.signedUrl(key, "r"), headers, mapResponse: readResponse(false, request.responseOverrides) };
     }
     case "PutObject": {
+      // Tags asked for at write time are set with the blob (and need the SAS's tag permission); checked first.
+      const tags = tagsHeaderValue(tagsOfTaggingHeader(s3Headers.get("x-amz-tagging")));
       headers.set("x-ms-blob-type", "BlockBlob");
       if (contentLength !== null) headers.set("content-length", contentLength);
       // Azure checks a Content-MD5 against the body and stores it.
       if (contentMd5 !== null) headers.set("content-md5", contentMd5);
       for (const [name, value] of Object.entries(azureWriteHeaders(blobPropertiesOf(s3Headers)))) headers.set(name, value);
       for (const [name, value] of Object.entries(conditionHeaders((await destinationConditions(context.client, key, s3Headers)) ?? {}))) headers.set(name, value);
-      return { type: "forward", method: "PUT", url: await context.signedUrl(key, "cw"), headers, mapResponse: writeResponse() };
+      if (tags !== undefined) headers.set("x-ms-tags", tags);
+      return { type: "forward", method: "PUT", url: await context.signedUrl(key, tags === undefined ? "cw" : "cwt"), headers, mapResponse: writeResponse() };
     }
     case "DeleteObject": {
       // Without it Azure refuses to delete a blob that has snapshots.

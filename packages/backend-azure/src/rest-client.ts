@@ -9,6 +9,7 @@ import { azureWriteHeaders, conditionHeaders, type Conditions } from "./header-m
 import { blobUrl } from "./names.js";
 import type { ResolvedAzureOptions } from "./options.js";
 import { API_VERSION, SAS_TTL_SECONDS, type SasSigner } from "./sas.js";
+import { tagsDocument, tagsHeaderValue, tagsOfDocument } from "./tags.js";
 
 /** What the REST client needs. */
 export interface RestClientOptions {
@@ -124,10 +125,12 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       return (list ? childElements(list, "Block") : []).map((block) => ({ name: childText(block, "Name") ?? "", size: Number(childText(block, "Size") ?? 0) }));
     },
 
-    async commitBlocks(blob, blockIds, contentHeaders: ContentHeaders, metadata, conditions: Conditions) {
+    async commitBlocks(blob, blockIds, contentHeaders: ContentHeaders, metadata, conditions: Conditions, tags) {
       const body = `<?xml version="1.0" encoding="utf-8"?><BlockList>${blockIds.map((id) => `<Uncommitted>${escapeXml(id)}</Uncommitted>`).join("")}</BlockList>`;
-      const headers = { "content-type": "application/xml", ...azureWriteHeaders({ headers: contentHeaders, metadata }), ...conditionHeaders(conditions) };
-      const response = await expectDone(await request({ method: "PUT", blob, permissions: "cw", query: { comp: "blocklist" }, headers, body }));
+      const tagged = tagsHeaderValue(tags);
+      const headers = { "content-type": "application/xml", ...azureWriteHeaders({ headers: contentHeaders, metadata }), ...conditionHeaders(conditions), ...(tagged && { "x-ms-tags": tagged }) };
+      // Tags set with a write need the SAS's tag permission too.
+      const response = await expectDone(await request({ method: "PUT", blob, permissions: tagged ? "cwt" : "cw", query: { comp: "blocklist" }, headers, body }));
       const lastModified = response.headers.get("last-modified");
       return { etag: response.headers.get("etag") ?? "", ...(lastModified && { lastModified: new Date(lastModified) }) };
     },
@@ -148,14 +151,16 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       return response !== undefined;
     },
 
-    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions) {
+    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions, tags = []) {
+      const tagged = tagsHeaderValue(tags);
       const headers = {
         "x-ms-copy-source": sourceUrl,
         ...conditionHeaders(sourceConditions, "x-ms-source-"),
         ...conditionHeaders(conditions ?? {}),
         ...azureWriteHeaders({ headers: {}, metadata: metadata ?? {} }),
+        ...(tagged && { "x-ms-tags": tagged }),
       };
-      const response = await expectDone(await request({ method: "PUT", blob, permissions: "cw", headers }));
+      const response = await expectDone(await request({ method: "PUT", blob, permissions: tagged ? "cwt" : "cw", headers }));
       return response.headers.get("x-ms-copy-status") ?? "success";
     },
 
@@ -170,12 +175,14 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       const response = await expect(await request({ method: "HEAD", blob, permissions: "r" }), ["BlobNotFound"]);
       if (!response) return undefined;
       const copyStatus = response.headers.get("x-ms-copy-status");
+      const tagCount = Number(response.headers.get("x-ms-tag-count") ?? 0);
       return {
         etag: response.headers.get("etag") ?? "",
         lastModified: new Date(response.headers.get("last-modified") ?? 0),
         size: Number(response.headers.get("content-length") ?? 0),
         metadata: metadataOf(response.headers),
         ...(copyStatus && { copyStatus }),
+        ...(tagCount > 0 && { tagCount }),
       };
     },
 
@@ -185,6 +192,18 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
 
     async setMetadata(blob, metadata) {
       await expectDone(await request({ method: "PUT", blob, permissions: "w", query: { comp: "metadata" }, headers: azureWriteHeaders({ headers: {}, metadata }) }));
+    },
+
+    async getTags(blob) {
+      const response = await expect(await request({ method: "GET", blob, permissions: "t", query: { comp: "tags" } }), ["BlobNotFound"]);
+      return response && tagsOfDocument(parseXml(await response.text()));
+    },
+
+    async setTags(blob, tags) {
+      const headers = { "content-type": "application/xml; charset=UTF-8" };
+      const response = await expect(await request({ method: "PUT", blob, permissions: "t", query: { comp: "tags" }, headers, body: tagsDocument(tags) }), ["BlobNotFound"]);
+      await response?.arrayBuffer();
+      return response !== undefined;
     },
   };
 }

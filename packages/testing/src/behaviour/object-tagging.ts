@@ -1,22 +1,26 @@
 /**
  * GetObjectTagging (aws-cli reads a source's tags before it copies the object in parts): an S3 backend's stored
- * tags, an empty tag set where a backend stores none, NoSuchKey for a missing key, and the read authorized as one.
- * PutObjectTagging and DeleteObjectTagging: passed on to an S3 backend; elsewhere only the tags an object has (none)
- * are taken; the document checked against S3's limits; authorized as writes. Tags asked for at write time
- * (`x-amz-tagging`): kept by an S3 backend, refused elsewhere rather than dropped.
+ * tags, an Azure blob's index tags, an empty tag set where a backend stores none, NoSuchKey for a missing key, and the
+ * read authorized as one. PutObjectTagging and DeleteObjectTagging: passed on to S3 and Azure; elsewhere only the
+ * tags an object has (none) are taken; the document checked against S3's limits; authorized as writes. Tags asked
+ * for at write time (`x-amz-tagging`): kept by S3 and Azure (with copies and multipart uploads), refused elsewhere
+ * rather than dropped.
  */
 import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   DeleteObjectTaggingCommand,
+  GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { errorCode, sdkClient, signedRawRequest } from "./clients.js";
-import { BACKENDS, BUCKETS, type World } from "./setup.js";
+import { BACKEND_BUCKETS, BACKENDS, BUCKETS, type World } from "./setup.js";
 
 /** Registers the GetObjectTagging tests. */
 export function objectTaggingBehaviour(world: () => World): void {
@@ -51,9 +55,16 @@ export function objectTaggingBehaviour(world: () => World): void {
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "tagged" }));
       const put = (tags: { Key: string; Value: string }[], target = key) => client().send(new PutObjectTaggingCommand({ Bucket: bucket, Key: target, Tagging: { TagSet: tags } }));
       expect((await put([])).$metadata.httpStatusCode).toBe(200);
+      const tagSet = async () => (await client().send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet;
       if (kind === "s3") {
         await put([{ Key: "project", Value: "multistore & co" }, { Key: "tier", Value: "ünï" }]);
-        expect((await client().send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet).toEqual([{ Key: "project", Value: "multistore & co" }, { Key: "tier", Value: "ünï" }]);
+        expect(await tagSet()).toEqual([{ Key: "project", Value: "multistore & co" }, { Key: "tier", Value: "ünï" }]);
+      } else if (kind === "az") {
+        // Blob index tags take fewer characters than S3's (no "&", "@" or letters past ASCII): refused, not mangled.
+        await expect(put([{ Key: "project", Value: "multistore & co" }])).rejects.toMatchObject({ name: "InvalidTag", $metadata: { httpStatusCode: 400 } });
+        await put([{ Key: "tier", Value: "hot data" }, { Key: "project", Value: "multistore/co:1" }]);
+        expect(await tagSet()).toEqual(expect.arrayContaining([{ Key: "project", Value: "multistore/co:1" }, { Key: "tier", Value: "hot data" }]));
+        expect(await tagSet()).toHaveLength(2);
       } else {
         await expect(put([{ Key: "project", Value: "x" }])).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
       }
@@ -61,6 +72,7 @@ export function objectTaggingBehaviour(world: () => World): void {
       // (s3rver does not implement DeleteObjectTagging: its 501 is passed on.)
       if (kind === "s3") await expect(deleted).rejects.toMatchObject({ $metadata: { httpStatusCode: 501 } });
       else expect((await deleted).$metadata.httpStatusCode).toBe(204);
+      if (kind === "az") expect(await tagSet()).toEqual([]);
       // A key that is not there is NoSuchKey, whatever the store keeps.
       await expect(put([], "allowed/tagging/missing.txt")).rejects.toMatchObject({ name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
       if (kind !== "s3") await expect(client().send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: "allowed/tagging/missing.txt" }))).rejects.toMatchObject({ name: "NoSuchKey" });
@@ -78,6 +90,8 @@ export function objectTaggingBehaviour(world: () => World): void {
         // Passed on with the object (s3rver takes the write but keeps no tags from it, as S3 would).
         expect((await write("project=alpha&team=geo%20data")).$metadata.httpStatusCode).toBe(200);
         expect(await head(key)).toBe("found");
+      } else if (kind === "az") {
+        await azureTagsOnWrite(client, bucket, key, write);
       } else {
         // Dropping them would lose what the client asked to keep: refused, and nothing stored.
         await expect(write("project=alpha")).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
@@ -135,4 +149,45 @@ export function objectTaggingBehaviour(world: () => World): void {
       expect((await send("<Tagging><TagSet/></Tagging>", world().limited)).status).toBe(200);
     });
   });
+}
+
+/** Tags sorted by key (Azure answers them in an order of its own). */
+function sortedTags(tags: { Key?: string; Value?: string }[] | undefined): { Key?: string; Value?: string }[] {
+  return [...(tags ?? [])].sort((a, b) => ((a.Key ?? "") < (b.Key ?? "") ? -1 : 1));
+}
+
+/**
+ * On Azure: tags asked for by PutObject, CreateMultipartUpload and CopyObject are kept as blob index tags, copies
+ * take their source's (from an s3 bucket too), and GetObject counts them.
+ */
+async function azureTagsOnWrite(
+  client: () => ReturnType<typeof sdkClient>,
+  bucket: string,
+  key: string,
+  write: (tagging: string, target?: string) => Promise<unknown>,
+): Promise<void> {
+  const tagsOf = async (target: string, inBucket = bucket) => sortedTags((await client().send(new GetObjectTaggingCommand({ Bucket: inBucket, Key: target }))).TagSet);
+  await write("project=alpha&team=geo%20data");
+  expect(await tagsOf(key)).toEqual([{ Key: "project", Value: "alpha" }, { Key: "team", Value: "geo data" }]);
+  const got = await client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  await got.Body?.transformToString();
+  expect(got.TagCount).toBe(2);
+  // Characters Azure cannot keep: refused, and nothing stored.
+  await expect(write("mail=a%40b", "allowed/tagging/refused-at.txt")).rejects.toMatchObject({ name: "InvalidTag", $metadata: { httpStatusCode: 400 } });
+  const multipartKey = "allowed/tagging/multipart.txt";
+  const { UploadId } = await client().send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: multipartKey, Tagging: "stage=raw" }));
+  const part = await client().send(new UploadPartCommand({ Bucket: bucket, Key: multipartKey, UploadId, PartNumber: 1, Body: "one part" }));
+  await client().send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: multipartKey, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+  expect(await tagsOf(multipartKey)).toEqual([{ Key: "stage", Value: "raw" }]);
+  // Copies take the source's tags (COPY, the default) or the request's (REPLACE), within the container and across.
+  const other = BACKEND_BUCKETS.find(([kind]) => kind === "az")![2];
+  await client().send(new CopyObjectCommand({ Bucket: other, Key: "allowed/tagging/copied.txt", CopySource: `${bucket}/${key}` }));
+  expect(await tagsOf("allowed/tagging/copied.txt", other)).toEqual([{ Key: "project", Value: "alpha" }, { Key: "team", Value: "geo data" }]);
+  await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "allowed/tagging/replaced.txt", CopySource: `${bucket}/${key}`, TaggingDirective: "REPLACE", Tagging: "project=beta" }));
+  expect(await tagsOf("allowed/tagging/replaced.txt")).toEqual([{ Key: "project", Value: "beta" }]);
+  // From an s3 bucket (a copy streamed between stores): the source's tags come along.
+  await client().send(new PutObjectCommand({ Bucket: BUCKETS.s3, Key: "allowed/tagging/tagged-source.txt", Body: "tagged source" }));
+  await client().send(new PutObjectTaggingCommand({ Bucket: BUCKETS.s3, Key: "allowed/tagging/tagged-source.txt", Tagging: { TagSet: [{ Key: "origin", Value: "s3" }] } }));
+  await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "allowed/tagging/from-s3.txt", CopySource: `${BUCKETS.s3}/allowed/tagging/tagged-source.txt` }));
+  expect(await tagsOf("allowed/tagging/from-s3.txt")).toEqual([{ Key: "origin", Value: "s3" }]);
 }
