@@ -7,7 +7,7 @@ import { EMPTY_SHA256 } from "./sigv4/canonical-request.js";
 import { checkSignatureTime, verifySignature, type VerifiedSignature } from "./sigv4/verify.js";
 import { checkAmzHeadersSigned } from "./sigv4/unsigned-headers.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
-import { withPresignedHeaders } from "./presigned-headers.js";
+import { withPresignedHeaders, withSigV2ContentHeaders } from "./presigned-headers.js";
 import { checkSigV2Time, isPresignedV2, isSigV2Authorization, parseSigV2Header, parseSigV2Query, verifySigV2, virtualHostBucketOf } from "./sigv2/verify.js";
 import type { Query } from "./s3-request.js";
 import type { CredentialRegistry, Identity, StoredCredential, TemporaryCredentialResolver } from "./types.js";
@@ -228,7 +228,8 @@ async function authenticateSigV2(
     ...(virtualHostBucket !== undefined && { virtualHostBucket }),
   }, secret);
   checkKeyState(credential, now);
-  // A presigned URL's query may carry headers its presigner moved there (SigV2 signs them as amz headers).
-  const presigned = authorization === null ? withPresignedHeaders(query, headers) : headers;
+  // A presigned URL's query may carry headers its presigner moved there (SigV2 signs them as amz headers), and the
+  // Content-Type and Content-MD5 it signed.
+  const presigned = authorization === null ? withSigV2ContentHeaders(query, withPresignedHeaders(query, headers)) : headers;
   return presigned === headers ? { identity } : { identity, headers: presigned };
 }

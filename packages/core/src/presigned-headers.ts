@@ -61,6 +61,26 @@ export function withPresignedHeaders(query: Query, headers: Headers): Headers {
   return merged;
 }
 
+/** What SigV2 signs of the content besides `x-amz-*`, and botocore's SigV2 presigner moves into the query too. */
+const SIGV2_CONTENT = ["content-md5", "content-type"] as const;
+
+/**
+ * A verified SigV2 presigned request's headers with the Content-Type and Content-MD5 its query carries. The signature
+ * covers the query's values (the first of each, trimmed), not the request's own headers then: the signed ones win, so
+ * a URL presigned for `text/csv` stores `text/csv` whatever type the uploader sends (urllib sends a form type), and a
+ * signed MD5 holds the body to it. `headers` itself when the query carries neither or the same.
+ */
+export function withSigV2ContentHeaders(query: Query, headers: Headers): Headers {
+  let merged: Headers | undefined;
+  for (const name of SIGV2_CONTENT) {
+    const value = query.pairs.find(([key]) => key.toLowerCase() === name)?.[1].trim();
+    if (value === undefined || value === headers.get(name)) continue;
+    merged ??= new HeaderMap(headers);
+    merged.set(name, headerText(value, name));
+  }
+  return merged ?? headers;
+}
+
 /**
  * `request` with other headers, everything else (its body, methods) as it was; middleware sees them too (`context`),
  * as everything after authentication does.

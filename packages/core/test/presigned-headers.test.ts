@@ -1,6 +1,6 @@
 /** Headers a presigner moved into the query: taken as the request's own, where it does not send them itself. */
 import { describe, expect, it } from "vitest";
-import { withPresignedHeaders } from "../src/presigned-headers.js";
+import { withPresignedHeaders, withSigV2ContentHeaders } from "../src/presigned-headers.js";
 import { thrown } from "./helpers/errors.js";
 import { queryOf } from "../src/s3-request.js";
 
@@ -32,5 +32,18 @@ describe("withPresignedHeaders", () => {
     for (const raw of ["x-amz-meta-a=b%0Ac", "x-amz-meta-a=%01", "x-amz-meta-a%20b=v", "x-amz-tagging=a%3D1%0D%0Ab%3D2"]) {
       expect(thrown(() => withPresignedHeaders(queryOf(raw), new Headers())), raw).toMatchObject({ code: "InvalidArgument", status: 400 });
     }
+  });
+});
+
+describe("withSigV2ContentHeaders", () => {
+  it("takes the Content-Type and Content-MD5 a SigV2 presigner signed in the query over the request's own", () => {
+    const query = queryOf("AWSAccessKeyId=AK&Expires=1&content-type=%20text%2Fcsv%20&Content-MD5=bWQ1&content-type=text%2Fhtml&Signature=s");
+    const headers = withSigV2ContentHeaders(query, new Headers({ host: "h", "content-type": "application/x-www-form-urlencoded" }));
+    // The first of each, trimmed: what the verifier signed.
+    expect(Object.fromEntries(headers)).toEqual({ host: "h", "content-type": "text/csv", "content-md5": "bWQ1" });
+    const sent = new Headers({ "content-type": "text/csv" });
+    expect(withSigV2ContentHeaders(queryOf("content-type=text%2Fcsv"), sent)).toBe(sent);
+    expect(withSigV2ContentHeaders(queryOf("AWSAccessKeyId=AK&Signature=s"), sent)).toBe(sent);
+    expect(thrown(() => withSigV2ContentHeaders(queryOf("content-type=a%0Db"), new Headers()))).toMatchObject({ code: "InvalidArgument", status: 400 });
   });
 });

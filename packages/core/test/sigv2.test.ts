@@ -132,6 +132,25 @@ describe("SigV2 query authentication", () => {
     // would name another key the signer never named).
     const spaced = await run({ ...signed, target: signed.target.replace("x-amz-acl=private", "x-amz-acl=private%20") }, before);
     expect(spaced.headers?.get("x-amz-acl")).toBe("private");
+    // The signed type is the request's, over one sent unsigned beside it.
+    const retyped = await run({ ...signed, headers: { ...signed.headers, "content-type": "text/html" } }, before);
+    expect(retyped.headers?.get("content-type")).toBe("text/plain");
+  });
+
+  it("takes a URL signed without Content-Type or Content-MD5 with the ones an uploader's library adds", async () => {
+    const url = (text: string) => `/bucket/key?AWSAccessKeyId=${KEY}&Expires=1175139620&Signature=${encodeURIComponent(createHmac("sha1", SECRET).update(text).digest("base64"))}`;
+    const untyped = { method: "PUT", target: url("PUT\n\n\n1175139620\n/bucket/key"), headers: { host: "localhost", "content-type": "application/x-www-form-urlencoded", "content-md5": "bWQ1" } };
+    expect((await run(untyped, before)).identity.type).toBe("credential");
+    // Signed with the values sent (as S3's documentation has it): taken too.
+    const typed = { ...untyped, target: url("PUT\nbWQ1\napplication/x-www-form-urlencoded\n1175139620\n/bucket/key") };
+    expect((await run(typed, before)).identity.type).toBe("credential");
+    // A type the URL did sign is held to: another one sent is not signed.
+    const signedType = { ...untyped, target: `${url("PUT\n\ntext/csv\n1175139620\n/bucket/key")}&content-type=text%2Fcsv` };
+    expect((await run(signedType, before)).headers?.get("content-type")).toBe("text/csv");
+    expect(await rejected(run({ ...signedType, target: signedType.target.replace("text%2Fcsv", "text%2Fhtml") }, before))).toMatchObject({ code: "SignatureDoesNotMatch" });
+    // A header-signed request signs what it sends: no unsigned variant.
+    const header = { method: "PUT", target: "/bucket/key", headers: { host: "localhost", date: "Thu, 29 Mar 2007 03:40:00 GMT", "content-type": "text/html", authorization: `AWS ${KEY}:${createHmac("sha1", SECRET).update("PUT\n\n\nThu, 29 Mar 2007 03:40:00 GMT\n/bucket/key").digest("base64")}` } };
+    expect(await rejected(run(header, before))).toMatchObject({ code: "SignatureDoesNotMatch" });
   });
 });
 

@@ -112,18 +112,26 @@ function sigV2StringsOver(claim: SigV2Claim, request: SigV2Request, resource: st
   const fromQuery = (name: string) => request.queryPairs.find(([key]) => key.toLowerCase() === name)?.[1];
   // Presigners (botocore) move Content-Type, Content-MD5 and x-amz-* headers into the query after signing them.
   const hoisted = claim.kind === "query" ? request.queryPairs.filter(([name]) => name.toLowerCase().startsWith("x-amz-")) : [];
-  const pick = (name: string) => (claim.kind === "query" ? fromQuery(name) : undefined) ?? headers.get(name) ?? "";
-  const base = {
-    method: request.method,
-    contentMd5: pick("content-md5").trim(),
-    contentType: pick("content-type").trim(),
-    resource,
+  // A presigned URL signs the query's Content-MD5 and Content-Type when it has them. Without them it signed the values
+  // the uploader was to send, or none: a URL presigned without a type is also taken with the type the uploader's
+  // library adds (urllib's form type), unsigned then, as a SigV4 URL that does not sign Content-Type is.
+  const pick = (name: string): string[] => {
+    const signed = claim.kind === "query" ? fromQuery(name) : undefined;
+    if (signed !== undefined) return [signed.trim()];
+    const sent = (headers.get(name) ?? "").trim();
+    return claim.kind === "query" && sent !== "" ? [sent, ""] : [sent];
   };
   const amzDate = headers.get("x-amz-date");
   const date = claim.kind === "query" ? String(claim.expires) : amzDate !== null ? "" : (headers.get("date") ?? "").trim();
-  const strings = [sigV2StringToSign({ ...base, date, amzHeaders: canonicalAmzHeaders(headers, { extra: hoisted }) })];
-  if (claim.kind === "header" && amzDate !== null) {
-    strings.push(sigV2StringToSign({ ...base, date: amzDate.trim(), amzHeaders: canonicalAmzHeaders(headers, { omit: "x-amz-date" }) }));
+  const strings: string[] = [];
+  for (const contentMd5 of pick("content-md5")) {
+    for (const contentType of pick("content-type")) {
+      const base = { method: request.method, contentMd5, contentType, resource };
+      strings.push(sigV2StringToSign({ ...base, date, amzHeaders: canonicalAmzHeaders(headers, { extra: hoisted }) }));
+      if (claim.kind === "header" && amzDate !== null) {
+        strings.push(sigV2StringToSign({ ...base, date: amzDate.trim(), amzHeaders: canonicalAmzHeaders(headers, { omit: "x-amz-date" }) }));
+      }
+    }
   }
   return strings;
 }

@@ -24,6 +24,30 @@ body = s3.get_object(Bucket=a["bucket"], Key="sigv2/boto3.txt")["Body"].read().d
 print(json.dumps({"v1": v1, "v2": v2, "body": body}))
 `;
 
+/**
+ * boto3's SigV2 presigned PUTs, sent with urllib as a script would: botocore moves Content-Type and Content-MD5 into
+ * the query, and urllib sends a form type of its own. Prints each status and the stored object's type.
+ */
+const BOTO3_SIGV2_PRESIGNED = `
+import base64, hashlib, json, sys, urllib.error, urllib.request
+import boto3
+from botocore.config import Config
+a = json.loads(sys.argv[1])
+s3 = boto3.client("s3", endpoint_url=a["endpoint"], region_name="us-east-1", aws_access_key_id=a["id"], aws_secret_access_key=a["secret"],
+    config=Config(signature_version="s3", retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}))
+def put(url, body):
+    try:
+        return urllib.request.urlopen(urllib.request.Request(url, data=body, method="PUT")).status
+    except urllib.error.HTTPError as error:
+        return error.code
+typed = s3.generate_presigned_url("put_object", Params={"Bucket": a["bucket"], "Key": "sigv2/typed.csv", "ContentType": "text/csv"}, ExpiresIn=60)
+md5 = base64.b64encode(hashlib.md5(b"the signed body").digest()).decode()
+digested = s3.generate_presigned_url("put_object", Params={"Bucket": a["bucket"], "Key": "sigv2/digested.txt", "ContentMD5": md5}, ExpiresIn=60)
+out = {"typed": put(typed, b"a,b;1,2"), "wrongBody": put(digested, b"another body"), "signedBody": put(digested, b"the signed body")}
+out["type"] = s3.head_object(Bucket=a["bucket"], Key="sigv2/typed.csv")["ContentType"]
+print(json.dumps(out))
+`;
+
 /** Registers authentication and authorization tests. */
 export function authBehaviour(world: () => World): void {
   describe("anonymous access", () => {
@@ -156,5 +180,13 @@ export function authBehaviour(world: () => World): void {
     const payload = { endpoint: world().endpoint, id: world().admin.accessKeyId, secret: world().admin.secretAccessKey, bucket: BUCKETS.native };
     const output = await mustRun("python3", ["-c", BOTO3_SIGV2, JSON.stringify(payload)], { env: cleanEnv({ AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }), timeoutMs: 60_000 });
     expect(JSON.parse(output)).toEqual({ v1: ["sigv2/boto3.txt"], v2: ["sigv2/boto3.txt"], body: "signed with v2" });
+  }, 60_000);
+
+  it("takes the Content-Type and Content-MD5 boto3's SigV2 presigner signed into the URL over what the uploader sends", async () => {
+    requireTool("boto3 (PATH)", () => succeeds("python3", ["-c", "import boto3"]), "pip install boto3 (the machine image's pyenv python3 has it)");
+    const payload = { endpoint: world().endpoint, id: world().admin.accessKeyId, secret: world().admin.secretAccessKey, bucket: BUCKETS.native };
+    const output = await mustRun("python3", ["-c", BOTO3_SIGV2_PRESIGNED, JSON.stringify(payload)], { env: cleanEnv({ AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }), timeoutMs: 60_000 });
+    // The stored type is the signed one (urllib sent application/x-www-form-urlencoded); the signed MD5 holds the body.
+    expect(JSON.parse(output)).toEqual({ typed: 200, wrongBody: 400, signedBody: 200, type: "text/csv" });
   }, 60_000);
 }
