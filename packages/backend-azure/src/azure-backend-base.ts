@@ -13,7 +13,7 @@ import { uploadPartCopy } from "./part-copy.js";
 import { prepareObject, type ObjectContext } from "./object-dispatch.js";
 import type { ResolvedAzureOptions } from "./options.js";
 import { SAS_TTL_SECONDS } from "./sas.js";
-import { taggingMethods } from "./tagging.js";
+import { taggingMethods, unsignedTaggingMethods } from "./tagging.js";
 
 /** An Azure backend; `readUrl` is what server-side copies between containers of one account need. */
 export interface AzureBackend extends Backend<unknown> {
@@ -57,7 +57,7 @@ export function createAzureBackendWith(options: ResolvedAzureOptions, runtime: A
     deleteObjects: (keys: string[]) => deleteObjects(client, keys),
     copyObject: (request: CopyRequest<unknown>) => copyObject(client, backend, request),
     uploadPartCopy: (request: PartCopyRequest<unknown>) => uploadPartCopy(client, backend, request),
-    ...taggingMethods(client),
+    ...(signer ? taggingMethods(client) : unsignedTaggingMethods(client)),
   };
   return backend;
 }

@@ -18,6 +18,8 @@ export function checkAzureTags(tags: readonly ObjectTag[]): readonly ObjectTag[]
         message: "Objects of az buckets take tag keys and values of letters a-z and A-Z, digits, spaces and + - . / : = _ only.",
       });
     }
+    // The SDK (the Node build) reads tags into a plain object, where this key sets nothing: written, it would vanish.
+    if (key === "__proto__") throw new S3Error("InvalidTag", { message: "Objects of az buckets cannot have a tag named __proto__." });
   }
   return tags;
 }
@@ -36,7 +38,7 @@ export function tagsHeaderValue(tags: readonly ObjectTag[]): string | undefined 
 
 /** Tags as a record (the SDK's form), in their order. */
 export function tagsRecord(tags: readonly ObjectTag[]): Record<string, string> {
-  const record: Record<string, string> = {};
+  const record: Record<string, string> = Object.create(null);
   for (const tag of tags) record[tag.key] = tag.value;
   return record;
 }
