@@ -136,18 +136,24 @@ function sigV2StringsOver(claim: SigV2Claim, request: SigV2Request, resource: st
   return strings;
 }
 
-/** Base64 HMAC-SHA1 of `text`. */
-export async function hmacSha1Base64(secret: string, text: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+/** The HMAC-SHA1 key of `secret`. */
+function sha1Key(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+}
+
+/** Base64 HMAC-SHA1 of `text` (`secret`, or its key imported once for several texts). */
+export async function hmacSha1Base64(secret: string | CryptoKey, text: string): Promise<string> {
+  const key = typeof secret === "string" ? await sha1Key(secret) : secret;
   return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8(text))));
 }
 
 /** Verifies a SigV2 claim with the secret (constant-time compare); SignatureDoesNotMatch otherwise. */
 export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secret: string): Promise<void> {
+  const key = await sha1Key(secret);
   let matched = false;
   for (const text of sigV2StringsToSign(claim, request)) {
     // Every candidate is computed and compared, so timing does not tell which form (if any) matched.
-    if (timingSafeEqual(await hmacSha1Base64(secret, text), claim.signature)) matched = true;
+    if (timingSafeEqual(await hmacSha1Base64(key, text), claim.signature)) matched = true;
   }
   if (!matched) throw new S3Error("SignatureDoesNotMatch");
 }
