@@ -29,6 +29,7 @@ runS3BehaviourSuite(
       noExpectContinue: "workerd's local HTTP server does not send 100 Continue (Cloudflare's edge does)",
       nativeChecksumsShaHeadersOnly: "R2 stores SHA-1/SHA-256 digests given before the upload, and no CRC; trailer checksums are verified, not stored",
       nativeListPartsUnsupported: "R2's Workers binding has no call that lists an upload's parts",
+      nativeKeepsNoTags: "R2 has no object tags, and its custom metadata cannot change without rewriting the object",
     },
   },
 );

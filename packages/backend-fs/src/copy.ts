@@ -5,7 +5,7 @@
 import type { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
 import { checkCopySourceConditions, checkWriteConditions, type Backend, type CopyRequest, type PartCopyRequest, type WriteResult } from "@multistore/core/backend";
-import { pickStoredHeaders } from "./metadata.js";
+import { pickStoredHeaders, TAGGING } from "./metadata.js";
 import { openObject, statObject } from "./object-read.js";
 import { bodySource } from "./object-ops.js";
 import { resolveKey, type FsLayout, type KeyPath } from "./paths.js";
@@ -37,6 +37,18 @@ export function copyEnds(layout: FsLayout, request: CopyRequest<Readable> | Part
   return { sourceLayout, source, destination };
 }
 
+/**
+ * The headers a copy stores: the source's or (metadata REPLACE) the request's, and apart from them the tags: the
+ * source's, or the request's with `x-amz-tagging-directive: REPLACE` (none when it names none).
+ */
+function copiedHeaders(source: Record<string, string>, replaceMetadata: boolean, request: Headers): Record<string, string> {
+  const { [TAGGING]: sourceTags, ...sourceHeaders } = source;
+  const { [TAGGING]: requestTags, ...requestHeaders } = pickStoredHeaders(request);
+  const headers = replaceMetadata ? requestHeaders : sourceHeaders;
+  const tagging = request.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE" ? requestTags : sourceTags;
+  return tagging === undefined ? headers : { ...headers, [TAGGING]: tagging };
+}
+
 /** Server-side copy (see `Backend.copyObject`). */
 export async function copyObject(layout: FsLayout, request: CopyRequest<Readable>): Promise<WriteResult> {
   const { sourceLayout, source, destination } = copyEnds(layout, request);
@@ -62,7 +74,7 @@ export async function copyObject(layout: FsLayout, request: CopyRequest<Readable
   let handleOwned = true;
   try {
     checkCopySourceConditions(request.headers, opened.etag, opened.lastModified);
-    const headers = directive === "COPY" ? opened.headers : pickStoredHeaders(request.headers);
+    const headers = copiedHeaders(opened.headers, directive === "REPLACE", request.headers);
     if (destination.isFolder) {
       if (opened.size > 0) {
         throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });

@@ -12,6 +12,7 @@ import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, l
 import { deleteKey, deleteObject, putObject, readObject } from "./object-ops.js";
 import { layoutOf, resolveKey, type FsLayout, type KeyPath } from "./paths.js";
 import { startSweeping } from "./sweep.js";
+import { taggingMethods } from "./tagging.js";
 
 /** Options of `createFsBackend` (the bucket's `backend_options`, strings as in the TOML format). */
 export interface FsBackendOptions {
@@ -92,6 +93,7 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
     },
     copyObject: (request) => copyObject(layout, request),
     uploadPartCopy: (request) => uploadPartCopy(layout, request),
+    ...taggingMethods(layout),
   };
   fsLayouts.set(backend, layout);
   return backend;

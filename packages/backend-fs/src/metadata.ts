@@ -66,7 +66,16 @@ export function statEtag(stats: BigIntStats): string {
   return `"${createHash("md5").update(fingerprint(stats)).digest("hex")}-1"`;
 }
 
-/** Picks the headers to store from a PutObject / CreateMultipartUpload / CopyObject (REPLACE) request. */
+/**
+ * Where an object's tags are kept among its stored headers: the `x-amz-tagging` value (a URL query string), which
+ * core checked against S3's limits. Never sent back as a header: GetObject answers `x-amz-tagging-count`.
+ */
+export const TAGGING = "x-amz-tagging";
+
+/**
+ * Picks the headers to store from a PutObject / CreateMultipartUpload / CopyObject (REPLACE) request, its tags
+ * (`x-amz-tagging`) among them.
+ */
 export function pickStoredHeaders(headers: Headers): Record<string, string> {
   const stored: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
@@ -81,7 +90,15 @@ export function pickStoredHeaders(headers: Headers): Record<string, string> {
   headers.forEach((value, name) => {
     if (name.startsWith("x-amz-meta-")) stored[name] = value;
   });
+  const tagging = headers.get(TAGGING);
+  if (tagging !== null && tagging.trim() !== "") stored[TAGGING] = tagging;
   return stored;
+}
+
+/** The tags among stored headers (none for a file dropped in, or an object written without). */
+export function storedTags(stored: Record<string, string>): { key: string; value: string }[] {
+  const tagging = stored[TAGGING];
+  return tagging === undefined ? [] : [...new URLSearchParams(tagging)].map(([key, value]) => ({ key, value }));
 }
 
 /** Path of the sidecar of `key`. */

@@ -59,7 +59,7 @@ export async function readObject(layout: FsLayout, kp: KeyPath, request: ObjectR
   let keepOpen = false;
   try {
     checkReadConditions(request.headers, opened.etag, opened.lastModified);
-    const headers = objectHeaders(opened);
+    const headers = objectHeaders(opened, head);
     const range = resolveRange(parseRangeHeader(request.headers.get("range")), opened.size);
     const start = range?.start ?? 0;
     const end = range?.end ?? opened.size - 1;

@@ -4,7 +4,7 @@
  */
 import { constants, type BigIntStats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
-import { fingerprint, metaFor, statEtag, type SidecarEntry } from "./metadata.js";
+import { fingerprint, metaFor, statEtag, storedTags, TAGGING, type SidecarEntry } from "./metadata.js";
 import { isMissing, isRealDirectory, lstatOrUndefined, type FsLayout, type KeyPath } from "./paths.js";
 
 /** Default Content-Type of objects stored without one, as S3 answers. */
@@ -104,11 +104,16 @@ export async function openObject(layout: FsLayout, kp: KeyPath): Promise<OpenObj
   }
 }
 
-/** Response headers of GetObject / HeadObject (before range and overrides). */
-export function objectHeaders(state: ObjectState): Headers {
+/**
+ * Response headers of GetObject / HeadObject (before range and overrides). The tags are not sent: a GetObject says
+ * how many there are (`x-amz-tagging-count`), a HeadObject nothing, as on S3.
+ */
+export function objectHeaders(state: ObjectState, head: boolean): Headers {
   const headers = new Headers();
   headers.set("content-type", state.headers["content-type"] ?? DEFAULT_CONTENT_TYPE);
-  for (const [name, value] of Object.entries(state.headers)) headers.set(name, value);
+  for (const [name, value] of Object.entries(state.headers)) if (name !== TAGGING) headers.set(name, value);
+  const tagCount = head ? 0 : storedTags(state.headers).length;
+  if (tagCount > 0) headers.set("x-amz-tagging-count", String(tagCount));
   headers.set("etag", state.etag);
   headers.set("last-modified", state.lastModified.toUTCString());
   headers.set("accept-ranges", "bytes");

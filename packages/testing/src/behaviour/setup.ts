@@ -50,6 +50,8 @@ export interface RuntimeExceptions {
    * (ListMultipartUploads answers an empty list): the reason.
    */
   nativeListPartsUnsupported?: string;
+  /** The native backend keeps no object tags (they are refused with 501, as on gcs buckets): the reason. */
+  nativeKeepsNoTags?: string;
 }
 
 /** Everything a behaviour test needs. */
