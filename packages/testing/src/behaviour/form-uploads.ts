@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { connect } from "node:net";
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { Client as MinioClient } from "minio";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, mustRun, requireTool, succeeds } from "../clients/tools.js";
@@ -103,6 +103,18 @@ export function formUploadBehaviour(world: () => World): void {
       expect(object.ContentType).toBe("image/png");
       expect(object.Metadata).toEqual({ source: "browser form" });
       expect(answer.headers.get("etag")).toBe(object.ETag);
+    });
+
+    it("keeps the tags of a tagging field where the store keeps tags, and refuses them (501, nothing stored) elsewhere", async () => {
+      const tagging = "<Tagging><TagSet><Tag><Key>source</Key><Value>form</Value></Tag></TagSet></Tagging>";
+      const answer = await postForm(await presign(world().admin, bucket, "form/tagged.txt", { fields: { tagging } }), new TextEncoder().encode("tagged"));
+      // (s3rver, behind the s3 kind, takes the tags of no write; R2, the Worker's native store, keeps none.)
+      const keeps = kind === "az" || (kind === "native" && world().exceptions.nativeKeepsNoTags === undefined);
+      if (kind === "s3") return expect(answer.status).toBe(204);
+      expect(answer.status).toBe(keeps ? 204 : 501);
+      if (!keeps) return expect(await missing(bucket, "form/tagged.txt")).toBe(true);
+      const tags = await sdkClient(world(), world().admin).send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "form/tagged.txt" }));
+      expect(tags.TagSet).toEqual([{ Key: "source", Value: "form" }]);
     });
 
     it("refuses a form with fields after its file, and stores nothing", async () => {
