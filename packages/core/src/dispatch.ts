@@ -7,7 +7,7 @@ import { isS3Error, S3Error, toS3Error } from "./errors.js";
 import { backendResponseHeaders, filterResponseHeaders } from "./headers.js";
 import { backendError, readErrorDocument } from "./operations/backend-errors.js";
 import { wholeObjectAsPart } from "./operations/object-parts.js";
-import { errorResponse } from "./responses.js";
+import { contextErrorResponse } from "./responses.js";
 import { HeaderMap } from "./header-map.js";
 import { ExchangeResult, type Exchange } from "./exchange.js";
 import type { ForwardDispatch, NativeDispatch, PlainResponse } from "./types.js";
@@ -154,6 +154,8 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
     exchange.stamp(headers, backendMs);
     if (finalStatus < 400) return { status: finalStatus, headers };
     const fromHeaders = headers.get("x-amz-error-code") ?? undefined;
+    // The code for the request line until the body names one (a HEAD's error has none to read).
+    exchange.context.errorCode = backendError(finalStatus, fromHeaders).code;
     return {
       status: finalStatus,
       headers,
@@ -181,7 +183,7 @@ export class ForwardExchangeResult extends ExchangeResult implements ForwardResu
   /** A backend's error as this request's S3 error response (a method: `respond` allocates no closure for it). */
   private renderError(error: unknown, backendMs: number | undefined): PlainResponse<never> {
     const exchange = this.exchange;
-    const response = errorResponse(error, exchange.method, exchange.resource ?? "/", exchange.context.requestId);
+    const response = contextErrorResponse(error, exchange.method, exchange.resource ?? "/", exchange.context);
     exchange.stamp(response.headers, backendMs);
     return response;
   }
@@ -236,7 +238,7 @@ export class NativeExchangeResult<B> extends ExchangeResult implements NativeRes
       // Aborted: the client left (the runtime logs it as such), which is no failure of ours to report.
       // NotImplemented is an answer to the request (a condition the backend cannot evaluate), no failure either.
       if (s3Error.status >= 500 && s3Error.code !== "NotImplemented" && !signal.aborted) exchange.options.onError?.(error, exchange.context);
-      const response = errorResponse(s3Error, exchange.method, exchange.resource ?? "/", exchange.context.requestId);
+      const response = contextErrorResponse(s3Error, exchange.method, exchange.resource ?? "/", exchange.context);
       exchange.stamp(response.headers, performance.now() - started);
       return response;
     }

@@ -4,7 +4,8 @@
  * state is one object and each result one instance whose methods live on a prototype.
  */
 import { runAfter, type Middleware, type RequestContext, type RequestOutcome } from "./middleware.js";
-import { errorResponse } from "./responses.js";
+import { loggedErrorCode } from "./request-line.js";
+import { contextErrorResponse } from "./responses.js";
 import { HeaderMap } from "./header-map.js";
 import type { KeepAliveBody } from "./keep-alive.js";
 import type { PlainResponse } from "./types.js";
@@ -72,7 +73,7 @@ export class Exchange {
 
   /** Renders an error as this request's S3 error response. */
   errorResponse(error: unknown): PlainResponse<never> {
-    const response = errorResponse(error, this.method, this.resource ?? this.target.split("?")[0]!, this.context.requestId);
+    const response = contextErrorResponse(error, this.method, this.resource ?? this.target.split("?")[0]!, this.context);
     this.stamp(response.headers);
     return response;
   }
@@ -82,7 +83,9 @@ export class Exchange {
     const { middleware, onError, now } = this.options;
     if (middleware.length === 0) return RESOLVED;
     const context = this.context;
-    return runAfter(middleware, context, { ...outcome, served, durationMs: now() - context.startedAt }).then((errors) => {
+    const errorCode = loggedErrorCode(context, outcome);
+    const reported: RequestOutcome = { ...outcome, served, durationMs: now() - context.startedAt, ...(errorCode !== undefined && { errorCode }) };
+    return runAfter(middleware, context, reported).then((errors) => {
       for (const error of errors) onError?.(error, context);
     });
   }

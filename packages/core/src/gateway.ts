@@ -6,7 +6,7 @@
 import { authenticate, type Authentication } from "./authenticate.js";
 import { isS3Error, S3Error, toS3Error } from "./errors.js";
 import { composeMiddleware, type RequestContext, type RequestOutcome } from "./middleware.js";
-import { errorResponse, newRequestId } from "./responses.js";
+import { contextErrorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes } from "./router.js";
 import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type SplitTarget } from "./s3-request.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
@@ -232,7 +232,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     const s3Error = toS3Error(error);
     if (s3Error.code === "InternalError") reportError(error, exchange.context);
     const resource = exchange.resource ?? exchange.target.split("?")[0]!;
-    return new ResponseExchangeResult<B>(exchange, errorResponse(s3Error, exchange.method, resource, exchange.context.requestId) as PlainResponse<B>, error);
+    return new ResponseExchangeResult<B>(exchange, contextErrorResponse(s3Error, exchange.method, resource, exchange.context) as PlainResponse<B>, error);
   }
 
   /** Tells the gateway's `onError` of an internal error. */

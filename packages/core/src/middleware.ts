@@ -17,6 +17,11 @@ export interface RequestContext {
   method: string;
   /** The client's request headers (read them; changing them changes nothing that was already decided). */
   headers: Headers;
+  /**
+   * The S3 error code of the error response the gateway rendered itself, when it answered with one (a refusal, a
+   * backend's error): what the request line and the outcome report where the answer carries no document (a HEAD).
+   */
+  errorCode?: string;
   /** Resolved operation, once parsed. */
   operation?: S3Operation;
   /** Bucket, when the request names one. */

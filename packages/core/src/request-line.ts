@@ -56,6 +56,16 @@ export function requestLineOf(context: RequestContext, end: RequestEnd): Request
     durationMs: Math.round((Date.now() - context.startedAt) * 10) / 10,
   };
   if (end.bytesReceived !== undefined) line.bytesReceived = end.bytesReceived;
-  if (end.errorCode !== undefined) line.errorCode = end.errorCode;
+  const errorCode = loggedErrorCode(context, end);
+  if (errorCode !== undefined) line.errorCode = errorCode;
   return line;
+}
+
+/**
+ * The error code a request ended with: the runtime's (an error inside a 200, a backend that failed mid-body), else
+ * the code of the error response the gateway rendered, when that is what the client got (not a client that left).
+ */
+export function loggedErrorCode(context: Pick<RequestContext, "errorCode">, end: Pick<RequestEnd, "status" | "errorCode">): string | undefined {
+  if (end.errorCode !== undefined) return end.errorCode;
+  return end.status >= 400 && end.status !== CLIENT_CLOSED ? context.errorCode : undefined;
 }

@@ -16,6 +16,13 @@ export function xmlResponse(root: string, inner: string, status = 200): PlainRes
   };
 }
 
+/** `errorResponse` for the request of `context`, which then names the error's code (see `RequestContext.errorCode`). */
+export function contextErrorResponse(error: unknown, method: string, resource: string, context: { requestId: string; errorCode?: string }): PlainResponse<never> {
+  const s3Error = isS3Error(error) ? error : toS3Error(error);
+  context.errorCode = s3Error.code;
+  return errorResponse(s3Error, method, resource, context.requestId);
+}
+
 /** Renders any error as an S3 error response. 304 and HEAD responses carry no body, as S3 does. */
 export function errorResponse(error: unknown, method: string, resource: string, requestId: string): PlainResponse<never> {
   const s3Error: S3Error = isS3Error(error) ? error : toS3Error(error);

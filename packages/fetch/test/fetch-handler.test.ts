@@ -56,6 +56,14 @@ describe("createFetchHandler on a runtime other than workerd", () => {
     expect([head.status, head.headers.get("content-length")]).toEqual([200, "20"]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(lines.findLast((line) => line.operation === "HeadObject")).toMatchObject({ status: 200, bytes: 0 });
+    // Errors are logged with their code, whether the answer carries a document or not (a HEAD), as on Node.
+    expect(lines.findLast((line) => line.operation === "GetObject")).toMatchObject({ status: 404, errorCode: "NoSuchKey" });
+    expect((await handler(new Request("http://gateway.test/open/none.txt", { method: "HEAD" }))).status).toBe(404);
+    const refused = await handler(new Request("http://gateway.test/open/graffiti.txt", { method: "PUT", body: "x" }));
+    expect(refused.status).toBe(403);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines.findLast((line) => line.operation === "HeadObject")).toMatchObject({ status: 404, errorCode: "NoSuchKey" });
+    expect(lines.findLast((line) => line.operation === "PutObject")).toMatchObject({ status: 403, errorCode: "AccessDenied" });
   });
 
   it("streams an upload body to the backend (a web stream, sent with duplex: half)", async () => {

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { createGateway } from "@multistore/core";
+import { requestLineOf, type RequestLine } from "@multistore/core/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRequestHandler, GatewayIncomingMessage } from "../src/index.js";
 import { AddressCounter, BucketPools, DEFAULT_LIMITS } from "../src/limits.js";
@@ -68,6 +69,20 @@ describe("createRequestHandler", () => {
       { state: "rejected", linesThen: 2, error: expect.objectContaining({ message: "log sink down" }) },
       { state: "rejected", linesThen: 3, error: undefined },
     ]);
+  });
+
+  it("logs an error's code where its answer carries no document (a HEAD), from the error the gateway rendered", async () => {
+    const backendUrl = `${await listen((_request, response) => response.writeHead(404).end())}/object`;
+    const gateway = stubForwardGateway(() => backendUrl);
+    const ended: RequestLine[] = [];
+    pools = new BucketPools(DEFAULT_LIMITS);
+    watchdog = new Watchdog(5000);
+    const handler = createRequestHandler(gateway, { pools, anonymousRequests: new AddressCounter(0), watchdog, requestLog: (context, end) => void ended.push(requestLineOf(context, end)) });
+    const base = await listen((request, response) => void handler(request, response));
+    expect((await fetch(`${base}/b/k`, { method: "HEAD" })).status).toBe(404);
+    expect((await fetch(`${base}/b/k`, { method: "PUT", body: "x" })).status).toBe(403);
+    await expect.poll(() => ended.length).toBe(2);
+    expect(ended.map((line) => [line.method, line.status, line.errorCode])).toEqual([["HEAD", 404, "NoSuchKey"], ["PUT", 403, "AccessDenied"]]);
   });
 
   it("reads a request body's length from the headers it already read: node:http never builds its own record", async () => {
