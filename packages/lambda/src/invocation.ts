@@ -129,7 +129,10 @@ export function invocationDeadline(context: unknown): AbortSignal | undefined {
   const remaining = (context as { getRemainingTimeInMillis?: () => number } | null | undefined)?.getRemainingTimeInMillis?.();
   if (typeof remaining !== "number" || !Number.isFinite(remaining)) return undefined;
   const margin = Math.min(DEADLINE_MARGIN_MS, remaining / 2);
-  return AbortSignal.timeout(Math.max(1, Math.floor(remaining - margin)));
+  const left = Math.floor(remaining - margin);
+  // Nothing left: aborted now. A timer of 1 ms raced the work instead, and a quick backend answered past the deadline.
+  if (left <= 0) return AbortSignal.abort(new DOMException("The invocation's deadline has passed.", "TimeoutError"));
+  return AbortSignal.timeout(left);
 }
 
 /** What a backend's body failing (cut, silent, past the invocation's deadline) is to the client: the backend's failure. */

@@ -13,6 +13,7 @@ import { createGateway, type Gateway } from "@multistore/core";
 import { signedHeaders } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLambdaHandler, createLambdaStreamingHandler, type LambdaHttpEvent, type LambdaResponseStream } from "../src/index.js";
+import { invocationDeadline } from "../src/invocation.js";
 import { awslambda } from "./helpers/awslambda.js";
 
 const DOMAIN = "abcdefghij.execute-api.us-east-1.amazonaws.com";
@@ -145,6 +146,13 @@ describe("a native backend's answer on Lambda", () => {
     expect(out.destroyedWith).toBeInstanceOf(Error);
     expect(lines.at(-1)).toMatchObject({ level: "error", status: 200, errorCode: "ServiceUnavailable" });
     expect(lines.at(-1)!.bytes).toBeLessThan(SIX_MIB);
+  });
+
+  it("takes a deadline already passed as passed, at once: no timer to race a quick backend's answer", () => {
+    expect(invocationDeadline({ getRemainingTimeInMillis: () => 0 })?.aborted).toBe(true);
+    expect(invocationDeadline({ getRemainingTimeInMillis: () => 1 })?.aborted).toBe(true);
+    expect(invocationDeadline({ getRemainingTimeInMillis: () => 5000 })?.aborted).toBe(false);
+    expect(invocationDeadline({})).toBeUndefined();
   });
 
   it("answers a backend stopped by the invocation's deadline 503, as a forward's, never 500", async () => {
