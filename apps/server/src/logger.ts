@@ -69,7 +69,7 @@ export function requestLogger(logger: Logger): RequestLog {
     onFailure: (line, error) => logger.error({ ...line, err: describeError(error) }, "request failed"),
   });
   return (context, end) => {
-    if (logger.levelVal <= info || isFailure(end)) write(context, end);
+    if (logger.levelVal <= info || isFailure(end, context)) write(context, end);
   };
 }
 

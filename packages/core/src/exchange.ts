@@ -83,8 +83,9 @@ export class Exchange {
     const { middleware, onError, now } = this.options;
     if (middleware.length === 0) return RESOLVED;
     const context = this.context;
+    const reported: RequestOutcome = { ...outcome, served, durationMs: now() - context.startedAt };
     const errorCode = loggedErrorCode(context, outcome);
-    const reported: RequestOutcome = { ...outcome, served, durationMs: now() - context.startedAt, ...(errorCode !== undefined && { errorCode }) };
+    if (errorCode !== undefined) reported.errorCode = errorCode;
     return runAfter(middleware, context, reported).then((errors) => {
       for (const error of errors) onError?.(error, context);
     });
@@ -132,5 +133,15 @@ export class ResponseExchangeResult<B> extends ExchangeResult {
   ) {
     super(exchange);
     exchange.stamp(response.headers);
+    // An error document a route or middleware rendered itself (STS's, say) names its code for the request line too.
+    if (response.status >= 400 && this.context.errorCode === undefined && typeof response.body === "string") {
+      const code = documentErrorCode(response.body);
+      if (code !== undefined) this.context.errorCode = code;
+    }
   }
+}
+
+/** The `<Code>` of an S3 (or STS) error document. */
+export function documentErrorCode(text: string): string | undefined {
+  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
 }

@@ -33,10 +33,14 @@ export interface RequestEnd {
   errorStatus?: number;
 }
 
-/** Whether a request's end is a failure of the gateway's or its backend's (5xx but 501, SlowDown and a client gone). */
-export function isFailure(end: RequestEnd): boolean {
+/**
+ * Whether a request's end is a failure of the gateway's or its backend's (5xx but 501, SlowDown and a client gone);
+ * with the request's `context`, its code is the one the line logs (see `loggedErrorCode`).
+ */
+export function isFailure(end: RequestEnd, context?: Pick<RequestContext, "errorCode">): boolean {
   const status = end.errorStatus ?? end.status;
-  return status >= 500 && status !== 501 && end.errorCode !== "SlowDown";
+  const code = context === undefined ? end.errorCode : loggedErrorCode(context, end);
+  return status >= 500 && status !== 501 && code !== "SlowDown";
 }
 
 /** The status logged for a request whose client went away (or stalled and was cut) before its response was complete. */

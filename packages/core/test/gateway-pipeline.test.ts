@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { healthRoute, S3Error, type GatewayOptions, type Route } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
 import { newRequestId } from "../src/responses.js";
+import { isFailure, requestLineOf } from "../src/request-line.js";
 import { gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
 import { plain } from "./helpers/results.js";
 import { pipelineGateway, signed } from "./helpers/pipeline-gateway.js";
@@ -93,6 +94,14 @@ describe("routes", () => {
       const response = plain(await gateway.handle(gatewayRequest("GET", target)));
       expect(response.status, target).not.toBe(200);
     }
+  });
+
+  it("names the code of an error document a route renders itself (STS's) for the request line, as the gateway's own", async () => {
+    const sts: Route = { method: "POST", path: "/sts", handler: () => ({ status: 403, headers: new Headers({ "content-type": "text/xml" }), body: "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code></Error></ErrorResponse>" }) };
+    const result = await make({ routes: [sts] }).handle(gatewayRequest("POST", "/sts"));
+    expect(requestLineOf(result.context, { status: 403, bytesSent: 0 }).errorCode).toBe("AccessDenied");
+    // SlowDown is load shed as designed: not a failure, also where only the context names it (a HEAD's answer).
+    expect([isFailure({ status: 503, bytesSent: 0 }, { errorCode: "SlowDown" }), isFailure({ status: 503, bytesSent: 0 }, { errorCode: "ServiceUnavailable" })]).toEqual([false, true]);
   });
 
   it("refuses a path naming the same parameter twice when the gateway is created", () => {

@@ -271,7 +271,7 @@ function endOf(request: Request, upload: Upload, waitUntil: (promise: Promise<un
       const { end, msg } = await ended;
       await result.finish(end);
       // 501 answers what is not served (an unsupported operation or condition): no failure.
-      log({ level: isFailure(end) ? "error" : "info", ...requestLineOf(result.context, end), ...(msg && { msg }) });
+      log({ level: isFailure(end, result.context) ? "error" : "info", ...requestLineOf(result.context, end), ...(msg && { msg }) });
     }),
   );
   let timer: ReturnType<typeof setTimeout> | undefined;

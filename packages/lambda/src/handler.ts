@@ -72,6 +72,11 @@ async function readWhole(response: Response, limit: number, deadline?: AbortSign
     throw tooLarge("object", limit);
   }
   const body = response.body;
+  // A deadline already passed (an abort listener would never hear it): nothing is read.
+  if (deadline?.aborted) {
+    await body?.cancel(deadline.reason).catch(() => {});
+    throw backendFailure(deadline.reason);
+  }
   if (!body) return new Uint8Array();
   // A body read in process (a native backend's) is not under the backend request's signal: cancelled here.
   const onDeadline = () => void body.cancel(deadline?.reason).catch(() => {});

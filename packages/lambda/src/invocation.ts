@@ -34,7 +34,7 @@ export interface Refusal {
 /** The log line of an event refused before the gateway saw it (no request to describe beyond this). */
 export function refusalLine(invocation: Refusal): Record<string, unknown> {
   const { status } = invocation.refusal;
-  return { level: status >= 500 ? "error" : "info", method: invocation.method, status, error: invocation.error.code, msg: invocation.msg };
+  return { level: status >= 500 ? "error" : "info", method: invocation.method, status, errorCode: invocation.error.code, msg: invocation.msg };
 }
 
 /** Turns an event into a gateway result. */
@@ -97,7 +97,7 @@ export async function endInvocation(request: EventRequest, result: GatewayResult
   };
   await result.finish(end);
   // 501 answers what is not served (an unsupported operation or condition): no failure.
-  log({ level: isFailure(end) ? "error" : "info", ...requestLineOf(result.context, end) });
+  log({ level: isFailure(end, result.context) ? "error" : "info", ...requestLineOf(result.context, end) });
 }
 
 /**

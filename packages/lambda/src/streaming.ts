@@ -103,6 +103,11 @@ class StreamedAnswer {
 
   /** Streams `body` with backpressure, stopping past `limit`. */
   async pipe(status: number, headers: Headers, body: ReadableStream<Uint8Array>, limit: number, deadline?: AbortSignal): Promise<void> {
+    // A deadline already passed (an abort listener would never hear it): answered 503 before anything is sent.
+    if (deadline?.aborted) {
+      await body.cancel(deadline.reason).catch(() => {});
+      throw backendFailure(deadline.reason);
+    }
     const out = this.open(status, resultHeaders(headerRecord(headers)));
     const reader = body.getReader();
     // Past the invocation's deadline the body is cut (the client sees a broken response, never a short one).

@@ -204,6 +204,8 @@ describe("createLambdaHandler", () => {
   it("answers 400 for a header value HTTP forbids instead of failing the invocation", async () => {
     const bad = await handler(event("GET", "/public/dir/object.bin", { headers: { "x-bad": "a\u0000b" } }));
     expect([bad.statusCode, codeOf(bad)]).toEqual([400, "InvalidRequest"]);
+    // Its line names the code as every request line does.
+    expect(lines.at(-1)).toMatchObject({ status: 400, errorCode: "InvalidRequest" });
   });
 
   it("answers 413 EntityTooLarge past the invocation's limits, both ways, naming the limit", async () => {

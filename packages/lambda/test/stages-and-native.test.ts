@@ -28,6 +28,7 @@ beforeAll(() => {
   writeFileSync(join(root, "hello.txt"), "hello from a stage");
   writeFileSync(join(root, "big.bin"), Buffer.alloc(SIX_MIB, 7));
   writeFileSync(join(root, "mid.bin"), Buffer.alloc(SIX_MIB / 2, 3));
+  writeFileSync(join(root, "empty.bin"), "");
   const registries = createStaticRegistries(
     parseConfig({
       buckets: [
@@ -153,6 +154,18 @@ describe("a native backend's answer on Lambda", () => {
     expect(invocationDeadline({ getRemainingTimeInMillis: () => 1 })?.aborted).toBe(true);
     expect(invocationDeadline({ getRemainingTimeInMillis: () => 5000 })?.aborted).toBe(false);
     expect(invocationDeadline({})).toBeUndefined();
+  });
+
+  it("answers a body the fs store gives without looking at the deadline (an empty object) 503 once the deadline passed, on both handlers", async () => {
+    const expired = { getRemainingTimeInMillis: () => 0 };
+    const lines: Record<string, unknown>[] = [];
+    const buffered = createLambdaHandler(gateway, { log: (line) => void lines.push(line) });
+    expect((await buffered(event("GET", "/public/empty.bin", "$default"), expired)).statusCode).toBe(503);
+    const streaming = createLambdaStreamingHandler(gateway, { awslambda, log: (line) => void lines.push(line) }) as (event: LambdaHttpEvent, stream: LambdaResponseStream, context: unknown) => Promise<void>;
+    const out = new Recorded();
+    await streaming(event("GET", "/public/empty.bin", "$default"), out as unknown as LambdaResponseStream, expired);
+    expect(out.prelude.statusCode).toBe(503);
+    expect(lines.map((line) => [line.level, line.status, line.errorCode])).toEqual([["error", 503, "ServiceUnavailable"], ["error", 503, "ServiceUnavailable"]]);
   });
 
   it("answers a backend stopped by the invocation's deadline 503, as a forward's, never 500", async () => {

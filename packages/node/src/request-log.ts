@@ -42,7 +42,7 @@ export function requestLineWriter(write: (text: string) => void, options: Reques
     const line = requestLineOf(context, end);
     // SlowDown is the server shedding load as designed (a bucket's queue, an address's cap), and 501 the answer to
     // what it does not serve: not failures.
-    const failed = isFailure(end);
+    const failed = isFailure(end, context);
     if (failed && options.onFailure) options.onFailure(line, end.error);
     else write(formatRequestLine(line, bindings, failed ? 50 : level, end.status === CLIENT_CLOSED ? "client closed" : failed ? "request failed" : "request"));
   };
