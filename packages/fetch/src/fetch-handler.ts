@@ -103,6 +103,8 @@ export function createFetchHandler(gateway: Gateway<ReadableStream> | Gateway<un
   const fetcher = options.fetch ?? fetch;
   const log = options.log ?? ((line: Record<string, unknown>) => console.log(JSON.stringify(line)));
   const answerTimeoutMs = options.backendAnswerTimeoutMs ?? BACKEND_ANSWER_TIMEOUT_MS;
+  // (0 or less would answer every forward 503 at once.)
+  if (!(Number.isSafeInteger(answerTimeoutMs) && answerTimeoutMs >= 1)) throw new TypeError(`createFetchHandler: backendAnswerTimeoutMs must be a whole number of milliseconds, at least 1 (got ${String(answerTimeoutMs)})`);
   const addressOf = options.clientAddress ?? (onCloudflareWorkers() ? edgeAddress : () => undefined);
   return (request, env, context) =>
     handle(gateway as Gateway<ReadableStream>, request, (promise) => (context ? context.waitUntil(promise) : void promise.catch(() => undefined)), fetcher, log, answerTimeoutMs, addressOf(request, env));

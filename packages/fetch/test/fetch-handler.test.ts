@@ -100,6 +100,12 @@ describe("createFetchHandler on a runtime other than workerd", () => {
 });
 
 describe("createFetchHandler: a silent backend", () => {
+  it("refuses a backendAnswerTimeoutMs that would answer every forward 503 at once, when the handler is made", () => {
+    for (const backendAnswerTimeoutMs of [0, -5, 1.5, Number.NaN]) {
+      expect(() => createFetchHandler(gatewayOver([]), { backendAnswerTimeoutMs })).toThrow("backendAnswerTimeoutMs must be a whole number of milliseconds");
+    }
+  });
+
   it("answers a forwarded GET 503 within backendAnswerTimeoutMs instead of waiting on it", async () => {
     const silent = await startAnswerPeer("silent");
     try {

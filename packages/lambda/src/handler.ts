@@ -8,7 +8,7 @@ import type { Gateway, GatewayResult, ResultBase } from "@multistore/core";
 import { headerRecord, readAtMost, type LateFailure, type PlainResponse } from "@multistore/core/runtime";
 import { checkBasePath, type LambdaHttpEvent, type LambdaHttpResult } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { backendFailure, checkRequestSize, deadlineFailure, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, refusalLine, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
+import { backendFailure, checkAnswerTimeout, checkRequestSize, deadlineFailure, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, refusalLine, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
 
 /** Lambda's limit on an invocation's request and response payloads (buffered mode). */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -133,6 +133,7 @@ export function createLambdaHandler(gateway: Gateway<ReadableStream> | Gateway<u
     if (!(Number.isInteger(value) && value > 0 && value <= LAMBDA_PAYLOAD_BYTES)) throw new TypeError(`createLambdaHandler: ${name} must be a whole number of bytes from 1 to ${LAMBDA_PAYLOAD_BYTES} (got ${String(value)})`);
   }
   checkBasePath("createLambdaHandler", options.basePath);
+  checkAnswerTimeout("createLambdaHandler", options.backendAnswerTimeoutMs);
   const fetcher = options.fetch ?? rawFetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   return async (event, context) => {

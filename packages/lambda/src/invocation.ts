@@ -117,6 +117,11 @@ export async function wholeResponse(plain: PlainResponse<unknown>): Promise<{ pl
 /** How long a forward waits for the backend's headers. */
 export const BACKEND_ANSWER_TIMEOUT_MS = 30_000;
 
+/** Throws when `backendAnswerTimeoutMs` is given and is no whole number of milliseconds of at least 1. */
+export function checkAnswerTimeout(owner: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) throw new TypeError(`${owner}: backendAnswerTimeoutMs must be a whole number of milliseconds, at least 1 (got ${String(value)})`);
+}
+
 /** Time kept back from an invocation's deadline to send its answer. */
 const DEADLINE_MARGIN_MS = 1000;
 

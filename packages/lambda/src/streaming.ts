@@ -10,7 +10,7 @@ import { toS3Error, type Gateway, type GatewayResult, type ResultBase } from "@m
 import { headerRecord, type LateFailure, type PlainResponse } from "@multistore/core/runtime";
 import { checkBasePath, type LambdaHttpEvent } from "./event.js";
 import { rawFetch } from "./raw-fetch.js";
-import { backendFailure, checkRequestSize, deadlineFailure, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, refusalLine, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
+import { backendFailure, checkAnswerTimeout, checkRequestSize, deadlineFailure, resultHeaders, decodedBody, endInvocation, invocationDeadline, invoke, refusalLine, sendForward, tooLarge, webBody, wholeResponse, type Forward } from "./invocation.js";
 import { DEFAULT_BODY_LIMIT, LAMBDA_PAYLOAD_BYTES } from "./handler.js";
 
 /** The writable stream Lambda hands a streaming handler (a Node.js Writable). */
@@ -188,6 +188,7 @@ export function createLambdaStreamingHandler(gateway: Gateway<ReadableStream> | 
     if (!(Number.isInteger(value) && value > 0 && value <= most)) throw new TypeError(`createLambdaStreamingHandler: ${name} must be a whole number of bytes from 1 to ${most} (got ${String(value)})`);
   }
   checkBasePath("createLambdaStreamingHandler", options.basePath);
+  checkAnswerTimeout("createLambdaStreamingHandler", options.backendAnswerTimeoutMs);
   const fetcher = options.fetch ?? rawFetch;
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   return api.streamifyResponse(async (event, responseStream, context) => {

@@ -13,7 +13,8 @@ import { createStaticRegistries, parseConfig } from "@multistore/config";
 import { createGateway, type Gateway } from "@multistore/core";
 import { signedHeaders, startAnswerPeer, startS3rver, type S3rverHandle } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLambdaHandler, type LambdaHttpEvent, type LambdaHttpResult } from "../src/index.js";
+import { createLambdaHandler, createLambdaStreamingHandler, type LambdaHttpEvent, type LambdaHttpResult } from "../src/index.js";
+import { awslambda } from "./helpers/awslambda.js";
 
 /** A gateway over s3-backed `buckets` (and `credentials`). */
 function gatewayOver(buckets: unknown[], credentials: unknown[] = []): Gateway<ReadableStream> {
@@ -220,6 +221,11 @@ describe("createLambdaHandler", () => {
     // A range of it fits.
     expect((await handler(event("GET", "/public/big.bin", { headers: { range: "bytes=0-1023" } }))).statusCode).toBe(206);
     expect(() => createLambdaHandler(gateway, { maxRequestBytes: 7 << 20 })).toThrow("maxRequestBytes must be a whole number of bytes");
+    // A backend answer timeout of 0 would answer every forward 503 at once: refused when the handler is made.
+    for (const backendAnswerTimeoutMs of [0, -5, 1.5, Number.NaN]) {
+      expect(() => createLambdaHandler(gateway, { backendAnswerTimeoutMs })).toThrow("backendAnswerTimeoutMs must be a whole number of milliseconds");
+      expect(() => createLambdaStreamingHandler(gateway, { awslambda, backendAnswerTimeoutMs })).toThrow("backendAnswerTimeoutMs must be a whole number of milliseconds");
+    }
   });
 });
 
