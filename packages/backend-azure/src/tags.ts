@@ -5,7 +5,7 @@
  * Tags travel as `x-ms-tags` (a URL query string) on writes and as a `<Tags>` document on Get / Set Blob Tags.
  */
 import { S3Error } from "@multistore/core";
-import { childElement, childElements, childText, escapeXml, type ObjectTag, type XmlElement } from "@multistore/core/backend";
+import { childElement, childElements, childText, escapeXml, taggingHeader, type ObjectTag, type XmlElement } from "@multistore/core/backend";
 
 /** Characters Azure takes in a tag's key and value. */
 const AZURE_TAG_TEXT = /^[A-Za-z0-9 +\-./:=_]*$/;
@@ -32,8 +32,7 @@ export function tagsOfTaggingHeader(value: string | null): readonly ObjectTag[] 
 
 /** Tags as `x-ms-tags` carries them; undefined for none (the header is then left out). */
 export function tagsHeaderValue(tags: readonly ObjectTag[]): string | undefined {
-  if (tags.length === 0) return undefined;
-  return tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join("&");
+  return tags.length === 0 ? undefined : taggingHeader(tags);
 }
 
 /** Tags as a record (the SDK's form), in their order. */

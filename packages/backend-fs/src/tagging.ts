@@ -5,7 +5,7 @@
  * gets an entry of its own then, with the ETag it already had.
  */
 import { S3Error } from "@multistore/core";
-import type { ObjectTag } from "@multistore/core/backend";
+import { taggingHeader, type ObjectTag } from "@multistore/core/backend";
 import { checkVersionId } from "./copy.js";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
@@ -26,7 +26,7 @@ async function setTags(layout: FsLayout, key: string, tags: readonly ObjectTag[]
     if (state === undefined) throw noSuchKey(key);
     const entry: SidecarEntry = state.entry ?? { fp: fingerprint(state.stats), etag: state.etag, headers: {} };
     const { [TAGGING]: _replaced, ...headers } = entry.headers;
-    const tagging = tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join("&");
+    const tagging = taggingHeader(tags);
     const updated: SidecarEntry = { ...entry, headers: tagging === "" ? headers : { ...headers, [TAGGING]: tagging } };
     // The other entry a sidecar may hold (the file this one replaced, which a reader may still have open) stays.
     const others = ((await readSidecar(layout, key))?.entries ?? []).filter((other) => other.fp !== entry.fp);

@@ -26,6 +26,11 @@ export function checkedTags(pairs: Iterable<readonly [key: string, value: string
   return tags;
 }
 
+/** Tags as an `x-amz-tagging` header carries them: a URL query string (`project=alpha&owner=data%20team`). */
+export function taggingHeader(tags: readonly ObjectTag[]): string {
+  return tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join("&");
+}
+
 /**
  * The tags an `x-amz-tagging` header names (empty: none), checked as `checkedTags` checks them, but for a key named
  * twice: S3 answers that header `InvalidArgument` (a document's duplicate is `InvalidTag`).

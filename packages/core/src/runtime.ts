@@ -19,4 +19,5 @@ export { useLatin1HeaderValues } from "./object-headers.js";
 export { GrowingBytes, readAtMost } from "./read-bytes.js";
 export { concatBytes } from "./encoding.js";
 export { CLIENT_CLOSED, isFailure, requestLineOf, type RequestEnd, type RequestLine } from "./request-line.js";
+export { documentErrorCode } from "./exchange.js";
 export { isKeepAliveBody, KeepAliveBody, type KeepAliveEnd, type LateFailure } from "./keep-alive.js";

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { S3Error, type Gateway, type GatewayResult } from "@multistore/core";
-import { needsBodyDecoding, type BodyPlan } from "@multistore/core/runtime";
+import { documentErrorCode, needsBodyDecoding, type BodyPlan } from "@multistore/core/runtime";
 import { forward, forwardThen, type ForwardOutcome } from "./forward.js";
 import type { AddressCounter, BucketPools } from "./limits.js";
 import { CountingTransform, RequestBodyTransform } from "./request-body-transform.js";
@@ -15,7 +15,7 @@ import { requestHeaders, writeResponse } from "./node-http.js";
 import { continueBody } from "./expect-continue.js";
 import { headLengthOf } from "./request-body.js";
 import { requestLineWriter, type RequestLog } from "./request-log.js";
-import { clientLeft, errorCodeOf, Served, writeError, type Done, type Outcome, type Settle } from "./served.js";
+import { clientLeft, Served, writeError, type Done, type Outcome, type Settle } from "./served.js";
 import type { Watchdog } from "./watchdog.js";
 import { clientAddressResolver, type ClientAddressOf } from "./client-address.js";
 import { NodeGatewayRequest } from "./gateway-request.js";
@@ -143,7 +143,7 @@ function outcomeOf(result: ForwardResultOf, outcome: ForwardOutcome, response: S
       status: outcome.status,
       bytesSent: outcome.bytesSent,
       error: outcome.error,
-      errorCode: outcome.backendErrorText === undefined ? undefined : errorCodeOf(outcome.backendErrorText),
+      errorCode: outcome.backendErrorText === undefined ? undefined : documentErrorCode(outcome.backendErrorText),
       ...(outcome.backendFailed && { backendFailed: true }),
     };
   }

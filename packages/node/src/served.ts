@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { S3Error, type GatewayResult, type ResultBase } from "@multistore/core";
-import { isKeepAliveBody } from "@multistore/core/runtime";
+import { documentErrorCode, isKeepAliveBody } from "@multistore/core/runtime";
 import { writeResponse } from "./node-http.js";
 import { CLIENT_CLOSED, type RequestLog } from "./request-log.js";
 import type { Stall } from "./watchdog.js";
@@ -34,11 +34,6 @@ export interface Done {
   ended(outcome: Outcome): void;
   /** Nothing was answered yet: answer the error's document, then report it. */
   failed(error: unknown): void;
-}
-
-/** The error code of an S3 error document. */
-export function errorCodeOf(text: string): string | undefined {
-  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
 }
 
 /** Answers with the error's document when the response has not started (else cuts it); resolves with the status. */
@@ -130,7 +125,7 @@ export class Served implements Done {
       const late = isKeepAliveBody(body) ? body.lateFailure : undefined;
       if (late !== undefined) outcome = { ...outcome, errorCode: late.code, errorStatus: late.status, error: late.error };
       else if (result.type === "response" && result.response.status >= 400) {
-        outcome.errorCode = errorCodeOf(typeof result.response.body === "string" ? result.response.body : "");
+        outcome.errorCode = documentErrorCode(typeof result.response.body === "string" ? result.response.body : "");
         // The error behind an error response (a backend's failure behind a listing's 503, say), for the log.
         if (result.error !== undefined) outcome.error = result.error;
       }

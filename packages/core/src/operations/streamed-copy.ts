@@ -10,6 +10,7 @@ import { checkCopySourceConditions } from "../conditions.js";
 import { MAX_BACKEND_ERROR_BYTES } from "../dispatch.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
+import { taggingHeader } from "../object-tags.js";
 import { backendResponseHeaders, filterResponseHeaders, forwardedRequestHeaders } from "../headers.js";
 import type { Backend, CopyRange, ObjectDispatch, ObjectRequest, WriteResult } from "../types.js";
 import type { BackendTransport, TransportOptions } from "../types/transport.js";
@@ -197,7 +198,7 @@ async function copiedTags<B>(copy: StreamedCopy<B>): Promise<string | undefined>
       message: `The source object has tags, which objects of ${destination.backend.kind} buckets cannot keep: copy with x-amz-tagging-directive REPLACE to leave them.`,
     });
   }
-  return tags.map((tag) => `${encodeURIComponent(tag.key)}=${encodeURIComponent(tag.value)}`).join("&");
+  return taggingHeader(tags);
 }
 
 /** The destination's request: its key, length and headers (the source's or the client's, per the directives). */
