@@ -5,7 +5,7 @@
  * Tags travel as `x-ms-tags` (a URL query string) on writes and as a `<Tags>` document on Get / Set Blob Tags.
  */
 import { S3Error } from "@multistore/core";
-import { childElement, childElements, childText, escapeXml, taggingHeader, type ObjectTag, type XmlElement } from "@multistore/core/backend";
+import { childElement, childElements, childText, escapeXml, taggingHeader, tagsOfHeader, type ObjectTag, type XmlElement } from "@multistore/core/backend";
 
 /** Characters Azure takes in a tag's key and value. */
 const AZURE_TAG_TEXT = /^[A-Za-z0-9 +\-./:=_]*$/;
@@ -27,7 +27,7 @@ export function checkAzureTags(tags: readonly ObjectTag[]): readonly ObjectTag[]
 /** The tags of an `x-amz-tagging` header (already checked against S3's limits by core), checked for Azure. */
 export function tagsOfTaggingHeader(value: string | null): readonly ObjectTag[] {
   if (value === null) return [];
-  return checkAzureTags([...new URLSearchParams(value)].map(([key, tagValue]) => ({ key, value: tagValue })));
+  return checkAzureTags(tagsOfHeader(value));
 }
 
 /** Tags as `x-ms-tags` carries them; undefined for none (the header is then left out). */

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { tagsOfHeader, type ObjectTag } from "@multistore/core/backend";
 import type { FsLayout } from "./paths.js";
 
 /** ETag and stored headers of one object version. */
@@ -96,9 +97,9 @@ export function pickStoredHeaders(headers: Headers): Record<string, string> {
 }
 
 /** The tags among stored headers (none for a file dropped in, or an object written without). */
-export function storedTags(stored: Record<string, string>): { key: string; value: string }[] {
+export function storedTags(stored: Record<string, string>): ObjectTag[] {
   const tagging = stored[TAGGING];
-  return tagging === undefined ? [] : [...new URLSearchParams(tagging)].map(([key, value]) => ({ key, value }));
+  return tagging === undefined ? [] : tagsOfHeader(tagging);
 }
 
 /** Path of the sidecar of `key`. */

@@ -62,7 +62,7 @@ export {
 } from "./conditions.js";
 export { applyResponseOverrides, invalidRange, parseRangeHeader, resolveRange, type ByteRange, type RequestedRange } from "./object-headers.js";
 export { setChecksumHeaders } from "./checksums/response-headers.js";
-export { taggingHeader } from "./object-tags.js";
+export { taggingHeader, tagsOfHeader } from "./object-tags.js";
 export { backendError, readErrorDocument } from "./operations/backend-errors.js";
 export { compareUtf8 } from "./operations/list.js";
 export { childElement, childElements, childText, escapeXml, isXmlText, parseXml, replaceNonXml, type XmlElement, type XmlLimits } from "./xml.js";
