@@ -1,6 +1,7 @@
 /**
- * Text that becomes a request header without passing an HTTP parser (a form field, a parameter a presigner moved
- * into a URL's query): held to what a header can carry, and past ASCII sent as S3 keeps such metadata.
+ * Header values past ASCII. Text that becomes a request header without passing an HTTP parser (a form field, a
+ * parameter a presigner moved into a URL's query) is held to what a header can carry, and sent past ASCII as S3 keeps
+ * such metadata; a header value is read as the text its client sent, and written so that its UTF-8 bytes go out.
  */
 import { toBase64, utf8 } from "./encoding.js";
 import { S3Error } from "./errors.js";
@@ -9,6 +10,8 @@ import { S3Error } from "./errors.js";
 const CONTROL = /[^\t\u0020-\u007e\u0080-\uffff]/;
 /** Anything past ASCII: sent as RFC 2047 (`=?UTF-8?B?…?=`), as S3 keeps and returns non-ASCII metadata. */
 const NOT_ASCII = /[\u0080-\uffff]/;
+/** A character no byte is: the value is text, not bytes one character each. */
+const PAST_LATIN1 = /[\u0100-\uffff]/;
 /** A header name as HTTP allows it (a token), in lowercase. */
 const NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
@@ -20,7 +23,83 @@ export function headerText(value: string, argument: string, what = `"${argument}
   if (holdsControlCharacters(value)) {
     throw new S3Error("InvalidArgument", { message: `${what} holds characters an HTTP header cannot carry.`, details: { ArgumentName: argument } });
   }
-  return NOT_ASCII.test(value) ? `=?UTF-8?B?${toBase64(utf8(value))}?=` : value;
+  return NOT_ASCII.test(value) ? encodedWord(value) : value;
+}
+
+/** `text` as one RFC 2047 word of its UTF-8 bytes: what S3 answers for metadata past ASCII. */
+function encodedWord(text: string): string {
+  return `=?UTF-8?B?${toBase64(utf8(text))}?=`;
+}
+
+/**
+ * Whether header values hold bytes, one character each (see `useLatin1HeaderValues`). Found out at load where it can
+ * be: `Headers` that take only Latin-1 text (Node's, Bun's) would refuse a character past U+00FF, and their runtimes
+ * hand a received value over as its bytes; workerd's take any text, send it as UTF-8 and decode received UTF-8.
+ */
+let latin1HeaderValues = ((): boolean => {
+  try {
+    new Headers({ probe: "\u0100" });
+    return false;
+  } catch {
+    return true;
+  }
+})();
+
+/**
+ * Declares that the runtime reads and writes header values one byte per character, for one whose `Headers` would
+ * take any text (node:http reads and writes Latin-1, and Node's `Headers` already tell: no call is needed there;
+ * workerd uses UTF-8). Text past ASCII is then set as its UTF-8 bytes, one character each, so that the client gets
+ * the bytes S3 sends, and a received value is read as the UTF-8 its bytes are.
+ */
+export function useLatin1HeaderValues(): void {
+  latin1HeaderValues = true;
+}
+
+/** A header value as this runtime must be given it to send the UTF-8 bytes of `text`. */
+export function headerValueOf(text: string): string {
+  if (!latin1HeaderValues || !NOT_ASCII.test(text)) return text;
+  let bytes = "";
+  for (const byte of utf8(text)) bytes += String.fromCharCode(byte);
+  return bytes;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text a client sent as a received header value: on a runtime that hands values over as bytes, the UTF-8 they
+ * are (SDKs in Go and Rust, curl, send metadata so); bytes that are no UTF-8 are taken as Latin-1, HTTP's old
+ * default, as is a value that already holds text (a Lambda event's).
+ */
+export function textOfHeaderValue(value: string): string {
+  if (!latin1HeaderValues || !NOT_ASCII.test(value) || PAST_LATIN1.test(value)) return value;
+  try {
+    return strictUtf8.decode(bytesOfByteString(value));
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * A user metadata value (`x-amz-meta-*`) as S3 keeps it: ASCII as sent, anything past ASCII as one RFC 2047 word of
+ * the text sent (S3 decodes the text and answers it encoded so). Every store can keep that, and a backend request
+ * carries it unchanged and signed.
+ */
+export function metadataValue(value: string): string {
+  return NOT_ASCII.test(value) ? encodedWord(textOfHeaderValue(value)) : value;
+}
+
+/**
+ * The bytes of `text` when it holds bytes, one character each, some past ASCII (a signed text with header values as a
+ * runtime hands them over), else undefined: what a client signed that signed those values' bytes.
+ */
+export function byteStringBytes(text: string): Uint8Array<ArrayBuffer> | undefined {
+  return NOT_ASCII.test(text) && !PAST_LATIN1.test(text) ? bytesOfByteString(text) : undefined;
+}
+
+function bytesOfByteString(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(text.length);
+  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
+  return bytes;
 }
 
 /** Whether `value` holds characters no header can carry (control characters other than HTAB: CR and LF end one). */

@@ -1,5 +1,6 @@
 /** Which headers cross the gateway, in each direction. */
 import { HeaderMap } from "./header-map.js";
+import { metadataValue } from "./header-text.js";
 
 /** Request headers forwarded to backends for object operations. */
 const FORWARDED_REQUEST_HEADERS = new Set([
@@ -63,7 +64,8 @@ export function forwardedRequestHeaders(headers: Headers, options: ForwardedHead
       if (name === "content-length" && !object.sendsBody) return;
       if (name === "x-amz-content-sha256" && !HEX_DIGEST.test(value)) return;
     }
-    out.record[name] = value;
+    // User metadata past ASCII (raw UTF-8, as Go and Rust SDKs and curl send it) goes on as S3 keeps it: RFC 2047.
+    out.record[name] = name.startsWith("x-amz-meta-") ? metadataValue(value) : value;
   });
   return out;
 }

@@ -1,5 +1,6 @@
 /** Object response helpers every native backend needs: byte ranges and `response-*` overrides, as S3 serves them. */
 import { S3Error } from "./errors.js";
+import { headerValueOf } from "./header-text.js";
 
 /** A range as the client asked for it, before the object's size is known. */
 export type RequestedRange = { offset: number; length?: number } | { suffix: number };
@@ -60,39 +61,6 @@ export function resolveRange(range: RequestedRange | "unsatisfiable" | undefined
 
 /** Headers GetObject's `response-*` query parameters may override. */
 const OVERRIDABLE = ["content-type", "content-disposition", "cache-control", "content-encoding", "content-language", "expires"];
-
-/**
- * Whether header values must be given one byte per character (see `useLatin1HeaderValues`). Found out at load where
- * it can be: `Headers` that take only Latin-1 text (Node's, Bun's) would refuse a character past U+00FF; workerd's take
- * any text and send it as UTF-8.
- */
-let latin1HeaderValues = ((): boolean => {
-  try {
-    new Headers({ probe: "\u0100" });
-    return false;
-  } catch {
-    return true;
-  }
-})();
-
-/**
- * Declares that the runtime writes header values one byte per character, for one whose `Headers` would take any text
- * (node:http writes Latin-1, and Node's `Headers` already tell: no call is needed there; workerd writes UTF-8). An
- * override past ASCII is then set as its UTF-8 bytes, one character each, so that the client gets the bytes S3 sends.
- */
-export function useLatin1HeaderValues(): void {
-  latin1HeaderValues = true;
-}
-
-const PAST_ASCII = /[\u0080-\uffff]/;
-
-/** A header value as this runtime must be given it to send its UTF-8 bytes. */
-function headerValueOf(value: string): string {
-  if (!latin1HeaderValues || !PAST_ASCII.test(value)) return value;
-  let bytes = "";
-  for (const byte of new TextEncoder().encode(value)) bytes += String.fromCharCode(byte);
-  return bytes;
-}
 
 /** Applies `response-content-type` & co. to `headers`, as UTF-8 (what S3 sends for text past ASCII). */
 export function applyResponseOverrides(headers: Headers, overrides: Record<string, string> | undefined): void {

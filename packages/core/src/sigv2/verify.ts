@@ -4,6 +4,7 @@
  * presigners still send it. No payload is signed by SigV2: bodies are covered only by Content-MD5 and checksums.
  */
 import { timingSafeEqual, toBase64, utf8 } from "../encoding.js";
+import { byteStringBytes } from "../header-text.js";
 import { S3Error } from "../errors.js";
 import { amzDateToTime, type QueryLookup } from "../sigv4/authorization.js";
 import { MAX_CLOCK_SKEW_MS } from "../sigv4/verify.js";
@@ -141,10 +142,10 @@ function sha1Key(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", utf8(secret), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
 }
 
-/** Base64 HMAC-SHA1 of `text` (`secret`, or its key imported once for several texts). */
-export async function hmacSha1Base64(secret: string | CryptoKey, text: string): Promise<string> {
+/** Base64 HMAC-SHA1 of `text` (its UTF-8), or of bytes (`secret`, or its key imported once for several texts). */
+export async function hmacSha1Base64(secret: string | CryptoKey, text: string | Uint8Array<ArrayBuffer>): Promise<string> {
   const key = typeof secret === "string" ? await sha1Key(secret) : secret;
-  return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8(text))));
+  return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, typeof text === "string" ? utf8(text) : text)));
 }
 
 /** Verifies a SigV2 claim with the secret (constant-time compare); SignatureDoesNotMatch otherwise. */
@@ -152,8 +153,12 @@ export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secr
   const key = await sha1Key(secret);
   let matched = false;
   for (const text of sigV2StringsToSign(claim, request)) {
-    // Every candidate is computed and compared, so timing does not tell which form (if any) matched.
-    if (timingSafeEqual(await hmacSha1Base64(key, text), claim.signature)) matched = true;
+    // Every candidate is computed and compared, so timing does not tell which form (if any) matched. Header values
+    // past ASCII reach core as their bytes on Node: a client that sent UTF-8 signed those bytes (see SigV4's check).
+    const bytes = byteStringBytes(text);
+    for (const signed of bytes === undefined ? [text] : [text, bytes]) {
+      if (timingSafeEqual(await hmacSha1Base64(key, signed), claim.signature)) matched = true;
+    }
   }
   if (!matched) throw new S3Error("SignatureDoesNotMatch");
 }

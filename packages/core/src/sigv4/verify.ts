@@ -5,7 +5,8 @@ import { setBounded } from "../bounded-map.js";
 import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
 import { HeaderMap } from "../header-map.js";
-import { canonicalHeaders, canonicalHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, sha256HexNow, stringToSign } from "./canonical-request.js";
+import { canonicalHeaders, canonicalHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, sha256Hex, sha256HexNow, stringToSign } from "./canonical-request.js";
+import { byteStringBytes } from "../header-text.js";
 import { signHexNow, signingKeyNow } from "./signing-key.js";
 import type { MaybePromise } from "../maybe-promise.js";
 
@@ -160,7 +161,7 @@ export function verifySignature(claim: SigV4Claim, request: SignedRequestParts, 
     }
   }
   const canonical = canonicalRequestWith(claim, request, signed);
-  const check: PendingCheck = { claim, request, secret, block: kept ? signed.block : undefined, scope: `${claim.date}/${claim.region}/${claim.service}/aws4_request` };
+  const check: PendingCheck = { claim, request, secret, block: kept ? signed.block : undefined, scope: `${claim.date}/${claim.region}/${claim.service}/aws4_request`, canonical };
   const key = signingKeyNow(secret, claim.date, claim.region, claim.service);
   const digest = sha256HexNow(canonical);
   if (key instanceof Promise || digest instanceof Promise) return Promise.all([key, digest]).then(([resolvedKey, resolvedDigest]) => signedWith(check, resolvedKey, resolvedDigest));
@@ -174,6 +175,8 @@ interface PendingCheck {
   secret: string;
   block: string | undefined;
   scope: string;
+  /** The canonical request, until it has also been tried as bytes (see `compared`). */
+  canonical?: string;
 }
 
 function signedWith(check: PendingCheck, key: HmacKey, digest: string): MaybePromise<VerifiedSignature> {
@@ -182,9 +185,15 @@ function signedWith(check: PendingCheck, key: HmacKey, digest: string): MaybePro
   return compared(check, key, expected);
 }
 
-function compared(check: PendingCheck, key: HmacKey, expected: string): VerifiedSignature {
+function compared(check: PendingCheck, key: HmacKey, expected: string): MaybePromise<VerifiedSignature> {
   const { claim, request } = check;
-  if (!timingSafeEqual(expected, claim.signature)) throw new S3Error("SignatureDoesNotMatch");
+  if (!timingSafeEqual(expected, claim.signature)) {
+    // Header values past ASCII reach core as their bytes, one character each, on Node (its HTTP parser reads
+    // Latin-1): a client that sent UTF-8 (curl, Go and Rust SDKs, for metadata) signed those bytes, not their UTF-8.
+    const bytes = check.canonical === undefined ? undefined : byteStringBytes(check.canonical);
+    if (bytes === undefined) throw new S3Error("SignatureDoesNotMatch");
+    return sha256Hex(bytes).then((digest) => signedWith({ ...check, canonical: undefined }, key, digest));
+  }
   const result = { signature: expected, key, scope: check.scope, amzDate: claim.amzDate };
   if (check.block !== undefined) {
     const entry = { claim, method: request.method, rawPath: request.rawPath, block: check.block, payloadHash: request.payloadHash, secret: check.secret, result };

@@ -6,6 +6,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, DeleteObjectComm
 import { describe, expect, it } from "vitest";
 import { errorCode, rawRequest, sdkClient, signedRawRequest } from "./clients.js";
 import { BACKENDS, BUCKETS, enforcesAll, etagIsMd5, type World } from "./setup.js";
+import { requireTool, runTool, whichTool } from "../clients/tools.js";
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
@@ -167,6 +168,18 @@ export function objectBehaviour(world: () => World): void {
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "headers/plain.txt", Body: "plain" }));
       const plain = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "headers/plain.txt" }));
       expect([plain.CacheControl, plain.Expires, plain.ContentLanguage, plain.ContentDisposition, plain.Metadata]).toEqual([undefined, undefined, undefined, undefined, {}]);
+    });
+
+    it("keeps metadata a SigV4 client sends as raw UTF-8 (curl --aws-sigv4), answered as RFC 2047 words as S3 does", async () => {
+      requireTool("curl", () => whichTool("curl") !== undefined, "apt-get install -y curl");
+      const { accessKeyId, secretAccessKey } = world().admin;
+      // curl signs the header's bytes as sent: UTF-8, where Node and workerd hand header values over as Latin-1.
+      const put = await runTool("curl", ["-sS", "-w", "%{http_code}", "-X", "PUT", "--data-binary", "raw utf-8", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", `${accessKeyId}:${secretAccessKey}`,
+        "-H", "x-amz-meta-name: café ☕ ключ", "-H", "x-amz-meta-plain: ascii", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-H", "content-type: text/plain", `${world().endpoint}/${bucket}/meta/utf8.txt`]);
+      expect(put.stdout.slice(-3), put.stdout).toBe("200");
+      const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "meta/utf8.txt" }));
+      const word = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=$/.exec(head.Metadata?.name ?? "");
+      expect([head.Metadata?.plain, word && Buffer.from(word[1]!, "base64").toString("utf8")], JSON.stringify(head.Metadata)).toEqual(["ascii", "café ☕ ключ"]);
     });
 
     it("answers NoSuchKey for missing objects and deletes idempotently", async () => {

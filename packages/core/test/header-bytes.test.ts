@@ -1,0 +1,109 @@
+/**
+ * Header values past ASCII as Node hands them over: their bytes, one character each. A client that sent UTF-8 (curl,
+ * Go and Rust SDKs, for metadata) signed those bytes; its signature verifies, a changed value's does not, and the
+ * metadata goes on to the backend as the RFC 2047 word S3 keeps and answers.
+ */
+import { createHash, createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { Query } from "../src/index.js";
+import { HeaderMap } from "../src/header-map.js";
+import { authenticate, type AuthenticationSources } from "../src/authenticate.js";
+import { forwardedRequestHeaders } from "../src/headers.js";
+import { metadataValue, textOfHeaderValue } from "../src/header-text.js";
+import { rejected } from "./helpers/errors.js";
+
+const KEY = "AKIAIOSFODNN7EXAMPLE";
+const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const NOW = Date.parse("2026-12-07T10:00:00Z");
+const AMZ_DATE = "20261207T100000Z";
+/** What node:http hands over for a header whose bytes are the UTF-8 of `text`. */
+const asReceived = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+
+const sources: AuthenticationSources = {
+  credentials: {
+    getCredential: (id) => (id === KEY ? { access_key_id: id, secret_access_key: SECRET, principal_name: "example", created_at: "2007-01-01T00:00:00Z", enabled: true, allowed_scopes: [] } : undefined),
+  },
+  now: () => NOW,
+};
+
+const hmac = (key: string | Buffer, data: Buffer | string) => createHmac("sha256", key).update(data).digest();
+
+/** A SigV4 header-signed PUT of `/bucket/key` whose signature covers `signedMeta`'s bytes; sent with `sentMeta`. */
+function sigV4Put(signedMeta: Buffer, sentMeta: string) {
+  const names = "host;x-amz-content-sha256;x-amz-date;x-amz-meta-name";
+  const canonical = Buffer.concat([
+    Buffer.from(`PUT\n/bucket/key\n\nhost:localhost\nx-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:${AMZ_DATE}\nx-amz-meta-name:`),
+    signedMeta,
+    Buffer.from(`\n\n${names}\nUNSIGNED-PAYLOAD`),
+  ]);
+  const scope = "20261207/us-east-1/s3/aws4_request";
+  let key: Buffer | string = `AWS4${SECRET}`;
+  for (const part of ["20261207", "us-east-1", "s3", "aws4_request"]) key = hmac(key, part);
+  const signature = hmac(key, `AWS4-HMAC-SHA256\n${AMZ_DATE}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`).toString("hex");
+  const headers = new HeaderMap();
+  headers.set("host", "localhost");
+  headers.set("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+  headers.set("x-amz-date", AMZ_DATE);
+  headers.set("x-amz-meta-name", sentMeta);
+  headers.set("authorization", `AWS4-HMAC-SHA256 Credential=${KEY}/${scope}, SignedHeaders=${names}, Signature=${signature}`);
+  return Promise.resolve(authenticate({ method: "PUT", rawPath: "/bucket/key", query: new Query(""), headers }, sources));
+}
+
+/** A SigV2 header-signed PUT of `/bucket/key` whose signature covers `signedMeta`'s bytes; sent with `sentMeta`. */
+function sigV2Put(signedMeta: Buffer, sentMeta: string) {
+  const date = new Date(NOW).toUTCString();
+  const text = Buffer.concat([Buffer.from(`PUT\n\n\n${date}\nx-amz-meta-name:`), signedMeta, Buffer.from("\n/bucket/key")]);
+  const headers = new HeaderMap();
+  headers.set("host", "localhost");
+  headers.set("date", date);
+  headers.set("x-amz-meta-name", sentMeta);
+  headers.set("authorization", `AWS ${KEY}:${createHmac("sha1", SECRET).update(text).digest("base64")}`);
+  return Promise.resolve(authenticate({ method: "PUT", rawPath: "/bucket/key", query: new Query(""), headers }, sources));
+}
+
+describe.each([
+  ["SigV4", sigV4Put],
+  ["SigV2", sigV2Put],
+] as const)("%s over header bytes past ASCII", (_name, put) => {
+  it("verifies raw UTF-8 and raw Latin-1 values as the bytes they were signed as", async () => {
+    for (const text of ["café ☕ ключ", "naïve"]) {
+      const utf8 = Buffer.from(text, "utf8");
+      expect((await put(utf8, asReceived(text))).identity).toMatchObject({ type: "credential", accessKeyId: KEY });
+    }
+    // A Latin-1 client's é is one byte (0xE9).
+    expect((await put(Buffer.from([0x63, 0x61, 0x66, 0xe9]), "caf\u00e9")).identity.type).toBe("credential");
+  });
+
+  it("verifies text a runtime decoded (workerd, a Lambda event) as its UTF-8", async () => {
+    expect((await put(Buffer.from("café ☕", "utf8"), "café ☕")).identity.type).toBe("credential");
+  });
+
+  it("refuses a value other than the one signed", async () => {
+    expect(await rejected(put(Buffer.from("café", "utf8"), asReceived("cafè")))).toMatchObject({ code: "SignatureDoesNotMatch", status: 403 });
+    expect(await rejected(put(Buffer.from("café", "utf8"), "cafe"))).toMatchObject({ code: "SignatureDoesNotMatch", status: 403 });
+    // The Latin-1 byte of é signed, its UTF-8 sent.
+    expect(await rejected(put(Buffer.from([0x63, 0x61, 0x66, 0xe9]), asReceived("café")))).toMatchObject({ code: "SignatureDoesNotMatch", status: 403 });
+  });
+});
+
+describe("metadata past ASCII", () => {
+  const word = (text: string) => `=?UTF-8?B?${Buffer.from(text, "utf8").toString("base64")}?=`;
+
+  it("reads received bytes as the UTF-8 they are, else as Latin-1; text past U+00FF as it is", () => {
+    expect(textOfHeaderValue(asReceived("café ☕"))).toBe("café ☕");
+    expect(textOfHeaderValue("caf\u00e9")).toBe("café");
+    expect(textOfHeaderValue("☕ ключ")).toBe("☕ ключ");
+    expect(textOfHeaderValue("plain")).toBe("plain");
+  });
+
+  it("goes to the backend as one RFC 2047 word; ASCII and other headers unchanged", () => {
+    expect(metadataValue("ascii only")).toBe("ascii only");
+    expect(metadataValue(asReceived("café ☕"))).toBe(word("café ☕"));
+    const headers = new HeaderMap();
+    headers.set("x-amz-meta-name", asReceived("ключ"));
+    headers.set("x-amz-meta-plain", "=?UTF-8?B?w6k=?=");
+    headers.set("content-disposition", asReceived('attachment; filename="é.txt"'));
+    const forwarded = forwardedRequestHeaders(headers);
+    expect([forwarded.get("x-amz-meta-name"), forwarded.get("x-amz-meta-plain"), forwarded.get("content-disposition")]).toEqual([word("ключ"), "=?UTF-8?B?w6k=?=", asReceived('attachment; filename="é.txt"')]);
+  });
+});
