@@ -73,7 +73,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 export function textOfHeaderValue(value: string): string {
   if (!latin1HeaderValues || !NOT_ASCII.test(value) || PAST_LATIN1.test(value)) return value;
   try {
-    return strictUtf8.decode(bytesOfByteString(value));
+    return strictUtf8.decode(latin1Bytes(value));
   } catch {
     return value;
   }
@@ -88,15 +88,18 @@ export function metadataValue(value: string): string {
   return NOT_ASCII.test(value) ? encodedWord(textOfHeaderValue(value)) : value;
 }
 
-/**
- * The bytes of `text` when it holds bytes, one character each, some past ASCII (a signed text with header values as a
- * runtime hands them over), else undefined: what a client signed that signed those values' bytes.
- */
-export function byteStringBytes(text: string): Uint8Array<ArrayBuffer> | undefined {
-  return NOT_ASCII.test(text) && !PAST_LATIN1.test(text) ? bytesOfByteString(text) : undefined;
+/** Whether this runtime hands received header values over as their bytes, one character each (see above). */
+export function headerValuesAreBytes(): boolean {
+  return latin1HeaderValues;
 }
 
-function bytesOfByteString(text: string): Uint8Array<ArrayBuffer> {
+/** Whether `text` holds a character past ASCII. */
+export function isPastAscii(text: string): boolean {
+  return NOT_ASCII.test(text);
+}
+
+/** The bytes of a text that holds bytes, one character each (characters past U+00FF are cut to their low byte). */
+export function latin1Bytes(text: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(text.length);
   for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
   return bytes;

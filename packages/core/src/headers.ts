@@ -1,6 +1,7 @@
 /** Which headers cross the gateway, in each direction. */
 import { HeaderMap } from "./header-map.js";
-import { metadataValue } from "./header-text.js";
+import { isPastAscii, metadataValue } from "./header-text.js";
+import { taggingHeader, tagsOfHeader } from "./object-tags.js";
 
 /** Request headers forwarded to backends for object operations. */
 const FORWARDED_REQUEST_HEADERS = new Set([
@@ -64,8 +65,10 @@ export function forwardedRequestHeaders(headers: Headers, options: ForwardedHead
       if (name === "content-length" && !object.sendsBody) return;
       if (name === "x-amz-content-sha256" && !HEX_DIGEST.test(value)) return;
     }
-    // User metadata past ASCII (raw UTF-8, as Go and Rust SDKs and curl send it) goes on as S3 keeps it: RFC 2047.
-    out.record[name] = name.startsWith("x-amz-meta-") ? metadataValue(value) : value;
+    // User metadata past ASCII (raw UTF-8, as Go and Rust SDKs and curl send it) goes on as S3 keeps it: RFC 2047;
+    // tags sent as raw UTF-8 go on URL-encoded. A backend request then carries (and signs) ASCII.
+    if (name.startsWith("x-amz-meta-")) out.record[name] = metadataValue(value);
+    else out.record[name] = name === "x-amz-tagging" && isPastAscii(value) ? taggingHeader(tagsOfHeader(value)) : value;
   });
   return out;
 }

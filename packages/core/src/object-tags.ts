@@ -4,6 +4,7 @@
  * string (`project=alpha&owner=data%20team`).
  */
 import { S3Error } from "./errors.js";
+import { textOfHeaderValue } from "./header-text.js";
 import type { ObjectTag } from "./types.js";
 
 const MAX_TAGS = 10;
@@ -36,7 +37,8 @@ export function taggingHeader(tags: readonly ObjectTag[]): string {
  * twice: S3 answers that header `InvalidArgument` (a document's duplicate is `InvalidTag`).
  */
 export function tagsOfHeader(value: string): ObjectTag[] {
-  const pairs = [...new URLSearchParams(value)];
+  // Tags sent as raw UTF-8 (not URL-encoded) are the text they are.
+  const pairs = [...new URLSearchParams(textOfHeaderValue(value))];
   if (new Set(pairs.map(([key]) => key)).size !== pairs.length) {
     throw new S3Error("InvalidArgument", {
       message: "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.",

@@ -6,6 +6,7 @@ import { decodeKey, validateKey } from "./keys.js";
 import { parseQuery } from "./sigv4/canonical-request.js";
 import type { RequestContext } from "./middleware.js";
 import type { S3Operation } from "./types.js";
+import { textOfHeaderValue } from "./header-text.js";
 
 /** A request as the core sees it. `B` is the runtime's body stream type. */
 export interface GatewayRequest<B = unknown> {
@@ -275,8 +276,12 @@ function objectOperation(method: string, query: Query, headers: Headers): S3Oper
   }
 }
 
-/** Parses `x-amz-copy-source` (`bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`). */
-export function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+/**
+ * Parses `x-amz-copy-source` (`bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`; a key sent as raw
+ * UTF-8 is read as the text it is).
+ */
+export function parseCopySource(header: string): { bucket: string; key: string; versionId?: string } {
+  const value = textOfHeaderValue(header);
   const questionMark = value.indexOf("?");
   const path = (questionMark === -1 ? value : value.slice(0, questionMark)).replace(/^\//, "");
   const versionId = questionMark === -1 ? undefined : new Query(value.slice(questionMark + 1)).get("versionId");

@@ -90,6 +90,19 @@ describe("paths under a base path", () => {
   });
 });
 
+describe("header values past ASCII", () => {
+  it("takes the text an event carries as the UTF-8 its client sent: a signature over it verifies, metadata is kept", async () => {
+    const handler = createLambdaHandler(gateway, { log: () => {} });
+    const headers = await signedHeaders(`https://${DOMAIN}`, KEY, { method: "PUT", path: "/private/meta.txt", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-meta-city": "Srīperumbūdūr, voilà" }, body: Buffer.from("metadata") });
+    const lowercase = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+    // A CDN's geo header past U+00FF, unsigned, beside them.
+    const put = await handler(event("PUT", "/private/meta.txt", "$default", { ...lowercase, "cf-ipcity": "Srīperumbūdūr" }, Buffer.from("metadata")));
+    expect(put.statusCode, text(put)).toBe(200);
+    const head = await handler(event("HEAD", "/public/meta.txt", "$default"));
+    expect(head.headers["x-amz-meta-city"]).toBe(`=?UTF-8?B?${Buffer.from("Srīperumbūdūr, voilà").toString("base64")}?=`);
+  });
+});
+
 describe("events of another payload format", () => {
   it("answers a REST API's, an ALB's or an empty event 500, and logs at error level that payload format 2.0 is needed", async () => {
     const lines: Record<string, unknown>[] = [];

@@ -3,6 +3,7 @@
  * `VERB \n Content-MD5 \n Content-Type \n Date \n CanonicalizedAmzHeaders CanonicalizedResource`.
  */
 import { percentDecode } from "../encoding.js";
+import { headerValuesAreBytes, isPastAscii } from "../header-text.js";
 
 /**
  * Query parameters that are part of the resource (sub-resources and GetObject response overrides). Every other
@@ -38,8 +39,12 @@ export function canonicalResource(rawPath: string, rawQuery: string, virtualHost
   return resource;
 }
 
-/** A header value as signed: trimmed, folded whitespace collapsed to one space. */
+/**
+ * A header value as signed: trimmed, folded whitespace collapsed to one space. A value that holds bytes past ASCII
+ * (see `headerValuesAreBytes`) is trimmed of ASCII whitespace only: the byte 0xA0 in the UTF-8 of "à" is no space.
+ */
 function normalized(value: string): string {
+  if (headerValuesAreBytes() && isPastAscii(value)) return value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "").replace(/[\t ]*\r?\n[\t ]*/g, " ");
   return value.trim().replace(/\s*\r?\n\s*/g, " ");
 }
 

@@ -4,7 +4,7 @@
  * presigners still send it. No payload is signed by SigV2: bodies are covered only by Content-MD5 and checksums.
  */
 import { timingSafeEqual, toBase64, utf8 } from "../encoding.js";
-import { byteStringBytes } from "../header-text.js";
+import { headerValuesAreBytes, isPastAscii, latin1Bytes } from "../header-text.js";
 import { S3Error } from "../errors.js";
 import { amzDateToTime, type QueryLookup } from "../sigv4/authorization.js";
 import { MAX_CLOCK_SKEW_MS } from "../sigv4/verify.js";
@@ -154,11 +154,9 @@ export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secr
   let matched = false;
   for (const text of sigV2StringsToSign(claim, request)) {
     // Every candidate is computed and compared, so timing does not tell which form (if any) matched. Header values
-    // past ASCII reach core as their bytes on Node: a client that sent UTF-8 signed those bytes (see SigV4's check).
-    const bytes = byteStringBytes(text);
-    for (const signed of bytes === undefined ? [text] : [text, bytes]) {
-      if (timingSafeEqual(await hmacSha1Base64(key, signed), claim.signature)) matched = true;
-    }
+    // past ASCII that the runtime hands over as their bytes were signed as those bytes (see SigV4's verifier).
+    const signed = headerValuesAreBytes() && isPastAscii(text) ? latin1Bytes(text) : text;
+    if (timingSafeEqual(await hmacSha1Base64(key, signed), claim.signature)) matched = true;
   }
   if (!matched) throw new S3Error("SignatureDoesNotMatch");
 }

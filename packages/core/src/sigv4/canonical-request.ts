@@ -5,6 +5,7 @@
 import { cryptoPrimitives } from "../crypto-primitives.js";
 import { percentDecode, toHex, uriEncode, utf8 } from "../encoding.js";
 import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
+import { headerValuesAreBytes, isPastAscii } from "../header-text.js";
 
 const CANONICAL_PATH = /^[A-Za-z0-9\-_.~/]*$/;
 
@@ -89,15 +90,28 @@ export function canonicalQueryOfRaw(rawQuery: string, exclude: readonly string[]
   return out;
 }
 
-/** Whitespace that canonicalization changes: a run of spaces, or any whitespace other than a space. */
-const COLLAPSIBLE = / {2}|[^\S ]/;
+/**
+ * What a header value needs more than trimming for: a run of spaces, whitespace other than a space, or a character
+ * past ASCII (see `canonicalHeaderValue`).
+ */
+const UNCOMMON = / {2}|[^\S ]|[\u0080-\uffff]/;
 
-/** A header value as SigV4 signs it: trimmed, each run of whitespace one space. */
-export function canonicalHeaderValue(value: string): string {
-  const trimmed = value.trim();
-  // Most values have no whitespace run to collapse; the regex replace shows on the hot path.
-  return COLLAPSIBLE.test(trimmed) ? trimmed.replace(/\s+/g, " ") : trimmed;
+/** Whether `value` is canonical once trimmed (most are: the regex replace shows on the hot path). */
+export function isPlainHeaderValue(value: string): boolean {
+  return !UNCOMMON.test(value);
 }
+
+/**
+ * A header value as SigV4 signs it: trimmed, each run of whitespace one space. A value that holds bytes (see
+ * `headerValuesAreBytes`) is trimmed of ASCII whitespace only, as the clients that send bytes past ASCII (curl, the
+ * Go SDK) trim it: the byte 0xA0 in the UTF-8 of "à" or "Р" is no space.
+ */
+export function canonicalHeaderValue(value: string): string {
+  if (isPlainHeaderValue(value)) return value.trim();
+  if (headerValuesAreBytes() && isPastAscii(value)) return value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "").replace(/[\t-\r ]+/g, " ");
+  return value.trim().replace(/\s+/g, " ");
+}
+
 
 /**
  * Canonical header block for the signed headers. `headers` are raw name/value pairs; repeated names are joined with

@@ -5,8 +5,8 @@ import { setBounded } from "../bounded-map.js";
 import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
 import { HeaderMap } from "../header-map.js";
-import { canonicalHeaders, canonicalHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, sha256Hex, sha256HexNow, stringToSign } from "./canonical-request.js";
-import { byteStringBytes } from "../header-text.js";
+import { canonicalHeaders, canonicalHeaderValue, isPlainHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, sha256Hex, sha256HexNow, stringToSign } from "./canonical-request.js";
+import { headerValuesAreBytes, isPastAscii, latin1Bytes } from "../header-text.js";
 import { signHexNow, signingKeyNow } from "./signing-key.js";
 import type { MaybePromise } from "../maybe-promise.js";
 
@@ -76,22 +76,37 @@ function sortedNames(signedHeaders: readonly string[]): readonly string[] {
   return lastSorted;
 }
 
+/**
+ * A claim's signed headers in canonical order, and their canonical block (undefined when one is missing). `plain`:
+ * known to hold only values that trimming made canonical (so nothing past ASCII).
+ */
+interface SignedBlock {
+  names: readonly string[];
+  block: string | undefined;
+  plain?: boolean;
+}
+
 /** A claim's signed headers in canonical order, and their canonical block (undefined when one is missing). */
-function signedHeaderBlock(claim: SigV4Claim, request: SignedRequestParts): { names: readonly string[]; block: string | undefined } {
+function signedHeaderBlock(claim: SigV4Claim, request: SignedRequestParts): SignedBlock {
   const names = sortedNames(claim.signedHeaders);
   const headers = request.headers;
   if (!(headers instanceof HeaderMap)) return { names, block: canonicalHeaders(headers, names) };
   // A HeaderMap has each name once, lowercase, repeated values already joined: look the signed ones up.
   let block = "";
+  let plain = true;
   for (const name of names) {
     const value = headers.record[name];
     if (value === undefined) return { names, block: undefined };
-    block += `${name}:${canonicalHeaderValue(value)}\n`;
+    if (isPlainHeaderValue(value)) block += `${name}:${value.trim()}\n`;
+    else {
+      plain = false;
+      block += `${name}:${canonicalHeaderValue(value)}\n`;
+    }
   }
-  return { names, block };
+  return { names, block, plain };
 }
 
-function canonicalRequestWith(claim: SigV4Claim, request: SignedRequestParts, signed: { names: readonly string[]; block: string | undefined }): string {
+function canonicalRequestWith(claim: SigV4Claim, request: SignedRequestParts, signed: SignedBlock): string {
   let uri: string;
   let query: string;
   try {
@@ -161,9 +176,12 @@ export function verifySignature(claim: SigV4Claim, request: SignedRequestParts, 
     }
   }
   const canonical = canonicalRequestWith(claim, request, signed);
-  const check: PendingCheck = { claim, request, secret, block: kept ? signed.block : undefined, scope: `${claim.date}/${claim.region}/${claim.service}/aws4_request`, canonical };
+  const check: PendingCheck = { claim, request, secret, block: kept ? signed.block : undefined, scope: `${claim.date}/${claim.region}/${claim.service}/aws4_request` };
   const key = signingKeyNow(secret, claim.date, claim.region, claim.service);
-  const digest = sha256HexNow(canonical);
+  // Header values past ASCII that a runtime hands over as their bytes (Node's) were signed as those bytes (curl and
+  // the Go and Rust SDKs send metadata as raw UTF-8), not as the UTF-8 of their one-character-per-byte text.
+  const bytes = signed.plain !== true && headerValuesAreBytes() && isPastAscii(signed.block!);
+  const digest = bytes ? sha256Hex(latin1Bytes(canonical)) : sha256HexNow(canonical);
   if (key instanceof Promise || digest instanceof Promise) return Promise.all([key, digest]).then(([resolvedKey, resolvedDigest]) => signedWith(check, resolvedKey, resolvedDigest));
   return signedWith(check, key, digest);
 }
@@ -175,8 +193,6 @@ interface PendingCheck {
   secret: string;
   block: string | undefined;
   scope: string;
-  /** The canonical request, until it has also been tried as bytes (see `compared`). */
-  canonical?: string;
 }
 
 function signedWith(check: PendingCheck, key: HmacKey, digest: string): MaybePromise<VerifiedSignature> {
@@ -185,15 +201,9 @@ function signedWith(check: PendingCheck, key: HmacKey, digest: string): MaybePro
   return compared(check, key, expected);
 }
 
-function compared(check: PendingCheck, key: HmacKey, expected: string): MaybePromise<VerifiedSignature> {
+function compared(check: PendingCheck, key: HmacKey, expected: string): VerifiedSignature {
   const { claim, request } = check;
-  if (!timingSafeEqual(expected, claim.signature)) {
-    // Header values past ASCII reach core as their bytes, one character each, on Node (its HTTP parser reads
-    // Latin-1): a client that sent UTF-8 (curl, Go and Rust SDKs, for metadata) signed those bytes, not their UTF-8.
-    const bytes = check.canonical === undefined ? undefined : byteStringBytes(check.canonical);
-    if (bytes === undefined) throw new S3Error("SignatureDoesNotMatch");
-    return sha256Hex(bytes).then((digest) => signedWith({ ...check, canonical: undefined }, key, digest));
-  }
+  if (!timingSafeEqual(expected, claim.signature)) throw new S3Error("SignatureDoesNotMatch");
   const result = { signature: expected, key, scope: check.scope, amzDate: claim.amzDate };
   if (check.block !== undefined) {
     const entry = { claim, method: request.method, rawPath: request.rawPath, block: check.block, payloadHash: request.payloadHash, secret: check.secret, result };

@@ -173,13 +173,22 @@ export function objectBehaviour(world: () => World): void {
     it("keeps metadata a SigV4 client sends as raw UTF-8 (curl --aws-sigv4), answered as RFC 2047 words as S3 does", async () => {
       requireTool("curl", () => whichTool("curl") !== undefined, "apt-get install -y curl");
       const { accessKeyId, secretAccessKey } = world().admin;
-      // curl signs the header's bytes as sent: UTF-8, where Node and workerd hand header values over as Latin-1.
-      const put = await runTool("curl", ["-sS", "-w", "%{http_code}", "-X", "PUT", "--data-binary", "raw utf-8", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", `${accessKeyId}:${secretAccessKey}`,
-        "-H", "x-amz-meta-name: café ☕ ключ", "-H", "x-amz-meta-plain: ascii", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-H", "content-type: text/plain", `${world().endpoint}/${bucket}/meta/utf8.txt`]);
+      // curl signs the headers' bytes as sent: UTF-8, where Node hands header values over as Latin-1 and workerd as
+      // text. "à" and "Р" hold the byte 0xA0, which is no space.
+      const curl = (path: string, headers: string[], data = "raw utf-8") =>
+        runTool("curl", ["-sS", "-w", "%{http_code}", "-X", "PUT", "--data-binary", data, "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", `${accessKeyId}:${secretAccessKey}`,
+          ...["x-amz-content-sha256: UNSIGNED-PAYLOAD", "content-type: text/plain", ...headers].flatMap((header) => ["-H", header]), `${world().endpoint}/${bucket}/${path}`]);
+      const text = "café ☕ ключ, voilà Рим";
+      const put = await curl("meta/utf8.txt", [`x-amz-meta-name: ${text}`, "x-amz-meta-plain: ascii"]);
       expect(put.stdout.slice(-3), put.stdout).toBe("200");
       const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "meta/utf8.txt" }));
       const word = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=$/.exec(head.Metadata?.name ?? "");
-      expect([head.Metadata?.plain, word && Buffer.from(word[1]!, "base64").toString("utf8")], JSON.stringify(head.Metadata)).toEqual(["ascii", "café ☕ ключ"]);
+      expect([head.Metadata?.plain, word && Buffer.from(word[1]!, "base64").toString("utf8")], JSON.stringify(head.Metadata)).toEqual(["ascii", text]);
+      // A copy source sent as raw UTF-8 names the key it spells.
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "meta/ключ voilà.txt", Body: "source" }));
+      const copied = await curl("meta/copied.txt", [`x-amz-copy-source: /${bucket}/meta/ключ voilà.txt`], "");
+      expect(copied.stdout.slice(-3), copied.stdout).toBe("200");
+      expect(await (await client().send(new GetObjectCommand({ Bucket: bucket, Key: "meta/copied.txt" }))).Body!.transformToString()).toBe("source");
     });
 
     it("answers NoSuchKey for missing objects and deletes idempotently", async () => {
