@@ -5,6 +5,7 @@
 import { authorize, canUseBucket, isAllowed } from "./authorize.js";
 import { S3Error } from "./errors.js";
 import { authorizeBucketLifecycle } from "./operations/bucket.js";
+import { isBucketSettingOperation } from "./operations/bucket-settings.js";
 import { authorizeCopy, type BucketResolver } from "./operations/copy.js";
 import type { MaybePromise } from "./maybe-promise.js";
 import type { ParsedS3Request } from "./s3-request.js";
@@ -45,6 +46,11 @@ export function admit(
 /** Authorizes a request on its resolved bucket. */
 function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identity, headers: Headers, resolveBucket: BucketResolver): MaybePromise<BucketConfig> {
   const { operation, query } = parsed;
+  // The reads of the bucket's settings need what GetBucketAcl needs.
+  if (isBucketSettingOperation(operation)) {
+    if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
+    return bucket;
+  }
   switch (operation) {
     case "HeadBucket":
     case "GetBucketLocation":

@@ -134,7 +134,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
   const uploadIds = createUploadIdCodec(options.uploadIdSecret ?? toHex(crypto.getRandomValues(new Uint8Array(32))));
   const exchangeOptions: ExchangeOptions = { middleware, serverTiming, now, onError: options.onError };
   const keepAlive = keepAliveSettings(options.keepAlive);
-  const perform = createPerform<B>({ buckets: options.buckets, owner, createdAt, maxXmlBody, maxUploadBytes: options.maxUploadBytes, uploadIds, backendFor, resolveBucket, transport: options.transport, keepAlive, onError: options.onError });
+  const perform = createPerform<B>({ buckets: options.buckets, owner, createdAt, maxXmlBody, maxUploadBytes: options.maxUploadBytes, uploadIds, backendFor, resolveBucket, transport: options.transport, keepAlive, onError: options.onError, cors: options.cors });
 
   /**
    * Resolves a request. Most requests are resolved without a promise turn between their steps: each step answers

@@ -11,6 +11,8 @@ import type { MaybePromise } from "./maybe-promise.js";
 import type { RequestContext } from "./middleware.js";
 import { aclTaken, checkObjectAcl, renderAcl } from "./operations/acl.js";
 import { bucketCreated, bucketInfo, checkBucketConfiguration } from "./operations/bucket.js";
+import { bucketSetting, isBucketSettingOperation } from "./operations/bucket-settings.js";
+import type { CorsRule } from "./cors.js";
 import { copyObject, type BucketResolver, type CrossCopy } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
 import { listBuckets, listObjects, type Owner } from "./operations/list.js";
@@ -60,6 +62,8 @@ export interface PerformSettings<B> {
   keepAlive: KeepAliveSettings | undefined;
   /** Told of internal errors that end a started answer (the gateway's `onError`). */
   onError: ((error: unknown, context: RequestContext) => void) | undefined;
+  /** The gateway's CORS rules, for buckets without rules of their own (GetBucketCors). */
+  cors: CorsRule[] | undefined;
 }
 
 /** Whether a request says it has a body (a length other than 0, or chunked). */
@@ -121,6 +125,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
     const shown = parsed.shown;
     const shownBucket = shown?.name ?? bucketName;
     const shownKey = shown === undefined || parsed.key === undefined ? parsed.key : shown.keyPrefix + parsed.key;
+    if (isBucketSettingOperation(operation)) return bucketSetting(operation, original ?? served, shownBucket, settings.cors);
     switch (operation) {
       case "HeadBucket":
         return { status: 200, headers: new HeaderMap(), body: null };

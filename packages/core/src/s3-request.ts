@@ -6,6 +6,7 @@ import { decodeKey, validateKey } from "./keys.js";
 import { parseQuery } from "./sigv4/canonical-request.js";
 import type { RequestContext } from "./middleware.js";
 import type { S3Operation } from "./types.js";
+import { bucketSettingOperation } from "./operations/bucket-settings.js";
 import { textOfHeaderValue } from "./header-text.js";
 
 /** A request as the core sees it. `B` is the runtime's body stream type. */
@@ -224,6 +225,8 @@ function bucketOperation(method: string, query: Query): S3Operation {
   if (method === "GET" && query.has("uploads")) return "ListMultipartUploads";
   if (method === "GET" && query.has("versions")) return "ListObjectVersions";
   const unsupported = query.unsupportedSubresource;
+  const setting = method === "GET" ? bucketSettingOperation(unsupported) : undefined;
+  if (setting) return setting;
   if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
   if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
   if (method === "HEAD") return "HeadBucket";

@@ -160,7 +160,8 @@ export type S3Operation =
   | "DeleteObjectTagging"
   | "GetBucketAcl"
   | "GetObjectAcl"
-  | "PutObjectAcl";
+  | "PutObjectAcl"
+  | import("../operations/bucket-settings.js").BucketSettingOperation;
 
 /** A body-carrying object operation: executed by the runtime so the body streams. */
 export type ObjectOperation = "GetObject" | "HeadObject" | "PutObject" | "DeleteObject" | "UploadPart";

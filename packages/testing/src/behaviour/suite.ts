@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { authBehaviour } from "./auth.js";
 import { bucketCallBehaviour } from "./bucket-calls.js";
+import { bucketSettingBehaviour } from "./bucket-settings.js";
 import { copyDeleteBehaviour } from "./copy-delete.js";
 import { partCopyBehaviour } from "./part-copy.js";
 import { crossStoreCopyBehaviour } from "./cross-store-copy.js";
@@ -47,6 +48,7 @@ export function runS3BehaviourSuite(
     objectBehaviour(current);
     listingBehaviour(current);
     bucketCallBehaviour(current);
+    bucketSettingBehaviour(current);
     multipartBehaviour(current);
     listPartsBehaviour(current);
     listUploadsBehaviour(current);

@@ -1,0 +1,98 @@
+/**
+ * The reads of a bucket's settings that browsers of buckets (s3cmd `info`, MinIO's `mc stat`, Cyberduck, S3 Browser)
+ * and audit scripts (`aws s3api get-bucket-encryption`) make. A bucket's settings here are its configuration: its
+ * CORS rules are the ones the gateway applies, and what Multistore does not configure is answered as S3 answers for
+ * a bucket where it was never set (its `404` code, or the empty document), rather than `501`, which tools report as a
+ * failure. Setting them stays `501`: buckets are configured, not changed through S3.
+ */
+import type { CorsRule } from "../cors.js";
+import { S3Error } from "../errors.js";
+import { xmlResponse } from "../responses.js";
+import type { BucketConfig, PlainResponse } from "../types.js";
+import { escapeXml } from "../xml.js";
+
+/** The bucket setting reads, by the sub-resource of their GET. */
+const SETTINGS = {
+  accelerate: "GetBucketAccelerateConfiguration",
+  cors: "GetBucketCors",
+  encryption: "GetBucketEncryption",
+  lifecycle: "GetBucketLifecycleConfiguration",
+  logging: "GetBucketLogging",
+  notification: "GetBucketNotificationConfiguration",
+  "object-lock": "GetObjectLockConfiguration",
+  ownershipControls: "GetBucketOwnershipControls",
+  policy: "GetBucketPolicy",
+  policyStatus: "GetBucketPolicyStatus",
+  publicAccessBlock: "GetPublicAccessBlock",
+  replication: "GetBucketReplication",
+  requestPayment: "GetBucketRequestPayment",
+  tagging: "GetBucketTagging",
+  website: "GetBucketWebsite",
+} as const;
+
+/** A read of a bucket's settings (see the module comment). */
+export type BucketSettingOperation = (typeof SETTINGS)[keyof typeof SETTINGS];
+
+/** The setting a bucket's GET with `subresource` reads, if it reads one. */
+export function bucketSettingOperation(subresource: string | undefined): BucketSettingOperation | undefined {
+  return subresource !== undefined && Object.hasOwn(SETTINGS, subresource) ? SETTINGS[subresource as keyof typeof SETTINGS] : undefined;
+}
+
+/** The settings whose reads answer a document even when nothing was set. */
+type AnsweredSetting = "GetBucketPolicyStatus" | "GetBucketLogging" | "GetBucketNotificationConfiguration" | "GetBucketAccelerateConfiguration" | "GetBucketRequestPayment";
+
+const OPERATIONS = new Set<string>(Object.values(SETTINGS));
+
+/** Whether `operation` reads a bucket's settings. */
+export function isBucketSettingOperation(operation: string): operation is BucketSettingOperation {
+  return OPERATIONS.has(operation);
+}
+
+/** What S3 answers for a setting never made: its `404` code and message. */
+const NOT_SET: Record<Exclude<BucketSettingOperation, AnsweredSetting>, [code: string, message: string]> = {
+  GetBucketCors: ["NoSuchCORSConfiguration", "The CORS configuration does not exist"],
+  GetBucketEncryption: ["ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"],
+  GetBucketLifecycleConfiguration: ["NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"],
+  GetBucketOwnershipControls: ["OwnershipControlsNotFoundError", "The bucket ownership controls were not found"],
+  GetBucketPolicy: ["NoSuchBucketPolicy", "The bucket policy does not exist"],
+  GetBucketReplication: ["ReplicationConfigurationNotFoundError", "The replication configuration was not found"],
+  GetBucketTagging: ["NoSuchTagSet", "The TagSet does not exist"],
+  GetBucketWebsite: ["NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"],
+  GetObjectLockConfiguration: ["ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"],
+  GetPublicAccessBlock: ["NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"],
+};
+
+/**
+ * The answer to a read of `bucket`'s settings (the caller is authorized). `globalCors`: the gateway's rules, which
+ * serve a bucket without rules of its own.
+ */
+export function bucketSetting(operation: BucketSettingOperation, bucket: BucketConfig, shownName: string, globalCors: readonly CorsRule[] | undefined): PlainResponse<never> {
+  switch (operation) {
+    case "GetBucketCors": {
+      const rules = bucket.cors_rules ?? globalCors ?? [];
+      if (rules.length > 0) return xmlResponse("CORSConfiguration", rules.map(corsRuleXml).join(""));
+      break;
+    }
+    // Whether anyone may read it: what the configuration's anonymous access means (GetBucketAcl's AllUsers READ).
+    case "GetBucketPolicyStatus":
+      return xmlResponse("PolicyStatus", `<IsPublic>${bucket.anonymous_access ? "true" : "false"}</IsPublic>`);
+    case "GetBucketLogging":
+      return xmlResponse("BucketLoggingStatus", "");
+    case "GetBucketNotificationConfiguration":
+      return xmlResponse("NotificationConfiguration", "");
+    case "GetBucketAccelerateConfiguration":
+      return xmlResponse("AccelerateConfiguration", "");
+    case "GetBucketRequestPayment":
+      return xmlResponse("RequestPaymentConfiguration", "<Payer>BucketOwner</Payer>");
+  }
+  const [code, message] = NOT_SET[operation];
+  throw new S3Error(code, { status: 404, message, details: { BucketName: shownName } });
+}
+
+function corsRuleXml(rule: CorsRule): string {
+  const elements = (name: string, values: readonly string[] | undefined) => (values ?? []).map((value) => `<${name}>${escapeXml(value)}</${name}>`).join("");
+  return (
+    `<CORSRule>${elements("AllowedHeader", rule.allowed_headers)}${elements("AllowedMethod", rule.allowed_methods)}${elements("AllowedOrigin", rule.allowed_origins)}` +
+    `${elements("ExposeHeader", rule.expose_headers)}${rule.max_age_secs === undefined ? "" : `<MaxAgeSeconds>${rule.max_age_secs}</MaxAgeSeconds>`}</CORSRule>`
+  );
+}
