@@ -226,7 +226,7 @@ function bucketOperation(method: string, query: Query): S3Operation {
   if (method === "GET" && query.has("versions")) return "ListObjectVersions";
   const unsupported = query.unsupportedSubresource;
   const setting = method === "GET" ? bucketSettingOperation(unsupported) : undefined;
-  if (setting) return setting;
+  if (setting && query.unsupportedBesides(unsupported!) === undefined) return setting; // (no other sub-resource)
   if (unsupported) throw notImplemented(`The bucket sub-resource "${unsupported}"`);
   if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
   if (method === "HEAD") return "HeadBucket";

@@ -9,10 +9,19 @@ const bucket = (extra: Partial<BucketConfig> = {}): BucketConfig => ({ name: "ph
 
 describe("bucket setting reads", () => {
   it("are the GETs of a bucket's setting sub-resources; the other methods stay 501", () => {
-    expect(parseS3Request("GET", "/photos?cors", new Headers()).operation).toBe("GetBucketCors");
-    expect(parseS3Request("GET", "/photos?publicAccessBlock", new Headers()).operation).toBe("GetPublicAccessBlock");
-    expect(parseS3Request("GET", "/photos?object-lock", new Headers()).operation).toBe("GetObjectLockConfiguration");
-    for (const method of ["PUT", "DELETE"]) expect(() => parseS3Request(method, "/photos?cors", new Headers())).toThrow(/not implemented/);
+    const reads = {
+      accelerate: "GetBucketAccelerateConfiguration", cors: "GetBucketCors", encryption: "GetBucketEncryption", lifecycle: "GetBucketLifecycleConfiguration",
+      logging: "GetBucketLogging", notification: "GetBucketNotificationConfiguration", "object-lock": "GetObjectLockConfiguration",
+      ownershipControls: "GetBucketOwnershipControls", policy: "GetBucketPolicy", policyStatus: "GetBucketPolicyStatus", publicAccessBlock: "GetPublicAccessBlock",
+      replication: "GetBucketReplication", requestPayment: "GetBucketRequestPayment", tagging: "GetBucketTagging", website: "GetBucketWebsite",
+    };
+    for (const [subresource, operation] of Object.entries(reads)) {
+      expect(parseS3Request("GET", `/photos?${subresource}`, new Headers()).operation).toBe(operation);
+      for (const method of ["PUT", "DELETE", "HEAD", "POST"]) expect(() => parseS3Request(method, `/photos?${subresource}`, new Headers()), `${method} ${subresource}`).toThrow(/not implemented/);
+    }
+    // With another sub-resource, whichever comes first: no read of one setting answers for another.
+    for (const query of ["cors&inventory", "inventory&cors", "cors&policy"]) expect(() => parseS3Request("GET", `/photos?${query}`, new Headers()), query).toThrow(/not implemented/);
+    expect(parseS3Request("GET", "/photos/key?tagging", new Headers()).operation).toBe("GetObjectTagging");
     expect(bucketSettingOperation("__proto__")).toBeUndefined();
     expect(bucketSettingOperation("inventory")).toBeUndefined();
   });
@@ -29,6 +38,16 @@ describe("bucket setting reads", () => {
     expect(thrown(() => bucketSetting("GetBucketCors", bucket(), "shown", undefined))).toMatchObject({ code: "NoSuchCORSConfiguration", status: 404, details: { BucketName: "shown" } });
     expect(thrown(() => bucketSetting("GetBucketCors", bucket({ cors_rules: [] }), "shown", [{ allowed_origins: ["*"], allowed_methods: ["GET"] }]))).toMatchObject({ code: "NoSuchCORSConfiguration" });
     expect(thrown(() => bucketSetting("GetObjectLockConfiguration", bucket(), "shown", undefined))).toMatchObject({ code: "ObjectLockConfigurationNotFoundError", status: 404 });
-    expect(String(bucketSetting("GetBucketPolicyStatus", bucket({ anonymous_access: true }), "shown", undefined).body)).toContain("<IsPublic>true</IsPublic>");
+    expect(thrown(() => bucketSetting("GetBucketPolicyStatus", bucket({ anonymous_access: true }), "shown", undefined))).toMatchObject({ code: "NoSuchBucketPolicy", status: 404 });
+  });
+
+  it("answer what the configuration and the store mean where S3 answers a new bucket's settings", () => {
+    const body = (operation: Parameters<typeof bucketSetting>[0], config: BucketConfig) => String(bucketSetting(operation, config, "photos", undefined).body);
+    expect(body("GetBucketOwnershipControls", bucket())).toContain("<ObjectOwnership>BucketOwnerEnforced</ObjectOwnership>");
+    expect(body("GetPublicAccessBlock", bucket())).toContain("<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>");
+    expect(thrown(() => bucketSetting("GetPublicAccessBlock", bucket({ anonymous_access: true }), "photos", undefined))).toMatchObject({ code: "NoSuchPublicAccessBlockConfiguration" });
+    for (const store of ["az", "gcs", "r2"]) expect(body("GetBucketEncryption", bucket({ backend_type: store }))).toContain("<SSEAlgorithm>AES256</SSEAlgorithm>");
+    for (const store of ["s3", "fs"]) expect(thrown(() => bucketSetting("GetBucketEncryption", bucket({ backend_type: store }), "photos", undefined))).toMatchObject({ code: "ServerSideEncryptionConfigurationNotFoundError" });
+    expect(body("GetBucketLogging", bucket())).toMatch(/<BucketLoggingStatus xmlns="http:\/\/doc\.s3\.amazonaws\.com\/2006-03-01"><\/BucketLoggingStatus>$/);
   });
 });

@@ -28,7 +28,7 @@ const UPLOAD_LISTING_PARAMETERS = new Set(["uploads", "prefix", "delimiter", "ke
 const VERSION_LISTING_PARAMETERS = new Set(["versions", "prefix", "delimiter", "key-marker", "version-id-marker", "max-keys", "encoding-type", "x-id"]);
 
 /** Parameters that name a bucket-level operation (a listing, a sub-resource of the bucket). */
-const BUCKET_PARAMETERS = new Set([...LISTING_PARAMETERS, "location", "versioning", "versions", "uploads", "delete", "acl", "cors", "policy", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate"]);
+const BUCKET_PARAMETERS = new Set([...LISTING_PARAMETERS, "location", "versioning", "versions", "uploads", "delete", "acl", "cors", "policy", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate", "policyStatus"]);
 BUCKET_PARAMETERS.delete("x-id");
 
 /** Parameters that sign a request rather than name an operation (X-Amz-*, or AWSAccessKeyId/Signature/Expires for V2). */

@@ -21,6 +21,10 @@ describe("createPathMapping", () => {
   it("maps a request on exactly the bucket's segments to the bucket itself", () => {
     expect(map("GET", "/noaa/goes16", "list-type=2")).toEqual({ rawPath: "/noaa%3Agoes16", resource: "/noaa/goes16" });
     expect(map("HEAD", "/noaa/goes16/")).toEqual({ rawPath: "/noaa%3Agoes16", resource: "/noaa/goes16" });
+    // The reads of its settings (s3cmd info, mc stat).
+    for (const setting of ["cors", "policy", "policyStatus", "encryption", "publicAccessBlock", "ownershipControls", "object-lock", "requestPayment", "accelerate"]) {
+      expect(map("GET", "/noaa/goes16", setting), setting).toEqual({ rawPath: "/noaa%3Agoes16", resource: "/noaa/goes16" });
+    }
   });
 
   it("answers a plain object request on exactly a bucket's segments as the key it is to the client, which cannot exist", () => {

@@ -9,7 +9,7 @@ import type { CorsRule } from "../cors.js";
 import { S3Error } from "../errors.js";
 import { xmlResponse } from "../responses.js";
 import type { BucketConfig, PlainResponse } from "../types.js";
-import { escapeXml } from "../xml.js";
+import { escapeXml, XML_DECLARATION } from "../xml.js";
 
 /** The bucket setting reads, by the sub-resource of their GET. */
 const SETTINGS = {
@@ -38,9 +38,6 @@ export function bucketSettingOperation(subresource: string | undefined): BucketS
   return subresource !== undefined && Object.hasOwn(SETTINGS, subresource) ? SETTINGS[subresource as keyof typeof SETTINGS] : undefined;
 }
 
-/** The settings whose reads answer a document even when nothing was set. */
-type AnsweredSetting = "GetBucketPolicyStatus" | "GetBucketLogging" | "GetBucketNotificationConfiguration" | "GetBucketAccelerateConfiguration" | "GetBucketRequestPayment";
-
 const OPERATIONS = new Set<string>(Object.values(SETTINGS));
 
 /** Whether `operation` reads a bucket's settings. */
@@ -48,19 +45,26 @@ export function isBucketSettingOperation(operation: string): operation is Bucket
   return OPERATIONS.has(operation);
 }
 
+/** The settings whose reads answer a document even when nothing was set (or when the configuration says). */
+type AnsweredSetting = "GetBucketLogging" | "GetBucketNotificationConfiguration" | "GetBucketAccelerateConfiguration" | "GetBucketRequestPayment" | "GetBucketOwnershipControls";
+
 /** What S3 answers for a setting never made: its `404` code and message. */
 const NOT_SET: Record<Exclude<BucketSettingOperation, AnsweredSetting>, [code: string, message: string]> = {
   GetBucketCors: ["NoSuchCORSConfiguration", "The CORS configuration does not exist"],
   GetBucketEncryption: ["ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"],
   GetBucketLifecycleConfiguration: ["NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"],
-  GetBucketOwnershipControls: ["OwnershipControlsNotFoundError", "The bucket ownership controls were not found"],
   GetBucketPolicy: ["NoSuchBucketPolicy", "The bucket policy does not exist"],
+  // S3 tells a policy's status only: without a policy there is none (anonymous access shows in GetBucketAcl).
+  GetBucketPolicyStatus: ["NoSuchBucketPolicy", "The bucket policy does not exist"],
   GetBucketReplication: ["ReplicationConfigurationNotFoundError", "The replication configuration was not found"],
   GetBucketTagging: ["NoSuchTagSet", "The TagSet does not exist"],
   GetBucketWebsite: ["NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"],
   GetObjectLockConfiguration: ["ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"],
   GetPublicAccessBlock: ["NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"],
 };
+
+/** Stores that encrypt everything they keep, always (Azure Storage, Cloud Storage, R2): SSE with their keys. */
+const ENCRYPTING_STORES = new Set(["az", "gcs", "r2"]);
 
 /**
  * The answer to a read of `bucket`'s settings (the caller is authorized). `globalCors`: the gateway's rules, which
@@ -73,11 +77,25 @@ export function bucketSetting(operation: BucketSettingOperation, bucket: BucketC
       if (rules.length > 0) return xmlResponse("CORSConfiguration", rules.map(corsRuleXml).join(""));
       break;
     }
-    // Whether anyone may read it: what the configuration's anonymous access means (GetBucketAcl's AllUsers READ).
-    case "GetBucketPolicyStatus":
-      return xmlResponse("PolicyStatus", `<IsPublic>${bucket.anonymous_access ? "true" : "false"}</IsPublic>`);
+    // What a new S3 bucket answers, and what the gateway does: no ACLs, the bucket's owner owns every object.
+    case "GetBucketOwnershipControls":
+      return xmlResponse("OwnershipControls", "<Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule>");
+    // A private bucket blocks public access (its ACL and policy cannot be changed through S3): S3's new-bucket answer.
+    case "GetPublicAccessBlock":
+      if (!bucket.anonymous_access) {
+        const settings = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"];
+        return xmlResponse("PublicAccessBlockConfiguration", settings.map((name) => `<${name}>true</${name}>`).join(""));
+      }
+      break;
+    // Only where the store encrypts at rest whatever is asked; an S3-compatible store's setting is its own.
+    case "GetBucketEncryption":
+      if (ENCRYPTING_STORES.has(bucket.backend_type)) {
+        return xmlResponse("ServerSideEncryptionConfiguration", "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule>");
+      }
+      break;
+    // S3's logging document has a namespace of its own.
     case "GetBucketLogging":
-      return xmlResponse("BucketLoggingStatus", "");
+      return { ...xmlResponse("BucketLoggingStatus", ""), body: `${XML_DECLARATION}<BucketLoggingStatus xmlns="http://doc.s3.amazonaws.com/2006-03-01"></BucketLoggingStatus>` };
     case "GetBucketNotificationConfiguration":
       return xmlResponse("NotificationConfiguration", "");
     case "GetBucketAccelerateConfiguration":
