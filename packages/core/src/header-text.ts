@@ -26,6 +26,18 @@ export function headerText(value: string, argument: string, what = `"${argument}
   return NOT_ASCII.test(value) ? encodedWord(value) : value;
 }
 
+/**
+ * Text a presigner moved from a header into the query, as the header it was: held to what a header can carry, or
+ * `400 InvalidArgument` naming `argument`, and given as the runtime hands over a header its client sent as UTF-8 (so
+ * metadata, a copy source or tags past ASCII are read as if sent so).
+ */
+export function hoistedHeaderValue(value: string, argument: string): string {
+  if (holdsControlCharacters(value)) {
+    throw new S3Error("InvalidArgument", { message: `"${argument}" holds characters an HTTP header cannot carry.`, details: { ArgumentName: argument } });
+  }
+  return headerValueOf(value);
+}
+
 /** `text` as one RFC 2047 word of its UTF-8 bytes: what S3 answers for metadata past ASCII. */
 function encodedWord(text: string): string {
   return `=?UTF-8?B?${toBase64(utf8(text))}?=`;
@@ -49,10 +61,11 @@ let latin1HeaderValues = ((): boolean => {
  * Declares that the runtime reads and writes header values one byte per character, for one whose `Headers` would
  * take any text (node:http reads and writes Latin-1, and Node's `Headers` already tell: no call is needed there;
  * workerd uses UTF-8). Text past ASCII is then set as its UTF-8 bytes, one character each, so that the client gets
- * the bytes S3 sends, and a received value is read as the UTF-8 its bytes are.
+ * the bytes S3 sends, and a received value is read as the UTF-8 its bytes are. `false` declares the opposite: values
+ * are text, received and sent as UTF-8 (workerd's).
  */
-export function useLatin1HeaderValues(): void {
-  latin1HeaderValues = true;
+export function useLatin1HeaderValues(bytes = true): void {
+  latin1HeaderValues = bytes;
 }
 
 /** A header value as this runtime must be given it to send the UTF-8 bytes of `text`. */

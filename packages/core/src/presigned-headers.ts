@@ -9,7 +9,7 @@
  */
 import { S3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
-import { headerText, isHeaderName } from "./header-text.js";
+import { hoistedHeaderValue, isHeaderName } from "./header-text.js";
 import type { RequestContext } from "./middleware.js";
 import type { GatewayRequest, Query } from "./s3-request.js";
 
@@ -42,7 +42,7 @@ function hoisted(query: Query): readonly (readonly [string, string])[] {
     // Never through an HTTP parser: held to what a header carries. Trimmed, as a parser trims a header, and as SigV2
     // signs the value: what is taken is what was signed.
     if (!isHeaderName(lower)) throw new S3Error("InvalidArgument", { message: `"${name}" is not a name a header can have.`, details: { ArgumentName: name } });
-    pairs.push([lower, headerText(value.trim(), name)]);
+    pairs.push([lower, hoistedHeaderValue(value.trim(), name)]);
   }
   found = pairs.length === 0 ? NONE : pairs;
   hoistedOf.set(query, found);
@@ -76,7 +76,7 @@ export function withSigV2ContentHeaders(query: Query, headers: Headers): Headers
     const value = query.pairs.find(([key]) => key.toLowerCase() === name)?.[1].trim();
     if (value === undefined || value === headers.get(name)) continue;
     merged ??= new HeaderMap(headers);
-    merged.set(name, headerText(value, name));
+    merged.set(name, hoistedHeaderValue(value, name));
   }
   return merged ?? headers;
 }

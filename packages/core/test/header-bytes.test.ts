@@ -4,12 +4,12 @@
  * metadata goes on to the backend as the RFC 2047 word S3 keeps and answers.
  */
 import { createHash, createHmac } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Query } from "../src/index.js";
 import { HeaderMap } from "../src/header-map.js";
 import { authenticate, type AuthenticationSources } from "../src/authenticate.js";
 import { forwardedRequestHeaders } from "../src/headers.js";
-import { metadataValue, textOfHeaderValue } from "../src/header-text.js";
+import { metadataValue, textOfHeaderValue, useLatin1HeaderValues } from "../src/header-text.js";
 import { tagsOfHeader } from "../src/object-tags.js";
 import { parseCopySource } from "../src/s3-request.js";
 import { rejected } from "./helpers/errors.js";
@@ -92,6 +92,33 @@ describe.each([
   });
 });
 
+describe("SigV2 over query text past ASCII", () => {
+  it("verifies a response override and a moved x-amz-meta value as the UTF-8 they were signed as", async () => {
+    const expires = Math.floor(NOW / 1000) + 300;
+    const disposition = 'attachment; filename="ключ café.txt"';
+    const text = `GET\n\n\n${expires}\nx-amz-meta-name:café\n/bucket/key?response-content-disposition=${disposition}`;
+    const signature = createHmac("sha1", SECRET).update(text, "utf8").digest("base64");
+    const query = new URLSearchParams({ AWSAccessKeyId: KEY, Expires: String(expires), Signature: signature, "x-amz-meta-name": "café", "response-content-disposition": disposition });
+    const headers = new HeaderMap();
+    headers.set("host", "localhost");
+    const verified = await authenticate({ method: "GET", rawPath: "/bucket/key", query: new Query(query.toString().replace(/\+/g, "%20")), headers }, sources);
+    expect(verified.identity).toMatchObject({ type: "credential", accessKeyId: KEY });
+  });
+});
+
+describe("on a runtime whose header values are text (workerd)", () => {
+  afterEach(() => useLatin1HeaderValues(true));
+
+  it("verifies values as their UTF-8, trimmed of ASCII whitespace only, as curl and the Go SDK sign them", async () => {
+    useLatin1HeaderValues(false);
+    for (const text of ["voilà\u00a0", "東京\u3000タワー", "\u00a0lead"]) {
+      for (const put of [sigV4Put, sigV2Put]) expect((await put(Buffer.from(text, "utf8"), ` ${text} `)).identity.type, JSON.stringify(text)).toBe("credential");
+    }
+    expect(textOfHeaderValue("Ã©")).toBe("Ã©");
+    expect(metadataValue("Ã©")).toBe(`=?UTF-8?B?${Buffer.from("Ã©").toString("base64")}?=`);
+  });
+});
+
 describe("metadata past ASCII", () => {
   const word = (text: string) => `=?UTF-8?B?${Buffer.from(text, "utf8").toString("base64")}?=`;
 
@@ -113,9 +140,12 @@ describe("metadata past ASCII", () => {
     expect([forwarded.get("x-amz-meta-name"), forwarded.get("x-amz-meta-plain"), forwarded.get("content-disposition")]).toEqual([word("ключ"), "=?UTF-8?B?w6k=?=", asReceived('attachment; filename="é.txt"')]);
   });
 
-  it("reads a copy source and tags sent as raw UTF-8 as the text they spell; tags go on URL-encoded", () => {
+  it("reads a copy source sent as raw UTF-8 as the key it spells", () => {
     expect(parseCopySource(asReceived("/bucket/ключ voilà.txt"))).toEqual({ bucket: "bucket", key: "ключ voilà.txt" });
     expect(parseCopySource("/bucket/%D0%BA%D0%BB%D1%8E%D1%87.txt")).toEqual({ bucket: "bucket", key: "ключ.txt" });
+  });
+
+  it("reads tags sent as raw UTF-8 as the text they spell, and passes them on URL-encoded", () => {
     expect(tagsOfHeader(asReceived("city=São Paulo&plain=1"))).toEqual([{ key: "city", value: "São Paulo" }, { key: "plain", value: "1" }]);
     const headers = new HeaderMap();
     headers.set("x-amz-tagging", asReceived("city=São Paulo"));

@@ -2,7 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { withPresignedHeaders, withSigV2ContentHeaders } from "../src/presigned-headers.js";
 import { thrown } from "./helpers/errors.js";
-import { queryOf } from "../src/s3-request.js";
+import { parseCopySource, queryOf } from "../src/s3-request.js";
+import { forwardedRequestHeaders } from "../src/headers.js";
+import { tagsOfHeader } from "../src/object-tags.js";
 
 describe("withPresignedHeaders", () => {
   it("takes metadata, the storage class, tags, the ACL and a copy's source; a header sent itself wins", () => {
@@ -26,9 +28,14 @@ describe("withPresignedHeaders", () => {
     expect(withPresignedHeaders(query, sent)).toBe(sent);
   });
 
-  it("holds what it takes to what a header carries: trimmed, past ASCII as RFC 2047, control characters and bad names refused", () => {
+  it("holds what it takes to what a header carries: trimmed, past ASCII as sent in UTF-8, control characters and bad names refused", () => {
     const taken = withPresignedHeaders(queryOf("x-amz-meta-price=%20%E2%82%AC%205%20&x-amz-copy-source=b%2Fsrc%20"), new Headers());
-    expect([taken.get("x-amz-meta-price"), taken.get("x-amz-copy-source")]).toEqual([`=?UTF-8?B?${Buffer.from("€ 5").toString("base64")}?=`, "b/src"]);
+    // As Node hands over a header sent as UTF-8: its bytes, one character each.
+    expect([taken.get("x-amz-meta-price"), taken.get("x-amz-copy-source")]).toEqual([Buffer.from("€ 5").toString("latin1"), "b/src"]);
+    // Metadata goes on to the backend as an RFC 2047 word; a copy source and tags past ASCII name what they spell.
+    expect(forwardedRequestHeaders(taken).get("x-amz-meta-price")).toBe(`=?UTF-8?B?${Buffer.from("€ 5").toString("base64")}?=`);
+    const moved = withPresignedHeaders(queryOf("x-amz-copy-source=%2Fb%2F%D0%BA%D0%BB%D1%8E%D1%87&x-amz-tagging=city%3DS%C3%A3o"), new Headers());
+    expect([parseCopySource(moved.get("x-amz-copy-source")!).key, tagsOfHeader(moved.get("x-amz-tagging")!)]).toEqual(["ключ", [{ key: "city", value: "São" }]]);
     for (const raw of ["x-amz-meta-a=b%0Ac", "x-amz-meta-a=%01", "x-amz-meta-a%20b=v", "x-amz-tagging=a%3D1%0D%0Ab%3D2"]) {
       expect(thrown(() => withPresignedHeaders(queryOf(raw), new Headers())), raw).toMatchObject({ code: "InvalidArgument", status: 400 });
     }

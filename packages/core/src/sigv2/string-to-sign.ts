@@ -3,7 +3,7 @@
  * `VERB \n Content-MD5 \n Content-Type \n Date \n CanonicalizedAmzHeaders CanonicalizedResource`.
  */
 import { percentDecode } from "../encoding.js";
-import { headerValuesAreBytes, isPastAscii } from "../header-text.js";
+import { isPastAscii } from "../header-text.js";
 
 /**
  * Query parameters that are part of the resource (sub-resources and GetObject response overrides). Every other
@@ -40,11 +40,17 @@ export function canonicalResource(rawPath: string, rawQuery: string, virtualHost
 }
 
 /**
- * A header value as signed: trimmed, folded whitespace collapsed to one space. A value that holds bytes past ASCII
- * (see `headerValuesAreBytes`) is trimmed of ASCII whitespace only: the byte 0xA0 in the UTF-8 of "à" is no space.
+ * A value trimmed as SigV2 signs it. A value past ASCII is trimmed of ASCII whitespace only, as the clients that send
+ * such values (curl, the Go SDK) trim it: U+00A0, or the byte 0xA0 in the UTF-8 of "à" where a runtime hands a value
+ * over as its bytes, is no space.
  */
+export function signedTrim(value: string): string {
+  return isPastAscii(value) ? value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "") : value.trim();
+}
+
+/** A header value as signed: trimmed, folded whitespace collapsed to one space. */
 function normalized(value: string): string {
-  if (headerValuesAreBytes() && isPastAscii(value)) return value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "").replace(/[\t ]*\r?\n[\t ]*/g, " ");
+  if (isPastAscii(value)) return signedTrim(value).replace(/[\t ]*\r?\n[\t ]*/g, " ");
   return value.trim().replace(/\s*\r?\n\s*/g, " ");
 }
 

@@ -4,11 +4,11 @@
  * presigners still send it. No payload is signed by SigV2: bodies are covered only by Content-MD5 and checksums.
  */
 import { timingSafeEqual, toBase64, utf8 } from "../encoding.js";
-import { headerValuesAreBytes, isPastAscii, latin1Bytes } from "../header-text.js";
+import { headerValueOf, headerValuesAreBytes, isPastAscii, latin1Bytes } from "../header-text.js";
 import { S3Error } from "../errors.js";
 import { amzDateToTime, type QueryLookup } from "../sigv4/authorization.js";
 import { MAX_CLOCK_SKEW_MS } from "../sigv4/verify.js";
-import { canonicalAmzHeaders, canonicalResource, sigV2StringToSign } from "./string-to-sign.js";
+import { canonicalAmzHeaders, canonicalResource, sigV2StringToSign, signedTrim } from "./string-to-sign.js";
 
 /** What a SigV2-signed request claims. */
 export interface SigV2Claim {
@@ -97,12 +97,12 @@ export function checkSigV2Time(claim: SigV2Claim, headers: Headers, now: number)
  * path-style request of a bucket is also taken as signed over `/bucket/`.
  */
 export function sigV2StringsToSign(claim: SigV2Claim, request: SigV2Request): string[] {
-  const resource = canonicalResource(request.rawPath, request.rawQuery, request.virtualHostBucket);
+  const resource = headerValueOf(canonicalResource(request.rawPath, request.rawQuery, request.virtualHostBucket));
   const strings = sigV2StringsOver(claim, request, resource);
   // A path-style request of a bucket itself (`GET /bucket?prefix=...`) signs its resource as `/bucket/`, as S3 names
   // a bucket's resource: botocore does (its ListObjects was refused), other signers sign the path as sent.
   if (request.virtualHostBucket === undefined && /^\/[^/]+$/.test(request.rawPath)) {
-    strings.push(...sigV2StringsOver(claim, request, canonicalResource(`${request.rawPath}/`, request.rawQuery)));
+    strings.push(...sigV2StringsOver(claim, request, headerValueOf(canonicalResource(`${request.rawPath}/`, request.rawQuery))));
   }
   return strings;
 }
@@ -110,16 +110,21 @@ export function sigV2StringsToSign(claim: SigV2Claim, request: SigV2Request): st
 /** `sigV2StringsToSign` for one canonical resource. */
 function sigV2StringsOver(claim: SigV2Claim, request: SigV2Request, resource: string): string[] {
   const { headers } = request;
-  const fromQuery = (name: string) => request.queryPairs.find(([key]) => key.toLowerCase() === name)?.[1];
+  // Values from the query are text; the string to sign holds header values as the runtime hands them over (as bytes
+  // on Node: see `verifySigV2`), so query text is taken as the UTF-8 bytes it was signed as.
+  const fromQuery = (name: string) => {
+    const value = request.queryPairs.find(([key]) => key.toLowerCase() === name)?.[1];
+    return value === undefined ? undefined : headerValueOf(value);
+  };
   // Presigners (botocore) move Content-Type, Content-MD5 and x-amz-* headers into the query after signing them.
-  const hoisted = claim.kind === "query" ? request.queryPairs.filter(([name]) => name.toLowerCase().startsWith("x-amz-")) : [];
+  const hoisted = claim.kind === "query" ? request.queryPairs.filter(([name]) => name.toLowerCase().startsWith("x-amz-")).map(([name, value]) => [name, headerValueOf(value)] as const) : [];
   // A presigned URL signs the query's Content-MD5 and Content-Type when it has them. Without them it signed the values
   // the uploader was to send, or none: a URL presigned without a type is also taken with the type the uploader's
   // library adds (urllib's form type), unsigned then, as a SigV4 URL that does not sign Content-Type is.
   const pick = (name: string): string[] => {
     const signed = claim.kind === "query" ? fromQuery(name) : undefined;
-    if (signed !== undefined) return [signed.trim()];
-    const sent = (headers.get(name) ?? "").trim();
+    if (signed !== undefined) return [signedTrim(signed)];
+    const sent = signedTrim(headers.get(name) ?? "");
     return claim.kind === "query" && sent !== "" ? [sent, ""] : [sent];
   };
   const amzDate = headers.get("x-amz-date");

@@ -5,7 +5,7 @@
 import { cryptoPrimitives } from "../crypto-primitives.js";
 import { percentDecode, toHex, uriEncode, utf8 } from "../encoding.js";
 import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
-import { headerValuesAreBytes, isPastAscii } from "../header-text.js";
+import { isPastAscii } from "../header-text.js";
 
 const CANONICAL_PATH = /^[A-Za-z0-9\-_.~/]*$/;
 
@@ -102,16 +102,15 @@ export function isPlainHeaderValue(value: string): boolean {
 }
 
 /**
- * A header value as SigV4 signs it: trimmed, each run of whitespace one space. A value that holds bytes (see
- * `headerValuesAreBytes`) is trimmed of ASCII whitespace only, as the clients that send bytes past ASCII (curl, the
- * Go SDK) trim it: the byte 0xA0 in the UTF-8 of "à" or "Р" is no space.
+ * A header value as SigV4 signs it: trimmed, each run of whitespace one space. A value past ASCII is trimmed of ASCII
+ * whitespace only, as the clients that send such values (curl, the Go SDK) trim it: U+00A0 or U+3000, or the byte
+ * 0xA0 in the UTF-8 of "à" where a runtime hands a value over as its bytes (see `headerValuesAreBytes`), is no space.
  */
 export function canonicalHeaderValue(value: string): string {
   if (isPlainHeaderValue(value)) return value.trim();
-  if (headerValuesAreBytes() && isPastAscii(value)) return value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "").replace(/[\t-\r ]+/g, " ");
+  if (isPastAscii(value)) return value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "").replace(/[\t-\r ]+/g, " ");
   return value.trim().replace(/\s+/g, " ");
 }
-
 
 /**
  * Canonical header block for the signed headers. `headers` are raw name/value pairs; repeated names are joined with

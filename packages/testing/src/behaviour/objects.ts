@@ -178,7 +178,7 @@ export function objectBehaviour(world: () => World): void {
       const curl = (path: string, headers: string[], data = "raw utf-8") =>
         runTool("curl", ["-sS", "-w", "%{http_code}", "-X", "PUT", "--data-binary", data, "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", `${accessKeyId}:${secretAccessKey}`,
           ...["x-amz-content-sha256: UNSIGNED-PAYLOAD", "content-type: text/plain", ...headers].flatMap((header) => ["-H", header]), `${world().endpoint}/${bucket}/${path}`]);
-      const text = "café ☕ ключ, voilà Рим";
+      const text = "café ☕ ключ, voilà Рим 東京\u3000タワー a\u00a0b";
       const put = await curl("meta/utf8.txt", [`x-amz-meta-name: ${text}`, "x-amz-meta-plain: ascii"]);
       expect(put.stdout.slice(-3), put.stdout).toBe("200");
       const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "meta/utf8.txt" }));
