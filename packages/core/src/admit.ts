@@ -47,7 +47,7 @@ export function admit(
 function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identity, headers: Headers, resolveBucket: BucketResolver): MaybePromise<BucketConfig> {
   const { operation, query } = parsed;
   // The reads of the bucket's settings need what GetBucketAcl needs.
-  if (isBucketSettingOperation(operation)) {
+  if (parsed.key === undefined && isBucketSettingOperation(operation)) {
     if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
     return bucket;
   }
