@@ -125,7 +125,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
     const shown = parsed.shown;
     const shownBucket = shown?.name ?? bucketName;
     const shownKey = shown === undefined || parsed.key === undefined ? parsed.key : shown.keyPrefix + parsed.key;
-    if (parsed.key === undefined && isBucketSettingOperation(operation)) return bucketSetting(operation, original ?? served, shownBucket, settings.cors);
+    if (parsed.key === undefined && isBucketSettingOperation(operation)) return bucketSetting(operation, { config: original ?? served, store: backend.kind, shownName: shownBucket }, settings.cors);
     switch (operation) {
       case "HeadBucket":
         return { status: 200, headers: new HeaderMap(), body: null };

@@ -66,11 +66,22 @@ const NOT_SET: Record<Exclude<BucketSettingOperation, AnsweredSetting>, [code: s
 /** Stores that encrypt everything they keep, always (Azure Storage, Cloud Storage, R2): SSE with their keys. */
 const ENCRYPTING_STORES = new Set(["az", "gcs", "r2"]);
 
+/** The bucket a setting is read of. */
+export interface SettingsOf {
+  /** Its configuration as the registry has it (CORS rules and anonymous access, as the gateway applies them). */
+  config: BucketConfig;
+  /** The kind of store that serves it (a middleware may have swapped in another configuration). */
+  store: string;
+  /** Its name as the client gave it. */
+  shownName: string;
+}
+
 /**
- * The answer to a read of `bucket`'s settings (the caller is authorized). `globalCors`: the gateway's rules, which
+ * The answer to a read of a bucket's settings (the caller is authorized). `globalCors`: the gateway's rules, which
  * serve a bucket without rules of its own.
  */
-export function bucketSetting(operation: BucketSettingOperation, bucket: BucketConfig, shownName: string, globalCors: readonly CorsRule[] | undefined): PlainResponse<never> {
+export function bucketSetting(operation: BucketSettingOperation, of: SettingsOf, globalCors: readonly CorsRule[] | undefined): PlainResponse<never> {
+  const bucket = of.config;
   switch (operation) {
     case "GetBucketCors": {
       const rules = bucket.cors_rules ?? globalCors ?? [];
@@ -89,7 +100,7 @@ export function bucketSetting(operation: BucketSettingOperation, bucket: BucketC
       break;
     // Only where the store encrypts at rest whatever is asked; an S3-compatible store's setting is its own.
     case "GetBucketEncryption":
-      if (ENCRYPTING_STORES.has(bucket.backend_type)) {
+      if (ENCRYPTING_STORES.has(of.store)) {
         return xmlResponse("ServerSideEncryptionConfiguration", "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule>");
       }
       break;
@@ -104,7 +115,7 @@ export function bucketSetting(operation: BucketSettingOperation, bucket: BucketC
       return xmlResponse("RequestPaymentConfiguration", "<Payer>BucketOwner</Payer>");
   }
   const [code, message] = NOT_SET[operation];
-  throw new S3Error(code, { status: 404, message, details: { BucketName: shownName } });
+  throw new S3Error(code, { status: 404, message, details: { BucketName: of.shownName } });
 }
 
 function corsRuleXml(rule: CorsRule): string {
