@@ -3,7 +3,7 @@
  * request, the string to sign and the URL here and inject only the RSA signature (node:crypto or WebCrypto), so
  * they produce the same URL for the same inputs and clock. Checked against Google's conformance vectors.
  */
-import { toHex, uriEncode, utf8 } from "@multistore/core/backend";
+import { canonicalBytes, isPastAscii, toHex, uriEncode, utf8 } from "@multistore/core/backend";
 
 /** Signs bytes with RSASSA-PKCS1-v1_5 over SHA-256 with a service account's private key. */
 export interface GcsSigner {
@@ -57,6 +57,8 @@ export function formatGoogDate(date: Date): string {
  * vectors fix this: `"\tabc\t\t\t\tdef\t"` signs as `abc def`.
  */
 export function canonicalHeaderValue(value: string): string {
+  // Past ASCII, ASCII whitespace only: the byte 0xA0 in the UTF-8 of "à", as Node holds a header value, is no space.
+  if (isPastAscii(value)) return value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "").replace(/[\t-\r ]+/g, " ");
   return value.trim().replace(/\s+/g, " ");
 }
 
@@ -79,8 +81,9 @@ export function signedHost(origin: string): string {
   return authority.startsWith("[") ? authority.replace(/(\]):\d+$/, "$1") : authority.replace(/:\d+$/, "");
 }
 
+/** The canonical request's hash: header values past ASCII go out as the runtime holds them (bytes on Node). */
 async function sha256Hex(text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", utf8(text)));
+  return toHex(await crypto.subtle.digest("SHA-256", canonicalBytes(text)));
 }
 
 /** Signs a request as a V4 signed URL. The query is sent in canonical order, `X-Goog-Signature` last. */

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Storage } from "@google-cloud/storage";
 import { uriEncode } from "@multistore/core/backend";
+import { useLatin1HeaderValues } from "@multistore/core/runtime";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createGcsSigner as nodeSigner, signUrlV4, type V4SignInput } from "../src/node.js";
 import { createGcsSigner as workerSigner } from "../src/worker.js";
@@ -83,6 +84,21 @@ describe.each([
     const original = (await signUrlV4(base, signer)).url;
     for (const changed of [{ ...base, path: "/test-bucket/other" }, { ...base, method: "PUT" }, { ...base, query: { a: "b" } }, { ...base, headers: { "x-goog-meta-a": "1" } }]) {
       expect(new URL((await signUrlV4(changed, signer)).url).searchParams.get("X-Goog-Signature")).not.toBe(new URL(original).searchParams.get("X-Goog-Signature"));
+    }
+  });
+});
+
+describe("header values past ASCII", () => {
+  it("are signed as the bytes that go out: Node's one-character-per-byte value as workerd's text", async () => {
+    const signer = nodeSigner(KEY);
+    const base = inputOf(VECTORS[0]!);
+    const signed = (disposition: string) => signUrlV4({ ...base, headers: { "content-disposition": disposition } }, signer).then((result) => result.url);
+    const asBytes = await signed(Buffer.from('attachment; filename="voilà 東京.txt"', "utf8").toString("latin1"));
+    useLatin1HeaderValues(false);
+    try {
+      expect(await signed('attachment; filename="voilà 東京.txt"')).toBe(asBytes);
+    } finally {
+      useLatin1HeaderValues(true);
     }
   });
 });

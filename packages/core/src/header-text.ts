@@ -118,6 +118,33 @@ export function latin1Bytes(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/**
+ * The bytes a signer hashes for a canonical text holding header values as this runtime gives them: their bytes where
+ * values are bytes (see `headerValuesAreBytes`), else the text's UTF-8.
+ */
+export function canonicalBytes(text: string): Uint8Array<ArrayBuffer> {
+  return latin1HeaderValues && NOT_ASCII.test(text) ? latin1Bytes(text) : utf8(text);
+}
+
+/**
+ * Where header values are bytes: `headers` with each value past ASCII whose bytes are no UTF-8 (so read as Latin-1
+ * text, see `textOfHeaderValue`) replaced by the UTF-8 of that text as `canonical` makes it, or undefined when no
+ * value is such. That is what a client signed that sent text as Latin-1 but signed its UTF-8 (Node's http and Python's
+ * http.client send Latin-1 text so, under the JS SDK and botocore): the text read and the text signed are the same.
+ */
+export function latin1TextHeaders(headers: Iterable<[string, string]>, canonical: (text: string) => string): [string, string][] | undefined {
+  if (!latin1HeaderValues) return undefined;
+  let changed = false;
+  const out: [string, string][] = [];
+  for (const [name, value] of headers) {
+    if (NOT_ASCII.test(value) && !PAST_LATIN1.test(value) && textOfHeaderValue(value) === value) {
+      changed = true;
+      out.push([name, headerValueOf(canonical(value))]);
+    } else out.push([name, value]);
+  }
+  return changed ? out : undefined;
+}
+
 /** Whether `value` holds characters no header can carry (control characters other than HTAB: CR and LF end one). */
 export function holdsControlCharacters(value: string): boolean {
   return CONTROL.test(value);

@@ -1,4 +1,5 @@
 /** Which headers cross the gateway, in each direction. */
+import { S3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
 import { isPastAscii, metadataValue } from "./header-text.js";
 import { taggingHeader, tagsOfHeader } from "./object-tags.js";
@@ -68,7 +69,12 @@ export function forwardedRequestHeaders(headers: Headers, options: ForwardedHead
     // User metadata past ASCII (raw UTF-8, as Go and Rust SDKs and curl send it) goes on as S3 keeps it: RFC 2047;
     // tags sent as raw UTF-8 go on URL-encoded. A backend request then carries (and signs) ASCII.
     if (name.startsWith("x-amz-meta-")) out.record[name] = metadataValue(value);
-    else out.record[name] = name === "x-amz-tagging" && isPastAscii(value) ? taggingHeader(tagsOfHeader(value)) : value;
+    else if (name === "x-amz-tagging" && isPastAscii(value)) out.record[name] = taggingHeader(tagsOfHeader(value));
+    else if (name.startsWith("x-amz-") && isPastAscii(value)) {
+      // No other x-amz-* value (a storage class, an ACL, an ETag condition, a checksum) is text past ASCII: refused
+      // here, before a backend signs it.
+      throw new S3Error("InvalidArgument", { message: `The ${name} header holds characters past ASCII.`, details: { ArgumentName: name } });
+    } else out.record[name] = value;
   });
   return out;
 }

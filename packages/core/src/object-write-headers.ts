@@ -6,6 +6,7 @@
  */
 import { S3Error } from "./errors.js";
 import { tagsOfHeader } from "./object-tags.js";
+import { textOfHeaderValue } from "./header-text.js";
 import type { Backend } from "./types.js";
 
 /** The storage classes S3 knows (PutObject's `x-amz-storage-class`; the value is case-sensitive). */
@@ -32,7 +33,7 @@ const CANNED_ACLS = new Set(["private", "public-read", "public-read-write", "aut
 const DIRECTIVES = new Set(["COPY", "REPLACE"]);
 
 function invalidArgument(name: string, value: string, message: string): S3Error {
-  return new S3Error("InvalidArgument", { message, details: { ArgumentName: name, ArgumentValue: value } });
+  return new S3Error("InvalidArgument", { message, details: { ArgumentName: name, ArgumentValue: textOfHeaderValue(value) } });
 }
 
 /**
@@ -43,7 +44,7 @@ function invalidArgument(name: string, value: string, message: string): S3Error 
 export function checkObjectWriteHeaders(headers: Headers, copy: boolean, backend: Pick<Backend<unknown>, "kind" | "putObjectTagging">): void {
   const storageClass = headers.get("x-amz-storage-class");
   if (storageClass !== null && backend.kind !== "s3" && !STORAGE_CLASSES.has(storageClass)) {
-    throw new S3Error("InvalidStorageClass", { details: { StorageClassRequested: storageClass } });
+    throw new S3Error("InvalidStorageClass", { details: { StorageClassRequested: textOfHeaderValue(storageClass) } });
   }
   const acl = headers.get("x-amz-acl");
   if (acl !== null && !CANNED_ACLS.has(acl)) throw invalidArgument("x-amz-acl", acl, "The canned ACL is not one S3 knows.");

@@ -12,6 +12,7 @@ import { uriEncode } from "../src/backend.js";
 import { checkSignatureTime, createPresigner, parsePresignedQuery, verifySigV4 } from "../src/sigv4.js";
 import { EMPTY_SHA256, parseQuery } from "../src/sigv4/canonical-request.js";
 import { amzDateOf } from "../src/sigv4/presign.js";
+import { useLatin1HeaderValues } from "../src/runtime.js";
 
 const root = join(import.meta.dirname, "../../../../shared/fixtures/aws-signing-test-suite/v4");
 const cases = readdirSync(root).filter((name) => !/(relative|dot|slash|slashes|space)-normalized$/.test(name));
@@ -111,5 +112,18 @@ describe("createPresigner for S3 requests", () => {
     expect(first.searchParams.get("X-Amz-Credential")).toBe("AKIDEXAMPLE/20261204/us-east-1/s3/aws4_request");
     expect(second.searchParams.get("X-Amz-Credential")).toBe("AKIDEXAMPLE/20261205/us-east-1/s3/aws4_request");
     expect(second.searchParams.get("X-Amz-Date")).toBe("20261205T000000Z");
+  });
+
+  it("signs a header value past ASCII as the bytes that go out: Node's one-character-per-byte value as workerd's text", async () => {
+    const presign = createPresigner(credentials, "us-east-1", "s3", () => now);
+    const request = (value: string) => ({ method: "PUT", origin: "https://h", host: "h", path: "/b/k", headers: { "x-amz-meta-a": value }, expiresIn: 60 });
+    const asBytes = await presign(request(Buffer.from(" voilà 東京 ", "utf8").toString("latin1")));
+    useLatin1HeaderValues(false);
+    try {
+      expect(await presign(request(" voilà 東京 "))).toBe(asBytes);
+    } finally {
+      useLatin1HeaderValues(true);
+    }
+    expect(await presign(request("voila"))).not.toBe(asBytes);
   });
 });

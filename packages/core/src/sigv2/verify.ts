@@ -4,7 +4,8 @@
  * presigners still send it. No payload is signed by SigV2: bodies are covered only by Content-MD5 and checksums.
  */
 import { timingSafeEqual, toBase64, utf8 } from "../encoding.js";
-import { headerValueOf, headerValuesAreBytes, isPastAscii, latin1Bytes } from "../header-text.js";
+import { headerValueOf, headerValuesAreBytes, isPastAscii, latin1Bytes, latin1TextHeaders } from "../header-text.js";
+import { HeaderMap } from "../header-map.js";
 import { S3Error } from "../errors.js";
 import { amzDateToTime, type QueryLookup } from "../sigv4/authorization.js";
 import { MAX_CLOCK_SKEW_MS } from "../sigv4/verify.js";
@@ -114,10 +115,10 @@ function sigV2StringsOver(claim: SigV2Claim, request: SigV2Request, resource: st
   // on Node: see `verifySigV2`), so query text is taken as the UTF-8 bytes it was signed as.
   const fromQuery = (name: string) => {
     const value = request.queryPairs.find(([key]) => key.toLowerCase() === name)?.[1];
-    return value === undefined ? undefined : headerValueOf(value);
+    return value === undefined ? undefined : headerValueOf(value.trim());
   };
   // Presigners (botocore) move Content-Type, Content-MD5 and x-amz-* headers into the query after signing them.
-  const hoisted = claim.kind === "query" ? request.queryPairs.filter(([name]) => name.toLowerCase().startsWith("x-amz-")).map(([name, value]) => [name, headerValueOf(value)] as const) : [];
+  const hoisted = claim.kind === "query" ? request.queryPairs.filter(([name]) => name.toLowerCase().startsWith("x-amz-")).map(([name, value]) => [name, headerValueOf(value.trim())] as const) : [];
   // A presigned URL signs the query's Content-MD5 and Content-Type when it has them. Without them it signed the values
   // the uploader was to send, or none: a URL presigned without a type is also taken with the type the uploader's
   // library adds (urllib's form type), unsigned then, as a SigV4 URL that does not sign Content-Type is.
@@ -157,7 +158,12 @@ export async function hmacSha1Base64(secret: string | CryptoKey, text: string | 
 export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secret: string): Promise<void> {
   const key = await sha1Key(secret);
   let matched = false;
-  for (const text of sigV2StringsToSign(claim, request)) {
+  // A client that sent Latin-1 text but signed its UTF-8 (botocore's SigV2 under Python's http.client): see
+  // `latin1TextHeaders`. Its strings join the candidates.
+  const latin1Text = latin1TextHeaders(request.headers, (text) => text.trim());
+  const strings = sigV2StringsToSign(claim, request);
+  if (latin1Text !== undefined) strings.push(...sigV2StringsToSign(claim, { ...request, headers: new HeaderMap(latin1Text) }));
+  for (const text of strings) {
     // Every candidate is computed and compared, so timing does not tell which form (if any) matched. Header values
     // past ASCII that the runtime hands over as their bytes were signed as those bytes (see SigV4's verifier).
     const signed = headerValuesAreBytes() && isPastAscii(text) ? latin1Bytes(text) : text;

@@ -6,6 +6,7 @@
  */
 import { uriEncode } from "../encoding.js";
 import { canonicalHeaderValue, sha256Hex, stringToSign } from "./canonical-request.js";
+import { canonicalBytes, isPastAscii } from "../header-text.js";
 import { signHex, signingKeyNow } from "./signing-key.js";
 import type { HmacKey } from "../crypto-primitives.js";
 import type { MaybePromise } from "../maybe-promise.js";
@@ -97,7 +98,9 @@ export function createPresigner(credentials: SigV4Credentials, region: string, s
     for (const [name, value] of pairs) query += query === "" ? `${name}=${value}` : `&${name}=${value}`;
     const payloadHash = request.payloadHash ?? "UNSIGNED-PAYLOAD";
     const canonical = `${request.method}\n${request.path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
-    const signature = await signHex(await day.key, stringToSign(amzDate, day.scope, await sha256Hex(canonical)));
+    // Header values past ASCII go out as the runtime holds them: bytes on Node, which is what the store hashes.
+    const digest = await sha256Hex(isPastAscii(canonicalHeaders) ? canonicalBytes(canonical) : canonical);
+    const signature = await signHex(await day.key, stringToSign(amzDate, day.scope, digest));
     return `${request.origin}${request.path}?${query}&X-Amz-Signature=${signature}`;
   };
 }

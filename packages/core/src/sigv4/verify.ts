@@ -6,7 +6,7 @@ import { timingSafeEqual } from "../encoding.js";
 import { amzDateToTime, type SigV4Claim } from "./authorization.js";
 import { HeaderMap } from "../header-map.js";
 import { canonicalHeaders, canonicalHeaderValue, isPlainHeaderValue, canonicalQueryOfRaw, canonicalRequest, canonicalUri, sha256Hex, sha256HexNow, stringToSign } from "./canonical-request.js";
-import { headerValuesAreBytes, isPastAscii, latin1Bytes } from "../header-text.js";
+import { headerValuesAreBytes, isPastAscii, latin1Bytes, latin1TextHeaders } from "../header-text.js";
 import { signHexNow, signingKeyNow } from "./signing-key.js";
 import type { MaybePromise } from "../maybe-promise.js";
 
@@ -193,6 +193,8 @@ interface PendingCheck {
   secret: string;
   block: string | undefined;
   scope: string;
+  /** Set once the Latin-1 text of the values was tried too (see `compared`). */
+  retried?: boolean;
 }
 
 function signedWith(check: PendingCheck, key: HmacKey, digest: string): MaybePromise<VerifiedSignature> {
@@ -201,9 +203,17 @@ function signedWith(check: PendingCheck, key: HmacKey, digest: string): MaybePro
   return compared(check, key, expected);
 }
 
-function compared(check: PendingCheck, key: HmacKey, expected: string): VerifiedSignature {
+function compared(check: PendingCheck, key: HmacKey, expected: string): MaybePromise<VerifiedSignature> {
   const { claim, request } = check;
-  if (!timingSafeEqual(expected, claim.signature)) throw new S3Error("SignatureDoesNotMatch");
+  if (!timingSafeEqual(expected, claim.signature)) {
+    // A client that sent Latin-1 text but signed its UTF-8 (the JS SDK under Node's http, botocore under Python's
+    // http.client): the text read (see `textOfHeaderValue`) is the text it signed. Tried once, only where some value
+    // past ASCII is no UTF-8.
+    const latin1Text = check.retried ? undefined : latin1TextHeaders(request.headers, (text) => text.trim().replace(/\s+/g, " "));
+    if (latin1Text === undefined) throw new S3Error("SignatureDoesNotMatch");
+    const canonical = canonicalRequestFor(claim, { ...request, headers: latin1Text });
+    return sha256Hex(latin1Bytes(canonical)).then((digest) => signedWith({ ...check, retried: true }, key, digest));
+  }
   const result = { signature: expected, key, scope: check.scope, amzDate: claim.amzDate };
   if (check.block !== undefined) {
     const entry = { claim, method: request.method, rawPath: request.rawPath, block: check.block, payloadHash: request.payloadHash, secret: check.secret, result };
