@@ -5,6 +5,7 @@
  */
 import { toBase64, utf8 } from "./encoding.js";
 import { S3Error } from "./errors.js";
+import { HeaderMap } from "./header-map.js";
 
 /** Control characters other than HTAB (what is neither HTAB, printable ASCII nor past ASCII): a header cannot carry them. */
 const CONTROL = /[^\t\u0020-\u007e\u0080-\uffff]/;
@@ -76,7 +77,29 @@ export function headerValueOf(text: string): string {
   return bytes;
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Decoder = new TextDecoder("utf-8");
+
+/** Whether a text of bytes (one character each, none past U+00FF) is well-formed UTF-8. Checked without throwing. */
+function isUtf8(bytes: string): boolean {
+  for (let index = 0; index < bytes.length; ) {
+    const lead = bytes.charCodeAt(index);
+    if (lead < 0x80) {
+      index++;
+      continue;
+    }
+    // The length and the range of the second byte (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF).
+    const [length, low, high] = lead >= 0xc2 && lead <= 0xdf ? [2, 0x80, 0xbf] : lead === 0xe0 ? [3, 0xa0, 0xbf] : lead === 0xed ? [3, 0x80, 0x9f] : lead >= 0xe1 && lead <= 0xef ? [3, 0x80, 0xbf] : lead === 0xf0 ? [4, 0x90, 0xbf] : lead === 0xf4 ? [4, 0x80, 0x8f] : lead >= 0xf1 && lead <= 0xf3 ? [4, 0x80, 0xbf] : [0, 0, 0];
+    if (length === 0 || index + length > bytes.length) return false;
+    const second = bytes.charCodeAt(index + 1);
+    if (second < low || second > high) return false;
+    for (let next = 2; next < length; next++) {
+      const byte = bytes.charCodeAt(index + next);
+      if (byte < 0x80 || byte > 0xbf) return false;
+    }
+    index += length;
+  }
+  return true;
+}
 
 /**
  * The text a client sent as a received header value: on a runtime that hands values over as bytes, the UTF-8 they
@@ -85,11 +108,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  */
 export function textOfHeaderValue(value: string): string {
   if (!latin1HeaderValues || !NOT_ASCII.test(value) || PAST_LATIN1.test(value)) return value;
-  try {
-    return strictUtf8.decode(latin1Bytes(value));
-  } catch {
-    return value;
-  }
+  return isUtf8(value) ? utf8Decoder.decode(latin1Bytes(value)) : value;
 }
 
 /**
@@ -127,22 +146,23 @@ export function canonicalBytes(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Where header values are bytes: `headers` with each value past ASCII whose bytes are no UTF-8 (so read as Latin-1
- * text, see `textOfHeaderValue`) replaced by the UTF-8 of that text as `canonical` makes it, or undefined when no
- * value is such. That is what a client signed that sent text as Latin-1 but signed its UTF-8 (Node's http and Python's
- * http.client send Latin-1 text so, under the JS SDK and botocore): the text read and the text signed are the same.
+ * Where header values are bytes: the signed `names` of `headers` with each value past ASCII whose bytes are no UTF-8
+ * (so read as Latin-1 text, see `textOfHeaderValue`) given as the UTF-8 of that text, or undefined when no signed value
+ * is such. That is what a client signed that sent text as Latin-1 but signed its UTF-8 (Node's http and Python's
+ * http.client send Latin-1 text so, under the JS SDK and botocore): the text read is the text signed. Whitespace is
+ * left to the verifier's canonicalization, which trims ASCII whitespace only past ASCII: a signed space cannot come
+ * back as the byte 0xA0.
  */
-export function latin1TextHeaders(headers: Iterable<[string, string]>, canonical: (text: string) => string): [string, string][] | undefined {
+export function latin1TextHeaders(headers: Headers, names: Iterable<string>): HeaderMap | undefined {
   if (!latin1HeaderValues) return undefined;
-  let changed = false;
-  const out: [string, string][] = [];
-  for (const [name, value] of headers) {
-    if (NOT_ASCII.test(value) && !PAST_LATIN1.test(value) && textOfHeaderValue(value) === value) {
-      changed = true;
-      out.push([name, headerValueOf(canonical(value))]);
-    } else out.push([name, value]);
+  let out: HeaderMap | undefined;
+  for (const name of names) {
+    const value = headers.get(name);
+    if (value === null || !NOT_ASCII.test(value) || PAST_LATIN1.test(value) || isUtf8(value)) continue;
+    out ??= new HeaderMap(headers);
+    out.set(name, headerValueOf(value));
   }
-  return changed ? out : undefined;
+  return out;
 }
 
 /** Whether `value` holds characters no header can carry (control characters other than HTAB: CR and LF end one). */

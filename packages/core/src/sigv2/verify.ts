@@ -5,7 +5,6 @@
  */
 import { timingSafeEqual, toBase64, utf8 } from "../encoding.js";
 import { headerValueOf, headerValuesAreBytes, isPastAscii, latin1Bytes, latin1TextHeaders } from "../header-text.js";
-import { HeaderMap } from "../header-map.js";
 import { S3Error } from "../errors.js";
 import { amzDateToTime, type QueryLookup } from "../sigv4/authorization.js";
 import { MAX_CLOCK_SKEW_MS } from "../sigv4/verify.js";
@@ -160,9 +159,13 @@ export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secr
   let matched = false;
   // A client that sent Latin-1 text but signed its UTF-8 (botocore's SigV2 under Python's http.client): see
   // `latin1TextHeaders`. Its strings join the candidates.
-  const latin1Text = latin1TextHeaders(request.headers, (text) => text.trim());
+  const signedNames: string[] = [];
+  request.headers.forEach((_value, name) => {
+    if (name === "content-md5" || name === "content-type" || name.startsWith("x-amz-")) signedNames.push(name);
+  });
+  const latin1Text = latin1TextHeaders(request.headers, signedNames);
   const strings = sigV2StringsToSign(claim, request);
-  if (latin1Text !== undefined) strings.push(...sigV2StringsToSign(claim, { ...request, headers: new HeaderMap(latin1Text) }));
+  if (latin1Text !== undefined) strings.push(...sigV2StringsToSign(claim, { ...request, headers: latin1Text }));
   for (const text of strings) {
     // Every candidate is computed and compared, so timing does not tell which form (if any) matched. Header values
     // past ASCII that the runtime hands over as their bytes were signed as those bytes (see SigV4's verifier).

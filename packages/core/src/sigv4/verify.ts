@@ -209,7 +209,8 @@ function compared(check: PendingCheck, key: HmacKey, expected: string): MaybePro
     // A client that sent Latin-1 text but signed its UTF-8 (the JS SDK under Node's http, botocore under Python's
     // http.client): the text read (see `textOfHeaderValue`) is the text it signed. Tried once, only where some value
     // past ASCII is no UTF-8.
-    const latin1Text = check.retried ? undefined : latin1TextHeaders(request.headers, (text) => text.trim().replace(/\s+/g, " "));
+    const headers = request.headers instanceof HeaderMap ? request.headers : new HeaderMap(request.headers);
+    const latin1Text = check.retried ? undefined : latin1TextHeaders(headers, claim.signedHeaders);
     if (latin1Text === undefined) throw new S3Error("SignatureDoesNotMatch");
     const canonical = canonicalRequestFor(claim, { ...request, headers: latin1Text });
     return sha256Hex(latin1Bytes(canonical)).then((digest) => signedWith({ ...check, retried: true }, key, digest));
