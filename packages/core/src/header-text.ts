@@ -21,10 +21,15 @@ const NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
  * carry it.
  */
 export function headerText(value: string, argument: string, what = `"${argument}"`): string {
+  checkCarriable(value, argument, what);
+  return NOT_ASCII.test(value) ? encodedWord(value) : value;
+}
+
+/** `400 InvalidArgument` naming `argument` (described as `what`) when no header can carry `value`. */
+function checkCarriable(value: string, argument: string, what: string): void {
   if (holdsControlCharacters(value)) {
     throw new S3Error("InvalidArgument", { message: `${what} holds characters an HTTP header cannot carry.`, details: { ArgumentName: argument } });
   }
-  return NOT_ASCII.test(value) ? encodedWord(value) : value;
 }
 
 /**
@@ -33,9 +38,7 @@ export function headerText(value: string, argument: string, what = `"${argument}
  * metadata, a copy source or tags past ASCII are read as if sent so).
  */
 export function hoistedHeaderValue(value: string, argument: string): string {
-  if (holdsControlCharacters(value)) {
-    throw new S3Error("InvalidArgument", { message: `"${argument}" holds characters an HTTP header cannot carry.`, details: { ArgumentName: argument } });
-  }
+  checkCarriable(value, argument, `"${argument}"`);
   return headerValueOf(value);
 }
 

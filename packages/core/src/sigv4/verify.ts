@@ -86,7 +86,7 @@ interface SignedBlock {
   plain?: boolean;
 }
 
-/** A claim's signed headers in canonical order, and their canonical block (undefined when one is missing). */
+/** A claim's signed headers and their canonical block (see `SignedBlock`). */
 function signedHeaderBlock(claim: SigV4Claim, request: SignedRequestParts): SignedBlock {
   const names = sortedNames(claim.signedHeaders);
   const headers = request.headers;
@@ -209,8 +209,8 @@ function compared(check: PendingCheck, key: HmacKey, expected: string): MaybePro
     // A client that sent Latin-1 text but signed its UTF-8 (the JS SDK under Node's http, botocore under Python's
     // http.client): the text read (see `textOfHeaderValue`) is the text it signed. Tried once, only where some value
     // past ASCII is no UTF-8.
-    const headers = request.headers instanceof HeaderMap ? request.headers : new HeaderMap(request.headers);
-    const latin1Text = check.retried ? undefined : latin1TextHeaders(headers, claim.signedHeaders);
+    if (check.retried || !headerValuesAreBytes()) throw new S3Error("SignatureDoesNotMatch");
+    const latin1Text = latin1TextHeaders(request.headers instanceof HeaderMap ? request.headers : new HeaderMap(request.headers), claim.signedHeaders);
     if (latin1Text === undefined) throw new S3Error("SignatureDoesNotMatch");
     const canonical = canonicalRequestFor(claim, { ...request, headers: latin1Text });
     return sha256Hex(latin1Bytes(canonical)).then((digest) => signedWith({ ...check, retried: true }, key, digest));
