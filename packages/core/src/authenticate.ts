@@ -1,6 +1,7 @@
 /** Authentication: who signed this request, checked against the credential registry or a session-token resolver. */
 import { timingSafeEqual } from "./encoding.js";
 import { S3Error } from "./errors.js";
+import { latin1TextHeaders } from "./header-text.js";
 import { isPresignedV4, parseAuthorizationHeader, parsePresignedQuery, type SigV4Claim } from "./sigv4/authorization.js";
 import { STREAMING_PAYLOADS } from "./aws-chunked.js";
 import { EMPTY_SHA256 } from "./sigv4/canonical-request.js";
@@ -190,7 +191,9 @@ function verified(claim: SigV4Claim, request: AuthenticatedRequest, found: Claim
 function accepted(claim: SigV4Claim, request: AuthenticatedRequest, found: ClaimedSecret, now: number, signature: VerifiedSignature, payloadHash: string): Authentication {
   checkKeyState(found.credential, now);
   checkAmzHeadersSigned(request.headers, claim.signedHeaders);
-  const headers = claim.kind === "query" ? withPresignedHeaders(request.query, request.headers) : request.headers;
+  // The request goes on with what was signed (Latin-1 text signed as UTF-8: see `latin1TextHeaders`).
+  const signed = (signature.latin1Text && latin1TextHeaders(request.headers, claim.signedHeaders)) || request.headers;
+  const headers = claim.kind === "query" ? withPresignedHeaders(request.query, signed) : signed;
   return headers === request.headers ? { identity: found.identity, signature, payloadHash } : { identity: found.identity, signature, payloadHash, headers };
 }
 
@@ -219,7 +222,7 @@ async function authenticateSigV2(
   checkSigV2Time(claim, headers, now);
   const { secret, identity, credential } = await secretFor(claim, sources, now);
   const virtualHostBucket = virtualHostBucketOf(headers, sources.domain);
-  await verifySigV2(claim, {
+  const signedHeaders = await verifySigV2(claim, {
     method: request.method,
     rawPath: request.rawPath,
     rawQuery: query.raw,
@@ -228,8 +231,10 @@ async function authenticateSigV2(
     ...(virtualHostBucket !== undefined && { virtualHostBucket }),
   }, secret);
   checkKeyState(credential, now);
-  // A presigned URL's query may carry headers its presigner moved there (SigV2 signs them as amz headers), and the
-  // Content-Type and Content-MD5 it signed.
-  const presigned = authorization === null ? withSigV2ContentHeaders(query, withPresignedHeaders(query, headers)) : headers;
+  // The request goes on with what was signed (Latin-1 text signed as UTF-8: see `latin1TextHeaders`). A presigned
+  // URL's query may carry headers its presigner moved there (SigV2 signs them as amz headers), and the Content-Type and
+  // Content-MD5 it signed.
+  const signed = signedHeaders ?? headers;
+  const presigned = authorization === null ? withSigV2ContentHeaders(query, withPresignedHeaders(query, signed)) : signed;
   return presigned === headers ? { identity } : { identity, headers: presigned };
 }

@@ -80,7 +80,8 @@ export function headerValueOf(text: string): string {
   return bytes;
 }
 
-const utf8Decoder = new TextDecoder("utf-8");
+// A leading U+FEFF is text the client sent, not a byte-order mark to drop.
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Whether a text of bytes (one character each, none past U+00FF) is well-formed UTF-8. Checked without throwing. */
 function isUtf8(bytes: string): boolean {
@@ -159,7 +160,8 @@ export function canonicalBytes(text: string): Uint8Array<ArrayBuffer> {
 export function latin1TextHeaders(headers: Headers, names: Iterable<string>): HeaderMap | undefined {
   if (!latin1HeaderValues) return undefined;
   let out: HeaderMap | undefined;
-  for (const name of names) {
+  // Each name once, however often a claim repeats it.
+  for (const name of new Set(names)) {
     const value = headers.get(name);
     if (value === null || !NOT_ASCII.test(value) || PAST_LATIN1.test(value) || isUtf8(value)) continue;
     out ??= new HeaderMap(headers);

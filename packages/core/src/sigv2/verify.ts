@@ -153,8 +153,11 @@ export async function hmacSha1Base64(secret: string | CryptoKey, text: string | 
   return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, typeof text === "string" ? utf8(text) : text)));
 }
 
-/** Verifies a SigV2 claim with the secret (constant-time compare); SignatureDoesNotMatch otherwise. */
-export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secret: string): Promise<void> {
+/**
+ * Verifies a SigV2 claim with the secret (constant-time compare); SignatureDoesNotMatch otherwise. Resolves the headers
+ * the signature covers when they differ from the request's (see `latin1TextHeaders`), else undefined.
+ */
+export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secret: string): Promise<Headers | undefined> {
   const key = await sha1Key(secret);
   let matched = false;
   // A client that sent Latin-1 text but signed its UTF-8 (botocore's SigV2 under Python's http.client): see
@@ -165,14 +168,20 @@ export async function verifySigV2(claim: SigV2Claim, request: SigV2Request, secr
   });
   const latin1Text = latin1TextHeaders(request.headers, signedNames);
   const strings = sigV2StringsToSign(claim, request);
+  const asSent = strings.length;
   if (latin1Text !== undefined) strings.push(...sigV2StringsToSign(claim, { ...request, headers: latin1Text }));
-  for (const text of strings) {
+  let matchedLatin1 = false;
+  for (const [index, text] of strings.entries()) {
     // Every candidate is computed and compared, so timing does not tell which form (if any) matched. Header values
     // past ASCII that the runtime hands over as their bytes were signed as those bytes (see SigV4's verifier).
     const signed = headerValuesAreBytes() && isPastAscii(text) ? latin1Bytes(text) : text;
-    if (timingSafeEqual(await hmacSha1Base64(key, signed), claim.signature)) matched = true;
+    if (timingSafeEqual(await hmacSha1Base64(key, signed), claim.signature)) {
+      if (index < asSent) matched = true;
+      else matchedLatin1 = true;
+    }
   }
-  if (!matched) throw new S3Error("SignatureDoesNotMatch");
+  if (!matched && !matchedLatin1) throw new S3Error("SignatureDoesNotMatch");
+  return matched ? undefined : latin1Text;
 }
 
 /** The bucket a virtual-hosted request names in its Host header, when `domain` is configured and matches. */

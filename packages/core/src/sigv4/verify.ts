@@ -37,6 +37,11 @@ export interface VerifiedSignature {
   scope: string;
   /** The request timestamp. */
   amzDate: string;
+  /**
+   * Set when the signature covers the Latin-1 text of signed values whose bytes are no UTF-8 (see `latin1TextHeaders`):
+   * the request goes on with those values as that text's UTF-8, the bytes that were signed.
+   */
+  latin1Text?: true;
 }
 
 /** Checks the timestamp of a claim: skew for header auth, expiry (and not-yet-valid) for presigned URLs. */
@@ -215,7 +220,7 @@ function compared(check: PendingCheck, key: HmacKey, expected: string): MaybePro
     const canonical = canonicalRequestFor(claim, { ...request, headers: latin1Text });
     return sha256Hex(latin1Bytes(canonical)).then((digest) => signedWith({ ...check, retried: true }, key, digest));
   }
-  const result = { signature: expected, key, scope: check.scope, amzDate: claim.amzDate };
+  const result: VerifiedSignature = { signature: expected, key, scope: check.scope, amzDate: claim.amzDate, ...(check.retried && { latin1Text: true }) };
   if (check.block !== undefined) {
     const entry = { claim, method: request.method, rawPath: request.rawPath, block: check.block, payloadHash: request.payloadHash, secret: check.secret, result };
     setBounded(verifiedPresigned, request.rawQuery, entry, MAX_VERIFIED_PRESIGNED);
