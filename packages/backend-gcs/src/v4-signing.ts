@@ -3,7 +3,7 @@
  * request, the string to sign and the URL here and inject only the RSA signature (node:crypto or WebCrypto), so
  * they produce the same URL for the same inputs and clock. Checked against Google's conformance vectors.
  */
-import { canonicalBytes, isPastAscii, toHex, uriEncode, utf8 } from "@multistore/core/backend";
+import { asciiTrimmed, canonicalBytes, isPastAscii, toHex, uriEncode, utf8 } from "@multistore/core/backend";
 
 /** Signs bytes with RSASSA-PKCS1-v1_5 over SHA-256 with a service account's private key. */
 export interface GcsSigner {
@@ -58,7 +58,7 @@ export function formatGoogDate(date: Date): string {
  */
 export function canonicalHeaderValue(value: string): string {
   // Past ASCII, ASCII whitespace only: the byte 0xA0 in the UTF-8 of "à", as Node holds a header value, is no space.
-  if (isPastAscii(value)) return value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "").replace(/[\t-\r ]+/g, " ");
+  if (isPastAscii(value)) return asciiTrimmed(value, true);
   return value.trim().replace(/\s+/g, " ");
 }
 

@@ -70,5 +70,5 @@ export { parseListPartsResult } from "./operations/list-parts.js";
 export { parseListMultipartUploadsResult } from "./operations/list-uploads.js";
 export { decodeKey, DOT_SEGMENT, encodeKeyPath } from "./keys.js";
 export { fromBase64, fromHex, toBase64, toHex, uriEncode, utf8 } from "./encoding.js";
-export { canonicalBytes, isPastAscii } from "./header-text.js";
+export { asciiTrimmed, canonicalBytes, isPastAscii } from "./header-text.js";
 export { checkCopyRange, MAX_PART_COPY_BYTES } from "./operations/copy-range.js";

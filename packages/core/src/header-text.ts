@@ -129,6 +129,16 @@ export function headerValuesAreBytes(): boolean {
   return latin1HeaderValues;
 }
 
+/**
+ * `value` trimmed of ASCII whitespace only and, with `collapse`, each run of it one space: how the clients that sign
+ * values past ASCII (curl, the Go SDK) canonicalize them. U+00A0 or U+3000, or the byte 0xA0 in the UTF-8 of "à"
+ * where a runtime holds a value as its bytes, is no space.
+ */
+export function asciiTrimmed(value: string, collapse: boolean): string {
+  const trimmed = value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "");
+  return collapse ? trimmed.replace(/[\t-\r ]+/g, " ") : trimmed;
+}
+
 /** Whether `text` holds a character past ASCII. */
 export function isPastAscii(text: string): boolean {
   return NOT_ASCII.test(text);

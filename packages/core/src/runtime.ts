@@ -15,7 +15,7 @@ export type { AwsChunkedEncoding } from "./aws-chunked.js";
 export type { BodyChecks } from "./checksums/body-checks.js";
 export { DEFAULT_CHECKSUM_FACTORIES, type ChecksumAlgorithm, type ChecksumFactories, type IncrementalChecksum } from "./checksums/algorithms.js";
 export { withKnownLength } from "./fixed-length.js";
-export { useLatin1HeaderValues } from "./header-text.js";
+export { headerValueOf, useLatin1HeaderValues } from "./header-text.js";
 export { GrowingBytes, readAtMost } from "./read-bytes.js";
 export { concatBytes } from "./encoding.js";
 export { CLIENT_CLOSED, isFailure, requestLineOf, type RequestEnd, type RequestLine } from "./request-line.js";

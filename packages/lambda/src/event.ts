@@ -3,6 +3,7 @@
  * documents them ("Working with AWS Lambda proxy integrations for HTTP APIs", "Lambda function URLs: request and
  * response payloads"), and the translation of an event into what the gateway reads.
  */
+import { headerValueOf } from "@multistore/core/runtime";
 
 /** An HTTP request as Lambda receives it (payload format 2.0). Fields the gateway does not read are left out. */
 export interface LambdaHttpEvent {
@@ -70,25 +71,16 @@ function basePathOf(event: LambdaHttpEvent, basePath: string | undefined): strin
   return stage === undefined || stage === "" || stage === "$default" ? "" : `/${stage}`;
 }
 
-/** Anything past ASCII. */
-const PAST_ASCII = /[\u0080-\uffff]/;
-
-/**
- * A header value as the Node server hands one to the gateway: its bytes, one character each. Lambda's events carry
- * the text the client's UTF-8 decoded to (`São Paulo` from a CDN's geo header, metadata curl and the Go SDK send raw),
- * which Node's `Headers` would refuse past U+00FF; as bytes, a signature over them verifies as on the server.
- */
-function receivedValue(value: string): string {
-  return PAST_ASCII.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
-}
-
 /**
  * Translates an event: the request line as sent (less its base path, see `basePathOf`), headers (cookies back in),
  * the body decoded.
  */
 export function requestFromEvent(event: LambdaHttpEvent, basePath?: string): EventRequest {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, receivedValue(value));
+  // Events carry the text the client's UTF-8 decoded to (a CDN's `cf-ipcity: São Paulo`, metadata curl and the Go SDK
+  // send raw), which Node's `Headers` would refuse past U+00FF: taken as its bytes, as the Node server hands a header
+  // to the gateway, a signature over it verifies as there.
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, headerValueOf(value));
   if (event.cookies && event.cookies.length > 0 && !headers.has("cookie")) headers.set("cookie", event.cookies.join("; "));
   // Function URLs and HTTP APIs pass the Host the client used; without one, the endpoint's own name is what it used.
   if (!headers.has("host") && event.requestContext.domainName) headers.set("host", event.requestContext.domainName);

@@ -3,7 +3,7 @@
  * `VERB \n Content-MD5 \n Content-Type \n Date \n CanonicalizedAmzHeaders CanonicalizedResource`.
  */
 import { percentDecode } from "../encoding.js";
-import { isPastAscii } from "../header-text.js";
+import { asciiTrimmed, isPastAscii } from "../header-text.js";
 
 /**
  * Query parameters that are part of the resource (sub-resources and GetObject response overrides). Every other
@@ -45,7 +45,7 @@ export function canonicalResource(rawPath: string, rawQuery: string, virtualHost
  * over as its bytes, is no space.
  */
 export function signedTrim(value: string): string {
-  return isPastAscii(value) ? value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "") : value.trim();
+  return isPastAscii(value) ? asciiTrimmed(value, false) : value.trim();
 }
 
 /** A header value as signed: trimmed, folded whitespace collapsed to one space. */

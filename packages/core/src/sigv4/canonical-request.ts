@@ -5,7 +5,7 @@
 import { cryptoPrimitives } from "../crypto-primitives.js";
 import { percentDecode, toHex, uriEncode, utf8 } from "../encoding.js";
 import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
-import { isPastAscii } from "../header-text.js";
+import { asciiTrimmed, isPastAscii } from "../header-text.js";
 
 const CANONICAL_PATH = /^[A-Za-z0-9\-_.~/]*$/;
 
@@ -108,7 +108,7 @@ export function isPlainHeaderValue(value: string): boolean {
  */
 export function canonicalHeaderValue(value: string): string {
   if (isPlainHeaderValue(value)) return value.trim();
-  if (isPastAscii(value)) return value.replace(/^[\t-\r ]+|[\t-\r ]+$/g, "").replace(/[\t-\r ]+/g, " ");
+  if (isPastAscii(value)) return asciiTrimmed(value, true);
   return value.trim().replace(/\s+/g, " ");
 }
 
