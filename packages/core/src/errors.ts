@@ -21,6 +21,7 @@ const ERROR_CODES = {
   InvalidPartOrder: [400, "The list of parts was not in ascending order."],
   InvalidPolicyDocument: [400, "The content of the form does not meet the conditions specified in the policy document."],
   InvalidRange: [416, "The requested range is not satisfiable."],
+  InvalidRedirectLocation: [400, "The website redirect location must have a prefix of 'http://' or 'https://' or '/', and be at most 2 KB long."],
   InvalidRequest: [400, "Invalid request."],
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
   InvalidTag: [400, "The tag provided was not a valid tag."],

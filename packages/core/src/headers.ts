@@ -2,6 +2,7 @@
 import { S3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
 import { isPastAscii, metadataValue } from "./header-text.js";
+import { OBJECT_SETTING_HEADERS } from "./object-settings.js";
 import { taggingHeader, tagsOfHeader } from "./object-tags.js";
 
 /** Request headers forwarded to backends for object operations. */
@@ -53,6 +54,11 @@ export interface ForwardedHeaderOptions {
    * `x-amz-content-sha256` that is a signing marker, not a digest the backend may verify.
    */
   object?: { sendsBody: boolean };
+  /**
+   * A write that makes an object (PutObject, CopyObject, CreateMultipartUpload): add the settings S3 keeps with it
+   * (a website redirect, encryption, Object Lock), which `checkObjectWriteHeaders` let through for its store.
+   */
+  settings?: boolean;
 }
 
 /** The forwardable subset of client headers (names lowercase). */
@@ -60,8 +66,9 @@ export function forwardedRequestHeaders(headers: Headers, options: ForwardedHead
   const out = new HeaderMap();
   const copy = options.copy === true;
   const object = options.object;
+  const settings = options.settings === true;
   headers.forEach((value, name) => {
-    if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name))) return;
+    if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name)) && !(settings && OBJECT_SETTING_HEADERS.has(name))) return;
     if (object !== undefined) {
       if (name === "content-length" && !object.sendsBody) return;
       if (name === "x-amz-content-sha256" && !HEX_DIGEST.test(value)) return;

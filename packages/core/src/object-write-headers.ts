@@ -1,12 +1,14 @@
 /**
  * Checks the write-time headers S3 validates itself before anything is stored: `x-amz-storage-class`, the canned
- * `x-amz-acl`, the tags of `x-amz-tagging`, and CopyObject's `x-amz-metadata-directive` / `x-amz-tagging-directive`.
- * An S3 backend would refuse bad values too; every other backend would store them, or ignore them silently. Tags in
- * particular: a store that keeps none refuses them (`501`) rather than dropping what the client asked to keep.
+ * `x-amz-acl`, the tags of `x-amz-tagging`, CopyObject's `x-amz-metadata-directive` / `x-amz-tagging-directive`, and
+ * the settings S3 keeps with an object (see `object-settings.ts`). An S3 backend would refuse bad values too; every
+ * other backend would store them, or ignore them silently. Tags in particular: a store that keeps none refuses them
+ * (`501`) rather than dropping what the client asked to keep.
  */
 import { S3Error } from "./errors.js";
 import { tagsOfHeader } from "./object-tags.js";
 import { textOfHeaderValue } from "./header-text.js";
+import { checkObjectSettings } from "./object-settings.js";
 import type { Backend } from "./types.js";
 
 /** The storage classes S3 knows (PutObject's `x-amz-storage-class`; the value is case-sensitive). */
@@ -55,6 +57,7 @@ export function checkObjectWriteHeaders(headers: Headers, copy: boolean, backend
   if (tagging !== null && tagsOfHeader(tagging).length > 0 && !backend.putObjectTagging) {
     throw new S3Error("NotImplemented", { message: `Objects of ${backend.kind} buckets have no tags: x-amz-tagging cannot be kept.` });
   }
+  checkObjectSettings(headers, backend.kind);
   if (!copy) return;
   const metadata = headers.get("x-amz-metadata-directive");
   if (metadata !== null && !DIRECTIVES.has(metadata.toUpperCase())) throw invalidArgument("x-amz-metadata-directive", metadata, "Unknown metadata directive.");

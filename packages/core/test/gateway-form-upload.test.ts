@@ -112,6 +112,18 @@ describe("form uploads", () => {
     expect(asked.headers.get("x-amz-tagging")).toBe("team=geo%20data");
   });
 
+  it("takes the object settings a form names (website redirect, encryption) as PutObject's headers: refused where the store keeps none", async () => {
+    const fields: [string, string][] = [["key", "d.html"], ["x-amz-website-redirect-location", "/e.html"], ["x-amz-server-side-encryption", "AES256"]];
+    const conditions = [{ key: "d.html" }, { "x-amz-website-redirect-location": "/e.html" }, { "x-amz-server-side-encryption": "AES256" }];
+    const refused = await post("AKIDWRITER", fields, conditions);
+    expect([refused.status, codeOf(refused.body)]).toEqual([501, "NotImplemented"]);
+    expect(local.objects.has("tenant-a/d.html")).toBe(false);
+    Object.defineProperty(local, "kind", { value: "s3" });
+    expect((await post("AKIDWRITER", fields, conditions)).status).toBe(204);
+    const asked = local.callsTo("prepareObject").at(-1)![0] as { headers: Headers };
+    expect([asked.headers.get("x-amz-website-redirect-location"), asked.headers.get("x-amz-server-side-encryption")]).toEqual(["/e.html", "AES256"]);
+  });
+
   it("checks the key's conditions against the key written (${filename} replaced by the file's name)", async () => {
     expect((await post("AKIDWRITER", [["key", "up/${filename}"]], [["starts-with", "$key", "up/"]])).status).toBe(204);
     expect(local.objects.has("tenant-a/up/photo.png")).toBe(true);

@@ -51,3 +51,58 @@ describe("checkObjectWriteHeaders", () => {
     expect(thrown(() => checkObjectWriteHeaders(new Headers({ "x-amz-tagging-directive": "KEEP" }), true, s3))).toMatchObject({ code: "InvalidArgument", details: { ArgumentName: "x-amz-tagging-directive" } });
   });
 });
+
+describe("the object settings a write asks for (website redirect, encryption, Object Lock)", () => {
+  const az = { kind: "az" };
+  const r2 = { kind: "r2" };
+  const check = (headers: Record<string, string>, backend: { kind: string }, copy = false) => () => checkObjectWriteHeaders(new Headers(headers), copy, backend);
+
+  it("takes a website redirect S3 takes on an S3 backend only, and refuses one S3 refuses everywhere", () => {
+    for (const location of ["/index.html", "http://example.com/", "https://example.com/a?b=c"]) {
+      expect(check({ "x-amz-website-redirect-location": location }, s3), location).not.toThrow();
+      expect(thrown(check({ "x-amz-website-redirect-location": location }, fs)), location).toMatchObject({ code: "NotImplemented", status: 501 });
+      expect(thrown(check({ "x-amz-website-redirect-location": location }, az, true)), location).toMatchObject({ code: "NotImplemented" });
+    }
+    for (const location of ["index.html", "ftp://example.com/", "HTTP://example.com/", "http:/example.com", `/${"a".repeat(2048)}`]) {
+      for (const backend of [s3, fs]) {
+        expect(thrown(check({ "x-amz-website-redirect-location": location }, backend)), location).toMatchObject({ code: "InvalidRedirectLocation", status: 400 });
+      }
+    }
+    // 2 KB is taken; no value asks for no redirect.
+    expect(check({ "x-amz-website-redirect-location": `/${"a".repeat(2047)}` }, s3)).not.toThrow();
+    expect(check({ "x-amz-website-redirect-location": "" }, fs)).not.toThrow();
+  });
+
+  it("takes SSE-S3 where the store encrypts at rest, KMS on an S3 backend only, and refuses what S3 refuses", () => {
+    for (const backend of [s3, az, r2, { kind: "gcs" }]) expect(check({ "x-amz-server-side-encryption": "AES256" }, backend), backend.kind).not.toThrow();
+    expect(thrown(check({ "x-amz-server-side-encryption": "AES256" }, fs))).toMatchObject({ code: "NotImplemented", status: 501 });
+    const kms = { "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:us-east-1:1:key/k", "x-amz-server-side-encryption-bucket-key-enabled": "true" };
+    expect(check(kms, s3)).not.toThrow();
+    expect(check({ "x-amz-server-side-encryption": "aws:kms:dsse" }, s3, true)).not.toThrow();
+    for (const backend of [az, r2, fs]) expect(thrown(check(kms, backend)), backend.kind).toMatchObject({ code: "NotImplemented" });
+    for (const value of ["aes256", "AES128", "kms"]) {
+      expect(thrown(check({ "x-amz-server-side-encryption": value }, s3)), value).toMatchObject({ code: "InvalidArgument", status: 400, details: { ArgumentName: "x-amz-server-side-encryption" } });
+    }
+    for (const headers of [{ "x-amz-server-side-encryption-aws-kms-key-id": "k" }, { "x-amz-server-side-encryption": "AES256", "x-amz-server-side-encryption-context": "e30=" }] as Record<string, string>[]) {
+      expect(thrown(check(headers, s3)), JSON.stringify(headers)).toMatchObject({ code: "InvalidArgument", status: 400 });
+    }
+  });
+
+  it("refuses keys the client provides (SSE-C) on every store, never naming the key", () => {
+    const key = "c2VjcmV0LWtleS1vZi0zMi1ieXRlcy1sb25nLi4uLi4=";
+    for (const backend of [s3, az, fs]) {
+      const error = thrown(check({ "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key }, backend));
+      expect(error, backend.kind).toMatchObject({ code: "NotImplemented", status: 501 });
+      expect(error.toXml("/b/k", "r")).not.toContain(key);
+    }
+    expect(thrown(check({ "x-amz-server-side-encryption-customer-key-md5": "bWQ1" }, s3, true))).toMatchObject({ code: "NotImplemented" });
+  });
+
+  it("answers a bucket without Object Lock for retention asked of any store but an S3 backend's", () => {
+    const retention = { "x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00Z" };
+    expect(check(retention, s3)).not.toThrow();
+    for (const headers of [retention, { "x-amz-object-lock-legal-hold": "ON" }]) {
+      for (const backend of [fs, az]) expect(thrown(check(headers, backend)), backend.kind).toMatchObject({ code: "InvalidRequest", status: 400, message: "Bucket is missing Object Lock Configuration" });
+    }
+  });
+});

@@ -7,6 +7,7 @@
  */
 import type { CorsRule } from "../cors.js";
 import { S3Error } from "../errors.js";
+import { ENCRYPTING_STORES } from "../object-settings.js";
 import { xmlResponse } from "../responses.js";
 import type { BucketConfig, PlainResponse } from "../types.js";
 import { escapeXml, XML_DECLARATION } from "../xml.js";
@@ -63,8 +64,6 @@ const NOT_SET: Record<Exclude<BucketSettingOperation, AnsweredSetting>, [code: s
   GetPublicAccessBlock: ["NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"],
 };
 
-/** Stores that encrypt everything they keep, always (Azure Storage, Cloud Storage, R2): SSE with their keys. */
-const ENCRYPTING_STORES = new Set(["az", "gcs", "r2"]);
 
 /** The bucket a setting is read of. */
 export interface SettingsOf {

@@ -4,6 +4,7 @@ import { authBehaviour } from "./auth.js";
 import { bucketCallBehaviour } from "./bucket-calls.js";
 import { bucketSettingBehaviour } from "./bucket-settings.js";
 import { copyDeleteBehaviour } from "./copy-delete.js";
+import { objectSettingBehaviour } from "./object-settings.js";
 import { partCopyBehaviour } from "./part-copy.js";
 import { crossStoreCopyBehaviour } from "./cross-store-copy.js";
 import { objectTaggingBehaviour } from "./object-tagging.js";
@@ -55,6 +56,7 @@ export function runS3BehaviourSuite(
     objectAttributesBehaviour(current);
     objectPartsBehaviour(current);
     copyDeleteBehaviour(current);
+    objectSettingBehaviour(current);
     partCopyBehaviour(current);
     crossStoreCopyBehaviour(current);
     objectTaggingBehaviour(current);

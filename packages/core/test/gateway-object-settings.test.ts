@@ -1,0 +1,82 @@
+/**
+ * The settings S3 keeps with an object (website redirect, encryption, Object Lock): sent to an S3 backend by the
+ * writes that make objects, never by reads, and refused before a store that keeps none is asked.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { childText, type CopyRequest, type ObjectRequest } from "../src/backend.js";
+import { gatewayRequest, type MemoryBackend } from "./helpers/memory-backend.js";
+import { as, objectsGateway, response } from "./helpers/objects-gateway.js";
+import { presign } from "./helpers/sign.js";
+
+const SETTINGS = {
+  "x-amz-website-redirect-location": "/moved.html",
+  "x-amz-server-side-encryption": "aws:kms",
+  "x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:us-east-1:111122223333:key/k",
+  "x-amz-object-lock-legal-hold": "ON",
+};
+const unsigned = { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
+
+let local: MemoryBackend;
+let send: ReturnType<typeof objectsGateway>["send"];
+let gateway: ReturnType<typeof objectsGateway>["gateway"];
+
+/** Makes the memory store stand for an S3 backend, which keeps every setting. */
+function asS3(backend: MemoryBackend): void {
+  Object.defineProperty(backend, "kind", { value: "s3" });
+}
+
+beforeEach(() => {
+  ({ local, send, gateway } = objectsGateway());
+});
+
+const sentHeaders = (headers: Headers) => Object.fromEntries([...headers].filter(([name]) => name in SETTINGS));
+
+describe("object settings on an S3 backend", () => {
+  beforeEach(() => asS3(local));
+
+  it("are sent with PutObject, CreateMultipartUpload and CopyObject", async () => {
+    expect((await send({ method: "PUT", path: "/data/set/put", headers: { ...unsigned, ...SETTINGS, "content-length": "1" } }, as("AKIDWRITER"), "x")).type).toBe("native");
+    const [put] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
+    expect(sentHeaders(put.headers)).toEqual(SETTINGS);
+    expect(response(await send({ method: "POST", path: "/data/set/big", query: { uploads: "" }, headers: SETTINGS }, as("AKIDWRITER"))).status).toBe(200);
+    expect(sentHeaders(local.callsTo("createMultipartUpload")[0]![1] as Headers)).toEqual(SETTINGS);
+    const copied = await send({ method: "PUT", path: "/data/dst/k", headers: { "x-amz-copy-source": "/other/src/k", ...SETTINGS } }, as("AKIDCOPIER"));
+    expect(response(copied).status).toBe(200);
+    expect(sentHeaders((local.callsTo("copyObject")[0]![0] as CopyRequest).headers)).toEqual(SETTINGS);
+  });
+
+  it("are not sent with reads or parts", async () => {
+    await send({ method: "GET", path: "/data/src/k", headers: { ...SETTINGS } }, as("AKIDWRITER"));
+    const [read] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
+    expect(read.operation).toBe("GetObject");
+    expect(sentHeaders(read.headers)).toEqual({});
+  });
+
+  it("are taken from a presigned URL's query, where a presigner moved them", async () => {
+    const signed = await presign(as("AKIDWRITER"), { method: "PUT", path: "/data/set/presigned", headers: { "x-amz-website-redirect-location": "https://example.com/" } });
+    expect(signed.target).toContain("x-amz-website-redirect-location=");
+    signed.headers.delete("x-amz-website-redirect-location");
+    signed.headers.set("content-length", "1");
+    expect((await gateway.handle(gatewayRequest("PUT", signed.target, signed.headers, "x"))).type).toBe("native");
+    const [put] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
+    expect(put.headers.get("x-amz-website-redirect-location")).toBe("https://example.com/");
+  });
+});
+
+describe("object settings on a store that keeps none", () => {
+  it("are refused before the store is asked, and nothing is stored", async () => {
+    for (const [name, value, status, code] of [
+      ["x-amz-website-redirect-location", "/moved.html", 501, "NotImplemented"],
+      ["x-amz-server-side-encryption", "AES256", 501, "NotImplemented"],
+      ["x-amz-object-lock-legal-hold", "ON", 400, "InvalidRequest"],
+      ["x-amz-server-side-encryption-customer-algorithm", "AES256", 501, "NotImplemented"],
+    ] as const) {
+      const put = response(await send({ method: "PUT", path: "/data/set/refused", headers: { ...unsigned, [name]: value, "content-length": "1" } }, as("AKIDWRITER"), "x"));
+      expect([put.status, childText(put.root!, "Code")], name).toEqual([status, code]);
+      const created = response(await send({ method: "POST", path: "/data/set/refused", query: { uploads: "" }, headers: { [name]: value } }, as("AKIDWRITER")));
+      expect([created.status, childText(created.root!, "Code")], name).toEqual([status, code]);
+    }
+    expect(local.objects.has("tenant-a/set/refused")).toBe(false);
+    expect(local.callsTo("createMultipartUpload")).toEqual([]);
+  });
+});
