@@ -24,6 +24,8 @@ export interface FsBackendOptions {
   multipart_max_age_secs?: string;
   /** Seconds between sweeps while the process runs (default 3600). */
   sweep_interval_secs?: string;
+  /** `"true"` when the root is on storage encrypted at rest: SSE-S3 writes are taken (default `"false"`). */
+  encrypted_at_rest?: string;
 }
 
 function seconds(options: FsBackendOptions, name: "temp_max_age_secs" | "multipart_max_age_secs" | "sweep_interval_secs", fallback: number): number {
@@ -56,6 +58,8 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
     const reason = (error as NodeJS.ErrnoException).code === "EEXIST" || (error as NodeJS.ErrnoException).code === "ENOTDIR" ? "is not a directory" : "cannot be used";
     throw new Error(`root ${reason} for backend_type = fs: ${(error as Error).message}`, { cause: error });
   }
+  const encrypted = options.encrypted_at_rest;
+  if (encrypted !== undefined && encrypted !== "true" && encrypted !== "false") throw new Error('encrypted_at_rest must be "true" or "false" for backend_type = fs');
   const ages = { tempMaxAgeMs: seconds(options, "temp_max_age_secs", 86_400), uploadMaxAgeMs: seconds(options, "multipart_max_age_secs", 604_800) };
   startSweeping(layout, ages, seconds(options, "sweep_interval_secs", 3600));
   // Upload records read by listings, so that the pages of one client request do not each read them all again.
@@ -64,6 +68,8 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
   const backend: Backend<Readable> = {
     kind: "fs",
     copyDomain: FS_COPY_DOMAIN,
+    // Said by the operator, who knows the disk: the gateway itself writes plain files.
+    encryptsAtRest: encrypted === "true",
     async prepareObject(request: ObjectRequest): Promise<ObjectDispatch<Readable>> {
       const kp = resolveKey(layout, request.key);
       if (request.operation !== "PutObject" && request.operation !== "UploadPart") checkVersionId(request.versionId);

@@ -24,4 +24,8 @@ export const FS_OPTION_RULES: BackendOptionRules = {
     description: "How often the sweep runs while the server runs (default 3600: hourly).",
     kind: "seconds",
   },
+  encrypted_at_rest: {
+    description: 'The root is on storage encrypted at rest ("true"; default "false"): writes asking for SSE-S3 (x-amz-server-side-encryption: AES256) are taken, and GetBucketEncryption answers AES256. Otherwise such writes are refused with 501.',
+    kind: "boolean",
+  },
 };

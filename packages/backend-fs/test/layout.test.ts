@@ -7,6 +7,14 @@ import { createFsBackend } from "../src/index.js";
 import { codeOf, freshBackend, get, put, run, tempDir, text } from "./test-support.js";
 
 describe("fs backend layout", () => {
+  it("says it encrypts at rest only where encrypted_at_rest says the root's storage does", async () => {
+    const root = await tempDir();
+    expect(createFsBackend({ root }).encryptsAtRest).toBe(false);
+    expect(createFsBackend({ root, encrypted_at_rest: "false" }).encryptsAtRest).toBe(false);
+    expect(createFsBackend({ root, encrypted_at_rest: "true" }).encryptsAtRest).toBe(true);
+    expect(() => createFsBackend({ root, encrypted_at_rest: "yes" })).toThrow('encrypted_at_rest must be "true" or "false" for backend_type = fs');
+  });
+
   it("requires a root and creates it when absent", async () => {
     expect(() => createFsBackend({} as { root: string })).toThrow("root is required for backend_type = fs");
     expect(() => createFsBackend({ root: "" })).toThrow("root is required for backend_type = fs");

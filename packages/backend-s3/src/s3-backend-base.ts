@@ -25,6 +25,7 @@ import { resolveS3Options, type ResolvedS3Options, type S3BackendOptions } from 
 import { checkBackendResponse, parseDeleteResult, parseDeleteVersionsResult, parseListResult, requiredDocument, requiredText } from "./s3-xml.js";
 import { copyResultOf, copySourceHeaders } from "./copy-source.js";
 import { taggingMethods } from "./tagging.js";
+import { readBucketEncryption } from "./bucket-encryption.js";
 import { xmlBodyHeaders, sha256HexOf } from "./digests.js";
 import { encodeQuery, type S3Credentials, type S3CredentialsProvider, type S3Runtime, type S3Signer, type SignableRequest } from "./transport.js";
 
@@ -277,14 +278,13 @@ export function createS3BackendWith(rawOptions: S3BackendOptions, runtime: S3Run
 
     async copyObject(request: CopyRequest<unknown>) {
       const headers = copySourceHeaders(request, backend);
-      request.headers.forEach((value, name) => {
-        if (name !== "content-length" && name !== "x-amz-content-sha256" && name !== "content-md5") headers[name] = value;
-      });
+      for (const [name, value] of request.headers) if (name !== "content-length" && name !== "x-amz-content-sha256" && name !== "content-md5") headers[name] = value;
       const { root, headers: responseHeaders } = await signedRequest("PUT", urlFor(request.key), headers, undefined, true);
       return copyResultOf(root, responseHeaders, "x-amz-version-id");
     },
 
     ...taggingMethods({ signedRequest, urlFor, md5Base64: runtime.md5Base64 }),
+    getBucketEncryption: () => readBucketEncryption(() => signedRequest("GET", urlFor(undefined, { encryption: "" }), {})),
 
     async uploadPartCopy(request: PartCopyRequest<unknown>) {
       const headers = copySourceHeaders(request, backend);

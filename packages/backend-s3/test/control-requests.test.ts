@@ -211,3 +211,25 @@ describe("object tagging", () => {
     await expect(backend.deleteObjectTagging!("k")).rejects.toMatchObject({ code: "ServiceUnavailable", status: 503 });
   });
 });
+
+describe("bucket encryption", () => {
+  const configuration = (rule: string) => `${XML}<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule>${rule}</Rule></ServerSideEncryptionConfiguration>`;
+
+  it("reads the bucket's default encryption from the store, without its KMS key", async () => {
+    const kms = configuration("<ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>arn:aws:kms:eu-west-1:111122223333:key/k</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled>");
+    const { backend, sent } = fakeBackend(() => ({ text: kms }));
+    await expect(backend.getBucketEncryption!()).resolves.toEqual({ algorithm: "aws:kms", bucketKeyEnabled: true });
+    expect([sent[0]!.method, sent[0]!.url.pathname, sent[0]!.url.search, sent[0]!.headers.authorization]).toEqual(["GET", "/", "?encryption=", "FAKE"]);
+    const sse = configuration("<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault>");
+    await expect(fakeBackend(() => ({ text: sse })).backend.getBucketEncryption!()).resolves.toEqual({ algorithm: "AES256", bucketKeyEnabled: false });
+  });
+
+  it("answers none where the store has none set or will not say, and fails where it cannot be asked", async () => {
+    for (const [status, code] of [[404, "ServerSideEncryptionConfigurationNotFoundError"], [403, "AccessDenied"], [501, "NotImplemented"], [405, "MethodNotAllowed"]] as const) {
+      await expect(fakeBackend(() => ({ status, text: errorDocument(code) })).backend.getBucketEncryption!(), code).resolves.toBeUndefined();
+    }
+    await expect(fakeBackend(() => ({ text: `${XML}<ServerSideEncryptionConfiguration/>` })).backend.getBucketEncryption!()).resolves.toBeUndefined();
+    await expect(fakeBackend(() => ({ status: 500, text: errorDocument("InternalError") })).backend.getBucketEncryption!()).rejects.toMatchObject({ status: 503 });
+    await expect(fakeBackend(() => new Error("connection refused")).backend.getBucketEncryption!()).rejects.toMatchObject({ code: "ServiceUnavailable" });
+  });
+});

@@ -52,7 +52,7 @@ describe("backend option rules", () => {
       'buckets[0].backend_type: "ftp" is not a backend type (expected one of: s3, az, gcs, fs, r2)',
     ]);
     expect(issuesFor("fs", { root: "/x", bucket_name: "y" })).toEqual([
-      'buckets[0].backend_options.bucket_name is not a known option for backend_type "fs" (expected one of: root, temp_max_age_secs, multipart_max_age_secs, sweep_interval_secs)',
+      'buckets[0].backend_options.bucket_name is not a known option for backend_type "fs" (expected one of: root, temp_max_age_secs, multipart_max_age_secs, sweep_interval_secs, encrypted_at_rest)',
     ]);
   });
 

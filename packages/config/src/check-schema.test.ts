@@ -144,7 +144,7 @@ describe("structural errors", () => {
     ) as unknown;
     expect(issuesOf(() => parseConfig(config))).toEqual([
       "__proto__ is not a known field",
-      'buckets[0].backend_options.__proto__ is not a known option for backend_type "fs" (expected one of: root, temp_max_age_secs, multipart_max_age_secs, sweep_interval_secs)',
+      'buckets[0].backend_options.__proto__ is not a known option for backend_type "fs" (expected one of: root, temp_max_age_secs, multipart_max_age_secs, sweep_interval_secs, encrypted_at_rest)',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

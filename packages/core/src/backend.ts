@@ -10,6 +10,7 @@ export { AnswerTooLargeError, CONTROL_TIMEOUT_MS, LONG_CONTROL_TIMEOUT_MS, MAX_C
 export type {
   Backend,
   BackendFactory,
+  BucketEncryption,
   CompletedPart,
   CopyRange,
   CopyRequest,

@@ -1,12 +1,14 @@
 /**
  * The settings S3 keeps with an object when it is written (PutObject, CopyObject, CreateMultipartUpload, a form
- * upload): a website redirect, server-side encryption, and Object Lock retention. An S3 backend is sent them and keeps
- * them; the other stores keep none, so a write asking for one is refused rather than stored without it. Only SSE-S3
- * (`AES256`) is taken everywhere it holds anyway: by the stores that encrypt every object at rest with keys of their
- * own. Keys the client provides (SSE-C) are refused on every store: they would have to be sent again with every read.
+ * upload): a website redirect and server-side encryption. An S3 backend is sent them and keeps them; the other stores
+ * keep none, so a write asking for one is refused rather than stored without it. Only SSE-S3 (`AES256`) is taken
+ * wherever it holds anyway: by the stores that encrypt every object at rest with keys of their own. Keys the client
+ * provides (SSE-C) are refused on every store: they would have to be sent again with every read. Object Lock is
+ * refused on every store (see `OBJECT_LOCK_HEADERS`).
  */
 import { S3Error } from "./errors.js";
 import { textOfHeaderValue } from "./header-text.js";
+import type { Backend } from "./types.js";
 
 /** The object-setting headers a write sends an S3 backend (see `forwardedRequestHeaders`). */
 export const OBJECT_SETTING_HEADERS: ReadonlySet<string> = new Set([
@@ -15,20 +17,32 @@ export const OBJECT_SETTING_HEADERS: ReadonlySet<string> = new Set([
   "x-amz-server-side-encryption-aws-kms-key-id",
   "x-amz-server-side-encryption-context",
   "x-amz-server-side-encryption-bucket-key-enabled",
-  "x-amz-object-lock-mode",
-  "x-amz-object-lock-retain-until-date",
-  "x-amz-object-lock-legal-hold",
 ]);
 
-/** The headers of SSE-C: an encryption key the client holds, sent with each write and read. */
+/**
+ * Object Lock's headers. No bucket has Object Lock through the gateway (GetObjectLockConfiguration answers so): a
+ * gateway writer could otherwise lock objects in the operator's bucket that nobody may delete, a right S3 grants
+ * apart from writing (`s3:PutObjectRetention`, `s3:PutObjectLegalHold`).
+ */
+export const OBJECT_LOCK_HEADERS: readonly string[] = ["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"];
+
+/** The headers of SSE-C: an encryption key the client holds, sent with each write and read, and a copy's source's. */
 export const CUSTOMER_KEY_HEADERS: readonly string[] = [
   "x-amz-server-side-encryption-customer-algorithm",
   "x-amz-server-side-encryption-customer-key",
   "x-amz-server-side-encryption-customer-key-md5",
+  "x-amz-copy-source-server-side-encryption-customer-algorithm",
+  "x-amz-copy-source-server-side-encryption-customer-key",
+  "x-amz-copy-source-server-side-encryption-customer-key-md5",
 ];
 
 /** Stores that encrypt everything they keep, always (Azure Storage, Cloud Storage, R2): SSE with their keys. */
 export const ENCRYPTING_STORES: ReadonlySet<string> = new Set(["az", "gcs", "r2"]);
+
+/** Whether a store encrypts every object at rest: by its kind, or as its backend says (an fs root on encrypted storage). */
+export function encryptsAtRest(store: Pick<Backend<unknown>, "kind" | "encryptsAtRest">): boolean {
+  return store.encryptsAtRest === true || ENCRYPTING_STORES.has(store.kind);
+}
 
 /** The values of `x-amz-server-side-encryption` S3 knows (case-sensitive). */
 const ENCRYPTIONS = new Set(["AES256", "aws:kms", "aws:kms:dsse"]);
@@ -39,39 +53,47 @@ const REDIRECT_LOCATION = /^(\/|https?:\/\/)/;
 /** The longest website redirect S3 keeps (2 KB). */
 const MAX_REDIRECT_LENGTH = 2048;
 
-const OBJECT_LOCK_HEADERS = ["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"];
+/** A header's value; an empty one asks for nothing, as if it were not sent. */
+function askedValue(headers: Headers, name: string): string | null {
+  const value = headers.get(name);
+  return value === "" ? null : value;
+}
 
 function notKept(kind: string, what: string, header: string): S3Error {
   return new S3Error("NotImplemented", { message: `Objects of ${kind} buckets keep no ${what}: ${header} cannot be kept.` });
 }
 
-/**
- * Throws what S3 answers to an object setting it refuses, or `501` where the bucket's store (`kind`) cannot keep one
- * it would take. Every value is checked on every store, so a write is refused alike wherever it goes.
- */
-export function checkObjectSettings(headers: Headers, kind: string): void {
+/** Throws `501` for keys the client provides (SSE-C), for the object written or a copy's source. */
+export function checkCustomerKeys(headers: Headers): void {
   for (const name of CUSTOMER_KEY_HEADERS) {
-    if (headers.has(name)) {
+    if (askedValue(headers, name) !== null) {
       throw new S3Error("NotImplemented", { message: `Server-side encryption with customer-provided keys (SSE-C, ${name}) is not supported by this gateway.` });
     }
   }
-  const redirect = headers.get("x-amz-website-redirect-location");
-  // (An empty value asks for nothing: no redirect.)
-  if (redirect !== null && redirect !== "") {
+}
+
+/**
+ * Throws what S3 answers to an object setting it refuses, or `501` where the bucket's store cannot keep one it would
+ * take. Every value is checked on every store, so a write is refused alike wherever it goes.
+ */
+export function checkObjectSettings(headers: Headers, store: Pick<Backend<unknown>, "kind" | "encryptsAtRest">): void {
+  checkCustomerKeys(headers);
+  const redirect = askedValue(headers, "x-amz-website-redirect-location");
+  if (redirect !== null) {
     if (!REDIRECT_LOCATION.test(redirect) || redirect.length > MAX_REDIRECT_LENGTH) {
       throw new S3Error("InvalidRedirectLocation", { details: { ArgumentName: "x-amz-website-redirect-location", ArgumentValue: textOfHeaderValue(redirect).slice(0, 256) } });
     }
-    if (kind !== "s3") throw notKept(kind, "website redirect", "x-amz-website-redirect-location");
+    if (store.kind !== "s3") throw notKept(store.kind, "website redirect", "x-amz-website-redirect-location");
   }
-  checkEncryption(headers, kind);
+  checkEncryption(headers, store);
   for (const name of OBJECT_LOCK_HEADERS) {
-    // S3's answer for a bucket without Object Lock, which no bucket but an S3 backend's can have.
-    if (headers.has(name) && kind !== "s3") throw new S3Error("InvalidRequest", { message: "Bucket is missing Object Lock Configuration", details: { ArgumentName: name } });
+    // S3's answer for a bucket without Object Lock.
+    if (askedValue(headers, name) !== null) throw new S3Error("InvalidRequest", { message: "Bucket is missing Object Lock Configuration", details: { ArgumentName: name } });
   }
 }
 
-function checkEncryption(headers: Headers, kind: string): void {
-  const encryption = headers.get("x-amz-server-side-encryption");
+function checkEncryption(headers: Headers, store: Pick<Backend<unknown>, "kind" | "encryptsAtRest">): void {
+  const encryption = askedValue(headers, "x-amz-server-side-encryption");
   if (encryption !== null && !ENCRYPTIONS.has(encryption)) {
     throw new S3Error("InvalidArgument", {
       message: "The encryption method specified is not supported",
@@ -80,14 +102,16 @@ function checkEncryption(headers: Headers, kind: string): void {
   }
   const kms = encryption !== null && encryption.startsWith("aws:kms");
   for (const name of ["x-amz-server-side-encryption-aws-kms-key-id", "x-amz-server-side-encryption-context"]) {
-    if (headers.has(name) && !kms) {
+    if (askedValue(headers, name) !== null && !kms) {
       throw new S3Error("InvalidArgument", {
         message: `Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms (${name} was sent).`,
         details: { ArgumentName: name },
       });
     }
   }
-  if (encryption === null || kind === "s3") return;
-  if (kms) throw notKept(kind, "AWS KMS encryption", `x-amz-server-side-encryption: ${encryption}`);
-  if (!ENCRYPTING_STORES.has(kind)) throw notKept(kind, "server-side encryption", "x-amz-server-side-encryption");
+  if (encryption === null || store.kind === "s3") return;
+  if (kms) throw notKept(store.kind, "AWS KMS encryption", `x-amz-server-side-encryption: ${encryption}`);
+  if (!encryptsAtRest(store)) {
+    throw new S3Error("NotImplemented", { message: `Objects of this ${store.kind} bucket are not encrypted at rest: x-amz-server-side-encryption cannot be honoured.` });
+  }
 }

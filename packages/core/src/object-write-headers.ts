@@ -43,7 +43,7 @@ function invalidArgument(name: string, value: string, message: string): S3Error 
  * An "s3" backend gets the storage class to judge: S3-compatible stores have classes of their own (Ceph's placement
  * targets, say). A backend without `putObjectTagging` keeps no tags: a write that asks for some is `501`.
  */
-export function checkObjectWriteHeaders(headers: Headers, copy: boolean, backend: Pick<Backend<unknown>, "kind" | "putObjectTagging">): void {
+export function checkObjectWriteHeaders(headers: Headers, copy: boolean, backend: Pick<Backend<unknown>, "kind" | "putObjectTagging" | "encryptsAtRest">): void {
   const storageClass = headers.get("x-amz-storage-class");
   if (storageClass !== null && backend.kind !== "s3" && !STORAGE_CLASSES.has(storageClass)) {
     throw new S3Error("InvalidStorageClass", { details: { StorageClassRequested: textOfHeaderValue(storageClass) } });
@@ -57,7 +57,7 @@ export function checkObjectWriteHeaders(headers: Headers, copy: boolean, backend
   if (tagging !== null && tagsOfHeader(tagging).length > 0 && !backend.putObjectTagging) {
     throw new S3Error("NotImplemented", { message: `Objects of ${backend.kind} buckets have no tags: x-amz-tagging cannot be kept.` });
   }
-  checkObjectSettings(headers, backend.kind);
+  checkObjectSettings(headers, backend);
   if (!copy) return;
   const metadata = headers.get("x-amz-metadata-directive");
   if (metadata !== null && !DIRECTIVES.has(metadata.toUpperCase())) throw invalidArgument("x-amz-metadata-directive", metadata, "Unknown metadata directive.");

@@ -6,12 +6,13 @@ import type { Authentication } from "./authenticate.js";
 import type { ResponsePlan } from "./dispatch.js";
 import { HeaderMap } from "./header-map.js";
 import { keyPrefixOf } from "./keys.js";
+import { checkCustomerKeys } from "./object-settings.js";
 import { checkObjectWriteHeaders } from "./object-write-headers.js";
 import type { MaybePromise } from "./maybe-promise.js";
 import type { RequestContext } from "./middleware.js";
 import { aclTaken, checkObjectAcl, renderAcl } from "./operations/acl.js";
 import { bucketCreated, bucketInfo, checkBucketConfiguration } from "./operations/bucket.js";
-import { bucketSetting, isBucketSettingOperation } from "./operations/bucket-settings.js";
+import { isBucketSettingOperation, readBucketSetting } from "./operations/bucket-settings.js";
 import type { CorsRule } from "./cors.js";
 import { copyObject, type BucketResolver, type CrossCopy } from "./operations/copy.js";
 import { deleteObjects } from "./operations/delete-objects.js";
@@ -125,7 +126,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
     const shown = parsed.shown;
     const shownBucket = shown?.name ?? bucketName;
     const shownKey = shown === undefined || parsed.key === undefined ? parsed.key : shown.keyPrefix + parsed.key;
-    if (parsed.key === undefined && isBucketSettingOperation(operation)) return bucketSetting(operation, { config: original ?? served, store: backend.kind, shownName: shownBucket }, settings.cors);
+    if (parsed.key === undefined && isBucketSettingOperation(operation)) return readBucketSetting(operation, { config: original ?? served, store: backend.kind, encryptsAtRest: backend.encryptsAtRest, shownName: shownBucket, encryption: backend.getBucketEncryption?.bind(backend) }, settings.cors);
     switch (operation) {
       case "HeadBucket":
         return { status: 200, headers: new HeaderMap(), body: null };
@@ -160,6 +161,7 @@ export function createPerform<B>(settings: PerformSettings<B>) {
         checkObjectWriteHeaders(request.headers, true, backend);
         return patiently(copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)), request, parsed, context);
       case "UploadPartCopy": {
+        checkCustomerKeys(request.headers);
         const { partNumber } = uploadParameters(query);
         return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) =>
           patiently(uploadPartCopy({ bucket, backend, key: parsed.key!, uploadId, partNumber }, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)), request, parsed, context),

@@ -11,7 +11,7 @@ import { S3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
 import { hoistedHeaderValue, isHeaderName } from "./header-text.js";
 import type { RequestContext } from "./middleware.js";
-import { CUSTOMER_KEY_HEADERS, OBJECT_SETTING_HEADERS } from "./object-settings.js";
+import { CUSTOMER_KEY_HEADERS, OBJECT_LOCK_HEADERS, OBJECT_SETTING_HEADERS } from "./object-settings.js";
 import type { GatewayRequest, Query } from "./s3-request.js";
 
 /** The hoisted headers taken, besides `x-amz-meta-*`: those the gateway checks or passes on for a write or copy. */
@@ -27,8 +27,10 @@ const TAKEN = new Set([
   "x-amz-copy-source-if-unmodified-since",
   "x-amz-metadata-directive",
   "x-amz-tagging-directive",
-  // Object settings (a presigner may move them too), and SSE-C's, taken to be refused rather than left unseen.
+  // Object settings (a presigner may move them too), and Object Lock's and SSE-C's, taken to be refused rather than
+  // left unseen.
   ...OBJECT_SETTING_HEADERS,
+  ...OBJECT_LOCK_HEADERS,
   ...CUSTOMER_KEY_HEADERS,
 ]);
 

@@ -1,9 +1,11 @@
 /** The reads of a bucket's settings: routing, the CORS document, and S3's answers for settings never made. */
 import { describe, expect, it } from "vitest";
-import { bucketSetting, bucketSettingOperation } from "../src/operations/bucket-settings.js";
+import { bucketSetting, bucketSettingOperation, readBucketSetting } from "../src/operations/bucket-settings.js";
 import { parseS3Request } from "../src/s3-request.js";
 import type { BucketConfig } from "../src/types.js";
+import { childText } from "../src/backend.js";
 import { thrown } from "./helpers/errors.js";
+import { as, objectsGateway, response } from "./helpers/objects-gateway.js";
 
 const bucket = (extra: Partial<BucketConfig> = {}): BucketConfig => ({ name: "photos", backend_type: "fs", anonymous_access: false, backend_options: {}, ...extra });
 const of = (config: BucketConfig, shownName: string, store = config.backend_type) => ({ config, store, shownName });
@@ -52,5 +54,28 @@ describe("bucket setting reads", () => {
     // The store that serves the bucket decides, whatever configuration the registry holds (a middleware may swap it).
     expect(thrown(() => bucketSetting("GetBucketEncryption", of(bucket({ backend_type: "az" }), "photos", "fs"), undefined))).toMatchObject({ code: "ServerSideEncryptionConfigurationNotFoundError" });
     expect(body("GetBucketLogging", bucket())).toMatch(/<BucketLoggingStatus xmlns="http:\/\/doc\.s3\.amazonaws\.com\/2006-03-01"><\/BucketLoggingStatus>$/);
+  });
+});
+
+describe("a bucket's encryption told by its store", () => {
+  it("answers the store's algorithm and bucket key, or S3's 404 where it has none set or will not say", async () => {
+    const asked = (encryption: { algorithm: string; bucketKeyEnabled: boolean } | undefined) => ({ ...of(bucket({ backend_type: "s3" }), "shown", "s3"), encryption: async () => encryption });
+    const kms = await readBucketSetting("GetBucketEncryption", asked({ algorithm: "aws:kms", bucketKeyEnabled: true }), undefined);
+    expect(String(kms.body)).toContain("<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule>");
+    await expect(readBucketSetting("GetBucketEncryption", asked(undefined), undefined)).rejects.toMatchObject({ code: "ServerSideEncryptionConfigurationNotFoundError", status: 404, details: { BucketName: "shown" } });
+    // The store is asked about its encryption only.
+    expect(String((readBucketSetting("GetBucketOwnershipControls", asked(undefined), undefined) as { body: unknown }).body)).toContain("BucketOwnerEnforced");
+  });
+});
+
+describe("GetBucketEncryption through the gateway", () => {
+  it("asks the serving store where it tells its encryption, and answers by its kind where it does not", async () => {
+    const { local, send } = objectsGateway();
+    const read = async () => response(await send({ method: "GET", path: "/data", query: { encryption: "" } }, as("AKIDWRITER")));
+    expect([(await read()).status, childText((await read()).root!, "Code")]).toEqual([404, "ServerSideEncryptionConfigurationNotFoundError"]);
+    local.getBucketEncryption = async () => ({ algorithm: "aws:kms:dsse", bucketKeyEnabled: false });
+    const told = await read();
+    expect([told.status, told.body]).toEqual([200, expect.stringContaining("<SSEAlgorithm>aws:kms:dsse</SSEAlgorithm>")]);
+    expect(local.callsTo("listObjects")).toEqual([]);
   });
 });

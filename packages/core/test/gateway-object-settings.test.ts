@@ -1,18 +1,19 @@
 /**
- * The settings S3 keeps with an object (website redirect, encryption, Object Lock): sent to an S3 backend by the
- * writes that make objects, never by reads, and refused before a store that keeps none is asked.
+ * The settings S3 keeps with an object (website redirect, encryption): sent to an S3 backend by the writes that make
+ * objects, never by reads or parts, nor to other stores; refused before a store that keeps none is asked. Object Lock
+ * is refused everywhere.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { childText, type CopyRequest, type ObjectRequest } from "../src/backend.js";
 import { gatewayRequest, type MemoryBackend } from "./helpers/memory-backend.js";
-import { as, objectsGateway, response } from "./helpers/objects-gateway.js";
+import { as, objectsGateway, response, sha256 } from "./helpers/objects-gateway.js";
 import { presign } from "./helpers/sign.js";
 
 const SETTINGS = {
   "x-amz-website-redirect-location": "/moved.html",
   "x-amz-server-side-encryption": "aws:kms",
   "x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:us-east-1:111122223333:key/k",
-  "x-amz-object-lock-legal-hold": "ON",
+  "x-amz-server-side-encryption-bucket-key-enabled": "true",
 };
 const unsigned = { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
 
@@ -50,6 +51,20 @@ describe("object settings on an S3 backend", () => {
     const [read] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
     expect(read.operation).toBe("GetObject");
     expect(sentHeaders(read.headers)).toEqual({});
+    const created = response(await send({ method: "POST", path: "/data/set/parts", query: { uploads: "" } }, as("AKIDWRITER")));
+    const uploadId = childText(created.root!, "UploadId")!;
+    await send({ method: "PUT", path: "/data/set/parts", query: { uploadId, partNumber: "1" }, headers: { ...unsigned, ...SETTINGS, "content-length": "1" } }, as("AKIDWRITER"), "x");
+    const [part] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
+    expect(part.operation).toBe("UploadPart");
+    expect(sentHeaders(part.headers)).toEqual({});
+    const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"a"</ETag></Part></CompleteMultipartUpload>`;
+    await send({ method: "POST", path: "/data/set/parts", query: { uploadId }, headers: { ...SETTINGS, "x-amz-content-sha256": sha256(body) } }, as("AKIDWRITER"), body);
+    expect(sentHeaders(local.callsTo("completeMultipartUpload")[0]![3] as Headers)).toEqual({});
+  });
+
+  it("refuse Object Lock, which no bucket has through the gateway", async () => {
+    const put = response(await send({ method: "PUT", path: "/data/set/locked", headers: { ...unsigned, "x-amz-object-lock-legal-hold": "ON", "content-length": "1" } }, as("AKIDWRITER"), "x"));
+    expect([put.status, childText(put.root!, "Code")]).toEqual([400, "InvalidRequest"]);
   });
 
   it("are taken from a presigned URL's query, where a presigner moved them", async () => {
@@ -64,6 +79,15 @@ describe("object settings on an S3 backend", () => {
 });
 
 describe("object settings on a store that keeps none", () => {
+  it("are not sent where taken: SSE-S3 on a store that encrypts at rest", async () => {
+    Object.defineProperty(local, "kind", { value: "az" });
+    expect((await send({ method: "PUT", path: "/data/set/sse", headers: { ...unsigned, "x-amz-server-side-encryption": "AES256", "content-length": "1" } }, as("AKIDWRITER"), "x")).type).toBe("native");
+    const [put] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
+    expect(sentHeaders(put.headers)).toEqual({});
+    await send({ method: "POST", path: "/data/set/sse", query: { uploads: "" }, headers: { "x-amz-server-side-encryption": "AES256" } }, as("AKIDWRITER"));
+    expect(sentHeaders(local.callsTo("createMultipartUpload")[0]![1] as Headers)).toEqual({});
+  });
+
   it("are refused before the store is asked, and nothing is stored", async () => {
     for (const [name, value, status, code] of [
       ["x-amz-website-redirect-location", "/moved.html", 501, "NotImplemented"],

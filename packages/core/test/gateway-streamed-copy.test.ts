@@ -80,6 +80,18 @@ describe("CopyObject between copy domains", () => {
     expect(Object.fromEntries(put!.headers)).toEqual({ "content-length": "6", "content-type": "text/x-new", "x-amz-meta-color": "red", "x-amz-storage-class": "STANDARD" });
   });
 
+  it("sends the object settings with the destination's write where it is an S3 backend, and to no other store", async () => {
+    transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
+    const settings = { "x-amz-website-redirect-location": "/moved.html", "x-amz-server-side-encryption": "AES256" };
+    const sent = () => putRequests().map((put) => [put.headers.get("x-amz-website-redirect-location"), put.headers.get("x-amz-server-side-encryption")]);
+    Object.defineProperty(local, "kind", { value: "gcs" });
+    await copy({ "x-amz-server-side-encryption": "AES256" });
+    expect(sent()).toEqual([[null, null]]);
+    Object.defineProperty(local, "kind", { value: "s3" });
+    expect(response(await copy(settings)).status).toBe(200);
+    expect(sent()[1]).toEqual(["/moved.html", "AES256"]);
+  });
+
   it("passes If-Match and If-None-Match on to the destination's write, as a copy within one store does", async () => {
     transport.answers.set("GET https://remote.example/r", answer(200, SOURCE, "remote"));
     await copy({ "if-none-match": "*" });

@@ -55,7 +55,7 @@ describe("checkObjectWriteHeaders", () => {
 describe("the object settings a write asks for (website redirect, encryption, Object Lock)", () => {
   const az = { kind: "az" };
   const r2 = { kind: "r2" };
-  const check = (headers: Record<string, string>, backend: { kind: string }, copy = false) => () => checkObjectWriteHeaders(new Headers(headers), copy, backend);
+  const check = (headers: Record<string, string>, backend: { kind: string; encryptsAtRest?: boolean }, copy = false) => () => checkObjectWriteHeaders(new Headers(headers), copy, backend);
 
   it("takes a website redirect S3 takes on an S3 backend only, and refuses one S3 refuses everywhere", () => {
     for (const location of ["/index.html", "http://example.com/", "https://example.com/a?b=c"]) {
@@ -98,11 +98,21 @@ describe("the object settings a write asks for (website redirect, encryption, Ob
     expect(thrown(check({ "x-amz-server-side-encryption-customer-key-md5": "bWQ1" }, s3, true))).toMatchObject({ code: "NotImplemented" });
   });
 
-  it("answers a bucket without Object Lock for retention asked of any store but an S3 backend's", () => {
+  it("answers a bucket without Object Lock for retention asked of any store, an S3 backend's too", () => {
     const retention = { "x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00Z" };
-    expect(check(retention, s3)).not.toThrow();
     for (const headers of [retention, { "x-amz-object-lock-legal-hold": "ON" }]) {
-      for (const backend of [fs, az]) expect(thrown(check(headers, backend)), backend.kind).toMatchObject({ code: "InvalidRequest", status: 400, message: "Bucket is missing Object Lock Configuration" });
+      for (const backend of [s3, fs, az]) expect(thrown(check(headers, backend)), backend.kind).toMatchObject({ code: "InvalidRequest", status: 400, message: "Bucket is missing Object Lock Configuration" });
     }
+  });
+
+  it("takes empty values as asking for nothing, and SSE-S3 on an fs root that says it is encrypted", () => {
+    const empty = { "x-amz-server-side-encryption": "", "x-amz-object-lock-legal-hold": "", "x-amz-website-redirect-location": "", "x-amz-server-side-encryption-customer-key": "" };
+    for (const backend of [s3, fs]) expect(check(empty, backend), backend.kind).not.toThrow();
+    expect(check({ "x-amz-server-side-encryption": "AES256" }, { kind: "fs", encryptsAtRest: true })).not.toThrow();
+    expect(thrown(check({ "x-amz-server-side-encryption": "aws:kms" }, { kind: "fs", encryptsAtRest: true }))).toMatchObject({ code: "NotImplemented" });
+  });
+
+  it("refuses a copy source's customer key (SSE-C) too", () => {
+    expect(thrown(check({ "x-amz-copy-source-server-side-encryption-customer-algorithm": "AES256" }, s3, true))).toMatchObject({ code: "NotImplemented", status: 501 });
   });
 });

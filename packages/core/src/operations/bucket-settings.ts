@@ -9,7 +9,7 @@ import type { CorsRule } from "../cors.js";
 import { S3Error } from "../errors.js";
 import { ENCRYPTING_STORES } from "../object-settings.js";
 import { xmlResponse } from "../responses.js";
-import type { BucketConfig, PlainResponse } from "../types.js";
+import type { BucketConfig, BucketEncryption, PlainResponse } from "../types.js";
 import { escapeXml, XML_DECLARATION } from "../xml.js";
 
 /** The bucket setting reads, by the sub-resource of their GET. */
@@ -64,21 +64,31 @@ const NOT_SET: Record<Exclude<BucketSettingOperation, AnsweredSetting>, [code: s
   GetPublicAccessBlock: ["NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"],
 };
 
-
 /** The bucket a setting is read of. */
 export interface SettingsOf {
   /** Its configuration as the registry has it (CORS rules and anonymous access, as the gateway applies them). */
   config: BucketConfig;
   /** The kind of store that serves it (a middleware may have swapped in another configuration). */
   store: string;
+  /** Whether that store says it encrypts every object at rest (see `Backend.encryptsAtRest`); else its kind tells. */
+  encryptsAtRest?: boolean | undefined;
   /** Its name as the client gave it. */
   shownName: string;
+  /** Asks the store for the bucket's default encryption, where it can tell (see `Backend.getBucketEncryption`). */
+  encryption?: (() => Promise<BucketEncryption | undefined>) | undefined;
 }
 
 /**
- * The answer to a read of a bucket's settings (the caller is authorized). `globalCors`: the gateway's rules, which
- * serve a bucket without rules of its own.
+ * The answer to a read of a bucket's settings (the caller is authorized): the store's own default encryption where it
+ * tells it, else what the configuration and the store's kind mean. `globalCors`: the gateway's rules, which serve a
+ * bucket without rules of its own.
  */
+export function readBucketSetting(operation: BucketSettingOperation, of: SettingsOf, globalCors: readonly CorsRule[] | undefined): PlainResponse<never> | Promise<PlainResponse<never>> {
+  if (operation === "GetBucketEncryption" && of.encryption !== undefined) return of.encryption().then((encryption) => encryptionAnswer(encryption, of.shownName));
+  return bucketSetting(operation, of, globalCors);
+}
+
+/** The answer to a read of a bucket's settings that asks the store nothing (see `readBucketSetting`). */
 export function bucketSetting(operation: BucketSettingOperation, of: SettingsOf, globalCors: readonly CorsRule[] | undefined): PlainResponse<never> {
   const bucket = of.config;
   switch (operation) {
@@ -97,11 +107,10 @@ export function bucketSetting(operation: BucketSettingOperation, of: SettingsOf,
         return xmlResponse("PublicAccessBlockConfiguration", settings.map((name) => `<${name}>true</${name}>`).join(""));
       }
       break;
-    // Only where the store encrypts at rest whatever is asked; an S3-compatible store's setting is its own.
+    // The store's own setting where it tells it (an S3-compatible store); SSE-S3 where the store encrypts at rest
+    // whatever is asked.
     case "GetBucketEncryption":
-      if (ENCRYPTING_STORES.has(of.store)) {
-        return xmlResponse("ServerSideEncryptionConfiguration", "<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule>");
-      }
+      if (of.encryptsAtRest === true || ENCRYPTING_STORES.has(of.store)) return encryptionAnswer({ algorithm: "AES256", bucketKeyEnabled: false }, of.shownName);
       break;
     // S3's logging document has a namespace of its own.
     case "GetBucketLogging":
@@ -115,6 +124,16 @@ export function bucketSetting(operation: BucketSettingOperation, of: SettingsOf,
   }
   const [code, message] = NOT_SET[operation];
   throw new S3Error(code, { status: 404, message, details: { BucketName: of.shownName } });
+}
+
+/** GetBucketEncryption's answer: the rule, or S3's 404 for a bucket without one. The KMS key is not named. */
+function encryptionAnswer(encryption: BucketEncryption | undefined, shownName: string): PlainResponse<never> {
+  if (encryption === undefined) {
+    const [code, message] = NOT_SET.GetBucketEncryption;
+    throw new S3Error(code, { status: 404, message, details: { BucketName: shownName } });
+  }
+  const rule = `<ApplyServerSideEncryptionByDefault><SSEAlgorithm>${escapeXml(encryption.algorithm)}</SSEAlgorithm></ApplyServerSideEncryptionByDefault>`;
+  return xmlResponse("ServerSideEncryptionConfiguration", `<Rule>${rule}<BucketKeyEnabled>${encryption.bucketKeyEnabled}</BucketKeyEnabled></Rule>`);
 }
 
 function corsRuleXml(rule: CorsRule): string {

@@ -95,7 +95,7 @@ export async function copyObject(
       sourceKey,
       ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
       key: destinationKey,
-      headers: forwardedRequestHeaders(headers, { copy: true, settings: true }),
+      headers: forwardedRequestHeaders(headers, { copy: true, settings: destination.backend.kind === "s3" }),
     });
   } else {
     // The stores cannot copy between each other: the gateway streams the source into the destination.

@@ -17,7 +17,7 @@ export async function createMultipartUpload(
   headers: Headers,
   wrapUploadId: (backendId: string) => Promise<string> = async (backendId) => backendId,
 ): Promise<PlainResponse<never>> {
-  const { uploadId } = await backend.createMultipartUpload(key, forwardedRequestHeaders(headers, { settings: true }));
+  const { uploadId } = await backend.createMultipartUpload(key, forwardedRequestHeaders(headers, { settings: backend.kind === "s3" }));
   return xmlResponse(
     "InitiateMultipartUploadResult",
     xmlElement("Bucket", bucket) + xmlElement("Key", clientKey) + xmlElement("UploadId", await wrapUploadId(uploadId)),

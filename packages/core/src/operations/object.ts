@@ -68,7 +68,7 @@ export function prepareObject<B>(
 ): MaybePromise<PreparedObject<B>> {
   const sendsBody = operation === "PutObject" || operation === "UploadPart";
   // Only a real digest is passed on (the backend may verify it); markers describe the client's signing.
-  const headers = forwardedRequestHeaders(clientHeaders, { object: { sendsBody }, settings: operation === "PutObject" });
+  const headers = forwardedRequestHeaders(clientHeaders, { object: { sendsBody }, settings: operation === "PutObject" && backend.kind === "s3" });
   if (sendsBody) return prepareUpload(backend, operation, key, clientHeaders, headers, query, auth, maxUploadBytes, backendUploadId);
   // Presigners put `x-amz-checksum-mode` in the query; it asks for the same as the header does.
   const checksumMode = query.get("x-amz-checksum-mode");

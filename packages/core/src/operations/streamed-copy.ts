@@ -208,7 +208,7 @@ function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, le
   if (destination.part === undefined) {
     const replace = copy.headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
     const replaceTags = copy.headers.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE";
-    forwardedRequestHeaders(copy.headers, { settings: true }).forEach((value, name) => {
+    forwardedRequestHeaders(copy.headers, { settings: destination.backend.kind === "s3" }).forEach((value, name) => {
       if (REQUEST_ONLY_HEADERS.has(name) || name.startsWith("x-amz-checksum-")) return;
       if (!replace && (CONTENT_HEADERS.has(name) || name.startsWith("x-amz-meta-"))) return;
       if (name === "x-amz-tagging" && !replaceTags) return;

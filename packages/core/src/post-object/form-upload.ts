@@ -14,7 +14,7 @@ import { HeaderMap } from "../header-map.js";
 import { decodeKey, encodeKeyPath } from "../keys.js";
 import { virtualHostBucketOf } from "../sigv2/verify.js";
 import type { RequestContext } from "../middleware.js";
-import { CUSTOMER_KEY_HEADERS, OBJECT_SETTING_HEADERS } from "../object-settings.js";
+import { CUSTOMER_KEY_HEADERS, OBJECT_LOCK_HEADERS, OBJECT_SETTING_HEADERS } from "../object-settings.js";
 import { xmlResponse } from "../responses.js";
 import { isVirtualHosted, splitTarget, type GatewayRequest, type SplitTarget } from "../s3-request.js";
 import { childElement, childElements, childText, parseClientXml, xmlElement } from "../xml.js";
@@ -53,7 +53,7 @@ export function isFormUpload(request: GatewayRequest<unknown>, split: SplitTarge
 }
 
 /** Form fields sent on as the PutObject's headers, under the same name. */
-const HEADER_FIELDS = ["cache-control", "content-type", "content-disposition", "content-encoding", "content-language", "content-md5", "expires", "x-amz-storage-class", ...OBJECT_SETTING_HEADERS, ...CUSTOMER_KEY_HEADERS];
+const HEADER_FIELDS = ["cache-control", "content-type", "content-disposition", "content-encoding", "content-language", "content-md5", "expires", "x-amz-storage-class", ...OBJECT_SETTING_HEADERS, ...OBJECT_LOCK_HEADERS, ...CUSTOMER_KEY_HEADERS];
 
 function headerOf(headers: Headers, name: string, value: string, field: string): void {
   headers.set(name, headerText(value, field, `The form field "${field}"`));

@@ -4,8 +4,10 @@
  */
 import type { BucketConfig, ObjectOperation } from "./access.js";
 import type { CopyRequest, PartCopyRequest } from "./copy.js";
+import type { CompletedPart, ListPartsRequest, ListPartsResult, ListUploadsRequest, ListUploadsResult } from "./multipart.js";
 
 export type { CopyRange, CopyRequest, PartCopyRequest } from "./copy.js";
+export type { CompletedPart, ListedUpload, ListPartsRequest, ListPartsResult, ListUploadsRequest, ListUploadsResult, UploadedPart } from "./multipart.js";
 
 /** What a backend needs to prepare a body-carrying object operation. */
 export interface ObjectRequest {
@@ -108,79 +110,6 @@ export interface ListResult {
   nextContinuationToken?: string;
 }
 
-/** A part named in CompleteMultipartUpload. */
-export interface CompletedPart {
-  /** 1..10000, ascending. */
-  partNumber: number;
-  /** ETag as the client sent it (quotes included when it sent them). */
-  etag: string;
-  /** Checksums the client sent with the part, by algorithm name (`ChecksumCRC32`, ...). */
-  checksums?: Record<string, string>;
-}
-
-/** A part of an upload in progress, as ListParts shows it. */
-export interface UploadedPart {
-  /** 1..10000. */
-  partNumber: number;
-  /** ETag including quotes, as UploadPart answered it. */
-  etag: string;
-  /** Bytes. */
-  size: number;
-  /** When the part was uploaded (or the best the backend knows). */
-  lastModified: Date;
-  /** The part's checksums, by S3's element name (`ChecksumCRC32`, ...), where the backend keeps them. */
-  checksums?: Record<string, string>;
-}
-
-/** What ListParts asks a backend: one page of an upload's parts, in ascending part number. */
-export interface ListPartsRequest {
-  /** Parts per page (1..1000). */
-  maxParts: number;
-  /** Only parts numbered above this (0: from the first). */
-  partNumberMarker: number;
-}
-
-/** One page of an upload's parts. */
-export interface ListPartsResult {
-  /** Ascending part numbers, all above the marker, at most `maxParts`. */
-  parts: UploadedPart[];
-  /** Whether parts numbered above the last one listed remain. */
-  isTruncated: boolean;
-}
-
-/** What ListMultipartUploads asks a backend: one page of the uploads in progress under a prefix. */
-export interface ListUploadsRequest {
-  /** Only uploads of keys starting with this (a full backend key prefix). */
-  prefix: string;
-  /** Only uploads of keys after this one; with `uploadIdMarker`, also this key's uploads after that upload. */
-  keyMarker?: string;
-  /** With `keyMarker`: the backend upload id (of an upload of `keyMarker`) the page starts after. */
-  uploadIdMarker?: string;
-  /** Uploads per page (1..1000). */
-  maxUploads: number;
-}
-
-/** An upload in progress, as ListMultipartUploads shows it. */
-export interface ListedUpload {
-  /** Full backend key. */
-  key: string;
-  /** The backend's upload id (core hands clients its own id wrapping it). */
-  uploadId: string;
-  /** When the upload was started (or the best the backend knows). */
-  initiated: Date;
-}
-
-/** One page of uploads in progress. */
-export interface ListUploadsResult {
-  /**
-   * In UTF-8 byte order of their keys; a key's uploads in the order the backend keeps them (S3 and fs: by initiation),
-   * the same order `uploadIdMarker` pages through. At most `maxUploads`.
-   */
-  uploads: ListedUpload[];
-  /** Whether uploads after the last one listed remain. */
-  isTruncated: boolean;
-}
-
 /** The outcome of a batch delete, per key (full backend keys). */
 export interface DeleteObjectsResult {
   /** Keys deleted (or that did not exist). */
@@ -218,6 +147,14 @@ export interface WriteResult {
   headers?: Headers;
 }
 
+/** A bucket's default encryption of new objects, as GetBucketEncryption shows it. */
+export interface BucketEncryption {
+  /** `AES256`, `aws:kms` or `aws:kms:dsse`. */
+  algorithm: string;
+  /** Whether KMS encryption uses S3 Bucket Keys. */
+  bucketKeyEnabled: boolean;
+}
+
 /** One tag of an object (GetObjectTagging). */
 export interface ObjectTag {
   /** Tag key. */
@@ -244,6 +181,12 @@ export interface Backend<B = unknown> {
    * `preparePartRead`): a store that keeps no part boundaries cannot say where a part starts.
    */
   readonly readsParts?: boolean;
+  /**
+   * Whether the store encrypts every object at rest with keys it manages, whatever a write asks: SSE-S3 (`AES256`)
+   * writes are then taken and GetBucketEncryption answers SSE-S3. Azure Storage, Cloud Storage and R2 always do (core
+   * knows them by `kind`); an fs root on encrypted storage may say so.
+   */
+  readonly encryptsAtRest?: boolean;
   /**
    * Prepare GetObject, HeadObject, PutObject, DeleteObject or UploadPart. May answer synchronously (a presigned URL
    * still held): the gateway then forwards without a promise turn.
@@ -297,6 +240,12 @@ export interface Backend<B = unknown> {
   putObjectTagging?(key: string, tags: readonly ObjectTag[], versionId?: string): Promise<{ versionId?: string }>;
   /** DeleteObjectTagging: removes the object's tags (`NoSuchKey` when it does not exist). */
   deleteObjectTagging?(key: string, versionId?: string): Promise<{ versionId?: string }>;
+  /**
+   * GetBucketEncryption: what the store encrypts new objects of the bucket with; undefined when it has no default set,
+   * or will not say (the gateway's credentials may not read it). Optional: without it, the answer follows the store's
+   * kind (the stores that encrypt everything answer SSE-S3).
+   */
+  getBucketEncryption?(): Promise<BucketEncryption | undefined>;
 }
 
 /** Makes the backend of a bucket from its configuration. Called once per bucket configuration object. */

@@ -128,6 +128,7 @@ export class MemoryBackend implements Backend<Uint8Array> {
   /** Tags: unset (a store without them) unless a test sets them. */
   getObjectTagging?: Backend<Uint8Array>["getObjectTagging"];
   putObjectTagging?: Backend<Uint8Array>["putObjectTagging"];
+  getBucketEncryption?: Backend<Uint8Array>["getBucketEncryption"];
 
   /** Versions: unset (a store without them) unless a test sets it. */
   deleteObjectVersions?: Backend<Uint8Array>["deleteObjectVersions"];
