@@ -4,7 +4,7 @@
  */
 import type { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
-import { checkCopySourceConditions, checkWriteConditions, type Backend, type CopyRequest, type PartCopyRequest, type WriteResult } from "@multistore/core/backend";
+import { checkCopySourceConditions, checkWriteConditions, checkCopyChangesObject, type Backend, type CopyRequest, type PartCopyRequest, type WriteResult } from "@multistore/core/backend";
 import { pickStoredHeaders, TAGGING } from "./metadata.js";
 import { openObject, statObject } from "./object-read.js";
 import { bodySource } from "./object-ops.js";
@@ -59,12 +59,7 @@ export async function copyObject(layout: FsLayout, request: CopyRequest<Readable
       details: { ArgumentName: "x-amz-metadata-directive", ArgumentValue: directive },
     });
   }
-  if (source.path === destination.path && source.key === destination.key && directive === "COPY") {
-    throw new S3Error("InvalidRequest", {
-      message:
-        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-    });
-  }
+  if (source.path === destination.path && source.key === destination.key) checkCopyChangesObject(request.headers);
   // Fail fast on destination preconditions; they are checked again under the destination key's lock.
   if (request.headers.has("if-none-match") || request.headers.has("if-match")) {
     checkWriteConditions(request.headers, destination.key, (await statObject(layout, destination))?.etag);

@@ -90,7 +90,7 @@ describe("fs backend ranges", () => {
 });
 
 describe("fs backend copies", () => {
-  it("refuses self-copies without REPLACE and allows them with it", async () => {
+  it("refuses self-copies that change nothing and allows those with REPLACE or a storage class", async () => {
     const { backend } = await freshBackend();
     await put(backend, "self", "x", { "content-type": "text/a" });
     const request = { sourceBackend: backend, sourceKey: "self", key: "self" };
@@ -99,6 +99,11 @@ describe("fs backend copies", () => {
     const got = await get(backend, "self");
     expect(got.headers.get("content-type")).toBe("text/b");
     expect(text(got.body)).toBe("x");
+    // A new storage class asked for is a change, as on S3: the object is written again as it is, its metadata kept.
+    const rewritten = await backend.copyObject({ ...request, headers: new Headers({ "x-amz-storage-class": "STANDARD_IA" }) });
+    expect(rewritten.etag).toBe(got.headers.get("etag"));
+    const again = await get(backend, "self");
+    expect([again.headers.get("content-type"), text(again.body)]).toEqual(["text/b", "x"]);
   });
 
   it("copies between fs backends on different roots, and refuses other copy domains", async () => {

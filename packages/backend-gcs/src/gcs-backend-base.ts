@@ -7,6 +7,9 @@
  */
 import { isS3Error, S3Error } from "@multistore/core";
 import {
+  checkCopyChangesObject,
+  checkCopySourceConditions,
+  checkWriteConditions,
   encodeKeyPath,
   escapeXml,
   parseListMultipartUploadsResult,
@@ -25,13 +28,13 @@ import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
 import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
 import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";
 import { DELETE_CONCURRENCY, eachDeleted } from "./batch-delete.js";
+export { DELETE_CONCURRENCY };
+import { generationOf, quoted } from "./identifiers.js";
 import { uploadPartCopy } from "./part-copy.js";
 import { resolveGcsOptions, type GcsBackendOptions } from "./options.js";
 import { checkWritePreconditionsNow, generationPrecondition, type ObjectLookup } from "./preconditions.js";
 import type { GcsRuntime, SmallResponse } from "./transport.js";
 import { signUrlV4, unsignedUrl, type GcsSigner } from "./v4-signing.js";
-
-export { DELETE_CONCURRENCY };
 
 /** Lifetime of the signed URLs the backend makes: they are used at once, by the runtime or by us. */
 export const PRESIGN_TTL_SECONDS = 300;
@@ -44,19 +47,6 @@ type Query = [string, string][];
 export interface GcsBackend extends Backend<unknown> {
   /** Backend bucket name. */
   readonly bucketName: string;
-}
-
-/** S3 version ids are GCS generations (decimal); S3's `null` version is the live object. */
-function generationOf(versionId: string): string | undefined {
-  if (versionId === "null") return undefined;
-  if (!/^\d{1,20}$/.test(versionId)) throw new S3Error("InvalidArgument", { message: "Invalid version id specified", details: { ArgumentName: "versionId" } });
-  return versionId;
-}
-
-/** S3 accepts part ETags with or without quotes; the XML API compares the quoted form. */
-function quoted(etag: string): string {
-  const trimmed = etag.trim();
-  return trimmed.startsWith('"') ? trimmed : `"${trimmed}"`;
 }
 
 /** Builds a GCS backend from options and a runtime. Throws when options are invalid, naming the option. */
@@ -133,6 +123,19 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       if (!etag || !generation) throw new S3Error("ServiceUnavailable", { cause: new Error("GCS HEAD response without ETag or x-goog-generation") });
       return { etag, generation };
     };
+  }
+
+  /** A copy of `key` onto itself that changes nothing GCS keeps (a storage class, SSE-S3): the object as it stands. */
+  async function unchangedCopy(key: string, headers: Headers) {
+    checkCopyChangesObject(headers);
+    const response = await send("HEAD", await urlFor("HEAD", key, [], {}), {});
+    if (response.status === 404) throw new S3Error("NoSuchKey", { details: { Key: key } });
+    checkGcsResponse(response.status, "");
+    const etag = response.headers.get("etag") ?? "";
+    const lastModified = new Date(response.headers.get("last-modified") ?? 0);
+    checkCopySourceConditions(headers, etag, lastModified);
+    checkWriteConditions(headers, key, etag);
+    return { etag, lastModified };
   }
 
   async function prepareObject(request: ObjectRequest): Promise<ForwardDispatch> {
@@ -275,6 +278,8 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         throw new S3Error("InvalidArgument", { message: "Unknown metadata directive.", details: { ArgumentName: "x-amz-metadata-directive" } });
       }
       const sourceGeneration = request.sourceVersionId === undefined ? undefined : generationOf(request.sourceVersionId);
+      // GCS copies an object onto itself only to replace its metadata; a storage class or SSE-S3 changes nothing here.
+      if (source.bucketName === backend.bucketName && request.sourceKey === request.key && directive === "COPY" && sourceGeneration === undefined) return unchangedCopy(request.key, request.headers);
       const headers: Record<string, string> = {
         "x-goog-copy-source": `${source.bucketName}/${encodeKeyPath(request.sourceKey)}`,
         "x-goog-metadata-directive": directive,

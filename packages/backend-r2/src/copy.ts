@@ -4,7 +4,7 @@
  * Worker once.
  */
 import { S3Error } from "@multistore/core";
-import { COPY_SOURCE_CONDITIONS, evaluateConditions, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
+import { COPY_SOURCE_CONDITIONS, checkCopyChangesObject, evaluateConditions, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
 import { sizedStream } from "./body.js";
 import { toR2Conditional } from "./conditional.js";
 import { checkKey, checkVersionId, noSuchKey } from "./keys.js";
@@ -46,12 +46,7 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
   checkKey(key);
   checkVersionId(request.sourceVersionId);
   const directive = metadataDirective(headers);
-  if (source === bucket && sourceKey === key && directive === "COPY") {
-    throw new S3Error("InvalidRequest", {
-      message:
-        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-    });
-  }
+  if (source === bucket && sourceKey === key) checkCopyChangesObject(headers);
   // Destination conditions first: refusing costs nothing, and a list If-Match must be resolved before the read.
   const onlyIf = await writeConditional(bucket, key, headers);
   const sourceOnlyIf = toR2Conditional(headers, COPY_SOURCE_CONDITIONS);

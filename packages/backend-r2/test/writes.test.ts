@@ -118,6 +118,12 @@ describe("copy", () => {
     const got = await get(backend, key);
     expect(got.headers.get("content-type")).toBe("text/b");
     expect(text(got.body)).toBe("body");
+    // A new storage class or encryption asked for is a change, as on S3: the object is written again as it is.
+    for (const headers of [{ "x-amz-storage-class": "STANDARD" }, { "x-amz-server-side-encryption": "AES256" }] as Record<string, string>[]) {
+      await copy(headers);
+      const again = await get(backend, key);
+      expect([again.headers.get("content-type"), text(again.body)], JSON.stringify(headers)).toEqual(["text/b", "body"]);
+    }
   });
 
   it("applies source and destination conditions", async () => {

@@ -73,3 +73,4 @@ export { decodeKey, DOT_SEGMENT, encodeKeyPath } from "./keys.js";
 export { fromBase64, fromHex, toBase64, toHex, uriEncode, utf8 } from "./encoding.js";
 export { asciiTrimmed, canonicalBytes, isPastAscii } from "./header-text.js";
 export { checkCopyRange, MAX_PART_COPY_BYTES } from "./operations/copy-range.js";
+export { checkCopyChangesObject } from "./object-settings.js";

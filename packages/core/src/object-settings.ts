@@ -59,6 +59,28 @@ function askedValue(headers: Headers, name: string): string | null {
   return value === "" ? null : value;
 }
 
+/**
+ * Whether a CopyObject changes what it copies (S3 refuses a copy of an object onto itself that does not): new
+ * metadata, a storage class, a website redirect or encryption settings. A store copying an object onto itself takes
+ * it as a rewrite then, even where it keeps none of these: it keeps no storage class either, which writes still name.
+ */
+export function copyChangesObject(headers: Headers): boolean {
+  if (headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE") return true;
+  for (const [name, value] of headers) {
+    if (value !== "" && (name === "x-amz-storage-class" || name === "x-amz-website-redirect-location" || name.startsWith("x-amz-server-side-encryption"))) return true;
+  }
+  return false;
+}
+
+/** Throws S3's InvalidRequest for a copy of an object onto itself that changes nothing (see `copyChangesObject`). */
+export function checkCopyChangesObject(headers: Headers): void {
+  if (!copyChangesObject(headers)) {
+    throw new S3Error("InvalidRequest", {
+      message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    });
+  }
+}
+
 function notKept(kind: string, what: string, header: string): S3Error {
   return new S3Error("NotImplemented", { message: `Objects of ${kind} buckets keep no ${what}: ${header} cannot be kept.` });
 }

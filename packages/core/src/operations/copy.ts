@@ -4,6 +4,7 @@ import { keyPrefixOf } from "../keys.js";
 import { authorize } from "../authorize.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
+import { checkCopyChangesObject } from "../object-settings.js";
 import { xmlResponse, xmlDate } from "../responses.js";
 import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
@@ -57,18 +58,6 @@ export interface CrossCopy {
   maxUploadBytes: number | undefined;
 }
 
-/**
- * Whether a copy changes what it copies (S3 refuses a copy of an object onto itself that does not): new metadata, a
- * storage class, a website redirect or encryption settings.
- */
-function changesObject(headers: Headers): boolean {
-  if (headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE") return true;
-  for (const [name] of headers) {
-    if (name === "x-amz-storage-class" || name === "x-amz-website-redirect-location" || name.startsWith("x-amz-server-side-encryption")) return true;
-  }
-  return false;
-}
-
 /** Runs CopyObject into `destination`/`key` (authorized by `authorizeCopy`). */
 export async function copyObject(
   destination: { bucket: BucketConfig; backend: Backend<unknown> },
@@ -83,11 +72,7 @@ export async function copyObject(
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
   const sourceKey = keyPrefixOf(sourceBucket) + source.key;
   const destinationKey = keyPrefixOf(destination.bucket) + key;
-  if (sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined && !changesObject(headers)) {
-    throw new S3Error("InvalidRequest", {
-      message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-    });
-  }
+  if (sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined) checkCopyChangesObject(headers);
   let copied: Promise<WriteResult>;
   if (sourceBackend.copyDomain === destination.backend.copyDomain) {
     copied = destination.backend.copyObject({
