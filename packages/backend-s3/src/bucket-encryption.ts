@@ -4,9 +4,10 @@ import { childElement, childText, type BucketEncryption, type XmlElement } from 
 
 /**
  * Statuses meaning the store has no default encryption set (404) or will not say: credentials without
- * `s3:GetEncryptionConfiguration` (403), or an S3-compatible store without the call (405, 501).
+ * `s3:GetEncryptionConfiguration` (403), or an S3-compatible store without the call (400, 405, 501). The gateway's
+ * own credential failures are 503 before this (see `backendError`): the client caused none of these.
  */
-const UNTOLD = new Set([403, 404, 405, 501]);
+const UNTOLD = new Set([400, 403, 404, 405, 501]);
 
 /**
  * Reads the encryption document `request` fetches: its rule's algorithm and bucket key; undefined where the store

@@ -225,7 +225,7 @@ describe("bucket encryption", () => {
   });
 
   it("answers none where the store has none set or will not say, and fails where it cannot be asked", async () => {
-    for (const [status, code] of [[404, "ServerSideEncryptionConfigurationNotFoundError"], [403, "AccessDenied"], [501, "NotImplemented"], [405, "MethodNotAllowed"]] as const) {
+    for (const [status, code] of [[404, "ServerSideEncryptionConfigurationNotFoundError"], [403, "AccessDenied"], [501, "NotImplemented"], [405, "MethodNotAllowed"], [400, "InvalidRequest"]] as const) {
       await expect(fakeBackend(() => ({ status, text: errorDocument(code) })).backend.getBucketEncryption!(), code).resolves.toBeUndefined();
     }
     await expect(fakeBackend(() => ({ text: `${XML}<ServerSideEncryptionConfiguration/>` })).backend.getBucketEncryption!()).resolves.toBeUndefined();

@@ -56,7 +56,8 @@ export interface ForwardedHeaderOptions {
   object?: { sendsBody: boolean };
   /**
    * A write that makes an object (PutObject, CopyObject, CreateMultipartUpload): add the settings S3 keeps with it
-   * (a website redirect, encryption, Object Lock), which `checkObjectWriteHeaders` let through for its store.
+   * (a website redirect, encryption), which `checkObjectWriteHeaders` let through for its store; an empty value asks
+   * for nothing and is left out.
    */
   settings?: boolean;
 }
@@ -68,7 +69,7 @@ export function forwardedRequestHeaders(headers: Headers, options: ForwardedHead
   const object = options.object;
   const settings = options.settings === true;
   headers.forEach((value, name) => {
-    if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name)) && !(settings && OBJECT_SETTING_HEADERS.has(name))) return;
+    if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name)) && !(settings && OBJECT_SETTING_HEADERS.has(name) && value !== "")) return;
     if (object !== undefined) {
       if (name === "content-length" && !object.sendsBody) return;
       if (name === "x-amz-content-sha256" && !HEX_DIGEST.test(value)) return;

@@ -44,6 +44,10 @@ describe("object settings on an S3 backend", () => {
     const copied = await send({ method: "PUT", path: "/data/dst/k", headers: { "x-amz-copy-source": "/other/src/k", ...SETTINGS } }, as("AKIDCOPIER"));
     expect(response(copied).status).toBe(200);
     expect(sentHeaders((local.callsTo("copyObject")[0]![0] as CopyRequest).headers)).toEqual(SETTINGS);
+    // An empty value asks for nothing: not sent (the store might refuse what every other store takes).
+    await send({ method: "PUT", path: "/data/set/empty", headers: { ...unsigned, "x-amz-server-side-encryption": "", "x-amz-website-redirect-location": "", "content-length": "1" } }, as("AKIDWRITER"), "x");
+    const [empty] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
+    expect(sentHeaders(empty.headers)).toEqual({});
   });
 
   it("are not sent with reads or parts", async () => {
@@ -81,6 +85,9 @@ describe("object settings on an S3 backend", () => {
 describe("object settings on a store that keeps none", () => {
   it("are not sent where taken: SSE-S3 on a store that encrypts at rest", async () => {
     Object.defineProperty(local, "kind", { value: "az" });
+    const copied = await send({ method: "PUT", path: "/data/dst/k", headers: { "x-amz-copy-source": "/other/src/k", "x-amz-server-side-encryption": "AES256" } }, as("AKIDCOPIER"));
+    expect(response(copied).status).toBe(200);
+    expect(sentHeaders((local.callsTo("copyObject")[0]![0] as CopyRequest).headers)).toEqual({});
     expect((await send({ method: "PUT", path: "/data/set/sse", headers: { ...unsigned, "x-amz-server-side-encryption": "AES256", "content-length": "1" } }, as("AKIDWRITER"), "x")).type).toBe("native");
     const [put] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
     expect(sentHeaders(put.headers)).toEqual({});
@@ -102,5 +109,23 @@ describe("object settings on a store that keeps none", () => {
     }
     expect(local.objects.has("tenant-a/set/refused")).toBe(false);
     expect(local.callsTo("createMultipartUpload")).toEqual([]);
+  });
+
+  it("are refused where a presigner moved them into the query: Object Lock and SSE-C alike", async () => {
+    for (const [name, value, status] of [["x-amz-object-lock-legal-hold", "ON", 400], ["x-amz-server-side-encryption-customer-algorithm", "AES256", 501]] as const) {
+      const signed = await presign(as("AKIDWRITER"), { method: "PUT", path: "/data/set/presigned", headers: { [name]: value } });
+      expect(signed.target, name).toContain(`${name}=`);
+      signed.headers.delete(name);
+      signed.headers.set("content-length", "1");
+      expect(response(await gateway.handle(gatewayRequest("PUT", signed.target, signed.headers, "x"))).status, name).toBe(status);
+    }
+  });
+
+  it("refuses a copy source's customer key on UploadPartCopy too", async () => {
+    asS3(local);
+    const created = response(await send({ method: "POST", path: "/data/set/parts", query: { uploads: "" } }, as("AKIDWRITER")));
+    const uploadId = childText(created.root!, "UploadId")!;
+    const copied = response(await send({ method: "PUT", path: "/data/set/parts", query: { uploadId, partNumber: "1" }, headers: { "x-amz-copy-source": "/data/src/k", "x-amz-copy-source-server-side-encryption-customer-algorithm": "AES256" } }, as("AKIDWRITER")));
+    expect([copied.status, childText(copied.root!, "Code")]).toEqual([501, "NotImplemented"]);
   });
 });
