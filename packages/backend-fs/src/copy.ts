@@ -59,7 +59,7 @@ export async function copyObject(layout: FsLayout, request: CopyRequest<Readable
       details: { ArgumentName: "x-amz-metadata-directive", ArgumentValue: directive },
     });
   }
-  if (source.path === destination.path && source.key === destination.key) checkCopyChangesObject(request.headers);
+  if (source.path === destination.path && source.key === destination.key) checkCopyChangesObject(request.headers, request.changesObject);
   // Fail fast on destination preconditions; they are checked again under the destination key's lock.
   if (request.headers.has("if-none-match") || request.headers.has("if-match")) {
     checkWriteConditions(request.headers, destination.key, (await statObject(layout, destination))?.etag);

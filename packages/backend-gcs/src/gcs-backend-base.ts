@@ -40,7 +40,6 @@ import { signUrlV4, unsignedUrl, type GcsSigner } from "./v4-signing.js";
 export const PRESIGN_TTL_SECONDS = 300;
 
 const METHODS = { GetObject: "GET", HeadObject: "HEAD", PutObject: "PUT", DeleteObject: "DELETE", UploadPart: "PUT" } as const;
-
 type Query = [string, string][];
 
 /** A GCS backend; `bucketName` is what copies between buckets of one endpoint and account need. */
@@ -126,12 +125,13 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
   }
 
   /** A copy of `key` onto itself that changes nothing GCS keeps (a storage class, SSE-S3): the object as it stands. */
-  async function unchangedCopy(key: string, headers: Headers) {
-    checkCopyChangesObject(headers);
+  async function unchangedCopy({ key, headers, changesObject }: CopyRequest<unknown>) {
+    checkCopyChangesObject(headers, changesObject);
     const response = await send("HEAD", await urlFor("HEAD", key, [], {}), {});
     if (response.status === 404) throw new S3Error("NoSuchKey", { details: { Key: key } });
     checkGcsResponse(response.status, "");
-    const etag = response.headers.get("etag") ?? "";
+    const etag = response.headers.get("etag");
+    if (!etag) throw new S3Error("ServiceUnavailable", { cause: new Error("GCS HEAD response without ETag") });
     const lastModified = new Date(response.headers.get("last-modified") ?? 0);
     checkCopySourceConditions(headers, etag, lastModified);
     checkWriteConditions(headers, key, etag);
@@ -279,7 +279,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       }
       const sourceGeneration = request.sourceVersionId === undefined ? undefined : generationOf(request.sourceVersionId);
       // GCS copies an object onto itself only to replace its metadata; a storage class or SSE-S3 changes nothing here.
-      if (source.bucketName === backend.bucketName && request.sourceKey === request.key && directive === "COPY" && sourceGeneration === undefined) return unchangedCopy(request.key, request.headers);
+      if (source.bucketName === backend.bucketName && request.sourceKey === request.key && directive === "COPY" && sourceGeneration === undefined) return unchangedCopy(request);
       const headers: Record<string, string> = {
         "x-goog-copy-source": `${source.bucketName}/${encodeKeyPath(request.sourceKey)}`,
         "x-goog-metadata-directive": directive,

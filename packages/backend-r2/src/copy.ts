@@ -46,7 +46,7 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
   checkKey(key);
   checkVersionId(request.sourceVersionId);
   const directive = metadataDirective(headers);
-  if (source === bucket && sourceKey === key) checkCopyChangesObject(headers);
+  if (source === bucket && sourceKey === key) checkCopyChangesObject(headers, request.changesObject);
   // Destination conditions first: refusing costs nothing, and a list If-Match must be resolved before the read.
   const onlyIf = await writeConditional(bucket, key, headers);
   const sourceOnlyIf = toR2Conditional(headers, COPY_SOURCE_CONDITIONS);

@@ -2,7 +2,7 @@
 import { S3Error } from "./errors.js";
 import { HeaderMap } from "./header-map.js";
 import { isPastAscii, metadataValue } from "./header-text.js";
-import { OBJECT_SETTING_HEADERS } from "./object-settings.js";
+import { CUSTOMER_KEY_PREFIX, customerKeysRefused, OBJECT_SETTING_HEADERS } from "./object-settings.js";
 import { taggingHeader, tagsOfHeader } from "./object-tags.js";
 
 /** Request headers forwarded to backends for object operations. */
@@ -69,7 +69,11 @@ export function forwardedRequestHeaders(headers: Headers, options: ForwardedHead
   const object = options.object;
   const settings = options.settings === true;
   headers.forEach((value, name) => {
-    if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name)) && !(settings && OBJECT_SETTING_HEADERS.has(name) && value !== "")) return;
+    if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name)) && !(settings && OBJECT_SETTING_HEADERS.has(name) && value !== "")) {
+      // SSE-C on any object request (a read too): the store would need the client's key, which it is never sent.
+      if (name.length > 40 && name.startsWith(CUSTOMER_KEY_PREFIX) && value !== "") throw customerKeysRefused(name);
+      return;
+    }
     if (object !== undefined) {
       if (name === "content-length" && !object.sendsBody) return;
       if (name === "x-amz-content-sha256" && !HEX_DIGEST.test(value)) return;

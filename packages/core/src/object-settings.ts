@@ -3,8 +3,9 @@
  * upload): a website redirect and server-side encryption. An S3 backend is sent them and keeps them; the other stores
  * keep none, so a write asking for one is refused rather than stored without it. Only SSE-S3 (`AES256`) is taken
  * wherever it holds anyway: by the stores that encrypt every object at rest with keys of their own. Keys the client
- * provides (SSE-C) are refused on every store: they would have to be sent again with every read. Object Lock is
- * refused on every store (see `OBJECT_LOCK_HEADERS`).
+ * provides (SSE-C) are refused on every store, on reads too (see `forwardedRequestHeaders`): the store would need the
+ * key with every read, and the gateway never sends it one. Object Lock is refused on every store (see
+ * `OBJECT_LOCK_HEADERS`).
  */
 import { S3Error } from "./errors.js";
 import { textOfHeaderValue } from "./header-text.js";
@@ -72,9 +73,12 @@ export function copyChangesObject(headers: Headers): boolean {
   return false;
 }
 
-/** Throws S3's InvalidRequest for a copy of an object onto itself that changes nothing (see `copyChangesObject`). */
-export function checkCopyChangesObject(headers: Headers): void {
-  if (!copyChangesObject(headers)) {
+/**
+ * Throws S3's InvalidRequest for a copy of an object onto itself that changes nothing (see `copyChangesObject`);
+ * `changesObject`: core's judgement of the client's request (`CopyRequest.changesObject`).
+ */
+export function checkCopyChangesObject(headers: Headers, changesObject?: boolean): void {
+  if (changesObject !== true && !copyChangesObject(headers)) {
     throw new S3Error("InvalidRequest", {
       message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     });
@@ -85,13 +89,17 @@ function notKept(kind: string, what: string, header: string): S3Error {
   return new S3Error("NotImplemented", { message: `Objects of ${kind} buckets keep no ${what}: ${header} cannot be kept.` });
 }
 
+/** How the names of SSE-C's headers for the object itself start. */
+export const CUSTOMER_KEY_PREFIX = "x-amz-server-side-encryption-customer-";
+
+/** The `501` for a request naming a key the client provides (SSE-C) in header `name`. */
+export function customerKeysRefused(name: string): S3Error {
+  return new S3Error("NotImplemented", { message: `Server-side encryption with customer-provided keys (SSE-C, ${name}) is not supported by this gateway.` });
+}
+
 /** Throws `501` for keys the client provides (SSE-C), for the object written or a copy's source. */
 export function checkCustomerKeys(headers: Headers): void {
-  for (const name of CUSTOMER_KEY_HEADERS) {
-    if (askedValue(headers, name) !== null) {
-      throw new S3Error("NotImplemented", { message: `Server-side encryption with customer-provided keys (SSE-C, ${name}) is not supported by this gateway.` });
-    }
-  }
+  for (const name of CUSTOMER_KEY_HEADERS) if (askedValue(headers, name) !== null) throw customerKeysRefused(name);
 }
 
 /**

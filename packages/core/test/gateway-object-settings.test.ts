@@ -88,6 +88,12 @@ describe("object settings on a store that keeps none", () => {
     const copied = await send({ method: "PUT", path: "/data/dst/k", headers: { "x-amz-copy-source": "/other/src/k", "x-amz-server-side-encryption": "AES256" } }, as("AKIDCOPIER"));
     expect(response(copied).status).toBe(200);
     expect(sentHeaders((local.callsTo("copyObject")[0]![0] as CopyRequest).headers)).toEqual({});
+    // Onto itself, SSE-S3 is a change S3 takes: the store is told so, as the header it would tell by is not sent.
+    const self = await send({ method: "PUT", path: "/data/dst/existing", headers: { "x-amz-copy-source": "/data/dst/existing", "x-amz-server-side-encryption": "AES256" } }, as("AKIDWRITER"));
+    expect(response(self).status).toBe(200);
+    const [ontoItself] = local.callsTo("copyObject")[1] as [CopyRequest];
+    expect([ontoItself.key, ontoItself.changesObject, sentHeaders(ontoItself.headers)]).toEqual(["tenant-a/dst/existing", true, {}]);
+    expect((local.callsTo("copyObject")[0]![0] as CopyRequest).changesObject).toBeUndefined();
     expect((await send({ method: "PUT", path: "/data/set/sse", headers: { ...unsigned, "x-amz-server-side-encryption": "AES256", "content-length": "1" } }, as("AKIDWRITER"), "x")).type).toBe("native");
     const [put] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
     expect(sentHeaders(put.headers)).toEqual({});
@@ -119,6 +125,19 @@ describe("object settings on a store that keeps none", () => {
       signed.headers.set("content-length", "1");
       expect(response(await gateway.handle(gatewayRequest("PUT", signed.target, signed.headers, "x"))).status, name).toBe(status);
     }
+  });
+
+  it("refuses SSE-C on reads and parts too: the store would need the client's key", async () => {
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const read = await send({ method: "GET", path: "/data/src/k", headers: { "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key } }, as("AKIDWRITER"));
+    expect(response(read).status).toBe(501);
+    expect(response(read).body).not.toContain(key);
+    // Empty, it asks for nothing.
+    expect((await send({ method: "GET", path: "/data/src/k", headers: { "x-amz-server-side-encryption-customer-algorithm": "" } }, as("AKIDWRITER"))).type).toBe("native");
+    const created = response(await send({ method: "POST", path: "/data/set/parts", query: { uploads: "" } }, as("AKIDWRITER")));
+    const uploadId = childText(created.root!, "UploadId")!;
+    const part = await send({ method: "PUT", path: "/data/set/parts", query: { uploadId, partNumber: "1" }, headers: { ...unsigned, "x-amz-server-side-encryption-customer-key-md5": "bWQ1", "content-length": "1" } }, as("AKIDWRITER"), "x");
+    expect(response(part).status).toBe(501);
   });
 
   it("refuses a copy source's customer key on UploadPartCopy too", async () => {

@@ -72,7 +72,8 @@ export async function copyObject(
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
   const sourceKey = keyPrefixOf(sourceBucket) + source.key;
   const destinationKey = keyPrefixOf(destination.bucket) + key;
-  if (sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined) checkCopyChangesObject(headers);
+  const ontoItself = sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined;
+  if (ontoItself) checkCopyChangesObject(headers);
   let copied: Promise<WriteResult>;
   if (sourceBackend.copyDomain === destination.backend.copyDomain) {
     copied = destination.backend.copyObject({
@@ -81,6 +82,8 @@ export async function copyObject(
       ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
       key: destinationKey,
       headers: forwardedRequestHeaders(headers, { copy: true, settings: destination.backend.kind === "s3" }),
+      // What made it a change (encryption, say) may not be among the headers the store is sent.
+      ...(ontoItself && { changesObject: true }),
     });
   } else {
     // The stores cannot copy between each other: the gateway streams the source into the destination.

@@ -13,6 +13,11 @@ export interface CopyRequest<B = unknown> {
   key: string;
   /** Copy-relevant client headers (`x-amz-metadata-directive`, `x-amz-copy-source-if-*`, content headers, metadata). */
   headers: Headers;
+  /**
+   * Set by core for a copy of an object onto itself that changes it by what the client asked (a storage class,
+   * encryption): such settings may not reach a store that keeps none of them, so `headers` alone cannot tell.
+   */
+  changesObject?: boolean;
 }
 
 /** The bytes of a part copy's source (inclusive offsets), from `x-amz-copy-source-range`. */

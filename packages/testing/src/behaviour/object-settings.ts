@@ -36,6 +36,10 @@ export function objectSettingBehaviour(world: () => World): void {
       expect(outcome(customerKey)).toBe("501 NotImplemented");
       expect(customerKey.text).not.toContain(key);
       await absent("settings/refused.txt");
+      // On a read too: the store would need the key.
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "settings/plain.txt", Body: "plain" }));
+      const read = await signedRawRequest(world().endpoint, world().admin, { method: "GET", path: `/${bucket}/settings/plain.txt`, headers: { ...unsigned, "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key } });
+      expect(outcome(read)).toBe("501 NotImplemented");
     });
 
     it("keeps a website redirect on an S3 backend, and refuses one elsewhere rather than dropping it", async () => {
@@ -76,6 +80,11 @@ export function objectSettingBehaviour(world: () => World): void {
       const expected = encryption === "AES256" ? "200" : "501 NotImplemented";
       expect(outcome(await put("settings/sse-s3.txt", { "x-amz-server-side-encryption": "AES256" }))).toBe(expected);
       expect(outcome(await create("settings/sse-s3.txt", { "x-amz-server-side-encryption": "AES256" }))).toBe(expected);
+      // Onto itself, to encrypt in place (`aws s3 cp s3://b/k s3://b/k --sse AES256`): a change S3 takes.
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "settings/in-place.txt", Body: "in place", Metadata: { kept: "yes" } }));
+      const copy = await signedRawRequest(world().endpoint, world().admin, { method: "PUT", path: `/${bucket}/settings/in-place.txt`, headers: { ...unsigned, "x-amz-copy-source": `/${bucket}/settings/in-place.txt`, "x-amz-server-side-encryption": "AES256" } });
+      expect(outcome(copy)).toBe(expected);
+      expect((await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "settings/in-place.txt" }))).Metadata).toEqual({ kept: "yes" });
     });
   });
 }
