@@ -62,7 +62,10 @@ export interface ForwardedHeaderOptions {
   settings?: boolean;
 }
 
-/** The forwardable subset of client headers (names lowercase). */
+/**
+ * The forwardable subset of client headers (names lowercase). Throws `501` for SSE-C headers (every object request
+ * refuses them) and InvalidArgument for an `x-amz-*` value past ASCII that is neither metadata nor tags.
+ */
 export function forwardedRequestHeaders(headers: Headers, options: ForwardedHeaderOptions = {}): HeaderMap {
   const out = new HeaderMap();
   const copy = options.copy === true;
@@ -71,7 +74,7 @@ export function forwardedRequestHeaders(headers: Headers, options: ForwardedHead
   headers.forEach((value, name) => {
     if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name)) && !(settings && OBJECT_SETTING_HEADERS.has(name) && value !== "")) {
       // SSE-C on any object request (a read too): the store would need the client's key, which it is never sent.
-      if (name.length > 40 && name.startsWith(CUSTOMER_KEY_PREFIX) && value !== "") throw customerKeysRefused(name);
+      if (name.length > CUSTOMER_KEY_PREFIX.length && name.startsWith(CUSTOMER_KEY_PREFIX) && value !== "") throw customerKeysRefused(name);
       return;
     }
     if (object !== undefined) {

@@ -93,7 +93,11 @@ describe("object settings on a store that keeps none", () => {
     expect(response(self).status).toBe(200);
     const [ontoItself] = local.callsTo("copyObject")[1] as [CopyRequest];
     expect([ontoItself.key, ontoItself.changesObject, sentHeaders(ontoItself.headers)]).toEqual(["tenant-a/dst/existing", true, {}]);
-    expect((local.callsTo("copyObject")[0]![0] as CopyRequest).changesObject).toBeUndefined();
+    // Told of every copy that changes what it copies, onto itself or not: a store may see a copy onto itself where the
+    // gateway does not (a version "null", two buckets on one store path).
+    expect((local.callsTo("copyObject")[0]![0] as CopyRequest).changesObject).toBe(true);
+    await send({ method: "PUT", path: "/data/dst/k", headers: { "x-amz-copy-source": "/other/src/k" } }, as("AKIDCOPIER"));
+    expect((local.callsTo("copyObject")[2]![0] as CopyRequest).changesObject).toBeUndefined();
     expect((await send({ method: "PUT", path: "/data/set/sse", headers: { ...unsigned, "x-amz-server-side-encryption": "AES256", "content-length": "1" } }, as("AKIDWRITER"), "x")).type).toBe("native");
     const [put] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
     expect(sentHeaders(put.headers)).toEqual({});

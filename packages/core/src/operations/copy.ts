@@ -4,7 +4,7 @@ import { keyPrefixOf } from "../keys.js";
 import { authorize } from "../authorize.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
-import { checkCopyChangesObject } from "../object-settings.js";
+import { checkCopyChangesObject, copyChangesObject } from "../object-settings.js";
 import { xmlResponse, xmlDate } from "../responses.js";
 import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
@@ -72,8 +72,7 @@ export async function copyObject(
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
   const sourceKey = keyPrefixOf(sourceBucket) + source.key;
   const destinationKey = keyPrefixOf(destination.bucket) + key;
-  const ontoItself = sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined;
-  if (ontoItself) checkCopyChangesObject(headers);
+  if (sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined) checkCopyChangesObject(headers);
   let copied: Promise<WriteResult>;
   if (sourceBackend.copyDomain === destination.backend.copyDomain) {
     copied = destination.backend.copyObject({
@@ -82,8 +81,9 @@ export async function copyObject(
       ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
       key: destinationKey,
       headers: forwardedRequestHeaders(headers, { copy: true, settings: destination.backend.kind === "s3" }),
-      // What made it a change (encryption, say) may not be among the headers the store is sent.
-      ...(ontoItself && { changesObject: true }),
+      // What makes a copy onto itself a change (encryption, say) may not be among the headers the store is sent; a
+      // store may also see one where the gateway does not (a version "null", two buckets on one store path).
+      ...(copyChangesObject(headers) && { changesObject: true }),
     });
   } else {
     // The stores cannot copy between each other: the gateway streams the source into the destination.

@@ -14,8 +14,9 @@ export interface CopyRequest<B = unknown> {
   /** Copy-relevant client headers (`x-amz-metadata-directive`, `x-amz-copy-source-if-*`, content headers, metadata). */
   headers: Headers;
   /**
-   * Set by core for a copy of an object onto itself that changes it by what the client asked (a storage class,
-   * encryption): such settings may not reach a store that keeps none of them, so `headers` alone cannot tell.
+   * Set by core when the client's copy changes the object it copies (new metadata, a storage class, encryption): a
+   * copy onto itself is then no error. Such settings may not reach a store that keeps none of them, so `headers`
+   * alone cannot tell.
    */
   changesObject?: boolean;
 }

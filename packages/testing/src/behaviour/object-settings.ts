@@ -84,7 +84,7 @@ export function objectSettingBehaviour(world: () => World): void {
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "settings/in-place.txt", Body: "in place", Metadata: { kept: "yes" } }));
       const copy = await signedRawRequest(world().endpoint, world().admin, { method: "PUT", path: `/${bucket}/settings/in-place.txt`, headers: { ...unsigned, "x-amz-copy-source": `/${bucket}/settings/in-place.txt`, "x-amz-server-side-encryption": "AES256" } });
       expect(outcome(copy)).toBe(expected);
-      expect((await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "settings/in-place.txt" }))).Metadata).toEqual({ kept: "yes" });
+      if (expected === "200") expect((await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "settings/in-place.txt" }))).Metadata).toEqual({ kept: "yes" });
     });
   });
 }
