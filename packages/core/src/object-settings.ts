@@ -38,10 +38,10 @@ export const CUSTOMER_KEY_HEADERS: readonly string[] = [
 ];
 
 /** Stores that encrypt everything they keep, always (Azure Storage, Cloud Storage, R2): SSE with their keys. */
-export const ENCRYPTING_STORES: ReadonlySet<string> = new Set(["az", "gcs", "r2"]);
+const ENCRYPTING_STORES: ReadonlySet<string> = new Set(["az", "gcs", "r2"]);
 
 /** Whether a store encrypts every object at rest: by its kind, or as its backend says (an fs root on encrypted storage). */
-export function encryptsAtRest(store: Pick<Backend<unknown>, "kind" | "encryptsAtRest">): boolean {
+export function encryptsAtRest(store: { kind: string; encryptsAtRest?: boolean | undefined }): boolean {
   return store.encryptsAtRest === true || ENCRYPTING_STORES.has(store.kind);
 }
 

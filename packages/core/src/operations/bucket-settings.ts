@@ -7,7 +7,7 @@
  */
 import type { CorsRule } from "../cors.js";
 import { S3Error } from "../errors.js";
-import { ENCRYPTING_STORES } from "../object-settings.js";
+import { encryptsAtRest } from "../object-settings.js";
 import { xmlResponse } from "../responses.js";
 import type { BucketConfig, BucketEncryption, PlainResponse } from "../types.js";
 import { escapeXml, XML_DECLARATION } from "../xml.js";
@@ -110,7 +110,7 @@ export function bucketSetting(operation: BucketSettingOperation, of: SettingsOf,
     // The store's own setting where it tells it (an S3-compatible store); SSE-S3 where the store encrypts at rest
     // whatever is asked.
     case "GetBucketEncryption":
-      if (of.encryptsAtRest === true || ENCRYPTING_STORES.has(of.store)) return encryptionAnswer({ algorithm: "AES256", bucketKeyEnabled: false }, of.shownName);
+      if (encryptsAtRest({ kind: of.store, encryptsAtRest: of.encryptsAtRest })) return encryptionAnswer({ algorithm: "AES256", bucketKeyEnabled: false }, of.shownName);
       break;
     // S3's logging document has a namespace of its own.
     case "GetBucketLogging":
