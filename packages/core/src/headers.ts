@@ -60,21 +60,27 @@ export interface ForwardedHeaderOptions {
    * for nothing and is left out.
    */
   settings?: boolean;
+  /**
+   * A request S3 takes with SSE-C headers and does nothing with (DeleteObject: nothing is read or written, so no key
+   * is needed): they are left out rather than refused.
+   */
+  ignoresCustomerKeys?: boolean;
 }
 
 /**
  * The forwardable subset of client headers (names lowercase). Throws `501` for SSE-C headers (every object request
- * refuses them) and InvalidArgument for an `x-amz-*` value past ASCII that is neither metadata nor tags.
+ * that reads or writes refuses them) and InvalidArgument for an `x-amz-*` value past ASCII that is neither metadata nor tags.
  */
 export function forwardedRequestHeaders(headers: Headers, options: ForwardedHeaderOptions = {}): HeaderMap {
   const out = new HeaderMap();
   const copy = options.copy === true;
   const object = options.object;
   const settings = options.settings === true;
+  const refusesCustomerKeys = options.ignoresCustomerKeys !== true;
   headers.forEach((value, name) => {
     if (!isForwardedRequestHeader(name) && !(copy && COPY_REQUEST_HEADERS.has(name)) && !(settings && OBJECT_SETTING_HEADERS.has(name) && value !== "")) {
-      // SSE-C on any object request (a read too): the store would need the client's key, which it is never sent.
-      if (name.length > CUSTOMER_KEY_PREFIX.length && name.startsWith(CUSTOMER_KEY_PREFIX) && value !== "") throw customerKeysRefused(name);
+      // SSE-C on any object request that reads or writes: the store would need the client's key, never sent to it.
+      if (refusesCustomerKeys && name.length > CUSTOMER_KEY_PREFIX.length && name.startsWith(CUSTOMER_KEY_PREFIX) && value !== "") throw customerKeysRefused(name);
       return;
     }
     if (object !== undefined) {

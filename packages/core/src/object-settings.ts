@@ -85,6 +85,14 @@ export function checkCopyChangesObject(headers: Headers, changesObject?: boolean
   }
 }
 
+/**
+ * Whether a store keeps the settings S3 keeps with an object (a website redirect, encryption with a KMS key): only S3
+ * does; every other store is told none of them.
+ */
+export function keepsObjectSettings(store: Pick<Backend<unknown>, "kind">): boolean {
+  return store.kind === "s3";
+}
+
 function notKept(kind: string, what: string, header: string): S3Error {
   return new S3Error("NotImplemented", { message: `Objects of ${kind} buckets keep no ${what}: ${header} cannot be kept.` });
 }
@@ -113,7 +121,7 @@ export function checkObjectSettings(headers: Headers, store: Pick<Backend<unknow
     if (!REDIRECT_LOCATION.test(redirect) || redirect.length > MAX_REDIRECT_LENGTH) {
       throw new S3Error("InvalidRedirectLocation", { details: { ArgumentName: "x-amz-website-redirect-location", ArgumentValue: textOfHeaderValue(redirect).slice(0, 256) } });
     }
-    if (store.kind !== "s3") throw notKept(store.kind, "website redirect", "x-amz-website-redirect-location");
+    if (!keepsObjectSettings(store)) throw notKept(store.kind, "website redirect", "x-amz-website-redirect-location");
   }
   checkEncryption(headers, store);
   for (const name of OBJECT_LOCK_HEADERS) {
@@ -139,7 +147,7 @@ function checkEncryption(headers: Headers, store: Pick<Backend<unknown>, "kind" 
       });
     }
   }
-  if (encryption === null || store.kind === "s3") return;
+  if (encryption === null || keepsObjectSettings(store)) return;
   if (kms) throw notKept(store.kind, "AWS KMS encryption", `x-amz-server-side-encryption: ${encryption}`);
   if (!encryptsAtRest(store)) {
     throw new S3Error("NotImplemented", { message: `Objects of this ${store.kind} bucket are not encrypted at rest: x-amz-server-side-encryption cannot be honoured.` });

@@ -144,6 +144,15 @@ describe("object settings on a store that keeps none", () => {
     expect(response(part).status).toBe(501);
   });
 
+  it("lets a delete carry SSE-C headers, as S3 does: it reads and writes nothing, and they are not forwarded", async () => {
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const deleted = await send({ method: "DELETE", path: "/data/mine/k", headers: { "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key } }, as("AKIDDELETER"));
+    expect(deleted.type).toBe("native");
+    const [request] = local.callsTo("prepareObject").at(-1) as [ObjectRequest];
+    expect(request.operation).toBe("DeleteObject");
+    expect([...request.headers.keys()].filter((name) => name.includes("customer"))).toEqual([]);
+  });
+
   it("refuses a copy source's customer key on UploadPartCopy too", async () => {
     asS3(local);
     const created = response(await send({ method: "POST", path: "/data/set/parts", query: { uploads: "" } }, as("AKIDWRITER")));

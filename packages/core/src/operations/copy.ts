@@ -4,7 +4,7 @@ import { keyPrefixOf } from "../keys.js";
 import { authorize } from "../authorize.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
-import { checkCopyChangesObject, copyChangesObject } from "../object-settings.js";
+import { checkCopyChangesObject, copyChangesObject, keepsObjectSettings } from "../object-settings.js";
 import { xmlResponse, xmlDate } from "../responses.js";
 import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
@@ -80,7 +80,7 @@ export async function copyObject(
       sourceKey,
       ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
       key: destinationKey,
-      headers: forwardedRequestHeaders(headers, { copy: true, settings: destination.backend.kind === "s3" }),
+      headers: forwardedRequestHeaders(headers, { copy: true, settings: keepsObjectSettings(destination.backend) }),
       // What makes a copy onto itself a change (encryption, say) may not be among the headers the store is sent; a
       // store may also see one where the gateway does not (a version "null", two buckets on one store path).
       ...(copyChangesObject(headers) && { changesObject: true }),

@@ -1,6 +1,7 @@
 /** CreateMultipartUpload, CompleteMultipartUpload and AbortMultipartUpload: small XML in, small XML out. */
 import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
+import { keepsObjectSettings } from "../object-settings.js";
 import { xmlResponse } from "../responses.js";
 import { childElements, childText, clientXmlText, parseClientXml, xmlElement } from "../xml.js";
 import type { Backend, CompletedPart, PlainResponse } from "../types.js";
@@ -17,7 +18,7 @@ export async function createMultipartUpload(
   headers: Headers,
   wrapUploadId: (backendId: string) => Promise<string> = async (backendId) => backendId,
 ): Promise<PlainResponse<never>> {
-  const { uploadId } = await backend.createMultipartUpload(key, forwardedRequestHeaders(headers, { settings: backend.kind === "s3" }));
+  const { uploadId } = await backend.createMultipartUpload(key, forwardedRequestHeaders(headers, { settings: keepsObjectSettings(backend) }));
   return xmlResponse(
     "InitiateMultipartUploadResult",
     xmlElement("Bucket", bucket) + xmlElement("Key", clientKey) + xmlElement("UploadId", await wrapUploadId(uploadId)),

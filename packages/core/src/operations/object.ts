@@ -3,6 +3,7 @@ import { awsChunkedEncodingOf, contentEncodingWithoutAwsChunked, type AwsChunked
 import { bodyChecksFor, verifyEmptyBody, type BodyChecks } from "../checksums/body-checks.js";
 import { S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
+import { keepsObjectSettings } from "../object-settings.js";
 import { settledOrPromise, type MaybePromise } from "../maybe-promise.js";
 import { checkObjectWriteHeaders } from "../object-write-headers.js";
 import { holdsControlCharacters } from "../header-text.js";
@@ -68,7 +69,7 @@ export function prepareObject<B>(
 ): MaybePromise<PreparedObject<B>> {
   const sendsBody = operation === "PutObject" || operation === "UploadPart";
   // Only a real digest is passed on (the backend may verify it); markers describe the client's signing.
-  const headers = forwardedRequestHeaders(clientHeaders, { object: { sendsBody }, settings: operation === "PutObject" && backend.kind === "s3" });
+  const headers = forwardedRequestHeaders(clientHeaders, { object: { sendsBody }, settings: operation === "PutObject" && keepsObjectSettings(backend), ignoresCustomerKeys: operation === "DeleteObject" });
   if (sendsBody) return prepareUpload(backend, operation, key, clientHeaders, headers, query, auth, maxUploadBytes, backendUploadId);
   // Presigners put `x-amz-checksum-mode` in the query; it asks for the same as the header does.
   const checksumMode = query.get("x-amz-checksum-mode");

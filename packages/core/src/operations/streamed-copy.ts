@@ -12,6 +12,7 @@ import { isS3Error, S3Error } from "../errors.js";
 import { HeaderMap } from "../header-map.js";
 import { taggingHeader } from "../object-tags.js";
 import { backendResponseHeaders, filterResponseHeaders, forwardedRequestHeaders } from "../headers.js";
+import { keepsObjectSettings } from "../object-settings.js";
 import type { Backend, CopyRange, ObjectDispatch, ObjectRequest, WriteResult } from "../types.js";
 import type { BackendTransport, TransportOptions } from "../types/transport.js";
 import { backendError, readErrorDocument } from "./backend-errors.js";
@@ -208,7 +209,7 @@ function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, le
   if (destination.part === undefined) {
     const replace = copy.headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
     const replaceTags = copy.headers.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE";
-    forwardedRequestHeaders(copy.headers, { settings: destination.backend.kind === "s3" }).forEach((value, name) => {
+    forwardedRequestHeaders(copy.headers, { settings: keepsObjectSettings(destination.backend) }).forEach((value, name) => {
       if (REQUEST_ONLY_HEADERS.has(name) || name.startsWith("x-amz-checksum-")) return;
       if (!replace && (CONTENT_HEADERS.has(name) || name.startsWith("x-amz-meta-"))) return;
       if (name === "x-amz-tagging" && !replaceTags) return;

@@ -40,6 +40,10 @@ export function objectSettingBehaviour(world: () => World): void {
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "settings/plain.txt", Body: "plain" }));
       const read = await signedRawRequest(world().endpoint, world().admin, { method: "GET", path: `/${bucket}/settings/plain.txt`, headers: { ...unsigned, "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key } });
       expect(outcome(read)).toBe("501 NotImplemented");
+      // A delete reads and writes nothing: S3 takes it with them, and so does the gateway.
+      const deleted = await signedRawRequest(world().endpoint, world().admin, { method: "DELETE", path: `/${bucket}/settings/plain.txt`, headers: { ...unsigned, "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key } });
+      expect(outcome(deleted)).toBe("204");
+      await absent("settings/plain.txt");
     });
 
     it("keeps a website redirect on an S3 backend, and refuses one elsewhere rather than dropping it", async () => {
