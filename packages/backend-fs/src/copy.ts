@@ -2,9 +2,25 @@
  * CopyObject between fs backends (any roots: the source is streamed into the destination's temp directory, so the
  * two roots may be on different filesystems).
  */
+import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
-import { checkCopySourceConditions, checkWriteConditions, checkCopyChangesObject, type Backend, type CopyRequest, type PartCopyRequest, type WriteResult } from "@multistore/core/backend";
+import {
+  checkCopySourceConditions,
+  checkWriteConditions,
+  checkCopyChangesObject,
+  checksumHeaderName,
+  copiedChecksums,
+  copyChecksumAlgorithm,
+  DEFAULT_CHECKSUM_FACTORIES,
+  toBase64,
+  type Backend,
+  type ChecksumAlgorithm,
+  type CopyRequest,
+  type IncrementalChecksum,
+  type PartCopyRequest,
+  type WriteResult,
+} from "@multistore/core/backend";
 import { pickStoredHeaders, TAGGING } from "./metadata.js";
 import { openObject, statObject } from "./object-read.js";
 import { bodySource } from "./object-ops.js";
@@ -49,10 +65,26 @@ function copiedHeaders(source: Record<string, string>, replaceMetadata: boolean,
   return tagging === undefined ? headers : { ...headers, [TAGGING]: tagging };
 }
 
+/** A fresh hash of `algorithm`: node:crypto's SHAs, core's CRCs. */
+function checksumOf(algorithm: ChecksumAlgorithm): IncrementalChecksum {
+  if (algorithm !== "sha1" && algorithm !== "sha256") return DEFAULT_CHECKSUM_FACTORIES[algorithm]();
+  const hash = createHash(algorithm);
+  return { update: (bytes) => void hash.update(bytes), digest: async () => hash.digest() };
+}
+
+/** `source`'s chunks, each added to `checksum` as it passes. */
+async function* hashed(source: AsyncIterable<unknown>, checksum: IncrementalChecksum): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    await checksum.update(chunk as Uint8Array);
+    yield chunk as Uint8Array;
+  }
+}
+
 /** Server-side copy (see `Backend.copyObject`). */
 export async function copyObject(layout: FsLayout, request: CopyRequest<Readable>): Promise<WriteResult> {
   const { sourceLayout, source, destination } = copyEnds(layout, request);
   const directive = (request.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
+  const algorithm = copyChecksumAlgorithm(request.headers);
   if (directive !== "COPY" && directive !== "REPLACE") {
     throw new S3Error("InvalidArgument", {
       message: "Unknown metadata directive.",
@@ -80,10 +112,14 @@ export async function copyObject(layout: FsLayout, request: CopyRequest<Readable
     // The stream closes the handle when it ends or fails.
     const stream = opened.handle === undefined ? bodySource(null) : opened.handle.createReadStream({ autoClose: true });
     handleOwned = opened.handle === undefined;
-    const staged = await stageBody(layout, stream);
+    // S3 keeps the source's checksums, or computes the one the request names when the source has none in it.
+    let checksums = copiedChecksums(opened.entry?.checksums, algorithm);
+    const computing = checksums === undefined && algorithm !== undefined ? checksumOf(algorithm) : undefined;
+    const staged = await stageBody(layout, computing === undefined ? stream : hashed(stream, computing));
+    if (computing !== undefined) checksums = { [checksumHeaderName(algorithm!)]: toBase64(await computing.digest()) };
     const etag = `"${staged.md5?.toString("hex")}"`;
-    const lastModified = await commitFile(layout, destination, staged, { etag, headers, conditions: request.headers });
-    return { etag, lastModified };
+    const lastModified = await commitFile(layout, destination, staged, { etag, headers, conditions: request.headers, ...(checksums !== undefined && { checksums }) });
+    return { etag, lastModified, ...(checksums !== undefined && Object.keys(checksums).length > 0 && { checksums }) };
   } finally {
     if (handleOwned) await opened.handle?.close();
   }

@@ -1,7 +1,10 @@
 /** fs-specific multipart, copy and listing behaviour beyond the shared contract. */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
+import * as zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { Backend } from "@multistore/core/backend";
 import { locks } from "../src/locks-names.js";
@@ -121,6 +124,38 @@ describe("fs backend copies", () => {
     await expect(
       destination.backend.copyObject({ sourceBackend: source.backend, sourceKey: "src", key: "dst", headers: new Headers({ "if-none-match": "*" }) }),
     ).rejects.toMatchObject({ code: "PreconditionFailed" });
+  });
+});
+
+describe("fs backend copies and checksums", () => {
+  const body = "checksummed body";
+  const sha256 = createHash("sha256").update(body).digest("base64");
+  const crc32 = Buffer.from(new Uint32Array([zlib.crc32(body)]).buffer).reverse().toString("base64");
+  const checksumsOf = async (backend: Backend<Readable>, key: string) => {
+    const got = await get(backend, key, { "x-amz-checksum-mode": "ENABLED" });
+    return Object.fromEntries([...got.headers].filter(([name]) => name.startsWith("x-amz-checksum-")));
+  };
+
+  it("keeps the source's checksums, or computes the algorithm the copy names, as S3 does", async () => {
+    const { backend } = await freshBackend();
+    const written = await run(backend, { operation: "PutObject", key: "src", headers: { "content-length": String(body.length) }, verifiedChecksums: () => ({ "x-amz-checksum-crc32": crc32 }) }, body);
+    expect(written.status).toBe(200);
+    const copy = (key: string, headers: Record<string, string>) => backend.copyObject({ sourceBackend: backend, sourceKey: "src", key, headers: new Headers(headers) });
+    expect((await copy("kept", {})).checksums).toEqual({ "x-amz-checksum-crc32": crc32 });
+    expect(await checksumsOf(backend, "kept")).toEqual({ "x-amz-checksum-crc32": crc32, "x-amz-checksum-type": "FULL_OBJECT" });
+    expect((await copy("same", { "x-amz-checksum-algorithm": "CRC32" })).checksums).toEqual({ "x-amz-checksum-crc32": crc32 });
+    // Another algorithm: computed from the bytes as they are copied, and the only one the copy keeps.
+    expect((await copy("other", { "x-amz-checksum-algorithm": "SHA256" })).checksums).toEqual({ "x-amz-checksum-sha256": sha256 });
+    expect(await checksumsOf(backend, "other")).toEqual({ "x-amz-checksum-sha256": sha256, "x-amz-checksum-type": "FULL_OBJECT" });
+    expect(text((await get(backend, "other")).body)).toBe(body);
+    // A source without checksums: none kept unless one is named.
+    await put(backend, "plain", body);
+    const plain = (headers: Record<string, string>) => backend.copyObject({ sourceBackend: backend, sourceKey: "plain", key: "plain-copy", headers: new Headers(headers) });
+    expect((await plain({})).checksums).toBeUndefined();
+    expect(await checksumsOf(backend, "plain-copy")).toEqual({});
+    expect((await plain({ "x-amz-checksum-algorithm": "crc32" })).checksums).toEqual({ "x-amz-checksum-crc32": crc32 });
+    await expect(copy("refused", { "x-amz-checksum-algorithm": "MD4" })).rejects.toMatchObject({ code: "InvalidRequest" });
+    expect((await get(backend, "refused")).status).toBe(404);
   });
 });
 

@@ -4,11 +4,12 @@
  * Worker once.
  */
 import { S3Error } from "@multistore/core";
-import { COPY_SOURCE_CONDITIONS, checkCopyChangesObject, evaluateConditions, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
+import { COPY_SOURCE_CONDITIONS, checkCopyChangesObject, copiedChecksums, copyChecksumAlgorithm, evaluateConditions, fromBase64, toHex, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
 import { sizedStream } from "./body.js";
 import { toR2Conditional } from "./conditional.js";
 import { checkKey, checkVersionId, noSuchKey } from "./keys.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
+import { storedChecksums } from "./object-read.js";
 import { writeConditional, writeRefused } from "./object-write.js";
 import { r2Call } from "./r2-errors.js";
 import type { R2Bucket, R2Object, R2ObjectBody, R2PutOptions } from "./r2-types.js";
@@ -36,6 +37,20 @@ function metadataDirective(headers: Headers): "COPY" | "REPLACE" {
   return directive;
 }
 
+/**
+ * The SHA digest a copy keeps (see `copiedChecksums`), as the put's option and as S3 shows it. R2 takes one digest
+ * per put and verifies the bytes against it: the SHA-256 before the SHA-1. It cannot compute one the source lacks
+ * before the put, nor store a CRC, so a copy naming one keeps none.
+ */
+function keptSha(checksums: Record<string, string> | undefined): { option: Pick<R2PutOptions, "sha1" | "sha256">; checksums?: Record<string, string> } {
+  for (const algorithm of ["sha256", "sha1"] as const) {
+    const value = checksums?.[`x-amz-checksum-${algorithm}`];
+    const digest = value === undefined ? undefined : fromBase64(value);
+    if (value !== undefined && digest !== undefined) return { option: { [algorithm]: toHex(digest) }, checksums: { [`x-amz-checksum-${algorithm}`]: value } };
+  }
+  return { option: {} };
+}
+
 /** Server-side copy (see `Backend.copyObject`). */
 export async function copyObject(bucket: R2Bucket, request: CopyRequest<ReadableStream>): Promise<WriteResult> {
   const source = r2Buckets.get(request.sourceBackend);
@@ -46,6 +61,7 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
   checkKey(key);
   checkVersionId(request.sourceVersionId);
   const directive = metadataDirective(headers);
+  const algorithm = copyChecksumAlgorithm(headers);
   if (source === bucket && sourceKey === key) checkCopyChangesObject(headers, request.changesObject);
   // Destination conditions first: refusing costs nothing, and a list If-Match must be resolved before the read.
   const onlyIf = await writeConditional(bucket, key, headers);
@@ -72,8 +88,10 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
       ? { httpMetadata: object.httpMetadata ?? {}, customMetadata: object.customMetadata ?? {} }
       : { httpMetadata: httpMetadataFrom(headers), customMetadata: customMetadataFrom(headers) };
   if (onlyIf !== undefined) options.onlyIf = onlyIf;
+  const kept = keptSha(copiedChecksums(storedChecksums(object), algorithm));
+  Object.assign(options, kept.option);
   const stream = sizedStream(body, object.size);
   const written = await r2Call(() => bucket.put(key, stream, options), { key });
   if (written === null) throw await writeRefused(bucket, key, headers);
-  return { etag: written.httpEtag, lastModified: new Date(written.uploaded) };
+  return { etag: written.httpEtag, lastModified: new Date(written.uploaded), ...(kept.checksums !== undefined && { checksums: kept.checksums }) };
 }

@@ -49,7 +49,7 @@ function respond(object: R2Object, request: ObjectRequest, range: ByteRange | un
 }
 
 /** The S3 checksums R2 keeps for an object (SHA digests given at upload; its MD5 is the ETag, not a checksum). */
-function storedChecksums(object: R2Object): Record<string, string> {
+export function storedChecksums(object: R2Object): Record<string, string> {
   const checksums: Record<string, string> = {};
   for (const algorithm of ["sha1", "sha256"] as const) {
     const digest = object.checksums?.[algorithm];

@@ -142,6 +142,24 @@ describe("copy", () => {
     expect(text((await get(backend, `${prefix}dst`)).body)).toBe("source");
   });
 
+  it("keeps the source's SHA digest unless the copy names another algorithm, and refuses one S3 does not know", async () => {
+    installFixedLengthStream();
+    const { createHash } = await import("node:crypto");
+    const prefix = fresh();
+    const sha256 = createHash("sha256").update("digested").digest("base64");
+    expect((await put(backend, `${prefix}src`, "digested", { "x-amz-checksum-sha256": sha256 })).status).toBe(200);
+    const copy = (key: string, headers: Record<string, string>) => backend.copyObject({ sourceBackend: backend, sourceKey: `${prefix}src`, key: `${prefix}${key}`, headers: new Headers(headers) });
+    const checksumOf = async (key: string) => (await get(backend, `${prefix}${key}`, { "x-amz-checksum-mode": "ENABLED" })).headers.get("x-amz-checksum-sha256");
+    expect((await copy("kept", {})).checksums).toEqual({ "x-amz-checksum-sha256": sha256 });
+    expect(await checksumOf("kept")).toBe(sha256);
+    expect((await copy("same", { "x-amz-checksum-algorithm": "SHA256" })).checksums).toEqual({ "x-amz-checksum-sha256": sha256 });
+    // R2 keeps no CRC and cannot compute a digest before the put: a copy naming one keeps none.
+    expect((await copy("crc", { "x-amz-checksum-algorithm": "CRC32" })).checksums).toBeUndefined();
+    expect(await checksumOf("crc")).toBeNull();
+    await expect(copy("refused", { "x-amz-checksum-algorithm": "MD4" })).rejects.toMatchObject({ code: "InvalidRequest" });
+    expect((await get(backend, `${prefix}refused`)).status).toBe(404);
+  });
+
   it("copies from another binding, and refuses a source that is not an R2 backend", async () => {
     const other = createR2Backend({ bucket: { ...bucket } });
     const key = `${fresh()}cross-binding`;

@@ -29,5 +29,17 @@ export function copyResultOf(root: XmlElement | undefined, responseHeaders: Head
   const extra = new Headers();
   const versionId = responseHeaders.get(versionHeader);
   if (versionId) extra.set(versionHeader, versionId);
-  return { etag: requiredText(root, "ETag"), ...(lastModified !== undefined && { lastModified: new Date(lastModified) }), headers: extra };
+  const checksums: Record<string, string> = {};
+  let checksumType: string | undefined;
+  for (const child of root?.children ?? []) {
+    // ChecksumCRC32 … ChecksumSHA256 (and any S3 adds), shown again in the gateway's own CopyObjectResult.
+    if (child.name === "ChecksumType") checksumType = child.text;
+    else if (child.name.startsWith("Checksum") && child.text !== "") checksums[`x-amz-checksum-${child.name.slice("Checksum".length).toLowerCase()}`] = child.text;
+  }
+  return {
+    etag: requiredText(root, "ETag"),
+    ...(lastModified !== undefined && { lastModified: new Date(lastModified) }),
+    headers: extra,
+    ...(Object.keys(checksums).length > 0 && { checksums, ...(checksumType !== undefined && { checksumType }) }),
+  };
 }

@@ -233,3 +233,15 @@ describe("bucket encryption", () => {
     await expect(fakeBackend(() => new Error("connection refused")).backend.getBucketEncryption!()).rejects.toMatchObject({ code: "ServiceUnavailable" });
   });
 });
+
+describe("copies", () => {
+  it("ask for the algorithm the client names and pass on the checksums and type S3 answers", async () => {
+    const result = `${XML}<CopyObjectResult><ETag>"c"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified><ChecksumType>FULL_OBJECT</ChecksumType><ChecksumCRC64NVME>AAAAAAAAAAA=</ChecksumCRC64NVME></CopyObjectResult>`;
+    const { backend, sent } = fakeBackend(() => ({ text: result }));
+    const copied = await backend.copyObject({ sourceBackend: backend, sourceKey: "a", key: "b", headers: new Headers({ "x-amz-checksum-algorithm": "CRC64NVME" }) });
+    expect(sent[0]!.headers["x-amz-checksum-algorithm"]).toBe("CRC64NVME");
+    expect([copied.etag, copied.checksums, copied.checksumType]).toEqual(['"c"', { "x-amz-checksum-crc64nvme": "AAAAAAAAAAA=" }, "FULL_OBJECT"]);
+    const plain = fakeBackend(() => ({ text: `${XML}<CopyObjectResult><ETag>"c"</ETag></CopyObjectResult>` })).backend;
+    expect((await plain.copyObject({ sourceBackend: plain, sourceKey: "a", key: "b", headers: new Headers() })).checksums).toBeUndefined();
+  });
+});

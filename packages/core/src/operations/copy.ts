@@ -5,6 +5,7 @@ import { authorize } from "../authorize.js";
 import { isS3Error, S3Error } from "../errors.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import { checkCopyChangesObject, copyChangesObject, keepsObjectSettings } from "../object-settings.js";
+import { checksumElements, copyChecksumAlgorithm } from "../checksums/copy-checksums.js";
 import { xmlResponse, xmlDate } from "../responses.js";
 import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
@@ -69,6 +70,7 @@ export async function copyObject(
   cross: CrossCopy,
 ): Promise<PlainResponse<never>> {
   const source = parseCopySource(copySource);
+  copyChecksumAlgorithm(headers);
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
   const sourceKey = keyPrefixOf(sourceBucket) + source.key;
   const destinationKey = keyPrefixOf(destination.bucket) + key;
@@ -99,7 +101,7 @@ export async function copyObject(
   const result = await copied.catch(inClientTerms(source.key));
   const response = xmlResponse(
     "CopyObjectResult",
-    xmlElement("LastModified", xmlDate(result.lastModified ?? new Date())) + xmlElement("ETag", result.etag),
+    xmlElement("LastModified", xmlDate(result.lastModified ?? new Date())) + xmlElement("ETag", result.etag) + checksumElements(result.checksums, result.checksumType),
   );
   result.headers?.forEach((value, name) => response.headers.set(name, value));
   return response;

@@ -145,6 +145,13 @@ export interface WriteResult {
   lastModified?: Date;
   /** Extra headers to return to the client (version id, checksums, ...). */
   headers?: Headers;
+  /**
+   * A copy's: the checksums the new object keeps (`x-amz-checksum-crc32` -> base64), which CopyObjectResult shows
+   * (see `copiedChecksums`), and their type when the store says (`FULL_OBJECT` else).
+   */
+  checksums?: Record<string, string>;
+  /** S3's `ChecksumType` of `checksums` (`FULL_OBJECT` or `COMPOSITE`). */
+  checksumType?: string;
 }
 
 /** A bucket's default encryption of new objects, as GetBucketEncryption shows it. */

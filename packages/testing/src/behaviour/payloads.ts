@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -101,6 +102,26 @@ export function payloadBehaviour(world: () => World): void {
         const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" }));
         expect(head[fieldOf(algorithm)]).toBe(returned);
       }
+    });
+
+    it("keeps the source's checksum on a copy (CopyObjectResult shows it), computes one the copy names, and refuses an algorithm S3 does not know", async () => {
+      const body = randomBytes(50_000);
+      const sha256 = await checksumOf("sha256", body);
+      await client().send(new PutObjectCommand({ Bucket: bucket, Key: "payload/copy-src.bin", Body: body, ChecksumAlgorithm: "SHA256" }));
+      const copied = await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "payload/copy-dst.bin", CopySource: `${bucket}/payload/copy-src.bin` }));
+      const refused = await signedRawRequest(world().endpoint, world().admin, { method: "PUT", path: `/${bucket}/payload/copy-refused.bin`, headers: { ...unsigned, "x-amz-copy-source": `/${bucket}/payload/copy-src.bin`, "x-amz-checksum-algorithm": "MD4" } });
+      expect([refused.status, errorCode(refused.text)]).toEqual([400, "InvalidRequest"]);
+      // s3rver keeps no checksums to copy.
+      if (kind === "s3") return;
+      expect([copied.CopyObjectResult?.ChecksumSHA256, copied.CopyObjectResult?.ChecksumType]).toEqual([sha256, "FULL_OBJECT"]);
+      const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "payload/copy-dst.bin", ChecksumMode: "ENABLED" }));
+      expect(head.ChecksumSHA256).toBe(sha256);
+      // A copy naming another algorithm keeps that one alone: computed while copying, where the store can (fs); R2
+      // keeps no CRC, so it keeps none.
+      const renamed = await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "payload/copy-crc.bin", CopySource: `${bucket}/payload/copy-src.bin`, ChecksumAlgorithm: "CRC32" }));
+      const crc32 = world().exceptions.nativeChecksumsShaHeadersOnly ? undefined : await checksumOf("crc32", body);
+      expect([renamed.CopyObjectResult?.ChecksumCRC32, renamed.CopyObjectResult?.ChecksumSHA256]).toEqual([crc32, undefined]);
+      expect((await client().send(new GetObjectCommand({ Bucket: bucket, Key: "payload/copy-crc.bin", ChecksumMode: "ENABLED" }))).ChecksumCRC32).toBe(crc32);
     });
 
     it("refuses a tampered trailer checksum with BadDigest and stores nothing", async () => {
