@@ -65,11 +65,28 @@ function copiedHeaders(source: Record<string, string>, replaceMetadata: boolean,
   return tagging === undefined ? headers : { ...headers, [TAGGING]: tagging };
 }
 
-/** A fresh hash of `algorithm`: node:crypto's SHAs, core's CRCs. */
-function checksumOf(algorithm: ChecksumAlgorithm): IncrementalChecksum {
-  if (algorithm !== "sha1" && algorithm !== "sha256") return DEFAULT_CHECKSUM_FACTORIES[algorithm]();
+/** A checksum being computed: its header name and hash. */
+interface Computing {
+  name: string;
+  hash: IncrementalChecksum;
+}
+
+/**
+ * The hash of the algorithm a copy names that its source has no checksum in, else undefined: node:crypto's SHAs
+ * (core's pure-JS ones run at a tenth of the speed), core's CRCs (several hundred MB/s).
+ */
+function computing(algorithm: ChecksumAlgorithm | undefined, kept: Record<string, string> | undefined): Computing | undefined {
+  if (algorithm === undefined || kept !== undefined) return undefined;
+  const name = checksumHeaderName(algorithm);
+  if (algorithm !== "sha1" && algorithm !== "sha256") return { name, hash: DEFAULT_CHECKSUM_FACTORIES[algorithm]() };
   const hash = createHash(algorithm);
-  return { update: (bytes) => void hash.update(bytes), digest: async () => hash.digest() };
+  return { name, hash: { update: (bytes) => void hash.update(bytes), digest: async () => hash.digest() } };
+}
+
+/** The checksums a copy keeps: those it carried over, else the one it computed. */
+async function keptChecksums(kept: Record<string, string> | undefined, computed: Computing | undefined): Promise<Record<string, string> | undefined> {
+  if (computed !== undefined) return { [computed.name]: toBase64(await computed.hash.digest()) };
+  return kept !== undefined && Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 /** `source`'s chunks, each added to `checksum` as it passes. */
@@ -102,24 +119,26 @@ export async function copyObject(layout: FsLayout, request: CopyRequest<Readable
   try {
     checkCopySourceConditions(request.headers, opened.etag, opened.lastModified);
     const headers = copiedHeaders(opened.headers, directive === "REPLACE", request.headers);
+    // S3 keeps the source's checksums, or computes the one the request names when the source has none in it.
+    const carried = copiedChecksums(opened.entry?.checksums, algorithm);
+    const computed = computing(algorithm, carried);
     if (destination.isFolder) {
       if (opened.size > 0) {
         throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });
       }
-      const lastModified = await commitFolder(layout, destination, headers, request.headers);
-      return { etag: EMPTY_ETAG, lastModified };
+      // An empty object's checksum: the hash of nothing.
+      const checksums = await keptChecksums(carried, computed);
+      const lastModified = await commitFolder(layout, destination, headers, request.headers, checksums);
+      return { etag: EMPTY_ETAG, lastModified, ...(checksums !== undefined && { checksums }) };
     }
     // The stream closes the handle when it ends or fails.
     const stream = opened.handle === undefined ? bodySource(null) : opened.handle.createReadStream({ autoClose: true });
     handleOwned = opened.handle === undefined;
-    // S3 keeps the source's checksums, or computes the one the request names when the source has none in it.
-    let checksums = copiedChecksums(opened.entry?.checksums, algorithm);
-    const computing = checksums === undefined && algorithm !== undefined ? checksumOf(algorithm) : undefined;
-    const staged = await stageBody(layout, computing === undefined ? stream : hashed(stream, computing));
-    if (computing !== undefined) checksums = { [checksumHeaderName(algorithm!)]: toBase64(await computing.digest()) };
+    const staged = await stageBody(layout, computed === undefined ? stream : hashed(stream, computed.hash));
+    const checksums = await keptChecksums(carried, computed);
     const etag = `"${staged.md5?.toString("hex")}"`;
     const lastModified = await commitFile(layout, destination, staged, { etag, headers, conditions: request.headers, ...(checksums !== undefined && { checksums }) });
-    return { etag, lastModified, ...(checksums !== undefined && Object.keys(checksums).length > 0 && { checksums }) };
+    return { etag, lastModified, ...(checksums !== undefined && { checksums }) };
   } finally {
     if (handleOwned) await opened.handle?.close();
   }

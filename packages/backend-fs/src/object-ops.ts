@@ -117,8 +117,9 @@ export async function putObject(
         throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });
       }
     }
-    await commitFolder(layout, kp, stored, headers);
-    return { status: 200, headers: new Headers({ etag: EMPTY_ETAG }), body: null };
+    const verified = checksums?.() ?? {};
+    await commitFolder(layout, kp, stored, headers, verified);
+    return { status: 200, headers: new Headers({ etag: EMPTY_ETAG, ...verified }), body: null };
   }
   const length = expectedLength(headers);
   const staged = await stageBody(layout, bodySource(body), {

@@ -189,8 +189,8 @@ async function directoriesMade(layout: FsLayout, kp: KeyPath, segments: string[]
 /** The ETag of zero bytes (folder markers). */
 export const EMPTY_ETAG = '"d41d8cd98f00b204e9800998ecf8427e"';
 
-/** Makes the folder marker `kp` (a directory plus a sidecar entry bound to it). Returns Last-Modified. */
-export async function commitFolder(layout: FsLayout, kp: KeyPath, headers: Record<string, string>, conditions?: Headers): Promise<Date> {
+/** Makes the folder marker `kp` (a directory plus a sidecar entry bound to it, with its checksums). Returns Last-Modified. */
+export async function commitFolder(layout: FsLayout, kp: KeyPath, headers: Record<string, string>, conditions?: Headers, checksums?: Record<string, string>): Promise<Date> {
   return withLock(locks.key(kp), async () => {
     const current = await statObject(layout, kp);
     if (conditions !== undefined) checkWriteConditions(conditions, kp.key, current?.etag);
@@ -198,7 +198,8 @@ export async function commitFolder(layout: FsLayout, kp: KeyPath, headers: Recor
     for (let attempt = 0; !(await directoriesMade(layout, kp, kp.segments, attempt)); attempt++);
     const stats = await lstat(kp.path, { bigint: true });
     const now = new Date();
-    await writeSidecar(layout, kp.key, [{ fp: fingerprint(stats), etag: EMPTY_ETAG, headers, time: now.toISOString() }]);
+    const kept = checksums !== undefined && Object.keys(checksums).length > 0 ? { checksums } : {};
+    await writeSidecar(layout, kp.key, [{ fp: fingerprint(stats), etag: EMPTY_ETAG, headers, time: now.toISOString(), ...kept }]);
     return now;
   });
 }

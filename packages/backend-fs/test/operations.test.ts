@@ -155,7 +155,22 @@ describe("fs backend copies and checksums", () => {
     expect(await checksumsOf(backend, "plain-copy")).toEqual({});
     expect((await plain({ "x-amz-checksum-algorithm": "crc32" })).checksums).toEqual({ "x-amz-checksum-crc32": crc32 });
     await expect(copy("refused", { "x-amz-checksum-algorithm": "MD4" })).rejects.toMatchObject({ code: "InvalidRequest" });
+    await expect(copy("refused", { "x-amz-checksum-algorithm": "SHA512" })).rejects.toMatchObject({ code: "NotImplemented" });
     expect((await get(backend, "refused")).status).toBe(404);
+  });
+
+  it("keeps a folder marker's checksums, written or copied, and computes one a copy names", async () => {
+    const { backend } = await freshBackend();
+    const emptyCrc32 = "AAAAAA==";
+    const emptySha256 = createHash("sha256").update("").digest("base64");
+    const written = await run(backend, { operation: "PutObject", key: "dir/", headers: { "content-length": "0" }, verifiedChecksums: () => ({ "x-amz-checksum-crc32": emptyCrc32 }) }, "");
+    expect([written.status, written.headers.get("x-amz-checksum-crc32")]).toEqual([200, emptyCrc32]);
+    expect(await checksumsOf(backend, "dir/")).toEqual({ "x-amz-checksum-crc32": emptyCrc32, "x-amz-checksum-type": "FULL_OBJECT" });
+    const copy = (key: string, headers: Record<string, string>) => backend.copyObject({ sourceBackend: backend, sourceKey: "dir/", key, headers: new Headers(headers) });
+    expect((await copy("copied/", {})).checksums).toEqual({ "x-amz-checksum-crc32": emptyCrc32 });
+    expect(await checksumsOf(backend, "copied/")).toEqual({ "x-amz-checksum-crc32": emptyCrc32, "x-amz-checksum-type": "FULL_OBJECT" });
+    expect((await copy("named/", { "x-amz-checksum-algorithm": "SHA256" })).checksums).toEqual({ "x-amz-checksum-sha256": emptySha256 });
+    expect(await checksumsOf(backend, "named/")).toEqual({ "x-amz-checksum-sha256": emptySha256, "x-amz-checksum-type": "FULL_OBJECT" });
   });
 });
 

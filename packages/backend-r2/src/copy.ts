@@ -4,13 +4,13 @@
  * Worker once.
  */
 import { S3Error } from "@multistore/core";
-import { COPY_SOURCE_CONDITIONS, checkCopyChangesObject, copiedChecksums, copyChecksumAlgorithm, evaluateConditions, fromBase64, toHex, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
+import { COPY_SOURCE_CONDITIONS, checkCopyChangesObject, copiedChecksums, copyChecksumAlgorithm, evaluateConditions, type Backend, type CopyRequest, type WriteResult } from "@multistore/core/backend";
 import { sizedStream } from "./body.js";
 import { toR2Conditional } from "./conditional.js";
 import { checkKey, checkVersionId, noSuchKey } from "./keys.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
 import { storedChecksums } from "./object-read.js";
-import { writeConditional, writeRefused } from "./object-write.js";
+import { shaOption, writeConditional, writeRefused } from "./object-write.js";
 import { r2Call } from "./r2-errors.js";
 import type { R2Bucket, R2Object, R2ObjectBody, R2PutOptions } from "./r2-types.js";
 
@@ -35,20 +35,6 @@ function metadataDirective(headers: Headers): "COPY" | "REPLACE" {
     });
   }
   return directive;
-}
-
-/**
- * The SHA digest a copy keeps (see `copiedChecksums`), as the put's option and as S3 shows it. R2 takes one digest
- * per put and verifies the bytes against it: the SHA-256 before the SHA-1. It cannot compute one the source lacks
- * before the put, nor store a CRC, so a copy naming one keeps none.
- */
-function keptSha(checksums: Record<string, string> | undefined): { option: Pick<R2PutOptions, "sha1" | "sha256">; checksums?: Record<string, string> } {
-  for (const algorithm of ["sha256", "sha1"] as const) {
-    const value = checksums?.[`x-amz-checksum-${algorithm}`];
-    const digest = value === undefined ? undefined : fromBase64(value);
-    if (value !== undefined && digest !== undefined) return { option: { [algorithm]: toHex(digest) }, checksums: { [`x-amz-checksum-${algorithm}`]: value } };
-  }
-  return { option: {} };
 }
 
 /** Server-side copy (see `Backend.copyObject`). */
@@ -88,10 +74,12 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
       ? { httpMetadata: object.httpMetadata ?? {}, customMetadata: object.customMetadata ?? {} }
       : { httpMetadata: httpMetadataFrom(headers), customMetadata: customMetadataFrom(headers) };
   if (onlyIf !== undefined) options.onlyIf = onlyIf;
-  const kept = keptSha(copiedChecksums(storedChecksums(object), algorithm));
+  // The source's SHA (R2 keeps no other), or none where the copy names an algorithm the source lacks: R2 cannot
+  // compute one before its put.
+  const kept = shaOption(new Headers(copiedChecksums(storedChecksums(object), algorithm)));
   Object.assign(options, kept.option);
   const stream = sizedStream(body, object.size);
   const written = await r2Call(() => bucket.put(key, stream, options), { key });
   if (written === null) throw await writeRefused(bucket, key, headers);
-  return { etag: written.httpEtag, lastModified: new Date(written.uploaded), ...(kept.checksums !== undefined && { checksums: kept.checksums }) };
+  return { etag: written.httpEtag, lastModified: new Date(written.uploaded), ...(Object.keys(kept.echo).length > 0 && { checksums: kept.echo }) };
 }

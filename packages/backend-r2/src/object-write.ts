@@ -44,15 +44,17 @@ export async function writeRefused(bucket: R2Bucket, key: string, headers: Heade
 
 /**
  * The SHA digest R2 can store, from an `x-amz-checksum-sha256` / `-sha1` header (already validated by core and
- * verified by the runtime while streaming). R2 keeps SHA-1 and SHA-256 only, and takes one digest per put, so
- * none is passed next to Content-MD5. CRC checksums cannot be stored in R2.
+ * verified by the runtime while streaming, or a copy's from its source, which R2 verifies): the put's option and the
+ * header S3 would echo. R2 keeps SHA-1 and SHA-256 only, and takes one digest per put, so none is passed next to
+ * Content-MD5. CRC checksums cannot be stored in R2.
  */
-function shaOption(headers: Headers): Pick<R2PutOptions, "sha1" | "sha256"> {
+export function shaOption(headers: Headers): { option: Pick<R2PutOptions, "sha1" | "sha256">; echo: Record<string, string> } {
   for (const algorithm of ["sha256", "sha1"] as const) {
-    const digest = fromBase64(headers.get(`x-amz-checksum-${algorithm}`) ?? "");
-    if (digest !== undefined && digest.length > 0) return { [algorithm]: toHex(digest) };
+    const value = headers.get(`x-amz-checksum-${algorithm}`) ?? "";
+    const digest = fromBase64(value);
+    if (digest !== undefined && digest.length > 0) return { option: { [algorithm]: toHex(digest) }, echo: { [`x-amz-checksum-${algorithm}`]: value } };
   }
-  return {};
+  return { option: {}, echo: {} };
 }
 
 /**
@@ -64,16 +66,17 @@ export async function putObject(bucket: R2Bucket, request: ObjectRequest, body: 
   const md5 = contentMd5Hex(headers);
   const onlyIf = await writeConditional(bucket, key, headers);
   const value = knownLengthBody(body, headers, signal);
+  const sha = md5 === undefined ? shaOption(headers) : { option: {}, echo: {} };
   const options: R2PutOptions = {
     httpMetadata: httpMetadataFrom(headers),
     customMetadata: customMetadataFrom(headers),
-    ...(md5 !== undefined ? { md5 } : shaOption(headers)),
+    ...(md5 !== undefined ? { md5 } : sha.option),
     ...(onlyIf !== undefined && { onlyIf }),
   };
   const object = await r2Call(() => bucket.put(key, value, options), { key });
   if (object === null) throw await writeRefused(bucket, key, headers);
-  // S3 echoes the checksums it verified (the runtime verified them while the body streamed).
-  return { status: 200, headers: new Headers({ etag: object.httpEtag, ...request.verifiedChecksums?.() }), body: null };
+  // S3 echoes the checksums it verified: the runtime's while the body streamed, and the SHA R2 verified and keeps.
+  return { status: 200, headers: new Headers({ etag: object.httpEtag, ...sha.echo, ...request.verifiedChecksums?.() }), body: null };
 }
 
 /**

@@ -160,6 +160,18 @@ describe("copy", () => {
     expect((await get(backend, `${prefix}refused`)).status).toBe(404);
   });
 
+  it("echoes a SHA digest R2 verified itself, as a copy streamed from another store gives one", async () => {
+    installFixedLengthStream();
+    const { createHash } = await import("node:crypto");
+    const key = `${fresh()}given-sha`;
+    const sha256 = createHash("sha256").update("given").digest("base64");
+    const written = await put(backend, key, "given", { "x-amz-checksum-sha256": sha256 });
+    expect([written.status, written.headers.get("x-amz-checksum-sha256")]).toEqual([200, sha256]);
+    const wrong = await put(backend, `${key}-wrong`, "other", { "x-amz-checksum-sha256": sha256 });
+    expect(wrong.status).toBe(400);
+    expect((await get(backend, `${key}-wrong`)).status).toBe(404);
+  });
+
   it("copies from another binding, and refuses a source that is not an R2 backend", async () => {
     const other = createR2Backend({ bucket: { ...bucket } });
     const key = `${fresh()}cross-binding`;

@@ -32,8 +32,9 @@ export function copyResultOf(root: XmlElement | undefined, responseHeaders: Head
   const checksums: Record<string, string> = {};
   let checksumType: string | undefined;
   for (const child of root?.children ?? []) {
-    // ChecksumCRC32 … ChecksumSHA256 (and any S3 adds), shown again in the gateway's own CopyObjectResult.
-    if (child.name === "ChecksumType") checksumType = child.text;
+    // ChecksumCRC32 … ChecksumSHA256, shown again in the gateway's own CopyObjectResult (which shows the algorithms
+    // core knows).
+    if (child.name === "ChecksumType") checksumType = child.text === "" ? undefined : child.text;
     else if (child.name.startsWith("Checksum") && child.text !== "") checksums[`x-amz-checksum-${child.name.slice("Checksum".length).toLowerCase()}`] = child.text;
   }
   return {

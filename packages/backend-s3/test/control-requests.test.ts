@@ -243,5 +243,9 @@ describe("copies", () => {
     expect([copied.etag, copied.checksums, copied.checksumType]).toEqual(['"c"', { "x-amz-checksum-crc64nvme": "AAAAAAAAAAA=" }, "FULL_OBJECT"]);
     const plain = fakeBackend(() => ({ text: `${XML}<CopyObjectResult><ETag>"c"</ETag></CopyObjectResult>` })).backend;
     expect((await plain.copyObject({ sourceBackend: plain, sourceKey: "a", key: "b", headers: new Headers() })).checksums).toBeUndefined();
+    // An empty ChecksumType says nothing: core then names the type from the value.
+    const untyped = fakeBackend(() => ({ text: `${XML}<CopyObjectResult><ETag>"c"</ETag><ChecksumType/><ChecksumCRC32>AAAAAA==</ChecksumCRC32></CopyObjectResult>` })).backend;
+    const answered = await untyped.copyObject({ sourceBackend: untyped, sourceKey: "a", key: "b", headers: new Headers() });
+    expect([answered.checksums, answered.checksumType]).toEqual([{ "x-amz-checksum-crc32": "AAAAAA==" }, undefined]);
   });
 });

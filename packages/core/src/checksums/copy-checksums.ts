@@ -6,15 +6,29 @@ import { S3Error } from "../errors.js";
 import { xmlElement } from "../xml.js";
 import { CHECKSUM_ALGORITHMS, checksumHeaderName, isChecksumAlgorithm, type ChecksumAlgorithm } from "./algorithms.js";
 
+/** Algorithms S3 also takes that the gateway cannot compute: only an S3 store copying within itself is asked them. */
+const STORE_ONLY_ALGORITHMS = new Set(["md5", "sha512", "xxhash3", "xxhash64", "xxhash128"]);
+
+/** Options of `copyChecksumAlgorithm`. */
+export interface CopyChecksumOptions {
+  /** The store copies within itself and computes any algorithm S3 takes (an S3 store): none is refused as unknown here. */
+  storeComputes?: boolean;
+}
+
 /**
- * The algorithm a CopyObject asks its copy's checksum in, else undefined. S3 names them in upper case (`CRC64NVME`);
- * one it does not know is `400 InvalidRequest` before any store is asked.
+ * The algorithm a CopyObject asks its copy's checksum in, else undefined. S3 names them in upper case (`CRC64NVME`).
+ * One S3 does not know is `400 InvalidRequest`; one S3 takes that the gateway cannot compute (`MD5`, `SHA512`,
+ * `XXHASH*`) is `501 NotImplemented` unless `storeComputes` (then undefined: the store is asked it as it is).
  */
-export function copyChecksumAlgorithm(headers: Headers): ChecksumAlgorithm | undefined {
+export function copyChecksumAlgorithm(headers: Headers, options: CopyChecksumOptions = {}): ChecksumAlgorithm | undefined {
   const value = headers.get("x-amz-checksum-algorithm");
   if (value === null || value === "") return undefined;
   const algorithm = value.trim().toLowerCase();
   if (isChecksumAlgorithm(algorithm)) return algorithm;
+  if (STORE_ONLY_ALGORITHMS.has(algorithm)) {
+    if (options.storeComputes === true) return undefined;
+    throw new S3Error("NotImplemented", { message: `The checksum algorithm ${algorithm.toUpperCase()} is not supported for this copy.` });
+  }
   throw new S3Error("InvalidRequest", {
     message: `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.map((name) => name.toUpperCase()).join(", ")}]`,
     details: { ArgumentName: "x-amz-checksum-algorithm" },
@@ -32,15 +46,40 @@ export function copiedChecksums(source: Record<string, string> | undefined, algo
   return value === undefined ? undefined : { [checksumHeaderName(algorithm)]: value };
 }
 
+/** A checksum of parts (`<base64>-<part count>`), as S3 shows an upload's composite checksum. */
+const COMPOSITE = /-\d+$/;
+
 /**
- * CopyObjectResult's checksum elements for checksums by header name, with their type (a store's own, else
- * `FULL_OBJECT`: the checksum of the whole object's bytes); empty for none.
+ * The whole-object checksums a response carries (a read with `x-amz-checksum-mode: ENABLED`, a write's echo), by
+ * header name; undefined for none. A checksum of parts (COMPOSITE) is left out: no single write can be given one.
  */
-export function checksumElements(checksums: Record<string, string> | undefined, type = "FULL_OBJECT"): string {
+export function fullObjectChecksums(headers: Headers): Record<string, string> | undefined {
+  if (headers.get("x-amz-checksum-type")?.toUpperCase() === "COMPOSITE") return undefined;
+  const checksums: Record<string, string> = {};
+  let found = false;
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    const value = headers.get(checksumHeaderName(algorithm));
+    if (value === null || value === "" || COMPOSITE.test(value)) continue;
+    checksums[checksumHeaderName(algorithm)] = value;
+    found = true;
+  }
+  return found ? checksums : undefined;
+}
+
+/**
+ * The checksum elements of CopyObjectResult (`type`: the store's ChecksumType, else COMPOSITE for a value of parts
+ * and FULL_OBJECT otherwise) or of CopyPartResult (`type` null: it has none), for checksums by header name; empty
+ * for none. Only the algorithms core knows are shown.
+ */
+export function checksumElements(checksums: Record<string, string> | undefined, type?: string | null): string {
   let elements = "";
+  let composite = false;
   for (const [name, value] of Object.entries(checksums ?? {})) {
     const algorithm = name.slice("x-amz-checksum-".length);
-    if (name.startsWith("x-amz-checksum-") && isChecksumAlgorithm(algorithm)) elements += xmlElement(`Checksum${algorithm.toUpperCase()}`, value);
+    if (!name.startsWith("x-amz-checksum-") || !isChecksumAlgorithm(algorithm) || value === "") continue;
+    elements += xmlElement(`Checksum${algorithm.toUpperCase()}`, value);
+    composite ||= COMPOSITE.test(value);
   }
-  return elements === "" ? "" : xmlElement("ChecksumType", type) + elements;
+  if (elements === "" || type === null) return elements;
+  return xmlElement("ChecksumType", type !== undefined && type !== "" ? type : composite ? "COMPOSITE" : "FULL_OBJECT") + elements;
 }

@@ -70,19 +70,24 @@ export async function copyObject(
   cross: CrossCopy,
 ): Promise<PlainResponse<never>> {
   const source = parseCopySource(copySource);
-  copyChecksumAlgorithm(headers);
   const { bucket: sourceBucket, backend: sourceBackend } = await resolve(source.bucket);
   const sourceKey = keyPrefixOf(sourceBucket) + source.key;
   const destinationKey = keyPrefixOf(destination.bucket) + key;
   if (sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined) checkCopyChangesObject(headers);
+  const withinStore = sourceBackend.copyDomain === destination.backend.copyDomain;
+  const algorithm = copyChecksumAlgorithm(headers, { storeComputes: withinStore && keepsObjectSettings(destination.backend) });
   let copied: Promise<WriteResult>;
-  if (sourceBackend.copyDomain === destination.backend.copyDomain) {
+  if (withinStore) {
+    const forwarded = forwardedRequestHeaders(headers, { copy: true, settings: keepsObjectSettings(destination.backend) });
+    // The store is asked in S3's spelling of the algorithm, whatever case the client used.
+    const named = forwarded.get("x-amz-checksum-algorithm");
+    if (named !== null) forwarded.set("x-amz-checksum-algorithm", named.trim().toUpperCase());
     copied = destination.backend.copyObject({
       sourceBackend,
       sourceKey,
       ...(source.versionId !== undefined && { sourceVersionId: source.versionId }),
       key: destinationKey,
-      headers: forwardedRequestHeaders(headers, { copy: true, settings: keepsObjectSettings(destination.backend) }),
+      headers: forwarded,
       // What makes a copy onto itself a change (encryption, say) may not be among the headers the store is sent; a
       // store may also see one where the gateway does not (a version "null", two buckets on one store path).
       ...(copyChangesObject(headers) && { changesObject: true }),
@@ -94,6 +99,7 @@ export async function copyObject(
       source: { backend: sourceBackend, bucket: sourceBucket.name, key: sourceKey, ...(source.versionId !== undefined && { versionId: source.versionId }) },
       destination: { backend: destination.backend, bucket: destination.bucket.name, key: destinationKey },
       headers,
+      checksumAlgorithm: algorithm,
       signal: cross.signal,
       maxUploadBytes: cross.maxUploadBytes,
     });

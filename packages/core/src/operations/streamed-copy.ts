@@ -4,8 +4,11 @@
  * (UploadPartCopy), through the runtime's transport, never buffered. The source's `x-amz-copy-source-if-*`
  * conditions and range are checked against that same GET's headers, so the bytes copied are those of the version the
  * conditions were checked on. A CopyObject into a store that keeps tags takes the source's (unless the client
- * replaces them).
+ * replaces them), and the destination is given the source's whole-object checksums (or the one the client names,
+ * where the source has it) to verify and keep, as S3 keeps a copy's.
  */
+import type { ChecksumAlgorithm } from "../checksums/algorithms.js";
+import { copiedChecksums, fullObjectChecksums } from "../checksums/copy-checksums.js";
 import { checkCopySourceConditions } from "../conditions.js";
 import { MAX_BACKEND_ERROR_BYTES } from "../dispatch.js";
 import { isS3Error, S3Error } from "../errors.js";
@@ -50,6 +53,8 @@ export interface StreamedCopy<B> {
   range?: CopyRange;
   /** The client's request headers: conditions, directives, the new object's headers. */
   headers: Headers;
+  /** CopyObject's `x-amz-checksum-algorithm`, checked. */
+  checksumAlgorithm?: ChecksumAlgorithm | undefined;
   /** The client's request ending aborts the copy. */
   signal: AbortSignal;
   /** The gateway's cap on what one write may store (`maxUploadBytes`): the bytes of a copy pass through it. */
@@ -137,6 +142,8 @@ async function readSource<B>(copy: StreamedCopy<B>): Promise<Answer<B>> {
   const { source, range } = copy;
   const headers = new HeaderMap();
   if (range !== undefined) headers.set("range", `bytes=${range.first}-${range.last}`);
+  // A whole object's checksums, for the destination to verify and keep (a part's are the upload's business).
+  else if (copy.destination.part === undefined) headers.set("x-amz-checksum-mode", "ENABLED");
   const request: ObjectRequest = { operation: "GetObject", key: source.key, headers, ...(source.versionId !== undefined && { versionId: source.versionId }) };
   try {
     return await run(await source.backend.prepareObject(request), null, copy.transport, { bucket: source.bucket, signal: copy.signal });
@@ -220,6 +227,8 @@ function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, le
         if (CONTENT_HEADERS.has(name) || name.startsWith("x-amz-meta-")) headers.set(name, value);
       });
     }
+    // Sent as a client's header checksums: a store that keeps checksums verifies the bytes against them.
+    for (const [name, value] of Object.entries(copiedChecksums(fullObjectChecksums(sourceHeaders), copy.checksumAlgorithm) ?? {})) headers.set(name, value);
   }
   if (tags !== undefined) headers.set("x-amz-tagging", tags);
   headers.set("content-length", String(length));
@@ -255,5 +264,7 @@ export async function streamedCopy<B>(copy: StreamedCopy<B>): Promise<WriteResul
   const sourceVersion = source.headers.get("x-amz-version-id");
   if (writtenVersion !== null) headers.set("x-amz-version-id", writtenVersion);
   if (sourceVersion !== null) headers.set("x-amz-copy-source-version-id", sourceVersion);
-  return { etag, lastModified: Number.isNaN(lastModified.getTime()) ? new Date() : lastModified, headers };
+  // The checksums the destination says it kept (S3 echoes those it verified).
+  const checksums = fullObjectChecksums(written.headers);
+  return { etag, lastModified: Number.isNaN(lastModified.getTime()) ? new Date() : lastModified, headers, ...(checksums !== undefined && { checksums }) };
 }

@@ -2,6 +2,7 @@
  * UploadPartCopy: an object, or a byte range of it, copied into one part of a multipart upload. The source is
  * authorized as a read and the upload's key as a part upload; the backend copies (server-side where its store can).
  */
+import { checksumElements } from "../checksums/copy-checksums.js";
 import { forwardedRequestHeaders } from "../headers.js";
 import { keyPrefixOf } from "../keys.js";
 import { xmlDate, xmlResponse } from "../responses.js";
@@ -61,7 +62,7 @@ export async function uploadPartCopy(target: PartCopyTarget, headers: Headers, c
     });
   }
   const result = await copied.catch(inClientTerms(source.key));
-  const response = xmlResponse("CopyPartResult", xmlElement("LastModified", xmlDate(result.lastModified ?? new Date())) + xmlElement("ETag", result.etag));
+  const response = xmlResponse("CopyPartResult", xmlElement("LastModified", xmlDate(result.lastModified ?? new Date())) + xmlElement("ETag", result.etag) + checksumElements(result.checksums, null));
   result.headers?.forEach((value, name) => response.headers.set(name, value));
   return response;
 }
