@@ -2,25 +2,21 @@
  * CopyObject between fs backends (any roots: the source is streamed into the destination's temp directory, so the
  * two roots may be on different filesystems).
  */
-import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { S3Error } from "@multistore/core";
 import {
   checkCopySourceConditions,
   checkWriteConditions,
   checkCopyChangesObject,
-  checksumHeaderName,
   copiedChecksums,
   copyChecksumAlgorithm,
-  DEFAULT_CHECKSUM_FACTORIES,
   toBase64,
   type Backend,
-  type ChecksumAlgorithm,
   type CopyRequest,
-  type IncrementalChecksum,
   type PartCopyRequest,
   type WriteResult,
 } from "@multistore/core/backend";
+import { stagedChecksum } from "./checksums.js";
 import { pickStoredHeaders, TAGGING } from "./metadata.js";
 import { openObject, statObject } from "./object-read.js";
 import { bodySource } from "./object-ops.js";
@@ -65,36 +61,10 @@ function copiedHeaders(source: Record<string, string>, replaceMetadata: boolean,
   return tagging === undefined ? headers : { ...headers, [TAGGING]: tagging };
 }
 
-/** A checksum being computed: its header name and hash. */
-interface Computing {
-  name: string;
-  hash: IncrementalChecksum;
-}
-
-/**
- * The hash of the algorithm a copy names that its source has no checksum in, else undefined: node:crypto's SHAs
- * (core's pure-JS ones run at a tenth of the speed), core's CRCs (several hundred MB/s).
- */
-function computing(algorithm: ChecksumAlgorithm | undefined, kept: Record<string, string> | undefined): Computing | undefined {
-  if (algorithm === undefined || kept !== undefined) return undefined;
-  const name = checksumHeaderName(algorithm);
-  if (algorithm !== "sha1" && algorithm !== "sha256") return { name, hash: DEFAULT_CHECKSUM_FACTORIES[algorithm]() };
-  const hash = createHash(algorithm);
-  return { name, hash: { update: (bytes) => void hash.update(bytes), digest: async () => hash.digest() } };
-}
-
-/** The checksums a copy keeps: those it carried over, else the one it computed. */
-async function keptChecksums(kept: Record<string, string> | undefined, computed: Computing | undefined): Promise<Record<string, string> | undefined> {
-  if (computed !== undefined) return { [computed.name]: toBase64(await computed.hash.digest()) };
-  return kept !== undefined && Object.keys(kept).length > 0 ? kept : undefined;
-}
-
-/** `source`'s chunks, each added to `checksum` as it passes. */
-async function* hashed(source: AsyncIterable<unknown>, checksum: IncrementalChecksum): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    await checksum.update(chunk as Uint8Array);
-    yield chunk as Uint8Array;
-  }
+/** The checksums a copy keeps: those it carried over, else the one it computed while staging. */
+function keptChecksums(carried: Record<string, string> | undefined, computed: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (computed !== undefined) return computed;
+  return carried !== undefined && Object.keys(carried).length > 0 ? carried : undefined;
 }
 
 /** Server-side copy (see `Backend.copyObject`). */
@@ -121,21 +91,21 @@ export async function copyObject(layout: FsLayout, request: CopyRequest<Readable
     const headers = copiedHeaders(opened.headers, directive === "REPLACE", request.headers);
     // S3 keeps the source's checksums, or computes the one the request names when the source has none in it.
     const carried = copiedChecksums(opened.entry?.checksums, algorithm);
-    const computed = computing(algorithm, carried);
+    const computing = carried === undefined && algorithm !== undefined ? [stagedChecksum(algorithm)] : [];
     if (destination.isFolder) {
       if (opened.size > 0) {
         throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });
       }
       // An empty object's checksum: the hash of nothing.
-      const checksums = await keptChecksums(carried, computed);
+      const checksums = keptChecksums(carried, computing[0] && { [computing[0].name]: toBase64(await computing[0].hash.digest()) });
       const lastModified = await commitFolder(layout, destination, headers, request.headers, checksums);
       return { etag: EMPTY_ETAG, lastModified, ...(checksums !== undefined && { checksums }) };
     }
     // The stream closes the handle when it ends or fails.
     const stream = opened.handle === undefined ? bodySource(null) : opened.handle.createReadStream({ autoClose: true });
     handleOwned = opened.handle === undefined;
-    const staged = await stageBody(layout, computed === undefined ? stream : hashed(stream, computed.hash));
-    const checksums = await keptChecksums(carried, computed);
+    const staged = await stageBody(layout, stream, { checksums: computing });
+    const checksums = keptChecksums(carried, staged.checksums);
     const etag = `"${staged.md5?.toString("hex")}"`;
     const lastModified = await commitFile(layout, destination, staged, { etag, headers, conditions: request.headers, ...(checksums !== undefined && { checksums }) });
     return { etag, lastModified, ...(checksums !== undefined && { checksums }) };

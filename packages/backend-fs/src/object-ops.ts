@@ -20,6 +20,7 @@ import { withLock } from "./locks.js";
 import { metaFor, pickStoredHeaders, removeSidecar } from "./metadata.js";
 import { objectHeaders, openObject, statObject } from "./object-read.js";
 import { isRealDirectory, lstatOrUndefined, type FsLayout, type KeyPath } from "./paths.js";
+import { givenChecksums } from "./checksums.js";
 import { commitFile, commitFolder, EMPTY_ETAG, stageBody } from "./write-atomic.js";
 
 /** Turns the runtime's body (a Node Readable, or bytes when called directly) into something `pipeline` reads. */
@@ -126,9 +127,11 @@ export async function putObject(
     signal,
     ...(length === undefined ? {} : { expectedLength: length }),
     ...(md5 === undefined ? {} : { contentMd5: md5 }),
+    // Checksums no runtime verified (a copy streamed from another store gives its source's): verified here.
+    ...(checksums === undefined && { checksums: givenChecksums(headers) }),
   });
   const etag = `"${staged.md5?.toString("hex")}"`;
-  const verified = checksums?.() ?? {};
+  const verified = checksums?.() ?? staged.checksums ?? {};
   await commitFile(layout, kp, staged, { etag, headers: stored, conditions: headers, checksums: verified });
   // S3 echoes the checksums it verified.
   return { status: 200, headers: new Headers({ etag, ...verified }), body: null };

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { S3Error } from "@multistore/core";
-import { checkWriteConditions } from "@multistore/core/backend";
+import { checkWriteConditions, toBase64 } from "@multistore/core/backend";
+import type { StagedChecksum } from "./checksums.js";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { fingerprint, writeSidecar, type SidecarEntry } from "./metadata.js";
@@ -30,6 +31,8 @@ export interface StagedFile {
   md5?: Buffer;
   /** Stats of the temp file after fsync and close (rename keeps inode, size and mtime: the final fingerprint). */
   stats: BigIntStats;
+  /** The checksums computed while staging (`options.checksums`), by header name, each as expected where given. */
+  checksums?: Record<string, string>;
 }
 
 /** Options of `stageBody`. */
@@ -44,6 +47,8 @@ export interface StageOptions {
   maxSize?: number;
   /** Aborts the write; the temp file is removed and the signal's reason is thrown. */
   signal?: AbortSignal;
+  /** Checksums to compute as the body streams; one that does not come to its expected value fails with BadDigest. */
+  checksums?: readonly StagedChecksum[];
 }
 
 function toBuffer(chunk: unknown): Buffer {
@@ -58,6 +63,7 @@ export async function stageBody(layout: FsLayout, source: AsyncIterable<unknown>
   const path = join(layout.tmpDir, `body-${randomBytes(12).toString("hex")}`);
   const hash = options.hash === false ? undefined : createHash("md5");
   const maxSize = options.maxSize ?? MAX_SINGLE_UPLOAD;
+  const checksums = options.checksums ?? [];
   let size = 0;
   // The body is consumed here, not by pipeline, so a failing body surfaces as IncompleteBody rather than as its
   // raw socket error.
@@ -81,6 +87,7 @@ export async function stageBody(layout: FsLayout, source: AsyncIterable<unknown>
         size += bytes.length;
         if (size > maxSize) throw new S3Error("EntityTooLarge");
         hash?.update(bytes);
+        for (const checksum of checksums) await checksum.hash.update(bytes);
         yield bytes;
       }
     } finally {
@@ -98,8 +105,9 @@ export async function stageBody(layout: FsLayout, source: AsyncIterable<unknown>
     if (options.expectedLength !== undefined && size !== options.expectedLength) throw new S3Error("IncompleteBody");
     const md5 = hash?.digest();
     if (options.contentMd5 !== undefined && md5 !== undefined && !md5.equals(options.contentMd5)) throw new S3Error("BadDigest");
+    const computed = checksums.length === 0 ? undefined : await digests(checksums);
     const stats = await lstat(path, { bigint: true });
-    return { path, size, stats, ...(md5 === undefined ? {} : { md5 }) };
+    return { path, size, stats, ...(md5 === undefined ? {} : { md5 }), ...(computed !== undefined && { checksums: computed }) };
   } catch (error) {
     // A stream left mid-way (abort, failed write) is released; its bytes are not wanted any more.
     (source as Partial<Readable>).destroy?.();
@@ -109,6 +117,19 @@ export async function stageBody(layout: FsLayout, source: AsyncIterable<unknown>
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** The staged checksums' values (base64), each checked against its expected value. */
+async function digests(checksums: readonly StagedChecksum[]): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  for (const checksum of checksums) {
+    const value = toBase64(await checksum.hash.digest());
+    if (checksum.expected !== undefined && value !== checksum.expected) {
+      throw new S3Error("BadDigest", { message: `The ${checksum.name} you specified did not match the calculated checksum.` });
+    }
+    values[checksum.name] = value;
+  }
+  return values;
 }
 
 /** Removes a staged file that will not be committed. */

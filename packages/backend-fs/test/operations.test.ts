@@ -159,6 +159,16 @@ describe("fs backend copies and checksums", () => {
     expect((await get(backend, "refused")).status).toBe(404);
   });
 
+  it("verifies and keeps the checksums a write carries that no runtime verified, as a copy between stores gives them", async () => {
+    const { backend } = await freshBackend();
+    const written = await run(backend, { operation: "PutObject", key: "given", headers: { "content-length": String(body.length), "x-amz-checksum-sha256": sha256, "x-amz-checksum-crc32": crc32 } }, body);
+    expect([written.status, written.headers.get("x-amz-checksum-sha256"), written.headers.get("x-amz-checksum-crc32")]).toEqual([200, sha256, crc32]);
+    expect(await checksumsOf(backend, "given")).toEqual({ "x-amz-checksum-crc32": crc32, "x-amz-checksum-sha256": sha256, "x-amz-checksum-type": "FULL_OBJECT" });
+    const wrong = await run(backend, { operation: "PutObject", key: "wrong", headers: { "content-length": "5", "x-amz-checksum-sha256": sha256 } }, "other");
+    expect([wrong.status, codeOf(wrong)]).toEqual([400, "BadDigest"]);
+    expect((await get(backend, "wrong")).status).toBe(404);
+  });
+
   it("keeps a folder marker's checksums, written or copied, and computes one a copy names", async () => {
     const { backend } = await freshBackend();
     const emptyCrc32 = "AAAAAA==";

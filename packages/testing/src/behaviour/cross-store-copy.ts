@@ -10,6 +10,7 @@ import { errorCode, sdkClient, signedRawRequest } from "./clients.js";
 import { BACKEND_BUCKETS, enforcesAll, type World } from "./setup.js";
 
 const MiB = 1024 * 1024;
+const CHECKSUM_FIELDS = ["ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME", "ChecksumSHA1", "ChecksumSHA256"] as const;
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 /** A part-sized source (S3's smallest part is 5 MiB), the same bytes in every store. */
 const LARGE = new Uint8Array(5 * MiB + 300).map((_, index) => (index * 13 + 5) % 251);
@@ -36,6 +37,22 @@ export function crossStoreCopyBehaviour(world: () => World): void {
       await client().send(new CopyObjectCommand({ Bucket: destination, Key: `${prefix}/replaced.txt`, CopySource: `${source}/${prefix}/source.txt`, MetadataDirective: "REPLACE", ContentType: "text/x-new", Metadata: { origin: "replaced" } }));
       const head = await client().send(new HeadObjectCommand({ Bucket: destination, Key: `${prefix}/replaced.txt` }));
       expect([head.ContentType, head.CacheControl, head.Metadata, head.ContentLength]).toEqual(["text/x-new", undefined, { origin: "replaced" }, 25]);
+    });
+
+    it("gives the destination the source's checksums to verify and keep, and shows those it kept", async () => {
+      const key = `${prefix}/summed.txt`;
+      await client().send(new PutObjectCommand({ Bucket: source, Key: key, Body: "checksummed across stores", ChecksumAlgorithm: "SHA256" }));
+      const sourceHead = await client().send(new HeadObjectCommand({ Bucket: source, Key: key, ChecksumMode: "ENABLED" }));
+      const copied = await client().send(new CopyObjectCommand({ Bucket: destination, Key: `${prefix}/summed-copy.txt`, CopySource: `${source}/${key}` }));
+      const head = await client().send(new HeadObjectCommand({ Bucket: destination, Key: `${prefix}/summed-copy.txt`, ChecksumMode: "ENABLED" }));
+      for (const field of CHECKSUM_FIELDS) {
+        // What the copy says it kept, the destination has.
+        if (copied.CopyObjectResult?.[field] !== undefined) expect(head[field], field).toBe(copied.CopyObjectResult[field]);
+      }
+      // fs keeps every checksum it is given (gcs's CRC32C, say), having verified it; R2 keeps SHAs only.
+      if (destinationKind === "native" && !world().exceptions.nativeChecksumsShaHeadersOnly) {
+        for (const field of CHECKSUM_FIELDS) expect([field, head[field]]).toEqual([field, sourceHead[field]]);
+      }
     });
 
     it("copies a range and a whole object into the parts of an upload", async () => {
