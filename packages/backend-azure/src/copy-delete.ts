@@ -1,6 +1,6 @@
 /** CopyObject (Copy Blob from a SAS URL of the source, within one storage account) and DeleteObjects. */
 import { S3Error } from "@multistore/core";
-import type { Backend, CopyRequest, DeleteObjectsResult, ObjectTag, WriteResult } from "@multistore/core/backend";
+import { checkCopyChangesObject, type Backend, type CopyRequest, type DeleteObjectsResult, type ObjectTag, type WriteResult } from "@multistore/core/backend";
 import { toS3Failure, azureCall as call } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
@@ -17,6 +17,8 @@ export const COPY_WAIT_MS = 60_000;
 
 /** What a copy needs of its source backend (an az backend of the same account). */
 export interface CopySource extends Backend<unknown> {
+  /** Container name: a copy within one container onto the same key is a copy onto itself. */
+  readonly containerName: string;
   /** A short-lived URL reading `key`. */
   readUrl(key: string): Promise<string>;
   /** Get Blob Properties of `key`; undefined when it does not exist. */
@@ -67,9 +69,9 @@ async function copiedTags(source: CopySource, request: CopyRequest<unknown>): Pr
  * With `x-amz-metadata-directive: REPLACE` the destination then gets the request's content headers and metadata. Tags
  * are copied as S3 copies them (`copiedTags`).
  */
-export async function copyObject(client: AzureClient, self: Backend<unknown>, request: CopyRequest<unknown>): Promise<WriteResult> {
+export async function copyObject(client: AzureClient, self: CopySource, request: CopyRequest<unknown>): Promise<WriteResult> {
   const candidate = request.sourceBackend as Partial<CopySource>;
-  if (candidate.copyDomain !== self.copyDomain || typeof candidate.readUrl !== "function" || typeof candidate.blobProperties !== "function") {
+  if (candidate.copyDomain !== self.copyDomain || typeof candidate.readUrl !== "function" || typeof candidate.blobProperties !== "function" || typeof candidate.containerName !== "string") {
     throw new S3Error("NotImplemented", { message: "Copying between buckets on different storage accounts is not supported." });
   }
   const source = candidate as CopySource;
@@ -78,6 +80,8 @@ export async function copyObject(client: AzureClient, self: Backend<unknown>, re
   if (request.sourceVersionId !== undefined && request.sourceVersionId !== "null") {
     throw new S3Error("NotImplemented", { message: "Object versions are not supported by the az backend." });
   }
+  // Azure copies a blob onto itself whatever is asked; S3 refuses a copy that changes nothing.
+  if (source.containerName === self.containerName && request.sourceKey === request.key) checkCopyChangesObject(request.headers, request.changesObject);
   const tags = await copiedTags(source, request);
   const sourceUrl = await source.readUrl(request.sourceKey);
   const replace = request.headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE";

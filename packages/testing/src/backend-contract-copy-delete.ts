@@ -1,6 +1,7 @@
 /**
  * The contract's copy and batch delete checks: copies keep the source's metadata or replace it, copies whose source
- * conditions fail or whose source is missing are refused, and batch deletes succeed for missing keys too.
+ * conditions fail or whose source is missing are refused, as is a copy onto itself that changes nothing, and batch
+ * deletes succeed for missing keys too.
  */
 import { expect, it } from "vitest";
 import { itIf, text, type BackendContractContext } from "./backend-contract-context.js";
@@ -54,6 +55,17 @@ export function copyDeleteContract(context: BackendContractContext): void {
     await expect(copy("absent", { "if-match": '"0123456789abcdef0123456789abcdef"' })).rejects.toMatchObject({ code: "NoSuchKey" });
     await copy("fresh", { "if-none-match": "*" });
     expect(text((await get(`${prefix}fresh`)).body)).toBe("new");
+  });
+
+  it("refuses a copy of an object onto itself that changes nothing, as S3 does, and takes one that replaces its metadata", async () => {
+    const backend = context.backend();
+    const key = `${fresh()}self`;
+    await putOk(key, "itself", { "content-type": "text/x-before" });
+    const copy = (headers: Record<string, string>) => backend.copyObject({ sourceBackend: backend, sourceKey: key, key, headers: new Headers(headers) });
+    await expect(copy({})).rejects.toMatchObject({ code: "InvalidRequest", status: 400 });
+    await copy({ "x-amz-metadata-directive": "REPLACE", "content-type": "text/x-after" });
+    const got = await get(key);
+    expect([text(got.body), got.headers.get("content-type")]).toEqual(["itself", "text/x-after"]);
   });
 
   it("deletes keys in batches, missing keys included", async () => {
