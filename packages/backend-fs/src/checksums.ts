@@ -4,12 +4,17 @@
  * its source's): S3 verifies such a write's checksums and keeps them, and so does fs.
  */
 import { createHash } from "node:crypto";
-import { checksumHeaderName, DEFAULT_CHECKSUM_FACTORIES, type ChecksumAlgorithm, type IncrementalChecksum } from "@multistore/core/backend";
+import { badDigest, checksumHeaderName, DEFAULT_CHECKSUM_FACTORIES, toBase64, type ChecksumAlgorithm, type IncrementalChecksum } from "@multistore/core/backend";
 
-/** A checksum computed while staging: its header name, its hash, and the value it must come to, if given. */
+/** A checksum computed while staging. */
 export interface StagedChecksum {
+  /** Its algorithm. */
+  algorithm: ChecksumAlgorithm;
+  /** Its header name (`x-amz-checksum-sha256`). */
   name: string;
+  /** The hash, fed every byte staged. */
   hash: IncrementalChecksum;
+  /** The value (base64) it must come to, when the write gave one. */
   expected?: string;
 }
 
@@ -24,7 +29,7 @@ function hashOf(algorithm: ChecksumAlgorithm): IncrementalChecksum {
 
 /** The checksum of `algorithm` to compute while staging. */
 export function stagedChecksum(algorithm: ChecksumAlgorithm, expected?: string): StagedChecksum {
-  return { name: checksumHeaderName(algorithm), hash: hashOf(algorithm), ...(expected !== undefined && { expected }) };
+  return { algorithm, name: checksumHeaderName(algorithm), hash: hashOf(algorithm), ...(expected !== undefined && { expected }) };
 }
 
 /** The checksums a write carries as headers (`x-amz-checksum-<algorithm>`), to verify while staging. */
@@ -35,4 +40,15 @@ export function givenChecksums(headers: Headers): StagedChecksum[] {
     if (value !== null && value !== "") given.push(stagedChecksum(algorithm, value));
   }
   return given;
+}
+
+/** The staged checksums' values (base64) by header name, each checked against its expected value (BadDigest). */
+export async function checkedDigests(checksums: readonly StagedChecksum[]): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  for (const checksum of checksums) {
+    const value = toBase64(await checksum.hash.digest());
+    if (checksum.expected !== undefined && value !== checksum.expected) throw badDigest(checksum.algorithm);
+    values[checksum.name] = value;
+  }
+  return values;
 }

@@ -15,12 +15,12 @@ import {
   type ObjectRequest,
   type PlainResponse,
 } from "@multistore/core/backend";
+import { checkedDigests, givenChecksums } from "./checksums.js";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { metaFor, pickStoredHeaders, removeSidecar } from "./metadata.js";
 import { objectHeaders, openObject, statObject } from "./object-read.js";
 import { isRealDirectory, lstatOrUndefined, type FsLayout, type KeyPath } from "./paths.js";
-import { givenChecksums } from "./checksums.js";
 import { commitFile, commitFolder, EMPTY_ETAG, stageBody } from "./write-atomic.js";
 
 /** Turns the runtime's body (a Node Readable, or bytes when called directly) into something `pipeline` reads. */
@@ -118,7 +118,8 @@ export async function putObject(
         throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });
       }
     }
-    const verified = checksums?.() ?? {};
+    // Checksums no runtime verified (an empty object copied from another store): those of no bytes.
+    const verified = checksums?.() ?? (await checkedDigests(givenChecksums(headers)));
     await commitFolder(layout, kp, stored, headers, verified);
     return { status: 200, headers: new Headers({ etag: EMPTY_ETAG, ...verified }), body: null };
   }

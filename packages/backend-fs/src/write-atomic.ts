@@ -10,8 +10,8 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { S3Error } from "@multistore/core";
-import { checkWriteConditions, toBase64 } from "@multistore/core/backend";
-import type { StagedChecksum } from "./checksums.js";
+import { checkWriteConditions } from "@multistore/core/backend";
+import { checkedDigests, type StagedChecksum } from "./checksums.js";
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { fingerprint, writeSidecar, type SidecarEntry } from "./metadata.js";
@@ -105,7 +105,7 @@ export async function stageBody(layout: FsLayout, source: AsyncIterable<unknown>
     if (options.expectedLength !== undefined && size !== options.expectedLength) throw new S3Error("IncompleteBody");
     const md5 = hash?.digest();
     if (options.contentMd5 !== undefined && md5 !== undefined && !md5.equals(options.contentMd5)) throw new S3Error("BadDigest");
-    const computed = checksums.length === 0 ? undefined : await digests(checksums);
+    const computed = checksums.length === 0 ? undefined : await checkedDigests(checksums);
     const stats = await lstat(path, { bigint: true });
     return { path, size, stats, ...(md5 === undefined ? {} : { md5 }), ...(computed !== undefined && { checksums: computed }) };
   } catch (error) {
@@ -117,19 +117,6 @@ export async function stageBody(layout: FsLayout, source: AsyncIterable<unknown>
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
-}
-
-/** The staged checksums' values (base64), each checked against its expected value. */
-async function digests(checksums: readonly StagedChecksum[]): Promise<Record<string, string>> {
-  const values: Record<string, string> = {};
-  for (const checksum of checksums) {
-    const value = toBase64(await checksum.hash.digest());
-    if (checksum.expected !== undefined && value !== checksum.expected) {
-      throw new S3Error("BadDigest", { message: `The ${checksum.name} you specified did not match the calculated checksum.` });
-    }
-    values[checksum.name] = value;
-  }
-  return values;
 }
 
 /** Removes a staged file that will not be committed. */

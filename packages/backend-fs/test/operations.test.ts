@@ -179,6 +179,13 @@ describe("fs backend copies and checksums", () => {
     const copy = (key: string, headers: Record<string, string>) => backend.copyObject({ sourceBackend: backend, sourceKey: "dir/", key, headers: new Headers(headers) });
     expect((await copy("copied/", {})).checksums).toEqual({ "x-amz-checksum-crc32": emptyCrc32 });
     expect(await checksumsOf(backend, "copied/")).toEqual({ "x-amz-checksum-crc32": emptyCrc32, "x-amz-checksum-type": "FULL_OBJECT" });
+    // Given by a write no runtime verified (an empty object copied from another store): checked, then kept.
+    const given = await run(backend, { operation: "PutObject", key: "given/", headers: { "content-length": "0", "x-amz-checksum-sha256": emptySha256 } }, "");
+    expect([given.status, given.headers.get("x-amz-checksum-sha256")]).toEqual([200, emptySha256]);
+    expect(await checksumsOf(backend, "given/")).toEqual({ "x-amz-checksum-sha256": emptySha256, "x-amz-checksum-type": "FULL_OBJECT" });
+    const wrong = await run(backend, { operation: "PutObject", key: "wrong/", headers: { "content-length": "0", "x-amz-checksum-crc32": "AAAAAQ==" } }, "");
+    expect([wrong.status, codeOf(wrong)]).toEqual([400, "BadDigest"]);
+    expect((await get(backend, "wrong/")).status).toBe(404);
     expect((await copy("named/", { "x-amz-checksum-algorithm": "SHA256" })).checksums).toEqual({ "x-amz-checksum-sha256": emptySha256 });
     expect(await checksumsOf(backend, "named/")).toEqual({ "x-amz-checksum-sha256": emptySha256, "x-amz-checksum-type": "FULL_OBJECT" });
   });

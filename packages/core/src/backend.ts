@@ -63,7 +63,8 @@ export {
 } from "./conditions.js";
 export { applyResponseOverrides, invalidRange, parseRangeHeader, resolveRange, type ByteRange, type RequestedRange } from "./object-headers.js";
 export { setChecksumHeaders } from "./checksums/response-headers.js";
-export { copiedChecksums, copyChecksumAlgorithm } from "./checksums/copy-checksums.js";
+export { copiedChecksums, copyChecksumAlgorithm, type CopyChecksumOptions } from "./checksums/copy-checksums.js";
+export { badDigest } from "./checksums/body-checks.js";
 export { checksumHeaderName, DEFAULT_CHECKSUM_FACTORIES, type ChecksumAlgorithm, type ChecksumFactories, type IncrementalChecksum } from "./checksums/algorithms.js";
 export { taggingHeader, tagsOfHeader } from "./object-tags.js";
 export { backendError, readErrorDocument } from "./operations/backend-errors.js";

@@ -11,7 +11,10 @@ const STORE_ONLY_ALGORITHMS = new Set(["md5", "sha512", "xxhash3", "xxhash64", "
 
 /** Options of `copyChecksumAlgorithm`. */
 export interface CopyChecksumOptions {
-  /** The store copies within itself and computes any algorithm S3 takes (an S3 store): none is refused as unknown here. */
+  /**
+   * The store copies within itself and computes any algorithm S3 takes (an S3 store): those only S3 computes (`MD5`,
+   * `SHA512`, `XXHASH*`) are not refused with 501 (one S3 does not know still is, with 400).
+   */
   storeComputes?: boolean;
 }
 
@@ -66,17 +69,34 @@ export function fullObjectChecksums(headers: Headers): Record<string, string> | 
   return found ? checksums : undefined;
 }
 
+/** The order a write given one of several checksums picks in: SHAs first (R2 keeps no other), then the CRCs. */
+const PREFERRED: readonly ChecksumAlgorithm[] = ["sha256", "sha1", "crc64nvme", "crc32c", "crc32"];
+
+/**
+ * One of `checksums` (by header name), for a write that takes one checksum header (S3 refuses several): the named
+ * algorithm's when there is one, else the first in `PREFERRED`.
+ */
+export function oneChecksum(checksums: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (checksums === undefined) return undefined;
+  for (const algorithm of PREFERRED) {
+    const value = checksums[checksumHeaderName(algorithm)];
+    if (value !== undefined) return { [checksumHeaderName(algorithm)]: value };
+  }
+  return undefined;
+}
+
 /**
  * The checksum elements of CopyObjectResult (`type`: the store's ChecksumType, else COMPOSITE for a value of parts
  * and FULL_OBJECT otherwise) or of CopyPartResult (`type` null: it has none), for checksums by header name; empty
- * for none. Only the algorithms core knows are shown.
+ * for none. Only the algorithms S3 knows are shown.
  */
 export function checksumElements(checksums: Record<string, string> | undefined, type?: string | null): string {
   let elements = "";
   let composite = false;
   for (const [name, value] of Object.entries(checksums ?? {})) {
     const algorithm = name.slice("x-amz-checksum-".length);
-    if (!name.startsWith("x-amz-checksum-") || !isChecksumAlgorithm(algorithm) || value === "") continue;
+    // Those only S3 computes too: an S3 store answers the one a copy named (ChecksumSHA512, ChecksumXXHASH64, …).
+    if (!name.startsWith("x-amz-checksum-") || !(isChecksumAlgorithm(algorithm) || STORE_ONLY_ALGORITHMS.has(algorithm)) || value === "") continue;
     elements += xmlElement(`Checksum${algorithm.toUpperCase()}`, value);
     composite ||= COMPOSITE.test(value);
   }

@@ -4,11 +4,11 @@
  * (UploadPartCopy), through the runtime's transport, never buffered. The source's `x-amz-copy-source-if-*`
  * conditions and range are checked against that same GET's headers, so the bytes copied are those of the version the
  * conditions were checked on. A CopyObject into a store that keeps tags takes the source's (unless the client
- * replaces them), and the destination is given the source's whole-object checksums (or the one the client names,
- * where the source has it) to verify and keep, as S3 keeps a copy's.
+ * replaces them), and the destination is given one of the source's whole-object checksums (the one the client
+ * names, where the source has it) to verify and keep, as S3 keeps a copy's.
  */
 import type { ChecksumAlgorithm } from "../checksums/algorithms.js";
-import { copiedChecksums, fullObjectChecksums } from "../checksums/copy-checksums.js";
+import { copiedChecksums, fullObjectChecksums, oneChecksum } from "../checksums/copy-checksums.js";
 import { checkCopySourceConditions } from "../conditions.js";
 import { MAX_BACKEND_ERROR_BYTES } from "../dispatch.js";
 import { isS3Error, S3Error } from "../errors.js";
@@ -227,8 +227,8 @@ function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, le
         if (CONTENT_HEADERS.has(name) || name.startsWith("x-amz-meta-")) headers.set(name, value);
       });
     }
-    // Sent as a client's header checksums: a store that keeps checksums verifies the bytes against them.
-    for (const [name, value] of Object.entries(copiedChecksums(fullObjectChecksums(sourceHeaders), copy.checksumAlgorithm) ?? {})) headers.set(name, value);
+    // Sent as a client's header checksum (one: S3 refuses several): a store that keeps checksums verifies the bytes.
+    for (const [name, value] of Object.entries(oneChecksum(copiedChecksums(fullObjectChecksums(sourceHeaders), copy.checksumAlgorithm)) ?? {})) headers.set(name, value);
   }
   if (tags !== undefined) headers.set("x-amz-tagging", tags);
   headers.set("content-length", String(length));

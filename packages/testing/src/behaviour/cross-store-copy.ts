@@ -43,6 +43,9 @@ export function crossStoreCopyBehaviour(world: () => World): void {
       const key = `${prefix}/summed.txt`;
       await client().send(new PutObjectCommand({ Bucket: source, Key: key, Body: "checksummed across stores", ChecksumAlgorithm: "SHA256" }));
       const sourceHead = await client().send(new HeadObjectCommand({ Bucket: source, Key: key, ChecksumMode: "ENABLED" }));
+      // The stores that keep checksums have one to give: fs and R2 the SHA-256 sent, gcs its own CRC32C.
+      if (sourceKind === "native") expect(sourceHead.ChecksumSHA256).toBeDefined();
+      if (sourceKind === "gcs") expect(sourceHead.ChecksumCRC32C).toBeDefined();
       const copied = await client().send(new CopyObjectCommand({ Bucket: destination, Key: `${prefix}/summed-copy.txt`, CopySource: `${source}/${key}` }));
       const head = await client().send(new HeadObjectCommand({ Bucket: destination, Key: `${prefix}/summed-copy.txt`, ChecksumMode: "ENABLED" }));
       for (const field of CHECKSUM_FIELDS) {
