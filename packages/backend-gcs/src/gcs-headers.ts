@@ -109,8 +109,12 @@ export function mapObjectResponse(status: number, headers: Headers, context: Obj
     // GCS's CRC32C covers the whole object, multipart objects included: S3's FULL_OBJECT type.
     setChecksumHeaders(out, context.requestHeaders, checksumsFromGoogHash(headers.get("x-goog-hash")), { ranged: status === 206 || out.has("content-range") });
   }
-  if ((operation === "PutObject" || operation === "UploadPart") && status === 200 && context.verifiedChecksums) {
-    for (const [name, value] of Object.entries(context.verifiedChecksums())) out.set(name, value);
+  if ((operation === "PutObject" || operation === "UploadPart") && status === 200) {
+    // GCS verified a CRC32C it was given (`gcsUploadHeaders`): echoed as S3 echoes checksums, even where no runtime
+    // verified it (a copy streamed from another store gives its source's).
+    const crc32c = context.requestHeaders.get("x-amz-checksum-crc32c");
+    if (crc32c !== null) out.set("x-amz-checksum-crc32c", crc32c);
+    for (const [name, value] of Object.entries(context.verifiedChecksums?.() ?? {})) out.set(name, value);
   }
   return { status, headers: out };
 }

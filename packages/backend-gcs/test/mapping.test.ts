@@ -68,6 +68,10 @@ describe("header mapping", () => {
     expect(mapObjectResponse(206, gcs, { operation: "GetObject", requestHeaders }).headers.has("x-amz-checksum-crc32c")).toBe(false);
     const put = mapObjectResponse(200, new Headers({ etag: '"e"', "x-goog-hash": "crc32c=x" }), { operation: "PutObject", requestHeaders: new Headers(), verifiedChecksums: () => ({ "x-amz-checksum-sha256": "s" }) });
     expect(Object.fromEntries(put.headers)).toEqual({ etag: '"e"', "x-amz-checksum-sha256": "s" });
+    // A CRC32C GCS was given (and so verified) is echoed, whether or not a runtime verified it.
+    const given = mapObjectResponse(200, new Headers({ etag: '"e"' }), { operation: "PutObject", requestHeaders: new Headers({ "x-amz-checksum-crc32c": "yZRlqg==" }) });
+    expect(Object.fromEntries(given.headers)).toEqual({ etag: '"e"', "x-amz-checksum-crc32c": "yZRlqg==" });
+    expect(mapObjectResponse(412, new Headers(), { operation: "PutObject", requestHeaders: new Headers({ "x-amz-checksum-crc32c": "yZRlqg==" }) }).headers.has("x-amz-checksum-crc32c")).toBe(false);
   });
 
   it("answers a delete of a missing object with a bodiless 204", () => {
