@@ -8,8 +8,6 @@
 import { isS3Error, S3Error } from "@multistore/core";
 import {
   checkCopyChangesObject,
-  checkCopySourceConditions,
-  checkWriteConditions,
   encodeKeyPath,
   escapeXml,
   parseListMultipartUploadsResult,
@@ -25,7 +23,7 @@ import {
   type PartCopyRequest,
 } from "@multistore/core/backend";
 import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
-import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
+import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, keptMetadataHeaders, mapObjectResponse } from "./gcs-headers.js";
 import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";
 import { DELETE_CONCURRENCY, eachDeleted } from "./batch-delete.js";
 export { DELETE_CONCURRENCY };
@@ -124,18 +122,19 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     };
   }
 
-  /** A copy of `key` onto itself that changes nothing GCS keeps (a storage class, SSE-S3): the object as it stands. */
-  async function unchangedCopy({ key, headers, changesObject }: CopyRequest<unknown>) {
+  /**
+   * The copy headers of `key` onto itself when it changes nothing GCS keeps (a storage class, SSE-S3): S3 writes the
+   * object again, and GCS copies one onto itself only with REPLACE and the metadata to keep, here the object's own,
+   * from the generation a HEAD saw (so the metadata and the bytes are of one version).
+   */
+  async function selfCopyHeaders({ key, headers, changesObject }: CopyRequest<unknown>): Promise<Record<string, string>> {
     checkCopyChangesObject(headers, changesObject);
-    const response = await send("HEAD", await urlFor("HEAD", key, [], {}), {});
+    const response = await send("HEAD", await urlFor("HEAD", key, [], {}), { "accept-encoding": "gzip" });
     if (response.status === 404) throw new S3Error("NoSuchKey", { details: { Key: key } });
     checkGcsResponse(response.status, "");
-    const etag = response.headers.get("etag");
-    if (!etag) throw new S3Error("ServiceUnavailable", { cause: new Error("GCS HEAD response without ETag") });
-    const lastModified = new Date(response.headers.get("last-modified") ?? 0);
-    checkCopySourceConditions(headers, etag, lastModified);
-    checkWriteConditions(headers, key, etag);
-    return { etag, lastModified };
+    const generation = response.headers.get("x-goog-generation");
+    if (!generation) throw new S3Error("ServiceUnavailable", { cause: new Error("GCS HEAD response without x-goog-generation") });
+    return { "x-goog-metadata-directive": "REPLACE", "x-goog-copy-source-generation": generation, ...keptMetadataHeaders(response.headers) };
   }
 
   async function prepareObject(request: ObjectRequest): Promise<ForwardDispatch> {
@@ -278,8 +277,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         throw new S3Error("InvalidArgument", { message: "Unknown metadata directive.", details: { ArgumentName: "x-amz-metadata-directive" } });
       }
       const sourceGeneration = request.sourceVersionId === undefined ? undefined : generationOf(request.sourceVersionId);
-      // GCS copies an object onto itself only to replace its metadata; a storage class or SSE-S3 changes nothing here.
-      if (source.bucketName === backend.bucketName && request.sourceKey === request.key && directive === "COPY" && sourceGeneration === undefined) return unchangedCopy(request);
+      const ontoItself = source.bucketName === backend.bucketName && request.sourceKey === request.key && directive === "COPY" && sourceGeneration === undefined;
       const headers: Record<string, string> = {
         "x-goog-copy-source": `${source.bucketName}/${encodeKeyPath(request.sourceKey)}`,
         "x-goog-metadata-directive": directive,
@@ -287,6 +285,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         ...gcsCopySourceConditions(request.headers),
         // With COPY, GCS keeps the source's metadata; new content headers would only be ignored.
         ...(directive === "REPLACE" && gcsMetadataHeaders(request.headers)),
+        ...(ontoItself && (await selfCopyHeaders(request))),
         ...(await generationPrecondition(request.headers, request.key, lookup(request.key))),
       };
       const { root } = await call("PUT", request.key, [], headers, undefined, true);

@@ -28,6 +28,18 @@ export function gcsMetadataHeaders(headers: Headers): Record<string, string> {
   return out;
 }
 
+/**
+ * The metadata a GCS object has, from its HEAD (stored content headers and `x-goog-meta-*`), as a copy with REPLACE
+ * sets it again. The stored encoding is the one GCS names apart when it serves an object decompressed.
+ */
+export function keptMetadataHeaders(gcs: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of gcs) if (STORED_CONTENT_HEADERS.has(name) || name.startsWith("x-goog-meta-")) out[name] = value;
+  const stored = gcs.get("x-goog-stored-content-encoding");
+  if (stored !== null && stored !== "identity") out["content-encoding"] = stored;
+  return out;
+}
+
 /** Headers of an upload (PutObject, UploadPart): metadata plus the digests GCS verifies on receipt. */
 export function gcsUploadHeaders(headers: Headers, withMetadata: boolean): Record<string, string> {
   const out = withMetadata ? gcsMetadataHeaders(headers) : {};

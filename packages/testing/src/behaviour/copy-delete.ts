@@ -36,15 +36,18 @@ export function copyDeleteBehaviour(world: () => World): void {
       await client().send(new PutObjectCommand({ Bucket: bucket, Key: "copy/self.txt", Body: "myself", Metadata: { tag: "one" } }));
       const refused = await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/self.txt", CopySource: `${bucket}/copy/self.txt` })).then(() => undefined, (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => error);
       expect([refused?.name, refused?.$metadata?.httpStatusCode]).toEqual(["InvalidRequest", 400]);
-      await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/self.txt", CopySource: `${bucket}/copy/self.txt`, MetadataDirective: "REPLACE", Metadata: { tag: "two" } }));
+      await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/self.txt", CopySource: `${bucket}/copy/self.txt`, MetadataDirective: "REPLACE", Metadata: { tag: "two" }, ContentType: "text/x-self", CacheControl: "max-age=60" }));
       const head = await client().send(new HeadObjectCommand({ Bucket: bucket, Key: "copy/self.txt" }));
-      expect(head.Metadata).toEqual({ tag: "two" });
+      expect([head.Metadata, head.ContentType, head.CacheControl]).toEqual([{ tag: "two" }, "text/x-self", "max-age=60"]);
       // A storage class asked for is a change too (`aws s3 cp s3://b/k s3://b/k --storage-class ...`): the object is
-      // written again, its metadata kept. (s3rver, standing for S3, refuses it; S3 itself takes it.)
+      // written again, its metadata kept, and Last-Modified moves. (s3rver, standing for S3, refuses it; S3 takes it.)
       if (kind === "s3") return;
-      await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/self.txt", CopySource: `${bucket}/copy/self.txt`, StorageClass: "STANDARD" }));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const copied = await client().send(new CopyObjectCommand({ Bucket: bucket, Key: "copy/self.txt", CopySource: `${bucket}/copy/self.txt`, StorageClass: "STANDARD" }));
       const rewritten = await client().send(new GetObjectCommand({ Bucket: bucket, Key: "copy/self.txt" }));
-      expect([rewritten.Metadata, await rewritten.Body!.transformToString()]).toEqual([{ tag: "two" }, "myself"]);
+      expect([rewritten.Metadata, rewritten.ContentType, rewritten.CacheControl, await rewritten.Body!.transformToString()]).toEqual([{ tag: "two" }, "text/x-self", "max-age=60", "myself"]);
+      expect(copied.CopyObjectResult!.LastModified!.getTime()).toBeGreaterThan(head.LastModified!.getTime());
+      expect(rewritten.LastModified!.getTime()).toBeGreaterThan(head.LastModified!.getTime());
     });
 
     it("authorizes the copy source as a read and the destination as a write", async () => {
