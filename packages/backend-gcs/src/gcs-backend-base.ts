@@ -7,7 +7,6 @@
  */
 import { isS3Error, S3Error } from "@multistore/core";
 import {
-  checkCopyChangesObject,
   encodeKeyPath,
   escapeXml,
   parseListMultipartUploadsResult,
@@ -23,7 +22,8 @@ import {
   type PartCopyRequest,
 } from "@multistore/core/backend";
 import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
-import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, keptMetadataHeaders, mapObjectResponse } from "./gcs-headers.js";
+import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
+import { selfCopyFailure, selfCopyHeaders } from "./self-copy.js";
 import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";
 import { DELETE_CONCURRENCY, eachDeleted } from "./batch-delete.js";
 export { DELETE_CONCURRENCY };
@@ -109,10 +109,13 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     return { ...response, root: checkGcsResponse(response.status, response.text) };
   }
 
+  /** A signed HEAD of a key, with headers sent but not signed. */
+  const head = async (key: string, headers: Record<string, string> = {}) => send("HEAD", await urlFor("HEAD", key, [], {}), headers);
+
   /** The current ETag and generation of a key (a HEAD), for conditional writes. */
   function lookup(key: string): ObjectLookup {
     return async () => {
-      const response = await send("HEAD", await urlFor("HEAD", key, [], {}), {});
+      const response = await head(key);
       if (response.status === 404) return undefined;
       checkGcsResponse(response.status, "");
       const etag = response.headers.get("etag");
@@ -120,21 +123,6 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       if (!etag || !generation) throw new S3Error("ServiceUnavailable", { cause: new Error("GCS HEAD response without ETag or x-goog-generation") });
       return { etag, generation };
     };
-  }
-
-  /**
-   * The copy headers of `key` onto itself when it changes nothing GCS keeps (a storage class, SSE-S3): S3 writes the
-   * object again, and GCS copies one onto itself only with REPLACE and the metadata to keep, here the object's own,
-   * from the generation a HEAD saw (so the metadata and the bytes are of one version).
-   */
-  async function selfCopyHeaders({ key, headers, changesObject }: CopyRequest<unknown>): Promise<Record<string, string>> {
-    checkCopyChangesObject(headers, changesObject);
-    const response = await send("HEAD", await urlFor("HEAD", key, [], {}), { "accept-encoding": "gzip" });
-    if (response.status === 404) throw new S3Error("NoSuchKey", { details: { Key: key } });
-    checkGcsResponse(response.status, "");
-    const generation = response.headers.get("x-goog-generation");
-    if (!generation) throw new S3Error("ServiceUnavailable", { cause: new Error("GCS HEAD response without x-goog-generation") });
-    return { "x-goog-metadata-directive": "REPLACE", "x-goog-copy-source-generation": generation, ...keptMetadataHeaders(response.headers) };
   }
 
   async function prepareObject(request: ObjectRequest): Promise<ForwardDispatch> {
@@ -277,6 +265,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         throw new S3Error("InvalidArgument", { message: "Unknown metadata directive.", details: { ArgumentName: "x-amz-metadata-directive" } });
       }
       const sourceGeneration = request.sourceVersionId === undefined ? undefined : generationOf(request.sourceVersionId);
+      // A copy onto itself changing nothing GCS keeps: written again with its own metadata (see self-copy.ts).
       const ontoItself = source.bucketName === backend.bucketName && request.sourceKey === request.key && directive === "COPY" && sourceGeneration === undefined;
       const headers: Record<string, string> = {
         "x-goog-copy-source": `${source.bucketName}/${encodeKeyPath(request.sourceKey)}`,
@@ -285,10 +274,11 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         ...gcsCopySourceConditions(request.headers),
         // With COPY, GCS keeps the source's metadata; new content headers would only be ignored.
         ...(directive === "REPLACE" && gcsMetadataHeaders(request.headers)),
-        ...(ontoItself && (await selfCopyHeaders(request))),
-        ...(await generationPrecondition(request.headers, request.key, lookup(request.key))),
+        // (Accept-Encoding keeps GCS from describing a gzip object as served decompressed.)
+        ...(ontoItself ? await selfCopyHeaders(request, (key) => head(key, { "accept-encoding": "gzip" })) : await generationPrecondition(request.headers, request.key, lookup(request.key))),
       };
-      const { root } = await call("PUT", request.key, [], headers, undefined, true);
+      const copied = call("PUT", request.key, [], headers, undefined, true);
+      const { root } = await (ontoItself ? copied.catch((error: unknown) => Promise.reject(selfCopyFailure(error, request.headers))) : copied);
       const lastModified = root?.children.find((child) => child.name === "LastModified")?.text;
       return { etag: requiredText(root, "ETag"), ...(lastModified !== undefined && { lastModified: new Date(lastModified) }) };
     },

@@ -28,15 +28,26 @@ export function gcsMetadataHeaders(headers: Headers): Record<string, string> {
   return out;
 }
 
+/** The Cache-Control GCS serves for an object that has none set (public, and private objects): not the object's. */
+const SERVED_CACHE_CONTROL = new Set(["public, max-age=3600", "private, max-age=0"]);
+
 /**
- * The metadata a GCS object has, from its HEAD (stored content headers and `x-goog-meta-*`), as a copy with REPLACE
- * sets it again. The stored encoding is the one GCS names apart when it serves an object decompressed.
+ * What a GCS object keeps, from its HEAD, as a copy with REPLACE sets it again: its stored content headers and
+ * `x-goog-meta-*`, its storage class (a copy would take the bucket's default) and its KMS key. The stored encoding
+ * is the one GCS names apart when it serves an object decompressed; a Cache-Control GCS serves by default is left
+ * out (it cannot be told from a stored one that says the same; the default applies again either way).
  */
-export function keptMetadataHeaders(gcs: Headers): Record<string, string> {
+export function keptObjectHeaders(gcs: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of gcs) if (STORED_CONTENT_HEADERS.has(name) || name.startsWith("x-goog-meta-")) out[name] = value;
   const stored = gcs.get("x-goog-stored-content-encoding");
   if (stored !== null && stored !== "identity") out["content-encoding"] = stored;
+  if (SERVED_CACHE_CONTROL.has(out["cache-control"] ?? "")) delete out["cache-control"];
+  const storageClass = gcs.get("x-goog-storage-class");
+  if (storageClass !== null) out["x-goog-storage-class"] = storageClass;
+  // A key version is what encrypted these bytes; a new write names the key.
+  const kmsKey = gcs.get("x-goog-encryption-kms-key-name")?.replace(/\/cryptoKeyVersions\/[^/]+$/, "");
+  if (kmsKey) out["x-goog-encryption-kms-key-name"] = kmsKey;
   return out;
 }
 
@@ -71,12 +82,16 @@ export function gcsReadHeaders(headers: Headers): Record<string, string> {
   return out;
 }
 
-/** Copy-source conditions in GCS names (`x-amz-copy-source-if-match` -> `x-goog-copy-source-if-match`, ...). */
+/**
+ * Copy-source conditions in GCS names (`x-amz-copy-source-if-match` -> `x-goog-copy-source-if-match`, ...), less
+ * those S3 ignores beside another (as `gcsReadHeaders` leaves out), whatever GCS's precedence.
+ */
 export function gcsCopySourceConditions(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const condition of ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"]) {
-    const value = headers.get(`x-amz-copy-source-${condition}`);
-    if (value !== null) out[`x-goog-copy-source-${condition}`] = value;
+  const named = (condition: string) => headers.get(`x-amz-copy-source-${condition}`);
+  for (const [condition, unless] of [["if-match"], ["if-none-match"], ["if-unmodified-since", "if-match"], ["if-modified-since", "if-none-match"]] as const) {
+    const value = named(condition);
+    if (value !== null && (unless === undefined || named(unless) === null)) out[`x-goog-copy-source-${condition}`] = value;
   }
   return out;
 }

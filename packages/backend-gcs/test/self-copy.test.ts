@@ -1,8 +1,9 @@
 /**
  * A copy of an object onto itself that changes what GCS keeps no setting for (a storage class or encryption asked
  * on S3's side), both builds: written again, as S3 writes it, with GCS's documented self-copy (REPLACE with the
- * metadata to keep: the object's own, from the generation a HEAD saw); refused as S3 refuses a copy that changes
- * nothing; a HEAD without a generation is a `503`, never a copy of metadata from an unknown version.
+ * metadata to keep: the object's own, with its storage class and KMS key, pinned to the generation a HEAD saw);
+ * refused as S3 refuses a copy that changes nothing; a HEAD without a generation, or an object that changed after it,
+ * is a `503`, never a copy of metadata from an unknown version nor an older version written over a newer one.
  */
 import { S3Error } from "@multistore/core";
 import { describe, expect, it } from "vitest";
@@ -19,15 +20,21 @@ const OBJECT = {
   "x-goog-meta-color": "blue",
   "x-goog-stored-content-encoding": "gzip",
   "x-goog-hash": "crc32c=AAAAAA==",
+  "x-goog-storage-class": "COLDLINE",
+  "x-goog-encryption-kms-key-name": "projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3",
 };
 const COPIED = '<CopyObjectResult><LastModified>2026-12-07T10:00:00.000Z</LastModified><ETag>"0123456789abcdef0123456789abcdef"</ETag></CopyObjectResult>';
 
-/** A fetch answering HEAD with `head` (status and headers) and PUT with a CopyObjectResult, recording each request. */
-function gcsAnswering(status: number, head: Record<string, string>) {
+/**
+ * A fetch answering HEAD with `head` (status and headers) and PUT with a CopyObjectResult (or GCS's error for
+ * `putStatus`), recording each request.
+ */
+function gcsAnswering(status: number, head: Record<string, string>, putStatus = 200) {
   const sent: { method: string; headers: Record<string, string> }[] = [];
   const fetchImpl = (async (_url: string, init: RequestInit) => {
     sent.push({ method: init.method!, headers: Object.fromEntries(new Headers(init.headers)) });
     if (init.method === "HEAD") return new Response(null, { status, headers: head });
+    if (putStatus !== 200) return new Response(`<Error><Code>${putStatus === 404 ? "NoSuchKey" : "PreconditionFailed"}</Code></Error>`, { status: putStatus, headers: { "content-type": "application/xml" } });
     return new Response(COPIED, { status: 200, headers: { "content-type": "application/xml" } });
   }) as unknown as typeof fetch;
   return { sent, fetchImpl };
@@ -62,17 +69,45 @@ describe.each([
       "cache-control": "max-age=60",
       "content-encoding": "gzip",
       "x-goog-meta-color": "blue",
+      // Its storage class (a copy would take the bucket's default) and its KMS key, not the key version.
+      "x-goog-storage-class": "COLDLINE",
+      "x-goog-encryption-kms-key-name": "projects/p/locations/l/keyRings/r/cryptoKeys/k",
+      // Pinned as destination too: a write landing after the HEAD is never overwritten by the older version.
+      "x-goog-if-generation-match": OBJECT["x-goog-generation"],
     });
     // A change only the gateway saw (SSE-S3, which GCS always applies), as core tells it.
     await backend.copyObject({ sourceBackend: backend, ...selfCopy({}, true) });
     expect(sent.map((request) => request.method)).toEqual(["HEAD", "PUT", "HEAD", "PUT"]);
   });
 
-  it("passes the copy's source conditions on for GCS to evaluate", async () => {
+  it("passes the copy's source conditions on for GCS to evaluate, less one S3 ignores beside another", async () => {
     const { sent, fetchImpl } = gcsAnswering(200, OBJECT);
     const backend = create(OPTIONS, { fetch: fetchImpl });
-    await backend.copyObject({ sourceBackend: backend, ...selfCopy({ "x-amz-copy-source-if-match": OBJECT.etag }, true) });
+    await backend.copyObject({ sourceBackend: backend, ...selfCopy({ "x-amz-copy-source-if-match": OBJECT.etag, "x-amz-copy-source-if-unmodified-since": "Mon, 01 Jan 2024 00:00:00 GMT" }, true) });
     expect(sent[1]!.headers["x-goog-copy-source-if-match"]).toBe(OBJECT.etag);
+    expect(sent[1]!.headers["x-goog-copy-source-if-unmodified-since"]).toBeUndefined();
+  });
+
+  it("checks the client's If-Match against the one HEAD, and leaves out a Cache-Control GCS serves by default", async () => {
+    const { sent, fetchImpl } = gcsAnswering(200, { ...OBJECT, "cache-control": "public, max-age=3600" });
+    const backend = create(OPTIONS, { fetch: fetchImpl });
+    expect(await failure(backend.copyObject({ sourceBackend: backend, ...selfCopy({ "if-match": '"another"' }, true) }))).toEqual([412, "PreconditionFailed"]);
+    expect(sent.map((request) => request.method)).toEqual(["HEAD"]);
+    await backend.copyObject({ sourceBackend: backend, ...selfCopy({ "if-match": OBJECT.etag }, true) });
+    expect(sent.map((request) => request.method)).toEqual(["HEAD", "HEAD", "PUT"]);
+    expect(sent[2]!.headers["x-goog-if-generation-match"]).toBe(OBJECT["x-goog-generation"]);
+    expect(sent[2]!.headers["cache-control"]).toBeUndefined();
+  });
+
+  it("answers 503 (retried by clients) when the object changed between its HEAD and its copy, the client's own 412 as it is", async () => {
+    for (const putStatus of [412, 404]) {
+      const { fetchImpl } = gcsAnswering(200, OBJECT, putStatus);
+      const backend = create(OPTIONS, { fetch: fetchImpl });
+      expect(await failure(backend.copyObject({ sourceBackend: backend, ...selfCopy({}, true) })), String(putStatus)).toEqual([503, "ServiceUnavailable"]);
+    }
+    const { fetchImpl } = gcsAnswering(200, OBJECT, 412);
+    const backend = create(OPTIONS, { fetch: fetchImpl });
+    expect(await failure(backend.copyObject({ sourceBackend: backend, ...selfCopy({ "if-match": OBJECT.etag }, true) }))).toEqual([412, "PreconditionFailed"]);
   });
 
   it("refuses a copy that changes nothing before asking GCS", async () => {
