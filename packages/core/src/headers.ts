@@ -69,7 +69,8 @@ export interface ForwardedHeaderOptions {
 
 /**
  * The forwardable subset of client headers (names lowercase). Throws `501` for SSE-C headers (every object request
- * that reads or writes refuses them) and InvalidArgument for an `x-amz-*` value past ASCII that is neither metadata nor tags.
+ * that reads or writes refuses them) and InvalidArgument for an `x-amz-*` value past ASCII that is neither metadata
+ * nor tags.
  */
 export function forwardedRequestHeaders(headers: Headers, options: ForwardedHeaderOptions = {}): HeaderMap {
   const out = new HeaderMap();

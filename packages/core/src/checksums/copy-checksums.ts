@@ -21,7 +21,7 @@ export interface CopyChecksumOptions {
 /**
  * The algorithm a CopyObject asks its copy's checksum in, else undefined. S3 names them in upper case (`CRC64NVME`).
  * One S3 does not know is `400 InvalidRequest`; one S3 takes that the gateway cannot compute (`MD5`, `SHA512`,
- * `XXHASH*`) is `501 NotImplemented` unless `storeComputes` (then undefined: the store is asked it as it is).
+ * `XXHASH*`) is `501 NotImplemented` unless `storeComputes` (then undefined: the store is asked it).
  */
 export function copyChecksumAlgorithm(headers: Headers, options: CopyChecksumOptions = {}): ChecksumAlgorithm | undefined {
   const value = headers.get("x-amz-checksum-algorithm");

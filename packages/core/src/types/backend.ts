@@ -146,11 +146,14 @@ export interface WriteResult {
   /** Extra headers to return to the client (version id, checksums, ...). */
   headers?: Headers;
   /**
-   * A copy's: the checksums the new object keeps (`x-amz-checksum-crc32` -> base64), which CopyObjectResult shows
-   * (see `copiedChecksums`), and their type when the store says (`FULL_OBJECT` else).
+   * A copy's: the checksums the new object (or part) keeps (`x-amz-checksum-crc32` -> base64), which CopyObjectResult
+   * and CopyPartResult show (see `copiedChecksums`).
    */
   checksums?: Record<string, string>;
-  /** S3's `ChecksumType` of `checksums` (`FULL_OBJECT` or `COMPOSITE`). */
+  /**
+   * S3's `ChecksumType` of `checksums` (`FULL_OBJECT` or `COMPOSITE`) where the store says; else core names it:
+   * COMPOSITE for a value of parts (`…-3`), FULL_OBJECT otherwise.
+   */
   checksumType?: string;
 }
 
