@@ -35,12 +35,19 @@ export async function selfCopyHeaders(request: CopyRequest<unknown>, head: (key:
   };
 }
 
+/** Whether the client named conditions on the copy's source (`x-amz-copy-source-if-*`), which GCS evaluates. */
+function hasCopySourceConditions(headers: Headers): boolean {
+  for (const name of headers.keys()) if (name.startsWith("x-amz-copy-source-if-")) return true;
+  return false;
+}
+
 /**
  * What a failed self-copy answers: the object changed between its HEAD and its copy (the pinned generation is gone,
- * or another took its place) unless the client's own condition failed: `503`, which every client retries.
+ * or another took its place) unless a condition of the client's (on the copy or its source) failed: `503`, which
+ * every client retries.
  */
 export function selfCopyFailure(error: unknown, headers: Headers): unknown {
   if (!isS3Error(error)) return error;
-  const raced = error.code === "NoSuchKey" || (error.code === "PreconditionFailed" && !hasWriteConditions(headers));
+  const raced = error.code === "NoSuchKey" || (error.code === "PreconditionFailed" && !hasWriteConditions(headers) && !hasCopySourceConditions(headers));
   return raced ? new S3Error("ServiceUnavailable", { message: "The object changed while it was copied onto itself; retry.", cause: error }) : error;
 }

@@ -108,6 +108,8 @@ describe.each([
     const { fetchImpl } = gcsAnswering(200, OBJECT, 412);
     const backend = create(OPTIONS, { fetch: fetchImpl });
     expect(await failure(backend.copyObject({ sourceBackend: backend, ...selfCopy({ "if-match": OBJECT.etag }, true) }))).toEqual([412, "PreconditionFailed"]);
+    // A failed copy-source condition is the client's own too (GCS evaluates it).
+    expect(await failure(backend.copyObject({ sourceBackend: backend, ...selfCopy({ "x-amz-copy-source-if-none-match": OBJECT.etag }, true) }))).toEqual([412, "PreconditionFailed"]);
   });
 
   it("refuses a copy that changes nothing before asking GCS", async () => {
