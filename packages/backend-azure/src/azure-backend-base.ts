@@ -46,6 +46,8 @@ export function createAzureBackendWith(options: ResolvedAzureOptions, runtime: A
     // Copy Blob reads the source through its own SAS, so any two containers of one account (and key) can copy.
     copyDomain: `az:${options.endpoint}:${options.accountName}:${options.federated ? "oidc" : options.accountKey === undefined ? "anonymous" : "key"}`,
     containerName: options.containerName,
+    // Azure keeps none of S3's checksums.
+    keptChecksums: [],
     readUrl: (key: string) => signedUrl(key, "r"),
     blobProperties: (key: string) => client.properties(key),
     prepareObject: (request: ObjectRequest) => prepareObject(context, request),

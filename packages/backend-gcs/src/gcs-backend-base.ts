@@ -182,6 +182,8 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     kind: "gcs",
     bucketName: options.bucketName,
     copyDomain: `gcs:${origin}${basePath}:${options.federatedDirect ? federatedIdentity(rawOptions) : (signer?.clientEmail ?? "anonymous")}`,
+    // A write's CRC32C goes to GCS (`x-goog-hash`), which verifies and keeps it; GCS keeps no other checksum.
+    keptChecksums: ["crc32c"],
     prepareObject,
 
     async listObjects(request: ListRequest) {

@@ -35,6 +35,8 @@ export function createR2Backend(options: R2BackendOptions): Backend<ReadableStre
   const backend: Backend<ReadableStream> = {
     kind: "r2",
     copyDomain: copyDomainOf(bucket),
+    // R2 verifies and stores a SHA digest given with the put (`shaOption`), and no CRC.
+    keptChecksums: ["sha256", "sha1"],
     async prepareObject(request: ObjectRequest): Promise<ObjectDispatch<ReadableStream>> {
       checkKey(request.key);
       if (request.operation !== "PutObject" && request.operation !== "UploadPart") checkVersionId(request.versionId);

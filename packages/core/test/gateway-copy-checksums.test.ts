@@ -107,6 +107,23 @@ describe("a copy streamed between stores", () => {
     expect([...sent[5]!.headers.keys()].filter((name) => name.startsWith("x-amz-checksum-"))).toEqual([]);
   });
 
+  it("gives the destination a checksum in an algorithm it keeps, and none to a store that keeps none", async () => {
+    answers.set("GET https://remote.example/r", answer({ ...SOURCE, "x-amz-checksum-sha256": "c2hh", "x-amz-checksum-crc32c": "AAAAAA==" }, "remote"));
+    answers.set("PUT https://local.example/tenant-a/dst/k", answer({ etag: '"written"', "x-amz-checksum-crc32c": "AAAAAA==" }));
+    const given = () => Object.fromEntries([...sent.at(-1)!.headers].filter(([name]) => name.startsWith("x-amz-checksum-")));
+    // A store keeping only CRC32C (Cloud Storage) gets the CRC32C, not the SHA it would ignore.
+    local.keptChecksums = ["crc32c"];
+    const { root } = response(await copy("/remote/r"));
+    expect(given()).toEqual({ "x-amz-checksum-crc32c": "AAAAAA==" });
+    expect(elements(root!).slice(2)).toEqual([["ChecksumType", "FULL_OBJECT"], ["ChecksumCRC32C", "AAAAAA=="]]);
+    // The one the client names, only if the destination keeps it.
+    await copy("/remote/r", { "x-amz-checksum-algorithm": "SHA256" });
+    expect(given()).toEqual({});
+    local.keptChecksums = [];
+    await copy("/remote/r");
+    expect(given()).toEqual({});
+  });
+
   it("gives none of parts (COMPOSITE), and asks a ranged source for none", async () => {
     answers.set("GET https://remote.example/r", answer({ ...SOURCE, "x-amz-checksum-crc32": "AAAAAA==-2", "x-amz-checksum-sha256": "c2hh", "x-amz-checksum-type": "COMPOSITE" }, "remote"));
     answers.set("PUT https://local.example/tenant-a/dst/k", answer({ etag: '"written"' }));

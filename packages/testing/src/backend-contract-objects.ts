@@ -1,8 +1,9 @@
 /**
  * The contract's object checks: bytes round-tripped through put, get, head and delete, empty objects and overwrites,
- * content headers and user metadata, response header overrides, byte ranges, conditional reads (and, for backends
- * that declare it, conditional writes), and keys with special characters.
+ * content headers and user metadata, the checksums a backend keeps, response header overrides, byte ranges,
+ * conditional reads (and, for backends that declare it, conditional writes), and keys with special characters.
  */
+import { DEFAULT_CHECKSUM_FACTORIES, type ChecksumAlgorithm } from "@multistore/core/backend";
 import { expect, it } from "vitest";
 import { itIf, text, type BackendContractContext } from "./backend-contract-context.js";
 
@@ -155,6 +156,26 @@ export function objectsContract(context: BackendContractContext): void {
     expect((await get(key)).status).toBe(404);
     const absent = await del(key, { "if-match": etag });
     expect([absent.status, code(absent)]).toEqual([404, "NoSuchKey"]);
+  });
+
+  it("keeps the checksums it says it keeps (keptChecksums), given with a put, and refuses a wrong one", async () => {
+    const kept = context.backend().keptChecksums as readonly ChecksumAlgorithm[] | undefined;
+    // Undefined is every algorithm S3 takes: an S3 store, whose emulator keeps none; fs checks them in its own tests.
+    if (kept === undefined) return;
+    const bytes = new TextEncoder().encode("checksummed by the store");
+    for (const algorithm of kept) {
+      const hash = DEFAULT_CHECKSUM_FACTORIES[algorithm]();
+      await hash.update(bytes);
+      const header = `x-amz-checksum-${algorithm}`;
+      const value = Buffer.from(await hash.digest()).toString("base64");
+      const key = `${fresh()}summed-${algorithm}`;
+      await putOk(key, bytes, { [header]: value });
+      for (const response of [await head(key, { "x-amz-checksum-mode": "ENABLED" }), await get(key, { "x-amz-checksum-mode": "ENABLED" })]) {
+        expect([algorithm, response.headers.get(header)]).toEqual([algorithm, value]);
+      }
+      const wrong = await put(`${fresh()}wrong-${algorithm}`, bytes, { [header]: Buffer.alloc(Buffer.from(value, "base64").length).toString("base64") });
+      expect([algorithm, wrong.status, code(wrong)]).toEqual([algorithm, 400, "BadDigest"]);
+    }
   });
 
   it("keeps keys with special characters distinct", async () => {

@@ -69,16 +69,17 @@ export function fullObjectChecksums(headers: Headers): Record<string, string> | 
   return found ? checksums : undefined;
 }
 
-/** The order a write given one of several checksums picks in: SHAs first (R2 keeps no other), then the CRCs. */
+/** The order a write given one of several checksums picks in, among those it keeps: SHAs first, then the CRCs. */
 const PREFERRED: readonly ChecksumAlgorithm[] = ["sha256", "sha1", "crc64nvme", "crc32c", "crc32"];
 
 /**
- * One of `checksums` (by header name), for a write that takes one checksum header (S3 refuses several): the named
- * algorithm's when there is one, else the first in `PREFERRED`.
+ * One of `checksums` (by header name), for a write that takes one checksum header (S3 refuses several): the first in
+ * `PREFERRED` the destination keeps (`kept`, the backend's `keptChecksums`; undefined for all), else none.
  */
-export function oneChecksum(checksums: Record<string, string> | undefined): Record<string, string> | undefined {
+export function oneChecksum(checksums: Record<string, string> | undefined, kept?: readonly ChecksumAlgorithm[]): Record<string, string> | undefined {
   if (checksums === undefined) return undefined;
   for (const algorithm of PREFERRED) {
+    if (kept !== undefined && !kept.includes(algorithm)) continue;
     const value = checksums[checksumHeaderName(algorithm)];
     if (value !== undefined) return { [checksumHeaderName(algorithm)]: value };
   }

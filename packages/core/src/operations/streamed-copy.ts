@@ -4,8 +4,8 @@
  * (UploadPartCopy), through the runtime's transport, never buffered. The source's `x-amz-copy-source-if-*`
  * conditions and range are checked against that same GET's headers, so the bytes copied are those of the version the
  * conditions were checked on. A CopyObject into a store that keeps tags takes the source's (unless the client
- * replaces them), and the destination is given one of the source's whole-object checksums (the one the client
- * names, where the source has it) to verify and keep, as S3 keeps a copy's.
+ * replaces them), and the destination is given one of the source's whole-object checksums in an algorithm it keeps
+ * (the one the client names, where the source has it) to verify and keep, as S3 keeps a copy's.
  */
 import type { ChecksumAlgorithm } from "../checksums/algorithms.js";
 import { copiedChecksums, fullObjectChecksums, oneChecksum } from "../checksums/copy-checksums.js";
@@ -227,8 +227,10 @@ function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, le
         if (CONTENT_HEADERS.has(name) || name.startsWith("x-amz-meta-")) headers.set(name, value);
       });
     }
-    // Sent as a client's header checksum (one: S3 refuses several): a store that keeps checksums verifies the bytes.
-    for (const [name, value] of Object.entries(oneChecksum(copiedChecksums(fullObjectChecksums(sourceHeaders), copy.checksumAlgorithm)) ?? {})) headers.set(name, value);
+    // Sent as a client's header checksum (one: S3 refuses several), in an algorithm the destination keeps: it
+    // verifies the bytes against it. A store that keeps none is sent none.
+    const given = oneChecksum(copiedChecksums(fullObjectChecksums(sourceHeaders), copy.checksumAlgorithm), destination.backend.keptChecksums);
+    for (const [name, value] of Object.entries(given ?? {})) headers.set(name, value);
   }
   if (tags !== undefined) headers.set("x-amz-tagging", tags);
   headers.set("content-length", String(length));

@@ -2,6 +2,7 @@
  * The backend contract: what a backend is asked (object requests, listings, multipart, batch delete, copy) and the
  * results a runtime executes (a request to forward, or a native operation).
  */
+import type { ChecksumAlgorithm } from "../checksums/algorithms.js";
 import type { BucketConfig, ObjectOperation } from "./access.js";
 import type { CopyRequest, PartCopyRequest } from "./copy.js";
 import type { CompletedPart, ListPartsRequest, ListPartsResult, ListUploadsRequest, ListUploadsResult } from "./multipart.js";
@@ -197,6 +198,13 @@ export interface Backend<B = unknown> {
    * knows them by `kind`); an fs root on encrypted storage may say so.
    */
   readonly encryptsAtRest?: boolean;
+  /**
+   * The whole-object checksums a PutObject keeps when it carries one as a header (`x-amz-checksum-<algorithm>`),
+   * having verified it; undefined: every algorithm S3 takes (an S3 store, fs). A copy streamed from another store
+   * gives the destination the source's checksum in one of these: Cloud Storage keeps only a CRC32C, R2 only SHAs,
+   * Azure none.
+   */
+  readonly keptChecksums?: readonly ChecksumAlgorithm[];
   /**
    * Prepare GetObject, HeadObject, PutObject, DeleteObject or UploadPart. May answer synchronously (a presigned URL
    * still held): the gateway then forwards without a promise turn.

@@ -2,6 +2,7 @@
 import { S3Error, type Backend, type BucketConfig, type GatewayRequest, type ObjectDispatch, type StoredCredential } from "../../src/index.js";
 import {
   compareUtf8,
+  type ChecksumAlgorithm,
   type CompletedPart,
   type CopyRequest,
   type DeleteObjectsResult,
@@ -30,6 +31,8 @@ export class MemoryBackend implements Backend<Uint8Array> {
   readonly calls: Call[] = [];
   /** Replace to return something else from prepareObject (a forward dispatch, a failure). */
   prepareOverride?: (request: ObjectRequest) => Promise<ObjectDispatch<Uint8Array>>;
+  /** The checksums its writes keep (see `Backend.keptChecksums`); undefined: all. */
+  keptChecksums?: readonly ChecksumAlgorithm[];
   private uploads = 0;
 
   constructor(readonly copyDomain = "memory") {}
