@@ -19,6 +19,8 @@ export interface AzureListedBlob {
   size: number;
   /** Metadata by Azure name. */
   metadata: Record<string, string>;
+  /** Access tier (`Hot`, `Cool`, `Cold`, `Archive`), when Azure says. */
+  accessTier?: string;
 }
 
 /** One page of List Blobs. */
@@ -70,7 +72,10 @@ export interface AzureClient {
   listBlobs(request: AzureListRequest): Promise<AzureListPage>;
   /** The uncommitted blocks of a blob (empty when the blob has none or does not exist). */
   uncommittedBlocks(blob: string): Promise<{ name: string; size: number }[]>;
-  /** Put Block List: commits `blockIds` (uncommitted) in order with content headers, metadata, tags and conditions. */
+  /**
+   * Put Block List: commits `blockIds` (uncommitted) in order with content headers, metadata, tags, conditions and
+   * an access tier (the account's default without one).
+   */
   commitBlocks(
     blob: string,
     blockIds: string[],
@@ -78,6 +83,7 @@ export interface AzureClient {
     metadata: Record<string, string>,
     conditions: Conditions,
     tags: readonly ObjectTag[],
+    tier?: string,
   ): Promise<{ etag: string; lastModified?: Date }>;
   /** Writes a small blob (upload markers). */
   putText(blob: string, text: string): Promise<void>;
@@ -87,9 +93,18 @@ export interface AzureClient {
   deleteBlob(blob: string): Promise<boolean>;
   /**
    * Copy Blob from a URL; `metadata` replaces the source's when given, `conditions` are the destination's (`If-Match`,
-   * `If-None-Match: *`), `tags` the copy's (Copy Blob copies none of the source's). Returns the copy status.
+   * `If-None-Match: *`), `tags` the copy's (Copy Blob copies none of the source's), `tier` its access tier (the
+   * account's default without one). Returns the copy status.
    */
-  startCopy(blob: string, sourceUrl: string, sourceConditions: Conditions, metadata?: Record<string, string>, conditions?: Conditions, tags?: readonly ObjectTag[]): Promise<string>;
+  startCopy(
+    blob: string,
+    sourceUrl: string,
+    sourceConditions: Conditions,
+    metadata?: Record<string, string>,
+    conditions?: Conditions,
+    tags?: readonly ObjectTag[],
+    tier?: string,
+  ): Promise<string>;
   /**
    * Put Block From URL: stages block `blockId` of `blob` from `count` bytes of the source at `offset` (the whole
    * source without a range).

@@ -6,6 +6,7 @@ import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, metadataValue, PARTS_METADATA } from "./header-mapping.js";
 import { checkKey } from "./names.js";
+import { accessTierOf } from "./storage-class.js";
 import { tagsOfTaggingHeader } from "./tags.js";
 import { destinationConditions } from "./write-conditions.js";
 
@@ -82,6 +83,8 @@ export async function copyObject(client: AzureClient, self: CopySource, request:
   }
   // Azure copies a blob onto itself whatever is asked; S3 refuses a copy that changes nothing.
   if (source.containerName === self.containerName && request.sourceKey === request.key) checkCopyChangesObject(request.headers, request.changesObject);
+  // The class asked for, whatever the directive; without one, the tier Copy Blob gives the copy.
+  const tier = accessTierOf(request.headers);
   const tags = await copiedTags(source, request);
   const sourceUrl = await source.readUrl(request.sourceKey);
   const replace = request.headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
@@ -90,7 +93,7 @@ export async function copyObject(client: AzureClient, self: CopySource, request:
   const metadata = properties && Object.keys(properties.metadata).length > 0 ? properties.metadata : undefined;
   const sourceConditions = conditionsOf(request.headers, "x-amz-copy-source-");
   const conditions = await destinationConditions(client, request.key, request.headers);
-  const status = await call(() => client.startCopy(request.key, sourceUrl, sourceConditions, metadata, conditions, tags));
+  const status = await call(() => client.startCopy(request.key, sourceUrl, sourceConditions, metadata, conditions, tags, tier));
   let info = await waitForCopy(client, request.key, status);
   if (properties) {
     // Copy Blob takes no content headers: set them (all of them, unset ones cleared, as S3's REPLACE does; a type left

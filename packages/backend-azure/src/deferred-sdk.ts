@@ -43,11 +43,12 @@ export function deferredClient(create: (sdk: NodeClientModule) => AzureClient): 
   return {
     listBlobs: async (request) => (await ready()).listBlobs(request),
     uncommittedBlocks: async (blob) => (await ready()).uncommittedBlocks(blob),
-    commitBlocks: async (blob, blockIds, headers, metadata, conditions, tags) => (await ready()).commitBlocks(blob, blockIds, headers, metadata, conditions, tags),
+    commitBlocks: async (blob, blockIds, headers, metadata, conditions, tags, tier) => (await ready()).commitBlocks(blob, blockIds, headers, metadata, conditions, tags, tier),
     putText: async (blob, text) => (await ready()).putText(blob, text),
     getText: async (blob) => (await ready()).getText(blob),
     deleteBlob: async (blob) => (await ready()).deleteBlob(blob),
-    startCopy: async (blob, sourceUrl, sourceConditions, metadata, conditions, tags) => (await ready()).startCopy(blob, sourceUrl, sourceConditions, metadata, conditions, tags),
+    startCopy: async (blob, sourceUrl, sourceConditions, metadata, conditions, tags, tier) =>
+      (await ready()).startCopy(blob, sourceUrl, sourceConditions, metadata, conditions, tags, tier),
     stageBlockFromUrl: async (blob, blockId, sourceUrl, range) => (await ready()).stageBlockFromUrl(blob, blockId, sourceUrl, range),
     properties: async (blob) => (await ready()).properties(blob),
     setContentHeaders: async (blob, headers) => (await ready()).setContentHeaders(blob, headers),

@@ -15,6 +15,7 @@ import type { AzureClient, AzureListedBlob } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { metadataValue, PARTS_METADATA } from "./header-mapping.js";
 import { isReservedKey, UPLOADS_PREFIX } from "./names.js";
+import { s3StorageClassOf } from "./storage-class.js";
 
 /** Azure pages one S3 page may read while entries are being skipped. */
 export const MAX_ROUNDS = 5;
@@ -51,7 +52,7 @@ function startFromFor(prefix: string, delimiter: string | undefined, after: stri
 
 function listedObject(blob: AzureListedBlob): ListedObject {
   const etag = toS3Etag(blob.etag, partCount(metadataValue(blob.metadata, PARTS_METADATA)));
-  return { key: blob.name, lastModified: blob.lastModified, etag, size: blob.size, storageClass: "STANDARD" };
+  return { key: blob.name, lastModified: blob.lastModified, etag, size: blob.size, storageClass: s3StorageClassOf(blob.accessTier) ?? "STANDARD" };
 }
 
 /**

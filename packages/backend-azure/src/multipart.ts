@@ -16,6 +16,7 @@ import type { AzureClient, ContentHeaders } from "./client.js";
 import { toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, PARTS_METADATA } from "./header-mapping.js";
 import { blockId, checkKey, checkUploadId, markerName, newUploadId, tagOfPartEtag } from "./names.js";
+import { accessTierOf } from "./storage-class.js";
 import { tagsOfTaggingHeader } from "./tags.js";
 
 /** S3's minimum size of every part but the last. */
@@ -33,6 +34,8 @@ interface UploadMarker {
   metadata: Record<string, string>;
   /** Tags for the object (`x-amz-tagging`) as key / value pairs; absent for none (and in markers of older versions). */
   tags?: [string, string][];
+  /** The object's access tier (`x-amz-storage-class`'s); absent for the account's default. */
+  tier?: string;
 }
 
 function isTagPairs(value: unknown): value is [string, string][] {
@@ -54,7 +57,7 @@ export async function readMarker(client: AzureClient, key: string, uploadId: str
   } catch (error) {
     throw new S3Error("InternalError", { cause: new Error(`unreadable upload marker ${uploadId}`, { cause: error }) });
   }
-  if (marker.v !== 1 || !isRecordOfStrings(marker.headers) || !isRecordOfStrings(marker.metadata) || (marker.tags !== undefined && !isTagPairs(marker.tags))) {
+  if (marker.v !== 1 || !isRecordOfStrings(marker.headers) || !isRecordOfStrings(marker.metadata) || (marker.tags !== undefined && !isTagPairs(marker.tags)) || (marker.tier !== undefined && typeof marker.tier !== "string")) {
     throw new S3Error("InternalError", { cause: new Error(`malformed upload marker ${uploadId}`) });
   }
   if (marker.key !== key) throw new S3Error("NoSuchUpload");
@@ -66,9 +69,17 @@ export async function createMultipartUpload(client: AzureClient, key: string, he
   checkKey(key);
   // Tags are checked now, not when the upload completes: S3 refuses them here.
   const tags = tagsOfTaggingHeader(headers.get("x-amz-tagging"));
+  const tier = accessTierOf(headers);
   const uploadId = newUploadId();
   const properties = blobPropertiesOf(headers);
-  const marker: UploadMarker = { v: 1, key, headers: properties.headers, metadata: properties.metadata, ...(tags.length > 0 && { tags: tags.map((tag): [string, string] => [tag.key, tag.value]) }) };
+  const marker: UploadMarker = {
+    v: 1,
+    key,
+    headers: properties.headers,
+    metadata: properties.metadata,
+    ...(tags.length > 0 && { tags: tags.map((tag): [string, string] => [tag.key, tag.value]) }),
+    ...(tier !== undefined && { tier }),
+  };
   await call(() => client.putText(markerName(uploadId), JSON.stringify(marker)));
   return { uploadId };
 }
@@ -102,7 +113,7 @@ export async function completeMultipartUpload(client: AzureClient, key: string, 
   const { ifMatch, ifNoneMatch } = conditionsOf(headers);
   const metadata = { ...marker.metadata, [PARTS_METADATA]: String(parts.length) };
   const tags = (marker.tags ?? []).map(([tagKey, value]) => ({ key: tagKey, value }));
-  const committed = await call(() => client.commitBlocks(key, ids, marker.headers, metadata, { ...(ifMatch && { ifMatch }), ...(ifNoneMatch && { ifNoneMatch }) }, tags));
+  const committed = await call(() => client.commitBlocks(key, ids, marker.headers, metadata, { ...(ifMatch && { ifMatch }), ...(ifNoneMatch && { ifNoneMatch }) }, tags, marker.tier));
   // The object exists now; a marker left behind only keeps the id answering InvalidPart instead of NoSuchUpload.
   await client.deleteBlob(markerName(uploadId)).catch(() => undefined);
   return { etag: toS3Etag(committed.etag, parts.length), ...(committed.lastModified && { lastModified: committed.lastModified }) };

@@ -129,7 +129,10 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
           : container.listBlobsFlat(listOptions).byPage({ maxPageSize: request.maxResults, ...(request.marker && { continuationToken: request.marker }) });
         return pages.next();
       });
-      const segment = page.segment as { blobItems: { name: string; properties: { etag?: string; lastModified: Date; contentLength?: number }; metadata?: Record<string, string> }[]; blobPrefixes?: { name: string }[] };
+      const segment = page.segment as {
+        blobItems: { name: string; properties: { etag?: string; lastModified: Date; contentLength?: number; accessTier?: string }; metadata?: Record<string, string> }[];
+        blobPrefixes?: { name: string }[];
+      };
       return {
         blobs: segment.blobItems.map((item) => ({
           name: item.name,
@@ -137,6 +140,7 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
           lastModified: item.properties.lastModified,
           size: item.properties.contentLength ?? 0,
           metadata: item.metadata ?? {},
+          ...(item.properties.accessTier && { accessTier: item.properties.accessTier }),
         })),
         prefixes: (segment.blobPrefixes ?? []).map((prefix) => prefix.name),
         ...(page.continuationToken && { nextMarker: page.continuationToken }),
@@ -146,8 +150,14 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
       const list = await sdk((abortSignal) => blockBlob(blob).getBlockList("uncommitted", { abortSignal }), { value: undefined });
       return (list?.uncommittedBlocks ?? []).map((block) => ({ name: block.name, size: block.size }));
     },
-    async commitBlocks(blob, blockIds, headers, metadata, conditions, tags) {
-      const options = { blobHTTPHeaders: httpHeaders(headers), metadata, conditions: accessConditions(conditions), ...(tags.length > 0 && { tags: tagsRecord(tags) }) };
+    async commitBlocks(blob, blockIds, headers, metadata, conditions, tags, tier) {
+      const options = {
+        blobHTTPHeaders: httpHeaders(headers),
+        metadata,
+        conditions: accessConditions(conditions),
+        ...(tags.length > 0 && { tags: tagsRecord(tags) }),
+        ...(tier && { tier }),
+      };
       const response = await sdk((abortSignal) => blockBlob(blob).commitBlockList(blockIds, { ...options, abortSignal }));
       return { etag: response.etag ?? "", ...(response.lastModified && { lastModified: response.lastModified }) };
     },
@@ -161,12 +171,13 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
     async deleteBlob(blob) {
       return sdk(async (abortSignal) => (await blockBlob(blob).delete({ deleteSnapshots: "include", abortSignal }), true), { value: false });
     },
-    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions, tags = []) {
+    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions, tags = [], tier) {
       const options = {
         sourceConditions: accessConditions(sourceConditions),
         ...(conditions && { conditions: accessConditions(conditions) }),
         ...(metadata && { metadata }),
         ...(tags.length > 0 && { tags: tagsRecord(tags) }),
+        ...(tier && { tier }),
       };
       const poller = await sdk((abortSignal) => blockBlob(blob).beginCopyFromURL(sourceUrl, { ...options, abortSignal }));
       // The poller has sent Copy Blob; the backend polls the blob's properties itself while the copy is pending.

@@ -21,6 +21,7 @@ import { destinationConditions } from "./write-conditions.js";
 import { blockId, checkKey, checkUploadId, newPartTag } from "./names.js";
 import { API_VERSION } from "./sas.js";
 import { tagsHeaderValue, tagsOfTaggingHeader } from "./tags.js";
+import { accessTierOf, s3StorageClassOf } from "./storage-class.js";
 
 /** What preparing an object operation needs from the backend. */
 export interface ObjectContext {
@@ -50,6 +51,8 @@ function readResponse(head: boolean, overrides: Record<string, string> | undefin
     const range = /^bytes (\d+)-(-?\d+)\/(\d+)$/.exec(headers.get("content-range") ?? "");
     if (status === 206 && range && Number(range[1]) > Number(range[2])) return invalidRange(Number(range[3]));
     const out = s3ObjectHeaders(headers);
+    const storageClass = s3StorageClassOf(headers.get("x-ms-access-tier"));
+    if (storageClass !== undefined) out.set("x-amz-storage-class", storageClass);
     // GetObject says how many tags the object has (HeadObject does not, on S3); Azure says so on both.
     const tagCount = head ? null : headers.get("x-ms-tag-count");
     if (tagCount !== null) out.set("x-amz-tagging-count", tagCount);
@@ -169,7 +172,9 @@ export async function prepareObject(context: ObjectContext, request: ObjectReque
     case "PutObject": {
       // Tags asked for at write time are set with the blob (and need the SAS's tag permission); checked first.
       const tags = tagsHeaderValue(tagsOfTaggingHeader(s3Headers.get("x-amz-tagging")));
+      const tier = accessTierOf(s3Headers);
       headers.set("x-ms-blob-type", "BlockBlob");
+      if (tier !== undefined) headers.set("x-ms-access-tier", tier);
       if (contentLength !== null) headers.set("content-length", contentLength);
       // Azure checks a Content-MD5 against the body and stores it.
       if (contentMd5 !== null) headers.set("content-md5", contentMd5);

@@ -60,6 +60,7 @@ function listedBlob(element: XmlElement): AzureListedBlob {
     lastModified: new Date((properties && childText(properties, "Last-Modified")) ?? 0),
     size: Number((properties && childText(properties, "Content-Length")) ?? 0),
     metadata,
+    ...(properties && childText(properties, "AccessTier") && { accessTier: childText(properties, "AccessTier") }),
   };
 }
 
@@ -125,10 +126,10 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       return (list ? childElements(list, "Block") : []).map((block) => ({ name: childText(block, "Name") ?? "", size: Number(childText(block, "Size") ?? 0) }));
     },
 
-    async commitBlocks(blob, blockIds, contentHeaders: ContentHeaders, metadata, conditions: Conditions, tags) {
+    async commitBlocks(blob, blockIds, contentHeaders: ContentHeaders, metadata, conditions: Conditions, tags, tier) {
       const body = `<?xml version="1.0" encoding="utf-8"?><BlockList>${blockIds.map((id) => `<Uncommitted>${escapeXml(id)}</Uncommitted>`).join("")}</BlockList>`;
       const tagged = tagsHeaderValue(tags);
-      const headers = { "content-type": "application/xml", ...azureWriteHeaders({ headers: contentHeaders, metadata }), ...conditionHeaders(conditions), ...(tagged && { "x-ms-tags": tagged }) };
+      const headers = { "content-type": "application/xml", ...azureWriteHeaders({ headers: contentHeaders, metadata }), ...conditionHeaders(conditions), ...(tagged && { "x-ms-tags": tagged }), ...(tier && { "x-ms-access-tier": tier }) };
       // Tags set with a write need the SAS's tag permission too.
       const response = await expectDone(await request({ method: "PUT", blob, permissions: tagged ? "cwt" : "cw", query: { comp: "blocklist" }, headers, body }));
       const lastModified = response.headers.get("last-modified");
@@ -151,7 +152,7 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       return response !== undefined;
     },
 
-    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions, tags = []) {
+    async startCopy(blob, sourceUrl, sourceConditions, metadata, conditions, tags = [], tier) {
       const tagged = tagsHeaderValue(tags);
       const headers = {
         "x-ms-copy-source": sourceUrl,
@@ -159,6 +160,7 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
         ...conditionHeaders(conditions ?? {}),
         ...azureWriteHeaders({ headers: {}, metadata: metadata ?? {} }),
         ...(tagged && { "x-ms-tags": tagged }),
+        ...(tier && { "x-ms-access-tier": tier }),
       };
       const response = await expectDone(await request({ method: "PUT", blob, permissions: tagged ? "cwt" : "cw", headers }));
       return response.headers.get("x-ms-copy-status") ?? "success";

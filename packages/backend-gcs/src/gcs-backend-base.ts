@@ -23,6 +23,7 @@ import {
 } from "@multistore/core/backend";
 import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
 import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
+import { gcsStorageClassHeader } from "./storage-class.js";
 import { selfCopyFailure, selfCopyHeaders } from "./self-copy.js";
 import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";
 import { DELETE_CONCURRENCY, eachDeleted } from "./batch-delete.js";
@@ -132,7 +133,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     let headers: Record<string, string> = {};
     if (operation === "GetObject" || operation === "HeadObject") headers = gcsReadHeaders(request.headers);
     else if (operation === "PutObject") {
-      headers = { ...gcsUploadHeaders(request.headers, true), ...(await generationPrecondition(request.headers, key, lookup(key))) };
+      headers = { ...gcsUploadHeaders(request.headers, true), ...gcsStorageClassHeader(request.headers), ...(await generationPrecondition(request.headers, key, lookup(key))) };
     } else if (operation === "UploadPart") {
       headers = gcsUploadHeaders(request.headers, false);
       query.push(["partNumber", String(request.partNumber)], ["uploadId", request.uploadId ?? ""]);
@@ -198,7 +199,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     },
 
     async createMultipartUpload(key, headers) {
-      const { root } = await call("POST", key, [["uploads", ""]], gcsMetadataHeaders(headers));
+      const { root } = await call("POST", key, [["uploads", ""]], { ...gcsMetadataHeaders(headers), ...gcsStorageClassHeader(headers) });
       return { uploadId: requiredText(root, "UploadId") };
     },
 
@@ -278,6 +279,9 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         ...(directive === "REPLACE" && gcsMetadataHeaders(request.headers)),
         // (Accept-Encoding keeps GCS from describing a gzip object as served decompressed.)
         ...(ontoItself ? await selfCopyHeaders(request, (key) => head(key, { "accept-encoding": "gzip" })) : await generationPrecondition(request.headers, request.key, lookup(request.key))),
+        // The class asked for, whatever the directive (a self-copy's own class otherwise); without one GCS gives the
+        // copy the bucket's default, as S3 gives STANDARD.
+        ...gcsStorageClassHeader(request.headers),
       };
       const copied = call("PUT", request.key, [], headers, undefined, true);
       const { root } = await (ontoItself ? copied.catch((error: unknown) => Promise.reject(selfCopyFailure(error, request.headers))) : copied);

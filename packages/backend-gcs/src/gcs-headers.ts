@@ -3,6 +3,7 @@
  * `x-goog-meta-*`, content headers, read preconditions and the response headers clients may see.
  */
 import { applyResponseOverrides, setChecksumHeaders, type ObjectOperation } from "@multistore/core/backend";
+import { s3StorageClassOf } from "./storage-class.js";
 
 /**
  * GCS has no `Expires` object metadata (only Cache-Control, Content-Disposition, -Encoding, -Language, -Type), so
@@ -15,8 +16,8 @@ const STORED_CONTENT_HEADERS = new Set(["content-type", "content-encoding", "con
 
 /**
  * Content headers and user metadata of a write (PutObject, CreateMultipartUpload, CopyObject with REPLACE) in GCS
- * names. S3-only headers are dropped on purpose: storage classes have other names on GCS (the bucket's default
- * applies), GCS has no object tags, and the runtime verifies `x-amz-checksum-*` and `x-amz-content-sha256` itself.
+ * names. S3-only headers are dropped on purpose: a storage class is no metadata (see `gcsStorageClassHeader`), GCS
+ * has no object tags, and the runtime verifies `x-amz-checksum-*` and `x-amz-content-sha256` itself.
  */
 export function gcsMetadataHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
@@ -133,6 +134,8 @@ export function mapObjectResponse(status: number, headers: Headers, context: Obj
   const out = s3ResponseHeaders(headers);
   if ((operation === "GetObject" || operation === "HeadObject") && (status === 200 || status === 206)) applyResponseOverrides(out, context.responseOverrides);
   if ((operation === "GetObject" || operation === "HeadObject") && (status === 200 || status === 206)) {
+    const storageClass = s3StorageClassOf(headers.get("x-goog-storage-class"));
+    if (storageClass !== undefined) out.set("x-amz-storage-class", storageClass);
     // GCS's CRC32C covers the whole object, multipart objects included: S3's FULL_OBJECT type.
     setChecksumHeaders(out, context.requestHeaders, checksumsFromGoogHash(headers.get("x-goog-hash")), { ranged: status === 206 || out.has("content-range") });
   }

@@ -69,8 +69,8 @@ describe.each([
       "cache-control": "max-age=60",
       "content-encoding": "gzip",
       "x-goog-meta-color": "blue",
-      // Its storage class (a copy would take the bucket's default) and its KMS key, not the key version.
-      "x-goog-storage-class": "COLDLINE",
+      // The storage class asked for (STANDARD_IA's counterpart), and its KMS key, not the key version.
+      "x-goog-storage-class": "NEARLINE",
       "x-goog-encryption-kms-key-name": "projects/p/locations/l/keyRings/r/cryptoKeys/k",
       // Pinned as destination too: a write landing after the HEAD is never overwritten by the older version.
       "x-goog-if-generation-match": OBJECT["x-goog-generation"],
@@ -78,6 +78,8 @@ describe.each([
     // A change only the gateway saw (SSE-S3, which GCS always applies), as core tells it.
     await backend.copyObject({ sourceBackend: backend, ...selfCopy({}, true) });
     expect(sent.map((request) => request.method)).toEqual(["HEAD", "PUT", "HEAD", "PUT"]);
+    // Without a class asked for, its own (a copy would take the bucket's default).
+    expect(sent[3]!.headers["x-goog-storage-class"]).toBe("COLDLINE");
   });
 
   it("passes the copy's source conditions on for GCS to evaluate, less one S3 ignores beside another", async () => {

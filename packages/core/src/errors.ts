@@ -16,6 +16,7 @@ const ERROR_CODES = {
   InvalidArgument: [400, "Invalid argument."],
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
+  InvalidObjectState: [403, "The operation is not valid for the object's storage class."],
   InvalidPart: [400, "One or more of the specified parts could not be found."],
   InvalidPartNumber: [416, "The requested partnumber is not satisfiable."],
   InvalidPartOrder: [400, "The list of parts was not in ascending order."],

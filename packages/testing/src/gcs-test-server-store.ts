@@ -13,7 +13,7 @@ export interface StoredObject {
   etag: string;
   generation: number;
   lastModified: Date;
-  /** Content headers (`content-type`, ...) and `x-goog-meta-*`, lowercase names. */
+  /** Content headers (`content-type`, ...), `x-goog-meta-*` and `x-goog-storage-class`, lowercase names. */
   metadata: Record<string, string>;
   /** Base64 MD5; absent for multipart (composite) objects, as on GCS. */
   md5?: string;
@@ -69,9 +69,24 @@ const header = (headers: IncomingHttpHeaders, name: string) => (headers[name] ==
 /** HTTP dates have whole seconds: compare modification times at that precision. */
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-/** Content headers and `x-goog-meta-*` of a write request. */
+/** The storage classes GCS documents (the older names too), as `x-goog-storage-class` names them. */
+const STORAGE_CLASSES = new Set(["STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE", "MULTI_REGIONAL", "REGIONAL", "DURABLE_REDUCED_AVAILABILITY"]);
+
+/** A write's `x-goog-storage-class`, kept with the object's metadata (a write without one takes the bucket's default). */
+export function storageClassOf(headers: IncomingHttpHeaders): Record<string, string> {
+  const value = header(headers, "x-goog-storage-class");
+  return value === undefined ? {} : { "x-goog-storage-class": value.toUpperCase() };
+}
+
+/** The 400 GCS answers a write naming a storage class it does not have. */
+export function badStorageClass(headers: IncomingHttpHeaders): StoreResponse | undefined {
+  const value = header(headers, "x-goog-storage-class");
+  return value === undefined || STORAGE_CLASSES.has(value.toUpperCase()) ? undefined : gcsError(400, "InvalidArgument", `Invalid storage class: ${value}`);
+}
+
+/** Content headers, `x-goog-meta-*` and the storage class of a write request. */
 export function metadataOf(headers: IncomingHttpHeaders): Record<string, string> {
-  const metadata: Record<string, string> = { "content-type": header(headers, "content-type") ?? "application/octet-stream" };
+  const metadata: Record<string, string> = { "content-type": header(headers, "content-type") ?? "application/octet-stream", ...storageClassOf(headers) };
   for (const name of ["content-encoding", "content-disposition", "content-language", "cache-control"]) {
     const value = header(headers, name);
     if (value !== undefined) metadata[name] = value;
@@ -91,7 +106,7 @@ export function objectHeaders(object: StoredObject): Record<string, string> {
     "x-goog-metageneration": "1",
     "x-goog-stored-content-length": String(object.data.length),
     "x-goog-stored-content-encoding": object.metadata["content-encoding"] ?? "identity",
-    "x-goog-storage-class": "STANDARD",
+    "x-goog-storage-class": object.metadata["x-goog-storage-class"] ?? "STANDARD",
     "x-goog-hash": object.md5 ? `crc32c=${object.crc32c},md5=${object.md5}` : `crc32c=${object.crc32c}`,
     "x-guploader-uploadid": randomBytes(12).toString("base64url"),
   };

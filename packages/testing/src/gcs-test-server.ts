@@ -16,7 +16,9 @@ import {
   checkDigests,
   crc32c,
   gcsError,
+  badStorageClass,
   metadataOf,
+  storageClassOf,
   PART_LIMITS,
   readObject,
   readPreconditions,
@@ -109,7 +111,7 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
   }
 
   function putObject(objects: Map<string, StoredObject>, key: string, headers: IncomingHttpHeaders, body: Buffer): StoreResponse {
-    const refused = writePreconditions(objects.get(key), headers) ?? checkDigests(body, headers);
+    const refused = writePreconditions(objects.get(key), headers) ?? badStorageClass(headers) ?? checkDigests(body, headers);
     if (refused) return refused;
     const md5 = md5Of(body);
     const object = store(objects, key, { data: body, etag: `"${md5.copy().digest("hex")}"`, md5: md5.digest("base64"), crc32c: crc32c(body), metadata: metadataOf(headers) });
@@ -128,19 +130,23 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
     for (const name of Object.keys(conditions)) if (conditions[name] === undefined) delete conditions[name];
     // A copy never answers 304: every failing source condition is 412.
     if (readPreconditions(source, conditions)) return gcsError(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.");
-    const refused = writePreconditions(objects.get(key), headers);
+    const refused = writePreconditions(objects.get(key), headers) ?? badStorageClass(headers);
     if (refused) return refused;
     const replace = String(headers["x-goog-metadata-directive"] ?? "COPY").toUpperCase() === "REPLACE";
     // Documented: copying an object onto itself needs REPLACE (and the new metadata).
     if (source === objects.get(key) && !replace) return gcsError(400, "InvalidArgument", "Copying an object to itself requires x-goog-metadata-directive: REPLACE.");
     const { data, etag, md5, crc32c: crc } = source;
-    const copied = store(objects, key, { data, etag, ...(md5 && { md5 }), crc32c: crc, metadata: replace ? metadataOf(headers) : { ...source.metadata } });
+    // The copy's storage class is the one asked for, else the bucket's default: never the source's.
+    const { "x-goog-storage-class": _sourceClass, ...kept } = source.metadata;
+    const copied = store(objects, key, { data, etag, ...(md5 && { md5 }), crc32c: crc, metadata: replace ? metadataOf(headers) : { ...kept, ...storageClassOf(headers) } });
     return xml(`<CopyObjectResult><LastModified>${copied.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(copied.etag)}</ETag></CopyObjectResult>`);
   }
 
   function multipart(method: string, bucket: string, key: string, params: Map<string, string>, headers: IncomingHttpHeaders, body: Buffer): StoreResponse {
     const objects = buckets.get(bucket)!;
     if (method === "POST" && params.has("uploads")) {
+      const refused = badStorageClass(headers);
+      if (refused) return refused;
       const uploadId = randomBytes(24).toString("base64url");
       uploads.set(uploadId, { bucket, key, initiated: new Date(), metadata: metadataOf(headers), parts: new Map() });
       return xml(`<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`);

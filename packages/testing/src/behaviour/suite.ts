@@ -23,6 +23,7 @@ import { partStoreBehaviour } from "./part-store.js";
 import { objectBehaviour } from "./objects.js";
 import { payloadBehaviour } from "./payloads.js";
 import { pmtilesBehaviour, rangeReaderBehaviour } from "./range-readers.js";
+import { storageClassBehaviour } from "./storage-classes.js";
 import { startWorld, type NativeBucket, type RuntimeExceptions, type StartGateway, type World } from "./setup.js";
 
 /**
@@ -57,6 +58,7 @@ export function runS3BehaviourSuite(
     objectPartsBehaviour(current);
     copyDeleteBehaviour(current);
     objectSettingBehaviour(current);
+    storageClassBehaviour(current);
     partCopyBehaviour(current);
     crossStoreCopyBehaviour(current);
     objectTaggingBehaviour(current);
