@@ -13,6 +13,7 @@ import { storedChecksums } from "./object-read.js";
 import { shaOption, writeConditional, writeRefused } from "./object-write.js";
 import { r2Call } from "./r2-errors.js";
 import type { R2Bucket, R2Object, R2ObjectBody, R2PutOptions } from "./r2-types.js";
+import { storageClassOption } from "./storage-class.js";
 
 /** The binding behind each R2 backend made in this isolate, so a copy can read the source backend's bucket. */
 export const r2Buckets = new WeakMap<Backend<ReadableStream>, R2Bucket>();
@@ -48,6 +49,8 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
   checkVersionId(request.sourceVersionId);
   const directive = metadataDirective(headers);
   const algorithm = copyChecksumAlgorithm(headers);
+  // The class asked for; without one the bucket's default, as S3 gives a copy STANDARD whatever the source's.
+  const storageClass = storageClassOption(headers);
   if (source === bucket && sourceKey === key) checkCopyChangesObject(headers, request.changesObject);
   // Destination conditions first: refusing costs nothing, and a list If-Match must be resolved before the read.
   const onlyIf = await writeConditional(bucket, key, headers);
@@ -74,6 +77,7 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
       ? { httpMetadata: object.httpMetadata ?? {}, customMetadata: object.customMetadata ?? {} }
       : { httpMetadata: httpMetadataFrom(headers), customMetadata: customMetadataFrom(headers) };
   if (onlyIf !== undefined) options.onlyIf = onlyIf;
+  Object.assign(options, storageClass);
   // The source's SHA (R2 keeps no other), or none where the copy names an algorithm the source lacks: R2 cannot
   // compute one before its put.
   const kept = shaOption(new Headers(copiedChecksums(storedChecksums(object), algorithm)));

@@ -10,6 +10,7 @@ import { S3Error } from "@multistore/core";
 import type { ListedObject, ListRequest, ListResult } from "@multistore/core/backend";
 import { r2Call } from "./r2-errors.js";
 import type { R2Bucket, R2Object } from "./r2-types.js";
+import { s3StorageClassOf } from "./storage-class.js";
 
 /** A key (with its object) or a common prefix (without). */
 interface Entry {
@@ -59,7 +60,7 @@ export function decodeToken(token: string): string {
 
 /** S3's name of an R2 storage class. */
 function storageClassOf(object: R2Object): string {
-  return object.storageClass === "InfrequentAccess" ? "STANDARD_IA" : "STANDARD";
+  return s3StorageClassOf(object.storageClass) ?? "STANDARD";
 }
 
 /** One page of a listing (see the module comment). */

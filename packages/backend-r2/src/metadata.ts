@@ -3,6 +3,7 @@
  * (keyed by the name after the prefix, lowercased as HTTP header names are).
  */
 import type { R2HTTPMetadata, R2Object } from "./r2-types.js";
+import { s3StorageClassOf } from "./storage-class.js";
 
 /** Default Content-Type of objects stored without one, as S3 answers. */
 export const DEFAULT_CONTENT_TYPE = "binary/octet-stream";
@@ -67,5 +68,8 @@ export function objectHeaders(object: R2Object): Headers {
   headers.set("etag", object.httpEtag);
   headers.set("last-modified", new Date(object.uploaded).toUTCString());
   headers.set("accept-ranges", "bytes");
+  // S3 names a class other than STANDARD.
+  const storageClass = s3StorageClassOf(object.storageClass);
+  if (storageClass !== undefined) headers.set("x-amz-storage-class", storageClass);
   return headers;
 }

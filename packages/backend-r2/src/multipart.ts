@@ -18,14 +18,13 @@ import { md5Checked } from "./md5-check.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
 import { r2Call } from "./r2-errors.js";
 import type { R2Bucket, R2UploadedPart } from "./r2-types.js";
+import { storageClassOption } from "./storage-class.js";
 
 /** CreateMultipartUpload: R2 stores the content headers and metadata the completed object will carry. */
 export async function createMultipartUpload(bucket: R2Bucket, key: string, headers: Headers): Promise<{ uploadId: string }> {
   checkKey(key);
-  const upload = await r2Call(
-    () => bucket.createMultipartUpload(key, { httpMetadata: httpMetadataFrom(headers), customMetadata: customMetadataFrom(headers) }),
-    { key },
-  );
+  const options = { httpMetadata: httpMetadataFrom(headers), customMetadata: customMetadataFrom(headers), ...storageClassOption(headers) };
+  const upload = await r2Call(() => bucket.createMultipartUpload(key, options), { key });
   return { uploadId: upload.uploadId };
 }
 

@@ -7,6 +7,7 @@ import { noSuchKey } from "./keys.js";
 import { customMetadataFrom, httpMetadataFrom } from "./metadata.js";
 import { r2Call } from "./r2-errors.js";
 import type { R2Bucket, R2Conditional, R2PutOptions } from "./r2-types.js";
+import { storageClassOption } from "./storage-class.js";
 
 /**
  * The R2Conditional enforcing S3's write conditions atomically (R2 checks it when it commits the write):
@@ -64,12 +65,14 @@ export function shaOption(headers: Headers): { option: Pick<R2PutOptions, "sha1"
 export async function putObject(bucket: R2Bucket, request: ObjectRequest, body: unknown, signal: AbortSignal): Promise<PlainResponse<ReadableStream>> {
   const { key, headers } = request;
   const md5 = contentMd5Hex(headers);
+  const storageClass = storageClassOption(headers);
   const onlyIf = await writeConditional(bucket, key, headers);
   const value = knownLengthBody(body, headers, signal);
   const sha = md5 === undefined ? shaOption(headers) : { option: {}, echo: {} };
   const options: R2PutOptions = {
     httpMetadata: httpMetadataFrom(headers),
     customMetadata: customMetadataFrom(headers),
+    ...storageClass,
     ...(md5 !== undefined ? { md5 } : sha.option),
     ...(onlyIf !== undefined && { onlyIf }),
   };

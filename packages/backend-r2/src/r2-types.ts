@@ -75,12 +75,16 @@ export interface R2PutOptions {
   sha1?: string;
   /** Expected SHA-256 (hex), stored with the object. */
   sha256?: string;
+  /** `Standard` or `InfrequentAccess`; the bucket's default class without it. */
+  storageClass?: string;
 }
 
 /** Options of `R2Bucket.createMultipartUpload`. */
 export interface R2MultipartOptions {
   httpMetadata?: R2HTTPMetadata;
   customMetadata?: Record<string, string>;
+  /** The completed object's storage class (see `R2PutOptions.storageClass`). */
+  storageClass?: string;
 }
 
 /** A part as `complete` wants it. */
