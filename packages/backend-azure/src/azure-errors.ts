@@ -1,6 +1,7 @@
 /** Azure's error codes (`x-ms-error-code`) as the S3 errors clients understand. */
 import { isS3Error, S3Error, type S3ErrorCode } from "@multistore/core";
 import { backendError } from "@multistore/core/backend";
+import { archived } from "./storage-class.js";
 
 /** A failed Azure request, as both builds' clients report it. */
 export class AzureError extends Error {
@@ -74,7 +75,9 @@ export function azureToS3Error(status: number, code: string | undefined, message
     if (status === 412) return new S3Error("PreconditionFailed", { cause });
   }
   if (code !== undefined && AUTH_CODES.has(code)) return new S3Error("AccessDenied", { cause });
-  const direct = code === undefined ? undefined : DIRECT[code];
+  // Azure's codes index an object literal: an inherited name (`constructor`) is no code of ours.
+  const direct = code !== undefined && Object.hasOwn(DIRECT, code) ? DIRECT[code] : undefined;
+  if (direct === "InvalidObjectState") return archived(cause);
   if (direct !== undefined) return new S3Error(direct, { cause });
   if (status === 404 && code === undefined) return new S3Error("NoSuchKey", { cause });
   if (status === 403) return new S3Error("AccessDenied", { cause });

@@ -61,6 +61,8 @@ export interface AzureBlobInfo {
   copyStatus?: string;
   /** How many blob index tags the blob has (absent: none). */
   tagCount?: number;
+  /** Access tier (`Hot`, `Cool`, `Cold`, `Archive`), when Azure says. */
+  accessTier?: string;
 }
 
 /** Content headers by S3 name. */

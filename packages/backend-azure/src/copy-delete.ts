@@ -6,7 +6,7 @@ import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, metadataValue, PARTS_METADATA } from "./header-mapping.js";
 import { checkKey } from "./names.js";
-import { accessTierOf } from "./storage-class.js";
+import { accessTierOf, checkOnline } from "./storage-class.js";
 import { tagsOfTaggingHeader } from "./tags.js";
 import { destinationConditions } from "./write-conditions.js";
 
@@ -57,11 +57,9 @@ async function waitForCopy(client: AzureClient, key: string, status: string): Pr
  * permission of its own (the SAS's `t`, an identity's `tags/read`) that copies of untagged blobs then do without. A
  * tagged source whose tags cannot be read fails the copy: dropping them silently would lose them.
  */
-async function copiedTags(source: CopySource, request: CopyRequest<unknown>): Promise<readonly ObjectTag[]> {
+async function copiedTags(source: CopySource, request: CopyRequest<unknown>, info: AzureBlobInfo): Promise<readonly ObjectTag[]> {
   if (request.headers.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE") return tagsOfTaggingHeader(request.headers.get("x-amz-tagging"));
   if (source.getObjectTagging === undefined) return [];
-  const info = await call(() => source.blobProperties(request.sourceKey));
-  if (info === undefined) throw new S3Error("NoSuchKey");
   return info.tagCount === undefined ? [] : (await source.getObjectTagging(request.sourceKey)).tags;
 }
 
@@ -84,8 +82,12 @@ export async function copyObject(client: AzureClient, self: CopySource, request:
   // Azure copies a blob onto itself whatever is asked; S3 refuses a copy that changes nothing.
   if (source.containerName === self.containerName && request.sourceKey === request.key) checkCopyChangesObject(request.headers, request.changesObject);
   // The class asked for, whatever the directive; without one, the tier Copy Blob gives the copy.
-  const tier = accessTierOf(request.headers);
-  const tags = await copiedTags(source, request);
+  const tier = accessTierOf(request.headers, true);
+  // The source's properties: its tags (see `copiedTags`), and whether it is online at all.
+  const info = await call(() => source.blobProperties(request.sourceKey));
+  if (info === undefined) throw new S3Error("NoSuchKey");
+  checkOnline(info);
+  const tags = await copiedTags(source, request, info);
   const sourceUrl = await source.readUrl(request.sourceKey);
   const replace = request.headers.get("x-amz-metadata-directive")?.toUpperCase() === "REPLACE";
   const properties = replace ? blobPropertiesOf(request.headers) : undefined;
@@ -94,15 +96,15 @@ export async function copyObject(client: AzureClient, self: CopySource, request:
   const sourceConditions = conditionsOf(request.headers, "x-amz-copy-source-");
   const conditions = await destinationConditions(client, request.key, request.headers);
   const status = await call(() => client.startCopy(request.key, sourceUrl, sourceConditions, metadata, conditions, tags, tier));
-  let info = await waitForCopy(client, request.key, status);
+  let copied = await waitForCopy(client, request.key, status);
   if (properties) {
     // Copy Blob takes no content headers: set them (all of them, unset ones cleared, as S3's REPLACE does; a type left
     // out is the default type, as for a PUT without one).
     await call(() => client.setContentHeaders(request.key, { "content-type": "application/octet-stream", ...properties.headers }));
     if (metadata === undefined) await call(() => client.setMetadata(request.key, {}));
-    info = await propertiesOf(client, request.key);
+    copied = await propertiesOf(client, request.key);
   }
-  return { etag: toS3Etag(info.etag, partCount(metadataValue(info.metadata, PARTS_METADATA))), lastModified: info.lastModified };
+  return { etag: toS3Etag(copied.etag, partCount(metadataValue(copied.metadata, PARTS_METADATA))), lastModified: copied.lastModified };
 }
 
 /** Deletes up to 1000 keys, `DELETE_CONCURRENCY` at a time; keys that do not exist count as deleted. */

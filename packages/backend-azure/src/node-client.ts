@@ -197,6 +197,7 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
         metadata: properties.metadata ?? {},
         ...(properties.copyStatus && { copyStatus: properties.copyStatus }),
         ...(properties.tagCount && { tagCount: properties.tagCount }),
+        ...(properties.accessTier && { accessTier: properties.accessTier }),
       };
     },
     async setContentHeaders(blob, headers) {

@@ -10,6 +10,7 @@ import { partCount, toS3Etag } from "./etag.js";
 import { metadataValue, PARTS_METADATA } from "./header-mapping.js";
 import { readMarker } from "./multipart.js";
 import { blockId, checkKey, checkUploadId, newPartTag } from "./names.js";
+import { checkOnline } from "./storage-class.js";
 
 /** What a part copy needs of its source backend (an az backend of the same account). */
 export interface PartCopySource extends Backend<unknown> {
@@ -41,6 +42,7 @@ export async function uploadPartCopy(client: AzureClient, self: Backend<unknown>
   await readMarker(client, request.key, request.uploadId);
   const info = await call(() => source.blobProperties!(request.sourceKey));
   if (info === undefined) throw new S3Error("NoSuchKey");
+  checkOnline(info);
   checkCopySourceConditions(request.headers, toS3Etag(info.etag, partCount(metadataValue(info.metadata, PARTS_METADATA))), info.lastModified);
   const { start, length } = checkCopyRange(request.range, info.size);
   const { tag, etag } = newPartTag(null);

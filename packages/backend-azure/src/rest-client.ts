@@ -178,6 +178,7 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       if (!response) return undefined;
       const copyStatus = response.headers.get("x-ms-copy-status");
       const tagCount = Number(response.headers.get("x-ms-tag-count") ?? 0);
+      const accessTier = response.headers.get("x-ms-access-tier");
       return {
         etag: response.headers.get("etag") ?? "",
         lastModified: new Date(response.headers.get("last-modified") ?? 0),
@@ -185,6 +186,7 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
         metadata: metadataOf(response.headers),
         ...(copyStatus && { copyStatus }),
         ...(tagCount > 0 && { tagCount }),
+        ...(accessTier && { accessTier }),
       };
     },
 

@@ -27,10 +27,14 @@ const S3_CLASSES = new Map([
   ["archive", "GLACIER"],
 ]);
 
-/** The access tier a write asking `x-amz-storage-class` is given (core has checked S3 knows it); undefined: the default. */
-export function accessTierOf(headers: Headers): string | undefined {
+/**
+ * The access tier a write asking `x-amz-storage-class` is given (core has checked S3 knows it); undefined: the
+ * default. STANDARD is the account's default tier on a write (Hot, unless the operator chose Cool; accounts without
+ * tiers, premium ones, refuse any), and Hot on a copy (`copy`), which may move a blob back from a cooler tier.
+ */
+export function accessTierOf(headers: Headers, copy = false): string | undefined {
   const asked = headers.get("x-amz-storage-class");
-  if (asked === null) return undefined;
+  if (asked === null || (asked === "STANDARD" && !copy)) return undefined;
   const tier = TIERS.get(asked);
   if (tier === undefined) {
     const why = asked === "GLACIER" || asked === "DEEP_ARCHIVE" ? "archived blobs are offline until rehydrated, which the gateway cannot ask for" : "Azure has no such tier";
@@ -39,10 +43,17 @@ export function accessTierOf(headers: Headers): string | undefined {
   return tier ?? undefined;
 }
 
-/** The `x-ms-access-tier` header of a write asking `x-amz-storage-class`. */
-export function accessTierHeader(headers: Headers): Record<string, string> {
-  const tier = accessTierOf(headers);
-  return tier === undefined ? {} : { "x-ms-access-tier": tier };
+/**
+ * Refuses to read an archived blob (a copy's source): it is offline until rehydrated. Copy Blob would start a
+ * rehydration taking hours, Put Block From URL fails; S3 answers a GLACIER object's copy this way.
+ */
+export function checkOnline(info: { accessTier?: string }): void {
+  if (info.accessTier?.toLowerCase() === "archive") throw archived();
+}
+
+/** S3's error for reading an object that is offline (an Archive blob), as S3 answers it for GLACIER. */
+export function archived(cause?: unknown): S3Error {
+  return new S3Error("InvalidObjectState", { details: { StorageClass: "GLACIER" }, ...(cause !== undefined && { cause }) });
 }
 
 /** The S3 storage class of an access tier, or undefined for Hot (and an unknown tier). */

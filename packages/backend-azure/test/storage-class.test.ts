@@ -15,9 +15,11 @@ const asking = (storageClass: string) => new Headers({ "x-amz-storage-class": st
 
 describe("storage class mapping", () => {
   it("asks Azure for the tier with the same minimum duration and retrieval cost, the default for tiering classes", () => {
-    const tiers = ["STANDARD", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR", "INTELLIGENT_TIERING", "REDUCED_REDUNDANCY"].map((name) => accessTierOf(asking(name)));
-    expect(tiers).toEqual(["Hot", "Cool", "Cool", "Cold", undefined, undefined]);
-    expect(accessTierOf(new Headers())).toBeUndefined();
+    const classes = ["STANDARD", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR", "INTELLIGENT_TIERING", "REDUCED_REDUNDANCY"];
+    // STANDARD is the account's default on a write (accounts without tiers refuse any), Hot on a copy.
+    expect(classes.map((name) => accessTierOf(asking(name)))).toEqual([undefined, "Cool", "Cool", "Cold", undefined, undefined]);
+    expect(classes.map((name) => accessTierOf(asking(name), true))).toEqual(["Hot", "Cool", "Cool", "Cold", undefined, undefined]);
+    expect(accessTierOf(new Headers(), true)).toBeUndefined();
   });
 
   it("refuses the archive classes (offline, with no restore through the gateway) and AWS's own", () => {
@@ -84,5 +86,13 @@ describe.each([
     expect(await classOf(key)).toBe("GLACIER");
     const read = await run({ operation: "GetObject", key });
     expect([read.status, read.headers.get(ERROR_CODE_HEADER)]).toEqual([403, "InvalidObjectState"]);
+    // A copy of it, whole or as a part, is refused the same way before Azure is asked (Copy Blob would start a
+    // rehydration of hours; Put Block From URL fails).
+    await expect(backend().copyObject({ sourceBackend: backend() as Backend<unknown>, sourceKey: key, key: `${key}-copy`, headers: asking("STANDARD") })).rejects.toMatchObject({ code: "InvalidObjectState", status: 403 });
+    await expect(backend().copyObject({ sourceBackend: backend() as Backend<unknown>, sourceKey: key, key: `${key}-copy`, headers: new Headers() })).rejects.toMatchObject({ code: "InvalidObjectState" });
+    const { uploadId } = await backend().createMultipartUpload(`${key}-parts`, new Headers());
+    const part = backend().uploadPartCopy!({ sourceBackend: backend() as Backend<unknown>, sourceKey: key, key: `${key}-parts`, uploadId, partNumber: 1, headers: new Headers() });
+    await expect(part).rejects.toMatchObject({ code: "InvalidObjectState" });
+    expect((await run({ operation: "HeadObject", key: `${key}-copy` })).status).toBe(404);
   });
 });

@@ -279,10 +279,13 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         ...(directive === "REPLACE" && gcsMetadataHeaders(request.headers)),
         // (Accept-Encoding keeps GCS from describing a gzip object as served decompressed.)
         ...(ontoItself ? await selfCopyHeaders(request, (key) => head(key, { "accept-encoding": "gzip" })) : await generationPrecondition(request.headers, request.key, lookup(request.key))),
-        // The class asked for, whatever the directive (a self-copy's own class otherwise); without one GCS gives the
-        // copy the bucket's default, as S3 gives STANDARD.
-        ...gcsStorageClassHeader(request.headers),
       };
+      // The class asked for, whatever the directive; one GCS has no counterpart of is the bucket's default, also for a
+      // self-copy, which keeps its own class only when none is asked (any other copy takes the bucket's default).
+      if (request.headers.has("x-amz-storage-class")) {
+        delete headers["x-goog-storage-class"];
+        Object.assign(headers, gcsStorageClassHeader(request.headers));
+      }
       const copied = call("PUT", request.key, [], headers, undefined, true);
       const { root } = await (ontoItself ? copied.catch((error: unknown) => Promise.reject(selfCopyFailure(error, request.headers))) : copied);
       const lastModified = root?.children.find((child) => child.name === "LastModified")?.text;

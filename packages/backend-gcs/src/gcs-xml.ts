@@ -10,7 +10,6 @@ import {
   type ListResult,
   type XmlElement,
 } from "@multistore/core/backend";
-import { s3StorageClassOf } from "./storage-class.js";
 
 /** Parses a backend document, turning garbage into a 503 (the backend misbehaved, not the client). */
 export function parseGcsXml(text: string): XmlElement {
@@ -58,7 +57,8 @@ export function parseListResult(root: XmlElement, startAfter?: string): ListResu
     lastModified: new Date(childText(entry, "LastModified") ?? 0),
     etag: childText(entry, "ETag") ?? "",
     size: Number(childText(entry, "Size") ?? 0),
-    storageClass: s3StorageClassOf(childText(entry, "StorageClass")) ?? "STANDARD",
+    // GCS's XML listing names no class: every key is shown as STANDARD (HeadObject says the class).
+    storageClass: "STANDARD",
   }));
   const commonPrefixes = childElements(root, "CommonPrefixes")
     .map((entry) => childText(entry, "Prefix") ?? "")

@@ -29,7 +29,10 @@ const S3_CLASSES = new Map([
   ["ARCHIVE", "GLACIER_IR"],
 ]);
 
-/** The `x-goog-storage-class` header of a write asking `x-amz-storage-class` (core has checked S3 knows it). */
+/**
+ * The `x-goog-storage-class` header of a write asking `x-amz-storage-class` (core has checked S3 knows it); none for
+ * a class taken with the bucket's default.
+ */
 export function gcsStorageClassHeader(headers: Headers): Record<string, string> {
   const asked = headers.get("x-amz-storage-class");
   if (asked === null) return {};

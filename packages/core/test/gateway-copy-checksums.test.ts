@@ -116,9 +116,10 @@ describe("a copy streamed between stores", () => {
     const { root } = response(await copy("/remote/r"));
     expect(given()).toEqual({ "x-amz-checksum-crc32c": "AAAAAA==" });
     expect(elements(root!).slice(2)).toEqual([["ChecksumType", "FULL_OBJECT"], ["ChecksumCRC32C", "AAAAAA=="]]);
-    // The one the client names, only if the destination keeps it.
-    await copy("/remote/r", { "x-amz-checksum-algorithm": "SHA256" });
-    expect(given()).toEqual({});
+    // The one the client names must be one the destination keeps: 501 before any store is asked.
+    const requests = sent.length;
+    const refused = response(await copy("/remote/r", { "x-amz-checksum-algorithm": "SHA256" }));
+    expect([refused.status, childText(refused.root!, "Code"), sent.length]).toEqual([501, "NotImplemented", requests]);
     local.keptChecksums = [];
     await copy("/remote/r");
     expect(given()).toEqual({});

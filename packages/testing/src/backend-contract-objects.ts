@@ -158,10 +158,13 @@ export function objectsContract(context: BackendContractContext): void {
     expect([absent.status, code(absent)]).toEqual([404, "NoSuchKey"]);
   });
 
-  it("keeps the checksums it says it keeps (keptChecksums), given with a put, and refuses a wrong one", async () => {
+  it("keeps the checksums it says it keeps (keptChecksums), given with a put, and refuses a wrong one", async (test) => {
     const kept = context.backend().keptChecksums as readonly ChecksumAlgorithm[] | undefined;
     // Undefined is every algorithm S3 takes: an S3 store, whose emulator keeps none; fs checks them in its own tests.
-    if (kept === undefined) return;
+    if (kept === undefined || kept.length === 0) {
+      test.skip("the backend declares no checksums of its own to keep");
+      return;
+    }
     const bytes = new TextEncoder().encode("checksummed by the store");
     for (const algorithm of kept) {
       const hash = DEFAULT_CHECKSUM_FACTORIES[algorithm]();

@@ -76,6 +76,12 @@ export async function copyObject(
   if (sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined) checkCopyChangesObject(headers);
   const withinStore = sourceBackend.copyDomain === destination.backend.copyDomain;
   const algorithm = copyChecksumAlgorithm(headers, { storeComputes: withinStore && keepsObjectSettings(destination.backend) });
+  // A copy must keep the checksum it names: a store that keeps none in that algorithm cannot make one (S3's answer
+  // where a copy cannot be given what it asks).
+  const kept = destination.backend.keptChecksums;
+  if (algorithm !== undefined && kept !== undefined && !kept.includes(algorithm)) {
+    throw new S3Error("NotImplemented", { message: `Objects of ${destination.backend.kind} buckets keep no ${algorithm.toUpperCase()} checksum.` });
+  }
   let copied: Promise<WriteResult>;
   if (withinStore) {
     const forwarded = forwardedRequestHeaders(headers, { copy: true, settings: keepsObjectSettings(destination.backend) });
