@@ -21,8 +21,10 @@ export class AzureError extends Error {
 /** Codes that translate one to one. */
 const DIRECT: Record<string, S3ErrorCode> = {
   BlobNotFound: "NoSuchKey",
-  // A blob in the Archive tier is offline (until rehydrated): S3's answer for a GLACIER object not restored.
+  // A blob in the Archive tier is offline (until rehydrated, or while it is): S3's answer for a GLACIER object not
+  // restored.
   BlobArchived: "InvalidObjectState",
+  BlobBeingRehydrated: "InvalidObjectState",
   // A conditional request that failed; 409 BlobAlreadyExists is what `If-None-Match: *` on a write gets.
   ConditionNotMet: "PreconditionFailed",
   SourceConditionNotMet: "PreconditionFailed",

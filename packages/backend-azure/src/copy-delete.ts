@@ -1,6 +1,6 @@
 /** CopyObject (Copy Blob from a SAS URL of the source, within one storage account) and DeleteObjects. */
 import { S3Error } from "@multistore/core";
-import { checkCopyChangesObject, type Backend, type CopyRequest, type DeleteObjectsResult, type ObjectTag, type WriteResult } from "@multistore/core/backend";
+import { checkCopyChangesObject, checkCopySourceConditions, type Backend, type CopyRequest, type DeleteObjectsResult, type ObjectTag, type WriteResult } from "@multistore/core/backend";
 import { toS3Failure, azureCall as call } from "./azure-errors.js";
 import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
@@ -86,6 +86,8 @@ export async function copyObject(client: AzureClient, self: CopySource, request:
   // The source's properties: its tags (see `copiedTags`), and whether it is online at all.
   const info = await call(() => source.blobProperties(request.sourceKey));
   if (info === undefined) throw new S3Error("NoSuchKey");
+  // A failing source condition is 412 whatever the tier (Copy Blob evaluates them again, atomically).
+  checkCopySourceConditions(request.headers, toS3Etag(info.etag, partCount(metadataValue(info.metadata, PARTS_METADATA))), info.lastModified);
   checkOnline(info);
   const tags = await copiedTags(source, request, info);
   const sourceUrl = await source.readUrl(request.sourceKey);

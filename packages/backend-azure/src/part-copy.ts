@@ -42,8 +42,9 @@ export async function uploadPartCopy(client: AzureClient, self: Backend<unknown>
   await readMarker(client, request.key, request.uploadId);
   const info = await call(() => source.blobProperties!(request.sourceKey));
   if (info === undefined) throw new S3Error("NoSuchKey");
-  checkOnline(info);
   checkCopySourceConditions(request.headers, toS3Etag(info.etag, partCount(metadataValue(info.metadata, PARTS_METADATA))), info.lastModified);
+  // (After the conditions: a failing one is 412 whatever the source's tier, as Copy Blob would answer.)
+  checkOnline(info);
   const { start, length } = checkCopyRange(request.range, info.size);
   const { tag, etag } = newPartTag(null);
   const sourceUrl = await source.readUrl(request.sourceKey);

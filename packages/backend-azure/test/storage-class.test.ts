@@ -90,9 +90,14 @@ describe.each([
     // rehydration of hours; Put Block From URL fails).
     await expect(backend().copyObject({ sourceBackend: backend() as Backend<unknown>, sourceKey: key, key: `${key}-copy`, headers: asking("STANDARD") })).rejects.toMatchObject({ code: "InvalidObjectState", status: 403 });
     await expect(backend().copyObject({ sourceBackend: backend() as Backend<unknown>, sourceKey: key, key: `${key}-copy`, headers: new Headers() })).rejects.toMatchObject({ code: "InvalidObjectState" });
+    // A failing source condition is 412 whatever the tier.
+    const unmatched = new Headers({ "x-amz-copy-source-if-match": '"0123456789abcdef0123456789abcdef"' });
+    await expect(backend().copyObject({ sourceBackend: backend() as Backend<unknown>, sourceKey: key, key: `${key}-copy`, headers: unmatched })).rejects.toMatchObject({ code: "PreconditionFailed" });
     const { uploadId } = await backend().createMultipartUpload(`${key}-parts`, new Headers());
     const part = backend().uploadPartCopy!({ sourceBackend: backend() as Backend<unknown>, sourceKey: key, key: `${key}-parts`, uploadId, partNumber: 1, headers: new Headers() });
     await expect(part).rejects.toMatchObject({ code: "InvalidObjectState" });
+    const unmatchedPart = backend().uploadPartCopy!({ sourceBackend: backend() as Backend<unknown>, sourceKey: key, key: `${key}-parts`, uploadId, partNumber: 1, headers: unmatched });
+    await expect(unmatchedPart).rejects.toMatchObject({ code: "PreconditionFailed" });
     expect((await run({ operation: "HeadObject", key: `${key}-copy` })).status).toBe(404);
   });
 });

@@ -185,6 +185,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
     copyDomain: `gcs:${origin}${basePath}:${options.federatedDirect ? federatedIdentity(rawOptions) : (signer?.clientEmail ?? "anonymous")}`,
     // A write's CRC32C goes to GCS (`x-goog-hash`), which verifies and keeps it; GCS keeps no other checksum.
     keptChecksums: ["crc32c"],
+    computedChecksums: ["crc32c"],
     prepareObject,
 
     async listObjects(request: ListRequest) {

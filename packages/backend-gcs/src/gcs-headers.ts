@@ -141,8 +141,9 @@ export function mapObjectResponse(status: number, headers: Headers, context: Obj
   }
   if ((operation === "PutObject" || operation === "UploadPart") && status === 200) {
     // GCS verified a CRC32C it was given (`gcsUploadHeaders`): echoed as S3 echoes checksums, even where no runtime
-    // verified it (a copy streamed from another store gives its source's).
-    const crc32c = context.requestHeaders.get("x-amz-checksum-crc32c");
+    // verified it (a copy streamed from another store gives its source's). A PutObject is answered with the CRC32C
+    // GCS computed and keeps, as S3 answers one with the checksum it computes by default.
+    const crc32c = context.requestHeaders.get("x-amz-checksum-crc32c") ?? (operation === "PutObject" ? (checksumsFromGoogHash(headers.get("x-goog-hash"))?.["x-amz-checksum-crc32c"] ?? null) : null);
     if (crc32c !== null) out.set("x-amz-checksum-crc32c", crc32c);
     for (const [name, value] of Object.entries(context.verifiedChecksums?.() ?? {})) out.set(name, value);
   }

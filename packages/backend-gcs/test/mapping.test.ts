@@ -66,8 +66,11 @@ describe("header mapping", () => {
     });
     // A range is not the object the checksum describes.
     expect(mapObjectResponse(206, gcs, { operation: "GetObject", requestHeaders }).headers.has("x-amz-checksum-crc32c")).toBe(false);
-    const put = mapObjectResponse(200, new Headers({ etag: '"e"', "x-goog-hash": "crc32c=x" }), { operation: "PutObject", requestHeaders: new Headers(), verifiedChecksums: () => ({ "x-amz-checksum-sha256": "s" }) });
-    expect(Object.fromEntries(put.headers)).toEqual({ etag: '"e"', "x-amz-checksum-sha256": "s" });
+    // A PutObject is answered with the CRC32C GCS computed (as S3 answers with its default checksum); a part is not.
+    const put = mapObjectResponse(200, new Headers({ etag: '"e"', "x-goog-hash": "crc32c=x,md5=m" }), { operation: "PutObject", requestHeaders: new Headers(), verifiedChecksums: () => ({ "x-amz-checksum-sha256": "s" }) });
+    expect(Object.fromEntries(put.headers)).toEqual({ etag: '"e"', "x-amz-checksum-crc32c": "x", "x-amz-checksum-sha256": "s" });
+    const part = mapObjectResponse(200, new Headers({ etag: '"e"', "x-goog-hash": "crc32c=x" }), { operation: "UploadPart", requestHeaders: new Headers() });
+    expect(Object.fromEntries(part.headers)).toEqual({ etag: '"e"' });
     // A CRC32C GCS was given (and so verified) is echoed, whether or not a runtime verified it.
     const given = mapObjectResponse(200, new Headers({ etag: '"e"' }), { operation: "PutObject", requestHeaders: new Headers({ "x-amz-checksum-crc32c": "yZRlqg==" }) });
     expect(Object.fromEntries(given.headers)).toEqual({ etag: '"e"', "x-amz-checksum-crc32c": "yZRlqg==" });

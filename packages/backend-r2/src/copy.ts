@@ -78,9 +78,13 @@ export async function copyObject(bucket: R2Bucket, request: CopyRequest<Readable
       : { httpMetadata: httpMetadataFrom(headers), customMetadata: customMetadataFrom(headers) };
   if (onlyIf !== undefined) options.onlyIf = onlyIf;
   Object.assign(options, storageClass);
-  // The source's SHA (R2 keeps no other), or none where the copy names an algorithm the source lacks: R2 cannot
-  // compute one before its put.
+  // The source's SHA (R2 keeps no other). A copy naming an algorithm the source lacks is refused: R2 cannot compute
+  // one before its put, and the copy must keep the checksum it names.
   const kept = shaOption(new Headers(copiedChecksums(storedChecksums(object), algorithm)));
+  if (algorithm !== undefined && Object.keys(kept.echo).length === 0) {
+    void body.cancel().catch(() => undefined);
+    throw new S3Error("NotImplemented", { message: `The copy source has no ${algorithm.toUpperCase()} checksum, which R2 cannot compute for its copy.` });
+  }
   Object.assign(options, kept.option);
   const stream = sizedStream(body, object.size);
   const written = await r2Call(() => bucket.put(key, stream, options), { key });

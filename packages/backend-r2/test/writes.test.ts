@@ -153,9 +153,11 @@ describe("copy", () => {
     expect((await copy("kept", {})).checksums).toEqual({ "x-amz-checksum-sha256": sha256 });
     expect(await checksumOf("kept")).toBe(sha256);
     expect((await copy("same", { "x-amz-checksum-algorithm": "SHA256" })).checksums).toEqual({ "x-amz-checksum-sha256": sha256 });
-    // R2 keeps no CRC and cannot compute a digest before the put: a copy naming one keeps none.
-    expect((await copy("crc", { "x-amz-checksum-algorithm": "CRC32" })).checksums).toBeUndefined();
-    expect(await checksumOf("crc")).toBeNull();
+    // R2 keeps no CRC and cannot compute a digest before the put: a copy naming one it cannot keep is refused, and so
+    // is one naming a SHA the source lacks (core refuses the CRCs before asking R2).
+    await expect(copy("crc", { "x-amz-checksum-algorithm": "CRC32" })).rejects.toMatchObject({ code: "NotImplemented" });
+    await expect(copy("sha1", { "x-amz-checksum-algorithm": "SHA1" })).rejects.toMatchObject({ code: "NotImplemented", status: 501 });
+    for (const key of ["crc", "sha1"]) expect((await get(backend, `${prefix}${key}`)).status).toBe(404);
     await expect(copy("refused", { "x-amz-checksum-algorithm": "MD4" })).rejects.toMatchObject({ code: "InvalidRequest" });
     expect((await get(backend, `${prefix}refused`)).status).toBe(404);
   });

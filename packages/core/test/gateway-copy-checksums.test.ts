@@ -100,11 +100,16 @@ describe("a copy streamed between stores", () => {
     // One (S3 refuses several): a SHA first, which R2 keeps too.
     expect([sent[1]!.headers.get("x-amz-checksum-sha256"), sent[1]!.headers.get("x-amz-checksum-crc32")]).toEqual(["c2hh", null]);
     expect(elements(root!).slice(2)).toEqual([["ChecksumType", "FULL_OBJECT"], ["ChecksumSHA256", "c2hh"]]);
-    // The one named alone, where the source has it; none it would have to compute.
+    // The one named alone, where the source has it.
     await copy("/remote/r", { "x-amz-checksum-algorithm": "CRC32" });
     expect([sent[3]!.headers.get("x-amz-checksum-sha256"), sent[3]!.headers.get("x-amz-checksum-crc32")]).toEqual([null, "AAAAAA=="]);
-    await copy("/remote/r", { "x-amz-checksum-algorithm": "CRC64NVME" });
-    expect([...sent[5]!.headers.keys()].filter((name) => name.startsWith("x-amz-checksum-"))).toEqual([]);
+    // One the source lacks: nothing between the stores computes it, so the copy is refused (the source read, nothing
+    // written), unless the destination computes it itself.
+    const refused = response(await copy("/remote/r", { "x-amz-checksum-algorithm": "CRC64NVME" }));
+    expect([refused.status, childText(refused.root!, "Code"), sent.map((request) => request.method)]).toEqual([501, "NotImplemented", ["GET", "PUT", "GET", "PUT", "GET"]]);
+    local.computedChecksums = ["crc64nvme"];
+    expect(response(await copy("/remote/r", { "x-amz-checksum-algorithm": "CRC64NVME" })).status).toBe(200);
+    expect([...sent.at(-1)!.headers.keys()].filter((name) => name.startsWith("x-amz-checksum-"))).toEqual([]);
   });
 
   it("gives the destination a checksum in an algorithm it keeps, and none to a store that keeps none", async () => {

@@ -230,6 +230,12 @@ function destinationRequest<B>(copy: StreamedCopy<B>, sourceHeaders: Headers, le
     // Sent as a client's header checksum (one: S3 refuses several), in an algorithm the destination keeps: it
     // verifies the bytes against it. A store that keeps none is sent none.
     const given = oneChecksum(copiedChecksums(fullObjectChecksums(sourceHeaders), copy.checksumAlgorithm), destination.backend.keptChecksums);
+    const named = copy.checksumAlgorithm;
+    // A copy naming an algorithm keeps that checksum: the source's, or one the destination computes itself. Nothing
+    // between the stores computes one (S3 would, copying within itself).
+    if (named !== undefined && given === undefined && !destination.backend.computedChecksums?.includes(named)) {
+      throw new S3Error("NotImplemented", { message: `The copy source has no ${named.toUpperCase()} checksum to give its copy in another store.` });
+    }
     for (const [name, value] of Object.entries(given ?? {})) headers.set(name, value);
   }
   if (tags !== undefined) headers.set("x-amz-tagging", tags);

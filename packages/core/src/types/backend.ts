@@ -202,9 +202,15 @@ export interface Backend<B = unknown> {
    * The whole-object checksums a PutObject keeps when it carries one as a header (`x-amz-checksum-<algorithm>`),
    * having verified it; undefined: every algorithm S3 takes (an S3 store, fs). A copy streamed from another store
    * gives the destination the source's checksum in one of these: Cloud Storage keeps only a CRC32C, R2 only SHAs,
-   * Azure none.
+   * Azure none. A CopyObject naming another algorithm (`x-amz-checksum-algorithm`) is refused with 501, within the
+   * store too: its copy could not keep it.
    */
   readonly keptChecksums?: readonly ChecksumAlgorithm[];
+  /**
+   * Whole-object checksums the store computes and keeps on every write, given or not (Cloud Storage's CRC32C), and
+   * answers a PutObject with: a copy streamed into it that names one needs none from its source.
+   */
+  readonly computedChecksums?: readonly ChecksumAlgorithm[];
   /**
    * Prepare GetObject, HeadObject, PutObject, DeleteObject or UploadPart. May answer synchronously (a presigned URL
    * still held): the gateway then forwards without a promise turn.

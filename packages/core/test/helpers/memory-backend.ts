@@ -33,6 +33,8 @@ export class MemoryBackend implements Backend<Uint8Array> {
   prepareOverride?: (request: ObjectRequest) => Promise<ObjectDispatch<Uint8Array>>;
   /** The checksums its writes keep (see `Backend.keptChecksums`); undefined: all. */
   keptChecksums?: readonly ChecksumAlgorithm[];
+  /** The checksums it computes on every write (see `Backend.computedChecksums`). */
+  computedChecksums?: readonly ChecksumAlgorithm[];
   private uploads = 0;
 
   constructor(readonly copyDomain = "memory") {}
