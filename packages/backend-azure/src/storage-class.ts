@@ -3,7 +3,7 @@
  * minimum storage duration and retrieval cost (`x-ms-access-tier`), and a blob's tier is shown as the S3 class a
  * client would treat the same way. S3's archive classes are refused: an Archive blob is offline until it is
  * rehydrated, which the gateway cannot ask for (no RestoreObject), so the object would be unreadable through it. A
- * blob archived by other means is shown as `GLACIER`, and reading it is S3's `403 InvalidObjectState`.
+ * blob archived by other means is shown as `GLACIER`, and reading or copying it is S3's `403 InvalidObjectState`.
  */
 import { S3Error } from "@multistore/core";
 
