@@ -37,6 +37,7 @@ for (const [build, create] of [["node", createNodeBackend], ["worker", createWor
       completeCrashesOnMissingPart: true,
       copyIgnoresSourceConditions: true,
       partCopyIgnoresUploadId: true,
+      keepsNoChecksums: true,
     },
   });
 }

@@ -54,6 +54,8 @@ export interface EmulatorGaps {
    * returned the MD5 for uploads created since June 2023).
    */
   partEtagNotMd5?: boolean;
+  /** Checksums given with a put (`x-amz-checksum-*`) are neither verified nor kept (s3rver). */
+  keepsNoChecksums?: boolean;
 }
 
 /** Options of `runBackendContract`. */
