@@ -269,7 +269,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         throw new S3Error("InvalidArgument", { message: "Unknown metadata directive.", details: { ArgumentName: "x-amz-metadata-directive" } });
       }
       const sourceGeneration = request.sourceVersionId === undefined ? undefined : generationOf(request.sourceVersionId);
-      // A copy onto itself changing nothing GCS keeps: written again with its own metadata (see self-copy.ts).
+      // A copy onto itself keeping its metadata: written again with its own (see self-copy.ts).
       const ontoItself = source.bucketName === backend.bucketName && request.sourceKey === request.key && directive === "COPY" && sourceGeneration === undefined;
       const headers: Record<string, string> = {
         "x-goog-copy-source": `${source.bucketName}/${encodeKeyPath(request.sourceKey)}`,

@@ -1,9 +1,10 @@
 /**
- * A copy of an object onto itself that changes nothing GCS keeps (a storage class or SSE-S3 asked on S3's side): S3
- * writes the object again (its Last-Modified moves), and GCS copies an object onto itself only with REPLACE and the
- * metadata to keep. Here that is the object's own, with its storage class and KMS key, read by one HEAD; the copy is
- * pinned to the generation that HEAD saw, as source and as destination, so the metadata and the bytes are of one
- * version and a write landing in between is never overwritten by the older one.
+ * A copy of an object onto itself that keeps its metadata (a storage class or SSE-S3 asked on S3's side): S3 writes
+ * the object again (its Last-Modified moves), and GCS copies an object onto itself only with REPLACE and the
+ * metadata to keep. Here that is the object's own, with its storage class (unless another is asked; see
+ * `copyObject`) and KMS key, read by one HEAD; the copy is pinned to the generation that HEAD saw, as source and as
+ * destination, so the metadata and the bytes are of one version and a write landing in between is never overwritten
+ * by the older one.
  */
 import { isS3Error, S3Error } from "@multistore/core";
 import { checkCopyChangesObject, hasWriteConditions, type CopyRequest } from "@multistore/core/backend";
