@@ -268,6 +268,8 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       if (directive !== "COPY" && directive !== "REPLACE") {
         throw new S3Error("InvalidArgument", { message: "Unknown metadata directive.", details: { ArgumentName: "x-amz-metadata-directive" } });
       }
+      // Checked before any request: a class GCS has no counterpart of is refused without a HEAD or a lookup.
+      const storageClass = gcsStorageClassHeader(request.headers);
       const sourceGeneration = request.sourceVersionId === undefined ? undefined : generationOf(request.sourceVersionId);
       // A copy onto itself keeping its metadata: written again with its own (see self-copy.ts).
       const ontoItself = source.bucketName === backend.bucketName && request.sourceKey === request.key && directive === "COPY" && sourceGeneration === undefined;
@@ -281,11 +283,10 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
         // (Accept-Encoding keeps GCS from describing a gzip object as served decompressed.)
         ...(ontoItself ? await selfCopyHeaders(request, (key) => head(key, { "accept-encoding": "gzip" })) : await generationPrecondition(request.headers, request.key, lookup(request.key))),
       };
-      // The class asked for, whatever the directive; one GCS has no counterpart of is the bucket's default, also for a
-      // self-copy, which keeps its own class only when none is asked (any other copy takes the bucket's default).
+      // The class asked for, whatever the directive (none: the bucket's default); a self-copy keeps its own otherwise.
       if (request.headers.has("x-amz-storage-class")) {
         delete headers["x-goog-storage-class"];
-        Object.assign(headers, gcsStorageClassHeader(request.headers));
+        Object.assign(headers, storageClass);
       }
       const copied = call("PUT", request.key, [], headers, undefined, true);
       const { root } = await (ontoItself ? copied.catch((error: unknown) => Promise.reject(selfCopyFailure(error, request.headers))) : copied);

@@ -143,8 +143,10 @@ export function mapObjectResponse(status: number, headers: Headers, context: Obj
     // GCS verified a CRC32C it was given (`gcsUploadHeaders`): echoed as S3 echoes checksums, even where no runtime
     // verified it (a copy streamed from another store gives its source's). A PutObject is answered with the CRC32C
     // GCS computed and keeps, as S3 answers one with the checksum it computes by default.
-    const crc32c = context.requestHeaders.get("x-amz-checksum-crc32c") ?? (operation === "PutObject" ? (checksumsFromGoogHash(headers.get("x-goog-hash"))?.["x-amz-checksum-crc32c"] ?? null) : null);
-    if (crc32c !== null) out.set("x-amz-checksum-crc32c", crc32c);
+    const given = context.requestHeaders.get("x-amz-checksum-crc32c");
+    const computed = operation === "PutObject" ? checksumsFromGoogHash(headers.get("x-goog-hash"))?.["x-amz-checksum-crc32c"] : undefined;
+    const crc32c = given ?? computed;
+    if (crc32c !== undefined) out.set("x-amz-checksum-crc32c", crc32c);
     for (const [name, value] of Object.entries(context.verifiedChecksums?.() ?? {})) out.set(name, value);
   }
   return { status, headers: out };
