@@ -6,7 +6,8 @@ import { authorize, canUseBucket, isAllowed } from "./authorize.js";
 import { S3Error } from "./errors.js";
 import { authorizeBucketLifecycle } from "./operations/bucket.js";
 import { isBucketSettingOperation } from "./operations/bucket-settings.js";
-import { authorizeCopy, type BucketResolver } from "./operations/copy.js";
+import { authorizeCopy, streamsCopy, type BucketResolver, type ResolvedBucket } from "./operations/copy.js";
+import type { RequestContext } from "./middleware.js";
 import type { MaybePromise } from "./maybe-promise.js";
 import type { ParsedS3Request } from "./s3-request.js";
 import { stripViewPrefix } from "./target-mapping.js";
@@ -32,6 +33,8 @@ export function admit(
   headers: Headers,
   buckets: BucketRegistry,
   resolveBucket: BucketResolver,
+  /** Where a copy's source is noted (`RequestContext.copySource`). */
+  context?: RequestContext,
 ): MaybePromise<BucketConfig | undefined> {
   const operation = parsed.operation;
   if (operation === "ListBuckets") return undefined;
@@ -39,12 +42,23 @@ export function admit(
     return authorizeBucketLifecycle(operation, parsed.bucket!, buckets, identity).then(() => undefined);
   }
   const resolved = resolveBucket(parsed.bucket!);
-  if (resolved instanceof Promise) return resolved.then(({ bucket }) => admitTo(bucket, parsed, identity, headers, resolveBucket));
-  return admitTo(resolved.bucket, parsed, identity, headers, resolveBucket);
+  if (resolved instanceof Promise) return resolved.then((destination) => admitTo(destination, parsed, identity, headers, resolveBucket, context));
+  return admitTo(resolved, parsed, identity, headers, resolveBucket, context);
+}
+
+/** Authorizes a copy: its source as a read, its destination as a write; notes its source on `context`. */
+function admitCopy(destination: ResolvedBucket, parsed: ParsedS3Request, identity: Identity, headers: Headers, resolveBucket: BucketResolver, context: RequestContext | undefined): Promise<BucketConfig> {
+  const part = parsed.operation === "UploadPartCopy";
+  const copySource = parsed.copySource ?? headers.get("x-amz-copy-source") ?? "";
+  return authorizeCopy(destination.bucket, parsed.key!, copySource, identity, resolveBucket, part ? "upload_part" : "put_object").then((source) => {
+    if (context !== undefined) context.copySource = { bucket: source.bucket.name, streamed: streamsCopy(source.backend, destination.backend, part) };
+    return destination.bucket;
+  });
 }
 
 /** Authorizes a request on its resolved bucket. */
-function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identity, headers: Headers, resolveBucket: BucketResolver): MaybePromise<BucketConfig> {
+function admitTo(destination: ResolvedBucket, parsed: ParsedS3Request, identity: Identity, headers: Headers, resolveBucket: BucketResolver, context: RequestContext | undefined): MaybePromise<BucketConfig> {
+  const bucket = destination.bucket;
   const { operation, query } = parsed;
   // The reads of the bucket's settings need what GetBucketAcl needs.
   if (parsed.key === undefined && isBucketSettingOperation(operation)) {
@@ -69,9 +83,8 @@ function admitTo(bucket: BucketConfig, parsed: ParsedS3Request, identity: Identi
       if (identity.type === "anonymous") throw new S3Error("AccessDenied");
       break;
     case "CopyObject":
-      return authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket).then(() => bucket);
     case "UploadPartCopy":
-      return authorizeCopy(bucket, parsed.key!, parsed.copySource ?? headers.get("x-amz-copy-source") ?? "", identity, resolveBucket, "upload_part").then(() => bucket);
+      return admitCopy(destination, parsed, identity, headers, resolveBucket, context);
     case "PutObjectAcl":
     case "PutObjectTagging":
     case "DeleteObjectTagging":

@@ -86,6 +86,8 @@ export class Exchange {
     const reported: RequestOutcome = { ...outcome, served, durationMs: now() - context.startedAt };
     const errorCode = loggedErrorCode(context, outcome);
     if (errorCode !== undefined) reported.errorCode = errorCode;
+    const copied = context.copySource?.bytesCopied;
+    if (copied !== undefined) reported.bytesCopied = copied;
     return runAfter(middleware, context, reported).then((errors) => {
       for (const error of errors) onError?.(error, context);
     });

@@ -264,7 +264,7 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     if (namespace !== undefined && (parsed.operation === "ListMultipartUploads" || parsed.operation === "ListObjectVersions")) {
       throw new S3Error("NotImplemented", { message: `Listing ${parsed.operation === "ListMultipartUploads" ? "multipart uploads" : "object versions"} above the buckets of a namespace is not supported; name a bucket in the prefix (prefix=product/).` });
     }
-    const bucket = admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket);
+    const bucket = admit(parsed, auth.identity, request.headers, options.buckets, resolveBucket, context);
     if (bucket instanceof Promise) return bucket.then((resolved) => admitted(request, parsed, auth, context, resolved));
     return admitted(request, parsed, auth, context, bucket);
   }

@@ -8,7 +8,7 @@
  */
 export { createGateway, type Gateway, type GatewayOptions, type GatewayResult, type ResponseResult, type ResultBase } from "./gateway.js";
 export { Query, type GatewayRequest } from "./s3-request.js";
-export { isPlainResponse, type Middleware, type MiddlewareAnswer, type Next, type RequestContext, type RequestOutcome } from "./middleware.js";
+export { isPlainResponse, type CopySource, type Middleware, type MiddlewareAnswer, type Next, type RequestContext, type RequestOutcome } from "./middleware.js";
 export { healthRoute, runRoutes, type Route, type RouteContext } from "./router.js";
 export { isS3Error, S3Error, toS3Error, type S3ErrorCode, type S3ErrorOptions } from "./errors.js";
 export {

@@ -55,6 +55,23 @@ export interface RequestContext {
    * a cut body went out: with this set it reports the whole body as sent (an upper bound), otherwise nothing.
    */
   metersBytes?: true;
+  /**
+   * CopyObject and UploadPartCopy, once admitted: the bucket copied from (as configured), and whether the gateway
+   * streams the copy (stores that cannot copy between each other) rather than the store copying by itself. A
+   * streamed copy's bytes are reported as `RequestOutcome.bytesCopied`; usage metering charges them as a download of
+   * this bucket and an upload of the request's (see `@multistore/metering`).
+   */
+  copySource?: CopySource;
+}
+
+/** The source of a copy, as admission found it (see `RequestContext.copySource`). */
+export interface CopySource {
+  /** The configured name of the bucket copied from. */
+  bucket: string;
+  /** Whether the gateway streams the bytes from the source's store into the destination's. */
+  streamed: boolean;
+  /** Bytes streamed (what `RequestOutcome.bytesCopied` reports), set by the copy. */
+  bytesCopied?: number;
 }
 
 /** What happened, reported once the response is finished. */
@@ -79,6 +96,13 @@ export interface RequestOutcome {
    * `createGateway`'s `keepAlive`) when it failed. `status` stays 200, what the client got.
    */
   errorStatus?: number;
+  /**
+   * Bytes a copy between stores streamed through the gateway, from `context.copySource`'s bucket into the request's:
+   * the source's length (or range), once the destination's write was given them and unless that write was refused
+   * (a 4xx: its conditions, its store's refusal). A copy cut short (the client gone, a store failing) reports them
+   * all, as it may have moved any part of them. Absent where the store copied by itself.
+   */
+  bytesCopied?: number;
   /** The error behind a failure (for logs; never shown to clients). */
   error?: unknown;
 }

@@ -86,7 +86,17 @@ export function createPerform<B>(settings: PerformSettings<B>) {
   const { owner, createdAt, maxXmlBody, uploadIds, backendFor, resolveBucket } = settings;
   const transport = settings.transport as BackendTransport<unknown> | undefined;
   /** How a copy between stores is streamed for `request` (see `CrossCopy`). */
-  const crossCopy = (request: GatewayRequest<B>): CrossCopy => ({ transport, signal: request.signal ?? new AbortController().signal, maxUploadBytes: settings.maxUploadBytes });
+  const crossCopy = (request: GatewayRequest<B>, context: RequestContext): CrossCopy => ({
+    transport,
+    signal: request.signal ?? new AbortController().signal,
+    maxUploadBytes: settings.maxUploadBytes,
+    onStreamed: (bytes) => {
+      // Admission noted the source; a middleware that replaced the bucket's configuration may have made a copy the
+      // store would have made by itself a streamed one (or the other way round): what happened is what is reported.
+      const source = context.copySource;
+      if (source !== undefined) source.bytesCopied = bytes;
+    },
+  });
   /** A long operation's answer, kept alive once it takes long (an error then ends the 200 answer, rendered here). */
   const patiently = (work: Promise<PlainResponse<never>>, request: GatewayRequest<B>, parsed: ParsedS3Request, context: RequestContext) =>
     answerPatiently(work, settings.keepAlive, (error) => {
@@ -159,12 +169,12 @@ export function createPerform<B>(settings: PerformSettings<B>) {
         return readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers).then((body) => deleteObjects(backend, bucket, identity, body));
       case "CopyObject":
         checkObjectWriteHeaders(request.headers, true, backend);
-        return patiently(copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)), request, parsed, context);
+        return patiently(copyObject({ bucket, backend }, parsed.key!, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request, context)), request, parsed, context);
       case "UploadPartCopy": {
         checkCustomerKeys(request.headers);
         const { partNumber } = uploadParameters(query);
         return uploadIds.unwrap(bucketName, parsed.key!, query.get("uploadId")!).then((uploadId) =>
-          patiently(uploadPartCopy({ bucket, backend, key: parsed.key!, uploadId, partNumber }, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request)), request, parsed, context),
+          patiently(uploadPartCopy({ bucket, backend, key: parsed.key!, uploadId, partNumber }, request.headers, parsed.copySource ?? request.headers.get("x-amz-copy-source") ?? "", resolveBucket, crossCopy(request, context)), request, parsed, context),
         );
       }
       case "CreateMultipartUpload":

@@ -15,6 +15,8 @@ export interface RequestLine {
   bytes: number;
   /** Request body bytes read from the client (requests with a body). */
   bytesReceived?: number;
+  /** Bytes a copy between stores streamed through the gateway (see `RequestOutcome.bytesCopied`). */
+  bytesCopied?: number;
   durationMs: number;
   errorCode?: string;
 }
@@ -60,6 +62,8 @@ export function requestLineOf(context: RequestContext, end: RequestEnd): Request
     durationMs: Math.round((Date.now() - context.startedAt) * 10) / 10,
   };
   if (end.bytesReceived !== undefined) line.bytesReceived = end.bytesReceived;
+  const copied = context.copySource?.bytesCopied;
+  if (copied !== undefined) line.bytesCopied = copied;
   const errorCode = loggedErrorCode(context, end);
   if (errorCode !== undefined) line.errorCode = errorCode;
   return line;

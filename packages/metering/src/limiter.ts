@@ -83,15 +83,18 @@ export function principalOf(identity: RequestContext["identity"]): string | unde
   return identity.roleId === undefined ? identity.principalName : `role:${identity.roleId}`;
 }
 
-/** The value a rule counts this request under, or undefined when the rule does not apply to it. */
-function counterOf(rule: RuleTarget, context: RequestContext): string | undefined {
-  if (rule.bucket !== undefined && rule.bucket !== context.bucket) return undefined;
+/**
+ * The value a rule counts this request under, or undefined when the rule does not apply to it. `bucket`: the bucket
+ * whose use is counted (the request's, or a streamed copy's source).
+ */
+function counterOf(rule: RuleTarget, context: RequestContext, bucket = context.bucket): string | undefined {
+  if (rule.bucket !== undefined && rule.bucket !== bucket) return undefined;
   const identity = context.identity;
   const principal = principalOf(identity);
   if (rule.principal !== undefined && rule.principal !== principal) return undefined;
   switch (rule.scope) {
     case "bucket":
-      return context.bucket;
+      return bucket;
     case "principal":
       return principal;
     case "source_ip":
@@ -133,9 +136,26 @@ export function createLimiter(options: LimiterOptions): Limiter {
    */
   const reservations = new WeakMap<RequestContext, CounterUpdate[]>();
 
+  /**
+   * The counters a streamed copy's bytes are charged to, once each way they count: as a download of `source` (egress
+   * and total quotas) and as an upload to the request's bucket (ingress and total quotas), as if the caller had read
+   * the object and written it again. A counter both count under (a caller's total) is charged twice, as for those
+   * two requests.
+   */
+  function copyCharges(context: RequestContext, source: string): { rule: (typeof quotas)[number]; value: string; read: boolean }[] {
+    const charges: { rule: (typeof quotas)[number]; value: string; read: boolean }[] = [];
+    for (const rule of quotas) {
+      const read = rule.direction === "ingress" ? undefined : counterOf(rule, context, source);
+      if (read !== undefined) charges.push({ rule, value: read, read: true });
+      const written = rule.direction === "egress" ? undefined : counterOf(rule, context);
+      if (written !== undefined) charges.push({ rule, value: written, read: false });
+    }
+    return charges;
+  }
+
   async function check(context: RequestContext, estimate: UsageEstimate): Promise<Refusal | undefined> {
     const updates: CounterUpdate[] = [];
-    const limits: { limit: number; left: number; quota?: (typeof quotas)[number]; reserved: number }[] = [];
+    const limits: { limit: number; left: number; quota?: (typeof quotas)[number]; reserved: number; copiedFrom?: boolean }[] = [];
     for (const rule of rateLimits) {
       const value = counterOf(rule, context);
       if (value === undefined) continue;
@@ -160,6 +180,17 @@ export function createLimiter(options: LimiterOptions): Limiter {
       if (incoming > 0) reserved.push(update);
       limits.push({ limit: rule.bytes, left, quota: rule, reserved: incoming });
     }
+    // A copy the gateway streams between stores is a download of its source and an upload of the request's bucket,
+    // of a size not known yet: refused where a quota it will be charged to is used up (see `copyCharges`).
+    const copy = context.copySource;
+    if (copy?.streamed === true) {
+      for (const { rule, value, read } of copyCharges(context, copy.bucket)) {
+        const { key, left } = windowOf(rule.id, value, rule.window);
+        if (updates.some((update) => update.key === key)) continue;
+        updates.push({ key, amount: 0, ttlSecs: rule.window });
+        limits.push({ limit: rule.bytes, left, quota: rule, reserved: 0, copiedFrom: read && rule.scope === "bucket" });
+      }
+    }
     if (updates.length === 0) return undefined;
     let totals: number[];
     try {
@@ -171,7 +202,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
       throw error;
     }
     let refusal: Refusal | undefined;
-    limits.forEach(({ limit, left, quota, reserved: incoming }, index) => {
+    limits.forEach(({ limit, left, quota, reserved: incoming, copiedFrom }, index) => {
       const total = totals[index] ?? 0;
       if (quota === undefined) {
         if (total > limit && (refusal === undefined || left > refusal.retryAfterSecs)) {
@@ -183,7 +214,8 @@ export function createLimiter(options: LimiterOptions): Limiter {
       if (total - incoming >= limit || total > limit) {
         // A used-up quota outranks a rate limit: waiting out the rate window would not help.
         if (refusal?.code !== "TooManyRequests" || left > refusal.retryAfterSecs) {
-          refusal = { code: "TooManyRequests", retryAfterSecs: left, message: `The bandwidth quota of this ${quota.scope.replace("_", " ")} is used up for the current ${quota.window}-second window.` };
+          const whose = copiedFrom === true ? "the bucket copied from" : `this ${quota.scope.replace("_", " ")}`;
+          refusal = { code: "TooManyRequests", retryAfterSecs: left, message: `The bandwidth quota of ${whose} is used up for the current ${quota.window}-second window.` };
         }
       }
     });
@@ -207,6 +239,11 @@ export function createLimiter(options: LimiterOptions): Limiter {
         const value = counterOf(rule, context);
         if (value === undefined) continue;
         updates.push({ key: windowOf(rule.id, value, rule.window).key, amount: bytes, ttlSecs: rule.window });
+      }
+      const copied = outcome.bytesCopied ?? 0;
+      const copy = context.copySource;
+      if (copied > 0 && copy !== undefined) {
+        for (const { rule, value } of copyCharges(context, copy.bucket)) updates.push({ key: windowOf(rule.id, value, rule.window).key, amount: copied, ttlSecs: rule.window });
       }
     }
     // What was reserved is given back where it was taken (the window it was checked in), what arrived charged now.

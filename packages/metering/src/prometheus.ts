@@ -7,6 +7,8 @@
  * - `multistore_requests_total` (counter): finished requests.
  * - `multistore_bytes_sent_total` (counter): response body bytes sent to clients.
  * - `multistore_bytes_received_total` (counter): request body bytes read from clients (aws-chunked framing included).
+ * - `multistore_bytes_copied_total` (counter): bytes copies between stores streamed through the gateway (CopyObject
+ *   and UploadPartCopy whose stores cannot copy between each other), labelled with the destination's bucket.
  * - `multistore_request_duration_seconds` (histogram): time from the request's start to its response's end.
  *
  * Labels, each with a bounded set of values (a client cannot create series at will):
@@ -120,6 +122,12 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     labelNames: labels,
     registers,
   });
+  const bytesCopied = new Counter({
+    name: `${prefix}bytes_copied_total`,
+    help: "Bytes copies between stores streamed through the gateway, by destination bucket.",
+    labelNames: labels,
+    registers,
+  });
   const duration = new Histogram({
     name: `${prefix}request_duration_seconds`,
     help: "Time from a request's start to the end of its response, by bucket and operation.",
@@ -136,6 +144,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
       requests.inc(counted);
       bytesSent.inc(counted, amount(outcome.bytesSent));
       bytesReceived.inc(counted, amount(outcome.bytesReceived));
+      if (outcome.bytesCopied !== undefined) bytesCopied.inc(counted, amount(outcome.bytesCopied));
       duration.observe(pick(values, histogramLabels), amount(outcome.durationMs) / 1000);
     },
   };

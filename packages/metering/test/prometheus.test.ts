@@ -88,6 +88,20 @@ describe("createPrometheusMetrics", () => {
     expect(valueOf(samples, "multistore_requests_total", { ...copy, status: "200" })).toBe(0);
   });
 
+  it("counts the bytes of copies streamed between stores by destination bucket, apart from bytes sent and received", async () => {
+    const metrics = createPrometheusMetrics();
+    const copying = context({ method: "PUT", operation: "CopyObject", copySource: { bucket: "archive", streamed: true } });
+    await metrics.middleware.after!(copying, outcome({ bytesSent: 250, bytesCopied: 4096 }));
+    await metrics.middleware.after!(copying, outcome({ bytesSent: 250, bytesCopied: 1000 }));
+    // A copy the store made by itself reports no bytes copied.
+    await metrics.middleware.after!(context({ method: "PUT", operation: "CopyObject" }), outcome({ bytesSent: 250 }));
+    const samples = parse(await metrics.render());
+    const copy = { bucket: "photos", principal: "alice", operation: "CopyObject", status: "200" };
+    expect(valueOf(samples, "multistore_bytes_copied_total", copy)).toBe(5096);
+    expect(valueOf(samples, "multistore_bytes_sent_total", copy)).toBe(750);
+    expect(valueOf(samples, "multistore_bytes_received_total", copy)).toBe(0);
+  });
+
   it("observes durations in seconds, labelled by bucket and operation only", async () => {
     const metrics = createPrometheusMetrics();
     await metrics.middleware.after!(context(), outcome({ durationMs: 20 }));

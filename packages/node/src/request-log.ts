@@ -95,6 +95,7 @@ export function formatRequestLine(line: RequestLine, bindings: string, level: nu
   if (line.principal !== undefined) text += `,"principal":${principals.of(line.principal)}`;
   text += `,"status":${line.status},"bytes":${line.bytes}`;
   if (line.bytesReceived !== undefined) text += `,"bytesReceived":${line.bytesReceived}`;
+  if (line.bytesCopied !== undefined) text += `,"bytesCopied":${line.bytesCopied}`;
   text += `,"durationMs":${line.durationMs}`;
   if (line.errorCode !== undefined) text += `,"errorCode":${JSON.stringify(line.errorCode)}`;
   return `${text},"msg":"${message}"}\n`;

@@ -37,13 +37,22 @@ export function inClientTerms(clientKey: string): (error: unknown) => never {
 
 /**
  * Authorizes CopyObject (UploadPartCopy): the source as a read, the destination (`bucket`/`key`) as a write (a part
- * upload). Throws when refused.
+ * upload). Throws when refused; resolves to the source's bucket and backend.
  */
-export async function authorizeCopy(bucket: BucketConfig, key: string, copySource: string, identity: Identity, resolve: BucketResolver, write: "put_object" | "upload_part" = "put_object"): Promise<void> {
+export async function authorizeCopy(bucket: BucketConfig, key: string, copySource: string, identity: Identity, resolve: BucketResolver, write: "put_object" | "upload_part" = "put_object"): Promise<ResolvedBucket> {
   const source = parseCopySource(copySource);
-  const { bucket: sourceBucket } = await resolve(source.bucket);
-  authorize(identity, source.versionId === undefined ? "get_object" : "get_object_version", sourceBucket, { key: source.key });
+  const resolved = await resolve(source.bucket);
+  authorize(identity, source.versionId === undefined ? "get_object" : "get_object_version", resolved.bucket, { key: source.key });
   authorize(identity, write, bucket, { key });
+  return resolved;
+}
+
+/**
+ * Whether the gateway streams a copy from `source` into `destination` (see `streamedCopy`): their stores cannot copy
+ * between each other, or (a part copy) the destination has no part copy of its own.
+ */
+export function streamsCopy(source: Backend<unknown>, destination: Backend<unknown>, part: boolean): boolean {
+  return source.copyDomain !== destination.copyDomain || (part && destination.uploadPartCopy === undefined);
 }
 
 /**
@@ -57,6 +66,8 @@ export interface CrossCopy {
   signal: AbortSignal;
   /** The gateway's cap on one write (`maxUploadBytes`), which a streamed copy's bytes count against. */
   maxUploadBytes: number | undefined;
+  /** Told the bytes a streamed copy moved (see `StreamedCopy.onStreamed`). */
+  onStreamed?: ((bytes: number) => void) | undefined;
 }
 
 /** Runs CopyObject into `destination`/`key` (authorized by `authorizeCopy`). */
@@ -74,7 +85,7 @@ export async function copyObject(
   const sourceKey = keyPrefixOf(sourceBucket) + source.key;
   const destinationKey = keyPrefixOf(destination.bucket) + key;
   if (sourceBucket.name === destination.bucket.name && sourceKey === destinationKey && source.versionId === undefined) checkCopyChangesObject(headers);
-  const withinStore = sourceBackend.copyDomain === destination.backend.copyDomain;
+  const withinStore = !streamsCopy(sourceBackend, destination.backend, false);
   const algorithm = copyChecksumAlgorithm(headers, { storeComputes: withinStore && keepsObjectSettings(destination.backend) });
   // A copy must keep the checksum it names: a store that keeps none in that algorithm cannot make one (S3's answer
   // where a copy cannot be given what it asks).
@@ -108,6 +119,7 @@ export async function copyObject(
       checksumAlgorithm: algorithm,
       signal: cross.signal,
       maxUploadBytes: cross.maxUploadBytes,
+      onStreamed: cross.onStreamed,
     });
   }
   const result = await copied.catch(inClientTerms(source.key));

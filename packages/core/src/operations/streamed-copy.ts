@@ -59,6 +59,8 @@ export interface StreamedCopy<B> {
   signal: AbortSignal;
   /** The gateway's cap on what one write may store (`maxUploadBytes`): the bytes of a copy pass through it. */
   maxUploadBytes?: number | undefined;
+  /** Told the bytes streamed, once they were given to the destination (see `RequestOutcome.bytesCopied`). */
+  onStreamed?: ((bytes: number) => void) | undefined;
 }
 
 /** What a backend answered, in S3's terms: status, client-form headers and the body. */
@@ -261,7 +263,16 @@ export async function streamedCopy<B>(copy: StreamedCopy<B>): Promise<WriteResul
     drop(source.body, copy.transport);
     throw error;
   }
-  const written = await run(dispatch, source.body, copy.transport, { bucket: copy.destination.bucket, signal: copy.signal });
+  let written: Answer<B>;
+  try {
+    written = await run(dispatch, source.body, copy.transport, { bucket: copy.destination.bucket, signal: copy.signal });
+  } catch (error) {
+    // A write refused (a 4xx: its conditions, its store's answer) moved nothing worth charging; one cut short (the
+    // client gone, a store failing) may have moved any part of the bytes, and is reported with all of them.
+    if (copy.signal.aborted || !isS3Error(error) || error.status >= 500) copy.onStreamed?.(length);
+    throw error;
+  }
+  copy.onStreamed?.(length);
   drop(written.body, copy.transport);
   const etag = written.headers.get("etag");
   if (etag === null) throw new S3Error("ServiceUnavailable", { message: "The storage backend stored the copy without an ETag." });

@@ -10,7 +10,7 @@ import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
 import type { Backend, BucketConfig, PlainResponse, WriteResult } from "../types.js";
 import { parseCopyRange } from "./copy-range.js";
-import { inClientTerms, type BucketResolver, type CrossCopy } from "./copy.js";
+import { inClientTerms, streamsCopy, type BucketResolver, type CrossCopy } from "./copy.js";
 import { streamedCopy } from "./streamed-copy.js";
 
 /** What UploadPartCopy needs of the parsed request. */
@@ -37,8 +37,8 @@ export async function uploadPartCopy(target: PartCopyTarget, headers: Headers, c
   const key = keyPrefixOf(target.bucket) + target.key;
   const versionId = source.versionId !== undefined ? { sourceVersionId: source.versionId } : {};
   let copied: Promise<WriteResult>;
-  if (sourceBackend.copyDomain === backend.copyDomain && backend.uploadPartCopy) {
-    copied = backend.uploadPartCopy({
+  if (!streamsCopy(sourceBackend, backend, true)) {
+    copied = backend.uploadPartCopy!({
       sourceBackend,
       sourceKey,
       ...versionId,
@@ -59,6 +59,7 @@ export async function uploadPartCopy(target: PartCopyTarget, headers: Headers, c
       headers,
       signal: cross.signal,
       maxUploadBytes: cross.maxUploadBytes,
+      onStreamed: cross.onStreamed,
     });
   }
   const result = await copied.catch(inClientTerms(source.key));
