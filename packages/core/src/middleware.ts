@@ -68,7 +68,10 @@ export interface RequestContext {
 export interface CopySource {
   /** The configured name of the bucket copied from. */
   bucket: string;
-  /** Whether the gateway streams the bytes from the source's store into the destination's. */
+  /**
+   * Whether the gateway streams the bytes from the source's store into the destination's, as admission found the
+   * two buckets' backends (a middleware that replaces `bucketConfig` may change that; `bytesCopied` says what happened).
+   */
   streamed: boolean;
   /** Bytes streamed (what `RequestOutcome.bytesCopied` reports), set by the copy. */
   bytesCopied?: number;
@@ -98,9 +101,9 @@ export interface RequestOutcome {
   errorStatus?: number;
   /**
    * Bytes a copy between stores streamed through the gateway, from `context.copySource`'s bucket into the request's:
-   * the source's length (or range), once the destination's write was given them and unless that write was refused
-   * (a 4xx: its conditions, its store's refusal). A copy cut short (the client gone, a store failing) reports them
-   * all, as it may have moved any part of them. Absent where the store copied by itself.
+   * the source's length (or range), reported once the destination's write starts, whatever its answer (an upper
+   * bound: the gateway does not count them as they pass, and a write refused at its end read them all). Absent
+   * where the store copied by itself, or the copy ended before its write.
    */
   bytesCopied?: number;
   /** The error behind a failure (for logs; never shown to clients). */

@@ -1,14 +1,15 @@
 /**
  * What a copy tells middleware about its bytes: admission notes the source's bucket and whether the gateway streams
  * the copy (`context.copySource`); a streamed copy reports the bytes it moved (`outcome.bytesCopied`, the request
- * line's `bytesCopied`), a copy the store makes by itself none. A write refused with a 4xx moved nothing; one cut short
- * reports them all.
+ * line's `bytesCopied`) once its write starts, whatever the write's answer; a copy the store makes by itself none.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { childText } from "../src/backend.js";
-import { S3Error, type BackendTransport, type GatewayResult, type Middleware, type RequestContext, type RequestOutcome, type TransportResponse } from "../src/index.js";
+import { S3Error, type BackendTransport, type GatewayOptions, type GatewayResult, type Middleware, type RequestContext, type RequestOutcome, type TransportResponse } from "../src/index.js";
+import { isKeepAliveBody } from "../src/keep-alive.js";
 import { requestLineOf } from "../src/runtime.js";
-import type { MemoryBackend } from "./helpers/memory-backend.js";
+import { gatewayRequest, type MemoryBackend } from "./helpers/memory-backend.js";
+import { signWithHeader } from "./helpers/sign.js";
 import { as, objectsGateway, response } from "./helpers/objects-gateway.js";
 
 /** A transport serving the remote bucket's `r` (6 bytes) and its first 3 bytes. */
@@ -31,7 +32,8 @@ let send: ReturnType<typeof objectsGateway>["send"];
 /** What the middleware saw: the context before dispatch (copied), and each outcome with its context. */
 let seen: { before: RequestContext["copySource"][]; after: { outcome: RequestOutcome; context: RequestContext }[] };
 
-beforeEach(() => {
+/** A gateway over fresh backends, `remote` forwarding through the transport, with `options` and a watching middleware. */
+function start(options: Partial<GatewayOptions<Uint8Array>> = {}): void {
   seen = { before: [], after: [] };
   const watcher: Middleware = {
     name: "watcher",
@@ -39,9 +41,11 @@ beforeEach(() => {
     after: (context, outcome) => void seen.after.push({ outcome, context }),
   };
   let remote: MemoryBackend;
-  ({ local, remote, send } = objectsGateway(transport, undefined, { middleware: [watcher] }));
+  ({ local, remote, send } = objectsGateway(transport, undefined, { middleware: [watcher], ...options }));
   remote.prepareOverride = async (request) => ({ type: "forward", method: "GET", url: `https://remote.example/${request.key}`, headers: request.headers });
-});
+}
+
+beforeEach(() => start());
 
 /** Sends `request` and finishes it as a runtime would; answers its status and code. */
 async function finished(result: GatewayResult<Uint8Array>): Promise<[number, string | undefined]> {
@@ -78,11 +82,11 @@ describe("a copy's bytes, as middleware sees them", () => {
     expect(seen.after.at(-1)!.outcome.bytesCopied).toBe(3);
   });
 
-  it("reports nothing when the destination refuses the write (a 4xx), and every byte when it fails on the way", async () => {
-    for (const [failure, expected, copied] of [
-      [new S3Error("PreconditionFailed"), [412, "PreconditionFailed"], undefined],
-      [new S3Error("ServiceUnavailable"), [503, "ServiceUnavailable"], 6],
-      [new Error("connection reset"), [503, "ServiceUnavailable"], 6],
+  it("reports every byte once the destination's write started, whatever its answer: a refusal may come after reading them", async () => {
+    for (const [failure, expected] of [
+      [new S3Error("PreconditionFailed"), [412, "PreconditionFailed"]],
+      [new S3Error("ServiceUnavailable"), [503, "ServiceUnavailable"]],
+      [new Error("connection reset"), [503, "ServiceUnavailable"]],
     ] as const) {
       local.prepareOverride = async () => ({
         type: "native",
@@ -92,8 +96,49 @@ describe("a copy's bytes, as middleware sees them", () => {
       });
       seen.after = [];
       expect(await finished(await copy("/remote/r", { "if-none-match": "*" }))).toEqual(expected);
-      expect(seen.after[0]!.outcome.bytesCopied, failure.message).toBe(copied);
+      expect(seen.after[0]!.outcome.bytesCopied, failure.message).toBe(6);
     }
+    // A copy refused before its write (the source's conditions) moved nothing.
+    seen.after = [];
+    expect(await finished(await copy("/remote/r", { "x-amz-copy-source-if-match": '"other"' }))).toEqual([412, "PreconditionFailed"]);
+    expect("bytesCopied" in seen.after[0]!.outcome).toBe(false);
+  });
+
+  it("reports the bytes of a long copy whose client left mid-write, when its outcome is reported at once", async () => {
+    start({ keepAlive: { afterMs: 5, everyMs: 1000 } });
+    let release!: () => void;
+    const written = new Promise<void>((resolve) => (release = resolve));
+    local.prepareOverride = async () => ({
+      type: "native",
+      execute: async () => {
+        await written;
+        return { status: 200, headers: new Headers({ etag: '"copied"' }), body: null };
+      },
+    });
+    const result = await copy("/remote/r");
+    const body = (result as { response: { body: unknown } }).response.body;
+    if (!isKeepAliveBody(body)) throw new Error("expected a kept-alive answer");
+    await body.next();
+    // The client leaves: the runtime stops the answer and reports the outcome at once, the write still going on.
+    await body.return();
+    await result.finish({ status: 499, bytesSent: 0 });
+    expect(seen.after[0]!.outcome.bytesCopied).toBe(6);
+    release();
+  });
+
+  it("writes nothing, and reports no bytes, when the client left while the source was read", async () => {
+    const client = new AbortController();
+    const { gateway, remote, local: destination } = objectsGateway(transport, undefined, { middleware: [{ name: "watcher", after: (context, outcome) => void seen.after.push({ outcome, context }) }] });
+    remote.prepareOverride = async (request) => {
+      // The client leaves as the source is asked for.
+      client.abort();
+      return { type: "forward", method: "GET", url: `https://remote.example/${request.key}`, headers: request.headers };
+    };
+    const signed = await signWithHeader(as("AKIDCOPIER"), { method: "PUT", path: "/data/dst/k", headers: { "x-amz-copy-source": "/remote/r" } });
+    const result = await gateway.handle({ ...gatewayRequest("PUT", signed.target, signed.headers), signal: client.signal });
+    expect((await finished(result))[0]).toBe(503);
+    expect("bytesCopied" in seen.after[0]!.outcome).toBe(false);
+    expect(destination.objects.has("tenant-a/dst/k")).toBe(false);
   });
 
   it("notes no source for requests that copy nothing", async () => {

@@ -263,16 +263,16 @@ export async function streamedCopy<B>(copy: StreamedCopy<B>): Promise<WriteResul
     drop(source.body, copy.transport);
     throw error;
   }
-  let written: Answer<B>;
-  try {
-    written = await run(dispatch, source.body, copy.transport, { bucket: copy.destination.bucket, signal: copy.signal });
-  } catch (error) {
-    // A write refused (a 4xx: its conditions, its store's answer) moved nothing worth charging; one cut short (the
-    // client gone, a store failing) may have moved any part of the bytes, and is reported with all of them.
-    if (copy.signal.aborted || !isS3Error(error) || error.status >= 500) copy.onStreamed?.(length);
-    throw error;
+  if (copy.signal.aborted) {
+    // The client left while the source was read: nothing is written for it (nor moved).
+    drop(source.body, copy.transport);
+    throw new S3Error("ServiceUnavailable", { message: "The client left before the copy was written.", cause: copy.signal.reason });
   }
+  // Reported before the write, whatever its answer: the gateway does not count a copy's bytes as they pass, and a
+  // write refused once it read them (a destination's condition checked at its end) moved them all the same. Before,
+  // too, for a long copy's answer that its client leaves mid-write: that request's outcome is reported at once.
   copy.onStreamed?.(length);
+  const written = await run(dispatch, source.body, copy.transport, { bucket: copy.destination.bucket, signal: copy.signal });
   drop(written.body, copy.transport);
   const etag = written.headers.get("etag");
   if (etag === null) throw new S3Error("ServiceUnavailable", { message: "The storage backend stored the copy without an ETag." });
