@@ -28,6 +28,7 @@ describe("header claims", () => {
     parseAuthorizationHeader(authorization(), headers());
     expect(() => parseAuthorizationHeader(authorization("AKID/2026120/us-east-1/s3/aws4_request"), headers())).toThrow(expect.objectContaining({ code: "AuthorizationHeaderMalformed" }));
     expect(() => parseAuthorizationHeader(authorization(undefined, "x-amz-date"), headers())).toThrow(/must include host/);
+    expect(() => parseAuthorizationHeader(authorization(undefined, "host;x-amz-date;Host"), headers())).toThrow(expect.objectContaining({ code: "AuthorizationHeaderMalformed", message: "SignedHeaders names a header more than once." }));
     expect(() => parseAuthorizationHeader(authorization(), headers("20261205T245324Z"))).toThrow(expect.objectContaining({ code: "AccessDenied" }));
     expect(parseAuthorizationHeader(authorization(), headers()).accessKeyId).toBe("AKID");
   });

@@ -68,6 +68,8 @@ function parseSignedHeaders(value: string, error: (message: string) => S3Error):
   const names = value.split(";").map((name) => name.trim().toLowerCase());
   if (names.some((name) => name === "")) throw error("SignedHeaders is malformed.");
   if (!names.includes("host")) throw error("SignedHeaders must include host.");
+  // No signer names a header twice; a list that does would be canonicalized (and hashed) as long as it is made.
+  if (new Set(names).size !== names.length) throw error("SignedHeaders names a header more than once.");
   lastSignedNames = Object.freeze(names);
   lastSignedHeaders = value;
   return lastSignedNames;

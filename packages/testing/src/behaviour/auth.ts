@@ -102,6 +102,18 @@ export function authBehaviour(world: () => World): void {
       const malformed = await rawRequest(world().endpoint, { method: "GET", path, headers: { authorization: "AWS4-HMAC-SHA256 Credential=nonsense", "x-amz-date": "20240101T000000Z" } });
       expect(malformed.status).toBe(400);
       expect(errorCode(malformed.text)).toBe("AuthorizationHeaderMalformed");
+      // A header named twice in SignedHeaders: no signer sends that (a presigned URL's list is refused the same).
+      const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+      const credential = `${world().admin.accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+      const repeated = await rawRequest(world().endpoint, {
+        method: "GET",
+        path,
+        headers: { authorization: `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=host;host;x-amz-date, Signature=${"0".repeat(64)}`, "x-amz-date": amzDate },
+      });
+      expect([repeated.status, errorCode(repeated.text)]).toEqual([400, "AuthorizationHeaderMalformed"]);
+      const query = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${encodeURIComponent(credential)}&X-Amz-Date=${amzDate}&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bhost&X-Amz-Signature=${"0".repeat(64)}`;
+      const presigned = await rawRequest(world().endpoint, { method: "GET", path: `${path}?${query}` });
+      expect([presigned.status, errorCode(presigned.text)]).toEqual([400, "AuthorizationQueryParametersError"]);
     });
 
     it("refuses a credential scope for another service and a calendar-invalid x-amz-date, as S3 does", async () => {
