@@ -30,6 +30,7 @@ runS3BehaviourSuite(
       nativeChecksumsShaHeadersOnly: "R2 stores SHA-1/SHA-256 digests given before the upload, and no CRC; trailer checksums are verified, not stored",
       nativeListPartsUnsupported: "R2's Workers binding has no call that lists an upload's parts",
       nativeKeepsNoTags: "R2 has no object tags, and its custom metadata cannot change without rewriting the object",
+      nativeKeepsNoStorageClass: "miniflare's local R2 keeps no storage class (the r2 package's tests check the storageClass option R2 is sent)",
     },
   },
 );

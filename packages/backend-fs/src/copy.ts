@@ -18,6 +18,7 @@ import {
 } from "@multistore/core/backend";
 import { stagedChecksum } from "./checksums.js";
 import { pickStoredHeaders, TAGGING } from "./metadata.js";
+import { keptStorageClass, STORAGE_CLASS } from "./storage-class.js";
 import { openObject, statObject } from "./object-read.js";
 import { bodySource } from "./object-ops.js";
 import { resolveKey, type FsLayout, type KeyPath } from "./paths.js";
@@ -50,15 +51,16 @@ export function copyEnds(layout: FsLayout, request: CopyRequest<Readable> | Part
 }
 
 /**
- * The headers a copy stores: the source's or (metadata REPLACE) the request's, and apart from them the tags: the
- * source's, or the request's with `x-amz-tagging-directive: REPLACE` (none when it names none).
+ * The headers a copy stores: the source's or (metadata REPLACE) the request's, and apart from them the tags (the
+ * source's, or the request's with `x-amz-tagging-directive: REPLACE`: none when it names none) and the storage class
+ * (the one the request asks for: without one STANDARD, whatever the source's, as S3 gives a copy).
  */
 function copiedHeaders(source: Record<string, string>, replaceMetadata: boolean, request: Headers): Record<string, string> {
-  const { [TAGGING]: sourceTags, ...sourceHeaders } = source;
-  const { [TAGGING]: requestTags, ...requestHeaders } = pickStoredHeaders(request);
+  const { [TAGGING]: sourceTags, [STORAGE_CLASS]: _sourceClass, ...sourceHeaders } = source;
+  const { [TAGGING]: requestTags, [STORAGE_CLASS]: storageClass, ...requestHeaders } = pickStoredHeaders(request);
   const headers = replaceMetadata ? requestHeaders : sourceHeaders;
   const tagging = request.get("x-amz-tagging-directive")?.toUpperCase() === "REPLACE" ? requestTags : sourceTags;
-  return tagging === undefined ? headers : { ...headers, [TAGGING]: tagging };
+  return { ...headers, ...(tagging !== undefined && { [TAGGING]: tagging }), ...(storageClass !== undefined && { [STORAGE_CLASS]: storageClass }) };
 }
 
 /** The checksums a copy keeps: those it carried over, else the one it computed while staging. */
@@ -78,6 +80,7 @@ export async function copyObject(layout: FsLayout, request: CopyRequest<Readable
       details: { ArgumentName: "x-amz-metadata-directive", ArgumentValue: directive },
     });
   }
+  keptStorageClass(request.headers);
   if (source.path === destination.path && source.key === destination.key) checkCopyChangesObject(request.headers, request.changesObject);
   // Fail fast on destination preconditions; they are checked again under the destination key's lock.
   if (request.headers.has("if-none-match") || request.headers.has("if-match")) {

@@ -11,6 +11,7 @@ import type { ListedObject, ListRequest, ListResult } from "@multistore/core/bac
 import { describeObject, type ObjectState } from "./object-read.js";
 import { directoryEntries, startIndex } from "./directory-entries.js";
 import { isRealDirectory, lstatOrUndefined, RESERVED_DIR, type FsLayout } from "./paths.js";
+import { STORAGE_CLASS } from "./storage-class.js";
 
 interface WalkState {
   layout: FsLayout;
@@ -151,7 +152,7 @@ export async function listObjects(layout: FsLayout, request: ListRequest): Promi
       result.commonPrefixes.push(item.key);
     } else {
       const { state } = item;
-      const listed: ListedObject = { key: item.key, lastModified: state.lastModified, etag: state.etag, size: state.size, storageClass: "STANDARD" };
+      const listed: ListedObject = { key: item.key, lastModified: state.lastModified, etag: state.etag, size: state.size, storageClass: state.headers[STORAGE_CLASS] ?? "STANDARD" };
       result.objects.push(listed);
     }
     last = item.key;

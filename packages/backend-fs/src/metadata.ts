@@ -10,6 +10,7 @@ import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { tagsOfHeader, type ObjectTag } from "@multistore/core/backend";
 import type { FsLayout } from "./paths.js";
+import { keptStorageClass, STORAGE_CLASS } from "./storage-class.js";
 
 /** ETag and stored headers of one object version. */
 export interface ObjectMeta {
@@ -75,7 +76,7 @@ export const TAGGING = "x-amz-tagging";
 
 /**
  * Picks the headers to store from a PutObject / CreateMultipartUpload / CopyObject (REPLACE) request, its tags
- * (`x-amz-tagging`) among them.
+ * (`x-amz-tagging`) and storage class among them.
  */
 export function pickStoredHeaders(headers: Headers): Record<string, string> {
   const stored: Record<string, string> = {};
@@ -93,6 +94,9 @@ export function pickStoredHeaders(headers: Headers): Record<string, string> {
   });
   const tagging = headers.get(TAGGING);
   if (tagging !== null && tagging.trim() !== "") stored[TAGGING] = tagging;
+  // Returned with the object's headers, as S3 names a class other than STANDARD (checked by `keptStorageClass`).
+  const storageClass = keptStorageClass(headers);
+  if (storageClass !== undefined) stored[STORAGE_CLASS] = storageClass;
   return stored;
 }
 

@@ -13,6 +13,7 @@ import { bareEtag, checkWriteConditions, type CompletedPart, type ListPartsReque
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { pickStoredHeaders } from "./metadata.js";
+import { keptStorageClass } from "./storage-class.js";
 import { statObject } from "./object-read.js";
 import { bodySource, contentMd5, expectedLength } from "./object-ops.js";
 import { resolveKey, type FsLayout, type KeyPath } from "./paths.js";
@@ -78,6 +79,8 @@ export async function createMultipartUpload(layout: FsLayout, key: string, heade
   if (kp.isFolder) {
     throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });
   }
+  // Before anything is made: the headers the upload keeps are picked once its directory exists.
+  keptStorageClass(headers);
   const uploadId = randomBytes(24).toString("base64url");
   const dir = join(layout.uploadsDir, uploadId);
   await mkdir(join(dir, "parts"), { recursive: true });

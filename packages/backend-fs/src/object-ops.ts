@@ -107,11 +107,11 @@ export async function putObject(
   checksums?: () => Record<string, string>,
 ): Promise<PlainResponse<Readable>> {
   const md5 = contentMd5(headers);
+  const stored = pickStoredHeaders(headers);
   // Fail fast before receiving a large body that a precondition would refuse anyway.
   if (headers.has("if-none-match") || headers.has("if-match")) {
     checkWriteConditions(headers, kp.key, (await statObject(layout, kp))?.etag);
   }
-  const stored = pickStoredHeaders(headers);
   if (kp.isFolder) {
     for await (const chunk of bodySource(body)) {
       if ((chunk as Uint8Array).length > 0) {

@@ -52,6 +52,8 @@ export interface RuntimeExceptions {
   nativeListPartsUnsupported?: string;
   /** The native backend keeps no object tags (they are refused with 501, as on gcs buckets): the reason. */
   nativeKeepsNoTags?: string;
+  /** The native backend takes a write's storage class but keeps none (nor shows one): the reason. */
+  nativeKeepsNoStorageClass?: string;
 }
 
 /** Everything a behaviour test needs. */
