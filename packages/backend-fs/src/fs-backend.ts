@@ -8,6 +8,7 @@ import { checkVersionId, copyObject, FS_COPY_DOMAIN, fsLayouts } from "./copy.js
 import { uploadPartCopy } from "./part-copy.js";
 import { listObjects } from "./list.js";
 import { listMultipartUploads, type ListedUploads } from "./list-uploads.js";
+import { keptStorageClass } from "./storage-class.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart } from "./multipart.js";
 import { deleteKey, deleteObject, putObject, readObject } from "./object-ops.js";
 import { layoutOf, resolveKey, type FsLayout, type KeyPath } from "./paths.js";
@@ -73,6 +74,8 @@ export function createFsBackend(input: FsBackendOptions | Readonly<Record<string
     async prepareObject(request: ObjectRequest): Promise<ObjectDispatch<Readable>> {
       const kp = resolveKey(layout, request.key);
       if (request.operation !== "PutObject" && request.operation !== "UploadPart") checkVersionId(request.versionId);
+      // Refused before the body is given (a copy streamed in from another store is charged once it is).
+      if (request.operation === "PutObject") keptStorageClass(request.headers);
       return {
         type: "native",
         execute: (body, signal) => execute(layout, kp, request, body, signal),

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { compareUtf8, type ListedUpload, type ListUploadsRequest, type ListUploadsResult } from "@multistore/core/backend";
 import { isUploadId, readUploadRecord } from "./multipart.js";
 import type { FsLayout } from "./paths.js";
+import { STORAGE_CLASS } from "./storage-class.js";
 
 /** Upload records read at once (a bucket may stage many uploads; each is one small file). */
 const READ_CONCURRENCY = 32;
@@ -32,7 +33,9 @@ async function readUpload(layout: FsLayout, uploadId: string): Promise<ListedUpl
   });
   if (record === undefined || typeof record.key !== "string" || typeof record.initiated !== "string") return undefined;
   const initiated = new Date(record.initiated);
-  return Number.isNaN(initiated.getTime()) ? undefined : { key: record.key, uploadId, initiated };
+  const storageClass = record.headers?.[STORAGE_CLASS];
+  if (Number.isNaN(initiated.getTime())) return undefined;
+  return { key: record.key, uploadId, initiated, ...(typeof storageClass === "string" && { storageClass }) };
 }
 
 /** By key, then by initiation (the upload id settles ties, so the order, and paging, is total). */

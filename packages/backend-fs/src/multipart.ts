@@ -13,7 +13,7 @@ import { bareEtag, checkWriteConditions, type CompletedPart, type ListPartsReque
 import { locks } from "./locks-names.js";
 import { withLock } from "./locks.js";
 import { pickStoredHeaders } from "./metadata.js";
-import { keptStorageClass } from "./storage-class.js";
+import { STORAGE_CLASS } from "./storage-class.js";
 import { statObject } from "./object-read.js";
 import { bodySource, contentMd5, expectedLength } from "./object-ops.js";
 import { resolveKey, type FsLayout, type KeyPath } from "./paths.js";
@@ -79,12 +79,12 @@ export async function createMultipartUpload(layout: FsLayout, key: string, heade
   if (kp.isFolder) {
     throw new S3Error("InvalidRequest", { message: "The fs backend stores keys ending in `/` only as empty folder markers." });
   }
-  // Before anything is made: the headers the upload keeps are picked once its directory exists.
-  keptStorageClass(headers);
+  // Picked (and its storage class checked) before anything is made.
+  const stored = pickStoredHeaders(headers);
   const uploadId = randomBytes(24).toString("base64url");
   const dir = join(layout.uploadsDir, uploadId);
   await mkdir(join(dir, "parts"), { recursive: true });
-  const record: UploadRecord = { key, headers: pickStoredHeaders(headers), initiated: new Date().toISOString() };
+  const record: UploadRecord = { key, headers: stored, initiated: new Date().toISOString() };
   await writeFile(join(dir, "upload.json"), JSON.stringify(record), { flag: "wx" });
   return { uploadId };
 }
@@ -212,7 +212,9 @@ export async function listParts(layout: FsLayout, key: string, uploadId: string,
   resolveKey(layout, key);
   const dir = uploadDir(layout, uploadId);
   return withLock(locks.upload(dir), async () => {
-    await readUpload(dir, uploadId, key);
+    const record = await readUpload(dir, uploadId, key);
+    const storageClass = record.headers?.[STORAGE_CLASS];
+    const classed = storageClass === undefined ? {} : { storageClass };
     const numbers = (await readdir(join(dir, "parts")))
       .filter((name) => /^\d{1,5}$/.test(name))
       .map(Number)
@@ -220,7 +222,7 @@ export async function listParts(layout: FsLayout, key: string, uploadId: string,
       .sort((a, b) => a - b);
     const parts: UploadedPart[] = [];
     for (const partNumber of numbers) {
-      if (parts.length === request.maxParts) return { parts, isTruncated: true };
+      if (parts.length === request.maxParts) return { parts, isTruncated: true, ...classed };
       const partDir = join(dir, "parts", String(partNumber));
       // Under the upload's lock a part directory holds its one file (a replaced part's old file is gone).
       const hex = (await readdir(partDir)).find((name) => /^[0-9a-f]{32}$/.test(name));
@@ -228,6 +230,6 @@ export async function listParts(layout: FsLayout, key: string, uploadId: string,
       const info = await stat(join(partDir, hex));
       parts.push({ partNumber, etag: `"${hex}"`, size: info.size, lastModified: info.mtime });
     }
-    return { parts, isTruncated: false };
+    return { parts, isTruncated: false, ...classed };
   });
 }

@@ -23,7 +23,7 @@ import {
 } from "@multistore/core/backend";
 import { bearerAuthorization, federatedIdentity } from "./direct-access.js";
 import { gcsCopySourceConditions, gcsMetadataHeaders, gcsReadHeaders, gcsUploadHeaders, mapObjectResponse } from "./gcs-headers.js";
-import { gcsStorageClassHeader } from "./storage-class.js";
+import { gcsStorageClassHeader, s3StorageClassOf } from "./storage-class.js";
 import { selfCopyFailure, selfCopyHeaders } from "./self-copy.js";
 import { checkGcsResponse, parseListResult, refusedCredentials, requiredText } from "./gcs-xml.js";
 import { DELETE_CONCURRENCY, eachDeleted } from "./batch-delete.js";
@@ -221,7 +221,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       if (request.partNumberMarker > 0) query.push(["part-number-marker", String(request.partNumberMarker)]);
       const { root } = await call("GET", key, query, {});
       if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty ListParts response from the GCS backend") });
-      return parseListPartsResult(root);
+      return parseListPartsResult(root, s3StorageClassOf);
     },
 
     async listMultipartUploads(request) {
@@ -232,7 +232,7 @@ export function createGcsBackendWith(rawOptions: GcsBackendOptions, runtime: Gcs
       if (request.keyMarker && request.uploadIdMarker) query.push(["upload-id-marker", request.uploadIdMarker]);
       const { root } = await call("GET", undefined, query, {});
       if (!root) throw new S3Error("ServiceUnavailable", { cause: new Error("empty ListMultipartUploads response from the GCS backend") });
-      return parseListMultipartUploadsResult(root);
+      return parseListMultipartUploadsResult(root, s3StorageClassOf);
     },
 
     async deleteObjects(keys): Promise<DeleteObjectsResult> {

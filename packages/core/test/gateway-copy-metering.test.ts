@@ -95,13 +95,28 @@ describe("a copy's bytes, as middleware sees them", () => {
         },
       });
       seen.after = [];
-      expect(await finished(await copy("/remote/r", { "if-none-match": "*" }))).toEqual(expected);
+      expect(await finished(await copy("/remote/r"))).toEqual(expected);
       expect(seen.after[0]!.outcome.bytesCopied, failure.message).toBe(6);
     }
     // A copy refused before its write (the source's conditions) moved nothing.
     seen.after = [];
     expect(await finished(await copy("/remote/r", { "x-amz-copy-source-if-match": '"other"' }))).toEqual([412, "PreconditionFailed"]);
     expect("bytesCopied" in seen.after[0]!.outcome).toBe(false);
+  });
+
+  it("checks a copy's write conditions on the destination before reading the source: a refused one moves nothing", async () => {
+    const destination = (path: string, headers: Record<string, string>) => send({ method: "PUT", path, headers: { "x-amz-copy-source": "/remote/r", ...headers } }, as("AKIDWRITER"));
+    for (const [path, headers, expected] of [
+      ["/data/dst/existing", { "if-none-match": "*" }, [412, "PreconditionFailed"]],
+      ["/data/dst/existing", { "if-match": '"other"' }, [412, "PreconditionFailed"]],
+      ["/data/dst/new", { "if-none-match": "*" }, [200, undefined]],
+      ["/data/dst/existing", { "if-match": '"etag-1"' }, [200, undefined]],
+    ] as const) {
+      seen.after = [];
+      expect(await finished(await destination(path, headers)), `${path} ${JSON.stringify(headers)}`).toEqual(expected);
+      expect(seen.after[0]!.outcome.bytesCopied).toBe(expected[0] === 200 ? 6 : undefined);
+    }
+    expect(new TextDecoder().decode(local.objects.get("tenant-a/dst/new")!.body)).toBe("remote");
   });
 
   it("reports the bytes of a long copy whose client left mid-write, when its outcome is reported at once", async () => {

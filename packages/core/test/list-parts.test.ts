@@ -37,6 +37,20 @@ describe("ListParts", () => {
     expect(text(next.body)).toContain("<NextPartNumberMarker>3</NextPartNumberMarker><MaxParts>1000</MaxParts>");
   });
 
+  it("shows the upload's storage class, and reads a store's (named by the store's own names where it maps them)", async () => {
+    const backend = backendWith([part(1)]);
+    const listing = backend.listParts!.bind(backend);
+    backend.listParts = async (...args) => ({ ...(await listing(...args)), storageClass: "STANDARD_IA" });
+    const response = await listParts(backend, target, query({}));
+    expect(text(response.body)).toContain("<IsTruncated>false</IsTruncated><StorageClass>STANDARD_IA</StorageClass><Part>");
+    expect(parseListPartsResult(parseXml(text(response.body)))).toEqual({ parts: [part(1)], isTruncated: false, storageClass: "STANDARD_IA" });
+    const standard = await listParts(backendWith([part(1)]), target, query({}));
+    expect(text(standard.body)).toContain("<StorageClass>STANDARD</StorageClass>");
+    expect(parseListPartsResult(parseXml(text(standard.body)))).not.toHaveProperty("storageClass");
+    const gcs = parseXml("<ListPartsResult><IsTruncated>false</IsTruncated><StorageClass>NEARLINE</StorageClass></ListPartsResult>");
+    expect(parseListPartsResult(gcs, (named) => (named === "NEARLINE" ? "STANDARD_IA" : undefined)).storageClass).toBe("STANDARD_IA");
+  });
+
   it("caps max-parts at 1000 and refuses values that are not whole numbers", async () => {
     const seen: ListPartsRequest[] = [];
     await listParts(backendWith([], seen), target, query({ "max-parts": "5000" }));

@@ -61,6 +61,12 @@ describe("ListMultipartUploads", () => {
     expect(childElements(root, "Delimiter")).toEqual([]);
   });
 
+  it("shows each upload's storage class, and reads a store's", async () => {
+    const { root } = await list(backendWith([{ ...upload("cold.bin", "id-1"), storageClass: "GLACIER_IR" }, upload("warm.bin", "id-2")]), {});
+    expect(childElements(root, "Upload").map((item) => childText(item, "StorageClass"))).toEqual(["GLACIER_IR", "STANDARD"]);
+    expect(parseListMultipartUploadsResult(root).uploads.map((item) => item.storageClass)).toEqual(["GLACIER_IR", undefined]);
+  });
+
   it("pages with max-uploads, key-marker and upload-id-marker (unwrapped to the backend's id)", async () => {
     const uploads = [upload("k", "id-1"), upload("k", "id-2"), upload("k", "id-3"), upload("m", "id-4")];
     const first = await list(backendWith(uploads), { "max-uploads": "2" });

@@ -14,6 +14,8 @@ export interface UploadInProgress {
   key: string;
   /** When it was initiated. */
   initiated: Date;
+  /** The metadata of the object it will write (`x-goog-storage-class` among it). */
+  metadata: Record<string, string>;
 }
 
 
@@ -54,7 +56,7 @@ export function listUploads(bucket: string, uploads: Map<string, UploadInProgres
   const last = entries.at(-1);
   const items = entries
     .filter((entry) => entry.upload)
-    .map(({ key, uploadId, upload }) => `<Upload>${element("Key", encode(key))}${element("UploadId", uploadId)}<StorageClass>STANDARD</StorageClass>${element("Initiated", upload!.initiated.toISOString())}</Upload>`)
+    .map(({ key, uploadId, upload }) => `<Upload>${element("Key", encode(key))}${element("UploadId", uploadId)}${element("StorageClass", upload!.metadata["x-goog-storage-class"] ?? "STANDARD")}${element("Initiated", upload!.initiated.toISOString())}</Upload>`)
     .join("");
   const prefixes = entries.filter((entry) => !entry.upload).map(({ key }) => `<CommonPrefixes>${element("Prefix", encode(key))}</CommonPrefixes>`).join("");
   return xml(

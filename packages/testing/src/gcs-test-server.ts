@@ -76,7 +76,6 @@ export interface GcsTestServer {
 }
 
 interface Upload extends UploadInProgress {
-  metadata: Record<string, string>;
   parts: Map<number, { data: Buffer; etag: string; lastModified: Date }>;
 }
 
@@ -176,7 +175,8 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
       const items = page.map(([number, part]) => `<Part><PartNumber>${number}</PartNumber><LastModified>${part.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(part.etag)}</ETag><Size>${part.data.length}</Size></Part>`);
       return xml(
         `<ListPartsResult><Bucket>${bucket}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${uploadId}</UploadId><PartNumberMarker>${marker}</PartNumberMarker>` +
-          `<NextPartNumberMarker>${page.at(-1)?.[0] ?? marker}</NextPartNumberMarker><MaxParts>${max}</MaxParts><IsTruncated>${numbers.length > page.length}</IsTruncated>${items.join("")}</ListPartsResult>`,
+          `<NextPartNumberMarker>${page.at(-1)?.[0] ?? marker}</NextPartNumberMarker><MaxParts>${max}</MaxParts><IsTruncated>${numbers.length > page.length}</IsTruncated>` +
+          `<StorageClass>${upload.metadata["x-goog-storage-class"] ?? "STANDARD"}</StorageClass>${items.join("")}</ListPartsResult>`,
       );
     }
     if (method !== "POST") return gcsError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");

@@ -11,6 +11,7 @@ import { parseCopySource } from "../s3-request.js";
 import { xmlElement } from "../xml.js";
 import type { Backend, BucketConfig, Identity, PlainResponse, WriteResult } from "../types.js";
 import type { BackendTransport } from "../types/transport.js";
+import { checkDestinationConditions } from "./destination-conditions.js";
 import { streamedCopy } from "./streamed-copy.js";
 
 /** A bucket's configuration and the backend serving it. */
@@ -110,7 +111,10 @@ export async function copyObject(
       ...(copyChangesObject(headers) && { changesObject: true }),
     });
   } else {
-    // The stores cannot copy between each other: the gateway streams the source into the destination.
+    // The stores cannot copy between each other: the gateway streams the source into the destination, unless its
+    // write conditions refuse it as things stand.
+    const target = { backend: destination.backend, bucket: destination.bucket.name, key: destinationKey };
+    await checkDestinationConditions(target, headers, cross.transport, cross.signal);
     copied = streamedCopy({
       transport: cross.transport,
       source: { backend: sourceBackend, bucket: sourceBucket.name, key: sourceKey, ...(source.versionId !== undefined && { versionId: source.versionId }) },

@@ -59,16 +59,17 @@ export async function listParts(backend: Backend<unknown>, target: ListPartsTarg
       xmlElement("NextPartNumberMarker", last) +
       xmlElement("MaxParts", maxParts) +
       xmlElement("IsTruncated", page.isTruncated || page.parts.length > maxParts) +
-      xmlElement("StorageClass", "STANDARD") +
+      xmlElement("StorageClass", page.storageClass ?? "STANDARD") +
       items,
   );
 }
 
 /**
  * Reads a ListPartsResult document from a backend that speaks S3's XML API (S3 and its compatibles, GCS's XML API),
- * for backends' `listParts`.
+ * for backends' `listParts`. `storageClassOf` names the document's class as S3 does (default: as it is; undefined
+ * for STANDARD).
  */
-export function parseListPartsResult(root: XmlElement): ListPartsResult {
+export function parseListPartsResult(root: XmlElement, storageClassOf: (named: string) => string | undefined = asNamed): ListPartsResult {
   const parts = childElements(root, "Part").map((part) => {
     const checksums: Record<string, string> = {};
     // Only S3's checksum elements, by name: a backend's document never names what the client is shown.
@@ -81,5 +82,17 @@ export function parseListPartsResult(root: XmlElement): ListPartsResult {
       ...(Object.keys(checksums).length > 0 && { checksums }),
     };
   });
-  return { parts, isTruncated: childText(root, "IsTruncated") === "true" };
+  const storageClass = storageClassIn(root, storageClassOf);
+  return { parts, isTruncated: childText(root, "IsTruncated") === "true", ...(storageClass !== undefined && { storageClass }) };
+}
+
+/** A document's class as it names it; STANDARD (and none) as undefined. */
+export function asNamed(named: string): string | undefined {
+  return named === "STANDARD" ? undefined : named;
+}
+
+/** The `StorageClass` child of `element`, named as S3 names it (undefined for none, STANDARD or one unknown). */
+export function storageClassIn(element: XmlElement, storageClassOf: (named: string) => string | undefined): string | undefined {
+  const named = childText(element, "StorageClass")?.trim();
+  return named === undefined || named === "" ? undefined : storageClassOf(named);
 }

@@ -10,7 +10,7 @@ import { xmlDate, xmlResponse } from "../responses.js";
 import { stripViewPrefix, type ListingView } from "../target-mapping.js";
 import type { UploadIdCodec } from "../upload-ids.js";
 import { childElements, childText, xmlElement, type XmlElement } from "../xml.js";
-import { wholeNumber } from "./list-parts.js";
+import { asNamed, storageClassIn, wholeNumber } from "./list-parts.js";
 import { echoable, listingParameters, personXml, skipCommonPrefix, type Owner } from "./list.js";
 import type { Backend, BucketConfig, ListedUpload, ListUploadsRequest, ListUploadsResult, PlainResponse } from "../types.js";
 
@@ -137,7 +137,7 @@ export async function listMultipartUploads(
     nextUploadIdMarker = await uploadIds.wrap(bucketName, key, entry.upload.uploadId);
     uploads +=
       `<Upload>${xmlElement("Key", encode(nextKeyMarker))}${xmlElement("UploadId", nextUploadIdMarker)}<Initiator>${person}</Initiator>` +
-      `<Owner>${person}</Owner>${xmlElement("StorageClass", "STANDARD")}${xmlElement("Initiated", xmlDate(entry.upload.initiated))}</Upload>`;
+      `<Owner>${person}</Owner>${xmlElement("StorageClass", entry.upload.storageClass ?? "STANDARD")}${xmlElement("Initiated", xmlDate(entry.upload.initiated))}</Upload>`;
   }
   return xmlResponse(
     "ListMultipartUploadsResult",
@@ -159,14 +159,19 @@ export async function listMultipartUploads(
 /**
  * Reads a ListMultipartUploadsResult document from a backend that speaks S3's XML API (S3 and its compatibles, GCS's
  * XML API), for backends' `listMultipartUploads`; keys are URL-decoded when the document says `EncodingType` url.
+ * `storageClassOf` names an upload's class as S3 does (default: as the document names it).
  */
-export function parseListMultipartUploadsResult(root: XmlElement): ListUploadsResult {
+export function parseListMultipartUploadsResult(root: XmlElement, storageClassOf: (named: string) => string | undefined = asNamed): ListUploadsResult {
   const encoded = childText(root, "EncodingType") === "url";
   const decode = (value: string) => (encoded ? decodeURIComponent(value.replace(/\+/g, "%20")) : value);
-  const uploads = childElements(root, "Upload").map((upload) => ({
-    key: decode(childText(upload, "Key") ?? ""),
-    uploadId: childText(upload, "UploadId") ?? "",
-    initiated: new Date(childText(upload, "Initiated") ?? 0),
-  }));
+  const uploads = childElements(root, "Upload").map((upload) => {
+    const storageClass = storageClassIn(upload, storageClassOf);
+    return {
+      key: decode(childText(upload, "Key") ?? ""),
+      uploadId: childText(upload, "UploadId") ?? "",
+      initiated: new Date(childText(upload, "Initiated") ?? 0),
+      ...(storageClass !== undefined && { storageClass }),
+    };
+  });
   return { uploads, isTruncated: childText(root, "IsTruncated") === "true" };
 }

@@ -71,7 +71,7 @@ interface Answer<B> {
 }
 
 /** Drops an unread body: the transport's way, else a Node stream's `destroy` or a web stream's `cancel`. */
-function drop<B>(body: B | null, transport: BackendTransport<B> | undefined): void {
+export function drop<B>(body: B | null, transport: BackendTransport<B> | undefined): void {
   if (body === null || typeof body !== "object") return;
   if (transport) {
     transport.discard(body);
@@ -86,7 +86,7 @@ function drop<B>(body: B | null, transport: BackendTransport<B> | undefined): vo
 }
 
 /** Runs a backend's dispatch with `body`; a failure is thrown as S3's error, a success answered in S3's terms. */
-async function run<B>(dispatch: ObjectDispatch<B>, body: B | null, transport: BackendTransport<B> | undefined, options: TransportOptions): Promise<Answer<B>> {
+export async function run<B>(dispatch: ObjectDispatch<B>, body: B | null, transport: BackendTransport<B> | undefined, options: TransportOptions): Promise<Answer<B>> {
   if (dispatch.type === "native") {
     let response: Awaited<ReturnType<typeof dispatch.execute>>;
     try {

@@ -38,6 +38,8 @@ export interface ListPartsResult {
   parts: UploadedPart[];
   /** Whether parts numbered above the last one listed remain. */
   isTruncated: boolean;
+  /** The storage class the upload's object will have, as S3 names it (absent: STANDARD). */
+  storageClass?: string;
 }
 
 /** What ListMultipartUploads asks a backend: one page of the uploads in progress under a prefix. */
@@ -60,6 +62,8 @@ export interface ListedUpload {
   uploadId: string;
   /** When the upload was started (or the best the backend knows). */
   initiated: Date;
+  /** The storage class the upload's object will have, as S3 names it (absent: STANDARD). */
+  storageClass?: string;
 }
 
 /** One page of uploads in progress. */
