@@ -214,7 +214,7 @@ export async function listParts(layout: FsLayout, key: string, uploadId: string,
   return withLock(locks.upload(dir), async () => {
     const record = await readUpload(dir, uploadId, key);
     const storageClass = record.headers?.[STORAGE_CLASS];
-    const classed = storageClass === undefined ? {} : { storageClass };
+    const classed = typeof storageClass === "string" ? { storageClass } : {};
     const numbers = (await readdir(join(dir, "parts")))
       .filter((name) => /^\d{1,5}$/.test(name))
       .map(Number)

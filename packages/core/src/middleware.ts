@@ -102,8 +102,9 @@ export interface RequestOutcome {
   /**
    * Bytes a copy between stores streamed through the gateway, from `context.copySource`'s bucket into the request's:
    * the source's length (or range), reported once the destination's write starts, whatever its answer (an upper
-   * bound: the gateway does not count them as they pass, and a write refused at its end read them all). Absent
-   * where the store copied by itself, or the copy ended before its write.
+   * bound: the gateway does not count them as they pass, and a write refused at its end read them all; a copy's
+   * write conditions are checked against the destination first). Absent where the store copied by itself, or the
+   * copy ended before its write.
    */
   bytesCopied?: number;
   /** The error behind a failure (for logs; never shown to clients). */

@@ -117,6 +117,21 @@ describe("a copy's bytes, as middleware sees them", () => {
       expect(seen.after[0]!.outcome.bytesCopied).toBe(expected[0] === 200 ? 6 : undefined);
     }
     expect(new TextDecoder().decode(local.objects.get("tenant-a/dst/new")!.body)).toBe("remote");
+    // If-Match on a key with no object: S3's NoSuchKey, naming the destination's key as the client did.
+    seen.after = [];
+    const missing = response(await destination("/data/dst/missing", { "if-match": '"etag-1"' }));
+    expect([missing.status, childText(missing.root!, "Code"), childText(missing.root!, "Key")]).toEqual([404, "NoSuchKey", "dst/missing"]);
+  });
+
+  it("leaves a copy's write conditions to the store where the destination cannot be looked at", async () => {
+    const written: string[] = [];
+    local.prepareOverride = async (request) => {
+      if (request.operation === "HeadObject") throw new S3Error("AccessDenied");
+      return { type: "native", execute: async () => (written.push(request.key), { status: 200, headers: new Headers({ etag: '"copied"' }), body: null }) };
+    };
+    const answer = await send({ method: "PUT", path: "/data/dst/existing", headers: { "x-amz-copy-source": "/remote/r", "if-none-match": "*" } }, as("AKIDWRITER"));
+    expect(await finished(answer)).toEqual([200, undefined]);
+    expect(written).toEqual(["tenant-a/dst/existing"]);
   });
 
   it("reports the bytes of a long copy whose client left mid-write, when its outcome is reported at once", async () => {

@@ -113,7 +113,7 @@ export async function copyObject(
   } else {
     // The stores cannot copy between each other: the gateway streams the source into the destination, unless its
     // write conditions refuse it as things stand.
-    const target = { backend: destination.backend, bucket: destination.bucket.name, key: destinationKey };
+    const target = { backend: destination.backend, bucket: destination.bucket.name, key: destinationKey, clientKey: key };
     await checkDestinationConditions(target, headers, cross.transport, cross.signal);
     copied = streamedCopy({
       transport: cross.transport,

@@ -59,7 +59,7 @@ export interface StreamedCopy<B> {
   signal: AbortSignal;
   /** The gateway's cap on what one write may store (`maxUploadBytes`): the bytes of a copy pass through it. */
   maxUploadBytes?: number | undefined;
-  /** Told the bytes streamed, once they were given to the destination (see `RequestOutcome.bytesCopied`). */
+  /** Told the bytes streamed, just before the destination's write starts (see `RequestOutcome.bytesCopied`). */
   onStreamed?: ((bytes: number) => void) | undefined;
 }
 
