@@ -1,12 +1,14 @@
 /**
  * The Azure Blob Storage backend without a runtime: object data moves through short-lived SAS URLs the runtime
- * executes with streaming; listing, multipart control, copies and batch deletes are small requests of the injected
- * client. The Node build injects `@azure/storage-blob`, the worker build fetch + WebCrypto.
+ * executes with streaming; listing, multipart control (and listing parts and uploads), copies and batch deletes are
+ * small requests of the injected client. The Node build injects `@azure/storage-blob`, the worker build fetch + WebCrypto.
  */
-import type { Backend, CompletedPart, CopyRequest, ListRequest, ObjectRequest, PartCopyRequest } from "@multistore/core/backend";
+import type { Backend, CompletedPart, CopyRequest, ListPartsRequest, ListRequest, ListUploadsRequest, ObjectRequest, PartCopyRequest } from "@multistore/core/backend";
 import type { AzureBlobInfo, AzureRuntime } from "./client.js";
 import { copyObject, deleteObjects } from "./copy-delete.js";
 import { listObjects } from "./list.js";
+import { listParts } from "./list-parts.js";
+import { listMultipartUploads, type ListedMarkers } from "./list-uploads.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from "./multipart.js";
 import { blobUrl } from "./names.js";
 import { uploadPartCopy } from "./part-copy.js";
@@ -41,6 +43,7 @@ export function createAzureBackendWith(options: ResolvedAzureOptions, runtime: A
   }
 
   const context: ObjectContext = { client, signedUrl };
+  const listedMarkers: ListedMarkers = new Map();
   const backend: AzureBackend = {
     kind: "az",
     // Copy Blob reads the source through its own SAS, so any two containers of one account (and key) can copy.
@@ -56,6 +59,8 @@ export function createAzureBackendWith(options: ResolvedAzureOptions, runtime: A
     completeMultipartUpload: (key: string, uploadId: string, parts: CompletedPart[], headers: Headers) =>
       completeMultipartUpload(client, key, uploadId, parts, headers),
     abortMultipartUpload: (key: string, uploadId: string) => abortMultipartUpload(client, key, uploadId),
+    listParts: (key: string, uploadId: string, request: ListPartsRequest) => listParts(client, key, uploadId, request),
+    listMultipartUploads: (request: ListUploadsRequest) => listMultipartUploads(client, request, listedMarkers),
     deleteObjects: (keys: string[]) => deleteObjects(client, keys),
     copyObject: (request: CopyRequest<unknown>) => copyObject(client, backend, request),
     uploadPartCopy: (request: PartCopyRequest<unknown>) => uploadPartCopy(client, backend, request),

@@ -87,8 +87,8 @@ export interface AzureClient {
     tags: readonly ObjectTag[],
     tier?: string,
   ): Promise<{ etag: string; lastModified?: Date }>;
-  /** Writes a small blob (upload markers). */
-  putText(blob: string, text: string): Promise<void>;
+  /** Writes a small blob (upload markers), with metadata (Azure names, values that are header values). */
+  putText(blob: string, text: string, metadata?: Record<string, string>): Promise<void>;
   /** Reads a small blob; undefined when it does not exist. */
   getText(blob: string): Promise<string | undefined>;
   /** Deletes a blob (and its snapshots); false when it did not exist. */

@@ -2,7 +2,7 @@
  * Multipart uploads on block blobs. CreateMultipartUpload writes a small marker blob
  * (`.multistore-uploads/<uploadId>`) holding the key and the object's content headers, metadata and tags, so every
  * request and isolate sees the upload without in-memory state. Parts are blocks staged on the destination blob
- * (UploadPart is a forward; see `blockId`). CompleteMultipartUpload checks the list against Azure's uncommitted
+ * (UploadPart is a forward; see block-ids.ts). CompleteMultipartUpload checks the list against Azure's uncommitted
  * blocks and commits it with Put Block List; Abort deletes the marker and lets Azure expire the blocks (7 days).
  *
  * Azure discards a blob's uncommitted blocks whenever it is committed or overwritten, so a PutObject or another
@@ -15,15 +15,22 @@ import { azureCall as call } from "./azure-errors.js";
 import type { AzureClient, ContentHeaders } from "./client.js";
 import { toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, PARTS_METADATA } from "./header-mapping.js";
-import { blockId, checkKey, checkUploadId, markerName, newUploadId, tagOfPartEtag } from "./names.js";
+import { tagOfPartEtag } from "./block-ids.js";
+import { checkKey, checkUploadId, markerName, newUploadId } from "./names.js";
+import { latestWithTag, partsOfUpload, type StagedPart } from "./staged-parts.js";
 import { accessTierOf } from "./storage-class.js";
 import { tagsOfTaggingHeader } from "./tags.js";
 
 /** S3's minimum size of every part but the last. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 
+/** The metadata of a marker blob holding the upload's key (URI-encoded: metadata values are header values). */
+export const MARKER_KEY_METADATA = "multistore_upload_key";
+/** The metadata of a marker blob holding the object's access tier, when the upload asked for one. */
+export const MARKER_TIER_METADATA = "multistore_upload_tier";
+
 /** What a marker blob holds. */
-interface UploadMarker {
+export interface UploadMarker {
   /** Format version. */
   v: 1;
   /** Full backend key of the upload. */
@@ -46,22 +53,28 @@ function isRecordOfStrings(value: unknown): value is Record<string, string> {
   return typeof value === "object" && value !== null && Object.values(value).every((item) => typeof item === "string");
 }
 
-/** The marker of an upload of `key`; NoSuchUpload when it is unknown, aborted, completed or of another key. */
-export async function readMarker(client: AzureClient, key: string, uploadId: string): Promise<UploadMarker> {
-  checkUploadId(uploadId);
+/** The marker of upload `uploadId` (checked to be one this backend can have issued); undefined when there is none. */
+export async function loadMarker(client: AzureClient, uploadId: string): Promise<UploadMarker | undefined> {
   const text = await call(() => client.getText(markerName(uploadId)));
-  if (text === undefined) throw new S3Error("NoSuchUpload");
+  if (text === undefined) return undefined;
   let marker: Partial<UploadMarker>;
   try {
     marker = JSON.parse(text) as Partial<UploadMarker>;
   } catch (error) {
     throw new S3Error("InternalError", { cause: new Error(`unreadable upload marker ${uploadId}`, { cause: error }) });
   }
-  if (marker.v !== 1 || !isRecordOfStrings(marker.headers) || !isRecordOfStrings(marker.metadata) || (marker.tags !== undefined && !isTagPairs(marker.tags)) || (marker.tier !== undefined && typeof marker.tier !== "string")) {
+  if (marker.v !== 1 || typeof marker.key !== "string" || !isRecordOfStrings(marker.headers) || !isRecordOfStrings(marker.metadata) || (marker.tags !== undefined && !isTagPairs(marker.tags)) || (marker.tier !== undefined && typeof marker.tier !== "string")) {
     throw new S3Error("InternalError", { cause: new Error(`malformed upload marker ${uploadId}`) });
   }
-  if (marker.key !== key) throw new S3Error("NoSuchUpload");
   return marker as UploadMarker;
+}
+
+/** The marker of an upload of `key`; NoSuchUpload when it is unknown, aborted, completed or of another key. */
+export async function readMarker(client: AzureClient, key: string, uploadId: string): Promise<UploadMarker> {
+  checkUploadId(uploadId);
+  const marker = await loadMarker(client, uploadId);
+  if (marker?.key !== key) throw new S3Error("NoSuchUpload");
+  return marker;
 }
 
 /** Starts an upload: a fresh id and its marker. */
@@ -80,23 +93,27 @@ export async function createMultipartUpload(client: AzureClient, key: string, he
     ...(tags.length > 0 && { tags: tags.map((tag): [string, string] => [tag.key, tag.value]) }),
     ...(tier !== undefined && { tier }),
   };
-  await call(() => client.putText(markerName(uploadId), JSON.stringify(marker)));
+  // The key and tier again as the marker's metadata, which List Blobs returns: ListMultipartUploads reads no marker.
+  const listed = { [MARKER_KEY_METADATA]: encodeURIComponent(key), ...(tier !== undefined && { [MARKER_TIER_METADATA]: tier }) };
+  await call(() => client.putText(markerName(uploadId), JSON.stringify(marker), listed));
   return { uploadId };
 }
 
-/** The block ids to commit, in order; throws InvalidPart or EntityTooSmall as S3 does. */
-function blockIdsOf(uploadId: string, parts: CompletedPart[], staged: Map<string, number>): string[] {
+/**
+ * The block ids to commit, in order; throws InvalidPart or EntityTooSmall as S3 does. A part's ETag must name its
+ * latest upload: an earlier one's bytes are no longer the part (S3 answers InvalidPart too).
+ */
+function blockIdsOf(uploadId: string, parts: CompletedPart[], staged: Map<number, StagedPart[]>): string[] {
   if (parts.length === 0) throw new S3Error("MalformedXML", { message: "The list of parts must not be empty." });
   return parts.map((part, index) => {
     const details = { PartNumber: String(part.partNumber), ETag: part.etag };
     const tag = tagOfPartEtag(part.etag);
-    const id = tag && blockId(uploadId, part.partNumber, tag);
-    const size = id === undefined ? undefined : staged.get(id);
-    if (id === undefined || size === undefined) throw new S3Error("InvalidPart", { details });
-    if (index < parts.length - 1 && size < MIN_PART_SIZE) {
-      throw new S3Error("EntityTooSmall", { details: { ...details, ProposedSize: String(size), MinSizeAllowed: String(MIN_PART_SIZE) } });
+    const block = tag && latestWithTag(staged.get(part.partNumber), tag);
+    if (block === undefined) throw new S3Error("InvalidPart", { details });
+    if (index < parts.length - 1 && block.size < MIN_PART_SIZE) {
+      throw new S3Error("EntityTooSmall", { details: { ...details, ProposedSize: String(block.size), MinSizeAllowed: String(MIN_PART_SIZE) } });
     }
-    return id;
+    return block.id;
   });
 }
 
@@ -108,7 +125,7 @@ export async function completeMultipartUpload(client: AzureClient, key: string, 
   for (let index = 1; index < parts.length; index++) {
     if (parts[index]!.partNumber <= parts[index - 1]!.partNumber) throw new S3Error("InvalidPartOrder");
   }
-  const staged = new Map((await call(() => client.uncommittedBlocks(key))).map((block) => [block.name, block.size]));
+  const staged = partsOfUpload(await call(() => client.uncommittedBlocks(key)), uploadId);
   const ids = blockIdsOf(uploadId, parts, staged);
   const { ifMatch, ifNoneMatch } = conditionsOf(headers);
   const metadata = { ...marker.metadata, [PARTS_METADATA]: String(parts.length) };

@@ -161,8 +161,8 @@ export function createSdkClient(options: ResolvedAzureOptions, credential: Stora
       const response = await sdk((abortSignal) => blockBlob(blob).commitBlockList(blockIds, { ...options, abortSignal }));
       return { etag: response.etag ?? "", ...(response.lastModified && { lastModified: response.lastModified }) };
     },
-    async putText(blob, text) {
-      await sdk((abortSignal) => blockBlob(blob).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" }, abortSignal }));
+    async putText(blob, text, metadata) {
+      await sdk((abortSignal) => blockBlob(blob).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" }, ...(metadata && { metadata }), abortSignal }));
     },
     async getText(blob) {
       const buffer = await sdk((abortSignal) => blockBlob(blob).downloadToBuffer(undefined, undefined, { abortSignal }), { value: undefined });

@@ -18,7 +18,8 @@ import { partCount, quoteEtag, toS3Etag } from "./etag.js";
 import { azureWriteHeaders, blobPropertiesOf, conditionHeaders, metadataValue, PARTS_METADATA, s3ObjectHeaders } from "./header-mapping.js";
 import { readMarker } from "./multipart.js";
 import { destinationConditions } from "./write-conditions.js";
-import { blockId, checkKey, checkUploadId, newPartTag } from "./names.js";
+import { blockId, newPartTag, stagingTime } from "./block-ids.js";
+import { checkKey, checkUploadId } from "./names.js";
 import { API_VERSION } from "./sas.js";
 import { tagsHeaderValue, tagsOfTaggingHeader } from "./tags.js";
 import { accessTierOf, s3StorageClassOf } from "./storage-class.js";
@@ -198,12 +199,12 @@ export async function prepareObject(context: ObjectContext, request: ObjectReque
       checkUploadId(uploadId);
       // The marker proves the upload exists (and was not aborted) and belongs to this key.
       await readMarker(context.client, key, uploadId);
-      const { tag, etag } = newPartTag(contentMd5);
+      const part = newPartTag(contentMd5);
       if (contentLength !== null) headers.set("content-length", contentLength);
       if (contentMd5 !== null) headers.set("content-md5", contentMd5);
-      const id = blockId(uploadId, request.partNumber ?? 0, tag);
+      const id = blockId(uploadId, request.partNumber ?? 0, part, stagingTime());
       const url = await context.signedUrl(key, "w", { comp: "block", blockid: id });
-      return { type: "forward", method: "PUT", url, headers, mapResponse: writeResponse(etag) };
+      return { type: "forward", method: "PUT", url, headers, mapResponse: writeResponse(part.etag) };
     }
     default:
       throw new S3Error("NotImplemented");

@@ -9,7 +9,8 @@ import type { AzureBlobInfo, AzureClient } from "./client.js";
 import { partCount, toS3Etag } from "./etag.js";
 import { metadataValue, PARTS_METADATA } from "./header-mapping.js";
 import { readMarker } from "./multipart.js";
-import { blockId, checkKey, checkUploadId, newPartTag } from "./names.js";
+import { blockId, newPartTag, stagingTime } from "./block-ids.js";
+import { checkKey, checkUploadId } from "./names.js";
 import { checkOnline } from "./storage-class.js";
 
 /** What a part copy needs of its source backend (an az backend of the same account). */
@@ -46,12 +47,12 @@ export async function uploadPartCopy(client: AzureClient, self: Backend<unknown>
   // (After the conditions: a failing one is 412 whatever the source's tier, as Copy Blob would answer.)
   checkOnline(info);
   const { start, length } = checkCopyRange(request.range, info.size);
-  const { tag, etag } = newPartTag(null);
+  const part = newPartTag(null);
   const sourceUrl = await source.readUrl(request.sourceKey);
-  await call(() => client.stageBlockFromUrl(request.key, blockId(request.uploadId, request.partNumber, tag), sourceUrl, length === 0 ? undefined : { offset: start, count: length }));
+  await call(() => client.stageBlockFromUrl(request.key, blockId(request.uploadId, request.partNumber, part, stagingTime()), sourceUrl, length === 0 ? undefined : { offset: start, count: length }));
   const after = await call(() => source.blobProperties!(request.sourceKey));
   if (after?.etag !== info.etag) {
     throw new S3Error("ServiceUnavailable", { message: "The copy source changed during the copy; please retry.", cause: new Error(`${request.sourceKey} replaced during UploadPartCopy`) });
   }
-  return { etag, lastModified: new Date() };
+  return { etag: part.etag, lastModified: new Date() };
 }

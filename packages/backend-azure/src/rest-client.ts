@@ -136,8 +136,9 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       return { etag: response.headers.get("etag") ?? "", ...(lastModified && { lastModified: new Date(lastModified) }) };
     },
 
-    async putText(blob, text) {
-      const headers = { "x-ms-blob-type": "BlockBlob", "x-ms-blob-content-type": "application/json" };
+    async putText(blob, text, metadata = {}) {
+      const headers: Record<string, string> = { "x-ms-blob-type": "BlockBlob", "x-ms-blob-content-type": "application/json" };
+      for (const [name, value] of Object.entries(metadata)) headers[`x-ms-meta-${name}`] = value;
       await expectDone(await request({ method: "PUT", blob, permissions: "cw", headers, body: text }));
     },
 

@@ -12,7 +12,7 @@ for (const [build, create] of [["node", createNodeBackend], ["worker", createWor
       const backend = create({ endpoint: azurite.endpoint, account_name: azurite.accountName, access_key: azurite.accountKey, container_name: "contract" });
       return { backend, cleanup: () => azurite.close() };
     },
-    capabilities: { conditionalWrites: true, abortMultipart: true, partCopy: true },
+    capabilities: { conditionalWrites: true, abortMultipart: true, partCopy: true, listParts: true, listUploads: true },
     emulatorGaps: {
       // Not an Azurite defect: Azure itself computes no MD5 of a staged block (Put Block answers a CRC64), so a part
       // uploaded without Content-MD5 gets an opaque ETag. With Content-MD5 the ETag is the MD5 (see multipart tests).

@@ -1,11 +1,10 @@
-/** Translations between S3 and Azure, checked without a server: errors, headers, metadata names, ETags, block ids. */
+/** Translations between S3 and Azure, checked without a server: errors, headers, metadata names, ETags. */
 import { isS3Error, S3Error } from "@multistore/core";
-import { fromBase64, type ForwardDispatch, type ObjectRequest } from "@multistore/core/backend";
+import { type ForwardDispatch, type ObjectRequest } from "@multistore/core/backend";
 import { describe, expect, it } from "vitest";
 import { azureToS3Error } from "../src/azure-errors.js";
 import { toAzureEtag, toAzureEtagList, toS3Etag } from "../src/etag.js";
 import { blobPropertiesOf, conditionsOf, decodeMetadataName, encodeMetadataName, s3ObjectHeaders } from "../src/header-mapping.js";
-import { blockId, newPartTag, newUploadId, tagOfPartEtag } from "../src/names.js";
 import { createAzureBackend } from "../src/worker.js";
 
 const OPTIONS = { account_name: "acct", container_name: "data", access_key: "c2VjcmV0", endpoint: "https://acct.blob.core.windows.net" };
@@ -107,34 +106,6 @@ describe("ETags", () => {
     expect(toAzureEtagList(`${toS3Etag('"0xAB"', 2)}, "other"`)).toBe('"0xAB", "other"');
     // Anything not Azure-shaped stays as it is, without a part count.
     expect(toS3Etag('"opaque"', 2)).toBe('"opaque"');
-  });
-});
-
-describe("block ids", () => {
-  it("are 48 base64 characters for every upload, part and tag", () => {
-    const upload = newUploadId();
-    expect(upload).toMatch(/^[0-9a-f]{32}$/);
-    const ids = new Set<string>();
-    for (const part of [1, 2, 10000]) {
-      for (const uploadId of [upload, newUploadId()]) {
-        const id = blockId(uploadId, part, newPartTag(null).tag);
-        expect(id).toMatch(/^[A-Za-z0-9+/]{48}$/);
-        expect(fromBase64(id)).toHaveLength(36);
-        ids.add(id);
-      }
-    }
-    expect(ids.size).toBe(6);
-  });
-
-  it("carry the part's tag: its MD5 with Content-MD5, a random one (az-prefixed ETag) without", () => {
-    const md5 = "eB5eJF1ptWaXm4bijSPyxw==";
-    const withMd5 = newPartTag(md5);
-    expect(withMd5.etag).toBe('"781e5e245d69b566979b86e28d23f2c7"');
-    expect(tagOfPartEtag(withMd5.etag)).toEqual(withMd5.tag);
-    const random = newPartTag(null);
-    expect(random.etag).toMatch(/^"az[0-9a-f]{32}"$/);
-    expect(tagOfPartEtag(random.etag.replaceAll('"', ""))).toEqual(random.tag);
-    expect(tagOfPartEtag('"not-an-etag"')).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * ListMultipartUploads for the fs backend: the uploads staged under `.multistore/uploads/<uploadId>/`, whose
- * `upload.json` records the key and when the upload was initiated, in S3's order (by key in UTF-8 byte order, then
- * by initiation) and paged like S3 (after `keyMarker`, or after one upload of it).
+ * `upload.json` records the key and when the upload was initiated, in S3's order and paged like S3 (core's
+ * `pageOfUploads`).
  *
  * Directory names say nothing of keys, so every page needs every upload's key; core reads up to ten pages for one
  * client request. Records are therefore read once and kept (see `ListedUploads`), while the directory itself is read
@@ -9,7 +9,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { compareUtf8, type ListedUpload, type ListUploadsRequest, type ListUploadsResult } from "@multistore/core/backend";
+import { pageOfUploads, type ListedUpload, type ListUploadsRequest, type ListUploadsResult } from "@multistore/core/backend";
 import { isUploadId, readUploadRecord } from "./multipart.js";
 import type { FsLayout } from "./paths.js";
 import { STORAGE_CLASS } from "./storage-class.js";
@@ -38,28 +38,6 @@ async function readUpload(layout: FsLayout, uploadId: string): Promise<ListedUpl
   return { key: record.key, uploadId, initiated, ...(typeof storageClass === "string" && { storageClass }) };
 }
 
-/** By key, then by initiation (the upload id settles ties, so the order, and paging, is total). */
-function compareUploads(a: ListedUpload, b: ListedUpload): number {
-  return compareUtf8(a.key, b.key) || a.initiated.getTime() - b.initiated.getTime() || compareUtf8(a.uploadId, b.uploadId);
-}
-
-/** Where a page starts in the ordered uploads. */
-function startOf(uploads: ListedUpload[], request: ListUploadsRequest): number {
-  const { keyMarker, uploadIdMarker } = request;
-  if (keyMarker === undefined) return 0;
-  if (uploadIdMarker !== undefined) {
-    const marked = uploads.findIndex((upload) => upload.key === keyMarker && upload.uploadId === uploadIdMarker);
-    if (marked !== -1) return marked + 1;
-  }
-  // Without an upload id, after every upload of the key. An upload named as the marker but completed or aborted since
-  // leaves no position among its key's uploads: those are listed again rather than skipped.
-  const start = uploads.findIndex((upload) => {
-    const order = compareUtf8(upload.key, keyMarker);
-    return order > 0 || (order === 0 && uploadIdMarker !== undefined);
-  });
-  return start === -1 ? uploads.length : start;
-}
-
 /**
  * One page of the uploads in progress under `request.prefix`. `known` (one per root, kept between calls) spares
  * reading again the records earlier pages read; it is updated here.
@@ -77,9 +55,7 @@ export async function listMultipartUploads(layout: FsLayout, request: ListUpload
   const uploads: ListedUpload[] = [];
   for (const name of names) {
     const upload = known.get(name);
-    if (upload !== undefined && upload.key.startsWith(request.prefix)) uploads.push(upload);
+    if (upload !== undefined) uploads.push(upload);
   }
-  uploads.sort(compareUploads);
-  const start = startOf(uploads, request);
-  return { uploads: uploads.slice(start, start + request.maxUploads), isTruncated: uploads.length > start + request.maxUploads };
+  return pageOfUploads(uploads, request);
 }

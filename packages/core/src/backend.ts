@@ -72,6 +72,7 @@ export { compareUtf8 } from "./operations/list.js";
 export { childElement, childElements, childText, escapeXml, isXmlText, parseXml, replaceNonXml, type XmlElement, type XmlLimits } from "./xml.js";
 export { parseListPartsResult } from "./operations/list-parts.js";
 export { parseListMultipartUploadsResult } from "./operations/list-uploads.js";
+export { pageOfUploads } from "./operations/upload-pages.js";
 export { decodeKey, DOT_SEGMENT, encodeKeyPath } from "./keys.js";
 export { fromBase64, fromHex, toBase64, toHex, uriEncode, utf8 } from "./encoding.js";
 export { asciiTrimmed, canonicalBytes, isPastAscii } from "./header-text.js";

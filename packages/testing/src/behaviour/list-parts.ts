@@ -13,9 +13,7 @@ import { BACKENDS, type BackendKind, type World } from "./setup.js";
  * (ListMultipartUploads): a client resumes an upload it finds by listing its parts.
  */
 export function listPartsUnsupported(kind: BackendKind, world: World): string | undefined {
-  if (kind === "az") return "Azure keeps each re-upload of a part as its own uncommitted block, with no order telling which is the latest";
-  if (kind === "native") return world.exceptions.nativeListPartsUnsupported;
-  return undefined;
+  return kind === "native" ? world.exceptions.nativeListPartsUnsupported : undefined;
 }
 
 /** Registers ListParts tests. */

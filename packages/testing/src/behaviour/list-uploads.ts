@@ -1,7 +1,7 @@
 /**
  * ListMultipartUploads: the uploads in progress under a prefix, with the ids CreateMultipartUpload answered (which
  * then work with UploadPart and ListParts), paged with max-uploads and markers, rolled up at a delimiter; authorized
- * like a listing of the prefix. Backends that cannot list an upload's parts (az; R2 on the Worker) list none, so a
+ * like a listing of the prefix. Backends that cannot list an upload's parts (R2 on the Worker) list none, so a
  * client that looks for an upload to resume (minio-js) starts a new one.
  */
 import { randomBytes } from "node:crypto";
