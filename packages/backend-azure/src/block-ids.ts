@@ -34,7 +34,6 @@ export interface StagedBlock extends PartTag {
 }
 
 const OPAQUE_FLAG = 0x80000000;
-const MAX_TIME = 2 ** 48;
 
 /**
  * A part's tag and the ETag UploadPart answers. With the client's Content-MD5 (which Azure verifies) the tag is that
@@ -63,7 +62,8 @@ let lastStagedAt = 0;
 
 /**
  * The time a part's upload begins, in milliseconds: never the same twice in one process, so that of two uploads of
- * a part made one after the other here, the later is always the latest.
+ * a part made one after the other here, the later is always the latest. (One counter for every upload: more than
+ * one part a millisecond, sustained, would run it ahead of the clock, which no part size makes likely.)
  */
 export function stagingTime(now = Date.now()): number {
   lastStagedAt = Math.max(now, lastStagedAt + 1);
@@ -91,13 +91,12 @@ export function parseBlockId(id: string, uploadId: string): StagedBlock | undefi
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = bytes.slice(20, 36);
   const number = view.getUint32(16);
-  // An earlier version's id carries the rest of the upload id where a time is now (a time equal to it by chance only
-  // makes a part's age unknown).
-  let earlier = true;
-  for (let index = 10; index < 16; index++) if (bytes[index] !== upload[index]) earlier = false;
+  // An earlier build's id carries the rest of the upload id where a time is now, and never the flag (its part numbers
+  // are at most 10000). A time equal to those bytes by chance (2^-48) only makes a part's age unknown.
+  let earlier = (number & OPAQUE_FLAG) === 0;
+  for (let index = 10; index < 16 && earlier; index++) if (bytes[index] !== upload[index]) earlier = false;
   // Their tag may be an MD5 or random: the ETag shown is the `az` one, which CompleteMultipartUpload takes either way.
   if (earlier) return { id, partNumber: number, tag, opaque: true };
   const stagedAt = view.getUint16(10) * 2 ** 32 + view.getUint32(12);
-  if (stagedAt >= MAX_TIME) return undefined;
   return { id, partNumber: number & ~OPAQUE_FLAG, tag, opaque: (number & OPAQUE_FLAG) !== 0, stagedAt: new Date(stagedAt) };
 }

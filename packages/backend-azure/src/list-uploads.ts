@@ -1,17 +1,18 @@
 /**
  * ListMultipartUploads on Azure: the uploads in progress are the marker blobs under `.multistore-uploads/` (see
- * multipart.ts), listed with their metadata, which holds each upload's key and tier; its last modification is when
- * the upload began (a marker is written once). Marker names say nothing of keys, so every page lists every marker
- * (5000 per List Blobs request) and core's `pageOfUploads` orders and pages them as S3 does.
+ * multipart.ts), listed with their metadata, which holds each upload's key, tier and start. Marker names say nothing
+ * of keys, so every page lists every marker (5000 per List Blobs request) and core's `pageOfUploads` orders and pages
+ * them as S3 does.
  *
- * Markers written by earlier versions carry no metadata: they are read once and kept (see `ListedMarkers`).
+ * Markers written by earlier builds carry no metadata: each is read once, given the metadata (so that no listing reads
+ * it again, here or in any other process) and kept (see `ListedMarkers`, for where writing it is refused).
  */
-import { S3Error } from "@multistore/core";
+import { isS3Error, S3Error } from "@multistore/core";
 import { pageOfUploads, type ListedUpload, type ListUploadsRequest, type ListUploadsResult } from "@multistore/core/backend";
 import { azureCall as call } from "./azure-errors.js";
 import type { AzureClient, AzureListedBlob } from "./client.js";
 import { metadataValue } from "./header-mapping.js";
-import { loadMarker, MARKER_KEY_METADATA, MARKER_TIER_METADATA } from "./multipart.js";
+import { loadMarker, MARKER_INITIATED_METADATA, MARKER_KEY_METADATA, MARKER_TIER_METADATA, markerMetadata } from "./multipart.js";
 import { isUploadId, UPLOADS_PREFIX } from "./names.js";
 import { s3StorageClassOf } from "./storage-class.js";
 
@@ -24,16 +25,16 @@ const MARKERS_PER_PAGE = 5000;
  */
 export const MAX_MARKER_PAGES = 20;
 
-/** Markers of earlier versions read at once. */
+/** Markers of earlier builds read at once. */
 const READ_CONCURRENCY = 16;
 
 /**
- * What the markers of earlier versions say, by upload id, as read by earlier listings. Markers are written once, and
+ * What the markers of earlier builds say, by upload id, as read by earlier listings. Markers are written once, and
  * upload ids never reused, so an entry never goes stale; each listing drops those of markers gone.
  */
 export type ListedMarkers = Map<string, ListedUpload>;
 
-/** The upload a listed marker stands for, from its metadata; undefined when it has none (an earlier version's). */
+/** The upload a listed marker stands for, from its metadata; undefined when it has none (an earlier build's). */
 function uploadOfMetadata(blob: AzureListedBlob, uploadId: string): ListedUpload | undefined {
   const encoded = metadataValue(blob.metadata, MARKER_KEY_METADATA);
   if (encoded === undefined) return undefined;
@@ -43,8 +44,9 @@ function uploadOfMetadata(blob: AzureListedBlob, uploadId: string): ListedUpload
   } catch {
     return undefined;
   }
+  const started = Number(metadataValue(blob.metadata, MARKER_INITIATED_METADATA));
   const storageClass = s3StorageClassOf(metadataValue(blob.metadata, MARKER_TIER_METADATA));
-  return { key, uploadId, initiated: blob.lastModified, ...(storageClass !== undefined && { storageClass }) };
+  return { key, uploadId, initiated: Number.isSafeInteger(started) && started > 0 ? new Date(started) : blob.lastModified, ...(storageClass !== undefined && { storageClass }) };
 }
 
 /** Every marker blob of the container, by List Blobs. */
@@ -60,10 +62,27 @@ async function listMarkers(client: AzureClient): Promise<AzureListedBlob[]> {
   throw new S3Error("NotImplemented", { message: `More than ${MAX_MARKER_PAGES * MARKERS_PER_PAGE} multipart uploads are in progress in this container, more than the az backend lists; complete or abort some.` });
 }
 
+/**
+ * The upload an earlier build's marker stands for, read from the marker and written back as its metadata; undefined
+ * when it is gone (completed or aborted since it was listed) or unreadable (not an upload this backend can list).
+ */
+async function readEarlierMarker(client: AzureClient, blob: AzureListedBlob, uploadId: string): Promise<ListedUpload | undefined> {
+  const marker = await loadMarker(client, uploadId).catch((error: unknown) => {
+    // A malformed marker is left out rather than failing every listing of the container.
+    if (isS3Error(error) && error.code === "InternalError") return undefined;
+    throw error;
+  });
+  if (marker === undefined) return undefined;
+  const storageClass = s3StorageClassOf(marker.tier);
+  // Best effort: credentials that may not write metadata leave it to the next process to read the marker again.
+  await client.setMetadata(blob.name, markerMetadata(marker.key, marker.tier, blob.lastModified)).catch(() => undefined);
+  return { key: marker.key, uploadId, initiated: blob.lastModified, ...(storageClass !== undefined && { storageClass }) };
+}
+
 /** One page of the uploads in progress under `request.prefix`; `known` is kept between calls and updated here. */
 export async function listMultipartUploads(client: AzureClient, request: ListUploadsRequest, known: ListedMarkers): Promise<ListUploadsResult> {
   const uploads: ListedUpload[] = [];
-  const unread: AzureListedBlob[] = [];
+  const unread: [AzureListedBlob, string][] = [];
   const present = new Set<string>();
   for (const blob of await listMarkers(client)) {
     const uploadId = blob.name.slice(UPLOADS_PREFIX.length);
@@ -71,19 +90,14 @@ export async function listMultipartUploads(client: AzureClient, request: ListUpl
     present.add(uploadId);
     const upload = uploadOfMetadata(blob, uploadId) ?? known.get(uploadId);
     if (upload !== undefined) uploads.push(upload);
-    else unread.push(blob);
+    else unread.push([blob, uploadId]);
   }
   for (const uploadId of known.keys()) if (!present.has(uploadId)) known.delete(uploadId);
   for (let index = 0; index < unread.length; index += READ_CONCURRENCY) {
     const batch = unread.slice(index, index + READ_CONCURRENCY);
-    const markers = await Promise.all(batch.map((blob) => loadMarker(client, blob.name.slice(UPLOADS_PREFIX.length))));
-    for (const [position, marker] of markers.entries()) {
-      // Gone since it was listed: completed or aborted.
-      if (marker === undefined) continue;
-      const uploadId = batch[position]!.name.slice(UPLOADS_PREFIX.length);
-      const storageClass = s3StorageClassOf(marker.tier);
-      const upload = { key: marker.key, uploadId, initiated: batch[position]!.lastModified, ...(storageClass !== undefined && { storageClass }) };
-      known.set(uploadId, upload);
+    for (const upload of await Promise.all(batch.map(([blob, uploadId]) => readEarlierMarker(client, blob, uploadId)))) {
+      if (upload === undefined) continue;
+      known.set(upload.uploadId, upload);
       uploads.push(upload);
     }
   }

@@ -17,7 +17,7 @@ import { toS3Etag } from "./etag.js";
 import { blobPropertiesOf, conditionsOf, PARTS_METADATA } from "./header-mapping.js";
 import { tagOfPartEtag } from "./block-ids.js";
 import { checkKey, checkUploadId, markerName, newUploadId } from "./names.js";
-import { latestWithTag, partsOfUpload, type StagedPart } from "./staged-parts.js";
+import { blockWithTag, partsOfUpload, type StagedPart } from "./staged-parts.js";
 import { accessTierOf } from "./storage-class.js";
 import { tagsOfTaggingHeader } from "./tags.js";
 
@@ -28,6 +28,13 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MARKER_KEY_METADATA = "multistore_upload_key";
 /** The metadata of a marker blob holding the object's access tier, when the upload asked for one. */
 export const MARKER_TIER_METADATA = "multistore_upload_tier";
+/** The metadata of a marker blob holding when the upload began, in milliseconds (Last-Modified has whole seconds). */
+export const MARKER_INITIATED_METADATA = "multistore_upload_initiated";
+
+/** The metadata a marker carries for ListMultipartUploads. */
+export function markerMetadata(key: string, tier: string | undefined, initiated: Date): Record<string, string> {
+  return { [MARKER_KEY_METADATA]: encodeURIComponent(key), [MARKER_INITIATED_METADATA]: String(initiated.getTime()), ...(tier !== undefined && { [MARKER_TIER_METADATA]: tier }) };
+}
 
 /** What a marker blob holds. */
 export interface UploadMarker {
@@ -94,21 +101,20 @@ export async function createMultipartUpload(client: AzureClient, key: string, he
     ...(tier !== undefined && { tier }),
   };
   // The key and tier again as the marker's metadata, which List Blobs returns: ListMultipartUploads reads no marker.
-  const listed = { [MARKER_KEY_METADATA]: encodeURIComponent(key), ...(tier !== undefined && { [MARKER_TIER_METADATA]: tier }) };
-  await call(() => client.putText(markerName(uploadId), JSON.stringify(marker), listed));
+  await call(() => client.putText(markerName(uploadId), JSON.stringify(marker), markerMetadata(key, tier, new Date())));
   return { uploadId };
 }
 
 /**
- * The block ids to commit, in order; throws InvalidPart or EntityTooSmall as S3 does. A part's ETag must name its
- * latest upload: an earlier one's bytes are no longer the part (S3 answers InvalidPart too).
+ * The block ids to commit, in order; throws InvalidPart or EntityTooSmall as S3 does. A part's ETag names one of
+ * its uploads (see `blockWithTag`: an earlier upload's too).
  */
 function blockIdsOf(uploadId: string, parts: CompletedPart[], staged: Map<number, StagedPart[]>): string[] {
   if (parts.length === 0) throw new S3Error("MalformedXML", { message: "The list of parts must not be empty." });
   return parts.map((part, index) => {
     const details = { PartNumber: String(part.partNumber), ETag: part.etag };
     const tag = tagOfPartEtag(part.etag);
-    const block = tag && latestWithTag(staged.get(part.partNumber), tag);
+    const block = tag && blockWithTag(staged.get(part.partNumber), tag);
     if (block === undefined) throw new S3Error("InvalidPart", { details });
     if (index < parts.length - 1 && block.size < MIN_PART_SIZE) {
       throw new S3Error("EntityTooSmall", { details: { ...details, ProposedSize: String(block.size), MinSizeAllowed: String(MIN_PART_SIZE) } });

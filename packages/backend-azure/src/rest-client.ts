@@ -2,7 +2,7 @@
  * The worker build's Azure client: REST calls with fetch, each authorized by its own short-lived service SAS (so the
  * worker needs only the SAS signer, no Shared Key request signing). No Node built-ins.
  */
-import { childElement, childElements, childText, escapeXml, LONG_CONTROL_TIMEOUT_MS, parseXml, type XmlElement } from "@multistore/core/backend";
+import { childElement, childElements, childText, DEFAULT_XML_LIMITS, escapeXml, LONG_CONTROL_TIMEOUT_MS, parseXml, type XmlElement } from "@multistore/core/backend";
 import { AzureError } from "./azure-errors.js";
 import { CONTROL_TIMEOUT_MS, type AzureBlobInfo, type AzureClient, type AzureListedBlob, type AzureListRequest, type ContentHeaders } from "./client.js";
 import { azureWriteHeaders, conditionHeaders, type Conditions } from "./header-mapping.js";
@@ -35,6 +35,16 @@ interface Call {
   body?: string;
   /** A call that may take minutes (a server-side copy of up to 5 GiB): bounded by `LONG_CONTROL_TIMEOUT_MS`. */
   long?: boolean;
+}
+
+/**
+ * Parses an answer of Azure's whose size Azure bounds, not its shape: a page of 5000 blobs with their properties and
+ * metadata, or a block list of up to 100,000 blocks, has more elements than the default bound (meant for documents
+ * clients send). The document is in memory already, so its elements are bounded by its length instead (the
+ * smallest element, `<a/>`, takes four characters).
+ */
+function parseAzureXml(text: string): XmlElement {
+  return parseXml(text, { ...DEFAULT_XML_LIMITS, maxElements: Math.max(DEFAULT_XML_LIMITS.maxElements, Math.ceil(text.length / 4)) });
 }
 
 function metadataOf(headers: Headers): Record<string, string> {
@@ -109,7 +119,7 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
       if (list.marker) query.marker = list.marker;
       if (list.startFrom) query.startFrom = list.startFrom;
       const response = await expectOk(await request({ method: "GET", permissions: "l", query }));
-      const root = parseXml(await response.text());
+      const root = parseAzureXml(await response.text());
       const blobs = childElement(root, "Blobs");
       const nextMarker = childText(root, "NextMarker");
       return {
@@ -122,7 +132,7 @@ export function createRestClient({ options, signer, fetch: send, now, timeoutMs 
     async uncommittedBlocks(blob) {
       const response = await expect(await request({ method: "GET", blob, permissions: "r", query: { comp: "blocklist", blocklisttype: "uncommitted" } }), ["BlobNotFound"]);
       if (!response) return [];
-      const list = childElement(parseXml(await response.text()), "UncommittedBlocks");
+      const list = childElement(parseAzureXml(await response.text()), "UncommittedBlocks");
       return (list ? childElements(list, "Block") : []).map((block) => ({ name: childText(block, "Name") ?? "", size: Number(childText(block, "Size") ?? 0) }));
     },
 

@@ -40,15 +40,22 @@ function sameTag(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }
 
-/** The latest block of a part holding `tag` (the ETag the client names), or undefined: an older upload or none. */
-export function latestWithTag(blocks: readonly StagedPart[] | undefined, tag: Uint8Array): StagedPart | undefined {
-  return latestBlocks(blocks ?? []).find((block) => sameTag(block.tag, tag));
+/**
+ * The block of a part holding `tag` (the ETag the client names; the latest such), or undefined when there is none.
+ * An earlier upload of the part is taken too, where S3 would answer InvalidPart: the times that order uploads come
+ * from the clocks of the gateways that staged them, and a retry landing on a gateway whose clock is behind would
+ * otherwise refuse the only ETag its client holds. The tag pins the bytes, so nothing else is ever committed.
+ */
+export function blockWithTag(blocks: readonly StagedPart[] | undefined, tag: Uint8Array): StagedPart | undefined {
+  const holding = (blocks ?? []).filter((block) => sameTag(block.tag, tag));
+  return latestBlocks(holding)[0];
 }
 
 /**
- * The part's one latest block, for ListParts. Blocks that cannot be ordered and hold different bytes (a part
- * uploaded twice by a version of the gateway that kept no times) cannot be listed truthfully: 501, as ListParts on
- * az answered before, so that a client starts over rather than completing with the wrong bytes.
+ * The part's one latest block, for ListParts. Blocks that cannot be ordered and hold different bytes cannot be
+ * listed truthfully: 501, as ListParts on az answered before, so that a client starts over rather than completing
+ * with the wrong bytes. That is a part uploaded twice by an earlier build, which kept no times, or (never seen in
+ * practice) twice within one millisecond by two gateways.
  */
 export function latestBlock(partNumber: number, blocks: readonly StagedPart[]): StagedPart {
   const [first, ...others] = latestBlocks(blocks);

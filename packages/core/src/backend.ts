@@ -69,7 +69,7 @@ export { checksumHeaderName, DEFAULT_CHECKSUM_FACTORIES, type ChecksumAlgorithm,
 export { taggingHeader, tagsOfHeader } from "./object-tags.js";
 export { backendError, readErrorDocument } from "./operations/backend-errors.js";
 export { compareUtf8 } from "./operations/list.js";
-export { childElement, childElements, childText, escapeXml, isXmlText, parseXml, replaceNonXml, type XmlElement, type XmlLimits } from "./xml.js";
+export { childElement, childElements, childText, DEFAULT_XML_LIMITS, escapeXml, isXmlText, parseXml, replaceNonXml, type XmlElement, type XmlLimits } from "./xml.js";
 export { parseListPartsResult } from "./operations/list-parts.js";
 export { parseListMultipartUploadsResult } from "./operations/list-uploads.js";
 export { pageOfUploads } from "./operations/upload-pages.js";

@@ -82,6 +82,17 @@ describe("ListMultipartUploads", () => {
     expect(keysOf((await list(backendWith(uploads), { "key-marker": "k" })).root)).toEqual(["m"]);
   });
 
+  it("answers a full page ending with an upload from one backend page, and one ending with a common prefix from two", async () => {
+    const uploads = [upload("a", "i1"), upload("b/1", "i2"), upload("b/2", "i3"), upload("c", "i4")];
+    const seen: ListUploadsRequest[] = [];
+    const full = await list(backendWith(uploads, seen), { "max-uploads": "2" });
+    expect([keysOf(full.root), markersOf(full.root), seen.length]).toEqual([["a", "b/1"], ["true", "b/1", childText(childElements(full.root, "Upload")[1]!, "UploadId")], 1]);
+    // Ending with a common prefix: whether more follows is only known past the uploads under it.
+    seen.length = 0;
+    const rolled = await list(backendWith(uploads, seen), { delimiter: "/", "max-uploads": "2" });
+    expect([keysOf(rolled.root), prefixesOf(rolled.root), markersOf(rolled.root)[0], seen.length]).toEqual([["a"], ["b/"], "true", 2]);
+  });
+
   it("refuses an upload-id-marker it did not make for that key, and ignores one without key-marker", async () => {
     const uploads = [upload("k", "id-1"), upload("m", "id-2")];
     const made = childText(childElements((await list(backendWith(uploads), {})).root, "Upload")[0]!, "UploadId")!;

@@ -77,6 +77,10 @@ async function collect(
     }
     const last = page.uploads.at(-1);
     if (!page.isTruncated || last === undefined) return { entries, isTruncated: false };
+    // Full, and ending with an upload: the store has more uploads under the prefix, and none of them can fall under a
+    // prefix already rolled up (the keys under one are contiguous), so the answer goes on without asking for a page
+    // only to learn that.
+    if (entries.length === maxUploads && "upload" in entries[entries.length - 1]!) return { entries, isTruncated: true };
     if (pages === MAX_BACKEND_PAGES) return { entries, isTruncated: entries.length > 0 };
     // Inside a rolled-up prefix, the next page starts past all of it.
     request = rolledUp !== undefined && last.key.startsWith(rolledUp)
