@@ -10,7 +10,8 @@ import { contextErrorResponse, newRequestId } from "./responses.js";
 import { checkRoutes, hasRoute, routeContext, runRoutes } from "./router.js";
 import { isVirtualHosted, parseS3Request, splitTarget, type GatewayRequest, type ParsedS3Request, type SplitTarget } from "./s3-request.js";
 import { settledOrPromise, type MaybePromise } from "./maybe-promise.js";
-import { listNamespace, namespaceBucketCall, usableNamespaceBuckets } from "./operations/namespace-listing.js";
+import { listNamespace, usableNamespaceBuckets } from "./operations/namespace-listing.js";
+import { isNamespaceRead, readNamespace } from "./operations/namespace-settings.js";
 import { listNamespaceKeys } from "./operations/namespace-keys.js";
 import { deleteNamespaceObjects } from "./operations/namespace-delete.js";
 import { readSignedBody } from "./xml-body.js";
@@ -250,11 +251,9 @@ export function createGateway<B = unknown>(options: GatewayOptions<B>): Gateway<
     if (namespace !== undefined && (parsed.operation === "ListObjects" || parsed.operation === "ListObjectsV2")) {
       return dispatchNamespaceListing(request, parsed.operation === "ListObjects" ? 1 : 2, namespace, parsed, auth, context);
     }
-    if (namespace !== undefined && (parsed.operation === "HeadBucket" || parsed.operation === "GetBucketLocation")) {
-      // The namespace is a bucket to its clients: it exists when a bucket under it is the caller's to use.
-      const operation = parsed.operation;
-      return dispatchOnNamespace(request, namespace, auth, context, async () => namespaceBucketCall(operation));
-    }
+    // The namespace is a bucket to its clients: it exists when a bucket under it is the caller's to use.
+    const operation = parsed.operation;
+    if (namespace !== undefined && isNamespaceRead(operation)) return dispatchOnNamespace(request, namespace, auth, context, async (usable) => readNamespace(operation, usable, { name: namespace.name, owner, cors: options.cors, backendFor: (bucket) => backendFor(bucket) as Backend<unknown> }));
     if (namespace !== undefined && parsed.operation === "DeleteObjects") {
       return dispatchOnNamespace(request, namespace, auth, context, async () => {
         const body = await readSignedBody((limit) => request.readBody(limit), auth.payloadHash, maxXmlBody, request.headers);

@@ -27,8 +27,11 @@ const UPLOAD_LISTING_PARAMETERS = new Set(["uploads", "prefix", "delimiter", "ke
 /** Query parameters of ListObjectVersions (`versions` itself among them). */
 const VERSION_LISTING_PARAMETERS = new Set(["versions", "prefix", "delimiter", "key-marker", "version-id-marker", "max-keys", "encoding-type", "x-id"]);
 
+/** The sub-resources whose GET reads a bucket's own settings (GetBucketLocation, GetBucketVersioning, GetBucketAcl, ...). */
+const SETTING_PARAMETERS = new Set(["location", "versioning", "acl", "cors", "policy", "policyStatus", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate"]);
+
 /** Parameters that name a bucket-level operation (a listing, a sub-resource of the bucket). */
-const BUCKET_PARAMETERS = new Set([...LISTING_PARAMETERS, "location", "versioning", "versions", "uploads", "delete", "acl", "cors", "policy", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate", "policyStatus"]);
+const BUCKET_PARAMETERS = new Set([...LISTING_PARAMETERS, ...SETTING_PARAMETERS, "versions", "uploads", "delete"]);
 BUCKET_PARAMETERS.delete("x-id");
 
 /** Parameters that sign a request rather than name an operation (X-Amz-*, or AWSAccessKeyId/Signature/Expires for V2). */
@@ -53,11 +56,11 @@ function isDeleteObjects(method: string, query: Query): boolean {
   return named.length === 1 && named[0] === "delete";
 }
 
-/** A HEAD (HeadBucket) or `GET ?location` (GetBucketLocation) without another operation's parameter. */
+/** A HEAD (HeadBucket) or a GET of one bucket setting (`?location`, `?versioning`, ...) without another parameter. */
 function isNamespaceCall(method: string, query: Query): boolean {
   const named = query.pairs.filter(([name]) => name !== "x-id" && !SIGNATURE_PARAMETER.test(name)).map(([name]) => name);
   if (method === "HEAD") return named.length === 0;
-  return method === "GET" && named.length === 1 && named[0] === "location";
+  return method === "GET" && named.length === 1 && SETTING_PARAMETERS.has(named[0]!);
 }
 
 /**
@@ -108,7 +111,8 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
       if (raw.slice(named).some((segment) => segment !== "")) return undefined;
       const client = names[0]!;
       const namespace = { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator, segments: count - named };
-      // HeadBucket and GetBucketLocation of the namespace: clients check a bucket before they write to it (rclone).
+      // HeadBucket and GetBucketLocation of the namespace: clients check a bucket before they write to it (rclone); bucket
+      // browsers (Cyberduck) read its settings when they open it.
       // DeleteObjects of keys across the namespace's buckets (`aws s3 rm --recursive s3://account/product/`).
       if (isNamespaceCall(method, query) || isDeleteObjects(method, query)) return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
       if (!isListing(method, query)) return undefined;

@@ -74,6 +74,16 @@ describe("createPathMapping", () => {
     expect(map("HEAD", "/noaa", "X-Amz-Signature=abc&x-id=HeadBucket")).toEqual(namespace);
   });
 
+  it("maps the reads of a bucket's settings of the namespace onto it (bucket browsers read them when opening one)", () => {
+    const namespace = { rawPath: "/noaa", resource: "/noaa", namespace: { name: "noaa", bucketPrefix: "noaa:", separator: ":", segments: 1 } };
+    for (const setting of ["versioning", "acl", "cors", "policy", "policyStatus", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate"]) {
+      expect(map("GET", "/noaa", setting), setting).toEqual(namespace);
+      expect(map("GET", "/noaa", `${setting}&x-id=GetBucket`), setting).toEqual(namespace);
+      // Changing one is no read of the namespace.
+      expect(map("PUT", "/noaa", setting), setting).toBeUndefined();
+    }
+  });
+
   it("leaves alone what is not a request on the namespace: ListBuckets, other methods and sub-resources above a bucket", () => {
     expect(map("GET", "/")).toBeUndefined();
     expect(map("GET", "/noaa", "location&acl")).toBeUndefined();

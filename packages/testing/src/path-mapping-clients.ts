@@ -166,6 +166,13 @@ export function runPathMappingClients(label: string, runtime: PathMappingRuntime
       expect(head.status).toBe(200);
       const location = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa", query: { location: "" } });
       expect([location.status, location.text.includes("<LocationConstraint")]).toEqual([200, true]);
+      // So do the reads of its settings, which bucket browsers (Cyberduck, s3cmd info) make when they open a bucket.
+      const versioning = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa", query: { versioning: "" } });
+      expect([versioning.status, versioning.text.includes("<VersioningConfiguration")]).toEqual([200, true]);
+      const blocked = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa", query: { publicAccessBlock: "" } });
+      expect([blocked.status, blocked.text.includes("<RestrictPublicBuckets>true</RestrictPublicBuckets>")]).toEqual([200, true]);
+      const policy = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa", query: { policy: "" } });
+      expect([policy.status, errorCode(policy.text)]).toEqual([404, "NoSuchBucketPolicy"]);
       const noNamespace = await signedRawRequest(gateway.endpoint, KEY, { method: "HEAD", path: "/nasa" });
       expect(noNamespace.status).toBe(404);
       const missing = await signedRawRequest(gateway.endpoint, KEY, { method: "GET", path: "/noaa/goes16/none.txt" });

@@ -5,7 +5,6 @@
  */
 import { canUseBucket } from "../authorize.js";
 import { S3Error } from "../errors.js";
-import { HeaderMap } from "../header-map.js";
 import { xmlResponse } from "../responses.js";
 import { xmlElement } from "../xml.js";
 import { compareUtf8, listingParameters, parseMaxKeys } from "./list.js";
@@ -21,11 +20,6 @@ export async function usableNamespaceBuckets(namespace: NamespaceListing, regist
   const usable = under.filter((bucket) => canUseBucket(identity, bucket));
   if (usable.length === 0) throw new S3Error("AccessDenied");
   return usable;
-}
-
-/** HeadBucket (200) or GetBucketLocation (the default location) of a namespace with a usable bucket. */
-export function namespaceBucketCall(operation: "HeadBucket" | "GetBucketLocation"): PlainResponse<never> {
-  return operation === "HeadBucket" ? { status: 200, headers: new HeaderMap(), body: null } : xmlResponse("LocationConstraint", "");
 }
 
 /** ListObjects V1 or V2 of a namespace with a delimiter, over the buckets `usableNamespaceBuckets` found. */
