@@ -4,7 +4,7 @@
  * ids without a time) are listed as well (their markers given metadata), or refused where their parts are ambiguous.
  */
 import { ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
-import { toBase64, type Backend } from "@multistore/core/backend";
+import type { Backend } from "@multistore/core/backend";
 import { executeDispatch, startAzurite, type AzuriteHandle } from "@multistore/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newPartTag } from "../src/block-ids.js";
@@ -12,6 +12,7 @@ import { MARKER_INITIATED_METADATA, MARKER_KEY_METADATA, markerMetadata } from "
 import { markerName, newUploadId } from "../src/names.js";
 import { createAzureBackend as createNodeBackend } from "../src/node.js";
 import { createAzureBackend as createWorkerBackend } from "../src/worker.js";
+import { earlierBlockId } from "./helpers/earlier-block-id.js";
 
 let azurite: AzuriteHandle;
 let container: ContainerClient;
@@ -23,15 +24,6 @@ beforeAll(async () => {
   container = new ContainerClient(`${azurite.endpoint}/uploads`, new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey));
 });
 afterAll(() => azurite.close());
-
-/** A block id as versions before the staging time made them: upload id, part number, tag. */
-function earlierBlockId(uploadId: string, partNumber: number, tag: Uint8Array): string {
-  const bytes = new Uint8Array(36);
-  bytes.set(Buffer.from(uploadId, "hex"), 0);
-  new DataView(bytes.buffer).setUint32(16, partNumber);
-  bytes.set(tag, 20);
-  return toBase64(bytes);
-}
 
 for (const [build, create] of [["node", createNodeBackend], ["worker", createWorkerBackend]] as const) {
   describe(`az (${build} build) listing parts and uploads on Azurite`, () => {

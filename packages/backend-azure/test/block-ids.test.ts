@@ -4,16 +4,8 @@ import { fromBase64, toBase64 } from "@multistore/core/backend";
 import { describe, expect, it } from "vitest";
 import { blockId, newPartTag, parseBlockId, partEtag, stagingTime, tagOfPartEtag } from "../src/block-ids.js";
 import { newUploadId } from "../src/names.js";
+import { earlierBlockId } from "./helpers/earlier-block-id.js";
 import { blockWithTag, latestBlock, partsOfUpload } from "../src/staged-parts.js";
-
-/** An id as versions before the staging time made them: upload id, part number, tag. */
-function earlierBlockId(uploadId: string, partNumber: number, tag: Uint8Array): string {
-  const bytes = new Uint8Array(36);
-  bytes.set(Buffer.from(uploadId, "hex"), 0);
-  new DataView(bytes.buffer).setUint32(16, partNumber);
-  bytes.set(tag, 20);
-  return toBase64(bytes);
-}
 
 describe("block ids", () => {
   it("are 48 base64 characters for every upload, part and tag, and say what they hold", () => {

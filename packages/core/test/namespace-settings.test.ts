@@ -3,12 +3,13 @@
  * answered as a bucket's, from what the caller's buckets under it have in common, once one of them is usable.
  */
 import { describe, expect, it } from "vitest";
-import { createGateway, type GatewayOptions, type TargetMapping } from "../src/index.js";
+import type { GatewayOptions, TargetMapping } from "../src/index.js";
 import { childText, parseXml } from "../src/backend.js";
 import type { BucketConfig } from "../src/types.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { mappedGateway } from "./helpers/mapped-gateway.js";
 import { plain } from "./helpers/results.js";
-import { NOW, signWithHeader } from "./helpers/sign.js";
+import { signWithHeader } from "./helpers/sign.js";
 
 /** `/ns/<name>/...` is bucket `ns.<name>`; any other request on `/ns` is one of the namespace. */
 const mapping: TargetMapping = {
@@ -26,14 +27,7 @@ const CREDENTIALS = [
 ];
 
 function make(buckets: BucketConfig[], extra: Partial<GatewayOptions<Uint8Array>> = {}, backend = new MemoryBackend()) {
-  return createGateway<Uint8Array>({
-    buckets: { getBucket: (name) => buckets.find((b) => b.name === name), listBuckets: () => buckets },
-    credentials: { getCredential: (id) => CREDENTIALS.find((c) => c.access_key_id === id) },
-    backends: { memory: () => backend },
-    now: () => NOW,
-    targetMapping: mapping,
-    ...extra,
-  });
+  return mappedGateway({ mapping, buckets, credentials: CREDENTIALS, backend }, extra);
 }
 
 async function read(gateway: ReturnType<typeof make>, setting: string, id = "AKIDALPHA") {

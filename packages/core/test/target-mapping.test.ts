@@ -4,6 +4,7 @@ import { createGateway, Query, S3Error, type GatewayOptions, type TargetMapping 
 import { childText, parseXml } from "../src/backend.js";
 import { stripViewPrefix } from "../src/target-mapping.js";
 import { bucket, credential, gatewayRequest, MemoryBackend, text } from "./helpers/memory-backend.js";
+import { mappedGateway } from "./helpers/mapped-gateway.js";
 import { executed, plain } from "./helpers/results.js";
 import { NOW, signWithHeader } from "./helpers/sign.js";
 
@@ -25,14 +26,7 @@ const CREDENTIALS = [credential("AKIDMAPPED", [{ bucket: "ns.alpha", prefixes: [
 const key = { accessKeyId: "AKIDMAPPED", secretAccessKey: "AKIDMAPPED-secret" };
 
 function make(backend: MemoryBackend, buckets = BUCKETS, extra: Partial<GatewayOptions<Uint8Array>> = {}) {
-  return createGateway<Uint8Array>({
-    buckets: { getBucket: (name) => buckets.find((b) => b.name === name), listBuckets: () => buckets },
-    credentials: { getCredential: (id) => CREDENTIALS.find((c) => c.access_key_id === id) },
-    backends: { memory: () => backend },
-    now: () => NOW,
-    targetMapping: mapping,
-    ...extra,
-  });
+  return mappedGateway({ mapping, buckets, credentials: CREDENTIALS, backend }, extra);
 }
 
 async function send(gateway: ReturnType<typeof make>, path: string, query: Record<string, string> = {}) {
