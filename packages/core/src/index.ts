@@ -27,6 +27,7 @@ export {
 } from "./types/access.js";
 export { isAllowed, type AuthorizationTarget } from "./authorize.js";
 export type { CorsRule } from "./cors.js";
+export { BUCKET_SETTING_SUBRESOURCES } from "./operations/bucket-settings.js";
 export type { Owner } from "./operations/list.js";
 export type { ListingView, MappedTarget, NamespaceListing, TargetMapping } from "./target-mapping.js";
 export { useCryptoPrimitives, webCryptoPrimitives, type CryptoPrimitives, type HmacKey } from "./crypto-primitives.js";

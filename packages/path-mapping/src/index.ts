@@ -7,7 +7,7 @@
  * Signatures are verified against the path the client signed, before mapping. Virtual-hosted requests and
  * ListBuckets are served as they are. Runtime-free.
  */
-import { S3Error, type MappedTarget, type Query, type TargetMapping } from "@multistore/core";
+import { BUCKET_SETTING_SUBRESOURCES, S3Error, type MappedTarget, type Query, type TargetMapping } from "@multistore/core";
 import { decodeKey } from "@multistore/core/backend";
 
 /** Options of `createPathMapping` (the config file's `[path_mapping]`). */
@@ -28,7 +28,7 @@ const UPLOAD_LISTING_PARAMETERS = new Set(["uploads", "prefix", "delimiter", "ke
 const VERSION_LISTING_PARAMETERS = new Set(["versions", "prefix", "delimiter", "key-marker", "version-id-marker", "max-keys", "encoding-type", "x-id"]);
 
 /** The sub-resources whose GET reads a bucket's own settings (GetBucketLocation, GetBucketVersioning, GetBucketAcl, ...). */
-const SETTING_PARAMETERS = new Set(["location", "versioning", "acl", "cors", "policy", "policyStatus", "tagging", "lifecycle", "website", "logging", "notification", "replication", "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "requestPayment", "accelerate"]);
+const SETTING_PARAMETERS = new Set(["location", "versioning", "acl", ...BUCKET_SETTING_SUBRESOURCES]);
 
 /** Parameters that name a bucket-level operation (a listing, a sub-resource of the bucket). */
 const BUCKET_PARAMETERS = new Set([...LISTING_PARAMETERS, ...SETTING_PARAMETERS, "versions", "uploads", "delete"]);
@@ -56,11 +56,16 @@ function isDeleteObjects(method: string, query: Query): boolean {
   return named.length === 1 && named[0] === "delete";
 }
 
-/** A HEAD (HeadBucket) or a GET of one bucket setting (`?location`, `?versioning`, ...) without another parameter. */
-function isNamespaceCall(method: string, query: Query): boolean {
+/**
+ * A HEAD (HeadBucket), a GET `?location` (GetBucketLocation) or, on the namespace's path itself (`bucketLevel`: its
+ * first segment alone, or with a trailing slash), a GET of another bucket setting (`?versioning`, `?acl`, ...), each
+ * without another operation's parameter. Below the first segment without a trailing slash, `?acl` and `?tagging` are
+ * an object's (GetObjectAcl of key `x` of bucket `acme` for `/acme/x?acl`), never the namespace's.
+ */
+function isNamespaceCall(method: string, query: Query, bucketLevel: boolean): boolean {
   const named = query.pairs.filter(([name]) => name !== "x-id" && !SIGNATURE_PARAMETER.test(name)).map(([name]) => name);
   if (method === "HEAD") return named.length === 0;
-  return method === "GET" && named.length === 1 && SETTING_PARAMETERS.has(named[0]!);
+  return method === "GET" && named.length === 1 && (named[0] === "location" || (bucketLevel && SETTING_PARAMETERS.has(named[0]!)));
 }
 
 /**
@@ -114,7 +119,7 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
       // HeadBucket and GetBucketLocation of the namespace: clients check a bucket before they write to it (rclone); bucket
       // browsers (Cyberduck) read its settings when they open it.
       // DeleteObjects of keys across the namespace's buckets (`aws s3 rm --recursive s3://account/product/`).
-      if (isNamespaceCall(method, query) || isDeleteObjects(method, query)) return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
+      if (isNamespaceCall(method, query, named === 1 || raw.length > named) || isDeleteObjects(method, query)) return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
       if (!isListing(method, query)) return undefined;
       // The listing's prefix supplies the rest (`product/` of `product/x`).
       const prefix = query.get("prefix") ?? "";

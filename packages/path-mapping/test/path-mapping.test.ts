@@ -82,6 +82,14 @@ describe("createPathMapping", () => {
       // Changing one is no read of the namespace.
       expect(map("PUT", "/noaa", setting), setting).toBeUndefined();
     }
+    // Below the first segment, only with a trailing slash: `/acme/x?acl` is GetObjectAcl of key `x` of bucket `acme`.
+    const deep = createPathMapping({ bucketSegments: 3 });
+    const deeper = { rawPath: "/acme", resource: "/acme", namespace: { name: "acme", bucketPrefix: "acme:x:", separator: ":", segments: 1 } };
+    for (const setting of ["acl", "tagging", "versioning"]) {
+      expect(deep.map("GET", "/acme/x", new Query(setting)), setting).toBeUndefined();
+      expect(deep.map("GET", "/acme/x/", new Query(setting)), setting).toEqual(deeper);
+    }
+    expect(deep.map("GET", "/acme/x", new Query("location"))).toEqual(deeper);
   });
 
   it("leaves alone what is not a request on the namespace: ListBuckets, other methods and sub-resources above a bucket", () => {

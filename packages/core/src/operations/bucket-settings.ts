@@ -31,6 +31,12 @@ const SETTINGS = {
   website: "GetBucketWebsite",
 } as const;
 
+/**
+ * The sub-resources whose GET reads a bucket's settings: these, and `location`, `versioning` and `acl` (read with
+ * the bucket's own operations). A target mapping tells a namespace's bucket-level reads by them.
+ */
+export const BUCKET_SETTING_SUBRESOURCES: readonly string[] = Object.keys(SETTINGS);
+
 /** A read of a bucket's settings (see the module comment). */
 export type BucketSettingOperation = (typeof SETTINGS)[keyof typeof SETTINGS];
 

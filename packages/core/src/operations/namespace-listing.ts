@@ -13,9 +13,12 @@ import type { NamespaceListing } from "../target-mapping.js";
 import type { Query } from "../s3-request.js";
 import type { BucketConfig, BucketRegistry, Identity, PlainResponse } from "../types.js";
 
-/** The buckets under a namespace the caller may use: NoSuchBucket when none is configured, AccessDenied when none is usable. */
+/**
+ * The buckets under a namespace the caller may use: NoSuchBucket when none is configured, AccessDenied when none is
+ * usable. A bucket no path of the namespace reaches (too few segments in its name) is not under it.
+ */
 export async function usableNamespaceBuckets(namespace: NamespaceListing, registry: BucketRegistry, identity: Identity): Promise<BucketConfig[]> {
-  const under = (await registry.listBuckets()).filter((bucket) => bucket.name.startsWith(namespace.bucketPrefix));
+  const under = (await registry.listBuckets()).filter((bucket) => bucket.name.startsWith(namespace.bucketPrefix) && namespacePath(namespace, bucket) !== undefined);
   if (under.length === 0) throw new S3Error("NoSuchBucket", { details: { BucketName: namespace.name } });
   const usable = under.filter((bucket) => canUseBucket(identity, bucket));
   if (usable.length === 0) throw new S3Error("AccessDenied");

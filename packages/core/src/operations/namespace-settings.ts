@@ -50,9 +50,8 @@ export function readNamespace(operation: NamespaceRead, usable: readonly BucketC
   // The default location (an empty constraint) and versioning never enabled, as of every bucket here.
   if (operation === "GetBucketLocation") return xmlResponse("LocationConstraint", "");
   if (operation === "GetBucketVersioning") return xmlResponse("VersioningConfiguration", "");
-  // Only what the answers read of a bucket's configuration: its anonymous access and CORS rules.
-  const { cors_rules: _rules, ...first } = usable[0]!;
-  const config: BucketConfig = { ...first, name: context.name, anonymous_access: usable.some((bucket) => bucket.anonymous_access) };
+  // What the answers read of a bucket's configuration: its anonymous access (and CORS rules, of which it has none).
+  const config: BucketConfig = { name: context.name, backend_type: "namespace", anonymous_access: usable.some((bucket) => bucket.anonymous_access), backend_options: {} };
   if (operation === "GetBucketAcl") return renderAcl(context.owner, config);
   const encrypts = operation === "GetBucketEncryption" && usable.every((bucket) => storeEncrypts(bucket, context.backendFor));
   return bucketSetting(operation, { config, store: "namespace", encryptsAtRest: encrypts, shownName: context.name }, context.cors);
