@@ -3,7 +3,7 @@
  * settings). Every client gets an isolated configuration: nothing is read from the user's ~/.aws, ~/.s3cfg or
  * rclone.conf, and the parent's AWS_* / CA variables are removed (see `cleanEnv`). This module holds what a client
  * adapter is and the matrix's list of them; each adapter lives in its own module (aws-cli.ts, boto3.ts, rclone.ts,
- * s3cmd.ts, js-sdk.ts, minio-js.ts).
+ * s3cmd.ts, js-sdk.ts, minio-js.ts, opendal.ts).
  */
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
@@ -12,6 +12,7 @@ import { awsCli } from "./aws-cli.js";
 import { boto3Client } from "./boto3.js";
 import { jsSdkClient } from "./js-sdk.js";
 import { minioJsClient } from "./minio-js.js";
+import { openDalClient } from "./opendal.js";
 import { rcloneClient } from "./rclone.js";
 import { s3cmdClient } from "./s3cmd.js";
 import { CLIENT_APT_INSTALL } from "./tools.js";
@@ -71,6 +72,8 @@ export interface MatrixClient {
   require(): void;
   /** The addressing styles it supports. */
   styles: AddressingStyle[];
+  /** The schemes it is run over (default both); its 20 MiB flow runs over HTTPS when it can, else HTTP. */
+  schemes?: ("http" | "https")[];
   upload(target: ClientTarget, file: string, bucket: string, key: string): Promise<void>;
   download(target: ClientTarget, bucket: string, key: string, file: string): Promise<void>;
   /** Every key under the prefix (all pages). */
@@ -113,5 +116,6 @@ export function matrixClients(): MatrixClient[] {
     s3cmdClient({ sigv2: true }),
     jsSdkClient(),
     minioJsClient(),
+    openDalClient(),
   ];
 }

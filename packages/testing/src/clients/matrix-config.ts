@@ -66,6 +66,7 @@ export const LARGE_ON: Record<string, MatrixBackend> = {
   s3cmd: "s3",
   "js-sdk": "native",
   "minio-js": "s3",
+  opendal: "native",
   gdal: "s3",
 };
 
