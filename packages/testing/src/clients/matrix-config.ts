@@ -48,6 +48,8 @@ export function combinations(scheme: Scheme, client?: MatrixClient): [MatrixBack
   // s3cmd: it compares every upload's ETag with the file's MD5 and retries until it gives up, and Azure ETags are
   // opaque version tags (a known limitation, written down in docs/clients.md).
   if (scheme === "https" && !client?.id.startsWith("s3cmd")) pairs.push(["az", "path"]);
+  // A client run over HTTP only (OpenDAL) meets the Azure-backed bucket there.
+  if (scheme === "http" && client?.schemes?.includes("https") === false) pairs.push(["az", "path"]);
   if (!client || (client.styles.includes("virtual") && client.id !== "s3cmd-v2")) pairs.push([scheme === "http" ? "native" : "s3", "virtual"]);
   return pairs;
 }

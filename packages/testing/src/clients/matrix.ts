@@ -1,9 +1,9 @@
 /**
  * The client matrix: real S3 clients (aws-cli, boto3, rclone, s3cmd, GDAL, the JS SDK, minio-js, OpenDAL) against
- * one runtime, over HTTP and HTTPS (a test CA; OpenDAL over HTTP only), path-style and virtual-hosted style, on the runtime's native backend and on an
- * S3-backed bucket (s3rver). One gateway per scheme, shared by every client; clients run one after another. This
- * module lays the suite out; the world it runs against is in matrix-world.ts, the flows in matrix-client-flows.ts and
- * matrix-gdal-flows.ts.
+ * one runtime, over HTTP and HTTPS (a test CA; OpenDAL over HTTP only), path-style and virtual-hosted style, on the
+ * runtime's native backend and on an S3-backed bucket (s3rver). One gateway per scheme, shared by every client;
+ * clients run one after another. This module lays the suite out; the world it runs against is in matrix-world.ts,
+ * the flows in matrix-client-flows.ts and matrix-gdal-flows.ts.
  */
 import { afterAll, beforeAll, describe } from "vitest";
 import { matrixClients } from "./adapters.js";

@@ -8,14 +8,30 @@
  * newer than Debian 12's.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { Operator } from "opendal";
+import { createRequire } from "node:module";
+import type { Operator } from "opendal";
 import type { ClientTarget, MatrixClient } from "./adapters.js";
 
 /** OpenDAL's part size for writes. */
 const CHUNK = 5n * 1024n * 1024n;
 
+let loaded: typeof import("opendal") | undefined;
+
+/**
+ * The binding, loaded when first used rather than when this package is imported: its native library exists for some
+ * platforms only (this lockfile has linux-x64's), and elsewhere only OpenDAL's own tests may fail.
+ */
+function openDal(): typeof import("opendal") {
+  try {
+    loaded ??= createRequire(import.meta.url)("opendal") as typeof import("opendal");
+  } catch (error) {
+    throw new Error("OpenDAL's Node binding (npm opendal@0.49.2) does not load here: the lockfile installs its native library for linux-x64 (glibc 2.16 or later) only", { cause: error });
+  }
+  return loaded;
+}
+
 function operator(target: ClientTarget, bucket: string): Operator {
-  return new Operator("s3", {
+  return new (openDal().Operator)("s3", {
     bucket,
     endpoint: target.endpoint,
     region: target.region,
@@ -37,7 +53,7 @@ export function openDalClient(): MatrixClient {
   return {
     id: "opendal",
     label: "OpenDAL (npm opendal)",
-    require: () => undefined,
+    require: () => void openDal(),
     styles: ["path"],
     schemes: ["http"],
     upload: async (target, file, bucket, key) => void (await operator(target, bucket).write(key, readFileSync(file), { chunk: CHUNK })),
