@@ -1,7 +1,8 @@
 /**
  * The Azure Blob Storage backend without a runtime: object data moves through short-lived SAS URLs the runtime
  * executes with streaming; listing, multipart control (and listing parts and uploads), copies and batch deletes are
- * small requests of the injected client. The Node build injects `@azure/storage-blob`, the worker build fetch + WebCrypto.
+ * small requests of the injected client. The Node build injects `@azure/storage-blob`, the worker build fetch +
+ * WebCrypto.
  */
 import type { Backend, CompletedPart, CopyRequest, ListPartsRequest, ListRequest, ListUploadsRequest, ObjectRequest, PartCopyRequest } from "@multistore/core/backend";
 import type { AzureBlobInfo, AzureRuntime } from "./client.js";

@@ -60,7 +60,10 @@ function isRecordOfStrings(value: unknown): value is Record<string, string> {
   return typeof value === "object" && value !== null && Object.values(value).every((item) => typeof item === "string");
 }
 
-/** The marker of upload `uploadId` (checked to be one this backend can have issued); undefined when there is none. */
+/**
+ * The marker of upload `uploadId` (an id this backend can have issued: the caller checks, since it names the blob);
+ * undefined when there is none. A marker that cannot be read is InternalError.
+ */
 export async function loadMarker(client: AzureClient, uploadId: string): Promise<UploadMarker | undefined> {
   const text = await call(() => client.getText(markerName(uploadId)));
   if (text === undefined) return undefined;

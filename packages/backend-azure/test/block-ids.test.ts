@@ -88,7 +88,8 @@ describe("an upload's staged parts", () => {
     expect(parts.get(1)).toHaveLength(2);
     expect(latestBlock(1, parts.get(1)!)).toMatchObject({ tag: second.tag, size: 20 });
     expect(blockWithTag(parts.get(1), second.tag)?.size).toBe(20);
-    // Clocks order uploads: CompleteMultipartUpload takes what the ETag names rather than trust them (see blockWithTag).
+    // Clocks order uploads: CompleteMultipartUpload takes what the ETag names rather than trust them
+    // (see blockWithTag).
     expect(blockWithTag(parts.get(1), first.tag)?.size).toBe(10);
     expect(blockWithTag(parts.get(1), third.tag)).toBeUndefined();
     expect(blockWithTag(parts.get(3), first.tag)).toBeUndefined();

@@ -116,8 +116,8 @@ export function createPathMapping(options: PathMappingOptions): TargetMapping {
       if (raw.slice(named).some((segment) => segment !== "")) return undefined;
       const client = names[0]!;
       const namespace = { name: client, bucketPrefix: names.slice(0, named).join(separator) + separator, separator, segments: count - named };
-      // HeadBucket and GetBucketLocation of the namespace: clients check a bucket before they write to it (rclone); bucket
-      // browsers (Cyberduck) read its settings when they open it.
+      // HeadBucket and GetBucketLocation of the namespace: clients check a bucket before they write to it (rclone);
+      // bucket browsers (Cyberduck) read its settings when they open it.
       // DeleteObjects of keys across the namespace's buckets (`aws s3 rm --recursive s3://account/product/`).
       if (isNamespaceCall(method, query, named === 1 || raw.length > named) || isDeleteObjects(method, query)) return { rawPath: `/${encodeURIComponent(client)}`, resource: `/${client}`, namespace };
       if (!isListing(method, query)) return undefined;
