@@ -34,6 +34,12 @@ const READ_CONCURRENCY = 16;
  */
 export type ListedMarkers = Map<string, ListedUpload>;
 
+/** A listed upload, its class named as S3 names the access tier (none for Hot or the account's default). */
+function listedUpload(key: string, uploadId: string, initiated: Date, tier: string | undefined): ListedUpload {
+  const storageClass = s3StorageClassOf(tier);
+  return { key, uploadId, initiated, ...(storageClass !== undefined && { storageClass }) };
+}
+
 /** The upload a listed marker stands for, from its metadata; undefined when it has none (an earlier build's). */
 function uploadOfMetadata(blob: AzureListedBlob, uploadId: string): ListedUpload | undefined {
   const encoded = metadataValue(blob.metadata, MARKER_KEY_METADATA);
@@ -45,8 +51,7 @@ function uploadOfMetadata(blob: AzureListedBlob, uploadId: string): ListedUpload
     return undefined;
   }
   const started = Number(metadataValue(blob.metadata, MARKER_INITIATED_METADATA));
-  const storageClass = s3StorageClassOf(metadataValue(blob.metadata, MARKER_TIER_METADATA));
-  return { key, uploadId, initiated: Number.isSafeInteger(started) && started > 0 ? new Date(started) : blob.lastModified, ...(storageClass !== undefined && { storageClass }) };
+  return listedUpload(key, uploadId, Number.isSafeInteger(started) && started > 0 ? new Date(started) : blob.lastModified, metadataValue(blob.metadata, MARKER_TIER_METADATA));
 }
 
 /** Every marker blob of the container, by List Blobs. */
@@ -73,10 +78,9 @@ async function readEarlierMarker(client: AzureClient, blob: AzureListedBlob, upl
     throw error;
   });
   if (marker === undefined) return undefined;
-  const storageClass = s3StorageClassOf(marker.tier);
   // Best effort: credentials that may not write metadata leave it to the next process to read the marker again.
   await client.setMetadata(blob.name, markerMetadata(marker.key, marker.tier, blob.lastModified)).catch(() => undefined);
-  return { key: marker.key, uploadId, initiated: blob.lastModified, ...(storageClass !== undefined && { storageClass }) };
+  return listedUpload(marker.key, uploadId, blob.lastModified, marker.tier);
 }
 
 /** One page of the uploads in progress under `request.prefix`; `known` is kept between calls and updated here. */

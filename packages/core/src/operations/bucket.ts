@@ -46,5 +46,10 @@ export function bucketCreated(name: string): PlainResponse<never> {
 /** GetBucketLocation (the default location, us-east-1: an empty constraint) and GetBucketVersioning (never enabled). */
 export function bucketInfo(operation: BucketInfoOperation, bucket: BucketConfig, identity: Identity): PlainResponse<never> {
   if (!canUseBucket(identity, bucket)) throw new S3Error("AccessDenied");
+  return bucketInfoAnswer(operation);
+}
+
+/** What `bucketInfo` answers once the caller may use the bucket (or a namespace of buckets). */
+export function bucketInfoAnswer(operation: BucketInfoOperation): PlainResponse<never> {
   return operation === "GetBucketLocation" ? xmlResponse("LocationConstraint", "") : xmlResponse("VersioningConfiguration", "");
 }

@@ -9,8 +9,8 @@
 import type { CorsRule } from "../cors.js";
 import { HeaderMap } from "../header-map.js";
 import { encryptsAtRest } from "../object-settings.js";
-import { xmlResponse } from "../responses.js";
 import { renderAcl } from "./acl.js";
+import { bucketInfoAnswer } from "./bucket.js";
 import { bucketSetting, isBucketSettingOperation, type BucketSettingOperation } from "./bucket-settings.js";
 import type { Owner } from "./list.js";
 import type { Backend, BucketConfig, PlainResponse } from "../types.js";
@@ -47,9 +47,8 @@ function storeEncrypts(bucket: BucketConfig, backendFor: (bucket: BucketConfig) 
 /** The answer to a bucket-level read of a namespace whose buckets `usable` the caller may use (at least one). */
 export function readNamespace(operation: NamespaceRead, usable: readonly BucketConfig[], context: NamespaceReadContext): PlainResponse<never> {
   if (operation === "HeadBucket") return { status: 200, headers: new HeaderMap(), body: null };
-  // The default location (an empty constraint) and versioning never enabled, as of every bucket here.
-  if (operation === "GetBucketLocation") return xmlResponse("LocationConstraint", "");
-  if (operation === "GetBucketVersioning") return xmlResponse("VersioningConfiguration", "");
+  // The default location and versioning never enabled, as of every bucket here.
+  if (operation === "GetBucketLocation" || operation === "GetBucketVersioning") return bucketInfoAnswer(operation);
   // What the answers read of a bucket's configuration: its anonymous access (and CORS rules, of which it has none).
   const config: BucketConfig = { name: context.name, backend_type: "namespace", anonymous_access: usable.some((bucket) => bucket.anonymous_access), backend_options: {} };
   if (operation === "GetBucketAcl") return renderAcl(context.owner, config);
